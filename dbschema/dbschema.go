@@ -1,0 +1,171 @@
+// Package dbschema applies, rolls back and reports the blog's migrations. It holds the one ordered list of
+// migrations/ versions, and the only recover in the code base: go-rel/migration panics by design, and this package
+// turns those panics into errors.
+//
+// The list lives here rather than in cmd/web so that tests of every layer can build the real schema.
+package dbschema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"github.com/go-rel/migration"
+	"github.com/go-rel/rel"
+
+	"blog/migrations"
+	"blog/repo"
+)
+
+// step is one registered migration.
+type step struct {
+	version  int
+	name     string
+	up, down func(*rel.Schema)
+}
+
+// steps is the schema history, oldest first. Append new versions; never edit or reorder shipped ones.
+var steps = []step{
+	{20261127000001, "create_users", migrations.MigrateCreateUsers, migrations.RollbackCreateUsers},
+	{20261127000002, "create_posts", migrations.MigrateCreatePosts, migrations.RollbackCreatePosts},
+	{20261127000003, "create_comments", migrations.MigrateCreateComments, migrations.RollbackCreateComments},
+}
+
+// Latest is the newest schema version this binary knows.
+func Latest() int { return steps[len(steps)-1].version }
+
+// Version is one known or applied schema version.
+type Version struct {
+	Version int
+	Name    string
+	Applied bool
+	// Unknown is set for a version recorded in the database that this binary does not know (a newer binary
+	// migrated the database).
+	Unknown bool
+}
+
+// ErrNewerDatabase means the database was migrated by a newer binary: running against it could corrupt data.
+var ErrNewerDatabase = errors.New("the database schema is newer than this program")
+
+func newMigration(r rel.Repository) migration.Migration {
+	m := migration.New(r)
+	m.Instrumentation(nil)
+	for _, s := range steps {
+		m.Register(s.version, s.up, s.down)
+	}
+	return m
+}
+
+// schemaVersion is a row of go-rel/migration's bookkeeping table.
+type schemaVersion struct {
+	Version int
+}
+
+func (schemaVersion) Table() string { return "rel_schema_versions" }
+
+// Status lists every known version with whether it is applied, plus any unknown version found in the database.
+func Status(ctx context.Context, db *repo.DB) ([]Version, error) {
+	var rows []schemaVersion
+	if err := db.Repo.FindAll(ctx, &rows, rel.SortAsc("version")); err != nil {
+		msg := err.Error()
+		if !strings.Contains(msg, "no such table") && !strings.Contains(msg, "does not exist") {
+			return nil, fmt.Errorf("read schema versions: %w", err)
+		}
+		rows = nil
+	}
+	applied := map[int]bool{}
+	for _, r := range rows {
+		applied[r.Version] = true
+	}
+	var out []Version
+	for _, s := range steps {
+		out = append(out, Version{Version: s.version, Name: s.name, Applied: applied[s.version]})
+		delete(applied, s.version)
+	}
+	for v := range applied {
+		out = append(out, Version{Version: v, Name: "(unknown to this program)", Applied: true, Unknown: true})
+	}
+	slices.SortFunc(out, func(a, b Version) int { return a.Version - b.Version })
+	return out, nil
+}
+
+// Pending returns the known versions not yet applied, and ErrNewerDatabase if the database holds a version this
+// binary does not know.
+func Pending(ctx context.Context, db *repo.DB) ([]Version, error) {
+	st, err := Status(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var pending []Version
+	for _, v := range st {
+		if v.Unknown {
+			return nil, fmt.Errorf("%w: it has version %d, this program knows up to %d; run a newer release",
+				ErrNewerDatabase, v.Version, Latest())
+		}
+		if !v.Applied {
+			pending = append(pending, v)
+		}
+	}
+	return pending, nil
+}
+
+// Up applies every pending migration. It refuses a database newer than this binary.
+func Up(ctx context.Context, db *repo.DB) error {
+	return locked(ctx, db, func() error {
+		if _, err := Pending(ctx, db); err != nil {
+			return err
+		}
+		m := newMigration(db.Repo)
+		return recovered("migrate up", func() { m.Migrate(ctx) })
+	})
+}
+
+// Down rolls back the newest applied migration; with nothing applied it does nothing.
+func Down(ctx context.Context, db *repo.DB) error {
+	return locked(ctx, db, func() error {
+		if _, err := Pending(ctx, db); err != nil {
+			return err
+		}
+		m := newMigration(db.Repo)
+		return recovered("migrate down", func() { m.Rollback(ctx) })
+	})
+}
+
+// recovered runs fn and turns a panic from go-rel/migration into an error.
+func recovered(what string, fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("%s: %w", what, e)
+			} else {
+				err = fmt.Errorf("%s: %v", what, r)
+			}
+		}
+	}()
+	fn()
+	return nil
+}
+
+// locked runs fn while holding a PostgreSQL advisory lock, so that instances starting together do not migrate the
+// same database at once (go-rel/migration has no lock of its own). SQLite needs none: one process owns the file.
+func locked(ctx context.Context, db *repo.DB, fn func() error) error {
+	if db.Dialect != repo.Postgres {
+		return fn()
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Close()
+	h := fnv.New32a()
+	h.Write([]byte("blog schema migrations"))
+	key := int64(h.Sum32())
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
+	return fn()
+}

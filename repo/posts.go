@@ -1,0 +1,49 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+)
+
+// Posts keeps the posts table in step with the content files.
+type Posts struct {
+	db *DB
+}
+
+// NewPosts returns the post store backed by db.
+func NewPosts(db *DB) *Posts { return &Posts{db: db} }
+
+// PostRef names a post found in the content files.
+type PostRef struct {
+	Slug  string
+	Title string
+}
+
+// SyncPosts makes sure every post in refs has a row (creating it or updating its title) and returns the ids by
+// slug. Rows whose file has gone are left alone, so their comments are kept.
+func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64, error) {
+	ids := make(map[string]int64, len(refs))
+	for _, ref := range refs {
+		var p Post
+		err := s.db.Repo.Find(ctx, &p, where.Eq("slug", ref.Slug))
+		switch {
+		case errors.Is(err, rel.ErrNotFound):
+			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC()}
+			if err := s.db.Repo.Insert(ctx, &p); err != nil {
+				return nil, translate(err, "create post "+ref.Slug)
+			}
+		case err != nil:
+			return nil, translate(err, "find post "+ref.Slug)
+		case p.Title != ref.Title:
+			if err := s.db.Repo.Update(ctx, &p, rel.Set("title", ref.Title)); err != nil {
+				return nil, translate(err, "update post "+ref.Slug)
+			}
+		}
+		ids[ref.Slug] = p.ID
+	}
+	return ids, nil
+}
