@@ -79,9 +79,12 @@ func (s *Comments) upsertUser(ctx context.Context, username, email string) (User
 	return u, nil
 }
 
-// FindComments returns the comments on one post, newest first, with their authors loaded in one extra query.
+// FindComments returns the comments on one post, newest first unless f says otherwise, with their authors loaded in one extra query.
 func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment, error) {
 	q := rel.Where(where.Eq("post_id", f.PostID)).SortDesc("id")
+	if f.OldestFirst {
+		q = rel.Where(where.Eq("post_id", f.PostID)).SortAsc("id")
+	}
 	if f.AfterID > 0 {
 		q = q.Where(where.Gt("id", f.AfterID))
 	}

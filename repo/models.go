@@ -41,4 +41,6 @@ type CommentFilter struct {
 	AfterID int64
 	// Limit caps how many comments come back; zero means no cap.
 	Limit int
+	// OldestFirst sorts by increasing id instead of newest first.
+	OldestFirst bool
 }

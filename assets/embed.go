@@ -1,0 +1,14 @@
+// Package assets holds the blog's static files: the built stylesheet, the vendored htmx scripts, the page script
+// and the favicon, embedded in the binary.
+package assets
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed dist/app.css vendor/htmx.min.js vendor/sse.js js/app.js favicon.svg
+var files embed.FS
+
+// FS returns the embedded static files.
+func FS() fs.FS { return files }

@@ -1,0 +1,50 @@
+// Page behaviour on top of htmx: live comments without gaps or duplicates, calm arrivals, CSRF header.
+(function () {
+  "use strict";
+
+  // The newest comment id on the page. Reconnecting streams start after it, so nothing is missed or repeated.
+  function newestCommentId() {
+    var newest = 0;
+    document.querySelectorAll("#comment-list [data-comment-id]").forEach(function (el) {
+      newest = Math.max(newest, parseInt(el.getAttribute("data-comment-id"), 10) || 0);
+    });
+    return newest;
+  }
+
+  // sse.js builds a brand-new EventSource after giving up on one, and a new EventSource does not send
+  // Last-Event-ID: name the newest comment the page holds in the URL instead. Must be set before sse.js loads.
+  htmx.createEventSource = function (url) {
+    var u = new URL(url, window.location.href);
+    if (u.searchParams.has("after")) {
+      u.searchParams.set("after", String(newestCommentId()));
+    }
+    return new EventSource(u.toString());
+  };
+
+  // Drop a live comment the page already shows (for example the visitor's own, swapped in by the form).
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    var id = evt.detail && evt.detail.lastEventId;
+    if (id && document.getElementById("comment-" + id)) {
+      evt.preventDefault();
+    }
+  });
+
+  // Tell screen readers about a new comment, politely, without moving focus.
+  document.addEventListener("htmx:sseMessage", function (evt) {
+    var id = evt.detail && evt.detail.lastEventId;
+    var item = id && document.getElementById("comment-" + id);
+    var announcer = document.getElementById("live-announcer");
+    if (item && announcer) {
+      var author = item.querySelector("[data-testid=CommentAuthor]");
+      announcer.textContent = "New comment from " + (author ? author.textContent.trim() : "a reader") + ".";
+    }
+  });
+
+  // Send the CSRF token with every htmx request.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      evt.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
+    }
+  });
+})();

@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"blog/views"
+)
+
+// asset is one static file held in memory with its fingerprint.
+type asset struct {
+	body  []byte
+	ctype string
+	hash  string
+}
+
+// assetSet serves the embedded static files. URLs carry a fingerprint of the content (?v=...), so a file can be
+// cached for a year and a changed file gets a new URL.
+type assetSet struct {
+	files map[string]asset
+}
+
+func newAssetSet(fsys fs.FS) (*assetSet, error) {
+	set := &assetSet{files: map[string]asset{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		ctype := mime.TypeByExtension(path.Ext(p))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		set.files[p] = asset{body: body, ctype: ctype, hash: hex.EncodeToString(sum[:])[:12]}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load assets: %w", err)
+	}
+	for _, need := range []string{"dist/app.css", "vendor/htmx.min.js", "vendor/sse.js", "js/app.js", "favicon.svg"} {
+		if _, ok := set.files[need]; !ok {
+			return nil, fmt.Errorf("load assets: %s is missing", need)
+		}
+	}
+	return set, nil
+}
+
+func (a *assetSet) url(name string) string { return "/assets/" + name + "?v=" + a.files[name].hash }
+
+func (a *assetSet) urls() views.AssetURLs {
+	return views.AssetURLs{CSS: a.url("dist/app.css"), HTMX: a.url("vendor/htmx.min.js"), SSE: a.url("vendor/sse.js"),
+		App: a.url("js/app.js"), Favicon: a.url("favicon.svg")}
+}
+
+// asset serves one static file: immutable for a year when the URL names its current fingerprint, revalidated by
+// ETag otherwise.
+func (s *Server) asset(c *fiber.Ctx) error {
+	name := c.Params("*")
+	f, ok := s.assets.files[name]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	etag := `"` + f.hash + `"`
+	c.Set(fiber.HeaderETag, etag)
+	if c.Query("v") == f.hash {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, f.ctype)
+	return c.Send(f.body)
+}
+
+func (s *Server) favicon(c *fiber.Ctx) error {
+	return c.Redirect(s.assets.url("favicon.svg"), fiber.StatusMovedPermanently)
+}

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"blog/content"
+	"blog/repo"
+	"blog/views"
+)
+
+// home lists the posts with their comment counts.
+func (s *Server) home(c *fiber.Ctx) error {
+	counts, err := s.cfg.Comments.CountAllComments(c.UserContext())
+	if err != nil {
+		return err
+	}
+	list := make([]views.PostSummary, 0, len(s.cfg.Library.Posts))
+	for _, p := range s.cfg.Library.Posts {
+		list = append(list, views.PostSummary{Post: p, Comments: counts[s.cfg.PostIDs[p.Slug]]})
+	}
+	return render(c, fiber.StatusOK, views.HomePage(s.chrome, list))
+}
+
+// lookupPost finds the published post named by the :slug parameter.
+func (s *Server) lookupPost(c *fiber.Ctx) (content.Post, int64, error) {
+	p, ok := s.cfg.Library.PostBySlug(c.Params("slug"))
+	id, hasRow := s.cfg.PostIDs[p.Slug]
+	if !ok || !hasRow {
+		return content.Post{}, 0, fiber.ErrNotFound
+	}
+	return p, id, nil
+}
+
+// post shows an article with its comments and the comment form.
+func (s *Server) post(c *fiber.Ctx) error {
+	p, id, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug})
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.PostPage(s.chrome, v))
+}
+
+// postView loads what the post page shows around the given form state.
+func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.FormView) (views.PostView, error) {
+	comments, total, err := s.commentsOf(c, id)
+	if err != nil {
+		return views.PostView{}, err
+	}
+	return views.PostView{Post: p, Comments: comments, Total: total, Form: form, Now: time.Now()}, nil
+}
+
+// commentsOf returns the newest comments of a post (capped) and how many there are.
+func (s *Server) commentsOf(c *fiber.Ctx, postID int64) ([]repo.Comment, int, error) {
+	comments, err := s.cfg.Comments.FindComments(c.UserContext(), repo.CommentFilter{PostID: postID, Limit: MaxCommentsShown})
+	if err != nil {
+		return nil, 0, err
+	}
+	total := len(comments)
+	if total == MaxCommentsShown {
+		if total, err = s.cfg.Comments.CountComments(c.UserContext(), postID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return comments, total, nil
+}
+
+// page shows a standalone page such as /about.
+func (s *Server) page(c *fiber.Ctx) error {
+	p, ok := s.cfg.Library.PageBySlug(c.Params("page"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	return render(c, fiber.StatusOK, views.StaticPage(s.chrome, p))
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.SendString("ok")
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.UserContext()); err != nil {
+			s.cfg.Log.Warn("not ready", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).SendString("not ready")
+		}
+	}
+	return c.SendString("ready")
+}

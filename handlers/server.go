@@ -1,0 +1,146 @@
+// Package handlers is the blog's HTTP surface: routes, handlers that parse requests, call the stores and render
+// views, and the one error handler that chooses what people see when something fails.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"blog/content"
+	"blog/live"
+	"blog/repo"
+	"blog/views"
+)
+
+// CommentStore is what the handlers need from the comment store.
+type CommentStore interface {
+	CreateComment(ctx context.Context, postID int64, in repo.CommentInput) (repo.Comment, error)
+	FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error)
+	CountComments(ctx context.Context, postID int64) (int, error)
+	CountAllComments(ctx context.Context) (map[int64]int, error)
+}
+
+var _ CommentStore = (*repo.Comments)(nil)
+
+// MaxCommentsShown caps the comments rendered on a post page; the count still says how many there are.
+const MaxCommentsShown = 200
+
+// Config is everything the HTTP layer is built from.
+type Config struct {
+	Library  *content.Library
+	PostIDs  map[string]int64
+	Comments CommentStore
+	Broker   live.Broker
+	Assets   fs.FS
+	Log      *slog.Logger
+
+	SiteTitle string
+	BaseURL   string
+	// Done is closed when the server shuts down; open event streams end when it is.
+	Done <-chan struct{}
+	// Heartbeat is how often an idle event stream sends a comment line (15 s when zero).
+	Heartbeat time.Duration
+	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg    Config
+	assets *assetSet
+	chrome views.Chrome
+	fetch  live.Fetch
+}
+
+// New builds the Fiber app with every route.
+func New(cfg Config) (*fiber.App, error) {
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Done == nil {
+		cfg.Done = make(chan struct{})
+	}
+	assets, err := newAssetSet(cfg.Assets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, assets: assets, fetch: LiveFetch(cfg.Comments)}
+	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: assets.urls()}
+	for _, p := range cfg.Library.Pages {
+		s.chrome.Nav = append(s.chrome.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
+	}
+	app := fiber.New(fiber.Config{
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           15 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		BodyLimit:             64 * 1024,
+	})
+	s.routes(app)
+	return app, nil
+}
+
+// render writes a component as the response with the given status.
+func render(c *fiber.Ctx, status int, comp templ.Component) error {
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// isHTMX reports a request made by htmx (as opposed to a plain form post or link).
+func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
+
+// handleError is the one place that turns an error into a response: known HTTP errors get their page, anything
+// else is logged with context and shown as a plain 500 page.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	title, msg := "Something went wrong", "The page could not be shown because of a problem on our side. Please try again in a moment."
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &fe):
+		status = fe.Code
+		title, msg = messageFor(status)
+	case errors.Is(err, repo.ErrNotFound):
+		status = fiber.StatusNotFound
+		title, msg = messageFor(status)
+	}
+	if status >= 500 {
+		s.cfg.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
+	}
+	if isHTMX(c) && c.Method() == fiber.MethodPost {
+		return render(c, status, views.CommentForm(views.FormView{Slug: c.Params("slug"), Notice: msg}))
+	}
+	return render(c, status, views.ErrorPage(s.chrome, status, title, msg))
+}
+
+func messageFor(status int) (title, msg string) {
+	switch status {
+	case fiber.StatusNotFound:
+		return "Page not found", "There is nothing at this address. It may have moved, or the link may be mistyped."
+	case fiber.StatusMethodNotAllowed:
+		return "Not allowed", "This address does not accept that kind of request."
+	case fiber.StatusRequestEntityTooLarge:
+		return "Too large", "What you sent is too large. Comments can be at most 5000 characters."
+	case fiber.StatusTooManyRequests:
+		return "Slow down", "You are posting too quickly. Please wait a few seconds and try again."
+	case fiber.StatusForbidden:
+		return "Not allowed", "This request was refused. Please reload the page and try again."
+	case fiber.StatusBadRequest:
+		return "Bad request", "The request could not be understood. Please reload the page and try again."
+	case fiber.StatusUnsupportedMediaType:
+		return "Unsupported", "Please send the comment form as a normal web form."
+	}
+	if status >= 500 {
+		return "Something went wrong", "The page could not be shown because of a problem on our side. Please try again in a moment."
+	}
+	return "Request not served", "The request could not be served."
+}

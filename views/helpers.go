@@ -1,0 +1,46 @@
+package views
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"blog/repo"
+)
+
+func newestID(comments []repo.Comment) int64 {
+	var newest int64
+	for _, c := range comments {
+		newest = max(newest, c.ID)
+	}
+	return newest
+}
+
+func ariaInvalid(errs repo.FieldErrors, name string) string {
+	if errs[name] != "" {
+		return "true"
+	}
+	return "false"
+}
+
+func describedBy(errs repo.FieldErrors, name, hint string) string {
+	var ids []string
+	if errs[name] != "" {
+		ids = append(ids, "comment-"+name+"-error")
+	}
+	if hint != "" {
+		ids = append(ids, "comment-"+name+"-hint")
+	}
+	return strings.Join(ids, " ")
+}
+
+func errorCount(errs repo.FieldErrors) string {
+	if len(errs) == 1 {
+		return "the field"
+	}
+	return "the " + strconv.Itoa(len(errs)) + " fields"
+}
+
+func statusText(status int) string {
+	return strconv.Itoa(status) + " · " + http.StatusText(status)
+}

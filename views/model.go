@@ -1,0 +1,148 @@
+// Package views holds the blog's templ components: one layout, the pages, and the small pieces the handlers
+// render on their own (the comment list, one comment, the form).
+package views
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"blog/content"
+	"blog/repo"
+)
+
+// Chrome is what every page's layout needs: the site's name, its navigation and the asset URLs.
+type Chrome struct {
+	SiteTitle string
+	// BaseURL, when set, makes canonical and Open Graph URLs absolute (for example https://blog.example.com).
+	BaseURL string
+	Nav     []NavLink
+	Assets  AssetURLs
+	// CSRFToken is sent by htmx in a header and by plain forms in a hidden field.
+	CSRFToken string
+}
+
+// NavLink is one entry of the header navigation.
+type NavLink struct {
+	Title string
+	Href  string
+}
+
+// AssetURLs are the fingerprinted URLs of the stylesheet and scripts.
+type AssetURLs struct {
+	CSS, HTMX, SSE, App, Favicon string
+}
+
+// Meta describes one page for the layout: its title, description and canonical path.
+type Meta struct {
+	Title       string
+	Description string
+	Path        string
+	// Article marks a post, which gets Open Graph article tags.
+	Article bool
+	// Published is the post's date, for Open Graph.
+	Published time.Time
+}
+
+// PostSummary is one entry of the home page's list.
+type PostSummary struct {
+	Post     content.Post
+	Comments int
+}
+
+// PostView is everything the post page shows.
+type PostView struct {
+	Post     content.Post
+	Comments []repo.Comment
+	// Total is the number of comments stored, which can exceed len(Comments) when the list is capped.
+	Total int
+	Form  FormView
+	Now   time.Time
+}
+
+// FormView is the comment form's state: the visitor's input, messages by field, and whether a comment was just
+// posted.
+type FormView struct {
+	Slug   string
+	Input  repo.CommentInput
+	Errors repo.FieldErrors
+	// Notice is a message beside the button that is not about one field (for example "slow down").
+	Notice string
+	Posted bool
+}
+
+// CommentsPath is the URL that takes a comment form's POST.
+func CommentsPath(slug string) string { return "/posts/" + slug + "/comments" }
+
+// EventsPath is the URL of a post's live comment stream.
+func EventsPath(slug string) string { return "/posts/" + slug + "/events" }
+
+// PostPath is the URL of a post.
+func PostPath(slug string) string { return "/posts/" + slug }
+
+// CommentAnchor is the id of a comment's element, which its URL fragment and the live stream's de-duplication use.
+func CommentAnchor(id int64) string { return "comment-" + strconv.FormatInt(id, 10) }
+
+// CountLabel says how many comments there are, in words.
+func CountLabel(n int) string {
+	switch n {
+	case 0:
+		return "No comments yet"
+	case 1:
+		return "1 comment"
+	}
+	return strconv.Itoa(n) + " comments"
+}
+
+// Ago describes how long before now t was, the way people say it.
+func Ago(t, now time.Time) string {
+	d := now.Sub(t)
+	if d < 0 {
+		d = 0
+	}
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return strconv.Itoa(n) + " " + unit + "s ago"
+	}
+	switch {
+	case d < 45*time.Second:
+		return "just now"
+	case d < time.Hour:
+		return plural(max(1, int(d.Round(time.Minute)/time.Minute)), "minute")
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	case d < 30*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d < 365*24*time.Hour:
+		return plural(int(d/(30*24*time.Hour)), "month")
+	}
+	return plural(int(d/(365*24*time.Hour)), "year")
+}
+
+// ISO formats t as an exact UTC timestamp for a <time datetime>.
+func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// HumanDate formats a post date.
+func HumanDate(t time.Time) string { return t.UTC().Format("2 January 2006") }
+
+// avatar draws a 5x5 mirrored pattern in one colour from a hash of the email. Only the pattern reaches the page:
+// neither the email nor its hash does.
+func avatar(email string) (color string, cells []int) {
+	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+	hue := int(sum[0])<<8 | int(sum[1])
+	color = fmt.Sprintf("hsl(%d 55%% 42%%)", hue%360)
+	for i := 0; i < 15; i++ {
+		if sum[2+i/8]>>(i%8)&1 == 1 {
+			row, col := i/3, i%3
+			cells = append(cells, row*5+col)
+			if col != 2 {
+				cells = append(cells, row*5+4-col)
+			}
+		}
+	}
+	return color, cells
+}
