@@ -1,0 +1,78 @@
+# The blog's tasks. `make run` needs only Go; targets that rebuild front-end files install npm packages first.
+SHELL := /bin/bash
+GO ?= go
+TEMPL := $(GO) tool templ
+TAILWIND := node_modules/.bin/tailwindcss
+# PostgreSQL used by the tests when it is running here (CI sets this too); unset it to run SQLite only.
+TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
+export TEST_DATABASE_URL
+
+.PHONY: run dev dev-templ dev-css generate css vendor build test test-short check bench audit docker clean
+
+## run: the blog on SQLite (./app.db) with the sample content at http://localhost:8080
+run:
+	$(GO) run ./cmd/web
+
+## dev: live reload while developing: templ watch + proxy (http://localhost:7331), Tailwind watch, server restarts
+dev: node_modules
+	@echo "Open http://localhost:7331 (live-reloading proxy of the blog on :8080)"
+	$(MAKE) -j2 dev-templ dev-css
+
+dev-templ:
+	$(TEMPL) generate --watch --proxy="http://localhost:8080" --open-browser=false \
+		--watch-pattern='(.+\.go$$)|(.+\.templ$$)|(.+_templ\.txt$$)|(.+\.css$$)|(.+\.js$$)|(.+\.md$$)' \
+		--cmd="$(GO) run ./cmd/web"
+
+dev-css:
+	$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --watch
+
+## generate: templ components -> *_templ.go
+generate:
+	$(TEMPL) generate -path views
+
+## css: build assets/dist/app.css with Tailwind
+css: node_modules
+	$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify
+
+## vendor: copy the pinned htmx and htmx-ext-sse scripts into assets/vendor
+vendor: node_modules
+	cp node_modules/htmx.org/dist/htmx.min.js assets/vendor/htmx.min.js
+	cp node_modules/htmx-ext-sse/dist/sse.js assets/vendor/sse.js
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+## build: static binary bin/web (no cgo)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/web ./cmd/web
+
+## test: the whole test suite (SQLite, PostgreSQL when reachable, Chromium when installed; CI requires both)
+test: node_modules
+	$(GO) test -count=1 -timeout 8m ./...
+
+## check: generated files are fresh, code is formatted and vetted
+check: node_modules
+	@$(TEMPL) generate -path views >/dev/null 2>&1
+	@$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify 2>/dev/null
+	@cmp -s node_modules/htmx.org/dist/htmx.min.js assets/vendor/htmx.min.js || { echo "assets/vendor/htmx.min.js differs from the pinned package: run make vendor"; exit 1; }
+	@cmp -s node_modules/htmx-ext-sse/dist/sse.js assets/vendor/sse.js || { echo "assets/vendor/sse.js differs from the pinned package: run make vendor"; exit 1; }
+	@git diff --quiet -- views assets/dist || { echo "generated files were stale (templ or CSS); regenerated - commit them:"; git diff --stat -- views assets/dist; exit 1; }
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	@echo "check: ok"
+
+## bench: load benchmark against a fresh server; prints a table and writes bench-results/latest.json
+bench: build
+	$(GO) run ./cmd/bench -binary bin/web -out bench-results/latest.json
+
+## audit: Lighthouse scores for the home and a post page (needs chromium)
+audit: node_modules build
+	./scripts/audit.sh
+
+## docker: build the container image
+docker:
+	docker build -t blog:latest .
+
+clean:
+	rm -rf bin tmp screenshots bench-results

@@ -1,0 +1,182 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"blog/repo"
+)
+
+func TestCommentPlainPostRedirects(t *testing.T) {
+	a := newTestApp(t)
+	resp, _ := a.postComment(t, "hello-world", form("Ann", "ann@example.com", "First!"), false)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status = %d, want 303", resp.StatusCode)
+	}
+	var cs []repo.Comment
+	if err := a.db.Repo.FindAll(context.Background(), &cs); err != nil {
+		t.Fatal(err)
+	}
+	loc := resp.Header.Get("Location")
+	if len(cs) != 1 || !strings.HasSuffix(loc, "/posts/hello-world#comment-"+itoa(cs[0].ID)) {
+		t.Fatalf("location = %q, comments = %d", loc, len(cs))
+	}
+	_, body := a.get(t, "/posts/hello-world")
+	item := doc(t, body).Find(`#comment-` + itoa(cs[0].ID))
+	if !strings.Contains(item.Text(), "First!") || !strings.Contains(item.Text(), "Ann") {
+		t.Fatalf("comment not shown after redirect: %q", item.Text())
+	}
+	if strings.Contains(body, "ann@example.com") {
+		t.Fatal("the page shows the commenter's email")
+	}
+	if d := doc(t, body); strings.TrimSpace(d.Find(`#comment-count`).Text()) != "1 comment" {
+		t.Fatalf("count = %q", d.Find(`#comment-count`).Text())
+	}
+	dt, _ := item.Find("time").Attr("datetime")
+	if !strings.HasSuffix(dt, "Z") || strings.TrimSpace(item.Find("time").Text()) != "just now" {
+		t.Fatalf("time element: datetime=%q text=%q", dt, item.Find("time").Text())
+	}
+}
+
+func TestCommentWithHTMXSwapsListAndClearsForm(t *testing.T) {
+	a := newTestApp(t)
+	a.postComment(t, "hello-world", form("Bob", "bob@example.com", "older"), true)
+	resp, body := a.postComment(t, "hello-world", form("Ann", "ann@example.com", "line one\nline two"), true)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status = %d, want 200", resp.StatusCode)
+	}
+	d := doc(t, body)
+	if d.Find(`form#comment-form textarea`).Text() != "" {
+		t.Errorf("comment text not cleared: %q", d.Find(`form#comment-form textarea`).Text())
+	}
+	if v, _ := d.Find(`#comment-username`).Attr("value"); v != "Ann" {
+		t.Errorf("name not kept for the next comment: %q", v)
+	}
+	if !strings.Contains(d.Find(`[data-testid="FormNotice"]`).Text(), "posted") {
+		t.Errorf("no confirmation: %q", d.Find(`[data-testid="FormNotice"]`).Text())
+	}
+	list := d.Find(`ol#comment-list[hx-swap-oob="innerHTML"] [data-testid="CommentItem"]`)
+	if list.Length() != 2 {
+		t.Fatalf("list has %d comments, want 2", list.Length())
+	}
+	if body := list.First().Find(`[data-testid="CommentBody"]`).Text(); !strings.Contains(body, "line one\nline two") {
+		t.Errorf("newest comment first with its line break kept; got %q", body)
+	}
+	if c := d.Find(`#comment-count[hx-swap-oob]`).Text(); strings.TrimSpace(c) != "2 comments" {
+		t.Errorf("count = %q", c)
+	}
+}
+
+func TestCommentValidation(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("é", n) }
+	tests := []struct {
+		name      string
+		form      url.Values
+		wantField string
+		wantText  string
+	}{
+		{"missing name", form("", "a@b.co", "hi"), "username", "enter your name"},
+		{"blank name", form(" \t ", "a@b.co", "hi"), "username", "enter your name"},
+		{"zero-width name", form("\u200b\u200b", "a@b.co", "hi"), "username", "enter your name"},
+		{"long name", form(long(65), "a@b.co", "hi"), "username", "at most 64"},
+		{"name with newline", form("a\nb", "a@b.co", "hi"), "username", "control characters"},
+		{"name with RTL override", form("abc\u202egnp.exe", "a@b.co", "hi"), "username", "text-direction"},
+		{"missing email", form("Ann", "", "hi"), "email", "enter your email"},
+		{"bad email", form("Ann", "not-an-email", "hi"), "email", "valid email"},
+		{"email with name", form("Ann", "Ann <a@b.co>", "hi"), "email", "valid email"},
+		{"email without dot", form("Ann", "a@localhost", "hi"), "email", "valid email"},
+		{"long email", form("Ann", strings.Repeat("a", 115)+"@b.com", "hi"), "email", "at most 120"},
+		{"missing comment", form("Ann", "a@b.co", ""), "body", "write a comment"},
+		{"blank comment", form("Ann", "a@b.co", "\n\n  "), "body", "write a comment"},
+		{"long comment", form("Ann", "a@b.co", long(5001)), "body", "at most 5000"},
+		{"control char in comment", form("Ann", "a@b.co", "a\x07b"), "body", "control characters"},
+		{"NUL in comment", form("Ann", "a@b.co", "a\x00b"), "body", "control characters"},
+		{"invalid UTF-8", form("Ann", "a@b.co", "a\xffb"), "body", "not valid text"},
+	}
+	a := newTestApp(t)
+	for _, tt := range tests {
+		for _, htmx := range []bool{true, false} {
+			t.Run(tt.name+map[bool]string{true: " (htmx)", false: " (plain)"}[htmx], func(t *testing.T) {
+				resp, body := a.postComment(t, "hello-world", tt.form, htmx)
+				if resp.StatusCode != http.StatusUnprocessableEntity {
+					t.Fatalf("status = %d, want 422", resp.StatusCode)
+				}
+				d := doc(t, body)
+				if !htmx && d.Find(`[data-testid="PostPage"]`).Length() != 1 {
+					t.Fatal("plain post: want the whole page back")
+				}
+				id := map[string]string{"username": "comment-username", "email": "comment-email", "body": "comment-body"}[tt.wantField]
+				msg := d.Find("#" + id + "-error")
+				if !strings.Contains(msg.Text(), tt.wantText) {
+					t.Fatalf("message beside %s = %q, want it to contain %q", tt.wantField, msg.Text(), tt.wantText)
+				}
+				if inv, _ := d.Find("#" + id).Attr("aria-invalid"); inv != "true" {
+					t.Errorf("aria-invalid = %q", inv)
+				}
+				if desc, _ := d.Find("#" + id).Attr("aria-describedby"); !strings.Contains(desc, id+"-error") {
+					t.Errorf("aria-describedby = %q, want the error tied to the field", desc)
+				}
+				if d.Find(`[role="alert"]`).Length() == 0 {
+					t.Error("no role=alert: the error is not announced")
+				}
+				if tt.wantField != "body" && tt.form.Get("body") != "" && !strings.Contains(d.Find("#comment-body").Text(), tt.form.Get("body")) {
+					t.Errorf("comment text lost: %q", d.Find("#comment-body").Text())
+				}
+				if n := a.countComments(t); n != 0 {
+					t.Fatalf("%d comments stored, want 0", n)
+				}
+			})
+		}
+	}
+}
+
+func TestCommentTextIsInert(t *testing.T) {
+	a := newTestApp(t)
+	hostile := `<script>alert(1)</script><img src=x onerror=alert(2)> <a href="javascript:alert(3)">x</a>`
+	resp, _ := a.postComment(t, "hello-world", form(`<b onmouseover=alert(4)>Eve</b>`, "eve@example.com", hostile), false)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status = %d", resp.StatusCode)
+	}
+	_, body := a.get(t, "/posts/hello-world")
+	d := doc(t, body)
+	item := d.Find(`[data-testid="CommentItem"]`)
+	if item.Find("script, img, a[href^=javascript], b").Length() != 0 {
+		t.Fatalf("markup injected: %s", must(item.Html()))
+	}
+	if got := item.Find(`[data-testid="CommentBody"]`).Text(); !strings.Contains(got, hostile) {
+		t.Fatalf("comment text not shown as text: %q", got)
+	}
+	if strings.Contains(body, "<script>alert") {
+		t.Fatal("raw script tag in page")
+	}
+}
+
+func TestCommentOnUnknownPost(t *testing.T) {
+	a := newTestApp(t)
+	for _, htmx := range []bool{true, false} {
+		resp, _ := a.postComment(t, "no-such-post", form("Ann", "a@b.co", "hi"), htmx)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("status = %d, want 404", resp.StatusCode)
+		}
+	}
+	if n := a.countComments(t); n != 0 {
+		t.Fatalf("%d comments stored", n)
+	}
+}
+
+func TestCommentWrongContentType(t *testing.T) {
+	a := newTestApp(t)
+	req, _ := http.NewRequest(http.MethodPost, "/posts/hello-world/comments", strings.NewReader(`{"username":"a"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, _ := a.do(t, req)
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("status = %d, want 415", resp.StatusCode)
+	}
+}
+
+func itoa(n int64) string { return strconvItoa(n) }
+
+func must(s string, _ error) string { return s }

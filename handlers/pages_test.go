@@ -1,0 +1,114 @@
+package handlers_test
+
+import (
+	"net/http"
+
+	"github.com/PuerkitoBio/goquery"
+	"strings"
+	"testing"
+)
+
+func TestPages(t *testing.T) {
+	a := newTestApp(t)
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		wantTestID string
+		wantText   string
+	}{
+		{"home lists posts", "/", 200, "HomePage", "How live comments work"},
+		{"post shows article", "/posts/hello-world", 200, "PostPage", "Comments that show up by themselves"},
+		{"post shows empty state", "/posts/hello-world", 200, "EmptyComments", "Be the first to comment."},
+		{"post shows form", "/posts/hello-world", 200, "CommentForm", "Post comment"},
+		{"about page", "/about", 200, "StaticPage", "personal blog"},
+		{"unknown post", "/posts/no-such-post", 404, "ErrorPage", "Page not found"},
+		{"unknown page", "/no-such-page", 404, "ErrorPage", "Page not found"},
+		{"unknown deep path", "/a/b/c", 404, "ErrorPage", "Page not found"},
+		{"events of unknown post", "/posts/nope/events", 404, "ErrorPage", "Page not found"},
+		{"drafts are not served", "/posts/upcoming", 404, "ErrorPage", "Page not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := a.get(t, tt.path)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("content type = %q", ct)
+			}
+			sel := doc(t, body).Find(`[data-testid="` + tt.wantTestID + `"]`)
+			if sel.Length() == 0 {
+				t.Fatalf("no element with data-testid=%s", tt.wantTestID)
+			}
+			if !strings.Contains(sel.Text(), tt.wantText) {
+				t.Fatalf("%s text does not contain %q: %q", tt.wantTestID, tt.wantText, sel.Text())
+			}
+		})
+	}
+}
+
+func TestFormFieldsAreLabelled(t *testing.T) {
+	a := newTestApp(t)
+	_, body := a.get(t, "/posts/hello-world")
+	d := doc(t, body)
+	for _, name := range []string{"username", "email", "body"} {
+		field := d.Find(`#comment-form [name="` + name + `"]`)
+		id, _ := field.Attr("id")
+		if field.Length() != 1 || id == "" {
+			t.Fatalf("field %s missing or without id", name)
+		}
+		if d.Find(`label[for="`+id+`"]`).Length() != 1 {
+			t.Errorf("field %s has no label", name)
+		}
+	}
+}
+
+func TestHomeShowsCommentCounts(t *testing.T) {
+	a := newTestApp(t)
+	for i := 0; i < 2; i++ {
+		if resp, _ := a.postComment(t, "hello-world", form("Ann", "ann@example.com", "hi"), false); resp.StatusCode != 303 {
+			t.Fatalf("post status = %d", resp.StatusCode)
+		}
+	}
+	_, body := a.get(t, "/")
+	d := doc(t, body)
+	var got []string
+	d.Find(`[data-testid="PostSummary"]`).Each(func(_ int, s *goquery.Selection) {
+		got = append(got, strings.TrimSpace(s.Find(`[data-testid="CommentCount"]`).Text()))
+	})
+	want := "No comments yet,No comments yet,2 comments" // newest first; hello-world is the oldest post
+	if strings.Join(got, ",") != want {
+		t.Fatalf("counts = %v, want %s", got, want)
+	}
+}
+
+func TestAssets(t *testing.T) {
+	a := newTestApp(t)
+	_, body := a.get(t, "/")
+	href, ok := doc(t, body).Find(`link[rel="stylesheet"]`).Attr("href")
+	if !ok || !strings.Contains(href, "?v=") {
+		t.Fatalf("stylesheet href = %q, want a fingerprinted URL", href)
+	}
+	resp, css := a.get(t, href)
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || len(css) < 1000 {
+		t.Fatalf("css: status %d, cache %q, %d bytes", resp.StatusCode, resp.Header.Get("Cache-Control"), len(css))
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("css content type = %q", ct)
+	}
+	stale, _ := a.get(t, "/assets/dist/app.css?v=old")
+	if stale.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("stale fingerprint cache-control = %q, want no-cache", stale.Header.Get("Cache-Control"))
+	}
+	req, _ := http.NewRequest(http.MethodGet, href, nil)
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	if r, _ := a.do(t, req); r.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional GET status = %d, want 304", r.StatusCode)
+	}
+	for _, p := range []string{"/assets/../go.mod", "/assets/%2e%2e/go.mod", "/assets/embed.go", "/assets/dist/../../cmd/web/main.go", "/assets/nope.js"} {
+		if r, _ := a.get(t, p); r.StatusCode != 404 {
+			t.Errorf("%s: status = %d, want 404", p, r.StatusCode)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
+	"blog/assets"
+	"blog/content"
+	"blog/handlers"
+	"blog/internal/dbtest"
+	"blog/live"
+	"blog/repo"
+)
+
+// testApp is the real router over a real, migrated SQLite file with the sample content.
+type testApp struct {
+	app    *fiber.App
+	db     *repo.DB
+	store  *repo.Comments
+	broker live.Broker
+	done   chan struct{}
+	slug   string
+}
+
+type appOption func(*handlers.Config)
+
+func newTestApp(t *testing.T, opts ...appOption) *testApp {
+	t.Helper()
+	return newTestAppOn(t, dbtest.SQLite(t), opts...)
+}
+
+func newTestAppOn(t *testing.T, db *repo.DB, opts ...appOption) *testApp {
+	t.Helper()
+	ctx := context.Background()
+	lib, err := content.Load(content.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []repo.PostRef
+	for _, p := range lib.Posts {
+		refs = append(refs, repo.PostRef{Slug: p.Slug, Title: p.Title})
+	}
+	ids, err := repo.NewPosts(db).SyncPosts(ctx, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := repo.NewComments(db)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var broker live.Broker
+	if db.Dialect == repo.Postgres {
+		pg, err := live.NewPostgres(ctx, db.URL, repo.CommentsChannel, handlers.LiveFetch(store), store.LatestCommentID, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broker = pg
+	} else {
+		broker, err = live.NewLocal(ctx, handlers.LiveFetch(store), store.LatestCommentID, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); broker.Run(bctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+	if pg, ok := broker.(*live.Postgres); ok {
+		select {
+		case <-pg.Listening():
+		case <-time.After(10 * time.Second):
+			t.Fatal("PostgreSQL listener did not start")
+		}
+	}
+	done := make(chan struct{})
+	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Assets: assets.FS(), Log: log,
+		SiteTitle: "Test Blog", Done: done}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	app, err := handlers.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testApp{app: app, db: db, store: store, broker: broker, done: done, slug: lib.Posts[0].Slug}
+}
+
+// do sends a request through the real router and returns the status and parsed body.
+func (a *testApp) do(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := a.app.Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+func (a *testApp) get(t *testing.T, path string) (*http.Response, string) {
+	return a.do(t, httpReq(http.MethodGet, path, nil))
+}
+
+func httpReq(method, path string, form url.Values) *http.Request {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req
+}
+
+func (a *testApp) postComment(t *testing.T, slug string, form url.Values, htmx bool) (*http.Response, string) {
+	t.Helper()
+	req := httpReq(http.MethodPost, "/posts/"+slug+"/comments", form)
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	return a.do(t, req)
+}
+
+func (a *testApp) countComments(t *testing.T) int {
+	t.Helper()
+	n, err := a.db.Repo.Count(context.Background(), "comments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// serve runs the app on a free loopback port and returns its base URL.
+func (a *testApp) serve(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go a.app.Listener(ln)
+	t.Cleanup(func() {
+		select {
+		case <-a.done:
+		default:
+			close(a.done)
+		}
+		a.app.ShutdownWithTimeout(5 * time.Second)
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func doc(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func form(username, email, body string) url.Values {
+	return url.Values{"username": {username}, "email": {email}, "body": {body}}
+}
+
+func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }
