@@ -88,6 +88,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 
 	var contentFS fs.FS = content.Embedded()
 	if cfg.ContentDir != "" {
+		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
+		}
 		contentFS = os.DirFS(cfg.ContentDir)
 	}
 	lib, err := content.Load(contentFS)

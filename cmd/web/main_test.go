@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"blog/internal/dbtest"
+)
+
+// syncBuffer collects the server's log safely while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func envFunc(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
+
+// startServer runs the real program on a free port until the test ends, and waits until it answers.
+func startServer(t *testing.T, env map[string]string) (base string, stop func() error) {
+	t.Helper()
+	addr := freeAddr(t)
+	env["ADDR"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, nil, envFunc(env), io.Discard, logs) }()
+	base = "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-errc:
+			cancel()
+			t.Fatalf("server exited: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not start: %v\n%s", err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-errc:
+			case <-time.After(15 * time.Second):
+				runErr = fmt.Errorf("server did not stop within 15s")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+	return base, stop
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestWalkthrough starts the real program and walks home -> post -> comment, sees the comment arrive on an open
+// stream, restarts the program and still sees the comment.
+func TestWalkthrough(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+	base, stop := startServer(t, env)
+
+	status, home := get(t, base+"/")
+	if status != 200 || !strings.Contains(home, `href="/posts/hello-world"`) {
+		t.Fatalf("home: %d", status)
+	}
+	status, page := get(t, base+"/posts/hello-world")
+	if status != 200 || !strings.Contains(page, `sse-connect="/posts/hello-world/events?after=0"`) {
+		t.Fatalf("post: %d", status)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/posts/hello-world/events?after=0", nil)
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 64<<10)
+		var all strings.Builder
+		for {
+			n, err := stream.Body.Read(buf)
+			all.Write(buf[:n])
+			if strings.Contains(all.String(), "Walked through") {
+				got <- all.String()
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond) // let the stream subscribe
+
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(base+"/posts/hello-world/comments",
+		url.Values{"username": {"Walker"}, "email": {"walker@example.com"}, "body": {"Walked through"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment: status %d", resp.StatusCode)
+	}
+	select {
+	case ev := <-got:
+		if !strings.Contains(ev, "event: comment") {
+			t.Fatalf("stream: %q", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("comment did not arrive on the open stream")
+	}
+	cancel()
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+
+	base, _ = startServer(t, env)
+	if _, page := get(t, base+"/posts/hello-world"); !strings.Contains(page, "Walked through") {
+		t.Fatal("comment gone after restart")
+	}
+	if _, home := get(t, base+"/"); !strings.Contains(home, "1 comment") {
+		t.Fatal("home count not updated after restart")
+	}
+}
+
+func TestMigrateCommands(t *testing.T) {
+	urls := map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL}
+	for name, mk := range urls {
+		t.Run(name, func(t *testing.T) {
+			env := envFunc(map[string]string{"DATABASE_URL": mk(t)})
+			cli := func(args ...string) string {
+				t.Helper()
+				var out bytes.Buffer
+				if err := run(context.Background(), args, env, &out, io.Discard); err != nil {
+					t.Fatalf("web %s: %v", strings.Join(args, " "), err)
+				}
+				return out.String()
+			}
+			if st := cli("migrate", "status"); strings.Count(st, "pending") != 3 {
+				t.Fatalf("status on a new database:\n%s", st)
+			}
+			if up := cli("migrate", "up"); strings.Count(up, "applied") != 3 {
+				t.Fatalf("up:\n%s", up)
+			}
+			if up := cli("migrate", "up"); !strings.Contains(up, "up to date") {
+				t.Fatalf("second up:\n%s", up)
+			}
+			if down := cli("migrate", "down"); !strings.Contains(down, "rolled back 20261127000003 create_comments") {
+				t.Fatalf("down:\n%s", down)
+			}
+			st := cli("migrate", "status")
+			if strings.Count(st, "applied") != 2 || !strings.Contains(st, "pending  20261127000003") {
+				t.Fatalf("status after down:\n%s", st)
+			}
+			cli("migrate", "down")
+			cli("migrate", "down")
+			if down := cli("migrate", "down"); !strings.Contains(down, "nothing to roll back") {
+				t.Fatalf("down at zero:\n%s", down)
+			}
+			cli("migrate", "up")
+		})
+	}
+}
+
+func TestCommandErrors(t *testing.T) {
+	dbURL := dbtest.SQLiteURL(t)
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`},
+		{"migrate without step", []string{"migrate"}, nil, "usage: web migrate up|down|status"},
+		{"unknown migrate step", []string{"migrate", "sideways"}, nil, `unknown migrate command "sideways"`},
+		{"bad port", nil, map[string]string{"PORT": "eighty"}, `PORT="eighty" is not a port number`},
+		{"bad AUTO_MIGRATE", nil, map[string]string{"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"},
+		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, "3 migration(s) pending"},
+		{"bad content dir", nil, map[string]string{"CONTENT_DIR": t.TempDir() + "/missing"}, "is not a folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"DATABASE_URL": dbURL, "ADDR": freeAddr(t)}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := run(ctx, tt.args, envFunc(env), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, envFunc(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.name) {
+			t.Errorf("--help does not mention %s", s.name)
+		}
+	}
+	for _, cmd := range []string{"migrate up", "migrate down", "migrate status"} {
+		if !strings.Contains(out.String(), cmd) {
+			t.Errorf("--help does not mention %s", cmd)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package content_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"blog/content"
+)
+
+func TestEmbeddedSampleContent(t *testing.T) {
+	lib, err := content.Load(content.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lib.Posts) < 2 || len(lib.Pages) < 1 {
+		t.Fatalf("posts %d, pages %d", len(lib.Posts), len(lib.Pages))
+	}
+	for i := 1; i < len(lib.Posts); i++ {
+		if lib.Posts[i].Date.After(lib.Posts[i-1].Date) {
+			t.Fatal("posts are not newest first")
+		}
+	}
+	if _, ok := lib.PostBySlug("upcoming"); ok {
+		t.Fatal("a draft is published")
+	}
+	about, ok := lib.PageBySlug("about")
+	if !ok || about.Title != "About" {
+		t.Fatal("no About page")
+	}
+	p, _ := lib.PostBySlug("writing-posts")
+	for _, want := range []string{"<table>", `<input checked="" disabled="" type="checkbox"`, "<del>"} {
+		if !strings.Contains(string(p.HTML), want) {
+			t.Errorf("GitHub-flavoured Markdown: %q missing from rendered post", want)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name, file, src, wantErr string
+	}{
+		{"no front matter", "posts/2026-01-01-a.md", "# hi", "must start with front matter"},
+		{"unclosed front matter", "posts/2026-01-01-a.md", "---\ntitle: x\n", "not closed"},
+		{"bad yaml", "posts/2026-01-01-a.md", "---\ntitle: [x\n---\n", "front matter"},
+		{"no title", "posts/2026-01-01-a.md", "---\ndate: 2026-01-01\n---\nbody", "needs a title"},
+		{"no date", "posts/a.md", "---\ntitle: A\n---\nbody", "needs a date"},
+		{"bad slug", "posts/2026-01-01-Hello World.md", "---\ntitle: A\ndate: 2026-01-01\n---\n", "lower-case words"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := content.Load(fstest.MapFS{tt.file: {Data: []byte(tt.src)}})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.file) {
+				t.Fatalf("err = %v, want it to name %s and say %q", err, tt.file, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestRawHTMLIsNotPassedThrough(t *testing.T) {
+	html, err := content.Render([]byte("hi <script>alert(1)</script>\n\n[x](javascript:alert(1))"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(html), "<script") || strings.Contains(string(html), "javascript:") {
+		t.Fatalf("unsafe output: %s", html)
+	}
+}

@@ -1,0 +1,125 @@
+package dbschema_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"blog/dbschema"
+	"blog/internal/dbtest"
+	"blog/repo"
+)
+
+func applied(t *testing.T, db *repo.DB) int {
+	t.Helper()
+	st, err := dbschema.Status(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range st {
+		if v.Applied {
+			n++
+		}
+	}
+	return n
+}
+
+func TestUpDownUpAgain(t *testing.T) {
+	urls := map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL}
+	for name, mk := range urls {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := dbtest.Open(t, mk(t), false)
+			total := len(must(dbschema.Status(ctx, db)))
+			if applied(t, db) != 0 {
+				t.Fatal("fresh database has applied versions")
+			}
+			if err := dbschema.Up(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			if applied(t, db) != total {
+				t.Fatalf("after up: %d of %d applied", applied(t, db), total)
+			}
+			useSchema(t, db)
+			for i := total; i > 0; i-- {
+				if err := dbschema.Down(ctx, db); err != nil {
+					t.Fatalf("down from %d: %v", i, err)
+				}
+				if applied(t, db) != i-1 {
+					t.Fatalf("after down: %d applied, want %d", applied(t, db), i-1)
+				}
+			}
+			for _, table := range []string{"users", "posts", "comments"} {
+				if _, err := db.Repo.Count(ctx, table); err == nil {
+					t.Errorf("table %s still exists after rolling everything back", table)
+				}
+			}
+			if err := dbschema.Down(ctx, db); err != nil {
+				t.Fatalf("down with nothing applied: %v", err)
+			}
+			if err := dbschema.Up(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			useSchema(t, db)
+		})
+	}
+}
+
+// useSchema writes and reads through every table, so a migration that "succeeds" with a wrong column fails here.
+func useSchema(t *testing.T, db *repo.DB) {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := repo.NewComments(db)
+	if _, err := store.CreateComment(ctx, ids["p"], repo.CommentInput{Username: "a", Email: "a@b.co", Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := store.FindComments(ctx, repo.CommentFilter{PostID: ids["p"]})
+	if err != nil || len(cs) != 1 || cs[0].User.Username != "a" || time.Since(cs[0].CreatedAt) > time.Minute {
+		t.Fatalf("comments = %+v, %v", cs, err)
+	}
+}
+
+func TestNewerDatabaseIsRefused(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.SQLite(t)
+	if _, err := db.SQL.Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
+		t.Fatal(err)
+	}
+	for name, fn := range map[string]func(context.Context, *repo.DB) error{"up": dbschema.Up, "down": dbschema.Down} {
+		if err := fn(ctx, db); !errors.Is(err, dbschema.ErrNewerDatabase) {
+			t.Errorf("%s: err = %v, want ErrNewerDatabase", name, err)
+		}
+	}
+	if _, err := dbschema.Pending(ctx, db); !errors.Is(err, dbschema.ErrNewerDatabase) {
+		t.Errorf("pending: err = %v", err)
+	}
+}
+
+func TestMigrationFailureIsAnErrorNotAPanic(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t, dbtest.SQLiteURL(t), false)
+	// A table in the way makes the first migration's CREATE TABLE fail inside go-rel/migration, which panics.
+	if _, err := db.SQL.Exec(`CREATE TABLE users (id INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	err := dbschema.Up(ctx, db)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if applied(t, db) != 0 {
+		t.Fatalf("a failed migration was recorded as applied")
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
