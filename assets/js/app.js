@@ -29,6 +29,14 @@
     }
   });
 
+  // Mark the comments section with the stream's state (open / reconnecting), for styling and tests.
+  document.addEventListener("htmx:sseOpen", function (evt) {
+    evt.target.setAttribute("data-live", "open");
+  });
+  document.addEventListener("htmx:sseError", function (evt) {
+    evt.target.setAttribute("data-live", "reconnecting");
+  });
+
   // Tell screen readers about a new comment, politely, without moving focus.
   document.addEventListener("htmx:sseMessage", function (evt) {
     var id = evt.detail && evt.detail.lastEventId;

@@ -154,7 +154,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}
 	log.Info("shutting down")
 	close(done)
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+	if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
 	return nil

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"blog/internal/browsertest"
+	"blog/internal/dbtest"
+)
+
+func tabs(ctxs ...context.Context) []context.Context { return ctxs }
+
+// countJS counts the comments on the page whose text contains s.
+func countJS(s string) string {
+	return `Array.from(document.querySelectorAll('#comment-list [data-testid=CommentItem]')).filter(e => e.textContent.includes(` +
+		jsString(s) + `)).length`
+}
+
+func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// TestBrowserLiveComments opens the same post in two tabs, comments in the first, and checks that the comment
+// appears in both exactly once, without a reload; then a comment from elsewhere reaches both.
+func TestBrowserLiveComments(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+	b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
+	post := base + "/posts/hello-world"
+	first, second := b.Tab(t), b.Tab(t)
+	browsertest.Do(t, first, chromedp.Navigate(post))
+	browsertest.Do(t, second, chromedp.Navigate(post))
+	// Wait until each page's stream is open; mark the pages to prove they never reload.
+	for _, ctx := range tabs(first, second) {
+		browsertest.Wait(t, ctx, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+		browsertest.Eval[bool](t, ctx, `window.__noReload = true`)
+	}
+
+	browsertest.Do(t, first,
+		chromedp.SendKeys(chromedp.CSS("#comment-username"), "Ada"),
+		chromedp.SendKeys(chromedp.CSS("#comment-email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#comment-body"), "Typed in the first tab"),
+		chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")),
+	)
+	for i, ctx := range tabs(first, second) {
+		browsertest.Wait(t, ctx, "the comment in tab "+string(rune('1'+i)), countJS("Typed in the first tab")+` === 1`)
+	}
+	browsertest.Wait(t, first, "confirmation", `document.querySelector('[data-testid=FormNotice]')?.textContent.includes('posted')`)
+	if v := browsertest.Eval[string](t, first, `document.querySelector('#comment-body').value`); v != "" {
+		t.Errorf("comment field not cleared: %q", v)
+	}
+
+	// A comment posted elsewhere arrives in both tabs.
+	resp, err := http.PostForm(post+"/comments", url.Values{"username": {"Grace"}, "email": {"grace@example.com"}, "body": {"Posted from elsewhere"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for i, ctx := range tabs(first, second) {
+		browsertest.Wait(t, ctx, "the other comment in tab "+string(rune('1'+i)), countJS("Posted from elsewhere")+` === 1`)
+		browsertest.Wait(t, ctx, "the count", `document.querySelector('#comment-count').textContent.trim() === '2 comments'`)
+	}
+	time.Sleep(500 * time.Millisecond) // give a duplicate the time to show up
+	for i, ctx := range tabs(first, second) {
+		for _, text := range []string{"Typed in the first tab", "Posted from elsewhere"} {
+			if n := browsertest.Eval[int](t, ctx, countJS(text)); n != 1 {
+				t.Errorf("tab %d shows %q %d times, want once", i+1, text, n)
+			}
+		}
+		if !browsertest.Eval[bool](t, ctx, `window.__noReload === true`) {
+			t.Errorf("tab %d reloaded", i+1)
+		}
+		if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#comment-list [data-testid=CommentItem]').length`); n != 2 {
+			t.Errorf("tab %d has %d comments, want 2", i+1, n)
+		}
+	}
+	if third := b.ThirdParty(base); len(third) > 0 {
+		t.Errorf("pages requested third-party URLs: %v", third)
+	}
+}
+
+// TestBrowserValidationKeepsInput submits an invalid comment through htmx: the errors appear beside the fields,
+// the typed text stays, nothing is stored.
+func TestBrowserValidationKeepsInput(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+	b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
+	tab := b.Tab(t)
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
+	browsertest.Wait(t, tab, "htmx", `typeof htmx !== 'undefined'`)
+	browsertest.Do(t, tab,
+		chromedp.SendKeys(chromedp.CSS("#comment-email"), "not-an-email"),
+		chromedp.SendKeys(chromedp.CSS("#comment-body"), "Keep this text"),
+		chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")),
+	)
+	browsertest.Wait(t, tab, "field errors", `document.querySelector('#comment-email-error') !== null`)
+	if v := browsertest.Eval[string](t, tab, `document.querySelector('#comment-body').value`); v != "Keep this text" {
+		t.Errorf("comment text lost: %q", v)
+	}
+	if v := browsertest.Eval[string](t, tab, `document.querySelector('#comment-username-error').textContent`); !strings.Contains(v, "name") {
+		t.Errorf("name error = %q", v)
+	}
+	if n := browsertest.Eval[int](t, tab, `document.querySelectorAll('#comment-list [data-testid=CommentItem]').length`); n != 0 {
+		t.Errorf("%d comments shown after invalid input", n)
+	}
+}
+
+// TestBrowserWithoutJavaScript posts the form with scripts disabled: a plain POST, a redirect, the comment shown.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+	b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
+	tab := b.Tab(t)
+	if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, tab,
+		chromedp.Navigate(base+"/posts/hello-world"),
+		chromedp.SendKeys(chromedp.CSS("#comment-username"), "Plain"),
+		chromedp.SendKeys(chromedp.CSS("#comment-email"), "plain@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#comment-body"), "No scripts here"),
+	)
+	resp, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 200 || !strings.Contains(resp.URL, "/posts/hello-world") {
+		t.Fatalf("after submit: status %d at %s", resp.Status, resp.URL)
+	}
+	text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#comment-list")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "No scripts here") {
+		t.Fatalf("comment not shown after the redirect: %q", text)
+	}
+	// Invalid input without scripts: the whole page comes back with the message and the text kept.
+	browsertest.Do(t, tab, chromedp.SendKeys(chromedp.CSS("#comment-body"), "Only text"))
+	resp, err = chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 422 {
+		t.Fatalf("invalid plain post: status %d, want 422", resp.Status)
+	}
+	text, err = chromedp.Run(tab, chromedp.Text(chromedp.CSS("#comment-username-error")))
+	if err != nil || !strings.Contains(text, "name") {
+		t.Fatalf("name error = %q (%v)", text, err)
+	}
+}
