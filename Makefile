@@ -21,6 +21,7 @@ dev: node_modules
 dev-templ:
 	$(TEMPL) generate --watch --proxy="http://localhost:8080" --open-browser=false \
 		--watch-pattern='(.+\.go$$)|(.+\.templ$$)|(.+_templ\.txt$$)|(.+\.css$$)|(.+\.js$$)|(.+\.md$$)' \
+		--ignore-pattern='node_modules|\.git/|app\.db' \
 		--cmd="$(GO) run ./cmd/web"
 
 dev-css:
@@ -28,7 +29,7 @@ dev-css:
 
 ## generate: templ components -> *_templ.go
 generate:
-	$(TEMPL) generate -path views
+	$(TEMPL) generate
 
 ## css: build assets/dist/app.css with Tailwind
 css: node_modules
@@ -53,7 +54,7 @@ test: node_modules
 
 ## check: generated files are fresh, code is formatted and vetted
 check: node_modules
-	@$(TEMPL) generate -path views >/dev/null 2>&1
+	@$(TEMPL) generate >/dev/null 2>&1
 	@$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify 2>/dev/null
 	@cmp -s node_modules/htmx.org/dist/htmx.min.js assets/vendor/htmx.min.js || { echo "assets/vendor/htmx.min.js differs from the pinned package: run make vendor"; exit 1; }
 	@cmp -s node_modules/htmx-ext-sse/dist/sse.js assets/vendor/sse.js || { echo "assets/vendor/sse.js differs from the pinned package: run make vendor"; exit 1; }
