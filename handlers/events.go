@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"net"
 	"strconv"
 	"time"
 
@@ -44,6 +45,16 @@ func LiveFetch(store CommentStore) live.Fetch {
 	}
 }
 
+// streamWriteTimeout bounds one write to an event stream: a reader that takes longer to accept data is gone or
+// stuck, and its stream is closed.
+const streamWriteTimeout = 10 * time.Second
+
+// streamHeader starts every event stream. The connection is taken over from the HTTP server (hijacked), so the
+// stream costs one goroutine and a small buffer instead of the server's per-request machinery; the body ends
+// when the connection closes.
+const streamHeader = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n" +
+	"X-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n"
+
 // events streams a post's new comments as server-sent events. It starts after the newest comment the page holds
 // (the after parameter) or the last event the browser received (Last-Event-ID), sends what was missed, then
 // every new comment, each exactly once and in order.
@@ -58,34 +69,28 @@ func (s *Server) events(c *fiber.Ctx) error {
 			after = max(after, n)
 		}
 	}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set(fiber.HeaderConnection, "keep-alive")
-	c.Set("X-Accel-Buffering", "no")
-
 	// Subscribe before reading what was missed, so a comment committed in between is caught by one or the other
-	// (and the id check below drops it if both have it).
+	// (and the id check drops it if both have it).
 	sub := s.cfg.Broker.Subscribe(postID)
-	broker, fetch, done, heartbeat := s.cfg.Broker, s.fetch, s.cfg.Done, s.cfg.Heartbeat
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer broker.Unsubscribe(sub)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go func() {
-			select {
-			case <-done:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		st := &stream{w: w}
-		st.raw("retry: 2000\n\n")
-		if after < 0 {
-			// No position given: only comments from now on.
-			after = 1<<63 - 1
-		}
-		for after != 1<<63-1 {
-			msgs, err := fetch(ctx, postID, after)
+	c.Context().HijackSetNoResponse(true)
+	c.Context().Hijack(func(conn net.Conn) {
+		defer s.cfg.Broker.Unsubscribe(sub)
+		s.stream(conn, sub, postID, after)
+	})
+	return nil
+}
+
+// stream writes the catch-up and then the live events to conn until the client goes, the subscription ends or
+// the server shuts down.
+func (s *Server) stream(conn net.Conn, sub *live.Subscription, postID, after int64) {
+	st := &stream{conn: conn, w: bufio.NewWriterSize(conn, 1024)}
+	st.raw(streamHeader)
+	last := int64(0)
+	if after >= 0 {
+		for {
+			ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+			msgs, err := s.fetch(ctx, postID, after)
+			cancel()
 			if err != nil {
 				return
 			}
@@ -97,51 +102,48 @@ func (s *Server) events(c *fiber.Ctx) error {
 				break
 			}
 		}
-		if st.flush() != nil {
+		last = after
+	}
+	if st.flush() != nil {
+		return
+	}
+	tick := time.NewTicker(s.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
 			return
-		}
-		last := after
-		if last == 1<<63-1 {
-			last = 0
-		}
-		tick := time.NewTicker(heartbeat)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
+		case m, ok := <-sub.C():
+			if !ok {
+				if sub.Lagged() {
+					// Ends the stream; the browser reconnects with Last-Event-ID and catches up.
+					st.raw("event: resync\ndata: behind\n\n")
+					st.flush()
+				}
 				return
-			case m, ok := <-sub.C():
-				if !ok {
-					if sub.Lagged() {
-						// Ends the stream; the browser reconnects with Last-Event-ID and catches up.
-						st.raw("event: resync\ndata: behind\n\n")
-						st.flush()
-					}
-					return
-				}
-				if m.ID <= last {
-					continue
-				}
-				last = m.ID
-				st.send(m)
-				if st.flush() != nil {
-					return
-				}
-			case <-tick.C:
-				st.raw(": ping\n\n")
-				if st.flush() != nil {
-					return
-				}
+			}
+			if m.ID <= last {
+				continue
+			}
+			last = m.ID
+			st.send(m)
+			if st.flush() != nil {
+				return
+			}
+		case <-tick.C:
+			st.raw(": ping\n\n")
+			if st.flush() != nil {
+				return
 			}
 		}
-	})
-	return nil
+	}
 }
 
 // stream writes server-sent events and remembers the first write error.
 type stream struct {
-	w   *bufio.Writer
-	err error
+	conn net.Conn
+	w    *bufio.Writer
+	err  error
 }
 
 func (s *stream) raw(str string) {
@@ -165,6 +167,7 @@ func (s *stream) send(m live.Message) {
 
 func (s *stream) flush() error {
 	if s.err == nil {
+		s.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		s.err = s.w.Flush()
 	}
 	return s.err

@@ -46,13 +46,17 @@ type Config struct {
 	Done <-chan struct{}
 	// Heartbeat is how often an idle event stream sends a comment line (15 s when zero).
 	Heartbeat time.Duration
+	// BenchControl adds /bench/control/*, which serves a page's bytes from memory (the benchmark's control).
+	BenchControl bool
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	cfg    Config
+	cfg Config
+	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
+	ctx    context.Context
 	assets *assetSet
 	chrome views.Chrome
 	fetch  live.Fetch
@@ -73,7 +77,9 @@ func New(cfg Config) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, assets: assets, fetch: LiveFetch(cfg.Comments)}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-cfg.Done; cancel() }()
+	s := &Server{cfg: cfg, ctx: ctx, assets: assets, fetch: LiveFetch(cfg.Comments)}
 	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: assets.urls()}
 	for _, p := range cfg.Library.Pages {
 		s.chrome.Nav = append(s.chrome.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
@@ -86,6 +92,10 @@ func New(cfg Config) (*fiber.App, error) {
 		BodyLimit:             64 * 1024,
 	})
 	s.routes(app)
+	if cfg.BenchControl {
+		bc := &benchControl{app: app, pages: map[string]controlPage{}}
+		app.Get("/bench/control/*", bc.serve)
+	}
 	return app, nil
 }
 

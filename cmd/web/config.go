@@ -24,6 +24,7 @@ var settings = []setting{
 	{"BASE_URL", "", "Public URL of the blog (https://blog.example.com), for canonical and Open Graph links."},
 	{"LOG_FORMAT", "text", "text (readable) or json (one JSON object per line)."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"BENCH_CONTROL", "false", "true adds /bench/control/*, the benchmark's control route (make bench sets it; leave it off)."},
 }
 
 // config is the parsed environment.
@@ -36,6 +37,7 @@ type config struct {
 	BaseURL     string
 	LogFormat   string
 	LogLevel    string
+	Bench       bool
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -71,6 +73,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("AUTO_MIGRATE=%q: want true or false", getenv("AUTO_MIGRATE"))
 	}
 	cfg.AutoMigrate = auto
+	if cfg.Bench, err = strconv.ParseBool(get("BENCH_CONTROL")); err != nil {
+		return cfg, fmt.Errorf("BENCH_CONTROL=%q: want true or false", getenv("BENCH_CONTROL"))
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("LOG_FORMAT=%q: want text or json", cfg.LogFormat)
 	}

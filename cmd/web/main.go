@@ -124,7 +124,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	done := make(chan struct{})
 	app, err := handlers.New(handlers.Config{
 		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Assets: assets.FS(), Log: log,
-		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done,
+		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done, BenchControl: cfg.Bench,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

@@ -1,0 +1,354 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+var client = &http.Client{
+	Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 0, DisableCompression: true},
+	CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	},
+	Timeout: 30 * time.Second,
+}
+
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return float64(sorted[i].Microseconds()) / 1000
+}
+
+// postComment posts one comment as a plain form and returns its id.
+func postComment(base, slug, name, body string, htmx bool) (int64, error) {
+	form := url.Values{"username": {name}, "email": {strings.ToLower(name) + "@example.com"}, "body": {body}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/posts/"+slug+"/comments", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	switch {
+	case !htmx && resp.StatusCode == http.StatusSeeOther:
+		loc := resp.Header.Get("Location")
+		return strconv.ParseInt(loc[strings.LastIndex(loc, "-")+1:], 10, 64)
+	case htmx && resp.StatusCode == http.StatusOK:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("POST status %d: %.200s", resp.StatusCode, b)
+}
+
+func seed(ctx context.Context, s *server, counts map[string]int) error {
+	for slug, n := range counts {
+		for i := range n {
+			if _, err := postComment(s.base, slug, fmt.Sprintf("Seeder%d", i%37), fmt.Sprintf("Seed comment %d.\nWith a second line.", i), false); err != nil {
+				return fmt.Errorf("seed %s: %w", slug, err)
+			}
+		}
+	}
+	return nil
+}
+
+// hammer runs workers concurrent loops of fn for dur and returns requests/s and sorted latencies.
+func hammer(workers int, dur time.Duration, fn func(worker, i int) error) (float64, []time.Duration, int) {
+	var mu sync.Mutex
+	var all []time.Duration
+	var errs atomic.Int64
+	deadline := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			for i := 0; time.Now().Before(deadline) && i < 1_000_000; i++ {
+				t := time.Now()
+				if err := fn(w, i); err != nil {
+					errs.Add(1)
+					continue
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(all)
+	return float64(len(all)) / elapsed.Seconds(), all, int(errs.Load())
+}
+
+func get(u string) error {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// compareGET measures a page and its control (same bytes from memory, same server stack), 8 clients each.
+func compareGET(base, name, path, control string, dur time.Duration) Row {
+	get(base + path) // warm caches
+	get(base + control)
+	ctlRPS, _, _ := hammer(8, dur, func(int, int) error { return get(base + control) })
+	rps, lat, errs := hammer(8, dur, func(int, int) error { return get(base + path) })
+	note := "8 clients; control = identical bytes from memory"
+	if errs > 0 {
+		note += fmt.Sprintf("; %d errors", errs)
+	}
+	return Row{Name: name, Value: rps, Unit: "req/s", Control: ctlRPS, Ratio: rps / ctlRPS,
+		P50ms: percentile(lat, .5), P99ms: percentile(lat, .99), Note: note}
+}
+
+func measurePOST(base, slug string, clients int, dur time.Duration) Row {
+	rps, lat, errs := hammer(clients, dur, func(w, i int) error {
+		_, err := postComment(base, slug, fmt.Sprintf("Bench%d", w), fmt.Sprintf("Comment %d from client %d.", i, w), true)
+		return err
+	})
+	return Row{Name: fmt.Sprintf("comment POST (htmx), %d concurrent clients", clients), Value: rps, Unit: "req/s",
+		P50ms: percentile(lat, .5), P99ms: percentile(lat, .99), Note: fmt.Sprintf("SQLite; %d errors", errs)}
+}
+
+// firstVisit counts the bytes a first visit to a post transfers, as the server sends them (gzip when offered).
+func firstVisit(pageURL string) []Row {
+	fetch := func(u string) int {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return len(b)
+	}
+	req, _ := http.NewRequest(http.MethodGet, pageURL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	base := pageURL[:strings.Index(pageURL[8:], "/")+8]
+	var css, js int
+	for _, m := range regexp.MustCompile(`(?:href|src)="(/assets/[^"]+)"`).FindAllStringSubmatch(string(html), -1) {
+		u := strings.ReplaceAll(m[1], "&amp;", "&")
+		switch {
+		case strings.Contains(u, ".css"):
+			css += fetch(base + u)
+		case strings.Contains(u, ".js"):
+			js += fetch(base + u)
+		}
+	}
+	htmlBytes := fetch(pageURL)
+	return []Row{
+		{Name: "first visit: HTML of a post with 100 comments", Value: float64(htmlBytes) / 1024, Unit: "KiB", Note: "as transferred (gzip)"},
+		{Name: "first visit: CSS + JS", Value: float64(css+js) / 1024, Unit: "KiB", Note: fmt.Sprintf("CSS %.1f + JS %.1f KiB as transferred", float64(css)/1024, float64(js)/1024)},
+	}
+}
+
+// streamSet is n open event streams whose readers record when each comment id arrives.
+type streamSet struct {
+	conns    []net.Conn
+	mu       sync.Mutex
+	arrivals map[int64][]time.Time
+	received atomic.Int64
+	wg       sync.WaitGroup
+}
+
+func openStreams(base, slug string, n int) (*streamSet, error) {
+	addr := strings.TrimPrefix(base, "http://")
+	ss := &streamSet{arrivals: map[int64][]time.Time{}}
+	for i := range n {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			ss.close()
+			return nil, fmt.Errorf("open stream %d: %w", i, err)
+		}
+		fmt.Fprintf(conn, "GET /posts/%s/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", slug)
+		ss.conns = append(ss.conns, conn)
+		ss.wg.Add(1)
+		go ss.read(conn)
+	}
+	return ss, nil
+}
+
+func (ss *streamSet) read(conn net.Conn) {
+	defer ss.wg.Done()
+	r := bufio.NewReaderSize(conn, 4096)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil && err != bufio.ErrBufferFull {
+			return
+		}
+		if len(line) > 4 && string(line[:4]) == "id: " {
+			now := time.Now()
+			id, _ := strconv.ParseInt(strings.TrimSpace(string(line[4:])), 10, 64)
+			ss.mu.Lock()
+			ss.arrivals[id] = append(ss.arrivals[id], now)
+			ss.mu.Unlock()
+			ss.received.Add(1)
+		}
+	}
+}
+
+func (ss *streamSet) close() {
+	for _, c := range ss.conns {
+		c.Close()
+	}
+	ss.wg.Wait()
+}
+
+// sent is one comment posted during a live measurement.
+type sent struct {
+	id          int64
+	start, resp time.Time
+}
+
+// measureLive opens n streams on a post, posts comments one by one, and measures when each reaches every stream.
+func measureLive(s *server, slug string, n int) ([]Row, error) {
+	ss, err := openStreams(s.base, slug, n)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	time.Sleep(time.Duration(n/1000+1) * 500 * time.Millisecond) // let every stream subscribe
+	k, gap := 20, 100*time.Millisecond
+	if n >= 5000 {
+		k, gap = 10, 400*time.Millisecond
+	}
+	var posts []sent
+	for i := range k {
+		t := time.Now()
+		id, err := postComment(s.base, slug, "Live", fmt.Sprintf("Live comment %d", i), false)
+		if err != nil {
+			return nil, err
+		}
+		posts = append(posts, sent{id: id, start: t, resp: time.Now()})
+		time.Sleep(gap)
+	}
+	want := int64(n * k)
+	deadline := time.Now().Add(60 * time.Second)
+	for ss.received.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	rss := rssMiB(s.cmd.Process.Pid)
+	ss.mu.Lock()
+	var fromResp, fromStart []time.Duration
+	for _, p := range posts {
+		for _, at := range ss.arrivals[p.id] {
+			fromResp = append(fromResp, max(0, at.Sub(p.resp)))
+			fromStart = append(fromStart, at.Sub(p.start))
+		}
+	}
+	ss.mu.Unlock()
+	slices.Sort(fromResp)
+	slices.Sort(fromStart)
+	missing := want - int64(len(fromResp))
+	label := fmt.Sprintf("%d open streams", n)
+	return []Row{
+		{Name: "live delivery after POST response, " + label, Value: float64(len(fromResp)), Unit: "deliveries",
+			P50ms: percentile(fromResp, .5), P99ms: percentile(fromResp, .99),
+			Note: fmt.Sprintf("%d comments x %d streams; %d missing; early arrivals count 0", k, n, missing)},
+		{Name: "live delivery after POST sent, " + label, Value: float64(len(fromStart)), Unit: "deliveries",
+			P50ms: percentile(fromStart, .5), P99ms: percentile(fromStart, .99), Note: "includes the POST itself"},
+		{Name: "server RSS with " + label, Value: rss, Unit: "MiB"},
+	}, nil
+}
+
+// measureCrossInstance starts two instances on a fresh PostgreSQL database and measures delivery from a POST on
+// one to streams on the other.
+func measureCrossInstance(ctx context.Context, binary, dir, adminURL string) ([]Row, error) {
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("blogbench_%d", time.Now().UnixNano()%1e9)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, err
+	}
+	defer admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = "/" + name
+	env := "DATABASE_URL=" + u.String()
+	a, err := startServer(ctx, binary, dir, env)
+	if err != nil {
+		return nil, err
+	}
+	defer a.stop()
+	b, err := startServer(ctx, binary, dir, env)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop()
+	ss, err := openStreams(b.base, "zero", 100)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	time.Sleep(500 * time.Millisecond)
+	var posts []sent
+	for i := range 20 {
+		t := time.Now()
+		id, err := postComment(a.base, "zero", "Cross", fmt.Sprintf("Cross-instance comment %d", i), false)
+		if err != nil {
+			return nil, err
+		}
+		posts = append(posts, sent{id: id, start: t, resp: time.Now()})
+		time.Sleep(100 * time.Millisecond)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for ss.received.Load() < 2000 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	ss.mu.Lock()
+	var lat []time.Duration
+	for _, p := range posts {
+		for _, at := range ss.arrivals[p.id] {
+			lat = append(lat, max(0, at.Sub(p.resp)))
+		}
+	}
+	ss.mu.Unlock()
+	slices.Sort(lat)
+	fmt.Fprintln(os.Stderr)
+	return []Row{{Name: "cross-instance delivery (PostgreSQL), 100 streams", Value: float64(len(lat)), Unit: "deliveries",
+		P50ms: percentile(lat, .5), P99ms: percentile(lat, .99),
+		Note: fmt.Sprintf("POST on instance A, streams on B; %d missing", 2000-len(lat))}}, nil
+}

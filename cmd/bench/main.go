@@ -1,0 +1,256 @@
+// Command bench measures the blog against controls measured in the same run: it starts the real binary on a
+// temporary SQLite database, seeds posts with 0, 100 and 1,000 comments, drives it over loopback and prints one
+// table (and writes JSON). Every load loop is bounded in count and time and talks only to 127.0.0.1.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Row is one measured figure, with its control and the ratio when there is one.
+type Row struct {
+	Name    string  `json:"name"`
+	Value   float64 `json:"value"`
+	Unit    string  `json:"unit"`
+	Control float64 `json:"control,omitempty"`
+	Ratio   float64 `json:"ratio,omitempty"`
+	P50ms   float64 `json:"p50_ms,omitempty"`
+	P99ms   float64 `json:"p99_ms,omitempty"`
+	Note    string  `json:"note,omitempty"`
+}
+
+type report struct {
+	When    time.Time `json:"when"`
+	Machine string    `json:"machine"`
+	Rows    []Row     `json:"rows"`
+}
+
+func main() {
+	binary := flag.String("binary", "bin/web", "the blog binary to measure")
+	out := flag.String("out", "bench-results/latest.json", "where to write the JSON results")
+	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
+	duration := flag.Duration("duration", 3*time.Second, "how long each throughput measurement runs")
+	flag.Parse()
+	if err := run(*binary, *out, *streams, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(binary, out, streamLevels string, dur time.Duration) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "blog-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeContent(filepath.Join(dir, "content")); err != nil {
+		return err
+	}
+	rep := &report{When: time.Now().UTC(), Machine: machine()}
+	add := func(r Row) { rep.Rows = append(rep.Rows, r); printRow(r) }
+	fmt.Printf("%-52s %14s %14s %8s %9s %9s  %s\n", "figure", "value", "control", "ratio", "p50 ms", "p99 ms", "note")
+
+	if st, err := os.Stat(binary); err == nil {
+		add(Row{Name: "binary size", Value: float64(st.Size()) / (1 << 20), Unit: "MiB"})
+	}
+	srv, err := startServer(ctx, binary, dir)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	add(Row{Name: "cold start to first successful page", Value: float64(srv.coldStart.Microseconds()) / 1000, Unit: "ms",
+		Note: "new SQLite file: includes migrations"})
+	time.Sleep(500 * time.Millisecond)
+	add(Row{Name: "idle RSS", Value: rssMiB(srv.cmd.Process.Pid), Unit: "MiB"})
+
+	if err := seed(ctx, srv, map[string]int{"hundred": 100, "thousand": 1000}); err != nil {
+		return err
+	}
+	for _, r := range firstVisit(srv.base + "/posts/hundred") {
+		add(r)
+	}
+	for _, p := range []struct{ name, path, control string }{
+		{"home page GET", "/", "/bench/control/"},
+		{"post page GET (0 comments)", "/posts/zero", "/bench/control/posts/zero"},
+		{"post page GET (100 comments)", "/posts/hundred", "/bench/control/posts/hundred"},
+		{"post page GET (1,000 comments)", "/posts/thousand", "/bench/control/posts/thousand"},
+	} {
+		add(compareGET(srv.base, p.name, p.path, p.control, dur))
+	}
+	for _, c := range []int{1, 8, 32} {
+		add(measurePOST(srv.base, "hundred", c, dur))
+	}
+	for _, s := range strings.Split(streamLevels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			continue
+		}
+		rows, err := measureLive(srv, "zero", n)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
+		rows, err := measureCrossInstance(ctx, binary, dir, url)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: cross-instance:", err)
+		}
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Println("machine:", rep.Machine)
+	fmt.Println("results written to", out)
+	return nil
+}
+
+func printRow(r Row) {
+	f := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	val := f(r.Value) + " " + r.Unit
+	ctl := "-"
+	if r.Control != 0 {
+		ctl = f(r.Control) + " " + r.Unit
+	}
+	fmt.Printf("%-52s %14s %14s %8s %9s %9s  %s\n", r.Name, val, ctl, f(r.Ratio), f(r.P50ms), f(r.P99ms), r.Note)
+}
+
+func machine() string {
+	cpu := "unknown cpu"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	var si syscall.Sysinfo_t
+	syscall.Sysinfo(&si)
+	return fmt.Sprintf("%d cores (%s), %.0f GiB", numCPU(), cpu, float64(si.Totalram)/(1<<30))
+}
+
+func numCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
+
+// rssMiB reads a process's resident memory.
+func rssMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// server is one running blog process.
+type server struct {
+	cmd       *exec.Cmd
+	base      string
+	dbPath    string
+	coldStart time.Duration
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startServer runs the binary like an operator would and waits for its first page.
+func startServer(ctx context.Context, binary, dir string, extraEnv ...string) (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	dbPath := filepath.Join(dir, "bench.db")
+	cmd := exec.CommandContext(ctx, binary)
+	cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL=sqlite:"+dbPath, "CONTENT_DIR="+filepath.Join(dir, "content"),
+		"LOG_LEVEL=error", "BENCH_CONTROL=true", "RATE_LIMIT=off")
+	cmd.Env = append(cmd.Env, extraEnv...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, base: "http://" + addr, dbPath: dbPath}
+	for time.Since(start) < 30*time.Second {
+		resp, err := http.Get(s.base + "/")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				s.coldStart = time.Since(start)
+				return s, nil
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("server did not serve its home page within 30s")
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+	}
+}
+
+func writeContent(dir string) error {
+	for _, d := range []string{"posts", "pages"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	body := strings.Repeat("A paragraph of text about something worth reading, with *emphasis* and `code`.\n\n", 30)
+	for i, slug := range []string{"zero", "hundred", "thousand"} {
+		src := fmt.Sprintf("---\ntitle: Post %s\ndate: 2026-11-%02d\nsummary: A post with %s comments.\n---\n\n%s", slug, i+1, slug, body)
+		if err := os.WriteFile(filepath.Join(dir, "posts", fmt.Sprintf("2026-11-%02d-%s.md", i+1, slug)), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, "pages", "about.md"), []byte("---\ntitle: About\n---\nAbout."), 0o644)
+}
