@@ -32,6 +32,7 @@ var steps = []step{
 	{20261127000001, "create_users", migrations.MigrateCreateUsers, migrations.RollbackCreateUsers},
 	{20261127000002, "create_posts", migrations.MigrateCreatePosts, migrations.RollbackCreatePosts},
 	{20261127000003, "create_comments", migrations.MigrateCreateComments, migrations.RollbackCreateComments},
+	{20261127000004, "create_secrets", migrations.MigrateCreateSecrets, migrations.RollbackCreateSecrets},
 }
 
 // Latest is the newest schema version this binary knows.

@@ -11,6 +11,9 @@ import (
 	"blog/views"
 )
 
+// honeypotField is a form field people never see or hear; software that fills every field fills it.
+const honeypotField = "subject_line"
+
 // createComment stores a comment. With htmx it answers with a fresh form and the updated list; as a plain form
 // post it redirects to the new comment (post/redirect/get). Invalid input comes back with status 422, the
 // visitor's text kept and a message beside each bad field, and nothing stored.
@@ -29,32 +32,57 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		Email:    strings.Clone(c.FormValue("email")),
 		Body:     strings.Clone(c.FormValue("body")),
 	}
+	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrfToken(c)}
+	if c.FormValue(honeypotField) != "" {
+		// Answer as if it worked, so the sender learns nothing; store nothing.
+		return s.commentAccepted(c, p.Slug, postID, 0, raw)
+	}
 	in := raw.Normalize()
-	if errs := in.Validate(); len(errs) > 0 {
-		form := views.FormView{Slug: p.Slug, Input: raw, Errors: errs}
-		if isHTMX(c) {
-			return render(c, fiber.StatusUnprocessableEntity, views.CommentForm(form))
-		}
-		v, err := s.postView(c, p, postID, form)
-		if err != nil {
-			return err
-		}
-		return render(c, fiber.StatusUnprocessableEntity, views.PostPage(s.chrome, v))
+	if form.Errors = in.Validate(); len(form.Errors) > 0 {
+		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
+	}
+	if ok, wait := s.limiter.allow(clientIP(c, s.cfg.TrustedProxies)); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		form.Notice = "You are posting too quickly. Please wait " + strconv.Itoa(int(wait.Seconds())+1) + " seconds and post again; your comment is kept."
+		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
 	}
 	comment, err := s.cfg.Comments.CreateComment(c.UserContext(), postID, in)
 	if err != nil {
 		return err
 	}
 	s.cfg.Broker.Committed(postID, comment.ID)
+	return s.commentAccepted(c, p.Slug, postID, comment.ID, in)
+}
+
+// formError answers a refused comment with the form as the visitor filled it and the messages: the form alone
+// for htmx, the whole page otherwise.
+func (s *Server) formError(c *fiber.Ctx, status int, slug string, postID int64, form views.FormView) error {
+	if isHTMX(c) {
+		return render(c, status, views.CommentForm(form))
+	}
+	p, _ := s.cfg.Library.PostBySlug(slug)
+	v, err := s.postView(c, p, postID, form)
+	if err != nil {
+		return err
+	}
+	return render(c, status, views.PostPage(s.chromeFor(c), v))
+}
+
+// commentAccepted answers a stored comment: a redirect to it for a plain form, or for htmx the updated list and
+// a form that keeps name and email and clears the text.
+func (s *Server) commentAccepted(c *fiber.Ctx, slug string, postID, commentID int64, in repo.CommentInput) error {
 	if !isHTMX(c) {
-		return c.Redirect(views.PostPath(p.Slug)+"#"+views.CommentAnchor(comment.ID), fiber.StatusSeeOther)
+		target := views.PostPath(slug) + "#comments"
+		if commentID > 0 {
+			target = views.PostPath(slug) + "#" + views.CommentAnchor(commentID)
+		}
+		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	comments, total, err := s.commentsOf(c, postID)
 	if err != nil {
 		return err
 	}
-	// Keep name and email for the next comment; clear the text.
-	form := views.FormView{Slug: p.Slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true}
-	c.Set("HX-Trigger", `{"commentPosted":{"id":`+strconv.FormatInt(comment.ID, 10)+`}}`)
+	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
+		CSRFToken: csrfToken(c)}
 	return render(c, fiber.StatusOK, views.Posted(form, comments, total, time.Now()))
 }

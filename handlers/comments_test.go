@@ -171,6 +171,7 @@ func TestCommentWrongContentType(t *testing.T) {
 	a := newTestApp(t)
 	req, _ := http.NewRequest(http.MethodPost, "/posts/hello-world/comments", strings.NewReader(`{"username":"a"}`))
 	req.Header.Set("Content-Type", "application/json")
+	a.authorize(t, req)
 	resp, _ := a.do(t, req)
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Fatalf("status = %d, want 415", resp.StatusCode)

@@ -20,7 +20,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 	for _, p := range s.cfg.Library.Posts {
 		list = append(list, views.PostSummary{Post: p, Comments: counts[s.cfg.PostIDs[p.Slug]]})
 	}
-	return render(c, fiber.StatusOK, views.HomePage(s.chrome, list))
+	return render(c, fiber.StatusOK, views.HomePage(s.chromeFor(c), list))
 }
 
 // lookupPost finds the published post named by the :slug parameter.
@@ -39,11 +39,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug})
+	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug, CSRFToken: csrfToken(c)})
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.PostPage(s.chrome, v))
+	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
 }
 
 // postView loads what the post page shows around the given form state.
@@ -76,7 +76,7 @@ func (s *Server) page(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	return render(c, fiber.StatusOK, views.StaticPage(s.chrome, p))
+	return render(c, fiber.StatusOK, views.StaticPage(s.chromeFor(c), p))
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

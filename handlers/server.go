@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/a-h/templ"
@@ -46,6 +47,14 @@ type Config struct {
 	Done <-chan struct{}
 	// Heartbeat is how often an idle event stream sends a comment line (15 s when zero).
 	Heartbeat time.Duration
+	// CSRFKey signs CSRF tokens; instances behind one load balancer must share it.
+	CSRFKey []byte
+	// SecureCookies marks cookies Secure even when the request does not look like HTTPS (BASE_URL is https).
+	SecureCookies bool
+	// TrustedProxies are the addresses whose X-Forwarded-For header is believed.
+	TrustedProxies []netip.Prefix
+	// RateLimit limits how often one client may post a comment.
+	RateLimit RateLimit
 	// BenchControl adds /bench/control/*, which serves a page's bytes from memory (the benchmark's control).
 	BenchControl bool
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
@@ -54,7 +63,9 @@ type Config struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	cfg Config
+	cfg     Config
+	csrf    *csrfGuard
+	limiter *limiter
 	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
 	ctx    context.Context
 	assets *assetSet
@@ -79,7 +90,11 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-cfg.Done; cancel() }()
-	s := &Server{cfg: cfg, ctx: ctx, assets: assets, fetch: LiveFetch(cfg.Comments)}
+	if len(cfg.CSRFKey) < 16 {
+		return nil, errors.New("handlers: a CSRF key of at least 16 bytes is required")
+	}
+	s := &Server{cfg: cfg, ctx: ctx, assets: assets, fetch: LiveFetch(cfg.Comments),
+		csrf: newCSRFGuard(cfg.CSRFKey, cfg.SecureCookies), limiter: newLimiter(cfg.RateLimit)}
 	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: assets.urls()}
 	for _, p := range cfg.Library.Pages {
 		s.chrome.Nav = append(s.chrome.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
@@ -88,6 +103,7 @@ func New(cfg Config) (*fiber.App, error) {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second, // event streams take over their connection and set their own
 		IdleTimeout:           60 * time.Second,
 		BodyLimit:             64 * 1024,
 	})
@@ -97,6 +113,19 @@ func New(cfg Config) (*fiber.App, error) {
 		app.Get("/bench/control/*", bc.serve)
 	}
 	return app, nil
+}
+
+// chromeFor returns the layout's data for this request, with the visitor's CSRF token.
+func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
+	ch := s.chrome
+	ch.CSRFToken, _ = c.Locals(csrfCookie).(string)
+	return ch
+}
+
+// csrfToken returns the visitor's CSRF token, set by the CSRF middleware.
+func csrfToken(c *fiber.Ctx) string {
+	t, _ := c.Locals(csrfCookie).(string)
+	return t
 }
 
 // render writes a component as the response with the given status.
@@ -127,9 +156,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.cfg.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
 	}
 	if isHTMX(c) && c.Method() == fiber.MethodPost {
-		return render(c, status, views.CommentForm(views.FormView{Slug: c.Params("slug"), Notice: msg}))
+		// Leave the form as the visitor filled it; only show the message beside the button.
+		c.Set("HX-Reswap", "none")
+		return render(c, status, views.FormNotice(msg, true))
 	}
-	return render(c, status, views.ErrorPage(s.chrome, status, title, msg))
+	return render(c, status, views.ErrorPage(s.chromeFor(c), status, title, msg))
 }
 
 func messageFor(status int) (title, msg string) {

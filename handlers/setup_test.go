@@ -25,12 +25,14 @@ import (
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
 type testApp struct {
-	app    *fiber.App
-	db     *repo.DB
-	store  *repo.Comments
-	broker live.Broker
-	done   chan struct{}
-	slug   string
+	// csrfCookie and csrfToken are a visitor's CSRF pair, fetched from a page once.
+	csrfCookie, csrfToken string
+	app                   *fiber.App
+	db                    *repo.DB
+	store                 *repo.Comments
+	broker                live.Broker
+	done                  chan struct{}
+	slug                  string
 }
 
 type appOption func(*handlers.Config)
@@ -83,7 +85,7 @@ func newTestAppOn(t *testing.T, db *repo.DB, opts ...appOption) *testApp {
 	}
 	done := make(chan struct{})
 	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Assets: assets.FS(), Log: log,
-		SiteTitle: "Test Blog", Done: done}
+		SiteTitle: "Test Blog", Done: done, CSRFKey: []byte("test-key-test-key-test-key-0123")}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -122,11 +124,40 @@ func httpReq(method, path string, form url.Values) *http.Request {
 	return req
 }
 
+// visitor fetches a page like a browser would and keeps the CSRF cookie and token it carries.
+func (a *testApp) visitor(t *testing.T) (cookie, token string) {
+	t.Helper()
+	if a.csrfCookie == "" {
+		resp, body := a.get(t, "/posts/hello-world")
+		for _, c := range resp.Cookies() {
+			if c.Name == "csrf_id" {
+				a.csrfCookie = c.Value
+			}
+		}
+		a.csrfToken, _ = doc(t, body).Find(`meta[name="csrf-token"]`).Attr("content")
+		if a.csrfCookie == "" || a.csrfToken == "" {
+			t.Fatal("page did not hand out a CSRF cookie and token")
+		}
+	}
+	return a.csrfCookie, a.csrfToken
+}
+
+// postComment posts the form as a browser would: htmx sends the token in a header, a plain form in a field.
 func (a *testApp) postComment(t *testing.T, slug string, form url.Values, htmx bool) (*http.Response, string) {
 	t.Helper()
-	req := httpReq(http.MethodPost, "/posts/"+slug+"/comments", form)
+	cookie, token := a.visitor(t)
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	if !htmx {
+		f.Set("_csrf", token)
+	}
+	req := httpReq(http.MethodPost, "/posts/"+slug+"/comments", f)
+	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
 	if htmx {
 		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", token)
 	}
 	return a.do(t, req)
 }
@@ -173,3 +204,10 @@ func form(username, email, body string) url.Values {
 }
 
 func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// authorize adds a visitor's CSRF cookie and header to a hand-made request.
+func (a *testApp) authorize(t *testing.T, req *http.Request) {
+	cookie, token := a.visitor(t)
+	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
+	req.Header.Set("X-CSRF-Token", token)
+}

@@ -367,8 +367,9 @@ func Layout(ch Chrome, m Meta) templ.Component {
 	})
 }
 
-// htmxConfig makes htmx swap validation (422) and rate-limit (429) answers, keeps its inline indicator style and
-// eval off (so a strict Content-Security-Policy holds), and leaves other errors unswapped.
-const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"429","swap":true},{"code":"403","swap":true},{"code":"413","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
+// htmxConfig makes htmx swap every answer: validation errors (422) replace the form, and other refusals (403,
+// 413, 429, 5xx) carry HX-Reswap: none with an out-of-band notice, so the visitor's text stays. It also keeps
+// htmx's inline indicator style and eval off, so a strict Content-Security-Policy holds.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"...","swap":true}]}`
 
 var _ = templruntime.GeneratedTemplate

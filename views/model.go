@@ -71,6 +71,8 @@ type FormView struct {
 	// Notice is a message beside the button that is not about one field (for example "slow down").
 	Notice string
 	Posted bool
+	// CSRFToken is sent back with the form (and by htmx in a header).
+	CSRFToken string
 }
 
 // CommentsPath is the URL that takes a comment form's POST.

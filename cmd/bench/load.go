@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"regexp"
@@ -21,12 +22,40 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
+var transport = &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}
+
 var client = &http.Client{
-	Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 0, DisableCompression: true},
+	Transport: transport,
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	},
 	Timeout: 30 * time.Second,
+}
+
+// visitor is a client with its own cookies and CSRF token, as a browser tab would have.
+type visitor struct {
+	http  *http.Client
+	token string
+}
+
+var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
+
+func newVisitor(base string) (*visitor, error) {
+	jar, _ := cookiejar.New(nil)
+	v := &visitor{http: &http.Client{Transport: transport, Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := v.http.Get(base + "/")
+	if err != nil {
+		return nil, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfMeta.FindSubmatch(b)
+	if m == nil {
+		return nil, fmt.Errorf("no CSRF token on the home page")
+	}
+	v.token = string(m[1])
+	return v, nil
 }
 
 func percentile(sorted []time.Duration, p float64) float64 {
@@ -37,15 +66,16 @@ func percentile(sorted []time.Duration, p float64) float64 {
 	return float64(sorted[i].Microseconds()) / 1000
 }
 
-// postComment posts one comment as a plain form and returns its id.
-func postComment(base, slug, name, body string, htmx bool) (int64, error) {
-	form := url.Values{"username": {name}, "email": {strings.ToLower(name) + "@example.com"}, "body": {body}}
+// postComment posts one comment (as htmx does, or as a plain form) and returns its id for a plain form.
+func (v *visitor) postComment(base, slug, name, body string, htmx bool) (int64, error) {
+	form := url.Values{"username": {name}, "email": {strings.ToLower(name) + "@example.com"}, "body": {body}, "_csrf": {v.token}}
 	req, _ := http.NewRequest(http.MethodPost, base+"/posts/"+slug+"/comments", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if htmx {
 		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", v.token)
 	}
-	resp, err := client.Do(req)
+	resp, err := v.http.Do(req)
 	if err != nil {
 		return 0, err
 	}
@@ -62,9 +92,13 @@ func postComment(base, slug, name, body string, htmx bool) (int64, error) {
 }
 
 func seed(ctx context.Context, s *server, counts map[string]int) error {
+	v, err := newVisitor(s.base)
+	if err != nil {
+		return err
+	}
 	for slug, n := range counts {
 		for i := range n {
-			if _, err := postComment(s.base, slug, fmt.Sprintf("Seeder%d", i%37), fmt.Sprintf("Seed comment %d.\nWith a second line.", i), false); err != nil {
+			if _, err := v.postComment(s.base, slug, fmt.Sprintf("Seeder%d", i%37), fmt.Sprintf("Seed comment %d.\nWith a second line.", i), false); err != nil {
 				return fmt.Errorf("seed %s: %w", slug, err)
 			}
 		}
@@ -134,8 +168,15 @@ func compareGET(base, name, path, control string, dur time.Duration) Row {
 }
 
 func measurePOST(base, slug string, clients int, dur time.Duration) Row {
+	visitors := make([]*visitor, clients)
+	for i := range visitors {
+		var err error
+		if visitors[i], err = newVisitor(base); err != nil {
+			return Row{Name: "comment POST", Note: err.Error()}
+		}
+	}
 	rps, lat, errs := hammer(clients, dur, func(w, i int) error {
-		_, err := postComment(base, slug, fmt.Sprintf("Bench%d", w), fmt.Sprintf("Comment %d from client %d.", i, w), true)
+		_, err := visitors[w].postComment(base, slug, fmt.Sprintf("Bench%d", w), fmt.Sprintf("Comment %d from client %d.", i, w), true)
 		return err
 	})
 	return Row{Name: fmt.Sprintf("comment POST (htmx), %d concurrent clients", clients), Value: rps, Unit: "req/s",
@@ -250,10 +291,14 @@ func measureLive(s *server, slug string, n int) ([]Row, error) {
 	if n >= 5000 {
 		k, gap = 10, 400*time.Millisecond
 	}
+	v, err := newVisitor(s.base)
+	if err != nil {
+		return nil, err
+	}
 	var posts []sent
 	for i := range k {
 		t := time.Now()
-		id, err := postComment(s.base, slug, "Live", fmt.Sprintf("Live comment %d", i), false)
+		id, err := v.postComment(s.base, slug, "Live", fmt.Sprintf("Live comment %d", i), false)
 		if err != nil {
 			return nil, err
 		}
@@ -324,10 +369,14 @@ func measureCrossInstance(ctx context.Context, binary, dir, adminURL string) ([]
 	}
 	defer ss.close()
 	time.Sleep(500 * time.Millisecond)
+	v, err := newVisitor(a.base)
+	if err != nil {
+		return nil, err
+	}
 	var posts []sent
 	for i := range 20 {
 		t := time.Now()
-		id, err := postComment(a.base, "zero", "Cross", fmt.Sprintf("Cross-instance comment %d", i), false)
+		id, err := v.postComment(a.base, "zero", "Cross", fmt.Sprintf("Cross-instance comment %d", i), false)
 		if err != nil {
 			return nil, err
 		}

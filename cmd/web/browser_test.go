@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -55,11 +54,9 @@ func TestBrowserLiveComments(t *testing.T) {
 	}
 
 	// A comment posted elsewhere arrives in both tabs.
-	resp, err := http.PostForm(post+"/comments", url.Values{"username": {"Grace"}, "email": {"grace@example.com"}, "body": {"Posted from elsewhere"}})
-	if err != nil {
-		t.Fatal(err)
+	if resp := newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "Posted from elsewhere"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment from elsewhere: status %d", resp.StatusCode)
 	}
-	resp.Body.Close()
 	for i, ctx := range tabs(first, second) {
 		browsertest.Wait(t, ctx, "the other comment in tab "+string(rune('1'+i)), countJS("Posted from elsewhere")+` === 1`)
 		browsertest.Wait(t, ctx, "the count", `document.querySelector('#comment-count').textContent.trim() === '2 comments'`)

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
+
+	"blog/handlers"
 )
 
 // setting is one environment variable the program reads.
@@ -24,6 +29,9 @@ var settings = []setting{
 	{"BASE_URL", "", "Public URL of the blog (https://blog.example.com), for canonical and Open Graph links."},
 	{"LOG_FORMAT", "text", "text (readable) or json (one JSON object per line)."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"SECRET_KEY", "", "Key that signs CSRF tokens (32+ characters). Unset: a random key kept in the database, shared by instances."},
+	{"TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1,10.0.0.0/8)."},
+	{"RATE_LIMIT", "3/5s", "Comments per client IP: BURST/INTERVAL (3 at once, then one every 5 s), or off."},
 	{"BENCH_CONTROL", "false", "true adds /bench/control/*, the benchmark's control route (make bench sets it; leave it off)."},
 }
 
@@ -38,6 +46,9 @@ type config struct {
 	LogFormat   string
 	LogLevel    string
 	Bench       bool
+	SecretKey   string
+	Trusted     []netip.Prefix
+	RateLimit   handlers.RateLimit
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -76,6 +87,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.Bench, err = strconv.ParseBool(get("BENCH_CONTROL")); err != nil {
 		return cfg, fmt.Errorf("BENCH_CONTROL=%q: want true or false", getenv("BENCH_CONTROL"))
 	}
+	cfg.SecretKey = get("SECRET_KEY")
+	if cfg.SecretKey != "" && len(cfg.SecretKey) < 32 {
+		return cfg, errors.New("SECRET_KEY must be at least 32 characters")
+	}
+	if cfg.Trusted, err = parseProxies(get("TRUSTED_PROXIES")); err != nil {
+		return cfg, err
+	}
+	if cfg.RateLimit, err = parseRateLimit(get("RATE_LIMIT")); err != nil {
+		return cfg, err
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("LOG_FORMAT=%q: want text or json", cfg.LogFormat)
 	}
@@ -101,4 +122,39 @@ Environment:
 		}
 		fmt.Fprintf(w, "  %-13s default %s\n      %s\n", s.name, def, s.help)
 	}
+}
+
+// parseProxies reads TRUSTED_PROXIES: IPs or CIDR prefixes separated by commas.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP address or CIDR prefix", part)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+// parseRateLimit reads RATE_LIMIT: "off", or BURST/INTERVAL such as 3/5s.
+func parseRateLimit(s string) (handlers.RateLimit, error) {
+	if s == "off" {
+		return handlers.RateLimit{}, nil
+	}
+	b, i, ok := strings.Cut(s, "/")
+	burst, err1 := strconv.Atoi(b)
+	every, err2 := time.ParseDuration(i)
+	if !ok || err1 != nil || err2 != nil || burst < 1 || every <= 0 {
+		return handlers.RateLimit{}, fmt.Errorf("RATE_LIMIT=%q: want BURST/INTERVAL such as 3/5s, or off", s)
+	}
+	return handlers.RateLimit{Every: every, Burst: burst}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -121,10 +122,19 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}()
 	defer func() { stopBroker(); <-brokerDone }()
 
+	key := cfg.SecretKey
+	if key == "" {
+		if key, err = repo.NewSecrets(db).Secret(ctx, "csrf"); err != nil {
+			return err
+		}
+	}
+
 	done := make(chan struct{})
 	app, err := handlers.New(handlers.Config{
 		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Assets: assets.FS(), Log: log,
 		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done, BenchControl: cfg.Bench,
+		CSRFKey: []byte(key), SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

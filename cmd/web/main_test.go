@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -141,13 +143,7 @@ func TestWalkthrough(t *testing.T) {
 	}()
 	time.Sleep(100 * time.Millisecond) // let the stream subscribe
 
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(base+"/posts/hello-world/comments",
-		url.Values{"username": {"Walker"}, "email": {"walker@example.com"}, "body": {"Walked through"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := newVisitor(t).comment(t, base, "hello-world", "Walker", "walker@example.com", "Walked through")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("comment: status %d", resp.StatusCode)
 	}
@@ -186,22 +182,23 @@ func TestMigrateCommands(t *testing.T) {
 				}
 				return out.String()
 			}
-			if st := cli("migrate", "status"); strings.Count(st, "pending") != 3 {
+			if st := cli("migrate", "status"); strings.Count(st, "pending") != 4 {
 				t.Fatalf("status on a new database:\n%s", st)
 			}
-			if up := cli("migrate", "up"); strings.Count(up, "applied") != 3 {
+			if up := cli("migrate", "up"); strings.Count(up, "applied") != 4 {
 				t.Fatalf("up:\n%s", up)
 			}
 			if up := cli("migrate", "up"); !strings.Contains(up, "up to date") {
 				t.Fatalf("second up:\n%s", up)
 			}
-			if down := cli("migrate", "down"); !strings.Contains(down, "rolled back 20261127000003 create_comments") {
+			if down := cli("migrate", "down"); !strings.Contains(down, "rolled back 20261127000004 create_secrets") {
 				t.Fatalf("down:\n%s", down)
 			}
 			st := cli("migrate", "status")
-			if strings.Count(st, "applied") != 2 || !strings.Contains(st, "pending  20261127000003") {
+			if strings.Count(st, "applied") != 3 || !strings.Contains(st, "pending  20261127000004") {
 				t.Fatalf("status after down:\n%s", st)
 			}
+			cli("migrate", "down")
 			cli("migrate", "down")
 			cli("migrate", "down")
 			if down := cli("migrate", "down"); !strings.Contains(down, "nothing to roll back") {
@@ -225,7 +222,7 @@ func TestCommandErrors(t *testing.T) {
 		{"unknown migrate step", []string{"migrate", "sideways"}, nil, `unknown migrate command "sideways"`},
 		{"bad port", nil, map[string]string{"PORT": "eighty"}, `PORT="eighty" is not a port number`},
 		{"bad AUTO_MIGRATE", nil, map[string]string{"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"},
-		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, "3 migration(s) pending"},
+		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, "4 migration(s) pending"},
 		{"bad content dir", nil, map[string]string{"CONTENT_DIR": t.TempDir() + "/missing"}, "is not a folder"},
 	}
 	for _, tt := range tests {
@@ -259,4 +256,42 @@ func TestHelpListsEveryVariable(t *testing.T) {
 			t.Errorf("--help does not mention %s", cmd)
 		}
 	}
+}
+
+// visitor is an HTTP client that keeps cookies and the CSRF token of the last page it read, like a browser.
+type visitor struct {
+	client *http.Client
+	token  string
+}
+
+func newVisitor(t *testing.T) *visitor {
+	jar, _ := cookiejar.New(nil)
+	return &visitor{client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (v *visitor) get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := v.client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := regexp.MustCompile(`name="csrf-token" content="([^"]+)"`).FindSubmatch(b); m != nil {
+		v.token = string(m[1])
+	}
+	return resp.StatusCode, string(b)
+}
+
+// comment posts the comment form of a post as a plain form, after reading the post page.
+func (v *visitor) comment(t *testing.T, base, slug, name, email, body string) *http.Response {
+	t.Helper()
+	v.get(t, base+"/posts/"+slug)
+	resp, err := v.client.PostForm(base+"/posts/"+slug+"/comments",
+		url.Values{"username": {name}, "email": {email}, "body": {body}, "_csrf": {v.token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
 }

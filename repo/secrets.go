@@ -1,0 +1,55 @@
+package repo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+)
+
+// secret is a row of the secrets table.
+type secret struct {
+	ID        int64
+	Name      string
+	Value     string
+	CreatedAt time.Time
+}
+
+// Secrets keeps server-side keys in the database, so every instance and every restart uses the same ones.
+type Secrets struct {
+	db *DB
+}
+
+// NewSecrets returns the secret store backed by db.
+func NewSecrets(db *DB) *Secrets { return &Secrets{db: db} }
+
+// Secret returns the named 32-byte key (hex), creating it at random the first time. Instances starting together
+// agree on one value: the loser of the insert race reads the winner's.
+func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
+	var row secret
+	err := s.db.Repo.Find(ctx, &row, where.Eq("name", name))
+	if err == nil {
+		return row.Value, nil
+	}
+	if !errors.Is(err, rel.ErrNotFound) {
+		return "", translate(err, "read secret")
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	row = secret{Name: name, Value: hex.EncodeToString(b), CreatedAt: time.Now().UTC()}
+	if err := s.db.Repo.Insert(ctx, &row); err != nil {
+		if !errors.Is(err, rel.ErrUniqueConstraint) {
+			return "", translate(err, "create secret")
+		}
+		if err := s.db.Repo.Find(ctx, &row, where.Eq("name", name)); err != nil {
+			return "", translate(err, "read secret")
+		}
+	}
+	return row.Value, nil
+}
