@@ -16,8 +16,9 @@ type Message struct {
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped
-// and told to resync, so that one stuck reader never blocks the others.
-const QueueSize = 64
+// and told to resync, so that one stuck reader never blocks the others. It is larger than one fetch (200), so a
+// burst delivered at once does not drop readers that keep up.
+const QueueSize = 256
 
 // Subscription is one open stream's place in the hub.
 type Subscription struct {

@@ -50,9 +50,14 @@ func hasControl(s string, allowNewline bool) bool {
 // Normalize returns the input with surrounding blanks trimmed, Windows line endings folded to "\n" and the email
 // in lower case, which is how it is validated and stored.
 func (in CommentInput) Normalize() CommentInput {
+	email := strings.TrimSpace(in.Email)
+	if utf8.ValidString(email) {
+		// Only valid text is lowered: ToLower would replace invalid bytes and hide them from Validate.
+		email = strings.ToLower(email)
+	}
 	return CommentInput{
 		Username: strings.TrimFunc(in.Username, invisible),
-		Email:    strings.ToLower(strings.TrimSpace(in.Email)),
+		Email:    email,
 		Body:     strings.TrimFunc(strings.ReplaceAll(strings.ReplaceAll(in.Body, "\r\n", "\n"), "\r", "\n"), invisible),
 	}
 }

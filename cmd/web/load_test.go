@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"blog/internal/dbtest"
+	"blog/repo"
+)
+
+// eventCounter is an event-stream client that behaves like a browser's EventSource: when the stream ends it
+// reconnects with Last-Event-ID. It counts how often each comment id arrives.
+type eventCounter struct {
+	mu         sync.Mutex
+	seen       map[int64]int
+	last       int64
+	reconnects int
+	conn       net.Conn
+	closed     atomic.Bool
+	done       chan struct{}
+}
+
+func openCounter(t *testing.T, base, slug string) *eventCounter {
+	t.Helper()
+	ec := &eventCounter{seen: map[int64]int{}, done: make(chan struct{})}
+	go func() {
+		defer close(ec.done)
+		for !ec.closed.Load() {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			ec.mu.Lock()
+			ec.conn = conn
+			fmt.Fprintf(conn, "GET /posts/%s/events?after=0 HTTP/1.1\r\nHost: test\r\nLast-Event-ID: %d\r\n\r\n", slug, ec.last)
+			ec.mu.Unlock()
+			r := bufio.NewReader(conn)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					break
+				}
+				if id, ok := strings.CutPrefix(line, "id: "); ok {
+					n, _ := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+					ec.mu.Lock()
+					ec.seen[n]++
+					ec.last = n
+					ec.mu.Unlock()
+				}
+			}
+			conn.Close()
+			ec.mu.Lock()
+			ec.reconnects++
+			ec.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ec.closed.Store(true)
+		ec.mu.Lock()
+		if ec.conn != nil {
+			ec.conn.Close()
+		}
+		ec.mu.Unlock()
+		<-ec.done
+	})
+	return ec
+}
+
+func (ec *eventCounter) count() int {
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	return len(ec.seen)
+}
+
+// loadResult is what a load run saw from the clients' side.
+type loadResult struct {
+	accepted map[int64]string // comment id -> slug
+	statuses map[int]int
+}
+
+// postLoad has clients post total comments across slugs as fast as they can. Plain posts (303 with the new id)
+// and htmx posts (200) alternate; an htmx post's id is found afterwards by its unique text.
+func postLoad(t *testing.T, base string, slugs []string, clients, total int, stop <-chan struct{}) loadResult {
+	t.Helper()
+	var next atomic.Int64
+	var mu sync.Mutex
+	res := loadResult{accepted: map[int64]string{}, statuses: map[int]int{}}
+	var wg sync.WaitGroup
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := newVisitor(t)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= total {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				slug := slugs[i%len(slugs)]
+				if v.token == "" {
+					if code, _ := v.tryGet(base + "/posts/" + slug); code != 200 {
+						mu.Lock()
+						res.statuses[-1]++
+						mu.Unlock()
+						continue
+					}
+				}
+				f := url.Values{"username": {fmt.Sprintf("Load %d", w)}, "email": {fmt.Sprintf("load%d@example.com", w)},
+					"body": {fmt.Sprintf("load comment %d", i)}, "_csrf": {v.token}}
+				resp, err := v.client.PostForm(base+"/posts/"+slug+"/comments", f)
+				mu.Lock()
+				if err != nil {
+					res.statuses[-1]++ // no answer (connection refused or reset)
+					mu.Unlock()
+					continue
+				}
+				resp.Body.Close()
+				res.statuses[resp.StatusCode]++
+				if resp.StatusCode == http.StatusSeeOther {
+					loc := resp.Header.Get("Location")
+					id, _ := strconv.ParseInt(loc[strings.LastIndex(loc, "-")+1:], 10, 64)
+					res.accepted[id] = slug
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return res
+}
+
+// tryGet is get without failing the test: the server may be down during a crash test.
+func (v *visitor) tryGet(u string) (int, error) {
+	resp, err := v.client.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b := new(strings.Builder)
+	bufio.NewReader(resp.Body).WriteTo(b)
+	if i := strings.Index(b.String(), `name="csrf-token" content="`); i >= 0 {
+		rest := b.String()[i+len(`name="csrf-token" content="`):]
+		v.token = rest[:strings.IndexByte(rest, '"')]
+	}
+	return resp.StatusCode, nil
+}
+
+// TestLoad has 64 clients post 10,000 comments across three posts while streams are open: every accepted comment
+// is stored once, nothing gets a 5xx, counts match, and every stream sees every comment of its post once.
+func TestLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped with -short")
+	}
+	for name, mk := range map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL} {
+		t.Run(name, func(t *testing.T) {
+			dbURL := mk(t)
+			base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off"})
+			slugs := []string{"hello-world", "writing-posts", "live-comments"}
+			streams := map[string][]*eventCounter{}
+			for _, s := range slugs {
+				streams[s] = []*eventCounter{openCounter(t, base, s), openCounter(t, base, s)}
+			}
+			time.Sleep(200 * time.Millisecond)
+			total := 10_000
+			start := time.Now()
+			res := postLoad(t, base, slugs, 64, total, nil)
+			elapsed := time.Since(start)
+			t.Logf("%s: %d comments in %v (%.0f/s), statuses %v", name, total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), res.statuses)
+			for code, n := range res.statuses {
+				if code != http.StatusSeeOther {
+					t.Errorf("%d posts answered %d", n, code)
+				}
+			}
+			db := dbtest.Open(t, dbURL, false)
+			ctx := context.Background()
+			stored, err := db.Repo.Count(ctx, "comments")
+			if err != nil || stored != len(res.accepted) || stored != total {
+				t.Fatalf("stored %d (%v), accepted %d, posted %d", stored, err, len(res.accepted), total)
+			}
+			counts, _ := repo.NewComments(db).CountAllComments(ctx)
+			v := newVisitor(t)
+			for _, s := range slugs {
+				_, page := v.get(t, base+"/posts/"+s)
+				want := 0
+				for _, slug := range res.accepted {
+					if slug == s {
+						want++
+					}
+				}
+				label := fmt.Sprintf(">%d comments<", want)
+				if !strings.Contains(page, label) {
+					t.Errorf("%s: page does not say %q", s, label)
+				}
+				sum := 0
+				for _, n := range counts {
+					sum += n
+				}
+				if sum != total {
+					t.Errorf("counts by post add up to %d", sum)
+				}
+				deadline := time.Now().Add(30 * time.Second)
+				for _, ec := range streams[s] {
+					for ec.count() < want && time.Now().Before(deadline) {
+						time.Sleep(20 * time.Millisecond)
+					}
+					ec.mu.Lock()
+					for id, slug := range res.accepted {
+						if slug == s && ec.seen[id] != 1 {
+							t.Errorf("%s: stream saw comment %d %d times", s, id, ec.seen[id])
+							break
+						}
+					}
+					if len(ec.seen) != want {
+						t.Errorf("%s: stream saw %d distinct comments, want %d", s, len(ec.seen), want)
+					}
+					t.Logf("%s: stream reconnected %d times", s, ec.reconnects)
+					ec.mu.Unlock()
+				}
+			}
+		})
+	}
+}
