@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"blog/dbschema"
+	"blog/internal/dbtest"
+)
+
+var (
+	buildOnce sync.Once
+	builtPath string
+	buildErr  error
+)
+
+// binary builds the real program once per test run, statically, as `make build` does.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "blog-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtPath = filepath.Join(dir, "web")
+		cmd := exec.Command("go", "build", "-o", builtPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Log(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build: %v", buildErr)
+	}
+	return builtPath
+}
+
+// proc is the blog running as its own process.
+type proc struct {
+	cmd  *exec.Cmd
+	base string
+	logs *syncBuffer
+	exit chan error
+}
+
+func startProc(t *testing.T, env map[string]string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary(t))
+	cmd.Env = []string{"ADDR=" + addr, "PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &proc{cmd: cmd, base: "http://" + addr, logs: &syncBuffer{}, exit: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exit <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := http.Get(p.base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		select {
+		case err := <-p.exit:
+			t.Fatalf("process exited: %v\n%s", err, p.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process not ready\n%s", p.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCrashLosesNothingAcknowledged kills the server with SIGKILL in the middle of a load and starts it again:
+// every comment whose POST was answered with success is there, the database is intact, and streams work.
+func TestCrashLosesNothingAcknowledged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped with -short")
+	}
+	dbURL := dbtest.SQLiteURL(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off"}
+	p := startProc(t, env)
+	slugs := []string{"hello-world", "writing-posts"}
+	stop := make(chan struct{})
+	resc := make(chan loadResult)
+	go func() { resc <- postLoad(t, p.base, slugs, 16, 1_000_000, stop) }()
+	time.Sleep(1500 * time.Millisecond)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exit
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	res := <-resc
+	if len(res.accepted) == 0 {
+		t.Fatal("no comment was accepted before the kill")
+	}
+	t.Logf("acknowledged before SIGKILL: %d; statuses %v", len(res.accepted), res.statuses)
+	for code := range res.statuses {
+		if code >= 500 {
+			t.Errorf("%d answers with status %d", res.statuses[code], code)
+		}
+	}
+
+	db, err := sql.Open("sqlite", strings.TrimPrefix(dbURL, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var check string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check = %q (%v)", check, err)
+	}
+	db.Close()
+
+	p2 := startProc(t, env)
+	store := dbtest.Open(t, dbURL, false)
+	ids := map[int64]bool{}
+	rows, err := store.SQL.Query("SELECT id FROM comments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ids[id] = true
+	}
+	rows.Close()
+	for id := range res.accepted {
+		if !ids[id] {
+			t.Fatalf("comment %d was acknowledged but is gone after the crash", id)
+		}
+	}
+	ec := openCounter(t, p2.base, "hello-world")
+	time.Sleep(100 * time.Millisecond)
+	before := ec.count()
+	if resp := newVisitor(t).comment(t, p2.base, "hello-world", "After", "after@example.com", "after the crash"); resp.StatusCode != 303 {
+		t.Fatalf("post after restart: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ec.count() <= before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ec.count() <= before {
+		t.Fatal("streams do not resume after the restart")
+	}
+}
+
+// TestSIGTERMShutsDownGracefully: open streams are closed, the process exits 0 within a few seconds, and the
+// database is left clean.
+func TestSIGTERMShutsDownGracefully(t *testing.T) {
+	dbURL := dbtest.SQLiteURL(t)
+	p := startProc(t, map[string]string{"DATABASE_URL": dbURL})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/posts/hello-world/events?after=0", nil)
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{})
+	go func() { io.Copy(io.Discard, stream.Body); close(ended) }()
+
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exit:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10s after SIGTERM\n%s", p.logs.String())
+	}
+	t.Logf("exited 0 after %v", time.Since(start).Round(time.Millisecond))
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("open stream not closed by the shutdown")
+	}
+	if !strings.Contains(p.logs.String(), "shutting down") {
+		t.Errorf("no shutdown in the log:\n%s", p.logs.String())
+	}
+	if _, err := os.Stat(strings.TrimPrefix(dbURL, "sqlite:") + "-wal"); err == nil {
+		t.Log("WAL file left behind (harmless; SQLite replays it)")
+	}
+}
+
+// TestRestartUpgradesOlderDatabase: a database a version behind is migrated at start; one from a newer release
+// is refused with a clear message.
+func TestRestartUpgradesOlderDatabase(t *testing.T) {
+	ctx := context.Background()
+	dbURL := dbtest.SQLiteURL(t)
+	db := dbtest.Open(t, dbURL, true)
+	if err := dbschema.Down(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := dbschema.Pending(ctx, db); len(pending) != 1 {
+		t.Fatalf("pending = %v, want one", pending)
+	}
+	p := startProc(t, map[string]string{"DATABASE_URL": dbURL})
+	if pending, _ := dbschema.Pending(ctx, db); len(pending) != 0 {
+		t.Fatalf("after start, pending = %v", pending)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.exit
+
+	if _, err := db.SQL.Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
+		t.Fatal(err)
+	}
+	err := run(ctx, nil, envFunc(map[string]string{"DATABASE_URL": dbURL, "ADDR": freeAddr(t)}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "newer than this program") {
+		t.Fatalf("err = %v, want a refusal of the newer database", err)
+	}
+}
