@@ -34,14 +34,17 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	}
 	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrfToken(c)}
 	if c.FormValue(honeypotField) != "" {
+		s.cfg.Metrics.reject("honeypot")
 		// Answer as if it worked, so the sender learns nothing; store nothing.
 		return s.commentAccepted(c, p.Slug, postID, 0, raw)
 	}
 	in := raw.Normalize()
 	if form.Errors = in.Validate(); len(form.Errors) > 0 {
+		s.cfg.Metrics.reject("invalid")
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
 	if ok, wait := s.limiter.allow(clientIP(c, s.cfg.TrustedProxies)); !ok {
+		s.cfg.Metrics.reject("rate_limited")
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 		form.Notice = "You are posting too quickly. Please wait " + strconv.Itoa(int(wait.Seconds())+1) + " seconds and post again; your comment is kept."
 		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
@@ -51,6 +54,9 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		return err
 	}
 	s.cfg.Broker.Committed(postID, comment.ID)
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.posted.Inc()
+	}
 	return s.commentAccepted(c, p.Slug, postID, comment.ID, in)
 }
 

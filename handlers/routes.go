@@ -4,8 +4,11 @@ import "github.com/gofiber/fiber/v2"
 
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(securityHeaders)
+	app.Use(newRequestID(), s.observe, securityHeaders)
 	app.Get("/healthz", s.healthz)
+	if s.cfg.Metrics != nil {
+		app.Get("/metrics", s.metricsHandler())
+	}
 	app.Get("/readyz", s.readyz)
 	app.Get("/assets/*", s.asset)
 	app.Get("/favicon.ico", s.favicon)

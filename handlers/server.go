@@ -55,6 +55,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RateLimit limits how often one client may post a comment.
 	RateLimit RateLimit
+	// Metrics, when set, are recorded for every request and served at /metrics.
+	Metrics *Metrics
+	// MetricsToken, when set, is required as "Authorization: Bearer TOKEN" to read /metrics.
+	MetricsToken string
 	// BenchControl adds /bench/control/*, which serves a page's bytes from memory (the benchmark's control).
 	BenchControl bool
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
@@ -153,7 +157,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		title, msg = messageFor(status)
 	}
 	if status >= 500 {
-		s.cfg.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
+		s.cfg.Log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(),
+			"status", status, "err", err)
+		if s.cfg.Metrics != nil && !errors.As(err, &fe) {
+			s.cfg.Metrics.dbErrors.Inc()
+		}
 	}
 	if isHTMX(c) && c.Method() == fiber.MethodPost {
 		// Leave the form as the visitor filled it; only show the message beside the button.

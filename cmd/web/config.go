@@ -32,23 +32,27 @@ var settings = []setting{
 	{"SECRET_KEY", "", "Key that signs CSRF tokens (32+ characters). Unset: a random key kept in the database, shared by instances."},
 	{"TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1,10.0.0.0/8)."},
 	{"RATE_LIMIT", "3/5s", "Comments per client IP: BURST/INTERVAL (3 at once, then one every 5 s), or off."},
+	{"METRICS", "true", "Serve Prometheus metrics at /metrics (false to turn off)."},
+	{"METRICS_TOKEN", "", "When set, /metrics requires the header Authorization: Bearer TOKEN."},
 	{"BENCH_CONTROL", "false", "true adds /bench/control/*, the benchmark's control route (make bench sets it; leave it off)."},
 }
 
 // config is the parsed environment.
 type config struct {
-	DatabaseURL string
-	Addr        string
-	ContentDir  string
-	AutoMigrate bool
-	SiteTitle   string
-	BaseURL     string
-	LogFormat   string
-	LogLevel    string
-	Bench       bool
-	SecretKey   string
-	Trusted     []netip.Prefix
-	RateLimit   handlers.RateLimit
+	DatabaseURL  string
+	Addr         string
+	ContentDir   string
+	AutoMigrate  bool
+	SiteTitle    string
+	BaseURL      string
+	LogFormat    string
+	LogLevel     string
+	Bench        bool
+	SecretKey    string
+	Metrics      bool
+	MetricsToken string
+	Trusted      []netip.Prefix
+	RateLimit    handlers.RateLimit
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -87,6 +91,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.Bench, err = strconv.ParseBool(get("BENCH_CONTROL")); err != nil {
 		return cfg, fmt.Errorf("BENCH_CONTROL=%q: want true or false", getenv("BENCH_CONTROL"))
 	}
+	if cfg.Metrics, err = strconv.ParseBool(get("METRICS")); err != nil {
+		return cfg, fmt.Errorf("METRICS=%q: want true or false", getenv("METRICS"))
+	}
+	cfg.MetricsToken = get("METRICS_TOKEN")
 	cfg.SecretKey = get("SECRET_KEY")
 	if cfg.SecretKey != "" && len(cfg.SecretKey) < 32 {
 		return cfg, errors.New("SECRET_KEY must be at least 32 characters")
@@ -111,6 +119,9 @@ Usage:
   web migrate up           apply every pending migration
   web migrate down         roll back the newest applied migration (one step)
   web migrate status       list migrations and whether each is applied
+  web backup FILE          write a consistent snapshot of the SQLite database (safe while serving)
+  web restore FILE         replace the SQLite database with a snapshot (stop the server first)
+  web health               exit 0 if the server on PORT/ADDR answers /readyz (for container health checks)
   web --help               show this help
 
 Environment:

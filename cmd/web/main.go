@@ -51,6 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stderr)
 	case "migrate":
 		return migrate(ctx, args, cfg, stdout)
+	case "backup":
+		return backup(ctx, args, cfg, stdout)
+	case "restore":
+		return restore(ctx, args, cfg, stdout)
+	case "health":
+		return health(ctx, cfg, stdout)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -129,12 +135,17 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		}
 	}
 
+	var metrics *handlers.Metrics
+	if cfg.Metrics {
+		metrics = handlers.NewMetrics(broker.Streams)
+	}
 	done := make(chan struct{})
 	app, err := handlers.New(handlers.Config{
 		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Assets: assets.FS(), Log: log,
 		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done, BenchControl: cfg.Bench,
 		CSRFKey: []byte(key), SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
+		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -163,10 +174,11 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	close(done)
+	close(done) // ends every event stream, so the shutdown below does not wait on them
 	if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 
