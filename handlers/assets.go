@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -8,17 +10,32 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 
+	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
 
 	"blog/views"
 )
 
-// asset is one static file held in memory with its fingerprint.
+// asset is one static file held in memory with its fingerprint. Compressible files are compressed once, on
+// their first request (at the highest levels, which would slow the server's start).
 type asset struct {
-	body  []byte
-	ctype string
-	hash  string
+	body   []byte
+	ctype  string
+	hash   string
+	once   *sync.Once
+	gzip   *[]byte
+	brotli *[]byte
+}
+
+// compressed returns the file's gzip and brotli forms (nil when not compressible).
+func (a asset) compressed() (gz, br []byte) {
+	if a.once == nil {
+		return nil, nil
+	}
+	a.once.Do(func() { *a.gzip, *a.brotli = gzipBytes(a.body), brotliBytes(a.body) })
+	return *a.gzip, *a.brotli
 }
 
 // assetSet serves the embedded static files. URLs carry a fingerprint of the content (?v=...), so a file can be
@@ -42,7 +59,11 @@ func newAssetSet(fsys fs.FS) (*assetSet, error) {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		set.files[p] = asset{body: body, ctype: ctype, hash: hex.EncodeToString(sum[:])[:12]}
+		a := asset{body: body, ctype: ctype, hash: hex.EncodeToString(sum[:])[:12]}
+		if compressible(ctype) {
+			a.once, a.gzip, a.brotli = new(sync.Once), new([]byte), new([]byte)
+		}
+		set.files[p] = a
 		return nil
 	})
 	if err != nil {
@@ -82,7 +103,38 @@ func (s *Server) asset(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, f.ctype)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	accept := c.Get(fiber.HeaderAcceptEncoding)
+	gz, br := f.compressed()
+	switch {
+	case br != nil && strings.Contains(accept, "br"):
+		c.Set(fiber.HeaderContentEncoding, "br")
+		return c.Send(br)
+	case gz != nil && strings.Contains(accept, "gzip"):
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(gz)
+	}
 	return c.Send(f.body)
+}
+
+func compressible(ctype string) bool {
+	return strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") || strings.Contains(ctype, "svg")
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func brotliBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
 }
 
 func (s *Server) favicon(c *fiber.Ctx) error {

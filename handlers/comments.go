@@ -3,7 +3,6 @@ package handlers
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -53,6 +52,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.lists.added(comment)
 	s.cfg.Broker.Committed(postID, comment.ID)
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.posted.Inc()
@@ -84,11 +84,11 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, postID, commentID in
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
-	comments, total, err := s.commentsOf(c, postID)
+	list, err := s.lists.get(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
 	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
 		CSRFToken: csrfToken(c)}
-	return render(c, fiber.StatusOK, views.Posted(form, comments, total, time.Now()))
+	return render(c, fiber.StatusOK, views.Posted(form, list))
 }

@@ -5,9 +5,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+
 	"blog/repo"
+	"blog/views"
 )
 
 func TestCommentPlainPostRedirects(t *testing.T) {
@@ -181,3 +187,54 @@ func TestCommentWrongContentType(t *testing.T) {
 func itoa(n int64) string { return strconvItoa(n) }
 
 func must(s string, _ error) string { return s }
+
+// The rendered list is kept between page views and patched with each new comment; whatever the interleaving, a
+// page must show exactly the database's newest comments in order, with the right count.
+func TestCachedListMatchesDatabase(t *testing.T) {
+	a := newTestApp(t)
+	idsOnPage := func() []string {
+		_, body := a.get(t, "/posts/hello-world")
+		var ids []string
+		doc(t, body).Find(`#comment-list [data-comment-id]`).Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("data-comment-id")
+			ids = append(ids, id)
+		})
+		return ids
+	}
+	idsInDB := func() []string {
+		var cs []repo.Comment
+		a.db.Repo.FindAll(context.Background(), &cs, rel.Where(where.Eq("post_id", a.postID(t, "hello-world"))).SortDesc("id"))
+		var ids []string
+		for _, c := range cs {
+			ids = append(ids, itoa(c.ID))
+		}
+		return ids
+	}
+	check := func(when string) {
+		t.Helper()
+		got, want := strings.Join(idsOnPage(), ","), strings.Join(idsInDB(), ",")
+		if got != want {
+			t.Fatalf("%s: page shows %s, database has %s", when, got, want)
+		}
+		_, body := a.get(t, "/posts/hello-world")
+		if c := strings.TrimSpace(doc(t, body).Find("#comment-count").Text()); c != views.CountLabel(len(idsInDB())) {
+			t.Fatalf("%s: count %q", when, c)
+		}
+	}
+	check("empty")
+	for i := range 3 {
+		a.postComment(t, "hello-world", form("Ann", "ann@example.com", "seq "+itoa(int64(i))), i%2 == 0)
+		check("after sequential post " + itoa(int64(i)))
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.postComment(t, "hello-world", form("Bob", "bob@example.com", "par "+itoa(int64(i))), true)
+			idsOnPage()
+		}()
+	}
+	wg.Wait()
+	check("after concurrent posts")
+}

@@ -106,6 +106,14 @@ func TestAssets(t *testing.T) {
 	if r, _ := a.do(t, req); r.StatusCode != http.StatusNotModified {
 		t.Errorf("conditional GET status = %d, want 304", r.StatusCode)
 	}
+	for _, enc := range []string{"gzip", "br"} {
+		req, _ := http.NewRequest(http.MethodGet, href, nil)
+		req.Header.Set("Accept-Encoding", enc)
+		r, body := a.do(t, req)
+		if r.Header.Get("Content-Encoding") != enc || len(body) >= len(css)/2 || r.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%s: encoding %q, %d bytes of %d, Vary %q", enc, r.Header.Get("Content-Encoding"), len(body), len(css), r.Header.Get("Vary"))
+		}
+	}
 	for _, p := range []string{"/assets/../go.mod", "/assets/%2e%2e/go.mod", "/assets/embed.go", "/assets/dist/../../cmd/web/main.go", "/assets/nope.js"} {
 		if r, _ := a.get(t, p); r.StatusCode != 404 {
 			t.Errorf("%s: status = %d, want 404", p, r.StatusCode)

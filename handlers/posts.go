@@ -1,18 +1,15 @@
 package handlers
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
-	"blog/repo"
 	"blog/views"
 )
 
 // home lists the posts with their comment counts.
 func (s *Server) home(c *fiber.Ctx) error {
-	counts, err := s.cfg.Comments.CountAllComments(c.UserContext())
+	counts, err := s.lists.commentCounts(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -48,26 +45,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 
 // postView loads what the post page shows around the given form state.
 func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.FormView) (views.PostView, error) {
-	comments, total, err := s.commentsOf(c, id)
+	list, err := s.lists.get(c.UserContext(), id)
 	if err != nil {
 		return views.PostView{}, err
 	}
-	return views.PostView{Post: p, Comments: comments, Total: total, Form: form, Now: time.Now()}, nil
-}
-
-// commentsOf returns the newest comments of a post (capped) and how many there are.
-func (s *Server) commentsOf(c *fiber.Ctx, postID int64) ([]repo.Comment, int, error) {
-	comments, err := s.cfg.Comments.FindComments(c.UserContext(), repo.CommentFilter{PostID: postID, Limit: MaxCommentsShown})
-	if err != nil {
-		return nil, 0, err
-	}
-	total := len(comments)
-	if total == MaxCommentsShown {
-		if total, err = s.cfg.Comments.CountComments(c.UserContext(), postID); err != nil {
-			return nil, 0, err
-		}
-	}
-	return comments, total, nil
+	return views.PostView{Post: p, List: list, Form: form}, nil
 }
 
 // page shows a standalone page such as /about.

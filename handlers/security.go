@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"golang.org/x/time/rate"
 )
 
@@ -185,4 +186,16 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
+}
+
+// compressPages compresses rendered pages (fast level: they are built per request). Assets come precompressed
+// and event streams manage their own connection, so both are skipped.
+func compressPages() fiber.Handler {
+	return compress.New(compress.Config{
+		Level: compress.LevelBestSpeed,
+		Next: func(c *fiber.Ctx) bool {
+			p := c.Path()
+			return strings.HasPrefix(p, "/assets/") || strings.HasSuffix(p, "/events") || p == "/metrics"
+		},
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/go-rel/rel/where"
 	"github.com/gofiber/fiber/v2"
 
 	"blog/assets"
@@ -85,7 +86,8 @@ func newTestAppOn(t *testing.T, db *repo.DB, opts ...appOption) *testApp {
 	}
 	done := make(chan struct{})
 	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Assets: assets.FS(), Log: log,
-		SiteTitle: "Test Blog", Done: done, CSRFKey: []byte("test-key-test-key-test-key-0123")}
+		SiteTitle: "Test Blog", Done: done, CSRFKey: []byte("test-key-test-key-test-key-0123"),
+		SharedDatabase: db.Dialect == repo.Postgres}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -210,4 +212,19 @@ func (a *testApp) authorize(t *testing.T, req *http.Request) {
 	cookie, token := a.visitor(t)
 	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
 	req.Header.Set("X-CSRF-Token", token)
+}
+
+func (a *testApp) mustPostB(b *testing.B, body string) {
+	t := &testing.T{}
+	if resp, _ := a.postComment(t, "hello-world", form("Reader", "reader@example.com", body), false); resp.StatusCode != 303 {
+		b.Fatalf("post: %d", resp.StatusCode)
+	}
+}
+
+func (a *testApp) postID(t *testing.T, slug string) int64 {
+	var p repo.Post
+	if err := a.db.Repo.Find(context.Background(), &p, where.Eq("slug", slug)); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
 }

@@ -29,7 +29,7 @@ func NewComments(db *DB) *Comments { return &Comments{db: db} }
 // announces the comment on CommentsChannel, delivered only if the transaction commits.
 func (s *Comments) CreateComment(ctx context.Context, postID int64, in CommentInput) (Comment, error) {
 	var c Comment
-	err := s.db.Repo.Transaction(ctx, func(ctx context.Context) error {
+	err := s.db.Write(ctx, func(ctx context.Context) error {
 		if s.db.Dialect == Postgres {
 			// SQLite serialises writers with BEGIN IMMEDIATE; on PostgreSQL these locks give the same order per
 			// email (no duplicate user) and per post (comment ids commit in increasing order, which the live

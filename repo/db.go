@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-rel/postgres"
@@ -40,6 +41,20 @@ type DB struct {
 	Dialect Dialect
 	// URL is the connection string as configured (PostgreSQL listeners open their own connection with it).
 	URL string
+
+	// writeMu queues this process's SQLite write transactions. SQLite allows one writer at a time; without the
+	// queue, waiting writers poll in SQLite's busy handler, sleeping up to 100 ms between tries, which showed as
+	// a long latency tail under concurrent posting.
+	writeMu sync.Mutex
+}
+
+// Write runs fn in a transaction; on SQLite it first waits its turn among this process's writers.
+func (d *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
+	if d.Dialect == SQLite {
+		d.writeMu.Lock()
+		defer d.writeMu.Unlock()
+	}
+	return d.Repo.Transaction(ctx, fn)
 }
 
 // Open connects to the database named by rawURL: empty means the SQLite file app.db in the working directory,

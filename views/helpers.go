@@ -8,14 +8,6 @@ import (
 	"blog/repo"
 )
 
-func newestID(comments []repo.Comment) int64 {
-	var newest int64
-	for _, c := range comments {
-		newest = max(newest, c.ID)
-	}
-	return newest
-}
-
 func ariaInvalid(errs repo.FieldErrors, name string) string {
 	if errs[name] != "" {
 		return "true"

@@ -3,8 +3,8 @@
 package views
 
 import (
+	"context"
 	"crypto/sha256"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -54,12 +54,20 @@ type PostSummary struct {
 
 // PostView is everything the post page shows.
 type PostView struct {
-	Post     content.Post
-	Comments []repo.Comment
-	// Total is the number of comments stored, which can exceed len(Comments) when the list is capped.
-	Total int
-	Form  FormView
-	Now   time.Time
+	Post content.Post
+	List ListView
+	Form FormView
+}
+
+// ListView is a post's comment list, rendered (by CommentItems) once and reused by every page view.
+type ListView struct {
+	// HTML is the rendered list items, newest first.
+	HTML string
+	// NewestID is the id of the newest comment in HTML (0 when there are none); the live stream starts after it.
+	NewestID int64
+	// Shown is how many comments HTML holds; Total how many the post has (more when the list is capped).
+	Shown, Total int
+	RenderedAt   time.Time
 }
 
 // FormView is the comment form's state: the visitor's input, messages by field, and whether a comment was just
@@ -131,20 +139,32 @@ func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // HumanDate formats a post date.
 func HumanDate(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
-// avatar draws a 5x5 mirrored pattern in one colour from a hash of the email. Only the pattern reaches the page:
-// neither the email nor its hash does.
-func avatar(email string) (color string, cells []int) {
+// avatar draws a 5x5 mirrored pattern in one colour from a hash of the email, as an SVG path of unit squares.
+// Only the pattern reaches the page: neither the email nor its hash does.
+func avatar(email string) (color, path string) {
 	sum := sha256.Sum256([]byte(strings.ToLower(email)))
 	hue := int(sum[0])<<8 | int(sum[1])
-	color = fmt.Sprintf("hsl(%d 55%% 42%%)", hue%360)
+	color = "hsl(" + strconv.Itoa(hue%360) + " 55% 42%)"
+	d := make([]byte, 0, 25*12)
+	square := func(x, y int) {
+		d = append(d, 'M', byte('0'+x), ' ', byte('0'+y), 'h', '1', 'v', '1', 'h', '-', '1', 'z')
+	}
 	for i := 0; i < 15; i++ {
 		if sum[2+i/8]>>(i%8)&1 == 1 {
 			row, col := i/3, i%3
-			cells = append(cells, row*5+col)
+			square(col, row)
 			if col != 2 {
-				cells = append(cells, row*5+4-col)
+				square(4-col, row)
 			}
 		}
 	}
-	return color, cells
+	return color, string(d)
 }
+
+// EmptyCommentsHTML is the empty-state item that ends every comment list ("Be the first to comment"), shown by
+// CSS only when it is the list's only item.
+var EmptyCommentsHTML = func() string {
+	var b strings.Builder
+	emptyComments().Render(context.Background(), &b)
+	return b.String()
+}()

@@ -39,7 +39,7 @@ func FuzzCommentRendering(f *testing.F) {
 		if got := d.Find(`[data-testid="CommentAuthor"]`).Text(); got != in.Username {
 			t.Fatalf("name rendered as %q, want %q", got, in.Username)
 		}
-		allowed := map[string]bool{"html": true, "head": true, "body": true, "li": true, "svg": true, "rect": true,
+		allowed := map[string]bool{"html": true, "head": true, "body": true, "li": true, "svg": true, "path": true,
 			"div": true, "p": true, "span": true, "a": true, "time": true}
 		d.Find("*").Each(func(_ int, s *goquery.Selection) {
 			tag := goquery.NodeName(s)

@@ -48,6 +48,30 @@
     }
   });
 
+  // Keep "5 minutes ago" true while the page stays open (the server renders it; lists are cached briefly).
+  function ago(then, now) {
+    var s = Math.max(0, (now - then) / 1000);
+    function plural(n, unit) { return n === 1 ? "1 " + unit + " ago" : n + " " + unit + "s ago"; }
+    if (s < 45) return "just now";
+    if (s < 3600) return plural(Math.max(1, Math.round(s / 60)), "minute");
+    if (s < 86400) return plural(Math.floor(s / 3600), "hour");
+    if (s < 30 * 86400) return plural(Math.floor(s / 86400), "day");
+    if (s < 365 * 86400) return plural(Math.floor(s / (30 * 86400)), "month");
+    return plural(Math.floor(s / (365 * 86400)), "year");
+  }
+  function refreshTimes() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-ago]").forEach(function (el) {
+      var then = Date.parse(el.getAttribute("datetime"));
+      if (!isNaN(then)) {
+        var text = ago(then, now);
+        if (el.textContent !== text) el.textContent = text;
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", refreshTimes);
+  setInterval(refreshTimes, 30000);
+
   // Send the CSRF token with every htmx request.
   document.addEventListener("htmx:configRequest", function (evt) {
     var meta = document.querySelector('meta[name="csrf-token"]');

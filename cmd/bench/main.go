@@ -42,7 +42,7 @@ func main() {
 	binary := flag.String("binary", "bin/web", "the blog binary to measure")
 	out := flag.String("out", "bench-results/latest.json", "where to write the JSON results")
 	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
-	duration := flag.Duration("duration", 3*time.Second, "how long each throughput measurement runs")
+	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
 	flag.Parse()
 	if err := run(*binary, *out, *streams, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -204,7 +204,7 @@ func startServer(ctx context.Context, binary, dir string, extraEnv ...string) (*
 	dbPath := filepath.Join(dir, "bench.db")
 	cmd := exec.CommandContext(ctx, binary)
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL=sqlite:"+dbPath, "CONTENT_DIR="+filepath.Join(dir, "content"),
-		"LOG_LEVEL=error", "BENCH_CONTROL=true", "RATE_LIMIT=off")
+		"LOG_LEVEL=error", "BENCH_CONTROL=true", "RATE_LIMIT=off", "PPROF_ADDR="+os.Getenv("BENCH_PPROF_ADDR"))
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()

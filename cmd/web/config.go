@@ -34,6 +34,7 @@ var settings = []setting{
 	{"RATE_LIMIT", "3/5s", "Comments per client IP: BURST/INTERVAL (3 at once, then one every 5 s), or off."},
 	{"METRICS", "true", "Serve Prometheus metrics at /metrics (false to turn off)."},
 	{"METRICS_TOKEN", "", "When set, /metrics requires the header Authorization: Bearer TOKEN."},
+	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling. Keep it private."},
 	{"BENCH_CONTROL", "false", "true adds /bench/control/*, the benchmark's control route (make bench sets it; leave it off)."},
 }
 
@@ -51,6 +52,7 @@ type config struct {
 	SecretKey    string
 	Metrics      bool
 	MetricsToken string
+	PprofAddr    string
 	Trusted      []netip.Prefix
 	RateLimit    handlers.RateLimit
 }
@@ -95,6 +97,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("METRICS=%q: want true or false", getenv("METRICS"))
 	}
 	cfg.MetricsToken = get("METRICS_TOKEN")
+	cfg.PprofAddr = get("PPROF_ADDR")
 	cfg.SecretKey = get("SECRET_KEY")
 	if cfg.SecretKey != "" && len(cfg.SecretKey) < 32 {
 		return cfg, errors.New("SECRET_KEY must be at least 32 characters")

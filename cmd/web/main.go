@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -145,7 +147,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done, BenchControl: cfg.Bench,
 		CSRFKey: []byte(key), SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
-		Metrics: metrics, MetricsToken: cfg.MetricsToken,
+		Metrics: metrics, MetricsToken: cfg.MetricsToken, SharedDatabase: db.Dialect == repo.Postgres,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -159,6 +161,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -200,4 +205,18 @@ func displayAddr(a net.Addr) string {
 		}
 	}
 	return a.String()
+}
+
+// servePprof serves Go's profiling endpoints on their own address, never on the public one.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("pprof", "url", "http://"+addr+"/debug/pprof/")
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("pprof server", "err", err)
+	}
 }

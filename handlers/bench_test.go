@@ -1,0 +1,100 @@
+package handlers_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"blog/handlers"
+)
+
+// BenchmarkPostPage renders a post with 100 comments through the app's handler, without a network, so the
+// handler's own cost can be profiled (go test -bench PostPage -cpuprofile cpu.out ./handlers/).
+func BenchmarkPostPage(b *testing.B) {
+	a := newTestApp(&testing.T{})
+	for i := range 100 {
+		a.mustPostB(b, fmt.Sprintf("comment %d", i))
+	}
+	h := a.app.Handler()
+	b.ResetTimer()
+	b.ReportAllocs()
+	for range b.N {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.SetRequestURI("/posts/hello-world")
+		ctx.Request.Header.Set("Accept-Encoding", "gzip")
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatal(ctx.Response.StatusCode())
+		}
+	}
+}
+
+// BenchmarkControlPage serves the same page's bytes from memory (the benchmark's control route).
+func BenchmarkControlPage(b *testing.B) {
+	a := newTestApp(&testing.T{}, func(c *handlers.Config) { c.BenchControl = true })
+	for i := range 100 {
+		a.mustPostB(b, fmt.Sprintf("comment %d", i))
+	}
+	h := a.app.Handler()
+	b.ResetTimer()
+	b.ReportAllocs()
+	for range b.N {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.SetRequestURI("/bench/control/posts/hello-world")
+		ctx.Request.Header.Set("Accept-Encoding", "gzip")
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatal(ctx.Response.StatusCode())
+		}
+	}
+}
+
+func BenchmarkPostPageParallel(b *testing.B) {
+	a := newTestApp(&testing.T{}, func(c *handlers.Config) { c.BenchControl = true })
+	for i := range 100 {
+		a.mustPostB(b, fmt.Sprintf("comment %d", i))
+	}
+	h := a.app.Handler()
+	for _, path := range []string{"/posts/hello-world", "/bench/control/posts/hello-world"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					var ctx fasthttp.RequestCtx
+					ctx.Request.SetRequestURI(path)
+					ctx.Request.Header.Set("Accept-Encoding", "gzip")
+					h(&ctx)
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkPostComment posts comments through htmx on a post that already has 200.
+func BenchmarkPostComment(b *testing.B) {
+	a := newTestApp(&testing.T{})
+	for i := range 200 {
+		a.mustPostB(b, fmt.Sprintf("comment %d", i))
+	}
+	cookie, token := a.visitor(&testing.T{})
+	h := a.app.Handler()
+	b.ResetTimer()
+	b.ReportAllocs()
+	for i := range b.N {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod("POST")
+		ctx.Request.SetRequestURI("/posts/hello-world/comments")
+		ctx.Request.Header.SetContentType("application/x-www-form-urlencoded")
+		ctx.Request.Header.Set("HX-Request", "true")
+		ctx.Request.Header.Set("X-CSRF-Token", token)
+		ctx.Request.Header.Set("Accept-Encoding", "gzip")
+		ctx.Request.Header.SetCookie("csrf_id", cookie)
+		ctx.Request.SetBodyString(fmt.Sprintf("username=Bench&email=bench%d@example.com&body=comment+%d", i%20, i))
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatal(ctx.Response.StatusCode(), string(ctx.Response.Body()))
+		}
+	}
+}
