@@ -3,12 +3,17 @@ package handlers
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"blog/repo"
 	"blog/views"
 )
+
+// maxNewer is how many missing comments a comment's htmx answer adds to the page; a page further behind gets the
+// whole list instead.
+const maxNewer = 50
 
 // honeypotField is a form field people never see or hear; software that fills every field fills it.
 const honeypotField = "subject_line"
@@ -84,11 +89,26 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, postID, commentID in
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
+	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
+		CSRFToken: csrfToken(c)}
+	// The page names the newest comment it shows: send just the ones it lacks, a few hundred bytes instead of
+	// the whole list. Its list then stays complete up to the new comment, which the live stream relies on.
+	if newest, err := strconv.ParseInt(c.Get("X-Newest-Comment"), 10, 64); err == nil && newest >= 0 && commentID > 0 {
+		newer, err := s.cfg.Comments.FindComments(c.UserContext(), repo.CommentFilter{PostID: postID, AfterID: newest, Limit: maxNewer})
+		if err != nil {
+			return err
+		}
+		if len(newer) < maxNewer {
+			total, err := s.cfg.Comments.CountComments(c.UserContext(), postID)
+			if err != nil {
+				return err
+			}
+			return render(c, fiber.StatusOK, views.PostedNewer(form, newer, total, time.Now()))
+		}
+	}
 	list, err := s.lists.get(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
-	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
-		CSRFToken: csrfToken(c)}
 	return render(c, fiber.StatusOK, views.Posted(form, list))
 }

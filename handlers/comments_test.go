@@ -238,3 +238,39 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 	wg.Wait()
 	check("after concurrent posts")
 }
+
+// With the page's newest comment in X-Newest-Comment, the htmx answer carries only the comments the page lacks.
+func TestCommentAnswerCarriesOnlyMissingComments(t *testing.T) {
+	a := newTestApp(t)
+	a.postComment(t, "hello-world", form("Ann", "ann@example.com", "already on the page"), false)
+	var cs []repo.Comment
+	a.db.Repo.FindAll(context.Background(), &cs)
+	onPage := cs[0].ID
+	a.postComment(t, "hello-world", form("Bob", "bob@example.com", "posted by someone else meanwhile"), false)
+
+	cookie, token := a.visitor(t)
+	req := httpReq(http.MethodPost, "/posts/hello-world/comments", form("Ann", "ann@example.com", "my new comment"))
+	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
+	req.Header.Set("X-CSRF-Token", token)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-Newest-Comment", itoa(onPage))
+	resp, body := a.do(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	d := doc(t, body)
+	items := d.Find(`ol[hx-swap-oob="afterbegin:#comment-list"] [data-testid="CommentItem"]`)
+	if items.Length() != 2 || !strings.Contains(items.First().Text(), "my new comment") ||
+		!strings.Contains(items.Last().Text(), "someone else") {
+		t.Fatalf("want the two missing comments, newest first; got %d: %s", items.Length(), body)
+	}
+	if strings.Contains(body, "already on the page") || d.Find(`[hx-swap-oob="innerHTML"]`).Length() != 0 {
+		t.Fatal("the answer repeats the page's comments")
+	}
+	if c := strings.TrimSpace(d.Find(`#comment-count[hx-swap-oob]`).Text()); c != "3 comments" {
+		t.Fatalf("count = %q", c)
+	}
+	if d.Find(`form#comment-form textarea`).Text() != "" {
+		t.Fatal("form not cleared")
+	}
+}

@@ -94,9 +94,9 @@ func (s *Server) stream(conn net.Conn, sub *live.Subscription, postID, after int
 			if err != nil {
 				return
 			}
-			for _, m := range msgs {
-				st.send(m)
-				after = m.ID
+			for i := range msgs {
+				st.send(&msgs[i])
+				after = msgs[i].ID
 			}
 			if len(msgs) < fetchLimit {
 				break
@@ -153,7 +153,7 @@ func (s *stream) raw(str string) {
 }
 
 // send writes one comment event; each line of the payload gets its own data: field.
-func (s *stream) send(m live.Message) {
+func (s *stream) send(m *live.Message) {
 	s.raw("event: comment\nid: " + strconv.FormatInt(m.ID, 10) + "\n")
 	for line := range bytes.Lines(m.Data) {
 		s.raw("data: ")

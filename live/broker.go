@@ -128,9 +128,9 @@ func (f *fanout) deliver(ctx context.Context, postID, newest int64) {
 		}
 		return
 	}
-	for _, m := range msgs {
-		f.hub.broadcast(postID, m)
-		last = max(last, m.ID)
+	for i := range msgs {
+		f.hub.broadcast(postID, &msgs[i])
+		last = max(last, msgs[i].ID)
 	}
 	f.last[postID] = last
 }

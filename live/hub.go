@@ -23,13 +23,13 @@ const QueueSize = 256
 // Subscription is one open stream's place in the hub.
 type Subscription struct {
 	postID int64
-	ch     chan Message
+	ch     chan *Message // pointers: every subscriber shares one message, and a queue slot costs 8 bytes
 	// lagged is set (before ch is closed) when the subscriber was dropped for falling behind.
 	lagged bool
 }
 
 // C delivers the post's new comments in id order. It is closed when the subscriber is dropped or the hub closes.
-func (s *Subscription) C() <-chan Message { return s.ch }
+func (s *Subscription) C() <-chan *Message { return s.ch }
 
 // Lagged reports, once C is closed, whether the subscriber was dropped for falling behind (it should resync)
 // rather than because the server is closing.
@@ -46,7 +46,7 @@ type hub struct {
 func newHub() *hub { return &hub{subs: map[int64]map[*Subscription]struct{}{}} }
 
 func (h *hub) subscribe(postID int64) *Subscription {
-	s := &Subscription{postID: postID, ch: make(chan Message, QueueSize)}
+	s := &Subscription{postID: postID, ch: make(chan *Message, QueueSize)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -91,7 +91,7 @@ func (h *hub) hasSubscribers(postID int64) bool {
 }
 
 // broadcast hands msg to every subscriber of the post without ever waiting: a full queue drops that subscriber.
-func (h *hub) broadcast(postID int64, msg Message) {
+func (h *hub) broadcast(postID int64, msg *Message) {
 	var laggards []*Subscription
 	h.mu.RLock()
 	for s := range h.subs[postID] {

@@ -58,7 +58,7 @@ func recv(t *testing.T, sub *Subscription) Message {
 		if !ok {
 			t.Fatal("subscription closed")
 		}
-		return m
+		return *m
 	case <-time.After(5 * time.Second):
 		t.Fatal("no message")
 	}

@@ -72,11 +72,28 @@
   document.addEventListener("DOMContentLoaded", refreshTimes);
   setInterval(refreshTimes, 30000);
 
-  // Send the CSRF token with every htmx request.
+  // Send the CSRF token with every htmx request; with a comment, say which comment is the newest on the page,
+  // so the answer carries only the ones missing.
   document.addEventListener("htmx:configRequest", function (evt) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) {
       evt.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
     }
+    if (evt.detail.elt && evt.detail.elt.id === "comment-form") {
+      evt.detail.headers["X-Newest-Comment"] = String(newestCommentId());
+    }
+  });
+
+  // Comments added on top by that answer may have arrived over the stream meanwhile: drop those already shown.
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var frag = evt.detail.fragment;
+    if (!frag || !frag.hasAttribute || !frag.hasAttribute("data-newer")) {
+      return;
+    }
+    frag.querySelectorAll("[data-comment-id]").forEach(function (item) {
+      if (document.getElementById(item.id)) {
+        item.remove();
+      }
+    });
   });
 })();

@@ -36,7 +36,11 @@ var client = &http.Client{
 type visitor struct {
 	http  *http.Client
 	token string
+	// newest is the newest comment id on this visitor's page, sent with htmx posts as the page script does.
+	newest int64
 }
+
+var commentID = regexp.MustCompile(`data-comment-id="(\d+)"`)
 
 var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
 
@@ -74,6 +78,7 @@ func (v *visitor) postComment(base, slug, name, body string, htmx bool) (int64, 
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 		req.Header.Set("X-CSRF-Token", v.token)
+		req.Header.Set("X-Newest-Comment", strconv.FormatInt(v.newest, 10))
 	}
 	resp, err := v.http.Do(req)
 	if err != nil {
@@ -86,6 +91,9 @@ func (v *visitor) postComment(base, slug, name, body string, htmx bool) (int64, 
 		loc := resp.Header.Get("Location")
 		return strconv.ParseInt(loc[strings.LastIndex(loc, "-")+1:], 10, 64)
 	case htmx && resp.StatusCode == http.StatusOK:
+		if m := commentID.FindSubmatch(b); m != nil {
+			v.newest, _ = strconv.ParseInt(string(m[1]), 10, 64)
+		}
 		return 0, nil
 	}
 	return 0, fmt.Errorf("POST status %d: %.200s", resp.StatusCode, b)

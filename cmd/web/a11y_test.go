@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"blog/internal/browsertest"
+	"blog/internal/dbtest"
+)
+
+// axeSource is axe-core from node_modules (npm ci installs it).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core missing in CI (npm ci): %v", err)
+		}
+		t.Skip("axe-core not installed; run npm ci")
+	}
+	return string(b)
+}
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []string `json:"target"`
+		HTML   string   `json:"html"`
+	} `json:"nodes"`
+}
+
+// TestAccessibility runs axe-core (WCAG 2.1 A/AA and best practices) on the home page, a post with comments and
+// the form showing validation errors, in light and dark themes, at phone and desktop widths, and fails on any
+// violation. It also saves screenshots into screenshots/ (not committed).
+func TestAccessibility(t *testing.T) {
+	axe := axeSource(t)
+	dbURL := dbtest.SQLiteURL(t)
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL})
+	v := newVisitor(t)
+	for i, c := range []struct{ name, body string }{
+		{"Ada", "Lovely post. The part about live comments is exactly what I was looking for."},
+		{"Grace", "Line one\nLine two, with <b>markup</b> shown as text."},
+		{"Linus", "Is there an RSS feed?"},
+	} {
+		if resp := v.comment(t, base, "hello-world", c.name, fmt.Sprintf("reader%d@example.com", i), c.body); resp.StatusCode != 303 {
+			t.Fatalf("seed comment: %d", resp.StatusCode)
+		}
+	}
+	b := browsertest.New(t)
+	shots := filepath.Join("..", "..", "screenshots")
+	os.MkdirAll(shots, 0o755)
+
+	pages := []struct {
+		name, path string
+		prepare    func(t *testing.T, ctx context.Context)
+	}{
+		{"home", "/", nil},
+		{"post", "/posts/hello-world", nil},
+		{"about", "/about", nil},
+		{"not-found", "/posts/nope", nil},
+		{"form-errors", "/posts/hello-world", func(t *testing.T, ctx context.Context) {
+			browsertest.Wait(t, ctx, "htmx", `typeof htmx !== 'undefined'`)
+			browsertest.Do(t, ctx,
+				chromedp.SendKeys(chromedp.CSS("#comment-email"), "not-an-email"),
+				chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")))
+			browsertest.Wait(t, ctx, "errors", `document.querySelector('#comment-email-error') !== null`)
+		}},
+	}
+	for _, theme := range []string{"light", "dark"} {
+		for _, width := range []struct {
+			name string
+			w, h int64
+		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
+			for _, p := range pages {
+				t.Run(fmt.Sprintf("%s/%s/%s", p.name, theme, width.name), func(t *testing.T) {
+					tab := b.Tab(t)
+					if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}}); err != nil {
+						t.Fatal(err)
+					}
+					browsertest.Do(t, tab, chromedp.EmulateViewport(width.w, width.h), chromedp.Navigate(base+p.path))
+					if p.prepare != nil {
+						p.prepare(t, tab)
+					}
+					browsertest.Eval[bool](t, tab, axe+";true")
+					raw, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: 'tag',
+						values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
+						.then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+					if err != nil {
+						t.Fatal(err)
+					}
+					var violations []axeViolation
+					if err := json.Unmarshal([]byte(raw), &violations); err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range violations {
+						var where []string
+						for _, n := range v.Nodes {
+							where = append(where, strings.Join(n.Target, " ")+" "+n.HTML)
+						}
+						t.Errorf("axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+					}
+					png, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+					if err == nil {
+						os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s-%s.png", p.name, width.name, theme)), png, 0o644)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestKeyboardOnly fills and sends the comment form with the keyboard alone, starting from the skip link.
+func TestKeyboardOnly(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+	b := browsertest.New(t)
+	tab := b.Tab(t)
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
+	browsertest.Wait(t, tab, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+	browsertest.Do(t, tab, chromedp.KeyEvent("\t"))
+	if got := browsertest.Eval[string](t, tab, `document.activeElement.textContent.trim()`); got != "Skip to content" {
+		t.Fatalf("first Tab focuses %q, want the skip link", got)
+	}
+	if !browsertest.Eval[bool](t, tab, `getComputedStyle(document.activeElement).outlineStyle !== 'none' || getComputedStyle(document.activeElement).boxShadow !== 'none'`) {
+		t.Error("focused skip link shows no focus indicator")
+	}
+	browsertest.Eval[bool](t, tab, `document.querySelector('#comment-username').focus(), true`)
+	browsertest.Do(t, tab,
+		chromedp.KeyEvent("Keyboard"), chromedp.KeyEvent("\t"),
+		chromedp.KeyEvent("keys@example.com"), chromedp.KeyEvent("\t"),
+		chromedp.KeyEvent("Typed without a mouse"), chromedp.KeyEvent("\t"))
+	if got := browsertest.Eval[string](t, tab, `document.activeElement.getAttribute('type') || document.activeElement.name`); got != "submit" {
+		t.Fatalf("Tab after the comment lands on %q, want the submit button (the honeypot must be skipped)", got)
+	}
+	browsertest.Do(t, tab, chromedp.KeyEvent("\r"))
+	browsertest.Wait(t, tab, "the comment", countJS("Typed without a mouse")+` === 1`)
+}
