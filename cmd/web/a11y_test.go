@@ -110,7 +110,7 @@ func TestAccessibility(t *testing.T) {
 						}
 						t.Errorf("axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
 					}
-					png, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+					png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 					if err == nil {
 						os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s-%s.png", p.name, width.name, theme)), png, 0o644)
 					}
