@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"blog/handlers"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,41 @@ func TestAssets(t *testing.T) {
 		if r, _ := a.get(t, p); r.StatusCode != 404 {
 			t.Errorf("%s: status = %d, want 404", p, r.StatusCode)
 		}
+	}
+}
+
+func TestPageMetadata(t *testing.T) {
+	a := newTestApp(t, func(c *handlers.Config) { c.BaseURL = "https://blog.example.com" })
+	_, body := a.get(t, "/posts/hello-world")
+	d := doc(t, body)
+	attr := func(sel, name string) string { v, _ := d.Find(sel).Attr(name); return v }
+	checks := map[string][2]string{
+		"title":           {d.Find("title").Text(), "Hello, world · Test Blog"},
+		"description":     {attr(`meta[name="description"]`, "content"), "Why this blog exists, and why its comments arrive while you read."},
+		"canonical":       {attr(`link[rel="canonical"]`, "href"), "https://blog.example.com/posts/hello-world"},
+		"og:type":         {attr(`meta[property="og:type"]`, "content"), "article"},
+		"og:url":          {attr(`meta[property="og:url"]`, "content"), "https://blog.example.com/posts/hello-world"},
+		"published":       {attr(`meta[property="article:published_time"]`, "content"), "2026-11-02T00:00:00Z"},
+		"lang":            {attr("html", "lang"), "en"},
+		"skip link":       {attr(`a[href="#main"]`, "href"), "#main"},
+		"main landmark":   {attr("main", "id"), "main"},
+		"nav label":       {attr("nav", "aria-label"), "Main"},
+		"favicon is ours": {strings.SplitN(attr(`link[rel="icon"]`, "href"), "?", 2)[0], "/assets/favicon.svg"},
+	}
+	for name, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s = %q, want %q", name, c[0], c[1])
+		}
+	}
+	// Without BASE_URL the canonical URL is still absolute, built from the request.
+	b := newTestApp(t)
+	_, body = b.get(t, "/about")
+	if href, _ := doc(t, body).Find(`link[rel="canonical"]`).Attr("href"); !strings.HasPrefix(href, "http") || !strings.HasSuffix(href, "/about") {
+		t.Errorf("canonical without BASE_URL = %q", href)
+	}
+	var h []string
+	doc(t, body).Find("h1, h2, h3").Each(func(_ int, s *goquery.Selection) { h = append(h, goquery.NodeName(s)) })
+	if len(h) == 0 || h[0] != "h1" {
+		t.Errorf("headings start with %v", h)
 	}
 }

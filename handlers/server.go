@@ -129,6 +129,10 @@ func New(cfg Config) (*fiber.App, error) {
 func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
 	ch := s.chrome
 	ch.CSRFToken, _ = c.Locals(csrfCookie).(string)
+	if ch.BaseURL == "" {
+		// Canonical and Open Graph URLs must be absolute; without BASE_URL, use the address the page was asked at.
+		ch.BaseURL = c.BaseURL()
+	}
 	return ch
 }
 

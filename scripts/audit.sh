@@ -24,9 +24,13 @@ done
 mkdir -p bench-results
 for page in / /posts/hello-world; do
   name=$( [ "$page" = / ] && echo home || echo post )
-  CHROME_PATH="$chrome" npx --no-install lighthouse "$base$page" --quiet \
-    --chrome-flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --user-data-dir=$work/chrome-$name" \
-    --output=json --output-path="bench-results/lighthouse-$name.json" >/dev/null 2>&1 || true
+  # Lighthouse's first trace in a fresh browser profile sometimes fails (NO_NAVSTART): try up to three times.
+  for try in 1 2 3; do
+    CHROME_PATH="$chrome" npx --no-install lighthouse "$base$page" --quiet \
+      --chrome-flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --user-data-dir=$work/chrome-$name-$try" \
+      --output=json --output-path="bench-results/lighthouse-$name.json" >/dev/null 2>&1 || true
+    node -e 'process.exit(require(process.argv[1]).runtimeError ? 1 : 0)' "$PWD/bench-results/lighthouse-$name.json" && break
+  done
   node -e '
     const r = require(process.argv[1]);
     const s = Object.values(r.categories).map(c => `${c.title}: ${Math.round(c.score * 100)}`).join(", ");
