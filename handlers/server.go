@@ -168,16 +168,14 @@ func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
 // else is logged with context and shown as a plain 500 page.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
-	title, msg := "Something went wrong", "The page could not be shown because of a problem on our side. Please try again in a moment."
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &fe):
 		status = fe.Code
-		title, msg = messageFor(status)
 	case errors.Is(err, repo.ErrNotFound):
 		status = fiber.StatusNotFound
-		title, msg = messageFor(status)
 	}
+	title, msg := messageFor(status)
 	if status >= 500 {
 		s.cfg.Log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(),
 			"status", status, "err", err)

@@ -147,3 +147,34 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 		t.Fatalf("name error = %q (%v)", text, err)
 	}
 }
+
+// TestBrowserLiveArrivalKeepsFocus: a comment arriving while someone types neither moves their focus nor touches
+// their text, is highlighted, and is announced in the polite live region.
+func TestBrowserLiveArrivalKeepsFocus(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+	b := browsertest.New(t)
+	tab := b.Tab(t)
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
+	browsertest.Wait(t, tab, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+	browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#comment-body")), chromedp.SendKeys(chromedp.CSS("#comment-body"), "Half-written thought"))
+	if resp := newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "Arrived while you typed"); resp.StatusCode != 303 {
+		t.Fatalf("comment: %d", resp.StatusCode)
+	}
+	browsertest.Wait(t, tab, "the live comment", countJS("Arrived while you typed")+` === 1`)
+	if id := browsertest.Eval[string](t, tab, `document.activeElement.id`); id != "comment-body" {
+		t.Errorf("focus moved to %q", id)
+	}
+	if v := browsertest.Eval[string](t, tab, `document.querySelector('#comment-body').value`); v != "Half-written thought" {
+		t.Errorf("typed text changed to %q", v)
+	}
+	if !browsertest.Eval[bool](t, tab, `document.querySelector('#comment-list li').classList.contains('comment-arrived')`) {
+		t.Error("the live comment is not highlighted")
+	}
+	browsertest.Wait(t, tab, "the announcement", `document.querySelector('#live-announcer').textContent.includes('Grace')`)
+	if live := browsertest.Eval[string](t, tab, `document.querySelector('#live-announcer').getAttribute('aria-live')`); live != "polite" {
+		t.Errorf("live region aria-live = %q", live)
+	}
+	if !browsertest.Eval[bool](t, tab, `document.querySelector('#comment-form').getAttribute('hx-disabled-elt') === 'find button'`) {
+		t.Error("the submit button is not disabled while posting")
+	}
+}

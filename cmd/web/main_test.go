@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -294,4 +296,37 @@ func (v *visitor) comment(t *testing.T, base, slug, name, email, body string) *h
 	}
 	resp.Body.Close()
 	return resp
+}
+
+// TestRemovedPostKeepsComments: when a post's file goes away, the post is no longer served, and its comments stay
+// in the database (they come back if the file does).
+func TestRemovedPostKeepsComments(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	file := filepath.Join(dir, "posts", "2026-01-01-temporary.md")
+	os.WriteFile(file, []byte("---\ntitle: Temporary\ndate: 2026-01-01\n---\nHere for now."), 0o644)
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "CONTENT_DIR": dir}
+	base, stop := startServer(t, env)
+	if resp := newVisitor(t).comment(t, base, "temporary", "Ann", "ann@example.com", "Keep me"); resp.StatusCode != 303 {
+		t.Fatalf("comment: %d", resp.StatusCode)
+	}
+	stop()
+	os.Remove(file)
+	base, stop = startServer(t, env)
+	if code, _ := get(t, base+"/posts/temporary"); code != 404 {
+		t.Fatalf("removed post: status %d, want 404", code)
+	}
+	if _, home := get(t, base+"/"); strings.Contains(home, "Temporary") {
+		t.Fatal("removed post still listed")
+	}
+	db := dbtest.Open(t, env["DATABASE_URL"], false)
+	if n, _ := db.Repo.Count(context.Background(), "comments"); n != 1 {
+		t.Fatalf("comments in the database: %d, want 1", n)
+	}
+	stop()
+	os.WriteFile(file, []byte("---\ntitle: Temporary\ndate: 2026-01-01\n---\nBack again."), 0o644)
+	base, _ = startServer(t, env)
+	if _, page := get(t, base+"/posts/temporary"); !strings.Contains(page, "Keep me") {
+		t.Fatal("comment not shown when the post came back")
+	}
 }
