@@ -158,3 +158,28 @@ func TestPageMetadata(t *testing.T) {
 		t.Errorf("headings start with %v", h)
 	}
 }
+
+// A failure on the server's side gets a plain 500 page: no error text, no internals.
+func TestServerErrorShowsNoInternals(t *testing.T) {
+	a := newTestApp(t)
+	a.db.SQL.Close() // every query now fails
+	for _, path := range []string{"/", "/posts/hello-world"} {
+		resp, body := a.get(t, path)
+		if resp.StatusCode != 500 {
+			t.Fatalf("%s: status %d, want 500", path, resp.StatusCode)
+		}
+		page := doc(t, body).Find(`[data-testid="ErrorPage"]`)
+		if !strings.Contains(page.Text(), "Something went wrong") {
+			t.Fatalf("%s: no 500 page: %.300s", path, body)
+		}
+		for _, leak := range []string{"sql", "database", "closed", ".go", "goroutine"} {
+			if strings.Contains(strings.ToLower(page.Text()), leak) {
+				t.Errorf("%s: the 500 page shows %q", path, leak)
+			}
+		}
+	}
+	resp, body := a.postComment(t, "hello-world", form("Ann", "ann@example.com", "hi"), true)
+	if resp.StatusCode != 500 || resp.Header.Get("HX-Reswap") != "none" || !strings.Contains(body, "problem on our side") {
+		t.Fatalf("htmx post during an outage: %d %q %.200s", resp.StatusCode, resp.Header.Get("HX-Reswap"), body)
+	}
+}
