@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,6 +88,17 @@ func (ec *eventCounter) count() int {
 type loadResult struct {
 	accepted map[int64]string // comment id -> slug
 	statuses map[int]int
+	latency  []time.Duration // of answered posts
+}
+
+// percentiles formats the p50 and p99 of the answered posts' latency.
+func (r loadResult) percentiles() string {
+	l := slices.Clone(r.latency)
+	slices.Sort(l)
+	if len(l) == 0 {
+		return "no answers"
+	}
+	return fmt.Sprintf("p50 %v, p99 %v", l[len(l)/2].Round(time.Microsecond), l[len(l)*99/100].Round(time.Microsecond))
 }
 
 // postLoad has clients post total comments across slugs as fast as they can. Plain posts (303 with the new id)
@@ -123,7 +135,9 @@ func postLoad(t *testing.T, base string, slugs []string, clients, total int, sto
 				}
 				f := url.Values{"username": {fmt.Sprintf("Load %d", w)}, "email": {fmt.Sprintf("load%d@example.com", w)},
 					"body": {fmt.Sprintf("load comment %d", i)}, "_csrf": {v.token}}
+				start := time.Now()
 				resp, err := v.client.PostForm(base+"/posts/"+slug+"/comments", f)
+				took := time.Since(start)
 				mu.Lock()
 				if err != nil {
 					res.statuses[-1]++ // no answer (connection refused or reset)
@@ -131,6 +145,7 @@ func postLoad(t *testing.T, base string, slugs []string, clients, total int, sto
 					continue
 				}
 				resp.Body.Close()
+				res.latency = append(res.latency, took)
 				res.statuses[resp.StatusCode]++
 				if resp.StatusCode == http.StatusSeeOther {
 					loc := resp.Header.Get("Location")
@@ -181,7 +196,8 @@ func TestLoad(t *testing.T) {
 			start := time.Now()
 			res := postLoad(t, base, slugs, 64, total, nil)
 			elapsed := time.Since(start)
-			t.Logf("%s: %d comments in %v (%.0f/s), statuses %v", name, total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), res.statuses)
+			t.Logf("%s: %d comments in %v (%.0f/s), %s, statuses %v", name, total, elapsed.Round(time.Millisecond),
+				float64(total)/elapsed.Seconds(), res.percentiles(), res.statuses)
 			for code, n := range res.statuses {
 				if code != http.StatusSeeOther {
 					t.Errorf("%d posts answered %d", n, code)
