@@ -3,7 +3,6 @@ package repo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/fnv"
 	"strconv"
 	"time"
@@ -102,30 +101,6 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 	}
 	for i := range comments {
 		comments[i].CreatedAt = comments[i].CreatedAt.UTC()
-	}
-	return comments, nil
-}
-
-// FindComment returns one comment with its author.
-func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
-	var c Comment
-	if err := s.db.Repo.Find(ctx, &c, where.Eq("id", id)); err != nil {
-		return c, translate(err, fmt.Sprintf("find comment %d", id))
-	}
-	if err := s.db.Repo.Preload(ctx, &c, "user"); err != nil {
-		return c, translate(err, "load comment author")
-	}
-	c.CreatedAt = c.CreatedAt.UTC()
-	return c, nil
-}
-
-// FindCommentsSince returns every comment, on any post, with an id greater than afterID, oldest first, up to
-// limit. Live listeners use it to catch up on what they missed while disconnected.
-func (s *Comments) FindCommentsSince(ctx context.Context, afterID int64, limit int) ([]Comment, error) {
-	var comments []Comment
-	q := rel.Where(where.Gt("id", afterID)).SortAsc("id").Limit(limit)
-	if err := s.db.Repo.FindAll(ctx, &comments, q); err != nil {
-		return nil, translate(err, "find comments since")
 	}
 	return comments, nil
 }
