@@ -112,3 +112,29 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, postID, commentID in
 	}
 	return render(c, fiber.StatusOK, views.Posted(form, list))
 }
+
+// olderComments pages back through a post's comments older than ?before=ID: with htmx as items appended to the
+// list, otherwise as a page of its own.
+func (s *Server) olderComments(c *fiber.Ctx) error {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	before, err := strconv.ParseInt(c.Query("before"), 10, 64)
+	if err != nil || before <= 0 {
+		return fiber.NewError(fiber.StatusBadRequest, "before must be a comment id")
+	}
+	comments, err := s.cfg.Comments.FindComments(c.UserContext(), repo.CommentFilter{PostID: postID, BeforeID: before, Limit: MaxCommentsShown + 1})
+	if err != nil {
+		return err
+	}
+	var next int64
+	if len(comments) > MaxCommentsShown {
+		comments = comments[:MaxCommentsShown]
+		next = comments[len(comments)-1].ID
+	}
+	if isHTMX(c) {
+		return render(c, fiber.StatusOK, views.OlderItems(p.Slug, comments, next, time.Now()))
+	}
+	return render(c, fiber.StatusOK, views.OlderPage(s.chromeFor(c), p, comments, next, time.Now()))
+}

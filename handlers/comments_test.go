@@ -12,6 +12,7 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
+	"blog/handlers"
 	"blog/repo"
 	"blog/views"
 )
@@ -272,5 +273,48 @@ func TestCommentAnswerCarriesOnlyMissingComments(t *testing.T) {
 	}
 	if d.Find(`form#comment-form textarea`).Text() != "" {
 		t.Fatal("form not cleared")
+	}
+}
+
+// Beyond the newest 200, older comments are paged in: appended by htmx, or on a page of their own.
+func TestOlderComments(t *testing.T) {
+	a := newTestApp(t)
+	for i := range handlers.MaxCommentsShown + 5 {
+		a.mustPost(t, "comment number "+itoa(int64(i)))
+	}
+	_, body := a.get(t, "/posts/"+a.slug)
+	d := doc(t, body)
+	if n := d.Find(`#comment-list [data-testid="CommentItem"]`).Length(); n != handlers.MaxCommentsShown {
+		t.Fatalf("page shows %d comments, want %d", n, handlers.MaxCommentsShown)
+	}
+	if c := strings.TrimSpace(d.Find("#comment-count").Text()); c != "205 comments" {
+		t.Fatalf("count = %q", c)
+	}
+	link := d.Find(`#older-comments a`)
+	href, _ := link.Attr("href")
+	if href == "" || !strings.Contains(link.Text(), "older") {
+		t.Fatal("no link to older comments")
+	}
+	resp, older := a.do(t, func() *http.Request {
+		r := httpReq(http.MethodGet, href, nil)
+		r.Header.Set("HX-Request", "true")
+		return r
+	}())
+	od := doc(t, older)
+	items := od.Find(`[data-testid="CommentItem"]`)
+	if resp.StatusCode != 200 || items.Length() != 5 || !strings.Contains(items.Last().Text(), "comment number 0") {
+		t.Fatalf("older (htmx): status %d, %d items", resp.StatusCode, items.Length())
+	}
+	if od.Find(`#older-comments[hx-swap-oob] a`).Length() != 0 {
+		t.Fatal("a link to even older comments when there are none")
+	}
+	resp, page := a.get(t, href)
+	if resp.StatusCode != 200 || doc(t, page).Find(`[data-testid="OlderPage"] [data-testid="CommentItem"]`).Length() != 5 {
+		t.Fatalf("older (plain page): status %d", resp.StatusCode)
+	}
+	for _, bad := range []string{"?before=x", "?before=-1", ""} {
+		if r, _ := a.get(t, "/posts/"+a.slug+"/comments"+bad); r.StatusCode != 400 {
+			t.Errorf("before %q: status %d, want 400", bad, r.StatusCode)
+		}
 	}
 }

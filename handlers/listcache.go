@@ -32,8 +32,8 @@ type listCache struct {
 
 	mu    sync.Mutex
 	lists map[int64]views.ListView
-	items map[int64][]string // each cached list's comments, rendered one by one, newest first
-	gen   map[int64]uint64   // bumped by invalidate, so a render that raced a new comment is not kept
+	items map[int64][]listItem // each cached list's comments, rendered one by one, newest first
+	gen   map[int64]uint64     // bumped by invalidate, so a render that raced a new comment is not kept
 
 	// counts are the comment counts of every post, for the home page, kept like the lists.
 	counts   map[int64]int
@@ -41,9 +41,29 @@ type listCache struct {
 	countGen uint64
 }
 
+// listItem is one rendered comment of a cached list.
+type listItem struct {
+	id   int64
+	html string
+}
+
 func newListCache(store CommentStore, prepend bool) *listCache {
-	return &listCache{store: store, prepend: prepend, lists: map[int64]views.ListView{}, items: map[int64][]string{},
+	return &listCache{store: store, prepend: prepend, lists: map[int64]views.ListView{}, items: map[int64][]listItem{},
 		gen: map[int64]uint64{}}
+}
+
+// build joins rendered items into a list view.
+func build(items []listItem, total int, at time.Time) views.ListView {
+	var b strings.Builder
+	for _, it := range items {
+		b.WriteString(it.html)
+	}
+	b.WriteString(views.EmptyCommentsHTML)
+	l := views.ListView{HTML: b.String(), Shown: len(items), Total: total, RenderedAt: at}
+	if len(items) > 0 {
+		l.NewestID, l.OldestID = items[0].id, items[len(items)-1].id
+	}
+	return l
 }
 
 // get returns the post's rendered list, rendering it when missing or older than listTTL.
@@ -107,12 +127,12 @@ func (lc *listCache) added(c repo.Comment) {
 		lc.invalidateLocked(c.PostID)
 		return
 	}
-	items := append([]string{item}, lc.items[c.PostID]...)
+	items := append([]listItem{{id: c.ID, html: item}}, lc.items[c.PostID]...)
 	if len(items) > MaxCommentsShown {
 		items = items[:MaxCommentsShown]
 	}
-	l.HTML = strings.Join(items, "") + views.EmptyCommentsHTML
-	l.NewestID, l.Shown, l.Total = c.ID, len(items), l.Total+1
+	rendered := l.RenderedAt
+	l = build(items, l.Total+1, rendered)
 	lc.gen[c.PostID]++
 	lc.lists[c.PostID], lc.items[c.PostID] = l, items
 	lc.counts = nil
@@ -146,7 +166,7 @@ func (lc *listCache) commentCounts(ctx context.Context) (map[int64]int, error) {
 }
 
 // render reads the newest comments (capped at MaxCommentsShown) and renders them, one by one.
-func (lc *listCache) render(ctx context.Context, postID int64) (views.ListView, []string, error) {
+func (lc *listCache) render(ctx context.Context, postID int64) (views.ListView, []listItem, error) {
 	comments, err := lc.store.FindComments(ctx, repo.CommentFilter{PostID: postID, Limit: MaxCommentsShown})
 	if err != nil {
 		return views.ListView{}, nil, err
@@ -158,19 +178,14 @@ func (lc *listCache) render(ctx context.Context, postID int64) (views.ListView, 
 		}
 	}
 	now := time.Now()
-	items := make([]string, len(comments))
+	items := make([]listItem, len(comments))
 	var buf bytes.Buffer
 	for i, c := range comments {
 		buf.Reset()
 		if err := views.CommentItem(c, now, false).Render(ctx, &buf); err != nil {
 			return views.ListView{}, nil, err
 		}
-		items[i] = buf.String()
+		items[i] = listItem{id: c.ID, html: buf.String()}
 	}
-	l := views.ListView{HTML: strings.Join(items, "") + views.EmptyCommentsHTML, Shown: len(comments), Total: total,
-		RenderedAt: now}
-	if len(comments) > 0 {
-		l.NewestID = comments[0].ID
-	}
-	return l, items, nil
+	return build(items, total, now), items, nil
 }

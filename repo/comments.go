@@ -87,6 +87,9 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 	if f.AfterID > 0 {
 		q = q.Where(where.Gt("id", f.AfterID))
 	}
+	if f.BeforeID > 0 {
+		q = q.Where(where.Lt("id", f.BeforeID))
+	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}

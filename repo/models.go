@@ -39,6 +39,8 @@ type CommentFilter struct {
 	PostID int64
 	// AfterID, when positive, keeps only comments with a greater id (the ones a reader has not seen yet).
 	AfterID int64
+	// BeforeID, when positive, keeps only comments with a smaller id (older ones, for paging back).
+	BeforeID int64
 	// Limit caps how many comments come back; zero means no cap.
 	Limit int
 	// OldestFirst sorts by increasing id instead of newest first.

@@ -65,6 +65,8 @@ type ListView struct {
 	HTML string
 	// NewestID is the id of the newest comment in HTML (0 when there are none); the live stream starts after it.
 	NewestID int64
+	// OldestID is the id of the oldest comment in HTML; older ones are paged in from before it.
+	OldestID int64
 	// Shown is how many comments HTML holds; Total how many the post has (more when the list is capped).
 	Shown, Total int
 	RenderedAt   time.Time
@@ -85,6 +87,11 @@ type FormView struct {
 
 // CommentsPath is the URL that takes a comment form's POST.
 func CommentsPath(slug string) string { return "/posts/" + slug + "/comments" }
+
+// OlderPath is the URL of the comments of a post older than the comment before.
+func OlderPath(slug string, before int64) string {
+	return "/posts/" + slug + "/comments?before=" + strconv.FormatInt(before, 10)
+}
 
 // EventsPath is the URL of a post's live comment stream.
 func EventsPath(slug string) string { return "/posts/" + slug + "/events" }
