@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 var transport = &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}
@@ -241,183 +235,3 @@ func firstVisit(pageURL string) []Row {
 	}
 }
 
-// streamSet is n open event streams whose readers record when each comment id arrives.
-type streamSet struct {
-	conns    []net.Conn
-	mu       sync.Mutex
-	arrivals map[int64][]time.Time
-	received atomic.Int64
-	wg       sync.WaitGroup
-}
-
-func openStreams(base, slug string, n int) (*streamSet, error) {
-	addr := strings.TrimPrefix(base, "http://")
-	ss := &streamSet{arrivals: map[int64][]time.Time{}}
-	for i := range n {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			ss.close()
-			return nil, fmt.Errorf("open stream %d: %w", i, err)
-		}
-		fmt.Fprintf(conn, "GET /posts/%s/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", slug)
-		ss.conns = append(ss.conns, conn)
-		ss.wg.Add(1)
-		go ss.read(conn)
-	}
-	return ss, nil
-}
-
-func (ss *streamSet) read(conn net.Conn) {
-	defer ss.wg.Done()
-	r := bufio.NewReaderSize(conn, 4096)
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil && err != bufio.ErrBufferFull {
-			return
-		}
-		if len(line) > 4 && string(line[:4]) == "id: " {
-			now := time.Now()
-			id, _ := strconv.ParseInt(strings.TrimSpace(string(line[4:])), 10, 64)
-			ss.mu.Lock()
-			ss.arrivals[id] = append(ss.arrivals[id], now)
-			ss.mu.Unlock()
-			ss.received.Add(1)
-		}
-	}
-}
-
-func (ss *streamSet) close() {
-	for _, c := range ss.conns {
-		c.Close()
-	}
-	ss.wg.Wait()
-}
-
-// sent is one comment posted during a live measurement.
-type sent struct {
-	id          int64
-	start, resp time.Time
-}
-
-// measureLive opens n streams on a post, posts comments one by one, and measures when each reaches every stream.
-func measureLive(s *server, slug string, n int) ([]Row, error) {
-	ss, err := openStreams(s.base, slug, n)
-	if err != nil {
-		return nil, err
-	}
-	defer ss.close()
-	time.Sleep(time.Duration(n/1000+1) * 500 * time.Millisecond) // let every stream subscribe
-	k, gap := 20, 100*time.Millisecond
-	if n >= 5000 {
-		k, gap = 10, 400*time.Millisecond
-	}
-	v, err := newVisitor(s.base)
-	if err != nil {
-		return nil, err
-	}
-	var posts []sent
-	for i := range k {
-		t := time.Now()
-		id, err := v.postComment(s.base, slug, "Live", fmt.Sprintf("Live comment %d", i), false)
-		if err != nil {
-			return nil, err
-		}
-		posts = append(posts, sent{id: id, start: t, resp: time.Now()})
-		time.Sleep(gap)
-	}
-	want := int64(n * k)
-	deadline := time.Now().Add(60 * time.Second)
-	for ss.received.Load() < want && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	rss := rssMiB(s.cmd.Process.Pid)
-	ss.mu.Lock()
-	var fromResp, fromStart []time.Duration
-	for _, p := range posts {
-		for _, at := range ss.arrivals[p.id] {
-			fromResp = append(fromResp, max(0, at.Sub(p.resp)))
-			fromStart = append(fromStart, at.Sub(p.start))
-		}
-	}
-	ss.mu.Unlock()
-	slices.Sort(fromResp)
-	slices.Sort(fromStart)
-	missing := want - int64(len(fromResp))
-	label := fmt.Sprintf("%d open streams", n)
-	return []Row{
-		{Name: "live delivery after POST response, " + label, Value: float64(len(fromResp)), Unit: "deliveries",
-			P50ms: percentile(fromResp, .5), P99ms: percentile(fromResp, .99),
-			Note: fmt.Sprintf("%d comments x %d streams; %d missing; early arrivals count 0", k, n, missing)},
-		{Name: "live delivery after POST sent, " + label, Value: float64(len(fromStart)), Unit: "deliveries",
-			P50ms: percentile(fromStart, .5), P99ms: percentile(fromStart, .99), Note: "includes the POST itself"},
-		{Name: "server RSS with " + label, Value: rss, Unit: "MiB"},
-	}, nil
-}
-
-// measureCrossInstance starts two instances on a fresh PostgreSQL database and measures delivery from a POST on
-// one to streams on the other.
-func measureCrossInstance(ctx context.Context, binary, dir, adminURL string) ([]Row, error) {
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		return nil, err
-	}
-	defer admin.Close()
-	name := fmt.Sprintf("blogbench_%d", time.Now().UnixNano()%1e9)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, err
-	}
-	defer admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return nil, err
-	}
-	u.Path = "/" + name
-	env := "DATABASE_URL=" + u.String()
-	a, err := startServer(ctx, binary, dir, env)
-	if err != nil {
-		return nil, err
-	}
-	defer a.stop()
-	b, err := startServer(ctx, binary, dir, env)
-	if err != nil {
-		return nil, err
-	}
-	defer b.stop()
-	ss, err := openStreams(b.base, "zero", 100)
-	if err != nil {
-		return nil, err
-	}
-	defer ss.close()
-	time.Sleep(500 * time.Millisecond)
-	v, err := newVisitor(a.base)
-	if err != nil {
-		return nil, err
-	}
-	var posts []sent
-	for i := range 20 {
-		t := time.Now()
-		id, err := v.postComment(a.base, "zero", "Cross", fmt.Sprintf("Cross-instance comment %d", i), false)
-		if err != nil {
-			return nil, err
-		}
-		posts = append(posts, sent{id: id, start: t, resp: time.Now()})
-		time.Sleep(100 * time.Millisecond)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for ss.received.Load() < 2000 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	ss.mu.Lock()
-	var lat []time.Duration
-	for _, p := range posts {
-		for _, at := range ss.arrivals[p.id] {
-			lat = append(lat, max(0, at.Sub(p.resp)))
-		}
-	}
-	ss.mu.Unlock()
-	slices.Sort(lat)
-	fmt.Fprintln(os.Stderr)
-	return []Row{{Name: "cross-instance delivery (PostgreSQL), 100 streams", Value: float64(len(lat)), Unit: "deliveries",
-		P50ms: percentile(lat, .5), P99ms: percentile(lat, .99),
-		Note: fmt.Sprintf("POST on instance A, streams on B; %d missing", 2000-len(lat))}}, nil
-}
