@@ -234,4 +234,3 @@ func firstVisit(pageURL string) []Row {
 		{Name: "first visit: CSS + JS", Value: float64(css+js) / 1024, Unit: "KiB", Note: fmt.Sprintf("CSS %.1f + JS %.1f KiB as transferred", float64(css)/1024, float64(js)/1024)},
 	}
 }
-
