@@ -4,7 +4,7 @@ import "github.com/gofiber/fiber/v2"
 
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(newRequestID(), s.observe, securityHeaders, compressPages())
+	app.Use(newRequestID(), s.observe, securityHeaders, limitBody, compressPages())
 	app.Get("/healthz", s.healthz)
 	if s.cfg.Metrics != nil {
 		app.Get("/metrics", s.metricsHandler())

@@ -199,3 +199,11 @@ func compressPages() fiber.Handler {
 		},
 	})
 }
+
+// limitBody answers 413 for a body over MaxBody.
+func limitBody(c *fiber.Ctx) error {
+	if len(c.Body()) > MaxBody {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
+}

@@ -31,6 +31,9 @@ type CommentStore interface {
 
 var _ CommentStore = (*repo.Comments)(nil)
 
+// MaxBody is the largest request body the blog accepts; a comment of 5000 characters fits with room to spare.
+const MaxBody = 64 << 10
+
 // MaxCommentsShown caps the comments rendered on a post page; the count still says how many there are.
 const MaxCommentsShown = 200
 
@@ -115,7 +118,10 @@ func New(cfg Config) (*fiber.App, error) {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second, // event streams take over their connection and set their own
 		IdleTimeout:           60 * time.Second,
-		BodyLimit:             64 * 1024,
+		// Bodies up to this size are read whole, so the 64 KB limit below can answer 413 cleanly (refusing while
+		// the client is still sending makes the connection reset before it reads the answer). Anything larger
+		// is cut off by the server.
+		BodyLimit: 2 << 20,
 	})
 	s.routes(app)
 	if cfg.BenchControl {
