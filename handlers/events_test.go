@@ -330,3 +330,34 @@ func TestTwoInstancesSharePostgresUpdates(t *testing.T) {
 	}
 	s.expectNoComment(t, 300*time.Millisecond)
 }
+
+// When an instance shuts down, its streams end; a browser reconnecting to another instance (with Last-Event-ID)
+// gets what was posted in between, exactly once.
+func TestReconnectToAnotherInstanceLosesNothing(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	instA := newTestAppOn(t, dbtest.Open(t, url, true))
+	instB := newTestAppOn(t, dbtest.Open(t, url, false))
+	baseA, baseB := instA.serve(t), instB.serve(t)
+	s := connectSSE(t, baseA+"/posts/"+instA.slug+"/events?after=0", nil)
+	waitStreams(t, instA, 1)
+	first := instA.mustPost(t, "before the shutdown")
+	if ev := s.nextComment(t); ev.id != fmt.Sprint(first) {
+		t.Fatalf("id %s, want %d", ev.id, first)
+	}
+	close(instA.done)
+	instA.app.ShutdownWithTimeout(5 * time.Second)
+	for range s.events {
+		// the stream ends with the instance
+	}
+	during := instB.mustPost(t, "while the reader was reconnecting")
+	r := connectSSE(t, baseB+"/posts/"+instB.slug+"/events?after=0", http.Header{"Last-Event-Id": {fmt.Sprint(first)}})
+	if ev := r.nextComment(t); ev.id != fmt.Sprint(during) {
+		t.Fatalf("after reconnecting: id %s, want %d", ev.id, during)
+	}
+	waitStreams(t, instB, 1)
+	after := instB.mustPost(t, "after the reconnect")
+	if ev := r.nextComment(t); ev.id != fmt.Sprint(after) {
+		t.Fatalf("id %s, want %d", ev.id, after)
+	}
+	r.expectNoComment(t, 300*time.Millisecond)
+}
