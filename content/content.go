@@ -21,10 +21,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed posts/*.md pages/*.md
+//go:embed posts/*.md pages/*.md media
 var embedded embed.FS
 
-// Embedded returns the sample content shipped inside the binary.
+// Embedded returns the sample content shipped inside the binary: posts/, pages/ and media/.
 func Embedded() fs.FS { return embedded }
 
 // Post is one published article.
@@ -48,10 +48,12 @@ type Page struct {
 	HTML  template.HTML
 }
 
-// Library is the loaded content: published posts newest first, and pages in navigation order.
+// Library is the loaded content: published posts newest first, pages in navigation order, and the media folder
+// (images and other files the posts link to, served at /media/).
 type Library struct {
 	Posts []Post
 	Pages []Page
+	Media fs.FS
 }
 
 type frontMatter struct {
@@ -75,9 +77,13 @@ var (
 // Load reads posts/*.md and pages/*.md from fsys. Drafts are dropped. A file with bad front matter is an error
 // that names the file, so a typo never silently hides a post.
 func Load(fsys fs.FS) (*Library, error) {
-	lib := &Library{}
+	media, err := fs.Sub(fsys, "media")
+	if err != nil {
+		return nil, err
+	}
+	lib := &Library{Media: media}
 	seen := map[string]string{}
-	err := each(fsys, "posts", func(name string, fm frontMatter, html template.HTML) error {
+	err = each(fsys, "posts", func(name string, fm frontMatter, html template.HTML) error {
 		slug := datePrefix.ReplaceAllString(strings.TrimSuffix(path.Base(name), ".md"), "")
 		if fm.Date.IsZero() {
 			return fmt.Errorf("%s: front matter needs a date (YYYY-MM-DD)", name)

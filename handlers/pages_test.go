@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 
 	"github.com/PuerkitoBio/goquery"
@@ -181,5 +183,48 @@ func TestServerErrorShowsNoInternals(t *testing.T) {
 	resp, body := a.postComment(t, "hello-world", form("Ann", "ann@example.com", "hi"), true)
 	if resp.StatusCode != 500 || resp.Header.Get("HX-Reswap") != "none" || !strings.Contains(body, "problem on our side") {
 		t.Fatalf("htmx post during an outage: %d %q %.200s", resp.StatusCode, resp.Header.Get("HX-Reswap"), body)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	ready := true
+	a := newTestApp(t, func(c *handlers.Config) {
+		c.Ready = func(context.Context) error {
+			if !ready {
+				return errors.New("schema behind")
+			}
+			return nil
+		}
+	})
+	for _, tt := range []struct {
+		path  string
+		ready bool
+		want  int
+	}{{"/healthz", true, 200}, {"/readyz", true, 200}, {"/healthz", false, 200}, {"/readyz", false, 503}} {
+		ready = tt.ready
+		if resp, _ := a.get(t, tt.path); resp.StatusCode != tt.want {
+			t.Errorf("%s with ready=%v: %d, want %d", tt.path, tt.ready, resp.StatusCode, tt.want)
+		}
+	}
+}
+
+func TestMediaFromContent(t *testing.T) {
+	a := newTestApp(t)
+	_, page := a.get(t, "/posts/live-comments")
+	src, _ := doc(t, page).Find(`article img`).Attr("src")
+	if src != "/media/live-comments.svg" {
+		t.Fatalf("post image src = %q", src)
+	}
+	resp, body := a.get(t, src)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(body, "<svg") {
+		t.Fatalf("image: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Error("media served without the CSP")
+	}
+	for _, p := range []string{"/media/../posts/2026-11-02-hello-world.md", "/media/%2e%2e/pages/about.md", "/media/nope.png", "/media/live-comments.svg.md", "/media/"} {
+		if r, _ := a.get(t, p); r.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", p, r.StatusCode)
+		}
 	}
 }

@@ -12,6 +12,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 	app.Get("/assets/*", s.asset)
 	app.Get("/favicon.ico", s.favicon)
+	app.Get("/media/*", s.media)
 
 	csrf := s.csrf.middleware
 	app.Get("/", csrf, s.home)

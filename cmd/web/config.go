@@ -23,7 +23,7 @@ var settings = []setting{
 		"sqlite:PATH for another SQLite file, postgres://user@host:5432/db for PostgreSQL."},
 	{"PORT", "8080", "Port to listen on (all interfaces)."},
 	{"ADDR", "", "Full listen address (host:port); overrides PORT. Example: 127.0.0.1:8080."},
-	{"CONTENT_DIR", "", "Folder with posts/*.md and pages/*.md. Unset: the sample content built into the binary."},
+	{"CONTENT_DIR", "", "Folder with posts/*.md, pages/*.md and media/ (served at /media/). Unset: the sample content built into the binary."},
 	{"AUTO_MIGRATE", "true", "Apply pending migrations at start. false: refuse to start while migrations are pending."},
 	{"SITE_TITLE", "Field Notes", "The blog's name, shown in the header and titles."},
 	{"BASE_URL", "", "Public URL of the blog (https://blog.example.com), for canonical and Open Graph links."},
