@@ -210,7 +210,7 @@ func PostPage(ch Chrome, v PostView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div data-testid=\"PostPage\"><article class=\"prose prose-stone max-w-none dark:prose-invert prose-a:text-teal-800 dark:prose-a:text-teal-300 prose-pre:overflow-x-auto prose-img:rounded\"><header class=\"not-prose mb-8\"><h1 class=\"text-3xl font-bold tracking-tight sm:text-4xl\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div data-testid=\"PostPage\"><article class=\"prose prose-stone max-w-none dark:prose-invert prose-a:text-teal-800 dark:prose-a:text-teal-300 prose-pre:overflow-x-auto prose-img:rounded prose-code:before:content-none prose-code:after:content-none\"><header class=\"not-prose mb-8\"><h1 class=\"text-3xl font-bold tracking-tight sm:text-4xl\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -39,8 +39,8 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
-// TestAccessibility runs axe-core (WCAG 2.1 A/AA and best practices) on the home page, a post with comments and
-// the form showing validation errors, in light and dark themes, at phone and desktop widths, and fails on any
+// TestAccessibility runs axe-core (WCAG 2.1 A/AA and best practices) on the home page, a post with comments, a
+// post with an image, About, the 404 page and the form showing validation errors, in light and dark themes, at phone and desktop widths, and fails on any
 // violation. It also saves screenshots into screenshots/ (not committed).
 func TestAccessibility(t *testing.T) {
 	axe := axeSource(t)
@@ -67,6 +67,7 @@ func TestAccessibility(t *testing.T) {
 		{"home", "/", nil},
 		{"post", "/posts/hello-world", nil},
 		{"about", "/about", nil},
+		{"post-with-image", "/posts/live-comments", nil},
 		{"not-found", "/posts/nope", nil},
 		{"form-errors", "/posts/hello-world", func(t *testing.T, ctx context.Context) {
 			browsertest.Wait(t, ctx, "htmx", `typeof htmx !== 'undefined'`)
