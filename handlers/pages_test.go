@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 
@@ -226,5 +227,41 @@ func TestMediaFromContent(t *testing.T) {
 		if r, _ := a.get(t, p); r.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", p, r.StatusCode)
 		}
+	}
+}
+
+func TestFeedSitemapRobots(t *testing.T) {
+	a := newTestApp(t, func(c *handlers.Config) { c.BaseURL = "https://blog.example.com" })
+	resp, body := a.get(t, "/feed.xml")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
+		t.Fatalf("feed: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var feed struct {
+		Entries []struct {
+			Title string `xml:"title"`
+			ID    string `xml:"id"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal([]byte(body), &feed); err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Entries) != 3 || feed.Entries[0].Title != "How live comments work" ||
+		feed.Entries[2].ID != "https://blog.example.com/posts/hello-world" {
+		t.Fatalf("feed entries: %+v", feed.Entries)
+	}
+	if strings.Contains(body, "upcoming") {
+		t.Fatal("the feed lists a draft")
+	}
+	resp, body = a.get(t, "/sitemap.xml")
+	if resp.StatusCode != 200 || !strings.Contains(body, "<loc>https://blog.example.com/posts/writing-posts</loc>") || !strings.Contains(body, "/about</loc>") {
+		t.Fatalf("sitemap: %d %s", resp.StatusCode, body)
+	}
+	resp, body = a.get(t, "/robots.txt")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Sitemap: https://blog.example.com/sitemap.xml") {
+		t.Fatalf("robots: %d %s", resp.StatusCode, body)
+	}
+	_, page := a.get(t, "/")
+	if href, _ := doc(t, page).Find(`link[rel="alternate"][type="application/atom+xml"]`).Attr("href"); href != "/feed.xml" {
+		t.Fatal("pages do not advertise the feed")
 	}
 }

@@ -13,6 +13,9 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/assets/*", s.asset)
 	app.Get("/favicon.ico", s.favicon)
 	app.Get("/media/*", s.media)
+	app.Get("/feed.xml", s.feed)
+	app.Get("/sitemap.xml", s.sitemap)
+	app.Get("/robots.txt", s.robots)
 
 	csrf := s.csrf.middleware
 	app.Get("/", csrf, s.home)
