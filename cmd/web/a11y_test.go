@@ -125,9 +125,7 @@ func TestAccessibility(t *testing.T) {
 func TestKeyboardOnly(t *testing.T) {
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t)
-	tab := b.Tab(t)
-	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
-	browsertest.Wait(t, tab, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+	tab := openPost(t, b, base, "hello-world")
 	browsertest.Do(t, tab, chromedp.KeyEvent("\t"))
 	if got := browsertest.Eval[string](t, tab, `document.activeElement.textContent.trim()`); got != "Skip to content" {
 		t.Fatalf("first Tab focuses %q, want the skip link", got)

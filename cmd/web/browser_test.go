@@ -16,6 +16,21 @@ import (
 
 func tabs(ctxs ...context.Context) []context.Context { return ctxs }
 
+// waitLive waits until the page's live stream is open (the page script marks the comments section).
+func waitLive(t *testing.T, tab context.Context) {
+	t.Helper()
+	browsertest.Wait(t, tab, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+}
+
+// openPost opens a post in a new tab and waits until its live stream is open.
+func openPost(t *testing.T, b *browsertest.Browser, base, slug string) context.Context {
+	t.Helper()
+	tab := b.Tab(t)
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/"+slug))
+	waitLive(t, tab)
+	return tab
+}
+
 // countJS counts the comments on the page whose text contains s.
 func countJS(s string) string {
 	return `Array.from(document.querySelectorAll('#comment-list [data-testid=CommentItem]')).filter(e => e.textContent.includes(` +
@@ -35,7 +50,7 @@ func TestBrowserLiveComments(t *testing.T) {
 	browsertest.Do(t, second, chromedp.Navigate(post))
 	// Wait until each page's stream is open; mark the pages to prove they never reload.
 	for _, ctx := range tabs(first, second) {
-		browsertest.Wait(t, ctx, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+		waitLive(t, ctx)
 		browsertest.Eval[bool](t, ctx, `window.__noReload = true`)
 	}
 
@@ -153,9 +168,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 func TestBrowserLiveArrivalKeepsFocus(t *testing.T) {
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t)
-	tab := b.Tab(t)
-	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
-	browsertest.Wait(t, tab, "the live stream", `document.querySelector('#comments')?.dataset.live === 'open'`)
+	tab := openPost(t, b, base, "hello-world")
 	browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#comment-body")), chromedp.SendKeys(chromedp.CSS("#comment-body"), "Half-written thought"))
 	if resp := newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "Arrived while you typed"); resp.StatusCode != 303 {
 		t.Fatalf("comment: %d", resp.StatusCode)
