@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/csrf"
 	"blog/repo"
 	"blog/views"
 )
@@ -36,19 +37,19 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		Email:    strings.Clone(c.FormValue("email")),
 		Body:     strings.Clone(c.FormValue("body")),
 	}
-	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrfToken(c)}
+	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c)}
 	if c.FormValue(honeypotField) != "" {
-		s.cfg.Metrics.reject("honeypot")
+		s.cfg.Metrics.Rejected("honeypot")
 		// Answer as if it worked, so the sender learns nothing; store nothing.
 		return s.commentAccepted(c, p.Slug, postID, 0, raw)
 	}
 	in := raw.Normalize()
 	if form.Errors = in.Validate(); len(form.Errors) > 0 {
-		s.cfg.Metrics.reject("invalid")
+		s.cfg.Metrics.Rejected("invalid")
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
-	if ok, wait := s.limiter.allow(clientIP(c, s.cfg.TrustedProxies)); !ok {
-		s.cfg.Metrics.reject("rate_limited")
+	if ok, wait := s.limiter.Allow(s.clients.Of(c).String()); !ok {
+		s.cfg.Metrics.Rejected("rate_limited")
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 		form.Notice = "You are posting too quickly. Please wait " + strconv.Itoa(int(wait.Seconds())+1) + " seconds and post again; your comment is kept."
 		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
@@ -59,9 +60,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	}
 	s.lists.added(comment)
 	s.cfg.Broker.Committed(postID, comment.ID)
-	if s.cfg.Metrics != nil {
-		s.cfg.Metrics.posted.Inc()
-	}
+	s.cfg.Metrics.Posted()
 	return s.commentAccepted(c, p.Slug, postID, comment.ID, in)
 }
 
@@ -90,7 +89,7 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, postID, commentID in
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
-		CSRFToken: csrfToken(c)}
+		CSRFToken: csrf.Token(c)}
 	// The page names the newest comment it shows: send just the ones it lacks, a few hundred bytes instead of
 	// the whole list. Its list then stays complete up to the new comment, which the live stream relies on.
 	if newest, err := strconv.ParseInt(c.Get("X-Newest-Comment"), 10, 64); err == nil && newest >= 0 && commentID > 0 {

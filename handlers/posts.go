@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
+	"blog/csrf"
 	"blog/views"
 )
 
@@ -36,7 +37,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug, CSRFToken: csrfToken(c)})
+	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c)})
 	if err != nil {
 		return err
 	}

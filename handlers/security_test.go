@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"blog/handlers"
+	"blog/limits"
 )
 
 func TestCSRF(t *testing.T) {
@@ -123,7 +124,7 @@ func TestCookieAndSecurityHeaders(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	a := newTestApp(t, func(c *handlers.Config) { c.RateLimit = handlers.RateLimit{Every: time.Hour, Burst: 2} })
+	a := newTestApp(t, func(c *handlers.Config) { c.RateLimit = limits.Rate{Every: time.Hour, Burst: 2} })
 	for i := range 2 {
 		if resp, _ := a.postComment(t, "hello-world", form("Ann", "ann@example.com", "ok"), true); resp.StatusCode != 200 {
 			t.Fatalf("post %d: status %d", i, resp.StatusCode)
@@ -162,7 +163,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestRateLimitBehindTrustedProxy(t *testing.T) {
 	a := newTestApp(t, func(c *handlers.Config) {
-		c.RateLimit = handlers.RateLimit{Every: time.Hour, Burst: 1}
+		c.RateLimit = limits.Rate{Every: time.Hour, Burst: 1}
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32"), netip.MustParsePrefix("127.0.0.0/8")}
 	})
 	cookie, token := a.visitor(t)

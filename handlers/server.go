@@ -15,8 +15,13 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"blog/assets"
+	"blog/clientip"
 	"blog/content"
+	"blog/csrf"
+	"blog/limits"
 	"blog/live"
+	"blog/observe"
 	"blog/repo"
 	"blog/views"
 )
@@ -59,9 +64,9 @@ type Config struct {
 	// TrustedProxies are the addresses whose X-Forwarded-For header is believed.
 	TrustedProxies []netip.Prefix
 	// RateLimit limits how often one client may post a comment.
-	RateLimit RateLimit
+	RateLimit limits.Rate
 	// Metrics, when set, are recorded for every request and served at /metrics.
-	Metrics *Metrics
+	Metrics *observe.Metrics
 	// MetricsToken, when set, is required as "Authorization: Bearer TOKEN" to read /metrics.
 	MetricsToken string
 	// SharedDatabase is set when other instances may write to the same database (PostgreSQL): rendered lists are
@@ -76,11 +81,12 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	cfg     Config
-	csrf    *csrfGuard
-	limiter *limiter
+	csrf    *csrf.Guard
+	limiter *limits.Limiter
+	clients clientip.Resolver
 	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
 	ctx    context.Context
-	assets *assetSet
+	assets *assets.Set
 	chrome views.Chrome
 	fetch  live.Fetch
 	lists  *listCache
@@ -97,7 +103,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Done == nil {
 		cfg.Done = make(chan struct{})
 	}
-	assets, err := newAssetSet(cfg.Assets)
+	set, err := assets.NewSet(cfg.Assets)
 	if err != nil {
 		return nil, err
 	}
@@ -106,9 +112,12 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.CSRFKey) < 16 {
 		return nil, errors.New("handlers: a CSRF key of at least 16 bytes is required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: assets, fetch: LiveFetch(cfg.Comments), lists: newListCache(cfg.Comments, !cfg.SharedDatabase),
-		csrf: newCSRFGuard(cfg.CSRFKey, cfg.SecureCookies), limiter: newLimiter(cfg.RateLimit)}
-	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: assets.urls()}
+	s := &Server{cfg: cfg, ctx: ctx, assets: set, fetch: LiveFetch(cfg.Comments), lists: newListCache(cfg.Comments, !cfg.SharedDatabase),
+		csrf: csrf.New(cfg.CSRFKey, cfg.SecureCookies), limiter: limits.NewLimiter(cfg.RateLimit),
+		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}}
+	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: views.AssetURLs{
+		CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
+		App: set.URL("js/app.js"), Favicon: set.URL("favicon.svg")}}
 	for _, p := range cfg.Library.Pages {
 		s.chrome.Nav = append(s.chrome.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
 	}
@@ -134,18 +143,12 @@ func New(cfg Config) (*fiber.App, error) {
 // chromeFor returns the layout's data for this request, with the visitor's CSRF token.
 func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
 	ch := s.chrome
-	ch.CSRFToken, _ = c.Locals(csrfCookie).(string)
+	ch.CSRFToken = csrf.Token(c)
 	if ch.BaseURL == "" {
 		// Canonical and Open Graph URLs must be absolute; without BASE_URL, use the address the page was asked at.
 		ch.BaseURL = c.BaseURL()
 	}
 	return ch
-}
-
-// csrfToken returns the visitor's CSRF token, set by the CSRF middleware.
-func csrfToken(c *fiber.Ctx) string {
-	t, _ := c.Locals(csrfCookie).(string)
-	return t
 }
 
 // renderBuffers hold rendered pages. A post page with its comments is large (about 150 KB for 100 comments);
@@ -183,10 +186,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	title, msg := messageFor(status)
 	if status >= 500 {
-		s.cfg.Log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(),
+		s.cfg.Log.Error("request failed", "request_id", observe.RequestID(c), "method", c.Method(), "path", c.Path(),
 			"status", status, "err", err)
-		if s.cfg.Metrics != nil && !errors.As(err, &fe) {
-			s.cfg.Metrics.dbErrors.Inc()
+		if !errors.As(err, &fe) {
+			s.cfg.Metrics.DBError()
 		}
 	}
 	if isHTMX(c) && c.Method() == fiber.MethodPost {

@@ -7,9 +7,9 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
-	"blog/handlers"
+	"blog/clientip"
+	"blog/limits"
 )
 
 // setting is one environment variable the program reads.
@@ -54,7 +54,7 @@ type config struct {
 	MetricsToken string
 	PprofAddr    string
 	Trusted      []netip.Prefix
-	RateLimit    handlers.RateLimit
+	RateLimit    limits.Rate
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -102,10 +102,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.SecretKey != "" && len(cfg.SecretKey) < 32 {
 		return cfg, errors.New("SECRET_KEY must be at least 32 characters")
 	}
-	if cfg.Trusted, err = parseProxies(get("TRUSTED_PROXIES")); err != nil {
+	if cfg.Trusted, err = clientip.ParseTrusted(get("TRUSTED_PROXIES")); err != nil {
 		return cfg, err
 	}
-	if cfg.RateLimit, err = parseRateLimit(get("RATE_LIMIT")); err != nil {
+	if cfg.RateLimit, err = limits.ParseRate("RATE_LIMIT", get("RATE_LIMIT")); err != nil {
 		return cfg, err
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
@@ -136,39 +136,4 @@ Environment:
 		}
 		fmt.Fprintf(w, "  %-13s default %s\n      %s\n", s.name, def, s.help)
 	}
-}
-
-// parseProxies reads TRUSTED_PROXIES: IPs or CIDR prefixes separated by commas.
-func parseProxies(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(part); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(part)
-		if err != nil {
-			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP address or CIDR prefix", part)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
-}
-
-// parseRateLimit reads RATE_LIMIT: "off", or BURST/INTERVAL such as 3/5s.
-func parseRateLimit(s string) (handlers.RateLimit, error) {
-	if s == "off" {
-		return handlers.RateLimit{}, nil
-	}
-	b, i, ok := strings.Cut(s, "/")
-	burst, err1 := strconv.Atoi(b)
-	every, err2 := time.ParseDuration(i)
-	if !ok || err1 != nil || err2 != nil || burst < 1 || every <= 0 {
-		return handlers.RateLimit{}, fmt.Errorf("RATE_LIMIT=%q: want BURST/INTERVAL such as 3/5s, or off", s)
-	}
-	return handlers.RateLimit{Every: every, Burst: burst}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"blog/dbschema"
 	"blog/handlers"
 	"blog/live"
+	"blog/observe"
 	"blog/repo"
 
 	"blog/assets"
@@ -137,9 +138,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		}
 	}
 
-	var metrics *handlers.Metrics
+	var metrics *observe.Metrics
 	if cfg.Metrics {
-		metrics = handlers.NewMetrics(broker.Streams)
+		metrics = observe.NewMetrics(broker.Streams)
 	}
 	done := make(chan struct{})
 	app, err := handlers.New(handlers.Config{

@@ -1,4 +1,4 @@
-package handlers
+package assets
 
 import (
 	"bytes"
@@ -14,8 +14,6 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
-
-	"blog/views"
 )
 
 // asset is one static file held in memory with its fingerprint. Compressible files are compressed once, on
@@ -38,14 +36,15 @@ func (a asset) compressed() (gz, br []byte) {
 	return *a.gzip, *a.brotli
 }
 
-// assetSet serves the embedded static files. URLs carry a fingerprint of the content (?v=...), so a file can be
+// Set serves static files from memory. URLs carry a fingerprint of the content (?v=...), so a file can be
 // cached for a year and a changed file gets a new URL.
-type assetSet struct {
+type Set struct {
 	files map[string]asset
 }
 
-func newAssetSet(fsys fs.FS) (*assetSet, error) {
-	set := &assetSet{files: map[string]asset{}}
+// NewSet loads every file of fsys (Go sources aside) and checks that the ones the pages need are there.
+func NewSet(fsys fs.FS) (*Set, error) {
+	set := &Set{files: map[string]asset{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 			return err
@@ -77,18 +76,14 @@ func newAssetSet(fsys fs.FS) (*assetSet, error) {
 	return set, nil
 }
 
-func (a *assetSet) url(name string) string { return "/assets/" + name + "?v=" + a.files[name].hash }
+// URL returns the fingerprinted URL of a file.
+func (a *Set) URL(name string) string { return "/assets/" + name + "?v=" + a.files[name].hash }
 
-func (a *assetSet) urls() views.AssetURLs {
-	return views.AssetURLs{CSS: a.url("dist/app.css"), HTMX: a.url("vendor/htmx.min.js"), SSE: a.url("vendor/sse.js"),
-		App: a.url("js/app.js"), Favicon: a.url("favicon.svg")}
-}
-
-// asset serves one static file: immutable for a year when the URL names its current fingerprint, revalidated by
-// ETag otherwise.
-func (s *Server) asset(c *fiber.Ctx) error {
+// Serve serves the file named by the route's wildcard: immutable for a year when the URL names its current
+// fingerprint, revalidated by ETag otherwise.
+func (a *Set) Serve(c *fiber.Ctx) error {
 	name := c.Params("*")
-	f, ok := s.assets.files[name]
+	f, ok := a.files[name]
 	if !ok {
 		return fiber.ErrNotFound
 	}
@@ -135,36 +130,4 @@ func brotliBytes(b []byte) []byte {
 	w.Write(b)
 	w.Close()
 	return buf.Bytes()
-}
-
-func (s *Server) favicon(c *fiber.Ctx) error {
-	return c.Redirect(s.assets.url("favicon.svg"), fiber.StatusMovedPermanently)
-}
-
-// mediaTypes are the files served from the content's media folder.
-var mediaTypes = map[string]string{
-	".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif", ".pdf": "application/pdf",
-}
-
-// media serves a file from the content's media folder (images in posts), revalidated by modification time.
-func (s *Server) media(c *fiber.Ctx) error {
-	name := c.Params("*")
-	ctype, ok := mediaTypes[strings.ToLower(path.Ext(name))]
-	if !ok || !fs.ValidPath(name) || s.cfg.Library.Media == nil {
-		return fiber.ErrNotFound
-	}
-	body, err := fs.ReadFile(s.cfg.Library.Media, name)
-	if err != nil {
-		return fiber.ErrNotFound
-	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
-	if c.Get(fiber.HeaderIfNoneMatch) == etag {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	c.Set(fiber.HeaderContentType, ctype)
-	return c.Send(body)
 }

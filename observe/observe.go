@@ -1,0 +1,142 @@
+// Package observe records what the server does: one log line per request and the Prometheus metrics.
+package observe
+
+import (
+	"crypto/subtle"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the blog's Prometheus metrics, registered on their own registry (no global state). A nil
+// *Metrics records nothing, so callers need not check.
+type Metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	posted   prometheus.Counter
+	rejected *prometheus.CounterVec
+	held     *prometheus.CounterVec
+	dbErrors prometheus.Counter
+}
+
+// NewMetrics creates the metrics; streams reports the number of open event streams when scraped.
+func NewMetrics(streams func() int) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_http_requests_total",
+			Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "blog_http_request_duration_seconds",
+			Help: "HTTP request latency by route and method (event streams excluded).", Buckets: prometheus.DefBuckets},
+			[]string{"route", "method"}),
+		posted: prometheus.NewCounter(prometheus.CounterOpts{Name: "blog_comments_posted_total", Help: "Comments stored."}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_comments_rejected_total",
+			Help: "Comment submissions refused, by reason."}, []string{"reason"}),
+		held: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_comments_held_total",
+			Help: "Comments stored but held for the owner (pending or spam), by reason."}, []string{"reason"}),
+		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "blog_db_errors_total",
+			Help: "Requests that failed because of a database error."}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.posted, m.rejected, m.held, m.dbErrors,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_event_streams_open", Help: "Open live-comment streams."},
+			func() float64 { return float64(streams()) }),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Rejected counts a refused comment submission.
+func (m *Metrics) Rejected(reason string) {
+	if m != nil {
+		m.rejected.WithLabelValues(reason).Inc()
+	}
+}
+
+// Posted counts a stored comment.
+func (m *Metrics) Posted() {
+	if m != nil {
+		m.posted.Inc()
+	}
+}
+
+// Held counts a stored comment held for the owner; reason is its kind ("moderation", "banned", ...).
+func (m *Metrics) Held(reason string) {
+	if m != nil {
+		m.held.WithLabelValues(reason).Inc()
+	}
+}
+
+// DBError counts a request that failed on the database.
+func (m *Metrics) DBError() {
+	if m != nil {
+		m.dbErrors.Inc()
+	}
+}
+
+// Requests logs one line per request (request id, method, route, status, duration) and records the metrics.
+// It never logs bodies, query strings or cookies, so no email or token reaches the log. handleError is the
+// app's error handler: an error is turned into its response here, so the line carries the real status.
+func Requests(log *slog.Logger, m *Metrics, handleError fiber.ErrorHandler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			if herr := handleError(c, err); herr != nil {
+				return herr
+			}
+			status = c.Response().StatusCode()
+		}
+		route := c.Route().Path
+		if c.Route().Method == "USE" || route == "" {
+			route = "unmatched" // keeps the label's values bounded
+		}
+		d := time.Since(start)
+		if m != nil {
+			// Cloned: label values outlive the request, and fasthttp reuses the buffer c.Method() points into.
+			method := strings.Clone(c.Method())
+			m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+			if !strings.HasSuffix(route, "/events") {
+				m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+			}
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		log.LogAttrs(c.UserContext(), level, "request",
+			slog.String("request_id", RequestID(c)), slog.String("method", c.Method()), slog.String("path", c.Path()),
+			slog.String("route", route), slog.Int("status", status), slog.Duration("duration", d))
+		return nil
+	}
+}
+
+// RequestID returns the request's id, set by NewRequestID.
+func RequestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(requestid.ConfigDefault.ContextKey).(string)
+	return id
+}
+
+// NewRequestID assigns every request an id (kept from X-Request-ID when a proxy set one) and echoes it back.
+func NewRequestID() fiber.Handler { return requestid.New() }
+
+// Handler serves the metrics, behind a bearer token when token is set.
+func (m *Metrics) Handler(token string) fiber.Handler {
+	h := adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	return func(c *fiber.Ctx) error {
+		if token != "" {
+			if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), []byte("Bearer "+token)) != 1 {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+				return c.Status(fiber.StatusUnauthorized).SendString("metrics need a bearer token\n")
+			}
+		}
+		return h(c)
+	}
+}
