@@ -3,6 +3,9 @@
 package clientip
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -81,4 +84,47 @@ func Network(a netip.Addr) netip.Prefix {
 	}
 	p, _ := a.Prefix(bits)
 	return p
+}
+
+// Hasher turns addresses into keyed hashes (HMAC-SHA256 with the site's key), so comments and bans can refer to
+// an address or network without the blog keeping any address.
+type Hasher struct {
+	key []byte
+}
+
+// NewHasher returns a hasher keyed with key.
+func NewHasher(key []byte) Hasher { return Hasher{key: key} }
+
+func (h Hasher) sum(s string) string {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Address returns the hash of one address.
+func (h Hasher) Address(a netip.Addr) string { return h.sum("addr:" + a.Unmap().String()) }
+
+// Net returns the hash of the network an address belongs to (see Network).
+func (h Hasher) Net(a netip.Addr) string { return h.NetPrefix(Network(a)) }
+
+// NetPrefix returns the hash of a network given as its /24 or /64 prefix.
+func (h Hasher) NetPrefix(p netip.Prefix) string { return h.sum("net:" + p.Masked().String()) }
+
+// ParseBan reads what an owner typed to ban an address: a single address, an IPv4 /24 or an IPv6 /64 (the
+// networks whose hashes comments keep). It returns the hash, whether it names a network, and the canonical text.
+func (h Hasher) ParseBan(s string) (hash string, network bool, label string, err error) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return h.Address(a), false, a.Unmap().String(), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return "", false, "", fmt.Errorf("%q is not an IP address or prefix", s)
+	}
+	p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-map[bool]int{true: 96, false: 0}[p.Addr().Is4In6()]).Masked()
+	if (p.Addr().Is4() && p.Bits() != 24) || (p.Addr().Is6() && p.Bits() != 64) {
+		return "", false, "", fmt.Errorf("%s: only a single address, an IPv4 /24 or an IPv6 /64 can be banned "+
+			"(comments keep hashes of their address and of its /24 or /64, never the address itself)", s)
+	}
+	return h.NetPrefix(p), true, p.String(), nil
 }

@@ -33,6 +33,20 @@ var steps = []step{
 	{20261127000002, "create_posts", migrations.MigrateCreatePosts, migrations.RollbackCreatePosts},
 	{20261127000003, "create_comments", migrations.MigrateCreateComments, migrations.RollbackCreateComments},
 	{20261127000004, "create_secrets", migrations.MigrateCreateSecrets, migrations.RollbackCreateSecrets},
+	{20261127000005, "add_comment_states", migrations.MigrateAddCommentStates, migrations.RollbackAddCommentStates},
+	{20261127000006, "create_changes", migrations.MigrateCreateChanges, migrations.RollbackCreateChanges},
+	{20261127000007, "create_bans", migrations.MigrateCreateBans, migrations.RollbackCreateBans},
+	{20261127000008, "create_audit", migrations.MigrateCreateAudit, migrations.RollbackCreateAudit},
+	{20261127000009, "create_owner", migrations.MigrateCreateOwner, migrations.RollbackCreateOwner},
+}
+
+// Known lists every version this binary knows, oldest first.
+func Known() []Version {
+	out := make([]Version, len(steps))
+	for i, s := range steps {
+		out[i] = Version{Version: s.version, Name: s.name}
+	}
+	return out
 }
 
 // Latest is the newest schema version this binary knows.

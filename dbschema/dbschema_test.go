@@ -76,12 +76,41 @@ func useSchema(t *testing.T, db *repo.DB) {
 		t.Fatal(err)
 	}
 	store := repo.NewComments(db)
-	if _, err := store.CreateComment(ctx, ids["p"], repo.CommentInput{Username: "a", Email: "a@b.co", Body: "x"}); err != nil {
+	in := repo.CommentInput{Username: "a", Email: "a@b.co", Body: "x"}
+	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: ids["p"], Input: in, IPHash: "h", NetHash: "n"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	cs, err := store.FindComments(ctx, repo.CommentFilter{PostID: ids["p"]})
-	if err != nil || len(cs) != 1 || cs[0].User.Username != "a" || time.Since(cs[0].CreatedAt) > time.Minute {
+	if err != nil || len(cs) != 1 || cs[0].Username != "a" || cs[0].State != repo.StatePublished || time.Since(cs[0].CreatedAt) > time.Minute {
 		t.Fatalf("comments = %+v, %v", cs, err)
+	}
+	if _, err := store.SetState(ctx, []int64{c.ID}, repo.StateDeleted, "test", repo.Action{Actor: repo.ActorCLI, Name: "delete"}); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := store.FindChanges(ctx, ids["p"], 0, 10)
+	if err != nil || len(changes) != 2 || changes[1].Comment.State != repo.StateDeleted || changes[1].Count != 0 {
+		t.Fatalf("changes = %+v, %v", changes, err)
+	}
+	if _, err := repo.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "a@b.co", Label: "a@b.co"}, repo.Action{Actor: "cli", Name: "ban"}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, err := repo.NewAudit(db).List(ctx, 0, 10); err != nil || len(entries) != 2 {
+		t.Fatalf("audit = %+v, %v", entries, err)
+	}
+	own := repo.NewOwner(db)
+	if err := own.NewSetupToken(ctx, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := own.Claim(ctx, "hash", repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := own.CreateSession(ctx, repo.Session{TokenHash: "s", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := own.FindSession(ctx, "s"); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 // control route that serves the same bytes from memory, so the handler's own cost can be profiled
 // (go test -bench PostPage -cpuprofile cpu.out ./handlers/).
 func BenchmarkPostPage(b *testing.B) {
-	a := newTestApp(&testing.T{}, func(c *handlers.Config) { c.BenchControl = true })
+	a := newTestApp(b, func(c *handlers.Config) { c.BenchControl = true })
 	for i := range 100 {
-		a.mustPostB(b, fmt.Sprintf("comment %d", i))
+		a.mustPost(b, fmt.Sprintf("comment %d", i))
 	}
 	h := a.app.Handler()
 	for _, path := range []string{"/posts/hello-world", "/bench/control/posts/hello-world"} {
@@ -39,11 +39,11 @@ func BenchmarkPostPage(b *testing.B) {
 
 // BenchmarkPostComment posts comments through htmx on a post that already has 200.
 func BenchmarkPostComment(b *testing.B) {
-	a := newTestApp(&testing.T{})
+	a := newTestApp(b)
 	for i := range 200 {
-		a.mustPostB(b, fmt.Sprintf("comment %d", i))
+		a.mustPost(b, fmt.Sprintf("comment %d", i))
 	}
-	cookie, token := a.visitor(&testing.T{})
+	cookie, token := a.visitor(b)
 	h := a.app.Handler()
 	b.ResetTimer()
 	b.ReportAllocs()
@@ -63,3 +63,4 @@ func BenchmarkPostComment(b *testing.B) {
 		}
 	}
 }
+

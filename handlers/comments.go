@@ -1,27 +1,27 @@
 package handlers
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/authorship"
 	"blog/csrf"
 	"blog/repo"
 	"blog/views"
 )
 
-// maxNewer is how many missing comments a comment's htmx answer adds to the page; a page further behind gets the
-// whole list instead.
-const maxNewer = 50
-
 // honeypotField is a form field people never see or hear; software that fills every field fills it.
 const honeypotField = "subject_line"
 
-// createComment stores a comment. With htmx it answers with a fresh form and the updated list; as a plain form
-// post it redirects to the new comment (post/redirect/get). Invalid input comes back with status 422, the
-// visitor's text kept and a message beside each bad field, and nothing stored.
+// createComment stores a comment, published or held for the owner as the screener decides. With htmx it answers
+// with a fresh form and the new comment; as a plain form post it redirects to the new comment
+// (post/redirect/get). Invalid input comes back with status 422, the visitor's text kept and a message beside
+// each bad field, and nothing stored. The browser that posted keeps a signed record of its comment, so a held
+// comment is shown to its author.
 func (s *Server) createComment(c *fiber.Ctx) error {
 	p, postID, err := s.lookupPost(c)
 	if err != nil {
@@ -41,27 +41,44 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if c.FormValue(honeypotField) != "" {
 		s.cfg.Metrics.Rejected("honeypot")
 		// Answer as if it worked, so the sender learns nothing; store nothing.
-		return s.commentAccepted(c, p.Slug, postID, 0, raw)
+		return s.commentAccepted(c, p.Slug, repo.Comment{}, repo.Stamp{}, raw)
 	}
 	in := raw.Normalize()
 	if form.Errors = in.Validate(); len(form.Errors) > 0 {
 		s.cfg.Metrics.Rejected("invalid")
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
-	if ok, wait := s.limiter.Allow(s.clients.Of(c).String()); !ok {
+	addr := s.clients.Of(c)
+	if ok, wait := s.limiter.Allow(addr.String()); !ok {
 		s.cfg.Metrics.Rejected("rate_limited")
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 		form.Notice = "You are posting too quickly. Please wait " + strconv.Itoa(int(wait.Seconds())+1) + " seconds and post again; your comment is kept."
 		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
 	}
-	comment, err := s.cfg.Comments.CreateComment(c.UserContext(), postID, in)
+	n := repo.NewComment{PostID: postID, Input: in, IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr)}
+	if n.State, n.Reason, err = s.cfg.Screener.Screen(c.UserContext(), in.Email, n.IPHash, n.NetHash); err != nil {
+		return err
+	}
+	comment, st, err := s.cfg.Comments.CreateComment(c.UserContext(), n)
 	if err != nil {
 		return err
 	}
-	s.lists.added(comment)
-	s.cfg.Broker.Committed(postID, comment.ID)
+	// Waits until this instance's streams and cached list have the change, so the poster's next page shows it.
+	sctx, cancel := context.WithTimeout(c.UserContext(), syncTimeout)
+	s.cfg.Broker.Sync(sctx, postID, st.Seq)
+	cancel()
+	s.mine.Add(c, authorship.Entry{ID: comment.ID, PostID: postID, At: comment.CreatedAt})
 	s.cfg.Metrics.Posted()
-	return s.commentAccepted(c, p.Slug, postID, comment.ID, in)
+	if !comment.Visible() {
+		s.cfg.Metrics.Held(heldKind(comment.Reason))
+	}
+	return s.commentAccepted(c, p.Slug, comment, st, in)
+}
+
+// heldKind is the metrics label for why a comment was held: the reason's first word.
+func heldKind(reason string) string {
+	kind, _, _ := strings.Cut(reason, " ")
+	return strings.TrimSuffix(kind, ":")
 }
 
 // formError answers a refused comment with the form as the visitor filled it and the messages: the form alone
@@ -78,38 +95,23 @@ func (s *Server) formError(c *fiber.Ctx, status int, slug string, postID int64, 
 	return render(c, status, views.PostPage(s.chromeFor(c), v))
 }
 
-// commentAccepted answers a stored comment: a redirect to it for a plain form, or for htmx the updated list and
-// a form that keeps name and email and clears the text.
-func (s *Server) commentAccepted(c *fiber.Ctx, slug string, postID, commentID int64, in repo.CommentInput) error {
+// commentAccepted answers a stored comment: a redirect to it for a plain form, or for htmx a form that keeps name
+// and email and clears the text, with the new comment for the top of the list. The live stream brings the rest.
+// A zero comment (the honeypot's answer) gets the same answer with no comment.
+func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment, st repo.Stamp, in repo.CommentInput) error {
 	if !isHTMX(c) {
 		target := views.PostPath(slug) + "#comments"
-		if commentID > 0 {
-			target = views.PostPath(slug) + "#" + views.CommentAnchor(commentID)
+		if comment.ID > 0 {
+			target = views.PostPath(slug) + "#" + views.CommentAnchor(comment.ID)
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
-		CSRFToken: csrf.Token(c)}
-	// The page names the newest comment it shows: send just the ones it lacks, a few hundred bytes instead of
-	// the whole list. Its list then stays complete up to the new comment, which the live stream relies on.
-	if newest, err := strconv.ParseInt(c.Get("X-Newest-Comment"), 10, 64); err == nil && newest >= 0 && commentID > 0 {
-		newer, err := s.cfg.Comments.FindComments(c.UserContext(), repo.CommentFilter{PostID: postID, AfterID: newest, Limit: maxNewer})
-		if err != nil {
-			return err
-		}
-		if len(newer) < maxNewer {
-			total, err := s.cfg.Comments.CountComments(c.UserContext(), postID)
-			if err != nil {
-				return err
-			}
-			return render(c, fiber.StatusOK, views.PostedNewer(form, newer, total, time.Now()))
-		}
+		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c)}
+	if comment.ID == 0 {
+		return render(c, fiber.StatusOK, views.CommentForm(form))
 	}
-	list, err := s.lists.get(c.UserContext(), postID)
-	if err != nil {
-		return err
-	}
-	return render(c, fiber.StatusOK, views.Posted(form, list))
+	return render(c, fiber.StatusOK, views.Posted(form, comment, st.Count))
 }
 
 // olderComments pages back through a post's comments older than ?before=ID: with htmx as items appended to the
@@ -133,7 +135,53 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 		next = comments[len(comments)-1].ID
 	}
 	if isHTMX(c) {
-		return render(c, fiber.StatusOK, views.OlderItems(p.Slug, comments, next, time.Now()))
+		return render(c, fiber.StatusOK, views.OlderItems(p.Slug, comments, next))
 	}
-	return render(c, fiber.StatusOK, views.OlderPage(s.chromeFor(c), p, comments, next, time.Now()))
+	return render(c, fiber.StatusOK, views.OlderPage(s.chromeFor(c), p, comments, next))
 }
+
+// commentList answers a page whose stream fell too far behind (resync): the post's current list and count, with
+// the feed sequence they reflect, which the page script puts in place of its own. The list reflects at least
+// the sequence ?min= (the one the stream resumes after), read from the database if this instance's copy is
+// older.
+func (s *Server) commentList(c *fiber.Ctx) error {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.postView(c, p, postID, views.FormView{})
+	if err != nil {
+		return err
+	}
+	if min, err := strconv.ParseInt(c.Query("min"), 10, 64); err == nil && v.List.Seq < min {
+		l, err := s.lists.render(c.UserContext(), postID)
+		if err != nil {
+			return err
+		}
+		v.List = l.view
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return render(c, fiber.StatusOK, views.FreshList(v))
+}
+
+// heldFor returns the comments of a post that this browser posted and that still wait for the owner.
+func (s *Server) heldFor(c *fiber.Ctx, postID int64) ([]repo.Comment, error) {
+	ids := s.mine.ForPost(c, postID)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := s.cfg.Comments.FindCommentsByID(c.UserContext(), ids)
+	if err != nil {
+		return nil, err
+	}
+	held := found[:0]
+	for _, cm := range found {
+		if cm.PostID == postID && repo.Held(cm.State) {
+			held = append(held, cm)
+		}
+	}
+	return held, nil
+}
+
+// syncTimeout bounds how long a write waits for this instance to take in its own change.
+const syncTimeout = 2 * time.Second

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"net"
 	"strconv"
@@ -10,54 +8,19 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/headers"
 	"blog/live"
-	"blog/repo"
-	"blog/views"
+	"blog/observe"
+	"blog/sse"
 )
 
-// fetchLimit is how many comments one catch-up query reads; larger gaps are read in several pages.
-const fetchLimit = 200
+// maxCatchUp is the most changes a (re)connecting stream replays; a reader further behind is told to resync
+// (reload its list) instead, so one request can never make the server render a post's whole history.
+const maxCatchUp = live.PageSize
 
-// LiveFetch returns the function that renders a post's comments newer than an id into event payloads. The broker
-// calls it once per new comment for all streams of an instance; a (re)connecting stream calls it to catch up.
-func LiveFetch(store CommentStore) live.Fetch {
-	return func(ctx context.Context, postID, afterID int64) ([]live.Message, error) {
-		comments, err := store.FindComments(ctx, repo.CommentFilter{PostID: postID, AfterID: afterID, Limit: fetchLimit, OldestFirst: true})
-		if err != nil || len(comments) == 0 {
-			return nil, err
-		}
-		total, err := store.CountComments(ctx, postID)
-		if err != nil {
-			return nil, err
-		}
-		now := time.Now()
-		msgs := make([]live.Message, len(comments))
-		for i, cm := range comments {
-			var buf bytes.Buffer
-			// The count as it stood once this comment was added.
-			n := total - (len(comments) - 1 - i)
-			if err := views.LiveComment(cm, n, now).Render(ctx, &buf); err != nil {
-				return nil, err
-			}
-			msgs[i] = live.Message{ID: cm.ID, Data: buf.Bytes()}
-		}
-		return msgs, nil
-	}
-}
-
-// streamWriteTimeout bounds one write to an event stream: a reader that takes longer to accept data is gone or
-// stuck, and its stream is closed.
-const streamWriteTimeout = 10 * time.Second
-
-// streamHeader starts every event stream. The connection is taken over from the HTTP server (hijacked), so the
-// stream costs one goroutine and a small buffer instead of the server's per-request machinery; the body ends
-// when the connection closes.
-const streamHeader = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n" +
-	"X-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n"
-
-// events streams a post's new comments as server-sent events. It starts after the newest comment the page holds
-// (the after parameter) or the last event the browser received (Last-Event-ID), sends what was missed, then
-// every new comment, each exactly once and in order.
+// events streams a post's changes as server-sent events. It starts after the change the page reflects (the
+// after parameter) or the last event the browser received (Last-Event-ID), sends what was missed, then every new
+// change, each exactly once and in order.
 func (s *Server) events(c *fiber.Ctx) error {
 	_, postID, err := s.lookupPost(c)
 	if err != nil {
@@ -69,42 +32,45 @@ func (s *Server) events(c *fiber.Ctx) error {
 			after = max(after, n)
 		}
 	}
-	// Subscribe before reading what was missed, so a comment committed in between is caught by one or the other
-	// (and the id check drops it if both have it).
+	head := [][2]string{{"X-Request-ID", observe.RequestID(c)}}
+	headers.Set(func(k, v string) { head = append(head, [2]string{k, v}) })
+	// Subscribe before reading what was missed, so a change committed in between is caught by one or the other
+	// (and the sequence check drops it if both have it).
 	sub := s.cfg.Broker.Subscribe(postID)
 	c.Context().HijackSetNoResponse(true)
 	c.Context().Hijack(func(conn net.Conn) {
 		defer s.cfg.Broker.Unsubscribe(sub)
-		s.stream(conn, sub, postID, after)
+		s.stream(conn, head, sub, postID, after)
 	})
 	return nil
 }
 
 // stream writes the catch-up and then the live events to conn until the client goes, the subscription ends or
 // the server shuts down.
-func (s *Server) stream(conn net.Conn, sub *live.Subscription, postID, after int64) {
-	st := &stream{conn: conn, w: bufio.NewWriterSize(conn, 1024)}
-	st.raw(streamHeader)
+func (s *Server) stream(conn net.Conn, head [][2]string, sub *live.Subscription, postID, after int64) {
+	w := sse.NewWriter(conn)
+	w.Start(head, 2*time.Second)
 	last := int64(0)
 	if after >= 0 {
-		for {
-			ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-			msgs, err := s.fetch(ctx, postID, after)
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+		st, err := s.cfg.Comments.PostStamp(ctx, postID)
+		if err == nil && st.Seq-after > maxCatchUp {
 			cancel()
-			if err != nil {
-				return
-			}
-			for i := range msgs {
-				st.send(&msgs[i])
-				after = msgs[i].ID
-			}
-			if len(msgs) < fetchLimit {
-				break
-			}
+			s.resync(w, postID)
+			return
+		}
+		msgs, err := s.fetch(ctx, postID, after)
+		cancel()
+		if err != nil {
+			return
+		}
+		for i := range msgs {
+			w.Event("change", msgs[i].Seq, msgs[i].Data)
+			after = msgs[i].Seq
 		}
 		last = after
 	}
-	if st.flush() != nil {
+	if w.Flush() != nil {
 		return
 	}
 	tick := time.NewTicker(s.cfg.Heartbeat)
@@ -116,59 +82,37 @@ func (s *Server) stream(conn net.Conn, sub *live.Subscription, postID, after int
 		case m, ok := <-sub.C():
 			if !ok {
 				if sub.Lagged() {
-					// Ends the stream; the browser reconnects with Last-Event-ID and catches up.
-					st.raw("event: resync\ndata: behind\n\n")
-					st.flush()
+					s.resync(w, postID)
 				}
 				return
 			}
-			if m.ID <= last {
+			if m.Seq <= last {
 				continue
 			}
-			last = m.ID
-			st.send(m)
-			if st.flush() != nil {
+			last = m.Seq
+			w.Event("change", m.Seq, m.Data)
+			if w.Flush() != nil {
 				return
 			}
 		case <-tick.C:
-			st.raw(": ping\n\n")
-			if st.flush() != nil {
+			w.Comment("ping")
+			if w.Flush() != nil {
 				return
 			}
 		}
 	}
 }
 
-// stream writes server-sent events and remembers the first write error.
-type stream struct {
-	conn net.Conn
-	w    *bufio.Writer
-	err  error
-}
-
-func (s *stream) raw(str string) {
-	if s.err == nil {
-		_, s.err = s.w.WriteString(str)
+// resync tells a reader that fell too far behind to reload its list, and ends the stream. The event carries the
+// feed's current sequence as its id, so the browser reconnects from there (Last-Event-ID) instead of asking for
+// the backlog again; the page script reloads the list meanwhile.
+func (s *Server) resync(w *sse.Writer, postID int64) {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	st, err := s.cfg.Comments.PostStamp(ctx, postID)
+	if err != nil {
+		return // the stream ends; the browser reconnects and asks again
 	}
-}
-
-// send writes one comment event; each line of the payload gets its own data: field.
-func (s *stream) send(m *live.Message) {
-	s.raw("event: comment\nid: " + strconv.FormatInt(m.ID, 10) + "\n")
-	for line := range bytes.Lines(m.Data) {
-		s.raw("data: ")
-		if s.err == nil {
-			_, s.err = s.w.Write(bytes.TrimRight(line, "\r\n"))
-		}
-		s.raw("\n")
-	}
-	s.raw("\n")
-}
-
-func (s *stream) flush() error {
-	if s.err == nil {
-		s.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		s.err = s.w.Flush()
-	}
-	return s.err
+	w.Event("resync", st.Seq, []byte("behind"))
+	w.Flush()
 }

@@ -78,7 +78,28 @@ func connectSSE(t *testing.T, url string, header http.Header) *sseClient {
 
 func (c *sseClient) close() { c.cancel(); c.resp.Body.Close() }
 
-// nextComment waits for the next comment event, skipping heartbeats and the retry hint.
+// commentOf returns the id of the comment a change event carries.
+func commentOf(t testing.TB, ev sseEvent) int64 {
+	t.Helper()
+	v, ok := doc(t, ev.data).Find("[data-comment-id]").Attr("data-comment-id")
+	var id int64
+	if _, err := fmt.Sscanf(v, "%d", &id); !ok || err != nil {
+		t.Fatalf("event without a comment: %q", ev.data)
+	}
+	return id
+}
+
+// seq returns where the post's change feed stands.
+func (a *testApp) seq(t testing.TB) int64 {
+	t.Helper()
+	st, err := a.store.PostStamp(context.Background(), a.postID(t, a.slug))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Seq
+}
+
+// nextComment waits for the next change event, skipping heartbeats and the retry hint.
 func (c *sseClient) nextComment(t *testing.T) sseEvent {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
@@ -88,7 +109,7 @@ func (c *sseClient) nextComment(t *testing.T) sseEvent {
 			if !ok {
 				t.Fatal("stream ended while waiting for a comment")
 			}
-			if ev.name == "comment" {
+			if ev.name == "change" {
 				return ev
 			}
 		case <-timeout:
@@ -104,7 +125,7 @@ func (c *sseClient) expectNoComment(t *testing.T, d time.Duration) {
 	for {
 		select {
 		case ev, ok := <-c.events:
-			if ok && ev.name == "comment" {
+			if ok && ev.name == "change" {
 				t.Fatalf("unexpected comment event id=%s", ev.id)
 			}
 			if !ok {
@@ -116,7 +137,7 @@ func (c *sseClient) expectNoComment(t *testing.T, d time.Duration) {
 	}
 }
 
-func (a *testApp) mustPost(t *testing.T, body string) int64 {
+func (a *testApp) mustPost(t testing.TB, body string) int64 {
 	t.Helper()
 	resp, _ := a.postComment(t, a.slug, form("Reader", "reader@example.com", body), false)
 	if resp.StatusCode != http.StatusSeeOther {
@@ -137,8 +158,8 @@ func TestStreamTwoSubscribersReceiveNewComment(t *testing.T) {
 	id := a.mustPost(t, "hello <everyone>")
 	for i, s := range []*sseClient{s1, s2} {
 		ev := s.nextComment(t)
-		if ev.id != fmt.Sprint(id) {
-			t.Fatalf("subscriber %d: event id %s, want %d", i+1, ev.id, id)
+		if commentOf(t, ev) != id || ev.id != fmt.Sprint(a.seq(t)) {
+			t.Fatalf("subscriber %d: event id %s for comment %d, want comment %d at the feed's sequence", i+1, ev.id, commentOf(t, ev), id)
 		}
 		d := doc(t, ev.data)
 		if !strings.Contains(d.Find(`[data-testid="CommentBody"]`).Text(), "hello <everyone>") {
@@ -170,24 +191,25 @@ func TestStreamReconnectGetsExactlyWhatWasMissed(t *testing.T) {
 	s := connectSSE(t, url+"?after=0", nil)
 	waitStreams(t, a, 1)
 	first := a.mustPost(t, "one")
-	if ev := s.nextComment(t); ev.id != fmt.Sprint(first) {
-		t.Fatalf("id = %s, want %d", ev.id, first)
+	ev := s.nextComment(t)
+	if commentOf(t, ev) != first {
+		t.Fatalf("comment = %d, want %d", commentOf(t, ev), first)
 	}
 	s.close()
 	waitStreams(t, a, 0)
 	missed := []int64{a.mustPost(t, "two"), a.mustPost(t, "three")}
 
 	// The browser's own reconnect sends Last-Event-ID; the page's after= may be older (it was rendered earlier).
-	r := connectSSE(t, url+"?after=0", http.Header{"Last-Event-Id": {fmt.Sprint(first)}})
+	r := connectSSE(t, url+"?after=0", http.Header{"Last-Event-Id": {ev.id}})
 	for _, want := range missed {
-		if ev := r.nextComment(t); ev.id != fmt.Sprint(want) {
-			t.Fatalf("catch-up id = %s, want %d", ev.id, want)
+		if ev := r.nextComment(t); commentOf(t, ev) != want {
+			t.Fatalf("catch-up comment = %d, want %d", commentOf(t, ev), want)
 		}
 	}
 	waitStreams(t, a, 1)
 	next := a.mustPost(t, "four")
-	if ev := r.nextComment(t); ev.id != fmt.Sprint(next) {
-		t.Fatalf("id = %s, want %d", ev.id, next)
+	if ev := r.nextComment(t); commentOf(t, ev) != next {
+		t.Fatalf("comment = %d, want %d", commentOf(t, ev), next)
 	}
 	r.expectNoComment(t, 200*time.Millisecond)
 }
@@ -195,11 +217,12 @@ func TestStreamReconnectGetsExactlyWhatWasMissed(t *testing.T) {
 func TestStreamCatchesUpFromPageRender(t *testing.T) {
 	a := newTestApp(t)
 	base := a.serve(t)
-	before := a.mustPost(t, "rendered with the page")
+	a.mustPost(t, "rendered with the page")
+	rendered := a.seq(t)
 	between := a.mustPost(t, "posted between render and connect")
-	s := connectSSE(t, fmt.Sprintf("%s/posts/%s/events?after=%d", base, a.slug, before), nil)
-	if ev := s.nextComment(t); ev.id != fmt.Sprint(between) {
-		t.Fatalf("id = %s, want %d", ev.id, between)
+	s := connectSSE(t, fmt.Sprintf("%s/posts/%s/events?after=%d", base, a.slug, rendered), nil)
+	if ev := s.nextComment(t); commentOf(t, ev) != between {
+		t.Fatalf("comment = %d, want %d", commentOf(t, ev), between)
 	}
 	s.expectNoComment(t, 200*time.Millisecond)
 }
@@ -251,14 +274,14 @@ func TestStreamStuckReaderDoesNotBlockOthers(t *testing.T) {
 		}
 		done <- ids
 	}()
-	var got []string
+	var got []int64
 	for range n {
-		got = append(got, reader.nextComment(t).id)
+		got = append(got, commentOf(t, reader.nextComment(t)))
 	}
 	ids := <-done
 	for i := range ids {
-		if got[i] != fmt.Sprint(ids[i]) {
-			t.Fatalf("reader event %d has id %s, want %d", i, got[i], ids[i])
+		if got[i] != ids[i] {
+			t.Fatalf("reader event %d carries comment %d, want %d", i, got[i], ids[i])
 		}
 	}
 	// Whether the stuck stream is dropped here depends on how much the kernel buffers for it; live's own tests
@@ -313,8 +336,8 @@ func TestTwoInstancesSharePostgresUpdates(t *testing.T) {
 	waitStreams(t, instB, 1)
 	id := instA.mustPost(t, "posted on A")
 	ev := s.nextComment(t)
-	if ev.id != fmt.Sprint(id) || !strings.Contains(ev.data, "posted on A") {
-		t.Fatalf("B received id %s %q, want %d", ev.id, ev.data, id)
+	if commentOf(t, ev) != id || !strings.Contains(ev.data, "posted on A") {
+		t.Fatalf("B received %q, want comment %d", ev.data, id)
 	}
 
 	// The listener reconnects after its connection is killed and delivers what was committed meanwhile.
@@ -325,8 +348,8 @@ func TestTwoInstancesSharePostgresUpdates(t *testing.T) {
 	}
 	missed := instA.mustPost(t, "posted while B's listener was down")
 	ev = s.nextComment(t)
-	if ev.id != fmt.Sprint(missed) {
-		t.Fatalf("after listener restart B received id %s, want %d", ev.id, missed)
+	if commentOf(t, ev) != missed {
+		t.Fatalf("after listener restart B received comment %d, want %d", commentOf(t, ev), missed)
 	}
 	s.expectNoComment(t, 300*time.Millisecond)
 }
@@ -341,8 +364,9 @@ func TestReconnectToAnotherInstanceLosesNothing(t *testing.T) {
 	s := connectSSE(t, baseA+"/posts/"+instA.slug+"/events?after=0", nil)
 	waitStreams(t, instA, 1)
 	first := instA.mustPost(t, "before the shutdown")
-	if ev := s.nextComment(t); ev.id != fmt.Sprint(first) {
-		t.Fatalf("id %s, want %d", ev.id, first)
+	firstEv := s.nextComment(t)
+	if commentOf(t, firstEv) != first {
+		t.Fatalf("comment %d, want %d", commentOf(t, firstEv), first)
 	}
 	close(instA.done)
 	instA.app.ShutdownWithTimeout(5 * time.Second)
@@ -350,14 +374,14 @@ func TestReconnectToAnotherInstanceLosesNothing(t *testing.T) {
 		// the stream ends with the instance
 	}
 	during := instB.mustPost(t, "while the reader was reconnecting")
-	r := connectSSE(t, baseB+"/posts/"+instB.slug+"/events?after=0", http.Header{"Last-Event-Id": {fmt.Sprint(first)}})
-	if ev := r.nextComment(t); ev.id != fmt.Sprint(during) {
-		t.Fatalf("after reconnecting: id %s, want %d", ev.id, during)
+	r := connectSSE(t, baseB+"/posts/"+instB.slug+"/events?after=0", http.Header{"Last-Event-Id": {firstEv.id}})
+	if ev := r.nextComment(t); commentOf(t, ev) != during {
+		t.Fatalf("after reconnecting: comment %d, want %d", commentOf(t, ev), during)
 	}
 	waitStreams(t, instB, 1)
 	after := instB.mustPost(t, "after the reconnect")
-	if ev := r.nextComment(t); ev.id != fmt.Sprint(after) {
-		t.Fatalf("id %s, want %d", ev.id, after)
+	if ev := r.nextComment(t); commentOf(t, ev) != after {
+		t.Fatalf("comment %d, want %d", commentOf(t, ev), after)
 	}
 	r.expectNoComment(t, 300*time.Millisecond)
 }

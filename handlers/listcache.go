@@ -3,189 +3,181 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"blog/live"
 	"blog/repo"
 	"blog/views"
 )
 
-// listTTL bounds how long a rendered comment list is reused. A comment added on this instance replaces it at
-// once; one added on another instance (PostgreSQL) shows within listTTL, and the page's live stream delivers it
-// meanwhile, since it starts after the newest comment the page holds. Relative times ("5 minutes ago") are at
-// most this stale, and the page script refreshes them.
-const listTTL = 30 * time.Second
-
-// listCache keeps each post's comment list rendered once for every reader, instead of one query and one render
-// per page view.
+// listCache keeps each post's comment list rendered once for every reader, and every post's count for the home
+// page, instead of one query and one render per page view. It holds no state of its own: a list is read from the
+// database when missing, and from then on the change feed keeps it current (apply runs before any stream sees a
+// change), so nothing here expires and nothing served is older than what the streams have delivered.
 type listCache struct {
 	store  CommentStore
 	flight singleflight.Group
 
-	// prepend is set when this process sees every comment (SQLite): a new comment is then added to the rendered
-	// list instead of rendering the whole list again.
-	prepend bool
-
 	mu    sync.Mutex
-	lists map[int64]views.ListView
-	items map[int64][]listItem // each cached list's comments, rendered one by one, newest first
-	gen   map[int64]uint64     // bumped by invalidate, so a render that raced a new comment is not kept
-
-	// counts are the comment counts of every post, for the home page, kept like the lists.
-	counts   map[int64]int
-	countsAt time.Time
-	countGen uint64
+	lists map[int64]*cachedList
+	// applied is the newest sequence the feed delivered per post, so a list read from the database before that
+	// change is not kept.
+	applied map[int64]int64
+	// counts are the published comments of every post, for the home page (nil until first read). The map is
+	// replaced, never changed, so a reader may keep it without the lock.
+	counts map[int64]int
 }
 
-// listItem is one rendered comment of a cached list.
-type listItem struct {
-	id   int64
-	html string
+// cachedList is one post's rendered list: its items newest first and the view built from them.
+type cachedList struct {
+	items []views.Item
+	view  views.ListView
 }
 
-func newListCache(store CommentStore, prepend bool) *listCache {
-	return &listCache{store: store, prepend: prepend, lists: map[int64]views.ListView{}, items: map[int64][]listItem{},
-		gen: map[int64]uint64{}}
+func newListCache(store CommentStore) *listCache {
+	return &listCache{store: store, lists: map[int64]*cachedList{}, applied: map[int64]int64{}}
 }
 
-// build joins rendered items into a list view.
-func build(items []listItem, total int, at time.Time) views.ListView {
-	var b strings.Builder
-	for _, it := range items {
-		b.WriteString(it.html)
-	}
-	b.WriteString(views.EmptyCommentsHTML)
-	l := views.ListView{HTML: b.String(), Shown: len(items), Total: total, RenderedAt: at}
-	if len(items) > 0 {
-		l.NewestID, l.OldestID = items[0].id, items[len(items)-1].id
-	}
-	return l
-}
-
-// get returns the post's rendered list, rendering it when missing or older than listTTL.
-func (lc *listCache) get(ctx context.Context, postID int64) (views.ListView, error) {
+// get returns the post's rendered list and its items, reading and rendering it when missing.
+func (lc *listCache) get(ctx context.Context, postID int64) (views.ListView, []views.Item, error) {
 	lc.mu.Lock()
 	l, ok := lc.lists[postID]
-	gen := lc.gen[postID]
 	lc.mu.Unlock()
-	if ok && time.Since(l.RenderedAt) < listTTL {
-		return l, nil
+	if ok {
+		return l.view, l.items, nil
 	}
-	key := strconv.FormatInt(postID, 10) + "/" + strconv.FormatUint(gen, 10)
-	v, err, _ := lc.flight.Do(key, func() (any, error) {
-		l, items, err := lc.render(ctx, postID)
+	v, err, _ := lc.flight.Do("list/"+strconv.FormatInt(postID, 10), func() (any, error) {
+		l, err := lc.render(ctx, postID)
 		if err != nil {
 			return nil, err
 		}
 		lc.mu.Lock()
-		if lc.gen[postID] == gen {
-			lc.lists[postID], lc.items[postID] = l, items
+		if lc.applied[postID] <= l.view.Seq {
+			lc.lists[postID] = l
 		}
 		lc.mu.Unlock()
 		return l, nil
 	})
 	if err != nil {
-		return views.ListView{}, err
+		return views.ListView{}, nil, err
 	}
-	return v.(views.ListView), nil
+	l = v.(*cachedList)
+	return l.view, l.items, nil
 }
 
-// invalidate drops the post's list and the counts; the next reader renders them afresh.
-func (lc *listCache) invalidate(postID int64) {
-	lc.mu.Lock()
-	lc.invalidateLocked(postID)
-	lc.mu.Unlock()
-}
-
-func (lc *listCache) invalidateLocked(postID int64) {
-	delete(lc.lists, postID)
-	delete(lc.items, postID)
-	lc.gen[postID]++
-	lc.counts = nil
-	lc.countGen++
-}
-
-// added records a comment just stored by this process. When every comment passes through this process and
-// the cached list is the newest state, the comment is rendered alone and put on top; otherwise (another
-// instance may have added comments, or two posts finished out of order) the list is dropped and re-rendered.
-func (lc *listCache) added(c repo.Comment) {
-	var item string
-	if lc.prepend {
-		var buf bytes.Buffer
-		if err := views.CommentItem(c, time.Now(), false).Render(context.Background(), &buf); err == nil {
-			item = buf.String()
+// render reads where the post's feed stands, then its newest published comments, and renders them one by one.
+// Reading the sequence first means the list may hold changes after it, never fewer; changes applied again later
+// leave it as it is.
+func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, error) {
+	st, err := lc.store.PostStamp(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := lc.store.FindComments(ctx, repo.CommentFilter{PostID: postID, Limit: MaxCommentsShown})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]views.Item, len(comments))
+	var buf bytes.Buffer
+	for i, c := range comments {
+		buf.Reset()
+		if err := views.CommentItem(c, false).Render(ctx, &buf); err != nil {
+			return nil, err
 		}
+		items[i] = views.Item{ID: c.ID, HTML: buf.String()}
 	}
+	total := max(st.Count, len(items))
+	return &cachedList{items: items, view: views.BuildList(items, st.Seq, total)}, nil
+}
+
+// apply brings the cached list and count of a post up to date with changes from the feed. A visible comment is
+// put in its place (or replaced), one no longer visible is taken out. A list capped at MaxCommentsShown that
+// loses a comment is dropped instead, since the next older comment must now be shown.
+func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	l, ok := lc.lists[c.PostID]
-	if item == "" || !ok || c.ID <= l.NewestID || time.Since(l.RenderedAt) >= listTTL {
-		lc.invalidateLocked(c.PostID)
+	last := msgs[len(msgs)-1]
+	lc.applied[postID] = max(lc.applied[postID], last.Seq)
+	if lc.counts != nil && lc.counts[postID] != last.Count {
+		// Copied, not changed in place: readers hold the previous map without a lock.
+		counts := make(map[int64]int, len(lc.counts)+1)
+		for id, n := range lc.counts {
+			counts[id] = n
+		}
+		counts[postID] = last.Count
+		lc.counts = counts
+	}
+	l, ok := lc.lists[postID]
+	if !ok {
 		return
 	}
-	items := append([]listItem{{id: c.ID, html: item}}, lc.items[c.PostID]...)
-	if len(items) > MaxCommentsShown {
-		items = items[:MaxCommentsShown]
+	items := slices.Clone(l.items)
+	seq := l.view.Seq
+	for _, m := range msgs {
+		if m.Seq <= seq {
+			continue
+		}
+		seq = m.Seq
+		i := slices.IndexFunc(items, func(it views.Item) bool { return it.ID <= m.CommentID })
+		present := i >= 0 && items[i].ID == m.CommentID
+		switch {
+		case m.Item != nil && present:
+			items[i].HTML = string(m.Item)
+		case m.Item != nil:
+			if i < 0 {
+				if len(items) >= MaxCommentsShown {
+					continue // older than every comment shown: it belongs to "Show older comments"
+				}
+				i = len(items)
+			}
+			items = slices.Insert(items, i, views.Item{ID: m.CommentID, HTML: string(m.Item)})
+			if len(items) > MaxCommentsShown {
+				items = items[:MaxCommentsShown]
+			}
+		case present:
+			if len(items) >= MaxCommentsShown {
+				delete(lc.lists, postID)
+				return
+			}
+			items = slices.Delete(items, i, i+1)
+		}
 	}
-	rendered := l.RenderedAt
-	l = build(items, l.Total+1, rendered)
-	lc.gen[c.PostID]++
-	lc.lists[c.PostID], lc.items[c.PostID] = l, items
-	lc.counts = nil
-	lc.countGen++
+	lc.lists[postID] = &cachedList{items: items, view: views.BuildList(items, seq, max(last.Count, len(items)))}
 }
 
-// commentCounts returns the number of comments of every post, read at most once per listTTL or new comment.
+// commentCounts returns the number of published comments of every post, read once and then kept by the feed.
 func (lc *listCache) commentCounts(ctx context.Context) (map[int64]int, error) {
 	lc.mu.Lock()
-	counts, at, gen := lc.counts, lc.countsAt, lc.countGen
+	counts := lc.counts
 	lc.mu.Unlock()
-	if counts != nil && time.Since(at) < listTTL {
+	if counts != nil {
 		return counts, nil
 	}
-	v, err, _ := lc.flight.Do("counts/"+strconv.FormatUint(gen, 10), func() (any, error) {
-		counts, err := lc.store.CountAllComments(ctx)
+	v, err, _ := lc.flight.Do("counts", func() (any, error) {
+		stamps, err := lc.store.PostStamps(ctx)
 		if err != nil {
 			return nil, err
 		}
+		counts := make(map[int64]int, len(stamps))
+		current := true
 		lc.mu.Lock()
-		if lc.countGen == gen {
-			lc.counts, lc.countsAt = counts, time.Now()
+		defer lc.mu.Unlock()
+		for id, st := range stamps {
+			counts[id] = st.Count
+			// A change delivered after this read began would be missing from these counts: do not keep them.
+			current = current && lc.applied[id] <= st.Seq
 		}
-		lc.mu.Unlock()
+		if lc.counts == nil && current {
+			lc.counts = counts
+		}
 		return counts, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(map[int64]int), nil
-}
-
-// render reads the newest comments (capped at MaxCommentsShown) and renders them, one by one.
-func (lc *listCache) render(ctx context.Context, postID int64) (views.ListView, []listItem, error) {
-	comments, err := lc.store.FindComments(ctx, repo.CommentFilter{PostID: postID, Limit: MaxCommentsShown})
-	if err != nil {
-		return views.ListView{}, nil, err
-	}
-	total := len(comments)
-	if total == MaxCommentsShown {
-		if total, err = lc.store.CountComments(ctx, postID); err != nil {
-			return views.ListView{}, nil, err
-		}
-	}
-	now := time.Now()
-	items := make([]listItem, len(comments))
-	var buf bytes.Buffer
-	for i, c := range comments {
-		buf.Reset()
-		if err := views.CommentItem(c, now, false).Render(ctx, &buf); err != nil {
-			return views.ListView{}, nil, err
-		}
-		items[i] = listItem{id: c.ID, html: buf.String()}
-	}
-	return build(items, total, now), items, nil
 }

@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"bytes"
+	"context"
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
 	"blog/csrf"
+	"blog/repo"
 	"blog/views"
 )
 
@@ -44,13 +49,45 @@ func (s *Server) post(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
 }
 
-// postView loads what the post page shows around the given form state.
+// postView loads what the post page shows around the given form state: the list every reader shares, with the
+// visitor's own comments that wait for approval put in their places (only they see those).
 func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.FormView) (views.PostView, error) {
-	list, err := s.lists.get(c.UserContext(), id)
+	list, items, err := s.lists.get(c.UserContext(), id)
 	if err != nil {
 		return views.PostView{}, err
 	}
+	held, err := s.heldFor(c, id)
+	if err != nil {
+		return views.PostView{}, err
+	}
+	if len(held) > 0 {
+		list = withHeld(list, items, held)
+	}
 	return views.PostView{Post: p, List: list, Form: form}, nil
+}
+
+// withHeld rebuilds a list with the visitor's held comments among its items, by id (newest first). A held
+// comment older than every item shown stays off the page, like the published ones there.
+func withHeld(list views.ListView, items []views.Item, held []repo.Comment) views.ListView {
+	merged := slices.Clone(items)
+	var buf bytes.Buffer
+	for _, h := range held {
+		i := slices.IndexFunc(merged, func(it views.Item) bool { return it.ID < h.ID })
+		if i < 0 {
+			if len(merged) >= MaxCommentsShown {
+				continue
+			}
+			i = len(merged)
+		}
+		buf.Reset()
+		if err := views.CommentItem(h, true).Render(context.Background(), &buf); err != nil {
+			continue
+		}
+		merged = slices.Insert(merged, i, views.Item{ID: h.ID, HTML: buf.String()})
+	}
+	out := views.BuildList(merged, list.Seq, list.Total)
+	out.OldestID, out.Shown = list.OldestID, list.Shown
+	return out
 }
 
 // page shows a standalone page such as /about.

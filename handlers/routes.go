@@ -29,6 +29,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/posts/:slug", csrf, s.post)
 	app.Post("/posts/:slug/comments", csrf, s.createComment)
 	app.Get("/posts/:slug/comments", csrf, s.olderComments)
+	app.Get("/posts/:slug/comments/fresh", s.commentList)
 	app.Get("/posts/:slug/events", s.events)
 	app.Get("/:page", csrf, s.page)
 	// BenchControl's route (server.go) is added after these; anything else is a 404 from the error handler.

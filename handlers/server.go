@@ -3,24 +3,24 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"blog/assets"
+	"blog/authorship"
 	"blog/clientip"
 	"blog/content"
 	"blog/csrf"
 	"blog/limits"
 	"blog/live"
+	"blog/moderation"
 	"blog/observe"
 	"blog/repo"
 	"blog/views"
@@ -28,13 +28,33 @@ import (
 
 // CommentStore is what the handlers need from the comment store.
 type CommentStore interface {
-	CreateComment(ctx context.Context, postID int64, in repo.CommentInput) (repo.Comment, error)
+	CreateComment(ctx context.Context, n repo.NewComment) (repo.Comment, repo.Stamp, error)
 	FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error)
-	CountComments(ctx context.Context, postID int64) (int, error)
-	CountAllComments(ctx context.Context) (map[int64]int, error)
+	FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error)
+	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
+	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
+	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 }
 
 var _ CommentStore = (*repo.Comments)(nil)
+
+// Broker is what the handlers need from the live broker: streams subscribe to a post's changes, and a write
+// made here is handed to the broker at once (Sync) instead of waiting for the database's change watcher.
+type Broker interface {
+	Subscribe(postID int64) *live.Subscription
+	Unsubscribe(s *live.Subscription)
+	Sync(ctx context.Context, postID, seq int64)
+	OnChange(fn live.Apply)
+}
+
+var _ Broker = (*live.Broker)(nil)
+
+// Screener decides whether a new comment is published or held, and why.
+type Screener interface {
+	Screen(ctx context.Context, email, ipHash, netHash string) (state, reason string, err error)
+}
+
+var _ Screener = (*moderation.Service)(nil)
 
 // MaxBody is the largest request body the blog accepts; a comment of 5000 characters fits with room to spare.
 const MaxBody = 64 << 10
@@ -47,7 +67,8 @@ type Config struct {
 	Library  *content.Library
 	PostIDs  map[string]int64
 	Comments CommentStore
-	Broker   live.Broker
+	Broker   Broker
+	Screener Screener
 	Assets   fs.FS
 	Log      *slog.Logger
 
@@ -57,8 +78,8 @@ type Config struct {
 	Done <-chan struct{}
 	// Heartbeat is how often an idle event stream sends a comment line (15 s when zero).
 	Heartbeat time.Duration
-	// CSRFKey signs CSRF tokens; instances behind one load balancer must share it.
-	CSRFKey []byte
+	// Keys sign the visitors' CSRF tokens and authorship cookies; instances behind one load balancer share them.
+	Keys Keys
 	// SecureCookies marks cookies Secure even when the request does not look like HTTPS (BASE_URL is https).
 	SecureCookies bool
 	// TrustedProxies are the addresses whose X-Forwarded-For header is believed.
@@ -69,13 +90,15 @@ type Config struct {
 	Metrics *observe.Metrics
 	// MetricsToken, when set, is required as "Authorization: Bearer TOKEN" to read /metrics.
 	MetricsToken string
-	// SharedDatabase is set when other instances may write to the same database (PostgreSQL): rendered lists are
-	// then only re-rendered, never patched with this instance's comments alone.
-	SharedDatabase bool
 	// BenchControl adds /bench/control/*, which serves a page's bytes from memory (the benchmark's control).
 	BenchControl bool
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
+}
+
+// Keys are the secrets the public handlers sign with, each at least 16 bytes.
+type Keys struct {
+	CSRF, Authorship, Address []byte
 }
 
 // Server holds the handlers' dependencies.
@@ -84,6 +107,8 @@ type Server struct {
 	csrf    *csrf.Guard
 	limiter *limits.Limiter
 	clients clientip.Resolver
+	hasher  clientip.Hasher
+	mine    *authorship.Signer
 	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
 	ctx    context.Context
 	assets *assets.Set
@@ -109,12 +134,15 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-cfg.Done; cancel() }()
-	if len(cfg.CSRFKey) < 16 {
-		return nil, errors.New("handlers: a CSRF key of at least 16 bytes is required")
+	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 {
+		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: set, fetch: LiveFetch(cfg.Comments), lists: newListCache(cfg.Comments, !cfg.SharedDatabase),
-		csrf: csrf.New(cfg.CSRFKey, cfg.SecureCookies), limiter: limits.NewLimiter(cfg.RateLimit),
-		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}}
+	s := &Server{cfg: cfg, ctx: ctx, assets: set, fetch: RenderChanges(cfg.Comments), lists: newListCache(cfg.Comments),
+		csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies), limiter: limits.NewLimiter(cfg.RateLimit),
+		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
+	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
+	cfg.Broker.OnChange(s.lists.apply)
 	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: views.AssetURLs{
 		CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
 		App: set.URL("js/app.js"), Favicon: set.URL("favicon.svg")}}
@@ -151,24 +179,8 @@ func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
 	return ch
 }
 
-// renderBuffers hold rendered pages. A post page with its comments is large (about 150 KB for 100 comments);
-// rendering into a reused buffer and handing the body over in one piece avoids growing the response body
-// step by step, which profiling showed as the main cost of the page after compression.
-var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // render writes a component as the response with the given status.
-func render(c *fiber.Ctx, status int, comp templ.Component) error {
-	buf := renderBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer renderBuffers.Put(buf)
-	if err := comp.Render(c.UserContext(), buf); err != nil {
-		return err
-	}
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Response().SetBody(buf.Bytes()) // copies, so the buffer can be reused at once
-	return nil
-}
+func render(c *fiber.Ctx, status int, comp templ.Component) error { return views.Render(c, status, comp) }
 
 // isHTMX reports a request made by htmx (as opposed to a plain form post or link).
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }

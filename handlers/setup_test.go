@@ -17,10 +17,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/assets"
+	"blog/clientip"
 	"blog/content"
 	"blog/handlers"
 	"blog/internal/dbtest"
 	"blog/live"
+	"blog/moderation"
 	"blog/repo"
 )
 
@@ -31,19 +33,20 @@ type testApp struct {
 	app                   *fiber.App
 	db                    *repo.DB
 	store                 *repo.Comments
-	broker                live.Broker
+	broker                *live.Broker
+	mod                   *moderation.Service
 	done                  chan struct{}
 	slug                  string
 }
 
 type appOption func(*handlers.Config)
 
-func newTestApp(t *testing.T, opts ...appOption) *testApp {
+func newTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	return newTestAppOn(t, dbtest.SQLite(t), opts...)
 }
 
-func newTestAppOn(t *testing.T, db *repo.DB, opts ...appOption) *testApp {
+func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	lib, err := content.Load(content.Embedded())
@@ -60,34 +63,21 @@ func newTestAppOn(t *testing.T, db *repo.DB, opts ...appOption) *testApp {
 	}
 	store := repo.NewComments(db)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var broker live.Broker
-	if db.Dialect == repo.Postgres {
-		pg, err := live.NewPostgres(ctx, db.URL, repo.CommentsChannel, handlers.LiveFetch(store), store.LatestCommentID, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		broker = pg
-	} else {
-		broker, err = live.NewLocal(ctx, handlers.LiveFetch(store), store.LatestCommentID, log)
-		if err != nil {
-			t.Fatal(err)
-		}
+	stamps, err := store.PostStamps(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	bctx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { defer close(stopped); broker.Run(bctx) }()
-	t.Cleanup(func() { cancel(); <-stopped })
-	if pg, ok := broker.(*live.Postgres); ok {
-		select {
-		case <-pg.Listening():
-		case <-time.After(10 * time.Second):
-			t.Fatal("PostgreSQL listener did not start")
-		}
+	starts := map[int64]int64{}
+	for id, st := range stamps {
+		starts[id] = st.Seq
 	}
+	broker := live.New(handlers.RenderChanges(store), starts, log)
+	key := []byte("test-key-test-key-test-key-0123")
+	mod := &moderation.Service{Comments: store, Bans: repo.NewBans(db), Hasher: clientip.NewHasher(key),
+		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
 	done := make(chan struct{})
-	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Assets: assets.FS(), Log: log,
-		SiteTitle: "Test Blog", Done: done, CSRFKey: []byte("test-key-test-key-test-key-0123"),
-		SharedDatabase: db.Dialect == repo.Postgres}
+	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Screener: mod, Assets: assets.FS(),
+		Log: log, SiteTitle: "Test Blog", Done: done, Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -95,11 +85,23 @@ func newTestAppOn(t *testing.T, db *repo.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testApp{app: app, db: db, store: store, broker: broker, done: done, slug: lib.Posts[0].Slug}
+	// The broker and the change watcher run as serve runs them.
+	bctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{}, 2)
+	watching := make(chan struct{})
+	go func() { broker.Run(bctx); stopped <- struct{}{} }()
+	go func() { db.WatchChanges(bctx, broker.Poke, broker.Resync, func() { close(watching) }); stopped <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-stopped; <-stopped })
+	select {
+	case <-watching:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the change watcher did not start")
+	}
+	return &testApp{app: app, db: db, store: store, broker: broker, mod: mod, done: done, slug: lib.Posts[0].Slug}
 }
 
 // do sends a request through the real router and returns the status and parsed body.
-func (a *testApp) do(t *testing.T, req *http.Request) (*http.Response, string) {
+func (a *testApp) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp, err := a.app.Test(req, -1)
 	if err != nil {
@@ -110,7 +112,7 @@ func (a *testApp) do(t *testing.T, req *http.Request) (*http.Response, string) {
 	return resp, string(body)
 }
 
-func (a *testApp) get(t *testing.T, path string) (*http.Response, string) {
+func (a *testApp) get(t testing.TB, path string) (*http.Response, string) {
 	return a.do(t, httpReq(http.MethodGet, path, nil))
 }
 
@@ -127,7 +129,7 @@ func httpReq(method, path string, form url.Values) *http.Request {
 }
 
 // visitor fetches a page like a browser would and keeps the CSRF cookie and token it carries.
-func (a *testApp) visitor(t *testing.T) (cookie, token string) {
+func (a *testApp) visitor(t testing.TB) (cookie, token string) {
 	t.Helper()
 	if a.csrfCookie == "" {
 		resp, body := a.get(t, "/posts/hello-world")
@@ -145,7 +147,7 @@ func (a *testApp) visitor(t *testing.T) (cookie, token string) {
 }
 
 // postComment posts the form as a browser would: htmx sends the token in a header, a plain form in a field.
-func (a *testApp) postComment(t *testing.T, slug string, form url.Values, htmx bool) (*http.Response, string) {
+func (a *testApp) postComment(t testing.TB, slug string, form url.Values, htmx bool) (*http.Response, string) {
 	t.Helper()
 	cookie, token := a.visitor(t)
 	f := url.Values{}
@@ -164,7 +166,7 @@ func (a *testApp) postComment(t *testing.T, slug string, form url.Values, htmx b
 	return a.do(t, req)
 }
 
-func (a *testApp) countComments(t *testing.T) int {
+func (a *testApp) countComments(t testing.TB) int {
 	t.Helper()
 	n, err := a.db.Repo.Count(context.Background(), "comments")
 	if err != nil {
@@ -174,7 +176,7 @@ func (a *testApp) countComments(t *testing.T) int {
 }
 
 // serve runs the app on a free loopback port and returns its base URL.
-func (a *testApp) serve(t *testing.T) string {
+func (a *testApp) serve(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -192,7 +194,7 @@ func (a *testApp) serve(t *testing.T) string {
 	return "http://" + ln.Addr().String()
 }
 
-func doc(t *testing.T, body string) *goquery.Document {
+func doc(t testing.TB, body string) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
 	if err != nil {
@@ -208,20 +210,15 @@ func form(username, email, body string) url.Values {
 func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // authorize adds a visitor's CSRF cookie and header to a hand-made request.
-func (a *testApp) authorize(t *testing.T, req *http.Request) {
+func (a *testApp) authorize(t testing.TB, req *http.Request) {
 	cookie, token := a.visitor(t)
 	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
 	req.Header.Set("X-CSRF-Token", token)
 }
 
-func (a *testApp) mustPostB(b *testing.B, body string) {
-	t := &testing.T{}
-	if resp, _ := a.postComment(t, "hello-world", form("Reader", "reader@example.com", body), false); resp.StatusCode != 303 {
-		b.Fatalf("post: %d", resp.StatusCode)
-	}
-}
 
-func (a *testApp) postID(t *testing.T, slug string) int64 {
+
+func (a *testApp) postID(t testing.TB, slug string) int64 {
 	var p repo.Post
 	if err := a.db.Repo.Find(context.Background(), &p, where.Eq("slug", slug)); err != nil {
 		t.Fatal(err)

@@ -7,156 +7,164 @@ import (
 	"time"
 )
 
-// Broker delivers comments committed anywhere to the open streams of this instance.
-type Broker interface {
-	// Subscribe registers a stream for a post's new comments.
-	Subscribe(postID int64) *Subscription
-	// Unsubscribe releases a stream's subscription; it is safe to call more than once.
-	Unsubscribe(s *Subscription)
-	// Committed tells the broker that this instance committed a comment.
-	Committed(postID, commentID int64)
-	// Run does the broker's work until ctx ends, then closes every subscription.
-	Run(ctx context.Context) error
-	// Streams returns the number of open subscriptions.
-	Streams() int
-}
+// PageSize is how many changes one read of the feed returns; a longer backlog is read in several pages.
+const PageSize = 200
 
-// Fetch returns the rendered comments of a post with ids greater than afterID, oldest first.
-type Fetch func(ctx context.Context, postID, afterID int64) ([]Message, error)
+// Fetch returns a post's changes with a sequence greater than after, oldest first, at most PageSize, rendered.
+type Fetch func(ctx context.Context, postID, after int64) ([]Message, error)
 
-// Latest returns the greatest comment id stored.
-type Latest func(ctx context.Context) (int64, error)
+// Apply is told about a post's changes before they are handed to streams, so that what an instance serves
+// from memory never lags behind what its streams have delivered.
+type Apply func(postID int64, msgs []Message)
 
-// fanout turns "post P has a new comment" pokes into rendered messages for P's subscribers. It reads what is new
-// from the database (one query per poke, never per stream), so pokes that arrive out of order, twice, or after a
-// lost connection still deliver every comment once and in id order.
-type fanout struct {
-	hub    *hub
-	fetch  Fetch
-	latest Latest
-	log    *slog.Logger
+// Broker turns "post P's feed moved" pokes into rendered changes for P's streams and caches. It reads what is
+// new from the database once per poke (never per stream), so pokes that arrive out of order, twice, or after a
+// lost connection still deliver every change once and in sequence order.
+type Broker struct {
+	hub   *hub
+	fetch Fetch
+	apply []Apply
+	log   *slog.Logger
 
 	mu      sync.Mutex
-	pending map[int64]int64 // post id -> newest comment id announced
+	pending map[int64]bool
 	wake    chan struct{}
-
-	// last is the newest comment id delivered per post; posts not in it start from base.
+	// last is the newest sequence handled per post (worker goroutine only).
 	last map[int64]int64
-	base int64
+
+	// handled mirrors last for Sync's waiters; progress is closed and replaced whenever it moves.
+	handledMu sync.Mutex
+	handled   map[int64]int64
+	progress  chan struct{}
 }
 
-func newFanout(fetch Fetch, latest Latest, log *slog.Logger) *fanout {
-	return &fanout{hub: newHub(), fetch: fetch, latest: latest, log: log,
-		pending: map[int64]int64{}, wake: make(chan struct{}, 1), last: map[int64]int64{}}
+// New returns a broker whose posts' feeds stand at starts (post id -> newest sequence): changes up to those are
+// not broadcast (streams and caches read them from the database themselves).
+func New(fetch Fetch, starts map[int64]int64, log *slog.Logger) *Broker {
+	last := make(map[int64]int64, len(starts))
+	for p, s := range starts {
+		last[p] = s
+	}
+	handled := make(map[int64]int64, len(starts))
+	for p, s := range starts {
+		handled[p] = s
+	}
+	return &Broker{hub: newHub(), fetch: fetch, log: log, pending: map[int64]bool{}, wake: make(chan struct{}, 1), last: last,
+		handled: handled, progress: make(chan struct{})}
 }
 
-func (f *fanout) Subscribe(postID int64) *Subscription { return f.hub.subscribe(postID) }
-func (f *fanout) Unsubscribe(s *Subscription)          { f.hub.unsubscribe(s) }
-func (f *fanout) Streams() int                         { return f.hub.size() }
+// Sync pokes the broker about a change made by this process and waits (until ctx ends) for it to be handled,
+// so that the writer's next page view already shows it: read-your-writes on this instance.
+func (b *Broker) Sync(ctx context.Context, postID, seq int64) {
+	b.Poke(postID, seq)
+	for {
+		b.handledMu.Lock()
+		done, wait := b.handled[postID] >= seq, b.progress
+		b.handledMu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wait:
+		}
+	}
+}
 
-// poke records that postID has a comment commentID and wakes the worker. It never blocks.
-func (f *fanout) poke(postID, commentID int64) {
-	f.mu.Lock()
-	f.pending[postID] = max(f.pending[postID], commentID)
-	f.mu.Unlock()
+// markHandled records that a post's feed was handled up to seq and wakes Sync's waiters.
+func (b *Broker) markHandled(postID, seq int64) {
+	b.handledMu.Lock()
+	defer b.handledMu.Unlock()
+	b.handled[postID] = seq
+	close(b.progress)
+	b.progress = make(chan struct{})
+}
+
+// OnChange registers fn to be told about every change before streams are; call it before Run.
+func (b *Broker) OnChange(fn Apply) { b.apply = append(b.apply, fn) }
+
+// Subscribe registers a stream for a post's changes.
+func (b *Broker) Subscribe(postID int64) *Subscription { return b.hub.subscribe(postID) }
+
+// Unsubscribe releases a stream's subscription; it is safe to call more than once.
+func (b *Broker) Unsubscribe(s *Subscription) { b.hub.unsubscribe(s) }
+
+// Streams returns the number of open subscriptions.
+func (b *Broker) Streams() int { return b.hub.size() }
+
+// Poke says that post postID's feed reached seq (0 when unknown); it never blocks.
+func (b *Broker) Poke(postID, seq int64) {
+	b.mu.Lock()
+	b.pending[postID] = true
+	b.mu.Unlock()
 	select {
-	case f.wake <- struct{}{}:
+	case b.wake <- struct{}{}:
 	default:
 	}
 }
 
-// pokeAll asks the worker to look for missed comments on every post that has subscribers.
-func (f *fanout) pokeAll() {
-	f.hub.mu.RLock()
-	posts := make([]int64, 0, len(f.hub.subs))
-	for p := range f.hub.subs {
-		posts = append(posts, p)
-	}
-	f.hub.mu.RUnlock()
-	for _, p := range posts {
-		f.poke(p, 0)
+// Resync asks the worker to look for missed changes on every post it knows.
+func (b *Broker) Resync() {
+	b.mu.Lock()
+	b.pending[0] = true // 0 stands for "all"
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
 	}
 }
 
-// start sets the starting point: comments up to the newest stored now are not broadcast (streams catch up on
-// those themselves).
-func (f *fanout) start(ctx context.Context) error {
-	base, err := f.latest(ctx)
-	if err != nil {
-		return err
-	}
-	f.base = base
-	return nil
-}
-
-// run delivers pokes until ctx ends, then closes the hub.
-func (f *fanout) run(ctx context.Context) {
-	defer f.hub.close()
+// Run delivers changes until ctx ends, then closes every subscription.
+func (b *Broker) Run(ctx context.Context) {
+	defer b.hub.close()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-f.wake:
+		case <-b.wake:
 		}
-		f.mu.Lock()
-		batch := f.pending
-		f.pending = map[int64]int64{}
-		f.mu.Unlock()
-		for postID, newest := range batch {
-			f.deliver(ctx, postID, newest)
+		b.mu.Lock()
+		batch := b.pending
+		b.pending = map[int64]bool{}
+		b.mu.Unlock()
+		if batch[0] {
+			delete(batch, 0)
+			for p := range b.last {
+				batch[p] = true
+			}
+		}
+		for postID := range batch {
+			b.deliver(ctx, postID)
 		}
 	}
 }
 
-// deliver broadcasts the post's comments newer than the last delivered. Without subscribers it only moves the
-// mark forward: a stream that subscribes later reads its history from the database.
-func (f *fanout) deliver(ctx context.Context, postID, newest int64) {
-	last, ok := f.last[postID]
-	if !ok {
-		last = f.base
-	}
-	if !f.hub.hasSubscribers(postID) {
-		f.last[postID] = max(last, newest)
-		return
-	}
-	msgs, err := f.fetch(ctx, postID, last)
-	if err != nil {
-		if ctx.Err() == nil {
-			f.log.Error("live: load new comments", "post_id", postID, "err", err)
-			// Try again shortly rather than losing the comment for the open streams.
-			time.AfterFunc(time.Second, func() { f.poke(postID, newest) })
+// deliver reads the post's changes after the last handled, tells the caches, then broadcasts them.
+func (b *Broker) deliver(ctx context.Context, postID int64) {
+	for {
+		msgs, err := b.fetch(ctx, postID, b.last[postID])
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Error("live: read changes", "post_id", postID, "err", err)
+				// Try again shortly rather than losing the change for the open streams.
+				time.AfterFunc(time.Second, func() { b.Poke(postID, 0) })
+			}
+			return
 		}
-		return
+		if len(msgs) == 0 {
+			return
+		}
+		for _, fn := range b.apply {
+			fn(postID, msgs)
+		}
+		for i := range msgs {
+			b.hub.broadcast(postID, &msgs[i])
+		}
+		b.last[postID] = msgs[len(msgs)-1].Seq
+		b.markHandled(postID, b.last[postID])
+		if len(msgs) < PageSize {
+			return
+		}
 	}
-	for i := range msgs {
-		f.hub.broadcast(postID, &msgs[i])
-		last = max(last, msgs[i].ID)
-	}
-	f.last[postID] = last
 }
-
-// Local is the broker of a single instance: comments committed here are the only ones there are.
-type Local struct {
-	*fanout
-}
-
-// NewLocal returns a broker for one instance. Comments stored before it is made are not broadcast: streams read
-// those from the database when they connect.
-func NewLocal(ctx context.Context, fetch Fetch, latest Latest, log *slog.Logger) (*Local, error) {
-	f := newFanout(fetch, latest, log)
-	if err := f.start(ctx); err != nil {
-		return nil, err
-	}
-	return &Local{fanout: f}, nil
-}
-
-// Committed schedules delivery of the comment to the post's streams.
-func (l *Local) Committed(postID, commentID int64) { l.poke(postID, commentID) }
-
-// Run delivers comments until ctx ends.
-func (l *Local) Run(ctx context.Context) error {
-	l.run(ctx)
-	return nil
-}
-
-var _ Broker = (*Local)(nil)

@@ -1,18 +1,24 @@
-// Package live fans new comments out to every open event stream of their post. A Broker has two
-// implementations: Local, for one instance (SQLite), and Postgres, which learns of comments committed on any
-// instance through LISTEN/NOTIFY. Both render each new comment once and hand the same bytes to every subscriber.
+// Package live fans changes out to every open event stream of their post. The Broker learns that a post's
+// change feed moved (from this instance's writes, or from the database's watcher for other processes and
+// instances), reads and renders the new changes once, tells the caches, and hands the same bytes to every
+// subscriber.
 package live
 
 import (
 	"sync"
 )
 
-// Message is one rendered comment, ready to be written as a server-sent event.
+// Message is one change, rendered once for every stream and cache of an instance.
 type Message struct {
-	// ID is the comment id, sent as the event id.
-	ID int64
-	// Data is the HTML fragment.
+	// Seq is the change's sequence in its post's feed, sent as the event id.
+	Seq int64
+	// Data is the event's payload: an HTML fragment.
 	Data []byte
+	// CommentID is the changed comment; Item is its rendered list entry when readers see it, nil when they no
+	// longer do; Count is the post's number of published comments. Caches use these.
+	CommentID int64
+	Item      []byte
+	Count     int
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped
@@ -28,7 +34,7 @@ type Subscription struct {
 	lagged bool
 }
 
-// C delivers the post's new comments in id order. It is closed when the subscriber is dropped or the hub closes.
+// C delivers the post's changes in sequence order. It is closed when the subscriber is dropped or the hub closes.
 func (s *Subscription) C() <-chan *Message { return s.ch }
 
 // Lagged reports, once C is closed, whether the subscriber was dropped for falling behind (it should resync)

@@ -9,18 +9,18 @@ import (
 	"time"
 )
 
-// store is an in-memory comment log standing in for the database behind Fetch, so the fan-out rules can be
+// store is an in-memory change feed standing in for the database behind Fetch, so the fan-out rules can be
 // tested alone; the handlers' tests run the same broker over real SQLite and PostgreSQL.
 type store struct {
-	mu       sync.Mutex
-	comments map[int64][]int64 // post -> ids
-	fetches  int
+	mu      sync.Mutex
+	feed    map[int64][]int64 // post -> sequences
+	fetches int
 }
 
-func (s *store) add(post, id int64) {
+func (s *store) add(post, seq int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.comments[post] = append(s.comments[post], id)
+	s.feed[post] = append(s.feed[post], seq)
 }
 
 func (s *store) fetch(_ context.Context, post, after int64) ([]Message, error) {
@@ -28,27 +28,22 @@ func (s *store) fetch(_ context.Context, post, after int64) ([]Message, error) {
 	defer s.mu.Unlock()
 	s.fetches++
 	var out []Message
-	for _, id := range s.comments[post] {
-		if id > after {
-			out = append(out, Message{ID: id, Data: []byte("c")})
+	for _, seq := range s.feed[post] {
+		if seq > after && len(out) < PageSize {
+			out = append(out, Message{Seq: seq, Data: []byte("c")})
 		}
 	}
 	return out, nil
 }
 
-func (s *store) latest(context.Context) (int64, error) { return 0, nil }
-
-func newTestLocal(t *testing.T) (*Local, *store) {
-	s := &store{comments: map[int64][]int64{}}
-	l, err := NewLocal(context.Background(), s.fetch, s.latest, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+func newTestBroker(t *testing.T, starts map[int64]int64) (*Broker, *store) {
+	s := &store{feed: map[int64][]int64{}}
+	b := New(s.fetch, starts, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); l.Run(ctx) }()
+	go func() { defer close(done); b.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return l, s
+	return b, s
 }
 
 func recv(t *testing.T, sub *Subscription) Message {
@@ -66,49 +61,49 @@ func recv(t *testing.T, sub *Subscription) Message {
 }
 
 func TestOutOfOrderPokesDeliverEveryCommentInOrder(t *testing.T) {
-	l, s := newTestLocal(t)
+	l, s := newTestBroker(t, nil)
 	sub := l.Subscribe(7)
 	s.add(7, 1)
 	s.add(7, 2)
 	// The handler that stored comment 2 announces it before the one that stored comment 1.
-	l.Committed(7, 2)
-	l.Committed(7, 1)
-	if m := recv(t, sub); m.ID != 1 {
-		t.Fatalf("first = %d, want 1", m.ID)
+	l.Poke(7, 2)
+	l.Poke(7, 1)
+	if m := recv(t, sub); m.Seq != 1 {
+		t.Fatalf("first = %d, want 1", m.Seq)
 	}
-	if m := recv(t, sub); m.ID != 2 {
-		t.Fatalf("second = %d, want 2", m.ID)
+	if m := recv(t, sub); m.Seq != 2 {
+		t.Fatalf("second = %d, want 2", m.Seq)
 	}
 	select {
 	case m := <-sub.C():
-		t.Fatalf("duplicate delivery of %d", m.ID)
+		t.Fatalf("duplicate delivery of %d", m.Seq)
 	case <-time.After(100 * time.Millisecond):
 	}
 }
 
 func TestOtherPostsSubscribersGetNothing(t *testing.T) {
-	l, s := newTestLocal(t)
+	l, s := newTestBroker(t, nil)
 	mine, other := l.Subscribe(1), l.Subscribe(2)
 	s.add(1, 10)
-	l.Committed(1, 10)
-	if m := recv(t, mine); m.ID != 10 {
-		t.Fatalf("got %d", m.ID)
+	l.Poke(1, 10)
+	if m := recv(t, mine); m.Seq != 10 {
+		t.Fatalf("got %d", m.Seq)
 	}
 	select {
 	case m := <-other.C():
-		t.Fatalf("post 2's subscriber got %d", m.ID)
+		t.Fatalf("post 2's subscriber got %d", m.Seq)
 	case <-time.After(100 * time.Millisecond):
 	}
 }
 
 func TestFullQueueDropsOnlyThatSubscriber(t *testing.T) {
-	l, s := newTestLocal(t)
+	l, s := newTestBroker(t, nil)
 	stuck, reader := l.Subscribe(1), l.Subscribe(1)
 	var got []int64
 	for id := int64(1); id <= QueueSize+10; id++ {
 		s.add(1, id)
-		l.Committed(1, id)
-		got = append(got, recv(t, reader).ID)
+		l.Poke(1, id)
+		got = append(got, recv(t, reader).Seq)
 	}
 	if len(got) != QueueSize+10 || got[len(got)-1] != QueueSize+10 {
 		t.Fatalf("reader got %d messages", len(got))
@@ -126,35 +121,73 @@ func TestFullQueueDropsOnlyThatSubscriber(t *testing.T) {
 	}
 }
 
-func TestNoSubscribersNoQueries(t *testing.T) {
-	l, s := newTestLocal(t)
-	for id := int64(1); id <= 50; id++ {
-		s.add(3, id)
-		l.Committed(3, id)
+// Changes up to where a post's feed stood at start are not broadcast: streams and caches read those themselves.
+func TestStartsAfterTheFeedsPosition(t *testing.T) {
+	b, s := newTestBroker(t, map[int64]int64{3: 50})
+	for seq := int64(1); seq <= 50; seq++ {
+		s.add(3, seq)
 	}
-	time.Sleep(200 * time.Millisecond) // let the worker see the pokes
-	s.mu.Lock()
-	if s.fetches != 0 {
-		t.Errorf("fetches = %d with no subscribers, want 0", s.fetches)
-	}
-	s.mu.Unlock()
-	// A subscriber that arrives later reads history itself; the broker only delivers what comes after.
-	sub := l.Subscribe(3)
+	sub := b.Subscribe(3)
 	s.add(3, 51)
-	l.Committed(3, 51)
-	if m := recv(t, sub); m.ID != 51 {
-		t.Fatalf("got %d, want 51", m.ID)
+	b.Poke(3, 51)
+	if m := recv(t, sub); m.Seq != 51 {
+		t.Fatalf("got %d, want 51", m.Seq)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fetches != 1 {
-		t.Fatalf("fetches = %d, want 1 (no queries for posts nobody watches)", s.fetches)
+}
+
+// Caches are told about every change before any stream receives it.
+func TestCachesHearBeforeStreams(t *testing.T) {
+	b, s := newTestBroker(t, nil)
+	var mu sync.Mutex
+	var applied []int64
+	b.OnChange(func(post int64, msgs []Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range msgs {
+			applied = append(applied, m.Seq)
+		}
+	})
+	sub := b.Subscribe(1)
+	s.add(1, 1)
+	b.Poke(1, 1)
+	recv(t, sub)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(applied) != 1 || applied[0] != 1 {
+		t.Fatalf("applied = %v when the stream got the change, want [1]", applied)
+	}
+}
+
+// A resync reads every known post's feed, so changes missed while a connection was down still arrive.
+func TestResyncReadsEveryPost(t *testing.T) {
+	b, s := newTestBroker(t, map[int64]int64{1: 0, 2: 0})
+	one, two := b.Subscribe(1), b.Subscribe(2)
+	s.add(1, 1)
+	s.add(2, 1)
+	b.Resync()
+	recv(t, one)
+	recv(t, two)
+}
+
+// A backlog longer than a page is read in several pages, in order.
+func TestLongBacklogIsReadInPages(t *testing.T) {
+	b, s := newTestBroker(t, nil)
+	sub := b.Subscribe(1)
+	n := int64(PageSize + 20)
+	for seq := int64(1); seq <= n; seq++ {
+		s.add(1, seq)
+	}
+	b.Poke(1, n)
+	for want := int64(1); want <= n; want++ {
+		if m := recv(t, sub); m.Seq != want {
+			t.Fatalf("got %d, want %d", m.Seq, want)
+		}
 	}
 }
 
 func TestRunEndClosesSubscriptions(t *testing.T) {
-	s := &store{comments: map[int64][]int64{}}
-	l, _ := NewLocal(context.Background(), s.fetch, s.latest, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := &store{feed: map[int64][]int64{}}
+	l := New(s.fetch, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); l.Run(ctx) }()
@@ -166,20 +199,5 @@ func TestRunEndClosesSubscriptions(t *testing.T) {
 	}
 	if _, ok := <-l.Subscribe(1).C(); ok {
 		t.Fatal("subscription after close is open")
-	}
-}
-
-func TestParsePayload(t *testing.T) {
-	for _, tt := range []struct {
-		in         string
-		post, id   int64
-		wantErrors bool
-	}{
-		{"3:17", 3, 17, false}, {"x:1", 0, 0, true}, {"3", 0, 0, true}, {"3:y", 0, 0, true},
-	} {
-		p, id, err := parsePayload(tt.in)
-		if (err != nil) != tt.wantErrors || p != tt.post || id != tt.id {
-			t.Errorf("parsePayload(%q) = %d, %d, %v", tt.in, p, id, err)
-		}
 	}
 }

@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 )
 
-// CommentsChannel is the PostgreSQL NOTIFY channel on which every committed comment is announced as
-// "postID:commentID".
-const CommentsChannel = "blog_comments"
-
-// Comments reads and writes users and their comments.
+// Comments reads and writes users and their comments. Every write that changes what a post page shows records
+// the change in the post's feed in the same transaction.
 type Comments struct {
 	db *DB
 }
@@ -23,45 +20,76 @@ type Comments struct {
 // NewComments returns the comment store backed by db.
 func NewComments(db *DB) *Comments { return &Comments{db: db} }
 
-// CreateComment stores a validated, normalized comment on a post in one transaction: it finds the commenter by
-// email or creates them, renames them to the username given now, and inserts the comment. On PostgreSQL it also
-// announces the comment on CommentsChannel, delivered only if the transaction commits.
-func (s *Comments) CreateComment(ctx context.Context, postID int64, in CommentInput) (Comment, error) {
+// NewComment is a validated, normalized comment with what the server decided about it.
+type NewComment struct {
+	PostID int64
+	Input  CommentInput
+	// State is StatePublished, or StatePending / StateSpam for a held comment, with Reason saying why.
+	State  string
+	Reason string
+	// IPHash and NetHash are the keyed hashes of the poster's address and network.
+	IPHash, NetHash string
+	// CreatedAt is the comment's time; zero means now.
+	CreatedAt time.Time
+}
+
+// Stamp is where a post's feed stands after a write: its newest sequence and its published comments.
+type Stamp struct {
+	Seq   int64
+	Count int
+}
+
+// CreateComment stores a comment in one transaction: it finds the commenter by email or creates them (giving
+// them the name used now; earlier comments keep theirs), inserts the comment and records the change in the
+// post's feed.
+func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, Stamp, error) {
+	if n.State == "" {
+		n.State = StatePublished
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = time.Now().UTC()
+	}
 	var c Comment
+	var st Stamp
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		if s.db.Dialect == Postgres {
-			// SQLite serialises writers with BEGIN IMMEDIATE; on PostgreSQL these locks give the same order per
-			// email (no duplicate user) and per post (comment ids commit in increasing order, which the live
-			// stream's "everything after id N" catch-up relies on). Email first, then post, always.
-			if _, _, err := s.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(1, $1), pg_advisory_xact_lock(2, $2)",
-				int32(hash32(in.Email)), int32(postID)); err != nil {
+			// SQLite serialises writers with BEGIN IMMEDIATE; on PostgreSQL this lock gives the same order per
+			// email (no duplicate user). The post's row, locked by the feed update below, orders its changes.
+			if _, _, err := s.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(1, $1)", int32(hash32(n.Input.Email))); err != nil {
 				return err
 			}
 		}
-		user, err := s.upsertUser(ctx, in.Username, in.Email)
+		user, err := s.upsertUser(ctx, n.Input.Username, n.Input.Email)
 		if err != nil {
 			return err
 		}
-		c = Comment{PostID: postID, UserID: user.ID, Body: in.Body, CreatedAt: time.Now().UTC(), User: user}
+		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
+			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), User: user}
 		if err := s.db.Repo.Insert(ctx, &c); err != nil {
 			return err
 		}
-		if s.db.Dialect == Postgres {
-			payload := strconv.FormatInt(postID, 10) + ":" + strconv.FormatInt(c.ID, 10)
-			if _, _, err := s.db.Repo.Exec(ctx, "SELECT pg_notify($1, $2)", CommentsChannel, payload); err != nil {
-				return err
-			}
-		}
-		return nil
+		st, err = s.db.record(ctx, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State))
+		return err
 	})
 	if err != nil {
-		return Comment{}, translate(err, "create comment")
+		return Comment{}, Stamp{}, translate(err, "create comment")
 	}
 	c.User.Comments = nil
-	return c, nil
+	return c, st, nil
 }
 
-// upsertUser returns the user with this (lower-case) email, created or renamed to username as needed.
+// visibleDelta is how a move between two states changes the count of published comments.
+func visibleDelta(from, to string) int {
+	switch {
+	case from != StatePublished && to == StatePublished:
+		return 1
+	case from == StatePublished && to != StatePublished:
+		return -1
+	}
+	return 0
+}
+
+// upsertUser returns the user with this (lower-case) email, created or given the name used now as needed.
 func (s *Comments) upsertUser(ctx context.Context, username, email string) (User, error) {
 	var u User
 	err := s.db.Repo.Find(ctx, &u, where.Eq("email", email))
@@ -78,11 +106,14 @@ func (s *Comments) upsertUser(ctx context.Context, username, email string) (User
 	return u, nil
 }
 
-// FindComments returns the comments on one post, newest first unless f says otherwise, with their authors loaded in one extra query.
+// FindComments returns the published comments on one post, newest first unless f says otherwise, with their
+// authors loaded in one extra query.
 func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment, error) {
-	q := rel.Where(where.Eq("post_id", f.PostID)).SortDesc("id")
+	q := rel.Where(where.Eq("post_id", f.PostID), where.Eq("state", StatePublished))
 	if f.OldestFirst {
-		q = rel.Where(where.Eq("post_id", f.PostID)).SortAsc("id")
+		q = q.SortAsc("id")
+	} else {
+		q = q.SortDesc("id")
 	}
 	if f.AfterID > 0 {
 		q = q.Where(where.Gt("id", f.AfterID))
@@ -93,6 +124,30 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
+	return s.findWithAuthors(ctx, q)
+}
+
+// FindCommentsByID returns the comments with these ids, in any state, in increasing id order.
+func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]Comment, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.findWithAuthors(ctx, rel.Where(inIDs("id", ids)).SortAsc("id"))
+}
+
+// FindComment returns one comment, in any state, with its author and post.
+func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
+	cs, err := s.findWithAuthors(ctx, rel.Where(where.Eq("id", id)))
+	if err != nil {
+		return Comment{}, err
+	}
+	if len(cs) == 0 {
+		return Comment{}, translate(rel.ErrNotFound, "find comment")
+	}
+	return cs[0], nil
+}
+
+func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment, error) {
 	var comments []Comment
 	if err := s.db.Repo.FindAll(ctx, &comments, q); err != nil {
 		return nil, translate(err, "find comments")
@@ -104,44 +159,31 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 	}
 	for i := range comments {
 		comments[i].CreatedAt = comments[i].CreatedAt.UTC()
+		comments[i].User.Comments = nil
 	}
 	return comments, nil
 }
 
-// LatestCommentID returns the greatest comment id stored, or 0 when there are none.
-func (s *Comments) LatestCommentID(ctx context.Context) (int64, error) {
-	var c Comment
-	err := s.db.Repo.Find(ctx, &c, rel.Select("id").SortDesc("id").Limit(1))
-	if errors.Is(err, rel.ErrNotFound) {
-		return 0, nil
+// PostStamp returns where a post's feed stands: its newest sequence and its count of published comments.
+func (s *Comments) PostStamp(ctx context.Context, postID int64) (Stamp, error) {
+	var p Post
+	if err := s.db.Repo.Find(ctx, &p, where.Eq("id", postID)); err != nil {
+		return Stamp{}, translate(err, "read post")
 	}
-	return c.ID, translate(err, "latest comment id")
+	return Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
 }
 
-// CountComments returns how many comments a post has.
-func (s *Comments) CountComments(ctx context.Context, postID int64) (int, error) {
-	n, err := s.db.Repo.Count(ctx, "comments", where.Eq("post_id", postID))
-	return n, translate(err, "count comments")
-}
-
-// postCount is one row of CountAllComments' grouped query.
-type postCount struct {
-	PostID int64
-	Total  int
-}
-
-// CountAllComments returns the number of comments of every post that has any, keyed by post id.
-func (s *Comments) CountAllComments(ctx context.Context) (map[int64]int, error) {
-	var rows []postCount
-	q := rel.Select("post_id", "^COUNT(*) AS total").From("comments").Group("post_id")
-	if err := s.db.Repo.FindAll(ctx, &rows, q); err != nil {
-		return nil, translate(err, "count comments by post")
+// PostStamps returns where every post's feed stands, keyed by post id.
+func (s *Comments) PostStamps(ctx context.Context) (map[int64]Stamp, error) {
+	var posts []Post
+	if err := s.db.Repo.FindAll(ctx, &posts); err != nil {
+		return nil, translate(err, "read posts")
 	}
-	counts := make(map[int64]int, len(rows))
-	for _, r := range rows {
-		counts[r.PostID] = r.Total
+	out := make(map[int64]Stamp, len(posts))
+	for _, p := range posts {
+		out[p.ID] = Stamp{Seq: p.LastSeq, Count: p.CommentCount}
 	}
-	return counts, nil
+	return out, nil
 }
 
 // FindUserByEmail returns the user with this email, in any letter case.
@@ -151,8 +193,24 @@ func (s *Comments) FindUserByEmail(ctx context.Context, email string) (User, err
 	return u, translate(err, "find user")
 }
 
+// uniqueIDs returns ids sorted without repeats.
+func uniqueIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func hash32(s string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(s))
 	return h.Sum32()
+}
+
+// inIDs is "field IN (ids...)".
+func inIDs(field string, ids []int64) rel.FilterQuery {
+	vals := make([]any, len(ids))
+	for i, id := range ids {
+		vals[i] = id
+	}
+	return rel.In(field, vals...)
 }

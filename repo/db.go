@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,6 +42,8 @@ type DB struct {
 	Dialect Dialect
 	// URL is the connection string as configured (PostgreSQL listeners open their own connection with it).
 	URL string
+	// Log receives the warnings of background work (the change watcher); nil means slog's default logger.
+	Log *slog.Logger
 
 	// writeMu queues this process's SQLite write transactions. SQLite allows one writer at a time; without the
 	// queue, waiting writers poll in SQLite's busy handler, sleeping up to 100 ms between tries, which showed as
@@ -110,6 +113,13 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	repo := rel.New(postgres.New(db))
 	repo.Instrumentation(nil)
 	return &DB{Repo: repo, SQL: db, Dialect: Postgres, URL: rawURL}, nil
+}
+
+func (d *DB) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
 }
 
 // Close releases the connection pool.

@@ -4,7 +4,7 @@ package repo
 import "time"
 
 // User is a commenter. Users are identified by their email address, compared case-insensitively (it is stored in
-// lower case), and take the username given with their newest comment.
+// lower case). Username is the name given with their newest comment; each comment keeps its own.
 type User struct {
 	ID        int64
 	Username  string
@@ -14,30 +14,75 @@ type User struct {
 }
 
 // Post is the database row that stands for one Markdown post, so that comments can reference it by foreign key.
-// The article itself lives in the content files; the row survives when the file goes away.
+// The article itself lives in the content files; the row survives when the file goes away. LastSeq is the
+// newest sequence of the post's change feed and CommentCount its number of published comments, both kept by
+// every write so that neither is ever counted.
 type Post struct {
-	ID        int64
-	Slug      string
-	Title     string
-	CreatedAt time.Time
+	ID           int64
+	Slug         string
+	Title        string
+	LastSeq      int64
+	CommentCount int
+	CreatedAt    time.Time
 }
+
+// The states of a comment. Only published comments are shown to readers; pending and spam ones are held for
+// the owner (and shown to their author, marked as awaiting approval); deleted ones are purged for good after a
+// while.
+const (
+	StatePublished = "published"
+	StatePending   = "pending"
+	StateSpam      = "spam"
+	StateDeleted   = "deleted"
+)
+
+// States lists every comment state, in the order the console offers them.
+var States = []string{StatePublished, StatePending, StateSpam, StateDeleted}
+
+// ValidState reports whether s names a comment state.
+func ValidState(s string) bool {
+	for _, st := range States {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// Held reports a state in which a comment waits for the owner: its author still sees it.
+func Held(state string) bool { return state == StatePending || state == StateSpam }
 
 // Comment is one reader's comment on a post.
 type Comment struct {
-	ID        int64
-	PostID    int64
-	UserID    int64
-	Body      string
+	ID     int64
+	PostID int64
+	UserID int64
+	// Username is the name the comment was posted under.
+	Username string
+	Body     string
+	State    string
+	// Reason says why the comment is in its state when that was not the commenter's choice ("held: moderation
+	// is on", "banned email", "deleted by the owner").
+	Reason string
+	// IPHash and NetHash are keyed hashes of the poster's address and of its /24 (IPv4) or /64 (IPv6); the
+	// address itself is never stored.
+	IPHash    string
+	NetHash   string
 	CreatedAt time.Time
-	User      User `ref:"user_id" fk:"id"`
-	Post      Post `ref:"post_id" fk:"id"`
+	// StateAt is when the state last changed (nil: never since the comment was posted).
+	StateAt *time.Time
+	User    User `ref:"user_id" fk:"id"`
+	Post    Post `ref:"post_id" fk:"id"`
 }
 
-// CommentFilter selects comments for FindComments.
+// Visible reports whether readers see the comment.
+func (c Comment) Visible() bool { return c.State == StatePublished }
+
+// CommentFilter selects a post's published comments for FindComments.
 type CommentFilter struct {
 	// PostID is required: comments are always read for one post.
 	PostID int64
-	// AfterID, when positive, keeps only comments with a greater id (the ones a reader has not seen yet).
+	// AfterID, when positive, keeps only comments with a greater id.
 	AfterID int64
 	// BeforeID, when positive, keeps only comments with a smaller id (older ones, for paging back).
 	BeforeID int64
@@ -45,4 +90,22 @@ type CommentFilter struct {
 	Limit int
 	// OldestFirst sorts by increasing id instead of newest first.
 	OldestFirst bool
+}
+
+// The kinds of change recorded in the feed.
+const (
+	ChangeCreated = "created"
+	ChangeState   = "state"
+	ChangeEdited  = "edited"
+)
+
+// Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)
+// and the post's count of published comments now.
+type Change struct {
+	Seq       int64
+	PostID    int64
+	CommentID int64
+	Kind      string
+	Comment   *Comment
+	Count     int
 }

@@ -59,17 +59,41 @@ type PostView struct {
 	Form FormView
 }
 
-// ListView is a post's comment list, rendered (by CommentItems) once and reused by every page view.
-type ListView struct {
-	// HTML is the rendered list items, newest first.
+// Item is one rendered comment of a list.
+type Item struct {
+	ID   int64
 	HTML string
-	// NewestID is the id of the newest comment in HTML (0 when there are none); the live stream starts after it.
-	NewestID int64
+}
+
+// ListView is a post's comment list, rendered once and reused by every page view.
+type ListView struct {
+	// HTML is the rendered list items, newest first, ending with the empty state.
+	HTML string
+	// Seq is the post's change feed sequence the list reflects; the live stream starts after it.
+	Seq int64
 	// OldestID is the id of the oldest comment in HTML; older ones are paged in from before it.
 	OldestID int64
 	// Shown is how many comments HTML holds; Total how many the post has (more when the list is capped).
 	Shown, Total int
-	RenderedAt   time.Time
+}
+
+// BuildList joins rendered items, newest first, into a list view.
+func BuildList(items []Item, seq int64, total int) ListView {
+	var b strings.Builder
+	n := len(EmptyCommentsHTML)
+	for _, it := range items {
+		n += len(it.HTML)
+	}
+	b.Grow(n)
+	for _, it := range items {
+		b.WriteString(it.HTML)
+	}
+	b.WriteString(EmptyCommentsHTML)
+	l := ListView{HTML: b.String(), Seq: seq, Shown: len(items), Total: total}
+	if len(items) > 0 {
+		l.OldestID = items[len(items)-1].ID
+	}
+	return l
 }
 
 // FormView is the comment form's state: the visitor's input, messages by field, and whether a comment was just
@@ -81,6 +105,8 @@ type FormView struct {
 	// Notice is a message beside the button that is not about one field (for example "slow down").
 	Notice string
 	Posted bool
+	// Held is set with Posted when the comment waits for the owner's approval.
+	Held bool
 	// CSRFToken is sent back with the form (and by htmx in a header).
 	CSRFToken string
 }
@@ -140,6 +166,18 @@ func Ago(t, now time.Time) string {
 	return plural(int(d/(365*24*time.Hour)), "year")
 }
 
+// ExactTime writes a comment's time in full, in UTC.
+func ExactTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+// goneState names, for the page script, why a comment left the page: deleted, or held (pending or spam), which
+// its author's own page keeps showing.
+func goneState(state string) string {
+	if repo.Held(state) {
+		return "held"
+	}
+	return "deleted"
+}
+
 // ISO formats t as an exact UTC timestamp for a <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -175,3 +213,6 @@ var EmptyCommentsHTML = func() string {
 	emptyComments().Render(context.Background(), &b)
 	return b.String()
 }()
+
+// PurgedComment stands for a comment deleted for good, which the live stream reports as removed.
+var PurgedComment = repo.Comment{State: repo.StateDeleted}

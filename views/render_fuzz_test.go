@@ -24,9 +24,10 @@ func FuzzCommentRendering(f *testing.F) {
 		if len(in.Validate()) > 0 {
 			return // only accepted text is ever rendered
 		}
-		c := repo.Comment{ID: 7, Body: in.Body, CreatedAt: time.Now(), User: repo.User{Username: in.Username, Email: in.Email}}
+		c := repo.Comment{ID: 7, Username: in.Username, Body: in.Body, State: repo.StatePublished, CreatedAt: time.Now(),
+			User: repo.User{Email: in.Email}}
 		var buf bytes.Buffer
-		if err := LiveComment(c, 1, time.Now()).Render(context.Background(), &buf); err != nil {
+		if err := Change(c, true, 1).Render(context.Background(), &buf); err != nil {
 			t.Fatal(err)
 		}
 		d, err := goquery.NewDocumentFromReader(&buf)

@@ -7,9 +7,11 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"blog/clientip"
 	"blog/limits"
+	"blog/moderation"
 )
 
 // setting is one environment variable the program reads.
@@ -32,6 +34,8 @@ var settings = []setting{
 	{"SECRET_KEY", "", "Key that signs CSRF tokens (32+ characters). Unset: a random key kept in the database, shared by instances."},
 	{"TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1,10.0.0.0/8)."},
 	{"RATE_LIMIT", "3/5s", "Comments per client IP: BURST/INTERVAL (3 at once, then one every 5 s), or off."},
+	{"MODERATION", "off", "off: new comments appear at once; all: every new comment waits for the owner's approval. Bans hold comments as spam either way."},
+	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
 	{"METRICS", "true", "Serve Prometheus metrics at /metrics (false to turn off)."},
 	{"METRICS_TOKEN", "", "When set, /metrics requires the header Authorization: Bearer TOKEN."},
 	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling. Keep it private."},
@@ -55,6 +59,8 @@ type config struct {
 	PprofAddr    string
 	Trusted      []netip.Prefix
 	RateLimit    limits.Rate
+	Moderation   moderation.Mode
+	PurgeAfter   time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -108,6 +114,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.RateLimit, err = limits.ParseRate("RATE_LIMIT", get("RATE_LIMIT")); err != nil {
 		return cfg, err
 	}
+	if cfg.Moderation, err = moderation.ParseMode(get("MODERATION")); err != nil {
+		return cfg, err
+	}
+	days, err := strconv.Atoi(get("PURGE_AFTER"))
+	if err != nil || days < 1 || days > 3650 {
+		return cfg, fmt.Errorf("PURGE_AFTER=%q: want a number of days from 1 to 3650", get("PURGE_AFTER"))
+	}
+	cfg.PurgeAfter = time.Duration(days) * 24 * time.Hour
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("LOG_FORMAT=%q: want text or json", cfg.LogFormat)
 	}

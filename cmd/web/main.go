@@ -14,17 +14,21 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
+	"blog/assets"
+	"blog/clientip"
 	"blog/content"
 	"blog/dbschema"
 	"blog/handlers"
 	"blog/live"
+	"blog/moderation"
 	"blog/observe"
 	"blog/repo"
-
-	"blog/assets"
 )
 
 func main() {
@@ -77,78 +81,120 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// serve opens the database, migrates it, loads the content and serves until ctx ends, then shuts down
-// gracefully: open event streams are closed first so that Fiber's Shutdown does not wait on them.
+// serve runs the blog until ctx ends: it opens and migrates the database, loads the content, starts the live
+// broker and the background work, builds the app and serves, then shuts down gracefully.
 func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	log := newLogger(cfg, logw)
-	db, err := repo.Open(ctx, cfg.DatabaseURL)
+	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if cfg.AutoMigrate {
-		if err := dbschema.Up(ctx, db); err != nil {
-			return err
-		}
-	} else if pending, err := dbschema.Pending(ctx, db); err != nil {
+	lib, postIDs, err := loadContent(ctx, cfg, db)
+	if err != nil {
 		return err
-	} else if len(pending) > 0 {
-		return fmt.Errorf("%d migration(s) pending and AUTO_MIGRATE=false: run `web migrate up` first", len(pending))
 	}
+	keys, err := siteKeys(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	comments := repo.NewComments(db)
+	broker, err := newBroker(ctx, comments, log)
+	if err != nil {
+		return err
+	}
+	mod := newModeration(cfg, db, keys, func(postID, seq int64) {
+		// The owner's next page view on this instance must already reflect the action.
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		broker.Sync(ctx, postID, seq)
+	})
+	done := make(chan struct{}) // closed at shutdown: ends every event stream
+	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, keys, done, log)
+	if err != nil {
+		return err
+	}
+	stopBackground := startBackground(ctx, cfg, db, broker, mod, log)
+	defer stopBackground()
+	return listenAndServe(ctx, cfg, app, done, db, len(lib.Posts), log)
+}
 
+// openDatabase opens the database and applies pending migrations (or refuses to start with pending ones when
+// AUTO_MIGRATE=false).
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*repo.DB, error) {
+	db, err := repo.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db.Log = log
+	if cfg.AutoMigrate {
+		err = dbschema.Up(ctx, db)
+	} else if pending, perr := dbschema.Pending(ctx, db); perr != nil {
+		err = perr
+	} else if len(pending) > 0 {
+		err = fmt.Errorf("%d migration(s) pending and AUTO_MIGRATE=false: run `web migrate up` first", len(pending))
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// loadContent reads the posts and pages (CONTENT_DIR or the built-in sample) and gives every post its row.
+func loadContent(ctx context.Context, cfg config, db *repo.DB) (*content.Library, map[string]int64, error) {
 	var contentFS fs.FS = content.Embedded()
 	if cfg.ContentDir != "" {
 		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
-			return fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
+			return nil, nil, fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
 		}
 		contentFS = os.DirFS(cfg.ContentDir)
 	}
 	lib, err := content.Load(contentFS)
 	if err != nil {
-		return fmt.Errorf("load content: %w", err)
+		return nil, nil, fmt.Errorf("load content: %w", err)
 	}
 	refs := make([]repo.PostRef, len(lib.Posts))
 	for i, p := range lib.Posts {
 		refs[i] = repo.PostRef{Slug: p.Slug, Title: p.Title}
 	}
 	postIDs, err := repo.NewPosts(db).SyncPosts(ctx, refs)
+	return lib, postIDs, err
+}
+
+// newBroker returns the live broker, starting from where every post's feed stands now.
+func newBroker(ctx context.Context, comments *repo.Comments, log *slog.Logger) (*live.Broker, error) {
+	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	comments := repo.NewComments(db)
-	broker, err := newBroker(ctx, db, comments, log)
-	if err != nil {
-		return err
+	starts := make(map[int64]int64, len(stamps))
+	for id, st := range stamps {
+		starts[id] = st.Seq
 	}
-	brokerCtx, stopBroker := context.WithCancel(context.WithoutCancel(ctx))
-	brokerDone := make(chan struct{})
-	go func() {
-		defer close(brokerDone)
-		if err := broker.Run(brokerCtx); err != nil {
-			log.Error("live updates stopped", "err", err)
-		}
-	}()
-	defer func() { stopBroker(); <-brokerDone }()
+	return live.New(handlers.RenderChanges(comments), starts, log), nil
+}
 
-	key := cfg.SecretKey
-	if key == "" {
-		if key, err = repo.NewSecrets(db).Secret(ctx, "csrf"); err != nil {
-			return err
-		}
-	}
+// newModeration returns the moderation service; changed tells the broker about changes made here.
+func newModeration(cfg config, db *repo.DB, keys siteKeySet, changed func(postID, seq int64)) *moderation.Service {
+	return &moderation.Service{Comments: repo.NewComments(db), Bans: repo.NewBans(db),
+		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Changed: changed}
+}
 
+// buildApp builds the HTTP app with every route.
+func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]int64, comments *repo.Comments,
+	broker *live.Broker, mod *moderation.Service, keys siteKeySet, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	var metrics *observe.Metrics
 	if cfg.Metrics {
 		metrics = observe.NewMetrics(broker.Streams)
 	}
-	done := make(chan struct{})
-	app, err := handlers.New(handlers.Config{
-		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Assets: assets.FS(), Log: log,
+	return handlers.New(handlers.Config{
+		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: assets.FS(), Log: log,
 		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done, BenchControl: cfg.Bench,
-		CSRFKey: []byte(key), SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address},
+		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
-		Metrics: metrics, MetricsToken: cfg.MetricsToken, SharedDatabase: db.Dialect == repo.Postgres,
+		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -160,9 +206,43 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			return err
 		},
 	})
-	if err != nil {
-		return err
+}
+
+// startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
+// about changes made by other processes and instances, and the daily purge of deleted comments. The returned
+// function stops it all and waits.
+func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.Broker, mod *moderation.Service, log *slog.Logger) func() {
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { broker.Run(bctx) })
+	wg.Go(func() {
+		if err := db.WatchChanges(bctx, broker.Poke, broker.Resync, func() {}); err != nil {
+			log.Error("watching for changes stopped", "err", err)
+		}
+	})
+	wg.Go(func() { purgeDaily(bctx, mod, cfg.PurgeAfter, log) })
+	return func() { cancel(); wg.Wait() }
+}
+
+// purgeDaily deletes for good, at start and then every day, the comments deleted more than after ago.
+func purgeDaily(ctx context.Context, mod *moderation.Service, after time.Duration, log *slog.Logger) {
+	for {
+		if n, err := mod.Purge(ctx, repo.ActorServer, after); err != nil && ctx.Err() == nil {
+			log.Error("purge deleted comments", "err", err)
+		} else if n > 0 {
+			log.Info("purged deleted comments", "count", n, "deleted_before", time.Now().Add(-after).Format(time.DateOnly))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
 	}
+}
+
+// listenAndServe serves until ctx ends, then closes every event stream (so Fiber's Shutdown does not wait on
+// them) and shuts down.
+func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *repo.DB, posts int, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
 	}
@@ -170,8 +250,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "database", string(db.Dialect), "posts", len(lib.Posts))
-
+	log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "database", string(db.Dialect), "posts", posts)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
 	select {
@@ -180,21 +259,12 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	close(done) // ends every event stream, so the shutdown below does not wait on them
+	close(done)
 	if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// newBroker picks the live-update broker for the database: PostgreSQL shares updates between instances.
-func newBroker(ctx context.Context, db *repo.DB, comments *repo.Comments, log *slog.Logger) (live.Broker, error) {
-	fetch := handlers.LiveFetch(comments)
-	if db.Dialect == repo.Postgres {
-		return live.NewPostgres(ctx, db.URL, repo.CommentsChannel, fetch, comments.LatestCommentID, log)
-	}
-	return live.NewLocal(ctx, fetch, comments.LatestCommentID, log)
 }
 
 // displayAddr turns a listen address into one a browser can open.

@@ -1,0 +1,200 @@
+package repo
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+)
+
+// Action describes an owner's or the command line's action, for the audit trail.
+type Action struct {
+	Actor  string
+	Name   string
+	Detail string
+}
+
+// Moved is a comment whose state an action changed.
+type Moved struct {
+	ID     int64
+	PostID int64
+	From   string
+	To     string
+	// Stamp is where the comment's post feed stood after the change.
+	Stamp Stamp
+}
+
+// SetState moves the comments with these ids to state (with reason) in one transaction: each move is recorded in
+// its post's feed and the action in the audit trail, with every previous state. Comments already in that state,
+// and unknown ids, are left alone. It returns the comments it moved.
+func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason string, act Action) ([]Moved, error) {
+	ids = uniqueIDs(ids)
+	var moved []Moved
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		moved = nil
+		q := rel.Where(inIDs("id", ids)).SortAsc("id")
+		if s.db.Dialect == Postgres {
+			// Locks the rows so two owners acting at once cannot both count the same move.
+			q = q.Lock(string(rel.ForUpdate()))
+		}
+		var comments []Comment
+		if len(ids) > 0 {
+			if err := s.db.Repo.FindAll(ctx, &comments, q); err != nil {
+				return err
+			}
+		}
+		// Post rows are locked in id order by record, so concurrent actions on several posts cannot deadlock.
+		slices.SortFunc(comments, func(a, b Comment) int {
+			if a.PostID != b.PostID {
+				return int(a.PostID - b.PostID)
+			}
+			return int(a.ID - b.ID)
+		})
+		now := time.Now().UTC()
+		var prev []string
+		for _, c := range comments {
+			if c.State == state {
+				continue
+			}
+			_, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)),
+				rel.Set("state", state), rel.Set("reason", reason), rel.Set("state_at", now))
+			if err != nil {
+				return err
+			}
+			st, err := s.db.record(ctx, c.PostID, c.ID, ChangeState, visibleDelta(c.State, state))
+			if err != nil {
+				return err
+			}
+			moved = append(moved, Moved{ID: c.ID, PostID: c.PostID, From: c.State, To: state, Stamp: st})
+			prev = append(prev, strconv.FormatInt(c.ID, 10)+":"+c.State)
+		}
+		return s.db.insertAudit(ctx, AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
+			Previous: strings.Join(prev, ","), Detail: act.Detail})
+	})
+	if err != nil {
+		return nil, translate(err, "set comment state")
+	}
+	return moved, nil
+}
+
+// Search selects comments for the owner's console and the command line; empty fields do not filter.
+type Search struct {
+	State  string
+	PostID int64
+	// Text matches anywhere in the comment, ignoring letter case.
+	Text string
+	// Email matches anywhere in the commenter's email.
+	Email string
+	// IPHash or NetHash select the comments posted from one address or network.
+	IPHash, NetHash string
+	// UserIDs, when set, keeps only comments of these commenters.
+	UserIDs []int64
+	// BeforeID pages back: only comments with a smaller id.
+	BeforeID int64
+	Limit    int
+}
+
+// SearchComments returns the comments matching q, newest first, with their authors and posts loaded.
+func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, error) {
+	query := rel.From("comments").SortDesc("id")
+	if q.Limit > 0 {
+		query = query.Limit(q.Limit)
+	}
+	if q.State != "" {
+		query = query.Where(where.Eq("state", q.State))
+	}
+	if q.PostID > 0 {
+		query = query.Where(where.Eq("post_id", q.PostID))
+	}
+	if q.Text != "" {
+		query = query.Where(where.Like("^LOWER(body)", "%"+likeEscape(strings.ToLower(q.Text))+"%"))
+	}
+	if q.IPHash != "" {
+		query = query.Where(where.Eq("ip_hash", q.IPHash))
+	}
+	if q.NetHash != "" {
+		query = query.Where(where.Eq("net_hash", q.NetHash))
+	}
+	if q.BeforeID > 0 {
+		query = query.Where(where.Lt("id", q.BeforeID))
+	}
+	users := q.UserIDs
+	if q.Email != "" {
+		var found []User
+		pattern := "%" + likeEscape(strings.ToLower(q.Email)) + "%"
+		if err := s.db.Repo.FindAll(ctx, &found, rel.Where(where.Like("email", pattern)).Limit(1000)); err != nil {
+			return nil, translate(err, "find commenters")
+		}
+		if len(found) == 0 {
+			return nil, nil
+		}
+		for _, u := range found {
+			users = append(users, u.ID)
+		}
+	}
+	if q.Email != "" || len(q.UserIDs) > 0 {
+		query = query.Where(inIDs("user_id", uniqueIDs(users)))
+	}
+	comments, err := s.findWithAuthors(ctx, query)
+	if err != nil || len(comments) == 0 {
+		return comments, err
+	}
+	if err := s.db.Repo.Preload(ctx, &comments, "post"); err != nil {
+		return nil, translate(err, "load comment posts")
+	}
+	return comments, nil
+}
+
+// likeEscape keeps % and _ typed by the owner literal. SQLite and PostgreSQL both take backslash as LIKE's
+// escape character only when told, so the characters are replaced by the one-character wildcard instead, which
+// matches them too.
+func likeEscape(s string) string {
+	return strings.NewReplacer("%", "_", "\\", "_").Replace(s)
+}
+
+// CountByState returns how many comments are in each state.
+func (s *Comments) CountByState(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State string
+		Total int
+	}
+	q := rel.Select("state", "^COUNT(*) AS total").From("comments").Group("state")
+	if err := s.db.Repo.FindAll(ctx, &rows, q); err != nil {
+		return nil, translate(err, "count comments by state")
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.State] = r.Total
+	}
+	return out, nil
+}
+
+// Purge deletes for good the comments deleted before cutoff, and records it in the audit trail. Their places
+// in the feed stay (they read as removed).
+func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act Action) (int, error) {
+	var n int
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		var gone []Comment
+		q := rel.Select("id").Where(where.Eq("state", StateDeleted), where.Lt("state_at", cutoff.UTC())).Limit(10000)
+		if err := s.db.Repo.FindAll(ctx, &gone, q); err != nil {
+			return err
+		}
+		n = len(gone)
+		if n == 0 {
+			return nil
+		}
+		ids := make([]int64, n)
+		for i, c := range gone {
+			ids[i] = c.ID
+		}
+		if _, err := s.db.Repo.DeleteAny(ctx, rel.From("comments").Where(inIDs("id", ids))); err != nil {
+			return err
+		}
+		return s.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids), Detail: act.Detail})
+	})
+	return n, translate(err, "purge deleted comments")
+}

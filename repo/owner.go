@@ -1,0 +1,235 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+)
+
+// The kinds of owner credential.
+const (
+	CredentialPassword = "password"
+	CredentialPasskey  = "passkey"
+)
+
+// Credential is something the owner signs in with: an Argon2id password hash, or a passkey (the WebAuthn
+// credential as JSON). Neither is a secret that would let anyone sign in if read.
+type Credential struct {
+	ID        int64
+	Kind      string
+	Name      string
+	Secret    string
+	CreatedAt time.Time
+	UsedAt    *time.Time
+}
+
+func (Credential) Table() string { return "owner_credentials" }
+
+// Session is a signed-in browser. Only a hash of its random id is stored.
+type Session struct {
+	ID        int64
+	TokenHash string
+	// Method is how the owner signed in ("password", "passkey", "setup").
+	Method    string
+	CreatedAt time.Time
+	SeenAt    time.Time
+	ExpiresAt time.Time
+}
+
+func (Session) Table() string { return "owner_sessions" }
+
+// setupToken is a one-time token that lets whoever holds it become the owner, stored as a hash.
+type setupToken struct {
+	ID        int64
+	TokenHash string
+	CreatedAt time.Time
+}
+
+func (setupToken) Table() string { return "owner_tokens" }
+
+// Owner stores the owner's credentials, sessions and setup tokens.
+type Owner struct {
+	db *DB
+}
+
+// NewOwner returns the owner store backed by db.
+func NewOwner(db *DB) *Owner { return &Owner{db: db} }
+
+// ErrClaimed means the blog has an owner already (a setup token is no longer any use).
+var ErrClaimed = errors.New("the blog has an owner already")
+
+// HasCredentials reports whether the owner can sign in at all.
+func (o *Owner) HasCredentials(ctx context.Context) (bool, error) {
+	n, err := o.db.Repo.Count(ctx, "owner_credentials")
+	return n > 0, translate(err, "count credentials")
+}
+
+// Credentials returns the owner's credentials of one kind ("" for all), oldest first.
+func (o *Owner) Credentials(ctx context.Context, kind string) ([]Credential, error) {
+	q := rel.From("owner_credentials").SortAsc("id")
+	if kind != "" {
+		q = q.Where(where.Eq("kind", kind))
+	}
+	var out []Credential
+	if err := o.db.Repo.FindAll(ctx, &out, q); err != nil {
+		return nil, translate(err, "list credentials")
+	}
+	return out, nil
+}
+
+// Claim makes the holder of a setup token the owner: in one transaction it checks the token, stores the first
+// credential, removes every setup token and records the action. A wrong or used token is ErrNotFound.
+func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Credential, error) {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		var t setupToken
+		if err := o.db.Repo.Find(ctx, &t, where.Eq("token_hash", tokenHash)); err != nil {
+			return err
+		}
+		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
+			return err
+		}
+		if err := o.insertCredential(ctx, &c); err != nil {
+			return err
+		}
+		return o.db.insertAudit(ctx, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
+	})
+	return c, translate(err, "claim the blog")
+}
+
+func (o *Owner) insertCredential(ctx context.Context, c *Credential) error {
+	c.ID = 0
+	c.CreatedAt = time.Now().UTC()
+	return o.db.Repo.Insert(ctx, c)
+}
+
+// AddCredential stores another credential and records the action.
+func (o *Owner) AddCredential(ctx context.Context, c Credential, act Action) (Credential, error) {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		if err := o.insertCredential(ctx, &c); err != nil {
+			return err
+		}
+		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+	})
+	return c, translate(err, "add credential")
+}
+
+// SetPassword replaces the owner's password (or sets the first one) and records the action.
+func (o *Owner) SetPassword(ctx context.Context, hash string, act Action) error {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_credentials").Where(where.Eq("kind", CredentialPassword))); err != nil {
+			return err
+		}
+		c := Credential{Kind: CredentialPassword, Name: "password", Secret: hash}
+		if err := o.insertCredential(ctx, &c); err != nil {
+			return err
+		}
+		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
+			return err
+		}
+		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name})
+	})
+	return translate(err, "set password")
+}
+
+// RemoveCredential deletes one credential and records the action; an unknown id is ErrNotFound.
+func (o *Owner) RemoveCredential(ctx context.Context, id int64, act Action) error {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		var c Credential
+		if err := o.db.Repo.Find(ctx, &c, where.Eq("id", id)); err != nil {
+			return err
+		}
+		if err := o.db.Repo.Delete(ctx, &c); err != nil {
+			return err
+		}
+		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+	})
+	return translate(err, "remove credential")
+}
+
+// UsedCredential records a sign-in with a credential, and its updated secret (a passkey's signature counter).
+func (o *Owner) UsedCredential(ctx context.Context, id int64, secret string) error {
+	now := time.Now().UTC()
+	mut := []rel.Mutate{rel.Set("used_at", now)}
+	if secret != "" {
+		mut = append(mut, rel.Set("secret", secret))
+	}
+	_, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id)), mut...)
+	return translate(err, "record credential use")
+}
+
+// Reset removes every credential and session, so nobody is signed in and only a setup link can claim the blog.
+func (o *Owner) Reset(ctx context.Context, act Action) error {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		for _, table := range []string{"owner_credentials", "owner_sessions", "owner_tokens"} {
+			if _, err := o.db.Repo.DeleteAny(ctx, rel.From(table)); err != nil {
+				return err
+			}
+		}
+		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name})
+	})
+	return translate(err, "reset owner")
+}
+
+// NewSetupToken replaces any setup token with one whose hash is given, unless the blog has an owner already
+// (ErrClaimed).
+func (o *Owner) NewSetupToken(ctx context.Context, tokenHash string) error {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		n, err := o.db.Repo.Count(ctx, "owner_credentials")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrClaimed
+		}
+		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
+			return err
+		}
+		return o.db.Repo.Insert(ctx, &setupToken{TokenHash: tokenHash, CreatedAt: time.Now().UTC()})
+	})
+	if errors.Is(err, ErrClaimed) {
+		return err
+	}
+	return translate(err, "create setup token")
+}
+
+// ValidSetupToken reports whether a setup token with this hash is waiting to be used.
+func (o *Owner) ValidSetupToken(ctx context.Context, tokenHash string) (bool, error) {
+	n, err := o.db.Repo.Count(ctx, "owner_tokens", where.Eq("token_hash", tokenHash))
+	return n > 0, translate(err, "check setup token")
+}
+
+// CreateSession stores a new session.
+func (o *Owner) CreateSession(ctx context.Context, s Session) error {
+	s.ID = 0
+	return translate(o.db.Repo.Insert(ctx, &s), "create session")
+}
+
+// FindSession returns the session with this token hash; an unknown one is ErrNotFound.
+func (o *Owner) FindSession(ctx context.Context, tokenHash string) (Session, error) {
+	var s Session
+	err := o.db.Repo.Find(ctx, &s, where.Eq("token_hash", tokenHash))
+	s.CreatedAt, s.SeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.SeenAt.UTC(), s.ExpiresAt.UTC()
+	return s, translate(err, "find session")
+}
+
+// TouchSession records that a session was used now.
+func (o *Owner) TouchSession(ctx context.Context, id int64, at time.Time) error {
+	_, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_sessions").Where(where.Eq("id", id)), rel.Set("seen_at", at.UTC()))
+	return translate(err, "touch session")
+}
+
+// DeleteSession ends a session.
+func (o *Owner) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_sessions").Where(where.Eq("token_hash", tokenHash)))
+	return translate(err, "delete session")
+}
+
+// DeleteSessionsBefore removes the sessions that expired or went idle, returning how many.
+func (o *Owner) DeleteSessionsBefore(ctx context.Context, now, idleSince time.Time) (int, error) {
+	n, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_sessions").Where(
+		where.Or(where.Lt("expires_at", now.UTC()), where.Lt("seen_at", idleSince.UTC()))))
+	return n, translate(err, "delete old sessions")
+}
