@@ -63,4 +63,3 @@ func BenchmarkPostComment(b *testing.B) {
 		}
 	}
 }
-

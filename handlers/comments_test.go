@@ -242,7 +242,6 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 	check("after concurrent posts")
 }
 
-
 // Beyond the newest 200, older comments are paged in: appended by htmx, or on a page of their own.
 func TestOlderComments(t *testing.T) {
 	a := newTestApp(t)

@@ -43,7 +43,7 @@ type atomContent struct {
 // feed serves the posts as an Atom feed, newest first, with their full text.
 func (s *Server) feed(c *fiber.Ctx) error {
 	base := s.chromeFor(c).BaseURL
-	f := atomFeed{Title: s.cfg.SiteTitle, ID: base + "/", Links: []atomLink{{Href: base + "/feed.xml", Rel: "self"}, {Href: base + "/"}}}
+	f := atomFeed{Title: s.chrome.SiteTitle, ID: base + "/", Links: []atomLink{{Href: base + "/feed.xml", Rel: "self"}, {Href: base + "/"}}}
 	updated := time.Time{}
 	for _, p := range s.cfg.Library.Posts {
 		url := base + views.PostPath(p.Slug)

@@ -127,7 +127,7 @@ func TestAssets(t *testing.T) {
 }
 
 func TestPageMetadata(t *testing.T) {
-	a := newTestApp(t, func(c *handlers.Config) { c.BaseURL = "https://blog.example.com" })
+	a := newTestApp(t, func(c *handlers.Config) { c.Chrome.BaseURL = "https://blog.example.com" })
 	_, body := a.get(t, "/posts/hello-world")
 	d := doc(t, body)
 	attr := func(sel, name string) string { v, _ := d.Find(sel).Attr(name); return v }
@@ -231,7 +231,7 @@ func TestMediaFromContent(t *testing.T) {
 }
 
 func TestFeedSitemapRobots(t *testing.T) {
-	a := newTestApp(t, func(c *handlers.Config) { c.BaseURL = "https://blog.example.com" })
+	a := newTestApp(t, func(c *handlers.Config) { c.Chrome.BaseURL = "https://blog.example.com" })
 	resp, body := a.get(t, "/feed.xml")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
 		t.Fatalf("feed: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))

@@ -25,6 +25,33 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/robots.txt", s.robots)
 
 	csrf := s.csrf.Middleware
+	// The owner's side. Signing in and the one-time setup are open (their forms are CSRF-guarded like the
+	// comment form); everything else under /admin needs the owner's session (and its form token).
+	if o, k := s.cfg.Owner, s.cfg.Console; o != nil && k != nil {
+		app.Get("/admin/login", csrf, o.LoginPage)
+		app.Post("/admin/login", csrf, o.Login)
+		app.Post("/admin/login/passkey/begin", csrf, o.PasskeyLoginBegin)
+		app.Post("/admin/login/passkey/finish", csrf, o.PasskeyLoginFinish)
+		app.Get("/admin/setup", csrf, o.SetupPage)
+		app.Post("/admin/setup", csrf, o.Setup)
+		app.Post("/admin/setup/passkey/begin", csrf, o.SetupPasskeyBegin)
+		app.Post("/admin/setup/passkey/finish", csrf, o.SetupPasskeyFinish)
+		owner := o.Require
+		app.Get("/admin", owner, k.Page)
+		app.Post("/admin/comments", owner, k.Act)
+		app.Get("/admin/bans", owner, k.BansPage)
+		app.Post("/admin/bans", owner, k.AddBan)
+		app.Post("/admin/bans/:id/delete", owner, k.RemoveBan)
+		app.Get("/admin/audit", owner, k.AuditPage)
+		app.Get("/admin/account", owner, o.AccountPage)
+		app.Post("/admin/account/password", owner, o.SetPasswordForm)
+		app.Post("/admin/account/passkey/begin", owner, o.AddPasskeyBegin)
+		app.Post("/admin/account/passkey/finish", owner, o.AddPasskeyFinish)
+		app.Post("/admin/account/credentials/:id/delete", owner, o.RemoveCredential)
+		app.Post("/admin/logout", owner, o.Logout)
+		app.All("/admin/*", owner, func(*fiber.Ctx) error { return fiber.ErrNotFound })
+	}
+
 	app.Get("/", csrf, s.home)
 	app.Get("/posts/:slug", csrf, s.post)
 	app.Post("/posts/:slug/comments", csrf, s.createComment)

@@ -5,9 +5,9 @@ package handlers
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -22,6 +22,7 @@ import (
 	"blog/live"
 	"blog/moderation"
 	"blog/observe"
+	"blog/owner"
 	"blog/repo"
 	"blog/views"
 )
@@ -69,11 +70,15 @@ type Config struct {
 	Comments CommentStore
 	Broker   Broker
 	Screener Screener
-	Assets   fs.FS
-	Log      *slog.Logger
+	// Assets are the static files; Chrome is what every page's layout shows (see SiteChrome).
+	Assets *assets.Set
+	Chrome views.Chrome
+	Log    *slog.Logger
 
-	SiteTitle string
-	BaseURL   string
+	// Owner and Console serve /admin: the owner's sign-in and the moderation console.
+	Owner   *owner.Owner
+	Console *moderation.Console
+
 	// Done is closed when the server shuts down; open event streams end when it is.
 	Done <-chan struct{}
 	// Heartbeat is how often an idle event stream sends a comment line (15 s when zero).
@@ -128,27 +133,20 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Done == nil {
 		cfg.Done = make(chan struct{})
 	}
-	set, err := assets.NewSet(cfg.Assets)
-	if err != nil {
-		return nil, err
+	if cfg.Assets == nil {
+		return nil, errors.New("handlers: assets are required")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-cfg.Done; cancel() }()
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: set, fetch: RenderChanges(cfg.Comments), lists: newListCache(cfg.Comments),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments), lists: newListCache(cfg.Comments),
 		csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies), limiter: limits.NewLimiter(cfg.RateLimit),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
 	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
 	cfg.Broker.OnChange(s.lists.apply)
-	s.chrome = views.Chrome{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Assets: views.AssetURLs{
-		CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
-		App: set.URL("js/app.js"), Favicon: set.URL("favicon.svg")}}
-	for _, p := range cfg.Library.Pages {
-		s.chrome.Nav = append(s.chrome.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
-	}
 	app := fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
@@ -168,19 +166,25 @@ func New(cfg Config) (*fiber.App, error) {
 	return app, nil
 }
 
-// chromeFor returns the layout's data for this request, with the visitor's CSRF token.
-func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
-	ch := s.chrome
-	ch.CSRFToken = csrf.Token(c)
-	if ch.BaseURL == "" {
-		// Canonical and Open Graph URLs must be absolute; without BASE_URL, use the address the page was asked at.
-		ch.BaseURL = c.BaseURL()
+// SiteChrome is what every page's layout shows: the site's name and address, the pages in the navigation and the
+// fingerprinted asset URLs.
+func SiteChrome(siteTitle, baseURL string, lib *content.Library, set *assets.Set) views.Chrome {
+	ch := views.Chrome{SiteTitle: siteTitle, BaseURL: baseURL, Assets: views.AssetURLs{
+		CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
+		App: set.URL("js/app.js"), Admin: set.URL("js/admin.js"), Favicon: set.URL("favicon.svg")}}
+	for _, p := range lib.Pages {
+		ch.Nav = append(ch.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
 	}
 	return ch
 }
 
+// chromeFor returns the layout's data for this request, with the visitor's CSRF token.
+func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return s.chrome.ForRequest(c, csrf.Token(c)) }
+
 // render writes a component as the response with the given status.
-func render(c *fiber.Ctx, status int, comp templ.Component) error { return views.Render(c, status, comp) }
+func render(c *fiber.Ctx, status int, comp templ.Component) error {
+	return views.Render(c, status, comp)
+}
 
 // isHTMX reports a request made by htmx (as opposed to a plain form post or link).
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
@@ -204,6 +208,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			s.cfg.Metrics.DBError()
 		}
 	}
+	if fe != nil && status < 500 && strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) {
+		// A script's request (passkeys): the handler's own sentence, as JSON.
+		return c.Status(status).JSON(fiber.Map{"error": fe.Message})
+	}
 	if isHTMX(c) && c.Method() == fiber.MethodPost {
 		// Leave the form as the visitor filled it; only show the message beside the button.
 		c.Set("HX-Reswap", "none")
@@ -222,6 +230,10 @@ func messageFor(status int) (title, msg string) {
 		return "Too large", "What you sent is too large. Comments can be at most 5000 characters."
 	case fiber.StatusTooManyRequests:
 		return "Slow down", "You are posting too quickly. Please wait a few seconds and try again."
+	case fiber.StatusUnauthorized:
+		return "Sign in first", "This page is for the blog's owner. Please sign in."
+	case fiber.StatusConflict:
+		return "Not done", "That could not be done in the current state. Please reload the page and try again."
 	case fiber.StatusForbidden:
 		return "Not allowed", "This request was refused. Please reload the page and try again."
 	case fiber.StatusBadRequest:

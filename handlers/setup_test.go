@@ -19,10 +19,12 @@ import (
 	"blog/assets"
 	"blog/clientip"
 	"blog/content"
+	"blog/csrf"
 	"blog/handlers"
 	"blog/internal/dbtest"
 	"blog/live"
 	"blog/moderation"
+	"blog/owner"
 	"blog/repo"
 )
 
@@ -76,11 +78,23 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	mod := &moderation.Service{Comments: store, Bans: repo.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
 	done := make(chan struct{})
-	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Screener: mod, Assets: assets.FS(),
-		Log: log, SiteTitle: "Test Blog", Done: done, Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key}}
+	set, err := assets.NewSet(assets.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Screener: mod, Assets: set,
+		Chrome: handlers.SiteChrome("Test Blog", "", lib, set), Log: log, Done: done,
+		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key}}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
+		Log: log, Chrome: cfg.Chrome, CSRF: csrf.New(key, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Owner = own
+	cfg.Console = moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
 	app, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +104,10 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	stopped := make(chan struct{}, 2)
 	watching := make(chan struct{})
 	go func() { broker.Run(bctx); stopped <- struct{}{} }()
-	go func() { db.WatchChanges(bctx, broker.Poke, broker.Resync, func() { close(watching) }); stopped <- struct{}{} }()
+	go func() {
+		db.WatchChanges(bctx, broker.Poke, broker.Resync, func() { close(watching) })
+		stopped <- struct{}{}
+	}()
 	t.Cleanup(func() { cancel(); <-stopped; <-stopped })
 	select {
 	case <-watching:
@@ -215,8 +232,6 @@ func (a *testApp) authorize(t testing.TB, req *http.Request) {
 	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
 	req.Header.Set("X-CSRF-Token", token)
 }
-
-
 
 func (a *testApp) postID(t testing.TB, slug string) int64 {
 	var p repo.Post

@@ -47,3 +47,19 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 	}
 	return ids, nil
 }
+
+// ListPosts returns every post row (including posts whose file has gone), by title.
+func (s *Posts) ListPosts(ctx context.Context) ([]Post, error) {
+	var out []Post
+	if err := s.db.Repo.FindAll(ctx, &out, rel.SortAsc("title")); err != nil {
+		return nil, translate(err, "list posts")
+	}
+	return out, nil
+}
+
+// FindPostBySlug returns the post row with this slug.
+func (s *Posts) FindPostBySlug(ctx context.Context, slug string) (Post, error) {
+	var p Post
+	err := s.db.Repo.Find(ctx, &p, where.Eq("slug", slug))
+	return p, translate(err, "find post "+slug)
+}

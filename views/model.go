@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"blog/content"
 	"blog/repo"
 )
@@ -22,6 +24,18 @@ type Chrome struct {
 	Assets  AssetURLs
 	// CSRFToken is sent by htmx in a header and by plain forms in a hidden field.
 	CSRFToken string
+	// Owner is set on the signed-in owner's pages.
+	Owner bool
+}
+
+// ForRequest returns the chrome for one request, with the token its forms carry. Without a configured base URL,
+// the address the page was asked at makes canonical and Open Graph URLs absolute.
+func (ch Chrome) ForRequest(c *fiber.Ctx, token string) Chrome {
+	ch.CSRFToken = token
+	if ch.BaseURL == "" {
+		ch.BaseURL = c.BaseURL()
+	}
+	return ch
 }
 
 // NavLink is one entry of the header navigation.
@@ -32,7 +46,7 @@ type NavLink struct {
 
 // AssetURLs are the fingerprinted URLs of the stylesheet and scripts.
 type AssetURLs struct {
-	CSS, HTMX, SSE, App, Favicon string
+	CSS, HTMX, SSE, App, Admin, Favicon string
 }
 
 // Meta describes one page for the layout: its title, description and canonical path.

@@ -23,12 +23,15 @@ import (
 	"blog/assets"
 	"blog/clientip"
 	"blog/content"
+	"blog/csrf"
 	"blog/dbschema"
 	"blog/handlers"
 	"blog/live"
 	"blog/moderation"
 	"blog/observe"
+	"blog/owner"
 	"blog/repo"
+	"blog/views"
 )
 
 func main() {
@@ -109,12 +112,24 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		defer cancel()
 		broker.Sync(ctx, postID, seq)
 	})
-	done := make(chan struct{}) // closed at shutdown: ends every event stream
-	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, keys, done, log)
+	set, err := assets.NewSet(assets.FS())
 	if err != nil {
 		return err
 	}
-	stopBackground := startBackground(ctx, cfg, db, broker, mod, log)
+	chrome := handlers.SiteChrome(cfg.SiteTitle, cfg.BaseURL, lib, set)
+	own, err := newOwner(cfg, db, keys, chrome, log)
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{}) // closed at shutdown: ends every event stream
+	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, own, set, chrome, keys, done, log)
+	if err != nil {
+		return err
+	}
+	if err := announceSetupLink(ctx, cfg, own, log); err != nil {
+		return err
+	}
+	stopBackground := startBackground(ctx, cfg, db, broker, mod, own, log)
 	defer stopBackground()
 	return listenAndServe(ctx, cfg, app, done, db, len(lib.Posts), log)
 }
@@ -181,16 +196,45 @@ func newModeration(cfg config, db *repo.DB, keys siteKeySet, changed func(postID
 		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Changed: changed}
 }
 
+// newOwner returns the owner's sign-in.
+func newOwner(cfg config, db *repo.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
+	secure := strings.HasPrefix(cfg.BaseURL, "https://")
+	return owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
+		SecureCookies: secure, BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Clients: clientip.Resolver{Trusted: cfg.Trusted},
+		Log: log, Chrome: chrome, CSRF: csrf.New(keys.CSRF, secure)})
+}
+
+// announceSetupLink logs, while the blog has no owner, a new one-time link that lets whoever holds it claim the
+// blog (the server's log is only readable by whoever runs it).
+func announceSetupLink(ctx context.Context, cfg config, own *owner.Owner, log *slog.Logger) error {
+	link, err := own.SetupLink(ctx)
+	if err != nil || link == "" {
+		return err
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = "http://localhost" + cfg.Addr
+		if !strings.HasPrefix(cfg.Addr, ":") {
+			base = "http://" + cfg.Addr
+		}
+	}
+	log.Warn("this blog has no owner yet: open the setup link to claim it (valid until used; a new one is made at each start)",
+		"setup_link", base+link)
+	return nil
+}
+
 // buildApp builds the HTTP app with every route.
 func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]int64, comments *repo.Comments,
-	broker *live.Broker, mod *moderation.Service, keys siteKeySet, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
+	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
+	done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	var metrics *observe.Metrics
 	if cfg.Metrics {
 		metrics = observe.NewMetrics(broker.Streams)
 	}
+	console := moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
 	return handlers.New(handlers.Config{
-		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: assets.FS(), Log: log,
-		SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, Done: done, BenchControl: cfg.Bench,
+		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
+		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
 		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address},
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
@@ -211,7 +255,8 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
-func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.Broker, mod *moderation.Service, log *slog.Logger) func() {
+func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.Broker, mod *moderation.Service,
+	own *owner.Owner, log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { broker.Run(bctx) })
@@ -220,13 +265,17 @@ func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.
 			log.Error("watching for changes stopped", "err", err)
 		}
 	})
-	wg.Go(func() { purgeDaily(bctx, mod, cfg.PurgeAfter, log) })
+	wg.Go(func() { purgeDaily(bctx, mod, own, cfg.PurgeAfter, log) })
 	return func() { cancel(); wg.Wait() }
 }
 
-// purgeDaily deletes for good, at start and then every day, the comments deleted more than after ago.
-func purgeDaily(ctx context.Context, mod *moderation.Service, after time.Duration, log *slog.Logger) {
+// purgeDaily deletes for good, at start and then every day, the comments deleted more than after ago, and the
+// owner's expired sessions.
+func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, after time.Duration, log *slog.Logger) {
 	for {
+		if _, err := own.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge expired sessions", "err", err)
+		}
 		if n, err := mod.Purge(ctx, repo.ActorServer, after); err != nil && ctx.Err() == nil {
 			log.Error("purge deleted comments", "err", err)
 		} else if n > 0 {

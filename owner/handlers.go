@@ -1,0 +1,445 @@
+package owner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/gofiber/fiber/v2"
+
+	"blog/csrf"
+	"blog/repo"
+	"blog/views"
+)
+
+// failureDelay slows every failed sign-in, so guessing costs time even below the limits.
+const failureDelay = time.Second
+
+// LoginPage shows the sign-in page: password, or passkey.
+func (o *Owner) LoginPage(c *fiber.Ctx) error {
+	if _, ok, err := o.current(c); err == nil && ok {
+		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	}
+	v, err := o.loginView(c, "")
+	if err != nil {
+		return err
+	}
+	return views.Render(c, fiber.StatusOK, views.LoginPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+}
+
+func (o *Owner) loginView(c *fiber.Ctx, msg string) (views.LoginView, error) {
+	has, err := o.cfg.Store.HasCredentials(c.UserContext())
+	if err != nil {
+		return views.LoginView{}, err
+	}
+	return views.LoginView{Next: safeNext(c.Query("next", c.FormValue("next"))), Error: msg, NoOwner: !has,
+		CSRFToken: csrf.Token(c)}, nil
+}
+
+// throttle refuses a sign-in attempt over the limits (per client address and overall) with 429.
+func (o *Owner) throttle(c *fiber.Ctx) error {
+	addr := o.cfg.Clients.Of(c).String()
+	ok1, wait1 := o.perClient.Allow(addr)
+	ok2, wait2 := o.overall.Allow("all")
+	if ok1 && ok2 {
+		return nil
+	}
+	wait := max(wait1, wait2)
+	o.cfg.Log.Warn("owner sign-in refused: too many attempts", "client", addr)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+	return fiber.NewError(fiber.StatusTooManyRequests, "too many sign-in attempts")
+}
+
+// failed answers a failed sign-in after a delay, and logs it without the secret.
+func (o *Owner) failed(c *fiber.Ctx, method, why string) {
+	o.cfg.Log.Warn("owner sign-in failed", "method", method, "reason", why, "client", o.cfg.Clients.Of(c).String())
+	time.Sleep(failureDelay)
+}
+
+// Login checks the password and opens a session.
+func (o *Owner) Login(c *fiber.Ctx) error {
+	if err := o.throttle(c); err != nil {
+		return err
+	}
+	pw := c.FormValue("password")
+	creds, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPassword)
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, cr := range creds {
+		if match, err := VerifyPassword(pw, cr.Secret); err == nil && match {
+			ok = true
+			if err := o.cfg.Store.UsedCredential(c.UserContext(), cr.ID, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if !ok {
+		o.failed(c, "password", "wrong password")
+		v, err := o.loginView(c, "That password is not right.")
+		if err != nil {
+			return err
+		}
+		if len(creds) == 0 {
+			v.Error = "No password is set for this blog. Sign in with a passkey, or set one with `web owner password`."
+		}
+		return views.Render(c, fiber.StatusUnauthorized, views.LoginPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+	}
+	if err := o.signIn(c, "password"); err != nil {
+		return err
+	}
+	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+// Logout ends the session.
+func (o *Owner) Logout(c *fiber.Ctx) error {
+	s, _ := c.Locals(localsKey).(session)
+	if err := o.cfg.Store.DeleteSession(c.UserContext(), s.TokenHash); err != nil {
+		return err
+	}
+	c.ClearCookie(SessionCookie)
+	if err := o.cfg.Audit.Record(c.UserContext(), repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-out"}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/login", fiber.StatusSeeOther)
+}
+
+// PasskeyLoginBegin starts a passkey sign-in: the browser gets the challenge and the owner's passkeys.
+func (o *Owner) PasskeyLoginBegin(c *fiber.Ctx) error {
+	if err := o.throttle(c); err != nil {
+		return err
+	}
+	rp, err := o.passkeys.relyingParty(c)
+	if err != nil {
+		return err
+	}
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	if err != nil {
+		return err
+	}
+	if len(stored) == 0 {
+		return fiber.NewError(fiber.StatusConflict, "No passkey is registered for this blog yet. Sign in with the password.")
+	}
+	u, err := o.passkeys.owner(stored)
+	if err != nil {
+		return err
+	}
+	assertion, data, err := rp.BeginLogin(u)
+	if err != nil {
+		return err
+	}
+	if err := o.passkeys.begin(c, "login", data, o.cfg.SecureCookies); err != nil {
+		return err
+	}
+	return c.JSON(assertion)
+}
+
+// PasskeyLoginFinish checks the browser's signature and opens a session.
+func (o *Owner) PasskeyLoginFinish(c *fiber.Ctx) error {
+	data, err := o.passkeys.finish(c, "login")
+	if err != nil {
+		o.failed(c, "passkey", "no ceremony")
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	rp, err := o.passkeys.relyingParty(c)
+	if err != nil {
+		return err
+	}
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	if err != nil {
+		return err
+	}
+	u, err := o.passkeys.owner(stored)
+	if err != nil {
+		return err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBody(bytes.NewReader(c.Body()))
+	if err != nil {
+		o.failed(c, "passkey", "unreadable answer")
+		return fiber.NewError(fiber.StatusBadRequest, "The passkey's answer could not be read.")
+	}
+	cred, err := rp.ValidateLogin(u, data, parsed)
+	if err != nil {
+		o.failed(c, "passkey", "signature not accepted")
+		return fiber.NewError(fiber.StatusUnauthorized, "That passkey was not accepted.")
+	}
+	for i, wc := range u.creds {
+		if bytes.Equal(wc.ID, cred.ID) {
+			b, err := json.Marshal(cred) // keeps the authenticator's new signature counter
+			if err != nil {
+				return err
+			}
+			if err := o.cfg.Store.UsedCredential(c.UserContext(), u.ids[i], string(b)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := o.signIn(c, "passkey"); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"redirect": safeNext(c.Query("next"))})
+}
+
+// setupToken reads the setup link's token and reports whether it is waiting to be used.
+func (o *Owner) setupToken(c *fiber.Ctx) (string, bool, error) {
+	tok := strings.Clone(c.Query("token", c.FormValue("token")))
+	if len(tok) != 43 {
+		return tok, false, nil
+	}
+	ok, err := o.cfg.Store.ValidSetupToken(c.UserContext(), hashToken(tok))
+	return tok, ok, err
+}
+
+// SetupPage lets the holder of the setup link claim the blog with a password or a passkey.
+func (o *Owner) SetupPage(c *fiber.Ctx) error {
+	tok, ok, err := o.setupToken(c)
+	if err != nil {
+		return err
+	}
+	v := views.SetupView{Token: tok, CSRFToken: csrf.Token(c)}
+	status := fiber.StatusOK
+	if !ok {
+		has, err := o.cfg.Store.HasCredentials(c.UserContext())
+		if err != nil {
+			return err
+		}
+		v.Claimed, v.Invalid, status = has, !has, fiber.StatusNotFound
+	}
+	return views.Render(c, status, views.SetupPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+}
+
+// Setup claims the blog with a password.
+func (o *Owner) Setup(c *fiber.Ctx) error {
+	if err := o.throttle(c); err != nil {
+		return err
+	}
+	tok, ok, err := o.setupToken(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		o.failed(c, "setup", "invalid setup token")
+		return o.SetupPage(c)
+	}
+	pw, again := c.FormValue("password"), c.FormValue("password_again")
+	msg := CheckPassword(pw)
+	if msg == "" && pw != again {
+		msg = "The two passwords are not the same."
+	}
+	if msg != "" {
+		v := views.SetupView{Token: tok, Error: msg, CSRFToken: csrf.Token(c)}
+		return views.Render(c, fiber.StatusUnprocessableEntity, views.SetupPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: hash}); err != nil {
+		if errors.Is(err, repo.ErrNotFound) {
+			return o.SetupPage(c) // used meanwhile
+		}
+		return err
+	}
+	if err := o.signIn(c, "setup"); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/account?welcome=1", fiber.StatusSeeOther)
+}
+
+// SetupPasskeyBegin starts registering the first passkey with the setup link.
+func (o *Owner) SetupPasskeyBegin(c *fiber.Ctx) error {
+	if err := o.throttle(c); err != nil {
+		return err
+	}
+	tok, ok, err := o.setupToken(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, "This setup link is not valid any more.")
+	}
+	return o.beginRegistration(c, "setup:"+hashToken(tok))
+}
+
+// SetupPasskeyFinish registers the first passkey and claims the blog with it.
+func (o *Owner) SetupPasskeyFinish(c *fiber.Ctx) error {
+	tok, ok, err := o.setupToken(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, "This setup link is not valid any more.")
+	}
+	cred, err := o.finishRegistration(c, "setup:"+hashToken(tok))
+	if err != nil {
+		return err
+	}
+	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), cred); err != nil {
+		return err
+	}
+	if err := o.signIn(c, "setup"); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"redirect": "/admin/account?welcome=1"})
+}
+
+func (o *Owner) beginRegistration(c *fiber.Ctx, purpose string) error {
+	rp, err := o.passkeys.relyingParty(c)
+	if err != nil {
+		return err
+	}
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	if err != nil {
+		return err
+	}
+	u, err := o.passkeys.owner(stored)
+	if err != nil {
+		return err
+	}
+	creation, data, err := rp.BeginRegistration(u)
+	if err != nil {
+		return err
+	}
+	if err := o.passkeys.begin(c, purpose, data, o.cfg.SecureCookies); err != nil {
+		return err
+	}
+	return c.JSON(creation)
+}
+
+func (o *Owner) finishRegistration(c *fiber.Ctx, purpose string) (repo.Credential, error) {
+	data, err := o.passkeys.finish(c, purpose)
+	if err != nil {
+		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	rp, err := o.passkeys.relyingParty(c)
+	if err != nil {
+		return repo.Credential{}, err
+	}
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	if err != nil {
+		return repo.Credential{}, err
+	}
+	u, err := o.passkeys.owner(stored)
+	if err != nil {
+		return repo.Credential{}, err
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBody(bytes.NewReader(c.Body()))
+	if err != nil {
+		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey's answer could not be read.")
+	}
+	wc, err := rp.CreateCredential(u, data, parsed)
+	if err != nil {
+		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey could not be registered.")
+	}
+	b, err := json.Marshal(wc)
+	if err != nil {
+		return repo.Credential{}, err
+	}
+	name := strings.TrimSpace(c.Query("name"))
+	if name == "" || len(name) > 60 {
+		name = "passkey added " + time.Now().UTC().Format("2 Jan 2006")
+	}
+	return repo.Credential{Kind: repo.CredentialPasskey, Name: name, Secret: string(b)}, nil
+}
+
+// AccountPage lists the owner's credentials, with forms to set the password and add or remove passkeys.
+func (o *Owner) AccountPage(c *fiber.Ctx) error {
+	return o.renderAccount(c, fiber.StatusOK, accountNotice(c.Query("done"), c.Query("welcome") != ""), "")
+}
+
+func accountNotice(done string, welcome bool) string {
+	switch {
+	case welcome:
+		return "Welcome! This blog is yours now. Add a passkey or a password below so you can sign in again."
+	case done == "password":
+		return "Password saved."
+	case done == "passkey":
+		return "Passkey added."
+	case done == "removed":
+		return "Removed."
+	}
+	return ""
+}
+
+func (o *Owner) renderAccount(c *fiber.Ctx, status int, notice, msg string) error {
+	creds, err := o.cfg.Store.Credentials(c.UserContext(), "")
+	if err != nil {
+		return err
+	}
+	v := views.AccountView{Notice: notice, Error: msg}
+	for _, cr := range creds {
+		v.Credentials = append(v.Credentials, views.CredentialView{ID: cr.ID, Kind: cr.Kind, Name: cr.Name,
+			CreatedAt: cr.CreatedAt, UsedAt: cr.UsedAt})
+	}
+	return views.Render(c, status, views.AccountPage(o.Chrome(c), v))
+}
+
+// Chrome returns the layout's data for a signed-in page, with the session's form token.
+func (o *Owner) Chrome(c *fiber.Ctx) views.Chrome {
+	ch := o.cfg.Chrome.ForRequest(c, o.FormToken(c))
+	ch.Owner = true
+	return ch
+}
+
+// SetPasswordForm sets or replaces the password.
+func (o *Owner) SetPasswordForm(c *fiber.Ctx) error {
+	pw, again := c.FormValue("password"), c.FormValue("password_again")
+	msg := CheckPassword(pw)
+	if msg == "" && pw != again {
+		msg = "The two passwords are not the same."
+	}
+	if msg != "" {
+		return o.renderAccount(c, fiber.StatusUnprocessableEntity, "", msg)
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := o.cfg.Store.SetPassword(c.UserContext(), hash, repo.Action{Actor: repo.ActorOwner, Name: "set-password"}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/account?done=password", fiber.StatusSeeOther)
+}
+
+// AddPasskeyBegin starts registering another passkey.
+func (o *Owner) AddPasskeyBegin(c *fiber.Ctx) error { return o.beginRegistration(c, "add") }
+
+// AddPasskeyFinish registers another passkey.
+func (o *Owner) AddPasskeyFinish(c *fiber.Ctx) error {
+	cred, err := o.finishRegistration(c, "add")
+	if err != nil {
+		return err
+	}
+	if _, err := o.cfg.Store.AddCredential(c.UserContext(), cred, repo.Action{Actor: repo.ActorOwner, Name: "add-passkey"}); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"redirect": "/admin/account?done=passkey"})
+}
+
+// RemoveCredential removes a password or passkey, unless it is the last one (the owner could not sign in).
+func (o *Owner) RemoveCredential(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	creds, err := o.cfg.Store.Credentials(c.UserContext(), "")
+	if err != nil {
+		return err
+	}
+	if len(creds) <= 1 {
+		return o.renderAccount(c, fiber.StatusConflict, "", "This is your only way to sign in, so it cannot be removed. Add another one first.")
+	}
+	if err := o.cfg.Store.RemoveCredential(c.UserContext(), id, repo.Action{Actor: repo.ActorOwner, Name: "remove-credential"}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/account?done=removed", fiber.StatusSeeOther)
+}
+
+// loginURL is the sign-in page that returns to next.
+func loginURL(next string) string { return "/admin/login?next=" + url.QueryEscape(safeNext(next)) }

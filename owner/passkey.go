@@ -1,0 +1,150 @@
+package owner
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/gofiber/fiber/v2"
+
+	"blog/repo"
+)
+
+// ceremonyCookie carries a passkey ceremony's state (the challenge) between its two requests, signed.
+const ceremonyCookie = "owner_ceremony"
+
+// ceremonyTimeout bounds a passkey ceremony: the browser's prompt and the owner's touch.
+const ceremonyTimeout = 5 * time.Minute
+
+// passkeys runs WebAuthn ceremonies. The relying party is the blog's host: from BASE_URL when set, otherwise
+// the host the request came to (a browser only lets a page use passkeys of its own host, so a forged Host
+// header gains nothing).
+type passkeys struct {
+	name    string
+	baseURL string
+	key     []byte
+
+	mu  sync.Mutex
+	rps map[string]*webauthn.WebAuthn // by origin
+}
+
+func newPasskeys(name, baseURL string, key []byte) *passkeys {
+	return &passkeys{name: name, baseURL: baseURL, key: key, rps: map[string]*webauthn.WebAuthn{}}
+}
+
+// relyingParty returns the WebAuthn configuration for the request's origin.
+func (p *passkeys) relyingParty(c *fiber.Ctx) (*webauthn.WebAuthn, error) {
+	origin := p.baseURL
+	if origin == "" {
+		origin = c.Protocol() + "://" + string(c.Request().Host())
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Hostname() == "" {
+		return nil, fiber.NewError(fiber.StatusBadRequest, "cannot tell this site's address for passkeys")
+	}
+	origin = u.Scheme + "://" + u.Host
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if rp, ok := p.rps[origin]; ok {
+		return rp, nil
+	}
+	if len(p.rps) > 16 {
+		p.rps = map[string]*webauthn.WebAuthn{} // bounded: Host headers are chosen by clients
+	}
+	rp, err := webauthn.New(&webauthn.Config{
+		RPID: u.Hostname(), RPDisplayName: p.name, RPOrigins: []string{origin},
+		AuthenticatorSelection: protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementPreferred, UserVerification: protocol.VerificationPreferred},
+		Timeouts: webauthn.TimeoutsConfig{
+			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout},
+			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout},
+		},
+	})
+	if err != nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, "passkeys need the site to be opened by a host name, such as localhost or blog.example.com")
+	}
+	p.rps[origin] = rp
+	return rp, nil
+}
+
+// user is the blog's one owner as WebAuthn sees it.
+type user struct {
+	id    []byte
+	name  string
+	creds []webauthn.Credential
+	ids   []int64 // our credential ids, parallel to creds
+}
+
+func (u *user) WebAuthnID() []byte                         { return u.id }
+func (u *user) WebAuthnName() string                       { return u.name }
+func (u *user) WebAuthnDisplayName() string                { return u.name }
+func (u *user) WebAuthnCredentials() []webauthn.Credential { return u.creds }
+
+// owner returns the WebAuthn user with its stored passkeys. Its handle is derived from the key, so it is stable
+// and needs no storage.
+func (p *passkeys) owner(stored []repo.Credential) (*user, error) {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte("webauthn user"))
+	u := &user{id: m.Sum(nil), name: "owner"}
+	for _, c := range stored {
+		var wc webauthn.Credential
+		if err := json.Unmarshal([]byte(c.Secret), &wc); err != nil {
+			return nil, err
+		}
+		u.creds = append(u.creds, wc)
+		u.ids = append(u.ids, c.ID)
+	}
+	return u, nil
+}
+
+// ceremony is what the cookie carries: what the ceremony is for, and the library's session data.
+type ceremony struct {
+	Purpose string               `json:"p"`
+	Data    webauthn.SessionData `json:"d"`
+}
+
+func (p *passkeys) sign(payload string) string {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte("ceremony:" + payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// begin stores a ceremony's state in the signed cookie.
+func (p *passkeys) begin(c *fiber.Ctx, purpose string, data *webauthn.SessionData, secure bool) error {
+	b, err := json.Marshal(ceremony{Purpose: purpose, Data: *data})
+	if err != nil {
+		return err
+	}
+	payload := base64.RawURLEncoding.EncodeToString(b)
+	c.Cookie(&fiber.Cookie{Name: ceremonyCookie, Value: payload + "." + p.sign(payload), Path: "/admin", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: secure || c.Protocol() == "https",
+		Expires: time.Now().Add(ceremonyTimeout)})
+	return nil
+}
+
+// errCeremony means the passkey ceremony's state is missing, altered, expired or for something else.
+var errCeremony = errors.New("the passkey request expired or was not started here; please try again")
+
+// finish reads and clears the ceremony's state, which must be for purpose.
+func (p *passkeys) finish(c *fiber.Ctx, purpose string) (webauthn.SessionData, error) {
+	v := c.Cookies(ceremonyCookie)
+	c.ClearCookie(ceremonyCookie)
+	payload, sig, ok := strings.Cut(v, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(p.sign(payload))) {
+		return webauthn.SessionData{}, errCeremony
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	var cer ceremony
+	if err != nil || json.Unmarshal(b, &cer) != nil || cer.Purpose != purpose || time.Now().After(cer.Data.Expires) {
+		return webauthn.SessionData{}, errCeremony
+	}
+	return cer.Data, nil
+}

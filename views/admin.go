@@ -1,0 +1,168 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"blog/repo"
+)
+
+// LoginView is the sign-in page's state.
+type LoginView struct {
+	Next  string
+	Error string
+	// NoOwner is set while the blog has no owner credential: only the setup link helps then.
+	NoOwner   bool
+	CSRFToken string
+}
+
+// SetupView is the setup page's state.
+type SetupView struct {
+	Token string
+	Error string
+	// Invalid: the link is wrong or used; Claimed: the blog has an owner already.
+	Invalid, Claimed bool
+	CSRFToken        string
+}
+
+// CredentialView is one way the owner signs in.
+type CredentialView struct {
+	ID        int64
+	Kind      string
+	Name      string
+	CreatedAt time.Time
+	UsedAt    *time.Time
+}
+
+// AccountView is the account page's state.
+type AccountView struct {
+	Credentials []CredentialView
+	Notice      string
+	Error       string
+}
+
+// ConsoleFilter is what the console shows: every field may be empty.
+type ConsoleFilter struct {
+	State   string
+	Post    string
+	Text    string
+	Email   string
+	Address string
+}
+
+// Query encodes the filter as a query string (without "?"), for links and return addresses.
+func (f ConsoleFilter) Query() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"state": f.State, "post": f.Post, "q": f.Text, "email": f.Email, "address": f.Address} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
+}
+
+// PostOption is a post in the console's post filter.
+type PostOption struct {
+	Slug, Title string
+}
+
+// ConsoleComment is one comment as the owner sees it.
+type ConsoleComment struct {
+	repo.Comment
+	PostSlug, PostTitle string
+}
+
+// ConsoleView is the console's state.
+type ConsoleView struct {
+	Filter   ConsoleFilter
+	Posts    []PostOption
+	Counts   map[string]int
+	Comments []ConsoleComment
+	// Older, when positive, pages to the comments older than this id.
+	Older  int64
+	Before int64
+	Notice string
+	Error  string
+}
+
+// BansView is the bans page's state.
+type BansView struct {
+	Bans []repo.Ban
+	// FromComment, when set, offers to ban the author of that comment.
+	FromComment *ConsoleComment
+	Kind, Value string
+	Notice      string
+	Error       string
+}
+
+// AuditView is the audit page's state.
+type AuditView struct {
+	Entries []repo.AuditEntry
+	Older   int64
+}
+
+// ConsolePath is the console's URL for a filter and page.
+func ConsolePath(f ConsoleFilter, before int64) string {
+	q := f.Query()
+	if before > 0 {
+		if q != "" {
+			q += "&"
+		}
+		q += "before=" + strconv.FormatInt(before, 10)
+	}
+	if q == "" {
+		return "/admin"
+	}
+	return "/admin?" + q
+}
+
+// StateLabel names a comment state for people.
+func StateLabel(state string) string {
+	switch state {
+	case repo.StatePublished:
+		return "Published"
+	case repo.StatePending:
+		return "Pending"
+	case repo.StateSpam:
+		return "Spam"
+	case repo.StateDeleted:
+		return "Deleted"
+	}
+	return "All"
+}
+
+// BanKindLabel names a kind of ban for people.
+func BanKindLabel(kind string) string {
+	switch kind {
+	case repo.BanEmail:
+		return "Email"
+	case repo.BanDomain:
+		return "Email domain"
+	case repo.BanIP:
+		return "Address"
+	case repo.BanNet:
+		return "Network"
+	}
+	return kind
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func optionalTime(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return ExactTime(*t)
+}
+
+// excerpt shortens a comment for the console's list.
+func excerpt(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
