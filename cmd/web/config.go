@@ -139,6 +139,18 @@ Usage:
   web backup FILE          write a consistent snapshot of the SQLite database (safe while serving)
   web restore FILE         replace the SQLite database with a snapshot (stop the server first)
   web health               exit 0 if the server on PORT/ADDR answers /readyz (for container health checks)
+
+  web comments list [--state published|pending|spam|deleted] [--post SLUG] [--limit N]
+                           one line per comment, newest first: id, state, post, name, start of the text
+  web comments approve|spam|delete|restore ID...
+                           change comments' state (recorded in the audit trail; open pages update live)
+  web ban add email|domain|ip VALUE [--remove-past]
+                           hold new comments of an email, email domain, address or /24 or /64 network as
+                           spam; --remove-past also marks their earlier comments as spam
+  web ban list             list the bans with their ids
+  web ban remove ID...     lift bans
+  web owner password       set or replace the owner's password (read from standard input)
+  web owner reset --force  remove every owner credential and session and print a new setup link
   web --help               show this help
 
 Environment:

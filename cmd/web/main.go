@@ -1,4 +1,5 @@
-// Command web runs the blog: `web` serves it, `web migrate up|down|status` manages the schema.
+// Command web runs the blog: `web` serves it; its sub-commands manage the schema, backups, comments, bans and the
+// owner's sign-in (see usage).
 package main
 
 import (
@@ -37,14 +38,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "web:", err)
 		os.Exit(1)
 	}
 }
 
 // run is the whole program: it parses the command, reads the environment and runs until ctx ends.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -67,6 +68,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return restore(ctx, args, cfg, stdout)
 	case "health":
 		return health(ctx, cfg, stdout)
+	case "comments":
+		return comments(ctx, args, cfg, stdout)
+	case "ban":
+		return ban(ctx, args, cfg, stdout)
+	case "owner":
+		return ownerCmd(ctx, args, cfg, stdin, stdout)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -211,16 +218,21 @@ func announceSetupLink(ctx context.Context, cfg config, own *owner.Owner, log *s
 	if err != nil || link == "" {
 		return err
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = "http://localhost" + cfg.Addr
-		if !strings.HasPrefix(cfg.Addr, ":") {
-			base = "http://" + cfg.Addr
-		}
-	}
+	base := publicBase(cfg)
 	log.Warn("this blog has no owner yet: open the setup link to claim it (valid until used; a new one is made at each start)",
 		"setup_link", base+link)
 	return nil
+}
+
+// publicBase is the blog's address for links printed to the operator: BASE_URL, or the local listen address.
+func publicBase(cfg config) string {
+	switch {
+	case cfg.BaseURL != "":
+		return cfg.BaseURL
+	case strings.HasPrefix(cfg.Addr, ":"):
+		return "http://localhost" + cfg.Addr
+	}
+	return "http://" + cfg.Addr
 }
 
 // buildApp builds the HTTP app with every route.

@@ -56,7 +56,7 @@ func startServer(t *testing.T, env map[string]string) (base string, stop func() 
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, nil, envFunc(env), io.Discard, logs) }()
+	go func() { errc <- run(ctx, nil, envFunc(env), strings.NewReader(""), io.Discard, logs) }()
 	base = "http://" + addr
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -180,7 +180,7 @@ func TestMigrateCommands(t *testing.T) {
 			cli := func(args ...string) string {
 				t.Helper()
 				var out bytes.Buffer
-				if err := run(context.Background(), args, env, &out, io.Discard); err != nil {
+				if err := run(context.Background(), args, env, strings.NewReader(""), &out, io.Discard); err != nil {
 					t.Fatalf("web %s: %v", strings.Join(args, " "), err)
 				}
 				return out.String()
@@ -238,7 +238,7 @@ func TestCommandErrors(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			err := run(ctx, tt.args, envFunc(env), io.Discard, io.Discard)
+			err := run(ctx, tt.args, envFunc(env), strings.NewReader(""), io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
@@ -248,7 +248,7 @@ func TestCommandErrors(t *testing.T) {
 
 func TestHelpListsEveryVariable(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--help"}, envFunc(nil), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"--help"}, envFunc(nil), strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range settings {

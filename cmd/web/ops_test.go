@@ -35,7 +35,7 @@ func TestBackupUnderLoad(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the load is running
 	snap := filepath.Join(t.TempDir(), "snapshot.db")
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"backup", snap}, envFunc(env), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"backup", snap}, envFunc(env), strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
 	close(stopLoad)
@@ -58,14 +58,14 @@ func TestBackupUnderLoad(t *testing.T) {
 	var inSnap int
 	db.QueryRow("SELECT count(*) FROM comments").Scan(&inSnap)
 
-	if err := run(context.Background(), []string{"backup", snap}, envFunc(env), io.Discard, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"backup", snap}, envFunc(env), strings.NewReader(""), io.Discard, io.Discard); err == nil {
 		t.Fatal("backup over an existing file should refuse")
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"restore", snap}, envFunc(env), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"restore", snap}, envFunc(env), strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
 	if !strings.Contains(out.String(), "current database kept as") {
@@ -75,7 +75,7 @@ func TestBackupUnderLoad(t *testing.T) {
 	if n, _ := restored.Repo.Count(context.Background(), "comments"); n != inSnap {
 		t.Fatalf("after restore: %d comments, want %d", n, inSnap)
 	}
-	if err := run(context.Background(), []string{"restore", filepath.Join(t.TempDir(), "missing.db")}, envFunc(env), io.Discard, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"restore", filepath.Join(t.TempDir(), "missing.db")}, envFunc(env), strings.NewReader(""), io.Discard, io.Discard); err == nil {
 		t.Fatal("restore from a missing file should fail")
 	}
 }
@@ -83,11 +83,11 @@ func TestBackupUnderLoad(t *testing.T) {
 func TestHealthCommand(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	startServer(t, env) // sets env["ADDR"]
-	if err := run(context.Background(), []string{"health"}, envFunc(env), io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"health"}, envFunc(env), strings.NewReader(""), io.Discard, io.Discard); err != nil {
 		t.Fatalf("health with a running server: %v", err)
 	}
 	env["ADDR"] = freeAddr(t)
-	if err := run(context.Background(), []string{"health"}, envFunc(env), io.Discard, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"health"}, envFunc(env), strings.NewReader(""), io.Discard, io.Discard); err == nil {
 		t.Fatal("health without a server should fail")
 	}
 }
@@ -99,7 +99,7 @@ func TestMetricsAndLogs(t *testing.T) {
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, nil, envFunc(env), io.Discard, logs) }()
+	go func() { errc <- run(ctx, nil, envFunc(env), strings.NewReader(""), io.Discard, logs) }()
 	base := "http://" + addr
 	waitUp(t, base)
 	v := newVisitor(t)

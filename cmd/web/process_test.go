@@ -226,7 +226,7 @@ func TestRestartUpgradesOlderDatabase(t *testing.T) {
 	if _, err := db.SQL.Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
 		t.Fatal(err)
 	}
-	err := run(ctx, nil, envFunc(map[string]string{"DATABASE_URL": dbURL, "ADDR": freeAddr(t)}), io.Discard, io.Discard)
+	err := run(ctx, nil, envFunc(map[string]string{"DATABASE_URL": dbURL, "ADDR": freeAddr(t)}), strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "newer than this program") {
 		t.Fatalf("err = %v, want a refusal of the newer database", err)
 	}
