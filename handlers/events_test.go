@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"blog/handlers"
 	"blog/internal/dbtest"
+	"blog/moderation"
 )
 
 type sseEvent struct {
@@ -384,4 +386,99 @@ func TestReconnectToAnotherInstanceLosesNothing(t *testing.T) {
 		t.Fatalf("comment %d, want %d", commentOf(t, ev), after)
 	}
 	r.expectNoComment(t, 300*time.Millisecond)
+}
+
+// TestStreamCarriesModeration checks that the stream delivers changes, not just new comments: a deleted comment
+// leaves (its element and the count), an approved one arrives, and a restored one comes back, each once, in
+// order, also to a reader who reconnects in between.
+func TestStreamCarriesModeration(t *testing.T) {
+	a := newTestApp(t, func(c *handlers.Config) { c.Heartbeat = 50 * time.Millisecond })
+	base := a.serve(t)
+	s := connectSSE(t, base+"/posts/"+a.slug+"/events?after=0", nil)
+	waitStreams(t, a, 1)
+	id := a.mustPost(t, "to be removed")
+	s.nextComment(t)
+	o := a.owner(t)
+	o.post(t, "/admin/comments", neturl.Values{"action": {"delete"}, "id": {itoa(id)}}, false)
+	ev := s.nextComment(t)
+	d := doc(t, ev.data)
+	if gone, _ := d.Find(`[data-comment-id="` + itoa(id) + `"]`).Attr("data-gone"); gone != "deleted" || strings.Contains(ev.data, "to be removed") {
+		t.Fatalf("deletion event: %q", ev.data)
+	}
+	if c := strings.TrimSpace(d.Find(`#comment-count`).Text()); c != "No comments yet" {
+		t.Fatalf("count after deletion: %q", c)
+	}
+	_, page := a.get(t, "/posts/"+a.slug)
+	if strings.Contains(page, "to be removed") {
+		t.Fatal("the page still shows a comment whose removal was delivered")
+	}
+	// A held comment arrives when approved.
+	a.mod.Mode = moderation.ModeAll
+	held := a.mustPost(t, "held, then approved")
+	if ev := s.nextComment(t); !strings.Contains(ev.data, `data-gone="held"`) {
+		t.Fatalf("a held comment's event must not carry it: %q", ev.data)
+	}
+	last := s.nextCommentOrNone(t, 100*time.Millisecond)
+	if last != nil {
+		t.Fatalf("unexpected event %q", last.data)
+	}
+	s.close()
+	waitStreams(t, a, 0)
+	o.post(t, "/admin/comments", neturl.Values{"action": {"approve"}, "id": {itoa(held)}}, false)
+	o.post(t, "/admin/comments", neturl.Values{"action": {"restore"}, "id": {itoa(id)}}, false)
+	r := connectSSE(t, fmt.Sprintf("%s/posts/%s/events?after=%d", base, a.slug, a.seq(t)-2), nil)
+	for _, want := range []struct {
+		id   int64
+		text string
+	}{{held, "held, then approved"}, {id, "to be removed"}} {
+		ev := r.nextComment(t)
+		if commentOf(t, ev) != want.id || !strings.Contains(ev.data, want.text) || strings.Contains(ev.data, "data-gone") {
+			t.Fatalf("catch-up event: %q, want comment %d shown", ev.data, want.id)
+		}
+	}
+	r.expectNoComment(t, 200*time.Millisecond)
+}
+
+// nextCommentOrNone returns the next change event within d, or nil.
+func (c *sseClient) nextCommentOrNone(t *testing.T, d time.Duration) *sseEvent {
+	t.Helper()
+	timeout := time.After(d)
+	for {
+		select {
+		case ev, ok := <-c.events:
+			if !ok {
+				return nil
+			}
+			if ev.name == "change" {
+				return &ev
+			}
+		case <-timeout:
+			return nil
+		}
+	}
+}
+
+// TestDeletionOnOneInstanceReachesAnother deletes a comment through instance A's console; instance B's stream
+// delivers the removal, and B's rendered page no longer shows the comment.
+func TestDeletionOnOneInstanceReachesAnother(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	instA := newTestAppOn(t, dbtest.Open(t, url, true))
+	instB := newTestAppOn(t, dbtest.Open(t, url, false))
+	baseB := instB.serve(t)
+	id := instA.mustPost(t, "posted, then deleted")
+	// B renders (and caches) the page with the comment, and a reader there is watching.
+	if _, page := instB.get(t, "/posts/"+instB.slug); !strings.Contains(page, "posted, then deleted") {
+		t.Fatal("B's page lacks the comment")
+	}
+	s := connectSSE(t, fmt.Sprintf("%s/posts/%s/events?after=%d", baseB, instB.slug, instB.seq(t)), nil)
+	waitStreams(t, instB, 1)
+	o := instA.owner(t)
+	o.post(t, "/admin/comments", neturl.Values{"action": {"delete"}, "id": {itoa(id)}}, false)
+	ev := s.nextComment(t)
+	if commentOf(t, ev) != id || !strings.Contains(ev.data, `data-gone="deleted"`) {
+		t.Fatalf("B's stream: %q", ev.data)
+	}
+	if _, page := instB.get(t, "/posts/"+instB.slug); strings.Contains(page, "posted, then deleted") {
+		t.Fatal("B's page still shows the comment after B delivered its removal")
+	}
 }

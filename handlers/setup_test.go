@@ -89,7 +89,8 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 		o(&cfg)
 	}
 	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
-		Log: log, Chrome: cfg.Chrome, CSRF: csrf.New(key, false)})
+		SecureCookies: cfg.SecureCookies, BaseURL: cfg.Chrome.BaseURL,
+		Log: log, Chrome: cfg.Chrome, CSRF: csrf.New(key, false), FailureDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,6 @@ import (
 	"blog/views"
 )
 
-// failureDelay slows every failed sign-in, so guessing costs time even below the limits.
-const failureDelay = time.Second
-
 // LoginPage shows the sign-in page: password, or passkey.
 func (o *Owner) LoginPage(c *fiber.Ctx) error {
 	if _, ok, err := o.current(c); err == nil && ok {
@@ -58,7 +55,7 @@ func (o *Owner) throttle(c *fiber.Ctx) error {
 // failed answers a failed sign-in after a delay, and logs it without the secret.
 func (o *Owner) failed(c *fiber.Ctx, method, why string) {
 	o.cfg.Log.Warn("owner sign-in failed", "method", method, "reason", why, "client", o.cfg.Clients.Of(c).String())
-	time.Sleep(failureDelay)
+	time.Sleep(o.cfg.FailureDelay) // guessing costs time even below the limits
 }
 
 // Login checks the password and opens a session.

@@ -81,6 +81,8 @@ type Config struct {
 	Chrome views.Chrome
 	// CSRF guards the sign-in and setup forms (used before a session exists).
 	CSRF *csrf.Guard
+	// FailureDelay is how long a failed sign-in waits before its answer (one second when zero).
+	FailureDelay time.Duration
 }
 
 // Owner is the owner's sign-in: its middleware and its pages.
@@ -98,6 +100,9 @@ func New(cfg Config) (*Owner, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.FailureDelay == 0 {
+		cfg.FailureDelay = time.Second
 	}
 	return &Owner{cfg: cfg,
 		// Ten tries at once per address, then one every 30 s; across all addresses 100, then one a second.
@@ -206,7 +211,7 @@ func (o *Owner) Require(c *fiber.Ctx) error {
 		return err
 	}
 	if !ok {
-		if c.Method() == fiber.MethodGet && c.Get("HX-Request") != "true" {
+		if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && c.Get("HX-Request") != "true" {
 			return c.Redirect(loginURL(c.OriginalURL()), fiber.StatusSeeOther)
 		}
 		c.Set("HX-Redirect", "/admin/login")
