@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,8 @@ type axeViolation struct {
 func TestAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	dbURL := dbtest.SQLiteURL(t)
-	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL})
+	env := map[string]string{"DATABASE_URL": dbURL}
+	base, _ := startServer(t, env)
 	v := newVisitor(t)
 	for i, c := range []struct{ name, body string }{
 		{"Ada", "Lovely post. The part about live comments is exactly what I was looking for."},
@@ -56,26 +58,47 @@ func TestAccessibility(t *testing.T) {
 			t.Fatalf("seed comment: %d", resp.StatusCode)
 		}
 	}
+	// The owner's pages need something to show: a held comment, a spam one, a ban, an audit trail.
+	setPassword(t, env, "correct horse battery staple")
+	for _, args := range [][]string{{"comments", "spam", "2"}, {"ban", "add", "domain", "spam.example"}, {"comments", "delete", "3"}} {
+		if err := run(context.Background(), args, envFunc(env), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+			t.Fatalf("web %s: %v", strings.Join(args, " "), err)
+		}
+	}
 	b := browsertest.New(t)
+	signInWithPassword(t, b.Tab(t), base, "correct horse battery staple")
 	shots := filepath.Join("..", "..", "screenshots")
 	os.MkdirAll(shots, 0o755)
 
 	pages := []struct {
 		name, path string
 		prepare    func(t *testing.T, ctx context.Context)
+		// signedOut opens the page in a browser of its own, without the owner's session.
+		signedOut bool
 	}{
-		{"home", "/", nil},
-		{"post", "/posts/hello-world", nil},
-		{"about", "/about", nil},
-		{"post-with-image", "/posts/live-comments", nil},
-		{"not-found", "/posts/nope", nil},
+		{"home", "/", nil, false},
+		{"post", "/posts/hello-world", nil, false},
+		{"about", "/about", nil, false},
+		{"post-with-image", "/posts/live-comments", nil, false},
+		{"not-found", "/posts/nope", nil, false},
 		{"form-errors", "/posts/hello-world", func(t *testing.T, ctx context.Context) {
 			browsertest.Wait(t, ctx, "htmx", `typeof htmx !== 'undefined'`)
 			browsertest.Do(t, ctx,
 				chromedp.SendKeys(chromedp.CSS("#comment-email"), "not-an-email"),
 				chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")))
 			browsertest.Wait(t, ctx, "errors", `document.querySelector('#comment-email-error') !== null`)
-		}},
+		}, false},
+		{"owner-sign-in", "/admin/login", nil, true},
+		{"owner-setup-invalid", "/admin/setup?token=x", nil, true},
+		{"owner-console", "/admin", nil, false},
+		{"owner-console-acted", "/admin", func(t *testing.T, ctx context.Context) {
+			browsertest.Wait(t, ctx, "htmx", `typeof htmx !== 'undefined'`)
+			browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=ConsoleComment] button[name=one]`)))
+			browsertest.Wait(t, ctx, "the notice", `document.activeElement && document.activeElement.id === 'notice'`)
+		}, false},
+		{"owner-bans", "/admin/bans?comment=1", nil, false},
+		{"owner-audit", "/admin/audit", nil, false},
+		{"owner-account", "/admin/account", nil, false},
 	}
 	for _, theme := range []string{"light", "dark"} {
 		for _, width := range []struct {
@@ -85,6 +108,9 @@ func TestAccessibility(t *testing.T) {
 			for _, p := range pages {
 				t.Run(fmt.Sprintf("%s/%s/%s", p.name, theme, width.name), func(t *testing.T) {
 					tab := b.Tab(t)
+					if p.signedOut {
+						tab = b.PrivateTab(t)
+					}
 					if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}}); err != nil {
 						t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -64,13 +65,40 @@ func New(t *testing.T) *Browser {
 // Tab opens a new page; it records every URL the page requests (see Requests).
 func (b *Browser) Tab(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithListener(func(ev any) {
+	return b.tab(t)
+}
+
+// PrivateTab opens a page in a browser context of its own: like another person's browser, it shares no cookies
+// with the other tabs.
+func (b *Browser) PrivateTab(t *testing.T) context.Context {
+	t.Helper()
+	return b.tab(t, chromedp.WithNewBrowserContext())
+}
+
+// Passkeys gives the tab a virtual authenticator (the DevTools WebAuthn domain) that creates and uses passkeys
+// as a platform authenticator would, verifying the user at once.
+func Passkeys(t *testing.T, tab context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(tab, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatalf("enable WebAuthn: %v", err)
+	}
+	_, err := chromedp.Call(tab, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{Protocol: webauthn.AuthenticatorProtocolCtap2,
+			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			IsUserVerified: true, AutomaticPresenceSimulation: true}})
+	if err != nil {
+		t.Fatalf("add a virtual authenticator: %v", err)
+	}
+}
+
+func (b *Browser) tab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
+	ctx, cancel := chromedp.NewContext(b.ctx, append(opts, chromedp.WithListener(func(ev any) {
 		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 			b.mu.Lock()
 			b.requests = append(b.requests, e.Request.URL)
 			b.mu.Unlock()
 		}
-	}))
+	}))...)
 	t.Cleanup(cancel)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
@@ -91,11 +119,21 @@ func (b *Browser) ThirdParty(base string) []string {
 	return out
 }
 
-// Wait polls a JavaScript expression in the tab until it is truthy, failing the test after 10 s.
+// Wait polls a JavaScript expression in the tab until it is truthy, failing the test after 10 s. A navigation
+// meanwhile (a form post, a redirect) restarts the polling on the new page.
 func Wait(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return
+		}
+		navigated := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "context")
+		if !navigated || time.Now().After(deadline) {
+			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
