@@ -18,18 +18,21 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create the cross-instance test database
 )
 
-// streamSet is n open event streams whose readers record when each comment id arrives.
+// streamSet is n open event streams whose readers record when each comment arrives (an event showing it) and
+// when it leaves (an event removing it).
 type streamSet struct {
 	conns    []net.Conn
 	mu       sync.Mutex
 	arrivals map[int64][]time.Time
+	removals map[int64][]time.Time
 	received atomic.Int64
+	removed  atomic.Int64
 	wg       sync.WaitGroup
 }
 
 func openStreams(base, slug string, n int) (*streamSet, error) {
 	addr := strings.TrimPrefix(base, "http://")
-	ss := &streamSet{arrivals: map[int64][]time.Time{}}
+	ss := &streamSet{arrivals: map[int64][]time.Time{}, removals: map[int64][]time.Time{}}
 	for i := range n {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -52,13 +55,23 @@ func (ss *streamSet) read(conn net.Conn) {
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
-		if len(line) > 4 && string(line[:4]) == "id: " {
+		// An event's first data line is the comment's element: shown, or gone (data-gone).
+		if m := commentID.FindSubmatch(line); m != nil && strings.HasPrefix(string(line), "data: <li") {
 			now := time.Now()
-			id, _ := strconv.ParseInt(strings.TrimSpace(string(line[4:])), 10, 64)
+			id, _ := strconv.ParseInt(string(m[1]), 10, 64)
+			gone := strings.Contains(string(line), "data-gone=")
 			ss.mu.Lock()
-			ss.arrivals[id] = append(ss.arrivals[id], now)
+			if gone {
+				ss.removals[id] = append(ss.removals[id], now)
+			} else {
+				ss.arrivals[id] = append(ss.arrivals[id], now)
+			}
 			ss.mu.Unlock()
-			ss.received.Add(1)
+			if gone {
+				ss.removed.Add(1)
+			} else {
+				ss.received.Add(1)
+			}
 		}
 	}
 }

@@ -43,7 +43,19 @@ func main() {
 	out := flag.String("out", "bench-results/latest.json", "where to write the JSON results")
 	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
+	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
 	flag.Parse()
+	if *before != "" {
+		rows, err := compareBinaries(context.Background(), *before, *binary, *duration)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		for _, r := range rows {
+			printRow(r)
+		}
+		return
+	}
 	if err := run(*binary, *out, *streams, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -103,6 +115,13 @@ func run(binary, out, streamLevels string, dur time.Duration) error {
 		if err != nil {
 			return err
 		}
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if rows, err := measureModeration(srv, binary, "hundred", 1000); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: moderation:", err)
+	} else {
 		for _, r := range rows {
 			add(r)
 		}
