@@ -128,3 +128,44 @@ func TestBrowserOwnerPasswordSignIn(t *testing.T) {
 	browsertest.Wait(t, tab, "the refusal", `(document.querySelector('[data-testid=Notice]')?.textContent || '').includes('not right')`)
 	signInWithPassword(t, tab, base, "correct horse battery staple")
 }
+
+// TestBrowserConsoleByKeyboard selects a comment and deletes it with the keyboard alone: Tab reaches the
+// checkbox, Space selects it, Shift+Tab goes back to the bulk actions, Enter acts, and focus lands on the
+// message that says what happened.
+func TestBrowserConsoleByKeyboard(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+	base, _ := startServer(t, env)
+	newVisitor(t).comment(t, base, "hello-world", "Ada", "ada@example.com", "Delete me by keyboard")
+	setPassword(t, env, "correct horse battery staple")
+	b := browsertest.New(t)
+	tab := b.Tab(t)
+	signInWithPassword(t, tab, base, "correct horse battery staple")
+	browsertest.Wait(t, tab, "htmx", `typeof htmx !== 'undefined'`)
+	focused := func() string {
+		return browsertest.Eval[string](t, tab, `(document.activeElement.id || '') + '|' + (document.activeElement.name || '') + '|' + (document.activeElement.value || '')`)
+	}
+	reach := func(key, want string, opts ...chromedp.KeyOption) {
+		t.Helper()
+		for range 60 {
+			browsertest.Do(t, tab, chromedp.KeyEvent(key, opts...))
+			if strings.Contains(focused(), want) {
+				return
+			}
+		}
+		t.Fatalf("the keyboard never reached %q (last focus %q)", want, focused())
+	}
+	reach("\t", "select-1")
+	browsertest.Do(t, tab, chromedp.KeyEvent(" "))
+	if !browsertest.Eval[bool](t, tab, `document.getElementById('select-1').checked`) {
+		t.Fatal("Space did not select the comment")
+	}
+	if !browsertest.Eval[bool](t, tab, `getComputedStyle(document.activeElement).outlineStyle !== 'none'`) {
+		t.Error("the focused checkbox shows no focus indicator")
+	}
+	reach("\t", "|action|delete", chromedp.KeyModifiers(chromedp.ModifierShift))
+	browsertest.Do(t, tab, chromedp.KeyEvent("\r"))
+	browsertest.Wait(t, tab, "focus on the notice", `document.activeElement && document.activeElement.id === 'notice' && document.activeElement.textContent.includes('1 comment changed')`)
+	if status, page := get(t, base+"/posts/hello-world"); status != 200 || strings.Contains(page, "Delete me by keyboard") {
+		t.Fatal("the comment is still on the post page")
+	}
+}
