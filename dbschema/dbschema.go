@@ -25,19 +25,37 @@ type step struct {
 	version  int
 	name     string
 	up, down func(*rel.Schema)
+	// loses says what rolling the step back destroys: the tables whose rows (or some of whose columns) go.
+	loses []Loss
+}
+
+// Loss is data a rollback destroys: what, in words, and the table whose rows hold it.
+type Loss struct {
+	What  string
+	Table string
 }
 
 // steps is the schema history, oldest first. Append new versions; never edit or reorder shipped ones.
 var steps = []step{
-	{20261127000001, "create_users", migrations.MigrateCreateUsers, migrations.RollbackCreateUsers},
-	{20261127000002, "create_posts", migrations.MigrateCreatePosts, migrations.RollbackCreatePosts},
-	{20261127000003, "create_comments", migrations.MigrateCreateComments, migrations.RollbackCreateComments},
-	{20261127000004, "create_secrets", migrations.MigrateCreateSecrets, migrations.RollbackCreateSecrets},
-	{20261127000005, "add_comment_states", migrations.MigrateAddCommentStates, migrations.RollbackAddCommentStates},
-	{20261127000006, "create_changes", migrations.MigrateCreateChanges, migrations.RollbackCreateChanges},
-	{20261127000007, "create_bans", migrations.MigrateCreateBans, migrations.RollbackCreateBans},
-	{20261127000008, "create_audit", migrations.MigrateCreateAudit, migrations.RollbackCreateAudit},
-	{20261127000009, "create_owner", migrations.MigrateCreateOwner, migrations.RollbackCreateOwner},
+	{20261127000001, "create_users", migrations.MigrateCreateUsers, migrations.RollbackCreateUsers,
+		[]Loss{{"every commenter (table users)", "users"}}},
+	{20261127000002, "create_posts", migrations.MigrateCreatePosts, migrations.RollbackCreatePosts,
+		[]Loss{{"every post's row (table posts)", "posts"}}},
+	{20261127000003, "create_comments", migrations.MigrateCreateComments, migrations.RollbackCreateComments,
+		[]Loss{{"every comment (table comments)", "comments"}}},
+	{20261127000004, "create_secrets", migrations.MigrateCreateSecrets, migrations.RollbackCreateSecrets,
+		[]Loss{{"the site's keys (table secrets): visitors' tokens and address hashes stop matching", "secrets"}}},
+	{20261127000005, "add_comment_states", migrations.MigrateAddCommentStates, migrations.RollbackAddCommentStates,
+		[]Loss{{"every comment's state, reason, own name and address hashes (held, spam and deleted comments become visible)", "comments"}}},
+	{20261127000006, "create_changes", migrations.MigrateCreateChanges, migrations.RollbackCreateChanges,
+		[]Loss{{"the change feed (table changes)", "changes"}}},
+	{20261127000007, "create_bans", migrations.MigrateCreateBans, migrations.RollbackCreateBans,
+		[]Loss{{"every ban (table bans)", "bans"}}},
+	{20261127000008, "create_audit", migrations.MigrateCreateAudit, migrations.RollbackCreateAudit,
+		[]Loss{{"the audit trail (table audit)", "audit"}}},
+	{20261127000009, "create_owner", migrations.MigrateCreateOwner, migrations.RollbackCreateOwner,
+		[]Loss{{"the owner's passwords and passkeys (table owner_credentials)", "owner_credentials"},
+			{"the owner's sessions (table owner_sessions)", "owner_sessions"}}},
 }
 
 // Known lists every version this binary knows, oldest first.
@@ -136,6 +154,41 @@ func Up(ctx context.Context, db *repo.DB) error {
 		m := newMigration(db.Repo)
 		return recovered("migrate up", func() { m.Migrate(ctx) })
 	})
+}
+
+// Counted is a Loss with the number of rows it concerns now.
+type Counted struct {
+	Loss
+	Rows int
+}
+
+// DownPlan says which version Down would roll back (false when none is applied) and what data that destroys,
+// with row counts.
+func DownPlan(ctx context.Context, db *repo.DB) (Version, []Counted, bool, error) {
+	st, err := Pending(ctx, db)
+	if err != nil {
+		return Version{}, nil, false, err
+	}
+	pending := map[int]bool{}
+	for _, v := range st {
+		pending[v.Version] = true
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		s := steps[i]
+		if pending[s.version] {
+			continue
+		}
+		var out []Counted
+		for _, l := range s.loses {
+			n, err := db.Repo.Count(ctx, l.Table)
+			if err != nil {
+				return Version{}, nil, false, fmt.Errorf("count %s: %w", l.Table, err)
+			}
+			out = append(out, Counted{Loss: l, Rows: n})
+		}
+		return Version{Version: s.version, Name: s.name, Applied: true}, out, true, nil
+	}
+	return Version{}, nil, false, nil
 }
 
 // Down rolls back the newest applied migration; with nothing applied it does nothing.

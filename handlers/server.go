@@ -199,6 +199,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status = fe.Code
 	case errors.Is(err, repo.ErrNotFound):
 		status = fiber.StatusNotFound
+	case errors.Is(err, repo.ErrDatabaseGone):
+		status = fiber.StatusServiceUnavailable
 	}
 	title, msg := messageFor(status)
 	if status >= 500 {
@@ -240,6 +242,9 @@ func messageFor(status int) (title, msg string) {
 		return "Bad request", "The request could not be understood. Please reload the page and try again."
 	case fiber.StatusUnsupportedMediaType:
 		return "Unsupported", "Please send the comment form as a normal web form."
+	}
+	if status == fiber.StatusServiceUnavailable {
+		return "Not available right now", "The blog cannot take comments at the moment. Your text is kept; please try again in a little while."
 	}
 	if status >= 500 {
 		return "Something went wrong", "The page could not be shown because of a problem on our side. Please try again in a moment."

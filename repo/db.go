@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -45,44 +46,134 @@ type DB struct {
 	// Log receives the warnings of background work (the change watcher); nil means slog's default logger.
 	Log *slog.Logger
 
+	// path is the SQLite file; lock holds it shared (or exclusive) for this process; file is what it was when
+	// opened, to notice it being deleted or replaced.
+	path string
+	lock *os.File
+	file os.FileInfo
+
 	// writeMu queues this process's SQLite write transactions. SQLite allows one writer at a time; without the
 	// queue, waiting writers poll in SQLite's busy handler, sleeping up to 100 ms between tries, which showed as
 	// a long latency tail under concurrent posting.
 	writeMu sync.Mutex
 }
 
-// Write runs fn in a transaction; on SQLite it first waits its turn among this process's writers.
+// Write runs fn in a transaction; on SQLite it first waits its turn among this process's writers, and refuses
+// to write into a database file that was deleted or replaced since it was opened.
 func (d *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
 	if d.Dialect == SQLite {
+		if err := d.CheckFile(); err != nil {
+			return err
+		}
 		d.writeMu.Lock()
 		defer d.writeMu.Unlock()
 	}
 	return d.Repo.Transaction(ctx, fn)
 }
 
-// Open connects to the database named by rawURL: empty means the SQLite file app.db in the working directory,
-// "postgres://" or "postgresql://" means PostgreSQL, "sqlite:PATH", "file:PATH" or a plain path mean SQLite.
-func Open(ctx context.Context, rawURL string) (*DB, error) {
-	switch {
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return openPostgres(ctx, rawURL)
-	default:
-		return openSQLite(ctx, rawURL)
-	}
+// Location is a parsed DATABASE_URL: which database, and where.
+type Location struct {
+	Dialect Dialect
+	// Path is the SQLite file; URL the PostgreSQL connection string.
+	Path, URL string
 }
 
-func openSQLite(ctx context.Context, rawURL string) (*DB, error) {
-	path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "file:")
+// ParseURL reads a DATABASE_URL: empty means the SQLite file app.db in the working directory; "postgres://" or
+// "postgresql://" PostgreSQL; "sqlite:PATH", "file:PATH" or a plain path a SQLite file. Any other scheme is an
+// error rather than a file of that name.
+func ParseURL(raw string) (Location, error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return Location{Dialect: Postgres, URL: raw}, nil
+	case raw == "":
+		return Location{Dialect: SQLite, Path: DefaultSQLiteFile}, nil
+	}
+	path := raw
+	if scheme, rest, ok := strings.Cut(raw, ":"); ok && schemeLike(scheme) {
+		if scheme != "sqlite" && scheme != "file" {
+			return Location{}, fmt.Errorf("DATABASE_URL: unknown scheme %q: want postgres://..., sqlite:PATH or a file path", scheme+":")
+		}
+		path = strings.TrimPrefix(rest, "//")
+	}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
-	if path == "" {
-		path = DefaultSQLiteFile
+	switch path {
+	case "":
+		return Location{}, errors.New("DATABASE_URL: the SQLite file has no path")
+	case ":memory:":
+		return Location{}, errors.New("DATABASE_URL: :memory: gives every pooled connection its own database; use a file")
 	}
-	if path == ":memory:" {
-		return nil, errors.New("open database: :memory: gives every pooled connection its own database; use a file")
+	return Location{Dialect: SQLite, Path: path}, nil
+}
+
+// schemeLike reports whether s looks like a URL scheme (letters first, then letters, digits, + - .), so that
+// "C" of a path or a plain file name is not mistaken for one.
+func schemeLike(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for i, r := range s {
+		letter := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+// Mode says how a command may use the database.
+type Mode int
+
+// The modes of opening a database.
+const (
+	// Create opens the database, creating a new SQLite file if there is none (serving, migrate up).
+	Create Mode = iota
+	// Existing opens a database that must exist; other processes may use it at the same time.
+	Existing
+	// Exclusive opens a database that must exist and that no other process of the blog is using (restore,
+	// migrate down): it fails with ErrInUse while a server or command has it open.
+	Exclusive
+)
+
+// ErrInUse means another process of the blog has the database open.
+var ErrInUse = errors.New("the database is in use by another process of the blog (a running server?)")
+
+// ErrNoDatabase means the database to open does not exist.
+var ErrNoDatabase = errors.New("no database there")
+
+// Open connects to the database named by rawURL (see ParseURL), creating a new SQLite file when there is none.
+func Open(ctx context.Context, rawURL string) (*DB, error) { return OpenMode(ctx, rawURL, Create) }
+
+// OpenMode connects to the database named by rawURL in the given mode.
+func OpenMode(ctx context.Context, rawURL string, mode Mode) (*DB, error) {
+	loc, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if loc.Dialect == Postgres {
+		db, err := openPostgres(ctx, loc.URL)
+		if err == nil && mode == Exclusive {
+			if err = db.aloneOnPostgres(ctx); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+		return db, err
+	}
+	return openSQLite(ctx, rawURL, loc.Path, mode)
+}
+
+func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error) {
+	if mode != Create {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open %s: %w (start the server once, or run `web migrate up`, to create it)", path, ErrNoDatabase)
+		}
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
+	if mode != Create {
+		dsn += "&mode=rw" // never create the file
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -91,15 +182,31 @@ func openSQLite(ctx context.Context, rawURL string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	lock, file, err := lockFile(path, mode == Exclusive)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	adapter := sqlite3.New(db)
 	adapter.(*sqlite3.SQLite3).ErrorMapper = sqliteErrorMapper
 	repo := rel.New(adapter)
 	repo.Instrumentation(nil)
-	return &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL}, nil
+	return &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL, path: path, lock: lock, file: file}, nil
 }
 
+// applicationName marks the blog's PostgreSQL connections, so a command that needs the database to itself can
+// see whether a server is connected.
+const applicationName = "blog"
+
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
-	db, err := sql.Open("pgx", rawURL)
+	dsn := rawURL
+	if u, err := url.Parse(rawURL); err == nil && u.Query().Get("application_name") == "" {
+		q := u.Query()
+		q.Set("application_name", applicationName)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
@@ -122,11 +229,39 @@ func (d *DB) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Close releases the connection pool.
-func (d *DB) Close() error { return d.SQL.Close() }
+// Close releases the connection pool and the file lock.
+func (d *DB) Close() error {
+	err := d.SQL.Close()
+	if d.lock != nil {
+		d.lock.Close()
+	}
+	return err
+}
 
-// Ping reports whether the database answers.
-func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+// Ping reports whether the database answers and, for SQLite, is still the file that was opened.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.CheckFile(); err != nil {
+		return err
+	}
+	return d.SQL.PingContext(ctx)
+}
+
+// aloneOnPostgres returns ErrInUse when another connection of the blog uses the same PostgreSQL database.
+func (d *DB) aloneOnPostgres(ctx context.Context) error {
+	var n int
+	err := d.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		AND application_name = $1 AND pid <> pg_backend_pid()`, applicationName).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%d other connection(s): %w", n, ErrInUse)
+	}
+	return nil
+}
+
+// Path is the SQLite database file ("" for PostgreSQL).
+func (d *DB) Path() string { return d.path }
 
 // sqliteErrorMapper turns modernc's SQLite errors into rel constraint errors by result code, because go-rel/sqlite3
 // only recognises the error texts of the cgo driver.

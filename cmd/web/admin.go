@@ -25,12 +25,7 @@ import (
 // openCurrent opens an existing database whose schema is this binary's: commands other than serving and
 // `migrate up` never create or migrate a database.
 func openCurrent(ctx context.Context, cfg config) (*repo.DB, error) {
-	if !strings.HasPrefix(cfg.DatabaseURL, "postgres") {
-		if _, err := os.Stat(sqlitePath(cfg.DatabaseURL)); err != nil {
-			return nil, fmt.Errorf("no database at %s (start the server once, or run `web migrate up`, to create it)", sqlitePath(cfg.DatabaseURL))
-		}
-	}
-	db, err := repo.Open(ctx, cfg.DatabaseURL)
+	db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Existing)
 	if err != nil {
 		return nil, err
 	}

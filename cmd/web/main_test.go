@@ -19,6 +19,7 @@ import (
 
 	"blog/dbschema"
 	"blog/internal/dbtest"
+	"blog/repo"
 )
 
 // syncBuffer collects the server's log safely while it runs.
@@ -172,44 +173,91 @@ func TestWalkthrough(t *testing.T) {
 	}
 }
 
+// TestMigrateCommands walks the schema up, and down to zero: status needs an existing database, a rollback that
+// destroys data refuses without --force, and with --force writes a backup first.
 func TestMigrateCommands(t *testing.T) {
 	urls := map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL}
 	for name, mk := range urls {
 		t.Run(name, func(t *testing.T) {
-			env := envFunc(map[string]string{"DATABASE_URL": mk(t)})
-			cli := func(args ...string) string {
+			dbURL := mk(t)
+			env := envFunc(map[string]string{"DATABASE_URL": dbURL})
+			cli := func(args ...string) (string, error) {
 				t.Helper()
 				var out bytes.Buffer
-				if err := run(context.Background(), args, env, strings.NewReader(""), &out, io.Discard); err != nil {
-					t.Fatalf("web %s: %v", strings.Join(args, " "), err)
+				err := run(context.Background(), args, env, strings.NewReader(""), &out, io.Discard)
+				return out.String(), err
+			}
+			must := func(args ...string) string {
+				t.Helper()
+				out, err := cli(args...)
+				if err != nil {
+					t.Fatalf("web %s: %v\n%s", strings.Join(args, " "), err, out)
 				}
-				return out.String()
+				return out
 			}
 			known := len(dbschema.Known())
-			if st := cli("migrate", "status"); strings.Count(st, "pending") != known {
-				t.Fatalf("status on a new database:\n%s", st)
+			if name == "sqlite" {
+				if _, err := cli("migrate", "status"); err == nil || !strings.Contains(err.Error(), "no database") {
+					t.Fatalf("status without a database: %v; want a refusal, not a new file", err)
+				}
 			}
-			if up := cli("migrate", "up"); strings.Count(up, "applied") != known {
+			if up := must("migrate", "up"); strings.Count(up, "applied") != known {
 				t.Fatalf("up:\n%s", up)
 			}
-			if up := cli("migrate", "up"); !strings.Contains(up, "up to date") {
+			if st := must("migrate", "status"); strings.Count(st, "applied") != known {
+				t.Fatalf("status:\n%s", st)
+			}
+			if up := must("migrate", "up"); !strings.Contains(up, "up to date") {
 				t.Fatalf("second up:\n%s", up)
 			}
+			// One comment: rolling back the tables that hold it must be forced.
+			db := dbtest.Open(t, dbURL, false)
+			ids, _ := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "p", Title: "P"}})
+			if _, _, err := repo.NewComments(db).CreateComment(context.Background(), repo.NewComment{PostID: ids["p"],
+				Input: repo.CommentInput{Username: "A", Email: "a@b.co", Body: "keep me"}}); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
 			newest := dbschema.Known()[known-1]
-			if down := cli("migrate", "down"); !strings.Contains(down, fmt.Sprintf("rolled back %d %s", newest.Version, newest.Name)) {
+			if down := must("migrate", "down"); !strings.Contains(down, fmt.Sprintf("rolled back %d %s", newest.Version, newest.Name)) {
 				t.Fatalf("down:\n%s", down)
 			}
-			st := cli("migrate", "status")
+			st := must("migrate", "status")
 			if strings.Count(st, "applied") != known-1 || !strings.Contains(st, fmt.Sprintf("pending  %d", newest.Version)) {
 				t.Fatalf("status after down:\n%s", st)
 			}
-			for range known - 1 {
-				cli("migrate", "down")
+			must("migrate", "down") // audit: empty
+			must("migrate", "down") // bans: empty
+			out, err := cli("migrate", "down")
+			if err == nil || !strings.Contains(out, "the change feed (table changes): 1 row(s)") || !strings.Contains(err.Error(), "--force") {
+				t.Fatalf("down over data without --force: %v\n%s", err, out)
 			}
-			if down := cli("migrate", "down"); !strings.Contains(down, "nothing to roll back") {
+			if st := must("migrate", "status"); strings.Count(st, "applied") != known-3 {
+				t.Fatalf("a refused rollback changed the schema:\n%s", st)
+			}
+			out = must("migrate", "down", "--force")
+			m := regexp.MustCompile(`backup written to (\S+)`).FindStringSubmatch(out)
+			if m == nil || !strings.Contains(out, "rolled back") {
+				t.Fatalf("forced down:\n%s", out)
+			}
+			if name == "sqlite" {
+				if snap, err := repo.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
+					t.Fatalf("backup %s: %+v, %v", m[1], snap, err)
+				}
+			} else {
+				b, err := os.ReadFile(filepath.Join(m[1], "changes.csv"))
+				os.RemoveAll(m[1])
+				if err != nil || strings.Count(string(b), "\n") != 2 {
+					t.Fatalf("exported changes: %q, %v", b, err)
+				}
+			}
+			for range known - 4 {
+				must("migrate", "down", "--force")
+			}
+			if down := must("migrate", "down"); !strings.Contains(down, "nothing to roll back") {
 				t.Fatalf("down at zero:\n%s", down)
 			}
-			cli("migrate", "up")
+			must("migrate", "up")
 		})
 	}
 }
@@ -223,7 +271,9 @@ func TestCommandErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`},
-		{"migrate without step", []string{"migrate"}, nil, "usage: web migrate up|down|status"},
+		{"migrate without step", []string{"migrate"}, nil, "usage: web migrate up"},
+		{"unknown database scheme", []string{"migrate", "up"}, map[string]string{"DATABASE_URL": "mysql://root@localhost/blog"}, `unknown scheme "mysql:"`},
+		{"comments on a missing database", []string{"comments", "list"}, map[string]string{"DATABASE_URL": "sqlite:" + t.TempDir() + "/none.db"}, "no database there"},
 		{"unknown migrate step", []string{"migrate", "sideways"}, nil, `unknown migrate command "sideways"`},
 		{"bad port", nil, map[string]string{"PORT": "eighty"}, `PORT="eighty" is not a port number`},
 		{"bad AUTO_MIGRATE", nil, map[string]string{"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"},

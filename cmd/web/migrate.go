@@ -5,59 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"blog/dbschema"
 	"blog/repo"
 )
 
-// migrate runs `web migrate up|down|status`.
+// migrate runs `web migrate up|down [--force]|status`.
 func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("usage: web migrate up|down|status")
+	const usage = "usage: web migrate up | web migrate down [--force] | web migrate status"
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
-	db, err := repo.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
+	flags, pos, err := cliArgs(args[1:], nil, []string{"force"})
+	if err != nil || len(pos) > 0 || (args[0] != "down" && len(flags) > 0) {
+		return errors.New(usage)
 	}
-	defer db.Close()
 	switch args[0] {
 	case "up":
-		pending, err := dbschema.Pending(ctx, db)
-		if err != nil {
-			return err
-		}
-		if err := dbschema.Up(ctx, db); err != nil {
-			return err
-		}
-		for _, v := range pending {
-			fmt.Fprintf(stdout, "applied %d %s\n", v.Version, v.Name)
-		}
-		if len(pending) == 0 {
-			fmt.Fprintln(stdout, "nothing to apply: the database is up to date")
-		}
+		return migrateUp(ctx, cfg, stdout)
 	case "down":
-		before, err := dbschema.Status(ctx, db)
-		if err != nil {
-			return err
-		}
-		if err := dbschema.Down(ctx, db); err != nil {
-			return err
-		}
-		after, err := dbschema.Status(ctx, db)
-		if err != nil {
-			return err
-		}
-		rolled := false
-		for i := range before {
-			if before[i].Applied && !after[i].Applied {
-				fmt.Fprintf(stdout, "rolled back %d %s\n", before[i].Version, before[i].Name)
-				rolled = true
-			}
-		}
-		if !rolled {
-			fmt.Fprintln(stdout, "nothing to roll back: no migration is applied")
-		}
+		return migrateDown(ctx, cfg, flags["force"] != "", stdout)
 	case "status":
+		db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Existing)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
 		st, err := dbschema.Status(ctx, db)
 		if err != nil {
 			return err
@@ -69,8 +44,88 @@ func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 			}
 			fmt.Fprintf(stdout, "%-8s %d %s\n", state, v.Version, v.Name)
 		}
-	default:
-		return fmt.Errorf("unknown migrate command %q: want up, down or status", args[0])
+		return nil
+	}
+	return fmt.Errorf("unknown migrate command %q\n%s", args[0], usage)
+}
+
+// migrateUp applies every pending migration; it is the one command besides serving that may create a database.
+func migrateUp(ctx context.Context, cfg config, stdout io.Writer) error {
+	db, err := repo.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pending, err := dbschema.Pending(ctx, db)
+	if err != nil {
+		return err
+	}
+	if err := dbschema.Up(ctx, db); err != nil {
+		return err
+	}
+	for _, v := range pending {
+		fmt.Fprintf(stdout, "applied %d %s\n", v.Version, v.Name)
+	}
+	if len(pending) == 0 {
+		fmt.Fprintln(stdout, "nothing to apply: the database is up to date")
 	}
 	return nil
+}
+
+// migrateDown rolls back the newest migration. It needs the database to itself (no server running), says what
+// the rollback destroys, refuses to destroy data without --force, and with --force writes a backup first.
+func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) error {
+	db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Exclusive)
+	if errors.Is(err, repo.ErrInUse) {
+		return fmt.Errorf("%w: stop the server before rolling the schema back", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, losses, any, err := dbschema.DownPlan(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !any {
+		fmt.Fprintln(stdout, "nothing to roll back: no migration is applied")
+		return nil
+	}
+	var lost []string
+	var tables []string
+	for _, l := range losses {
+		if l.Rows > 0 {
+			lost = append(lost, fmt.Sprintf("  %s: %d row(s)", l.What, l.Rows))
+			tables = append(tables, l.Table)
+		}
+	}
+	fmt.Fprintf(stdout, "rolling back %d %s\n", v.Version, v.Name)
+	if len(lost) > 0 {
+		fmt.Fprintf(stdout, "this destroys:\n%s\n", strings.Join(lost, "\n"))
+		if !force {
+			return errors.New("refusing to destroy data: run `web migrate down --force` to do it (a backup is written first)")
+		}
+		where, err := backupBeforeDown(ctx, db, v, tables)
+		if err != nil {
+			return fmt.Errorf("backup before rolling back (nothing was rolled back): %w", err)
+		}
+		fmt.Fprintf(stdout, "backup written to %s\n", where)
+	}
+	if err := dbschema.Down(ctx, db); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rolled back %d %s\n", v.Version, v.Name)
+	return nil
+}
+
+// backupBeforeDown keeps what a rollback destroys: the whole SQLite database as a snapshot beside it, or, on
+// PostgreSQL, the affected tables as CSV files in a new folder.
+func backupBeforeDown(ctx context.Context, db *repo.DB, v dbschema.Version, tables []string) (string, error) {
+	stamp := fmt.Sprintf("before-down-%d-%s", v.Version, time.Now().UTC().Format("20060102T150405Z"))
+	if db.Dialect == repo.SQLite {
+		path := db.Path() + "." + stamp
+		return path, db.Backup(ctx, path)
+	}
+	dir := stamp
+	return dir, db.ExportTables(ctx, dir, tables)
 }
