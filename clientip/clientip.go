@@ -30,7 +30,12 @@ func (r Resolver) Of(c *fiber.Ctx) netip.Addr {
 	if !r.trusted(peer) {
 		return peer
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	// Every X-Forwarded-For line counts, in order: a proxy that appends its own line after the client's must not
+	// let the client's line speak for it.
+	var hops []string
+	for _, line := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
@@ -74,7 +79,19 @@ func ParseTrusted(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// Network returns the network an address belongs to for limits and bans: its /24 for IPv4, its /64 for IPv6
+// Key is what one client counts as for limits: the address itself for IPv4, its /64 for IPv6 (one subscriber
+// usually holds a whole /64 and could otherwise take a fresh address for every request).
+func Key(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	bits := a.BitLen()
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+// Network returns the network an address belongs to for bans: its /24 for IPv4, its /64 for IPv6
 // (one subscriber usually holds a whole /64).
 func Network(a netip.Addr) netip.Prefix {
 	a = a.Unmap()

@@ -3,11 +3,13 @@ package handlers
 import (
 	"context"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/clientip"
 	"blog/headers"
 	"blog/live"
 	"blog/observe"
@@ -32,6 +34,12 @@ func (s *Server) events(c *fiber.Ctx) error {
 			after = max(after, n)
 		}
 	}
+	key := clientip.Key(s.clients.Of(c))
+	if !s.holdStream(key) {
+		s.cfg.Metrics.Refused("stream_per_client")
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many open streams from this address")
+	}
 	head := [][2]string{{"X-Request-ID", observe.RequestID(c)}}
 	headers.Set(func(k, v string) { head = append(head, [2]string{k, v}) })
 	// Subscribe before reading what was missed, so a change committed in between is caught by one or the other
@@ -39,15 +47,37 @@ func (s *Server) events(c *fiber.Ctx) error {
 	sub := s.cfg.Broker.Subscribe(postID)
 	c.Context().HijackSetNoResponse(true)
 	c.Context().Hijack(func(conn net.Conn) {
+		defer s.releaseStream(key)
 		defer s.cfg.Broker.Unsubscribe(sub)
-		s.stream(conn, head, sub, postID, after)
+		gone, stop := s.reaper.Watch(conn)
+		defer stop()
+		s.stream(conn, gone, head, sub, postID, after)
 	})
 	return nil
 }
 
+// holdStream counts a new stream of a client network, unless it holds its limit already.
+func (s *Server) holdStream(key netip.Prefix) bool {
+	s.streamsMu.Lock()
+	defer s.streamsMu.Unlock()
+	if s.streamsPer[key] >= s.cfg.MaxStreamsPerClient {
+		return false
+	}
+	s.streamsPer[key]++
+	return true
+}
+
+func (s *Server) releaseStream(key netip.Prefix) {
+	s.streamsMu.Lock()
+	defer s.streamsMu.Unlock()
+	if s.streamsPer[key]--; s.streamsPer[key] <= 0 {
+		delete(s.streamsPer, key)
+	}
+}
+
 // stream writes the catch-up and then the live events to conn until the client goes, the subscription ends or
 // the server shuts down.
-func (s *Server) stream(conn net.Conn, head [][2]string, sub *live.Subscription, postID, after int64) {
+func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, sub *live.Subscription, postID, after int64) {
 	w := sse.NewWriter(conn)
 	w.Start(head, 2*time.Second)
 	last := int64(0)
@@ -79,6 +109,8 @@ func (s *Server) stream(conn net.Conn, head [][2]string, sub *live.Subscription,
 		select {
 		case <-s.ctx.Done():
 			return
+		case <-gone:
+			return // the client left; the reaper noticed before any write could
 		case m, ok := <-sub.C():
 			if !ok {
 				if sub.Lagged() {

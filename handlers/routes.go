@@ -13,7 +13,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Use(observe.NewRequestID(), observe.Requests(s.cfg.Log, s.cfg.Metrics, s.handleError), headers.Security,
 		limits.Body(MaxBody), headers.CompressPages())
 	app.Get("/healthz", s.healthz)
-	if s.cfg.Metrics != nil {
+	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
+		// Private by default: on the public port only behind a token (METRICS_ADDR serves it privately).
 		app.Get("/metrics", s.cfg.Metrics.Handler(s.cfg.MetricsToken))
 	}
 	app.Get("/readyz", s.readyz)

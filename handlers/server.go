@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -24,6 +25,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
+	"blog/sse"
 	"blog/views"
 )
 
@@ -83,6 +85,9 @@ type Config struct {
 	Done <-chan struct{}
 	// Heartbeat is how often an idle event stream sends a comment line (15 s when zero).
 	Heartbeat time.Duration
+	// MaxStreamsPerClient bounds the event streams one client address (an IPv6 /64 counts as one) may hold open;
+	// zero means 16.
+	MaxStreamsPerClient int
 	// Keys sign the visitors' CSRF tokens and authorship cookies; instances behind one load balancer share them.
 	Keys Keys
 	// SecureCookies marks cookies Secure even when the request does not look like HTTPS (BASE_URL is https).
@@ -120,12 +125,19 @@ type Server struct {
 	chrome views.Chrome
 	fetch  live.Fetch
 	lists  *listCache
+	// reaper ends streams whose client left; streamsPer counts open streams by client network.
+	reaper     *sse.Reaper
+	streamsMu  sync.Mutex
+	streamsPer map[netip.Prefix]int
 }
 
 // New builds the Fiber app with every route.
 func New(cfg Config) (*fiber.App, error) {
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.MaxStreamsPerClient == 0 {
+		cfg.MaxStreamsPerClient = 16
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -144,7 +156,8 @@ func New(cfg Config) (*fiber.App, error) {
 	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments), lists: newListCache(cfg.Comments),
 		csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies), limiter: limits.NewLimiter(cfg.RateLimit),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
-		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
+	go s.reaper.Run(ctx, time.Second)
 	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
 	cfg.Broker.OnChange(s.lists.apply)
 	app := fiber.New(fiber.Config{
@@ -153,10 +166,9 @@ func New(cfg Config) (*fiber.App, error) {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second, // event streams take over their connection and set their own
 		IdleTimeout:           60 * time.Second,
-		// Bodies up to this size are read whole, so the 64 KB limit below can answer 413 cleanly (refusing while
-		// the client is still sending makes the connection reset before it reads the answer). Anything larger
-		// is cut off by the server.
-		BodyLimit: 2 << 20,
+		// A body over the limit is refused from its Content-Length, before it is read; the listener's lingering
+		// close lets the client read the 413 instead of a connection reset.
+		BodyLimit: MaxBody,
 	})
 	s.routes(app)
 	if cfg.BenchControl {
@@ -209,6 +221,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		if !errors.As(err, &fe) {
 			s.cfg.Metrics.DBError()
 		}
+	}
+	if status == fiber.StatusRequestEntityTooLarge {
+		s.cfg.Metrics.Refused("body_too_large")
 	}
 	if fe != nil && status < 500 && strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) {
 		// A script's request (passkeys): the handler's own sentence, as JSON.

@@ -22,6 +22,7 @@ import (
 	"blog/csrf"
 	"blog/handlers"
 	"blog/internal/dbtest"
+	"blog/limits"
 	"blog/live"
 	"blog/moderation"
 	"blog/owner"
@@ -196,10 +197,13 @@ func (a *testApp) countComments(t testing.TB) int {
 // serve runs the app on a free loopback port and returns its base URL.
 func (a *testApp) serve(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The listener the program serves with: budgets, and closes that let a client read a refusal.
+	ln := limits.NewListener(raw, limits.ListenerConfig{})
+	a.app.Server().ConnState = ln.ConnState
 	go a.app.Listener(ln)
 	t.Cleanup(func() {
 		select {

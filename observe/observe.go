@@ -4,6 +4,7 @@ package observe
 import (
 	"crypto/subtle"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Metrics struct {
 	posted   prometheus.Counter
 	rejected *prometheus.CounterVec
 	held     *prometheus.CounterVec
+	refused  *prometheus.CounterVec
 	dbErrors prometheus.Counter
 }
 
@@ -42,10 +44,12 @@ func NewMetrics(streams func() int) *Metrics {
 			Help: "Comment submissions refused, by reason."}, []string{"reason"}),
 		held: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_comments_held_total",
 			Help: "Comments stored but held for the owner (pending or spam), by reason."}, []string{"reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_refused_total",
+			Help: "Connections, streams and requests refused to keep one client from holding too much, by kind."}, []string{"kind"}),
 		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "blog_db_errors_total",
 			Help: "Requests that failed because of a database error."}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.posted, m.rejected, m.held, m.dbErrors,
+	m.registry.MustRegister(m.requests, m.duration, m.posted, m.rejected, m.held, m.refused, m.dbErrors,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_event_streams_open", Help: "Open live-comment streams."},
 			func() float64 { return float64(streams()) }),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -70,6 +74,14 @@ func (m *Metrics) Posted() {
 func (m *Metrics) Held(reason string) {
 	if m != nil {
 		m.held.WithLabelValues(reason).Inc()
+	}
+}
+
+// Refused counts something refused to bound what one client holds (kind: "connection_budget",
+// "connection_per_client", "accept_error", "stream_per_client", "body_too_large").
+func (m *Metrics) Refused(kind string) {
+	if m != nil {
+		m.refused.WithLabelValues(kind).Inc()
 	}
 }
 
@@ -126,6 +138,11 @@ func RequestID(c *fiber.Ctx) string {
 
 // NewRequestID assigns every request an id (kept from X-Request-ID when a proxy set one) and echoes it back.
 func NewRequestID() fiber.Handler { return requestid.New() }
+
+// HTTPHandler serves the metrics to net/http (the private METRICS_ADDR).
+func (m *Metrics) HTTPHandler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
 
 // Handler serves the metrics, behind a bearer token when token is set.
 func (m *Metrics) Handler(token string) fiber.Handler {

@@ -34,10 +34,14 @@ var settings = []setting{
 	{"SECRET_KEY", "", "Key that signs CSRF tokens (32+ characters). Unset: a random key kept in the database, shared by instances."},
 	{"TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1,10.0.0.0/8)."},
 	{"RATE_LIMIT", "3/5s", "Comments per client IP: BURST/INTERVAL (3 at once, then one every 5 s), or off."},
+	{"MAX_CONNECTIONS", "", "Open connections the server holds at most (event streams included). Unset: the file-descriptor limit (raised to its hard limit at start) less 256."},
+	{"MAX_CONNS_PER_CLIENT", "64", "Open connections one client address may hold (an IPv6 /64 counts as one address; TRUSTED_PROXIES are exempt)."},
+	{"MAX_STREAMS_PER_CLIENT", "16", "Live-comment streams one client address may hold open (one per open tab)."},
 	{"MODERATION", "off", "off: new comments appear at once; all: every new comment waits for the owner's approval. Bans hold comments as spam either way."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
-	{"METRICS", "true", "Serve Prometheus metrics at /metrics (false to turn off)."},
-	{"METRICS_TOKEN", "", "When set, /metrics requires the header Authorization: Bearer TOKEN."},
+	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
+	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
+	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
 	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling. Keep it private."},
 	{"BENCH_CONTROL", "false", "true adds /bench/control/*, the benchmark's control route (make bench sets it; leave it off)."},
 }
@@ -56,9 +60,13 @@ type config struct {
 	SecretKey    string
 	Metrics      bool
 	MetricsToken string
+	MetricsAddr  string
 	PprofAddr    string
 	Trusted      []netip.Prefix
 	RateLimit    limits.Rate
+	MaxConns     int
+	MaxPerClient int
+	MaxStreams   int
 	Moderation   moderation.Mode
 	PurgeAfter   time.Duration
 }
@@ -103,6 +111,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("METRICS=%q: want true or false", getenv("METRICS"))
 	}
 	cfg.MetricsToken = get("METRICS_TOKEN")
+	cfg.MetricsAddr = get("METRICS_ADDR")
 	cfg.PprofAddr = get("PPROF_ADDR")
 	cfg.SecretKey = get("SECRET_KEY")
 	if cfg.SecretKey != "" && len(cfg.SecretKey) < 32 {
@@ -113,6 +122,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.RateLimit, err = limits.ParseRate("RATE_LIMIT", get("RATE_LIMIT")); err != nil {
 		return cfg, err
+	}
+	for _, n := range []struct {
+		name string
+		to   *int
+		min  int
+	}{{"MAX_CONNS_PER_CLIENT", &cfg.MaxPerClient, 2}, {"MAX_STREAMS_PER_CLIENT", &cfg.MaxStreams, 1}, {"MAX_CONNECTIONS", &cfg.MaxConns, 16}} {
+		v := get(n.name)
+		if v == "" {
+			continue
+		}
+		if *n.to, err = strconv.Atoi(v); err != nil || *n.to < n.min {
+			return cfg, fmt.Errorf("%s=%q: want a whole number of at least %d", n.name, v, n.min)
+		}
 	}
 	if cfg.Moderation, err = moderation.ParseMode(get("MODERATION")); err != nil {
 		return cfg, err

@@ -27,6 +27,7 @@ import (
 	"blog/csrf"
 	"blog/dbschema"
 	"blog/handlers"
+	"blog/limits"
 	"blog/live"
 	"blog/moderation"
 	"blog/observe"
@@ -129,7 +130,14 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return err
 	}
 	done := make(chan struct{}) // closed at shutdown: ends every event stream
-	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, own, set, chrome, keys, done, log)
+	var metrics *observe.Metrics
+	if cfg.Metrics {
+		metrics = observe.NewMetrics(broker.Streams)
+		if cfg.MetricsAddr != "" {
+			go serveMetrics(cfg.MetricsAddr, metrics, log)
+		}
+	}
+	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, own, set, chrome, keys, metrics, done, log)
 	if err != nil {
 		return err
 	}
@@ -138,7 +146,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}
 	stopBackground := startBackground(ctx, cfg, db, broker, mod, own, log)
 	defer stopBackground()
-	return listenAndServe(ctx, cfg, app, done, db, len(lib.Posts), log)
+	return listenAndServe(ctx, cfg, app, done, db, len(lib.Posts), metrics, log)
 }
 
 // openDatabase opens the database and applies pending migrations (or refuses to start with pending ones when
@@ -238,14 +246,11 @@ func publicBase(cfg config) string {
 // buildApp builds the HTTP app with every route.
 func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]int64, comments *repo.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
-	done chan struct{}, log *slog.Logger) (*fiber.App, error) {
-	var metrics *observe.Metrics
-	if cfg.Metrics {
-		metrics = observe.NewMetrics(broker.Streams)
-	}
+	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	console := moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
 	return handlers.New(handlers.Config{
-		Library: lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
+		MaxStreamsPerClient: cfg.MaxStreams,
+		Library:             lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
 		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
 		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address},
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -301,17 +306,31 @@ func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, 
 	}
 }
 
-// listenAndServe serves until ctx ends, then closes every event stream (so Fiber's Shutdown does not wait on
-// them) and shuts down.
-func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *repo.DB, posts int, log *slog.Logger) error {
+// listenAndServe serves until ctx ends, then closes every event stream and every idle connection (so the
+// shutdown waits for neither) and shuts down. Connections are accepted within budgets (limits.Listener), and the
+// file-descriptor limit is raised first, so that clients can make the server wait but never make it stop.
+func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *repo.DB, posts int,
+	m *observe.Metrics, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	fds, err := limits.RaiseFileLimit()
+	if err != nil {
+		return fmt.Errorf("file-descriptor limit: %w", err)
+	}
+	budget := cfg.MaxConns
+	if budget == 0 {
+		budget = max(int(fds)-256, 16)
+	}
+	raw, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "database", string(db.Dialect), "posts", posts)
+	ln := limits.NewListener(raw, limits.ListenerConfig{MaxConns: budget, MaxPerClient: cfg.MaxPerClient,
+		Trusted: cfg.Trusted, Log: log, Refused: func(reason string) { m.Refused("connection_" + reason) }})
+	app.Server().ConnState = ln.ConnState
+	log.Info("serving", "url", "http://"+displayAddr(raw.Addr()), "database", string(db.Dialect), "posts", posts,
+		"max_connections", budget, "file_limit", fds)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
 	select {
@@ -321,11 +340,20 @@ func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan s
 	}
 	log.Info("shutting down")
 	close(done)
-	if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
-		log.Warn("shutdown", "err", err)
+	stopped := make(chan error, 1)
+	go func() { stopped <- app.ShutdownWithTimeout(5 * time.Second) }()
+	for {
+		ln.CloseIdle()
+		select {
+		case err := <-stopped:
+			if err != nil {
+				log.Warn("shutdown", "err", err)
+			}
+			log.Info("stopped")
+			return nil
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	log.Info("stopped")
-	return nil
 }
 
 // displayAddr turns a listen address into one a browser can open.
@@ -337,6 +365,17 @@ func displayAddr(a net.Addr) string {
 		}
 	}
 	return a.String()
+}
+
+// serveMetrics serves /metrics on its own, private address (METRICS_ADDR).
+func serveMetrics(addr string, m *observe.Metrics, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.HTTPHandler())
+	log.Info("metrics", "url", "http://"+addr+"/metrics")
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("metrics server", "err", err)
+	}
 }
 
 // servePprof serves Go's profiling endpoints on their own address, never on the public one.

@@ -21,7 +21,7 @@ import (
 // comment acknowledged before the backup started; restoring it brings those back.
 func TestBackupUnderLoad(t *testing.T) {
 	dbURL := dbtest.SQLiteURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off"}
+	env := map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off", "MAX_CONNS_PER_CLIENT": "10000"}
 	base, stop := startServer(t, env)
 	stopLoad := make(chan struct{})
 	done := make(chan loadResult)

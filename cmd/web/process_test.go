@@ -98,7 +98,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		t.Skip("crash test skipped with -short")
 	}
 	dbURL := dbtest.SQLiteURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off"}
+	env := map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off", "MAX_CONNS_PER_CLIENT": "10000"}
 	p := startProc(t, env)
 	slugs := []string{"hello-world", "writing-posts"}
 	stop := make(chan struct{})
