@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -49,17 +50,26 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
 	addr := s.clients.Of(c)
-	if ok, wait := s.limiter.Allow(addr.String()); !ok {
-		s.cfg.Metrics.Rejected("rate_limited")
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-		form.Notice = "You are posting too quickly. Please wait " + strconv.Itoa(int(wait.Seconds())+1) + " seconds and post again; your comment is kept."
-		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
-	}
 	n := repo.NewComment{PostID: postID, Input: in, IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr)}
+	if r := s.cfg.RateLimit; r.Every > 0 {
+		// Counted in the database, so instances share it; an IPv6 /64 counts as one client (its net hash).
+		n.Limit = &repo.RateLimit{ByNet: addr.Is6(), Hash: n.IPHash, Max: r.Burst, Window: time.Duration(r.Burst) * r.Every}
+		if addr.Is6() {
+			n.Limit.Hash = n.NetHash
+		}
+	}
 	if n.State, n.Reason, err = s.cfg.Screener.Screen(c.UserContext(), in.Email, n.IPHash, n.NetHash); err != nil {
 		return err
 	}
 	comment, st, err := s.cfg.Comments.CreateComment(c.UserContext(), n)
+	var limited repo.RateLimitedError
+	if errors.As(err, &limited) {
+		s.cfg.Metrics.Rejected("rate_limited")
+		wait := strconv.Itoa(int(limited.Wait.Seconds()) + 1)
+		c.Set(fiber.HeaderRetryAfter, wait)
+		form.Notice = "You are posting too quickly. Please wait " + wait + " seconds and post again; your comment is kept."
+		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
+	}
 	if err != nil {
 		return err
 	}

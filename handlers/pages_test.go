@@ -149,11 +149,23 @@ func TestPageMetadata(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, c[0], c[1])
 		}
 	}
-	// Without BASE_URL the canonical URL is still absolute, built from the request.
+	// Absolute URLs never come from the request: a client's Host or X-Forwarded-Host is not believed.
 	b := newTestApp(t)
-	_, body = b.get(t, "/about")
-	if href, _ := doc(t, body).Find(`link[rel="canonical"]`).Attr("href"); !strings.HasPrefix(href, "http") || !strings.HasSuffix(href, "/about") {
-		t.Errorf("canonical without BASE_URL = %q", href)
+	req := httpReq(http.MethodGet, "/about", nil)
+	req.Host = "evil.example"
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	_, body = b.do(t, req)
+	if href, _ := doc(t, body).Find(`link[rel="canonical"]`).Attr("href"); href != "http://blog.test/about" {
+		t.Errorf("canonical with a forged Host = %q, want the configured address", href)
+	}
+	for _, path := range []string{"/feed.xml", "/sitemap.xml", "/robots.txt"} {
+		req := httpReq(http.MethodGet, path, nil)
+		req.Host = "evil.example"
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		if _, body := b.do(t, req); strings.Contains(body, "evil.example") {
+			t.Errorf("%s takes its address from the request", path)
+		}
 	}
 	var h []string
 	doc(t, body).Find("h1, h2, h3").Each(func(_ int, s *goquery.Selection) { h = append(h, goquery.NodeName(s)) })

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"blog/handlers"
+	"blog/internal/dbtest"
 	"blog/limits"
 )
 
@@ -93,13 +95,27 @@ func TestCookieAndSecurityHeaders(t *testing.T) {
 	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || csrf.Secure {
 		t.Fatalf("cookie = %+v, want HttpOnly, SameSite=Lax, not Secure over plain HTTP", csrf)
 	}
-	req := httpReq(http.MethodGet, "/", nil)
-	req.Header.Set("X-Forwarded-Proto", "https")
-	resp, _ = a.do(t, req)
-	for _, c := range resp.Cookies() {
-		if c.Name == "csrf_id" && !c.Secure {
-			t.Error("cookie not Secure over HTTPS")
+	// X-Forwarded-Proto is believed from a trusted proxy only: from anyone else it changes nothing.
+	secure := func(a *testApp) bool {
+		t.Helper()
+		req := httpReq(http.MethodGet, "/", nil)
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, _ := a.do(t, req)
+		for _, c := range resp.Cookies() {
+			if c.Name == "csrf_id" {
+				return c.Secure
+			}
 		}
+		t.Fatal("no CSRF cookie set")
+		return false
+	}
+	if secure(a) {
+		t.Error("a client's own X-Forwarded-Proto made the cookie Secure")
+	}
+	// app.Test's requests come from 0.0.0.0.
+	proxied := newTestApp(t, func(c *handlers.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")} })
+	if !secure(proxied) {
+		t.Error("cookie not Secure behind a trusted proxy that speaks HTTPS")
 	}
 	for _, path := range []string{"/", "/posts/hello-world", "/nope", "/assets/js/app.js"} {
 		resp, _ := a.get(t, path)
@@ -185,6 +201,40 @@ func TestRateLimitBehindTrustedProxy(t *testing.T) {
 	}
 	if got := post("198.51.100.2"); got != 200 {
 		t.Fatalf("second client: %d, want 200", got)
+	}
+	// A proxy that appends its own header line (HAProxy's option forwardfor): the last line speaks.
+	req := httpReq(http.MethodPost, "/posts/hello-world/comments", form("Ann", "ann@example.com", "two lines"))
+	req.AddCookie(&http.Cookie{Name: "csrf_id", Value: cookie})
+	req.Header.Set("X-CSRF-Token", token)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Add("X-Forwarded-For", "203.0.113.77")
+	req.Header.Add("X-Forwarded-For", "198.51.100.1")
+	if resp, _ := a.do(t, req); resp.StatusCode != 429 {
+		t.Fatalf("client line then proxy line: %d, want 429 (the proxy's line names the limited client)", resp.StatusCode)
+	}
+	// One IPv6 /64 is one client, whatever address of it is used.
+	if got := post("2001:db8:1:2::1"); got != 200 {
+		t.Fatalf("IPv6 client: %d", got)
+	}
+	if got := post("2001:db8:1:2:ffff::9"); got != 429 {
+		t.Fatalf("another address of the same /64: %d, want 429", got)
+	}
+	if got := post("2001:db8:1:3::1"); got != 200 {
+		t.Fatalf("another /64: %d, want 200", got)
+	}
+}
+
+// The limit is counted in the database, so several instances on one PostgreSQL database share it.
+func TestRateLimitSharedByInstances(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	limit := func(c *handlers.Config) { c.RateLimit = limits.Rate{Every: time.Hour, Burst: 2} }
+	a := newTestAppOn(t, dbtest.Open(t, url, true), limit)
+	b := newTestAppOn(t, dbtest.Open(t, url, false), limit)
+	for i, inst := range []*testApp{a, b, a, b} {
+		resp, _ := inst.postComment(t, "hello-world", form("Ann", "ann@example.com", fmt.Sprintf("comment %d", i)), true)
+		if want := []int{200, 200, 429, 429}[i]; resp.StatusCode != want {
+			t.Fatalf("post %d (instance %c): %d, want %d", i, "abab"[i], resp.StatusCode, want)
+		}
 	}
 }
 

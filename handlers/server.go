@@ -115,7 +115,6 @@ type Keys struct {
 type Server struct {
 	cfg     Config
 	csrf    *csrf.Guard
-	limiter *limits.Limiter
 	clients clientip.Resolver
 	hasher  clientip.Hasher
 	mine    *authorship.Signer
@@ -154,18 +153,25 @@ func New(cfg Config) (*fiber.App, error) {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
 	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments), lists: newListCache(cfg.Comments),
-		csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies), limiter: limits.NewLimiter(cfg.RateLimit),
+		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
 	go s.reaper.Run(ctx, time.Second)
 	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
 	cfg.Broker.OnChange(s.lists.apply)
+	var proxies []string
+	for _, p := range cfg.TrustedProxies {
+		proxies = append(proxies, p.String())
+	}
 	app := fiber.New(fiber.Config{
-		ErrorHandler:          s.handleError,
-		DisableStartupMessage: true,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          30 * time.Second, // event streams take over their connection and set their own
-		IdleTimeout:           60 * time.Second,
+		// X-Forwarded-Proto (the cookies' Secure flag) and X-Forwarded-Host are believed from trusted proxies only.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxies,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second, // event streams take over their connection and set their own
+		IdleTimeout:             60 * time.Second,
 		// A body over the limit is refused from its Content-Length, before it is read; the listener's lingering
 		// close lets the client read the 413 instead of a connection reset.
 		BodyLimit: MaxBody,

@@ -84,7 +84,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Screener: mod, Assets: set,
-		Chrome: handlers.SiteChrome("Test Blog", "", lib, set), Log: log, Done: done,
+		Chrome: handlers.SiteChrome("Test Blog", "http://blog.test", lib, set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key}}
 	for _, o := range opts {
 		o(&cfg)

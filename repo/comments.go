@@ -31,7 +31,24 @@ type NewComment struct {
 	IPHash, NetHash string
 	// CreatedAt is the comment's time; zero means now.
 	CreatedAt time.Time
+	// Limit, when set, refuses the comment (ErrRateLimited) if the same client posted too many lately.
+	Limit *RateLimit
 }
+
+// RateLimit bounds how many comments one client may post in a window: at most Max with the same hash in the
+// column ByNet chooses (net_hash for an IPv6 /64, ip_hash for one IPv4 address). Counted in the database, so
+// every instance shares it.
+type RateLimit struct {
+	ByNet  bool
+	Hash   string
+	Max    int
+	Window time.Duration
+}
+
+// RateLimitedError is returned for a comment over its client's limit; Wait is how long until one more fits.
+type RateLimitedError struct{ Wait time.Duration }
+
+func (e RateLimitedError) Error() string { return "too many comments from this client; wait " + e.Wait.String() }
 
 // Stamp is where a post's feed stands after a write: its newest sequence and its published comments.
 type Stamp struct {
@@ -59,6 +76,9 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 				return err
 			}
 		}
+		if err := s.checkRate(ctx, n.Limit); err != nil {
+			return err
+		}
 		user, err := s.upsertUser(ctx, n.Input.Username, n.Input.Email)
 		if err != nil {
 			return err
@@ -71,11 +91,43 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		st, err = s.db.record(ctx, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State))
 		return err
 	})
+	var limited RateLimitedError
+	if errors.As(err, &limited) {
+		return Comment{}, Stamp{}, limited
+	}
 	if err != nil {
 		return Comment{}, Stamp{}, translate(err, "create comment")
 	}
 	c.User.Comments = nil
 	return c, st, nil
+}
+
+// checkRate refuses a comment over its client's limit. It runs inside the write transaction; on PostgreSQL a
+// lock on the client's hash makes concurrent posts of one client (on any instance) count one after the other.
+func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
+	if l == nil || l.Hash == "" || l.Max <= 0 {
+		return nil
+	}
+	if s.db.Dialect == Postgres {
+		if _, _, err := s.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(3, $1)", int32(hash32(l.Hash))); err != nil {
+			return err
+		}
+	}
+	col := "ip_hash"
+	if l.ByNet {
+		col = "net_hash"
+	}
+	now := time.Now().UTC()
+	var recent []Comment
+	q := rel.Select("id", "created_at").From("comments").Where(where.Eq(col, l.Hash), where.Gt("created_at", now.Add(-l.Window))).
+		SortAsc("created_at").Limit(l.Max)
+	if err := s.db.Repo.FindAll(ctx, &recent, q); err != nil {
+		return err
+	}
+	if len(recent) < l.Max {
+		return nil
+	}
+	return RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
 }
 
 // visibleDelta is how a move between two states changes the count of published comments.

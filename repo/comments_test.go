@@ -162,3 +162,23 @@ func TestConcurrentFirstCommentsShareOneUser(t *testing.T) {
 		}
 	})
 }
+
+// An email typed with a decomposed accent (e + U+0301) is the same commenter as the composed one.
+func TestEmailsAreComparedComposed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+		ctx := context.Background()
+		store := repo.NewComments(db)
+		post := seedPost(t, db, "hello")
+		a, err := create(ctx, store, post, repo.CommentInput{Username: "Zoé", Email: "zo\u00e9@example.com", Body: "one"}.Normalize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := create(ctx, store, post, repo.CommentInput{Username: "Zoe\u0301", Email: "ZOE\u0301@example.com", Body: "two"}.Normalize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.UserID != b.UserID || b.Username != "Zo\u00e9" {
+			t.Fatalf("users %d and %d, name %q: want one commenter and a composed name", a.UserID, b.UserID, b.Username)
+		}
+	})
+}

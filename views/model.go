@@ -18,7 +18,7 @@ import (
 // Chrome is what every page's layout needs: the site's name, its navigation and the asset URLs.
 type Chrome struct {
 	SiteTitle string
-	// BaseURL, when set, makes canonical and Open Graph URLs absolute (for example https://blog.example.com).
+	// BaseURL makes canonical, Open Graph and feed URLs absolute (BASE_URL, or the server's own address).
 	BaseURL string
 	Nav     []NavLink
 	Assets  AssetURLs
@@ -28,13 +28,10 @@ type Chrome struct {
 	Owner bool
 }
 
-// ForRequest returns the chrome for one request, with the token its forms carry. Without a configured base URL,
-// the address the page was asked at makes canonical and Open Graph URLs absolute.
+// ForRequest returns the chrome for one request, with the token its forms carry. Its base URL stays the
+// configured one: absolute URLs are never built from what a request says about its host.
 func (ch Chrome) ForRequest(c *fiber.Ctx, token string) Chrome {
 	ch.CSRFToken = token
-	if ch.BaseURL == "" {
-		ch.BaseURL = c.BaseURL()
-	}
 	return ch
 }
 

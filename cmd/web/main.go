@@ -124,7 +124,10 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	chrome := handlers.SiteChrome(cfg.SiteTitle, cfg.BaseURL, lib, set)
+	if cfg.BaseURL == "" {
+		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", publicBase(cfg))
+	}
+	chrome := handlers.SiteChrome(cfg.SiteTitle, publicBase(cfg), lib, set)
 	own, err := newOwner(cfg, db, keys, chrome, log)
 	if err != nil {
 		return err
