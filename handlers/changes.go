@@ -12,8 +12,9 @@ import (
 // stream's event (the comment as readers should now see it, and the count) and, for caches, the comment's list
 // entry. The broker calls it once per change for every stream and cache of an instance; a (re)connecting
 // stream calls it to catch up.
-func RenderChanges(store CommentStore) live.Fetch {
+func RenderChanges(store CommentStore, avatarKey []byte) live.Fetch {
 	return func(ctx context.Context, postID, after int64) ([]live.Message, error) {
+		ctx = views.WithAvatarKey(ctx, avatarKey)
 		changes, err := store.FindChanges(ctx, postID, after, live.PageSize)
 		if err != nil || len(changes) == 0 {
 			return nil, err

@@ -1,10 +1,9 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,24 +19,37 @@ var mediaTypes = map[string]string{
 	".webp": "image/webp", ".avif": "image/avif", ".pdf": "application/pdf",
 }
 
-// media serves a file from the content's media folder (images in posts), revalidated by modification time.
+// MaxMedia is the largest media file the blog serves.
+const MaxMedia = 20 << 20
+
+// media streams a file from the content's media folder (images in posts), revalidated by size and time. The
+// folder is opened as a root (os.Root) by the program, so a symbolic link that leads outside it is refused;
+// a file over MaxMedia is not served.
 func (s *Server) media(c *fiber.Ctx) error {
 	name := c.Params("*")
 	ctype, ok := mediaTypes[strings.ToLower(path.Ext(name))]
 	if !ok || !fs.ValidPath(name) || s.cfg.Library.Media == nil {
 		return fiber.ErrNotFound
 	}
-	body, err := fs.ReadFile(s.cfg.Library.Media, name)
+	f, err := s.cfg.Library.Media.Open(name)
 	if err != nil {
 		return fiber.ErrNotFound
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() > MaxMedia {
+		f.Close()
+		if err == nil && st.Size() > MaxMedia {
+			s.cfg.Log.Warn("media file too large to serve", "file", name, "bytes", st.Size(), "max", MaxMedia)
+		}
+		return fiber.ErrNotFound
+	}
+	etag := `"` + strconv.FormatInt(st.Size(), 36) + "-" + strconv.FormatInt(st.ModTime().UnixNano(), 36) + `"`
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		f.Close()
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	return c.Send(body)
+	return c.SendStream(f, int(st.Size())) // closed by the server once sent
 }

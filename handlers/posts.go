@@ -61,14 +61,14 @@ func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.For
 		return views.PostView{}, err
 	}
 	if len(held) > 0 {
-		list = withHeld(list, items, held)
+		list = withHeld(c.UserContext(), list, items, held)
 	}
 	return views.PostView{Post: p, List: list, Form: form}, nil
 }
 
 // withHeld rebuilds a list with the visitor's held comments among its items, by id (newest first). A held
 // comment older than every item shown stays off the page, like the published ones there.
-func withHeld(list views.ListView, items []views.Item, held []repo.Comment) views.ListView {
+func withHeld(ctx context.Context, list views.ListView, items []views.Item, held []repo.Comment) views.ListView {
 	merged := slices.Clone(items)
 	var buf bytes.Buffer
 	for _, h := range held {
@@ -80,7 +80,7 @@ func withHeld(list views.ListView, items []views.Item, held []repo.Comment) view
 			i = len(merged)
 		}
 		buf.Reset()
-		if err := views.CommentItem(h, true).Render(context.Background(), &buf); err != nil {
+		if err := views.CommentItem(h, true).Render(ctx, &buf); err != nil {
 			continue
 		}
 		merged = slices.Insert(merged, i, views.Item{ID: h.ID, HTML: buf.String()})

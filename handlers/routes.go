@@ -6,12 +6,13 @@ import (
 	"blog/headers"
 	"blog/limits"
 	"blog/observe"
+	"blog/views"
 )
 
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
 	app.Use(observe.NewRequestID(), observe.Requests(s.cfg.Log, s.cfg.Metrics, s.handleError), headers.Security,
-		limits.Body(MaxBody), headers.CompressPages())
+		limits.Body(MaxBody), headers.CompressPages(), s.renderContext)
 	app.Get("/healthz", s.healthz)
 	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
 		// Private by default: on the public port only behind a token (METRICS_ADDR serves it privately).
@@ -62,4 +63,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/:page", csrf, s.page)
 	// BenchControl's route (server.go) is added after these; anything else is a 404 from the error handler.
 
+}
+
+// renderContext gives every request's renders the site's avatar key.
+func (s *Server) renderContext(c *fiber.Ctx) error {
+	c.SetUserContext(views.WithAvatarKey(c.UserContext(), s.cfg.Keys.Avatar))
+	return c.Next()
 }

@@ -106,9 +106,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 }
 
-// Keys are the secrets the public handlers sign with, each at least 16 bytes.
+// Keys are the secrets the public handlers sign and hash with, each at least 16 bytes.
 type Keys struct {
-	CSRF, Authorship, Address []byte
+	CSRF, Authorship, Address, Avatar []byte
 }
 
 // Server holds the handlers' dependencies.
@@ -149,10 +149,10 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-cfg.Done; cancel() }()
-	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 {
+	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments), lists: newListCache(cfg.Comments),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar), lists: newListCache(cfg.Comments),
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}

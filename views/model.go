@@ -4,6 +4,7 @@ package views
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"strconv"
 	"strings"
@@ -195,10 +196,23 @@ func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // HumanDate formats a post date.
 func HumanDate(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
-// avatar draws a 5x5 mirrored pattern in one colour from a hash of the email, as an SVG path of unit squares.
-// Only the pattern reaches the page: neither the email nor its hash does.
-func avatar(email string) (color, path string) {
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+// avatarKeyCtx carries the key avatars are drawn with in a render's context.
+type avatarKeyCtx struct{}
+
+// WithAvatarKey returns a context in which avatars are drawn from HMAC(key, email): without the site's key,
+// nobody can tell from an avatar whether a guessed address is the commenter's.
+func WithAvatarKey(ctx context.Context, key []byte) context.Context {
+	return context.WithValue(ctx, avatarKeyCtx{}, key)
+}
+
+// avatar draws a 5x5 mirrored pattern in one colour from a keyed hash of the email, as an SVG path of unit
+// squares. Only the pattern reaches the page: neither the email nor its hash does.
+func avatar(ctx context.Context, email string) (color, path string) {
+	key, _ := ctx.Value(avatarKeyCtx{}).([]byte)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strings.ToLower(email)))
+	var sum [32]byte
+	copy(sum[:], m.Sum(nil))
 	hue := int(sum[0])<<8 | int(sum[1])
 	color = "hsl(" + strconv.Itoa(hue%360) + " 55% 42%)"
 	d := make([]byte, 0, 25*12)

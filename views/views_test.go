@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,14 @@ func TestAgo(t *testing.T) {
 }
 
 func TestAvatarIsStableAndCaseInsensitive(t *testing.T) {
-	c1, p1 := avatar("Ann@Example.com")
-	c2, p2 := avatar("ann@example.com")
-	c3, p3 := avatar("bob@example.com")
+	ctx := WithAvatarKey(context.Background(), []byte("site key"))
+	c1, p1 := avatar(ctx, "Ann@Example.com")
+	c2, p2 := avatar(ctx, "ann@example.com")
+	c3, p3 := avatar(ctx, "bob@example.com")
+	c4, p4 := avatar(WithAvatarKey(context.Background(), []byte("another site")), "ann@example.com")
+	if c1 == c4 && p1 == p4 {
+		t.Fatal("two sites draw the same avatar for one email: the key is not used")
+	}
 	if c1 != c2 || p1 != p2 {
 		t.Fatal("avatar differs by letter case")
 	}

@@ -18,6 +18,8 @@ type siteKeySet struct {
 	Address []byte
 	// Owner signs the owner's session-bound form tokens and passkey ceremonies.
 	Owner []byte
+	// Avatar keys the hash avatars are drawn from.
+	Avatar []byte
 }
 
 // siteKeys derives the keys from SECRET_KEY, or from a random secret kept in the database (shared by every
@@ -35,5 +37,6 @@ func siteKeys(ctx context.Context, cfg config, db *repo.DB) (siteKeySet, error) 
 		m.Write([]byte(purpose))
 		return m.Sum(nil)
 	}
-	return siteKeySet{CSRF: []byte(root), Authorship: derive("authorship"), Address: derive("address"), Owner: derive("owner")}, nil
+	return siteKeySet{CSRF: []byte(root), Authorship: derive("authorship"), Address: derive("address"), Owner: derive("owner"),
+		Avatar: derive("avatar")}, nil
 }

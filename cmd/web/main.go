@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return err
 	}
 	comments := repo.NewComments(db)
-	broker, err := newBroker(ctx, comments, log)
+	broker, err := newBroker(ctx, comments, keys.Avatar, log)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,12 @@ func loadContent(ctx context.Context, cfg config, db *repo.DB) (*content.Library
 		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
 			return nil, nil, fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
 		}
-		contentFS = os.DirFS(cfg.ContentDir)
+		// A root, not a plain folder: nothing in it (a symbolic link) can lead to a file outside it.
+		root, err := os.OpenRoot(cfg.ContentDir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CONTENT_DIR: %w", err)
+		}
+		contentFS = root.FS()
 	}
 	lib, err := content.Load(contentFS)
 	if err != nil {
@@ -196,7 +201,7 @@ func loadContent(ctx context.Context, cfg config, db *repo.DB) (*content.Library
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
-func newBroker(ctx context.Context, comments *repo.Comments, log *slog.Logger) (*live.Broker, error) {
+func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, log *slog.Logger) (*live.Broker, error) {
 	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
 		return nil, err
@@ -205,7 +210,7 @@ func newBroker(ctx context.Context, comments *repo.Comments, log *slog.Logger) (
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	return live.New(handlers.RenderChanges(comments), starts, log), nil
+	return live.New(handlers.RenderChanges(comments, avatarKey), starts, log), nil
 }
 
 // newModeration returns the moderation service; changed tells the broker about changes made here.
@@ -255,7 +260,7 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Library:             lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
 		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
-		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address},
+		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar},
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,

@@ -109,3 +109,31 @@ func TestDeletedOrReplacedDatabaseStopsAcknowledging(t *testing.T) {
 		})
 	}
 }
+
+// TestMediaStaysInsideTheContentFolder: a symbolic link in the media folder that leads outside it (to the
+// database, say) is not followed, and a file over the size cap is not served; an ordinary image is.
+func TestMediaStaysInsideTheContentFolder(t *testing.T) {
+	dir := t.TempDir()
+	contentDir := filepath.Join(dir, "content")
+	for _, d := range []string{"posts", "pages", "media"} {
+		os.MkdirAll(filepath.Join(contentDir, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(contentDir, "posts", "2026-11-01-p.md"), []byte("---\ntitle: P\ndate: 2026-11-01\n---\nHi."), 0o644)
+	os.WriteFile(filepath.Join(contentDir, "media", "ok.png"), []byte("\x89PNG\r\n\x1a\nfake image"), 0o644)
+	dbPath := filepath.Join(dir, "blog.db")
+	os.Symlink(dbPath, filepath.Join(contentDir, "media", "db.png"))
+	os.Symlink("/etc/hostname", filepath.Join(contentDir, "media", "host.png"))
+	big, _ := os.Create(filepath.Join(contentDir, "media", "big.png"))
+	big.Truncate(21 << 20)
+	big.Close()
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": "sqlite:" + dbPath, "CONTENT_DIR": contentDir})
+	for path, want := range map[string]int{"/media/ok.png": 200, "/media/db.png": 404, "/media/host.png": 404, "/media/big.png": 404} {
+		status, body := get(t, base+path)
+		if status != want {
+			t.Errorf("%s: %d, want %d", path, status, want)
+		}
+		if strings.Contains(body, "SQLite format") {
+			t.Errorf("%s served the database", path)
+		}
+	}
+}
