@@ -48,7 +48,9 @@ type RateLimit struct {
 // RateLimitedError is returned for a comment over its client's limit; Wait is how long until one more fits.
 type RateLimitedError struct{ Wait time.Duration }
 
-func (e RateLimitedError) Error() string { return "too many comments from this client; wait " + e.Wait.String() }
+func (e RateLimitedError) Error() string {
+	return "too many comments from this client; wait " + e.Wait.String()
+}
 
 // Stamp is where a post's feed stands after a write: its newest sequence and its published comments.
 type Stamp struct {
