@@ -19,6 +19,8 @@ type client struct {
 	a       *testApp
 	cookies map[string]string
 	token   string
+	// stamp is the comment form's signed timestamp from the last page.
+	stamp string
 }
 
 func (a *testApp) newClient() *client { return &client{a: a, cookies: map[string]string{}} }
@@ -39,6 +41,9 @@ func (c *client) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	}
 	if tok, ok := doc(t, body).Find(`meta[name="csrf-token"]`).Attr("content"); ok {
 		c.token = tok
+	}
+	if st, ok := doc(t, body).Find(`input[name="_t"]`).Attr("value"); ok {
+		c.stamp = st
 	}
 	return resp, body
 }
@@ -70,7 +75,9 @@ func (c *client) comment(t testing.TB, name, email, body string) (*http.Response
 	if c.token == "" {
 		c.get(t, "/posts/"+c.a.slug)
 	}
-	return c.post(t, "/posts/"+c.a.slug+"/comments", form(name, email, body), true)
+	f := form(name, email, body)
+	f.Set("_t", c.stamp)
+	return c.post(t, "/posts/"+c.a.slug+"/comments", f, true)
 }
 
 const testPassword = "a long and proper password"

@@ -11,7 +11,9 @@ import (
 
 	"blog/authorship"
 	"blog/csrf"
+	"blog/moderation"
 	"blog/repo"
+	"blog/spam"
 	"blog/views"
 )
 
@@ -38,7 +40,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		Email:    strings.Clone(c.FormValue("email")),
 		Body:     strings.Clone(c.FormValue("body")),
 	}
-	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c)}
+	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())}
 	if c.FormValue(honeypotField) != "" {
 		s.cfg.Metrics.Rejected("honeypot")
 		// Answer as if it worked, so the sender learns nothing; store nothing.
@@ -47,6 +49,14 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	in := raw.Normalize()
 	if form.Errors = in.Validate(); len(form.Errors) > 0 {
 		s.cfg.Metrics.Rejected("invalid")
+		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
+	}
+	age, stamped := s.stamps.Age(c.FormValue(formStampField), time.Now())
+	sub := spam.Submission{Name: in.Username, Body: in.Body, FormAge: age, FormValid: stamped}
+	if stamped && age > s.cfg.FormMaxAge {
+		// A page left open for a day: not spam, just stale. The text is kept; the new form carries a new stamp.
+		s.cfg.Metrics.Rejected("form_too_old")
+		form.Notice = "This page was open for a long time, so your comment was not posted yet. It is kept below: please post it again."
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
 	addr := s.clients.Of(c)
@@ -58,9 +68,16 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 			n.Limit.Hash = n.NetHash
 		}
 	}
-	if n.State, n.Reason, err = s.cfg.Screener.Screen(c.UserContext(), in.Email, n.IPHash, n.NetHash); err != nil {
+	trusted, err := s.trustedBrowser(c)
+	if err != nil {
 		return err
 	}
+	decision, err := s.cfg.Screener.Screen(c.UserContext(), moderation.Candidate{Email: in.Email, IPHash: n.IPHash,
+		NetHash: n.NetHash, Submission: sub, Trusted: trusted})
+	if err != nil {
+		return err
+	}
+	n.State, n.Reason = decision.State, decision.Reason
 	comment, st, err := s.cfg.Comments.CreateComment(c.UserContext(), n)
 	var limited repo.RateLimitedError
 	if errors.As(err, &limited) {
@@ -80,15 +97,34 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	s.mine.Add(c, authorship.Entry{ID: comment.ID, PostID: postID, At: comment.CreatedAt})
 	s.cfg.Metrics.Posted()
 	if !comment.Visible() {
-		s.cfg.Metrics.Held(heldKind(comment.Reason))
+		s.cfg.Metrics.Held(decision.Kind)
 	}
 	return s.commentAccepted(c, p.Slug, comment, st, in)
 }
 
-// heldKind is the metrics label for why a comment was held: the reason's first word.
-func heldKind(reason string) string {
-	kind, _, _ := strings.Cut(reason, " ")
-	return strings.TrimSuffix(kind, ":")
+// formStampField carries the form's signed timestamp (spam.Stamper).
+const formStampField = "_t"
+
+// trustedBrowser reports whether the posting browser holds a signed record of a comment the owner published:
+// its commenter has been approved once (MODERATION=first trusts the browser, never the unverified email).
+func (s *Server) trustedBrowser(c *fiber.Ctx) (bool, error) {
+	var ids []int64
+	for _, e := range s.mine.Read(c) {
+		ids = append(ids, e.ID)
+	}
+	if len(ids) == 0 {
+		return false, nil
+	}
+	mine, err := s.cfg.Comments.FindCommentsByID(c.UserContext(), ids)
+	if err != nil {
+		return false, err
+	}
+	for _, cm := range mine {
+		if cm.Visible() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // formError answers a refused comment with the form as the visitor filled it and the messages: the form alone
@@ -117,7 +153,7 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
-		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c)}
+		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())}
 	if comment.ID == 0 {
 		return render(c, fiber.StatusOK, views.CommentForm(form))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -42,7 +43,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c)})
+	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
+	"blog/spam"
 	"blog/sse"
 	"blog/views"
 )
@@ -54,7 +55,7 @@ var _ Broker = (*live.Broker)(nil)
 
 // Screener decides whether a new comment is published or held, and why.
 type Screener interface {
-	Screen(ctx context.Context, email, ipHash, netHash string) (state, reason string, err error)
+	Screen(ctx context.Context, c moderation.Candidate) (moderation.Decision, error)
 }
 
 var _ Screener = (*moderation.Service)(nil)
@@ -96,6 +97,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RateLimit limits how often one client may post a comment.
 	RateLimit limits.Rate
+	// FormMaxAge is how old a comment form may be before a post from it is sent back to be posted again; zero
+	// means 24 hours.
+	FormMaxAge time.Duration
 	// Metrics, when set, are recorded for every request and served at /metrics.
 	Metrics *observe.Metrics
 	// MetricsToken, when set, is required as "Authorization: Bearer TOKEN" to read /metrics.
@@ -118,6 +122,7 @@ type Server struct {
 	clients clientip.Resolver
 	hasher  clientip.Hasher
 	mine    *authorship.Signer
+	stamps  spam.Stamper
 	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
 	ctx    context.Context
 	assets *assets.Set
@@ -134,6 +139,9 @@ type Server struct {
 func New(cfg Config) (*fiber.App, error) {
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.FormMaxAge == 0 {
+		cfg.FormMaxAge = 24 * time.Hour
 	}
 	if cfg.MaxStreamsPerClient == 0 {
 		cfg.MaxStreamsPerClient = 16
@@ -155,7 +163,7 @@ func New(cfg Config) (*fiber.App, error) {
 	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar), lists: newListCache(cfg.Comments),
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
-		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
 	go s.reaper.Run(ctx, time.Second)
 	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
 	cfg.Broker.OnChange(s.lists.apply)

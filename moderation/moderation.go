@@ -13,6 +13,7 @@ import (
 
 	"blog/clientip"
 	"blog/repo"
+	"blog/spam"
 )
 
 // Mode is the MODERATION setting: which new comments are held for approval.
@@ -20,17 +21,18 @@ type Mode string
 
 // The moderation modes.
 const (
-	ModeOff Mode = "off" // publish at once (bans still hold comments as spam)
-	ModeAll Mode = "all" // hold every new comment
+	ModeOff   Mode = "off"   // publish at once (bans and spam rules still hold comments)
+	ModeFirst Mode = "first" // hold a browser's comments until the owner has approved one of them
+	ModeAll   Mode = "all"   // hold every new comment
 )
 
 // ParseMode reads the MODERATION setting.
 func ParseMode(s string) (Mode, error) {
 	switch Mode(s) {
-	case ModeOff, ModeAll:
+	case ModeOff, ModeFirst, ModeAll:
 		return Mode(s), nil
 	}
-	return "", fmt.Errorf("MODERATION=%q: want off or all", s)
+	return "", fmt.Errorf("MODERATION=%q: want off, first or all", s)
 }
 
 // Store is what moderation needs from the comment store.
@@ -63,6 +65,7 @@ type Service struct {
 	Bans     BanStore
 	Hasher   clientip.Hasher
 	Mode     Mode
+	Rules    spam.Rules
 	Changed  func(postID, seq int64)
 }
 
@@ -100,20 +103,39 @@ func (s *Service) announce(moved []repo.Moved) {
 	}
 }
 
-// Screen decides what becomes of a new comment: published, or held (pending, or spam for a banned commenter)
-// with the reason the owner will see.
-func (s *Service) Screen(ctx context.Context, email, ipHash, netHash string) (state, reason string, err error) {
-	ban, banned, err := s.Bans.Match(ctx, email, ipHash, netHash)
+// Candidate is a new comment as the hold decision sees it.
+type Candidate struct {
+	Email, IPHash, NetHash string
+	spam.Submission
+	// Trusted is set when the posting browser holds a signed record of a comment the owner has published.
+	Trusted bool
+}
+
+// Decision is what becomes of a new comment: its state, the reason the owner sees, and a short kind for metrics.
+type Decision struct {
+	State, Reason, Kind string
+}
+
+// Screen decides what becomes of a new comment: held as spam for a banned commenter; held (pending) by a spam
+// rule or by the moderation mode; published otherwise.
+func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
+	ban, banned, err := s.Bans.Match(ctx, c.Email, c.IPHash, c.NetHash)
 	if err != nil {
-		return "", "", err
+		return Decision{}, err
 	}
 	if banned {
-		return repo.StateSpam, "banned " + banKindWords[ban.Kind] + ": " + ban.Label, nil
+		return Decision{repo.StateSpam, "banned " + banKindWords[ban.Kind] + ": " + ban.Label, "banned"}, nil
 	}
-	if s.Mode == ModeAll {
-		return repo.StatePending, "held: every comment waits for approval (MODERATION=all)", nil
+	if v := s.Rules.Check(c.Submission); v.Hold {
+		return Decision{repo.StatePending, v.Reason, v.Kind}, nil
 	}
-	return repo.StatePublished, "", nil
+	switch {
+	case s.Mode == ModeAll:
+		return Decision{repo.StatePending, "held: every comment waits for approval (MODERATION=all)", "moderation"}, nil
+	case s.Mode == ModeFirst && !c.Trusted:
+		return Decision{repo.StatePending, "held: a first comment from this browser (MODERATION=first)", "first"}, nil
+	}
+	return Decision{State: repo.StatePublished}, nil
 }
 
 var banKindWords = map[string]string{repo.BanEmail: "email", repo.BanDomain: "email domain", repo.BanIP: "address", repo.BanNet: "network"}

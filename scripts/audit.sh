@@ -8,16 +8,18 @@ chrome=$(command -v chromium || command -v chromium-browser || true)
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
-ADDR="127.0.0.1:$port" DATABASE_URL="sqlite:$work/audit.db" LOG_LEVEL=warn ./bin/web &
+ADDR="127.0.0.1:$port" DATABASE_URL="sqlite:$work/audit.db" LOG_LEVEL=warn SPAM_MIN_SECONDS=0 ./bin/web &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 # Two comments, posted the way a visitor does (cookie + CSRF token from the page).
 jar="$work/cookies"
-token=$(curl -fs -c "$jar" "$base/posts/hello-world" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+page=$(curl -fs -c "$jar" "$base/posts/hello-world")
+token=$(echo "$page" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+stamp=$(echo "$page" | sed -n 's/.*name="_t" value="\([^"]*\)".*/\1/p')
 for who in Ada Grace; do
-  curl -fs -b "$jar" -o /dev/null -d "username=$who&email=$who@example.com&body=A+comment+from+$who.&_csrf=$token" \
+  curl -fs -b "$jar" -o /dev/null -d "username=$who&email=$who@example.com&body=A+comment+from+$who.&_csrf=$token&_t=$stamp" \
     "$base/posts/hello-world/comments"
 done
 

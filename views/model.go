@@ -121,6 +121,8 @@ type FormView struct {
 	Held bool
 	// CSRFToken is sent back with the form (and by htmx in a header).
 	CSRFToken string
+	// Stamp is the form's signed timestamp, which the spam rules read.
+	Stamp string
 }
 
 // CommentsPath is the URL that takes a comment form's POST.

@@ -30,6 +30,8 @@ var client = &http.Client{
 type visitor struct {
 	http  *http.Client
 	token string
+	// stamp is the comment form's signed timestamp, which the spam rules want.
+	stamp string
 	// newest is the newest comment id on this visitor's page, sent with htmx posts as the page script does.
 	newest int64
 }
@@ -38,21 +40,23 @@ var commentID = regexp.MustCompile(`data-comment-id="(\d+)"`)
 
 var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
 
+var formStamp = regexp.MustCompile(`name="_t" value="([^"]+)"`)
+
 func newVisitor(base string) (*visitor, error) {
 	jar, _ := cookiejar.New(nil)
 	v := &visitor{http: &http.Client{Transport: transport, Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	resp, err := v.http.Get(base + "/")
+	resp, err := v.http.Get(base + "/posts/zero")
 	if err != nil {
 		return nil, err
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := csrfMeta.FindSubmatch(b)
-	if m == nil {
-		return nil, fmt.Errorf("no CSRF token on the home page")
+	m, st := csrfMeta.FindSubmatch(b), formStamp.FindSubmatch(b)
+	if m == nil || st == nil {
+		return nil, fmt.Errorf("no CSRF token or form timestamp on a post page")
 	}
-	v.token = string(m[1])
+	v.token, v.stamp = string(m[1]), string(st[1])
 	return v, nil
 }
 
@@ -66,7 +70,7 @@ func percentile(sorted []time.Duration, p float64) float64 {
 
 // postComment posts one comment (as htmx does, or as a plain form) and returns its id for a plain form.
 func (v *visitor) postComment(base, slug, name, body string, htmx bool) (int64, error) {
-	form := url.Values{"username": {name}, "email": {strings.ToLower(name) + "@example.com"}, "body": {body}, "_csrf": {v.token}}
+	form := url.Values{"username": {name}, "email": {strings.ToLower(name) + "@example.com"}, "body": {body}, "_csrf": {v.token}, "_t": {v.stamp}}
 	req, _ := http.NewRequest(http.MethodPost, base+"/posts/"+slug+"/comments", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if htmx {

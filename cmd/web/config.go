@@ -12,6 +12,7 @@ import (
 	"blog/clientip"
 	"blog/limits"
 	"blog/moderation"
+	"blog/spam"
 )
 
 // setting is one environment variable the program reads.
@@ -37,7 +38,11 @@ var settings = []setting{
 	{"MAX_CONNECTIONS", "", "Open connections the server holds at most (event streams included). Unset: the file-descriptor limit (raised to its hard limit at start) less 256."},
 	{"MAX_CONNS_PER_CLIENT", "64", "Open connections one client address may hold (an IPv6 /64 counts as one address; TRUSTED_PROXIES are exempt)."},
 	{"MAX_STREAMS_PER_CLIENT", "16", "Live-comment streams one client address may hold open (one per open tab)."},
-	{"MODERATION", "off", "off: new comments appear at once; all: every new comment waits for the owner's approval. Bans hold comments as spam either way."},
+	{"MODERATION", "off", "off: new comments appear at once; first: a browser's comments wait until the owner approves one of them; all: every new comment waits. Bans and the spam rules hold comments in every mode."},
+	{"SPAM_MIN_SECONDS", "3", "A comment posted sooner than this after its page loaded is held (people take longer; programs do not). 0 turns the rule off."},
+	{"FORM_MAX_AGE", "24h", "A comment from a form older than this is sent back to be posted again (the text is kept)."},
+	{"LINK_LIMIT", "2", "A comment with more links than this is held. off: no limit."},
+	{"SPAM_WORDS", "", "Comma-separated words or phrases; a comment (or name) containing one as a whole word is held."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
@@ -68,6 +73,8 @@ type config struct {
 	MaxPerClient int
 	MaxStreams   int
 	Moderation   moderation.Mode
+	Rules        spam.Rules
+	FormMaxAge   time.Duration
 	PurgeAfter   time.Duration
 }
 
@@ -138,6 +145,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.Moderation, err = moderation.ParseMode(get("MODERATION")); err != nil {
 		return cfg, err
+	}
+	secs, err := strconv.Atoi(get("SPAM_MIN_SECONDS"))
+	if err != nil || secs < 0 || secs > 600 {
+		return cfg, fmt.Errorf("SPAM_MIN_SECONDS=%q: want a number of seconds from 0 to 600", get("SPAM_MIN_SECONDS"))
+	}
+	cfg.Rules = spam.Rules{Stamps: true, MinAge: time.Duration(secs) * time.Second, Words: spam.ParseWords(get("SPAM_WORDS"))}
+	if l := get("LINK_LIMIT"); l != "off" {
+		if cfg.Rules.MaxLinks, err = strconv.Atoi(l); err != nil || cfg.Rules.MaxLinks < 1 {
+			return cfg, fmt.Errorf("LINK_LIMIT=%q: want a number of at least 1, or off", l)
+		}
+	}
+	if cfg.FormMaxAge, err = time.ParseDuration(get("FORM_MAX_AGE")); err != nil || cfg.FormMaxAge < time.Minute {
+		return cfg, fmt.Errorf("FORM_MAX_AGE=%q: want a duration of at least 1m, such as 24h", get("FORM_MAX_AGE"))
 	}
 	days, err := strconv.Atoi(get("PURGE_AFTER"))
 	if err != nil || days < 1 || days > 3650 {

@@ -195,7 +195,7 @@ func postLoad(t *testing.T, base string, slugs []string, clients, total int, sto
 					}
 				}
 				f := url.Values{"username": {fmt.Sprintf("Load %d", w)}, "email": {fmt.Sprintf("load%d@example.com", w)},
-					"body": {fmt.Sprintf("load comment %d", i)}, "_csrf": {v.token}}
+					"body": {fmt.Sprintf("load comment %d", i)}, "_csrf": {v.token}, "_t": {v.stamp}}
 				start := time.Now()
 				resp, err := v.client.PostForm(base+"/posts/"+slug+"/comments", f)
 				took := time.Since(start)
@@ -233,6 +233,9 @@ func (v *visitor) tryGet(u string) (int, error) {
 	if i := strings.Index(b.String(), `name="csrf-token" content="`); i >= 0 {
 		rest := b.String()[i+len(`name="csrf-token" content="`):]
 		v.token = rest[:strings.IndexByte(rest, '"')]
+	}
+	if m := stampField.FindStringSubmatch(b.String()); m != nil {
+		v.stamp = m[1]
 	}
 	return resp.StatusCode, nil
 }

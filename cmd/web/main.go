@@ -216,7 +216,7 @@ func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, l
 // newModeration returns the moderation service; changed tells the broker about changes made here.
 func newModeration(cfg config, db *repo.DB, keys siteKeySet, changed func(postID, seq int64)) *moderation.Service {
 	return &moderation.Service{Comments: repo.NewComments(db), Bans: repo.NewBans(db),
-		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Changed: changed}
+		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules, Changed: changed}
 }
 
 // newOwner returns the owner's sign-in.
@@ -262,7 +262,7 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
 		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar},
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
-		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit,
+		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {

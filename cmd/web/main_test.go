@@ -54,6 +54,9 @@ func startServer(t *testing.T, env map[string]string) (base string, stop func() 
 	t.Helper()
 	addr := freeAddr(t)
 	env["ADDR"] = addr
+	if _, set := env["SPAM_MIN_SECONDS"]; !set {
+		env["SPAM_MIN_SECONDS"] = "0" // test clients post as soon as the page has loaded
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	errc := make(chan error, 1)
@@ -317,7 +320,11 @@ func TestHelpListsEveryVariable(t *testing.T) {
 type visitor struct {
 	client *http.Client
 	token  string
+	// stamp is the comment form's signed timestamp, read from the last page like the token.
+	stamp string
 }
+
+var stampField = regexp.MustCompile(`name="_t" value="([^"]+)"`)
 
 func newVisitor(t *testing.T) *visitor {
 	jar, _ := cookiejar.New(nil)
@@ -335,6 +342,9 @@ func (v *visitor) get(t *testing.T, u string) (int, string) {
 	if m := regexp.MustCompile(`name="csrf-token" content="([^"]+)"`).FindSubmatch(b); m != nil {
 		v.token = string(m[1])
 	}
+	if m := stampField.FindSubmatch(b); m != nil {
+		v.stamp = string(m[1])
+	}
 	return resp.StatusCode, string(b)
 }
 
@@ -343,7 +353,7 @@ func (v *visitor) comment(t *testing.T, base, slug, name, email, body string) *h
 	t.Helper()
 	v.get(t, base+"/posts/"+slug)
 	resp, err := v.client.PostForm(base+"/posts/"+slug+"/comments",
-		url.Values{"username": {name}, "email": {email}, "body": {body}, "_csrf": {v.token}})
+		url.Values{"username": {name}, "email": {email}, "body": {body}, "_csrf": {v.token}, "_t": {v.stamp}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func startProc(t *testing.T, env map[string]string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary(t))
-	cmd.Env = []string{"ADDR=" + addr, "PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{"ADDR=" + addr, "PATH=" + os.Getenv("PATH"), "SPAM_MIN_SECONDS=0"}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
