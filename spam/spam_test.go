@@ -1,6 +1,7 @@
 package spam
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,4 +50,28 @@ func TestStamps(t *testing.T) {
 			t.Errorf("stamp %q accepted", bad)
 		}
 	}
+}
+
+// FuzzStampAge checks that reading any form timestamp never panics and accepts only stamps this key made.
+func FuzzStampAge(f *testing.F) {
+	s := NewStamper([]byte("fuzz key fuzz key"))
+	f.Add(s.Stamp(time.Unix(1_800_000_000, 0)))
+	f.Add("")
+	f.Add("zzzzzzzzzzzzzzzz.AAAA")
+	f.Add("-1.x")
+	f.Fuzz(func(t *testing.T, stamp string) {
+		_, ok := s.Age(stamp, time.Now())
+		if ok && s.Stamp(time.Unix(mustSecs(t, stamp), 0)) != stamp {
+			t.Fatalf("accepted a stamp this key did not make: %q", stamp)
+		}
+		_ = (Rules{Stamps: true, MaxLinks: 2, Words: []string{"x"}}).Check(Submission{Name: stamp, Body: stamp})
+	})
+}
+
+func mustSecs(t *testing.T, stamp string) int64 {
+	n, err := strconv.ParseInt(strings.SplitN(stamp, ".", 2)[0], 36, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -66,6 +66,14 @@ func (r *Reaper) Run(ctx context.Context, every time.Duration) {
 // peerClosed reports whether the client closed the connection (or it failed): a non-blocking peek that reads
 // end-of-file or an error other than "nothing to read yet".
 func peerClosed(c net.Conn) bool {
+	// fasthttp hands a hijacked connection over in a wrapper of its own.
+	for {
+		u, ok := c.(interface{ UnsafeConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = u.UnsafeConn()
+	}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return false

@@ -58,8 +58,18 @@ type proc struct {
 
 func startProc(t *testing.T, env map[string]string) *proc {
 	t.Helper()
+	return startProcWith(t, env, nil)
+}
+
+// startProcWith starts the program behind a command prefix (for example prlimit, to run it with fewer file
+// descriptors).
+func startProcWith(t *testing.T, env map[string]string, prefix []string) *proc {
+	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary(t))
+	if len(prefix) > 0 {
+		cmd = exec.Command(prefix[0], append(prefix[1:], binary(t))...)
+	}
 	cmd.Env = []string{"ADDR=" + addr, "PATH=" + os.Getenv("PATH"), "SPAM_MIN_SECONDS=0"}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

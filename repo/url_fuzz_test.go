@@ -1,0 +1,34 @@
+package repo_test
+
+import (
+	"testing"
+
+	"blog/repo"
+)
+
+// FuzzParseURL checks that reading any DATABASE_URL never panics, and that what it accepts names PostgreSQL or
+// a SQLite file with a path.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"", "app.db", "sqlite:/data/app.db", "file:x.db?mode=ro", "postgres://u@h/db",
+		"mysql://x", ":memory:", "sqlite:", "C:\\blog.db", "http://evil"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		loc, err := repo.ParseURL(raw)
+		if err != nil {
+			return
+		}
+		switch loc.Dialect {
+		case repo.Postgres:
+			if loc.URL != raw {
+				t.Fatalf("postgres URL changed: %q", loc.URL)
+			}
+		case repo.SQLite:
+			if loc.Path == "" || loc.Path == ":memory:" {
+				t.Fatalf("%q accepted as SQLite path %q", raw, loc.Path)
+			}
+		default:
+			t.Fatalf("unknown dialect for %q", raw)
+		}
+	})
+}
