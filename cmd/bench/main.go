@@ -126,6 +126,13 @@ func run(binary, out, streamLevels string, dur time.Duration) error {
 			add(r)
 		}
 	}
+	if rows, err := measureAbuse(ctx, binary); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: abuse:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
 	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
 		rows, err := measureCrossInstance(ctx, binary, dir, url)
 		if err != nil {
