@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -173,7 +174,9 @@ func (l *Listener) CloseIdle() {
 	l.mu.Lock()
 	var idle []*conn
 	for c, st := range l.conns {
-		if st == fasthttp.StateNew || st == fasthttp.StateIdle {
+		// fasthttp marks a new connection active before its first byte arrives: one that has sent nothing
+		// carries no request either.
+		if st == fasthttp.StateNew || st == fasthttp.StateIdle || (st == fasthttp.StateActive && c.read.Load() == 0) {
 			idle = append(idle, c)
 		}
 	}
@@ -190,6 +193,13 @@ type conn struct {
 	key    netip.Prefix
 	exempt bool
 	once   sync.Once
+	read   atomic.Int64 // bytes received so far
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
 }
 
 // Close closes gracefully: it says goodbye first (FIN) and reads what the client was still sending for a

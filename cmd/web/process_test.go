@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -189,6 +190,19 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	}
 	ended := make(chan struct{})
 	go func() { io.Copy(io.Discard, stream.Body); close(ended) }()
+	// Idle connections (one that has sent nothing yet, one kept alive after a request) must not hold the
+	// shutdown up: they carry no request.
+	fresh, err := net.Dial("tcp", strings.TrimPrefix(p.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	keptAlive := &http.Client{Transport: &http.Transport{}}
+	if resp, err := keptAlive.Get(p.base + "/healthz"); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	time.Sleep(50 * time.Millisecond)
 
 	start := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -200,7 +214,11 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("still running 10s after SIGTERM\n%s", p.logs.String())
 	}
-	t.Logf("exited 0 after %v", time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	t.Logf("exited 0 after %v with a stream and two idle connections open", took.Round(time.Millisecond))
+	if took > 3*time.Second {
+		t.Errorf("shutdown took %v: idle connections held it up", took)
+	}
 	select {
 	case <-ended:
 	case <-time.After(5 * time.Second):
