@@ -7,7 +7,12 @@ TAILWIND := node_modules/.bin/tailwindcss
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
 export TEST_DATABASE_URL
 
-.PHONY: run dev dev-templ dev-css generate css vendor build test test-short check bench audit docker clean
+.PHONY: run dev dev-templ dev-css generate css vendor build test test-short check bench audit docker image clean
+
+# Container engine: Docker when its daemon answers, podman otherwise (podman builds need --format docker to keep
+# the HEALTHCHECK).
+CONTAINER ?= $(shell docker info >/dev/null 2>&1 && echo docker || (command -v podman >/dev/null && echo podman) || echo docker)
+CONTAINER_FORMAT := $(if $(filter podman,$(CONTAINER)),--format docker,)
 
 ## run: the blog on SQLite (./app.db) with the sample content at http://localhost:8080
 run:
@@ -71,9 +76,14 @@ bench: build
 audit: node_modules build
 	./scripts/audit.sh
 
-## docker: build the container image
+## docker: build the container image blog:latest (the binary compiled in the image's golang stage)
 docker:
-	docker build -t blog:latest .
+	$(CONTAINER) build $(CONTAINER_FORMAT) -t blog:latest .
+
+## image: build blog:latest from a binary built here (no base image to pull: FROM scratch)
+image: build
+	rm -rf dist-docker && mkdir -p dist-docker/data && cp bin/web dist-docker/web
+	$(CONTAINER) build $(CONTAINER_FORMAT) --build-arg BINARY=prebuilt -t blog:latest .
 
 clean:
-	rm -rf bin tmp screenshots bench-results
+	rm -rf bin tmp screenshots bench-results dist-docker

@@ -48,6 +48,16 @@ func (c *client) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	return resp, body
 }
 
+// page fetches a page that must answer 200 and returns its body.
+func (c *client) page(t testing.TB, path string) string {
+	t.Helper()
+	resp, body := c.get(t, path)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d, want 200", path, resp.StatusCode)
+	}
+	return body
+}
+
 func (c *client) get(t testing.TB, path string) (*http.Response, string) {
 	return c.do(t, httpReq(http.MethodGet, path, nil))
 }
@@ -327,7 +337,7 @@ func TestConsoleActsOnComments(t *testing.T) {
 	fine, spam := cs[0].ID, cs[1].ID
 	o := a.owner(t)
 
-	_, body := o.get(t, "/admin")
+	body := o.page(t, "/admin")
 	if d := doc(t, body); d.Find(`[data-testid="ConsoleComment"]`).Length() != 2 || !strings.Contains(body, "spam@example.com") {
 		t.Fatalf("console lists %d comments, emails shown: %v", d.Find(`[data-testid="ConsoleComment"]`).Length(), strings.Contains(body, "spam@example.com"))
 	}
@@ -341,7 +351,7 @@ func TestConsoleActsOnComments(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin?state=published&done=delete") {
 		t.Fatalf("delete: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, page := a.newClient().get(t, "/posts/"+a.slug)
+	page := a.newClient().page(t, "/posts/"+a.slug)
 	if strings.Contains(page, "buy things") || !strings.Contains(page, "a fine comment") || !strings.Contains(page, ">1 comment<") {
 		t.Fatal("the deleted comment is still on the post page, or the count is wrong")
 	}
@@ -355,11 +365,11 @@ func TestConsoleActsOnComments(t *testing.T) {
 		t.Fatalf("action with nothing selected: %d, want 422", resp.StatusCode)
 	}
 	o.post(t, "/admin/comments", url.Values{"action": {"restore"}, "id": {itoa(fine)}}, false)
-	_, page = a.newClient().get(t, "/posts/"+a.slug)
+	page = a.newClient().page(t, "/posts/"+a.slug)
 	if strings.Contains(page, "buy things") || !strings.Contains(page, "a fine comment") {
 		t.Fatal("after restore: wrong comments on the page")
 	}
-	_, body = o.get(t, "/admin?state=spam")
+	body = o.page(t, "/admin?state=spam")
 	if d := doc(t, body); d.Find(`[data-testid="ConsoleComment"]`).Length() != 1 || !strings.Contains(d.Find(`[data-testid="ConsoleReason"]`).Text(), "spam") {
 		t.Fatalf("spam filter: %d comments", d.Find(`[data-testid="ConsoleComment"]`).Length())
 	}
@@ -369,7 +379,7 @@ func TestConsoleActsOnComments(t *testing.T) {
 			t.Errorf("filter %s: %d comments (status %d), want %d", q, n, resp.StatusCode, want)
 		}
 	}
-	_, audit := o.get(t, "/admin/audit")
+	audit := o.page(t, "/admin/audit")
 	for _, action := range []string{"delete", "spam", "restore", "sign-in"} {
 		if !strings.Contains(doc(t, audit).Find(`[data-testid="AuditTable"]`).Text(), action) {
 			t.Errorf("audit page lacks %q", action)
@@ -391,18 +401,18 @@ func TestHeldCommentsAreShownOnlyToTheirAuthor(t *testing.T) {
 	if d.Find(`#comment-count`).Length() != 0 {
 		t.Fatal("a held comment changes the public count")
 	}
-	_, mine := author.get(t, "/posts/"+a.slug)
+	mine := author.page(t, "/posts/"+a.slug)
 	if doc(t, mine).Find(`[data-held] [data-testid="CommentBody"]`).Text() == "" {
 		t.Fatal("the author's page does not show their held comment")
 	}
-	_, theirs := other.get(t, "/posts/"+a.slug)
+	theirs := other.page(t, "/posts/"+a.slug)
 	if strings.Contains(theirs, "waiting for approval") {
 		t.Fatal("another reader sees a held comment")
 	}
 	// A forged record of someone else's comment shows nothing.
 	forged := a.newClient()
 	forged.cookies["mine"] = "1.1.1!AAAA"
-	if _, page := forged.get(t, "/posts/"+a.slug); strings.Contains(page, "waiting for approval") {
+	if page := forged.page(t, "/posts/"+a.slug); strings.Contains(page, "waiting for approval") {
 		t.Fatal("a forged authorship cookie shows a held comment")
 	}
 	o := a.owner(t)
@@ -412,7 +422,7 @@ func TestHeldCommentsAreShownOnlyToTheirAuthor(t *testing.T) {
 		t.Fatalf("held comment: state %q reason %q", c.State, c.Reason)
 	}
 	o.post(t, "/admin/comments", url.Values{"action": {"approve"}, "id": {itoa(c.ID)}}, false)
-	_, theirs = other.get(t, "/posts/"+a.slug)
+	theirs = other.page(t, "/posts/"+a.slug)
 	if !strings.Contains(theirs, "waiting for approval") || strings.Contains(theirs, "HeldNotice") {
 		t.Fatal("the approved comment is not shown to other readers, or still marked")
 	}
@@ -437,7 +447,7 @@ func TestBannedCommentersAreHeldAsSpam(t *testing.T) {
 	if !strings.Contains(doc(t, body).Find("#form-notice").Text(), "held for review") {
 		t.Fatalf("a banned commenter's answer: %s", doc(t, body).Find("#form-notice").Text())
 	}
-	_, page := a.newClient().get(t, "/posts/"+a.slug)
+	page := a.newClient().page(t, "/posts/"+a.slug)
 	if strings.Contains(page, "spam,") || strings.Contains(page, "second spam") {
 		t.Fatal("a banned commenter's comments are on the page")
 	}
@@ -449,7 +459,7 @@ func TestBannedCommentersAreHeldAsSpam(t *testing.T) {
 		}
 	}
 	// A ban from a comment: its author's network.
-	_, bans := o.get(t, "/admin/bans?comment="+itoa(cs[0].ID))
+	bans := o.page(t, "/admin/bans?comment="+itoa(cs[0].ID))
 	if !strings.Contains(bans, "Ban the author of comment") {
 		t.Fatal("the bans page does not offer to ban a comment's author")
 	}
@@ -467,7 +477,7 @@ func TestEarlierCommentsKeepTheirNames(t *testing.T) {
 	a := newTestApp(t)
 	a.newClient().comment(t, "Ada", "ada@example.com", "by the real Ada")
 	a.newClient().comment(t, "Not Ada", "ada@example.com", "by someone else")
-	_, page := a.newClient().get(t, "/posts/"+a.slug)
+	page := a.newClient().page(t, "/posts/"+a.slug)
 	names := doc(t, page).Find(`[data-testid="CommentAuthor"]`)
 	if names.Length() != 2 || names.Eq(0).Text() != "Not Ada" || names.Eq(1).Text() != "Ada" {
 		t.Fatalf("names on the page: %q", names.Text())

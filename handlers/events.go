@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,13 +41,17 @@ func (s *Server) events(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return fiber.NewError(fiber.StatusTooManyRequests, "too many open streams from this address")
 	}
-	head := [][2]string{{"X-Request-ID", observe.RequestID(c)}}
+	start := time.Now()
+	// Cloned: they are logged when the stream ends, long after fasthttp has reused the request's buffers.
+	id, path, route := strings.Clone(observe.RequestID(c)), strings.Clone(c.Path()), c.Route().Path
+	head := [][2]string{{"X-Request-ID", id}}
 	headers.Set(func(k, v string) { head = append(head, [2]string{k, v}) })
 	// Subscribe before reading what was missed, so a change committed in between is caught by one or the other
 	// (and the sequence check drops it if both have it).
 	sub := s.cfg.Broker.Subscribe(postID)
 	c.Context().HijackSetNoResponse(true)
 	c.Context().Hijack(func(conn net.Conn) {
+		defer func() { observe.Line(s.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
 		defer s.releaseStream(key)
 		defer s.cfg.Broker.Unsubscribe(sub)
 		gone, stop := s.reaper.Watch(conn)

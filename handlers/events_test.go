@@ -408,7 +408,7 @@ func TestStreamCarriesModeration(t *testing.T) {
 	if c := strings.TrimSpace(d.Find(`#comment-count`).Text()); c != "No comments yet" {
 		t.Fatalf("count after deletion: %q", c)
 	}
-	_, page := a.get(t, "/posts/"+a.slug)
+	page := a.page(t, "/posts/"+a.slug)
 	if strings.Contains(page, "to be removed") {
 		t.Fatal("the page still shows a comment whose removal was delivered")
 	}
@@ -467,7 +467,7 @@ func TestDeletionOnOneInstanceReachesAnother(t *testing.T) {
 	baseB := instB.serve(t)
 	id := instA.mustPost(t, "posted, then deleted")
 	// B renders (and caches) the page with the comment, and a reader there is watching.
-	if _, page := instB.get(t, "/posts/"+instB.slug); !strings.Contains(page, "posted, then deleted") {
+	if page := instB.page(t, "/posts/"+instB.slug); !strings.Contains(page, "posted, then deleted") {
 		t.Fatal("B's page lacks the comment")
 	}
 	s := connectSSE(t, fmt.Sprintf("%s/posts/%s/events?after=%d", baseB, instB.slug, instB.seq(t)), nil)
@@ -478,7 +478,7 @@ func TestDeletionOnOneInstanceReachesAnother(t *testing.T) {
 	if commentOf(t, ev) != id || !strings.Contains(ev.data, `data-gone="deleted"`) {
 		t.Fatalf("B's stream: %q", ev.data)
 	}
-	if _, page := instB.get(t, "/posts/"+instB.slug); strings.Contains(page, "posted, then deleted") {
+	if page := instB.page(t, "/posts/"+instB.slug); strings.Contains(page, "posted, then deleted") {
 		t.Fatal("B's page still shows the comment after B delivered its removal")
 	}
 }

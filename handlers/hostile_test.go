@@ -209,7 +209,7 @@ func TestHostileInput(t *testing.T) {
 				t.Fatalf("a refused comment created a user")
 			}
 			if tc.stored {
-				_, page := a.get(t, "/posts/hello-world")
+				page := a.page(t, "/posts/hello-world")
 				assertInert(t, page)
 				var newest []repo.Comment
 				a.db.Repo.FindAll(ctx, &newest)

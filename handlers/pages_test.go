@@ -55,7 +55,7 @@ func TestPages(t *testing.T) {
 
 func TestFormFieldsAreLabelled(t *testing.T) {
 	a := newTestApp(t)
-	_, body := a.get(t, "/posts/hello-world")
+	body := a.page(t, "/posts/hello-world")
 	d := doc(t, body)
 	for _, name := range []string{"username", "email", "body"} {
 		field := d.Find(`#comment-form [name="` + name + `"]`)
@@ -76,7 +76,7 @@ func TestHomeShowsCommentCounts(t *testing.T) {
 			t.Fatalf("post status = %d", resp.StatusCode)
 		}
 	}
-	_, body := a.get(t, "/")
+	body := a.page(t, "/")
 	d := doc(t, body)
 	var got []string
 	d.Find(`[data-testid="PostSummary"]`).Each(func(_ int, s *goquery.Selection) {
@@ -90,7 +90,7 @@ func TestHomeShowsCommentCounts(t *testing.T) {
 
 func TestAssets(t *testing.T) {
 	a := newTestApp(t)
-	_, body := a.get(t, "/")
+	body := a.page(t, "/")
 	href, ok := doc(t, body).Find(`link[rel="stylesheet"]`).Attr("href")
 	if !ok || !strings.Contains(href, "?v=") {
 		t.Fatalf("stylesheet href = %q, want a fingerprinted URL", href)
@@ -128,7 +128,7 @@ func TestAssets(t *testing.T) {
 
 func TestPageMetadata(t *testing.T) {
 	a := newTestApp(t, func(c *handlers.Config) { c.Chrome.BaseURL = "https://blog.example.com" })
-	_, body := a.get(t, "/posts/hello-world")
+	body := a.page(t, "/posts/hello-world")
 	d := doc(t, body)
 	attr := func(sel, name string) string { v, _ := d.Find(sel).Attr(name); return v }
 	checks := map[string][2]string{
@@ -223,7 +223,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestMediaFromContent(t *testing.T) {
 	a := newTestApp(t)
-	_, page := a.get(t, "/posts/live-comments")
+	page := a.page(t, "/posts/live-comments")
 	src, _ := doc(t, page).Find(`article img`).Attr("src")
 	if src != "/media/live-comments.svg" {
 		t.Fatalf("post image src = %q", src)
@@ -272,7 +272,7 @@ func TestFeedSitemapRobots(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "Sitemap: https://blog.example.com/sitemap.xml") {
 		t.Fatalf("robots: %d %s", resp.StatusCode, body)
 	}
-	_, page := a.get(t, "/")
+	page := a.page(t, "/")
 	if href, _ := doc(t, page).Find(`link[rel="alternate"][type="application/atom+xml"]`).Attr("href"); href != "/feed.xml" {
 		t.Fatal("pages do not advertise the feed")
 	}

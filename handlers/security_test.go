@@ -251,7 +251,7 @@ func TestHoneypotDropsQuietly(t *testing.T) {
 	if n := a.countComments(t); n != 0 {
 		t.Fatalf("%d comments stored from a filled honeypot", n)
 	}
-	_, body := a.get(t, "/posts/hello-world")
+	body := a.page(t, "/posts/hello-world")
 	hp := doc(t, body).Find(`input[name="subject_line"]`)
 	if ti, _ := hp.Attr("tabindex"); ti != "-1" || hp.ParentsFiltered(`[aria-hidden="true"]`).Length() == 0 {
 		t.Fatal("honeypot field reachable by keyboard or screen reader")

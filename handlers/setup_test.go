@@ -131,6 +131,16 @@ func (a *testApp) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	return resp, string(body)
 }
 
+// page fetches a page that must answer 200 and returns its body.
+func (a *testApp) page(t testing.TB, path string) string {
+	t.Helper()
+	resp, body := a.get(t, path)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d, want 200", path, resp.StatusCode)
+	}
+	return body
+}
+
 func (a *testApp) get(t testing.TB, path string) (*http.Response, string) {
 	return a.do(t, httpReq(http.MethodGet, path, nil))
 }

@@ -2,6 +2,7 @@
 package observe
 
 import (
+	"context"
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
@@ -119,15 +120,22 @@ func Requests(log *slog.Logger, m *Metrics, handleError fiber.ErrorHandler) fibe
 				m.duration.WithLabelValues(route, method).Observe(d.Seconds())
 			}
 		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
+		if c.Context().Hijacked() {
+			return nil // an event stream: it writes its own line when it ends (StreamEnded), with its real duration
 		}
-		log.LogAttrs(c.UserContext(), level, "request",
-			slog.String("request_id", RequestID(c)), slog.String("method", c.Method()), slog.String("path", c.Path()),
-			slog.String("route", route), slog.Int("status", status), slog.Duration("duration", d))
+		Line(log, RequestID(c), c.Method(), c.Path(), route, status, d)
 		return nil
 	}
+}
+
+// Line writes one request's log line.
+func Line(log *slog.Logger, id, method, path, route string, status int, d time.Duration) {
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	log.LogAttrs(context.Background(), level, "request", slog.String("request_id", id), slog.String("method", method),
+		slog.String("path", path), slog.String("route", route), slog.Int("status", status), slog.Duration("duration", d))
 }
 
 // RequestID returns the request's id, set by NewRequestID.

@@ -33,8 +33,10 @@ const (
 const DefaultSQLiteFile = "app.db"
 
 // sqlitePragmas are applied to every pooled connection through the DSN: SQLite keeps them per connection.
+// temp_store(2) keeps SQLite's temporary tables in memory: the container's root filesystem is read-only and has
+// no /tmp.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_txlock=immediate&_time_format=sqlite"
 
 // DB is an open database: the rel repository, the raw pool behind it, and which dialect it speaks.
 type DB struct {

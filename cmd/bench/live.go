@@ -3,10 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -15,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create the cross-instance test database
+	"blog/repo"
 )
 
 // streamSet is n open event streams whose readers record when each comment arrives (an event showing it) and
@@ -147,22 +145,12 @@ func measureLive(s *server, slug string, n int) ([]Row, error) {
 // measureCrossInstance starts two instances on a fresh PostgreSQL database and measures delivery from a POST on
 // one to streams on the other.
 func measureCrossInstance(ctx context.Context, binary, dir, adminURL string) ([]Row, error) {
-	admin, err := sql.Open("pgx", adminURL)
+	dbURL, drop, err := repo.CreateDatabase(ctx, adminURL, fmt.Sprintf("blogbench_%d", time.Now().UnixNano()%1e9))
 	if err != nil {
 		return nil, err
 	}
-	defer admin.Close()
-	name := fmt.Sprintf("blogbench_%d", time.Now().UnixNano()%1e9)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, err
-	}
-	defer admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return nil, err
-	}
-	u.Path = "/" + name
-	env := "DATABASE_URL=" + u.String()
+	defer drop()
+	env := "DATABASE_URL=" + dbURL
 	a, err := startServer(ctx, binary, dir, env)
 	if err != nil {
 		return nil, err

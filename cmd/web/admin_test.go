@@ -78,7 +78,7 @@ func TestCommandLineModerationReachesOpenPages(t *testing.T) {
 	resp := newVisitor(t).comment(t, p.base, "hello-world", "Spammer", "spam@example.com", "cheap pills here")
 	loc := resp.Header.Get("Location")
 	id := loc[strings.LastIndex(loc, "-")+1:]
-	_, page := get(t, p.base+"/posts/hello-world")
+	page := okBody(t, p.base+"/posts/hello-world")
 	m := seqInPage.FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, "cheap pills") {
 		t.Fatalf("page before: no stream address or no comment")
@@ -97,7 +97,7 @@ func TestCommandLineModerationReachesOpenPages(t *testing.T) {
 	}
 	waitLine(t, lines, `data-gone="deleted"`, 3*time.Second)
 	t.Logf("deletion by another process reached the open stream %v after the command started", time.Since(start).Round(time.Millisecond))
-	if _, page := get(t, p.base+"/posts/hello-world"); strings.Contains(page, "cheap pills") {
+	if page := okBody(t, p.base+"/posts/hello-world"); strings.Contains(page, "cheap pills") {
 		t.Fatal("the server still serves the deleted comment")
 	}
 	// Refusals change nothing and say why.

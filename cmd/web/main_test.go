@@ -98,6 +98,16 @@ func startServer(t *testing.T, env map[string]string) (base string, stop func() 
 	return base, stop
 }
 
+// okBody fetches a page that must answer 200 and returns its body.
+func okBody(t *testing.T, u string) string {
+	t.Helper()
+	status, body := get(t, u)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: status %d, want 200", u, status)
+	}
+	return body
+}
+
 func get(t *testing.T, u string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(u)
@@ -168,10 +178,10 @@ func TestWalkthrough(t *testing.T) {
 	}
 
 	base, _ = startServer(t, env)
-	if _, page := get(t, base+"/posts/hello-world"); !strings.Contains(page, "Walked through") {
+	if page := okBody(t, base+"/posts/hello-world"); !strings.Contains(page, "Walked through") {
 		t.Fatal("comment gone after restart")
 	}
-	if _, home := get(t, base+"/"); !strings.Contains(home, "1 comment") {
+	if home := okBody(t, base+"/"); !strings.Contains(home, "1 comment") {
 		t.Fatal("home count not updated after restart")
 	}
 }
@@ -299,17 +309,38 @@ func TestCommandErrors(t *testing.T) {
 	}
 }
 
+// TestHelpListsEveryVariable records the variables the program actually reads while loading its configuration
+// and checks that --help and the README describe each of them, and that they describe nothing it does not read.
 func TestHelpListsEveryVariable(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := loadConfig(func(name string) string { read[name] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"--help"}, envFunc(nil), strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range settings {
-		if !strings.Contains(out.String(), s.name) {
-			t.Errorf("--help does not mention %s", s.name)
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range read {
+		if !regexp.MustCompile(`(?m)^  ` + name + ` `).MatchString(out.String()) {
+			t.Errorf("the program reads %s but --help does not describe it", name)
+		}
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("the program reads %s but the README's configuration table does not describe it", name)
 		}
 	}
-	for _, cmd := range []string{"migrate up", "migrate down", "migrate status"} {
+	for _, m := range regexp.MustCompile(`(?m)^  ([A-Z_]+) `).FindAllStringSubmatch(out.String(), -1) {
+		if !read[m[1]] {
+			t.Errorf("--help describes %s, which the program never reads", m[1])
+		}
+	}
+	if len(read) < 20 {
+		t.Fatalf("only %d variables read: is the recording working?", len(read))
+	}
+	for _, cmd := range []string{"migrate up", "migrate down", "migrate status", "comments list", "ban add", "owner password"} {
 		if !strings.Contains(out.String(), cmd) {
 			t.Errorf("--help does not mention %s", cmd)
 		}
@@ -379,7 +410,7 @@ func TestRemovedPostKeepsComments(t *testing.T) {
 	if code, _ := get(t, base+"/posts/temporary"); code != 404 {
 		t.Fatalf("removed post: status %d, want 404", code)
 	}
-	if _, home := get(t, base+"/"); strings.Contains(home, "Temporary") {
+	if home := okBody(t, base+"/"); strings.Contains(home, "Temporary") {
 		t.Fatal("removed post still listed")
 	}
 	db := dbtest.Open(t, env["DATABASE_URL"], false)
@@ -389,7 +420,7 @@ func TestRemovedPostKeepsComments(t *testing.T) {
 	stop()
 	os.WriteFile(file, []byte("---\ntitle: Temporary\ndate: 2026-01-01\n---\nBack again."), 0o644)
 	base, _ = startServer(t, env)
-	if _, page := get(t, base+"/posts/temporary"); !strings.Contains(page, "Keep me") {
+	if page := okBody(t, base+"/posts/temporary"); !strings.Contains(page, "Keep me") {
 		t.Fatal("comment not shown when the post came back")
 	}
 }

@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -172,68 +170,4 @@ func waitUp(t *testing.T, base string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("server did not come up")
-}
-
-// TestImageContract runs the static binary the way the container image does: as a non-root user, in a
-// read-only working directory, with only the data directory writable.
-func TestImageContract(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to switch to the image's unprivileged user")
-	}
-	bin := binary(t)
-	root := t.TempDir()
-	os.Chmod(filepath.Dir(root), 0o755) // t.TempDir's parent is private to root
-	os.Chmod(root, 0o755)
-	img := filepath.Join(root, "image")
-	data := filepath.Join(root, "data")
-	for _, d := range []string{img, data} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exe := filepath.Join(img, "web")
-	b, _ := os.ReadFile(bin)
-	if err := os.WriteFile(exe, b, 0o555); err != nil {
-		t.Fatal(err)
-	}
-	const uid = 65532
-	if err := os.Chown(data, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(img, 0o555)
-	addr := freeAddr(t)
-	env := []string{"ADDR=" + addr, "DATABASE_URL=sqlite:" + filepath.Join(data, "app.db"), "LOG_FORMAT=json"}
-	start := func(args ...string) *execCmd {
-		c := newExecCmd(exe, args, img, env, uid)
-		return c
-	}
-	srv := start()
-	srv.Stdout, srv.Stderr = srv.logs, srv.logs
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
-	waitUp(t, "http://"+addr)
-	if out, err := start("health").CombinedOutput(); err != nil {
-		t.Fatalf("health check as the image runs it: %v %s", err, out)
-	}
-	v := newVisitor(t)
-	if resp := v.comment(t, "http://"+addr, "hello-world", "Container", "c@example.com", "from the image"); resp.StatusCode != 303 {
-		t.Fatalf("comment: %d\n%s", resp.StatusCode, srv.logs.String())
-	}
-	srv.Process.Signal(syscall.SIGTERM)
-	if err := srv.Wait(); err != nil {
-		t.Fatalf("exit after SIGTERM: %v", err)
-	}
-	st, err := os.Stat(filepath.Join(data, "app.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Sys().(*syscall.Stat_t).Uid != uid {
-		t.Fatal("database not owned by the unprivileged user")
-	}
-	entries, _ := os.ReadDir(img)
-	if len(entries) != 1 {
-		t.Fatalf("the program wrote into its working directory: %v", entries)
-	}
 }

@@ -34,7 +34,7 @@ func TestNoDestructiveCommandWhileServing(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("comment after the refusals: %d", resp.StatusCode)
 	}
-	if _, page := get(t, base+"/posts/hello-world"); !strings.Contains(page, "still acknowledged") || !strings.Contains(page, ">acknowledged<") {
+	if page := okBody(t, base+"/posts/hello-world"); !strings.Contains(page, "still acknowledged") || !strings.Contains(page, ">acknowledged<") {
 		t.Fatal("the server lost comments")
 	}
 }

@@ -4,11 +4,10 @@ package dbtest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,41 +49,50 @@ func open(t testing.TB, rawURL string, migrate bool) *repo.DB {
 
 var counter atomic.Int64
 
+// LocalPostgres is the server tried when TEST_DATABASE_URL is not set: a PostgreSQL on this machine, as
+// `make test` and CI use.
+const LocalPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=2"
+
+var (
+	localOnce sync.Once
+	localOK   bool
+)
+
+// serverURL is TEST_DATABASE_URL, or the local PostgreSQL when it answers, or "".
+func serverURL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	localOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		localOK = repo.Reachable(ctx, LocalPostgres)
+	})
+	if localOK {
+		return LocalPostgres
+	}
+	return ""
+}
+
 // PostgresURL creates a new, empty PostgreSQL database for this test and returns its URL; it is dropped when the
-// test ends. Without TEST_DATABASE_URL the test is skipped, except in CI (CI=true), where it fails: CI must run
-// every PostgreSQL test.
+// test ends. The server is TEST_DATABASE_URL, or the local one when it answers; without either the test is
+// skipped, except in CI (CI=true), where it fails: CI must run every PostgreSQL test.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
+	base := serverURL()
 	if base == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("TEST_DATABASE_URL is not set in CI: PostgreSQL tests must run there")
 		}
-		t.Skip("TEST_DATABASE_URL not set; skipping PostgreSQL test")
+		t.Skip("no PostgreSQL (TEST_DATABASE_URL unset and none on 127.0.0.1:5432); skipping PostgreSQL test")
 	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	defer admin.Close()
 	name := fmt.Sprintf("blogtest_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, counter.Add(1))
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database (is PostgreSQL running at %s?): %v", base, err)
-	}
-	u, err := url.Parse(base)
+	u, drop, err := repo.CreateDatabase(context.Background(), base, name)
 	if err != nil {
-		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
+		t.Fatalf("%v (is PostgreSQL running at %s?)", err, base)
 	}
-	u.Path = "/" + name
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-	})
-	return u.String()
+	t.Cleanup(drop)
+	return u
 }
 
 // Postgres opens a migrated PostgreSQL database created for this test.
