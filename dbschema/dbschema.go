@@ -56,6 +56,9 @@ var steps = []step{
 	{20261127000009, "create_owner", migrations.MigrateCreateOwner, migrations.RollbackCreateOwner,
 		[]Loss{{"the owner's passwords and passkeys (table owner_credentials)", "owner_credentials"},
 			{"the owner's sessions (table owner_sessions)", "owner_sessions"}}},
+	{20261127000010, "add_replies_and_edits", migrations.MigrateAddRepliesAndEdits, migrations.RollbackAddRepliesAndEdits,
+		[]Loss{{"every comment's place in its conversation, format and edit time", "comments"},
+			{"the earlier versions of edited comments (table comment_versions)", "comment_versions"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

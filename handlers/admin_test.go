@@ -479,7 +479,7 @@ func TestEarlierCommentsKeepTheirNames(t *testing.T) {
 	a.newClient().comment(t, "Not Ada", "ada@example.com", "by someone else")
 	page := a.newClient().page(t, "/posts/"+a.slug)
 	names := doc(t, page).Find(`[data-testid="CommentAuthor"]`)
-	if names.Length() != 2 || names.Eq(0).Text() != "Not Ada" || names.Eq(1).Text() != "Ada" {
+	if names.Length() != 2 || names.Eq(0).Text() != "Ada" || names.Eq(1).Text() != "Not Ada" {
 		t.Fatalf("names on the page: %q", names.Text())
 	}
 }

@@ -5,44 +5,33 @@ import (
 	"context"
 
 	"blog/live"
+	"blog/repo"
 	"blog/views"
 )
 
-// RenderChanges returns the function that reads a post's changes after a sequence and renders each once: the
-// stream's event (the comment as readers should now see it, and the count) and, for caches, the comment's list
-// entry. The broker calls it once per change for every stream and cache of an instance; a (re)connecting
-// stream calls it to catch up.
-func RenderChanges(store CommentStore, avatarKey []byte) live.Fetch {
+// RenderChanges returns the function that reads a post's changes after a sequence and renders each once for the
+// stream (the comment as readers should now see it, and the count), keeping the comment itself for the caches.
+// The broker calls it once per change for every stream and cache of an instance; a (re)connecting stream calls
+// it to catch up. slugOf names a post by its id (for the comments' links).
+func RenderChanges(store CommentStore, avatarKey []byte, slugOf func(postID int64) string) live.Fetch {
 	return func(ctx context.Context, postID, after int64) ([]live.Message, error) {
 		ctx = views.WithAvatarKey(ctx, avatarKey)
 		changes, err := store.FindChanges(ctx, postID, after, live.PageSize)
 		if err != nil || len(changes) == 0 {
 			return nil, err
 		}
+		slug := slugOf(postID)
 		msgs := make([]live.Message, len(changes))
-		var item bytes.Buffer
 		for i, ch := range changes {
-			m := live.Message{Seq: ch.Seq, CommentID: ch.CommentID, Count: ch.Count}
-			visible := ch.Comment != nil && ch.Comment.Visible()
-			var data bytes.Buffer
-			c := ch.Comment
-			if c == nil {
-				gone := views.PurgedComment
-				gone.ID = ch.CommentID
-				c = &gone
+			c := repo.Comment{ID: ch.CommentID, State: repo.StateDeleted} // purged for good: reads as removed
+			if ch.Comment != nil {
+				c = *ch.Comment
 			}
-			if err := views.Change(*c, visible, ch.Count).Render(ctx, &data); err != nil {
+			var data bytes.Buffer
+			if err := views.Change(slug, c, ch.Count).Render(ctx, &data); err != nil {
 				return nil, err
 			}
-			m.Data = data.Bytes()
-			if visible {
-				item.Reset()
-				if err := views.CommentItem(*c, false).Render(ctx, &item); err != nil {
-					return nil, err
-				}
-				m.Item = bytes.Clone(item.Bytes())
-			}
-			msgs[i] = m
+			msgs[i] = live.Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Value: c}
 		}
 		return msgs, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"blog/csrf"
 	"blog/moderation"
 	"blog/repo"
+	"blog/richtext"
 	"blog/spam"
 	"blog/views"
 )
@@ -41,12 +42,18 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		Body:     strings.Clone(c.FormValue("body")),
 	}
 	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())}
+	parent, badParent := s.parentOf(c, postID, &form)
 	if c.FormValue(honeypotField) != "" {
 		s.cfg.Metrics.Rejected("honeypot")
 		// Answer as if it worked, so the sender learns nothing; store nothing.
 		return s.commentAccepted(c, p.Slug, repo.Comment{}, repo.Stamp{}, raw)
 	}
 	in := raw.Normalize()
+	if badParent != "" {
+		s.cfg.Metrics.Rejected("bad_parent")
+		form.Notice = badParent
+		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
+	}
 	if form.Errors = in.Validate(); len(form.Errors) > 0 {
 		s.cfg.Metrics.Rejected("invalid")
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
@@ -60,7 +67,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
 	addr := s.clients.Of(c)
-	n := repo.NewComment{PostID: postID, Input: in, IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr)}
+	n := repo.NewComment{PostID: postID, Input: in, IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr), ParentID: parent}
 	if r := s.cfg.RateLimit; r.Every > 0 {
 		// Counted in the database, so instances share it; an IPv6 /64 counts as one client (its net hash).
 		n.Limit = &repo.RateLimit{ByNet: addr.Is6(), Hash: n.IPHash, Max: r.Burst, Window: time.Duration(r.Burst) * r.Every}
@@ -80,6 +87,12 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	n.State, n.Reason = decision.State, decision.Reason
 	comment, st, err := s.cfg.Comments.CreateComment(c.UserContext(), n)
 	var limited repo.RateLimitedError
+	var bad repo.BadParentError
+	if errors.As(err, &bad) { // the comment answered went away meanwhile
+		s.cfg.Metrics.Rejected("bad_parent")
+		form.Notice = bad.Msg
+		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
+	}
 	if errors.As(err, &limited) {
 		s.cfg.Metrics.Rejected("rate_limited")
 		wait := strconv.Itoa(int(limited.Wait.Seconds()) + 1)
@@ -90,10 +103,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Waits until this instance's streams and cached list have the change, so the poster's next page shows it.
-	sctx, cancel := context.WithTimeout(c.UserContext(), syncTimeout)
-	s.cfg.Broker.Sync(sctx, postID, st.Seq)
-	cancel()
+	s.sync(c, postID, st.Seq)
 	s.mine.Add(c, authorship.Entry{ID: comment.ID, PostID: postID, At: comment.CreatedAt})
 	s.cfg.Metrics.Posted()
 	if !comment.Visible() {
@@ -160,8 +170,8 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment
 	return render(c, fiber.StatusOK, views.Posted(form, comment, st.Count))
 }
 
-// olderComments pages back through a post's comments older than ?before=ID: with htmx as items appended to the
-// list, otherwise as a page of its own.
+// olderComments pages back through a post's conversations started before ?before=ID: with htmx as threads put
+// above the list's first, otherwise as a page of its own. Without before it is the post's comments section.
 func (s *Server) olderComments(c *fiber.Ctx) error {
 	p, postID, err := s.lookupPost(c)
 	if err != nil {
@@ -169,21 +179,46 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 	}
 	before, err := strconv.ParseInt(c.Query("before"), 10, 64)
 	if err != nil || before <= 0 {
-		return fiber.NewError(fiber.StatusBadRequest, "before must be a comment id")
+		// The address of the comment form's plain post, opened again (a reload): show the post's comments.
+		return c.Redirect(views.PostPath(p.Slug)+"#comments", fiber.StatusSeeOther)
 	}
-	comments, err := s.cfg.Comments.FindComments(c.UserContext(), repo.CommentFilter{PostID: postID, BeforeID: before, Limit: MaxCommentsShown + 1})
+	threads, err := s.cfg.Comments.FindThreads(c.UserContext(), postID, before, MaxThreadsShown+1)
 	if err != nil {
 		return err
 	}
 	var next int64
-	if len(comments) > MaxCommentsShown {
-		comments = comments[:MaxCommentsShown]
-		next = comments[len(comments)-1].ID
+	if len(threads) > MaxThreadsShown {
+		threads = threads[1:]
+		next = threads[0].Top.ID
 	}
 	if isHTMX(c) {
-		return render(c, fiber.StatusOK, views.OlderItems(p.Slug, comments, next))
+		return render(c, fiber.StatusOK, views.OlderItems(p.Slug, threads, next))
 	}
-	return render(c, fiber.StatusOK, views.OlderPage(s.chromeFor(c), p, comments, next))
+	return render(c, fiber.StatusOK, views.OlderPage(s.chromeFor(c), p, threads, next))
+}
+
+// parentOf reads the form's parent field: the comment answered (0 for none), and a message when it cannot be
+// answered. It fills in the form's parent, so a refused form still says what it answers.
+func (s *Server) parentOf(c *fiber.Ctx, postID int64, form *views.FormView) (int64, string) {
+	raw := c.FormValue("parent")
+	if raw == "" {
+		return 0, ""
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, "The comment you are replying to does not exist."
+	}
+	pc, err := s.cfg.Comments.FindComment(c.UserContext(), id)
+	switch {
+	case err != nil:
+		return 0, "The comment you are replying to does not exist."
+	case pc.PostID != postID:
+		return 0, "The comment you are replying to belongs to another post."
+	case !pc.Visible():
+		return 0, "The comment you are replying to was removed, so it cannot be answered."
+	}
+	form.ParentID, form.ParentName = pc.ID, pc.Username
+	return pc.ID, ""
 }
 
 // commentList answers a page whose stream fell too far behind (resync): the post's current list and count, with
@@ -210,24 +245,74 @@ func (s *Server) commentList(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, views.FreshList(v))
 }
 
-// heldFor returns the comments of a post that this browser posted and that still wait for the owner.
-func (s *Server) heldFor(c *fiber.Ctx, postID int64) ([]repo.Comment, error) {
+// ownComments returns what the visitor's browser may do with its own comments on a post, by id (held ones it
+// sees, recent ones it may edit), and its held comments themselves.
+func (s *Server) ownComments(c *fiber.Ctx, postID int64) (map[int64]views.ItemOpts, []repo.Comment, error) {
 	ids := s.mine.ForPost(c, postID)
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	found, err := s.cfg.Comments.FindCommentsByID(c.UserContext(), ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	held := found[:0]
+	own := map[int64]views.ItemOpts{}
+	var held []repo.Comment
 	for _, cm := range found {
-		if cm.PostID == postID && repo.Held(cm.State) {
+		switch {
+		case cm.PostID != postID:
+		case repo.Held(cm.State):
+			own[cm.ID] = views.ItemOpts{Held: true, Editable: s.withinWindow(cm)}
 			held = append(held, cm)
+		case cm.Visible() && s.withinWindow(cm):
+			own[cm.ID] = views.ItemOpts{Editable: true}
 		}
 	}
-	return held, nil
+	return own, held, nil
 }
+
+// withinWindow reports whether a comment is recent enough for its author to change it.
+func (s *Server) withinWindow(c repo.Comment) bool { return time.Since(c.CreatedAt) < s.cfg.EditWindow }
+
+// slug names a post by its id.
+func (s *Server) slug(postID int64) string { return s.slugOf(postID) }
 
 // syncTimeout bounds how long a write waits for this instance to take in its own change.
 const syncTimeout = 2 * time.Second
+
+// sync waits until this instance's streams and cached lists have a change made here, so the writer's next page
+// shows it.
+func (s *Server) sync(c *fiber.Ctx, postID, seq int64) {
+	ctx, cancel := context.WithTimeout(c.UserContext(), syncTimeout)
+	s.cfg.Broker.Sync(ctx, postID, seq)
+	cancel()
+}
+
+// previewComment shows a comment as it will look, without posting it: with htmx into the form's preview area,
+// otherwise as the post page with the form filled in and the preview in it.
+func (s *Server) previewComment(c *fiber.Ctx) error {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	in := repo.CommentInput{Username: "x", Email: "x@example.com", Body: strings.Clone(c.FormValue("body"))}.Normalize()
+	html := ""
+	if msg := in.Validate()["body"]; msg == "" {
+		html = string(richtext.Render(in.Body, repo.FormatMarkdown))
+	}
+	if isHTMX(c) {
+		if html == "" {
+			return render(c, fiber.StatusOK, views.PreviewEmpty())
+		}
+		return render(c, fiber.StatusOK, views.Preview(html))
+	}
+	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: strings.Clone(c.FormValue(formStampField)),
+		Input: repo.CommentInput{Username: strings.Clone(c.FormValue("username")), Email: strings.Clone(c.FormValue("email")),
+			Body: in.Body}, Preview: html}
+	s.parentOf(c, postID, &form)
+	v, err := s.postView(c, p, postID, form)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
+}

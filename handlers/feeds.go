@@ -2,21 +2,30 @@ package handlers
 
 import (
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/repo"
+	"blog/richtext"
 	"blog/views"
 )
 
-// atomFeed is the Atom document at /feed.xml.
+// atomFeed is an Atom document (RFC 4287): the posts at /feed.xml, the comments at /comments.xml and
+// /posts/{slug}/comments.xml.
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
 	Title   string      `xml:"title"`
 	ID      string      `xml:"id"`
 	Updated string      `xml:"updated"`
+	Author  *atomAuthor `xml:"author,omitempty"`
 	Links   []atomLink  `xml:"link"`
 	Entries []atomEntry `xml:"entry"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
 }
 
 type atomLink struct {
@@ -28,6 +37,7 @@ type atomLink struct {
 type atomEntry struct {
 	Title     string      `xml:"title"`
 	ID        string      `xml:"id"`
+	Author    *atomAuthor `xml:"author,omitempty"`
 	Link      atomLink    `xml:"link"`
 	Published string      `xml:"published"`
 	Updated   string      `xml:"updated"`
@@ -40,27 +50,92 @@ type atomContent struct {
 	Body string `xml:",chardata"`
 }
 
-// feed serves the posts as an Atom feed, newest first, with their full text.
+// feed serves the posts as an Atom feed, newest first, with their full text (its links made absolute, so a
+// feed reader can follow them and load the images).
 func (s *Server) feed(c *fiber.Ctx) error {
-	base := s.chromeFor(c).BaseURL
-	f := atomFeed{Title: s.chrome.SiteTitle, ID: base + "/", Links: []atomLink{{Href: base + "/feed.xml", Rel: "self"}, {Href: base + "/"}}}
+	base := s.chrome.BaseURL
+	f := atomFeed{Title: s.chrome.SiteTitle, ID: base + "/", Author: &atomAuthor{Name: s.chrome.Author},
+		Links: []atomLink{{Href: base + "/feed.xml", Rel: "self", Type: atomType}, {Href: base + "/", Rel: "alternate", Type: "text/html"}}}
 	updated := time.Time{}
 	for _, p := range s.cfg.Library.Posts {
 		url := base + views.PostPath(p.Slug)
 		date := p.Date.UTC().Format(time.RFC3339)
-		f.Entries = append(f.Entries, atomEntry{Title: p.Title, ID: url, Link: atomLink{Href: url}, Published: date,
-			Updated: date, Summary: p.Summary, Content: atomContent{Type: "html", Body: string(p.HTML)}})
+		f.Entries = append(f.Entries, atomEntry{Title: p.Title, ID: url, Link: atomLink{Href: url, Rel: "alternate"},
+			Published: date, Updated: date, Summary: p.Summary, Content: atomContent{Type: "html", Body: absolute(string(p.HTML), base)}})
 		if p.Date.After(updated) {
 			updated = p.Date
 		}
 	}
 	f.Updated = updated.UTC().Format(time.RFC3339)
+	return sendFeed(c, f)
+}
+
+const atomType = "application/atom+xml"
+
+// absolute makes the site-relative links and images of an HTML fragment absolute.
+func absolute(html, base string) string {
+	r := strings.NewReplacer(` href="/`, ` href="`+base+`/`, ` src="/`, ` src="`+base+`/`)
+	return strings.ReplaceAll(r.Replace(html), base+"//", "//") // a protocol-relative URL stays as it was
+}
+
+func sendFeed(c *fiber.Ctx, f atomFeed) error {
 	out, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
+	c.Set(fiber.HeaderContentType, atomType+"; charset=utf-8")
 	return c.Send(append([]byte(xml.Header), out...))
+}
+
+// feedSize is how many comments a comments feed carries.
+const feedSize = 50
+
+// commentsFeed serves the newest published comments of the whole blog as an Atom feed.
+func (s *Server) commentsFeed(c *fiber.Ctx) error {
+	comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
+	if err != nil {
+		return err
+	}
+	base := s.chrome.BaseURL
+	return sendFeed(c, s.commentFeed(comments, "Comments on "+s.chrome.SiteTitle, base+"/comments.xml", base+"/"))
+}
+
+// postCommentsFeed serves the newest published comments of one post as an Atom feed.
+func (s *Server) postCommentsFeed(c *fiber.Ctx) error {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
+	if err != nil {
+		return err
+	}
+	base := s.chrome.BaseURL
+	return sendFeed(c, s.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug)))
+}
+
+// commentFeed builds a comments feed. Each entry's id is its permalink, which never changes; its time is when
+// it was posted, or last edited.
+func (s *Server) commentFeed(comments []repo.Comment, title, self, page string) atomFeed {
+	f := atomFeed{Title: title, ID: self, Author: &atomAuthor{Name: s.chrome.SiteTitle + " readers"},
+		Links: []atomLink{{Href: self, Rel: "self", Type: atomType}, {Href: page, Rel: "alternate", Type: "text/html"}}}
+	updated := time.Unix(0, 0)
+	for _, cm := range comments {
+		url := s.chrome.BaseURL + views.PostPath(cm.Post.Slug) + "#" + views.CommentAnchor(cm.ID)
+		at := cm.CreatedAt
+		if cm.EditedAt != nil {
+			at = *cm.EditedAt
+		}
+		if at.After(updated) {
+			updated = at
+		}
+		f.Entries = append(f.Entries, atomEntry{Title: "Comment by " + cm.Username + " on “" + cm.Post.Title + "”", ID: url,
+			Author: &atomAuthor{Name: cm.Username}, Link: atomLink{Href: url, Rel: "alternate"},
+			Published: cm.CreatedAt.UTC().Format(time.RFC3339), Updated: at.UTC().Format(time.RFC3339),
+			Content: atomContent{Type: "html", Body: string(richtext.Render(cm.Body, cm.Format))}})
+	}
+	f.Updated = updated.UTC().Format(time.RFC3339)
+	return f
 }
 
 // sitemap lists the home page, the posts and the pages for search engines.
@@ -73,7 +148,7 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 		XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
 		URLs    []entry  `xml:"url"`
 	}
-	base := s.chromeFor(c).BaseURL
+	base := s.chrome.BaseURL
 	set := urlset{URLs: []entry{{Loc: base + "/"}}}
 	for _, p := range s.cfg.Library.Posts {
 		set.URLs = append(set.URLs, entry{Loc: base + views.PostPath(p.Slug), LastMod: p.Date.UTC().Format("2006-01-02")})
@@ -92,5 +167,5 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 // robots allows everything and names the sitemap.
 func (s *Server) robots(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
-	return c.SendString("User-agent: *\nAllow: /\nSitemap: " + s.chromeFor(c).BaseURL + "/sitemap.xml\n")
+	return c.SendString("User-agent: *\nAllow: /\nDisallow: /admin\nSitemap: " + s.chrome.BaseURL + "/sitemap.xml\n")
 }

@@ -14,12 +14,16 @@ import (
 	"blog/views"
 )
 
-// listCache keeps each post's comment list rendered once for every reader, and every post's count for the home
-// page, instead of one query and one render per page view. It holds no state of its own: a list is read from the
+// MaxThreadsShown caps the conversations rendered on a post page (the newest ones); older ones are paged in.
+const MaxThreadsShown = 200
+
+// listCache keeps each post's conversations rendered once for every reader, and every post's count for the home
+// page, instead of queries and renders per page view. It holds no state of its own: a list is read from the
 // database when missing, and from then on the change feed keeps it current (apply runs before any stream sees a
 // change), so nothing here expires and nothing served is older than what the streams have delivered.
 type listCache struct {
 	store  CommentStore
+	slugOf func(postID int64) string
 	flight singleflight.Group
 
 	mu    sync.Mutex
@@ -32,23 +36,30 @@ type listCache struct {
 	counts map[int64]int
 }
 
-// cachedList is one post's rendered list: its items newest first and the view built from them.
+// cachedList is one post's conversations, oldest first, each with its comments and its rendered HTML. A
+// cachedList is never changed once built: apply builds a new one.
 type cachedList struct {
-	items []views.Item
-	view  views.ListView
+	threads []cachedThread
+	view    views.ListView
 }
 
-func newListCache(store CommentStore) *listCache {
-	return &listCache{store: store, lists: map[int64]*cachedList{}, applied: map[int64]int64{}}
+type cachedThread struct {
+	top     repo.Comment
+	replies []repo.Comment
+	html    string
 }
 
-// get returns the post's rendered list and its items, reading and rendering it when missing.
-func (lc *listCache) get(ctx context.Context, postID int64) (views.ListView, []views.Item, error) {
+func newListCache(store CommentStore, slugOf func(int64) string) *listCache {
+	return &listCache{store: store, slugOf: slugOf, lists: map[int64]*cachedList{}, applied: map[int64]int64{}}
+}
+
+// get returns the post's rendered list, reading and rendering it when missing.
+func (lc *listCache) get(ctx context.Context, postID int64) (*cachedList, error) {
 	lc.mu.Lock()
 	l, ok := lc.lists[postID]
 	lc.mu.Unlock()
 	if ok {
-		return l.view, l.items, nil
+		return l, nil
 	}
 	v, err, _ := lc.flight.Do("list/"+strconv.FormatInt(postID, 10), func() (any, error) {
 		l, err := lc.render(ctx, postID)
@@ -63,40 +74,57 @@ func (lc *listCache) get(ctx context.Context, postID int64) (views.ListView, []v
 		return l, nil
 	})
 	if err != nil {
-		return views.ListView{}, nil, err
+		return nil, err
 	}
-	l = v.(*cachedList)
-	return l.view, l.items, nil
+	return v.(*cachedList), nil
 }
 
-// render reads where the post's feed stands, then its newest published comments, and renders them one by one.
-// Reading the sequence first means the list may hold changes after it, never fewer; changes applied again later
-// leave it as it is.
+// render reads where the post's feed stands, then its newest conversations, and renders them. Reading the
+// sequence first means the list may hold changes after it, never fewer; changes applied again later leave it
+// as it is.
 func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, error) {
 	st, err := lc.store.PostStamp(ctx, postID)
 	if err != nil {
 		return nil, err
 	}
-	comments, err := lc.store.FindComments(ctx, repo.CommentFilter{PostID: postID, Limit: MaxCommentsShown})
+	threads, err := lc.store.FindThreads(ctx, postID, 0, MaxThreadsShown+1)
 	if err != nil {
 		return nil, err
 	}
-	items := make([]views.Item, len(comments))
-	var buf bytes.Buffer
-	for i, c := range comments {
-		buf.Reset()
-		if err := views.CommentItem(c, false).Render(ctx, &buf); err != nil {
+	var older int64
+	if len(threads) > MaxThreadsShown {
+		threads = threads[1:] // the oldest one only says there are older ones
+		older = threads[0].Top.ID
+	}
+	l := &cachedList{threads: make([]cachedThread, len(threads))}
+	for i, t := range threads {
+		l.threads[i] = cachedThread{top: t.Top, replies: t.Replies}
+		if l.threads[i].html, err = lc.renderThread(ctx, postID, l.threads[i]); err != nil {
 			return nil, err
 		}
-		items[i] = views.Item{ID: c.ID, HTML: buf.String()}
 	}
-	total := max(st.Count, len(items))
-	return &cachedList{items: items, view: views.BuildList(items, st.Seq, total)}, nil
+	l.build(st.Seq, st.Count, older)
+	return l, nil
 }
 
-// apply brings the cached list and count of a post up to date with changes from the feed. A visible comment is
-// put in its place (or replaced), one no longer visible is taken out. A list capped at MaxCommentsShown that
-// loses a comment is dropped instead, since the next older comment must now be shown.
+func (lc *listCache) renderThread(ctx context.Context, postID int64, t cachedThread) (string, error) {
+	var buf bytes.Buffer
+	err := views.Thread(lc.slugOf(postID), t.top, t.replies, nil).Render(ctx, &buf)
+	return buf.String(), err
+}
+
+func (l *cachedList) build(seq int64, total int, older int64) {
+	items := make([]views.Item, len(l.threads))
+	for i, t := range l.threads {
+		items[i] = views.Item{ID: t.top.ID, HTML: t.html}
+	}
+	l.view = views.BuildList(items, seq, total, older)
+}
+
+// apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
+// (or a "comment removed" placeholder) is put in its place or replaced, one that no longer shows is taken out,
+// and each conversation touched is rendered again. A list whose first conversation goes is dropped instead
+// (the one before it may now have to be shown).
 func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
@@ -115,38 +143,63 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	if !ok {
 		return
 	}
-	items := slices.Clone(l.items)
+	threads := slices.Clone(l.threads)
 	seq := l.view.Seq
+	touched := map[int64]bool{}
 	for _, m := range msgs {
-		if m.Seq <= seq {
+		c, isComment := m.Value.(repo.Comment)
+		if m.Seq <= seq || !isComment {
 			continue
 		}
 		seq = m.Seq
-		i := slices.IndexFunc(items, func(it views.Item) bool { return it.ID <= m.CommentID })
-		present := i >= 0 && items[i].ID == m.CommentID
+		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.top.ID == c.Thread() })
+		shows := c.Visible() || c.Placeholder()
 		switch {
-		case m.Item != nil && present:
-			items[i].HTML = string(m.Item)
-		case m.Item != nil:
-			if i < 0 {
-				if len(items) >= MaxCommentsShown {
-					continue // older than every comment shown: it belongs to "Show older comments"
-				}
-				i = len(items)
-			}
-			items = slices.Insert(items, i, views.Item{ID: m.CommentID, HTML: string(m.Item)})
-			if len(items) > MaxCommentsShown {
-				items = items[:MaxCommentsShown]
-			}
-		case present:
-			if len(items) >= MaxCommentsShown {
+		case c.TopLevel() && at >= 0 && !shows:
+			if at == 0 && l.view.Older > 0 {
 				delete(lc.lists, postID)
 				return
 			}
-			items = slices.Delete(items, i, i+1)
+			threads = slices.Delete(threads, at, at+1)
+		case c.TopLevel() && at >= 0:
+			threads[at].top = c
+			touched[c.ID] = true
+		case c.TopLevel() && shows:
+			i, _ := slices.BinarySearchFunc(threads, c.ID, func(t cachedThread, id int64) int { return int(t.top.ID - id) })
+			if i == 0 && l.view.Older > 0 && c.ID < l.view.Older {
+				continue // older than every conversation shown: it belongs to "Show older comments"
+			}
+			threads = slices.Insert(threads, i, cachedThread{top: c})
+			touched[c.ID] = true
+		case !c.TopLevel() && at >= 0:
+			replies := slices.Clone(threads[at].replies)
+			j := slices.IndexFunc(replies, func(r repo.Comment) bool { return r.ID == c.ID })
+			switch {
+			case j >= 0 && c.Visible():
+				replies[j] = c
+			case j >= 0:
+				replies = slices.Delete(replies, j, j+1)
+			case c.Visible():
+				k, _ := slices.BinarySearchFunc(replies, c.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
+				replies = slices.Insert(replies, k, c)
+			}
+			threads[at].replies = replies
+			touched[threads[at].top.ID] = true
 		}
 	}
-	lc.lists[postID] = &cachedList{items: items, view: views.BuildList(items, seq, max(last.Count, len(items)))}
+	for i := range threads {
+		if touched[threads[i].top.ID] {
+			html, err := lc.renderThread(context.Background(), postID, threads[i])
+			if err != nil {
+				delete(lc.lists, postID)
+				return
+			}
+			threads[i].html = html
+		}
+	}
+	next := &cachedList{threads: threads}
+	next.build(seq, last.Count, l.view.Older)
+	lc.lists[postID] = next
 }
 
 // commentCounts returns the number of published comments of every post, read once and then kept by the feed.

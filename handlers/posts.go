@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,58 +38,120 @@ func (s *Server) lookupPost(c *fiber.Ctx) (content.Post, int64, error) {
 	return p, id, nil
 }
 
-// post shows an article with its comments and the comment form.
+// post shows an article with its comments and the comment form; ?reply_to=ID opens the form as a reply to that
+// comment (the address the Reply link has without JavaScript).
 func (s *Server) post(c *fiber.Ctx) error {
 	p, id, err := s.lookupPost(c)
 	if err != nil {
 		return err
 	}
-	v, err := s.postView(c, p, id, views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())})
+	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())}
+	if r, err := strconv.ParseInt(c.Query("reply_to"), 10, 64); err == nil && r > 0 {
+		if pc, err := s.cfg.Comments.FindComment(c.UserContext(), r); err == nil && pc.PostID == id && pc.Visible() {
+			form.ParentID, form.ParentName = pc.ID, pc.Username
+		}
+	}
+	v, err := s.postView(c, p, id, form)
 	if err != nil {
 		return err
 	}
 	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
 }
 
-// postView loads what the post page shows around the given form state: the list every reader shares, with the
-// visitor's own comments that wait for approval put in their places (only they see those).
+// postView loads what the post page shows around the given form state: the conversations every reader shares,
+// with the visitor's own comments made personal: those waiting for approval put in their places (only they see
+// them), and those they may still edit given Edit and Delete.
 func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.FormView) (views.PostView, error) {
-	list, items, err := s.lists.get(c.UserContext(), id)
+	l, err := s.lists.get(c.UserContext(), id)
 	if err != nil {
 		return views.PostView{}, err
 	}
-	held, err := s.heldFor(c, id)
+	own, held, err := s.ownComments(c, id)
 	if err != nil {
 		return views.PostView{}, err
 	}
-	if len(held) > 0 {
-		list = withHeld(c.UserContext(), list, items, held)
+	list := l.view
+	if len(own) > 0 {
+		if list, err = s.personal(c.UserContext(), id, l, own, held); err != nil {
+			return views.PostView{}, err
+		}
 	}
 	return views.PostView{Post: p, List: list, Form: form}, nil
 }
 
-// withHeld rebuilds a list with the visitor's held comments among its items, by id (newest first). A held
-// comment older than every item shown stays off the page, like the published ones there.
-func withHeld(ctx context.Context, list views.ListView, items []views.Item, held []repo.Comment) views.ListView {
-	merged := slices.Clone(items)
-	var buf bytes.Buffer
+// personal renders the list again with the visitor's own comments: held ones merged in by id, and every
+// conversation holding one of theirs rendered with their options. Conversations older than the oldest shown stay
+// off the page, like the published ones there.
+func (s *Server) personal(ctx context.Context, postID int64, l *cachedList, own map[int64]views.ItemOpts, held []repo.Comment) (views.ListView, error) {
+	threads := slices.Clone(l.threads)
+	own = notAnswered(threads, held, own)
 	for _, h := range held {
-		i := slices.IndexFunc(merged, func(it views.Item) bool { return it.ID < h.ID })
-		if i < 0 {
-			if len(merged) >= MaxCommentsShown {
+		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.top.ID == h.Thread() })
+		switch {
+		case h.TopLevel() && at < 0:
+			i, _ := slices.BinarySearchFunc(threads, h.ID, func(t cachedThread, id int64) int { return int(t.top.ID - id) })
+			if i == 0 && l.view.Older > 0 {
 				continue
 			}
-			i = len(merged)
+			threads = slices.Insert(threads, i, cachedThread{top: h})
+		case !h.TopLevel() && at >= 0:
+			replies := slices.Clone(threads[at].replies)
+			k, _ := slices.BinarySearchFunc(replies, h.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
+			threads[at].replies = slices.Insert(replies, k, h)
 		}
-		buf.Reset()
-		if err := views.CommentItem(h, true).Render(ctx, &buf); err != nil {
+	}
+	items := make([]views.Item, len(threads))
+	var buf bytes.Buffer
+	for i, t := range threads {
+		items[i] = views.Item{ID: t.top.ID, HTML: t.html}
+		if !touches(t, own) && t.html != "" {
 			continue
 		}
-		merged = slices.Insert(merged, i, views.Item{ID: h.ID, HTML: buf.String()})
+		buf.Reset()
+		if err := views.Thread(s.slug(postID), t.top, t.replies, own).Render(ctx, &buf); err != nil {
+			return views.ListView{}, err
+		}
+		items[i].HTML = buf.String()
 	}
-	out := views.BuildList(merged, list.Seq, list.Total)
-	out.OldestID, out.Shown = list.OldestID, list.Shown
+	return views.BuildList(items, l.view.Seq, l.view.Total, l.view.Older), nil
+}
+
+// notAnswered takes Edit and Delete away from the visitor's comments that somebody has answered.
+func notAnswered(threads []cachedThread, held []repo.Comment, own map[int64]views.ItemOpts) map[int64]views.ItemOpts {
+	out := make(map[int64]views.ItemOpts, len(own))
+	for id, o := range own {
+		out[id] = o
+	}
+	answered := func(r repo.Comment) {
+		if r.ParentID != nil {
+			if o, ok := out[*r.ParentID]; ok {
+				o.Editable = false
+				out[*r.ParentID] = o
+			}
+		}
+	}
+	for _, t := range threads {
+		for _, r := range t.replies {
+			answered(r)
+		}
+	}
+	for _, h := range held {
+		answered(h)
+	}
 	return out
+}
+
+// touches reports whether a conversation holds one of the given comments.
+func touches(t cachedThread, own map[int64]views.ItemOpts) bool {
+	if _, ok := own[t.top.ID]; ok {
+		return true
+	}
+	for _, r := range t.replies {
+		if _, ok := own[r.ID]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // page shows a standalone page such as /about.

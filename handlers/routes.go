@@ -23,6 +23,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/favicon.ico", s.favicon)
 	app.Get("/media/*", s.media)
 	app.Get("/feed.xml", s.feed)
+	app.Get("/comments.xml", s.commentsFeed)
+	app.Get("/posts/:slug/comments.xml", s.postCommentsFeed)
 	app.Get("/sitemap.xml", s.sitemap)
 	app.Get("/robots.txt", s.robots)
 
@@ -59,6 +61,11 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/posts/:slug/comments", csrf, s.createComment)
 	app.Get("/posts/:slug/comments", csrf, s.olderComments)
 	app.Get("/posts/:slug/comments/fresh", s.commentList)
+	app.Post("/posts/:slug/comments/preview", csrf, s.previewComment)
+	app.Get("/posts/:slug/comments/:id<int>", csrf, s.commentPart)
+	app.Post("/posts/:slug/comments/:id<int>", csrf, s.editComment)
+	app.Get("/posts/:slug/comments/:id<int>/edit", csrf, s.editForm)
+	app.Post("/posts/:slug/comments/:id<int>/delete", csrf, s.deleteOwn)
 	app.Get("/posts/:slug/events", s.events)
 	app.Get("/:page", csrf, s.page)
 	// BenchControl's route (server.go) is added after these; anything else is a 404 from the error handler.

@@ -35,7 +35,12 @@ type CommentStore interface {
 	CreateComment(ctx context.Context, n repo.NewComment) (repo.Comment, repo.Stamp, error)
 	FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error)
 	FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error)
+	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
+	FindComment(ctx context.Context, id int64) (repo.Comment, error)
+	EditComment(ctx context.Context, id int64, body, format string) (repo.Comment, repo.Stamp, error)
+	SetState(ctx context.Context, ids []int64, state, reason string, act repo.Action) ([]repo.Moved, error)
 	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
+	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
 	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
 	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 }
@@ -97,6 +102,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RateLimit limits how often one client may post a comment.
 	RateLimit limits.Rate
+	// EditWindow is how long the browser that posted a comment may edit or delete it; zero means 15 minutes.
+	EditWindow time.Duration
 	// FormMaxAge is how old a comment form may be before a post from it is sent back to be posted again; zero
 	// means 24 hours.
 	FormMaxAge time.Duration
@@ -129,6 +136,7 @@ type Server struct {
 	chrome views.Chrome
 	fetch  live.Fetch
 	lists  *listCache
+	slugOf func(int64) string
 	// reaper ends streams whose client left; streamsPer counts open streams by client network.
 	reaper     *sse.Reaper
 	streamsMu  sync.Mutex
@@ -139,6 +147,9 @@ type Server struct {
 func New(cfg Config) (*fiber.App, error) {
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.EditWindow == 0 {
+		cfg.EditWindow = 15 * time.Minute
 	}
 	if cfg.FormMaxAge == 0 {
 		cfg.FormMaxAge = 24 * time.Hour
@@ -160,7 +171,8 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar), lists: newListCache(cfg.Comments),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar, slugOf(cfg.PostIDs)), lists: newListCache(cfg.Comments, slugOf(cfg.PostIDs)),
+		slugOf:  slugOf(cfg.PostIDs),
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
@@ -192,10 +204,25 @@ func New(cfg Config) (*fiber.App, error) {
 	return app, nil
 }
 
+// slugOf returns the function that names a post by its id.
+func slugOf(ids map[string]int64) func(int64) string {
+	slugs := make(map[int64]string, len(ids))
+	for slug, id := range ids {
+		slugs[id] = slug
+	}
+	return func(id int64) string { return slugs[id] }
+}
+
+// SlugOf names posts by id for RenderChanges (the program's broker renders with it too).
+func SlugOf(ids map[string]int64) func(int64) string { return slugOf(ids) }
+
 // SiteChrome is what every page's layout shows: the site's name and address, the pages in the navigation and the
 // fingerprinted asset URLs.
-func SiteChrome(siteTitle, baseURL string, lib *content.Library, set *assets.Set) views.Chrome {
-	ch := views.Chrome{SiteTitle: siteTitle, BaseURL: baseURL, Assets: views.AssetURLs{
+func SiteChrome(siteTitle, author, baseURL string, lib *content.Library, set *assets.Set) views.Chrome {
+	if author == "" {
+		author = siteTitle
+	}
+	ch := views.Chrome{SiteTitle: siteTitle, Author: author, BaseURL: baseURL, Assets: views.AssetURLs{
 		CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
 		App: set.URL("js/app.js"), Admin: set.URL("js/admin.js"), Favicon: set.URL("favicon.svg")}}
 	for _, p := range lib.Pages {

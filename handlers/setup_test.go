@@ -74,7 +74,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	broker := live.New(handlers.RenderChanges(store, []byte("test avatar key 0123")), starts, log)
+	broker := live.New(handlers.RenderChanges(store, []byte("test avatar key 0123"), handlers.SlugOf(ids)), starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, Bans: repo.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
@@ -84,7 +84,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Screener: mod, Assets: set,
-		Chrome: handlers.SiteChrome("Test Blog", "http://blog.test", lib, set), Log: log, Done: done,
+		Chrome: handlers.SiteChrome("Test Blog", "", "http://blog.test", lib, set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: []byte("test avatar key 0123")}}
 	for _, o := range opts {
 		o(&cfg)

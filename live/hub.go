@@ -14,11 +14,10 @@ type Message struct {
 	Seq int64
 	// Data is the event's payload: an HTML fragment.
 	Data []byte
-	// CommentID is the changed comment; Item is its rendered list entry when readers see it, nil when they no
-	// longer do; Count is the post's number of published comments. Caches use these.
-	CommentID int64
-	Item      []byte
-	Count     int
+	// Count is the post's number of published comments after the change, and Value what the instance's caches
+	// need to apply it (the changed comment as it now is); both are for caches, not streams.
+	Count int
+	Value any
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped

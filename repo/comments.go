@@ -33,7 +33,16 @@ type NewComment struct {
 	CreatedAt time.Time
 	// Limit, when set, refuses the comment (ErrRateLimited) if the same client posted too many lately.
 	Limit *RateLimit
+	// ParentID, when set, is the comment this one answers (BadParentError when it cannot be answered).
+	ParentID int64
+	// Format is how the text is written (FormatMarkdown when empty).
+	Format string
 }
+
+// BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.
+type BadParentError struct{ Msg string }
+
+func (e BadParentError) Error() string { return e.Msg }
 
 // RateLimit bounds how many comments one client may post in a window: at most Max with the same hash in the
 // column ByNet chooses (net_hash for an IPv6 /64, ip_hash for one IPv4 address). Counted in the database, so
@@ -68,6 +77,9 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = time.Now().UTC()
 	}
+	if n.Format == "" {
+		n.Format = FormatMarkdown
+	}
 	var c Comment
 	var st Stamp
 	err := s.db.Write(ctx, func(ctx context.Context) error {
@@ -86,22 +98,86 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 			return err
 		}
 		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
-			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), User: user}
+			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user}
+		var root *Comment
+		if n.ParentID > 0 {
+			if root, err = s.replyTo(ctx, &c, n.ParentID); err != nil {
+				return err
+			}
+		}
 		if err := s.db.Repo.Insert(ctx, &c); err != nil {
 			return err
+		}
+		if root != nil {
+			if st, err = s.replyMoved(ctx, root, visibleDelta("", n.State)); err != nil {
+				return err
+			}
 		}
 		st, err = s.db.record(ctx, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State))
 		return err
 	})
 	var limited RateLimitedError
-	if errors.As(err, &limited) {
+	var bad BadParentError
+	switch {
+	case errors.As(err, &limited):
 		return Comment{}, Stamp{}, limited
+	case errors.As(err, &bad):
+		return Comment{}, Stamp{}, bad
 	}
 	if err != nil {
 		return Comment{}, Stamp{}, translate(err, "create comment")
 	}
 	c.User.Comments = nil
 	return c, st, nil
+}
+
+// replyTo checks that the comment parentID can be answered by c (same post, shown to readers) and sets c's
+// parent and thread. It returns the conversation's top-level comment, locked until the transaction ends.
+func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Comment, error) {
+	var parent Comment
+	err := s.db.Repo.Find(ctx, &parent, where.Eq("id", parentID))
+	switch {
+	case errors.Is(err, rel.ErrNotFound):
+		return nil, BadParentError{"The comment you are replying to does not exist."}
+	case err != nil:
+		return nil, err
+	case parent.PostID != c.PostID:
+		return nil, BadParentError{"The comment you are replying to belongs to another post."}
+	case !parent.Visible():
+		return nil, BadParentError{"The comment you are replying to was removed, so it cannot be answered."}
+	}
+	thread := parent.Thread()
+	c.ParentID, c.ThreadID = &parent.ID, &thread
+	root, err := s.lockComment(ctx, thread)
+	return &root, err
+}
+
+// lockComment reads a comment for update (locking its row on PostgreSQL until the transaction ends).
+func (s *Comments) lockComment(ctx context.Context, id int64) (Comment, error) {
+	q := rel.Where(where.Eq("id", id))
+	if s.db.Dialect == Postgres {
+		q = q.Lock(string(rel.ForUpdate()))
+	}
+	var c Comment
+	err := s.db.Repo.Find(ctx, &c, q)
+	return c, err
+}
+
+// replyMoved keeps a conversation's count of published replies when one of its replies appears or disappears
+// (delta +1 or -1), and, when its top-level comment is not shown itself, records a change for it: it may have
+// just become (or stopped being) the "comment removed" placeholder that holds the replies' place.
+func (s *Comments) replyMoved(ctx context.Context, root *Comment, delta int) (Stamp, error) {
+	if delta == 0 {
+		return Stamp{}, nil
+	}
+	if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", root.ID)), rel.IncBy("replies", delta)); err != nil {
+		return Stamp{}, err
+	}
+	root.Replies += delta
+	if root.Visible() {
+		return Stamp{}, nil
+	}
+	return s.db.record(ctx, root.PostID, root.ID, ChangeState, 0)
 }
 
 // checkRate refuses a comment over its client's limit. It runs inside the write transaction; on PostgreSQL a
@@ -181,12 +257,66 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 	return s.findWithAuthors(ctx, q)
 }
 
+// FindThreads returns up to limit conversations of a post, the newest ones (those started before beforeID, when
+// set), oldest first: each top-level comment that is shown or still has published replies, with those replies,
+// oldest first, and their authors.
+func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]Thread, error) {
+	q := rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"),
+		where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0))).SortDesc("id").Limit(limit)
+	if beforeID > 0 {
+		q = q.Where(where.Lt("id", beforeID))
+	}
+	tops, err := s.findWithAuthors(ctx, q)
+	if err != nil || len(tops) == 0 {
+		return nil, err
+	}
+	slices.Reverse(tops)
+	ids := make([]int64, len(tops))
+	for i, t := range tops {
+		ids[i] = t.ID
+	}
+	replies, err := s.findWithAuthors(ctx, rel.Where(inIDs("thread_id", ids), where.Eq("state", StatePublished)).SortAsc("id"))
+	if err != nil {
+		return nil, err
+	}
+	byThread := map[int64][]Comment{}
+	for _, r := range replies {
+		byThread[*r.ThreadID] = append(byThread[*r.ThreadID], r)
+	}
+	out := make([]Thread, len(tops))
+	for i, t := range tops {
+		out[i] = Thread{Top: t, Replies: byThread[t.ID]}
+	}
+	return out, s.loadParents(ctx, out)
+}
+
+// loadParents fills in, for replies that answer another reply, the name of the one they answer ("@Ada"): it is
+// always in the same conversation.
+func (s *Comments) loadParents(ctx context.Context, threads []Thread) error {
+	for i := range threads {
+		names := map[int64]string{threads[i].Top.ID: threads[i].Top.Username}
+		for _, r := range threads[i].Replies {
+			names[r.ID] = r.Username
+		}
+		for j, r := range threads[i].Replies {
+			if r.ParentID != nil && *r.ParentID != threads[i].Top.ID {
+				threads[i].Replies[j].ParentName = names[*r.ParentID]
+			}
+		}
+	}
+	return nil
+}
+
 // FindCommentsByID returns the comments with these ids, in any state, in increasing id order.
 func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]Comment, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return s.findWithAuthors(ctx, rel.Where(inIDs("id", ids)).SortAsc("id"))
+	out, err := s.findWithAuthors(ctx, rel.Where(inIDs("id", ids)).SortAsc("id"))
+	if err != nil {
+		return nil, err
+	}
+	return out, s.parentNames(ctx, out)
 }
 
 // FindComment returns one comment, in any state, with its author and post.

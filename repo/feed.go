@@ -112,6 +112,33 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	return out, nil
 }
 
+// parentNames fills in ParentName for replies that answer another reply.
+func (s *Comments) parentNames(ctx context.Context, comments []Comment) error {
+	var ids []int64
+	for _, c := range comments {
+		if c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID {
+			ids = append(ids, *c.ParentID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var parents []Comment
+	if err := s.db.Repo.FindAll(ctx, &parents, rel.Select("id", "username").Where(inIDs("id", uniqueIDs(ids)))); err != nil {
+		return translate(err, "find answered comments")
+	}
+	names := map[int64]string{}
+	for _, p := range parents {
+		names[p.ID] = p.Username
+	}
+	for i := range comments {
+		if c := comments[i]; c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID {
+			comments[i].ParentName = names[*c.ParentID]
+		}
+	}
+	return nil
+}
+
 // pollInterval is how often a SQLite server looks for changes committed by other processes (a command-line
 // action, an import): one indexed read of the feed's newest id per interval, whatever the number of streams.
 const pollInterval = 300 * time.Millisecond

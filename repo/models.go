@@ -71,12 +71,62 @@ type Comment struct {
 	CreatedAt time.Time
 	// StateAt is when the state last changed (nil: never since the comment was posted).
 	StateAt *time.Time
-	User    User `ref:"user_id" fk:"id"`
-	Post    Post `ref:"post_id" fk:"id"`
+	// ParentID is the comment this one answers, ThreadID the top-level comment of its conversation; both are
+	// nil for a top-level comment. Replies counts a top-level comment's published replies.
+	ParentID *int64
+	ThreadID *int64
+	Replies  int
+	// Format is how Body is written: FormatText (comments from before Markdown) or FormatMarkdown.
+	Format string
+	// EditedAt is when its author last changed it (nil: never).
+	EditedAt *time.Time
+	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
+	// comment (filled in by the reads that show conversations; not stored).
+	ParentName string `db:"-"`
+	User     User `ref:"user_id" fk:"id"`
+	Post     Post `ref:"post_id" fk:"id"`
 }
+
+// The formats of a comment's text.
+const (
+	FormatText     = "text"
+	FormatMarkdown = "markdown"
+)
 
 // Visible reports whether readers see the comment.
 func (c Comment) Visible() bool { return c.State == StatePublished }
+
+// TopLevel reports whether the comment starts a conversation (it answers nobody).
+func (c Comment) TopLevel() bool { return c.ThreadID == nil }
+
+// Thread returns the id of the conversation's top-level comment: its own id for a top-level comment.
+func (c Comment) Thread() int64 {
+	if c.ThreadID != nil {
+		return *c.ThreadID
+	}
+	return c.ID
+}
+
+// Placeholder reports a top-level comment that readers no longer see but whose conversation goes on: it is
+// shown as "comment removed" so its replies keep their place.
+func (c Comment) Placeholder() bool { return !c.Visible() && c.TopLevel() && c.Replies > 0 }
+
+// Version is an earlier text of an edited comment.
+type Version struct {
+	ID         int64
+	CommentID  int64
+	Body       string
+	Format     string
+	ReplacedAt time.Time
+}
+
+func (Version) Table() string { return "comment_versions" }
+
+// Thread is a top-level comment with its published replies, oldest first.
+type Thread struct {
+	Top     Comment
+	Replies []Comment
+}
 
 // CommentFilter selects a post's published comments for FindComments.
 type CommentFilter struct {

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,18 +37,29 @@ func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason stri
 	var moved []Moved
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		moved = nil
-		q := rel.Where(inIDs("id", ids)).SortAsc("id")
-		if s.db.Dialect == Postgres {
-			// Locks the rows so two owners acting at once cannot both count the same move.
-			q = q.Lock(string(rel.ForUpdate()))
+		if len(ids) == 0 {
+			return s.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: act.Detail})
 		}
-		var comments []Comment
-		if len(ids) > 0 {
-			if err := s.db.Repo.FindAll(ctx, &comments, q); err != nil {
-				return err
+		comments, err := s.lockComments(ctx, ids)
+		if err != nil {
+			return err
+		}
+		// The conversations' top-level comments are locked too, before any post row: every writer takes
+		// comment rows first, then post rows, so concurrent writers cannot deadlock.
+		var rootIDs []int64
+		for _, c := range comments {
+			if !c.TopLevel() {
+				rootIDs = append(rootIDs, c.Thread())
 			}
 		}
-		// Post rows are locked in id order by record, so concurrent actions on several posts cannot deadlock.
+		rootList, err := s.lockComments(ctx, uniqueIDs(rootIDs))
+		if err != nil {
+			return err
+		}
+		roots := map[int64]*Comment{}
+		for i := range rootList {
+			roots[rootList[i].ID] = &rootList[i]
+		}
 		slices.SortFunc(comments, func(a, b Comment) int {
 			if a.PostID != b.PostID {
 				return int(a.PostID - b.PostID)
@@ -65,6 +77,14 @@ func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason stri
 			if err != nil {
 				return err
 			}
+			if r := roots[c.Thread()]; r != nil && !c.TopLevel() {
+				if _, err := s.replyMoved(ctx, r, visibleDelta(c.State, state)); err != nil {
+					return err
+				}
+			}
+			if r := roots[c.ID]; r != nil {
+				r.State = state // a root moved in the same action: its placeholder is decided by its new state
+			}
 			st, err := s.db.record(ctx, c.PostID, c.ID, ChangeState, visibleDelta(c.State, state))
 			if err != nil {
 				return err
@@ -79,6 +99,75 @@ func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason stri
 		return nil, translate(err, "set comment state")
 	}
 	return moved, nil
+}
+
+// lockComments reads comments for update, in id order (locking their rows on PostgreSQL).
+func (s *Comments) lockComments(ctx context.Context, ids []int64) ([]Comment, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q := rel.Where(inIDs("id", ids)).SortAsc("id")
+	if s.db.Dialect == Postgres {
+		q = q.Lock(string(rel.ForUpdate()))
+	}
+	var out []Comment
+	err := s.db.Repo.FindAll(ctx, &out, q)
+	return out, err
+}
+
+// ErrHasReplies refuses to edit a comment somebody has answered.
+var ErrHasReplies = errors.New("somebody has replied to this comment")
+
+// EditComment replaces a comment's text (keeping the earlier one as a version) and records the change, in one
+// transaction; a comment that somebody answered (a reply shown or waiting) is ErrHasReplies.
+func (s *Comments) EditComment(ctx context.Context, id int64, body, format string) (Comment, Stamp, error) {
+	var c Comment
+	var st Stamp
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		var err error
+		if c, err = s.lockComment(ctx, id); err != nil {
+			return err
+		}
+		n, err := s.db.Repo.Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrHasReplies
+		}
+		now := time.Now().UTC()
+		if err := s.db.Repo.Insert(ctx, &Version{CommentID: id, Body: c.Body, Format: c.Format, ReplacedAt: now}); err != nil {
+			return err
+		}
+		if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)),
+			rel.Set("body", body), rel.Set("format", format), rel.Set("edited_at", now)); err != nil {
+			return err
+		}
+		c.Body, c.Format, c.EditedAt = body, format, &now
+		st, err = s.db.record(ctx, c.PostID, c.ID, ChangeEdited, 0)
+		return err
+	})
+	if errors.Is(err, ErrHasReplies) {
+		return Comment{}, Stamp{}, err
+	}
+	return c, st, translate(err, "edit comment")
+}
+
+// Versions returns the earlier texts of comments, oldest first, by comment id.
+func (s *Comments) Versions(ctx context.Context, ids []int64) (map[int64][]Version, error) {
+	out := map[int64][]Version{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var vs []Version
+	if err := s.db.Repo.FindAll(ctx, &vs, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		return nil, translate(err, "find versions")
+	}
+	for _, v := range vs {
+		v.ReplacedAt = v.ReplacedAt.UTC()
+		out[v.CommentID] = append(out[v.CommentID], v)
+	}
+	return out, nil
 }
 
 // Search selects comments for the owner's console and the command line; empty fields do not filter.

@@ -36,3 +36,25 @@ func errorCount(errs repo.FieldErrors) string {
 func statusText(status int) string {
 	return strconv.Itoa(status) + " · " + http.StatusText(status)
 }
+
+func parentValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// bodyDescribedBy ties the comment field to its hint and, when there is one, its error.
+func bodyDescribedBy(errs repo.FieldErrors) string {
+	if errs["body"] != "" {
+		return "comment-body-error comment-body-hint"
+	}
+	return "comment-body-hint"
+}

@@ -19,6 +19,8 @@ import (
 // Chrome is what every page's layout needs: the site's name, its navigation and the asset URLs.
 type Chrome struct {
 	SiteTitle string
+	// Author is the blog's author, for feeds and metadata.
+	Author string
 	// BaseURL makes canonical, Open Graph and feed URLs absolute (BASE_URL, or the server's own address).
 	BaseURL string
 	Nav     []NavLink
@@ -56,6 +58,8 @@ type Meta struct {
 	Article bool
 	// Published is the post's date, for Open Graph.
 	Published time.Time
+	// CommentsFeed is the address of the page's comments feed (a post's), announced beside the site's feeds.
+	CommentsFeed string
 }
 
 // PostSummary is one entry of the home page's list.
@@ -77,20 +81,20 @@ type Item struct {
 	HTML string
 }
 
-// ListView is a post's comment list, rendered once and reused by every page view.
+// ListView is a post's conversations, rendered once and reused by every page view.
 type ListView struct {
-	// HTML is the rendered list items, newest first, ending with the empty state.
+	// HTML is the rendered conversations, oldest first, ending with the empty state.
 	HTML string
 	// Seq is the post's change feed sequence the list reflects; the live stream starts after it.
 	Seq int64
-	// OldestID is the id of the oldest comment in HTML; older ones are paged in from before it.
-	OldestID int64
-	// Shown is how many comments HTML holds; Total how many the post has (more when the list is capped).
-	Shown, Total int
+	// Older, when positive, pages in the conversations started before this comment id.
+	Older int64
+	// Total is how many published comments the post has.
+	Total int
 }
 
-// BuildList joins rendered items, newest first, into a list view.
-func BuildList(items []Item, seq int64, total int) ListView {
+// BuildList joins rendered conversations, oldest first, into a list view.
+func BuildList(items []Item, seq int64, total int, older int64) ListView {
 	var b strings.Builder
 	n := len(EmptyCommentsHTML)
 	for _, it := range items {
@@ -101,11 +105,7 @@ func BuildList(items []Item, seq int64, total int) ListView {
 		b.WriteString(it.HTML)
 	}
 	b.WriteString(EmptyCommentsHTML)
-	l := ListView{HTML: b.String(), Seq: seq, Shown: len(items), Total: total}
-	if len(items) > 0 {
-		l.OldestID = items[len(items)-1].ID
-	}
-	return l
+	return ListView{HTML: b.String(), Seq: seq, Total: total, Older: older}
 }
 
 // FormView is the comment form's state: the visitor's input, messages by field, and whether a comment was just
@@ -123,15 +123,42 @@ type FormView struct {
 	CSRFToken string
 	// Stamp is the form's signed timestamp, which the spam rules read.
 	Stamp string
+	// ParentID and ParentName name the comment the form answers (0 for a new conversation).
+	ParentID   int64
+	ParentName string
+	// Preview is the comment's text rendered, when the visitor asked to see it before posting.
+	Preview string
 }
 
 // CommentsPath is the URL that takes a comment form's POST.
 func CommentsPath(slug string) string { return "/posts/" + slug + "/comments" }
 
+// ReplyPath is the address that opens the comment form answering a comment (without JavaScript).
+func ReplyPath(slug string, id int64) string {
+	return "/posts/" + slug + "?reply_to=" + strconv.FormatInt(id, 10) + "#comment-form"
+}
+
+// CommentPath is a comment's own address: its text (GET, for htmx) and its edits (POST).
+func CommentPath(slug string, id int64) string {
+	return "/posts/" + slug + "/comments/" + strconv.FormatInt(id, 10)
+}
+
+// EditPath is the address of the form that edits a comment.
+func EditPath(slug string, id int64) string { return CommentPath(slug, id) + "/edit" }
+
+// DeletePath is the address that deletes one's own comment.
+func DeletePath(slug string, id int64) string { return CommentPath(slug, id) + "/delete" }
+
+// PreviewPath is the address that shows a comment before it is posted.
+func PreviewPath(slug string) string { return "/posts/" + slug + "/comments/preview" }
+
 // OlderPath is the URL of the comments of a post older than the comment before.
 func OlderPath(slug string, before int64) string {
 	return "/posts/" + slug + "/comments?before=" + strconv.FormatInt(before, 10)
 }
+
+// CommentsFeedPath is the address of a post's comments feed.
+func CommentsFeedPath(slug string) string { return "/posts/" + slug + "/comments.xml" }
 
 // EventsPath is the URL of a post's live comment stream.
 func EventsPath(slug string) string { return "/posts/" + slug + "/events" }
@@ -241,5 +268,3 @@ var EmptyCommentsHTML = func() string {
 	return b.String()
 }()
 
-// PurgedComment stands for a comment deleted for good, which the live stream reports as removed.
-var PurgedComment = repo.Comment{State: repo.StateDeleted}

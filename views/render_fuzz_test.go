@@ -27,7 +27,7 @@ func FuzzCommentRendering(f *testing.F) {
 		c := repo.Comment{ID: 7, Username: in.Username, Body: in.Body, State: repo.StatePublished, CreatedAt: time.Now(),
 			User: repo.User{Email: in.Email}}
 		var buf bytes.Buffer
-		if err := Change(c, true, 1).Render(context.Background(), &buf); err != nil {
+		if err := Change("p", c, 1).Render(context.Background(), &buf); err != nil {
 			t.Fatal(err)
 		}
 		d, err := goquery.NewDocumentFromReader(&buf)
@@ -41,7 +41,7 @@ func FuzzCommentRendering(f *testing.F) {
 			t.Fatalf("name rendered as %q, want %q", got, in.Username)
 		}
 		allowed := map[string]bool{"html": true, "head": true, "body": true, "li": true, "svg": true, "path": true,
-			"div": true, "p": true, "span": true, "a": true, "time": true}
+			"div": true, "p": true, "span": true, "a": true, "time": true, "ol": true}
 		d.Find("*").Each(func(_ int, s *goquery.Selection) {
 			tag := goquery.NodeName(s)
 			if !allowed[tag] {

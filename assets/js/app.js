@@ -1,4 +1,5 @@
-// Page behaviour on top of htmx: live changes without gaps or duplicates, calm arrivals, CSRF header.
+// Page behaviour on top of htmx: live changes without gaps or duplicates, replies in place, calm arrivals with a
+// "new comments" cue, focus where it belongs after every action, and the CSRF header.
 (function () {
   "use strict";
 
@@ -26,22 +27,45 @@
   function announce(text) {
     var announcer = document.getElementById("live-announcer");
     if (announcer) {
-      announcer.textContent = text;
+      announcer.textContent = "";
+      window.setTimeout(function () { announcer.textContent = text; }, 50);
     }
   }
 
-  // Puts a comment element where it belongs in the newest-first list: before the first older comment.
-  function insertInOrder(list, item) {
-    var id = parseInt(item.getAttribute("data-comment-id"), 10);
+  function idOf(el) { return parseInt(el.getAttribute("data-comment-id"), 10) || 0; }
+
+  // Puts a comment element where it belongs: a reply into its conversation, a conversation into the list, both
+  // oldest first. Returns false when its conversation is not on the page (an older one not paged in).
+  function place(item) {
+    var thread = item.getAttribute("data-thread");
+    var list = thread ? document.getElementById("replies-" + thread) : document.getElementById("comment-list");
+    if (!list) {
+      return false;
+    }
+    var id = idOf(item);
     var items = list.querySelectorAll(":scope > [data-comment-id]");
     for (var i = 0; i < items.length; i++) {
-      if (parseInt(items[i].getAttribute("data-comment-id"), 10) < id) {
+      if (idOf(items[i]) > id) {
         list.insertBefore(item, items[i]);
-        return;
+        return true;
       }
     }
-    var empty = list.querySelector(":scope > [data-testid=EmptyComments]");
-    list.insertBefore(item, empty);
+    list.insertBefore(item, list.querySelector(":scope > [data-testid=EmptyComments]"));
+    return true;
+  }
+
+  // Replaces an element with a new rendering of the same comment, keeping the replies already on the page.
+  function replace(existing, item) {
+    var oldReplies = existing.querySelector(":scope > [data-replies]");
+    var newReplies = item.querySelector(":scope > [data-replies]");
+    if (oldReplies && newReplies) {
+      newReplies.replaceWith(oldReplies);
+    }
+    var form = existing.querySelector("#comment-form");
+    if (form) {
+      home(form); // a reply was being written under it: the form goes back to its place, text kept
+    }
+    existing.replaceWith(item);
   }
 
   // Applies one change: the comment as readers should now see it (inserted or replaced), or an empty item that
@@ -55,30 +79,75 @@
       current.textContent = count.textContent;
     }
     var item = tpl.content.querySelector("li[data-comment-id]");
-    var list = document.getElementById("comment-list");
-    if (!item || !list) {
+    if (!item) {
       return;
     }
     var existing = document.getElementById(item.id);
     var gone = item.getAttribute("data-gone");
     if (gone) {
       if (existing && !(gone === "held" && existing.hasAttribute("data-held"))) {
+        var form = existing.querySelector("#comment-form");
+        if (form) home(form);
         existing.remove();
         announce("A comment was removed.");
       }
       return;
     }
     if (existing) {
-      existing.replaceWith(item);
-    } else {
+      if (existing.hasAttribute("data-held") && !item.hasAttribute("data-placeholder")) {
+        announce("Your comment was approved.");
+      }
+      replace(existing, item);
+    } else if (place(item)) {
       item.classList.add("comment-arrived");
-      insertInOrder(list, item);
-      var author = item.querySelector("[data-testid=CommentAuthor]");
-      announce("New comment from " + (author ? author.textContent.trim() : "a reader") + ".");
+      arrived(item);
+    } else {
+      return;
     }
     htmx.process(item);
     refreshTimes();
   }
+
+  // Live arrivals: announced politely; one outside the reader's view adds to a small cue that brings the first
+  // unseen one into view when used. Nothing moves under the reader's eyes: arrivals go below or into threads,
+  // and the browser's scroll anchoring keeps what is read in place.
+  var unseen = [];
+  var watcher = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting) {
+        unseen = unseen.filter(function (el) { return el !== e.target; });
+        watcher.unobserve(e.target);
+        updateCue();
+      }
+    });
+  }) : null;
+
+  function arrived(item) {
+    var author = item.querySelector("[data-testid=CommentAuthor]");
+    announce("New comment from " + (author ? author.textContent.trim() : "a reader") + ".");
+    if (!watcher) return;
+    var r = item.getBoundingClientRect();
+    if (r.top < window.innerHeight && r.bottom > 0) return;
+    unseen.push(item);
+    watcher.observe(item);
+    updateCue();
+  }
+
+  function updateCue() {
+    var cue = document.getElementById("new-comments");
+    if (!cue) return;
+    cue.textContent = unseen.length === 1 ? "1 new comment" : unseen.length + " new comments";
+    cue.classList.toggle("hidden", unseen.length === 0);
+  }
+
+  document.addEventListener("click", function (evt) {
+    var cue = evt.target.closest && evt.target.closest("#new-comments");
+    if (!cue || unseen.length === 0) return;
+    var first = unseen[0];
+    first.setAttribute("tabindex", "-1");
+    first.scrollIntoView({ block: "center" });
+    first.focus({ preventScroll: true });
+  });
 
   // Changes that arrive while the list is being reloaded are applied again on top of the reloaded list.
   var reloading = null;
@@ -123,6 +192,8 @@
         var fresh = tpl.content.getElementById("comment-list");
         var list = document.getElementById("comment-list");
         if (fresh && list) {
+          var form = list.querySelector("#comment-form");
+          if (form) home(form);
           var seq = parseInt(fresh.getAttribute("data-seq"), 10) || 0;
           list.innerHTML = fresh.innerHTML;
           htmx.process(list);
@@ -144,6 +215,92 @@
   });
   document.addEventListener("htmx:sseError", function (evt) {
     evt.target.setAttribute("data-live", "reconnecting");
+  });
+
+  // Replies: Reply moves the one comment form under the comment (the text typed so far stays in it) and says
+  // whom it answers; Cancel puts it back. Without JavaScript, Reply is a link that opens the form as a reply.
+  function home(form) {
+    var heading = document.getElementById("form-heading");
+    if (heading && form.previousElementSibling !== heading) {
+      heading.after(form);
+    }
+    setParent(form, "", "");
+  }
+
+  function setParent(form, id, name) {
+    var field = form.querySelector("input[name=parent]");
+    var note = form.querySelector("#reply-to");
+    if (field) field.value = id;
+    if (note) {
+      note.classList.toggle("hidden", !id);
+      var who = note.querySelector("[data-reply-name]");
+      if (who) who.textContent = name;
+    }
+  }
+
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("a[data-reply]");
+    var cancel = evt.target.closest && evt.target.closest("a[data-cancel-reply]");
+    var form = document.getElementById("comment-form");
+    if (!form) return;
+    if (link) {
+      var item = document.getElementById("comment-" + link.getAttribute("data-reply"));
+      if (!item) return;
+      evt.preventDefault();
+      var part = item.querySelector(":scope > [data-part=comment]");
+      (part || item).after(form);
+      form.setAttribute("data-reply-from", link.getAttribute("data-reply"));
+      setParent(form, link.getAttribute("data-reply"), link.getAttribute("data-reply-name"));
+      form.querySelector("#comment-body").focus();
+    } else if (cancel) {
+      evt.preventDefault();
+      var from = form.getAttribute("data-reply-from");
+      home(form);
+      var back = from && document.querySelector("a[data-reply='" + from + "']");
+      if (back) back.focus(); else form.querySelector("#comment-body").focus();
+    }
+  });
+
+  // After the comment form comes back from the server: put the new comment where it lands, bring it into view and
+  // announce it, keep focus in the form (ready for another) or move it to the first field in error.
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    if (!elt) return;
+    var form = document.getElementById("comment-form");
+    if (elt === form || (elt.id === "comment-form")) {
+      var tpl = document.getElementById("posted-comment");
+      if (tpl) {
+        var item = tpl.content.querySelector("li[data-comment-id]");
+        tpl.remove();
+        home(form);
+        if (item) {
+          var existing = document.getElementById(item.id);
+          if (existing) {
+            replace(existing, item);
+          } else {
+            place(item);
+          }
+          htmx.process(item);
+          item.classList.add("comment-arrived");
+          item.scrollIntoView({ block: "nearest" });
+          announce(item.hasAttribute("data-held") ? "Your comment is held for review." : "Your comment is posted.");
+        }
+        form.querySelector("#comment-body").focus({ preventScroll: true });
+      } else {
+        var invalid = form.querySelector("[aria-invalid=true]");
+        if (invalid) invalid.focus();
+      }
+    }
+    if (elt.matches && elt.matches("form[data-testid=EditForm]")) {
+      var area = elt.querySelector("textarea");
+      if (area) area.focus();
+    } else if (elt.matches && elt.matches("[data-part=comment]") && evt.detail.requestConfig &&
+               evt.detail.requestConfig.verb === "post") {
+      elt.setAttribute("tabindex", "-1");
+      elt.focus();
+      announce("Your comment is saved.");
+    }
+    refreshTimes();
   });
 
   // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open.
@@ -168,7 +325,6 @@
     });
   }
   document.addEventListener("DOMContentLoaded", refreshTimes);
-  document.addEventListener("htmx:afterSettle", refreshTimes);
   setInterval(refreshTimes, 30000);
 
   // Send the CSRF token with every htmx request.
@@ -177,18 +333,5 @@
     if (meta) {
       evt.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
     }
-  });
-
-  // The comment added on top by a post's answer may have arrived over the stream meanwhile: drop it then.
-  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
-    var frag = evt.detail.fragment;
-    if (!frag || !frag.hasAttribute || !frag.hasAttribute("data-newer")) {
-      return;
-    }
-    frag.querySelectorAll("[data-comment-id]").forEach(function (item) {
-      if (document.getElementById(item.id)) {
-        item.remove();
-      }
-    });
   });
 })();

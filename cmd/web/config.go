@@ -29,6 +29,7 @@ var settings = []setting{
 	{"CONTENT_DIR", "", "Folder with posts/*.md, pages/*.md and media/ (served at /media/). Unset: the sample content built into the binary."},
 	{"AUTO_MIGRATE", "true", "Apply pending migrations at start. false: refuse to start while migrations are pending."},
 	{"SITE_TITLE", "Field Notes", "The blog's name, shown in the header and titles."},
+	{"SITE_AUTHOR", "", "The blog's author, named in the feeds. Unset: the blog's name."},
 	{"BASE_URL", "", "Public URL of the blog (https://blog.example.com), for canonical and Open Graph links."},
 	{"LOG_FORMAT", "text", "text (readable) or json (one JSON object per line)."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
@@ -43,6 +44,7 @@ var settings = []setting{
 	{"FORM_MAX_AGE", "24h", "A comment from a form older than this is sent back to be posted again (the text is kept)."},
 	{"LINK_LIMIT", "2", "A comment with more links than this is held. off: no limit."},
 	{"SPAM_WORDS", "", "Comma-separated words or phrases; a comment (or name) containing one as a whole word is held."},
+	{"EDIT_WINDOW", "15m", "How long the browser that posted a comment may edit or delete it (until somebody replies)."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
@@ -58,6 +60,7 @@ type config struct {
 	ContentDir   string
 	AutoMigrate  bool
 	SiteTitle    string
+	SiteAuthor   string
 	BaseURL      string
 	LogFormat    string
 	LogLevel     string
@@ -75,6 +78,7 @@ type config struct {
 	Moderation   moderation.Mode
 	Rules        spam.Rules
 	FormMaxAge   time.Duration
+	EditWindow   time.Duration
 	PurgeAfter   time.Duration
 }
 
@@ -94,6 +98,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL: get("DATABASE_URL"),
 		ContentDir:  get("CONTENT_DIR"),
 		SiteTitle:   get("SITE_TITLE"),
+		SiteAuthor:  get("SITE_AUTHOR"),
 		BaseURL:     strings.TrimRight(get("BASE_URL"), "/"),
 		LogFormat:   get("LOG_FORMAT"),
 		LogLevel:    get("LOG_LEVEL"),
@@ -158,6 +163,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.FormMaxAge, err = time.ParseDuration(get("FORM_MAX_AGE")); err != nil || cfg.FormMaxAge < time.Minute {
 		return cfg, fmt.Errorf("FORM_MAX_AGE=%q: want a duration of at least 1m, such as 24h", get("FORM_MAX_AGE"))
+	}
+	if cfg.EditWindow, err = time.ParseDuration(get("EDIT_WINDOW")); err != nil || cfg.EditWindow < time.Minute || cfg.EditWindow > 7*24*time.Hour {
+		return cfg, fmt.Errorf("EDIT_WINDOW=%q: want a duration from 1m to 168h, such as 15m", get("EDIT_WINDOW"))
 	}
 	days, err := strconv.Atoi(get("PURGE_AFTER"))
 	if err != nil || days < 1 || days > 3650 {

@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return err
 	}
 	comments := repo.NewComments(db)
-	broker, err := newBroker(ctx, comments, keys.Avatar, log)
+	broker, err := newBroker(ctx, comments, keys.Avatar, handlers.SlugOf(postIDs), log)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if cfg.BaseURL == "" {
 		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", publicBase(cfg))
 	}
-	chrome := handlers.SiteChrome(cfg.SiteTitle, publicBase(cfg), lib, set)
+	chrome := handlers.SiteChrome(cfg.SiteTitle, cfg.SiteAuthor, publicBase(cfg), lib, set)
 	own, err := newOwner(cfg, db, keys, chrome, log)
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func loadContent(ctx context.Context, cfg config, db *repo.DB) (*content.Library
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
-func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, log *slog.Logger) (*live.Broker, error) {
+func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
 	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, l
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	return live.New(handlers.RenderChanges(comments, avatarKey), starts, log), nil
+	return live.New(handlers.RenderChanges(comments, avatarKey, slugOf), starts, log), nil
 }
 
 // newModeration returns the moderation service; changed tells the broker about changes made here.
@@ -266,7 +266,7 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
 		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar},
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
-		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge,
+		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {

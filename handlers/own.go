@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"blog/repo"
+	"blog/views"
+)
+
+// The visitor's own comments: for EditWindow after posting, the browser that posted a comment (it holds a signed
+// record of it, see authorship) may change or delete it, as long as nobody has answered it. Nothing to sign in to.
+
+// ownComment finds the :id comment of the :slug post and checks that this browser may change it now. The error
+// is a refusal with a plain sentence (403, 404 or 409), never a server error.
+func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return "", repo.Comment{}, err
+	}
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return "", repo.Comment{}, fiber.ErrNotFound
+	}
+	cm, err := s.cfg.Comments.FindComment(c.UserContext(), id)
+	if err != nil || cm.PostID != postID || cm.State == repo.StateDeleted {
+		return "", repo.Comment{}, fiber.ErrNotFound
+	}
+	mine := false
+	for _, e := range s.mine.Read(c) {
+		mine = mine || e.ID == id
+	}
+	switch {
+	case !mine:
+		return "", repo.Comment{}, fiber.NewError(fiber.StatusForbidden,
+			"A comment can be changed only from the browser that posted it.")
+	case !s.withinWindow(cm):
+		return "", repo.Comment{}, fiber.NewError(fiber.StatusForbidden,
+			"The time to change this comment ("+minutes(s.cfg.EditWindow.Minutes())+") is over.")
+	}
+	return p.Slug, cm, nil
+}
+
+func minutes(m float64) string {
+	if m == 1 {
+		return "1 minute"
+	}
+	return strconv.Itoa(int(m)) + " minutes"
+}
+
+// errAnswered is the refusal for a comment somebody has replied to.
+var errAnswered = fiber.NewError(fiber.StatusConflict, "Somebody has replied to this comment, so it can no longer be changed.")
+
+// commentPart answers a comment's own address (GET): the comment as it shows, for htmx to put back after an edit
+// is cancelled; without htmx, the post at the comment.
+func (s *Server) commentPart(c *fiber.Ctx) error {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(views.PostPath(p.Slug)+"#"+views.CommentAnchor(parseID(c.Params("id"))), fiber.StatusSeeOther)
+	}
+	cm, err := s.cfg.Comments.FindComment(c.UserContext(), parseID(c.Params("id")))
+	if err != nil || cm.PostID != postID {
+		return fiber.ErrNotFound
+	}
+	own, _, err := s.ownComments(c, postID)
+	if err != nil {
+		return err
+	}
+	if !cm.Visible() && !own[cm.ID].Held {
+		return fiber.ErrNotFound
+	}
+	return render(c, fiber.StatusOK, views.CommentPart(p.Slug, cm, own[cm.ID]))
+}
+
+// editForm shows the form that changes one's own comment: in place with htmx, on a page of its own otherwise.
+func (s *Server) editForm(c *fiber.Ctx) error {
+	slug, cm, err := s.ownComment(c)
+	if err != nil {
+		return err
+	}
+	return s.renderEdit(c, fiber.StatusOK, slug, cm, cm.Body, "")
+}
+
+func (s *Server) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Comment, body, msg string) error {
+	if isHTMX(c) {
+		return render(c, status, views.EditForm(slug, cm, body, msg))
+	}
+	p, _ := s.cfg.Library.PostBySlug(slug)
+	return render(c, status, views.EditPage(s.chromeFor(c), p, cm, body, msg))
+}
+
+// editComment saves a new text for one's own comment. Every open page shows the change through the live stream;
+// the comment says "edited", and the owner's console keeps the earlier text.
+func (s *Server) editComment(c *fiber.Ctx) error {
+	slug, cm, err := s.ownComment(c)
+	if err != nil {
+		return err
+	}
+	in := repo.CommentInput{Username: cm.Username, Email: "x@example.com", Body: strings.Clone(c.FormValue("body"))}.Normalize()
+	if msg := in.Validate()["body"]; msg != "" {
+		return s.renderEdit(c, fiber.StatusUnprocessableEntity, slug, cm, in.Body, msg)
+	}
+	edited, st, err := s.cfg.Comments.EditComment(c.UserContext(), cm.ID, in.Body, repo.FormatMarkdown)
+	if errors.Is(err, repo.ErrHasReplies) {
+		return s.renderEdit(c, fiber.StatusConflict, slug, cm, in.Body, errAnswered.Message)
+	}
+	if err != nil {
+		return err
+	}
+	s.sync(c, cm.PostID, st.Seq)
+	if !isHTMX(c) {
+		return c.Redirect(views.PostPath(slug)+"#"+views.CommentAnchor(cm.ID), fiber.StatusSeeOther)
+	}
+	edited.User = cm.User
+	edited.ParentName = cm.ParentName
+	return render(c, fiber.StatusOK, views.CommentPart(slug, edited, views.ItemOpts{Held: repo.Held(edited.State), Editable: true}))
+}
+
+// deleteOwn deletes one's own comment (it is removed from every open page by the live stream).
+func (s *Server) deleteOwn(c *fiber.Ctx) error {
+	slug, cm, err := s.ownComment(c)
+	if err != nil {
+		return err
+	}
+	moved, err := s.cfg.Comments.SetState(c.UserContext(), []int64{cm.ID}, repo.StateDeleted, "deleted by its author",
+		repo.Action{Actor: "author", Name: "delete-own"})
+	if err != nil {
+		return err
+	}
+	for _, m := range moved {
+		s.sync(c, m.PostID, m.Stamp.Seq)
+	}
+	if !isHTMX(c) {
+		return c.Redirect(views.PostPath(slug)+"#comments", fiber.StatusSeeOther)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func parseID(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
