@@ -33,13 +33,20 @@ func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 	for _, e := range s.mine.Read(c) {
 		mine = mine || e.ID == id
 	}
+	notice := views.OwnNoticeID(id)
 	switch {
 	case !mine:
-		return "", repo.Comment{}, fiber.NewError(fiber.StatusForbidden,
-			"A comment can be changed only from the browser that posted it.")
+		return "", repo.Comment{}, Refusal{fiber.StatusForbidden, "A comment can be changed only from the browser that posted it.", notice}
 	case !s.withinWindow(cm):
-		return "", repo.Comment{}, fiber.NewError(fiber.StatusForbidden,
-			"The time to change this comment ("+minutes(s.cfg.EditWindow.Minutes())+") is over.")
+		return "", repo.Comment{}, Refusal{fiber.StatusForbidden,
+			"The time to change this comment (" + minutes(s.cfg.EditWindow.Minutes()) + ") is over.", notice}
+	}
+	answered, err := s.cfg.Comments.Answered(c.UserContext(), id)
+	if err != nil {
+		return "", repo.Comment{}, err
+	}
+	if answered {
+		return "", repo.Comment{}, Refusal{fiber.StatusConflict, errAnswered, notice}
 	}
 	return p.Slug, cm, nil
 }
@@ -52,7 +59,7 @@ func minutes(m float64) string {
 }
 
 // errAnswered is the refusal for a comment somebody has replied to.
-var errAnswered = fiber.NewError(fiber.StatusConflict, "Somebody has replied to this comment, so it can no longer be changed.")
+const errAnswered = "Somebody has replied to this comment, so it can no longer be changed."
 
 // commentPart answers a comment's own address (GET): the comment as it shows, for htmx to put back after an edit
 // is cancelled; without htmx, the post at the comment.
@@ -108,7 +115,7 @@ func (s *Server) editComment(c *fiber.Ctx) error {
 	}
 	edited, st, err := s.cfg.Comments.EditComment(c.UserContext(), cm.ID, in.Body, repo.FormatMarkdown)
 	if errors.Is(err, repo.ErrHasReplies) {
-		return s.renderEdit(c, fiber.StatusConflict, slug, cm, in.Body, errAnswered.Message)
+		return s.renderEdit(c, fiber.StatusConflict, slug, cm, in.Body, errAnswered)
 	}
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ type CommentStore interface {
 	FindComment(ctx context.Context, id int64) (repo.Comment, error)
 	EditComment(ctx context.Context, id int64, body, format string) (repo.Comment, repo.Stamp, error)
 	SetState(ctx context.Context, ids []int64, state, reason string, act repo.Action) ([]repo.Moved, error)
+	Answered(ctx context.Context, id int64) (bool, error)
 	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
 	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
 	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
@@ -239,6 +240,16 @@ func render(c *fiber.Ctx, status int, comp templ.Component) error {
 	return views.Render(c, status, comp)
 }
 
+// Refusal is a request refused for a reason the visitor can act on: its sentence is shown as it is (beside the
+// comment when NoticeID names where, for htmx), never replaced by a generic one.
+type Refusal struct {
+	Status   int
+	Msg      string
+	NoticeID string
+}
+
+func (r Refusal) Error() string { return r.Msg }
+
 // isHTMX reports a request made by htmx (as opposed to a plain form post or link).
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
 
@@ -247,6 +258,20 @@ func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
+	var refusal Refusal
+	if errors.As(err, &refusal) {
+		c.Status(refusal.Status)
+		if isHTMX(c) && refusal.NoticeID != "" {
+			c.Set("HX-Reswap", "none")
+			return render(c, refusal.Status, views.Notice0(refusal.NoticeID, refusal.Msg))
+		}
+		if isHTMX(c) && c.Method() == fiber.MethodPost {
+			c.Set("HX-Reswap", "none")
+			return render(c, refusal.Status, views.FormNotice(refusal.Msg, true))
+		}
+		title, _ := messageFor(refusal.Status)
+		return render(c, refusal.Status, views.ErrorPage(s.chromeFor(c), refusal.Status, title, refusal.Msg))
+	}
 	switch {
 	case errors.As(err, &fe):
 		status = fe.Code

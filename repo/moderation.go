@@ -115,6 +115,12 @@ func (s *Comments) lockComments(ctx context.Context, ids []int64) ([]Comment, er
 	return out, err
 }
 
+// Answered reports whether somebody has replied to a comment (a reply shown or waiting for approval).
+func (s *Comments) Answered(ctx context.Context, id int64) (bool, error) {
+	n, err := s.db.Repo.Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
+	return n > 0, translate(err, "count replies")
+}
+
 // ErrHasReplies refuses to edit a comment somebody has answered.
 var ErrHasReplies = errors.New("somebody has replied to this comment")
 

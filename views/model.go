@@ -166,6 +166,9 @@ func EventsPath(slug string) string { return "/posts/" + slug + "/events" }
 // PostPath is the URL of a post.
 func PostPath(slug string) string { return "/posts/" + slug }
 
+// OwnNoticeID is the id of the place beside a visitor's own comment where a refusal to change it is shown.
+func OwnNoticeID(id int64) string { return "comment-" + strconv.FormatInt(id, 10) + "-notice" }
+
 // CommentAnchor is the id of a comment's element, which its URL fragment and the live stream's de-duplication use.
 func CommentAnchor(id int64) string { return "comment-" + strconv.FormatInt(id, 10) }
 
