@@ -70,6 +70,16 @@ func hostileCases() []hostileCase {
 		c("carriage returns in comment", fields(ok, mail, "one\r\ntwo\rthree"), true, 303),
 		c("newline header injection in email", fields(ok, "a@example.com\nBcc: x@y.z", "hi"), false, 422),
 		c("RTL override in comment", fields(ok, mail, "abc\u202eedcba"), true, 303),
+		c("Markdown javascript link", fields(ok, mail, "[click](javascript:alert(1))"), true, 303),
+		c("Markdown javascript link with spaces", fields(ok, mail, "[click]( javascript:alert(1) )"), true, 303),
+		c("Markdown data link", fields(ok, mail, "[x](data:text/html;base64,PHNjcmlwdD4=)"), true, 303),
+		c("Markdown image with script", fields(ok, mail, "![x](javascript:alert(1)) ![y](https://evil.example/p.png)"), true, 303),
+		c("Markdown link with a title attribute", fields(ok, mail, `[x](https://ok.example "t\" onclick=\"alert(1)")`), true, 303),
+		c("Markdown autolink to a script", fields(ok, mail, "<javascript:alert(1)> <vbscript:msgbox(1)>"), true, 303),
+		c("raw HTML in Markdown", fields(ok, mail, "<a href=\"javascript:1\">x</a><img src=x onerror=alert(1)><iframe src=//e></iframe>"), true, 303),
+		c("style and script in Markdown", fields(ok, mail, "<style>body{display:none}</style>\n\n<script>alert(1)</script>"), true, 303),
+		c("HTML inside a quote and a list", fields(ok, mail, "> <svg onload=alert(1)>\n\n- <b onmouseover=x>y</b>"), true, 303),
+		c("code span with a tag", fields(ok, mail, "`<script>alert(1)</script>`"), true, 303),
 		c("RTL override in name", fields("admin\u202enimda", mail, "hi"), false, 422),
 		c("isolate in name", fields("a\u2066b", mail, "hi"), false, 422),
 		c("zero-width only comment", fields(ok, mail, "\u200b\u200c\u200d\ufeff"), false, 422),
@@ -244,9 +254,22 @@ func assertInert(t *testing.T, page string) {
 			t.Fatalf("foreign script %q", src)
 		}
 	})
-	if n := d.Find("iframe, object, embed, style, [onerror], [onload], [onmouseover], a[href^='javascript'], #comment-list [hx-get], #comment-list img").Length(); n > 0 {
+	if n := d.Find("iframe, object, embed, style, svg:not([data-testid=Avatar]), [onerror], [onload], [onmouseover], [onclick], a[href^='javascript'], a[href^='data'], #comment-list [hx-get], #comment-list img, #comment-list [style]").Length(); n > 0 {
 		t.Fatalf("%d injected elements or attributes", n)
 	}
+	// Inside comments, only the Markdown subset, and every link a followable one with its rel.
+	d.Find(`#comment-list [data-testid="CommentBody"] *`).Each(func(_ int, s *goquery.Selection) {
+		switch tag := goquery.NodeName(s); tag {
+		case "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li":
+		case "a":
+			href, _ := s.Attr("href")
+			if rel, _ := s.Attr("rel"); rel != "ugc nofollow noopener" || !(strings.HasPrefix(href, "http") || strings.HasPrefix(href, "mailto:")) {
+				t.Fatalf("comment link %q rel %q", href, rel)
+			}
+		default:
+			t.Fatalf("element <%s> inside a comment", tag)
+		}
+	})
 }
 
 func containsInt(xs []int, x int) bool {

@@ -33,12 +33,13 @@ func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 	for _, e := range s.mine.Read(c) {
 		mine = mine || e.ID == id
 	}
+	// A refusal comes with the comment, so an edit form can show it in place.
 	notice := views.OwnNoticeID(id)
 	switch {
 	case !mine:
-		return "", repo.Comment{}, Refusal{fiber.StatusForbidden, "A comment can be changed only from the browser that posted it.", notice}
+		return p.Slug, cm, Refusal{fiber.StatusForbidden, "A comment can be changed only from the browser that posted it.", notice}
 	case !s.withinWindow(cm):
-		return "", repo.Comment{}, Refusal{fiber.StatusForbidden,
+		return p.Slug, cm, Refusal{fiber.StatusForbidden,
 			"The time to change this comment (" + minutes(s.cfg.EditWindow.Minutes()) + ") is over.", notice}
 	}
 	answered, err := s.cfg.Comments.Answered(c.UserContext(), id)
@@ -46,7 +47,7 @@ func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 		return "", repo.Comment{}, err
 	}
 	if answered {
-		return "", repo.Comment{}, Refusal{fiber.StatusConflict, errAnswered, notice}
+		return p.Slug, cm, Refusal{fiber.StatusConflict, errAnswered, notice}
 	}
 	return p.Slug, cm, nil
 }
@@ -106,10 +107,14 @@ func (s *Server) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Comme
 // the comment says "edited", and the owner's console keeps the earlier text.
 func (s *Server) editComment(c *fiber.Ctx) error {
 	slug, cm, err := s.ownComment(c)
+	in := repo.CommentInput{Username: cm.Username, Email: "x@example.com", Body: strings.Clone(c.FormValue("body"))}.Normalize()
+	var refused Refusal
+	if errors.As(err, &refused) && isHTMX(c) {
+		return s.renderEdit(c, refused.Status, slug, cm, in.Body, refused.Msg) // in the form, text kept
+	}
 	if err != nil {
 		return err
 	}
-	in := repo.CommentInput{Username: cm.Username, Email: "x@example.com", Body: strings.Clone(c.FormValue("body"))}.Normalize()
 	if msg := in.Validate()["body"]; msg != "" {
 		return s.renderEdit(c, fiber.StatusUnprocessableEntity, slug, cm, in.Body, msg)
 	}
@@ -126,7 +131,7 @@ func (s *Server) editComment(c *fiber.Ctx) error {
 	}
 	edited.User = cm.User
 	edited.ParentName = cm.ParentName
-	return render(c, fiber.StatusOK, views.CommentPart(slug, edited, views.ItemOpts{Held: repo.Held(edited.State), Editable: true}))
+	return render(c, fiber.StatusOK, views.CommentPart(slug, edited, views.ItemOpts{Held: repo.Held(edited.State), Editable: true, Saved: true}))
 }
 
 // deleteOwn deletes one's own comment (it is removed from every open page by the live stream).

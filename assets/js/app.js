@@ -54,18 +54,39 @@
     return true;
   }
 
-  // Replaces an element with a new rendering of the same comment, keeping the replies already on the page.
+  // Replaces an element with a new rendering of the same comment, keeping the replies already on the page and
+  // what this visitor may do with their own comment. A comment its author is editing here is left alone: the
+  // answer to the edit brings its new text.
   function replace(existing, item) {
+    if (existing.querySelector(":scope > [data-testid=EditForm]")) {
+      return;
+    }
+    var own = existing.querySelector(":scope > [data-part=comment] [data-own-controls]");
+    var controls = item.querySelector(":scope > [data-part=comment] [data-controls]");
+    if (own && controls && !item.hasAttribute("data-placeholder")) {
+      controls.replaceWith(own);
+    }
     var oldReplies = existing.querySelector(":scope > [data-replies]");
     var newReplies = item.querySelector(":scope > [data-replies]");
     if (oldReplies && newReplies) {
       newReplies.replaceWith(oldReplies);
     }
-    var form = existing.querySelector("#comment-form");
+    var form = existing.querySelector(":scope > #comment-form");
     if (form) {
       home(form); // a reply was being written under it: the form goes back to its place, text kept
     }
+    var part = existing.querySelector(":scope > [data-part=comment]");
+    var hadFocus = part && part.contains(document.activeElement);
     existing.replaceWith(item);
+    if (forget(existing)) {
+      unseen.push(item);
+      watcher.observe(item);
+    }
+    if (hadFocus) {
+      var again = item.querySelector(":scope > [data-part=comment]");
+      again.setAttribute("tabindex", "-1");
+      again.focus({ preventScroll: true });
+    }
   }
 
   // Applies one change: the comment as readers should now see it (inserted or replaced), or an empty item that
@@ -89,6 +110,8 @@
         var form = existing.querySelector("#comment-form");
         if (form) home(form);
         existing.remove();
+        forget(existing);
+        updateCue();
         announce("A comment was removed.");
       }
       return;
@@ -131,6 +154,14 @@
     unseen.push(item);
     watcher.observe(item);
     updateCue();
+  }
+
+  // forget stops watching an element that left the page; it reports whether it was still unseen.
+  function forget(el) {
+    if (unseen.indexOf(el) < 0) return false;
+    unseen = unseen.filter(function (u) { return u !== el; });
+    watcher.unobserve(el);
+    return true;
   }
 
   function updateCue() {
@@ -291,16 +322,33 @@
         if (invalid) invalid.focus();
       }
     }
-    if (elt.matches && elt.matches("form[data-testid=EditForm]")) {
+    refreshTimes();
+  });
+
+  // An edit form opens with focus in its text; a saved edit takes focus and says so. (Told by the request's own
+  // events: the saved comment may be replaced at once by the same edit arriving over the stream.)
+  document.addEventListener("htmx:load", function (evt) {
+    var elt = evt.target;
+    if (elt && elt.matches && elt.matches("form[data-testid=EditForm]")) {
       var area = elt.querySelector("textarea");
       if (area) area.focus();
-    } else if (elt.matches && elt.matches("[data-part=comment]") && evt.detail.requestConfig &&
-               evt.detail.requestConfig.verb === "post") {
-      elt.setAttribute("tabindex", "-1");
-      elt.focus();
-      announce("Your comment is saved.");
     }
-    refreshTimes();
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[data-testid=EditForm]") || evt.detail.xhr.status !== 200 ||
+        evt.detail.requestConfig.verb !== "post") return;
+    var item = form.closest("li[data-comment-id]");
+    announce("Your comment is saved.");
+    window.setTimeout(function () {
+      var part = item && document.getElementById(item.id);
+      part = part && part.querySelector(":scope > [data-part=comment]");
+      if (part && part.tagName !== "FORM") {
+        part.setAttribute("tabindex", "-1");
+        part.focus();
+      }
+      refreshTimes();
+    }, 60);
   });
 
   // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open.

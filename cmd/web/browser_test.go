@@ -161,6 +161,32 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	if err != nil || !strings.Contains(text, "name") {
 		t.Fatalf("name error = %q (%v)", text, err)
 	}
+	// It opens at the form, with its errors in view, not at the top of the article.
+	if !browsertest.Eval[bool](t, tab, `location.hash === '#comment-form' && (() => { const r = document.getElementById('comment-form').getBoundingClientRect();
+		return r.top < innerHeight && r.bottom > 0 && scrollY > 0 })()`) {
+		t.Fatalf("the refused post does not open at the form: %s", browsertest.Eval[string](t, tab, `location.href + ' ' + scrollY`))
+	}
+	// A reload of that address is not an error: it leads back to the post's comments.
+	resp, err = chromedp.RunResponse(tab, chromedp.Navigate(base+"/posts/hello-world/comments"))
+	if err != nil || resp.Status != 200 || !strings.HasSuffix(resp.URL, "/posts/hello-world") {
+		t.Fatalf("reload of the post's address: %v %d %s", err, resp.Status, resp.URL)
+	}
+	// Reply and preview work without scripts too.
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"), chromedp.Click(chromedp.CSS("a[data-reply]")))
+	browsertest.Wait(t, tab, "the reply form", `location.search.startsWith('?reply_to=') && !document.getElementById('reply-to').classList.contains('hidden')`)
+	browsertest.Do(t, tab,
+		chromedp.SendKeys(chromedp.CSS("#comment-username"), "Plain"),
+		chromedp.SendKeys(chromedp.CSS("#comment-email"), "plain@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#comment-body"), "A *plain* reply"))
+	if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS("[data-testid=PreviewButton]"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the preview page", `document.querySelector('[data-testid=PreviewText] em')?.textContent === 'plain' &&
+		document.querySelector('#comment-form input[name=parent]').value !== ''`)
+	if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS("#comment-form button[type=submit]:not([data-testid=PreviewButton])"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Wait(t, tab, "the reply in its conversation", `[...document.querySelectorAll('[data-replies] [data-testid=CommentItem]')].some(e => e.textContent.includes('A plain reply'))`)
 }
 
 // TestBrowserLiveArrivalKeepsFocus: a comment arriving while someone types neither moves their focus nor touches

@@ -125,7 +125,9 @@ func Wait(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline)),
+			// An interval, not animation frames: a tab in the background gets none of those.
+			chromedp.WithPollingInterval(50*time.Millisecond)))
 		if err == nil {
 			return
 		}
