@@ -79,7 +79,7 @@ func TestRepliesFormConversations(t *testing.T) {
 	o := a.owner(t)
 	o.post(t, "/admin/comments", url.Values{"action": {"delete"}, "id": {itoa(top.ID)}}, false)
 	d = doc(t, a.newClient().page(t, "/posts/"+a.slug))
-	if d.Find(`#comment-` + itoa(top.ID) + `[data-placeholder] [data-testid="RemovedComment"]`).Length() != 1 ||
+	if d.Find(`#comment-`+itoa(top.ID)+`[data-placeholder] [data-testid="RemovedComment"]`).Length() != 1 ||
 		d.Find(`#replies-`+itoa(top.ID)+` > [data-testid="CommentItem"]`).Length() != 2 || strings.Contains(d.Text(), "A question about the post") {
 		t.Fatal("the removed comment's conversation is not kept under a placeholder")
 	}

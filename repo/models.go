@@ -83,8 +83,8 @@ type Comment struct {
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
 	// comment (filled in by the reads that show conversations; not stored).
 	ParentName string `db:"-"`
-	User     User `ref:"user_id" fk:"id"`
-	Post     Post `ref:"post_id" fk:"id"`
+	User       User   `ref:"user_id" fk:"id"`
+	Post       Post   `ref:"post_id" fk:"id"`
 }
 
 // The formats of a comment's text.

@@ -270,4 +270,3 @@ var EmptyCommentsHTML = func() string {
 	emptyComments().Render(context.Background(), &b)
 	return b.String()
 }()
-
