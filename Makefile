@@ -7,7 +7,7 @@ TAILWIND := node_modules/.bin/tailwindcss
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
 export TEST_DATABASE_URL
 
-.PHONY: run dev dev-templ dev-css generate css vendor build test test-short check bench audit docker image clean
+.PHONY: run dev dev-templ dev-css generate css vendor build test test-short check bench bench-import audit docker image clean
 
 # Container engine: Docker when its daemon answers, podman otherwise (podman builds need --format docker to keep
 # the HEALTHCHECK).
@@ -67,6 +67,10 @@ check: node_modules
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	@echo "check: ok"
+
+## bench-import: time and peak memory of importing a generated 100,000-comment Disqus export
+bench-import: build
+	$(GO) run ./cmd/bench -binary bin/web -import 100000
 
 ## bench: load benchmark against a fresh server; prints a table and writes bench-results/latest.json
 bench: build

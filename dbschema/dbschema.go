@@ -59,6 +59,8 @@ var steps = []step{
 	{20261127000010, "add_replies_and_edits", migrations.MigrateAddRepliesAndEdits, migrations.RollbackAddRepliesAndEdits,
 		[]Loss{{"every comment's place in its conversation, format and edit time", "comments"},
 			{"the earlier versions of edited comments (table comment_versions)", "comment_versions"}}},
+	{20261127000011, "create_imports", migrations.MigrateCreateImports, migrations.RollbackCreateImports,
+		[]Loss{{"where imported comments came from (table imported_comments): importing the same file again would add them twice", "imported_comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -44,7 +44,19 @@ func main() {
 	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
 	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
+	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
 	flag.Parse()
+	if *imports > 0 {
+		rows, err := benchImport(*binary, *imports)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		for _, r := range rows {
+			printRow(r)
+		}
+		return
+	}
 	if *before != "" {
 		rows, err := compareBinaries(context.Background(), *before, *binary, *duration)
 		if err != nil {

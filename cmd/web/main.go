@@ -79,6 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ban(ctx, args, cfg, stdout)
 	case "owner":
 		return ownerCmd(ctx, args, cfg, stdin, stdout)
+	case "import":
+		return importCmd(ctx, args, cfg, stdout)
+	case "export":
+		return exportCmd(ctx, args, cfg, stdout)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

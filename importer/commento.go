@@ -1,0 +1,192 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"blog/repo"
+)
+
+// Commento reads Commento's JSON export (Dashboard → General → Export data, the file it mails): an object whose
+// "comments" array holds the comments (Markdown) and whose "commenters" array holds their authors. The
+// commenters are read in a first pass, so that the comments can then be streamed whatever the order of the two.
+type Commento struct{}
+
+type commentoComment struct {
+	CommentHex   string `json:"commentHex"`
+	Domain       string `json:"domain"`
+	URL          string `json:"url"`
+	Path         string `json:"path"`
+	CommenterHex string `json:"commenterHex"`
+	Markdown     string `json:"markdown"`
+	HTML         string `json:"html"`
+	ParentHex    string `json:"parentHex"`
+	State        string `json:"state"`
+	CreationDate string `json:"creationDate"`
+	Deleted      bool   `json:"deleted"`
+}
+
+type commentoCommenter struct {
+	CommenterHex string `json:"commenterHex"`
+	Email        string `json:"email"`
+	Name         string `json:"name"`
+}
+
+func (Commento) Read(ctx context.Context, path string, emit func(Item) error) error {
+	people := map[string]commentoCommenter{}
+	found := false
+	err := commentoArray(path, "commenters", func(dec *json.Decoder, n int) error {
+		var c commentoCommenter
+		if err := dec.Decode(&c); err != nil {
+			return fmt.Errorf("commenter %d: %w", n, err)
+		}
+		people[c.CommenterHex] = c
+		return nil
+	}, nil)
+	if err != nil {
+		return err
+	}
+	return commentoArray(path, "comments", func(dec *json.Decoder, n int) error {
+		var c commentoComment
+		if err := dec.Decode(&c); err != nil {
+			return fmt.Errorf("comment %d: %w", n, err)
+		}
+		return emit(c.item(people[c.CommenterHex], fmt.Sprintf("comment %d (%s)", n, short(c.CommentHex))))
+	}, &found)
+}
+
+// commentArray streams the elements of the top-level array named key to each, skipping everything else
+// element by element (never holding a whole array).
+func commentoArray(path, key string, each func(dec *json.Decoder, n int) error, found *bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReader(f))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errors.New("not a Commento export: the file is not a JSON object")
+	}
+	sawVersion := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("byte %d: %w", dec.InputOffset(), err)
+		}
+		name, _ := tok.(string)
+		switch {
+		case name == key:
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				if tok == nil && err == nil {
+					continue // null
+				}
+				return fmt.Errorf("%q is not a list (byte %d)", key, dec.InputOffset())
+			}
+			for n := 1; dec.More(); n++ {
+				if err := each(dec, n); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return fmt.Errorf("byte %d: %w", dec.InputOffset(), err)
+			}
+			if found != nil {
+				*found = true
+			}
+		case name == "version":
+			sawVersion = true
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+		default:
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("the file is cut short: %w", err)
+	}
+	if !sawVersion {
+		return errors.New("not a Commento export: no \"version\" field")
+	}
+	if found != nil && !*found {
+		return errors.New("not a Commento export: no \"comments\" list")
+	}
+	return nil
+}
+
+// skipValue reads past one JSON value, token by token.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return errors.New("the file is cut short")
+			}
+			return fmt.Errorf("byte %d: %w", dec.InputOffset(), err)
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+func (c commentoComment) item(who commentoCommenter, at string) Item {
+	page := c.URL
+	if page == "" {
+		page = c.Path
+	}
+	it := Item{ID: c.CommentHex, Thread: page, Name: who.Name, Email: who.Email, Body: c.Markdown, Kind: Markdown,
+		State: repo.StatePublished, At: at}
+	if c.Domain != "" && strings.HasPrefix(page, "/") {
+		it.Thread = "https://" + c.Domain + page
+	}
+	if c.CommenterHex == "anonymous" || who.CommenterHex == "" {
+		it.Name, it.Email = "Anonymous", ""
+	}
+	if strings.TrimSpace(c.Markdown) == "" && c.HTML != "" {
+		it.Body, it.Kind = c.HTML, HTML
+	}
+	if c.ParentHex != "" && c.ParentHex != "root" {
+		it.Parent = c.ParentHex
+	}
+	switch {
+	case c.Deleted:
+		it.State = repo.StateDeleted
+	case c.State == "unapproved":
+		it.State = repo.StatePending
+	case c.State == "flagged":
+		it.State = repo.StateSpam
+	}
+	if page == "" {
+		it.Skip = "no page address"
+		return it
+	}
+	t, err := parseTime(c.CreationDate)
+	if err != nil {
+		it.Skip = "unreadable date " + quoteShort(c.CreationDate)
+	}
+	it.Created = t
+	return it
+}
+
+func short(hex string) string {
+	if len(hex) > 12 {
+		return hex[:12] + "…"
+	}
+	return hex
+}

@@ -1,0 +1,624 @@
+// Package importer moves comments into the blog from Disqus, WordPress, Remark42, Isso and Commento, and out of
+// it and back (its own export format). Every source is read as a stream of items, so memory stays bounded on
+// big files; an import first plans the whole file (refusing a malformed one before anything is written), then
+// stores it in one transaction, so a failed import leaves the database as it was.
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"blog/repo"
+)
+
+// Item is one record read from a source: a comment, or (from the blog's own export) a ban or the header.
+type Item struct {
+	// ID is the comment's id in the source; Parent the id of the comment it answers ("" for none).
+	ID, Parent string
+	// Thread is the address (or path) of the page it was posted on, Title that page's title.
+	Thread, Title string
+	Name, Email   string
+	Body          string
+	Kind          BodyKind
+	Created       time.Time
+	// State is a repo state: deleted, spam and pending comments are imported hidden.
+	State string
+	// Skip, when set, says why the item is not imported at all (a pingback, say).
+	Skip string
+	// At says where the item is in the file, for messages ("line 120").
+	At string
+
+	// From the blog's own export: the post's slug (instead of Thread), the comment exactly as exported, a ban,
+	// or the header naming the blog it came from.
+	Post  string
+	Exact *repo.ImportedComment
+	User  *repo.User
+	Ban   *repo.Ban
+	Site  string
+}
+
+// Source reads one kind of file and hands each item to emit, in file order.
+type Source interface {
+	Read(ctx context.Context, path string, emit func(Item) error) error
+}
+
+// Sources are the systems comments can be imported from, by the name --from takes.
+var Sources = map[string]Source{
+	"disqus":    Disqus{},
+	"wordpress": WordPressSource{},
+	"remark42":  Remark42{},
+	"isso":      Isso{},
+	"commento":  Commento{},
+	"blog":      Blog{},
+}
+
+// SourceNames lists the names --from takes, for messages.
+func SourceNames() string {
+	names := make([]string, 0, len(Sources))
+	for n := range Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// Store is what an import reads and writes (repo.Imports).
+type Store interface {
+	Lookup(ctx context.Context, keys []string) (map[string]repo.ImportRef, error)
+	ByIDs(ctx context.Context, ids []int64) (map[int64]repo.ImportRef, error)
+	KnownEmails(ctx context.Context, emails []string) (map[string]bool, error)
+	HasComments(ctx context.Context) (bool, error)
+	HasKeys(ctx context.Context, prefix string) (bool, error)
+	BanExists(ctx context.Context, kind, value string) (bool, error)
+	SiteID(ctx context.Context) (string, error)
+	Write(ctx context.Context, fn func(ctx context.Context, w *repo.ImportWriter) error) error
+}
+
+// Options is one import.
+type Options struct {
+	From   string
+	Path   string
+	Posts  []PostRef
+	Match  *Matcher
+	DryRun bool
+}
+
+// MaxWaiting bounds the replies held in memory because the comment they answer comes later in the file.
+const MaxWaiting = 50_000
+
+// Run imports the file: it plans the whole of it first (nothing written; a malformed file is refused here),
+// then, unless it is a dry run, stores it in one transaction. The report says what was (or would be) done.
+func Run(ctx context.Context, store Store, opts Options) (*Report, error) {
+	src, ok := Sources[opts.From]
+	if !ok {
+		return nil, fmt.Errorf("unknown source %q: use one of %s", opts.From, SourceNames())
+	}
+	if opts.Match == nil {
+		opts.Match = NewMatcher(opts.Posts)
+	}
+	plan, err := importWith(ctx, store, src, opts, &dryWriter{store: store, posts: postIDs(opts.Posts)})
+	if err != nil || opts.DryRun {
+		return plan, err
+	}
+	var done *Report
+	err = store.Write(ctx, func(ctx context.Context, w *repo.ImportWriter) error {
+		done, err = importWith(ctx, store, src, opts, w)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import failed, nothing was imported: %w", err)
+	}
+	return done, nil
+}
+
+func postIDs(posts []PostRef) map[string]int64 {
+	m := make(map[string]int64, len(posts))
+	for _, p := range posts {
+		m[p.Slug] = p.ID
+	}
+	return m
+}
+
+// writer stores what an import keeps: repo.ImportWriter, or dryWriter for the plan.
+type writer interface {
+	Add(ctx context.Context, c repo.ImportedComment) (repo.ImportRef, error)
+	Post(ctx context.Context, slug, title string) (int64, error)
+	Ban(ctx context.Context, b repo.Ban) (bool, error)
+	User(ctx context.Context, u repo.User) error
+	SetSiteID(ctx context.Context, id string) error
+}
+
+// dryWriter stores nothing: it hands out made-up ids, so a plan follows exactly the path of the import.
+type dryWriter struct {
+	store Store
+	posts map[string]int64
+	next  int64
+}
+
+func (d *dryWriter) Add(_ context.Context, c repo.ImportedComment) (repo.ImportRef, error) {
+	d.next--
+	ref := repo.ImportRef{ID: d.next, PostID: c.PostID, Thread: d.next, State: c.State}
+	if c.Parent != nil {
+		ref.Thread = c.Parent.Thread
+	}
+	return ref, nil
+}
+
+func (d *dryWriter) Post(_ context.Context, slug, _ string) (int64, error) {
+	if id, ok := d.posts[slug]; ok {
+		return id, nil
+	}
+	d.next--
+	d.posts[slug] = d.next
+	return d.next, nil
+}
+
+func (d *dryWriter) Ban(ctx context.Context, b repo.Ban) (bool, error) {
+	exists, err := d.store.BanExists(ctx, b.Kind, b.Value)
+	return !exists, err
+}
+
+func (d *dryWriter) User(context.Context, repo.User) error { return nil }
+
+func (d *dryWriter) SetSiteID(context.Context, string) error { return nil }
+
+// run is one pass over a file.
+type run struct {
+	store  Store
+	w      writer
+	opts   Options
+	report *Report
+	prefix string
+	// lookup is set when keys of this source may be in the database already (an earlier import).
+	lookup bool
+	// ownSite: the file is an export of this very blog, whose comments are known by their ids.
+	ownSite, keepIDs bool
+	refs             map[string]repo.ImportRef
+	waiting          map[string][]Item
+	nWaiting         int
+	emails           map[string]bool
+	posts            map[string]int64
+}
+
+func importWith(ctx context.Context, store Store, src Source, opts Options, w writer) (*Report, error) {
+	r := &run{store: store, w: w, opts: opts, prefix: opts.From + ":", refs: map[string]repo.ImportRef{},
+		waiting: map[string][]Item{}, emails: map[string]bool{}, posts: map[string]int64{},
+		report: newReport(opts.From, opts.Path, opts.DryRun)}
+	if opts.From != "blog" {
+		var err error
+		if r.lookup, err = store.HasKeys(ctx, r.prefix); err != nil {
+			return nil, err
+		}
+	}
+	n := 0
+	err := src.Read(ctx, opts.Path, func(it Item) error {
+		if n++; n%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return r.item(ctx, it)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", opts.From, opts.Path, err)
+	}
+	if err := r.orphans(ctx); err != nil {
+		return nil, err
+	}
+	return r.report, nil
+}
+
+// item handles one record of the file.
+func (r *run) item(ctx context.Context, it Item) error {
+	switch {
+	case it.Site != "":
+		return r.header(ctx, it.Site)
+	case it.User != nil:
+		return r.user(ctx, *it.User)
+	case it.Ban != nil:
+		added, err := r.w.Ban(ctx, *it.Ban)
+		if added {
+			r.report.Bans++
+		}
+		return err
+	}
+	r.report.Read++
+	if it.Thread != "" {
+		r.report.threads[NormalizePath(it.Thread)] = true
+	}
+	if it.Skip != "" {
+		r.report.skip(it.Skip, it.At)
+		return nil
+	}
+	if it.ID == "" {
+		r.report.skip("no id, so a later import could not tell it was imported", it.At)
+		return nil
+	}
+	key := r.prefix + it.ID
+	if ref, done, err := r.known(ctx, key, it.ID); err != nil || done {
+		if done {
+			r.refs[key] = ref
+			r.report.Already++
+		}
+		return err
+	}
+	return r.place(ctx, it, key)
+}
+
+// user creates a commenter from the blog's export (with their name and time) unless one has that address.
+func (r *run) user(ctx context.Context, u repo.User) error {
+	if err := r.newEmail(ctx, u.Email); err != nil {
+		return err
+	}
+	return r.w.User(ctx, u)
+}
+
+// newEmail counts a commenter the database does not know yet, once.
+func (r *run) newEmail(ctx context.Context, email string) error {
+	if r.emails[email] {
+		return nil
+	}
+	r.emails[email] = true
+	known, err := r.store.KnownEmails(ctx, []string{email})
+	if err == nil && !known[email] {
+		r.report.NewUsers++
+	}
+	return err
+}
+
+// header starts an import of the blog's own export: comments of this very blog are known by their ids; into a
+// database without comments, the ids are kept and the blog takes the exported one's identity.
+func (r *run) header(ctx context.Context, site string) error {
+	own, err := r.store.SiteID(ctx)
+	if err != nil {
+		return err
+	}
+	r.prefix = "blog:" + site + ":"
+	r.ownSite = own == site
+	has, err := r.store.HasComments(ctx)
+	if err != nil {
+		return err
+	}
+	if !has {
+		r.keepIDs = true
+		r.ownSite = true
+		return r.w.SetSiteID(ctx, site)
+	}
+	r.lookup, err = r.store.HasKeys(ctx, r.prefix)
+	return err
+}
+
+// known reports whether the comment with this key was imported before (or, for this blog's own export, is
+// here under its id), and what it became.
+func (r *run) known(ctx context.Context, key, id string) (repo.ImportRef, bool, error) {
+	if ref, ok := r.refs[key]; ok {
+		return ref, true, nil
+	}
+	if r.ownSite && !r.keepIDs {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return repo.ImportRef{}, false, nil
+		}
+		found, err := r.store.ByIDs(ctx, []int64{n})
+		ref, ok := found[n]
+		return ref, ok, err
+	}
+	if !r.lookup {
+		return repo.ImportRef{}, false, nil
+	}
+	found, err := r.store.Lookup(ctx, []string{key})
+	ref, ok := found[key]
+	return ref, ok, err
+}
+
+// place finds the comment's post and parent and stores it; a reply whose parent has not been seen yet waits.
+func (r *run) place(ctx context.Context, it Item, key string) error {
+	postID, slug, ok, err := r.post(ctx, it)
+	if err != nil || !ok {
+		return err
+	}
+	var parent *repo.ImportRef
+	if it.Parent != "" {
+		pkey := r.prefix + it.Parent
+		ref, found, err := r.known(ctx, pkey, it.Parent)
+		if err != nil {
+			return err
+		}
+		if !found {
+			if r.nWaiting >= MaxWaiting {
+				return fmt.Errorf("%s: more than %d replies come before the comments they answer; the file is not in thread order", it.At, MaxWaiting)
+			}
+			r.waiting[pkey] = append(r.waiting[pkey], it)
+			r.nWaiting++
+			return nil
+		}
+		r.refs[pkey] = ref
+		if ref.PostID != postID {
+			r.report.note("answers a comment on another page: imported as a comment of its own", it.At)
+		} else {
+			parent = &ref
+		}
+	}
+	if err := r.store1(ctx, it, key, postID, slug, parent); err != nil {
+		return err
+	}
+	return r.release(ctx, key)
+}
+
+// release places the replies that were waiting for the comment with this key.
+func (r *run) release(ctx context.Context, key string) error {
+	kids := r.waiting[key]
+	if len(kids) == 0 {
+		return nil
+	}
+	delete(r.waiting, key)
+	r.nWaiting -= len(kids)
+	for _, k := range kids {
+		if err := r.place(ctx, k, r.prefix+k.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orphans stores, as comments of their own, the replies whose parent never came (in the order they were read).
+func (r *run) orphans(ctx context.Context) error {
+	for len(r.waiting) > 0 {
+		var first string
+		for k := range r.waiting {
+			if first == "" || k < first {
+				first = k
+			}
+		}
+		kids := r.waiting[first]
+		delete(r.waiting, first)
+		r.nWaiting -= len(kids)
+		for _, k := range kids {
+			r.report.note("the comment it answers is not in the file: imported as a comment of its own", k.At)
+			k.Parent = ""
+			if err := r.place(ctx, k, r.prefix+k.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// post returns the post a comment belongs to; an unmatched thread is counted for the report.
+func (r *run) post(ctx context.Context, it Item) (int64, string, bool, error) {
+	if it.Post != "" {
+		if id, ok := r.posts[it.Post]; ok {
+			return id, it.Post, true, nil
+		}
+		id, err := r.w.Post(ctx, it.Post, it.Title)
+		r.posts[it.Post] = id
+		return id, it.Post, err == nil, err
+	}
+	p, ok := r.opts.Match.Match(it.Thread)
+	if !ok {
+		r.report.unmatched(it.Thread, r.opts.Match)
+		return 0, "", false, nil
+	}
+	r.report.matched[NormalizePath(it.Thread)] = p.Slug
+	return p.ID, p.Slug, true, nil
+}
+
+// store1 cleans one comment and stores it.
+func (r *run) store1(ctx context.Context, it Item, key string, postID int64, slug string, parent *repo.ImportRef) error {
+	var c repo.ImportedComment
+	if it.Exact != nil {
+		c = *it.Exact
+		if !r.keepIDs {
+			c.ID = 0
+			c.Keys = append([]string{key}, c.Keys...)
+		}
+	} else {
+		body, cut, err := toMarkdown(it.Body, it.Kind)
+		if err != nil {
+			return fmt.Errorf("%s: convert the comment's HTML: %w", it.At, err)
+		}
+		if cut {
+			r.report.note(fmt.Sprintf("longer than %d characters: cut", MaxImportedBody), it.At)
+		}
+		if body == "" && it.State == repo.StatePublished {
+			r.report.skip("empty comment", it.At)
+			return nil
+		}
+		name := cleanName(it.Name)
+		email := cleanEmail(it.Email)
+		if email == "" {
+			email = placeholderEmail(strings.TrimSuffix(r.prefix, ":"), name)
+			r.report.NoEmail++
+		}
+		created := it.Created.UTC()
+		if it.Created.IsZero() {
+			r.report.skip("no date", it.At)
+			return nil
+		}
+		c = repo.ImportedComment{Keys: []string{key}, Username: name, Email: email, Body: body, Format: repo.FormatMarkdown,
+			State: it.State, CreatedAt: created}
+		if c.State != repo.StatePublished {
+			c.Reason = "imported from " + r.opts.From + " as " + c.State
+		}
+	}
+	if c.State == "" || !repo.ValidState(c.State) {
+		c.State = repo.StatePublished
+	}
+	c.PostID, c.Parent = postID, parent
+	if err := r.newEmail(ctx, c.Email); err != nil {
+		return err
+	}
+	ref, err := r.w.Add(ctx, c)
+	if err != nil {
+		return fmt.Errorf("%s: store: %w", it.At, err)
+	}
+	r.refs[key] = ref
+	r.report.Imported++
+	r.report.perPost[slug]++
+	if c.State != repo.StatePublished {
+		r.report.Hidden++
+	}
+	return nil
+}
+
+// Report says what an import did (or, in a dry run, would do).
+type Report struct {
+	From, Path string
+	DryRun     bool
+	// Read counts the comments in the file; Imported those stored, Hidden those of them not shown (deleted,
+	// spam, pending); Already those imported before; NoEmail those whose author has no address.
+	Read, Imported, Hidden, Already, NoEmail, NewUsers, Bans int
+
+	threads  map[string]bool
+	matched  map[string]string
+	perPost  map[string]int
+	missing  map[string]int
+	hints    map[string]string
+	skipped  map[string][]string
+	notes    map[string][]string
+	nSkipped int
+}
+
+func newReport(from, path string, dry bool) *Report {
+	return &Report{From: from, Path: path, DryRun: dry, threads: map[string]bool{}, matched: map[string]string{},
+		perPost: map[string]int{}, missing: map[string]int{}, hints: map[string]string{}, skipped: map[string][]string{},
+		notes: map[string][]string{}}
+}
+
+// examples is how many places the report lists for each reason.
+const examples = 5
+
+func (r *Report) skip(reason, at string) {
+	r.nSkipped++
+	r.skipped[reason] = appendExample(r.skipped[reason], at)
+}
+
+func (r *Report) note(what, at string) { r.notes[what] = appendExample(r.notes[what], at) }
+
+// appendExample keeps the first few places and counts the rest (as "").
+func appendExample(list []string, at string) []string {
+	if len(list) < examples {
+		return append(list, at)
+	}
+	return append(list, "")
+}
+
+func (r *Report) unmatched(address string, m *Matcher) {
+	r.missing[address]++
+	if _, ok := r.hints[address]; !ok {
+		hint := ""
+		if p, ok := m.Suggest(address); ok {
+			hint = p.Slug
+		}
+		r.hints[address] = hint
+	}
+}
+
+// Unmatched returns the addresses of threads that matched no post, with their comment counts.
+func (r *Report) Unmatched() map[string]int { return r.missing }
+
+// PerPost returns the comments imported per post slug.
+func (r *Report) PerPost() map[string]int { return r.perPost }
+
+// Skipped returns the number of comments skipped per reason.
+func (r *Report) Skipped() map[string]int {
+	out := map[string]int{}
+	for k, v := range r.skipped {
+		out[k] = len(v)
+	}
+	return out
+}
+
+// Notes returns the number of comments imported with a remark (cut, parent missing), per remark.
+func (r *Report) Notes() map[string]int {
+	out := map[string]int{}
+	for k, v := range r.notes {
+		out[k] = len(v)
+	}
+	return out
+}
+
+// Print writes the report for the operator.
+func (r *Report) Print(w io.Writer) {
+	verb, title := "imported", "Imported"
+	if r.DryRun {
+		verb, title = "would import", "Dry run, nothing was written. Would import"
+	}
+	fmt.Fprintf(w, "%s from %s (%s)\n", title, r.From, r.Path)
+	if r.From == "blog" {
+		fmt.Fprintf(w, "  read:      %d comments\n", r.Read)
+	} else {
+		fmt.Fprintf(w, "  read:      %d comments in %d threads\n", r.Read, len(r.threads))
+	}
+	fmt.Fprintf(w, "  %s %d comments on %d posts (%d of them hidden: deleted, spam or pending), %d new commenters\n",
+		verb, r.Imported, len(r.perPost), r.Hidden, r.NewUsers)
+	if r.NoEmail > 0 {
+		fmt.Fprintf(w, "  without an email address: %d comments (their authors get a placeholder address that receives no mail)\n", r.NoEmail)
+	}
+	fmt.Fprintf(w, "  already imported before: %d\n", r.Already)
+	if r.Bans > 0 {
+		fmt.Fprintf(w, "  bans: %d\n", r.Bans)
+	}
+	if len(r.perPost) > 0 {
+		fmt.Fprintln(w, "  comments per post:")
+		for _, slug := range sortedKeys(r.perPost) {
+			fmt.Fprintf(w, "    %-40s %d\n", slug, r.perPost[slug])
+		}
+	}
+	if len(r.matched) > 0 && r.From != "blog" {
+		fmt.Fprintln(w, "  threads matched to posts:")
+		for _, addr := range sortedKeys(r.matched) {
+			fmt.Fprintf(w, "    %-40s -> %s\n", addr, r.matched[addr])
+		}
+	}
+	if len(r.missing) > 0 {
+		total := 0
+		for _, n := range r.missing {
+			total += n
+		}
+		fmt.Fprintf(w, "  unmatched threads (%d comments not imported); map them with --map FILE, one \"old-address slug\" per line:\n", total)
+		for _, addr := range sortedKeys(r.missing) {
+			hint := ""
+			if h := r.hints[addr]; h != "" {
+				hint = "   (perhaps: " + addr + " " + h + ")"
+			}
+			fmt.Fprintf(w, "    %-40s %d comments%s\n", addr, r.missing[addr], hint)
+		}
+	}
+	printReasons(w, "skipped", r.skipped)
+	printReasons(w, "imported with a remark", r.notes)
+}
+
+func printReasons(w io.Writer, title string, m map[string][]string) {
+	if len(m) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %s:\n", title)
+	for _, reason := range sortedKeys(m) {
+		var at []string
+		for _, a := range m[reason] {
+			if a != "" {
+				at = append(at, a)
+			}
+		}
+		more := ""
+		if len(m[reason]) > len(at) {
+			more = ", …"
+		}
+		fmt.Fprintf(w, "    %d %s (%s%s)\n", len(m[reason]), reason, strings.Join(at, ", "), more)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,505 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+)
+
+// ImportedComment is one comment from another system (or from an export of this blog), cleaned and matched to
+// a post, ready to be stored as it was written there.
+type ImportedComment struct {
+	// Keys say where it came from ("disqus:299619020"); the first is its own, the others earlier ones (a comment
+	// exported from this blog keeps the keys it was imported under). A key already imported is never stored
+	// again.
+	Keys []string
+	// ID, when set, is kept as the comment's id (restoring an export into a database without comments).
+	ID     int64
+	PostID int64
+	// Parent is the comment it answers, nil for a top-level comment.
+	Parent          *ImportRef
+	Username, Email string
+	Body, Format    string
+	State, Reason   string
+	IPHash, NetHash string
+	CreatedAt       time.Time
+	StateAt         *time.Time
+	EditedAt        *time.Time
+	Versions        []Version
+}
+
+// ImportRef is what an import needs to know of a stored comment to attach replies to it.
+type ImportRef struct {
+	ID, PostID, Thread int64
+	State              string
+	// Replies counts the published replies of a top-level comment so far.
+	Replies int
+}
+
+func (r ImportRef) visible() bool { return r.State == StatePublished }
+
+// importRow is a row of imported_comments.
+type importRow struct {
+	ID         int64
+	SourceKey  string
+	CommentID  int64
+	ImportedAt time.Time
+}
+
+func (importRow) Table() string { return "imported_comments" }
+
+// Imports reads and writes what moving comments in and out of the blog needs.
+type Imports struct {
+	db *DB
+}
+
+// NewImports returns the import store backed by db.
+func NewImports(db *DB) *Imports { return &Imports{db: db} }
+
+// Lookup returns, by key, the comments already imported under these keys (purged ones read as deleted).
+func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportRef, error) {
+	out := map[string]ImportRef{}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		vals := make([]any, n)
+		for i, k := range keys[:n] {
+			vals[i] = k
+		}
+		keys = keys[n:]
+		var rows []importRow
+		if err := s.db.Repo.FindAll(ctx, &rows, rel.Where(rel.In("source_key", vals...))); err != nil {
+			return nil, translate(err, "find imported comments")
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.CommentID
+		}
+		var comments []Comment
+		if len(ids) > 0 {
+			if err := s.db.Repo.FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
+				Where(inIDs("id", ids))); err != nil {
+				return nil, translate(err, "find imported comments")
+			}
+		}
+		byID := make(map[int64]Comment, len(comments))
+		for _, c := range comments {
+			byID[c.ID] = c
+		}
+		for _, r := range rows {
+			c, ok := byID[r.CommentID]
+			if !ok {
+				out[r.SourceKey] = ImportRef{ID: r.CommentID, Thread: r.CommentID, State: StateDeleted}
+				continue
+			}
+			out[r.SourceKey] = ImportRef{ID: c.ID, PostID: c.PostID, Thread: c.Thread(), State: c.State, Replies: c.Replies}
+		}
+	}
+	return out, nil
+}
+
+// KnownEmails returns which of these (normalized) addresses belong to a commenter already.
+func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for len(emails) > 0 {
+		n := min(len(emails), 500)
+		vals := make([]any, n)
+		for i, e := range emails[:n] {
+			vals[i] = e
+		}
+		emails = emails[n:]
+		var users []User
+		if err := s.db.Repo.FindAll(ctx, &users, rel.Select("id", "email").Where(rel.In("email", vals...))); err != nil {
+			return nil, translate(err, "find users")
+		}
+		for _, u := range users {
+			out[u.Email] = true
+		}
+	}
+	return out, nil
+}
+
+// HasComments reports whether the database holds any comment at all, in any state.
+func (s *Imports) HasComments(ctx context.Context) (bool, error) {
+	n, err := s.db.Repo.Count(ctx, "comments")
+	return n > 0, translate(err, "count comments")
+}
+
+// Write runs fn in one transaction: everything fn stores is kept only if fn returns nil. Changes to the posts'
+// feeds are recorded as the comments are stored, so open pages receive the imported comments when it commits.
+func (s *Imports) Write(ctx context.Context, fn func(ctx context.Context, w *ImportWriter) error) error {
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		w := &ImportWriter{db: s.db, users: map[string]int64{}, feed: map[int64]*feedBatch{}}
+		if err := fn(ctx, w); err != nil {
+			return err
+		}
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+		if w.keptIDs && s.db.Dialect == Postgres {
+			// Ids given explicitly do not move the sequence: move it past them.
+			if _, _, err := s.db.Repo.Exec(ctx, "SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT MAX(id) FROM comments))"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return translate(err, "import")
+}
+
+// ImportWriter stores imported comments inside Imports.Write's transaction.
+type ImportWriter struct {
+	db      *DB
+	users   map[string]int64
+	feed    map[int64]*feedBatch
+	queued  int
+	keptIDs bool
+}
+
+// feedBatch is what the import changed on one post and has not yet recorded in its feed.
+type feedBatch struct {
+	comments []int64
+	kinds    []string
+	delta    int
+}
+
+// Post returns the id of the post with this slug, creating its row when there is none (comments restored for a
+// post whose file is not here keep their post, as the row of a removed file does).
+func (w *ImportWriter) Post(ctx context.Context, slug, title string) (int64, error) {
+	var p Post
+	err := w.db.Repo.Find(ctx, &p, where.Eq("slug", slug))
+	if errors.Is(err, rel.ErrNotFound) {
+		p = Post{Slug: slug, Title: title, CreatedAt: time.Now().UTC()}
+		err = w.db.Repo.Insert(ctx, &p)
+	}
+	return p.ID, err
+}
+
+// Add stores one comment with its author (found by email or created), its place in its conversation, its
+// earlier versions and the keys it came from, and queues the change for its post's feed.
+func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, error) {
+	userID, err := w.user(ctx, in.Username, in.Email, in.CreatedAt)
+	if err != nil {
+		return ImportRef{}, err
+	}
+	if in.Format == "" {
+		in.Format = FormatMarkdown
+	}
+	c := Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
+		Reason: in.Reason, IPHash: in.IPHash, NetHash: in.NetHash, CreatedAt: in.CreatedAt.UTC(), StateAt: in.StateAt,
+		Format: in.Format, EditedAt: in.EditedAt}
+	if in.Parent != nil {
+		if in.Parent.PostID != in.PostID {
+			return ImportRef{}, fmt.Errorf("comment answers a comment of another post")
+		}
+		c.ParentID, c.ThreadID = &in.Parent.ID, &in.Parent.Thread
+	}
+	if in.ID != 0 {
+		w.keptIDs = true
+	}
+	if err := w.db.Repo.Insert(ctx, &c); err != nil {
+		return ImportRef{}, err
+	}
+	now := time.Now().UTC()
+	for _, k := range in.Keys {
+		if err := w.db.Repo.Insert(ctx, &importRow{SourceKey: k, CommentID: c.ID, ImportedAt: now}); err != nil {
+			return ImportRef{}, err
+		}
+	}
+	for _, v := range in.Versions {
+		v.ID, v.CommentID = 0, c.ID
+		if err := w.db.Repo.Insert(ctx, &v); err != nil {
+			return ImportRef{}, err
+		}
+	}
+	w.queue(c.PostID, c.ID, ChangeCreated, visibleDelta("", c.State))
+	if in.Parent != nil && c.Visible() {
+		if _, err := w.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", in.Parent.Thread)), rel.Inc("replies")); err != nil {
+			return ImportRef{}, err
+		}
+		if in.Parent.ID == in.Parent.Thread {
+			in.Parent.Replies++
+			if !in.Parent.visible() && in.Parent.Replies == 1 {
+				// A removed comment that now holds replies shows as their placeholder.
+				w.queue(c.PostID, in.Parent.ID, ChangeState, 0)
+			}
+		}
+	}
+	if w.queued >= 1000 {
+		if err := w.flush(ctx); err != nil {
+			return ImportRef{}, err
+		}
+	}
+	return ImportRef{ID: c.ID, PostID: c.PostID, Thread: c.Thread(), State: c.State}, nil
+}
+
+// User creates a commenter (from an export of the blog) unless one has this email already.
+func (w *ImportWriter) User(ctx context.Context, u User) error {
+	_, err := w.user(ctx, u.Username, u.Email, u.CreatedAt)
+	return err
+}
+
+// user returns the id of the commenter with this email, creating them (with this name) when new. Existing
+// commenters keep their name: an imported comment is older than anything they posted here.
+func (w *ImportWriter) user(ctx context.Context, name, email string, at time.Time) (int64, error) {
+	if id, ok := w.users[email]; ok {
+		return id, nil
+	}
+	if w.db.Dialect == Postgres {
+		// The same lock CreateComment takes: a commenter posting now under this email waits for the import.
+		if _, _, err := w.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(1, $1)", int32(hash32(email))); err != nil {
+			return 0, err
+		}
+	}
+	var u User
+	err := w.db.Repo.Find(ctx, &u, where.Eq("email", email))
+	if errors.Is(err, rel.ErrNotFound) {
+		u = User{Username: name, Email: email, CreatedAt: at.UTC()}
+		err = w.db.Repo.Insert(ctx, &u)
+	}
+	if err != nil {
+		return 0, err
+	}
+	w.users[email] = u.ID
+	return u.ID, nil
+}
+
+func (w *ImportWriter) queue(postID, commentID int64, kind string, delta int) {
+	b := w.feed[postID]
+	if b == nil {
+		b = &feedBatch{}
+		w.feed[postID] = b
+	}
+	b.comments = append(b.comments, commentID)
+	b.kinds = append(b.kinds, kind)
+	b.delta += delta
+	w.queued++
+}
+
+// flush records the queued changes: per post, one move of its sequence and count, the change rows, and on
+// PostgreSQL one announcement.
+func (w *ImportWriter) flush(ctx context.Context) error {
+	for postID, b := range w.feed {
+		q := rel.From("posts").Where(where.Eq("id", postID))
+		if _, err := w.db.Repo.UpdateAny(ctx, q, rel.IncBy("last_seq", len(b.comments)), rel.IncBy("comment_count", b.delta)); err != nil {
+			return err
+		}
+		var p Post
+		if err := w.db.Repo.Find(ctx, &p, where.Eq("id", postID)); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		rows := make([]changeRow, len(b.comments))
+		first := p.LastSeq - int64(len(b.comments)) + 1
+		for i, id := range b.comments {
+			rows[i] = changeRow{PostID: postID, Seq: first + int64(i), CommentID: id, Kind: b.kinds[i], CreatedAt: now}
+		}
+		if err := w.db.Repo.InsertAll(ctx, &rows); err != nil {
+			return err
+		}
+		if w.db.Dialect == Postgres {
+			if _, _, err := w.db.Repo.Exec(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, encodeNotice(postID, p.LastSeq)); err != nil {
+				return err
+			}
+		}
+	}
+	clear(w.feed)
+	w.queued = 0
+	return nil
+}
+
+// Ban stores a ban unless the same one is in place; it reports whether it was added.
+func (w *ImportWriter) Ban(ctx context.Context, b Ban) (bool, error) {
+	n, err := w.db.Repo.Count(ctx, "bans", where.Eq("kind", b.Kind), where.Eq("value", b.Value))
+	if err != nil || n > 0 {
+		return false, err
+	}
+	b.ID = 0
+	return true, w.db.Repo.Insert(ctx, &b)
+}
+
+// Exported is one comment as an export writes it: with its post's slug, its author's email, the keys it was
+// imported under and its earlier versions.
+type Exported struct {
+	Comment
+	Slug     string
+	Email    string
+	Keys     []string
+	Versions []Version
+}
+
+// ExportSink receives what Export reads, in an order that lets an import rebuild it: posts, users, comments in
+// id order (so every parent comes before its replies), bans.
+type ExportSink struct {
+	Post    func(Post) error
+	User    func(User) error
+	Comment func(Exported) error
+	Ban     func(Ban) error
+}
+
+// Export reads everything a move to another blog needs from one consistent view of the database, a page at a
+// time: on PostgreSQL one repeatable-read transaction, on SQLite a snapshot taken beside the file (so writers
+// carry on meanwhile) and removed afterwards.
+func (s *Imports) Export(ctx context.Context, sink ExportSink) error {
+	if s.db.Dialect == SQLite {
+		dir, err := os.MkdirTemp(filepath.Dir(s.db.Path()), ".export-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		snap := filepath.Join(dir, "snapshot.db")
+		if err := s.db.Backup(ctx, snap); err != nil {
+			return err
+		}
+		sdb, err := OpenMode(ctx, snap, Existing)
+		if err != nil {
+			return err
+		}
+		defer sdb.Close()
+		return (&Imports{db: sdb}).export(ctx, sink)
+	}
+	return s.db.Repo.Transaction(ctx, func(ctx context.Context) error {
+		if _, _, err := s.db.Repo.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); err != nil {
+			return err
+		}
+		return s.export(ctx, sink)
+	})
+}
+
+// exportPage is how many rows one read of an export returns.
+const exportPage = 1000
+
+func (s *Imports) export(ctx context.Context, sink ExportSink) error {
+	var posts []Post
+	if err := s.db.Repo.FindAll(ctx, &posts, rel.SortAsc("id")); err != nil {
+		return err
+	}
+	slugs := make(map[int64]string, len(posts))
+	for _, p := range posts {
+		slugs[p.ID] = p.Slug
+		if err := sink.Post(p); err != nil {
+			return err
+		}
+	}
+	emails := map[int64]string{}
+	for after := int64(0); ; {
+		var users []User
+		if err := s.db.Repo.FindAll(ctx, &users, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
+			return err
+		}
+		for _, u := range users {
+			emails[u.ID] = u.Email
+			if err := sink.User(u); err != nil {
+				return err
+			}
+		}
+		if len(users) < exportPage {
+			break
+		}
+		after = users[len(users)-1].ID
+	}
+	for after := int64(0); ; {
+		var comments []Comment
+		if err := s.db.Repo.FindAll(ctx, &comments, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
+			return err
+		}
+		if len(comments) == 0 {
+			break
+		}
+		ids := make([]int64, len(comments))
+		for i, c := range comments {
+			ids[i] = c.ID
+		}
+		var keys []importRow
+		if err := s.db.Repo.FindAll(ctx, &keys, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+			return err
+		}
+		keysOf := map[int64][]string{}
+		for _, k := range keys {
+			keysOf[k.CommentID] = append(keysOf[k.CommentID], k.SourceKey)
+		}
+		var versions []Version
+		if err := s.db.Repo.FindAll(ctx, &versions, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+			return err
+		}
+		versionsOf := map[int64][]Version{}
+		for _, v := range versions {
+			v.ReplacedAt = v.ReplacedAt.UTC()
+			versionsOf[v.CommentID] = append(versionsOf[v.CommentID], v)
+		}
+		for _, c := range comments {
+			c.CreatedAt = c.CreatedAt.UTC()
+			if err := sink.Comment(Exported{Comment: c, Slug: slugs[c.PostID], Email: emails[c.UserID], Keys: keysOf[c.ID],
+				Versions: versionsOf[c.ID]}); err != nil {
+				return err
+			}
+		}
+		after = comments[len(comments)-1].ID
+	}
+	var bans []Ban
+	if err := s.db.Repo.FindAll(ctx, &bans, rel.SortAsc("id")); err != nil {
+		return err
+	}
+	for _, b := range bans {
+		if err := sink.Ban(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SiteID returns this blog's identity in exports (made at random the first time): comments exported from it
+// are known again by it and their ids.
+func (s *Imports) SiteID(ctx context.Context) (string, error) {
+	v, err := NewSecrets(s.db).Secret(ctx, "site_id")
+	if err != nil {
+		return "", err
+	}
+	return v[:16], nil
+}
+
+// SetSiteID makes this blog take the identity of the one it is restored from (its database held no comment):
+// its exports read as that blog's, and importing that blog's export again adds nothing.
+func (w *ImportWriter) SetSiteID(ctx context.Context, id string) error {
+	if _, err := w.db.Repo.DeleteAny(ctx, rel.From("secrets").Where(where.Eq("name", "site_id"))); err != nil {
+		return err
+	}
+	// Secret values are 64 hex characters; a site id is the first 16.
+	return w.db.Repo.Insert(ctx, &secret{Name: "site_id", Value: id + id + id + id, CreatedAt: time.Now().UTC()})
+}
+
+// ByIDs returns the comments with these ids that exist, as import references.
+func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, error) {
+	out := map[int64]ImportRef{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		var comments []Comment
+		if err := s.db.Repo.FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
+			Where(inIDs("id", ids[:n]))); err != nil {
+			return nil, translate(err, "find comments")
+		}
+		ids = ids[n:]
+		for _, c := range comments {
+			out[c.ID] = ImportRef{ID: c.ID, PostID: c.PostID, Thread: c.Thread(), State: c.State, Replies: c.Replies}
+		}
+	}
+	return out, nil
+}
+
+// HasKeys reports whether any comment was imported under a key starting with prefix ("disqus:"): when none
+// was, an import need not look each comment up.
+func (s *Imports) HasKeys(ctx context.Context, prefix string) (bool, error) {
+	n, err := s.db.Repo.Count(ctx, "imported_comments", where.Like("source_key", likeEscape(prefix)+"%"))
+	return n > 0, translate(err, "count imported comments")
+}
+
+// BanExists reports whether this ban is in place.
+func (s *Imports) BanExists(ctx context.Context, kind, value string) (bool, error) {
+	n, err := s.db.Repo.Count(ctx, "bans", where.Eq("kind", kind), where.Eq("value", value))
+	return n > 0, translate(err, "find ban")
+}
