@@ -162,7 +162,9 @@ func xmlError(dec *xml.Decoder, err error) error {
 	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
-func isTrue(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") || strings.TrimSpace(s) == "1" }
+func isTrue(s string) bool {
+	return strings.EqualFold(strings.TrimSpace(s), "true") || strings.TrimSpace(s) == "1"
+}
 
 // parseTime reads the dates sources write: RFC 3339 with or without a zone (UTC when absent), or
 // "2006-01-02 15:04:05".

@@ -21,11 +21,11 @@ import (
 type Remark42 struct{}
 
 type remarkComment struct {
-	ID     string `json:"id"`
-	PID    string `json:"pid"`
-	Text   string `json:"text"`
-	Orig   string `json:"orig"`
-	User   struct {
+	ID   string `json:"id"`
+	PID  string `json:"pid"`
+	Text string `json:"text"`
+	Orig string `json:"orig"`
+	User struct {
 		Name  string `json:"name"`
 		ID    string `json:"id"`
 		Email string `json:"email"`
