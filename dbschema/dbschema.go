@@ -61,6 +61,9 @@ var steps = []step{
 			{"the earlier versions of edited comments (table comment_versions)", "comment_versions"}}},
 	{20261127000011, "create_imports", migrations.MigrateCreateImports, migrations.RollbackCreateImports,
 		[]Loss{{"where imported comments came from (table imported_comments): importing the same file again would add them twice", "imported_comments"}}},
+	{20261127000012, "create_notifications", migrations.MigrateCreateNotifications, migrations.RollbackCreateNotifications,
+		[]Loss{{"reply-notification choices and confirmed addresses (table subscribers)", "subscribers"},
+			{"unsent messages and the record of sent ones (table outbox)", "outbox"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -41,7 +41,9 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		Email:    strings.Clone(c.FormValue("email")),
 		Body:     strings.Clone(c.FormValue("body")),
 	}
-	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())}
+	notify := s.cfg.MailReplies && c.FormValue("notify") != ""
+	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now()),
+		OfferNotify: s.cfg.MailReplies, Notify: notify}
 	parent, badParent := s.parentOf(c, postID, &form)
 	if c.FormValue(honeypotField) != "" {
 		s.cfg.Metrics.Rejected("honeypot")
@@ -67,7 +69,8 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		return s.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
 	addr := s.clients.Of(c)
-	n := repo.NewComment{PostID: postID, Input: in, IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr), ParentID: parent}
+	n := repo.NewComment{PostID: postID, Input: in, IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr), ParentID: parent,
+		Notify: notify}
 	if r := s.cfg.RateLimit; r.Every > 0 {
 		// Counted in the database, so instances share it; an IPv6 /64 counts as one client (its net hash).
 		n.Limit = &repo.RateLimit{ByNet: addr.Is6(), Hash: n.IPHash, Max: r.Burst, Window: time.Duration(r.Burst) * r.Every}
@@ -163,7 +166,8 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
-		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now())}
+		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now()),
+		OfferNotify: s.cfg.MailReplies, Notify: comment.Notify}
 	if comment.ID == 0 {
 		return render(c, fiber.StatusOK, views.CommentForm(form))
 	}
@@ -308,7 +312,7 @@ func (s *Server) previewComment(c *fiber.Ctx) error {
 	}
 	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: strings.Clone(c.FormValue(formStampField)),
 		Input: repo.CommentInput{Username: strings.Clone(c.FormValue("username")), Email: strings.Clone(c.FormValue("email")),
-			Body: in.Body}, Preview: html}
+			Body: in.Body}, Preview: html, OfferNotify: s.cfg.MailReplies, Notify: s.cfg.MailReplies && c.FormValue("notify") != ""}
 	s.parentOf(c, postID, &form)
 	v, err := s.postView(c, p, postID, form)
 	if err != nil {

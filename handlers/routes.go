@@ -56,6 +56,12 @@ func (s *Server) routes(app *fiber.App) {
 		app.All("/admin/*", owner, func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	}
 
+	app.Get("/notify/confirm", csrf, s.confirmPage)
+	app.Post("/notify/confirm", csrf, s.confirm)
+	app.Get("/notify/unsubscribe", csrf, s.unsubscribePage)
+	// No form token: mail programs send this POST on their own (RFC 8058); the signed link is the proof.
+	app.Post("/notify/unsubscribe", s.unsubscribe)
+
 	app.Get("/", csrf, s.home)
 	app.Get("/posts/:slug", csrf, s.post)
 	app.Post("/posts/:slug/comments", csrf, s.createComment)

@@ -114,13 +114,23 @@ type Config struct {
 	MetricsToken string
 	// BenchControl adds /bench/control/*, which serves a page's bytes from memory (the benchmark's control).
 	BenchControl bool
+	// MailReplies offers commenters an email when someone replies (mail is configured); Subscriptions records
+	// their confirmations and unsubscribes, from the signed links in those emails.
+	MailReplies   bool
+	Subscriptions Subscriptions
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
 
+// Subscriptions records what an address chose about reply notifications (repo.Notifications).
+type Subscriptions interface {
+	Confirm(ctx context.Context, email string) error
+	Unsubscribe(ctx context.Context, email string) error
+}
+
 // Keys are the secrets the public handlers sign and hash with, each at least 16 bytes.
 type Keys struct {
-	CSRF, Authorship, Address, Avatar []byte
+	CSRF, Authorship, Address, Avatar, Notify []byte
 }
 
 // Server holds the handlers' dependencies.

@@ -29,6 +29,7 @@ type Metrics struct {
 	held     *prometheus.CounterVec
 	refused  *prometheus.CounterVec
 	dbErrors prometheus.Counter
+	outbox   *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics; streams reports the number of open event streams when scraped.
@@ -50,11 +51,33 @@ func NewMetrics(streams func() int) *Metrics {
 		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "blog_db_errors_total",
 			Help: "Requests that failed because of a database error."}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.posted, m.rejected, m.held, m.refused, m.dbErrors,
+	m.outbox = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_outbox_total",
+		Help: "Outbox messages by kind (mail, webhook) and result (sent, failed: an attempt failed and will be retried, gave_up: failed for good, postponed: over a recipient's hourly bound)."},
+		[]string{"kind", "result"})
+	m.registry.MustRegister(m.requests, m.duration, m.posted, m.rejected, m.held, m.refused, m.dbErrors, m.outbox,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_event_streams_open", Help: "Open live-comment streams."},
 			func() float64 { return float64(streams()) }),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Outbox counts what happened to outbox messages (n of them) of a kind.
+func (m *Metrics) Outbox(kind, result string, n int) {
+	if m != nil {
+		m.outbox.WithLabelValues(kind, result).Add(float64(n))
+	}
+}
+
+// WatchOutbox reports, when scraped, the messages waiting in the outbox and those that failed for good.
+func (m *Metrics) WatchOutbox(counts func() (pending, failed int)) {
+	if m == nil {
+		return
+	}
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_outbox_pending", Help: "Messages waiting to be sent."},
+			func() float64 { p, _ := counts(); return float64(p) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_outbox_failed", Help: "Messages that failed for good."},
+			func() float64 { _, f := counts(); return float64(f) }))
 }
 
 // Rejected counts a refused comment submission.

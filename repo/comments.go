@@ -37,6 +37,8 @@ type NewComment struct {
 	ParentID int64
 	// Format is how the text is written (FormatMarkdown when empty).
 	Format string
+	// Notify records that the author asked for an email when someone replies.
+	Notify bool
 }
 
 // BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.
@@ -98,7 +100,8 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 			return err
 		}
 		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
-			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user}
+			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user,
+			Notify: n.Notify}
 		var root *Comment
 		if n.ParentID > 0 {
 			if root, err = s.replyTo(ctx, &c, n.ParentID); err != nil {

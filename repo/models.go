@@ -80,6 +80,8 @@ type Comment struct {
 	Format string
 	// EditedAt is when its author last changed it (nil: never).
 	EditedAt *time.Time
+	// Notify is set when its author asked for an email when someone replies.
+	Notify bool
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
 	// comment (filled in by the reads that show conversations; not stored).
 	ParentName string `db:"-"`

@@ -128,6 +128,8 @@ type FormView struct {
 	ParentName string
 	// Preview is the comment's text rendered, when the visitor asked to see it before posting.
 	Preview string
+	// OfferNotify shows the "email me when someone replies" box (mail is configured); Notify is its state.
+	OfferNotify, Notify bool
 }
 
 // CommentsPath is the URL that takes a comment form's POST.
@@ -270,3 +272,13 @@ var EmptyCommentsHTML = func() string {
 	emptyComments().Render(context.Background(), &b)
 	return b.String()
 }()
+
+// NotifyView is the page behind a link in a notification email: it asks before acting, then says it is done.
+type NotifyView struct {
+	// Purpose is "confirm" or "unsubscribe".
+	Purpose   string
+	Email     string
+	Token     string
+	Done      bool
+	CSRFToken string
+}

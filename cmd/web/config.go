@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"blog/clientip"
 	"blog/limits"
 	"blog/moderation"
+	"blog/notify"
 	"blog/spam"
 )
 
@@ -45,6 +48,15 @@ var settings = []setting{
 	{"LINK_LIMIT", "2", "A comment with more links than this is held. off: no limit."},
 	{"SPAM_WORDS", "", "Comma-separated words or phrases; a comment (or name) containing one as a whole word is held."},
 	{"EDIT_WINDOW", "15m", "How long the browser that posted a comment may edit or delete it (until somebody replies)."},
+	{"SMTP_URL", "", "Mail relay for notifications: smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465 (TLS), or smtp://127.0.0.1:25 for a relay on this machine. Unset: no mail."},
+	{"MAIL_FROM", "", "Sender of notification mail, e.g. Field Notes <blog@example.com>. Required with SMTP_URL."},
+	{"OWNER_EMAIL", "", "The owner's address: a message for each held comment (see OWNER_NOTIFY)."},
+	{"OWNER_NOTIFY", "held", "held: mail the owner about held comments; all: also about every new comment; off: never."},
+	{"OWNER_DIGEST", "0", "0: each owner message at once; a duration (e.g. 30m): at most one message per period, gathering what happened meanwhile."},
+	{"MAIL_PER_HOUR", "6", "Messages one address receives in an hour at most; later ones wait and go together."},
+	{"WEBHOOK_URL", "", "When set, new and held comments are POSTed there as JSON, signed (X-Blog-Signature) with WEBHOOK_SECRET."},
+	{"WEBHOOK_SECRET", "", "Key (16+ characters) of the webhook's HMAC-SHA256 signature. Required with WEBHOOK_URL."},
+	{"NOTIFY_RETRY", "30s", "Wait before retrying a failed mail or webhook; it doubles each time up to an hour, 12 tries in all."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
@@ -80,6 +92,20 @@ type config struct {
 	FormMaxAge   time.Duration
 	EditWindow   time.Duration
 	PurgeAfter   time.Duration
+	Notify       notifyConfig
+}
+
+// notifyConfig is what notifications are configured to do.
+type notifyConfig struct {
+	SMTP          *notify.SMTP
+	From          string
+	OwnerEmail    string
+	OwnerNotify   string
+	Digest        time.Duration
+	PerHour       int
+	WebhookURL    string
+	WebhookSecret string
+	Retry         time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -172,6 +198,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("PURGE_AFTER=%q: want a number of days from 1 to 3650", get("PURGE_AFTER"))
 	}
 	cfg.PurgeAfter = time.Duration(days) * 24 * time.Hour
+	if cfg.Notify, err = loadNotify(get); err != nil {
+		return cfg, err
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("LOG_FORMAT=%q: want text or json", cfg.LogFormat)
 	}
@@ -218,4 +247,53 @@ Environment:
 		}
 		fmt.Fprintf(w, "  %-13s default %s\n      %s\n", s.name, def, s.help)
 	}
+}
+
+func loadNotify(get func(string) string) (notifyConfig, error) {
+	n := notifyConfig{OwnerNotify: get("OWNER_NOTIFY"), WebhookURL: get("WEBHOOK_URL"), WebhookSecret: get("WEBHOOK_SECRET")}
+	var err error
+	if u := get("SMTP_URL"); u != "" {
+		if n.SMTP, err = notify.ParseSMTPURL(u); err != nil {
+			return n, err
+		}
+		from, err := mail.ParseAddress(get("MAIL_FROM"))
+		if err != nil {
+			return n, fmt.Errorf("MAIL_FROM=%q: want an address such as Field Notes <blog@example.com> (required with SMTP_URL)", get("MAIL_FROM"))
+		}
+		n.From = from.String()
+	}
+	if e := get("OWNER_EMAIL"); e != "" {
+		addr, err := mail.ParseAddress(e)
+		if err != nil {
+			return n, fmt.Errorf("OWNER_EMAIL=%q: want an address such as you@example.com", e)
+		}
+		n.OwnerEmail = strings.ToLower(addr.Address)
+	}
+	switch n.OwnerNotify {
+	case "held", "all", "off":
+	default:
+		return n, fmt.Errorf("OWNER_NOTIFY=%q: want held, all or off", n.OwnerNotify)
+	}
+	if n.Digest, err = time.ParseDuration(get("OWNER_DIGEST")); err != nil || n.Digest < 0 || n.Digest > 7*24*time.Hour {
+		if d := get("OWNER_DIGEST"); d != "0" {
+			return n, fmt.Errorf("OWNER_DIGEST=%q: want 0 or a duration such as 30m", d)
+		}
+		n.Digest = 0
+	}
+	if n.PerHour, err = strconv.Atoi(get("MAIL_PER_HOUR")); err != nil || n.PerHour < 1 || n.PerHour > 1000 {
+		return n, fmt.Errorf("MAIL_PER_HOUR=%q: want a number from 1 to 1000", get("MAIL_PER_HOUR"))
+	}
+	if n.WebhookURL != "" {
+		u, err := url.Parse(n.WebhookURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return n, fmt.Errorf("WEBHOOK_URL=%q: want an http:// or https:// address", n.WebhookURL)
+		}
+		if len(n.WebhookSecret) < 16 {
+			return n, errors.New("WEBHOOK_SECRET must be at least 16 characters (it signs every webhook)")
+		}
+	}
+	if n.Retry, err = time.ParseDuration(get("NOTIFY_RETRY")); err != nil || n.Retry < 10*time.Millisecond || n.Retry > time.Hour {
+		return n, fmt.Errorf("NOTIFY_RETRY=%q: want a duration from 10ms to 1h, such as 30s", get("NOTIFY_RETRY"))
+	}
+	return n, nil
 }

@@ -20,6 +20,8 @@ type siteKeySet struct {
 	Owner []byte
 	// Avatar keys the hash avatars are drawn from.
 	Avatar []byte
+	// Notify signs the confirmation and unsubscribe links in notification mail.
+	Notify []byte
 }
 
 // siteKeys derives the keys from SECRET_KEY, or from a random secret kept in the database (shared by every
@@ -38,5 +40,5 @@ func siteKeys(ctx context.Context, cfg config, db *repo.DB) (siteKeySet, error) 
 		return m.Sum(nil)
 	}
 	return siteKeySet{CSRF: []byte(root), Authorship: derive("authorship"), Address: derive("address"), Owner: derive("owner"),
-		Avatar: derive("avatar")}, nil
+		Avatar: derive("avatar"), Notify: derive("notify")}, nil
 }

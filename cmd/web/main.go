@@ -34,6 +34,7 @@ import (
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
+	"blog/notify"
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
@@ -148,6 +149,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			go serveMetrics(cfg.MetricsAddr, metrics, log)
 		}
 	}
+	notifier := newNotifier(cfg, db, lib, postIDs, keys, metrics, log)
+	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
 	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, own, set, chrome, keys, metrics, done, log)
 	if err != nil {
 		return err
@@ -155,7 +158,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err := announceSetupLink(ctx, cfg, own, log); err != nil {
 		return err
 	}
-	stopBackground := startBackground(ctx, cfg, db, broker, mod, own, log)
+	stopBackground := startBackground(ctx, cfg, db, broker, mod, own, notifier, log)
 	defer stopBackground()
 	return listenAndServe(ctx, cfg, app, done, db, len(lib.Posts), metrics, log)
 }
@@ -268,7 +271,9 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Library:             lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
 		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
-		Keys:           handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar},
+		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
+			Notify: keys.Notify},
+		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: repo.NewNotifications(db),
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
@@ -285,11 +290,40 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 	})
 }
 
+// newNotifier returns the service that turns changes into mail and webhooks and sends them.
+func newNotifier(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]int64, keys siteKeySet,
+	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
+	titles := map[string]string{}
+	for _, p := range lib.Posts {
+		titles[p.Slug] = p.Title
+	}
+	slugOf := handlers.SlugOf(postIDs)
+	n := cfg.Notify
+	nc := notify.Config{Store: repo.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: cfg.SiteTitle,
+		BaseURL: publicBase(cfg), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
+		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
+		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
+		Post: func(id int64) (string, string) {
+			slug := slugOf(id)
+			if t, ok := titles[slug]; ok {
+				return slug, t
+			}
+			return slug, slug
+		}}
+	if n.SMTP != nil {
+		nc.Mailer = n.SMTP
+	}
+	if n.OwnerNotify == "off" {
+		nc.OwnerEmail = ""
+	}
+	return notify.New(nc)
+}
+
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
 func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.Broker, mod *moderation.Service,
-	own *owner.Owner, log *slog.Logger) func() {
+	own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { broker.Run(bctx) })
@@ -299,6 +333,9 @@ func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.
 		}
 	})
 	wg.Go(func() { purgeDaily(bctx, mod, own, cfg.PurgeAfter, log) })
+	// The notifier runs even with nothing configured: it keeps its place in the change feed, so turning mail on
+	// later does not announce the past.
+	wg.Go(func() { notifier.Run(bctx) })
 	return func() { cancel(); wg.Wait() }
 }
 

@@ -1,0 +1,161 @@
+package notify
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"blog/repo"
+)
+
+// A message is a few blocks: paragraphs, quoted comment text, and links, written once and shown both as plain
+// text and as HTML.
+type block struct {
+	Text  string
+	Quote string
+	Link  string
+	Label string
+}
+
+func compose(to, subject, unsubscribe string, blocks []block) Mail {
+	var text strings.Builder
+	for _, b := range blocks {
+		switch {
+		case b.Quote != "":
+			for _, line := range strings.Split(b.Quote, "\n") {
+				text.WriteString("> " + line + "\n")
+			}
+		case b.Link != "":
+			text.WriteString(b.Label + ": " + b.Link + "\n")
+		default:
+			text.WriteString(b.Text + "\n")
+		}
+		text.WriteString("\n")
+	}
+	var html bytes.Buffer
+	if err := mailHTML.Execute(&html, map[string]any{"Subject": subject, "Blocks": blocks}); err != nil {
+		html.Reset()
+	}
+	return Mail{To: to, Subject: subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String(), Unsubscribe: unsubscribe}
+}
+
+var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2937; max-width: 36rem">
+{{range .Blocks}}{{if .Quote}}<blockquote style="margin: 0 0 1em; padding-left: 1em; border-left: 3px solid #d1d5db; white-space: pre-wrap">{{.Quote}}</blockquote>
+{{else if .Link}}<p><a href="{{.Link}}" style="color: #1d4ed8">{{.Label}}</a></p>
+{{else}}<p>{{.Text}}</p>
+{{end}}{{end}}</body></html>
+`))
+
+// excerpt shortens a comment's text for a message.
+func excerpt(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	return strings.TrimSpace(string(r[:n])) + "…"
+}
+
+// post is what a message says about the post a comment is on.
+type post struct{ Slug, Title string }
+
+func (s *Service) url(path string) string { return strings.TrimRight(s.cfg.BaseURL, "/") + path }
+
+func (s *Service) commentURL(p post, id int64) string {
+	return s.url("/posts/" + url.PathEscape(p.Slug) + "#comment-" + strconv.FormatInt(id, 10))
+}
+
+// reviewURL opens the console on one comment; the console's buttons act (by POST) only when used.
+func (s *Service) reviewURL(id int64) string { return s.url("/admin?id=" + strconv.FormatInt(id, 10)) }
+
+func (s *Service) subject(what string) string { return "[" + s.cfg.SiteTitle + "] " + what }
+
+// heldMail tells the owner a comment waits for them.
+func (s *Service) heldMail(c repo.Comment, p post) Mail {
+	reason := c.Reason
+	if reason == "" {
+		reason = c.State
+	}
+	return compose(s.cfg.OwnerEmail, s.subject(fmt.Sprintf("Comment held for review on “%s”", p.Title)), "", []block{
+		{Text: fmt.Sprintf("%s (%s) commented on “%s”. It is held (%s) and nobody else sees it until you approve it.",
+			c.Username, c.User.Email, p.Title, reason)},
+		{Quote: excerpt(c.Body, 2000)},
+		{Link: s.reviewURL(c.ID), Label: "Review it: approve, mark as spam or delete"},
+	})
+}
+
+// newMail tells the owner about a published comment.
+func (s *Service) newMail(c repo.Comment, p post) Mail {
+	return compose(s.cfg.OwnerEmail, s.subject(fmt.Sprintf("New comment on “%s”", p.Title)), "", []block{
+		{Text: fmt.Sprintf("%s (%s) commented on “%s”.", c.Username, c.User.Email, p.Title)},
+		{Quote: excerpt(c.Body, 2000)},
+		{Link: s.commentURL(p, c.ID), Label: "Read it on the page"},
+		{Link: s.reviewURL(c.ID), Label: "Moderate it"},
+	})
+}
+
+// replyMail tells a commenter that someone answered them.
+func (s *Service) replyMail(c, parent repo.Comment, p post) Mail {
+	unsub := s.unsubscribeURL(parent.User.Email)
+	return compose(parent.User.Email, s.subject(fmt.Sprintf("%s replied to your comment on “%s”", c.Username, p.Title)), unsub, []block{
+		{Text: fmt.Sprintf("%s replied to your comment on “%s”:", c.Username, p.Title)},
+		{Quote: excerpt(c.Body, 2000)},
+		{Text: "You wrote:"},
+		{Quote: excerpt(parent.Body, 400)},
+		{Link: s.commentURL(p, c.ID), Label: "Read and answer"},
+		{Text: fmt.Sprintf("You get this because you asked for an email about replies when you commented on %s.", s.cfg.SiteTitle)},
+		{Link: unsub, Label: "Stop all email from " + s.cfg.SiteTitle},
+	})
+}
+
+// confirmMail asks a commenter to confirm their address before any reply notification is sent to it.
+func (s *Service) confirmMail(c repo.Comment, p post) Mail {
+	email := c.User.Email
+	unsub := s.unsubscribeURL(email)
+	confirm := s.url("/notify/confirm?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeConfirm, email, time.Now().Add(ConfirmFor))))
+	return compose(email, s.subject("Confirm email about replies"), unsub, []block{
+		{Text: fmt.Sprintf("You (or someone using your address) commented on “%s” on %s and asked for an email when someone replies.", p.Title, s.cfg.SiteTitle)},
+		{Link: confirm, Label: "Confirm (the page asks once more; the link works for 7 days)"},
+		{Text: "If this was not you, ignore this message: nothing more will be sent."},
+		{Link: unsub, Label: "Never send me email from " + s.cfg.SiteTitle},
+	})
+}
+
+func (s *Service) unsubscribeURL(email string) string {
+	return s.url("/notify/unsubscribe?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeUnsubscribe, email, time.Time{})))
+}
+
+// digest puts several messages to one recipient into one.
+func (s *Service) digest(ms []Mail) Mail {
+	if len(ms) == 1 {
+		return ms[0]
+	}
+	out := Mail{To: ms[0].To, Subject: s.subject(fmt.Sprintf("%d notifications", len(ms)))}
+	var text, html strings.Builder
+	html.WriteString("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + template.HTMLEscapeString(out.Subject) + "</title></head><body>")
+	for i, m := range ms {
+		if i > 0 {
+			text.WriteString("\n----------------------------------------\n\n")
+			html.WriteString("<hr>")
+		}
+		text.WriteString(m.Subject + "\n\n" + m.Text)
+		html.WriteString("<h2 style=\"font: 600 1.1em system-ui, sans-serif\">" + template.HTMLEscapeString(m.Subject) + "</h2>")
+		if body := m.HTML; body != "" {
+			if i := strings.Index(body, "<body"); i >= 0 {
+				body = body[strings.Index(body[i:], ">")+i+1:]
+			}
+			html.WriteString(strings.TrimSuffix(strings.TrimSpace(body), "</body></html>"))
+		}
+		if m.Unsubscribe != "" {
+			out.Unsubscribe = m.Unsubscribe
+		}
+	}
+	html.WriteString("</body></html>")
+	out.Text, out.HTML = text.String(), html.String()
+	return out
+}

@@ -1,0 +1,319 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+)
+
+// The kinds of outbox message.
+const (
+	OutboxMail    = "mail"
+	OutboxWebhook = "webhook"
+)
+
+// OutboxMessage is one message to send, written before it is sent. Dedupe names the event it is about
+// ("reply:124"): an event is turned into a message once, whichever instance sees it first. A message is leased
+// (ClaimedBy until ClaimedUntil) while one instance sends it, and marked sent (SentAt, Delivery) or failed
+// for good (FailedAt) afterwards.
+type OutboxMessage struct {
+	ID           int64
+	Kind         string
+	Topic        string
+	Dedupe       string
+	Recipient    string
+	Payload      string
+	CommentID    int64
+	Attempts     int
+	NextAt       time.Time
+	ClaimedUntil *time.Time
+	ClaimedBy    *string
+	SentAt       *time.Time
+	Delivery     *string
+	FailedAt     *time.Time
+	LastError    *string
+	CreatedAt    time.Time
+}
+
+func (OutboxMessage) Table() string { return "outbox" }
+
+// Subscriber is an address that asked for reply notifications: confirmed once its owner followed the link
+// sent to it, unsubscribed when they asked to stop.
+type Subscriber struct {
+	ID             int64
+	Email          string
+	ConfirmedAt    *time.Time
+	UnsubscribedAt *time.Time
+	CreatedAt      time.Time
+}
+
+// Active reports an address that confirmed and has not unsubscribed since.
+func (s Subscriber) Active() bool { return s.ConfirmedAt != nil && s.UnsubscribedAt == nil }
+
+// Notifications stores the outbox, the subscribers and how far the change feed has been announced.
+type Notifications struct {
+	db *DB
+}
+
+// NewNotifications returns the notification store backed by db.
+func NewNotifications(db *DB) *Notifications { return &Notifications{db: db} }
+
+// ph writes a query's "?" placeholders as the dialect wants them.
+func (d *DB) ph(q string) string {
+	if d.Dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// PostsBehind returns the posts whose change feed has moved past what was announced.
+func (n *Notifications) PostsBehind(ctx context.Context) ([]int64, error) {
+	rows, err := n.db.SQL.QueryContext(ctx, `SELECT p.id FROM posts p LEFT JOIN notify_cursors c ON c.post_id = p.id
+		WHERE p.last_seq > COALESCE(c.seq, 0) ORDER BY p.id`)
+	if err != nil {
+		return nil, translate(err, "find posts to announce")
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Announce turns a post's next changes (at most limit) into messages, in one transaction that holds the post's
+// cursor: decide receives the changes after it (each with its comment as it is now) and returns the messages;
+// they are stored (a message whose Dedupe exists already is dropped) and the cursor moves past the changes.
+// Instances announcing the same post wait for each other. It returns how many changes it handled.
+func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
+	decide func(ctx context.Context, changes []Change) ([]OutboxMessage, error)) (int, error) {
+	handled := 0
+	err := n.db.Write(ctx, func(ctx context.Context) error {
+		insert := "INSERT INTO notify_cursors (post_id, seq) VALUES (?, 0) ON CONFLICT DO NOTHING"
+		if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(insert), postID); err != nil {
+			return err
+		}
+		q := rel.Select("seq").From("notify_cursors").Where(where.Eq("post_id", postID))
+		if n.db.Dialect == Postgres {
+			q = q.Lock(string(rel.ForUpdate()))
+		}
+		var cur struct{ Seq int64 }
+		if err := n.db.Repo.Find(ctx, &cur, q); err != nil {
+			return err
+		}
+		changes, err := NewComments(n.db).FindChanges(ctx, postID, cur.Seq, limit)
+		if err != nil || len(changes) == 0 {
+			return err
+		}
+		msgs, err := decide(ctx, changes)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		for _, m := range msgs {
+			if m.NextAt.IsZero() {
+				m.NextAt = now
+			}
+			if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(`INSERT INTO outbox (kind, topic, dedupe, recipient, payload, comment_id,
+				attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe) DO NOTHING`),
+				m.Kind, m.Topic, m.Dedupe, m.Recipient, m.Payload, m.CommentID, m.NextAt.UTC(), now); err != nil {
+				return err
+			}
+		}
+		last := changes[len(changes)-1].Seq
+		if _, err := n.db.Repo.UpdateAny(ctx, rel.From("notify_cursors").Where(where.Eq("post_id", postID)), rel.Set("seq", last)); err != nil {
+			return err
+		}
+		handled = len(changes)
+		return nil
+	})
+	return handled, translate(err, "announce changes")
+}
+
+// Imported returns which of these comments came from an import (they are never announced).
+func (n *Notifications) Imported(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []importRow
+	if err := n.db.Repo.FindAll(ctx, &rows, rel.Where(inIDs("comment_id", uniqueIDs(ids)))); err != nil {
+		return nil, translate(err, "find imported comments")
+	}
+	for _, r := range rows {
+		out[r.CommentID] = true
+	}
+	return out, nil
+}
+
+// due is the condition of a message waiting to be sent now.
+func due(now time.Time) rel.FilterQuery {
+	return where.Nil("sent_at").AndNil("failed_at").AndLte("next_at", now).
+		And(where.Or(where.Nil("claimed_until"), where.Lt("claimed_until", now)))
+}
+
+// Claim leases the oldest message that is due to `by` for lease, with, for mail, every other message due to
+// the same recipient (so that they go as one). Concurrent instances never claim the same message.
+func (n *Notifications) Claim(ctx context.Context, by string, lease time.Duration) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := n.db.Write(ctx, func(ctx context.Context) error {
+		now := time.Now().UTC()
+		q := rel.Where(due(now)).SortAsc("id").Limit(1)
+		if n.db.Dialect == Postgres {
+			q = q.Lock("FOR UPDATE SKIP LOCKED")
+		}
+		var first []OutboxMessage
+		if err := n.db.Repo.FindAll(ctx, &first, q); err != nil || len(first) == 0 {
+			return err
+		}
+		out = first
+		if first[0].Kind == OutboxMail {
+			q := rel.Where(due(now), where.Eq("kind", OutboxMail), where.Eq("recipient", first[0].Recipient),
+				where.Ne("id", first[0].ID)).SortAsc("id").Limit(100)
+			if n.db.Dialect == Postgres {
+				q = q.Lock("FOR UPDATE SKIP LOCKED")
+			}
+			var more []OutboxMessage
+			if err := n.db.Repo.FindAll(ctx, &more, q); err != nil {
+				return err
+			}
+			out = append(out, more...)
+		}
+		until := now.Add(lease)
+		_, err := n.db.Repo.UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(out))),
+			rel.Set("claimed_until", until), rel.Set("claimed_by", by))
+		return err
+	})
+	return out, translate(err, "claim messages")
+}
+
+func ids(ms []OutboxMessage) []int64 {
+	out := make([]int64, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// ErrLeaseLost means another instance took over messages whose lease ran out.
+var ErrLeaseLost = errors.New("lease lost")
+
+// MarkSent records messages as sent as one delivery.
+func (n *Notifications) MarkSent(ctx context.Context, ms []OutboxMessage, by, delivery string) error {
+	return n.release(ctx, ms, by, rel.Set("sent_at", time.Now().UTC()), rel.Set("delivery", delivery))
+}
+
+// Retry records a failed attempt: the messages are tried again at next, or, when failed is set, never again.
+func (n *Notifications) Retry(ctx context.Context, ms []OutboxMessage, by string, next time.Time, errText string, failed bool) error {
+	muts := []rel.Mutate{rel.Inc("attempts"), rel.Set("next_at", next.UTC()), rel.Set("last_error", errText)}
+	if failed {
+		muts = append(muts, rel.Set("failed_at", time.Now().UTC()))
+	}
+	return n.release(ctx, ms, by, muts...)
+}
+
+// Postpone hands messages back without an attempt, to be sent at next (a recipient's hourly bound).
+func (n *Notifications) Postpone(ctx context.Context, ms []OutboxMessage, by string, next time.Time) error {
+	return n.release(ctx, ms, by, rel.Set("next_at", next.UTC()))
+}
+
+func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by string, muts ...rel.Mutate) error {
+	muts = append(muts, rel.Set("claimed_until", nil), rel.Set("claimed_by", nil))
+	count, err := n.db.Repo.UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
+	if err != nil {
+		return translate(err, "update messages")
+	}
+	if count != len(ms) {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// Deliveries returns the times of the deliveries (messages actually sent, a digest counting once) to a
+// recipient since a moment, oldest first.
+func (n *Notifications) Deliveries(ctx context.Context, recipient string, since time.Time) ([]time.Time, error) {
+	var sent []OutboxMessage
+	q := rel.Select("delivery", "sent_at").Where(where.Eq("recipient", recipient), where.Gte("sent_at", since.UTC())).SortAsc("sent_at")
+	if err := n.db.Repo.FindAll(ctx, &sent, q); err != nil {
+		return nil, translate(err, "find deliveries")
+	}
+	seen := map[string]bool{}
+	var out []time.Time
+	for _, m := range sent {
+		if m.Delivery == nil || seen[*m.Delivery] {
+			continue
+		}
+		seen[*m.Delivery] = true
+		out = append(out, m.SentAt.UTC())
+	}
+	return out, nil
+}
+
+// OutboxCounts returns how many messages wait to be sent and how many failed for good.
+func (n *Notifications) OutboxCounts(ctx context.Context) (pending, failed int, err error) {
+	if pending, err = n.db.Repo.Count(ctx, "outbox", where.Nil("sent_at"), where.Nil("failed_at")); err != nil {
+		return 0, 0, translate(err, "count outbox")
+	}
+	failed, err = n.db.Repo.Count(ctx, "outbox", where.NotNil("failed_at"))
+	return pending, failed, translate(err, "count outbox")
+}
+
+// Messages returns the outbox, oldest first (for tests and the operator).
+func (n *Notifications) Messages(ctx context.Context) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := n.db.Repo.FindAll(ctx, &out, rel.SortAsc("id"))
+	return out, translate(err, "list outbox")
+}
+
+// Subscriber returns what an address chose about reply notifications.
+func (n *Notifications) Subscriber(ctx context.Context, email string) (Subscriber, bool, error) {
+	var s Subscriber
+	err := n.db.Repo.Find(ctx, &s, where.Eq("email", email))
+	if errors.Is(err, rel.ErrNotFound) {
+		return Subscriber{Email: email}, false, nil
+	}
+	return s, err == nil, translate(err, "find subscriber")
+}
+
+// Confirm records that the address confirmed it wants reply notifications (ending an earlier unsubscribe).
+func (n *Notifications) Confirm(ctx context.Context, email string) error {
+	now := time.Now().UTC()
+	return n.setSubscriber(ctx, email, rel.Set("confirmed_at", now), rel.Set("unsubscribed_at", nil))
+}
+
+// Unsubscribe records that the address wants no more messages; it needs a new confirmation to get any again.
+func (n *Notifications) Unsubscribe(ctx context.Context, email string) error {
+	now := time.Now().UTC()
+	return n.setSubscriber(ctx, email, rel.Set("unsubscribed_at", now), rel.Set("confirmed_at", nil))
+}
+
+func (n *Notifications) setSubscriber(ctx context.Context, email string, muts ...rel.Mutate) error {
+	err := n.db.Write(ctx, func(ctx context.Context) error {
+		insert := "INSERT INTO subscribers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING"
+		if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(insert), email, time.Now().UTC()); err != nil {
+			return err
+		}
+		_, err := n.db.Repo.UpdateAny(ctx, rel.From("subscribers").Where(where.Eq("email", email)), muts...)
+		return err
+	})
+	return translate(err, "update subscriber")
+}
