@@ -35,6 +35,7 @@ type Server struct {
 	mu   sync.Mutex
 	msgs []Message
 	srv  *smtp.Server
+	l    net.Listener
 }
 
 // Start starts a server; it stops when the test ends.
@@ -58,7 +59,7 @@ func (s *Server) serve(l net.Listener) {
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.l = srv, l
 	s.mu.Unlock()
 	go srv.Serve(l)
 }
@@ -69,10 +70,12 @@ func (s *Server) URL() string { return "smtp://" + s.Addr }
 // Stop stops listening: connections are refused, as when a relay is down.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, l := s.srv, s.l
+	s.srv, s.l = nil, nil
 	s.mu.Unlock()
 	if srv != nil {
+		// The listener too: Serve may not have registered it with the server yet.
+		l.Close()
 		srv.Close()
 	}
 }
