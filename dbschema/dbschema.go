@@ -62,7 +62,8 @@ var steps = []step{
 	{20261127000011, "create_imports", migrations.MigrateCreateImports, migrations.RollbackCreateImports,
 		[]Loss{{"where imported comments came from (table imported_comments): importing the same file again would add them twice", "imported_comments"}}},
 	{20261127000012, "create_notifications", migrations.MigrateCreateNotifications, migrations.RollbackCreateNotifications,
-		[]Loss{{"reply-notification choices and confirmed addresses (table subscribers)", "subscribers"},
+		[]Loss{{"each comment's choice to hear about replies (column comments.notify)", "comments"},
+			{"confirmed and unsubscribed addresses (table subscribers)", "subscribers"},
 			{"unsent messages and the record of sent ones (table outbox)", "outbox"}}},
 }
 

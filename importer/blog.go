@@ -56,6 +56,7 @@ type exportRecord struct {
 	NetHash  string          `json:"net_hash,omitempty"`
 	StateAt  *time.Time      `json:"state_at,omitempty"`
 	EditedAt *time.Time      `json:"edited_at,omitempty"`
+	Notify   bool            `json:"notify,omitempty"`
 	Keys     []string        `json:"keys,omitempty"`
 	Versions []exportVersion `json:"versions,omitempty"`
 	// ban
@@ -113,7 +114,7 @@ func Export(ctx context.Context, src Exporter, w io.Writer, now time.Time) (Expo
 			n.Comments++
 			rec := exportRecord{Type: "comment", ID: c.ID, Post: c.Slug, Email: c.Email, Name: c.Username, Body: &c.Body,
 				Format: c.Format, State: c.State, Reason: c.Reason, IPHash: c.IPHash, NetHash: c.NetHash, CreatedAt: &c.CreatedAt,
-				StateAt: utc(c.StateAt), EditedAt: utc(c.EditedAt), Keys: c.Keys}
+				StateAt: utc(c.StateAt), EditedAt: utc(c.EditedAt), Keys: c.Keys, Notify: c.Notify}
 			if c.ParentID != nil {
 				rec.Parent = *c.ParentID
 			}
@@ -271,7 +272,7 @@ func (rec exportRecord) comment(at string) (*repo.ImportedComment, error) {
 	}
 	c := &repo.ImportedComment{Keys: rec.Keys, ID: rec.ID, Username: cleanName(rec.Name), Email: email, Body: cleanText(*rec.Body),
 		Format: rec.Format, State: rec.State, Reason: rec.Reason, IPHash: rec.IPHash, NetHash: rec.NetHash,
-		CreatedAt: rec.CreatedAt.UTC(), StateAt: utc(rec.StateAt), EditedAt: utc(rec.EditedAt)}
+		CreatedAt: rec.CreatedAt.UTC(), StateAt: utc(rec.StateAt), EditedAt: utc(rec.EditedAt), Notify: rec.Notify}
 	for _, v := range rec.Versions {
 		c.Versions = append(c.Versions, repo.Version{Body: v.Body, Format: v.Format, ReplacedAt: v.ReplacedAt.UTC()})
 	}

@@ -51,6 +51,9 @@ func NewConsole(service *Service, posts Posts, audit AuditLog, chrome func(c *fi
 func filter(c *fiber.Ctx) views.ConsoleFilter {
 	f := views.ConsoleFilter{State: c.Query("state"), Post: c.Query("post"), Text: strings.TrimSpace(c.Query("q")),
 		Email: strings.TrimSpace(c.Query("email")), Address: strings.TrimSpace(c.Query("address"))}
+	if id := parseID(c.Query("id")); id > 0 {
+		f.ID = strconv.FormatInt(id, 10)
+	}
 	if !repo.ValidState(f.State) {
 		f.State = ""
 	}
@@ -82,7 +85,8 @@ func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views
 	if v.Counts, err = k.service.Comments.CountByState(ctx); err != nil {
 		return v, 0, err
 	}
-	q := repo.Search{State: f.State, Text: f.Text, Email: strings.ToLower(f.Email), BeforeID: before, Limit: PageSize + 1}
+	q := repo.Search{State: f.State, Text: f.Text, Email: strings.ToLower(f.Email), BeforeID: before, Limit: PageSize + 1,
+		ID: parseID(f.ID)}
 	if f.Post != "" {
 		p, err := k.posts.FindPostBySlug(ctx, f.Post)
 		if errors.Is(err, repo.ErrNotFound) {

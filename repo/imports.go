@@ -32,6 +32,8 @@ type ImportedComment struct {
 	StateAt         *time.Time
 	EditedAt        *time.Time
 	Versions        []Version
+	// Notify keeps its author's wish for reply notifications (from the blog's own export).
+	Notify bool
 }
 
 // ImportRef is what an import needs to know of a stored comment to attach replies to it.
@@ -192,7 +194,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 	}
 	c := Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
 		Reason: in.Reason, IPHash: in.IPHash, NetHash: in.NetHash, CreatedAt: in.CreatedAt.UTC(), StateAt: in.StateAt,
-		Format: in.Format, EditedAt: in.EditedAt}
+		Format: in.Format, EditedAt: in.EditedAt, Notify: in.Notify}
 	if in.Parent != nil {
 		if in.Parent.PostID != in.PostID {
 			return ImportRef{}, fmt.Errorf("comment answers a comment of another post")

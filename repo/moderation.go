@@ -191,6 +191,8 @@ type Search struct {
 	// BeforeID pages back: only comments with a smaller id.
 	BeforeID int64
 	Limit    int
+	// ID, when set, selects that one comment.
+	ID int64
 }
 
 // SearchComments returns the comments matching q, newest first, with their authors and posts loaded.
@@ -216,6 +218,9 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 	}
 	if q.BeforeID > 0 {
 		query = query.Where(where.Lt("id", q.BeforeID))
+	}
+	if q.ID > 0 {
+		query = query.Where(where.Eq("id", q.ID))
 	}
 	users := q.UserIDs
 	if q.Email != "" {

@@ -49,12 +49,14 @@ type ConsoleFilter struct {
 	Text    string
 	Email   string
 	Address string
+	// ID shows one comment only (the console link in a notification mail).
+	ID string
 }
 
 // Query encodes the filter as a query string (without "?"), for links and return addresses.
 func (f ConsoleFilter) Query() string {
 	v := url.Values{}
-	for k, s := range map[string]string{"state": f.State, "post": f.Post, "q": f.Text, "email": f.Email, "address": f.Address} {
+	for k, s := range map[string]string{"state": f.State, "post": f.Post, "q": f.Text, "email": f.Email, "address": f.Address, "id": f.ID} {
 		if s != "" {
 			v.Set(k, s)
 		}

@@ -252,13 +252,14 @@ Environment:
 func loadNotify(get func(string) string) (notifyConfig, error) {
 	n := notifyConfig{OwnerNotify: get("OWNER_NOTIFY"), WebhookURL: get("WEBHOOK_URL"), WebhookSecret: get("WEBHOOK_SECRET")}
 	var err error
+	fromSetting := get("MAIL_FROM")
 	if u := get("SMTP_URL"); u != "" {
 		if n.SMTP, err = notify.ParseSMTPURL(u); err != nil {
 			return n, err
 		}
-		from, err := mail.ParseAddress(get("MAIL_FROM"))
+		from, err := mail.ParseAddress(fromSetting)
 		if err != nil {
-			return n, fmt.Errorf("MAIL_FROM=%q: want an address such as Field Notes <blog@example.com> (required with SMTP_URL)", get("MAIL_FROM"))
+			return n, fmt.Errorf("MAIL_FROM=%q: want an address such as Field Notes <blog@example.com> (required with SMTP_URL)", fromSetting)
 		}
 		n.From = from.String()
 	}

@@ -150,6 +150,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		}
 	}
 	notifier := newNotifier(cfg, db, lib, postIDs, keys, metrics, log)
+	if cfg.Notify.SMTP == nil && cfg.Notify.OwnerEmail != "" {
+		log.Warn("OWNER_EMAIL is set but SMTP_URL is not: no mail is sent")
+	}
 	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
 	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, own, set, chrome, keys, metrics, done, log)
 	if err != nil {
