@@ -50,9 +50,13 @@ func (s *Server) notifyPage(c *fiber.Ctx, purpose string, done bool) error {
 		Token: token, Done: done, CSRFToken: csrf.Token(c)}))
 }
 
-func (s *Server) confirmPage(c *fiber.Ctx) error { return s.notifyPage(c, notify.PurposeConfirm, false) }
-func (s *Server) confirm(c *fiber.Ctx) error     { return s.notifyPage(c, notify.PurposeConfirm, true) }
+func (s *Server) confirmPage(c *fiber.Ctx) error {
+	return s.notifyPage(c, notify.PurposeConfirm, false)
+}
+func (s *Server) confirm(c *fiber.Ctx) error { return s.notifyPage(c, notify.PurposeConfirm, true) }
 func (s *Server) unsubscribePage(c *fiber.Ctx) error {
 	return s.notifyPage(c, notify.PurposeUnsubscribe, false)
 }
-func (s *Server) unsubscribe(c *fiber.Ctx) error { return s.notifyPage(c, notify.PurposeUnsubscribe, true) }
+func (s *Server) unsubscribe(c *fiber.Ctx) error {
+	return s.notifyPage(c, notify.PurposeUnsubscribe, true)
+}

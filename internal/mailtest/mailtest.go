@@ -195,4 +195,3 @@ func (m Message) Subject() string {
 	}
 	return s
 }
-
