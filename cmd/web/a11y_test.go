@@ -5,16 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"blog/internal/browsertest"
 	"blog/internal/dbtest"
+	"blog/internal/mailtest"
+	"blog/notify"
 )
 
 // axeSource is axe-core from node_modules (npm ci installs it).
@@ -46,7 +50,8 @@ type axeViolation struct {
 func TestAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	dbURL := dbtest.SQLiteURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL}
+	// Mail configured, so that the comment form offers reply notifications.
+	env := map[string]string{"DATABASE_URL": dbURL, "SMTP_URL": mailtest.Start(t).URL(), "MAIL_FROM": "Field Notes <blog@example.com>"}
 	base, _ := startServer(t, env)
 	v := newVisitor(t)
 	for i, c := range []struct{ name, body string }{
@@ -65,6 +70,19 @@ func TestAccessibility(t *testing.T) {
 			t.Fatalf("web %s: %v", strings.Join(args, " "), err)
 		}
 	}
+	// The pages behind the links in notification mail.
+	cfg, err := loadConfig(envFunc(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dbtest.Open(t, dbURL, false)
+	keys, err := siteKeys(context.Background(), cfg, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := notify.Tokens{Key: keys.Notify}
+	confirmPath := "/notify/confirm?t=" + url.QueryEscape(tk.Make(notify.PurposeConfirm, "reader0@example.com", time.Now().Add(time.Hour)))
+	unsubPath := "/notify/unsubscribe?t=" + url.QueryEscape(tk.Make(notify.PurposeUnsubscribe, "reader0@example.com", time.Time{}))
 	b := browsertest.New(t)
 	signInWithPassword(t, b.Tab(t), base, "correct horse battery staple")
 	shots := filepath.Join("..", "..", "screenshots")
@@ -88,6 +106,13 @@ func TestAccessibility(t *testing.T) {
 				chromedp.Click(chromedp.CSS("#comment-form button[type=submit]")))
 			browsertest.Wait(t, ctx, "errors", `document.querySelector('#comment-email-error') !== null`)
 		}, false},
+		{"notify-confirm", confirmPath, nil, true},
+		{"notify-confirmed", confirmPath, func(t *testing.T, ctx context.Context) {
+			browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=NotifyButton]`)))
+			browsertest.Wait(t, ctx, "done", `document.body.innerText.includes('Done:')`)
+		}, true},
+		{"notify-unsubscribe", unsubPath, nil, true},
+		{"owner-console-one", "/admin?id=1", nil, false},
 		{"owner-sign-in", "/admin/login", nil, true},
 		{"owner-setup-invalid", "/admin/setup?token=x", nil, true},
 		{"owner-console", "/admin", nil, false},
