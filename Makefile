@@ -40,10 +40,19 @@ generate:
 css: node_modules
 	$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify
 
-## vendor: copy the pinned htmx and htmx-ext-sse scripts into assets/vendor
+FONT_PKG := node_modules/@fontsource-variable/source-serif-4
+
+## vendor: copy the pinned htmx and htmx-ext-sse scripts and the reading typeface into assets
 vendor: node_modules
 	cp node_modules/htmx.org/dist/htmx.min.js assets/vendor/htmx.min.js
 	cp node_modules/htmx-ext-sse/dist/sse.js assets/vendor/sse.js
+	mkdir -p assets/fonts
+	cp $(FONT_PKG)/files/source-serif-4-*-wght-*.woff2 assets/fonts/
+	cat $(FONT_PKG)/wght.css $(FONT_PKG)/wght-italic.css | sed 's#url(./files/#url(/assets/fonts/#' > assets/css/fonts.css.tmp
+	for f in assets/fonts/*.woff2; do n=$$(basename $$f); h=$$(sha256sum $$f | cut -c1-12); \
+		sed -i "s#/assets/fonts/$$n)#/assets/fonts/$$n?v=$$h)#" assets/css/fonts.css.tmp; done
+	mv assets/css/fonts.css.tmp assets/css/fonts.css
+	$(GO) run ./internal/chromacss > assets/css/chroma.css
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -63,6 +72,7 @@ check: node_modules
 	@$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify 2>/dev/null
 	@cmp -s node_modules/htmx.org/dist/htmx.min.js assets/vendor/htmx.min.js || { echo "assets/vendor/htmx.min.js differs from the pinned package: run make vendor"; exit 1; }
 	@cmp -s node_modules/htmx-ext-sse/dist/sse.js assets/vendor/sse.js || { echo "assets/vendor/sse.js differs from the pinned package: run make vendor"; exit 1; }
+	@for f in $(FONT_PKG)/files/source-serif-4-*-wght-*.woff2; do cmp -s $$f assets/fonts/$$(basename $$f) || { echo "assets/fonts differ from the pinned font package: run make vendor"; exit 1; }; done
 	@git diff --quiet -- views assets/dist || { echo "generated files were stale (templ or CSS); regenerated - commit them:"; git diff --stat -- views assets/dist; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...

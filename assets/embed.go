@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed dist/app.css vendor/htmx.min.js vendor/sse.js js/app.js js/admin.js favicon.svg
+//go:embed dist/app.css vendor/htmx.min.js vendor/sse.js js/app.js js/admin.js favicon.svg share.png fonts
 var files embed.FS
 
 // FS returns the embedded static files.

@@ -55,6 +55,9 @@ func NewSet(fsys fs.FS) (*Set, error) {
 		}
 		sum := sha256.Sum256(body)
 		ctype := mime.TypeByExtension(path.Ext(p))
+		if path.Ext(p) == ".woff2" {
+			ctype = "font/woff2" // not in Go's own table, and the container has no system one
+		}
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"gopkg.in/yaml.v3"
@@ -35,6 +37,10 @@ type Post struct {
 	Summary string
 	Tags    []string
 	Draft   bool
+	// Image is the picture shown when the post is shared (Open Graph): a path under /media/ or an address.
+	Image string
+	// ReadingMinutes is the time the text takes to read, at 230 words a minute (at least 1).
+	ReadingMinutes int
 	// HTML is the rendered Markdown. Raw HTML in the source is not passed through.
 	HTML template.HTML
 }
@@ -49,12 +55,23 @@ type Page struct {
 }
 
 // Library is the loaded content: published posts newest first, pages in navigation order, and the media folder
-// (images and other files the posts link to, served at /media/).
+// (images and other files the posts link to, served at /media/). Drafts are kept apart (the owner may preview
+// them); Problems are the files that could not be read, each skipped so the rest of the blog keeps serving.
 type Library struct {
-	Posts []Post
-	Pages []Page
-	Media fs.FS
+	Posts    []Post
+	Pages    []Page
+	Drafts   []Post
+	Media    fs.FS
+	Problems []Problem
 }
+
+// Problem is a file skipped because it could not be read, and why.
+type Problem struct {
+	File string
+	Err  error
+}
+
+func (p Problem) String() string { return p.File + ": " + p.Err.Error() }
 
 type frontMatter struct {
 	Title   string    `yaml:"title"`
@@ -63,19 +80,25 @@ type frontMatter struct {
 	Tags    []string  `yaml:"tags"`
 	Draft   bool      `yaml:"draft"`
 	Order   int       `yaml:"order"`
+	Image   string    `yaml:"image"`
 }
 
 var (
 	markdown = goldmark.New(
-		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithExtensions(extension.GFM,
+			// Code is highlighted on the server with chroma, as CSS classes (no inline styles: the
+			// Content-Security-Policy stays strict); assets/css/chroma.css colours them in both themes.
+			highlighting.NewHighlighting(highlighting.WithFormatOptions(chromahtml.WithClasses(true)))),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 	datePrefix  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-`)
 )
 
-// Load reads posts/*.md and pages/*.md from fsys. Drafts are dropped. A file with bad front matter is an error
-// that names the file, so a typo never silently hides a post.
+// Load reads posts/*.md and pages/*.md from fsys. Drafts are kept apart. A file that cannot be read (bad front
+// matter, a missing title or date, a slug already used) is skipped and listed in Problems, naming the file and
+// the trouble, so one typo never stops the blog and never silently hides a post. Only an unreadable folder is an
+// error.
 func Load(fsys fs.FS) (*Library, error) {
 	media, err := fs.Sub(fsys, "media")
 	if err != nil {
@@ -83,31 +106,34 @@ func Load(fsys fs.FS) (*Library, error) {
 	}
 	lib := &Library{Media: media}
 	seen := map[string]string{}
-	err = each(fsys, "posts", func(name string, fm frontMatter, html template.HTML) error {
+	err = lib.each(fsys, "posts", func(name string, fm frontMatter, html template.HTML) error {
 		slug := datePrefix.ReplaceAllString(strings.TrimSuffix(path.Base(name), ".md"), "")
 		if fm.Date.IsZero() {
-			return fmt.Errorf("%s: front matter needs a date (YYYY-MM-DD)", name)
+			return errors.New("front matter needs a date (YYYY-MM-DD)")
 		}
 		if prev, ok := seen[slug]; ok {
-			return fmt.Errorf("%s: slug %q is already used by %s", name, slug, prev)
+			return fmt.Errorf("slug %q is already used by %s", slug, prev)
 		}
 		seen[slug] = name
+		p := Post{Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
+			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft}
+		p.ReadingMinutes = readingMinutes(html)
 		if fm.Draft {
+			lib.Drafts = append(lib.Drafts, p)
 			return nil
 		}
-		lib.Posts = append(lib.Posts, Post{Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary,
-			Tags: fm.Tags, HTML: html})
+		lib.Posts = append(lib.Posts, p)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = each(fsys, "pages", func(name string, fm frontMatter, html template.HTML) error {
+	err = lib.each(fsys, "pages", func(name string, fm frontMatter, html template.HTML) error {
 		if fm.Draft {
 			return nil
 		}
 		lib.Pages = append(lib.Pages, Page{Slug: strings.TrimSuffix(path.Base(name), ".md"), Title: fm.Title,
-			Order: fm.Order, HTML: html})
+			Order: fm.Order, HTML: darkVariants(html, media)})
 		return nil
 	})
 	if err != nil {
@@ -128,32 +154,37 @@ func Load(fsys fs.FS) (*Library, error) {
 	return lib, nil
 }
 
-// each parses every Markdown file in dir and hands it to fn. A missing dir is simply empty.
-func each(fsys fs.FS, dir string, fn func(name string, fm frontMatter, html template.HTML) error) error {
+// each parses every Markdown file in dir and hands it to fn; a file that fails (here or in fn) is recorded in
+// lib.Problems and skipped. A missing dir is simply empty.
+func (lib *Library) each(fsys fs.FS, dir string, fn func(name string, fm frontMatter, html template.HTML) error) error {
 	names, err := fs.Glob(fsys, dir+"/*.md")
 	if err != nil {
 		return err
 	}
 	for _, name := range names {
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return err
-		}
-		fm, html, err := Parse(src)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if slug := datePrefix.ReplaceAllString(strings.TrimSuffix(path.Base(name), ".md"), ""); !slugPattern.MatchString(slug) {
-			return fmt.Errorf("%s: file name must be lower-case words joined by hyphens (it becomes the URL)", name)
-		}
-		if strings.TrimSpace(fm.Title) == "" {
-			return fmt.Errorf("%s: front matter needs a title", name)
-		}
-		if err := fn(name, fm, html); err != nil {
-			return err
+		if err := parseFile(fsys, name, fn); err != nil {
+			lib.Problems = append(lib.Problems, Problem{File: name, Err: err})
 		}
 	}
 	return nil
+}
+
+func parseFile(fsys fs.FS, name string, fn func(name string, fm frontMatter, html template.HTML) error) error {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	fm, html, err := Parse(src)
+	if err != nil {
+		return err
+	}
+	if slug := datePrefix.ReplaceAllString(strings.TrimSuffix(path.Base(name), ".md"), ""); !slugPattern.MatchString(slug) {
+		return errors.New("file name must be lower-case words joined by hyphens (it becomes the URL)")
+	}
+	if strings.TrimSpace(fm.Title) == "" {
+		return errors.New("front matter needs a title")
+	}
+	return fn(name, fm, html)
 }
 
 // Parse splits a document into its YAML front matter and its body rendered from Markdown to HTML.
@@ -205,4 +236,117 @@ func (l *Library) PageBySlug(slug string) (Page, bool) {
 		}
 	}
 	return Page{}, false
+}
+
+var tagPattern = regexp.MustCompile(`[^a-z0-9]+`)
+
+// TagSlug is a tag as it appears in addresses: lower case, words joined by hyphens ("Go tips" is go-tips).
+func TagSlug(tag string) string { return strings.Trim(tagPattern.ReplaceAllString(strings.ToLower(tag), "-"), "-") }
+
+// normalTags drops empty and repeated tags (by their slug), keeping the first spelling.
+func normalTags(tags []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		s := TagSlug(t)
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, t)
+	}
+	return out
+}
+
+var htmlTag = regexp.MustCompile(`<[^>]*>`)
+
+// readingMinutes estimates reading time from the rendered text.
+func readingMinutes(html template.HTML) int {
+	words := len(strings.Fields(htmlTag.ReplaceAllString(string(html), " ")))
+	return max(1, (words+115)/230)
+}
+
+// Tag is one tag with the posts that carry it, newest first.
+type Tag struct {
+	Name, Slug string
+	Posts      []Post
+}
+
+// Tags returns every tag of the published posts, by name.
+func (l *Library) Tags() []Tag {
+	byslug := map[string]*Tag{}
+	var order []string
+	for _, p := range l.Posts {
+		for _, t := range p.Tags {
+			s := TagSlug(t)
+			if byslug[s] == nil {
+				byslug[s] = &Tag{Name: t, Slug: s}
+				order = append(order, s)
+			}
+			byslug[s].Posts = append(byslug[s].Posts, p)
+		}
+	}
+	slices.SortFunc(order, func(a, b string) int { return strings.Compare(a, b) })
+	out := make([]Tag, len(order))
+	for i, s := range order {
+		out[i] = *byslug[s]
+	}
+	return out
+}
+
+// TagBySlug returns the tag with this slug and its posts.
+func (l *Library) TagBySlug(slug string) (Tag, bool) {
+	for _, t := range l.Tags() {
+		if t.Slug == slug {
+			return t, true
+		}
+	}
+	return Tag{}, false
+}
+
+// DraftBySlug returns the draft with this slug (for the owner's preview).
+func (l *Library) DraftBySlug(slug string) (Post, bool) {
+	for _, p := range l.Drafts {
+		if p.Slug == slug {
+			return p, true
+		}
+	}
+	return Post{}, false
+}
+
+// Neighbours returns the posts before (older) and after (newer) the one with this slug.
+func (l *Library) Neighbours(slug string) (older, newer *Post) {
+	for i, p := range l.Posts {
+		if p.Slug != slug {
+			continue
+		}
+		if i+1 < len(l.Posts) {
+			older = &l.Posts[i+1]
+		}
+		if i > 0 {
+			newer = &l.Posts[i-1]
+		}
+	}
+	return older, newer
+}
+
+var mediaImg = regexp.MustCompile(`<img src="/media/([^"?#]+)"[^>]*>`)
+
+// darkVariants shows an image's dark variant in the dark theme: next to /media/diagram.png, a file
+// /media/diagram.dark.png is used when the reader's system is dark (a <picture> with a media query). An SVG can
+// also carry its own dark colours (a prefers-color-scheme media query in its <style>).
+func darkVariants(html template.HTML, media fs.FS) template.HTML {
+	if media == nil {
+		return html
+	}
+	return template.HTML(mediaImg.ReplaceAllStringFunc(string(html), func(tag string) string {
+		name := mediaImg.FindStringSubmatch(tag)[1]
+		ext := path.Ext(name)
+		dark := strings.TrimSuffix(name, ext) + ".dark" + ext
+		if _, err := fs.Stat(media, dark); err != nil || strings.HasSuffix(strings.TrimSuffix(name, ext), ".dark") {
+			return tag
+		}
+		return `<picture><source srcset="/media/` + dark + `" media="(prefers-color-scheme: dark)">` + tag + `</picture>`
+	}))
 }

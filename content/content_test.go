@@ -49,9 +49,17 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := content.Load(fstest.MapFS{tt.file: {Data: []byte(tt.src)}})
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.file) {
-				t.Fatalf("err = %v, want it to name %s and say %q", err, tt.file, tt.wantErr)
+			good := "posts/2026-01-02-fine.md"
+			lib, err := content.Load(fstest.MapFS{tt.file: {Data: []byte(tt.src)},
+				good: {Data: []byte("---\ntitle: Fine\ndate: 2026-01-02\n---\nStill here.")}})
+			if err != nil {
+				t.Fatalf("one bad file stopped the load: %v", err)
+			}
+			if len(lib.Problems) != 1 || !strings.Contains(lib.Problems[0].String(), tt.wantErr) || lib.Problems[0].File != tt.file {
+				t.Fatalf("problems = %v, want one naming %s and saying %q", lib.Problems, tt.file, tt.wantErr)
+			}
+			if len(lib.Posts) != 1 || lib.Posts[0].Slug != "fine" {
+				t.Fatalf("the good post was not kept: %+v", lib.Posts)
 			}
 		})
 	}

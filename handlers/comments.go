@@ -146,7 +146,7 @@ func (s *Server) formError(c *fiber.Ctx, status int, slug string, postID int64, 
 	if isHTMX(c) {
 		return render(c, status, views.CommentForm(form))
 	}
-	p, _ := s.cfg.Library.PostBySlug(slug)
+	p, _ := s.lib().PostBySlug(slug)
 	v, err := s.postView(c, p, postID, form)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/content"
 	"blog/repo"
 	"blog/richtext"
 	"blog/views"
@@ -15,13 +16,14 @@ import (
 // atomFeed is an Atom document (RFC 4287): the posts at /feed.xml, the comments at /comments.xml and
 // /posts/{slug}/comments.xml.
 type atomFeed struct {
-	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	Title   string      `xml:"title"`
-	ID      string      `xml:"id"`
-	Updated string      `xml:"updated"`
-	Author  *atomAuthor `xml:"author,omitempty"`
-	Links   []atomLink  `xml:"link"`
-	Entries []atomEntry `xml:"entry"`
+	XMLName  xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Title    string      `xml:"title"`
+	Subtitle string      `xml:"subtitle,omitempty"`
+	ID       string      `xml:"id"`
+	Updated  string      `xml:"updated"`
+	Author   *atomAuthor `xml:"author,omitempty"`
+	Links    []atomLink  `xml:"link"`
+	Entries  []atomEntry `xml:"entry"`
 }
 
 type atomAuthor struct {
@@ -53,11 +55,24 @@ type atomContent struct {
 // feed serves the posts as an Atom feed, newest first, with their full text (its links made absolute, so a
 // feed reader can follow them and load the images).
 func (s *Server) feed(c *fiber.Ctx) error {
+	return s.postsFeed(c, s.chrome.SiteTitle, "/feed.xml", "/", s.lib().Posts)
+}
+
+// tagFeed serves the posts with one tag as an Atom feed.
+func (s *Server) tagFeed(c *fiber.Ctx) error {
+	t, ok := s.lib().TagBySlug(c.Params("tag"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	return s.postsFeed(c, s.chrome.SiteTitle+": "+t.Name, views.TagFeedPath(t.Name), views.TagPath(t.Name), t.Posts)
+}
+
+func (s *Server) postsFeed(c *fiber.Ctx, title, self, page string, posts []content.Post) error {
 	base := s.chrome.BaseURL
-	f := atomFeed{Title: s.chrome.SiteTitle, ID: base + "/", Author: &atomAuthor{Name: s.chrome.Author},
-		Links: []atomLink{{Href: base + "/feed.xml", Rel: "self", Type: atomType}, {Href: base + "/", Rel: "alternate", Type: "text/html"}}}
+	f := atomFeed{Title: title, ID: base + page, Author: &atomAuthor{Name: s.chrome.Author}, Subtitle: s.chrome.Tagline,
+		Links: []atomLink{{Href: base + self, Rel: "self", Type: atomType}, {Href: base + page, Rel: "alternate", Type: "text/html"}}}
 	updated := time.Time{}
-	for _, p := range s.cfg.Library.Posts {
+	for _, p := range posts {
 		url := base + views.PostPath(p.Slug)
 		date := p.Date.UTC().Format(time.RFC3339)
 		f.Entries = append(f.Entries, atomEntry{Title: p.Title, ID: url, Link: atomLink{Href: url, Rel: "alternate"},
@@ -150,10 +165,10 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 	}
 	base := s.chrome.BaseURL
 	set := urlset{URLs: []entry{{Loc: base + "/"}}}
-	for _, p := range s.cfg.Library.Posts {
+	for _, p := range s.lib().Posts {
 		set.URLs = append(set.URLs, entry{Loc: base + views.PostPath(p.Slug), LastMod: p.Date.UTC().Format("2006-01-02")})
 	}
-	for _, p := range s.cfg.Library.Pages {
+	for _, p := range s.lib().Pages {
 		set.URLs = append(set.URLs, entry{Loc: base + "/" + p.Slug})
 	}
 	out, err := xml.MarshalIndent(set, "", "  ")

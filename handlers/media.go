@@ -28,10 +28,10 @@ const MaxMedia = 20 << 20
 func (s *Server) media(c *fiber.Ctx) error {
 	name := c.Params("*")
 	ctype, ok := mediaTypes[strings.ToLower(path.Ext(name))]
-	if !ok || !fs.ValidPath(name) || s.cfg.Library.Media == nil {
+	if !ok || !fs.ValidPath(name) || s.lib().Media == nil {
 		return fiber.ErrNotFound
 	}
-	f, err := s.cfg.Library.Media.Open(name)
+	f, err := s.lib().Media.Open(name)
 	if err != nil {
 		return fiber.ErrNotFound
 	}

@@ -99,7 +99,7 @@ func (s *Server) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Comme
 	if isHTMX(c) {
 		return render(c, status, views.EditForm(slug, cm, body, msg))
 	}
-	p, _ := s.cfg.Library.PostBySlug(slug)
+	p, _ := s.lib().PostBySlug(slug)
 	return render(c, status, views.EditPage(s.chromeFor(c), p, cm, body, msg))
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -15,23 +16,75 @@ import (
 	"blog/views"
 )
 
-// home lists the posts with their comment counts.
+// PostsPerPage is how many posts a page of the home page lists.
+const PostsPerPage = 10
+
+// home lists the posts with their comment counts, PostsPerPage at a time (/, /page/2, ...).
 func (s *Server) home(c *fiber.Ctx) error {
-	counts, err := s.lists.commentCounts(c.UserContext())
+	page := 1
+	if c.Params("n") != "" {
+		n, err := strconv.Atoi(c.Params("n"))
+		if err != nil || n < 2 {
+			return fiber.ErrNotFound // /page/1 is /
+		}
+		page = n
+	}
+	posts := s.lib().Posts
+	pages := max(1, (len(posts)+PostsPerPage-1)/PostsPerPage)
+	if page > pages {
+		return fiber.ErrNotFound
+	}
+	list, err := s.summaries(c, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
 	if err != nil {
 		return err
 	}
-	list := make([]views.PostSummary, 0, len(s.cfg.Library.Posts))
-	for _, p := range s.cfg.Library.Posts {
-		list = append(list, views.PostSummary{Post: p, Comments: counts[s.cfg.PostIDs[p.Slug]]})
+	return render(c, fiber.StatusOK, views.HomePage(s.chromeFor(c), views.HomeView{Posts: list, Page: page, Pages: pages}))
+}
+
+// summaries pairs posts with their comment counts.
+func (s *Server) summaries(c *fiber.Ctx, posts []content.Post) ([]views.PostSummary, error) {
+	counts, err := s.lists.commentCounts(c.UserContext())
+	if err != nil {
+		return nil, err
 	}
-	return render(c, fiber.StatusOK, views.HomePage(s.chromeFor(c), list))
+	snap := s.cfg.Content.Current()
+	list := make([]views.PostSummary, 0, len(posts))
+	for _, p := range posts {
+		id, _ := snap.PostID(p.Slug)
+		list = append(list, views.PostSummary{Post: p, Comments: counts[id]})
+	}
+	return list, nil
+}
+
+// tag lists the posts with one tag.
+func (s *Server) tag(c *fiber.Ctx) error {
+	t, ok := s.lib().TagBySlug(c.Params("tag"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	list, err := s.summaries(c, t.Posts)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.TagPage(s.chromeFor(c), views.TagView{Tag: t, Posts: list}))
+}
+
+// tags lists every tag.
+func (s *Server) tags(c *fiber.Ctx) error {
+	return render(c, fiber.StatusOK, views.TagsPage(s.chromeFor(c), s.lib().Tags()))
+}
+
+// archive lists every post by year.
+func (s *Server) archive(c *fiber.Ctx) error {
+	lib := s.lib()
+	return render(c, fiber.StatusOK, views.ArchivePage(s.chromeFor(c), views.Archive(lib.Posts), lib.Tags()))
 }
 
 // lookupPost finds the published post named by the :slug parameter.
 func (s *Server) lookupPost(c *fiber.Ctx) (content.Post, int64, error) {
-	p, ok := s.cfg.Library.PostBySlug(c.Params("slug"))
-	id, hasRow := s.cfg.PostIDs[p.Slug]
+	snap := s.cfg.Content.Current()
+	p, ok := snap.Lib.PostBySlug(c.Params("slug"))
+	id, hasRow := snap.PostID(p.Slug)
 	if !ok || !hasRow {
 		return content.Post{}, 0, fiber.ErrNotFound
 	}
@@ -42,6 +95,9 @@ func (s *Server) lookupPost(c *fiber.Ctx) (content.Post, int64, error) {
 // comment (the address the Reply link has without JavaScript).
 func (s *Server) post(c *fiber.Ctx) error {
 	p, id, err := s.lookupPost(c)
+	if errors.Is(err, fiber.ErrNotFound) {
+		return s.draft(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -76,7 +132,20 @@ func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.For
 			return views.PostView{}, err
 		}
 	}
-	return views.PostView{Post: p, List: list, Form: form}, nil
+	older, newer := s.lib().Neighbours(p.Slug)
+	return views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer}, nil
+}
+
+// draft previews a draft for the signed-in owner at its future address; anyone else gets the 404 a missing
+// post gets.
+func (s *Server) draft(c *fiber.Ctx) error {
+	d, ok := s.lib().DraftBySlug(c.Params("slug"))
+	if !ok || s.cfg.Owner == nil || !s.cfg.Owner.SignedIn(c) {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set("X-Robots-Tag", "noindex")
+	return render(c, fiber.StatusOK, views.DraftPage(s.chromeFor(c), d))
 }
 
 // personal renders the list again with the visitor's own comments: held ones merged in by id, and every
@@ -156,7 +225,7 @@ func touches(t cachedThread, own map[int64]views.ItemOpts) bool {
 
 // page shows a standalone page such as /about.
 func (s *Server) page(c *fiber.Ctx) error {
-	p, ok := s.cfg.Library.PageBySlug(c.Params("page"))
+	p, ok := s.lib().PageBySlug(c.Params("page"))
 	if !ok {
 		return fiber.ErrNotFound
 	}

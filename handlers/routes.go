@@ -63,6 +63,11 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/notify/unsubscribe", s.unsubscribe)
 
 	app.Get("/", csrf, s.home)
+	app.Get("/page/:n<int>", csrf, s.home)
+	app.Get("/archive", csrf, s.archive)
+	app.Get("/tags", csrf, s.tags)
+	app.Get("/tags/:tag/feed.xml", s.tagFeed)
+	app.Get("/tags/:tag", csrf, s.tag)
 	app.Get("/posts/:slug", csrf, s.post)
 	app.Post("/posts/:slug/comments", csrf, s.createComment)
 	app.Get("/posts/:slug/comments", csrf, s.olderComments)

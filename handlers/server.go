@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"blog/publish"
 	"context"
 	"errors"
 	"log/slog"
@@ -74,8 +75,8 @@ const MaxCommentsShown = 200
 
 // Config is everything the HTTP layer is built from.
 type Config struct {
-	Library  *content.Library
-	PostIDs  map[string]int64
+	// Content is the current posts and pages, with each post's database id; it may change while serving.
+	Content Content
 	Comments CommentStore
 	Broker   Broker
 	Screener Screener
@@ -120,6 +121,13 @@ type Config struct {
 	Subscriptions Subscriptions
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
+}
+
+// Content is the blog's current content (publish.Store).
+type Content interface {
+	Current() *publish.Snapshot
+	// Slug names a post by its database id, also when its file has gone.
+	Slug(id int64) string
 }
 
 // Subscriptions records what an address chose about reply notifications (repo.Notifications).
@@ -182,8 +190,8 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar, slugOf(cfg.PostIDs)), lists: newListCache(cfg.Comments, slugOf(cfg.PostIDs)),
-		slugOf:  slugOf(cfg.PostIDs),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar, cfg.Content.Slug), lists: newListCache(cfg.Comments, cfg.Content.Slug),
+		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
@@ -215,35 +223,47 @@ func New(cfg Config) (*fiber.App, error) {
 	return app, nil
 }
 
-// slugOf returns the function that names a post by its id.
-func slugOf(ids map[string]int64) func(int64) string {
-	slugs := make(map[int64]string, len(ids))
-	for slug, id := range ids {
-		slugs[id] = slug
-	}
-	return func(id int64) string { return slugs[id] }
+// Site is what the owner says about the blog (SITE_* settings).
+type Site struct {
+	Title, Author, Tagline, Description, Footer string
+	// Image is the default share picture: a path on the blog (/media/card.png) or an address; empty: the
+	// built-in one.
+	Image string
 }
 
-// SlugOf names posts by id for RenderChanges (the program's broker renders with it too).
-func SlugOf(ids map[string]int64) func(int64) string { return slugOf(ids) }
+// SiteChrome is what every page's layout shows: the site's name, description and address, and the
+// fingerprinted asset URLs (the navigation is the current content's, added per request).
+func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
+	if site.Author == "" {
+		site.Author = site.Title
+	}
+	if site.Description == "" {
+		site.Description = site.Tagline
+	}
+	image := site.Image
+	switch {
+	case image == "":
+		image = baseURL + set.URL("share.png")
+	case strings.HasPrefix(image, "/"):
+		image = baseURL + image
+	}
+	return views.Chrome{SiteTitle: site.Title, Author: site.Author, BaseURL: baseURL, Tagline: site.Tagline,
+		Description: site.Description, Footer: site.Footer, ShareImage: image,
+		Font: set.URL("fonts/source-serif-4-latin-wght-normal.woff2"), Assets: views.AssetURLs{
+			CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
+			App: set.URL("js/app.js"), Admin: set.URL("js/admin.js"), Favicon: set.URL("favicon.svg")}}
+}
 
-// SiteChrome is what every page's layout shows: the site's name and address, the pages in the navigation and the
-// fingerprinted asset URLs.
-func SiteChrome(siteTitle, author, baseURL string, lib *content.Library, set *assets.Set) views.Chrome {
-	if author == "" {
-		author = siteTitle
-	}
-	ch := views.Chrome{SiteTitle: siteTitle, Author: author, BaseURL: baseURL, Assets: views.AssetURLs{
-		CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
-		App: set.URL("js/app.js"), Admin: set.URL("js/admin.js"), Favicon: set.URL("favicon.svg")}}
-	for _, p := range lib.Pages {
-		ch.Nav = append(ch.Nav, views.NavLink{Title: p.Title, Href: "/" + p.Slug})
-	}
+// chromeFor returns the layout's data for this request: the visitor's CSRF token, and the navigation of the
+// current content with the section the request is in marked.
+func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
+	ch := s.chrome.ForRequest(c, csrf.Token(c))
+	ch.Nav = views.Navigation(s.lib().Pages, c.Path())
 	return ch
 }
 
-// chromeFor returns the layout's data for this request, with the visitor's CSRF token.
-func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return s.chrome.ForRequest(c, csrf.Token(c)) }
+// lib returns the current posts and pages.
+func (s *Server) lib() *content.Library { return s.cfg.Content.Current().Lib }
 
 // render writes a component as the response with the given status.
 func render(c *fiber.Ctx, status int, comp templ.Component) error {

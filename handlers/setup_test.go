@@ -26,6 +26,7 @@ import (
 	"blog/live"
 	"blog/moderation"
 	"blog/owner"
+	"blog/publish"
 	"blog/repo"
 )
 
@@ -52,20 +53,12 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
-	lib, err := content.Load(content.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var refs []repo.PostRef
-	for _, p := range lib.Posts {
-		refs = append(refs, repo.PostRef{Slug: p.Slug, Title: p.Title})
-	}
-	ids, err := repo.NewPosts(db).SyncPosts(ctx, refs)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := repo.NewComments(db)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +67,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	broker := live.New(handlers.RenderChanges(store, []byte("test avatar key 0123"), handlers.SlugOf(ids)), starts, log)
+	broker := live.New(handlers.RenderChanges(store, []byte("test avatar key 0123"), site.Slug), starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, Bans: repo.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
@@ -83,8 +76,8 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := handlers.Config{Library: lib, PostIDs: ids, Comments: store, Broker: broker, Screener: mod, Assets: set,
-		Chrome: handlers.SiteChrome("Test Blog", "", "http://blog.test", lib, set), Log: log, Done: done,
+	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Screener: mod, Assets: set,
+		Chrome: handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: []byte("test avatar key 0123")}}
 	for _, o := range opts {
 		o(&cfg)
@@ -116,7 +109,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the change watcher did not start")
 	}
-	return &testApp{app: app, db: db, store: store, broker: broker, mod: mod, done: done, slug: lib.Posts[0].Slug}
+	return &testApp{app: app, db: db, store: store, broker: broker, mod: mod, done: done, slug: site.Library().Posts[0].Slug}
 }
 
 // do sends a request through the real router and returns the status and parsed body.

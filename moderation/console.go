@@ -36,10 +36,12 @@ var (
 // Console serves the owner's pages for comments, bans and the audit trail. Every route is behind the owner's
 // sign-in (handlers/routes.go).
 type Console struct {
-	service *Service
-	posts   Posts
-	audit   AuditLog
-	chrome  func(c *fiber.Ctx) views.Chrome
+	// ContentProblems, when set, lists the content files skipped because they could not be read.
+	ContentProblems func() []string
+	service         *Service
+	posts           Posts
+	audit           AuditLog
+	chrome          func(c *fiber.Ctx) views.Chrome
 }
 
 // NewConsole returns the console; chrome gives the layout's data for a signed-in request.
@@ -67,6 +69,9 @@ func (k *Console) Page(c *fiber.Ctx) error {
 		return err
 	}
 	v.Notice = doneNotice(c.Query("done"))
+	if k.ContentProblems != nil {
+		v.ContentProblems = k.ContentProblems()
+	}
 	return views.Render(c, status, views.ConsolePage(k.chrome(c), v))
 }
 

@@ -77,7 +77,9 @@ type ConsoleComment struct {
 
 // ConsoleView is the console's state.
 type ConsoleView struct {
-	Filter   ConsoleFilter
+	// ContentProblems are content files skipped because they could not be read ("posts/x.md: …").
+	ContentProblems []string
+	Filter          ConsoleFilter
 	Posts    []PostOption
 	Counts   map[string]int
 	Comments []ConsoleComment

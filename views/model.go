@@ -29,6 +29,12 @@ type Chrome struct {
 	CSRFToken string
 	// Owner is set on the signed-in owner's pages.
 	Owner bool
+	// Tagline is shown under the blog's name on the home page; Description describes the blog to search engines
+	// and link previews; Footer is the footer's sentence; ShareImage the absolute address of the picture shown
+	// when a page is shared (a post's own image wins).
+	Tagline, Description, Footer, ShareImage string
+	// Font is the address of the reading typeface's Latin file, preloaded so the text settles at once.
+	Font string
 }
 
 // ForRequest returns the chrome for one request, with the token its forms carry. Its base URL stays the
@@ -38,10 +44,28 @@ func (ch Chrome) ForRequest(c *fiber.Ctx, token string) Chrome {
 	return ch
 }
 
-// NavLink is one entry of the header navigation.
+// NavLink is one entry of the header navigation; Current marks the section the page is in.
 type NavLink struct {
-	Title string
-	Href  string
+	Title   string
+	Href    string
+	Current bool
+}
+
+// Navigation is the header's links: the posts, the archive, then the pages, with the one the path is in marked.
+func Navigation(pages []content.Page, path string) []NavLink {
+	nav := []NavLink{{Title: "Posts", Href: "/"}, {Title: "Archive", Href: "/archive"}}
+	for _, p := range pages {
+		nav = append(nav, NavLink{Title: p.Title, Href: "/" + p.Slug})
+	}
+	for i, l := range nav {
+		switch {
+		case l.Href == "/":
+			nav[i].Current = path == "/" || strings.HasPrefix(path, "/page/") || strings.HasPrefix(path, "/posts/") || strings.HasPrefix(path, "/tags")
+		default:
+			nav[i].Current = path == l.Href || strings.HasPrefix(path, l.Href+"/")
+		}
+	}
+	return nav
 }
 
 // AssetURLs are the fingerprinted URLs of the stylesheet and scripts.
@@ -60,7 +84,62 @@ type Meta struct {
 	Published time.Time
 	// CommentsFeed is the address of the page's comments feed (a post's), announced beside the site's feeds.
 	CommentsFeed string
+	// Feed and FeedTitle announce one more feed (a tag's).
+	Feed, FeedTitle string
+	// Image is the picture shown when the page is shared (absolute), instead of the site's.
+	Image string
+	// NoIndex keeps the page out of search engines (a draft's preview).
+	NoIndex bool
 }
+
+// HomeView is one page of the home page's list.
+type HomeView struct {
+	Posts       []PostSummary
+	Page, Pages int
+}
+
+// PageHref is the address of page n of the home page.
+func PageHref(n int) string {
+	if n <= 1 {
+		return "/"
+	}
+	return "/page/" + strconv.Itoa(n)
+}
+
+// TagView is a tag's page.
+type TagView struct {
+	Tag   content.Tag
+	Posts []PostSummary
+}
+
+// TagPath is a tag's page, TagFeedPath its feed.
+func TagPath(tag string) string     { return "/tags/" + content.TagSlug(tag) }
+func TagFeedPath(tag string) string { return TagPath(tag) + "/feed.xml" }
+
+// ArchiveYear is one year of the archive, newest posts first.
+type ArchiveYear struct {
+	Year  int
+	Posts []content.Post
+}
+
+// Archive groups posts (newest first) by year.
+func Archive(posts []content.Post) []ArchiveYear {
+	var out []ArchiveYear
+	for _, p := range posts {
+		y := p.Date.Year()
+		if len(out) == 0 || out[len(out)-1].Year != y {
+			out = append(out, ArchiveYear{Year: y})
+		}
+		out[len(out)-1].Posts = append(out[len(out)-1].Posts, p)
+	}
+	return out
+}
+
+// ShortDate is a date in the archive's lists.
+func ShortDate(t time.Time) string { return t.UTC().Format("2 Jan") }
+
+// ReadingTime says how long a post takes to read.
+func ReadingTime(p content.Post) string { return strconv.Itoa(p.ReadingMinutes) + " min read" }
 
 // PostSummary is one entry of the home page's list.
 type PostSummary struct {
@@ -73,6 +152,8 @@ type PostView struct {
 	Post content.Post
 	List ListView
 	Form FormView
+	// Older and Newer are the posts before and after this one, when there are.
+	Older, Newer *content.Post
 }
 
 // Item is one rendered comment of a list.
@@ -281,4 +362,32 @@ type NotifyView struct {
 	Token     string
 	Done      bool
 	CSRFToken string
+}
+
+// CountPosts says how many posts, in words.
+func CountPosts(n int) string {
+	if n == 1 {
+		return "1 post"
+	}
+	return strconv.Itoa(n) + " posts"
+}
+
+func homeTitle(ch Chrome, v HomeView) string {
+	if v.Page > 1 {
+		return "Posts, page " + strconv.Itoa(v.Page)
+	}
+	return ch.SiteTitle
+}
+
+// postImage is the absolute address of a post's share image, when it names one.
+func postImage(ch Chrome, p content.Post) string {
+	switch {
+	case p.Image == "":
+		return ""
+	case strings.HasPrefix(p.Image, "https://") || strings.HasPrefix(p.Image, "http://"):
+		return p.Image
+	case strings.HasPrefix(p.Image, "/"):
+		return ch.BaseURL + p.Image
+	}
+	return ch.BaseURL + "/media/" + p.Image
 }

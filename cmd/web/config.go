@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"blog/clientip"
+	"blog/handlers"
 	"blog/limits"
 	"blog/moderation"
 	"blog/notify"
@@ -32,7 +33,11 @@ var settings = []setting{
 	{"CONTENT_DIR", "", "Folder with posts/*.md, pages/*.md and media/ (served at /media/). Unset: the sample content built into the binary."},
 	{"AUTO_MIGRATE", "true", "Apply pending migrations at start. false: refuse to start while migrations are pending."},
 	{"SITE_TITLE", "Field Notes", "The blog's name, shown in the header and titles."},
-	{"SITE_AUTHOR", "", "The blog's author, named in the feeds. Unset: the blog's name."},
+	{"SITE_AUTHOR", "", "The blog's author, named in the feeds and page metadata. Unset: the blog's name."},
+	{"SITE_TAGLINE", "", "A sentence under the blog's name on the home page (and its description when SITE_DESCRIPTION is unset)."},
+	{"SITE_DESCRIPTION", "", "The blog described for search engines and link previews."},
+	{"SITE_FOOTER", "", "The footer's sentence. Unset: the blog's name and a word about comments."},
+	{"SITE_IMAGE", "", "Picture shown when a page is shared (Open Graph): a path such as /media/card.png or an address. Unset: a built-in one. A post's image front matter wins."},
 	{"BASE_URL", "", "Public URL of the blog (https://blog.example.com), for canonical and Open Graph links."},
 	{"LOG_FORMAT", "text", "text (readable) or json (one JSON object per line)."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
@@ -73,6 +78,7 @@ type config struct {
 	AutoMigrate  bool
 	SiteTitle    string
 	SiteAuthor   string
+	Site         handlers.Site
 	BaseURL      string
 	LogFormat    string
 	LogLevel     string
@@ -134,6 +140,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("PORT=%q is not a port number", port)
 	}
 	cfg.Addr = ":" + port
+	cfg.Site = handlers.Site{Title: cfg.SiteTitle, Author: cfg.SiteAuthor, Tagline: get("SITE_TAGLINE"),
+		Description: get("SITE_DESCRIPTION"), Footer: get("SITE_FOOTER"), Image: get("SITE_IMAGE")}
 	if a := get("ADDR"); a != "" {
 		cfg.Addr = a
 	}

@@ -37,6 +37,7 @@ import (
 	"blog/notify"
 	"blog/observe"
 	"blog/owner"
+	"blog/publish"
 	"blog/repo"
 	"blog/views"
 )
@@ -110,7 +111,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	lib, postIDs, err := loadContent(ctx, cfg, db)
+	site, err := loadContent(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return err
 	}
 	comments := repo.NewComments(db)
-	broker, err := newBroker(ctx, comments, keys.Avatar, handlers.SlugOf(postIDs), log)
+	broker, err := newBroker(ctx, comments, keys.Avatar, site.Slug, log)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if cfg.BaseURL == "" {
 		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", publicBase(cfg))
 	}
-	chrome := handlers.SiteChrome(cfg.SiteTitle, cfg.SiteAuthor, publicBase(cfg), lib, set)
+	chrome := handlers.SiteChrome(cfg.Site, publicBase(cfg), set)
 	own, err := newOwner(cfg, db, keys, chrome, log)
 	if err != nil {
 		return err
@@ -149,21 +150,21 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			go serveMetrics(cfg.MetricsAddr, metrics, log)
 		}
 	}
-	notifier := newNotifier(cfg, db, lib, postIDs, keys, metrics, log)
+	notifier := newNotifier(cfg, db, site, keys, metrics, log)
 	if cfg.Notify.SMTP == nil && cfg.Notify.OwnerEmail != "" {
 		log.Warn("OWNER_EMAIL is set but SMTP_URL is not: no mail is sent")
 	}
 	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
-	app, err := buildApp(cfg, db, lib, postIDs, comments, broker, mod, own, set, chrome, keys, metrics, done, log)
+	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log)
 	if err != nil {
 		return err
 	}
 	if err := announceSetupLink(ctx, cfg, own, log); err != nil {
 		return err
 	}
-	stopBackground := startBackground(ctx, cfg, db, broker, mod, own, notifier, log)
+	stopBackground := startBackground(ctx, cfg, db, site, broker, mod, own, notifier, log)
 	defer stopBackground()
-	return listenAndServe(ctx, cfg, app, done, db, len(lib.Posts), metrics, log)
+	return listenAndServe(ctx, cfg, app, done, db, len(site.Library().Posts), metrics, log)
 }
 
 // openDatabase opens the database and applies pending migrations (or refuses to start with pending ones when
@@ -188,30 +189,22 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*repo.DB, 
 	return db, nil
 }
 
-// loadContent reads the posts and pages (CONTENT_DIR or the built-in sample) and gives every post its row.
-func loadContent(ctx context.Context, cfg config, db *repo.DB) (*content.Library, map[string]int64, error) {
+// loadContent reads the posts and pages (CONTENT_DIR or the built-in sample) and gives every post its row. A
+// file that cannot be read is skipped and logged, naming it; the rest is served.
+func loadContent(ctx context.Context, cfg config, db *repo.DB, log *slog.Logger) (*publish.Store, error) {
 	var contentFS fs.FS = content.Embedded()
 	if cfg.ContentDir != "" {
 		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
-			return nil, nil, fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
+			return nil, fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
 		}
 		// A root, not a plain folder: nothing in it (a symbolic link) can lead to a file outside it.
 		root, err := os.OpenRoot(cfg.ContentDir)
 		if err != nil {
-			return nil, nil, fmt.Errorf("CONTENT_DIR: %w", err)
+			return nil, fmt.Errorf("CONTENT_DIR: %w", err)
 		}
 		contentFS = root.FS()
 	}
-	lib, err := content.Load(contentFS)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load content: %w", err)
-	}
-	refs := make([]repo.PostRef, len(lib.Posts))
-	for i, p := range lib.Posts {
-		refs[i] = repo.PostRef{Slug: p.Slug, Title: p.Title}
-	}
-	postIDs, err := repo.NewPosts(db).SyncPosts(ctx, refs)
-	return lib, postIDs, err
+	return publish.Open(ctx, contentFS, repo.NewPosts(db), log)
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
@@ -266,13 +259,14 @@ func publicBase(cfg config) string {
 }
 
 // buildApp builds the HTTP app with every route.
-func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]int64, comments *repo.Comments,
+func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	console := moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
+	console.ContentProblems = site.Problems
 	return handlers.New(handlers.Config{
 		MaxStreamsPerClient: cfg.MaxStreams,
-		Library:             lib, PostIDs: postIDs, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
+		Content:             site, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
 		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
@@ -294,25 +288,14 @@ func buildApp(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]
 }
 
 // newNotifier returns the service that turns changes into mail and webhooks and sends them.
-func newNotifier(cfg config, db *repo.DB, lib *content.Library, postIDs map[string]int64, keys siteKeySet,
+func newNotifier(cfg config, db *repo.DB, site *publish.Store, keys siteKeySet,
 	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
-	titles := map[string]string{}
-	for _, p := range lib.Posts {
-		titles[p.Slug] = p.Title
-	}
-	slugOf := handlers.SlugOf(postIDs)
 	n := cfg.Notify
 	nc := notify.Config{Store: repo.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: cfg.SiteTitle,
 		BaseURL: publicBase(cfg), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
-		Post: func(id int64) (string, string) {
-			slug := slugOf(id)
-			if t, ok := titles[slug]; ok {
-				return slug, t
-			}
-			return slug, slug
-		}}
+		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }}
 	if n.SMTP != nil {
 		nc.Mailer = n.SMTP
 	}
@@ -325,7 +308,7 @@ func newNotifier(cfg config, db *repo.DB, lib *content.Library, postIDs map[stri
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
-func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.Broker, mod *moderation.Service,
+func startBackground(ctx context.Context, cfg config, db *repo.DB, site *publish.Store, broker *live.Broker, mod *moderation.Service,
 	own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -339,6 +322,13 @@ func startBackground(ctx context.Context, cfg config, db *repo.DB, broker *live.
 	// The notifier runs even with nothing configured: it keeps its place in the change feed, so turning mail on
 	// later does not announce the past.
 	wg.Go(func() { notifier.Run(bctx) })
+	if cfg.ContentDir != "" {
+		wg.Go(func() {
+			if err := site.Watch(bctx, cfg.ContentDir); err != nil {
+				log.Error("content: cannot watch the folder; changes need a restart", "dir", cfg.ContentDir, "err", err)
+			}
+		})
+	}
 	return func() { cancel(); wg.Wait() }
 }
 

@@ -34,7 +34,7 @@ func importCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 		return err
 	}
 	defer db.Close()
-	if _, _, err := loadContent(ctx, cfg, db); err != nil {
+	if _, err := loadContent(ctx, cfg, db, newLogger(cfg, io.Discard)); err != nil {
 		return err
 	}
 	rows, err := repo.NewPosts(db).ListPosts(ctx)

@@ -1,0 +1,196 @@
+// Package publish keeps the blog's content current: it loads the posts and pages, gives every post its database
+// row, and, for a content folder on disk, watches it and swaps in the new content within moments of a file
+// being added, changed or removed. Readers never see a half-loaded state: each load is built whole, then
+// swapped in at once. A file that cannot be read is skipped (and reported), never stops the blog.
+package publish
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"blog/content"
+	"blog/repo"
+)
+
+// Snapshot is the content at one moment, with the database id of every published post.
+type Snapshot struct {
+	Lib   *content.Library
+	ids   map[string]int64
+}
+
+// PostID returns the database id of the published post with this slug.
+func (s *Snapshot) PostID(slug string) (int64, bool) {
+	id, ok := s.ids[slug]
+	return id, ok
+}
+
+// Store holds the current content.
+type Store struct {
+	fsys  fs.FS
+	posts *repo.Posts
+	log   *slog.Logger
+
+	cur atomic.Pointer[Snapshot]
+	// slugs names every post row ever seen by id (a removed post's comments still need its slug for links).
+	slugMu sync.RWMutex
+	slugs  map[int64]string
+
+	mu       sync.Mutex
+	onChange []func(*Snapshot)
+	reloads  atomic.Int64
+}
+
+// Open loads the content from fsys and makes sure every published post has a row.
+func Open(ctx context.Context, fsys fs.FS, posts *repo.Posts, log *slog.Logger) (*Store, error) {
+	s := &Store{fsys: fsys, posts: posts, log: log, slugs: map[int64]string{}}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Current returns the content as it is now.
+func (s *Store) Current() *Snapshot { return s.cur.Load() }
+
+// Library returns the current posts and pages.
+func (s *Store) Library() *content.Library { return s.cur.Load().Lib }
+
+// Slug names a post by its database id (also for posts whose file has gone).
+func (s *Store) Slug(id int64) string {
+	s.slugMu.RLock()
+	defer s.slugMu.RUnlock()
+	return s.slugs[id]
+}
+
+// Title returns the title of the post with this id, or its slug when its file has gone.
+func (s *Store) Title(id int64) string {
+	slug := s.Slug(id)
+	if p, ok := s.Library().PostBySlug(slug); ok {
+		return p.Title
+	}
+	return slug
+}
+
+// OnChange calls fn with each new snapshot after it is swapped in.
+func (s *Store) OnChange(fn func(*Snapshot)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onChange = append(s.onChange, fn)
+}
+
+// Reloads counts the loads since Open (for tests).
+func (s *Store) Reloads() int64 { return s.reloads.Load() }
+
+// Reload reads the content again and swaps it in. Problems with single files are logged, naming the file.
+func (s *Store) Reload(ctx context.Context) error {
+	lib, err := content.Load(s.fsys)
+	if err != nil {
+		return fmt.Errorf("load content: %w", err)
+	}
+	refs := make([]repo.PostRef, len(lib.Posts))
+	for i, p := range lib.Posts {
+		refs[i] = repo.PostRef{Slug: p.Slug, Title: p.Title}
+	}
+	ids, err := s.posts.SyncPosts(ctx, refs)
+	if err != nil {
+		return err
+	}
+	all, err := s.posts.ListPosts(ctx)
+	if err != nil {
+		return err
+	}
+	s.slugMu.Lock()
+	for _, p := range all {
+		s.slugs[p.ID] = p.Slug
+	}
+	s.slugMu.Unlock()
+	snap := &Snapshot{Lib: lib, ids: ids}
+	for _, p := range lib.Problems {
+		s.log.Error("content: file skipped", "file", p.File, "problem", p.Err.Error())
+	}
+	s.cur.Store(snap)
+	s.reloads.Add(1)
+	s.mu.Lock()
+	fns := slices.Clone(s.onChange)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(snap)
+	}
+	return nil
+}
+
+// Problems lists the content files skipped in the current load, as "file: problem".
+func (s *Store) Problems() []string {
+	var out []string
+	for _, p := range s.Library().Problems {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// settle is how long the watcher waits after a change for more (an editor saves in several steps).
+const settle = 150 * time.Millisecond
+
+// Watch watches the content folder dir (its posts, pages and media folders) until ctx ends, reloading shortly
+// after anything changes. Folders created later are picked up; a failed reload keeps the current content.
+func (s *Store) Watch(ctx context.Context, dir string) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	watched := map[string]bool{}
+	add := func() {
+		for _, d := range []string{dir, filepath.Join(dir, "posts"), filepath.Join(dir, "pages"), filepath.Join(dir, "media")} {
+			if watched[d] {
+				continue
+			}
+			if st, err := os.Stat(d); err == nil && st.IsDir() && w.Add(d) == nil {
+				watched[d] = true
+			}
+		}
+	}
+	add()
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				delete(watched, ev.Name) // a watched folder that went away is watched again if it comes back
+			}
+			timer = time.After(settle)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			s.log.Warn("content: watching", "err", err)
+			timer = time.After(settle)
+		case <-timer:
+			timer = nil
+			add()
+			start := time.Now()
+			if err := s.Reload(ctx); err != nil {
+				s.log.Error("content: reload failed; still serving the previous content", "err", err)
+				continue
+			}
+			lib := s.Library()
+			s.log.Info("content reloaded", "posts", len(lib.Posts), "pages", len(lib.Pages), "drafts", len(lib.Drafts),
+				"skipped", len(lib.Problems), "took", time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+}
