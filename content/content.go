@@ -241,7 +241,9 @@ func (l *Library) PageBySlug(slug string) (Page, bool) {
 var tagPattern = regexp.MustCompile(`[^a-z0-9]+`)
 
 // TagSlug is a tag as it appears in addresses: lower case, words joined by hyphens ("Go tips" is go-tips).
-func TagSlug(tag string) string { return strings.Trim(tagPattern.ReplaceAllString(strings.ToLower(tag), "-"), "-") }
+func TagSlug(tag string) string {
+	return strings.Trim(tagPattern.ReplaceAllString(strings.ToLower(tag), "-"), "-")
+}
 
 // normalTags drops empty and repeated tags (by their slug), keeping the first spelling.
 func normalTags(tags []string) []string {

@@ -76,7 +76,7 @@ const MaxCommentsShown = 200
 // Config is everything the HTTP layer is built from.
 type Config struct {
 	// Content is the current posts and pages, with each post's database id; it may change while serving.
-	Content Content
+	Content  Content
 	Comments CommentStore
 	Broker   Broker
 	Screener Screener

@@ -24,8 +24,8 @@ import (
 
 // Snapshot is the content at one moment, with the database id of every published post.
 type Snapshot struct {
-	Lib   *content.Library
-	ids   map[string]int64
+	Lib *content.Library
+	ids map[string]int64
 }
 
 // PostID returns the database id of the published post with this slug.

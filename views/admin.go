@@ -80,9 +80,9 @@ type ConsoleView struct {
 	// ContentProblems are content files skipped because they could not be read ("posts/x.md: …").
 	ContentProblems []string
 	Filter          ConsoleFilter
-	Posts    []PostOption
-	Counts   map[string]int
-	Comments []ConsoleComment
+	Posts           []PostOption
+	Counts          map[string]int
+	Comments        []ConsoleComment
 	// Older, when positive, pages to the comments older than this id.
 	Older  int64
 	Before int64
