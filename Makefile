@@ -20,17 +20,19 @@ run:
 
 ## dev: live reload while developing: templ watch + proxy (http://localhost:7331), Tailwind watch, server restarts
 dev: node_modules
-	@echo "Open http://localhost:7331 (live-reloading proxy of the blog on :8080)"
-	$(MAKE) -j2 dev-templ dev-css
+	@echo "Open http://localhost:7331 (live-reloading proxy of the blog on :8080); CSS rebuilds on change"
+	@$(MAKE) --no-print-directory -j2 dev-templ dev-css
 
 dev-templ:
-	$(TEMPL) generate --watch --proxy="http://localhost:8080" --open-browser=false \
+	@$(TEMPL) generate --watch --log-level warn --proxy="http://localhost:8080" --open-browser=false \
 		--watch-pattern='(.+\.go$$)|(.+\.templ$$)|(.+_templ\.txt$$)|(.+\.css$$)|(.+\.js$$)|(.+\.md$$)' \
 		--ignore-pattern='node_modules|\.git/|app\.db' \
 		--cmd="$(GO) run ./cmd/web"
 
+# --watch=always: make gives the second job no standard input, and a plain --watch stops when its input closes.
 dev-css:
-	$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --watch
+	@BROWSERSLIST_IGNORE_OLD_DATA=1 $(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --watch=always 2>&1 | \
+		grep --line-buffered -v -E '^(Rebuilding[.]+|Done in [0-9]+ms[.]|)$$' || true
 
 ## generate: templ components -> *_templ.go
 generate:

@@ -90,6 +90,9 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	}
 	cfg.Owner = own
 	cfg.Console = moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
+	if site, ok := cfg.Content.(*publish.Store); ok {
+		cfg.Console.ContentProblems = site.Problems
+	}
 	app, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -314,7 +314,7 @@ func startBackground(ctx context.Context, cfg config, db *repo.DB, site *publish
 	var wg sync.WaitGroup
 	wg.Go(func() { broker.Run(bctx) })
 	wg.Go(func() {
-		if err := db.WatchChanges(bctx, broker.Poke, broker.Resync, func() {}); err != nil {
+		if err := db.WatchChanges(bctx, broker.Poke, broker.Resync, func() {}); err != nil && bctx.Err() == nil {
 			log.Error("watching for changes stopped", "err", err)
 		}
 	})
