@@ -240,6 +240,9 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 	if site.Description == "" {
 		site.Description = site.Tagline
 	}
+	if site.Description == "" {
+		site.Description = "Posts and comments from " + site.Title + "."
+	}
 	image := site.Image
 	switch {
 	case image == "":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make audit: Lighthouse (pinned in package.json) scores for the home page and a post page with comments,
-# against the built binary on a temporary SQLite database, using Debian's chromium.
+# make audit: Lighthouse (pinned in package.json) scores for the home page, a post page with comments and a tag
+# page, with the transferred bytes of a first visit, against the built binary on a temporary SQLite database, using Debian's chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 chrome=$(command -v chromium || command -v chromium-browser || true)
@@ -24,8 +24,8 @@ for who in Ada Grace; do
 done
 
 mkdir -p bench-results
-for page in / /posts/hello-world; do
-  name=$( [ "$page" = / ] && echo home || echo post )
+for page in / /posts/hello-world /tags/howto; do
+  case "$page" in /) name=home ;; /tags/*) name=tag ;; *) name=post ;; esac
   # Lighthouse's first trace in a fresh browser profile sometimes fails (NO_NAVSTART): try up to three times.
   for try in 1 2 3; do
     CHROME_PATH="$chrome" npx --no-install lighthouse "$base$page" --quiet \
@@ -36,7 +36,11 @@ for page in / /posts/hello-world; do
   node -e '
     const r = require(process.argv[1]);
     const s = Object.values(r.categories).map(c => `${c.title}: ${Math.round(c.score * 100)}`).join(", ");
+    const bytes = r.audits["total-byte-weight"].details.items;
+    const kib = n => (n / 1024).toFixed(1) + " KiB";
+    const by = t => bytes.filter(i => i.url.includes(t)).reduce((a, i) => a + i.totalBytes, 0);
     console.log(`${process.argv[2].padEnd(20)} ${s}`);
+    console.log(`${"".padEnd(20)} first visit ${kib(r.audits["total-byte-weight"].numericValue)}: fonts ${kib(by(".woff2"))}, CSS ${kib(by(".css"))}, JS ${kib(by(".js"))}`);
     for (const c of Object.values(r.categories)) for (const ref of c.auditRefs) {
       const a = r.audits[ref.id];
       if (ref.weight > 0 && a.score !== null && a.score < 1) console.log(`   - ${c.title}: ${a.title} (${a.displayValue || a.score})`);

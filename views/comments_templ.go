@@ -61,7 +61,7 @@ func CommentSection(v PostView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"><h2 id=\"comments-heading\" class=\"text-2xl font-bold tracking-tight\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"><h2 id=\"comments-heading\" class=\"text-xl font-semibold tracking-tight\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -92,7 +92,7 @@ func CommentSection(v PostView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</ol><button type=\"button\" id=\"new-comments\" data-testid=\"NewComments\" class=\"new-comments hidden\" aria-live=\"polite\"></button><h2 id=\"form-heading\" class=\"mt-12 text-xl font-bold tracking-tight\">Leave a comment</h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</ol><button type=\"button\" id=\"new-comments\" data-testid=\"NewComments\" class=\"new-comments hidden\" aria-live=\"polite\"></button><h2 id=\"form-heading\" class=\"mt-12 text-lg font-semibold tracking-tight\">Leave a comment</h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

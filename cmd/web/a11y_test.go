@@ -97,6 +97,10 @@ func TestAccessibility(t *testing.T) {
 		{"home", "/", nil, false},
 		{"post", "/posts/hello-world", nil, false},
 		{"about", "/about", nil, false},
+		{"tag", "/tags/howto", nil, false},
+		{"tags", "/tags", nil, false},
+		{"archive", "/archive", nil, false},
+		{"draft-preview", "/posts/upcoming", nil, false},
 		{"post-with-image", "/posts/live-comments", nil, false},
 		{"not-found", "/posts/nope", nil, false},
 		{"form-errors", "/posts/hello-world", func(t *testing.T, ctx context.Context) {

@@ -142,6 +142,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.Addr = ":" + port
 	cfg.Site = handlers.Site{Title: cfg.SiteTitle, Author: cfg.SiteAuthor, Tagline: get("SITE_TAGLINE"),
 		Description: get("SITE_DESCRIPTION"), Footer: get("SITE_FOOTER"), Image: get("SITE_IMAGE")}
+	if img := cfg.Site.Image; img != "" && !strings.HasPrefix(img, "/") && !strings.HasPrefix(img, "https://") && !strings.HasPrefix(img, "http://") {
+		return cfg, fmt.Errorf("SITE_IMAGE=%q: want a path on the blog such as /media/card.png, or a full address", img)
+	}
 	if a := get("ADDR"); a != "" {
 		cfg.Addr = a
 	}
