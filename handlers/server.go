@@ -113,8 +113,6 @@ type Config struct {
 	Metrics *observe.Metrics
 	// MetricsToken, when set, is required as "Authorization: Bearer TOKEN" to read /metrics.
 	MetricsToken string
-	// BenchControl adds /bench/control/*, which serves a page's bytes from memory (the benchmark's control).
-	BenchControl bool
 	// MailReplies offers commenters an email when someone replies (mail is configured); Subscriptions records
 	// their confirmations and unsubscribes, from the signed links in those emails.
 	MailReplies   bool
@@ -216,10 +214,6 @@ func New(cfg Config) (*fiber.App, error) {
 		BodyLimit: MaxBody,
 	})
 	s.routes(app)
-	if cfg.BenchControl {
-		bc := &benchControl{app: app, pages: map[string]controlPage{}}
-		app.Get("/bench/control/*", bc.serve)
-	}
 	return app, nil
 }
 

@@ -44,6 +44,7 @@ func main() {
 	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
 	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
+	pagesOnly := flag.Bool("pages", false, "measure only the pages, the revalidation and the POSTs (skip streams, moderation, abuse)")
 	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
 	flag.Parse()
 	if *imports > 0 {
@@ -68,13 +69,16 @@ func main() {
 		}
 		return
 	}
-	if err := run(*binary, *out, *streams, *duration); err != nil {
+	if *pagesOnly {
+		*streams = ""
+	}
+	if err := run(*binary, *out, *streams, *duration, *pagesOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(binary, out, streamLevels string, dur time.Duration) error {
+func run(binary, out, streamLevels string, dur time.Duration, pagesOnly bool) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "blog-bench-")
 	if err != nil {
@@ -107,14 +111,31 @@ func run(binary, out, streamLevels string, dur time.Duration) error {
 	for _, r := range firstVisit(srv.base + "/posts/hundred") {
 		add(r)
 	}
-	for _, p := range []struct{ name, path, control string }{
-		{"home page GET", "/", "/bench/control/"},
-		{"post page GET (0 comments)", "/posts/zero", "/bench/control/posts/zero"},
-		{"post page GET (100 comments)", "/posts/hundred", "/bench/control/posts/hundred"},
-		{"post page GET (1,000 comments)", "/posts/thousand", "/bench/control/posts/thousand"},
-	} {
-		add(compareGET(srv.base, p.name, p.path, p.control, dur))
+	pages := []struct{ name, path string }{
+		{"home page GET", "/"},
+		{"post page GET (0 comments)", "/posts/zero"},
+		{"post page GET (100 comments)", "/posts/hundred"},
+		{"post page GET (1,000 comments)", "/posts/thousand"},
 	}
+	captures := map[string]captured{}
+	for _, p := range pages {
+		if captures[p.path], err = capture(srv.base + p.path); err != nil {
+			return err
+		}
+	}
+	add(Row{Name: "post page with 100 comments, as sent", Value: float64(len(captures["/posts/hundred"].body)) / 1024, Unit: "KiB",
+		Note: "encoding " + captures["/posts/hundred"].encoding})
+	ctl, err := startControl(captures)
+	if err != nil {
+		return err
+	}
+	defer ctl.stop()
+	for _, p := range pages {
+		for _, c := range []int{1, 32} {
+			add(comparePage(srv.base, ctl, p.name, p.path, c, dur))
+		}
+	}
+	add(revalidate(srv.base + "/posts/hundred"))
 	for _, c := range []int{1, 8, 32} {
 		add(measurePOST(srv.base, "hundred", c, dur))
 	}
@@ -130,6 +151,9 @@ func run(binary, out, streamLevels string, dur time.Duration) error {
 		for _, r := range rows {
 			add(r)
 		}
+	}
+	if pagesOnly {
+		return writeReport(rep, out)
 	}
 	if rows, err := measureModeration(srv, binary, "hundred", 1000); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: moderation:", err)
@@ -154,6 +178,10 @@ func run(binary, out, streamLevels string, dur time.Duration) error {
 			add(r)
 		}
 	}
+	return writeReport(rep, out)
+}
+
+func writeReport(rep *report, out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
@@ -161,7 +189,7 @@ func run(binary, out, streamLevels string, dur time.Duration) error {
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Println("machine:", rep.Machine)
+	fmt.Println("machine:", rep.Machine, "·", rep.When.Format(time.DateOnly))
 	fmt.Println("results written to", out)
 	return nil
 }
@@ -242,7 +270,7 @@ func startServer(ctx context.Context, binary, dir string, extraEnv ...string) (*
 	dbPath := filepath.Join(dir, "bench.db")
 	cmd := exec.CommandContext(ctx, binary)
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL=sqlite:"+dbPath, "CONTENT_DIR="+filepath.Join(dir, "content"),
-		"LOG_LEVEL=error", "BENCH_CONTROL=true", "RATE_LIMIT=off", "SPAM_MIN_SECONDS=0", "MAX_CONNS_PER_CLIENT=100000", "MAX_STREAMS_PER_CLIENT=100000", "PPROF_ADDR="+os.Getenv("BENCH_PPROF_ADDR"))
+		"LOG_LEVEL=error", "RATE_LIMIT=off", "SPAM_MIN_SECONDS=0", "MAX_CONNS_PER_CLIENT=100000", "MAX_STREAMS_PER_CLIENT=100000", "PPROF_ADDR="+os.Getenv("BENCH_PPROF_ADDR"))
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()

@@ -171,11 +171,11 @@ func compareBinaries(ctx context.Context, before, current string, dur time.Durat
 		const rounds = 4
 		var rps [2]float64
 		for _, s := range servers {
-			get(s.base + p.path)
+			browserGET(s.base + p.path)
 		}
 		for range rounds {
 			for i, s := range servers {
-				r, _, _ := hammer(8, dur/rounds, func(int, int) error { return get(s.base + p.path) })
+				r, _, _ := hammer(8, dur/rounds, func(int, int) error { return browserGET(s.base + p.path) })
 				rps[i] += r / rounds
 			}
 		}

@@ -67,7 +67,6 @@ var settings = []setting{
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
 	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling. Keep it private."},
-	{"BENCH_CONTROL", "false", "true adds /bench/control/*, the benchmark's control route (make bench sets it; leave it off)."},
 }
 
 // config is the parsed environment.
@@ -82,7 +81,6 @@ type config struct {
 	BaseURL      string
 	LogFormat    string
 	LogLevel     string
-	Bench        bool
 	SecretKey    string
 	Metrics      bool
 	MetricsToken string
@@ -153,9 +151,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("AUTO_MIGRATE=%q: want true or false", getenv("AUTO_MIGRATE"))
 	}
 	cfg.AutoMigrate = auto
-	if cfg.Bench, err = strconv.ParseBool(get("BENCH_CONTROL")); err != nil {
-		return cfg, fmt.Errorf("BENCH_CONTROL=%q: want true or false", getenv("BENCH_CONTROL"))
-	}
 	if cfg.Metrics, err = strconv.ParseBool(get("METRICS")); err != nil {
 		return cfg, fmt.Errorf("METRICS=%q: want true or false", getenv("METRICS"))
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -164,6 +165,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}
 	stopBackground := startBackground(ctx, cfg, db, site, broker, mod, own, notifier, log)
 	defer stopBackground()
+	// Start-up (package initialisation: the highlighter's lexers and styles, the sanitiser's tables; migrations;
+	// loading the content) leaves garbage behind: hand it back to the system before serving.
+	debug.FreeOSMemory()
 	return listenAndServe(ctx, cfg, app, done, db, len(site.Library().Posts), metrics, log)
 }
 
@@ -267,7 +271,7 @@ func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comme
 	return handlers.New(handlers.Config{
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
-		Owner: own, Console: console, Log: log, Done: done, BenchControl: cfg.Bench,
+		Owner: own, Console: console, Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
 		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: repo.NewNotifications(db),
