@@ -1,5 +1,6 @@
 // Package csrf refuses cross-site requests that change state: Go's CrossOriginProtection (Sec-Fetch-Site with an
-// Origin fallback) for every unsafe request, and a signed double-submit token for forms.
+// Origin fallback) for every unsafe request (SameOrigin, the public pages), and in addition a signed
+// double-submit token where a session exists (Middleware: the owner's sign-in pages).
 package csrf
 
 import (
@@ -87,6 +88,20 @@ func (g *Guard) Middleware(c *fiber.Ctx) error {
 			Secure: g.secure || c.Protocol() == "https", Expires: time.Now().Add(365 * 24 * time.Hour)})
 	}
 	c.Locals(localsKey, g.Sign(id))
+	return c.Next()
+}
+
+// SameOrigin refuses unsafe requests that a browser marks as cross-site (Sec-Fetch-Site, or Origin where that
+// header is missing), and needs no cookie and no token: the public pages stay the same bytes for every reader,
+// so they can be rendered and compressed once and cached. Every browser of the last years sends one of the two
+// headers on a cross-site POST; a request with neither is not from a browser page, so it cannot carry a
+// visitor's cookies against their will.
+func (g *Guard) SameOrigin(c *fiber.Ctx) error {
+	if !Safe(c.Method()) {
+		if err := g.CheckOrigin(c); err != nil {
+			return err
+		}
+	}
 	return c.Next()
 }
 

@@ -42,7 +42,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		Body:     strings.Clone(c.FormValue("body")),
 	}
 	notify := s.cfg.MailReplies && c.FormValue("notify") != ""
-	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now()),
+	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: s.formStamp(time.Now()),
 		OfferNotify: s.cfg.MailReplies, Notify: notify}
 	parent, badParent := s.parentOf(c, postID, &form)
 	if c.FormValue(honeypotField) != "" {
@@ -166,7 +166,7 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	form := views.FormView{Slug: slug, Input: repo.CommentInput{Username: in.Username, Email: in.Email}, Posted: true,
-		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now()),
+		Held: comment.ID > 0 && !comment.Visible(), CSRFToken: csrf.Token(c), Stamp: s.formStamp(time.Now()),
 		OfferNotify: s.cfg.MailReplies, Notify: comment.Notify}
 	if comment.ID == 0 {
 		return render(c, fiber.StatusOK, views.CommentForm(form))

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"blog/csrf"
 	"blog/notify"
 	"blog/views"
 )
@@ -47,7 +46,7 @@ func (s *Server) notifyPage(c *fiber.Ctx, purpose string, done bool) error {
 		}
 	}
 	return render(c, fiber.StatusOK, views.NotifyPage(s.chromeFor(c), views.NotifyView{Purpose: purpose, Email: email,
-		Token: token, Done: done, CSRFToken: csrf.Token(c)}))
+		Token: token, Done: done}))
 }
 
 func (s *Server) confirmPage(c *fiber.Ctx) error {

@@ -100,8 +100,10 @@ func TestConfirmAndUnsubscribeLinks(t *testing.T) {
 	if page.Find(`[data-testid="NotifyButton"]`).Length() != 1 || !strings.Contains(page.Text(), "ada@example.com") || active() {
 		t.Fatal("the confirmation link acted by itself, or its page has no button")
 	}
-	if resp, _ := a.do(t, httpReq(http.MethodPost, "/notify/confirm?t="+confirm, url.Values{})); resp.StatusCode != http.StatusForbidden || active() {
-		t.Fatalf("confirm without the form token: %d", resp.StatusCode)
+	crossSite := httpReq(http.MethodPost, "/notify/confirm?t="+confirm, url.Values{})
+	crossSite.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, _ := a.do(t, crossSite); resp.StatusCode != http.StatusForbidden || active() {
+		t.Fatalf("a cross-site confirmation: %d", resp.StatusCode)
 	}
 	resp, body := c.post(t, "/notify/confirm?t="+confirm, url.Values{"t": {tk.Make(notify.PurposeConfirm, "ada@example.com", time.Now().Add(time.Hour))}}, false)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Done:") || !active() {

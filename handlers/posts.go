@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
@@ -34,26 +36,31 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if page > pages {
 		return fiber.ErrNotFound
 	}
-	list, err := s.summaries(c, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
+	counts, err := s.lists.commentCounts(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.HomePage(s.chromeFor(c), views.HomeView{Posts: list, Page: page, Pages: pages}))
+	return s.pages.serve(c, c.Path(), s.listBase(counts), 0, "", func() templ.Component {
+		list := s.summariesWith(counts, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
+		return views.HomePage(s.chromeFor(c), views.HomeView{Posts: list, Page: page, Pages: pages})
+	})
 }
 
-// summaries pairs posts with their comment counts.
-func (s *Server) summaries(c *fiber.Ctx, posts []content.Post) ([]views.PostSummary, error) {
-	counts, err := s.lists.commentCounts(c.UserContext())
-	if err != nil {
-		return nil, err
-	}
+// listBase says what a page listing posts shows: the content and every post's comment count (the map of counts
+// is replaced, never changed, when one changes).
+func (s *Server) listBase(counts map[int64]int) string {
+	return fmt.Sprintf("%p|%p", s.cfg.Content.Current(), counts)
+}
+
+// summariesWith pairs posts with their comment counts.
+func (s *Server) summariesWith(counts map[int64]int, posts []content.Post) []views.PostSummary {
 	snap := s.cfg.Content.Current()
 	list := make([]views.PostSummary, 0, len(posts))
 	for _, p := range posts {
 		id, _ := snap.PostID(p.Slug)
 		list = append(list, views.PostSummary{Post: p, Comments: counts[id]})
 	}
-	return list, nil
+	return list
 }
 
 // tag lists the posts with one tag.
@@ -62,22 +69,29 @@ func (s *Server) tag(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	list, err := s.summaries(c, t.Posts)
+	counts, err := s.lists.commentCounts(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.TagPage(s.chromeFor(c), views.TagView{Tag: t, Posts: list}))
+	return s.pages.serve(c, c.Path(), s.listBase(counts), 0, "", func() templ.Component {
+		return views.TagPage(s.chromeFor(c), views.TagView{Tag: t, Posts: s.summariesWith(counts, t.Posts)})
+	})
 }
 
 // tags lists every tag.
 func (s *Server) tags(c *fiber.Ctx) error {
-	return render(c, fiber.StatusOK, views.TagsPage(s.chromeFor(c), s.lib().Tags()))
+	lib := s.lib()
+	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
+		return views.TagsPage(s.chromeFor(c), lib.Tags())
+	})
 }
 
 // archive lists every post by year.
 func (s *Server) archive(c *fiber.Ctx) error {
 	lib := s.lib()
-	return render(c, fiber.StatusOK, views.ArchivePage(s.chromeFor(c), views.Archive(lib.Posts), lib.Tags()))
+	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
+		return views.ArchivePage(s.chromeFor(c), views.Archive(lib.Posts), lib.Tags())
+	})
 }
 
 // lookupPost finds the published post named by the :slug parameter.
@@ -101,7 +115,10 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.stamps.Stamp(time.Now()), OfferNotify: s.cfg.MailReplies}
+	if len(c.Request().URI().QueryString()) == 0 && len(s.mine.ForPost(c, id)) == 0 {
+		return s.sharedPost(c, p, id)
+	}
+	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.formStamp(time.Now()), OfferNotify: s.cfg.MailReplies}
 	if r, err := strconv.ParseInt(c.Query("reply_to"), 10, 64); err == nil && r > 0 {
 		if pc, err := s.cfg.Comments.FindComment(c.UserContext(), r); err == nil && pc.PostID == id && pc.Visible() {
 			form.ParentID, form.ParentName = pc.ID, pc.Username
@@ -112,6 +129,23 @@ func (s *Server) post(c *fiber.Ctx) error {
 		return err
 	}
 	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
+}
+
+// sharedPost serves the post page every reader without comments of their own gets: the same bytes for all of
+// them, rendered once per change of the post (and per form-timestamp step) and compressed once.
+func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64) error {
+	l, err := s.lists.get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	snap := s.cfg.Content.Current()
+	form := views.FormView{Slug: p.Slug, Stamp: s.formStamp(now), OfferNotify: s.cfg.MailReplies}
+	base := fmt.Sprintf("%p|%p|%d", snap, l, l.view.Seq)
+	return s.pages.serve(c, c.Path(), base, now.Truncate(StampStep).Unix(), form.Stamp, func() templ.Component {
+		older, newer := snap.Lib.Neighbours(p.Slug)
+		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.view, Form: form, Older: older, Newer: newer})
+	})
 }
 
 // postView loads what the post page shows around the given form state: the conversations every reader shares,
@@ -225,11 +259,14 @@ func touches(t cachedThread, own map[int64]views.ItemOpts) bool {
 
 // page shows a standalone page such as /about.
 func (s *Server) page(c *fiber.Ctx) error {
-	p, ok := s.lib().PageBySlug(c.Params("page"))
+	lib := s.lib()
+	p, ok := lib.PageBySlug(c.Params("page"))
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	return render(c, fiber.StatusOK, views.StaticPage(s.chromeFor(c), p))
+	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
+		return views.StaticPage(s.chromeFor(c), p)
+	})
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {
@@ -244,4 +281,27 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		}
 	}
 	return c.SendString("ready")
+}
+
+// StampStep is how finely a page's form timestamp is kept: every reader of a post within one step gets the same
+// page, so it is rendered and compressed once.
+const StampStep = 5 * time.Second
+
+// formStamp signs the end of the current step, not this instant: the spam rule "posted sooner than
+// SPAM_MIN_SECONDS after the page loaded" is never weaker for it (a form is at most StampStep older than the
+// stamp says), and a person simply waits up to StampStep more, which nobody typing a comment notices.
+func (s *Server) formStamp(now time.Time) string {
+	step := now.Truncate(StampStep).Add(StampStep)
+	if st := s.stamp.Load(); st != nil && st.at.Equal(step) {
+		return st.value
+	}
+	st := &signedStamp{at: step, value: s.stamps.Stamp(step)}
+	s.stamp.Store(st)
+	return st.value
+}
+
+// signedStamp is the form timestamp of one step, signed once for every page of that step.
+type signedStamp struct {
+	at    time.Time
+	value string
 }

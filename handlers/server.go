@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -153,6 +154,8 @@ type Server struct {
 	chrome views.Chrome
 	fetch  live.Fetch
 	lists  *listCache
+	pages  *pageCache
+	stamp  atomic.Pointer[signedStamp]
 	slugOf func(int64) string
 	// reaper ends streams whose client left; streamsPer counts open streams by client network.
 	reaper     *sse.Reaper
@@ -188,7 +191,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar, cfg.Content.Slug), lists: newListCache(cfg.Comments, cfg.Content.Slug),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar, cfg.Content.Slug), lists: newListCache(cfg.Comments, cfg.Content.Slug), pages: newPageCache(),
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),

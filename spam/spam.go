@@ -47,8 +47,8 @@ func (r Rules) Check(s Submission) Verdict {
 	switch {
 	case r.Stamps && !s.FormValid:
 		return Verdict{true, "no_timestamp", "held: the form's timestamp was missing or not ours (posted by a program?)"}
-	case r.Stamps && s.FormAge < r.MinAge:
-		return Verdict{true, "too_fast", fmt.Sprintf("held: posted %.1f s after the page loaded", s.FormAge.Seconds())}
+	case r.Stamps && r.MinAge > 0 && s.FormAge < r.MinAge:
+		return Verdict{true, "too_fast", fmt.Sprintf("held: posted less than %.0f s after the page loaded", r.MinAge.Seconds())}
 	}
 	if n := CountLinks(s.Body); r.MaxLinks > 0 && n > r.MaxLinks {
 		return Verdict{true, "links", fmt.Sprintf("held: %d links (more than %d)", n, r.MaxLinks)}

@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"sync"
+
+	"github.com/a-h/templ"
+	"github.com/andybalholm/brotli"
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// pageCache keeps the public pages rendered and compressed, once for every reader: a page is the same bytes for
+// everyone who has nothing of their own on it (no per-visitor token, a form timestamp per StampStep), so it is
+// rendered when what it shows changes (a new content snapshot, a change in the post's feed) or its step ends,
+// and compressed once per encoding. Every answer carries an ETag of what the page shows (the form timestamp left
+// out), so a browser or a cache in front that asks again with it gets 304 while nothing changed.
+type pageCache struct {
+	mu     sync.Mutex
+	pages  map[string]*cachedPage
+	flight singleflight.Group
+}
+
+// cachedPage is one rendered page. It is never changed once stored, except for its compressed forms, each made
+// once.
+type cachedPage struct {
+	// base says what the page shows (content, comments); step is the form timestamp's step (0: no form).
+	base string
+	step int64
+	etag string
+	raw  []byte
+
+	gzOnce, brOnce sync.Once
+	gz, br         []byte
+}
+
+func newPageCache() *pageCache { return &pageCache{pages: map[string]*cachedPage{}} }
+
+// maxCachedPages bounds the pages kept (paths come from requests; only existing pages are rendered, but
+// a blog may have many): beyond it, the cache starts over.
+const maxCachedPages = 4096
+
+// serve answers GET key with the page for base and step, rendering it only when no current copy exists.
+// stamp is the form timestamp in the page ("" for none), left out of the ETag.
+func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp string, comp func() templ.Component) error {
+	pc.mu.Lock()
+	p := pc.pages[key]
+	pc.mu.Unlock()
+	if p != nil && p.base == base && c.Get(fiber.HeaderIfNoneMatch) == p.etag {
+		// What the page shows has not changed: the reader's copy (whatever its form timestamp) is current.
+		pageHeaders(c, p.etag)
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if p == nil || p.base != base || p.step != step {
+		v, err, _ := pc.flight.Do(key+"\x00"+base, func() (any, error) {
+			var buf bytes.Buffer
+			if err := comp().Render(c.UserContext(), &buf); err != nil {
+				return nil, err
+			}
+			raw := buf.Bytes()
+			shown := raw
+			if stamp != "" {
+				shown = bytes.ReplaceAll(raw, []byte(stamp), nil)
+			}
+			sum := sha256.Sum256(shown)
+			np := &cachedPage{base: base, step: step, raw: raw, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+			pc.mu.Lock()
+			if len(pc.pages) >= maxCachedPages {
+				clear(pc.pages)
+			}
+			pc.pages[key] = np
+			pc.mu.Unlock()
+			return np, nil
+		})
+		if err != nil {
+			return err
+		}
+		p = v.(*cachedPage)
+	}
+	pageHeaders(c, p.etag)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	accept := c.Get(fiber.HeaderAcceptEncoding)
+	switch {
+	case strings.Contains(accept, "br"):
+		p.brOnce.Do(func() { p.br = brotliBytes(p.raw) })
+		c.Set(fiber.HeaderContentEncoding, "br")
+		return c.Send(p.br)
+	case strings.Contains(accept, "gzip"):
+		p.gzOnce.Do(func() { p.gz = gzipBytes(p.raw) })
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(p.gz)
+	}
+	return c.Send(p.raw)
+}
+
+// pageHeaders marks a shared page: any cache may keep it, and must ask again (with the ETag) before reusing it.
+func pageHeaders(c *fiber.Ctx, etag string) {
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "public, no-cache")
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// brotliBytes compresses at level 6: close to the best size for HTML, a few milliseconds per page, once.
+func brotliBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w := brotli.NewWriterLevel(&buf, 6)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
