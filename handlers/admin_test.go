@@ -87,7 +87,9 @@ func (c *client) comment(t testing.TB, name, email, body string) (*http.Response
 	}
 	f := form(name, email, body)
 	f.Set("_t", c.stamp)
-	return c.post(t, "/posts/"+c.a.slug+"/comments", f, true)
+	resp, out := c.post(t, "/posts/"+c.a.slug+"/comments", f, true)
+	c.a.settle(t)
+	return resp, out
 }
 
 const testPassword = "a long and proper password"

@@ -106,7 +106,13 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.sync(c, postID, st.Seq)
+	if isHTMX(c) {
+		// The answer carries the new comment itself; the broker hands it to the other readers meanwhile.
+		s.cfg.Broker.Poke(postID, st.Seq)
+	} else {
+		// The redirect's page view must already show it.
+		s.sync(c, postID, st.Seq)
+	}
 	s.mine.Add(c, authorship.Entry{ID: comment.ID, PostID: postID, At: comment.CreatedAt})
 	s.cfg.Metrics.Posted()
 	if !comment.Visible() {
@@ -270,6 +276,9 @@ func (s *Server) ownComments(c *fiber.Ctx, postID int64) (map[int64]views.ItemOp
 			held = append(held, cm)
 		case cm.Visible() && s.withinWindow(cm):
 			own[cm.ID] = views.ItemOpts{Editable: true}
+			// Put in its place too, in case the shared list has not caught up with it yet (an htmx post answers
+			// before the broker has handed the comment to the lists): the author always sees their comment.
+			held = append(held, cm)
 		}
 	}
 	return own, held, nil

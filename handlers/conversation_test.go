@@ -28,7 +28,9 @@ func (c *client) reply(t testing.TB, parent int64, name, body string) (*http.Res
 	if parent != 0 {
 		f.Set("parent", itoa(parent))
 	}
-	return c.post(t, "/posts/"+c.a.slug+"/comments", f, true)
+	resp, out := c.post(t, "/posts/"+c.a.slug+"/comments", f, true)
+	c.a.settle(t)
+	return resp, out
 }
 
 func (a *testApp) commentByBody(t testing.TB, body string) repo.Comment {

@@ -197,10 +197,14 @@ func (s *Server) personal(ctx context.Context, postID int64, l *cachedList, own 
 				continue
 			}
 			threads = slices.Insert(threads, i, cachedThread{top: h})
+		case h.TopLevel() && at >= 0:
+			// Already in the list (published and caught up).
 		case !h.TopLevel() && at >= 0:
 			replies := slices.Clone(threads[at].replies)
-			k, _ := slices.BinarySearchFunc(replies, h.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
-			threads[at].replies = slices.Insert(replies, k, h)
+			k, found := slices.BinarySearchFunc(replies, h.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
+			if !found {
+				threads[at].replies = slices.Insert(replies, k, h)
+			}
 		}
 	}
 	items := make([]views.Item, len(threads))

@@ -56,6 +56,7 @@ type Broker interface {
 	Subscribe(postID int64) *live.Subscription
 	Unsubscribe(s *live.Subscription)
 	Sync(ctx context.Context, postID, seq int64)
+	Poke(postID, seq int64)
 	OnChange(fn live.Apply)
 }
 

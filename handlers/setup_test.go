@@ -181,7 +181,9 @@ func (a *testApp) postComment(t testing.TB, slug string, form url.Values, htmx b
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 	}
-	return a.do(t, req)
+	resp, body := a.do(t, req)
+	a.settle(t)
+	return resp, body
 }
 
 func (a *testApp) countComments(t testing.TB) int {
@@ -243,4 +245,19 @@ func (a *testApp) postID(t testing.TB, slug string) int64 {
 		t.Fatal(err)
 	}
 	return p.ID
+}
+
+// settle waits until the broker has handed every change of every post to the lists: an htmx post answers before
+// that (its answer carries the comment), so a test that reads the page as another reader waits for it.
+func (a *testApp) settle(t testing.TB) {
+	t.Helper()
+	stamps, err := a.store.PostStamps(context.Background())
+	if err != nil {
+		return // the database is gone (a test of outages): nothing to wait for
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for id, st := range stamps {
+		a.broker.Sync(ctx, id, st.Seq)
+	}
 }

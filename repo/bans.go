@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -28,10 +29,19 @@ type Ban struct {
 	CreatedAt time.Time
 }
 
-// Bans stores the bans.
+// Bans stores the bans. Match reads them from a copy kept in memory for BanCacheFor (every new comment is
+// screened, and bans change rarely); a ban added or removed through this store applies at once, one added by
+// another process or instance within BanCacheFor.
 type Bans struct {
 	db *DB
+
+	mu     sync.Mutex
+	byKey  map[string]Ban
+	loaded time.Time
 }
+
+// BanCacheFor is how long Match trusts its copy of the bans.
+const BanCacheFor = 2 * time.Second
 
 // NewBans returns the ban store backed by db.
 func NewBans(db *DB) *Bans { return &Bans{db: db} }
@@ -50,6 +60,7 @@ func (b *Bans) Add(ctx context.Context, ban Ban, act Action) (Ban, error) {
 		}
 		return b.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
 	})
+	b.forget()
 	if errors.Is(err, rel.ErrUniqueConstraint) {
 		return Ban{}, ErrExists
 	}
@@ -77,31 +88,57 @@ func (b *Bans) Remove(ctx context.Context, id int64, act Action) (Ban, error) {
 		}
 		return b.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
 	})
+	b.forget()
 	return ban, translate(err, "remove ban")
 }
 
-// Match returns the first ban that applies to a commenter with this (normalized) email posting from an address
-// with these hashes.
+// Match returns the first ban (the oldest) that applies to a commenter with this (normalized) email posting
+// from an address with these hashes.
 func (b *Bans) Match(ctx context.Context, email, ipHash, netHash string) (Ban, bool, error) {
-	conds := []rel.FilterQuery{
-		where.Eq("kind", BanEmail).AndEq("value", email),
-		where.Eq("kind", BanDomain).AndEq("value", EmailDomain(email)),
-	}
-	if ipHash != "" {
-		conds = append(conds, where.Eq("kind", BanIP).AndEq("value", ipHash))
-	}
-	if netHash != "" {
-		conds = append(conds, where.Eq("kind", BanNet).AndEq("value", netHash))
-	}
-	var ban Ban
-	err := b.db.Repo.Find(ctx, &ban, rel.Where(where.Or(conds...)).SortAsc("id"))
-	if errors.Is(err, rel.ErrNotFound) {
-		return Ban{}, false, nil
-	}
+	byKey, err := b.current(ctx)
 	if err != nil {
-		return Ban{}, false, translate(err, "match bans")
+		return Ban{}, false, err
 	}
-	return ban, true, nil
+	var found Ban
+	ok := false
+	for _, k := range [][2]string{{BanEmail, email}, {BanDomain, EmailDomain(email)}, {BanIP, ipHash}, {BanNet, netHash}} {
+		if k[1] == "" {
+			continue
+		}
+		if ban, hit := byKey[k[0]+"\x00"+k[1]]; hit && (!ok || ban.ID < found.ID) {
+			found, ok = ban, true
+		}
+	}
+	return found, ok, nil
+}
+
+// current returns the bans by kind and value, read again when the copy is older than BanCacheFor.
+func (b *Bans) current(ctx context.Context) (map[string]Ban, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.byKey != nil && time.Since(b.loaded) < BanCacheFor {
+		return b.byKey, nil
+	}
+	var all []Ban
+	if err := b.db.Repo.FindAll(ctx, &all); err != nil {
+		return nil, translate(err, "match bans")
+	}
+	byKey := make(map[string]Ban, len(all))
+	for _, ban := range all {
+		k := ban.Kind + "\x00" + ban.Value
+		if prev, ok := byKey[k]; !ok || ban.ID < prev.ID {
+			byKey[k] = ban
+		}
+	}
+	b.byKey, b.loaded = byKey, time.Now()
+	return byKey, nil
+}
+
+// forget drops the copy, so the next Match reads the bans again.
+func (b *Bans) forget() {
+	b.mu.Lock()
+	b.byKey = nil
+	b.mu.Unlock()
 }
 
 // EmailDomain returns the part of an email after its last @.

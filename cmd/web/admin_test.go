@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blog/internal/dbtest"
+	"blog/repo"
 )
 
 // webCmd runs the built program with a command line, as an operator would, and returns its output.
@@ -115,6 +116,8 @@ func TestCommandLineModerationReachesOpenPages(t *testing.T) {
 	if out, _ := webCmd(t, env, "", "ban", "list"); !strings.Contains(out, "spam@example.com") {
 		t.Fatalf("web ban list:\n%s", out)
 	}
+	time.Sleep(repo.BanCacheFor) // a ban made by another process applies within this
+
 	resp = newVisitor(t).comment(t, p.base, "hello-world", "Spammer", "spam@example.com", "more spam")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("comment by a banned email: %d", resp.StatusCode)
