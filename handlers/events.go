@@ -50,13 +50,24 @@ func (s *Server) events(c *fiber.Ctx) error {
 	// (and the sequence check drops it if both have it).
 	sub := s.cfg.Broker.Subscribe(postID)
 	c.Context().HijackSetNoResponse(true)
-	c.Context().Hijack(func(conn net.Conn) {
-		defer func() { observe.Line(s.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
-		defer s.releaseStream(key)
-		defer s.cfg.Broker.Unsubscribe(sub)
-		gone, stop := s.reaper.Watch(conn)
-		defer stop()
-		s.stream(conn, gone, head, sub, postID, after)
+	c.Context().Hijack(func(hj net.Conn) {
+		// The stream runs on a goroutine of its own and this handler returns at once: fasthttp then takes back
+		// the request's context and read buffer (several KiB a stream) instead of holding them for the stream's
+		// life. The server keeps hijacked connections open (KeepHijackedConns), so the stream closes its own;
+		// it uses the connection itself, never fasthttp's reader, which goes back to its pool now.
+		conn := hj
+		if u, ok := hj.(interface{ UnsafeConn() net.Conn }); ok {
+			conn = u.UnsafeConn()
+		}
+		go func() {
+			defer func() { observe.Line(s.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
+			defer conn.Close()
+			defer s.releaseStream(key)
+			defer s.cfg.Broker.Unsubscribe(sub)
+			gone, stop := s.reaper.Watch(conn)
+			defer stop()
+			s.stream(conn, gone, head, sub, postID, after)
+		}()
 	})
 	return nil
 }

@@ -217,6 +217,9 @@ func New(cfg Config) (*fiber.App, error) {
 		// close lets the client read the 413 instead of a connection reset.
 		BodyLimit: MaxBody,
 	})
+	// Event streams close their own connections (see events): fasthttp must not close them when the hijack
+	// handler returns.
+	app.Server().KeepHijackedConns = true
 	s.routes(app)
 	return app, nil
 }

@@ -1,13 +1,13 @@
-// Package sse writes server-sent events on a connection taken over from the HTTP server: one goroutine and a
-// small buffer per stream instead of the server's per-request machinery.
+// Package sse writes server-sent events on a connection taken over from the HTTP server: one goroutine per
+// stream, and a buffer only while something is being written (an idle stream holds none).
 package sse
 
 import (
-	"bufio"
 	"bytes"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -15,16 +15,28 @@ import (
 // closed.
 const WriteTimeout = 10 * time.Second
 
-// Writer writes one event stream and remembers the first write error; every later write is skipped.
+// Writer writes one event stream and remembers the first write error; every later write is skipped. What is
+// written goes into a buffer borrowed from a pool, given back at each Flush: thousands of idle streams hold no
+// buffer at all.
 type Writer struct {
 	conn net.Conn
-	w    *bufio.Writer
+	buf  *bytes.Buffer
 	err  error
 }
 
-// NewWriter returns a writer on conn with a 1 KiB buffer.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// NewWriter returns a writer on conn.
 func NewWriter(conn net.Conn) *Writer {
-	return &Writer{conn: conn, w: bufio.NewWriterSize(conn, 1024)}
+	return &Writer{conn: conn}
+}
+
+func (s *Writer) b() *bytes.Buffer {
+	if s.buf == nil {
+		s.buf = buffers.Get().(*bytes.Buffer)
+		s.buf.Reset()
+	}
+	return s.buf
 }
 
 // Start writes the response head: status 200, the event-stream headers, the extra headers given (name, value
@@ -42,7 +54,7 @@ func (s *Writer) Start(extra [][2]string, retry time.Duration) {
 
 func (s *Writer) raw(str string) {
 	if s.err == nil {
-		_, s.err = s.w.WriteString(str)
+		s.b().WriteString(str)
 	}
 }
 
@@ -55,7 +67,7 @@ func (s *Writer) Event(event string, id int64, data []byte) {
 	for line := range bytes.Lines(data) {
 		s.raw("data: ")
 		if s.err == nil {
-			_, s.err = s.w.Write(bytes.TrimRight(line, "\r\n"))
+			s.b().Write(bytes.TrimRight(line, "\r\n"))
 		}
 		s.raw("\n")
 	}
@@ -67,9 +79,16 @@ func (s *Writer) Comment(text string) { s.raw(": " + text + "\n\n") }
 
 // Flush sends what is buffered, within WriteTimeout, and returns the first error met so far.
 func (s *Writer) Flush() error {
+	if s.buf == nil {
+		return s.err
+	}
 	if s.err == nil {
 		s.conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
-		s.err = s.w.Flush()
+		_, s.err = s.conn.Write(s.buf.Bytes())
 	}
+	if s.buf.Cap() <= 64<<10 { // a huge catch-up's buffer is left to the collector
+		buffers.Put(s.buf)
+	}
+	s.buf = nil
 	return s.err
 }

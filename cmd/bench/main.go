@@ -44,6 +44,7 @@ func main() {
 	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
 	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
+	liveOnly := flag.Int("live", 0, "measure only live delivery and server memory with this many open streams")
 	pagesOnly := flag.Bool("pages", false, "measure only the pages, the revalidation and the POSTs (skip streams, moderation, abuse)")
 	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
 	flag.Parse()
@@ -60,6 +61,17 @@ func main() {
 	}
 	if *before != "" {
 		rows, err := compareBinaries(context.Background(), *before, *binary, *duration)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		for _, r := range rows {
+			printRow(r)
+		}
+		return
+	}
+	if *liveOnly > 0 {
+		rows, err := liveOnlyRun(*binary, *liveOnly)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
@@ -319,4 +331,25 @@ func writeContent(dir string) error {
 		}
 	}
 	return os.WriteFile(filepath.Join(dir, "pages", "about.md"), []byte("---\ntitle: About\n---\nAbout."), 0o644)
+}
+
+// liveOnlyRun starts a server and measures live delivery and memory with n open streams, alone.
+func liveOnlyRun(binary string, n int) ([]Row, error) {
+	dir, err := os.MkdirTemp("", "blog-bench-live-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeContent(filepath.Join(dir, "content")); err != nil {
+		return nil, err
+	}
+	srv, err := startServer(context.Background(), binary, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	time.Sleep(500 * time.Millisecond)
+	rows := []Row{{Name: "idle RSS", Value: rssMiB(srv.cmd.Process.Pid), Unit: "MiB"}}
+	more, err := measureLive(srv, "zero", n)
+	return append(rows, more...), err
 }
