@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -42,37 +48,93 @@ func capture(u string) (captured, error) {
 
 // control is an independent server: plain net/http, serving from memory the exact bytes the blog sent for
 // each page, with the same Content-Type and Content-Encoding. It is the ceiling a page could reach on this
-// machine; nothing of the blog's stack runs in it.
+// machine; nothing of the blog's stack runs in it. It runs in a process of its own (this program started again
+// with controlChildEnv set), like the blog: a server inside the load generator's own process would be woken by
+// the same Go scheduler as its client, which at one client is several times quicker than a wake-up across
+// processes, and would flatter the control.
 type control struct {
-	base  string
-	pages map[string]captured
-	srv   *http.Server
+	base string
+	cmd  *exec.Cmd
+}
+
+// controlChildEnv, when set in the environment, makes this program the control server (see serveControl).
+const controlChildEnv = "BLOG_BENCH_CONTROL_CHILD"
+
+// wirePage is a captured page as the control process receives it on its standard input.
+type wirePage struct {
+	Path, ContentType, Encoding string
+	Body                        []byte
 }
 
 func startControl(pages map[string]captured) (*control, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	c := &control{base: "http://" + ln.Addr().String(), pages: pages}
-	c.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := c.pages[r.URL.Path]
+	var wire []wirePage
+	for path, p := range pages {
+		wire = append(wire, wirePage{Path: path, ContentType: p.ctype, Encoding: p.encoding, Body: p.body})
+	}
+	in, err := json.Marshal(wire)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), controlChildEnv+"=1")
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("control server did not start: %v", err)
+	}
+	return &control{base: strings.TrimSpace(line), cmd: cmd}, nil
+}
+
+func (c *control) stop() {
+	c.cmd.Process.Kill()
+	c.cmd.Wait()
+}
+
+// serveControl is the control process: it reads the pages from standard input, prints its address and serves
+// them until it is killed.
+func serveControl() error {
+	var wire []wirePage
+	if err := json.NewDecoder(os.Stdin).Decode(&wire); err != nil {
+		return err
+	}
+	pages := map[string]wirePage{}
+	for _, p := range wire {
+		pages[p.Path] = p
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println("http://" + ln.Addr().String())
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := pages[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", p.ctype)
-		if p.encoding != "" {
-			w.Header().Set("Content-Encoding", p.encoding)
+		w.Header().Set("Content-Type", p.ContentType)
+		if p.Encoding != "" {
+			w.Header().Set("Content-Encoding", p.Encoding)
 			w.Header().Set("Vary", "Accept-Encoding")
 		}
-		w.Write(p.body)
+		w.Write(p.Body)
 	})}
-	go c.srv.Serve(ln)
-	return c, nil
+	return srv.Serve(ln)
 }
-
-func (c *control) stop() { c.srv.Close() }
 
 // browserGET fetches a page as a browser would and reads the body as sent (not decompressed: the client does
 // no work the control would not also cause).

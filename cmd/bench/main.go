@@ -39,6 +39,13 @@ type report struct {
 }
 
 func main() {
+	if os.Getenv(controlChildEnv) != "" {
+		if err := serveControl(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench control:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	binary := flag.String("binary", "bin/web", "the blog binary to measure")
 	out := flag.String("out", "bench-results/latest.json", "where to write the JSON results")
 	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
