@@ -36,7 +36,7 @@ const DefaultSQLiteFile = "app.db"
 // temp_store(2) keeps SQLite's temporary tables in memory: the container's root filesystem is read-only and has
 // no /tmp.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_txlock=immediate&_time_format=sqlite"
+	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_txlock=immediate&_time_format=sqlite"
 
 // DB is an open database: the rel repository, the raw pool behind it, and which dialect it speaks.
 type DB struct {
@@ -58,6 +58,39 @@ type DB struct {
 	// queue, waiting writers poll in SQLite's busy handler, sleeping up to 100 ms between tries, which showed as
 	// a long latency tail under concurrent posting.
 	writeMu sync.Mutex
+
+	// stopCheckpoints ends the SQLite checkpointer (see checkpoints); checkpointsDone is closed when it has.
+	stopCheckpoints, checkpointsDone chan struct{}
+	closeOnce                        sync.Once
+}
+
+// checkpointEvery is how often the SQLite write-ahead log is copied back into the database file.
+const checkpointEvery = time.Second
+
+// checkpoints copies the SQLite write-ahead log back into the database file every second, in the background and
+// without waiting for any reader or writer (wal_checkpoint(PASSIVE)); the next writer then starts the log over.
+// SQLite's own automatic checkpoint (turned off in sqlitePragmas) ran inside the commit that filled the log,
+// fsyncs included, and made every few hundredth comment's POST wait for it.
+func (d *DB) checkpoints() {
+	defer close(d.checkpointsDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-d.stopCheckpoints:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var busy, frames, copied int
+		err := d.SQL.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		cancel()
+		if err != nil && !failing {
+			d.log().Warn("sqlite checkpoint failed (the write-ahead log grows until one succeeds)", "err", err)
+		}
+		failing = err != nil
+	}
 }
 
 // Write runs fn in a transaction; on SQLite it first waits its turn among this process's writers, and refuses
@@ -193,7 +226,10 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 	adapter.(*sqlite3.SQLite3).ErrorMapper = sqliteErrorMapper
 	repo := rel.New(adapter)
 	repo.Instrumentation(nil)
-	return &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL, path: path, lock: lock, file: file}, nil
+	d := &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL, path: path, lock: lock, file: file,
+		stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	go d.checkpoints()
+	return d, nil
 }
 
 // applicationName marks the blog's PostgreSQL connections, so a command that needs the database to itself can
@@ -233,6 +269,10 @@ func (d *DB) log() *slog.Logger {
 
 // Close releases the connection pool and the file lock.
 func (d *DB) Close() error {
+	if d.stopCheckpoints != nil {
+		d.closeOnce.Do(func() { close(d.stopCheckpoints) })
+		<-d.checkpointsDone
+	}
 	err := d.SQL.Close()
 	if d.lock != nil {
 		d.lock.Close()
