@@ -68,6 +68,11 @@ func command(binary string, env []string, args ...string) ([]byte, error) {
 // writeDisqus writes a Disqus export of n comments on the three benchmark posts: comments of a few hundred
 // characters with paragraphs and a link, every third one a reply to an earlier comment of its thread.
 func writeDisqus(path string, n int) (int64, error) {
+	return writeDisqusOn(path, n, []string{"zero", "hundred", "thousand"})
+}
+
+// writeDisqusOn writes a Disqus export of n comments spread over the posts slugs.
+func writeDisqusOn(path string, n int, slugs []string) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
@@ -76,7 +81,6 @@ func writeDisqus(path string, n int) (int64, error) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintln(w, `<?xml version="1.0" encoding="utf-8"?>`)
 	fmt.Fprintln(w, `<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">`)
-	slugs := []string{"zero", "hundred", "thousand"}
 	for i, s := range slugs {
 		fmt.Fprintf(w, "<thread dsq:id=\"%d\"><id>%s</id><link>https://old.example.com/posts/%s/</link><title>Post %s</title></thread>\n", 100+i, s, s, s)
 	}
@@ -85,7 +89,7 @@ func writeDisqus(path string, n int) (int64, error) {
 		thread := i % len(slugs)
 		parent := ""
 		if i%3 == 0 && i > 6 {
-			parent = fmt.Sprintf(`<parent dsq:id="%d"/>`, i-3) // same thread: i-3 has the same i % 3
+			parent = fmt.Sprintf(`<parent dsq:id="%d"/>`, i-3) // same thread when there are 1 or 3 of them
 		}
 		msg := fmt.Sprintf("<p>Comment %d: I read this twice and the second part made me rethink how I set up my own "+
 			"server; the numbers you give match what I measured last year.</p><p>One question, though: did you try "+
@@ -105,4 +109,27 @@ func writeDisqus(path string, n int) (int64, error) {
 		return 0, err
 	}
 	return st.Size(), nil
+}
+
+// prepareLarge gives the benchmark's database (dir/bench.db, before the server starts) a post "large" with n
+// comments, imported from a generated Disqus export: seeding them over HTTP would take minutes.
+func prepareLarge(binary, dir string, n int) error {
+	src := "---\ntitle: Post large\ndate: 2026-10-01\nsummary: A post with very many comments.\n---\n\nA short post.\n"
+	if err := os.WriteFile(filepath.Join(dir, "content", "posts", "2026-10-01-large.md"), []byte(src), 0o644); err != nil {
+		return err
+	}
+	file := filepath.Join(dir, "large.xml")
+	if _, err := writeDisqusOn(file, n, []string{"large"}); err != nil {
+		return err
+	}
+	defer os.Remove(file)
+	env := append(os.Environ(), "DATABASE_URL=sqlite:"+filepath.Join(dir, "bench.db"), "CONTENT_DIR="+filepath.Join(dir, "content"))
+	if out, err := command(binary, env, "migrate", "up"); err != nil {
+		return fmt.Errorf("migrate: %v\n%s", err, out)
+	}
+	out, err := command(binary, env, "import", "--from", "disqus", file)
+	if err != nil || !strings.Contains(string(out), fmt.Sprintf("imported %d comments", n)) {
+		return fmt.Errorf("import of the large post: %v\n%s", err, out)
+	}
+	return nil
 }

@@ -307,3 +307,38 @@ func firstVisit(pageURL string) []Row {
 		{Name: "first visit: CSS + JS", Value: float64(css+js) / 1024, Unit: "KiB", Note: fmt.Sprintf("CSS %.1f + JS %.1f KiB as transferred", float64(css)/1024, float64(js)/1024)},
 	}
 }
+
+// comparePOSTSize measures comment POSTs on a post with very many comments against POSTs on a post with few,
+// with the same clients, in alternating rounds. The ratio is the median of the rounds' cost ratios (time per
+// POST on the large post ÷ on the small one): 1.0 means a post's size costs its writes nothing.
+func comparePOSTSize(base, small, large string, nLarge, clients int, dur time.Duration) Row {
+	const rounds = 6
+	name := fmt.Sprintf("comment POST cost, post with %d comments ÷ with 100, c=%d", nLarge, clients)
+	visitors := make([]*visitor, clients)
+	for i := range visitors {
+		var err error
+		if visitors[i], err = newVisitor(base); err != nil {
+			return Row{Name: name, Note: err.Error()}
+		}
+	}
+	post := func(slug string) (float64, []time.Duration, int) {
+		return hammer(clients, dur/rounds, func(w, i int) error {
+			_, err := visitors[w].postComment(base, slug, fmt.Sprintf("Bench%d", w), realisticComment(i*1000+w), true)
+			return err
+		})
+	}
+	var ratios, smallRPS, largeRPS []float64
+	var lat []time.Duration
+	errs := 0
+	for range rounds {
+		s, _, se := post(small)
+		l, ll, le := post(large)
+		smallRPS, largeRPS, ratios = append(smallRPS, s), append(largeRPS, l), append(ratios, s/l)
+		lat = append(lat, ll...)
+		errs += se + le
+	}
+	slices.Sort(lat)
+	return Row{Name: name, Value: median(largeRPS), Unit: "req/s", Control: median(smallRPS), Ratio: median(ratios),
+		P50ms: percentile(lat, .5), P99ms: percentile(lat, .99),
+		Note: fmt.Sprintf("value: POSTs/s on the large post; control: on the post with 100; ratio: cost on the large ÷ on the small, median of %d alternating rounds; %d errors", rounds, errs)}
+}

@@ -53,6 +53,8 @@ func main() {
 	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
 	liveOnly := flag.Int("live", 0, "measure only live delivery and server memory with this many open streams")
 	pagesOnly := flag.Bool("pages", false, "measure only the pages, the revalidation and the POSTs (skip streams, moderation, abuse)")
+	postsOnly := flag.Bool("posts", false, "measure only the comment POSTs (on a post with 100 comments and on the large post)")
+	large := flag.Int("large", 50000, "comments on the large post, imported before the server starts (0: no large post)")
 	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
 	flag.Parse()
 	if *imports > 0 {
@@ -88,16 +90,28 @@ func main() {
 		}
 		return
 	}
-	if *pagesOnly {
+	if *pagesOnly || *postsOnly {
 		*streams = ""
 	}
-	if err := run(*binary, *out, *streams, *duration, *pagesOnly); err != nil {
+	o := options{binary: *binary, out: *out, streams: *streams, dur: *duration, large: *large,
+		pages: !*postsOnly, rest: !*pagesOnly && !*postsOnly}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(binary, out, streamLevels string, dur time.Duration, pagesOnly bool) error {
+// options say what run measures.
+type options struct {
+	binary, out, streams string
+	dur                  time.Duration
+	large                int  // comments on the large post (0: none)
+	pages                bool // the pages against the control (else only the POSTs)
+	rest                 bool // moderation, abuse and the cross-instance delivery
+}
+
+func run(o options) error {
+	binary, out, streamLevels, dur := o.binary, o.out, o.streams, o.dur
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "blog-bench-")
 	if err != nil {
@@ -114,49 +128,40 @@ func run(binary, out, streamLevels string, dur time.Duration, pagesOnly bool) er
 	if st, err := os.Stat(binary); err == nil {
 		add(Row{Name: "binary size", Value: float64(st.Size()) / (1 << 20), Unit: "MiB"})
 	}
+	// Cold start and idle memory on a new database file, in a server of their own.
+	fresh, err := startServer(ctx, binary, dir, "DATABASE_URL=sqlite:"+filepath.Join(dir, "cold.db"))
+	if err != nil {
+		return err
+	}
+	add(Row{Name: "cold start to first successful page", Value: float64(fresh.coldStart.Microseconds()) / 1000, Unit: "ms",
+		Note: "new SQLite file: includes migrations"})
+	time.Sleep(500 * time.Millisecond)
+	add(Row{Name: "idle RSS", Value: rssMiB(fresh.cmd.Process.Pid), Unit: "MiB"})
+	fresh.stop()
+	if o.large > 0 {
+		if err := prepareLarge(binary, dir, o.large); err != nil {
+			return err
+		}
+	}
 	srv, err := startServer(ctx, binary, dir)
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
-	add(Row{Name: "cold start to first successful page", Value: float64(srv.coldStart.Microseconds()) / 1000, Unit: "ms",
-		Note: "new SQLite file: includes migrations"})
-	time.Sleep(500 * time.Millisecond)
-	add(Row{Name: "idle RSS", Value: rssMiB(srv.cmd.Process.Pid), Unit: "MiB"})
 
 	if err := seed(ctx, srv, map[string]int{"hundred": 100, "thousand": 1000}); err != nil {
 		return err
 	}
-	for _, r := range firstVisit(srv.base + "/posts/hundred") {
-		add(r)
-	}
-	pages := []struct{ name, path string }{
-		{"home page GET", "/"},
-		{"post page GET (0 comments)", "/posts/zero"},
-		{"post page GET (100 comments)", "/posts/hundred"},
-		{"post page GET (1,000 comments)", "/posts/thousand"},
-	}
-	captures := map[string]captured{}
-	for _, p := range pages {
-		if captures[p.path], err = capture(srv.base + p.path); err != nil {
+	if o.pages {
+		if err := measurePages(srv, dur, add); err != nil {
 			return err
 		}
 	}
-	add(Row{Name: "post page with 100 comments, as sent", Value: float64(len(captures["/posts/hundred"].body)) / 1024, Unit: "KiB",
-		Note: "encoding " + captures["/posts/hundred"].encoding})
-	ctl, err := startControl(captures)
-	if err != nil {
-		return err
-	}
-	defer ctl.stop()
-	for _, p := range pages {
-		for _, c := range []int{1, 32} {
-			add(comparePage(srv.base, ctl, p.name, p.path, c, dur))
-		}
-	}
-	add(revalidate(srv.base + "/posts/hundred"))
 	for _, c := range []int{1, 8, 32} {
 		add(measurePOST(srv.base, "hundred", c, dur))
+	}
+	if o.large > 0 {
+		add(comparePOSTSize(srv.base, "hundred", "large", o.large, 8, dur))
 	}
 	for _, s := range strings.Split(streamLevels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -171,7 +176,7 @@ func run(binary, out, streamLevels string, dur time.Duration, pagesOnly bool) er
 			add(r)
 		}
 	}
-	if pagesOnly {
+	if !o.rest {
 		return writeReport(rep, out)
 	}
 	if rows, err := measureModeration(srv, binary, "hundred", 1000); err != nil {
@@ -322,6 +327,40 @@ func (s *server) stop() {
 	case <-time.After(10 * time.Second):
 		s.cmd.Process.Kill()
 	}
+}
+
+// measurePages measures the pages against the control serving the same bytes, and the revalidation.
+func measurePages(srv *server, dur time.Duration, add func(Row)) error {
+	for _, r := range firstVisit(srv.base + "/posts/hundred") {
+		add(r)
+	}
+	pages := []struct{ name, path string }{
+		{"home page GET", "/"},
+		{"post page GET (0 comments)", "/posts/zero"},
+		{"post page GET (100 comments)", "/posts/hundred"},
+		{"post page GET (1,000 comments)", "/posts/thousand"},
+	}
+	captures := map[string]captured{}
+	for _, p := range pages {
+		var err error
+		if captures[p.path], err = capture(srv.base + p.path); err != nil {
+			return err
+		}
+	}
+	add(Row{Name: "post page with 100 comments, as sent", Value: float64(len(captures["/posts/hundred"].body)) / 1024, Unit: "KiB",
+		Note: "encoding " + captures["/posts/hundred"].encoding})
+	ctl, err := startControl(captures)
+	if err != nil {
+		return err
+	}
+	defer ctl.stop()
+	for _, p := range pages {
+		for _, c := range []int{1, 32} {
+			add(comparePage(srv.base, ctl, p.name, p.path, c, dur))
+		}
+	}
+	add(revalidate(srv.base + "/posts/hundred"))
+	return nil
 }
 
 func writeContent(dir string) error {
