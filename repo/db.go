@@ -209,10 +209,10 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 	if mode != Create {
 		dsn += "&mode=rw" // never create the file
 	}
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	// Connections that keep their prepared statements (stmtcache.go).
+	db := sql.OpenDB(newStmtCacheConnector(dsn))
+	// Idle connections are kept (database/sql keeps 2 by default), and with them their prepared statements.
+	db.SetMaxIdleConns(16)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
