@@ -3,11 +3,16 @@ SHELL := /bin/bash
 GO ?= go
 TEMPL := $(GO) tool templ
 TAILWIND := node_modules/.bin/tailwindcss
+ESBUILD := node_modules/.bin/esbuild
+# The scripts pages load, minified by esbuild into assets/dist (the sources stay readable in assets/js and
+# assets/vendor).
+JS_SRC := assets/js/app.js assets/js/admin.js assets/vendor/sse.js
+JS_FLAGS := --minify --target=es2020 --entry-names=[name] --outdir=assets/dist --log-level=warning
 # PostgreSQL used by the tests when it is running here (CI sets this too); unset it to run SQLite only.
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
 export TEST_DATABASE_URL
 
-.PHONY: run dev dev-templ dev-css generate css vendor build test test-short check bench bench-import audit docker image clean
+.PHONY: run dev dev-templ dev-css dev-js generate css js vendor build test test-short check bench bench-import audit docker image clean
 
 # Container engine: Docker when its daemon answers, podman otherwise (podman builds need --format docker to keep
 # the HEALTHCHECK).
@@ -20,8 +25,8 @@ run:
 
 ## dev: live reload while developing: templ watch + proxy (http://localhost:7331), Tailwind watch, server restarts
 dev: node_modules
-	@echo "Open http://localhost:7331 (live-reloading proxy of the blog on :8080); CSS rebuilds on change"
-	@$(MAKE) --no-print-directory -j2 dev-templ dev-css
+	@echo "Open http://localhost:7331 (live-reloading proxy of the blog on :8080); CSS and scripts rebuild on change"
+	@$(MAKE) --no-print-directory -j3 dev-templ dev-css dev-js
 
 dev-templ:
 	@$(TEMPL) generate --watch --log-level warn --proxy="http://localhost:8080" --open-browser=false \
@@ -34,6 +39,9 @@ dev-css:
 	@BROWSERSLIST_IGNORE_OLD_DATA=1 $(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --watch=always 2>&1 | \
 		grep --line-buffered -v -E '^(Rebuilding[.]+|Done in [0-9]+ms[.]|)$$' || true
 
+dev-js:
+	@$(ESBUILD) $(JS_SRC) $(JS_FLAGS) --watch=forever
+
 ## generate: templ components -> *_templ.go
 generate:
 	$(TEMPL) generate
@@ -41,6 +49,10 @@ generate:
 ## css: build assets/dist/app.css with Tailwind
 css: node_modules
 	$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify
+
+## js: minify the page scripts into assets/dist with esbuild
+js: node_modules
+	$(ESBUILD) $(JS_SRC) $(JS_FLAGS)
 
 FONT_PKG := node_modules/@fontsource-variable/source-serif-4
 
@@ -72,10 +84,11 @@ test: node_modules
 check: node_modules
 	@$(TEMPL) generate >/dev/null 2>&1
 	@$(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --minify 2>/dev/null
+	@$(ESBUILD) $(JS_SRC) $(JS_FLAGS)
 	@cmp -s node_modules/htmx.org/dist/htmx.min.js assets/vendor/htmx.min.js || { echo "assets/vendor/htmx.min.js differs from the pinned package: run make vendor"; exit 1; }
 	@cmp -s node_modules/htmx-ext-sse/dist/sse.js assets/vendor/sse.js || { echo "assets/vendor/sse.js differs from the pinned package: run make vendor"; exit 1; }
 	@for f in $(FONT_PKG)/files/source-serif-4-*-wght-*.woff2; do cmp -s $$f assets/fonts/$$(basename $$f) || { echo "assets/fonts differ from the pinned font package: run make vendor"; exit 1; }; done
-	@git diff --quiet -- views assets/dist || { echo "generated files were stale (templ or CSS); regenerated - commit them:"; git diff --stat -- views assets/dist; exit 1; }
+	@git diff --quiet -- views assets/dist || { echo "generated files were stale (templ, CSS or minified scripts); regenerated - commit them:"; git diff --stat -- views assets/dist; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	@echo "check: ok"

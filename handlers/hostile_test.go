@@ -131,7 +131,7 @@ func hostileCases() []hostileCase {
 		get("traversal in asset", "/assets/../../etc/passwd", 404),
 		get("encoded traversal in asset", "/assets/%2e%2e/%2e%2e/go.mod", 404),
 		get("double-encoded traversal in asset", "/assets/%252e%252e/go.mod", 404),
-		get("NUL in asset path", "/assets/js/app.js%00.css", 404),
+		get("NUL in asset path", "/assets/dist/app.js%00.css", 404),
 		get("asset source file", "/assets/embed.go", 404),
 		get("script in query", "/posts/hello-world?after=%3Cscript%3Ealert(1)%3C/script%3E", 200),
 		get("long path", "/posts/"+rep("a", 3000), 404, 414, 431),

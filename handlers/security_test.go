@@ -107,7 +107,7 @@ func TestCookieAndSecurityHeaders(t *testing.T) {
 	if !secure(proxied) {
 		t.Error("cookie not Secure behind a trusted proxy that speaks HTTPS")
 	}
-	for _, path := range []string{"/", "/posts/hello-world", "/nope", "/assets/js/app.js"} {
+	for _, path := range []string{"/", "/posts/hello-world", "/nope", "/assets/dist/app.js"} {
 		resp, _ := a.get(t, path)
 		csp := resp.Header.Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {

@@ -254,8 +254,8 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 	return views.Chrome{SiteTitle: site.Title, Author: site.Author, BaseURL: baseURL, Tagline: site.Tagline,
 		Description: site.Description, Footer: site.Footer, ShareImage: image,
 		Font: set.URL("fonts/source-serif-4-latin-wght-normal.woff2"), Assets: views.AssetURLs{
-			CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("vendor/sse.js"),
-			App: set.URL("js/app.js"), Admin: set.URL("js/admin.js"), Favicon: set.URL("favicon.svg")}}
+			CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("dist/sse.js"),
+			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg")}}
 }
 
 // chromeFor returns the layout's data for this request: the visitor's CSRF token, and the navigation of the
