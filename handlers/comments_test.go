@@ -245,6 +245,39 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 	check("after concurrent posts")
 }
 
+// A post's list kept by the feed stays at the newest 200 conversations as comments arrive: the oldest move behind
+// "Show older comments" as they would on a list read afresh.
+func TestKeptListStaysAtTheNewest200(t *testing.T) {
+	a := newTestApp(t)
+	for i := range handlers.MaxThreadsShown - 2 {
+		a.mustPost(t, "comment number "+itoa(int64(i)))
+	}
+	a.page(t, "/posts/"+a.slug) // the list is now kept, and the comments below reach it through the feed
+	for i := handlers.MaxThreadsShown - 2; i < handlers.MaxThreadsShown+5; i++ {
+		a.mustPost(t, "comment number "+itoa(int64(i)))
+	}
+	d := doc(t, a.page(t, "/posts/"+a.slug))
+	items := d.Find(`#comment-list [data-testid="CommentItem"]`)
+	if n := items.Length(); n != handlers.MaxThreadsShown {
+		t.Fatalf("page shows %d comments, want the newest %d", n, handlers.MaxThreadsShown)
+	}
+	if first := items.First().Text(); !strings.Contains(first, "comment number 5") || strings.Contains(first, "comment number 50") {
+		t.Fatalf("oldest comment shown: %q, want comment number 5", strings.TrimSpace(first))
+	}
+	href, _ := d.Find(`#older-comments a`).Attr("href")
+	if href == "" {
+		t.Fatal("no link to the older comments")
+	}
+	_, older := a.do(t, func() *http.Request {
+		r := httpReq(http.MethodGet, href, nil)
+		r.Header.Set("HX-Request", "true")
+		return r
+	}())
+	if n := doc(t, older).Find(`[data-testid="CommentItem"]`).Length(); n != 5 {
+		t.Fatalf("older comments: %d, want 5", n)
+	}
+}
+
 // Beyond the newest 200, older comments are paged in: appended by htmx, or on a page of their own.
 func TestOlderComments(t *testing.T) {
 	a := newTestApp(t)

@@ -123,8 +123,9 @@ func (l *cachedList) build(seq int64, total int, older int64) {
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
 // (or a "comment removed" placeholder) is put in its place or replaced, one that no longer shows is taken out,
-// and each conversation touched is rendered again. A list whose first conversation goes is dropped instead
-// (the one before it may now have to be shown).
+// and each conversation touched is rendered again; past MaxThreadsShown the oldest leave the list. A list whose
+// first conversation goes while older ones exist is dropped instead (the one before it may now have to be
+// shown).
 func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
@@ -187,6 +188,12 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 			touched[threads[at].top.ID] = true
 		}
 	}
+	older := l.view.Older
+	if len(threads) > MaxThreadsShown {
+		// As on a list read afresh: the newest conversations, the oldest of them marking where older ones begin.
+		threads = threads[len(threads)-MaxThreadsShown:]
+		older = threads[0].top.ID
+	}
 	for i := range threads {
 		if touched[threads[i].top.ID] {
 			html, err := lc.renderThread(context.Background(), postID, threads[i])
@@ -198,7 +205,7 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 		}
 	}
 	next := &cachedList{threads: threads}
-	next.build(seq, last.Count, l.view.Older)
+	next.build(seq, last.Count, older)
 	lc.lists[postID] = next
 }
 
