@@ -114,9 +114,12 @@ func writeDisqusOn(path string, n int, slugs []string) (int64, error) {
 // prepareLarge gives the benchmark's database (dir/bench.db, before the server starts) a post "large" with n
 // comments, imported from a generated Disqus export: seeding them over HTTP would take minutes.
 func prepareLarge(binary, dir string, n int) error {
-	src := "---\ntitle: Post large\ndate: 2026-10-01\nsummary: A post with very many comments.\n---\n\nA short post.\n"
-	if err := os.WriteFile(filepath.Join(dir, "content", "posts", "2026-10-01-large.md"), []byte(src), 0o644); err != nil {
-		return err
+	// "small" is its counterpart in the comparison (comparePOSTSize), given its 100 comments over HTTP.
+	for _, slug := range []string{"large", "small"} {
+		src := "---\ntitle: Post " + slug + "\ndate: 2026-10-01\nsummary: A post for the POST comparison.\n---\n\nA short post.\n"
+		if err := os.WriteFile(filepath.Join(dir, "content", "posts", "2026-10-01-"+slug+".md"), []byte(src), 0o644); err != nil {
+			return err
+		}
 	}
 	file := filepath.Join(dir, "large.xml")
 	if _, err := writeDisqusOn(file, n, []string{"large"}); err != nil {

@@ -161,7 +161,10 @@ func run(o options) error {
 		add(measurePOST(srv.base, "hundred", c, dur))
 	}
 	if o.large > 0 {
-		add(comparePOSTSize(srv.base, "hundred", "large", o.large, 8, dur))
+		if err := seed(ctx, srv, map[string]int{"small": 100}); err != nil {
+			return err
+		}
+		add(comparePOSTSize(srv.base, "small", "large", o.large, 8, dur))
 	}
 	for _, s := range strings.Split(streamLevels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
