@@ -78,12 +78,9 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 			n.Limit.Hash = n.NetHash
 		}
 	}
-	trusted, err := s.trustedBrowser(c)
-	if err != nil {
-		return err
-	}
+	mine := s.mine.Read(c)
 	decision, err := s.cfg.Screener.Screen(c.UserContext(), moderation.Candidate{Email: in.Email, IPHash: n.IPHash,
-		NetHash: n.NetHash, Submission: sub, Trusted: trusted})
+		NetHash: n.NetHash, Submission: sub, Trusted: func(ctx context.Context) (bool, error) { return s.trustedBrowser(ctx, mine) }})
 	if err != nil {
 		return err
 	}
@@ -126,15 +123,16 @@ const formStampField = "_t"
 
 // trustedBrowser reports whether the posting browser holds a signed record of a comment the owner published:
 // its commenter has been approved once (MODERATION=first trusts the browser, never the unverified email).
-func (s *Server) trustedBrowser(c *fiber.Ctx) (bool, error) {
+// It reads the database, so the screener asks only when the moderation mode needs the answer.
+func (s *Server) trustedBrowser(ctx context.Context, records []authorship.Entry) (bool, error) {
 	var ids []int64
-	for _, e := range s.mine.Read(c) {
+	for _, e := range records {
 		ids = append(ids, e.ID)
 	}
 	if len(ids) == 0 {
 		return false, nil
 	}
-	mine, err := s.cfg.Comments.FindCommentsByID(c.UserContext(), ids)
+	mine, err := s.cfg.Comments.FindCommentsByID(ctx, ids)
 	if err != nil {
 		return false, err
 	}

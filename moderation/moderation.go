@@ -107,8 +107,9 @@ func (s *Service) announce(moved []repo.Moved) {
 type Candidate struct {
 	Email, IPHash, NetHash string
 	spam.Submission
-	// Trusted is set when the posting browser holds a signed record of a comment the owner has published.
-	Trusted bool
+	// Trusted reports whether the posting browser holds a signed record of a comment the owner has published. It
+	// is asked only when the answer matters (MODERATION=first); nil means no.
+	Trusted func(context.Context) (bool, error)
 }
 
 // Decision is what becomes of a new comment: its state, the reason the owner sees, and a short kind for metrics.
@@ -129,11 +130,19 @@ func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
 	if v := s.Rules.Check(c.Submission); v.Hold {
 		return Decision{repo.StatePending, v.Reason, v.Kind}, nil
 	}
-	switch {
-	case s.Mode == ModeAll:
+	switch s.Mode {
+	case ModeAll:
 		return Decision{repo.StatePending, "held: every comment waits for approval (MODERATION=all)", "moderation"}, nil
-	case s.Mode == ModeFirst && !c.Trusted:
-		return Decision{repo.StatePending, "held: a first comment from this browser (MODERATION=first)", "first"}, nil
+	case ModeFirst:
+		trusted := false
+		if c.Trusted != nil {
+			if trusted, err = c.Trusted(ctx); err != nil {
+				return Decision{}, err
+			}
+		}
+		if !trusted {
+			return Decision{repo.StatePending, "held: a first comment from this browser (MODERATION=first)", "first"}, nil
+		}
 	}
 	return Decision{State: repo.StatePublished}, nil
 }
