@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -127,17 +128,36 @@ var policy = func() *bluemonday.Policy {
 	return p
 }()
 
+// rendered keeps the HTML of the texts rendered last. A new comment's text is rendered four times within
+// moments (the spam rules' link count, the answer to its author, the live message, the post's kept list), and
+// Markdown plus sanitising is most of that cost; the HTML depends on the text alone.
+var rendered = func() *lru.Cache[string, template.HTML] {
+	c, err := lru.New[string, template.HTML](renderedKept)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
+
+// renderedKept bounds the texts kept (each at most MaxBody and its HTML: a few MB at worst).
+const renderedKept = 256
+
 // Render returns the safe HTML of a comment's text in its format ("markdown", or "text" for plain text).
 func Render(body, format string) template.HTML {
 	if format != "markdown" {
 		// Its line breaks are kept by the page's style (white-space: pre-line), as they always were.
 		return template.HTML("<p>" + html.EscapeString(body) + "</p>")
 	}
+	if h, ok := rendered.Get(body); ok {
+		return h
+	}
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(body), &buf); err != nil {
 		return template.HTML("<p>" + html.EscapeString(body) + "</p>")
 	}
-	return template.HTML(policy.SanitizeBytes(buf.Bytes()))
+	h := template.HTML(policy.SanitizeBytes(buf.Bytes()))
+	rendered.Add(body, h)
+	return h
 }
 
 // Links counts the links the rendered text contains (for the spam rules, which count what readers could follow).
