@@ -257,12 +257,9 @@ var vocabulary = func() []string {
 func measurePOST(base, slug string, clients int, dur time.Duration) Row {
 	// The post is being read, as one that gets comments is: the server keeps its list current with every POST.
 	browserGET(base + "/posts/" + slug)
-	visitors := make([]*visitor, clients)
-	for i := range visitors {
-		var err error
-		if visitors[i], err = newVisitor(base); err != nil {
-			return Row{Name: "comment POST", Note: err.Error()}
-		}
+	visitors, err := newVisitors(base, clients)
+	if err != nil {
+		return Row{Name: "comment POST", Note: err.Error()}
 	}
 	rps, lat, errs := hammer(clients, dur, func(w, i int) error {
 		_, err := visitors[w].postComment(base, slug, fmt.Sprintf("Bench%d", w), realisticComment(i*1000+w), true)
@@ -310,6 +307,18 @@ func firstVisit(pageURL string) []Row {
 	}
 }
 
+// newVisitors gives each of n POST clients its own cookies.
+func newVisitors(base string, n int) ([]*visitor, error) {
+	visitors := make([]*visitor, n)
+	for i := range visitors {
+		var err error
+		if visitors[i], err = newVisitor(base); err != nil {
+			return nil, err
+		}
+	}
+	return visitors, nil
+}
+
 // comparePOSTSize measures comment POSTs on a post with very many comments against POSTs on a post with few,
 // with the same clients, in alternating rounds. Both posts are being read (their pages fetched first, so the
 // server keeps both lists current), as a post that gets comments is. The ratio is the median of the rounds'
@@ -323,12 +332,9 @@ func comparePOSTSize(base, small, large string, nLarge, clients int, dur time.Du
 			return Row{Name: name, Note: err.Error()}
 		}
 	}
-	visitors := make([]*visitor, clients)
-	for i := range visitors {
-		var err error
-		if visitors[i], err = newVisitor(base); err != nil {
-			return Row{Name: name, Note: err.Error()}
-		}
+	visitors, err := newVisitors(base, clients)
+	if err != nil {
+		return Row{Name: name, Note: err.Error()}
 	}
 	post := func(slug string) (float64, []time.Duration, int) {
 		return hammer(clients, dur/rounds, func(w, i int) error {

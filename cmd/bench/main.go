@@ -58,36 +58,15 @@ func main() {
 	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
 	flag.Parse()
 	if *imports > 0 {
-		rows, err := benchImport(*binary, *imports)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		for _, r := range rows {
-			printRow(r)
-		}
+		printRows(benchImport(*binary, *imports))
 		return
 	}
 	if *before != "" {
-		rows, err := compareBinaries(context.Background(), *before, *binary, *duration)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		for _, r := range rows {
-			printRow(r)
-		}
+		printRows(compareBinaries(context.Background(), *before, *binary, *duration))
 		return
 	}
 	if *liveOnly > 0 {
-		rows, err := liveOnlyRun(*binary, *liveOnly)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		for _, r := range rows {
-			printRow(r)
-		}
+		printRows(liveOnlyRun(*binary, *liveOnly))
 		return
 	}
 	if *pagesOnly || *postsOnly {
@@ -98,6 +77,17 @@ func main() {
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+}
+
+// printRows prints the rows of a partial run, or its error and exits.
+func printRows(rows []Row, err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	for _, r := range rows {
+		printRow(r)
 	}
 }
 
