@@ -197,7 +197,7 @@ func New(cfg Config) (*fiber.App, error) {
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
-	go s.reaper.Run(ctx, time.Second)
+	go s.reaper.Run(ctx)
 	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
 	cfg.Broker.OnChange(s.lists.apply)
 	var proxies []string

@@ -95,6 +95,10 @@ func measureLive(s *server, slug string, n int) ([]Row, error) {
 	}
 	defer ss.close()
 	time.Sleep(time.Duration(n/1000+1) * 500 * time.Millisecond) // let every stream subscribe
+	// What the open streams cost while nothing happens (heartbeats aside).
+	cpu0, idle := cpuSeconds(s.cmd.Process.Pid), 3*time.Second
+	time.Sleep(idle)
+	idleCPU := (cpuSeconds(s.cmd.Process.Pid) - cpu0) / idle.Seconds() * 100
 	k, gap := 20, 100*time.Millisecond
 	if n >= 5000 {
 		k, gap = 10, 400*time.Millisecond
@@ -130,6 +134,11 @@ func measureLive(s *server, slug string, n int) ([]Row, error) {
 	ss.mu.Unlock()
 	slices.Sort(fromResp)
 	slices.Sort(fromStart)
+	var took []time.Duration
+	for _, p := range posts {
+		took = append(took, p.resp.Sub(p.start))
+	}
+	slices.Sort(took)
 	missing := want - int64(len(fromResp))
 	label := fmt.Sprintf("%d open streams", n)
 	return []Row{
@@ -137,8 +146,9 @@ func measureLive(s *server, slug string, n int) ([]Row, error) {
 			P50ms: percentile(fromResp, .5), P99ms: percentile(fromResp, .99),
 			Note: fmt.Sprintf("%d comments x %d streams; %d missing; early arrivals count 0", k, n, missing)},
 		{Name: "live delivery after POST sent, " + label, Value: float64(len(fromStart)), Unit: "deliveries",
-			P50ms: percentile(fromStart, .5), P99ms: percentile(fromStart, .99), Note: "includes the POST itself"},
+			P50ms: percentile(fromStart, .5), P99ms: percentile(fromStart, .99), Note: fmt.Sprintf("includes the POST itself (median POST %.1f ms)", percentile(took, .5))},
 		{Name: "server RSS with " + label, Value: rss, Unit: "MiB"},
+		{Name: "server CPU while " + label + " idle", Value: idleCPU, Unit: "% of a core", Note: "over 3 s, nothing posted"},
 	}, nil
 }
 

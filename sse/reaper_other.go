@@ -1,3 +1,5 @@
+//go:build !linux
+
 package sse
 
 import (
@@ -9,9 +11,9 @@ import (
 	"time"
 )
 
-// Reaper notices event streams whose client has gone (closed its end) without waiting for a write to fail: it
-// peeks at every stream's socket once per interval, without blocking and without reading anything, from one
-// goroutine for all streams.
+// Reaper notices event streams whose client has gone (closed its end) without waiting for a write to fail. On
+// systems other than Linux it peeks at every stream's socket once a second, without blocking and without reading
+// anything, from one goroutine for all streams.
 type Reaper struct {
 	mu      sync.Mutex
 	streams map[net.Conn]chan struct{}
@@ -33,9 +35,9 @@ func (r *Reaper) Watch(conn net.Conn) (gone <-chan struct{}, stop func()) {
 	}
 }
 
-// Run checks every watched connection each interval until ctx ends.
-func (r *Reaper) Run(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
+// Run checks every watched connection once a second until ctx ends.
+func (r *Reaper) Run(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var conns []net.Conn
 	for {
@@ -66,19 +68,7 @@ func (r *Reaper) Run(ctx context.Context, every time.Duration) {
 // peerClosed reports whether the client closed the connection (or it failed): a non-blocking peek that reads
 // end-of-file or an error other than "nothing to read yet".
 func peerClosed(c net.Conn) bool {
-	// fasthttp hands a hijacked connection over in a wrapper of its own.
-	for {
-		u, ok := c.(interface{ UnsafeConn() net.Conn })
-		if !ok {
-			break
-		}
-		c = u.UnsafeConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	raw, err := sc.SyscallConn()
+	raw, err := rawConn(c)
 	if err != nil {
 		return false
 	}
