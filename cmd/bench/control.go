@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -66,7 +68,16 @@ type wirePage struct {
 	Body                        []byte
 }
 
-func startControl(pages map[string]captured) (*control, error) {
+// wireControl is what the control process receives on its standard input: the pages, and the change event it
+// sends on its streams.
+type wireControl struct {
+	Pages []wirePage
+	Frame []byte
+}
+
+// startControl starts the control process with the pages it serves and, when frame is not nil, the event its
+// streams (GET /events) are sent at each POST /send?id=N, with the comment's id replaced by N.
+func startControl(pages map[string]captured, frame []byte) (*control, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -75,7 +86,7 @@ func startControl(pages map[string]captured) (*control, error) {
 	for path, p := range pages {
 		wire = append(wire, wirePage{Path: path, ContentType: p.ctype, Encoding: p.encoding, Body: p.body})
 	}
-	in, err := json.Marshal(wire)
+	in, err := json.Marshal(wireControl{Pages: wire, Frame: frame})
 	if err != nil {
 		return nil, err
 	}
@@ -107,20 +118,24 @@ func (c *control) stop() {
 // serveControl is the control process: it reads the pages from standard input, prints its address and serves
 // them until it is killed.
 func serveControl() error {
-	var wire []wirePage
+	var wire wireControl
 	if err := json.NewDecoder(os.Stdin).Decode(&wire); err != nil {
 		return err
 	}
 	pages := map[string]wirePage{}
-	for _, p := range wire {
+	for _, p := range wire.Pages {
 		pages[p.Path] = p
 	}
+	streams := &controlStreams{frame: wire.Frame, subs: map[chan []byte]struct{}{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	fmt.Println("http://" + ln.Addr().String())
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if streams.serve(w, r) {
+			return
+		}
 		p, ok := pages[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -134,6 +149,76 @@ func serveControl() error {
 		w.Write(p.Body)
 	})}
 	return srv.Serve(ln)
+}
+
+// controlStreams is the control's event streams, written as a plain net/http server would: a goroutine and a
+// channel per stream, each change handed to every channel, written and flushed by each stream.
+type controlStreams struct {
+	frame []byte
+	mu    sync.Mutex
+	subs  map[chan []byte]struct{}
+}
+
+// serve answers GET /events, POST /send and GET /streams; it reports false for any other request.
+func (cs *controlStreams) serve(w http.ResponseWriter, r *http.Request) bool {
+	switch r.URL.Path {
+	case "/events":
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		ch := make(chan []byte, 256)
+		cs.mu.Lock()
+		cs.subs[ch] = struct{}{}
+		cs.mu.Unlock()
+		defer func() {
+			cs.mu.Lock()
+			delete(cs.subs, ch)
+			cs.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-r.Context().Done():
+				return true
+			case b := <-ch:
+				if _, err := w.Write(b); err != nil {
+					return true
+				}
+				w.(http.Flusher).Flush()
+			}
+		}
+	case "/send":
+		b := commentID.ReplaceAll(cs.frame, []byte(`data-comment-id="`+r.URL.Query().Get("id")+`"`))
+		cs.mu.Lock()
+		for ch := range cs.subs {
+			select {
+			case ch <- b:
+			default:
+			}
+		}
+		cs.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	case "/streams":
+		cs.mu.Lock()
+		n := len(cs.subs)
+		cs.mu.Unlock()
+		fmt.Fprint(w, n)
+	default:
+		return false
+	}
+	return true
+}
+
+// controlStreamCount is how many streams the control has open.
+func controlStreamCount(base string) int {
+	resp, err := client.Get(base + "/streams")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	n, _ := strconv.Atoi(string(b))
+	return n
 }
 
 // browserGET fetches a page as a browser would and reads the body as sent (not decompressed: the client does

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -26,9 +27,12 @@ type streamSet struct {
 	received atomic.Int64
 	removed  atomic.Int64
 	wg       sync.WaitGroup
+	// frame is the first change event one stream received, as sent: what the stream control sends.
+	frame     []byte
+	frameOnce sync.Once
 }
 
-func openStreams(base, slug string, n int) (*streamSet, error) {
+func openStreams(base, path string, n int) (*streamSet, error) {
 	addr := strings.TrimPrefix(base, "http://")
 	ss := &streamSet{arrivals: map[int64][]time.Time{}, removals: map[int64][]time.Time{}}
 	for i := range n {
@@ -37,27 +41,34 @@ func openStreams(base, slug string, n int) (*streamSet, error) {
 			ss.close()
 			return nil, fmt.Errorf("open stream %d: %w", i, err)
 		}
-		fmt.Fprintf(conn, "GET /posts/%s/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", slug)
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", path)
 		ss.conns = append(ss.conns, conn)
 		ss.wg.Add(1)
-		go ss.read(conn)
+		go ss.read(conn, i == 0)
 	}
 	return ss, nil
 }
 
-func (ss *streamSet) read(conn net.Conn) {
+func (ss *streamSet) read(conn net.Conn, keep bool) {
 	defer ss.wg.Done()
 	r := bufio.NewReaderSize(conn, 4096)
+	var frame []byte
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
+		if keep {
+			frame = keepFrame(ss, frame, line)
+		}
 		// An event's first data line is the comment's element: shown, or gone (data-gone).
-		if m := commentID.FindSubmatch(line); m != nil && strings.HasPrefix(string(line), "data: <li") {
+		if !bytes.HasPrefix(line, []byte("data: <li")) {
+			continue
+		}
+		if m := commentID.FindSubmatch(line); m != nil {
 			now := time.Now()
 			id, _ := strconv.ParseInt(string(m[1]), 10, 64)
-			gone := strings.Contains(string(line), "data-gone=")
+			gone := bytes.Contains(line, []byte("data-gone="))
 			ss.mu.Lock()
 			if gone {
 				ss.removals[id] = append(ss.removals[id], now)
@@ -74,6 +85,22 @@ func (ss *streamSet) read(conn net.Conn) {
 	}
 }
 
+// keepFrame collects the lines of the first change event into ss.frame.
+func keepFrame(ss *streamSet, frame, line []byte) []byte {
+	switch {
+	case ss.frame != nil:
+	case bytes.HasPrefix(line, []byte("event: change")):
+		frame = append([]byte{}, line...)
+	case frame != nil && string(line) == "\n":
+		frame = append(frame, line...)
+		ss.frameOnce.Do(func() { ss.mu.Lock(); ss.frame = frame; ss.mu.Unlock() })
+		return nil
+	case frame != nil:
+		frame = append(frame, line...)
+	}
+	return frame
+}
+
 func (ss *streamSet) close() {
 	for _, c := range ss.conns {
 		c.Close()
@@ -87,9 +114,52 @@ type sent struct {
 	start, resp time.Time
 }
 
+// delivery is what one live measurement saw: for every arrival, its delay after the POST's response and after
+// the POST was sent; and how long each POST took.
+type delivery struct {
+	fromResp, fromStart, took []time.Duration
+	missing                   int64
+}
+
+// deliver sends k changes through post, gap apart, and waits until each has reached every stream of ss.
+func (ss *streamSet) deliver(k int, gap time.Duration, post func(i int) (int64, error)) (delivery, error) {
+	var posts []sent
+	for i := range k {
+		t := time.Now()
+		id, err := post(i)
+		if err != nil {
+			return delivery{}, err
+		}
+		posts = append(posts, sent{id: id, start: t, resp: time.Now()})
+		time.Sleep(gap)
+	}
+	want := int64(len(ss.conns) * k)
+	deadline := time.Now().Add(60 * time.Second)
+	for ss.received.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var d delivery
+	for _, p := range posts {
+		d.took = append(d.took, p.resp.Sub(p.start))
+		for _, at := range ss.arrivals[p.id] {
+			d.fromResp = append(d.fromResp, max(0, at.Sub(p.resp)))
+			d.fromStart = append(d.fromStart, at.Sub(p.start))
+		}
+	}
+	slices.Sort(d.fromResp)
+	slices.Sort(d.fromStart)
+	slices.Sort(d.took)
+	d.missing = want - int64(len(d.fromResp))
+	return d, nil
+}
+
 // measureLive opens n streams on a post, posts comments one by one, and measures when each reaches every stream.
+// Then the same event, as the blog sent it, goes to n streams of the stream control, a plain net/http server:
+// the ceiling for delivering it on this machine, with the same readers.
 func measureLive(s *server, slug string, n int) ([]Row, error) {
-	ss, err := openStreams(s.base, slug, n)
+	ss, err := openStreams(s.base, "/posts/"+slug+"/events", n)
 	if err != nil {
 		return nil, err
 	}
@@ -107,49 +177,71 @@ func measureLive(s *server, slug string, n int) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var posts []sent
-	for i := range k {
-		t := time.Now()
-		id, err := v.postComment(s.base, slug, "Live", fmt.Sprintf("Live comment %d", i), false)
-		if err != nil {
-			return nil, err
-		}
-		posts = append(posts, sent{id: id, start: t, resp: time.Now()})
-		time.Sleep(gap)
-	}
-	want := int64(n * k)
-	deadline := time.Now().Add(60 * time.Second)
-	for ss.received.Load() < want && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	d, err := ss.deliver(k, gap, func(i int) (int64, error) {
+		return v.postComment(s.base, slug, "Live", realisticComment(i), false)
+	})
+	if err != nil {
+		return nil, err
 	}
 	rss := rssMiB(s.cmd.Process.Pid)
-	ss.mu.Lock()
-	var fromResp, fromStart []time.Duration
-	for _, p := range posts {
-		for _, at := range ss.arrivals[p.id] {
-			fromResp = append(fromResp, max(0, at.Sub(p.resp)))
-			fromStart = append(fromStart, at.Sub(p.start))
-		}
-	}
-	ss.mu.Unlock()
-	slices.Sort(fromResp)
-	slices.Sort(fromStart)
-	var took []time.Duration
-	for _, p := range posts {
-		took = append(took, p.resp.Sub(p.start))
-	}
-	slices.Sort(took)
-	missing := want - int64(len(fromResp))
 	label := fmt.Sprintf("%d open streams", n)
-	return []Row{
-		{Name: "live delivery after POST response, " + label, Value: float64(len(fromResp)), Unit: "deliveries",
-			P50ms: percentile(fromResp, .5), P99ms: percentile(fromResp, .99),
-			Note: fmt.Sprintf("%d comments x %d streams; %d missing; early arrivals count 0", k, n, missing)},
-		{Name: "live delivery after POST sent, " + label, Value: float64(len(fromStart)), Unit: "deliveries",
-			P50ms: percentile(fromStart, .5), P99ms: percentile(fromStart, .99), Note: fmt.Sprintf("includes the POST itself (median POST %.1f ms)", percentile(took, .5))},
+	rows := []Row{
+		{Name: "live delivery after POST response, " + label, Value: float64(len(d.fromResp)), Unit: "deliveries",
+			P50ms: percentile(d.fromResp, .5), P99ms: percentile(d.fromResp, .99),
+			Note: fmt.Sprintf("%d comments x %d streams; %d missing; early arrivals count 0", k, n, d.missing)},
+		{Name: "live delivery after POST sent, " + label, Value: float64(len(d.fromStart)), Unit: "deliveries",
+			P50ms: percentile(d.fromStart, .5), P99ms: percentile(d.fromStart, .99),
+			Note: fmt.Sprintf("includes the POST itself (median POST %.1f ms)", percentile(d.took, .5))},
 		{Name: "server RSS with " + label, Value: rss, Unit: "MiB"},
 		{Name: "server CPU while " + label + " idle", Value: idleCPU, Unit: "% of a core", Note: "over 3 s, nothing posted"},
-	}, nil
+	}
+	ss.mu.Lock()
+	frame := ss.frame
+	ss.mu.Unlock()
+	ss.close()
+	if frame == nil {
+		return rows, nil
+	}
+	ctl, err := measureStreamControl(frame, n, k, gap)
+	if err != nil {
+		return rows, err
+	}
+	return append(rows, Row{Name: "control: same event after trigger response, " + label, Value: float64(len(ctl.fromResp)),
+		Unit: "deliveries", P50ms: percentile(ctl.fromResp, .5), P99ms: percentile(ctl.fromResp, .99),
+		Note: "early arrivals count 0"}, Row{Name: "control: same event after trigger sent, " + label, Value: float64(len(ctl.fromStart)),
+		Unit: "deliveries", P50ms: percentile(ctl.fromStart, .5), P99ms: percentile(ctl.fromStart, .99),
+		Note: fmt.Sprintf("plain net/http, goroutine and channel per stream, same readers; trigger answered after the hand-out (median %.1f ms); %d missing",
+			percentile(ctl.took, .5), ctl.missing)}), nil
+}
+
+// measureStreamControl opens n streams on the stream control and has it send frame (the comment's id changed
+// each time) k times, gap apart.
+func measureStreamControl(frame []byte, n, k int, gap time.Duration) (delivery, error) {
+	ctl, err := startControl(nil, frame)
+	if err != nil {
+		return delivery{}, err
+	}
+	defer ctl.stop()
+	ss, err := openStreams(ctl.base, "/events", n)
+	if err != nil {
+		return delivery{}, err
+	}
+	defer ss.close()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if controlStreamCount(ctl.base) >= n {
+			break
+		}
+	}
+	time.Sleep(time.Duration(n/1000+1) * 500 * time.Millisecond)
+	return ss.deliver(k, gap, func(i int) (int64, error) {
+		id := int64(1_000_000 + i)
+		resp, err := client.Post(ctl.base+"/send?id="+strconv.FormatInt(id, 10), "text/plain", nil)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return id, nil
+	})
 }
 
 // measureCrossInstance starts two instances on a fresh PostgreSQL database and measures delivery from a POST on
@@ -171,7 +263,7 @@ func measureCrossInstance(ctx context.Context, binary, dir, adminURL string) ([]
 		return nil, err
 	}
 	defer b.stop()
-	ss, err := openStreams(b.base, "zero", 100)
+	ss, err := openStreams(b.base, "/posts/zero/events", 100)
 	if err != nil {
 		return nil, err
 	}

@@ -360,7 +360,7 @@ func measurePages(srv *server, dur time.Duration, add func(Row)) error {
 	}
 	add(Row{Name: "post page with 100 comments, as sent", Value: float64(len(captures["/posts/hundred"].body)) / 1024, Unit: "KiB",
 		Note: "encoding " + captures["/posts/hundred"].encoding})
-	ctl, err := startControl(captures)
+	ctl, err := startControl(captures, nil)
 	if err != nil {
 		return err
 	}

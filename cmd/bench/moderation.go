@@ -93,7 +93,7 @@ func measureModeration(s *server, binary, slug string, n int) ([]Row, error) {
 	if len(ids) < k {
 		return nil, fmt.Errorf("post %s has %d comments, want %d to delete", slug, len(ids), k)
 	}
-	ss, err := openStreams(s.base, slug, n)
+	ss, err := openStreams(s.base, "/posts/"+slug+"/events", n)
 	if err != nil {
 		return nil, err
 	}
