@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"blog/tlsroots"
 )
 
 // Mail is one message as the outbox stores it.
@@ -105,6 +107,7 @@ func (s *SMTP) Send(ctx context.Context, from string, m Mail, messageID string) 
 	if m.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
 	}
+	tlsroots.Ensure()
 	c, err := mail.NewClient(s.host, s.opts...)
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ import (
 
 	"blog/observe"
 	"blog/repo"
+	"blog/tlsroots"
 )
 
 // Config is what the service needs.
@@ -419,6 +420,7 @@ func (s *Service) sendHook(ctx context.Context, m repo.OutboxMessage) error {
 	req.Header.Set(DeliveryHeader, itoa(m.ID))
 	req.Header.Set(TimestampHeader, ts)
 	req.Header.Set(SignatureHeader, Sign(s.cfg.WebhookSecret, ts, body))
+	tlsroots.Ensure()
 	resp, err := s.cfg.HTTP.Do(req)
 	if err == nil {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

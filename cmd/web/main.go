@@ -23,7 +23,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	// The image is FROM scratch: the binary carries the time zones and the CA roots (for mail relays and
 	// webhooks over TLS) itself.
-	_ "golang.org/x/crypto/x509roots/fallback"
 	_ "time/tzdata"
 
 	"blog/assets"
