@@ -127,19 +127,21 @@ func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, s
 			return
 		case <-gone:
 			return // the client left; the reaper noticed before any write could
-		case m, ok := <-sub.C():
-			if !ok {
+		case <-sub.Ready():
+			msgs, ended := sub.Take()
+			for _, m := range msgs {
+				if m.Seq > last {
+					last = m.Seq
+					w.Event("change", m.Seq, m.Data)
+				}
+			}
+			if w.Flush() != nil {
+				return
+			}
+			if ended {
 				if sub.Lagged() {
 					s.resync(w, postID)
 				}
-				return
-			}
-			if m.Seq <= last {
-				continue
-			}
-			last = m.Seq
-			w.Event("change", m.Seq, m.Data)
-			if w.Flush() != nil {
 				return
 			}
 		case <-tick.C:

@@ -25,20 +25,69 @@ type Message struct {
 // burst delivered at once does not drop readers that keep up.
 const QueueSize = 256
 
-// Subscription is one open stream's place in the hub.
+// Subscription is one open stream's place in the hub. Its queue grows only as far as messages actually wait
+// (usually one): a channel of QueueSize slots cost every stream 2.3 KB whether or not anything waited, 22 MB
+// with 10,000 streams open.
 type Subscription struct {
 	postID int64
-	ch     chan *Message // pointers: every subscriber shares one message, and a queue slot costs 8 bytes
-	// lagged is set (before ch is closed) when the subscriber was dropped for falling behind.
-	lagged bool
+	ready  chan struct{} // one slot: messages are waiting, or the subscription ended
+
+	mu     sync.Mutex
+	queue  []*Message // pointers: every subscriber shares one message
+	spare  []*Message // the slice Take handed out last, reused for the next queue
+	ended  bool
+	lagged bool // set with ended when the subscriber was dropped for falling behind
 }
 
-// C delivers the post's changes in sequence order. It is closed when the subscriber is dropped or the hub closes.
-func (s *Subscription) C() <-chan *Message { return s.ch }
+// Ready is signalled when messages are waiting or the subscription has ended; then call Take.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
 
-// Lagged reports, once C is closed, whether the subscriber was dropped for falling behind (it should resync)
+// Take returns the waiting messages in sequence order (valid until the next Take), and whether the
+// subscription has ended: no message will follow these. One goroutine at a time may call it.
+func (s *Subscription) Take() (msgs []*Message, ended bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msgs, s.queue, s.spare = s.queue, s.spare[:0], s.queue
+	clear(s.queue[:cap(s.queue)]) // the slice handed out last time no longer pins its messages
+	return msgs, s.ended
+}
+
+// Lagged reports, once the subscription has ended, whether it was dropped for falling behind (it should resync)
 // rather than because the server is closing.
-func (s *Subscription) Lagged() bool { return s.lagged }
+func (s *Subscription) Lagged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lagged
+}
+
+// offer queues msg unless the subscription ended; it reports false when the queue is full.
+func (s *Subscription) offer(msg *Message) bool {
+	s.mu.Lock()
+	ok := s.ended || len(s.queue) < QueueSize
+	if ok && !s.ended {
+		s.queue = append(s.queue, msg)
+	}
+	s.mu.Unlock()
+	if ok {
+		s.signal()
+	}
+	return ok
+}
+
+// end marks the subscription ended (lagged or not) and wakes its reader.
+func (s *Subscription) end(lagged bool) {
+	s.mu.Lock()
+	s.ended, s.lagged = true, lagged
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
 
 // hub is the in-process registry of subscribers by post.
 type hub struct {
@@ -51,11 +100,11 @@ type hub struct {
 func newHub() *hub { return &hub{subs: map[int64]map[*Subscription]struct{}{}} }
 
 func (h *hub) subscribe(postID int64) *Subscription {
-	s := &Subscription{postID: postID, ch: make(chan *Message, QueueSize)}
+	s := &Subscription{postID: postID, ready: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		close(s.ch)
+		s.end(false)
 		return s
 	}
 	m := h.subs[postID]
@@ -74,7 +123,7 @@ func (h *hub) unsubscribe(s *Subscription) {
 	h.removeLocked(s, false)
 }
 
-// removeLocked takes s out of the hub and closes its channel, once.
+// removeLocked takes s out of the hub and ends it, once.
 func (h *hub) removeLocked(s *Subscription, lagged bool) {
 	m := h.subs[s.postID]
 	if _, ok := m[s]; !ok {
@@ -85,8 +134,7 @@ func (h *hub) removeLocked(s *Subscription, lagged bool) {
 		delete(h.subs, s.postID)
 	}
 	h.count--
-	s.lagged = lagged
-	close(s.ch)
+	s.end(lagged)
 }
 
 func (h *hub) hasSubscribers(postID int64) bool {
@@ -100,9 +148,7 @@ func (h *hub) broadcast(postID int64, msg *Message) {
 	var laggards []*Subscription
 	h.mu.RLock()
 	for s := range h.subs[postID] {
-		select {
-		case s.ch <- msg:
-		default:
+		if !s.offer(msg) {
 			laggards = append(laggards, s)
 		}
 	}

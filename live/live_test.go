@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -46,18 +47,40 @@ func newTestBroker(t *testing.T, starts map[int64]int64) (*Broker, *store) {
 	return b, s
 }
 
+// taken holds what Take returned beyond the message a test asked for, per subscription.
+var taken = map[*Subscription][]Message{}
+
+// next returns sub's next message within wait; ended is true when the subscription ended with nothing left.
+func next(sub *Subscription, wait time.Duration) (m Message, got, ended bool) {
+	deadline := time.After(wait)
+	for len(taken[sub]) == 0 {
+		select {
+		case <-sub.Ready():
+		case <-deadline:
+			return Message{}, false, false
+		}
+		msgs, end := sub.Take()
+		for _, m := range msgs {
+			taken[sub] = append(taken[sub], *m)
+		}
+		if end && len(taken[sub]) == 0 {
+			return Message{}, false, true
+		}
+	}
+	m, taken[sub] = taken[sub][0], taken[sub][1:]
+	return m, true, false
+}
+
 func recv(t *testing.T, sub *Subscription) Message {
 	t.Helper()
-	select {
-	case m, ok := <-sub.C():
-		if !ok {
-			t.Fatal("subscription closed")
-		}
-		return *m
-	case <-time.After(5 * time.Second):
+	m, got, ended := next(sub, 5*time.Second)
+	switch {
+	case ended:
+		t.Fatal("subscription ended")
+	case !got:
 		t.Fatal("no message")
 	}
-	return Message{}
+	return m
 }
 
 func TestOutOfOrderPokesDeliverEveryCommentInOrder(t *testing.T) {
@@ -74,10 +97,8 @@ func TestOutOfOrderPokesDeliverEveryCommentInOrder(t *testing.T) {
 	if m := recv(t, sub); m.Seq != 2 {
 		t.Fatalf("second = %d, want 2", m.Seq)
 	}
-	select {
-	case m := <-sub.C():
+	if m, got, _ := next(sub, 100*time.Millisecond); got {
 		t.Fatalf("duplicate delivery of %d", m.Seq)
-	case <-time.After(100 * time.Millisecond):
 	}
 }
 
@@ -89,10 +110,8 @@ func TestOtherPostsSubscribersGetNothing(t *testing.T) {
 	if m := recv(t, mine); m.Seq != 10 {
 		t.Fatalf("got %d", m.Seq)
 	}
-	select {
-	case m := <-other.C():
+	if m, got, _ := next(other, 100*time.Millisecond); got {
 		t.Fatalf("post 2's subscriber got %d", m.Seq)
-	case <-time.After(100 * time.Millisecond):
 	}
 }
 
@@ -108,9 +127,13 @@ func TestFullQueueDropsOnlyThatSubscriber(t *testing.T) {
 	if len(got) != QueueSize+10 || got[len(got)-1] != QueueSize+10 {
 		t.Fatalf("reader got %d messages", len(got))
 	}
-	// The stuck subscriber's channel holds QueueSize messages, then is closed with Lagged set.
+	// The stuck subscriber's queue holds QueueSize messages, then it has ended with Lagged set.
 	n := 0
-	for range stuck.C() {
+	for {
+		_, got, ended := next(stuck, time.Second)
+		if !got || ended {
+			break
+		}
 		n++
 	}
 	if n != QueueSize || !stuck.Lagged() {
@@ -194,10 +217,30 @@ func TestRunEndClosesSubscriptions(t *testing.T) {
 	sub := l.Subscribe(1)
 	cancel()
 	<-done
-	if _, ok := <-sub.C(); ok || sub.Lagged() {
-		t.Fatal("subscription not closed cleanly at shutdown")
+	if _, _, ended := next(sub, time.Second); !ended || sub.Lagged() {
+		t.Fatal("subscription not ended cleanly at shutdown")
 	}
-	if _, ok := <-l.Subscribe(1).C(); ok {
+	if _, _, ended := next(l.Subscribe(1), time.Second); !ended {
 		t.Fatal("subscription after close is open")
 	}
+}
+
+// An idle subscription holds no queue: 10,000 open streams cost their messages, not QueueSize slots each.
+func TestIdleSubscriptionsAreSmall(t *testing.T) {
+	h := newHub()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	subs := make([]*Subscription, 10000)
+	for i := range subs {
+		subs[i] = h.subscribe(int64(i % 10))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / float64(len(subs))
+	t.Logf("%.0f bytes per idle subscription", per)
+	if per > 1024 {
+		t.Errorf("%.0f bytes per idle subscription, want under 1 KiB", per)
+	}
+	runtime.KeepAlive(subs)
 }
