@@ -30,6 +30,7 @@ func Ensure() {
 				pool.AddCertWithConstraint(cert, r.Constraint)
 			}
 		}
+		defer func() { recover() }() // SetFallbackRoots panics when something else already set fallback roots: those stand
 		x509.SetFallbackRoots(pool)
 	})
 }
