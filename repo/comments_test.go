@@ -3,6 +3,7 @@ package repo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -181,4 +182,24 @@ func TestEmailsAreComparedComposed(t *testing.T) {
 			t.Fatalf("users %d and %d, name %q: want one commenter and a composed name", a.UserID, b.UserID, b.Username)
 		}
 	})
+}
+
+// The store's part of a comment POST on SQLite, one writer: what the write queue serialises.
+func BenchmarkCreateComment(b *testing.B) {
+	db := dbtest.SQLite(b)
+	store := repo.NewComments(db)
+	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "bench", Title: "Bench"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	body := strings.Repeat("A comment of a few hundred characters, with a [link](https://example.com).\n\n", 4)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		in := repo.CommentInput{Username: "Bench", Email: fmt.Sprintf("bench%d@example.com", i%20), Body: body}
+		if _, _, err := store.CreateComment(ctx, repo.NewComment{PostID: ids["bench"], Input: in}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

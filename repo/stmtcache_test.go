@@ -2,9 +2,14 @@ package repo
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/go-rel/rel/where"
 )
 
 // The kept statements give the same answers as fresh ones: after a write, across a schema change, with the same
@@ -117,5 +122,91 @@ func TestKeptStatements(t *testing.T) {
 	}
 	if n := count(); n != 3 {
 		t.Fatalf("count at the end = %d", n)
+	}
+}
+
+// rel writes an INSERT's columns in a map's order: the same insert in two orders becomes one statement text, each
+// value still beside its column, and any other form is left alone.
+func TestCanonicalInsert(t *testing.T) {
+	nv := func(vals ...any) []driver.NamedValue {
+		out := make([]driver.NamedValue, len(vals))
+		for i, v := range vals {
+			out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+		}
+		return out
+	}
+	q1, a1, ok1 := canonicalInsert(`INSERT INTO "comments" ("post_id","body","state") VALUES (?,?,?) RETURNING "id";`, nv(int64(3), "hi", "published"))
+	q2, a2, ok2 := canonicalInsert(`INSERT INTO "comments" ("state","post_id","body") VALUES (?,?,?) RETURNING "id";`, nv("published", int64(3), "hi"))
+	want := `INSERT INTO "comments" ("body","post_id","state") VALUES (?,?,?) RETURNING "id";`
+	if !ok1 || !ok2 || q1 != want || q2 != want {
+		t.Fatalf("canonical forms:\n%s %v\n%s %v\nwant %s", q1, ok1, q2, ok2, want)
+	}
+	if !reflect.DeepEqual(a1, nv("hi", int64(3), "published")) || !reflect.DeepEqual(a2, a1) {
+		t.Fatalf("values moved wrongly: %v / %v", a1, a2)
+	}
+	for _, q := range []string{
+		`INSERT INTO "t" ("a","b") VALUES (?,?) ON CONFLICT ("a") DO UPDATE SET "b"=?;`, // a value after VALUES
+		`INSERT INTO "t" ("a","b") VALUES (?,?),(?,?);`,                                 // several rows
+		`INSERT INTO "t" ("a","b") SELECT ?, ?;`,
+		`INSERT INTO t (a,b) VALUES (?,?);`, // not as rel writes it
+		`INSERT INTO "t" ("a","b") VALUES (?,1);`,
+	} {
+		args := nv(1, 2)
+		if strings.Count(q, "?") == 3 {
+			args = nv(1, 2, 3)
+		} else if strings.Count(q, "?") == 4 {
+			args = nv(1, 2, 3, 4)
+		} else if strings.Count(q, "?") == 1 {
+			args = nv(1)
+		}
+		if _, _, ok := canonicalInsert(q, args); ok {
+			t.Errorf("rewrote %s", q)
+		}
+	}
+}
+
+// Through rel, inserts in every column order land their values in the right columns and share one kept statement.
+func TestInsertsAreKept(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "inserts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SQL.SetMaxOpenConns(1) // one connection: one cache to look at
+	if _, _, err := db.Repo.Exec(ctx, `CREATE TABLE things (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d INTEGER, e INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	type thing struct {
+		ID      int64
+		A, B, C string
+		D, E    int
+	}
+	for i := range 200 {
+		th := thing{A: fmt.Sprint("a", i), B: fmt.Sprint("b", i), C: fmt.Sprint("c", i), D: i, E: -i}
+		if err := db.Repo.Insert(ctx, &th); err != nil {
+			t.Fatal(err)
+		}
+		var back thing
+		if err := db.Repo.Find(ctx, &back, where.Eq("id", th.ID)); err != nil || back != th {
+			t.Fatalf("insert %d read back as %+v (%v), want %+v", i, back, err, th)
+		}
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	inserts := 0
+	conn.Raw(func(dc any) error {
+		for q := range dc.(*cachingConn).stmts {
+			if strings.HasPrefix(q, "INSERT") {
+				inserts++
+			}
+		}
+		return nil
+	})
+	if inserts != 1 {
+		t.Fatalf("%d kept INSERT statements for one insert in 200 column orders, want 1", inserts)
 	}
 }
