@@ -170,12 +170,19 @@ func (c *cachingConn) evictOne() {
 	}
 }
 
-func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+// lookup returns the statement to run (an INSERT in its canonical form) and its kept prepared statement, nil when
+// it is not kept.
+func (c *cachingConn) lookup(ctx context.Context, query string, args []driver.NamedValue) (*keptStmt, string, []driver.NamedValue, error) {
 	query, args, keep := statement(query, args)
 	if !keep {
-		return c.inner.ExecContext(ctx, query, args)
+		return nil, query, args, nil
 	}
 	k, err := c.kept(ctx, query)
+	return k, query, args, err
+}
+
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	k, query, args, err := c.lookup(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +193,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	query, args, keep := statement(query, args)
-	if !keep {
-		return c.inner.QueryContext(ctx, query, args)
-	}
-	k, err := c.kept(ctx, query)
+	k, query, args, err := c.lookup(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}
