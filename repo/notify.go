@@ -3,12 +3,14 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+	"golang.org/x/text/unicode/norm"
 )
 
 // The kinds of outbox message.
@@ -18,15 +20,17 @@ const (
 )
 
 // OutboxMessage is one message to send, written before it is sent. Dedupe names the event it is about
-// ("reply:124"): an event is turned into a message once, whichever instance sees it first. A message is leased
-// (ClaimedBy until ClaimedUntil) while one instance sends it, and marked sent (SentAt, Delivery) or failed
-// for good (FailedAt) afterwards.
+// ("reply:124"): an event is turned into a message once, whichever instance sees it first. A mail goes to
+// Recipient; Mailbox is the mailbox that address reaches (see Mailbox), which the bounds count. A message is
+// leased (ClaimedBy until ClaimedUntil) while one instance sends it, and marked sent (SentAt, Delivery), dropped
+// unsent (SentAt without Delivery, LastError saying why) or failed for good (FailedAt) afterwards.
 type OutboxMessage struct {
 	ID           int64
 	Kind         string
 	Topic        string
 	Dedupe       string
 	Recipient    string
+	Mailbox      string
 	Payload      string
 	CommentID    int64
 	Attempts     int
@@ -42,18 +46,47 @@ type OutboxMessage struct {
 
 func (OutboxMessage) Table() string { return "outbox" }
 
-// Subscriber is an address that asked for reply notifications: confirmed once its owner followed the link
-// sent to it, unsubscribed when they asked to stop.
+// Subscriber is a mailbox that asked for reply notifications: confirmed once its owner followed the link sent
+// to it, unsubscribed when they asked to stop. Email is the first address it was known by; the choice holds for
+// every address that reaches the same Mailbox.
 type Subscriber struct {
 	ID             int64
 	Email          string
+	Mailbox        string
 	ConfirmedAt    *time.Time
 	UnsubscribedAt *time.Time
 	CreatedAt      time.Time
 }
 
-// Active reports an address that confirmed and has not unsubscribed since.
+// Active reports a mailbox that confirmed and has not unsubscribed since.
 func (s Subscriber) Active() bool { return s.ConfirmedAt != nil && s.UnsubscribedAt == nil }
+
+// Unsubscribed reports a mailbox that asked for no email at all (until it confirms again).
+func (s Subscriber) Unsubscribed() bool { return s.UnsubscribedAt != nil }
+
+// Mailbox returns the key of the mailbox an address reaches, which every mail bound and every unsubscribe
+// counts by: the address in lower case, without the +tag of its local part (ada+blog@example.com reaches
+// ada@example.com), and for gmail.com and googlemail.com (one service) without dots in the local part, which
+// Gmail ignores. Dots are kept elsewhere: most providers treat a.b and ab as two people, and folding them would
+// let one person's unsubscribe silence another.
+func Mailbox(email string) string {
+	e := strings.ToLower(norm.NFC.String(strings.TrimSpace(email)))
+	at := strings.LastIndexByte(e, '@')
+	if at <= 0 {
+		return e
+	}
+	local, domain := e[:at], e[at+1:]
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	if domain == "googlemail.com" {
+		domain = "gmail.com"
+	}
+	if domain == "gmail.com" {
+		local = strings.ReplaceAll(local, ".", "")
+	}
+	return local + "@" + domain
+}
 
 // Notifications stores the outbox, the subscribers and how far the change feed has been announced.
 type Notifications struct {
@@ -133,9 +166,12 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 			if m.NextAt.IsZero() {
 				m.NextAt = now
 			}
-			if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(`INSERT INTO outbox (kind, topic, dedupe, recipient, payload, comment_id,
-				attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe) DO NOTHING`),
-				m.Kind, m.Topic, m.Dedupe, m.Recipient, m.Payload, m.CommentID, m.NextAt.UTC(), now); err != nil {
+			if m.Kind == OutboxMail {
+				m.Mailbox = Mailbox(m.Recipient)
+			}
+			if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(`INSERT INTO outbox (kind, topic, dedupe, recipient, mailbox, payload,
+				comment_id, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe) DO NOTHING`),
+				m.Kind, m.Topic, m.Dedupe, m.Recipient, m.Mailbox, m.Payload, m.CommentID, m.NextAt.UTC(), now); err != nil {
 				return err
 			}
 		}
@@ -231,6 +267,12 @@ func (n *Notifications) Retry(ctx context.Context, ms []OutboxMessage, by string
 	return n.release(ctx, ms, by, muts...)
 }
 
+// Drop marks messages done without sending them, saying why (the mailbox unsubscribed after they were written).
+// They are not deliveries: no bound counts them.
+func (n *Notifications) Drop(ctx context.Context, ms []OutboxMessage, by, why string) error {
+	return n.release(ctx, ms, by, rel.Set("sent_at", time.Now().UTC()), rel.Set("last_error", why))
+}
+
 // Postpone hands messages back without an attempt, to be sent at next (a recipient's hourly bound).
 func (n *Notifications) Postpone(ctx context.Context, ms []OutboxMessage, by string, next time.Time) error {
 	return n.release(ctx, ms, by, rel.Set("next_at", next.UTC()))
@@ -248,11 +290,11 @@ func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by stri
 	return nil
 }
 
-// Deliveries returns the times of the deliveries (messages actually sent, a digest counting once) to a
-// recipient since a moment, oldest first.
-func (n *Notifications) Deliveries(ctx context.Context, recipient string, since time.Time) ([]time.Time, error) {
+// Deliveries returns the times of the deliveries (messages actually sent, a digest counting once) to the
+// mailbox an address reaches, whatever spelling they were sent to, since a moment, oldest first.
+func (n *Notifications) Deliveries(ctx context.Context, email string, since time.Time) ([]time.Time, error) {
 	var sent []OutboxMessage
-	q := rel.Select("delivery", "sent_at").Where(where.Eq("recipient", recipient), where.Gte("sent_at", since.UTC())).SortAsc("sent_at")
+	q := rel.Select("delivery", "sent_at").Where(where.Eq("mailbox", Mailbox(email)), where.Gte("sent_at", since.UTC())).SortAsc("sent_at")
 	if err := n.db.Repo.FindAll(ctx, &sent, q); err != nil {
 		return nil, translate(err, "find deliveries")
 	}
@@ -284,36 +326,83 @@ func (n *Notifications) Messages(ctx context.Context) ([]OutboxMessage, error) {
 	return out, translate(err, "list outbox")
 }
 
-// Subscriber returns what an address chose about reply notifications.
+// Subscriber returns what the mailbox an address reaches chose about reply notifications.
 func (n *Notifications) Subscriber(ctx context.Context, email string) (Subscriber, bool, error) {
 	var s Subscriber
-	err := n.db.Repo.Find(ctx, &s, where.Eq("email", email))
+	key := Mailbox(email)
+	err := n.db.Repo.Find(ctx, &s, where.Eq("mailbox", key))
 	if errors.Is(err, rel.ErrNotFound) {
-		return Subscriber{Email: email}, false, nil
+		return Subscriber{Email: email, Mailbox: key}, false, nil
 	}
 	return s, err == nil, translate(err, "find subscriber")
 }
 
-// Confirm records that the address confirmed it wants reply notifications (ending an earlier unsubscribe).
+// Confirm records that the mailbox an address reaches wants reply notifications (ending an earlier
+// unsubscribe). Only a signed link mailed to that mailbox may lead here.
 func (n *Notifications) Confirm(ctx context.Context, email string) error {
 	now := time.Now().UTC()
 	return n.setSubscriber(ctx, email, rel.Set("confirmed_at", now), rel.Set("unsubscribed_at", nil))
 }
 
-// Unsubscribe records that the address wants no more messages; it needs a new confirmation to get any again.
+// Unsubscribe records that the mailbox an address reaches wants no email at all, confirmations included, until
+// it confirms again.
 func (n *Notifications) Unsubscribe(ctx context.Context, email string) error {
 	now := time.Now().UTC()
 	return n.setSubscriber(ctx, email, rel.Set("unsubscribed_at", now), rel.Set("confirmed_at", nil))
 }
 
 func (n *Notifications) setSubscriber(ctx context.Context, email string, muts ...rel.Mutate) error {
+	key := Mailbox(email)
 	err := n.db.Write(ctx, func(ctx context.Context) error {
-		insert := "INSERT INTO subscribers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING"
-		if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(insert), email, time.Now().UTC()); err != nil {
+		insert := "INSERT INTO subscribers (email, mailbox, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+		if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(insert), email, key, time.Now().UTC()); err != nil {
 			return err
 		}
-		_, err := n.db.Repo.UpdateAny(ctx, rel.From("subscribers").Where(where.Eq("email", email)), muts...)
+		count, err := n.db.Repo.UpdateAny(ctx, rel.From("subscribers").Where(where.Eq("mailbox", key)), muts...)
+		if err == nil && count != 1 {
+			// Never a choice silently lost: an unsubscribe that did not land must say so.
+			err = fmt.Errorf("no subscriber row for mailbox %q", key)
+		}
 		return err
 	})
 	return translate(err, "update subscriber")
+}
+
+// MessageFilter selects outbox messages of one topic written since a moment, of one mailbox, or caused by
+// comments posted from one client address (IPHash) or network (NetHash).
+type MessageFilter struct {
+	Topic                    string
+	Since                    time.Time
+	Mailbox, IPHash, NetHash string
+}
+
+// CountMessages counts the messages a filter selects, sent or not.
+func (n *Notifications) CountMessages(ctx context.Context, f MessageFilter) (int, error) {
+	q := []rel.Querier{where.Eq("outbox.topic", f.Topic), where.Gte("outbox.created_at", f.Since.UTC())}
+	if f.Mailbox != "" {
+		q = append(q, where.Eq("outbox.mailbox", f.Mailbox))
+	}
+	if f.IPHash != "" || f.NetHash != "" {
+		q = append(q, rel.JoinOn("comments", "comments.id", "outbox.comment_id"))
+	}
+	if f.IPHash != "" {
+		q = append(q, where.Eq("comments.ip_hash", f.IPHash))
+	}
+	if f.NetHash != "" {
+		q = append(q, where.Eq("comments.net_hash", f.NetHash))
+	}
+	count, err := n.db.Repo.Count(ctx, "outbox", q...)
+	return count, translate(err, "count messages")
+}
+
+// LockBounds makes announcements that count messages against a bound (CountMessages) take turns on
+// PostgreSQL: called inside Announce's decide, it holds until the announcement commits, so an instance that
+// counts after another one sees the messages the other wrote. SQLite needs none: its writers take turns.
+func (n *Notifications) LockBounds(ctx context.Context) error {
+	if n.db.Dialect != Postgres {
+		return nil
+	}
+	// A one-number key named for what it guards: the two-number keys (kind, hash) belong to other locks.
+	_, _, err := n.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(hash32("blog mail bounds")))
+	return translate(err, "lock mail bounds")
 }
