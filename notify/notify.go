@@ -45,7 +45,8 @@ type Config struct {
 	OwnerAll bool
 	// Digest, when set, sends the owner at most one message per Digest, gathering what happened meanwhile.
 	Digest time.Duration
-	// PerHour bounds the messages one address receives in an hour (later ones wait, gathered into one).
+	// PerHour bounds the messages one mailbox receives in an hour, however its address is spelled (later ones
+	// wait, gathered into one).
 	PerHour int
 	Tokens  Tokens
 
@@ -73,6 +74,19 @@ type Service struct {
 
 // lease is how long a claimed message belongs to the instance sending it: far above the relay's timeout.
 const lease = 2 * time.Minute
+
+// The bounds on confirmation mails, each over the last 24 hours. A mailbox gets one, however many comments
+// ask with whatever spelling of its address. The comments of one client address cause at most
+// ConfirmsPerAddress, and those of one network (an IPv4 /24, an IPv6 /64) at most ConfirmsPerNetwork, whatever
+// addresses they name: an honest commenter needs one confirmation (two after a typo), and a few people sharing
+// an address or a network stay under these, while someone typing strangers' addresses reaches at most that many
+// strangers a day from one place. The network bound is what holds for IPv6, where one client holds a whole /64
+// and can post from a new address every time.
+const (
+	ConfirmsPerMailbox = 1
+	ConfirmsPerAddress = 5
+	ConfirmsPerNetwork = 10
+)
 
 // New returns the service with defaults filled in.
 func New(cfg Config) *Service {
@@ -181,6 +195,7 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 		return nil, err
 	}
 	var out []repo.OutboxMessage
+	b := &bounds{since: time.Now().Add(-24 * time.Hour), counts: map[repo.MessageFilter]int{}}
 	for _, ch := range changes {
 		c := ch.Comment
 		if c == nil || imported[c.ID] {
@@ -188,7 +203,7 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 		}
 		slug, title := s.cfg.Post(c.PostID)
 		p := post{Slug: slug, Title: title}
-		own := strings.EqualFold(c.User.Email, s.cfg.OwnerEmail)
+		own := s.cfg.OwnerEmail != "" && repo.Mailbox(c.User.Email) == repo.Mailbox(s.cfg.OwnerEmail)
 		switch {
 		case ch.Kind == repo.ChangeCreated && repo.Held(c.State):
 			out = append(out, s.ownerMessage("held", c, s.heldMail(*c, p))...)
@@ -200,7 +215,7 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 			out = append(out, s.hook("comment.created", c, p)...)
 			fallthrough
 		case ch.Kind == repo.ChangeState && c.Visible():
-			more, err := s.published(ctx, c, p)
+			more, err := s.published(ctx, c, p, b)
 			if err != nil {
 				return nil, err
 			}
@@ -212,7 +227,7 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 
 // published returns the messages a comment's publication calls for: to the author of the comment it answers,
 // when they asked and confirmed; to its own author, to confirm their address, when they asked for replies.
-func (s *Service) published(ctx context.Context, c *repo.Comment, p post) ([]repo.OutboxMessage, error) {
+func (s *Service) published(ctx context.Context, c *repo.Comment, p post, b *bounds) ([]repo.OutboxMessage, error) {
 	if s.cfg.Mailer == nil {
 		return nil, nil
 	}
@@ -223,7 +238,7 @@ func (s *Service) published(ctx context.Context, c *repo.Comment, p post) ([]rep
 			return nil, err
 		}
 		to := parent.User.Email
-		if err == nil && parent.Notify && deliverable(to) && !strings.EqualFold(to, c.User.Email) {
+		if err == nil && parent.Notify && deliverable(to) && repo.Mailbox(to) != repo.Mailbox(c.User.Email) {
 			sub, _, err := s.cfg.Store.Subscriber(ctx, to)
 			if err != nil {
 				return nil, err
@@ -234,17 +249,72 @@ func (s *Service) published(ctx context.Context, c *repo.Comment, p post) ([]rep
 		}
 	}
 	if c.Notify && deliverable(c.User.Email) {
-		sub, _, err := s.cfg.Store.Subscriber(ctx, c.User.Email)
+		ok, err := s.mayConfirm(ctx, c, b)
 		if err != nil {
 			return nil, err
 		}
-		if !sub.Active() {
-			// One confirmation per address and day, however many comments ask.
-			key := "confirm:" + c.User.Email + ":" + time.Now().UTC().Format(time.DateOnly)
-			out = append(out, mailMessage("confirm", key, c.ID, s.confirmMail(*c, p)))
+		if ok {
+			out = append(out, mailMessage("confirm", "confirm:"+itoa(c.ID), c.ID, s.confirmMail(*c, p)))
 		}
 	}
 	return out, nil
+}
+
+// bounds is what one announcement knows of the confirmation bounds: the counts read from the outbox, plus the
+// confirmations it decided itself, which are not written until it commits.
+type bounds struct {
+	locked bool
+	since  time.Time
+	counts map[repo.MessageFilter]int
+}
+
+// mayConfirm reports whether a comment's author may be asked to confirm their address: not when their mailbox
+// confirmed already (nothing to ask) or said never (nothing at all, until they come back through a link
+// mailed to them), nor beyond the bounds on confirmations per mailbox, client address and network.
+func (s *Service) mayConfirm(ctx context.Context, c *repo.Comment, b *bounds) (bool, error) {
+	sub, _, err := s.cfg.Store.Subscriber(ctx, c.User.Email)
+	if err != nil || sub.Active() || sub.Unsubscribed() {
+		return false, err
+	}
+	if !b.locked {
+		if err := s.cfg.Store.LockBounds(ctx); err != nil {
+			return false, err
+		}
+		b.locked = true
+	}
+	confirms := repo.MessageFilter{Topic: "confirm", Since: b.since}
+	byMailbox, byAddress, byNetwork := confirms, confirms, confirms
+	byMailbox.Mailbox, byAddress.IPHash, byNetwork.NetHash = repo.Mailbox(c.User.Email), c.IPHash, c.NetHash
+	checks := []struct {
+		by  string
+		f   repo.MessageFilter
+		max int
+	}{{"mailbox", byMailbox, ConfirmsPerMailbox}, {"address", byAddress, ConfirmsPerAddress}, {"network", byNetwork, ConfirmsPerNetwork}}
+	var counted []repo.MessageFilter
+	for _, k := range checks {
+		if k.f == confirms {
+			continue // no client hash (a comment written from the command line): no client to bound
+		}
+		n, seen := b.counts[k.f]
+		if !seen {
+			if n, err = s.cfg.Store.CountMessages(ctx, k.f); err != nil {
+				return false, err
+			}
+			b.counts[k.f] = n
+		}
+		if n >= k.max {
+			if k.by != "mailbox" { // a second comment of one person is the mailbox bound's everyday case
+				s.cfg.Log.Warn("notify: confirmation not sent: the client that posted the comment reached its daily bound",
+					"comment", c.ID, "bound", k.by, "max", k.max)
+			}
+			return false, nil
+		}
+		counted = append(counted, k.f)
+	}
+	for _, f := range counted {
+		b.counts[f]++
+	}
+	return true, nil
 }
 
 // deliverable excludes the placeholder addresses of imported commenters.
@@ -321,12 +391,17 @@ func (s *Service) send(ctx context.Context) error {
 }
 
 // sendMail sends the messages claimed for one recipient as one (a digest when there are several), unless the
-// recipient's hourly bound or the owner's digest interval says to wait.
+// mailbox's hourly bound or the owner's digest interval says to wait; confirmations and replies to a mailbox that
+// unsubscribed meanwhile are dropped.
 func (s *Service) sendMail(ctx context.Context, ms []repo.OutboxMessage) error {
 	to := ms[0].Recipient
 	if s.cfg.Mailer == nil {
 		s.cfg.Metrics.Outbox(repo.OutboxMail, "gave_up", len(ms))
 		return s.cfg.Store.Retry(ctx, ms, s.instance, time.Now(), "mail is not configured (SMTP_URL)", true)
+	}
+	ms, err := s.dropUnsubscribed(ctx, ms)
+	if err != nil || len(ms) == 0 {
+		return err
 	}
 	now := time.Now().UTC()
 	sent, err := s.cfg.Store.Deliveries(ctx, to, now.Add(-time.Hour))
@@ -360,6 +435,29 @@ func (s *Service) sendMail(ctx context.Context, ms []repo.OutboxMessage) error {
 	s.cfg.Metrics.Outbox(repo.OutboxMail, "sent", len(ms))
 	s.cfg.Log.Info("notify: mail sent", "topic", ms[0].Topic, "messages", len(ms), "message_id", id)
 	return s.cfg.Store.MarkSent(ctx, ms, s.instance, id)
+}
+
+// dropUnsubscribed marks done, unsent, the commenter's messages (confirmations and replies) to a mailbox that
+// unsubscribed after they were written, and returns the rest. The owner's messages follow OWNER_NOTIFY instead.
+func (s *Service) dropUnsubscribed(ctx context.Context, ms []repo.OutboxMessage) ([]repo.OutboxMessage, error) {
+	var owners, commenters []repo.OutboxMessage
+	for _, m := range ms {
+		if m.Topic == "confirm" || m.Topic == "reply" {
+			commenters = append(commenters, m)
+		} else {
+			owners = append(owners, m)
+		}
+	}
+	if len(commenters) == 0 {
+		return ms, nil
+	}
+	sub, _, err := s.cfg.Store.Subscriber(ctx, ms[0].Recipient)
+	if err != nil || !sub.Unsubscribed() {
+		return ms, err
+	}
+	s.cfg.Metrics.Outbox(repo.OutboxMail, "dropped", len(commenters))
+	s.cfg.Log.Info("notify: mail dropped: the mailbox unsubscribed", "topic", commenters[0].Topic, "messages", len(commenters))
+	return owners, s.cfg.Store.Drop(ctx, commenters, s.instance, "not sent: the mailbox unsubscribed")
 }
 
 // messageID is the same for the same messages, so a receiver that sees it twice can tell.
