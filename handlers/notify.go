@@ -45,9 +45,25 @@ func (s *Server) notifyPage(c *fiber.Ctx, purpose string, done bool) error {
 			return err
 		}
 	}
-	return render(c, fiber.StatusOK, views.NotifyPage(s.chromeFor(c), views.NotifyView{Purpose: purpose, Email: email,
-		Token: token, Done: done}))
+	v := views.NotifyView{Purpose: purpose, Email: email, Token: token, Done: done}
+	if purpose == notify.PurposeUnsubscribe {
+		sub, _, err := s.cfg.Subscriptions.Subscriber(c.UserContext(), email)
+		if err != nil {
+			return err
+		}
+		if sub.Unsubscribed() {
+			// The way back after "never": this page was reached through a link mailed to the mailbox, which proves
+			// what a confirmation link proves, so its button carries a fresh one (short-lived: it sits in a page).
+			// The comment form's box cannot bring the mailbox back: anyone can type an address there.
+			v.Unsubscribed = true
+			v.Resubscribe = s.tokens().Make(notify.PurposeConfirm, email, time.Now().Add(resubscribeFor))
+		}
+	}
+	return render(c, fiber.StatusOK, views.NotifyPage(s.chromeFor(c), v))
 }
+
+// resubscribeFor is how long the resubscribe button of an unsubscribe page works.
+const resubscribeFor = time.Hour
 
 func (s *Server) confirmPage(c *fiber.Ctx) error {
 	return s.notifyPage(c, notify.PurposeConfirm, false)

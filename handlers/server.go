@@ -132,6 +132,7 @@ type Content interface {
 
 // Subscriptions records what an address chose about reply notifications (repo.Notifications).
 type Subscriptions interface {
+	Subscriber(ctx context.Context, email string) (repo.Subscriber, bool, error)
 	Confirm(ctx context.Context, email string) error
 	Unsubscribe(ctx context.Context, email string) error
 }

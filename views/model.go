@@ -362,6 +362,10 @@ type NotifyView struct {
 	Token     string
 	Done      bool
 	CSRFToken string
+	// Unsubscribed is set on the unsubscribe page of a mailbox that gets no email; Resubscribe is then a
+	// confirmation token for the button that brings it back.
+	Unsubscribed bool
+	Resubscribe  string
 }
 
 // CountPosts says how many posts, in words.
