@@ -293,7 +293,7 @@ func (s *Service) mayConfirm(ctx context.Context, c *repo.Comment, b *bounds) (b
 	var counted []repo.MessageFilter
 	for _, k := range checks {
 		if k.f == confirms {
-			continue // no client hash (a comment written from the command line): no client to bound
+			continue // a comment stored without client hashes has no client to bound
 		}
 		n, seen := b.counts[k.f]
 		if !seen {
