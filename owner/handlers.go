@@ -238,8 +238,8 @@ func (o *Owner) Setup(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: hash}); err != nil {
-		if errors.Is(err, repo.ErrNotFound) {
-			return o.SetupPage(c) // used meanwhile
+		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed) {
+			return o.SetupPage(c) // claimed meanwhile
 		}
 		return err
 	}
@@ -278,6 +278,9 @@ func (o *Owner) SetupPasskeyFinish(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), cred); err != nil {
+		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed) {
+			return fiber.NewError(fiber.StatusNotFound, "This setup link is not valid any more: the blog was claimed meanwhile.")
+		}
 		return err
 	}
 	if err := o.signIn(c, "setup"); err != nil {

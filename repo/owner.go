@@ -80,13 +80,29 @@ func (o *Owner) Credentials(ctx context.Context, kind string) ([]Credential, err
 	return out, nil
 }
 
-// Claim makes the holder of a setup token the owner: in one transaction it checks the token, stores the first
-// credential, removes every setup token and records the action. A wrong or used token is ErrNotFound.
+// Claim makes the holder of a setup token the owner: in one transaction it uses up the token, stores the first
+// credential, removes every setup token and records the action. A wrong or used token is ErrNotFound; a blog
+// that has an owner already is ErrClaimed. However many claim at once with one link, one wins: the token's
+// row is deleted by the first, and the others find nothing to delete.
 func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Credential, error) {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
-		var t setupToken
-		if err := o.db.Repo.Find(ctx, &t, where.Eq("token_hash", tokenHash)); err != nil {
+		if err := o.lockOwnership(ctx); err != nil {
 			return err
+		}
+		n, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens").Where(where.Eq("token_hash", tokenHash)))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return rel.ErrNotFound
+		}
+		// A token made while an earlier claim was committing must not make a second owner.
+		owned, err := o.db.Repo.Count(ctx, "owner_credentials")
+		if err != nil {
+			return err
+		}
+		if owned > 0 {
+			return ErrClaimed
 		}
 		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
 			return err
@@ -96,7 +112,20 @@ func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Cred
 		}
 		return o.db.insertAudit(ctx, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
 	})
+	if errors.Is(err, ErrClaimed) {
+		return c, err
+	}
 	return c, translate(err, "claim the blog")
+}
+
+// lockOwnership makes the transactions that decide who owns the blog (claims, new setup tokens) take turns.
+// SQLite runs one writer at a time already; PostgreSQL takes a lock held until the transaction ends.
+func (o *Owner) lockOwnership(ctx context.Context) error {
+	if o.db.Dialect != Postgres {
+		return nil
+	}
+	_, _, err := o.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(4, 0)")
+	return err
 }
 
 func (o *Owner) insertCredential(ctx context.Context, c *Credential) error {
@@ -177,6 +206,9 @@ func (o *Owner) Reset(ctx context.Context, act Action) error {
 // (ErrClaimed).
 func (o *Owner) NewSetupToken(ctx context.Context, tokenHash string) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
+		if err := o.lockOwnership(ctx); err != nil {
+			return err
+		}
 		n, err := o.db.Repo.Count(ctx, "owner_credentials")
 		if err != nil {
 			return err
