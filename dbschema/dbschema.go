@@ -65,6 +65,8 @@ var steps = []step{
 		[]Loss{{"each comment's choice to hear about replies (column comments.notify)", "comments"},
 			{"confirmed and unsubscribed addresses (table subscribers)", "subscribers"},
 			{"unsent messages and the record of sent ones (table outbox)", "outbox"}}},
+	{20261206010001, "create_owner_challenges", migrations.MigrateCreateOwnerChallenges, migrations.RollbackCreateOwnerChallenges,
+		[]Loss{{"the record of answered passkey challenges (table owner_challenges): an answer from the last few minutes could be sent again", "owner_challenges"}}},
 	{20261206020001, "add_mailboxes", migrations.MigrateAddMailboxes, migrations.RollbackAddMailboxes,
 		[]Loss{{"the mailbox each subscription stands for (column subscribers.mailbox): spellings of an address merged on the way up need a new confirmation", "subscribers"},
 			{"the mailbox of each message (column outbox.mailbox): the hourly bound counts per address again", "outbox"}}},

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
 
 	"blog/csrf"
@@ -140,9 +142,12 @@ func (o *Owner) PasskeyLoginBegin(c *fiber.Ctx) error {
 // PasskeyLoginFinish checks the browser's signature and opens a session.
 func (o *Owner) PasskeyLoginFinish(c *fiber.Ctx) error {
 	data, err := o.passkeys.finish(c, "login")
-	if err != nil {
-		o.failed(c, "passkey", "no ceremony")
+	if errors.Is(err, errCeremony) {
+		o.failed(c, "passkey", "no ceremony, or one answered already")
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	if err != nil {
+		return err
 	}
 	rp, err := o.passkeys.relyingParty(c)
 	if err != nil {
@@ -166,16 +171,28 @@ func (o *Owner) PasskeyLoginFinish(c *fiber.Ctx) error {
 		o.failed(c, "passkey", "signature not accepted")
 		return fiber.NewError(fiber.StatusUnauthorized, "That passkey was not accepted.")
 	}
-	for i, wc := range u.creds {
-		if bytes.Equal(wc.ID, cred.ID) {
-			b, err := json.Marshal(cred) // keeps the authenticator's new signature counter
-			if err != nil {
-				return err
-			}
-			if err := o.cfg.Store.UsedCredential(c.UserContext(), u.ids[i], string(b)); err != nil {
-				return err
-			}
-		}
+	// WebAuthn's signature counter: when the authenticator keeps one, each use must count higher than the last
+	// one seen. One that does not is a copy of the passkey, or an old answer; the library only flags it.
+	if cred.Authenticator.CloneWarning {
+		o.failed(c, "passkey", "signature counter did not increase (a copied authenticator?)")
+		return fiber.NewError(fiber.StatusUnauthorized, "That passkey was not accepted: its use counter went backwards, "+
+			"as happens when a passkey has been copied. Sign in another way, and remove it if you do not know why.")
+	}
+	i := slices.IndexFunc(u.creds, func(wc webauthn.Credential) bool { return bytes.Equal(wc.ID, cred.ID) })
+	if i < 0 {
+		return errors.New("owner: the library accepted a passkey that is not stored")
+	}
+	b, err := json.Marshal(cred) // keeps the authenticator's new signature counter
+	if err != nil {
+		return err
+	}
+	err = o.cfg.Store.UsedPasskey(c.UserContext(), u.ids[i], stored[i].Secret, string(b))
+	if errors.Is(err, repo.ErrConflict) {
+		o.failed(c, "passkey", "passkey changed or removed during the sign-in")
+		return fiber.NewError(fiber.StatusUnauthorized, "That passkey was used or changed at the same moment elsewhere. Please try again.")
+	}
+	if err != nil {
+		return err
 	}
 	if err := o.signIn(c, "passkey"); err != nil {
 		return err
@@ -314,8 +331,11 @@ func (o *Owner) beginRegistration(c *fiber.Ctx, purpose string) error {
 
 func (o *Owner) finishRegistration(c *fiber.Ctx, purpose string) (repo.Credential, error) {
 	data, err := o.passkeys.finish(c, purpose)
-	if err != nil {
+	if errors.Is(err, errCeremony) {
 		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	if err != nil {
+		return repo.Credential{}, err
 	}
 	rp, err := o.passkeys.relyingParty(c)
 	if err != nil {

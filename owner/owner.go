@@ -45,6 +45,8 @@ type Store interface {
 	SetPassword(ctx context.Context, hash string, act repo.Action) error
 	RemoveCredential(ctx context.Context, id int64, act repo.Action) error
 	UsedCredential(ctx context.Context, id int64, secret string) error
+	UsedPasskey(ctx context.Context, id int64, was, now string) error
+	UseChallenge(ctx context.Context, hash string, expires time.Time) error
 	NewSetupToken(ctx context.Context, tokenHash string) error
 	ValidSetupToken(ctx context.Context, tokenHash string) (bool, error)
 	CreateSession(ctx context.Context, s repo.Session) error
@@ -108,12 +110,12 @@ func New(cfg Config) (*Owner, error) {
 		// Ten tries at once per address, then one every 30 s; across all addresses 100, then one a second.
 		perClient: limits.NewLimiter(limits.Rate{Every: 30 * time.Second, Burst: 10}),
 		overall:   limits.NewLimiter(limits.Rate{Every: time.Second, Burst: 100}),
-		passkeys:  newPasskeys(cfg.SiteTitle, cfg.BaseURL, cfg.Key),
+		passkeys:  newPasskeys(cfg.SiteTitle, cfg.BaseURL, cfg.Key, cfg.Store.UseChallenge),
 	}, nil
 }
 
-// hashToken is how tokens (session ids, setup tokens) are stored: SHA-256, hex. They are 32 random bytes, so
-// a plain hash is enough.
+// hashToken is how tokens (session ids, setup tokens, passkey challenges) are stored: SHA-256, hex. They are 32
+// random bytes, so a plain hash is enough.
 func hashToken(t string) string {
 	sum := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(sum[:])

@@ -1,6 +1,7 @@
 package owner
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,8 +22,14 @@ import (
 // ceremonyCookie carries a passkey ceremony's state (the challenge) between its two requests, signed.
 const ceremonyCookie = "owner_ceremony"
 
-// ceremonyTimeout bounds a passkey ceremony: the browser's prompt and the owner's touch.
-const ceremonyTimeout = 5 * time.Minute
+// How long a passkey ceremony's challenge can be answered: the browser's prompt and the owner's touch. Each
+// challenge is accepted once besides, so the time only bounds how long an unanswered one stays good. Signing in
+// is a touch or a PIN; registering may mean creating the passkey on a phone, and 5 minutes is the lower end of
+// what WebAuthn recommends when the user is verified.
+const (
+	loginTimeout        = 2 * time.Minute
+	registrationTimeout = 5 * time.Minute
+)
 
 // passkeys runs WebAuthn ceremonies. The relying party is the blog's host: from BASE_URL when set, otherwise
 // the host the request came to (a browser only lets a page use passkeys of its own host, so a forged Host
@@ -31,13 +38,15 @@ type passkeys struct {
 	name    string
 	baseURL string
 	key     []byte
+	// use records that a challenge has been answered; a second answer to it is repo.ErrConflict.
+	use func(ctx context.Context, hash string, expires time.Time) error
 
 	mu  sync.Mutex
 	rps map[string]*webauthn.WebAuthn // by origin
 }
 
-func newPasskeys(name, baseURL string, key []byte) *passkeys {
-	return &passkeys{name: name, baseURL: baseURL, key: key, rps: map[string]*webauthn.WebAuthn{}}
+func newPasskeys(name, baseURL string, key []byte, use func(context.Context, string, time.Time) error) *passkeys {
+	return &passkeys{name: name, baseURL: baseURL, key: key, use: use, rps: map[string]*webauthn.WebAuthn{}}
 }
 
 // relyingParty returns the WebAuthn configuration for the request's origin.
@@ -64,8 +73,8 @@ func (p *passkeys) relyingParty(c *fiber.Ctx) (*webauthn.WebAuthn, error) {
 		AuthenticatorSelection: protocol.AuthenticatorSelection{
 			ResidentKey: protocol.ResidentKeyRequirementPreferred, UserVerification: protocol.VerificationPreferred},
 		Timeouts: webauthn.TimeoutsConfig{
-			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout},
-			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout},
+			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: loginTimeout},
+			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: registrationTimeout},
 		},
 	})
 	if err != nil {
@@ -125,15 +134,17 @@ func (p *passkeys) begin(c *fiber.Ctx, purpose string, data *webauthn.SessionDat
 	}
 	payload := base64.RawURLEncoding.EncodeToString(b)
 	c.Cookie(&fiber.Cookie{Name: ceremonyCookie, Value: payload + "." + p.sign(payload), Path: "/admin", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: secure || c.Protocol() == "https",
-		Expires: time.Now().Add(ceremonyTimeout)})
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: secure || c.Protocol() == "https", Expires: data.Expires})
 	return nil
 }
 
-// errCeremony means the passkey ceremony's state is missing, altered, expired or for something else.
+// errCeremony means the passkey ceremony's state is missing, altered, expired, for something else, or answered
+// already.
 var errCeremony = errors.New("the passkey request expired or was not started here; please try again")
 
-// finish reads and clears the ceremony's state, which must be for purpose.
+// finish reads and clears the ceremony's state, which must be for purpose, and uses up its challenge: whatever
+// comes of this answer, no other answer to the same challenge is accepted, on any instance. Any error other
+// than errCeremony is the database's.
 func (p *passkeys) finish(c *fiber.Ctx, purpose string) (webauthn.SessionData, error) {
 	v := c.Cookies(ceremonyCookie)
 	c.ClearCookie(ceremonyCookie)
@@ -143,8 +154,13 @@ func (p *passkeys) finish(c *fiber.Ctx, purpose string) (webauthn.SessionData, e
 	}
 	b, err := base64.RawURLEncoding.DecodeString(payload)
 	var cer ceremony
-	if err != nil || json.Unmarshal(b, &cer) != nil || cer.Purpose != purpose || time.Now().After(cer.Data.Expires) {
+	if err != nil || json.Unmarshal(b, &cer) != nil || cer.Purpose != purpose || time.Now().After(cer.Data.Expires) ||
+		cer.Data.Challenge == "" {
 		return webauthn.SessionData{}, errCeremony
 	}
-	return cer.Data, nil
+	err = p.use(c.UserContext(), hashToken(cer.Data.Challenge), cer.Data.Expires)
+	if errors.Is(err, repo.ErrConflict) {
+		return webauthn.SessionData{}, errCeremony
+	}
+	return cer.Data, err
 }

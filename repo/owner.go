@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -187,6 +188,41 @@ func (o *Owner) UsedCredential(ctx context.Context, id int64, secret string) err
 	}
 	_, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id)), mut...)
 	return translate(err, "record credential use")
+}
+
+// UsedPasskey records a sign-in with a passkey and its new state (the authenticator's signature counter), only
+// if the stored state is still was: of two sign-ins that read the same counter, the second is ErrConflict
+// rather than a second success with the same count.
+func (o *Owner) UsedPasskey(ctx context.Context, id int64, was, now string) error {
+	n, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id), where.Eq("secret", was)),
+		rel.Set("used_at", time.Now().UTC()), rel.Set("secret", now))
+	if err == nil && n == 0 {
+		return fmt.Errorf("record passkey use: the passkey changed meanwhile: %w", ErrConflict)
+	}
+	return translate(err, "record passkey use")
+}
+
+// challenge is a passkey challenge that has been answered (rightly or not); it is kept until it would have
+// expired anyway, so that no answer to it is accepted again.
+type challenge struct {
+	ID            int64
+	ChallengeHash string
+	ExpiresAt     time.Time
+}
+
+func (challenge) Table() string { return "owner_challenges" }
+
+// UseChallenge records that the passkey challenge with this hash, valid until expires, has been answered. A
+// challenge answered before is ErrConflict, on every instance: the table's unique index decides. Challenges
+// past their expiry are forgotten on the way.
+func (o *Owner) UseChallenge(ctx context.Context, hash string, expires time.Time) error {
+	err := o.db.Write(ctx, func(ctx context.Context) error {
+		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_challenges").Where(where.Lt("expires_at", time.Now().UTC()))); err != nil {
+			return err
+		}
+		return o.db.Repo.Insert(ctx, &challenge{ChallengeHash: hash, ExpiresAt: expires.UTC()})
+	})
+	return translate(err, "use passkey challenge")
 }
 
 // Reset removes every credential and session, so nobody is signed in and only a setup link can claim the blog.
