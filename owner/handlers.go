@@ -14,6 +14,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
 
+	"blog/clientip"
 	"blog/csrf"
 	"blog/repo"
 	"blog/views"
@@ -40,16 +41,14 @@ func (o *Owner) loginView(c *fiber.Ctx, msg string) (views.LoginView, error) {
 		CSRFToken: csrf.Token(c)}, nil
 }
 
-// throttle refuses a sign-in attempt over the limits (per client address and overall) with 429.
-func (o *Owner) throttle(c *fiber.Ctx) error {
-	addr := o.cfg.Clients.Of(c).String()
-	ok1, wait1 := o.perClient.Allow(addr)
-	ok2, wait2 := o.overall.Allow("all")
-	if ok1 && ok2 {
+// throttle refuses a sign-in attempt over the limits with 429 (see gate). guess marks a password attempt.
+func (o *Owner) throttle(c *fiber.Ctx, guess bool) error {
+	addr := o.cfg.Clients.Of(c)
+	ok, wait := o.gate.allow(attempt{client: clientip.Key(addr), device: o.device(c, o.gate.now()), guess: guess})
+	if ok {
 		return nil
 	}
-	wait := max(wait1, wait2)
-	o.cfg.Log.Warn("owner sign-in refused: too many attempts", "client", addr)
+	o.cfg.Log.Warn("owner sign-in refused: too many attempts", "client", addr.String())
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 	return fiber.NewError(fiber.StatusTooManyRequests, "too many sign-in attempts")
 }
@@ -62,7 +61,7 @@ func (o *Owner) failed(c *fiber.Ctx, method, why string) {
 
 // Login checks the password and opens a session.
 func (o *Owner) Login(c *fiber.Ctx) error {
-	if err := o.throttle(c); err != nil {
+	if err := o.throttle(c, true); err != nil {
 		return err
 	}
 	pw := c.FormValue("password")
@@ -111,7 +110,7 @@ func (o *Owner) Logout(c *fiber.Ctx) error {
 
 // PasskeyLoginBegin starts a passkey sign-in: the browser gets the challenge and the owner's passkeys.
 func (o *Owner) PasskeyLoginBegin(c *fiber.Ctx) error {
-	if err := o.throttle(c); err != nil {
+	if err := o.throttle(c, false); err != nil {
 		return err
 	}
 	rp, err := o.passkeys.relyingParty(c)
@@ -230,7 +229,7 @@ func (o *Owner) SetupPage(c *fiber.Ctx) error {
 
 // Setup claims the blog with a password.
 func (o *Owner) Setup(c *fiber.Ctx) error {
-	if err := o.throttle(c); err != nil {
+	if err := o.throttle(c, false); err != nil {
 		return err
 	}
 	tok, ok, err := o.setupToken(c)
@@ -268,7 +267,7 @@ func (o *Owner) Setup(c *fiber.Ctx) error {
 
 // SetupPasskeyBegin starts registering the first passkey with the setup link.
 func (o *Owner) SetupPasskeyBegin(c *fiber.Ctx) error {
-	if err := o.throttle(c); err != nil {
+	if err := o.throttle(c, false); err != nil {
 		return err
 	}
 	tok, ok, err := o.setupToken(c)

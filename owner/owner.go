@@ -19,7 +19,6 @@ import (
 
 	"blog/clientip"
 	"blog/csrf"
-	"blog/limits"
 	"blog/repo"
 	"blog/views"
 )
@@ -89,10 +88,9 @@ type Config struct {
 
 // Owner is the owner's sign-in: its middleware and its pages.
 type Owner struct {
-	cfg       Config
-	perClient *limits.Limiter
-	overall   *limits.Limiter
-	passkeys  *passkeys
+	cfg      Config
+	gate     *gate
+	passkeys *passkeys
 }
 
 // New returns the owner's sign-in.
@@ -106,12 +104,8 @@ func New(cfg Config) (*Owner, error) {
 	if cfg.FailureDelay == 0 {
 		cfg.FailureDelay = time.Second
 	}
-	return &Owner{cfg: cfg,
-		// Ten tries at once per address, then one every 30 s; across all addresses 100, then one a second.
-		perClient: limits.NewLimiter(limits.Rate{Every: 30 * time.Second, Burst: 10}),
-		overall:   limits.NewLimiter(limits.Rate{Every: time.Second, Burst: 100}),
-		passkeys:  newPasskeys(cfg.SiteTitle, cfg.BaseURL, cfg.Key, cfg.Store.UseChallenge),
-	}, nil
+	return &Owner{cfg: cfg, gate: newGate(time.Now),
+		passkeys: newPasskeys(cfg.SiteTitle, cfg.BaseURL, cfg.Key, cfg.Store.UseChallenge)}, nil
 }
 
 // hashToken is how tokens (session ids, setup tokens, passkey challenges) are stored: SHA-256, hex. They are 32
@@ -163,6 +157,7 @@ func (o *Owner) signIn(c *fiber.Ctx, method string) error {
 		return err
 	}
 	o.setCookie(c, tok, now.Add(MaxAge))
+	o.markDevice(c, now)
 	o.cfg.Log.Info("owner signed in", "method", method, "client", o.cfg.Clients.Of(c).String())
 	return o.cfg.Audit.Record(c.UserContext(), repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-in", Detail: method})
 }
