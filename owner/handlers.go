@@ -420,7 +420,10 @@ func (o *Owner) SetPasswordForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := o.cfg.Store.SetPassword(c.UserContext(), hash, repo.Action{Actor: repo.ActorOwner, Name: "set-password"}); err != nil {
+	// Whoever else is signed in (a browser left signed in elsewhere, someone who knew the old password) is not
+	// any more.
+	s, _ := c.Locals(localsKey).(session)
+	if err := o.cfg.Store.ReplacePassword(c.UserContext(), hash, s.ID, repo.Action{Actor: repo.ActorOwner, Name: "set-password"}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/account?done=password", fiber.StatusSeeOther)
@@ -441,7 +444,10 @@ func (o *Owner) AddPasskeyFinish(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"redirect": "/admin/account?done=passkey"})
 }
 
-// RemoveCredential removes a password or passkey, unless it is the last one (the owner could not sign in).
+const lastCredential = "This is your only way to sign in, so it cannot be removed. Add another one first."
+
+// RemoveCredential removes a password or passkey, unless it is the last one (the owner could not sign in), and
+// ends every other session: a browser signed in by someone who held the removed passkey is signed out.
 func (o *Owner) RemoveCredential(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil {
@@ -452,9 +458,14 @@ func (o *Owner) RemoveCredential(c *fiber.Ctx) error {
 		return err
 	}
 	if len(creds) <= 1 {
-		return o.renderAccount(c, fiber.StatusConflict, "", "This is your only way to sign in, so it cannot be removed. Add another one first.")
+		return o.renderAccount(c, fiber.StatusConflict, "", lastCredential)
 	}
-	if err := o.cfg.Store.RemoveCredential(c.UserContext(), id, repo.Action{Actor: repo.ActorOwner, Name: "remove-credential"}); err != nil {
+	s, _ := c.Locals(localsKey).(session)
+	err = o.cfg.Store.RemoveCredential(c.UserContext(), id, s.ID, repo.Action{Actor: repo.ActorOwner, Name: "remove-credential"})
+	if errors.Is(err, repo.ErrLastCredential) {
+		return o.renderAccount(c, fiber.StatusConflict, "", lastCredential)
+	}
+	if err != nil {
 		return err
 	}
 	return c.Redirect("/admin/account?done=removed", fiber.StatusSeeOther)

@@ -41,8 +41,8 @@ type Store interface {
 	Credentials(ctx context.Context, kind string) ([]repo.Credential, error)
 	Claim(ctx context.Context, tokenHash string, c repo.Credential) (repo.Credential, error)
 	AddCredential(ctx context.Context, c repo.Credential, act repo.Action) (repo.Credential, error)
-	SetPassword(ctx context.Context, hash string, act repo.Action) error
-	RemoveCredential(ctx context.Context, id int64, act repo.Action) error
+	ReplacePassword(ctx context.Context, hash string, keepSession int64, act repo.Action) error
+	RemoveCredential(ctx context.Context, id, keepSession int64, act repo.Action) error
 	UsedCredential(ctx context.Context, id int64, secret string) error
 	UsedPasskey(ctx context.Context, id int64, was, now string) error
 	UseChallenge(ctx context.Context, hash string, expires time.Time) error

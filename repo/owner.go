@@ -146,8 +146,15 @@ func (o *Owner) AddCredential(ctx context.Context, c Credential, act Action) (Cr
 	return c, translate(err, "add credential")
 }
 
-// SetPassword replaces the owner's password (or sets the first one) and records the action.
+// SetPassword replaces the owner's password (or sets the first one), ends every session and records the action:
+// whoever signed in before the change signs in again.
 func (o *Owner) SetPassword(ctx context.Context, hash string, act Action) error {
+	return o.ReplacePassword(ctx, hash, 0, act)
+}
+
+// ReplacePassword is SetPassword done from a signed-in session: every session ends but keep (0 keeps none), the
+// one that made the change.
+func (o *Owner) ReplacePassword(ctx context.Context, hash string, keep int64, act Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_credentials").Where(where.Eq("kind", CredentialPassword))); err != nil {
 			return err
@@ -159,13 +166,21 @@ func (o *Owner) SetPassword(ctx context.Context, hash string, act Action) error 
 		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
 			return err
 		}
+		if err := o.endSessionsBut(ctx, keep); err != nil {
+			return err
+		}
 		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
 	return translate(err, "set password")
 }
 
-// RemoveCredential deletes one credential and records the action; an unknown id is ErrNotFound.
-func (o *Owner) RemoveCredential(ctx context.Context, id int64, act Action) error {
+// ErrLastCredential means the credential to remove is the owner's only way to sign in.
+var ErrLastCredential = errors.New("the owner's only way to sign in")
+
+// RemoveCredential deletes one credential, ends every session but keep (0 keeps none) and records the action. An
+// unknown id is ErrNotFound; the last credential is not removed (ErrLastCredential), even when two removals
+// race.
+func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		var c Credential
 		if err := o.db.Repo.Find(ctx, &c, where.Eq("id", id)); err != nil {
@@ -174,9 +189,28 @@ func (o *Owner) RemoveCredential(ctx context.Context, id int64, act Action) erro
 		if err := o.db.Repo.Delete(ctx, &c); err != nil {
 			return err
 		}
+		left, err := o.db.Repo.Count(ctx, "owner_credentials")
+		if err != nil {
+			return err
+		}
+		if left == 0 {
+			return ErrLastCredential
+		}
+		if err := o.endSessionsBut(ctx, keep); err != nil {
+			return err
+		}
 		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
+	if errors.Is(err, ErrLastCredential) {
+		return err
+	}
 	return translate(err, "remove credential")
+}
+
+// endSessionsBut deletes every session other than keep's.
+func (o *Owner) endSessionsBut(ctx context.Context, keep int64) error {
+	_, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_sessions").Where(where.Ne("id", keep)))
+	return err
 }
 
 // UsedCredential records a sign-in with a credential, and its updated secret (a passkey's signature counter).

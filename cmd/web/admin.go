@@ -327,7 +327,8 @@ func ownerCmd(ctx context.Context, args []string, cfg config, stdin io.Reader, s
 		if err := repo.NewOwner(db).SetPassword(ctx, hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "password set: sign in at /admin/login")
+		// SetPassword ends every session: nobody stays signed in with what the old password opened.
+		fmt.Fprintln(stdout, "password set and every session ended: sign in at /admin/login")
 	case "reset":
 		if flags["force"] == "" {
 			return errors.New("web owner reset removes every password, passkey and session of the owner, so nobody can " +
