@@ -3,6 +3,11 @@
 // then sanitised by bluemonday with a policy that allows exactly those elements. Headings, images, tables and raw
 // HTML are not parsed as such: they come out as the text that was typed. Comments written before Markdown
 // (format "text") are shown as plain text, as they always were.
+//
+// What one comment can cost is bounded: quotes and lists nest at most MaxDepth deep (deeper markers are shown as
+// the text typed, and are escaped before parsing, so a line of 5,000 ">" costs no more to parse than a line of
+// text), and a comment whose HTML would pass MaxHTML is shown as its plain text. The HTML is made once, when a
+// comment is written, and stored with it (see repo); Version tells stored renderings made by older rules.
 package richtext
 
 import (
@@ -11,9 +16,9 @@ import (
 	"html/template"
 	neturl "net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -59,6 +64,76 @@ func (r *subset) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindImage, r.image)
 	reg.Register(ast.KindLink, r.link)
 	reg.Register(ast.KindAutoLink, r.autoLink)
+	reg.Register(ast.KindBlockquote, r.blockquote)
+	reg.Register(ast.KindList, r.list)
+	reg.Register(ast.KindListItem, r.listItem)
+}
+
+// depth is how many quotes and lists hold n, n included.
+func depth(n ast.Node) int {
+	d := 0
+	for ; n != nil; n = n.Parent() {
+		if n.Kind() == ast.KindBlockquote || n.Kind() == ast.KindList {
+			d++
+		}
+	}
+	return d
+}
+
+// blockquote, list and listItem render as goldmark does, down to MaxDepth. Deeper ones (nested by indentation,
+// which the escaping before parsing cannot see) lose their elements: their markers are shown as text on lines of
+// their own, so the comment's element depth stays bounded.
+func (r *subset) blockquote(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	switch {
+	case depth(n) > MaxDepth && entering:
+		w.WriteString("<br/>&gt; ")
+	case depth(n) > MaxDepth:
+	case entering:
+		w.WriteString("<blockquote>\n")
+	default:
+		w.WriteString("</blockquote>\n")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *subset) list(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*ast.List)
+	tag := "ul"
+	if n.IsOrdered() {
+		tag = "ol"
+	}
+	switch {
+	case depth(n) > MaxDepth:
+	case entering && n.IsOrdered() && n.Start != 1:
+		w.WriteString("<ol start=\"" + strconv.Itoa(n.Start) + "\">\n")
+	case entering:
+		w.WriteString("<" + tag + ">\n")
+	default:
+		w.WriteString("</" + tag + ">\n")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *subset) listItem(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if depth(n) > MaxDepth {
+		if entering {
+			marker := "- "
+			if l, ok := n.Parent().(*ast.List); ok && l.IsOrdered() {
+				marker = strconv.Itoa(l.Start) + ". "
+			}
+			w.WriteString("<br/>" + marker)
+		}
+		return ast.WalkContinue, nil
+	}
+	if !entering {
+		w.WriteString("</li>\n")
+		return ast.WalkContinue, nil
+	}
+	w.WriteString("<li>")
+	if _, tight := n.FirstChild().(*ast.TextBlock); n.FirstChild() != nil && !tight {
+		w.WriteByte('\n')
+	}
+	return ast.WalkContinue, nil
 }
 
 func (r *subset) image(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -128,19 +203,18 @@ var policy = func() *bluemonday.Policy {
 	return p
 }()
 
-// rendered keeps the HTML of the texts rendered last. A new comment's text is rendered four times within
-// moments (the spam rules' link count, the answer to its author, the live message, the post's kept list), and
-// Markdown plus sanitising is most of that cost; the HTML depends on the text alone.
-var rendered = func() *lru.Cache[string, template.HTML] {
-	c, err := lru.New[string, template.HTML](renderedKept)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}()
+// MaxDepth is how deeply quotes and lists may nest in a comment: enough for any conversation quoting a
+// conversation, far below the thousands of levels one line of ">" would otherwise open.
+const MaxDepth = 8
 
-// renderedKept bounds the texts kept (each at most MaxBody and its HTML: a few MB at worst).
-const renderedKept = 256
+// MaxHTML bounds the rendered size of one comment. Markdown can make a 5,000-character text several times larger
+// (each level of a quote opens and closes an element); past this the comment is shown as its plain text, which
+// is at most six bytes a character.
+const MaxHTML = 48 << 10
+
+// Version names the rules Render follows. It changes whenever the same text would render differently, so that
+// renderings stored with older rules are made again.
+const Version = 2
 
 // Render returns the safe HTML of a comment's text in its format ("markdown", or "text" for plain text).
 func Render(body, format string) template.HTML {
@@ -148,16 +222,94 @@ func Render(body, format string) template.HTML {
 		// Its line breaks are kept by the page's style (white-space: pre-line), as they always were.
 		return template.HTML("<p>" + html.EscapeString(body) + "</p>")
 	}
-	if h, ok := rendered.Get(body); ok {
-		return h
-	}
 	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(body), &buf); err != nil {
-		return template.HTML("<p>" + html.EscapeString(body) + "</p>")
+	if err := markdown.Convert(limitNesting([]byte(body)), &buf); err != nil || buf.Len() > MaxHTML {
+		return plain(body) // too large already: not worth sanitising
 	}
-	h := template.HTML(policy.SanitizeBytes(buf.Bytes()))
-	rendered.Add(body, h)
-	return h
+	h := policy.SanitizeBytes(buf.Bytes())
+	if len(h) > MaxHTML {
+		return plain(body)
+	}
+	return template.HTML(h)
+}
+
+// plain is a Markdown comment shown as the text typed: escaped, its line breaks kept.
+func plain(body string) template.HTML {
+	return template.HTML("<p>" + strings.ReplaceAll(html.EscapeString(body), "\n", "<br/>\n") + "</p>")
+}
+
+// limitNesting escapes, on every line, the container markers (">", "-", "*", "+", "1." or "1)") past the
+// MaxDepth-th at the line's start, so that they read as text. Parsing a line costs goldmark time in proportion to
+// the blocks it opens; without this a 5,000-character line of ">" took 25 ms and rendered 135 KB. A fenced code
+// line that starts with that many markers gets a backslash too: rare enough to prefer the simple rule.
+func limitNesting(src []byte) []byte {
+	var out []byte
+	last := 0
+	for start := 0; start < len(src); {
+		end := bytes.IndexByte(src[start:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += start
+		}
+		if at := pastDepth(src[start:end]); at >= 0 {
+			out = append(out, src[last:start+at]...)
+			out = append(out, '\\')
+			last = start + at
+		}
+		start = end + 1
+	}
+	if out == nil {
+		return src
+	}
+	return append(out, src[last:]...)
+}
+
+// pastDepth returns where, in one line, the first container marker past MaxDepth starts (for "12." its dot), or
+// -1. Markers may be preceded by up to three spaces each; four start indented code and end the markers.
+func pastDepth(line []byte) int {
+	i, d := 0, 0
+	for {
+		sp := 0
+		for i < len(line) && line[i] == ' ' && sp < 4 {
+			i++
+			sp++
+		}
+		if sp == 4 || i >= len(line) {
+			return -1
+		}
+		n, at := marker(line[i:])
+		if n == 0 {
+			return -1
+		}
+		if d++; d > MaxDepth {
+			return i + at
+		}
+		i += n
+	}
+}
+
+// marker returns the length of the container marker line starts with (0: none) and where the character to
+// escape is: ">" (followed by anything), or a bullet or number followed by a space, a tab or the line's end.
+func marker(line []byte) (n, at int) {
+	ends := func(i int) bool { return i == len(line) || line[i] == ' ' || line[i] == '\t' }
+	switch c := line[0]; {
+	case c == '>':
+		return 1, 0
+	case c == '-' || c == '*' || c == '+':
+		if ends(1) {
+			return 1, 0
+		}
+	case c >= '0' && c <= '9':
+		j := 0
+		for j < len(line) && j < 9 && line[j] >= '0' && line[j] <= '9' {
+			j++
+		}
+		if j < len(line) && (line[j] == '.' || line[j] == ')') && ends(j+1) {
+			return j + 1, j
+		}
+	}
+	return 0, 0
 }
 
 // Links counts the links the rendered text contains (for the spam rules, which count what readers could follow).
