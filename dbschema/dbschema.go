@@ -65,6 +65,8 @@ var steps = []step{
 		[]Loss{{"each comment's choice to hear about replies (column comments.notify)", "comments"},
 			{"confirmed and unsubscribed addresses (table subscribers)", "subscribers"},
 			{"unsent messages and the record of sent ones (table outbox)", "outbox"}}},
+	{20261206000001, "add_comment_html", migrations.MigrateAddCommentHTML, migrations.RollbackAddCommentHTML,
+		[]Loss{{"each comment's stored rendering (made again from its text at the next start)", "comments"}}},
 	{20261206010001, "create_owner_challenges", migrations.MigrateCreateOwnerChallenges, migrations.RollbackCreateOwnerChallenges,
 		[]Loss{{"the record of answered passkey challenges (table owner_challenges): an answer from the last few minutes could be sent again", "owner_challenges"}}},
 	{20261206020001, "add_mailboxes", migrations.MigrateAddMailboxes, migrations.RollbackAddMailboxes,

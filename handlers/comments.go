@@ -3,10 +3,12 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"blog/authorship"
@@ -180,6 +182,9 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment
 
 // olderComments pages back through a post's conversations started before ?before=ID: with htmx as threads put
 // above the list's first, otherwise as a page of its own. Without before it is the post's comments section.
+// Every such list is rendered once per change of the post and kept with the pages: an id between two
+// conversations asks for the same list as the next conversation's, and one among the conversations the post's
+// page shows for the list before them.
 func (s *Server) olderComments(c *fiber.Ctx) error {
 	p, postID, err := s.lookupPost(c)
 	if err != nil {
@@ -190,19 +195,84 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 		// The address of the comment form's plain post, opened again (a reload): show the post's comments.
 		return c.Redirect(views.PostPath(p.Slug)+"#comments", fiber.StatusSeeOther)
 	}
-	threads, err := s.cfg.Comments.FindThreads(c.UserContext(), postID, before, MaxThreadsShown+1)
+	l, err := s.lists.get(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
-	var next int64
-	if len(threads) > MaxThreadsShown {
-		threads = threads[1:]
-		next = threads[0].Top.ID
+	if older := l.view.Older; older == 0 || before > older {
+		before = older // nothing is older than the page's first conversation but what is before it
 	}
+	if before > 0 {
+		if before, err = s.cfg.Comments.ThreadStartingAt(c.UserContext(), postID, before); err != nil {
+			return err
+		}
+	}
+	snap := s.cfg.Content.Current()
+	key := views.OlderPath(p.Slug, before) + variant(c)
+	return s.pages.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
+		var threads []repo.Thread
+		var next int64
+		if before > 0 {
+			if threads, err = s.cfg.Comments.FindThreads(c.UserContext(), postID, before, MaxThreadsShown+1); err != nil {
+				return views.Failed(err)
+			}
+		}
+		if len(threads) > MaxThreadsShown {
+			threads = threads[1:]
+			next = threads[0].Top.ID
+		}
+		if isHTMX(c) {
+			return views.OlderItems(p.Slug, views.ThreadViews(threads), next)
+		}
+		return views.OlderPage(s.chromeFor(c), p, views.ThreadViews(threads), next)
+	})
+}
+
+// replies pages in the replies of one conversation after ?after=ID (the ones a list does not show): with htmx
+// in place of the control that asked, otherwise as a page of its own. Like older conversations, each page is
+// rendered once per change of the post: an id between two replies asks for the same page as the one before it.
+func (s *Server) replies(c *fiber.Ctx) error {
+	p, postID, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	top, err := s.cfg.Comments.FindComment(c.UserContext(), parseID(c.Params("id")))
+	if err != nil || top.PostID != postID || !top.TopLevel() || !(top.Visible() || top.Placeholder()) {
+		return fiber.ErrNotFound
+	}
+	after := max(0, parseID(c.Query("after")))
+	shown, after, err := s.cfg.Comments.RepliesThrough(c.UserContext(), top.ID, after)
+	if err != nil {
+		return err
+	}
+	l, err := s.lists.get(c.UserContext(), postID)
+	if err != nil {
+		return err
+	}
+	snap := s.cfg.Content.Current()
+	key := views.RepliesPath(p.Slug, top.ID, after) + variant(c)
+	return s.pages.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
+		replies, err := s.cfg.Comments.FindReplies(c.UserContext(), top.ID, after, RepliesPerPage)
+		if err != nil {
+			return views.Failed(err)
+		}
+		more := max(0, top.Replies-shown-len(replies))
+		if isHTMX(c) {
+			return views.RepliesItems(p.Slug, top.ID, replies, more)
+		}
+		return views.RepliesPage(s.chromeFor(c), p, top, replies, more)
+	})
+}
+
+// RepliesPerPage is how many replies "show more replies" pages in at once.
+const RepliesPerPage = 50
+
+// variant tells apart, in the page cache, the htmx answer from the page of its own a list is without JavaScript.
+func variant(c *fiber.Ctx) string {
 	if isHTMX(c) {
-		return render(c, fiber.StatusOK, views.OlderItems(p.Slug, threads, next))
+		return "#htmx"
 	}
-	return render(c, fiber.StatusOK, views.OlderPage(s.chromeFor(c), p, threads, next))
+	return ""
 }
 
 // parentOf reads the form's parent field: the comment answered (0 for none), and a message when it cannot be
@@ -231,8 +301,9 @@ func (s *Server) parentOf(c *fiber.Ctx, postID int64, form *views.FormView) (int
 
 // commentList answers a page whose stream fell too far behind (resync): the post's current list and count, with
 // the feed sequence they reflect, which the page script puts in place of its own. The list reflects at least
-// the sequence ?min= (the one the stream resumes after), read from the database if this instance's copy is
-// older.
+// the sequence ?min= (the one the stream resumes after; never more than the post's feed holds): when this
+// instance's kept list is older, it waits for the broker to bring it there, so the list is the one every reader
+// shares, rendered once per change.
 func (s *Server) commentList(c *fiber.Ctx) error {
 	p, postID, err := s.lookupPost(c)
 	if err != nil {
@@ -242,12 +313,25 @@ func (s *Server) commentList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if min, err := strconv.ParseInt(c.Query("min"), 10, 64); err == nil && v.List.Seq < min {
-		l, err := s.lists.render(c.UserContext(), postID)
+	if want, err := strconv.ParseInt(c.Query("min"), 10, 64); err == nil && v.List.Seq < want {
+		st, err := s.cfg.Comments.PostStamp(c.UserContext(), postID)
 		if err != nil {
 			return err
 		}
-		v.List = l.view
+		if want = min(want, st.Seq); v.List.Seq < want {
+			s.sync(c, postID, want)
+			if v, err = s.postView(c, p, postID, views.FormView{}); err != nil {
+				return err
+			}
+		}
+		if v.List.Seq < want {
+			// The broker could not bring the list there in time: read it for this answer.
+			l, err := s.lists.render(c.UserContext(), postID)
+			if err != nil {
+				return err
+			}
+			v.List = l.view
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return render(c, fiber.StatusOK, views.FreshList(v))

@@ -105,14 +105,14 @@ func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, s
 			s.resync(w, postID)
 			return
 		}
-		msgs, err := s.fetch(ctx, postID, after)
+		msgs, err := s.cfg.Broker.CatchUp(ctx, postID, after)
 		cancel()
 		if err != nil {
 			return
 		}
-		for i := range msgs {
-			w.Event("change", msgs[i].Seq, msgs[i].Data)
-			after = msgs[i].Seq
+		for _, m := range msgs {
+			w.Event("change", m.Seq, m.Data)
+			after = m.Seq
 		}
 		last = after
 	}

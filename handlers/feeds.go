@@ -9,7 +9,6 @@ import (
 
 	"blog/content"
 	"blog/repo"
-	"blog/richtext"
 	"blog/views"
 )
 
@@ -147,7 +146,7 @@ func (s *Server) commentFeed(comments []repo.Comment, title, self, page string) 
 		f.Entries = append(f.Entries, atomEntry{Title: "Comment by " + cm.Username + " on “" + cm.Post.Title + "”", ID: url,
 			Author: &atomAuthor{Name: cm.Username}, Link: atomLink{Href: url, Rel: "alternate"},
 			Published: cm.CreatedAt.UTC().Format(time.RFC3339), Updated: at.UTC().Format(time.RFC3339),
-			Content: atomContent{Type: "html", Body: string(richtext.Render(cm.Body, cm.Format))}})
+			Content: atomContent{Type: "html", Body: string(cm.Rendered())}})
 	}
 	f.Updated = updated.UTC().Format(time.RFC3339)
 	return f

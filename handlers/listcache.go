@@ -44,10 +44,12 @@ type cachedList struct {
 }
 
 type cachedThread struct {
-	top     repo.Comment
-	replies []repo.Comment
-	html    string
+	view views.ThreadView
+	html string
 }
+
+// id is the conversation's: its top-level comment's.
+func (t cachedThread) id() int64 { return t.view.Top.ID }
 
 func newListCache(store CommentStore, slugOf func(int64) string) *listCache {
 	return &listCache{store: store, slugOf: slugOf, lists: map[int64]*cachedList{}, applied: map[int64]int64{}}
@@ -97,9 +99,9 @@ func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, err
 		older = threads[0].Top.ID
 	}
 	l := &cachedList{threads: make([]cachedThread, len(threads))}
-	for i, t := range threads {
-		l.threads[i] = cachedThread{top: t.Top, replies: t.Replies}
-		if l.threads[i].html, err = lc.renderThread(ctx, postID, l.threads[i]); err != nil {
+	for i, t := range views.ThreadViews(threads) {
+		l.threads[i] = cachedThread{view: t}
+		if l.threads[i].html, err = lc.renderThread(ctx, postID, t); err != nil {
 			return nil, err
 		}
 	}
@@ -107,25 +109,26 @@ func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, err
 	return l, nil
 }
 
-func (lc *listCache) renderThread(ctx context.Context, postID int64, t cachedThread) (string, error) {
+func (lc *listCache) renderThread(ctx context.Context, postID int64, t views.ThreadView) (string, error) {
 	var buf bytes.Buffer
-	err := views.Thread(lc.slugOf(postID), t.top, t.replies, nil).Render(ctx, &buf)
+	err := views.Thread(lc.slugOf(postID), t, nil).Render(ctx, &buf)
 	return buf.String(), err
 }
 
 func (l *cachedList) build(seq int64, total int, older int64) {
 	items := make([]views.Item, len(l.threads))
 	for i, t := range l.threads {
-		items[i] = views.Item{ID: t.top.ID, HTML: t.html}
+		items[i] = views.Item{ID: t.id(), HTML: t.html}
 	}
 	l.view = views.BuildList(items, seq, total, older)
 }
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
 // (or a "comment removed" placeholder) is put in its place or replaced, one that no longer shows is taken out,
-// and each conversation touched is rendered again; past MaxThreadsShown the oldest leave the list. A list whose
-// first conversation goes while older ones exist is dropped instead (the one before it may now have to be
-// shown).
+// and each conversation touched is rendered again; past MaxThreadsShown the oldest leave the list. A
+// conversation keeps its first replies only (repo.ShownReplies): a reply after them changes its count of more
+// replies, so what a new reply costs does not grow with its conversation. A list whose first conversation goes
+// while older ones exist is dropped instead (the one before it may now have to be shown).
 func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
@@ -148,12 +151,12 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	seq := l.view.Seq
 	touched := map[int64]bool{}
 	for _, m := range msgs {
-		c, isComment := m.Value.(repo.Comment)
-		if m.Seq <= seq || !isComment {
+		if m.Seq <= seq || m.Comment == nil {
 			continue
 		}
 		seq = m.Seq
-		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.top.ID == c.Thread() })
+		c := *m.Comment
+		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.id() == c.Thread() })
 		shows := c.Visible() || c.Placeholder()
 		switch {
 		case c.TopLevel() && at >= 0 && !shows:
@@ -163,40 +166,36 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 			}
 			threads = slices.Delete(threads, at, at+1)
 		case c.TopLevel() && at >= 0:
-			threads[at].top = c
+			threads[at].view.Top = c
+			threads[at].view.More = max(0, m.Replies-len(threads[at].view.Replies))
 			touched[c.ID] = true
 		case c.TopLevel() && shows:
-			i, _ := slices.BinarySearchFunc(threads, c.ID, func(t cachedThread, id int64) int { return int(t.top.ID - id) })
+			i, _ := slices.BinarySearchFunc(threads, c.ID, func(t cachedThread, id int64) int { return int(t.id() - id) })
 			if i == 0 && l.view.Older > 0 && c.ID < l.view.Older {
 				continue // older than every conversation shown: it belongs to "Show older comments"
 			}
-			threads = slices.Insert(threads, i, cachedThread{top: c})
+			// A conversation new to the list (posted, approved, or back with replies it had before): its first
+			// replies are not in this message, so the list is read again, which happens once per such change.
+			if c.Replies > 0 {
+				delete(lc.lists, postID)
+				return
+			}
+			threads = slices.Insert(threads, i, cachedThread{view: views.ThreadView{Top: c}})
 			touched[c.ID] = true
 		case !c.TopLevel() && at >= 0:
-			replies := slices.Clone(threads[at].replies)
-			j := slices.IndexFunc(replies, func(r repo.Comment) bool { return r.ID == c.ID })
-			switch {
-			case j >= 0 && c.Visible():
-				replies[j] = c
-			case j >= 0:
-				replies = slices.Delete(replies, j, j+1)
-			case c.Visible():
-				k, _ := slices.BinarySearchFunc(replies, c.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
-				replies = slices.Insert(replies, k, c)
-			}
-			threads[at].replies = replies
-			touched[threads[at].top.ID] = true
+			threads[at].view = withReply(threads[at].view, c, m.Replies)
+			touched[threads[at].id()] = true
 		}
 	}
 	older := l.view.Older
 	if len(threads) > MaxThreadsShown {
 		// As on a list read afresh: the newest conversations, the oldest of them marking where older ones begin.
 		threads = threads[len(threads)-MaxThreadsShown:]
-		older = threads[0].top.ID
+		older = threads[0].id()
 	}
 	for i := range threads {
-		if touched[threads[i].top.ID] {
-			html, err := lc.renderThread(context.Background(), postID, threads[i])
+		if touched[threads[i].id()] {
+			html, err := lc.renderThread(context.Background(), postID, threads[i].view)
 			if err != nil {
 				delete(lc.lists, postID)
 				return
@@ -207,6 +206,32 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	next := &cachedList{threads: threads}
 	next.build(seq, last.Count, older)
 	lc.lists[postID] = next
+}
+
+// withReply returns a conversation with one of its replies as it now is, total being its published replies now:
+// a shown reply is replaced or taken out; a reply that appears is shown when it falls among the first ones, and
+// otherwise counted among those "show more" pages in.
+func withReply(t views.ThreadView, c repo.Comment, total int) views.ThreadView {
+	replies := slices.Clone(t.Replies)
+	j := slices.IndexFunc(replies, func(r repo.Comment) bool { return r.ID == c.ID })
+	switch {
+	case j >= 0 && c.Visible():
+		replies[j] = c
+	case j >= 0:
+		replies = slices.Delete(replies, j, j+1)
+	case c.Visible() && ((t.More == 0 && len(replies) < repo.ShownReplies) || c.ID < t.After):
+		k, _ := slices.BinarySearchFunc(replies, c.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
+		replies = slices.Insert(replies, k, c)
+	}
+	if len(replies) > repo.ShownReplies {
+		replies = replies[:repo.ShownReplies]
+	}
+	t.Replies, t.After = replies, 0
+	if n := len(replies); n > 0 {
+		t.After = replies[n-1].ID
+	}
+	t.More = max(0, total-len(replies))
+	return t
 }
 
 // commentCounts returns the number of published comments of every post, read once and then kept by the feed.

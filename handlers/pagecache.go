@@ -22,6 +22,7 @@ import (
 type pageCache struct {
 	mu     sync.Mutex
 	pages  map[string]*cachedPage
+	bytes  int
 	flight singleflight.Group
 }
 
@@ -40,9 +41,12 @@ type cachedPage struct {
 
 func newPageCache() *pageCache { return &pageCache{pages: map[string]*cachedPage{}} }
 
-// maxCachedPages bounds the pages kept (paths come from requests; only existing pages are rendered, but
-// a blog may have many): beyond it, the cache starts over.
-const maxCachedPages = 4096
+// maxCachedPages and maxCachedBytes bound the pages kept (paths come from requests; only existing pages and
+// lists are rendered, but a blog may have many): beyond either, the cache starts over.
+const (
+	maxCachedPages = 4096
+	maxCachedBytes = 96 << 20
+)
 
 // serve answers GET key with the page for base and step, rendering it only when no current copy exists.
 // stamp is the form timestamp in the page ("" for none), left out of the ETag.
@@ -69,10 +73,15 @@ func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp str
 			sum := sha256.Sum256(shown)
 			np := &cachedPage{base: base, step: step, raw: raw, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 			pc.mu.Lock()
-			if len(pc.pages) >= maxCachedPages {
+			if old := pc.pages[key]; old != nil {
+				pc.bytes -= len(old.raw)
+			}
+			if len(pc.pages) >= maxCachedPages || pc.bytes+len(raw) > maxCachedBytes {
 				clear(pc.pages)
+				pc.bytes = 0
 			}
 			pc.pages[key] = np
+			pc.bytes += len(raw)
 			pc.mu.Unlock()
 			return np, nil
 		})

@@ -189,33 +189,34 @@ func (s *Server) personal(ctx context.Context, postID int64, l *cachedList, own 
 	threads := slices.Clone(l.threads)
 	own = notAnswered(threads, held, own)
 	for _, h := range held {
-		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.top.ID == h.Thread() })
+		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.id() == h.Thread() })
 		switch {
 		case h.TopLevel() && at < 0:
-			i, _ := slices.BinarySearchFunc(threads, h.ID, func(t cachedThread, id int64) int { return int(t.top.ID - id) })
+			i, _ := slices.BinarySearchFunc(threads, h.ID, func(t cachedThread, id int64) int { return int(t.id() - id) })
 			if i == 0 && l.view.Older > 0 {
 				continue
 			}
-			threads = slices.Insert(threads, i, cachedThread{top: h})
+			threads = slices.Insert(threads, i, cachedThread{view: views.ThreadView{Top: h}})
 		case h.TopLevel() && at >= 0:
 			// Already in the list (published and caught up).
 		case !h.TopLevel() && at >= 0:
-			replies := slices.Clone(threads[at].replies)
+			// Among the first replies, or after the control that pages in the rest: their own is always shown.
+			replies := slices.Clone(threads[at].view.Replies)
 			k, found := slices.BinarySearchFunc(replies, h.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
 			if !found {
-				threads[at].replies = slices.Insert(replies, k, h)
+				threads[at].view.Replies = slices.Insert(replies, k, h)
 			}
 		}
 	}
 	items := make([]views.Item, len(threads))
 	var buf bytes.Buffer
 	for i, t := range threads {
-		items[i] = views.Item{ID: t.top.ID, HTML: t.html}
+		items[i] = views.Item{ID: t.id(), HTML: t.html}
 		if !touches(t, own) && t.html != "" {
 			continue
 		}
 		buf.Reset()
-		if err := views.Thread(s.slug(postID), t.top, t.replies, own).Render(ctx, &buf); err != nil {
+		if err := views.Thread(s.slug(postID), t.view, own).Render(ctx, &buf); err != nil {
 			return views.ListView{}, err
 		}
 		items[i].HTML = buf.String()
@@ -238,7 +239,7 @@ func notAnswered(threads []cachedThread, held []repo.Comment, own map[int64]view
 		}
 	}
 	for _, t := range threads {
-		for _, r := range t.replies {
+		for _, r := range t.view.Replies {
 			answered(r)
 		}
 	}
@@ -250,10 +251,10 @@ func notAnswered(threads []cachedThread, held []repo.Comment, own map[int64]view
 
 // touches reports whether a conversation holds one of the given comments.
 func touches(t cachedThread, own map[int64]views.ItemOpts) bool {
-	if _, ok := own[t.top.ID]; ok {
+	if _, ok := own[t.id()]; ok {
 		return true
 	}
-	for _, r := range t.replies {
+	for _, r := range t.view.Replies {
 		if _, ok := own[r.ID]; ok {
 			return true
 		}

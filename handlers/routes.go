@@ -6,13 +6,12 @@ import (
 	"blog/headers"
 	"blog/limits"
 	"blog/observe"
-	"blog/views"
 )
 
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
 	app.Use(observe.NewRequestID(), observe.Requests(s.cfg.Log, s.cfg.Metrics, s.handleError), headers.Security,
-		limits.Body(MaxBody), headers.CompressPages(), s.renderContext)
+		limits.Body(MaxBody), headers.CompressPages())
 	app.Get("/healthz", s.healthz)
 	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
 		// Private by default: on the public port only behind a token (METRICS_ADDR serves it privately).
@@ -79,15 +78,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/posts/:slug/comments/:id<int>", same, s.commentPart)
 	app.Post("/posts/:slug/comments/:id<int>", same, s.editComment)
 	app.Get("/posts/:slug/comments/:id<int>/edit", same, s.editForm)
+	app.Get("/posts/:slug/comments/:id<int>/replies", same, s.replies)
 	app.Post("/posts/:slug/comments/:id<int>/delete", same, s.deleteOwn)
 	app.Get("/posts/:slug/events", s.events)
 	app.Get("/:page", same, s.page)
 	// Anything else is a 404 from the error handler.
 
-}
-
-// renderContext gives every request's renders the site's avatar key.
-func (s *Server) renderContext(c *fiber.Ctx) error {
-	c.SetUserContext(views.WithAvatarKey(c.UserContext(), s.cfg.Keys.Avatar))
-	return c.Next()
 }

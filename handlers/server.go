@@ -38,6 +38,9 @@ type CommentStore interface {
 	FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error)
 	FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error)
 	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
+	FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]repo.Comment, error)
+	ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error)
+	RepliesThrough(ctx context.Context, threadID, id int64) (int, int64, error)
 	FindComment(ctx context.Context, id int64) (repo.Comment, error)
 	EditComment(ctx context.Context, id int64, body, format string) (repo.Comment, repo.Stamp, error)
 	SetState(ctx context.Context, ids []int64, state, reason string, act repo.Action) ([]repo.Moved, error)
@@ -57,6 +60,7 @@ type Broker interface {
 	Unsubscribe(s *live.Subscription)
 	Sync(ctx context.Context, postID, seq int64)
 	Poke(postID, seq int64)
+	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, error)
 	OnChange(fn live.Apply)
 }
 
@@ -154,7 +158,6 @@ type Server struct {
 	ctx    context.Context
 	assets *assets.Set
 	chrome views.Chrome
-	fetch  live.Fetch
 	lists  *listCache
 	pages  *pageCache
 	stamp  atomic.Pointer[signedStamp]
@@ -193,7 +196,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, fetch: RenderChanges(cfg.Comments, cfg.Keys.Avatar, cfg.Content.Slug), lists: newListCache(cfg.Comments, cfg.Content.Slug), pages: newPageCache(),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: newListCache(cfg.Comments, cfg.Content.Slug), pages: newPageCache(),
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),

@@ -45,6 +45,9 @@ type testApp struct {
 
 type appOption func(*handlers.Config)
 
+// testAvatarKey is the site's avatar key in these tests.
+var testAvatarKey = []byte("test avatar key 0123")
+
 func newTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	return newTestAppOn(t, dbtest.SQLite(t), opts...)
@@ -58,7 +61,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := repo.NewComments(db)
+	store := repo.NewComments(db, repo.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +70,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	broker := live.New(handlers.RenderChanges(store, []byte("test avatar key 0123"), site.Slug), starts, log)
+	broker := live.New(handlers.RenderChanges(store, site.Slug), starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, Bans: repo.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
@@ -78,7 +81,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	}
 	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Screener: mod, Assets: set,
 		Chrome: handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
-		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: []byte("test avatar key 0123")}}
+		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}}
 	for _, o := range opts {
 		o(&cfg)
 	}

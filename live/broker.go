@@ -1,10 +1,15 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // PageSize is how many changes one read of the feed returns; a longer backlog is read in several pages.
@@ -36,7 +41,32 @@ type Broker struct {
 	handledMu sync.Mutex
 	handled   map[int64]int64
 	progress  chan struct{}
+
+	// recent keeps each post's last PageSize messages, as they were handed to streams, for streams that catch up.
+	recentMu    sync.Mutex
+	recent      map[int64]*backlog
+	recentBytes int
+	fill        singleflight.Group
 }
+
+// backlog is the run of a post's messages after sequence from, oldest first, without gaps.
+type backlog struct {
+	from int64
+	msgs []*Message
+	size int
+}
+
+// last is the sequence of the backlog's newest message (from when it holds none).
+func (bl *backlog) last() int64 {
+	if len(bl.msgs) == 0 {
+		return bl.from
+	}
+	return bl.msgs[len(bl.msgs)-1].Seq
+}
+
+// maxRecentBytes bounds the messages kept for catching up across all posts; past it, other posts' backlogs are
+// dropped (and read again from the database when a stream needs one).
+const maxRecentBytes = 48 << 20
 
 // New returns a broker whose posts' feeds stand at starts (post id -> newest sequence): changes up to those are
 // not broadcast (streams and caches read them from the database themselves).
@@ -49,8 +79,12 @@ func New(fetch Fetch, starts map[int64]int64, log *slog.Logger) *Broker {
 	for p, s := range starts {
 		handled[p] = s
 	}
+	recent := make(map[int64]*backlog, len(starts))
+	for p, s := range starts {
+		recent[p] = &backlog{from: s}
+	}
 	return &Broker{hub: newHub(), fetch: fetch, log: log, pending: map[int64]bool{}, wake: make(chan struct{}, 1), last: last,
-		handled: handled, progress: make(chan struct{})}
+		handled: handled, progress: make(chan struct{}), recent: recent}
 }
 
 // Sync pokes the broker about a change made by this process and waits (until ctx ends) for it to be handled,
@@ -158,6 +192,7 @@ func (b *Broker) deliver(ctx context.Context, postID int64) {
 		for _, fn := range b.apply {
 			fn(postID, msgs)
 		}
+		b.keep(postID, msgs)
 		for i := range msgs {
 			b.hub.broadcast(postID, &msgs[i])
 		}
@@ -167,4 +202,131 @@ func (b *Broker) deliver(ctx context.Context, postID int64) {
 			return
 		}
 	}
+}
+
+// keep adds a post's newest messages to its backlog (they follow what it holds: the worker hands them over in
+// order), keeping PageSize at most.
+func (b *Broker) keep(postID int64, msgs []Message) {
+	b.recentMu.Lock()
+	defer b.recentMu.Unlock()
+	bl := b.recent[postID]
+	if bl == nil || bl.last() != msgs[0].Seq-1 {
+		// Dropped, or not followed by these (sequences move by one per change): start again from these.
+		bl = &backlog{from: msgs[0].Seq - 1}
+		b.replace(postID, bl)
+	}
+	for i := range msgs {
+		bl.msgs = append(bl.msgs, &msgs[i])
+		bl.size += len(msgs[i].Data)
+		b.recentBytes += len(msgs[i].Data)
+	}
+	b.trim(postID, bl)
+}
+
+// trim keeps a backlog to PageSize messages and every backlog together under maxRecentBytes. recentMu is held.
+func (b *Broker) trim(postID int64, bl *backlog) {
+	if n := len(bl.msgs) - PageSize; n > 0 {
+		for _, m := range bl.msgs[:n] {
+			bl.size -= len(m.Data)
+			b.recentBytes -= len(m.Data)
+		}
+		bl.from = bl.msgs[n-1].Seq
+		bl.msgs = slices.Clone(bl.msgs[n:])
+	}
+	for id, other := range b.recent {
+		if b.recentBytes <= maxRecentBytes {
+			break
+		}
+		if id != postID && other != nil {
+			b.replace(id, nil)
+		}
+	}
+}
+
+// replace puts bl (nil: nothing) in place of a post's backlog. recentMu is held.
+func (b *Broker) replace(postID int64, bl *backlog) {
+	if old := b.recent[postID]; old != nil {
+		b.recentBytes -= old.size
+	}
+	if bl == nil {
+		delete(b.recent, postID)
+		return
+	}
+	b.recent[postID] = bl
+	b.recentBytes += bl.size
+}
+
+// CatchUp returns a post's messages after sequence after, at most PageSize, as they were handed to the streams
+// (a stream that reconnects replays them): from what the broker keeps, or, when it does not reach back that far
+// (after a restart), read and rendered once from the database and kept for the next stream that asks. Changes
+// the broker has not handed out yet are not included: a stream subscribed before asking gets them live.
+func (b *Broker) CatchUp(ctx context.Context, postID, after int64) ([]*Message, error) {
+	if msgs, ok := b.since(postID, after); ok {
+		return msgs, nil
+	}
+	_, err, _ := b.fill.Do(strconv.FormatInt(postID, 10), func() (any, error) {
+		b.recentMu.Lock()
+		from := int64(0)
+		if bl := b.recent[postID]; bl != nil {
+			from = bl.from
+		}
+		b.recentMu.Unlock()
+		start := max(0, from-PageSize, after)
+		msgs, err := b.fetch(ctx, postID, start)
+		if err != nil {
+			return nil, err
+		}
+		b.recentMu.Lock()
+		defer b.recentMu.Unlock()
+		bl := b.recent[postID]
+		if bl == nil {
+			bl = &backlog{from: from}
+		}
+		// The older messages read now go before the kept ones (both reflect the database at their time or
+		// later, so replaying them in order still ends as the database is).
+		var older []*Message
+		for i := range msgs {
+			if msgs[i].Seq <= bl.from {
+				older = append(older, &msgs[i])
+			}
+		}
+		if len(older) == 0 {
+			return nil, nil
+		}
+		next := &backlog{from: older[0].Seq - 1, msgs: append(older, bl.msgs...)}
+		for _, m := range next.msgs {
+			next.size += len(m.Data)
+		}
+		b.replace(postID, next)
+		b.trim(postID, next)
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if msgs, ok := b.since(postID, after); ok {
+		return msgs, nil
+	}
+	// Still not reached (a backlog dropped meanwhile, or changes not yet handed out): read them for this stream.
+	fetched, err := b.fetch(ctx, postID, after)
+	out := make([]*Message, len(fetched))
+	for i := range fetched {
+		out[i] = &fetched[i]
+	}
+	return out, err
+}
+
+// since returns the kept messages after sequence after, and false when the backlog does not reach back to it.
+func (b *Broker) since(postID, after int64) ([]*Message, bool) {
+	b.recentMu.Lock()
+	defer b.recentMu.Unlock()
+	bl := b.recent[postID]
+	if bl == nil || after < bl.from {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(bl.msgs, after, func(m *Message, seq int64) int { return cmp.Compare(m.Seq, seq) })
+	for i < len(bl.msgs) && bl.msgs[i].Seq <= after {
+		i++
+	}
+	return slices.Clone(bl.msgs[i:]), true
 }

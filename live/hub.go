@@ -6,6 +6,8 @@ package live
 
 import (
 	"sync"
+
+	"blog/repo"
 )
 
 // Message is one change, rendered once for every stream and cache of an instance.
@@ -14,10 +16,12 @@ type Message struct {
 	Seq int64
 	// Data is the event's payload: an HTML fragment.
 	Data []byte
-	// Count is the post's number of published comments after the change, and Value what the instance's caches
-	// need to apply it (the changed comment as it now is); both are for caches, not streams.
-	Count int
-	Value any
+	// Count is the post's number of published comments after the change, Comment the changed comment as it now
+	// is (nil: purged for good) and Replies its conversation's published replies now: what the instance's caches
+	// need to apply the change, not sent to streams.
+	Count   int
+	Comment *repo.Comment
+	Replies int
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped

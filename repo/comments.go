@@ -2,23 +2,56 @@ package repo
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"hash/fnv"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/richtext"
 )
 
 // Comments reads and writes users and their comments. Every write that changes what a post page shows records
 // the change in the post's feed in the same transaction.
 type Comments struct {
-	db *DB
+	db        *DB
+	avatarKey []byte
 }
 
 // NewComments returns the comment store backed by db.
-func NewComments(db *DB) *Comments { return &Comments{db: db} }
+func NewComments(db *DB, opts ...Option) *Comments {
+	s := &Comments{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Option configures a comment store.
+type Option func(*Comments)
+
+// AvatarKey makes the store give every comment it returns its author's Avatar, keyed with key (the site's avatar
+// key): the one place avatars are computed, so every page, list and live event draws a person the same way.
+func AvatarKey(key []byte) Option {
+	return func(s *Comments) { s.avatarKey = slices.Clone(key) }
+}
+
+// avatar returns the keyed hash an author's picture is drawn from ("" without a key: drawn blank).
+func (s *Comments) avatar(email string) string {
+	if len(s.avatarKey) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, s.avatarKey)
+	m.Write([]byte(strings.ToLower(email)))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
 
 // NewComment is a validated, normalized comment with what the server decided about it.
 type NewComment struct {
@@ -102,6 +135,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
 			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user,
 			Notify: n.Notify}
+		c.render()
 		var root *Comment
 		if n.ParentID > 0 {
 			if root, err = s.replyTo(ctx, &c, n.ParentID); err != nil {
@@ -131,6 +165,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		return Comment{}, Stamp{}, translate(err, "create comment")
 	}
 	c.User.Comments = nil
+	c.User.Avatar = s.avatar(c.User.Email)
 	return c, st, nil
 }
 
@@ -261,8 +296,8 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 }
 
 // FindThreads returns up to limit conversations of a post, the newest ones (those started before beforeID, when
-// set), oldest first: each top-level comment that is shown or still has published replies, with those replies,
-// oldest first, and their authors.
+// set), oldest first: each top-level comment that is shown or still has published replies, with its first
+// ShownReplies published replies, oldest first, and their authors.
 func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]Thread, error) {
 	q := rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"),
 		where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0))).SortDesc("id").Limit(limit)
@@ -274,13 +309,28 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 		return nil, err
 	}
 	slices.Reverse(tops)
-	ids := make([]int64, len(tops))
+	ids := make([]string, len(tops))
 	for i, t := range tops {
-		ids[i] = t.ID
+		ids[i] = strconv.FormatInt(t.ID, 10)
 	}
-	replies, err := s.findWithAuthors(ctx, rel.Where(inIDs("thread_id", ids), where.Eq("state", StatePublished)).SortAsc("id"))
-	if err != nil {
-		return nil, err
+	// The first replies of each conversation, however long it is: a window over the conversation index. The
+	// statement has no parameters (ids are numbers written here), so it reads the same on both databases.
+	firsts := rel.SQL("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY thread_id ORDER BY id) AS n FROM comments" +
+		" WHERE thread_id IN (" + strings.Join(ids, ",") + ") AND state = '" + StatePublished + "') AS firsts" +
+		" WHERE n <= " + strconv.Itoa(ShownReplies))
+	var picked []Comment
+	if err := s.db.Repo.FindAll(ctx, &picked, firsts); err != nil {
+		return nil, translate(err, "find first replies")
+	}
+	var replies []Comment
+	if len(picked) > 0 {
+		pickedIDs := make([]int64, len(picked))
+		for i, p := range picked {
+			pickedIDs[i] = p.ID
+		}
+		if replies, err = s.findWithAuthors(ctx, rel.Where(inIDs("id", pickedIDs)).SortAsc("id")); err != nil {
+			return nil, err
+		}
 	}
 	byThread := map[int64][]Comment{}
 	for _, r := range replies {
@@ -288,26 +338,21 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 	}
 	out := make([]Thread, len(tops))
 	for i, t := range tops {
-		out[i] = Thread{Top: t, Replies: byThread[t.ID]}
+		out[i] = Thread{Top: t, Replies: byThread[t.ID], More: max(0, t.Replies-len(byThread[t.ID]))}
 	}
-	return out, s.loadParents(ctx, out)
+	return out, s.parentNames(ctx, replies, out)
 }
 
-// loadParents fills in, for replies that answer another reply, the name of the one they answer ("@Ada"): it is
-// always in the same conversation.
-func (s *Comments) loadParents(ctx context.Context, threads []Thread) error {
-	for i := range threads {
-		names := map[int64]string{threads[i].Top.ID: threads[i].Top.Username}
-		for _, r := range threads[i].Replies {
-			names[r.ID] = r.Username
-		}
-		for j, r := range threads[i].Replies {
-			if r.ParentID != nil && *r.ParentID != threads[i].Top.ID {
-				threads[i].Replies[j].ParentName = names[*r.ParentID]
-			}
-		}
+// FindReplies returns up to limit published replies of one conversation after the reply afterID (0: from the
+// first), oldest first, with their authors and the names they answer.
+func (s *Comments) FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]Comment, error) {
+	q := rel.Where(where.Eq("thread_id", threadID), where.Eq("state", StatePublished), where.Gt("id", afterID)).
+		SortAsc("id").Limit(limit)
+	replies, err := s.findWithAuthors(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return replies, s.parentNames(ctx, replies, nil)
 }
 
 // FindCommentsByID returns the comments with these ids, in any state, in increasing id order.
@@ -319,7 +364,7 @@ func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]Comment
 	if err != nil {
 		return nil, err
 	}
-	return out, s.parentNames(ctx, out)
+	return out, s.parentNames(ctx, out, nil)
 }
 
 // FindComment returns one comment, in any state, with its author and post.
@@ -347,6 +392,7 @@ func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment,
 	for i := range comments {
 		comments[i].CreatedAt = comments[i].CreatedAt.UTC()
 		comments[i].User.Comments = nil
+		comments[i].User.Avatar = s.avatar(comments[i].User.Email)
 	}
 	return comments, nil
 }
@@ -400,4 +446,72 @@ func inIDs(field string, ids []int64) rel.FilterQuery {
 		vals[i] = id
 	}
 	return rel.In(field, vals...)
+}
+
+// RenderStale renders again, in batches, the comments whose stored rendering was made by older rules than
+// richtext's (or never made: comments from before renderings were stored), and returns how many it rendered.
+// Until it has, those comments are rendered when shown.
+func (s *Comments) RenderStale(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		var batch []Comment
+		q := rel.Select("id", "body", "format").From("comments").Where(where.Ne("html_version", richtext.Version)).
+			SortAsc("id").Limit(200)
+		if err := s.db.Repo.FindAll(ctx, &batch, q); err != nil {
+			return done, translate(err, "find comments to render")
+		}
+		if len(batch) == 0 {
+			return done, nil
+		}
+		err := s.db.Write(ctx, func(ctx context.Context) error {
+			for i := range batch {
+				c := &batch[i]
+				c.render()
+				_, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID), where.Eq("body", c.Body)),
+					rel.Set("html", c.HTML), rel.Set("html_version", c.HTMLVersion))
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return done, translate(err, "store renderings")
+		}
+		done += len(batch)
+	}
+}
+
+// ThreadStartingAt returns the first conversation of a post started at or after comment id: the one a list of
+// conversations "before id" would begin after (0 when there is none). Lists asked for with any id in between
+// are the same list, so they can be kept once.
+func (s *Comments) ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error) {
+	var row struct{ First *int64 }
+	q := rel.Select("^MIN(id) AS first").From("comments").Where(where.Eq("post_id", postID), where.Nil("thread_id"),
+		where.Gte("id", id), where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0)))
+	if err := s.db.Repo.Find(ctx, &row, q); err != nil {
+		return 0, translate(err, "find conversation")
+	}
+	if row.First == nil {
+		return 0, nil
+	}
+	return *row.First, nil
+}
+
+// RepliesThrough returns how many published replies of a conversation have an id up to id, and the last of them
+// (0 when none): where a page of replies "after id" really begins.
+func (s *Comments) RepliesThrough(ctx context.Context, threadID, id int64) (n int, last int64, err error) {
+	var row struct {
+		N    int
+		Last *int64
+	}
+	q := rel.Select("^COUNT(*) AS n", "^MAX(id) AS last").From("comments").Where(where.Eq("thread_id", threadID),
+		where.Eq("state", StatePublished), where.Lte("id", id))
+	if err := s.db.Repo.Find(ctx, &row, q); err != nil {
+		return 0, 0, translate(err, "count replies")
+	}
+	if row.Last != nil {
+		last = *row.Last
+	}
+	return row.N, last, nil
 }

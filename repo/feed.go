@@ -101,6 +101,28 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	for i := range comments {
 		byID[comments[i].ID] = &comments[i]
 	}
+	// The conversations' counts of replies, for lists that show a conversation's first replies only.
+	var rootIDs []int64
+	for _, c := range comments {
+		if !c.TopLevel() {
+			rootIDs = append(rootIDs, c.Thread())
+		}
+	}
+	replies := map[int64]int{}
+	if len(rootIDs) > 0 {
+		var roots []Comment
+		if err := s.db.Repo.FindAll(ctx, &roots, rel.Select("id", "replies").Where(inIDs("id", uniqueIDs(rootIDs)))); err != nil {
+			return nil, translate(err, "count replies")
+		}
+		for _, r := range roots {
+			replies[r.ID] = r.Replies
+		}
+	}
+	for _, c := range comments {
+		if c.TopLevel() {
+			replies[c.ID] = c.Replies
+		}
+	}
 	st, err := s.PostStamp(ctx, postID)
 	if err != nil {
 		return nil, err
@@ -108,15 +130,20 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	out := make([]Change, len(rows))
 	for i, r := range rows {
 		out[i] = Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count}
+		if c := byID[r.CommentID]; c != nil {
+			out[i].Replies = replies[c.Thread()]
+		}
 	}
 	return out, nil
 }
 
-// parentNames fills in ParentName for replies that answer another reply.
-func (s *Comments) parentNames(ctx context.Context, comments []Comment) error {
+// parentNames fills in ParentName for replies that answer another reply (and, when threads are given, for the
+// replies they hold, which replies shares).
+func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads []Thread) error {
+	answersReply := func(c Comment) bool { return c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID }
 	var ids []int64
-	for _, c := range comments {
-		if c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID {
+	for _, c := range replies {
+		if answersReply(c) {
 			ids = append(ids, *c.ParentID)
 		}
 	}
@@ -131,10 +158,16 @@ func (s *Comments) parentNames(ctx context.Context, comments []Comment) error {
 	for _, p := range parents {
 		names[p.ID] = p.Username
 	}
-	for i := range comments {
-		if c := comments[i]; c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID {
-			comments[i].ParentName = names[*c.ParentID]
+	fill := func(cs []Comment) {
+		for i, c := range cs {
+			if answersReply(c) {
+				cs[i].ParentName = names[*c.ParentID]
+			}
 		}
+	}
+	fill(replies)
+	for _, t := range threads {
+		fill(t.Replies)
 	}
 	return nil
 }

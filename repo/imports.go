@@ -195,6 +195,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 	c := Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
 		Reason: in.Reason, IPHash: in.IPHash, NetHash: in.NetHash, CreatedAt: in.CreatedAt.UTC(), StateAt: in.StateAt,
 		Format: in.Format, EditedAt: in.EditedAt, Notify: in.Notify}
+	c.render()
 	if in.Parent != nil {
 		if in.Parent.PostID != in.PostID {
 			return ImportRef{}, fmt.Errorf("comment answers a comment of another post")

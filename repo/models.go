@@ -1,7 +1,12 @@
 // Package repo holds the blog's domain types and the stores that read and write them through rel.Repository.
 package repo
 
-import "time"
+import (
+	"html/template"
+	"time"
+
+	"blog/richtext"
+)
 
 // User is a commenter. Users are identified by their email address, compared case-insensitively (it is stored in
 // lower case). Username is the name given with their newest comment; each comment keeps its own.
@@ -11,6 +16,10 @@ type User struct {
 	Email     string
 	CreatedAt time.Time
 	Comments  []Comment `ref:"id" fk:"user_id"`
+	// Avatar is what the commenter's picture is drawn from: a keyed hash of the email (hex), filled in by a
+	// comment store given the site's avatar key (see AvatarKey), so that nobody without the key can tell from a
+	// picture whether a guessed address is the commenter's. Never stored.
+	Avatar string `db:"-"`
 }
 
 // Post is the database row that stands for one Markdown post, so that comments can reference it by foreign key.
@@ -82,6 +91,10 @@ type Comment struct {
 	EditedAt *time.Time
 	// Notify is set when its author asked for an email when someone replies.
 	Notify bool
+	// HTML is the text as readers see it, rendered when the comment was written by the rules of richtext
+	// version HTMLVersion (see Rendered).
+	HTML        string `db:"html"`
+	HTMLVersion int    `db:"html_version"`
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
 	// comment (filled in by the reads that show conversations; not stored).
 	ParentName string `db:"-"`
@@ -94,6 +107,20 @@ const (
 	FormatText     = "text"
 	FormatMarkdown = "markdown"
 )
+
+// Rendered returns the comment's text as readers see it: the rendering stored with it, or, for a comment stored
+// by older rules and not yet rendered again (see RenderStale), a rendering made now.
+func (c Comment) Rendered() template.HTML {
+	if c.HTMLVersion == richtext.Version {
+		return template.HTML(c.HTML) // rendered and sanitised by richtext when the comment was written
+	}
+	return richtext.Render(c.Body, c.Format)
+}
+
+// render sets the stored rendering of the comment's text.
+func (c *Comment) render() {
+	c.HTML, c.HTMLVersion = string(richtext.Render(c.Body, c.Format)), richtext.Version
+}
 
 // Visible reports whether readers see the comment.
 func (c Comment) Visible() bool { return c.State == StatePublished }
@@ -124,11 +151,17 @@ type Version struct {
 
 func (Version) Table() string { return "comment_versions" }
 
-// Thread is a top-level comment with its published replies, oldest first.
+// Thread is a top-level comment with its first published replies (at most ShownReplies), oldest first. More is
+// how many published replies follow them.
 type Thread struct {
 	Top     Comment
 	Replies []Comment
+	More    int
 }
+
+// ShownReplies is how many replies of a conversation a list shows; the rest are paged in ("show N more
+// replies"), so neither a page nor the work a new reply causes grows with the conversation.
+const ShownReplies = 20
 
 // CommentFilter selects a post's published comments for FindComments.
 type CommentFilter struct {
@@ -160,4 +193,6 @@ type Change struct {
 	Kind      string
 	Comment   *Comment
 	Count     int
+	// Replies is the number of published replies of the changed comment's conversation now.
+	Replies int
 }

@@ -145,11 +145,13 @@ func (s *Comments) EditComment(ctx context.Context, id int64, body, format strin
 		if err := s.db.Repo.Insert(ctx, &Version{CommentID: id, Body: c.Body, Format: c.Format, ReplacedAt: now}); err != nil {
 			return err
 		}
+		c.Body, c.Format, c.EditedAt = body, format, &now
+		c.render()
 		if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)),
-			rel.Set("body", body), rel.Set("format", format), rel.Set("edited_at", now)); err != nil {
+			rel.Set("body", body), rel.Set("format", format), rel.Set("edited_at", now), rel.Set("html", c.HTML),
+			rel.Set("html_version", c.HTMLVersion)); err != nil {
 			return err
 		}
-		c.Body, c.Format, c.EditedAt = body, format, &now
 		st, err = s.db.record(ctx, c.PostID, c.ID, ChangeEdited, 0)
 		return err
 	})

@@ -4,8 +4,7 @@ package views
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -240,6 +239,40 @@ func OlderPath(slug string, before int64) string {
 	return "/posts/" + slug + "/comments?before=" + strconv.FormatInt(before, 10)
 }
 
+// RepliesPath is the address of a conversation's replies after the reply after.
+func RepliesPath(slug string, top, after int64) string {
+	return CommentPath(slug, top) + "/replies?after=" + strconv.FormatInt(after, 10)
+}
+
+// MoreRepliesLabel says how many replies "show more" pages in.
+func MoreRepliesLabel(n int) string {
+	if n == 1 {
+		return "Show 1 more reply"
+	}
+	return "Show " + strconv.Itoa(n) + " more replies"
+}
+
+// ThreadView is a conversation as a list shows it: its top-level comment, the replies shown (its first ones, and
+// a reader's own beyond them), and More published replies after After that "show more" pages in.
+type ThreadView struct {
+	Top     repo.Comment
+	Replies []repo.Comment
+	More    int
+	After   int64
+}
+
+// ThreadViews turns conversations read from the database into views: each shows its first replies.
+func ThreadViews(threads []repo.Thread) []ThreadView {
+	out := make([]ThreadView, len(threads))
+	for i, t := range threads {
+		out[i] = ThreadView{Top: t.Top, Replies: t.Replies, More: t.More}
+		if n := len(t.Replies); n > 0 {
+			out[i].After = t.Replies[n-1].ID
+		}
+	}
+	return out
+}
+
 // CommentsFeedPath is the address of a post's comments feed.
 func CommentsFeedPath(slug string) string { return "/posts/" + slug + "/comments.xml" }
 
@@ -311,23 +344,14 @@ func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // HumanDate formats a post date.
 func HumanDate(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
-// avatarKeyCtx carries the key avatars are drawn with in a render's context.
-type avatarKeyCtx struct{}
-
-// WithAvatarKey returns a context in which avatars are drawn from HMAC(key, email): without the site's key,
-// nobody can tell from an avatar whether a guessed address is the commenter's.
-func WithAvatarKey(ctx context.Context, key []byte) context.Context {
-	return context.WithValue(ctx, avatarKeyCtx{}, key)
-}
-
-// avatar draws a 5x5 mirrored pattern in one colour from a keyed hash of the email, as an SVG path of unit
-// squares. Only the pattern reaches the page: neither the email nor its hash does.
-func avatar(ctx context.Context, email string) (color, path string) {
-	key, _ := ctx.Value(avatarKeyCtx{}).([]byte)
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(strings.ToLower(email)))
-	var sum [32]byte
-	copy(sum[:], m.Sum(nil))
+// avatar draws a 5x5 mirrored pattern in one colour from seed, the keyed hash of the commenter's email (hex,
+// repo.User.Avatar), as an SVG path of unit squares. Only the pattern reaches the page: neither the email nor its
+// hash does. Without a seed the picture is left blank rather than drawn from something guessable.
+func avatar(seed string) (color, path string) {
+	sum, err := hex.DecodeString(seed)
+	if err != nil || len(sum) < 4 {
+		return "transparent", ""
+	}
 	hue := int(sum[0])<<8 | int(sum[1])
 	color = "hsl(" + strconv.Itoa(hue%360) + " 55% 42%)"
 	d := make([]byte, 0, 25*12)

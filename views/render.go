@@ -2,6 +2,8 @@ package views
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -25,4 +27,10 @@ func Render(c *fiber.Ctx, status int, comp templ.Component) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Response().SetBody(buf.Bytes()) // copies, so the buffer can be reused at once
 	return nil
+}
+
+// Failed is a component whose rendering fails with err: a page whose data could not be read, so that the error
+// reaches the one error handler like any other.
+func Failed(err error) templ.Component {
+	return templ.ComponentFunc(func(context.Context, io.Writer) error { return err })
 }

@@ -351,6 +351,33 @@
     }, 60);
   });
 
+  // "Show N more replies" puts the next replies in place of itself. Replies that arrived live meanwhile are
+  // already on the page, after the control: the ones loaded in order win and the later copies go. Focus moves to
+  // the first reply loaded, and the reader hears how many came.
+  var moreFrom = null;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var li = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("[data-more-replies]");
+    moreFrom = li ? { list: li.parentElement, before: li.previousElementSibling } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!moreFrom) return;
+    var list = moreFrom.list, first = moreFrom.before ? moreFrom.before.nextElementSibling : list.firstElementChild;
+    moreFrom = null;
+    var seen = {};
+    list.querySelectorAll(":scope > [data-comment-id]").forEach(function (el) {
+      if (seen[el.id]) el.remove(); else seen[el.id] = true;
+    });
+    if (first && first.matches("[data-comment-id]")) {
+      var part = first.querySelector(":scope > [data-part=comment]") || first;
+      part.setAttribute("tabindex", "-1");
+      part.focus();
+      var n = 0;
+      for (var el = first; el && el.matches("[data-comment-id]"); el = el.nextElementSibling) n++;
+      announce(n === 1 ? "1 more reply shown." : n + " more replies shown.");
+    }
+    refreshTimes();
+  });
+
   // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open.
   function ago(then, now) {
     var s = Math.max(0, (now - then) / 1000);

@@ -119,8 +119,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	comments := repo.NewComments(db)
-	broker, err := newBroker(ctx, comments, keys.Avatar, site.Slug, log)
+	// The store readers' pages are rendered from: every comment it returns carries its author's keyed avatar.
+	comments := repo.NewComments(db, repo.AvatarKey(keys.Avatar))
+	broker, err := newBroker(ctx, comments, site.Slug, log)
 	if err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ func loadContent(ctx context.Context, cfg config, db *repo.DB, log *slog.Logger)
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
-func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
+func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
 	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
 		return nil, err
@@ -217,7 +218,7 @@ func newBroker(ctx context.Context, comments *repo.Comments, avatarKey []byte, s
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	return live.New(handlers.RenderChanges(comments, avatarKey, slugOf), starts, log), nil
+	return live.New(handlers.RenderChanges(comments, slugOf), starts, log), nil
 }
 
 // newModeration returns the moderation service; changed tells the broker about changes made here.
@@ -319,6 +320,15 @@ func startBackground(ctx context.Context, cfg config, db *repo.DB, site *publish
 		}
 	})
 	wg.Go(func() { purgeDaily(bctx, mod, own, cfg.PurgeAfter, log) })
+	wg.Go(func() {
+		// Comments stored before renderings were kept (or by older rules) are rendered again once; until then
+		// they are rendered when shown.
+		if n, err := repo.NewComments(db).RenderStale(bctx); err != nil && bctx.Err() == nil {
+			log.Error("render comments again", "err", err)
+		} else if n > 0 {
+			log.Info("rendered comments again with the current rules", "count", n)
+		}
+	})
 	// The notifier runs even with nothing configured: it keeps its place in the change feed, so turning mail on
 	// later does not announce the past.
 	wg.Go(func() { notifier.Run(bctx) })

@@ -1,0 +1,84 @@
+package repo_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+
+	"blog/internal/dbtest"
+	"blog/repo"
+	"blog/richtext"
+)
+
+// TestCommentsKeepTheirRendering checks that every write stores the comment's HTML with it (a new comment, an
+// edit, an import), that reads return it, and that RenderStale renders again what older rules (or none) made.
+func TestCommentsKeepTheirRendering(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+		ctx := context.Background()
+		store := repo.NewComments(db)
+		post := seedPost(t, db, "hello")
+		c, err := create(ctx, store, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "*one*"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.FindComment(ctx, c.ID)
+		if err != nil || got.HTMLVersion != richtext.Version || !strings.Contains(got.HTML, "<em>one</em>") {
+			t.Fatalf("stored rendering = %q v%d (%v)", got.HTML, got.HTMLVersion, err)
+		}
+		if _, _, err := store.EditComment(ctx, c.ID, "**two**", repo.FormatMarkdown); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = store.FindComment(ctx, c.ID); !strings.Contains(got.HTML, "<strong>two</strong>") {
+			t.Fatalf("after the edit: %q", got.HTML)
+		}
+		// A rendering made by older rules (or by a program from before renderings were stored) is made again.
+		if _, err := db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), rel.Set("html", "stale"),
+			rel.Set("html_version", 0)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = store.FindComment(ctx, c.ID); !strings.Contains(string(got.Rendered()), "<strong>two</strong>") {
+			t.Fatalf("a stale rendering was shown: %q", got.Rendered())
+		}
+		if n, err := store.RenderStale(ctx); err != nil || n != 1 {
+			t.Fatalf("RenderStale = %d, %v; want 1", n, err)
+		}
+		if got, _ = store.FindComment(ctx, c.ID); got.HTMLVersion != richtext.Version || !strings.Contains(got.HTML, "<strong>two</strong>") {
+			t.Fatalf("after RenderStale: %q v%d", got.HTML, got.HTMLVersion)
+		}
+		if n, _ := store.RenderStale(ctx); n != 0 {
+			t.Fatalf("RenderStale again rendered %d", n)
+		}
+	})
+}
+
+// TestAvatarsAreKeyed checks that a store given the site's avatar key gives every comment it returns its
+// author's avatar, the same for one address in any letter case, different for another key, and none without a key.
+func TestAvatarsAreKeyed(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	post := seedPost(t, db, "hello")
+	keyed := repo.NewComments(db, repo.AvatarKey([]byte("site key 0123456789")))
+	a, err := create(ctx, keyed, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := create(ctx, keyed, post, repo.CommentInput{Username: "Ann", Email: "ANN@example.com", Body: "two"}.Normalize())
+	c, _ := create(ctx, keyed, post, repo.CommentInput{Username: "Bob", Email: "bob@example.com", Body: "three"})
+	if a.User.Avatar == "" || a.User.Avatar != b.User.Avatar || a.User.Avatar == c.User.Avatar {
+		t.Fatalf("avatars %q %q %q: want one per address, set on the comment just written", a.User.Avatar, b.User.Avatar, c.User.Avatar)
+	}
+	read, err := keyed.FindCommentsByID(ctx, []int64{a.ID, b.ID})
+	if err != nil || read[0].User.Avatar != a.User.Avatar || read[1].User.Avatar != a.User.Avatar {
+		t.Fatalf("read back: %+v (%v)", read, err)
+	}
+	other, _ := repo.NewComments(db, repo.AvatarKey([]byte("another site 012345"))).FindComment(ctx, a.ID)
+	if other.User.Avatar == a.User.Avatar {
+		t.Fatal("another key draws the same avatar: the key is not used")
+	}
+	if bare, _ := repo.NewComments(db).FindComment(ctx, a.ID); bare.User.Avatar != "" {
+		t.Fatalf("a store without the key computed an avatar: %q", bare.User.Avatar)
+	}
+}
