@@ -67,6 +67,8 @@ var steps = []step{
 			{"unsent messages and the record of sent ones (table outbox)", "outbox"}}},
 	{20261206000001, "add_comment_html", migrations.MigrateAddCommentHTML, migrations.RollbackAddCommentHTML,
 		[]Loss{{"each comment's stored rendering (made again from its text at the next start)", "comments"}}},
+	{20261206000002, "add_comment_moderated", migrations.MigrateAddCommentModerated, migrations.RollbackAddCommentModerated,
+		[]Loss{{"which comments the owner acted on (their authors could edit or delete them again)", "comments"}}},
 	{20261206010001, "create_owner_challenges", migrations.MigrateCreateOwnerChallenges, migrations.RollbackCreateOwnerChallenges,
 		[]Loss{{"the record of answered passkey challenges (table owner_challenges): an answer from the last few minutes could be sent again", "owner_challenges"}}},
 	{20261206020001, "add_mailboxes", migrations.MigrateAddMailboxes, migrations.RollbackAddMailboxes,

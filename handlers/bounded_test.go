@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -188,5 +189,31 @@ func TestLongConversationsShowTheirFirstReplies(t *testing.T) {
 	rd := doc(t, reader.page(t, "/posts/"+a.slug))
 	if last := rd.Find(`#replies-` + itoa(top.ID) + ` > li`).Last(); !strings.Contains(last.Text(), "one more answer") {
 		t.Fatalf("the author's own reply is not shown after the control: %q", last.Text())
+	}
+}
+
+// TestPreviewsAreBoundedPerClient checks that previews, which render whatever text is sent, count against a
+// limit per client: past it the answer is 429 with Retry-After and a sentence, the text kept, nothing rendered.
+func TestPreviewsAreBoundedPerClient(t *testing.T) {
+	a := newTestApp(t)
+	c := a.newClient()
+	c.get(t, "/posts/"+a.slug)
+	path := "/posts/" + a.slug + "/comments/preview"
+	for i := range handlers.PreviewRate.Burst {
+		if resp, body := c.post(t, path, url.Values{"body": {"*try* " + itoa(int64(i))}}, true); resp.StatusCode != 200 ||
+			!strings.Contains(body, "<em>try</em>") {
+			t.Fatalf("preview %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, body := c.post(t, path, url.Values{"body": {"*one too many*"}}, true)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(body, "previews too quickly") || strings.Contains(body, "<em>one too many</em>") {
+		t.Fatalf("over the limit with htmx: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	resp, body = c.post(t, path, form("Ada", "ada@example.com", "*kept text*"), false)
+	d := doc(t, body)
+	if resp.StatusCode != http.StatusTooManyRequests || d.Find("#comment-body").Text() != "*kept text*" ||
+		!strings.Contains(d.Find(`[data-testid="FormNotice"]`).Text(), "previews too quickly") {
+		t.Fatalf("over the limit without JavaScript: %d", resp.StatusCode)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/authorship"
+	"blog/clientip"
 	"blog/csrf"
 	"blog/moderation"
 	"blog/repo"
@@ -81,13 +82,8 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		}
 	}
 	mine := s.mine.Read(c)
-	decision, err := s.cfg.Screener.Screen(c.UserContext(), moderation.Candidate{Email: in.Email, IPHash: n.IPHash,
+	comment, st, decision, err := s.cfg.Moderation.Post(c.UserContext(), n, moderation.Candidate{Email: in.Email, IPHash: n.IPHash,
 		NetHash: n.NetHash, Submission: sub, Trusted: func(ctx context.Context) (bool, error) { return s.trustedBrowser(ctx, mine) }})
-	if err != nil {
-		return err
-	}
-	n.State, n.Reason = decision.State, decision.Reason
-	comment, st, err := s.cfg.Comments.CreateComment(c.UserContext(), n)
 	var limited repo.RateLimitedError
 	var bad repo.BadParentError
 	if errors.As(err, &bad) { // the comment answered went away meanwhile
@@ -354,9 +350,9 @@ func (s *Server) ownComments(c *fiber.Ctx, postID int64) (map[int64]views.ItemOp
 		switch {
 		case cm.PostID != postID:
 		case repo.Held(cm.State):
-			own[cm.ID] = views.ItemOpts{Held: true, Editable: s.withinWindow(cm)}
+			own[cm.ID] = views.ItemOpts{Held: true, Editable: s.mayChange(cm)}
 			held = append(held, cm)
-		case cm.Visible() && s.withinWindow(cm):
+		case cm.Visible() && s.mayChange(cm):
 			own[cm.ID] = views.ItemOpts{Editable: true}
 			// Put in its place too, in case the shared list has not caught up with it yet (an htmx post answers
 			// before the broker has handed the comment to the lists): the author always sees their comment.
@@ -368,6 +364,10 @@ func (s *Server) ownComments(c *fiber.Ctx, postID int64) (map[int64]views.ItemOp
 
 // withinWindow reports whether a comment is recent enough for its author to change it.
 func (s *Server) withinWindow(c repo.Comment) bool { return time.Since(c.CreatedAt) < s.cfg.EditWindow }
+
+// mayChange reports whether a comment's author may still edit or delete it (the window is open and the owner
+// has not acted on it; whether somebody answered is decided where the list is known).
+func (s *Server) mayChange(c repo.Comment) bool { return s.withinWindow(c) && c.ModeratedAt == nil }
 
 // slug names a post by its id.
 func (s *Server) slug(postID int64) string { return s.slugOf(postID) }
@@ -391,8 +391,17 @@ func (s *Server) previewComment(c *fiber.Ctx) error {
 		return err
 	}
 	in := repo.CommentInput{Username: "x", Email: "x@example.com", Body: strings.Clone(c.FormValue("body"))}.Normalize()
-	html := ""
-	if msg := in.Validate()["body"]; msg == "" {
+	status, html, notice := fiber.StatusOK, "", ""
+	if ok, wait := s.previews.Allow(clientip.Key(s.clients.Of(c)).String()); !ok {
+		// Rendering is the costliest thing a reader can ask for by the text they send: bounded per client.
+		s.cfg.Metrics.Refused("preview_rate")
+		secs := strconv.Itoa(int(wait.Seconds()) + 1)
+		c.Set(fiber.HeaderRetryAfter, secs)
+		status, notice = fiber.StatusTooManyRequests, "You are asking for previews too quickly. Please wait "+secs+" seconds; your comment is kept."
+		if isHTMX(c) {
+			return Refusal{Status: status, Msg: notice}
+		}
+	} else if msg := in.Validate()["body"]; msg == "" {
 		html = string(richtext.Render(in.Body, repo.FormatMarkdown))
 	}
 	if isHTMX(c) {
@@ -403,11 +412,12 @@ func (s *Server) previewComment(c *fiber.Ctx) error {
 	}
 	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: strings.Clone(c.FormValue(formStampField)),
 		Input: repo.CommentInput{Username: strings.Clone(c.FormValue("username")), Email: strings.Clone(c.FormValue("email")),
-			Body: in.Body}, Preview: html, OfferNotify: s.cfg.MailReplies, Notify: s.cfg.MailReplies && c.FormValue("notify") != ""}
+			Body: in.Body}, Preview: html, OfferNotify: s.cfg.MailReplies, Notify: s.cfg.MailReplies && c.FormValue("notify") != "",
+		Notice: notice}
 	s.parentOf(c, postID, &form)
 	v, err := s.postView(c, p, postID, form)
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
+	return render(c, status, views.PostPage(s.chromeFor(c), v))
 }

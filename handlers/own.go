@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/moderation"
 	"blog/repo"
 	"blog/views"
 )
@@ -42,6 +44,9 @@ func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 		return p.Slug, cm, Refusal{fiber.StatusForbidden,
 			"The time to change this comment (" + minutes(s.cfg.EditWindow.Minutes()) + ") is over.", notice}
 	}
+	if cm.ModeratedAt != nil {
+		return p.Slug, cm, Refusal{fiber.StatusForbidden, errModerated, notice}
+	}
 	answered, err := s.cfg.Comments.Answered(c.UserContext(), id)
 	if err != nil {
 		return "", repo.Comment{}, err
@@ -51,6 +56,9 @@ func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 	}
 	return p.Slug, cm, nil
 }
+
+// errModerated is the refusal for a comment the owner has acted on (approved, held, marked as spam).
+const errModerated = "The blog's owner has reviewed this comment, so it can no longer be changed."
 
 func minutes(m float64) string {
 	if m == 1 {
@@ -83,6 +91,7 @@ func (s *Server) commentPart(c *fiber.Ctx) error {
 	if !cm.Visible() && !own[cm.ID].Held {
 		return fiber.ErrNotFound
 	}
+	c.Set(fiber.HeaderCacheControl, "private, no-cache") // with this browser's controls, or held for it alone
 	return render(c, fiber.StatusOK, views.CommentPart(p.Slug, cm, own[cm.ID]))
 }
 
@@ -96,6 +105,7 @@ func (s *Server) editForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Comment, body, msg string) error {
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if isHTMX(c) {
 		return render(c, status, views.EditForm(slug, cm, body, msg))
 	}
@@ -118,11 +128,17 @@ func (s *Server) editComment(c *fiber.Ctx) error {
 	if msg := in.Validate()["body"]; msg != "" {
 		return s.renderEdit(c, fiber.StatusUnprocessableEntity, slug, cm, in.Body, msg)
 	}
-	edited, st, err := s.cfg.Comments.EditComment(c.UserContext(), cm.ID, in.Body, repo.FormatMarkdown)
-	if errors.Is(err, repo.ErrHasReplies) {
+	addr := s.clients.Of(c)
+	mine := s.mine.Read(c)
+	edited, st, _, err := s.cfg.Moderation.EditOwn(c.UserContext(), moderation.OwnEdit{Comment: cm, Body: in.Body,
+		IPHash: s.hasher.Address(addr), NetHash: s.hasher.Net(addr),
+		Trusted: func(ctx context.Context) (bool, error) { return s.trustedBrowser(ctx, mine) }})
+	switch {
+	case errors.Is(err, repo.ErrHasReplies):
 		return s.renderEdit(c, fiber.StatusConflict, slug, cm, in.Body, errAnswered)
-	}
-	if err != nil {
+	case errors.Is(err, repo.ErrModerated):
+		return s.renderEdit(c, fiber.StatusForbidden, slug, cm, in.Body, errModerated)
+	case err != nil:
 		return err
 	}
 	s.sync(c, cm.PostID, st.Seq)
@@ -140,13 +156,18 @@ func (s *Server) deleteOwn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	moved, err := s.cfg.Comments.SetState(c.UserContext(), []int64{cm.ID}, repo.StateDeleted, "deleted by its author",
-		repo.Action{Actor: "author", Name: "delete-own"})
-	if err != nil {
+	moved, err := s.cfg.Moderation.DeleteOwn(c.UserContext(), cm.ID)
+	notice := views.OwnNoticeID(cm.ID)
+	switch {
+	case errors.Is(err, repo.ErrHasReplies):
+		return Refusal{fiber.StatusConflict, errAnswered, notice}
+	case errors.Is(err, repo.ErrModerated):
+		return Refusal{fiber.StatusForbidden, errModerated, notice}
+	case err != nil:
 		return err
 	}
-	for _, m := range moved {
-		s.sync(c, m.PostID, m.Stamp.Seq)
+	if moved.ID > 0 {
+		s.sync(c, moved.PostID, moved.Stamp.Seq)
 	}
 	if !isHTMX(c) {
 		return c.Redirect(views.PostPath(slug)+"#comments", fiber.StatusSeeOther)

@@ -128,6 +128,9 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// This page is the visitor's own (their held comments, their Edit and Delete, the comment they answer): no
+	// cache in front may keep it for others.
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
 }
 

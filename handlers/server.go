@@ -42,8 +42,6 @@ type CommentStore interface {
 	ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error)
 	RepliesThrough(ctx context.Context, threadID, id int64) (int, int64, error)
 	FindComment(ctx context.Context, id int64) (repo.Comment, error)
-	EditComment(ctx context.Context, id int64, body, format string) (repo.Comment, repo.Stamp, error)
-	SetState(ctx context.Context, ids []int64, state, reason string, act repo.Action) ([]repo.Moved, error)
 	Answered(ctx context.Context, id int64) (bool, error)
 	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
 	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
@@ -66,12 +64,19 @@ type Broker interface {
 
 var _ Broker = (*live.Broker)(nil)
 
-// Screener decides whether a new comment is published or held, and why.
-type Screener interface {
-	Screen(ctx context.Context, c moderation.Candidate) (moderation.Decision, error)
+// Moderation is the door every change of a comment passes: a new comment is screened and stored, published or
+// held; an author's edit is screened the same way; an author's delete is checked against what the owner did.
+type Moderation interface {
+	Post(ctx context.Context, n repo.NewComment, c moderation.Candidate) (repo.Comment, repo.Stamp, moderation.Decision, error)
+	EditOwn(ctx context.Context, e moderation.OwnEdit) (repo.Comment, repo.Stamp, moderation.Decision, error)
+	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
 }
 
-var _ Screener = (*moderation.Service)(nil)
+var _ Moderation = (*moderation.Service)(nil)
+
+// PreviewRate is how often one client (an IPv6 /64 counts as one) may ask for a preview: enough for a person
+// who checks their text a few times, not for a program that makes the server render Markdown all day.
+var PreviewRate = limits.Rate{Every: 3 * time.Second, Burst: 10}
 
 // MaxBody is the largest request body the blog accepts; a comment of 5000 characters fits with room to spare.
 const MaxBody = 64 << 10
@@ -85,7 +90,7 @@ type Config struct {
 	Content  Content
 	Comments CommentStore
 	Broker   Broker
-	Screener Screener
+	Moderation Moderation
 	// Assets are the static files; Chrome is what every page's layout shows (see SiteChrome).
 	Assets *assets.Set
 	Chrome views.Chrome
@@ -162,6 +167,8 @@ type Server struct {
 	pages  *pageCache
 	stamp  atomic.Pointer[signedStamp]
 	slugOf func(int64) string
+	// previews bounds how often one client may have a comment rendered without posting it.
+	previews *limits.Limiter
 	// reaper ends streams whose client left; streamsPer counts open streams by client network.
 	reaper     *sse.Reaper
 	streamsMu  sync.Mutex
@@ -200,7 +207,7 @@ func New(cfg Config) (*fiber.App, error) {
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
-		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
 	go s.reaper.Run(ctx)
 	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
 	cfg.Broker.OnChange(s.lists.apply)

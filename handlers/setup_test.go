@@ -79,7 +79,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Screener: mod, Assets: set,
+	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Moderation: mod, Assets: set,
 		Chrome: handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}}
 	for _, o := range opts {

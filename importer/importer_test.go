@@ -351,7 +351,7 @@ func TestExportRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := comments.EditComment(ctx, c.ID, "Posted here, then edited.", repo.FormatMarkdown); err != nil {
+		if _, _, err := comments.EditComment(ctx, c.ID, repo.Edit{Body: "Posted here, then edited.", Format: repo.FormatMarkdown}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := repo.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "spam@example.net", Label: "spam@example.net"}, repo.Action{Actor: "owner", Name: "ban"}); err != nil {

@@ -6,7 +6,8 @@ import "github.com/go-rel/rel"
 // rendered and sanitised once, when it is written), html_version the rules it was rendered by (0: not yet; the
 // program renders comments of older versions again at start). Nothing a reader requests renders Markdown.
 func MigrateAddCommentHTML(schema *rel.Schema) {
-	schema.AddColumn("comments", "html", rel.Text, rel.Required(true), rel.Default(""))
+	// Written out because go-rel/postgres drops an empty-string default, and existing rows need one.
+	schema.Exec(rel.Raw("ALTER TABLE comments ADD COLUMN html TEXT NOT NULL DEFAULT ''"))
 	schema.AddColumn("comments", "html_version", rel.Int, rel.Required(true), rel.Default(0))
 	schema.CreateIndex("comments", "comments_html_version", []string{"html_version"})
 }

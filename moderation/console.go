@@ -122,8 +122,19 @@ func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views
 		found = found[:PageSize]
 		v.Older = found[len(found)-1].ID
 	}
+	var edited []int64
 	for _, cm := range found {
-		v.Comments = append(v.Comments, views.ConsoleComment{Comment: cm, PostSlug: cm.Post.Slug, PostTitle: cm.Post.Title})
+		if cm.EditedAt != nil {
+			edited = append(edited, cm.ID)
+		}
+	}
+	versions, err := k.service.Comments.Versions(ctx, edited)
+	if err != nil {
+		return v, 0, err
+	}
+	for _, cm := range found {
+		v.Comments = append(v.Comments, views.ConsoleComment{Comment: cm, PostSlug: cm.Post.Slug, PostTitle: cm.Post.Title,
+			Versions: versions[cm.ID]})
 	}
 	return v, fiber.StatusOK, nil
 }

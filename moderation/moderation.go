@@ -37,11 +37,15 @@ func ParseMode(s string) (Mode, error) {
 
 // Store is what moderation needs from the comment store.
 type Store interface {
+	CreateComment(ctx context.Context, n repo.NewComment) (repo.Comment, repo.Stamp, error)
+	EditComment(ctx context.Context, id int64, e repo.Edit) (repo.Comment, repo.Stamp, error)
+	AuthorDelete(ctx context.Context, id int64) (repo.Moved, error)
 	SetState(ctx context.Context, ids []int64, state, reason string, act repo.Action) ([]repo.Moved, error)
 	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
 	FindComment(ctx context.Context, id int64) (repo.Comment, error)
 	CommentsMatching(ctx context.Context, ban repo.Ban) ([]int64, error)
 	CountByState(ctx context.Context) (map[string]int, error)
+	Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error)
 	Purge(ctx context.Context, cutoff time.Time, act repo.Action) (int, error)
 }
 
@@ -103,9 +107,12 @@ func (s *Service) announce(moved []repo.Moved) {
 	}
 }
 
-// Candidate is a new comment as the hold decision sees it.
+// Candidate is a new comment (or an author's new text for one) as the hold decision sees it.
 type Candidate struct {
 	Email, IPHash, NetHash string
+	// Also are more addresses (hash, network hash) whose bans apply: for an edit, the comment's own.
+	Also [][2]string
+	// Submission is what the spam rules read; its Edit marks an author's new text rather than a new comment.
 	spam.Submission
 	// Trusted reports whether the posting browser holds a signed record of a comment the owner has published. It
 	// is asked only when the answer matters (MODERATION=first); nil means no.
@@ -117,15 +124,25 @@ type Decision struct {
 	State, Reason, Kind string
 }
 
-// Screen decides what becomes of a new comment: held as spam for a banned commenter; held (pending) by a spam
-// rule or by the moderation mode; published otherwise.
+// Screen decides what becomes of a new comment (or of an author's new text for one): held as spam for a banned
+// commenter; held (pending) by a spam rule or by the moderation mode; published otherwise.
 func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
-	ban, banned, err := s.Bans.Match(ctx, c.Email, c.IPHash, c.NetHash)
-	if err != nil {
-		return Decision{}, err
+	d, err := s.screen(ctx, c)
+	if c.Edit && d.State != repo.StatePublished {
+		d.Reason = "after an edit, " + d.Reason
 	}
-	if banned {
-		return Decision{repo.StateSpam, "banned " + banKindWords[ban.Kind] + ": " + ban.Label, "banned"}, nil
+	return d, err
+}
+
+func (s *Service) screen(ctx context.Context, c Candidate) (Decision, error) {
+	for _, addr := range append([][2]string{{c.IPHash, c.NetHash}}, c.Also...) {
+		ban, banned, err := s.Bans.Match(ctx, c.Email, addr[0], addr[1])
+		if err != nil {
+			return Decision{}, err
+		}
+		if banned {
+			return Decision{repo.StateSpam, "banned " + banKindWords[ban.Kind] + ": " + ban.Label, "banned"}, nil
+		}
 	}
 	if v := s.Rules.Check(c.Submission); v.Hold {
 		return Decision{repo.StatePending, v.Reason, v.Kind}, nil
@@ -136,6 +153,7 @@ func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
 	case ModeFirst:
 		trusted := false
 		if c.Trusted != nil {
+			var err error
 			if trusted, err = c.Trusted(ctx); err != nil {
 				return Decision{}, err
 			}
@@ -145,6 +163,51 @@ func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
 		}
 	}
 	return Decision{State: repo.StatePublished}, nil
+}
+
+// Post screens a new comment and stores it, published or held with the reason: the one door every new comment
+// passes, whatever brought it.
+func (s *Service) Post(ctx context.Context, n repo.NewComment, c Candidate) (repo.Comment, repo.Stamp, Decision, error) {
+	d, err := s.Screen(ctx, c)
+	if err != nil {
+		return repo.Comment{}, repo.Stamp{}, d, err
+	}
+	n.State, n.Reason = d.State, d.Reason
+	cm, st, err := s.Comments.CreateComment(ctx, n)
+	return cm, st, d, err
+}
+
+// OwnEdit is an author's new text for their comment, sent from the browser that posted it.
+type OwnEdit struct {
+	// Comment is the comment as it is now, with its author.
+	Comment repo.Comment
+	Body    string
+	// IPHash and NetHash are the editing client's; Trusted is as for a new comment (MODERATION=first).
+	IPHash, NetHash string
+	Trusted         func(context.Context) (bool, error)
+}
+
+// EditOwn screens an author's new text by exactly the rules a new comment goes through (bans, of the address the
+// comment came from and of the one the edit comes from; the spam rules; the moderation mode) and stores it:
+// published, or held again with the reason. It refuses a comment the owner has acted on (repo.ErrModerated) or
+// somebody answered (repo.ErrHasReplies).
+func (s *Service) EditOwn(ctx context.Context, e OwnEdit) (repo.Comment, repo.Stamp, Decision, error) {
+	c := e.Comment
+	d, err := s.Screen(ctx, Candidate{Email: c.User.Email, IPHash: e.IPHash, NetHash: e.NetHash,
+		Also: [][2]string{{c.IPHash, c.NetHash}}, Trusted: e.Trusted,
+		Submission: spam.Submission{Name: c.Username, Body: e.Body, Edit: true}})
+	if err != nil {
+		return repo.Comment{}, repo.Stamp{}, d, err
+	}
+	edited, st, err := s.Comments.EditComment(ctx, c.ID, repo.Edit{Body: e.Body, Format: repo.FormatMarkdown,
+		State: d.State, Reason: d.Reason})
+	return edited, st, d, err
+}
+
+// DeleteOwn deletes a comment for its author, unless the owner has acted on it (repo.ErrModerated) or somebody
+// answered it (repo.ErrHasReplies).
+func (s *Service) DeleteOwn(ctx context.Context, id int64) (repo.Moved, error) {
+	return s.Comments.AuthorDelete(ctx, id)
 }
 
 var banKindWords = map[string]string{repo.BanEmail: "email", repo.BanDomain: "email domain", repo.BanIP: "address", repo.BanNet: "network"}

@@ -15,6 +15,8 @@ const (
 	ActorOwner  = "owner"
 	ActorCLI    = "cli"
 	ActorServer = "server"
+	// ActorAuthor is a comment's author deleting their own comment (not the owner's action).
+	ActorAuthor = "author"
 )
 
 // AuditEntry is one recorded action: who did what, to which comments, from which states.

@@ -172,8 +172,9 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 // replyTo checks that the comment parentID can be answered by c (same post, shown to readers) and sets c's
 // parent and thread. It returns the conversation's top-level comment, locked until the transaction ends.
 func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Comment, error) {
-	var parent Comment
-	err := s.db.Repo.Find(ctx, &parent, where.Eq("id", parentID))
+	// Locked (on PostgreSQL) before it is checked: its author deleting it at the same moment either commits
+	// first, and it is refused here, or waits and finds this reply (AuthorDelete checks with the same lock).
+	parent, err := s.lockComment(ctx, parentID)
 	switch {
 	case errors.Is(err, rel.ErrNotFound):
 		return nil, BadParentError{"The comment you are replying to does not exist."}
@@ -186,6 +187,9 @@ func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Co
 	}
 	thread := parent.Thread()
 	c.ParentID, c.ThreadID = &parent.ID, &thread
+	if thread == parent.ID {
+		return &parent, nil
+	}
 	root, err := s.lockComment(ctx, thread)
 	return &root, err
 }

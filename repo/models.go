@@ -89,6 +89,9 @@ type Comment struct {
 	Format string
 	// EditedAt is when its author last changed it (nil: never).
 	EditedAt *time.Time
+	// ModeratedAt is when the owner (the console, the command line, a ban's sweep) last changed its state; from
+	// then on its author can no longer edit or delete it.
+	ModeratedAt *time.Time
 	// Notify is set when its author asked for an email when someone replies.
 	Notify bool
 	// HTML is the text as readers see it, rendered when the comment was written by the rules of richtext

@@ -31,8 +31,48 @@ type Moved struct {
 
 // SetState moves the comments with these ids to state (with reason) in one transaction: each move is recorded in
 // its post's feed and the action in the audit trail, with every previous state. Comments already in that state,
-// and unknown ids, are left alone. It returns the comments it moved.
+// and unknown ids, are left alone. It returns the comments it moved. An action of anyone but the author marks the
+// comments as moderated.
 func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason string, act Action) ([]Moved, error) {
+	return s.setState(ctx, ids, state, reason, act, nil)
+}
+
+// ErrModerated refuses an author's change to a comment the owner has acted on.
+var ErrModerated = errors.New("the owner has acted on this comment")
+
+// AuthorDelete deletes a comment for its author, in one transaction with the checks that allow it: nobody has
+// answered it (a reply shown or waiting: ErrHasReplies) and the owner has not acted on it (ErrModerated). The
+// comment's row is locked while checking, so a reply committed meanwhile is either counted or refused.
+func (s *Comments) AuthorDelete(ctx context.Context, id int64) (Moved, error) {
+	moved, err := s.setState(ctx, []int64{id}, StateDeleted, "deleted by its author", Action{Actor: ActorAuthor, Name: "delete-own"},
+		func(ctx context.Context, c Comment) error { return s.authorMay(ctx, c) })
+	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
+		return Moved{}, err
+	}
+	if err != nil || len(moved) == 0 {
+		return Moved{}, err
+	}
+	return moved[0], nil
+}
+
+// authorMay reports whether a comment's author may still change it: ErrModerated once the owner has acted on it,
+// ErrHasReplies once somebody answered it. It runs inside the transaction that changes it, the comment locked.
+func (s *Comments) authorMay(ctx context.Context, c Comment) error {
+	if c.ModeratedAt != nil {
+		return ErrModerated
+	}
+	n, err := s.db.Repo.Count(ctx, "comments", where.Eq("parent_id", c.ID), where.In("state", StatePublished, StatePending))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrHasReplies
+	}
+	return nil
+}
+
+func (s *Comments) setState(ctx context.Context, ids []int64, state, reason string, act Action,
+	check func(context.Context, Comment) error) ([]Moved, error) {
 	ids = uniqueIDs(ids)
 	var moved []Moved
 	err := s.db.Write(ctx, func(ctx context.Context) error {
@@ -72,9 +112,16 @@ func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason stri
 			if c.State == state {
 				continue
 			}
-			_, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)),
-				rel.Set("state", state), rel.Set("reason", reason), rel.Set("state_at", now))
-			if err != nil {
+			if check != nil {
+				if err := check(ctx, c); err != nil {
+					return err
+				}
+			}
+			set := []rel.Mutate{rel.Set("state", state), rel.Set("reason", reason), rel.Set("state_at", now)}
+			if act.Actor != ActorAuthor {
+				set = append(set, rel.Set("moderated_at", now))
+			}
+			if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), set...); err != nil {
 				return err
 			}
 			if r := roots[c.Thread()]; r != nil && !c.TopLevel() {
@@ -95,6 +142,9 @@ func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason stri
 		return s.db.insertAudit(ctx, AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
 			Previous: strings.Join(prev, ","), Detail: act.Detail})
 	})
+	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, translate(err, "set comment state")
 	}
@@ -124,9 +174,18 @@ func (s *Comments) Answered(ctx context.Context, id int64) (bool, error) {
 // ErrHasReplies refuses to edit a comment somebody has answered.
 var ErrHasReplies = errors.New("somebody has replied to this comment")
 
-// EditComment replaces a comment's text (keeping the earlier one as a version) and records the change, in one
-// transaction; a comment that somebody answered (a reply shown or waiting) is ErrHasReplies.
-func (s *Comments) EditComment(ctx context.Context, id int64, body, format string) (Comment, Stamp, error) {
+// Edit is an author's new text for their comment, with what screening it decided: the state the comment is
+// in afterwards (published, or held again) and why.
+type Edit struct {
+	Body, Format  string
+	State, Reason string
+}
+
+// EditComment replaces a comment's text (keeping the earlier one as a version), moves it to the state screening
+// decided, and records the change, in one transaction. Like AuthorDelete it refuses a comment somebody answered
+// (ErrHasReplies) or the owner acted on (ErrModerated), checked with the comment's row locked. An empty State
+// keeps the comment's state.
+func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, Stamp, error) {
 	var c Comment
 	var st Stamp
 	err := s.db.Write(ctx, func(ctx context.Context) error {
@@ -134,28 +193,41 @@ func (s *Comments) EditComment(ctx context.Context, id int64, body, format strin
 		if c, err = s.lockComment(ctx, id); err != nil {
 			return err
 		}
-		n, err := s.db.Repo.Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
-		if err != nil {
+		if err := s.authorMay(ctx, c); err != nil {
 			return err
 		}
-		if n > 0 {
-			return ErrHasReplies
+		var root *Comment
+		if !c.TopLevel() {
+			r, err := s.lockComment(ctx, c.Thread())
+			if err != nil {
+				return err
+			}
+			root = &r
 		}
 		now := time.Now().UTC()
 		if err := s.db.Repo.Insert(ctx, &Version{CommentID: id, Body: c.Body, Format: c.Format, ReplacedAt: now}); err != nil {
 			return err
 		}
-		c.Body, c.Format, c.EditedAt = body, format, &now
+		from := c.State
+		if e.State == "" {
+			e.State, e.Reason = c.State, c.Reason
+		}
+		c.Body, c.Format, c.EditedAt, c.State, c.Reason = e.Body, e.Format, &now, e.State, e.Reason
 		c.render()
 		if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)),
-			rel.Set("body", body), rel.Set("format", format), rel.Set("edited_at", now), rel.Set("html", c.HTML),
-			rel.Set("html_version", c.HTMLVersion)); err != nil {
+			rel.Set("body", c.Body), rel.Set("format", c.Format), rel.Set("edited_at", now), rel.Set("html", c.HTML),
+			rel.Set("html_version", c.HTMLVersion), rel.Set("state", c.State), rel.Set("reason", c.Reason)); err != nil {
 			return err
 		}
-		st, err = s.db.record(ctx, c.PostID, c.ID, ChangeEdited, 0)
+		if root != nil {
+			if _, err := s.replyMoved(ctx, root, visibleDelta(from, c.State)); err != nil {
+				return err
+			}
+		}
+		st, err = s.db.record(ctx, c.PostID, c.ID, ChangeEdited, visibleDelta(from, c.State))
 		return err
 	})
-	if errors.Is(err, ErrHasReplies) {
+	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
 		return Comment{}, Stamp{}, err
 	}
 	return c, st, translate(err, "edit comment")

@@ -28,7 +28,7 @@ func TestCommentsKeepTheirRendering(t *testing.T) {
 		if err != nil || got.HTMLVersion != richtext.Version || !strings.Contains(got.HTML, "<em>one</em>") {
 			t.Fatalf("stored rendering = %q v%d (%v)", got.HTML, got.HTMLVersion, err)
 		}
-		if _, _, err := store.EditComment(ctx, c.ID, "**two**", repo.FormatMarkdown); err != nil {
+		if _, _, err := store.EditComment(ctx, c.ID, repo.Edit{Body: "**two**", Format: repo.FormatMarkdown}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ = store.FindComment(ctx, c.ID); !strings.Contains(got.HTML, "<strong>two</strong>") {

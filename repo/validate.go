@@ -165,6 +165,11 @@ func validEmail(s string) bool {
 	if hasControl(s, false) || strings.ContainsAny(s, " <>\"(),;:\\[]") {
 		return false
 	}
+	// Zero-width and other invisible characters would make addresses that look the same count as different
+	// people (and dodge bans and mail bounds): none belongs in an address.
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) || blank(r) || unicode.IsSpace(r) }) >= 0 {
+		return false
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {
 		return false

@@ -34,6 +34,9 @@ type Submission struct {
 	// forged.
 	FormAge   time.Duration
 	FormValid bool
+	// Edit marks an author's new text for a comment already posted: the form's timestamp rules do not apply (they
+	// held or passed the comment when it was posted; the edit form is served only to the browser that posted it).
+	Edit bool
 }
 
 // Verdict says whether to hold a comment: Kind names the rule for metrics, Reason says why for the owner.
@@ -45,6 +48,7 @@ type Verdict struct {
 // Check runs the rules in order and returns the first that holds the comment.
 func (r Rules) Check(s Submission) Verdict {
 	switch {
+	case s.Edit:
 	case r.Stamps && !s.FormValid:
 		return Verdict{true, "no_timestamp", "held: the form's timestamp was missing or not ours (posted by a program?)"}
 	case r.Stamps && r.MinAge > 0 && s.FormAge < r.MinAge:

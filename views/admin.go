@@ -73,6 +73,8 @@ type PostOption struct {
 type ConsoleComment struct {
 	repo.Comment
 	PostSlug, PostTitle string
+	// Versions are its earlier texts, oldest first (its author edited it).
+	Versions []repo.Version
 }
 
 // ConsoleView is the console's state.

@@ -267,7 +267,7 @@ func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comme
 	console.ContentProblems = site.Problems
 	return handlers.New(handlers.Config{
 		MaxStreamsPerClient: cfg.MaxStreams,
-		Content:             site, Comments: comments, Broker: broker, Screener: mod, Assets: set, Chrome: chrome,
+		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Owner: own, Console: console, Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},

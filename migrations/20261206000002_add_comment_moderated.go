@@ -1,0 +1,16 @@
+package migrations
+
+import "github.com/go-rel/rel"
+
+// MigrateAddCommentModerated records when the owner (or the command line, or a ban's sweep) last acted on a
+// comment: from then on its author can no longer edit or delete it. Comments whose state changed before, other
+// than by their author's own delete, count as acted on.
+func MigrateAddCommentModerated(schema *rel.Schema) {
+	schema.AddColumn("comments", "moderated_at", rel.DateTime)
+	schema.Exec(rel.Raw("UPDATE comments SET moderated_at = state_at WHERE state_at IS NOT NULL AND reason <> 'deleted by its author'"))
+}
+
+// RollbackAddCommentModerated forgets which comments the owner acted on.
+func RollbackAddCommentModerated(schema *rel.Schema) {
+	schema.DropColumn("comments", "moderated_at")
+}
