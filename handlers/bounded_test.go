@@ -57,7 +57,8 @@ func TestHostileMarkdownIsBounded(t *testing.T) {
 }
 
 // TestListsAreRenderedOncePerChange checks that every list a reader can ask for (the post page, the reloaded list
-// of a page that fell behind, older conversations, more replies, a stream's catch-up) is served from what was
+// of a page that fell behind, older conversations, more replies, the comment feeds, a stream's catch-up) is served
+// from what was
 // rendered when the post last changed: a comment altered behind the blog's back (no change in the feed) is shown
 // as it was rendered, however the list is asked for, and however high ?min= is.
 func TestListsAreRenderedOncePerChange(t *testing.T) {
@@ -89,7 +90,8 @@ func TestListsAreRenderedOncePerChange(t *testing.T) {
 	paths := []string{"/posts/" + a.slug, "/posts/" + a.slug + "/comments/fresh?min=999999999",
 		"/posts/" + a.slug + "/comments?before=" + itoa(first.ID+2), "/posts/" + a.slug + "/comments?before=999999999",
 		"/posts/" + a.slug + "/comments/" + itoa(first.ID) + "/replies?after=0",
-		"/posts/" + a.slug + "/comments/" + itoa(first.ID) + "/replies?after=" + itoa(last.ID-3)}
+		"/posts/" + a.slug + "/comments/" + itoa(first.ID) + "/replies?after=" + itoa(last.ID-3),
+		"/comments.xml", "/posts/" + a.slug + "/comments.xml"}
 	fetch := func(path string) string {
 		t.Helper()
 		resp, body := a.do(t, htmxGet(path))

@@ -205,7 +205,7 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 	}
 	snap := s.cfg.Content.Current()
 	key := views.OlderPath(p.Slug, before) + variant(c)
-	return s.pages.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
+	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
 		var threads []repo.Thread
 		var next int64
 		if before > 0 {
@@ -236,10 +236,18 @@ func (s *Server) replies(c *fiber.Ctx) error {
 	if err != nil || top.PostID != postID || !top.TopLevel() || !(top.Visible() || top.Placeholder()) {
 		return fiber.ErrNotFound
 	}
-	after := max(0, parseID(c.Query("after")))
-	shown, after, err := s.cfg.Comments.RepliesThrough(c.UserContext(), top.ID, after)
+	// Pages of replies begin after the first repo.ShownReplies, then every RepliesPerPage: an id anywhere in a
+	// page asks for that page, so a conversation has as many pages to keep as it has pages, whatever ids a
+	// reader sends.
+	shown, after, err := s.cfg.Comments.RepliesThrough(c.UserContext(), top.ID, max(0, parseID(c.Query("after"))))
 	if err != nil {
 		return err
+	}
+	if start := pageStart(shown); start != shown {
+		if after, err = s.cfg.Comments.NthReply(c.UserContext(), top.ID, start); err != nil {
+			return err
+		}
+		shown = start
 	}
 	l, err := s.lists.get(c.UserContext(), postID)
 	if err != nil {
@@ -247,7 +255,7 @@ func (s *Server) replies(c *fiber.Ctx) error {
 	}
 	snap := s.cfg.Content.Current()
 	key := views.RepliesPath(p.Slug, top.ID, after) + variant(c)
-	return s.pages.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
+	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
 		replies, err := s.cfg.Comments.FindReplies(c.UserContext(), top.ID, after, RepliesPerPage)
 		if err != nil {
 			return views.Failed(err)
@@ -262,6 +270,15 @@ func (s *Server) replies(c *fiber.Ctx) error {
 
 // RepliesPerPage is how many replies "show more replies" pages in at once.
 const RepliesPerPage = 50
+
+// pageStart is where the page of replies holding the one after the first n begins: after none, after the
+// replies a list shows, or after a whole number of pages more.
+func pageStart(n int) int {
+	if n < repo.ShownReplies {
+		return 0
+	}
+	return repo.ShownReplies + (n-repo.ShownReplies)/RepliesPerPage*RepliesPerPage
+}
 
 // variant tells apart, in the page cache, the htmx answer from the page of its own a list is without JavaScript.
 func variant(c *fiber.Ctx) string {
@@ -329,8 +346,14 @@ func (s *Server) commentList(c *fiber.Ctx) error {
 			v.List = l.view
 		}
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return render(c, fiber.StatusOK, views.FreshList(v))
+	if len(s.mine.ForPost(c, postID)) > 0 {
+		c.Set(fiber.HeaderCacheControl, "private, no-store") // with this visitor's own comments in it
+		return render(c, fiber.StatusOK, views.FreshList(v))
+	}
+	// The list every reader shares: compressed once per change, like the page.
+	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p|%d", s.cfg.Content.Current(), v.List.Seq), 0, "", func() templ.Component {
+		return views.FreshList(v)
+	})
 }
 
 // ownComments returns what the visitor's browser may do with its own comments on a post, by id (held ones it

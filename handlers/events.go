@@ -105,9 +105,14 @@ func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, s
 			s.resync(w, postID)
 			return
 		}
-		msgs, err := s.cfg.Broker.CatchUp(ctx, postID, after)
+		msgs, behind, err := s.cfg.Broker.CatchUp(ctx, postID, after)
 		cancel()
 		if err != nil {
+			return
+		}
+		if behind {
+			// More than is worth replaying: cheaper for both sides to reload the list, which every reader shares.
+			s.resync(w, postID)
 			return
 		}
 		for _, m := range msgs {

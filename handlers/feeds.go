@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"encoding/xml"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -93,12 +95,31 @@ func absolute(html, base string) string {
 }
 
 func sendFeed(c *fiber.Ctx, f atomFeed) error {
+	c.Set(fiber.HeaderContentType, atomType+"; charset=utf-8")
+	return writeFeed(c, f)
+}
+
+func writeFeed(w io.Writer, f atomFeed) error {
 	out, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, atomType+"; charset=utf-8")
-	return c.Send(append([]byte(xml.Header), out...))
+	_, err = w.Write(append([]byte(xml.Header), out...))
+	return err
+}
+
+// cachedFeed serves a comments feed from the page cache: built when the comments it lists may have changed
+// (head is where the feed of changes stands), once for every reader.
+func (s *Server) cachedFeed(c *fiber.Ctx, head int64, build func() (atomFeed, error)) error {
+	// The posts' titles are in it too: a new content snapshot builds it again.
+	base := fmt.Sprintf("%p|%d", s.cfg.Content.Current(), head)
+	return s.pages.serveAs(c, c.Path(), base, 0, "", atomType+"; charset=utf-8", func(w io.Writer) error {
+		f, err := build()
+		if err != nil {
+			return err
+		}
+		return writeFeed(w, f)
+	})
 }
 
 // feedSize is how many comments a comments feed carries.
@@ -106,12 +127,15 @@ const feedSize = 50
 
 // commentsFeed serves the newest published comments of the whole blog as an Atom feed.
 func (s *Server) commentsFeed(c *fiber.Ctx) error {
-	comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
+	head, err := s.cfg.Comments.FeedHead(c.UserContext())
 	if err != nil {
 		return err
 	}
-	base := s.chrome.BaseURL
-	return sendFeed(c, s.commentFeed(comments, "Comments on "+s.chrome.SiteTitle, base+"/comments.xml", base+"/"))
+	return s.cachedFeed(c, head, func() (atomFeed, error) {
+		comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
+		base := s.chrome.BaseURL
+		return s.commentFeed(comments, "Comments on "+s.chrome.SiteTitle, base+"/comments.xml", base+"/"), err
+	})
 }
 
 // postCommentsFeed serves the newest published comments of one post as an Atom feed.
@@ -120,12 +144,15 @@ func (s *Server) postCommentsFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
+	st, err := s.cfg.Comments.PostStamp(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
-	base := s.chrome.BaseURL
-	return sendFeed(c, s.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug)))
+	return s.cachedFeed(c, st.Seq, func() (atomFeed, error) {
+		comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
+		base := s.chrome.BaseURL
+		return s.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug)), err
+	})
 }
 
 // commentFeed builds a comments feed. Each entry's id is its permalink, which never changes; its time is when

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"io"
 	"strings"
 	"sync"
 
@@ -20,6 +21,13 @@ import (
 // and compressed once per encoding. Every answer carries an ETag of what the page shows (the form timestamp left
 // out), so a browser or a cache in front that asks again with it gets 304 while nothing changed.
 type pageCache struct {
+	// maxPages and maxBytes bound what is kept (paths come from requests; only existing pages and lists are
+	// rendered, but a blog may have many): beyond either, the cache starts over. precompress keeps each page
+	// compressed once per encoding (brotli 6 and gzip 9: worth it for pages read again and again); without it
+	// the answer is compressed per request at the fastest level.
+	maxPages, maxBytes int
+	precompress        bool
+
 	mu     sync.Mutex
 	pages  map[string]*cachedPage
 	bytes  int
@@ -39,18 +47,20 @@ type cachedPage struct {
 	gz, br         []byte
 }
 
-func newPageCache() *pageCache { return &pageCache{pages: map[string]*cachedPage{}} }
-
-// maxCachedPages and maxCachedBytes bound the pages kept (paths come from requests; only existing pages and
-// lists are rendered, but a blog may have many): beyond either, the cache starts over.
-const (
-	maxCachedPages = 4096
-	maxCachedBytes = 96 << 20
-)
+func newPageCache(maxPages, maxBytes int, precompress bool) *pageCache {
+	return &pageCache{maxPages: maxPages, maxBytes: maxBytes, precompress: precompress, pages: map[string]*cachedPage{}}
+}
 
 // serve answers GET key with the page for base and step, rendering it only when no current copy exists.
 // stamp is the form timestamp in the page ("" for none), left out of the ETag.
 func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp string, comp func() templ.Component) error {
+	return pc.serveAs(c, key, base, step, stamp, fiber.MIMETextHTMLCharsetUTF8, func(w io.Writer) error {
+		return comp().Render(c.UserContext(), w)
+	})
+}
+
+// serveAs is serve for a document of any type, written by write.
+func (pc *pageCache) serveAs(c *fiber.Ctx, key, base string, step int64, stamp, contentType string, write func(io.Writer) error) error {
 	pc.mu.Lock()
 	p := pc.pages[key]
 	pc.mu.Unlock()
@@ -62,7 +72,7 @@ func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp str
 	if p == nil || p.base != base || p.step != step {
 		v, err, _ := pc.flight.Do(key+"\x00"+base, func() (any, error) {
 			var buf bytes.Buffer
-			if err := comp().Render(c.UserContext(), &buf); err != nil {
+			if err := write(&buf); err != nil {
 				return nil, err
 			}
 			raw := buf.Bytes()
@@ -76,7 +86,7 @@ func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp str
 			if old := pc.pages[key]; old != nil {
 				pc.bytes -= len(old.raw)
 			}
-			if len(pc.pages) >= maxCachedPages || pc.bytes+len(raw) > maxCachedBytes {
+			if len(pc.pages) >= pc.maxPages || pc.bytes+len(raw) > pc.maxBytes {
 				clear(pc.pages)
 				pc.bytes = 0
 			}
@@ -91,10 +101,12 @@ func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp str
 		p = v.(*cachedPage)
 	}
 	pageHeaders(c, p.etag)
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	accept := c.Get(fiber.HeaderAcceptEncoding)
 	switch {
+	case !pc.precompress:
+		// The compression middleware compresses it for this answer.
 	case strings.Contains(accept, "br"):
 		p.brOnce.Do(func() { p.br = brotliBytes(p.raw) })
 		c.Set(fiber.HeaderContentEncoding, "br")

@@ -41,11 +41,13 @@ type CommentStore interface {
 	FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]repo.Comment, error)
 	ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error)
 	RepliesThrough(ctx context.Context, threadID, id int64) (int, int64, error)
+	NthReply(ctx context.Context, threadID int64, n int) (int64, error)
 	FindComment(ctx context.Context, id int64) (repo.Comment, error)
 	Answered(ctx context.Context, id int64) (bool, error)
 	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
 	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
 	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
+	FeedHead(ctx context.Context) (int64, error)
 	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 }
 
@@ -58,7 +60,7 @@ type Broker interface {
 	Unsubscribe(s *live.Subscription)
 	Sync(ctx context.Context, postID, seq int64)
 	Poke(postID, seq int64)
-	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, error)
+	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, bool, error)
 	OnChange(fn live.Apply)
 }
 
@@ -164,7 +166,9 @@ type Server struct {
 	assets *assets.Set
 	chrome views.Chrome
 	lists  *listCache
-	pages  *pageCache
+	// pages keeps the public pages and feeds; fragments the older conversations and more replies lists, which a
+	// reader may ask for with any id: they cannot push the pages out.
+	pages, fragments *pageCache
 	stamp  atomic.Pointer[signedStamp]
 	slugOf func(int64) string
 	// previews bounds how often one client may have a comment rendered without posting it.
@@ -203,7 +207,8 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: newListCache(cfg.Comments, cfg.Content.Slug), pages: newPageCache(),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: newListCache(cfg.Comments, cfg.Content.Slug),
+		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false),
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),

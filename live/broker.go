@@ -49,11 +49,15 @@ type Broker struct {
 	fill        singleflight.Group
 }
 
-// backlog is the run of a post's messages after sequence from, oldest first, without gaps.
+// backlog is the run of a post's newest messages after sequence from, oldest first, without gaps. cut says that
+// what came before from is not worth replaying (more than PageSize changes, or MaxCatchUpBytes of them: a reader
+// that far behind reloads its list instead); without it, the messages before from were never read (the broker
+// started after them, or the backlog was dropped) and are read from the database when a stream asks.
 type backlog struct {
 	from int64
 	msgs []*Message
 	size int
+	cut  bool
 }
 
 // last is the sequence of the backlog's newest message (from when it holds none).
@@ -64,9 +68,14 @@ func (bl *backlog) last() int64 {
 	return bl.msgs[len(bl.msgs)-1].Seq
 }
 
+// MaxCatchUpBytes bounds what a (re)connecting stream replays: past it, or past PageSize changes, the reader is
+// told to resync and reloads the post's list (shared and compressed) rather than megabytes of events written for
+// it alone. It also bounds what the broker keeps of each post.
+const MaxCatchUpBytes = 256 << 10
+
 // maxRecentBytes bounds the messages kept for catching up across all posts; past it, other posts' backlogs are
 // dropped (and read again from the database when a stream needs one).
-const maxRecentBytes = 48 << 20
+const maxRecentBytes = 32 << 20
 
 // New returns a broker whose posts' feeds stand at starts (post id -> newest sequence): changes up to those are
 // not broadcast (streams and caches read them from the database themselves).
@@ -205,7 +214,7 @@ func (b *Broker) deliver(ctx context.Context, postID int64) {
 }
 
 // keep adds a post's newest messages to its backlog (they follow what it holds: the worker hands them over in
-// order), keeping PageSize at most.
+// order).
 func (b *Broker) keep(postID int64, msgs []Message) {
 	b.recentMu.Lock()
 	defer b.recentMu.Unlock()
@@ -223,14 +232,21 @@ func (b *Broker) keep(postID int64, msgs []Message) {
 	b.trim(postID, bl)
 }
 
-// trim keeps a backlog to PageSize messages and every backlog together under maxRecentBytes. recentMu is held.
+// trim keeps a backlog to the newest PageSize messages within MaxCatchUpBytes, marking it cut when it drops any,
+// and every backlog together under maxRecentBytes. recentMu is held.
 func (b *Broker) trim(postID int64, bl *backlog) {
-	if n := len(bl.msgs) - PageSize; n > 0 {
-		for _, m := range bl.msgs[:n] {
-			bl.size -= len(m.Data)
-			b.recentBytes -= len(m.Data)
-		}
-		bl.from = bl.msgs[n-1].Seq
+	n, size := max(0, len(bl.msgs)-PageSize), bl.size
+	for _, m := range bl.msgs[:n] {
+		size -= len(m.Data)
+	}
+	for n < len(bl.msgs) && size > MaxCatchUpBytes {
+		size -= len(bl.msgs[n].Data)
+		n++
+	}
+	if n > 0 {
+		b.recentBytes -= bl.size - size
+		bl.size = size
+		bl.from, bl.cut = bl.msgs[n-1].Seq, true
 		bl.msgs = slices.Clone(bl.msgs[n:])
 	}
 	for id, other := range b.recent {
@@ -256,23 +272,23 @@ func (b *Broker) replace(postID int64, bl *backlog) {
 	b.recentBytes += bl.size
 }
 
-// CatchUp returns a post's messages after sequence after, at most PageSize, as they were handed to the streams
-// (a stream that reconnects replays them): from what the broker keeps, or, when it does not reach back that far
-// (after a restart), read and rendered once from the database and kept for the next stream that asks. Changes
+// CatchUp returns a post's messages after sequence after, as they were handed to the streams (a stream that
+// reconnects replays them), or resync when the reader is too far behind for that (more than PageSize changes, or
+// MaxCatchUpBytes of them). They come from what the broker keeps, or, when that does not reach back far enough
+// (after a restart), from the database: read and rendered once, and kept for the next stream that asks. Changes
 // the broker has not handed out yet are not included: a stream subscribed before asking gets them live.
-func (b *Broker) CatchUp(ctx context.Context, postID, after int64) ([]*Message, error) {
-	if msgs, ok := b.since(postID, after); ok {
-		return msgs, nil
+func (b *Broker) CatchUp(ctx context.Context, postID, after int64) (msgs []*Message, resync bool, err error) {
+	if msgs, resync, ok := b.since(postID, after); ok {
+		return msgs, resync, nil
 	}
-	_, err, _ := b.fill.Do(strconv.FormatInt(postID, 10), func() (any, error) {
+	_, err, _ = b.fill.Do(strconv.FormatInt(postID, 10), func() (any, error) {
 		b.recentMu.Lock()
-		from := int64(0)
+		from := b.handledSeq(postID)
 		if bl := b.recent[postID]; bl != nil {
 			from = bl.from
 		}
 		b.recentMu.Unlock()
-		start := max(0, from-PageSize, after)
-		msgs, err := b.fetch(ctx, postID, start)
+		fetched, err := b.fetch(ctx, postID, max(0, from-PageSize))
 		if err != nil {
 			return nil, err
 		}
@@ -283,17 +299,18 @@ func (b *Broker) CatchUp(ctx context.Context, postID, after int64) ([]*Message, 
 			bl = &backlog{from: from}
 		}
 		// The older messages read now go before the kept ones (both reflect the database at their time or
-		// later, so replaying them in order still ends as the database is).
+		// later, so replaying them in order still ends as the database is). What lies before them is more than
+		// PageSize changes back, or nothing: the backlog is complete.
 		var older []*Message
-		for i := range msgs {
-			if msgs[i].Seq <= bl.from {
-				older = append(older, &msgs[i])
+		for i := range fetched {
+			if fetched[i].Seq <= bl.from {
+				older = append(older, &fetched[i])
 			}
 		}
-		if len(older) == 0 {
-			return nil, nil
+		next := &backlog{from: max(0, from-PageSize), msgs: append(older, bl.msgs...), cut: true}
+		if len(older) > 0 {
+			next.from = older[0].Seq - 1
 		}
-		next := &backlog{from: older[0].Seq - 1, msgs: append(older, bl.msgs...)}
 		for _, m := range next.msgs {
 			next.size += len(m.Data)
 		}
@@ -302,31 +319,38 @@ func (b *Broker) CatchUp(ctx context.Context, postID, after int64) ([]*Message, 
 		return nil, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if msgs, ok := b.since(postID, after); ok {
-		return msgs, nil
+	if msgs, resync, ok := b.since(postID, after); ok {
+		return msgs, resync, nil
 	}
-	// Still not reached (a backlog dropped meanwhile, or changes not yet handed out): read them for this stream.
-	fetched, err := b.fetch(ctx, postID, after)
-	out := make([]*Message, len(fetched))
-	for i := range fetched {
-		out[i] = &fetched[i]
-	}
-	return out, err
+	return nil, true, nil // dropped again meanwhile: the reader reloads its list
 }
 
-// since returns the kept messages after sequence after, and false when the backlog does not reach back to it.
-func (b *Broker) since(postID, after int64) ([]*Message, bool) {
+// handledSeq is the newest sequence of a post the broker has handed out.
+func (b *Broker) handledSeq(postID int64) int64 {
+	b.handledMu.Lock()
+	defer b.handledMu.Unlock()
+	return b.handled[postID]
+}
+
+// since returns the kept messages after sequence after (ok), or says the reader must resync (ok and resync), or
+// that the backlog does not reach back to after and must be read (not ok).
+func (b *Broker) since(postID, after int64) (msgs []*Message, resync, ok bool) {
 	b.recentMu.Lock()
 	defer b.recentMu.Unlock()
 	bl := b.recent[postID]
-	if bl == nil || after < bl.from {
-		return nil, false
+	switch {
+	case bl == nil:
+		return nil, false, false
+	case after < bl.from && bl.cut:
+		return nil, true, true
+	case after < bl.from:
+		return nil, false, false
 	}
 	i, _ := slices.BinarySearchFunc(bl.msgs, after, func(m *Message, seq int64) int { return cmp.Compare(m.Seq, seq) })
 	for i < len(bl.msgs) && bl.msgs[i].Seq <= after {
 		i++
 	}
-	return slices.Clone(bl.msgs[i:]), true
+	return slices.Clone(bl.msgs[i:]), false, true
 }

@@ -16,6 +16,7 @@ type store struct {
 	mu      sync.Mutex
 	feed    map[int64][]int64 // post -> sequences
 	fetches int
+	big     string // when set, the payload of every message
 }
 
 func (s *store) add(post, seq int64) {
@@ -31,7 +32,11 @@ func (s *store) fetch(_ context.Context, post, after int64) ([]Message, error) {
 	var out []Message
 	for _, seq := range s.feed[post] {
 		if seq > after && len(out) < PageSize {
-			out = append(out, Message{Seq: seq, Data: []byte("c")})
+			data := []byte("c")
+			if s.big != "" {
+				data = []byte(s.big)
+			}
+			out = append(out, Message{Seq: seq, Data: data})
 		}
 	}
 	return out, nil

@@ -519,3 +519,20 @@ func (s *Comments) RepliesThrough(ctx context.Context, threadID, id int64) (n in
 	}
 	return row.N, last, nil
 }
+
+// NthReply returns the id of a conversation's n-th published reply, counted from 1 (0 when it has fewer).
+func (s *Comments) NthReply(ctx context.Context, threadID int64, n int) (int64, error) {
+	if n <= 0 {
+		return 0, nil
+	}
+	var rows []Comment
+	q := rel.Select("id").From("comments").Where(where.Eq("thread_id", threadID), where.Eq("state", StatePublished)).
+		SortAsc("id").Offset(n - 1).Limit(1)
+	if err := s.db.Repo.FindAll(ctx, &rows, q); err != nil {
+		return 0, translate(err, "find reply")
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return rows[0].ID, nil
+}

@@ -76,6 +76,13 @@ func decodeNotice(s string) (postID, seq int64, err error) {
 	return postID, seq, nil
 }
 
+// FeedHead returns the id of the newest change of any post (0 when there is none): what the whole blog's
+// comments stand at, for what is built from them (the comments feed).
+func (s *Comments) FeedHead(ctx context.Context) (int64, error) {
+	n, err := s.db.Repo.Aggregate(ctx, rel.From("changes"), "max", "id")
+	return int64(n), translate(err, "read the newest change")
+}
+
 // FindChanges returns a post's changes with a sequence greater than after, oldest first, at most limit, each with
 // its comment as it is now and the post's current count of published comments. Reading the current state (not
 // the state at the time of the change) makes every change safe to apply twice or late: the last one applied

@@ -36,6 +36,8 @@ type visitor struct {
 	stamp string
 	// newest is the newest comment id on this visitor's page, sent with htmx posts as the page script does.
 	newest int64
+	// parent, when set, makes the next comment a reply to it.
+	parent int64
 }
 
 var commentID = regexp.MustCompile(`data-comment-id="(\d+)"`)
@@ -76,6 +78,9 @@ func percentile(sorted []time.Duration, p float64) float64 {
 // postComment posts one comment (as htmx does, or as a plain form) and returns its id for a plain form.
 func (v *visitor) postComment(base, slug, name, body string, htmx bool) (int64, error) {
 	form := url.Values{"username": {name}, "email": {strings.ToLower(name) + "@example.com"}, "body": {body}, "_csrf": {v.token}, "_t": {v.stamp}}
+	if v.parent > 0 {
+		form.Set("parent", strconv.FormatInt(v.parent, 10))
+	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/posts/"+slug+"/comments", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin") // what a browser sends for its own page's form

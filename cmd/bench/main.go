@@ -57,7 +57,12 @@ func main() {
 	postsOnly := flag.Bool("posts", false, "measure only the comment POSTs (on a post with 100 comments and on the large post)")
 	large := flag.Int("large", 50000, "comments on the large post, imported before the server starts (0: no large post)")
 	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
+	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	flag.Parse()
+	if *hostileOnly {
+		printRows(measureHostile(context.Background(), *binary))
+		return
+	}
 	if *imports > 0 {
 		printRows(benchImport(*binary, *imports))
 		return
@@ -175,6 +180,13 @@ func run(o options) error {
 	}
 	if rows, err := measureModeration(srv, binary, "hundred", 1000); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: moderation:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if rows, err := measureHostile(ctx, binary); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: hostile:", err)
 	} else {
 		for _, r := range rows {
 			add(r)
