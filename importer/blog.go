@@ -182,7 +182,8 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 	}
 	var n ExportCounts
 	ended := false
-	for line := 2; sc.Scan(); line++ {
+	line := 2
+	for ; sc.Scan(); line++ {
 		if ended {
 			return fmt.Errorf("line %d: records after the end record", line)
 		}
@@ -236,7 +237,9 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("line %d: longer than %s, more than any record of an export", line, sizeName(maxExportLine))
+	} else if err != nil {
 		return err
 	}
 	if !ended {

@@ -40,10 +40,20 @@ type commentoCommenter struct {
 
 func (Commento) Read(ctx context.Context, path string, emit func(Item) error) error {
 	people := map[string]commentoCommenter{}
+	mem := heldBytes{what: "commenters"}
 	found := false
 	err := commentoArray(path, "commenters", func(dec *json.Decoder, n int) error {
 		var c commentoCommenter
 		if err := dec.Decode(&c); err != nil {
+			if isTypeError(err) {
+				return emit(Item{At: fmt.Sprintf("commenter %d", n), Malformed: "cannot be read: " + err.Error()})
+			}
+			return fmt.Errorf("commenter %d: %w", n, err)
+		}
+		if len(c.CommenterHex) > MaxID || len(c.Email) > MaxAddress || len(c.Name) > MaxAddress {
+			return emit(Item{At: fmt.Sprintf("commenter %d", n), Malformed: fmt.Sprintf("its id, email or name is too long (more than %d bytes)", MaxAddress)})
+		}
+		if err := mem.add(c.CommenterHex, c.Email, c.Name); err != nil {
 			return fmt.Errorf("commenter %d: %w", n, err)
 		}
 		people[c.CommenterHex] = c
@@ -53,23 +63,38 @@ func (Commento) Read(ctx context.Context, path string, emit func(Item) error) er
 		return err
 	}
 	return commentoArray(path, "comments", func(dec *json.Decoder, n int) error {
+		if n%1000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		var c commentoComment
 		if err := dec.Decode(&c); err != nil {
+			if isTypeError(err) {
+				return emit(Item{At: fmt.Sprintf("comment %d", n), Malformed: "cannot be read: " + err.Error()})
+			}
 			return fmt.Errorf("comment %d: %w", n, err)
 		}
 		return emit(c.item(people[c.CommenterHex], fmt.Sprintf("comment %d (%s)", n, short(c.CommentHex))))
 	}, &found)
 }
 
+// isTypeError reports a value of the wrong type ("deleted": "yes"): the decoder has read past the whole record,
+// so the next one can still be read.
+func isTypeError(err error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te)
+}
+
 // commentArray streams the elements of the top-level array named key to each, skipping everything else
-// element by element (never holding a whole array).
+// element by element (never holding a whole array, nor more than MaxRecord of one value).
 func commentoArray(path, key string, each func(dec *json.Decoder, n int) error, found *bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	dec := json.NewDecoder(bufio.NewReader(f))
+	in := &jsonBound{r: bufio.NewReader(f)}
+	dec := json.NewDecoder(in)
+	in.dec = dec
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return errors.New("not a Commento export: the file is not a JSON object")
 	}
@@ -120,6 +145,27 @@ func commentoArray(path, key string, each func(dec *json.Decoder, n int) error, 
 		return errors.New("not a Commento export: no \"comments\" list")
 	}
 	return nil
+}
+
+// jsonBound feeds a json.Decoder and stops it, with errRecordTooLong, once it holds more than MaxRecord bytes
+// it has not yet handed over: a single value (a string, or a comment being decoded) longer than that.
+type jsonBound struct {
+	r    io.Reader
+	dec  *json.Decoder
+	read int64
+}
+
+var errRecordTooLong = fmt.Errorf("a value longer than %s", sizeName(MaxRecord))
+
+func (b *jsonBound) Read(p []byte) (int, error) {
+	room := MaxRecord + 1 - (b.read - b.dec.InputOffset())
+	if room <= 0 {
+		return 0, errRecordTooLong
+	}
+	p = p[:min(int64(len(p)), 64<<10, room)]
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
 }
 
 // skipValue reads past one JSON value, token by token.

@@ -1,9 +1,7 @@
 package importer
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +17,8 @@ import (
 // by Disqus id; messages are HTML.
 type Disqus struct{}
 
-type disqusPage struct{ link, title string }
+// disqusPage is a thread of the file: its page's address, or why its posts cannot be imported.
+type disqusPage struct{ link, bad string }
 
 type disqusRef struct {
 	DsqID string `xml:"http://disqus.com/disqus-internals id,attr"`
@@ -37,7 +36,6 @@ type disqusThread struct {
 	DsqID     string `xml:"http://disqus.com/disqus-internals id,attr"`
 	ID        string `xml:"id"`
 	Link      string `xml:"link"`
-	Title     string `xml:"title"`
 	IsDeleted bool   `xml:"isDeleted"`
 }
 
@@ -57,72 +55,100 @@ type disqusPost struct {
 	} `xml:"author"`
 }
 
+// disqusRank orders the records of a Disqus export as it writes them: categories, threads, posts. A record
+// refers only to kinds before its own (a post names its thread), so the start of a record of the same kind or a
+// later one means the element before it has ended.
+var disqusRank = map[string]int{"category": 1, "thread": 2, "post": 3}
+
+var disqusXML = xmlConfig{root: "disqus", format: "Disqus export",
+	kind: func(path []xmlOpen, name string) xmlKind {
+		if len(path) == 1 && disqusRank[name] > 0 {
+			return xmlRecord
+		}
+		return xmlSkip
+	},
+	breaks: func(open, start string) bool {
+		r := disqusRank[start]
+		return r > 0 && open != "disqus" && r >= disqusRank[open]
+	},
+}
+
 func (Disqus) Read(ctx context.Context, path string, emit func(Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	dec := xml.NewDecoder(f)
+	sc := newXMLScanner(f, disqusXML)
 	threads := map[string]disqusPage{}
-	depth := 0
-	for {
-		tok, err := dec.Token()
+	mem := heldBytes{what: "threads"}
+	for n := 1; ; n++ {
+		if n%1000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ev, err := sc.next()
 		if errors.Is(err, io.EOF) {
-			if depth != 0 {
-				return errors.New("the file ends inside an element: it is cut short")
-			}
 			return nil
 		}
 		if err != nil {
-			return xmlError(dec, err)
+			return err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return errors.New("not a Disqus export: the file is not XML")
-			}
-		case xml.StartElement:
-			line, _ := dec.InputPos()
-			if depth == 0 {
-				if t.Name.Local != "disqus" {
-					return fmt.Errorf("line %d: not a Disqus export: the document is <%s>, not <disqus>", line, t.Name.Local)
-				}
-				depth++
-				continue
-			}
-			at := fmt.Sprintf("line %d", line)
-			switch t.Name.Local {
+		if ev.kind == xmlContainer {
+			continue
+		}
+		at := fmt.Sprintf("line %d", ev.line)
+		bad := ev.bad
+		var p disqusPost
+		var th disqusThread
+		if bad == "" {
+			switch ev.name {
 			case "thread":
-				var th disqusThread
-				if err := dec.DecodeElement(&th, &t); err != nil {
-					return fmt.Errorf("thread at %s: %w", at, xmlError(dec, err))
-				}
-				link := strings.TrimSpace(th.Link)
-				if link == "" {
-					link = strings.TrimSpace(th.ID) // the page's identifier, often its address
-				}
-				threads[th.DsqID] = disqusPage{link: link, title: strings.TrimSpace(th.Title)}
-				if id := strings.TrimSpace(th.ID); id != "" {
-					threads[id] = threads[th.DsqID]
-				}
+				err = sc.decode(ev, &th)
 			case "post":
-				var p disqusPost
-				if err := dec.DecodeElement(&p, &t); err != nil {
-					return fmt.Errorf("post at %s: %w", at, xmlError(dec, err))
-				}
-				if err := emit(p.item(at, threads[p.Thread.id()])); err != nil {
-					return err
-				}
+				err = sc.decode(ev, &p)
 			default:
-				if err := dec.Skip(); err != nil {
-					return fmt.Errorf("%s: %w", at, err)
-				}
+				err = sc.decode(ev, &struct{}{})
 			}
-		case xml.EndElement:
-			depth--
+			if err != nil {
+				bad = "cannot be read: " + err.Error()
+			}
+		}
+		switch {
+		case bad != "":
+			err = emit(Item{At: at, Malformed: "<" + ev.name + "> " + bad})
+		case ev.name == "thread":
+			err = disqusKeep(threads, &mem, th, at)
+		case ev.name == "post":
+			err = emit(p.item(at, threads[p.Thread.id()]))
+		}
+		if err != nil {
+			return err
 		}
 	}
+}
+
+// disqusKeep remembers a thread under its Disqus id and its page identifier, for the posts that follow.
+func disqusKeep(threads map[string]disqusPage, mem *heldBytes, th disqusThread, at string) error {
+	link := strings.TrimSpace(th.Link)
+	if link == "" {
+		link = strings.TrimSpace(th.ID) // the page's identifier, often its address
+	}
+	page := disqusPage{link: link}
+	if len(link) > MaxAddress {
+		page = disqusPage{bad: fmt.Sprintf("the address of its thread (%s) is longer than %d bytes", at, MaxAddress)}
+	}
+	id := strings.TrimSpace(th.ID)
+	if len(th.DsqID) > MaxAddress || len(id) > MaxAddress {
+		return nil // no post could name it
+	}
+	if err := mem.add(th.DsqID, id, page.link); err != nil {
+		return fmt.Errorf("%s: %w", at, err)
+	}
+	threads[th.DsqID] = page
+	if id != "" {
+		threads[id] = page
+	}
+	return nil
 }
 
 func (p disqusPost) item(at string, th disqusPage) Item {
@@ -130,7 +156,7 @@ func (p disqusPost) item(at string, th disqusPage) Item {
 	if id == "" {
 		id = strings.TrimSpace(p.ID)
 	}
-	it := Item{ID: id, Parent: p.Parent.id(), Thread: th.link, Title: th.title, Name: strings.TrimSpace(p.Author.Name),
+	it := Item{ID: id, Parent: p.Parent.id(), Thread: th.link, Name: strings.TrimSpace(p.Author.Name),
 		Email: p.Author.Email, Body: p.Message, Kind: HTML, State: repo.StatePublished, At: at}
 	if it.Name == "" {
 		it.Name = p.Author.Username
@@ -141,7 +167,11 @@ func (p disqusPost) item(at string, th disqusPage) Item {
 	case isTrue(p.IsDeleted):
 		it.State = repo.StateDeleted
 	}
-	if th.link == "" {
+	switch {
+	case th.bad != "":
+		it.Skip = th.bad
+		return it
+	case th.link == "":
 		it.Skip = "its thread is not in the file"
 		return it
 	}
@@ -151,15 +181,6 @@ func (p disqusPost) item(at string, th disqusPage) Item {
 	}
 	it.Created = created
 	return it
-}
-
-// xmlError says where a file stopped being readable, and that it is cut short when it ends early.
-func xmlError(dec *xml.Decoder, err error) error {
-	line, col := dec.InputPos()
-	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF") {
-		return fmt.Errorf("line %d: the file ends in the middle of an element: it is cut short", line)
-	}
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
 func isTrue(s string) bool {

@@ -7,7 +7,8 @@ package importer
 import (
 	"context"
 	"fmt"
-	"io"
+	"hash/maphash"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ type Item struct {
 	State string
 	// Skip, when set, says why the item is not imported at all (a pingback, say).
 	Skip string
+	// Malformed, when set, says why the record could not be read. Such a record is reported, and the file is
+	// refused unless the import passes over malformed records (Options.SkipInvalid).
+	Malformed string
 	// At says where the item is in the file, for messages ("line 120").
 	At string
 
@@ -86,6 +90,9 @@ type Options struct {
 	Posts  []PostRef
 	Match  *Matcher
 	DryRun bool
+	// SkipInvalid imports the records that can be read and reports the others; without it, a file with a
+	// malformed record is refused whole.
+	SkipInvalid bool
 }
 
 // MaxWaiting bounds the replies held in memory because the comment they answer comes later in the file.
@@ -104,6 +111,9 @@ func Run(ctx context.Context, store Store, opts Options) (*Report, error) {
 	plan, err := importWith(ctx, store, src, opts, &dryWriter{store: store, posts: postIDs(opts.Posts)})
 	if err != nil || opts.DryRun {
 		return plan, err
+	}
+	if plan.Malformed > 0 && !opts.SkipInvalid {
+		return nil, plan.malformedError()
 	}
 	var done *Report
 	err = store.Write(ctx, func(ctx context.Context, w *repo.ImportWriter) error {
@@ -178,17 +188,52 @@ type run struct {
 	lookup bool
 	// ownSite: the file is an export of this very blog, whose comments are known by their ids.
 	ownSite, keepIDs bool
-	refs             map[string]repo.ImportRef
-	waiting          map[string][]Item
-	nWaiting         int
-	emails           map[string]bool
-	posts            map[string]int64
+	// refs and emails are kept by a seeded hash of their key: they hold every comment and commenter of the
+	// file, so they must be small (see ref).
+	seed        maphash.Seed
+	refs        map[uint64]ref
+	emails      map[uint64]struct{}
+	waiting     map[string][]Item
+	nWaiting    int
+	waitingSize int
+	posts       map[string]int64
+}
+
+// ref is what an import remembers of each comment it has seen, so that a later reply finds it: a
+// repo.ImportRef in 32 bytes, under a 64-bit seeded hash of its key (among a million keys, two share a hash
+// with a chance of about one in thirty million; the seed changes every run, so no file can be made to collide).
+type ref struct {
+	id, postID, thread int64
+	replies            int32
+	state              uint8
+}
+
+func compact(r repo.ImportRef) ref {
+	c := ref{id: r.ID, postID: r.PostID, thread: r.Thread, replies: int32(min(r.Replies, math.MaxInt32)), state: uint8(len(repo.States))}
+	for i, s := range repo.States {
+		if s == r.State {
+			c.state = uint8(i)
+		}
+	}
+	return c
+}
+
+func (c ref) full() repo.ImportRef {
+	r := repo.ImportRef{ID: c.id, PostID: c.postID, Thread: c.thread, Replies: int(c.replies)}
+	if int(c.state) < len(repo.States) {
+		r.State = repo.States[c.state]
+	}
+	return r
+}
+
+func (r *run) remember(key string, ref repo.ImportRef) {
+	r.refs[maphash.String(r.seed, key)] = compact(ref)
 }
 
 func importWith(ctx context.Context, store Store, src Source, opts Options, w writer) (*Report, error) {
-	r := &run{store: store, w: w, opts: opts, prefix: opts.From + ":", refs: map[string]repo.ImportRef{},
-		waiting: map[string][]Item{}, emails: map[string]bool{}, posts: map[string]int64{},
-		report: newReport(opts.From, opts.Path, opts.DryRun)}
+	r := &run{store: store, w: w, opts: opts, prefix: opts.From + ":", seed: maphash.MakeSeed(), refs: map[uint64]ref{},
+		waiting: map[string][]Item{}, emails: map[uint64]struct{}{}, posts: map[string]int64{},
+		report: newReport(opts.From, opts.Path, opts.DryRun, opts.SkipInvalid)}
 	if opts.From != "blog" {
 		var err error
 		if r.lookup, err = store.HasKeys(ctx, r.prefix); err != nil {
@@ -227,9 +272,15 @@ func (r *run) item(ctx context.Context, it Item) error {
 		}
 		return err
 	}
-	r.report.Read++
+	if why := it.malformed(); why != "" {
+		r.report.malformed(it.At, why)
+		return nil
+	}
+	if r.report.Read++; r.report.Read > MaxComments {
+		return fmt.Errorf("%s: more than %d comments in one file: the importer stops here", it.At, MaxComments)
+	}
 	if it.Thread != "" {
-		r.report.threads[NormalizePath(it.Thread)] = true
+		r.report.thread(NormalizePath(it.Thread))
 	}
 	if it.Skip != "" {
 		r.report.skip(it.Skip, it.At)
@@ -242,12 +293,25 @@ func (r *run) item(ctx context.Context, it Item) error {
 	key := r.prefix + it.ID
 	if ref, done, err := r.known(ctx, key, it.ID); err != nil || done {
 		if done {
-			r.refs[key] = ref
+			r.remember(key, ref)
 			r.report.Already++
 		}
 		return err
 	}
 	return r.place(ctx, it, key)
+}
+
+// malformed returns why a comment read from the file cannot be imported as it is ("" when it can).
+func (it Item) malformed() string {
+	switch {
+	case it.Malformed != "":
+		return it.Malformed
+	case len(it.ID) > MaxID || len(it.Parent) > MaxID:
+		return fmt.Sprintf("its id (or its parent's) is longer than %d bytes", MaxID)
+	case len(it.Thread) > MaxAddress:
+		return fmt.Sprintf("the address of its page is longer than %d bytes", MaxAddress)
+	}
+	return ""
 }
 
 // user creates a commenter from the blog's export (with their name and time) unless one has that address.
@@ -260,10 +324,11 @@ func (r *run) user(ctx context.Context, u repo.User) error {
 
 // newEmail counts a commenter the database does not know yet, once.
 func (r *run) newEmail(ctx context.Context, email string) error {
-	if r.emails[email] {
+	h := maphash.String(r.seed, email)
+	if _, ok := r.emails[h]; ok {
 		return nil
 	}
-	r.emails[email] = true
+	r.emails[h] = struct{}{}
 	known, err := r.store.KnownEmails(ctx, []string{email})
 	if err == nil && !known[email] {
 		r.report.NewUsers++
@@ -296,8 +361,8 @@ func (r *run) header(ctx context.Context, site string) error {
 // known reports whether the comment with this key was imported before (or, for this blog's own export, is
 // here under its id), and what it became.
 func (r *run) known(ctx context.Context, key, id string) (repo.ImportRef, bool, error) {
-	if ref, ok := r.refs[key]; ok {
-		return ref, true, nil
+	if ref, ok := r.refs[maphash.String(r.seed, key)]; ok {
+		return ref.full(), true, nil
 	}
 	if r.ownSite && !r.keepIDs {
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -330,14 +395,17 @@ func (r *run) place(ctx context.Context, it Item, key string) error {
 			return err
 		}
 		if !found {
-			if r.nWaiting >= MaxWaiting {
-				return fmt.Errorf("%s: more than %d replies come before the comments they answer; the file is not in thread order", it.At, MaxWaiting)
+			size := it.size()
+			if r.nWaiting >= MaxWaiting || r.waitingSize+size > MaxWaitingBytes {
+				return fmt.Errorf("%s: more than %d replies (or %s of them) come before the comments they answer; the file is not in thread order",
+					it.At, MaxWaiting, sizeName(MaxWaitingBytes))
 			}
 			r.waiting[pkey] = append(r.waiting[pkey], it)
 			r.nWaiting++
+			r.waitingSize += size
 			return nil
 		}
-		r.refs[pkey] = ref
+		r.remember(pkey, ref)
 		if ref.PostID != postID {
 			r.report.note("answers a comment on another page: imported as a comment of its own", it.At)
 		} else {
@@ -357,13 +425,36 @@ func (r *run) release(ctx context.Context, key string) error {
 		return nil
 	}
 	delete(r.waiting, key)
-	r.nWaiting -= len(kids)
+	r.unwait(kids)
 	for _, k := range kids {
 		if err := r.place(ctx, k, r.prefix+k.ID); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (r *run) unwait(kids []Item) {
+	r.nWaiting -= len(kids)
+	for _, k := range kids {
+		r.waitingSize -= k.size()
+	}
+}
+
+// size is roughly what an item held in memory costs, in bytes.
+func (it Item) size() int {
+	n := 256 + len(it.ID) + len(it.Parent) + len(it.Thread) + len(it.Title) + len(it.Name) + len(it.Email) + len(it.Body) +
+		len(it.At) + len(it.Post)
+	if c := it.Exact; c != nil {
+		n += 256 + len(c.Body) + len(c.Reason) + len(c.Username) + len(c.Email)
+		for _, k := range c.Keys {
+			n += 16 + len(k)
+		}
+		for _, v := range c.Versions {
+			n += 64 + len(v.Body)
+		}
+	}
+	return n
 }
 
 // orphans stores, as comments of their own, the replies whose parent never came (in the order they were read).
@@ -377,7 +468,7 @@ func (r *run) orphans(ctx context.Context) error {
 		}
 		kids := r.waiting[first]
 		delete(r.waiting, first)
-		r.nWaiting -= len(kids)
+		r.unwait(kids)
 		for _, k := range kids {
 			r.report.note("the comment it answers is not in the file: imported as a comment of its own", k.At)
 			k.Parent = ""
@@ -420,7 +511,8 @@ func (r *run) store1(ctx context.Context, it Item, key string, postID int64, slu
 	} else {
 		body, cut, err := toMarkdown(it.Body, it.Kind)
 		if err != nil {
-			return fmt.Errorf("%s: convert the comment's HTML: %w", it.At, err)
+			r.report.malformed(it.At, "its HTML cannot be read: "+err.Error())
+			return nil
 		}
 		if cut {
 			r.report.note(fmt.Sprintf("longer than %d characters: cut", MaxImportedBody), it.At)
@@ -457,168 +549,11 @@ func (r *run) store1(ctx context.Context, it Item, key string, postID int64, slu
 	if err != nil {
 		return fmt.Errorf("%s: store: %w", it.At, err)
 	}
-	r.refs[key] = ref
+	r.remember(key, ref)
 	r.report.Imported++
 	r.report.perPost[slug]++
 	if c.State != repo.StatePublished {
 		r.report.Hidden++
 	}
 	return nil
-}
-
-// Report says what an import did (or, in a dry run, would do).
-type Report struct {
-	From, Path string
-	DryRun     bool
-	// Read counts the comments in the file; Imported those stored, Hidden those of them not shown (deleted,
-	// spam, pending); Already those imported before; NoEmail those whose author has no address.
-	Read, Imported, Hidden, Already, NoEmail, NewUsers, Bans int
-
-	threads  map[string]bool
-	matched  map[string]string
-	perPost  map[string]int
-	missing  map[string]int
-	hints    map[string]string
-	skipped  map[string][]string
-	notes    map[string][]string
-	nSkipped int
-}
-
-func newReport(from, path string, dry bool) *Report {
-	return &Report{From: from, Path: path, DryRun: dry, threads: map[string]bool{}, matched: map[string]string{},
-		perPost: map[string]int{}, missing: map[string]int{}, hints: map[string]string{}, skipped: map[string][]string{},
-		notes: map[string][]string{}}
-}
-
-// examples is how many places the report lists for each reason.
-const examples = 5
-
-func (r *Report) skip(reason, at string) {
-	r.nSkipped++
-	r.skipped[reason] = appendExample(r.skipped[reason], at)
-}
-
-func (r *Report) note(what, at string) { r.notes[what] = appendExample(r.notes[what], at) }
-
-// appendExample keeps the first few places and counts the rest (as "").
-func appendExample(list []string, at string) []string {
-	if len(list) < examples {
-		return append(list, at)
-	}
-	return append(list, "")
-}
-
-func (r *Report) unmatched(address string, m *Matcher) {
-	r.missing[address]++
-	if _, ok := r.hints[address]; !ok {
-		hint := ""
-		if p, ok := m.Suggest(address); ok {
-			hint = p.Slug
-		}
-		r.hints[address] = hint
-	}
-}
-
-// Unmatched returns the addresses of threads that matched no post, with their comment counts.
-func (r *Report) Unmatched() map[string]int { return r.missing }
-
-// PerPost returns the comments imported per post slug.
-func (r *Report) PerPost() map[string]int { return r.perPost }
-
-// Skipped returns the number of comments skipped per reason.
-func (r *Report) Skipped() map[string]int {
-	out := map[string]int{}
-	for k, v := range r.skipped {
-		out[k] = len(v)
-	}
-	return out
-}
-
-// Notes returns the number of comments imported with a remark (cut, parent missing), per remark.
-func (r *Report) Notes() map[string]int {
-	out := map[string]int{}
-	for k, v := range r.notes {
-		out[k] = len(v)
-	}
-	return out
-}
-
-// Print writes the report for the operator.
-func (r *Report) Print(w io.Writer) {
-	verb, title := "imported", "Imported"
-	if r.DryRun {
-		verb, title = "would import", "Dry run, nothing was written. Would import"
-	}
-	fmt.Fprintf(w, "%s from %s (%s)\n", title, r.From, r.Path)
-	if r.From == "blog" {
-		fmt.Fprintf(w, "  read:      %d comments\n", r.Read)
-	} else {
-		fmt.Fprintf(w, "  read:      %d comments in %d threads\n", r.Read, len(r.threads))
-	}
-	fmt.Fprintf(w, "  %s %d comments on %d posts (%d of them hidden: deleted, spam or pending), %d new commenters\n",
-		verb, r.Imported, len(r.perPost), r.Hidden, r.NewUsers)
-	if r.NoEmail > 0 {
-		fmt.Fprintf(w, "  without an email address: %d comments (their authors get a placeholder address that receives no mail)\n", r.NoEmail)
-	}
-	fmt.Fprintf(w, "  already imported before: %d\n", r.Already)
-	if r.Bans > 0 {
-		fmt.Fprintf(w, "  bans: %d\n", r.Bans)
-	}
-	if len(r.perPost) > 0 {
-		fmt.Fprintln(w, "  comments per post:")
-		for _, slug := range sortedKeys(r.perPost) {
-			fmt.Fprintf(w, "    %-40s %d\n", slug, r.perPost[slug])
-		}
-	}
-	if len(r.matched) > 0 && r.From != "blog" {
-		fmt.Fprintln(w, "  threads matched to posts:")
-		for _, addr := range sortedKeys(r.matched) {
-			fmt.Fprintf(w, "    %-40s -> %s\n", addr, r.matched[addr])
-		}
-	}
-	if len(r.missing) > 0 {
-		total := 0
-		for _, n := range r.missing {
-			total += n
-		}
-		fmt.Fprintf(w, "  unmatched threads (%d comments not imported); map them with --map FILE, one \"old-address slug\" per line:\n", total)
-		for _, addr := range sortedKeys(r.missing) {
-			hint := ""
-			if h := r.hints[addr]; h != "" {
-				hint = "   (perhaps: " + addr + " " + h + ")"
-			}
-			fmt.Fprintf(w, "    %-40s %d comments%s\n", addr, r.missing[addr], hint)
-		}
-	}
-	printReasons(w, "skipped", r.skipped)
-	printReasons(w, "imported with a remark", r.notes)
-}
-
-func printReasons(w io.Writer, title string, m map[string][]string) {
-	if len(m) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "  %s:\n", title)
-	for _, reason := range sortedKeys(m) {
-		var at []string
-		for _, a := range m[reason] {
-			if a != "" {
-				at = append(at, a)
-			}
-		}
-		more := ""
-		if len(m[reason]) > len(at) {
-			more = ", …"
-		}
-		fmt.Fprintf(w, "    %d %s (%s%s)\n", len(m[reason]), reason, strings.Join(at, ", "), more)
-	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

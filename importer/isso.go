@@ -11,29 +11,55 @@ import (
 )
 
 // Isso reads an Isso comment database: the SQLite file named by its dbpath setting (copy it while Isso is
-// stopped, or use its own backup). Isso stores comments as Markdown.
+// stopped, or use its own backup). Isso stores comments as Markdown. The file is read as repo.ReadIsso reads
+// any SQLite file it is given: only its two tables, with every value bounded (MaxRecord), within a file size
+// (MaxIssoFile) and a time budget (IssoStall).
 type Isso struct{}
 
 func (Isso) Read(ctx context.Context, path string, emit func(Item) error) error {
-	return repo.ReadIsso(ctx, path, func(c repo.IssoComment) error {
-		it := Item{ID: strconv.FormatInt(c.ID, 10), Thread: c.URI, Title: c.Title, Name: c.Author, Email: c.Email,
-			Body: c.Text, Kind: Markdown, State: repo.StatePublished, At: fmt.Sprintf("comment id %d", c.ID)}
-		if c.Parent > 0 {
-			it.Parent = strconv.FormatInt(c.Parent, 10)
-		}
-		switch c.Mode {
-		case 2:
-			it.State = repo.StatePending
-		case 4:
-			it.State = repo.StateDeleted
-		}
-		sec, frac := math.Modf(c.Created)
-		if c.Created > 0 {
-			it.Created = time.Unix(int64(sec), int64(frac*1e9)).UTC()
-		}
-		if c.URI == "" {
-			it.Skip = "its thread is not in the database"
-		}
-		return emit(it)
+	threads := map[int64]string{}
+	tooLong := map[int64]bool{}
+	mem := heldBytes{what: "threads"}
+	lim := repo.IssoLimits{File: MaxIssoFile, Value: MaxRecord, Stall: IssoStall}
+	return repo.ReadIsso(ctx, path, lim, repo.IssoReader{
+		Thread: func(t repo.IssoThread) error {
+			if t.TooLong > 0 || len(t.URI) > MaxAddress {
+				tooLong[t.ID] = true
+				return mem.add("")
+			}
+			threads[t.ID] = t.URI
+			return mem.add(t.URI)
+		},
+		Comment: func(c repo.IssoComment) error {
+			at := fmt.Sprintf("comment id %d", c.ID)
+			switch {
+			case c.Bad != "":
+				return emit(Item{At: at, Malformed: c.Bad})
+			case c.ID <= 0:
+				return emit(Item{At: at, Malformed: "its id is not a positive number"})
+			}
+			it := Item{ID: strconv.FormatInt(c.ID, 10), Thread: threads[c.Thread], Name: c.Author, Email: c.Email,
+				Body: c.Text, Kind: Markdown, State: repo.StatePublished, At: at}
+			if c.Parent > 0 {
+				it.Parent = strconv.FormatInt(c.Parent, 10)
+			}
+			switch c.Mode {
+			case 2:
+				it.State = repo.StatePending
+			case 4:
+				it.State = repo.StateDeleted
+			}
+			sec, frac := math.Modf(c.Created)
+			if c.Created > 0 && c.Created < 1<<40 {
+				it.Created = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+			}
+			switch {
+			case tooLong[c.Thread]:
+				it.Skip = fmt.Sprintf("the address of its thread is longer than %d bytes", MaxAddress)
+			case it.Thread == "":
+				it.Skip = "its thread is not in the database"
+			}
+			return emit(it)
+		},
 	})
 }

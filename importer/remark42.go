@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 )
 
 // Remark42 reads a Remark42 backup: the gzipped file it writes every day into its backup folder (or the same
-// content uncompressed). Its first JSON value describes the site; every one after it is a comment, with its
-// text both as typed (Markdown, "orig") and as shown (HTML, "text").
+// content uncompressed). It is JSON lines: the first describes the site; every one after it is a comment, with
+// its text both as typed (Markdown, "orig") and as shown (HTML, "text"). A line that cannot be read is a
+// malformed record; the next line starts the next comment.
 type Remark42 struct{}
 
 type remarkComment struct {
@@ -52,36 +54,106 @@ func (Remark42) Read(ctx context.Context, path string, emit func(Item) error) er
 			return fmt.Errorf("gzip: %w", err)
 		}
 		defer gz.Close()
-		r = gz
+		r = &unpackLimit{r: gz, left: MaxUnpacked}
 	}
-	dec := json.NewDecoder(r)
-	var meta map[string]json.RawMessage
-	if err := dec.Decode(&meta); err != nil {
-		return fmt.Errorf("not a Remark42 backup: the first value is not its header: %w", err)
+	lines := newLineReader(r)
+	header, err := lines.next(MaxHeader)
+	if errors.Is(err, io.EOF) {
+		return errors.New("not a Remark42 backup: the file is empty")
 	}
-	_, users := meta["users"]
-	_, posts := meta["posts"]
-	_, comments := meta["comments"]
-	var version int
-	if err := json.Unmarshal(meta["version"], &version); err != nil || !(users || posts) || comments {
-		return errors.New("not a Remark42 backup: the first value is not its header (version, users, posts)")
+	if err != nil {
+		return err
 	}
-	if version > 1 {
-		return fmt.Errorf("Remark42 backup version %d is newer than this importer knows (1)", version)
+	if err := remarkHeader(header.text, header.long); err != nil {
+		return err
 	}
-	for n := 1; ; n++ {
-		var c remarkComment
-		err := dec.Decode(&c)
+	for n := 1; ; {
+		if n%1000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		l, err := lines.next(MaxRecord)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("comment %d (byte %d): %w", n, dec.InputOffset(), err)
-		}
-		if err := emit(c.item(fmt.Sprintf("comment %d (id %s)", n, c.ID))); err != nil {
 			return err
 		}
+		if l.blank() {
+			continue
+		}
+		at := fmt.Sprintf("line %d", l.n)
+		if l.long {
+			if err := emit(Item{At: at, Malformed: fmt.Sprintf("longer than %s", sizeName(MaxRecord))}); err != nil {
+				return err
+			}
+			n++
+			continue
+		}
+		var c remarkComment
+		if err := json.Unmarshal(l.text, &c); err != nil {
+			if l.last && strings.Contains(err.Error(), "unexpected end of JSON input") {
+				return fmt.Errorf("%s: comment %d ends in the middle: the file is cut short", at, n)
+			}
+			if err := emit(Item{At: at, Malformed: "comment " + strconv.Itoa(n) + " cannot be read: " + err.Error()}); err != nil {
+				return err
+			}
+			n++
+			continue
+		}
+		if err := emit(c.item(fmt.Sprintf("line %d (comment %d, id %s)", l.n, n, short(c.ID)))); err != nil {
+			return err
+		}
+		n++
 	}
+}
+
+// remarkHeader checks the first line of a backup: Remark42 writes its version and the site's users and posts.
+func remarkHeader(line []byte, long bool) error {
+	if long {
+		return fmt.Errorf("line 1: not a Remark42 backup: its header is longer than %s", sizeName(MaxHeader))
+	}
+	var h struct {
+		Version  *int     `json:"version"`
+		Users    jsonSeen `json:"users"`
+		Posts    jsonSeen `json:"posts"`
+		Comments jsonSeen `json:"comments"`
+	}
+	if err := json.Unmarshal(line, &h); err != nil {
+		return fmt.Errorf("not a Remark42 backup: the first value is not its header: %w", err)
+	}
+	if h.Version == nil || !(h.Users || h.Posts) || h.Comments {
+		return errors.New("not a Remark42 backup: the first value is not its header (version, users, posts)")
+	}
+	if *h.Version > 1 {
+		return fmt.Errorf("Remark42 backup version %d is newer than this importer knows (1)", *h.Version)
+	}
+	return nil
+}
+
+// jsonSeen notes that a field is present without keeping its value (a backup's header lists every user).
+type jsonSeen bool
+
+func (s *jsonSeen) UnmarshalJSON([]byte) error {
+	*s = true
+	return nil
+}
+
+// unpackLimit ends a compressed stream with an error once it has given more than left bytes.
+type unpackLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (u *unpackLimit) Read(p []byte) (int, error) {
+	if u.left <= 0 {
+		return 0, fmt.Errorf("the backup unpacks to more than %s; the importer reads no more than that", sizeName(MaxUnpacked))
+	}
+	if int64(len(p)) > u.left {
+		p = p[:u.left]
+	}
+	n, err := u.r.Read(p)
+	u.left -= int64(n)
+	return n, err
 }
 
 func (c remarkComment) item(at string) Item {

@@ -11,6 +11,7 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
+	"golang.org/x/net/html"
 
 	"blog/repo"
 )
@@ -39,10 +40,13 @@ const MaxImportedBody = 4 * repo.MaxBody
 func toMarkdown(body string, kind BodyKind) (string, bool, error) {
 	body = cleanText(body)
 	var err error
+	bounded := false
 	switch kind {
 	case WordPress:
-		body, err = htmlToMarkdown(autoParagraphs(body))
+		body, bounded = boundHTML(autoParagraphs(body))
+		body, err = htmlToMarkdown(body)
 	case HTML:
+		body, bounded = boundHTML(body)
 		body, err = htmlToMarkdown(body)
 	case Text:
 		body = escapeMarkdown(body)
@@ -52,10 +56,86 @@ func toMarkdown(body string, kind BodyKind) (string, bool, error) {
 	}
 	body = strings.TrimFunc(body, unicode.IsSpace)
 	if utf8.RuneCountInString(body) <= MaxImportedBody {
-		return body, false, nil
+		return body, bounded, nil
 	}
 	cut := []rune(body)[:MaxImportedBody-1]
 	return string(cut) + "…", true, nil
+}
+
+// nesting are the elements whose depth multiplies the converter's work and output (every line of a quote
+// nested ten deep starts with ten "> ").
+var nesting = map[string]bool{"blockquote": true, "ul": true, "ol": true, "dl": true}
+
+// boundHTML returns what of a comment's HTML the converter needs: no more than MaxHTML bytes, text only until
+// it holds more visible characters than the Markdown can keep (MaxImportedBody), and quotes and lists nested
+// at most maxQuoteDepth deep (deeper ones keep their text, not their nesting). cut says something was left out.
+func boundHTML(s string) (string, bool) {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	var open []string
+	dropped := map[string]int{}
+	visible := 0
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String(), false
+		}
+		raw := z.Raw()
+		if tt == html.StartTagToken || tt == html.EndTagToken {
+			name, _ := z.TagName()
+			if n := string(name); nesting[n] && !nest(&open, dropped, n, tt == html.StartTagToken) {
+				continue
+			}
+		}
+		if room := MaxHTML - b.Len(); len(raw) > room {
+			if tt == html.TextToken {
+				b.WriteString(strings.ToValidUTF8(string(raw[:room]), ""))
+			}
+			return b.String(), true
+		}
+		b.Write(raw)
+		if tt == html.TextToken {
+			// Text unescapes in place, over raw: it comes after raw is written.
+			for _, r := range string(z.Text()) {
+				if !unicode.IsSpace(r) {
+					visible++
+				}
+			}
+			if visible > MaxImportedBody {
+				return b.String(), true
+			}
+		}
+	}
+}
+
+// nest follows a quote or list opening (start) or closing; it reports whether the tag is kept, which it is not
+// past maxQuoteDepth (nor the end tag of one that was not).
+func nest(open *[]string, dropped map[string]int, name string, start bool) bool {
+	if start {
+		if len(*open) >= maxQuoteDepth {
+			dropped[name]++
+			return false
+		}
+		*open = append(*open, name)
+		return true
+	}
+	if dropped[name] > 0 {
+		dropped[name]--
+		return false
+	}
+	if i := lastIndex(*open, name); i >= 0 {
+		*open = (*open)[:i]
+	}
+	return true
+}
+
+func lastIndex(list []string, s string) int {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i] == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // converterMD converts with github.com/JohannesKaufmann/html-to-markdown (one converter: it keeps no state

@@ -1,17 +1,12 @@
 package importer
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"golang.org/x/net/html/charset"
 
 	"blog/repo"
 )
@@ -20,14 +15,10 @@ import (
 // page with its comments inside it. WordPress's exporter writes imperfect XML (HTML entities such as &nbsp;,
 // stray ampersands, control characters pasted into comments), so the file is read leniently wherever it is
 // still unambiguous; a file that ends early or is not an export is refused.
+//
+// The post's address is read from its item before its comments, which is where WordPress writes
+// them; each comment is a record of its own, so a post with thousands of comments is never held whole.
 type WordPressSource struct{}
-
-type wpItem struct {
-	Title    string      `xml:"title"`
-	Link     string      `xml:"link"`
-	PostName string      `xml:"post_name"`
-	Comments []wpComment `xml:"comment"`
-}
 
 type wpComment struct {
 	ID       string `xml:"comment_id"`
@@ -41,71 +32,97 @@ type wpComment struct {
 	Parent   string `xml:"comment_parent"`
 }
 
+// wpPost is what a comment needs of the item it is in.
+type wpPost struct{ link string }
+
+var wordpressXML = xmlConfig{root: "rss", format: "WordPress export", lenient: true,
+	kind: func(path []xmlOpen, name string) xmlKind {
+		last := path[len(path)-1].name
+		switch {
+		case last == "item" && (name == "link" || name == "comment"):
+			return xmlRecord
+		case name == "item" || len(path) == 1 && name == "channel":
+			return xmlContainer
+		}
+		return xmlSkip
+	},
+	// A new item, or a comment inside anything but an item, means the element open has ended.
+	breaks: func(open, start string) bool {
+		return start == "item" && open != "rss" && open != "channel" || start == "comment" && open != "item" && open != "rss" && open != "channel"
+	},
+}
+
 func (WordPressSource) Read(ctx context.Context, path string, emit func(Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	dec := xml.NewDecoder(&xmlCharsOnly{r: bufio.NewReader(f)})
-	dec.Strict = false
-	dec.Entity = xml.HTMLEntity
-	dec.CharsetReader = charset.NewReaderLabel
-	depth, root, items := 0, "", 0
-	for {
-		tok, err := dec.Token()
+	sc := newXMLScanner(f, wordpressXML)
+	var post wpPost
+	for n := 1; ; n++ {
+		if n%1000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ev, err := sc.next()
 		if errors.Is(err, io.EOF) {
-			switch {
-			case root == "":
-				return errors.New("not a WordPress export: the file is empty")
-			case depth > 0:
-				return errors.New("the file ends inside an element: it is cut short")
-			}
 			return nil
 		}
 		if err != nil {
-			return xmlError(dec, err)
+			return err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return errors.New("not a WordPress export: the file is not XML")
+		if ev.kind == xmlContainer {
+			if ev.name == "item" {
+				post = wpPost{}
 			}
-		case xml.StartElement:
-			line, _ := dec.InputPos()
-			if depth == 0 {
-				root = t.Name.Local
-				if root != "rss" {
-					return fmt.Errorf("line %d: not a WordPress export: the document is <%s>, not <rss>", line, root)
-				}
+			continue
+		}
+		at := fmt.Sprintf("line %d", ev.line)
+		if ev.bad != "" {
+			if err := emit(Item{At: at, Malformed: wpName(ev.name) + " " + ev.bad}); err != nil {
+				return err
 			}
-			if t.Name.Local != "item" {
-				depth++
-				continue
+			continue
+		}
+		if ev.name != "comment" {
+			var field struct {
+				Text string `xml:",chardata"`
 			}
-			var it wpItem
-			if err := dec.DecodeElement(&it, &t); err != nil {
-				return fmt.Errorf("item at line %d: %w", line, xmlError(dec, err))
-			}
-			items++
-			for i, c := range it.Comments {
-				at := fmt.Sprintf("post %q comment %d", strings.TrimSpace(it.Title), i+1)
-				if id := strings.TrimSpace(c.ID); id != "" {
-					at = fmt.Sprintf("comment_id %s (line %d)", id, line)
-				}
-				if err := emit(c.item(it, at)); err != nil {
+			if err := sc.decode(ev, &field); err != nil {
+				if err := emit(Item{At: at, Malformed: wpName(ev.name) + " cannot be read: " + err.Error()}); err != nil {
 					return err
 				}
+				continue
 			}
-		case xml.EndElement:
-			depth--
+			post.link = strings.TrimSpace(field.Text)
+			continue
+		}
+		var c wpComment
+		if err := sc.decode(ev, &c); err != nil {
+			if err := emit(Item{At: at, Malformed: "<wp:comment> cannot be read: " + err.Error()}); err != nil {
+				return err
+			}
+			continue
+		}
+		if id := strings.TrimSpace(c.ID); id != "" {
+			at = fmt.Sprintf("comment_id %s (line %d)", id, ev.line)
+		}
+		if err := emit(c.item(post, at)); err != nil {
+			return err
 		}
 	}
 }
 
-func (c wpComment) item(post wpItem, at string) Item {
-	link := strings.TrimSpace(post.Link)
-	it := Item{ID: strings.TrimSpace(c.ID), Thread: link, Title: strings.TrimSpace(post.Title), Name: strings.TrimSpace(c.Author),
+// wpName names an element of a WXR file as WordPress writes it.
+func wpName(local string) string {
+	if local == "comment" {
+		return "<wp:comment>"
+	}
+	return "<" + local + ">"
+}
+
+func (c wpComment) item(post wpPost, at string) Item {
+	it := Item{ID: strings.TrimSpace(c.ID), Thread: post.link, Name: strings.TrimSpace(c.Author),
 		Email: c.Email, Body: c.Content, Kind: WordPress, State: repo.StatePublished, At: at}
 	if p := strings.TrimSpace(c.Parent); p != "" && p != "0" {
 		it.Parent = p
@@ -124,7 +141,7 @@ func (c wpComment) item(post wpItem, at string) Item {
 		it.Skip = "pingback or trackback"
 		return it
 	}
-	if link == "" {
+	if post.link == "" {
 		it.Skip = "its post has no address"
 		return it
 	}
@@ -138,22 +155,4 @@ func (c wpComment) item(post wpItem, at string) Item {
 	}
 	it.Created = t
 	return it
-}
-
-// xmlCharsOnly drops the bytes XML 1.0 does not allow (control characters other than tab and line ends), which
-// WordPress copies into exports from pasted comments. They are single bytes in UTF-8, never part of another
-// character, so dropping them byte by byte is safe.
-type xmlCharsOnly struct{ r io.Reader }
-
-func (x *xmlCharsOnly) Read(p []byte) (int, error) {
-	n, err := x.r.Read(p)
-	j := 0
-	for _, b := range p[:n] {
-		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
-			continue
-		}
-		p[j] = b
-		j++
-	}
-	return j, err
 }

@@ -1,0 +1,644 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/net/html/charset"
+)
+
+// xmlScanner splits an XML export into its records without understanding them: it follows the document's
+// markup byte by byte (tags, comments, CDATA sections, processing instructions), keeps at most one record in
+// memory (MaxRecord bytes), and hands each record whole to encoding/xml. A record that encoding/xml cannot read
+// is reported on its own and the scanner carries on after it, because where a record ends is found from the
+// markup around it, never from the record's content:
+//
+//   - a record ends at its end tag;
+//   - or, when that is missing, where a tag begins that cannot be inside it (a Disqus <post> inside a <post>,
+//     a WordPress <item> inside a comment: xmlConfig.breaks) or an element around it ends;
+//   - a record longer than MaxRecord is reported as too long; the scanner reads on to its end holding nothing.
+//
+// The file as a whole must still be an export: a document element of the right name, and an end. A file that
+// ends before its document element does is cut short, and refused whole.
+type xmlScanner struct {
+	cfg  xmlConfig
+	r    *bufio.Reader
+	line int
+	// decl is the XML declaration (it may name the encoding); open are the containers around the current
+	// position, whose start tags give a record its namespaces.
+	decl    []byte
+	open    []xmlOpen
+	prefix  []byte
+	plines  int
+	stale   bool
+	tag     capture
+	pending *xmlTag
+	started bool
+	done    bool
+}
+
+// xmlConfig says how one format's file is read.
+type xmlConfig struct {
+	// root is the document element's name, format the export's name for messages ("Disqus export").
+	root, format string
+	// lenient reads as WordPress writes: non-strict XML, HTML entities, declared charsets, control bytes dropped.
+	lenient bool
+	// kind says what an element is, from the names of the containers around it (outermost first).
+	kind func(path []xmlOpen, name string) xmlKind
+	// breaks reports that a start tag named start cannot be inside an element named open, so open has ended.
+	breaks func(open, start string) bool
+}
+
+type xmlKind int
+
+const (
+	xmlSkip      xmlKind = iota // read past it
+	xmlContainer                // its children are looked at one by one
+	xmlRecord                   // handed whole to encoding/xml
+)
+
+type xmlOpen struct {
+	name string
+	raw  []byte
+}
+
+// xmlEvent is what the scanner found: a container opened or closed, a record, or (bad set, kind xmlSkip) an
+// element it skips that is structurally broken.
+type xmlEvent struct {
+	kind  xmlKind
+	close bool
+	name  string
+	line  int
+	raw   []byte
+	bad   string
+}
+
+type tagKind int
+
+const (
+	tagEOF   tagKind = iota
+	tagStart         // <name ...> or <name .../>
+	tagEnd           // </name>
+	tagOther         // a comment, CDATA section, processing instruction or declaration
+)
+
+type xmlTag struct {
+	kind tagKind
+	// name is the local name, qname the name as written (with its prefix), for messages.
+	name, qname string
+	empty       bool
+	line        int
+	raw         []byte
+	decl        bool
+	// at is where the tag starts in the capture it was written to (-1 when none).
+	at int
+}
+
+// maxName bounds the part of an element name the scanner keeps.
+const maxName = 256
+
+func newXMLScanner(r io.Reader, cfg xmlConfig) *xmlScanner {
+	return &xmlScanner{cfg: cfg, r: bufio.NewReaderSize(r, 64<<10), line: 1, stale: true,
+		tag: capture{max: MaxRecord, drop: cfg.lenient}}
+}
+
+// capture collects the bytes of a record or tag up to max; beyond it, it holds nothing and remembers that.
+type capture struct {
+	buf  []byte
+	max  int
+	over bool
+	drop bool
+}
+
+func (c *capture) reset() { c.buf, c.over = c.buf[:0], false }
+
+func (c *capture) write(p []byte) {
+	if c == nil || c.over {
+		return
+	}
+	if len(c.buf)+len(p) > c.max {
+		c.over, c.buf = true, nil
+		return
+	}
+	if !c.drop {
+		c.buf = append(c.buf, p...)
+		return
+	}
+	for _, b := range p {
+		// WordPress copies control characters from pasted comments into its exports; XML 1.0 allows none but
+		// tab and line ends. They are single bytes in UTF-8, never part of another character.
+		if b >= 0x20 || b == '\t' || b == '\n' || b == '\r' {
+			c.buf = append(c.buf, b)
+		}
+	}
+}
+
+func (c *capture) writeByte(b byte) {
+	if c != nil && !c.over {
+		c.write([]byte{b})
+	}
+}
+
+// next returns the next container boundary or record, io.EOF after the document's end, or an error that refuses
+// the file (not the format, cut short).
+func (s *xmlScanner) next() (xmlEvent, error) {
+	for {
+		t, err := s.readPending(nil)
+		if err != nil {
+			return xmlEvent{}, err
+		}
+		switch t.kind {
+		case tagEOF:
+			switch {
+			case len(s.open) > 0:
+				return xmlEvent{}, s.cutShort()
+			case !s.started:
+				return xmlEvent{}, fmt.Errorf("not a %s: the file is empty", s.cfg.format)
+			}
+			return xmlEvent{}, io.EOF
+		case tagOther:
+			if t.decl && !s.started && s.decl == nil {
+				s.decl = bytes.Clone(t.raw)
+			}
+			continue
+		case tagEnd:
+			if ev, ok := s.closeContainer(t); ok {
+				return ev, nil
+			}
+			continue // an end tag that closes nothing open: nothing to do
+		}
+		if len(s.open) == 0 {
+			if err := s.openRoot(t); err != nil {
+				return xmlEvent{}, err
+			}
+			if t.empty {
+				s.pop()
+			}
+			return xmlEvent{kind: xmlContainer, name: t.name, line: t.line}, nil
+		}
+		if top := s.open[len(s.open)-1]; s.cfg.breaks(top.name, t.name) {
+			// <item> inside an <item>: the one open has ended without its end tag.
+			t.raw = bytes.Clone(t.raw)
+			s.pending = &t
+			s.pop()
+			return xmlEvent{kind: xmlContainer, close: true, name: top.name, line: t.line}, nil
+		}
+		switch s.cfg.kind(s.open, t.name) {
+		case xmlContainer:
+			if len(s.open) >= maxContainers {
+				return xmlEvent{}, fmt.Errorf("line %d: containers nested more than %d deep", t.line, maxContainers)
+			}
+			s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
+			s.stale = true
+			if t.empty {
+				s.pop()
+			}
+			return xmlEvent{kind: xmlContainer, name: t.name, line: t.line}, nil
+		case xmlRecord:
+			rec := &capture{max: MaxRecord, drop: s.cfg.lenient}
+			rec.write(t.raw)
+			bad, err := s.element(t, rec)
+			if err != nil {
+				return xmlEvent{}, err
+			}
+			ev := xmlEvent{kind: xmlRecord, name: t.name, line: t.line, raw: rec.buf, bad: bad}
+			if rec.over || t.raw == nil {
+				ev.raw, ev.bad = nil, fmt.Sprintf("is longer than %s", sizeName(MaxRecord))
+			}
+			return ev, nil
+		default:
+			bad, err := s.element(t, nil)
+			if err != nil {
+				return xmlEvent{}, err
+			}
+			if bad != "" && !s.cfg.lenient {
+				return xmlEvent{kind: xmlSkip, name: t.name, line: t.line, bad: bad}, nil
+			}
+		}
+	}
+}
+
+// maxContainers bounds how deep containers nest (rss, channel, item: three).
+const maxContainers = 8
+
+func (s *xmlScanner) pop() {
+	s.open = s.open[:len(s.open)-1]
+	s.stale = true
+	if len(s.open) == 0 {
+		s.done = true
+	}
+}
+
+func (s *xmlScanner) cutShort() error {
+	return fmt.Errorf("line %d: the file ends in the middle of an element: it is cut short", s.line)
+}
+
+// openRoot checks the document element and that its start tag (with the declaration) can be read.
+func (s *xmlScanner) openRoot(t xmlTag) error {
+	if t.name != s.cfg.root {
+		return fmt.Errorf("line %d: not a %s: the document is <%s>, not <%s>", t.line, s.cfg.format, t.qname, s.cfg.root)
+	}
+	if t.raw == nil {
+		return fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.name, sizeName(MaxRecord))
+	}
+	s.started = true
+	s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
+	s.stale = true
+	dec := s.decoder(s.prefixBytes())
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("line %d: the document element cannot be read: %w", t.line, err)
+		}
+		if _, ok := tok.(xml.StartElement); ok {
+			return nil
+		}
+	}
+}
+
+// closeContainer handles an end tag between records: it closes the innermost container, or (when containers
+// inside it were never closed) the innermost one of that name.
+func (s *xmlScanner) closeContainer(t xmlTag) (xmlEvent, bool) {
+	for i := len(s.open) - 1; i >= 0; i-- {
+		if s.open[i].name != t.name {
+			continue
+		}
+		top := s.open[len(s.open)-1]
+		if i < len(s.open)-1 {
+			s.pending = &t // close the inner ones first, one event each
+		}
+		s.pop()
+		return xmlEvent{kind: xmlContainer, close: true, name: top.name, line: t.line}, true
+	}
+	return xmlEvent{}, false
+}
+
+// element reads the rest of an element whose start tag was t, into rec when it is a record. It returns why the
+// element is broken ("" when it is not); an error only for the file (cut short).
+func (s *xmlScanner) element(t xmlTag, rec *capture) (string, error) {
+	if t.empty {
+		return "", nil
+	}
+	same := 0
+	for {
+		u, err := s.readTag(rec)
+		if err != nil {
+			return "", err
+		}
+		switch u.kind {
+		case tagEOF:
+			return "", s.cutShort()
+		case tagStart:
+			if s.cfg.breaks(t.name, u.name) {
+				s.unwrite(rec, u)
+				return fmt.Sprintf("has no end tag </%s> (the next element, <%s>, starts at line %d)", t.qname, u.qname, u.line), nil
+			}
+			if u.name == t.name && !u.empty {
+				same++
+			}
+		case tagEnd:
+			if u.name == t.name {
+				if same == 0 {
+					return "", nil
+				}
+				same--
+				continue
+			}
+			for _, o := range s.open {
+				if o.name == u.name {
+					s.unwrite(rec, u)
+					return fmt.Sprintf("has no end tag </%s> (</%s> follows at line %d)", t.qname, u.qname, u.line), nil
+				}
+			}
+		}
+	}
+}
+
+// unwrite takes a tag that belongs after the element back out of its capture, to be handled next.
+func (s *xmlScanner) unwrite(rec *capture, u xmlTag) {
+	if rec != nil && !rec.over && u.at >= 0 {
+		rec.buf = rec.buf[:u.at]
+	}
+	u.raw = bytes.Clone(u.raw)
+	s.pending = &u
+}
+
+func (s *xmlScanner) readPending(rec *capture) (xmlTag, error) {
+	if t := s.pending; t != nil {
+		s.pending = nil
+		return *t, nil
+	}
+	return s.readTag(rec)
+}
+
+// readTag reads up to and including the next tag, writing both to rec (nil between records). Between records,
+// text other than white space outside the document refuses the file.
+func (s *xmlScanner) readTag(rec *capture) (xmlTag, error) {
+	for {
+		chunk, err := s.r.ReadSlice('<')
+		s.count(chunk)
+		body := chunk
+		if err == nil {
+			body = chunk[:len(chunk)-1]
+		}
+		rec.write(body)
+		if rec == nil && len(s.open) == 0 && len(bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))) > 0 {
+			if s.done {
+				return xmlTag{}, fmt.Errorf("line %d: text after the end of the document", s.line)
+			}
+			return xmlTag{}, fmt.Errorf("not a %s: the file is not XML", s.cfg.format)
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			return xmlTag{kind: tagEOF}, nil
+		case err != nil:
+			return xmlTag{}, err
+		}
+		t, isTag, err := s.markup(rec)
+		if err != nil || isTag {
+			return t, err
+		}
+		// A "<" that starts no markup ("a < b" in lenient text): it was text.
+	}
+}
+
+// markup reads what follows a "<".
+func (s *xmlScanner) markup(rec *capture) (xmlTag, bool, error) {
+	t := xmlTag{line: s.line, at: -1}
+	if rec != nil && !rec.over {
+		t.at = len(rec.buf)
+	}
+	rec.writeByte('<')
+	s.tag.reset()
+	s.tag.writeByte('<')
+	b, err := s.r.Peek(1)
+	if err != nil {
+		return t, true, s.eof(err)
+	}
+	switch {
+	case b[0] == '!':
+		t.kind = tagOther
+		return t, true, s.bang(rec)
+	case b[0] == '?':
+		t.kind = tagOther
+		head, _ := s.r.Peek(5)
+		decl := string(head) == "?xml "
+		if err := s.until("?>", &multiCapture{rec, &s.tag}); err != nil {
+			return t, true, s.eof(err)
+		}
+		t.decl = decl && !s.tag.over
+		t.raw = s.tag.buf
+		return t, true, nil
+	case b[0] == '/':
+		t.kind = tagEnd
+	case isNameByte(b[0]):
+		t.kind = tagStart
+	default:
+		return t, false, nil
+	}
+	both := &multiCapture{rec, &s.tag}
+	if t.kind == tagEnd {
+		s.take(1, both)
+	}
+	t.name, t.qname = s.name(both)
+	if err := s.tagRest(&t, both); err != nil {
+		return t, true, s.eof(err)
+	}
+	if !s.tag.over {
+		t.raw = s.tag.buf
+	}
+	return t, true, nil
+}
+
+// eof turns the end of the file inside markup into "cut short".
+func (s *xmlScanner) eof(err error) error {
+	if errors.Is(err, io.EOF) {
+		return s.cutShort()
+	}
+	return err
+}
+
+// bang reads a comment, a CDATA section or a declaration (<!DOCTYPE ...>).
+func (s *xmlScanner) bang(rec *capture) error {
+	head, _ := s.r.Peek(9)
+	switch {
+	case bytes.HasPrefix(head, []byte("!--")):
+		s.take(3, rec)
+		return s.eof(s.until("-->", rec))
+	case bytes.HasPrefix(head, []byte("![CDATA[")):
+		s.take(8, rec)
+		return s.eof(s.until("]]>", rec))
+	}
+	// A declaration: up to the ">" outside quotes and brackets.
+	depth := 0
+	var quote byte
+	for {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			return s.eof(err)
+		}
+		s.countByte(c)
+		rec.writeByte(c)
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case c == '>' && depth <= 0:
+			return nil
+		}
+	}
+}
+
+// until reads up to and including term.
+func (s *xmlScanner) until(term string, w writer1) error {
+	last := term[len(term)-1]
+	var tail []byte // the last bytes read, as many as term has
+	for {
+		chunk, err := s.r.ReadSlice(last)
+		s.count(chunk)
+		w.write(chunk)
+		tail = append(tail, chunk[max(0, len(chunk)-len(term)):]...)
+		tail = tail[max(0, len(tail)-len(term)):]
+		if err == nil && string(tail) == term {
+			return nil
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return err
+		}
+	}
+}
+
+// name reads an element name and returns its local part (after any prefix) and the whole of it.
+func (s *xmlScanner) name(w writer1) (local, qualified string) {
+	var buf [maxName]byte
+	n, start := 0, 0
+	for {
+		b, err := s.r.Peek(1)
+		if err != nil || !isNameByte(b[0]) {
+			break
+		}
+		c := b[0]
+		s.take(1, w)
+		if n < len(buf) {
+			buf[n] = c
+			n++
+			if c == ':' {
+				start = n
+			}
+		}
+	}
+	return string(buf[start:n]), string(buf[:n])
+}
+
+// tagRest reads the rest of a tag after its name: attributes (quoted values may hold ">") up to ">".
+func (s *xmlScanner) tagRest(t *xmlTag, w writer1) error {
+	var quote, prev byte
+	for {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			return err
+		}
+		s.countByte(c)
+		w.writeByte(c)
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			t.empty = t.kind == tagStart && prev == '/'
+			return nil
+		}
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			prev = c
+		}
+	}
+}
+
+// take moves n bytes (already peeked) from the file to w.
+func (s *xmlScanner) take(n int, w writer1) {
+	for range n {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			return
+		}
+		s.countByte(c)
+		w.writeByte(c)
+	}
+}
+
+func (s *xmlScanner) count(p []byte) { s.line += bytes.Count(p, []byte{'\n'}) }
+
+func (s *xmlScanner) countByte(c byte) {
+	if c == '\n' {
+		s.line++
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == ':' || c == '-' ||
+		c == '.' || c >= 0x80
+}
+
+// writer1 is where markup goes: a record's capture, the tag's, both or none.
+type writer1 interface {
+	write(p []byte)
+	writeByte(c byte)
+}
+
+type multiCapture struct{ a, b *capture }
+
+func (m *multiCapture) write(p []byte)   { m.a.write(p); m.b.write(p) }
+func (m *multiCapture) writeByte(c byte) { m.a.writeByte(c); m.b.writeByte(c) }
+
+// prefixBytes returns the declaration and the start tags of the open containers: what a record needs before it
+// to be read as it stands in the file (namespaces, encoding).
+func (s *xmlScanner) prefixBytes() []byte {
+	if s.stale {
+		s.prefix = append(s.prefix[:0], s.decl...)
+		for _, o := range s.open {
+			s.prefix = append(s.prefix, o.raw...)
+		}
+		s.plines = bytes.Count(s.prefix, []byte{'\n'})
+		s.stale = false
+	}
+	return s.prefix
+}
+
+func (s *xmlScanner) decoder(data []byte) *xml.Decoder {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.CharsetReader = charset.NewReaderLabel
+	if s.cfg.lenient {
+		dec.Strict = false
+		dec.Entity = xml.HTMLEntity
+	}
+	return dec
+}
+
+// decode reads a record (from next) into v with encoding/xml. Its error says what is wrong and where, for the
+// record's report.
+func (s *xmlScanner) decode(ev xmlEvent, v any) error {
+	prefix := s.prefixBytes()
+	data := make([]byte, 0, len(prefix)+len(ev.raw))
+	data = append(append(data, prefix...), ev.raw...)
+	dec := s.decoder(data)
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return s.recordError(ev, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == len(s.open) {
+				if err := dec.DecodeElement(v, &t); err != nil {
+					return s.recordError(ev, err)
+				}
+				return nil
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
+
+func (s *xmlScanner) recordError(ev xmlEvent, err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		line := ev.line + se.Line - 1 - s.plines
+		if line > ev.line {
+			return fmt.Errorf("%s (line %d)", se.Msg, line)
+		}
+		return errors.New(se.Msg)
+	}
+	return err
+}
+
+// sizeName writes a byte count the way the limits are stated ("1 MiB").
+func sizeName(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
