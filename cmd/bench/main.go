@@ -57,10 +57,16 @@ func main() {
 	postsOnly := flag.Bool("posts", false, "measure only the comment POSTs (on a post with 100 comments and on the large post)")
 	large := flag.Int("large", 50000, "comments on the large post, imported before the server starts (0: no large post)")
 	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
+	wal := flag.Duration("wal", 60*time.Second, "how long comments are posted while the SQLite log is measured (0: not measured)")
+	walOnly := flag.Bool("wal-only", false, "measure only the SQLite log under comment POSTs (see -wal)")
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	flag.Parse()
 	if *hostileOnly {
 		printRows(measureHostile(context.Background(), *binary))
+		return
+	}
+	if *walOnly {
+		printRows(walOnlyRun(*binary, 32, *wal))
 		return
 	}
 	if *imports > 0 {
@@ -79,7 +85,7 @@ func main() {
 		*streams = ""
 	}
 	o := options{binary: *binary, out: *out, streams: *streams, dur: *duration, large: *large,
-		pages: !*postsOnly, rest: !*pagesOnly && !*postsOnly}
+		pages: !*postsOnly, rest: !*pagesOnly && !*postsOnly, wal: *wal}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -101,9 +107,10 @@ func printRows(rows []Row, err error) {
 type options struct {
 	binary, out, streams string
 	dur                  time.Duration
-	large                int  // comments on the large post (0: none)
-	pages                bool // the pages against the control (else only the POSTs)
-	rest                 bool // moderation, abuse and the cross-instance delivery
+	large                int           // comments on the large post (0: none)
+	pages                bool          // the pages against the control (else only the POSTs)
+	rest                 bool          // moderation, abuse and the cross-instance delivery
+	wal                  time.Duration // how long the SQLite log is measured under POSTs (0: not)
 }
 
 func run(o options) error {
@@ -161,6 +168,11 @@ func run(o options) error {
 			return err
 		}
 		add(comparePOSTSize(srv.base, "small", "large", o.large, 8, dur))
+	}
+	if o.wal > 0 {
+		for _, r := range measureWAL(srv, "hundred", 32, o.wal) {
+			add(r)
+		}
 	}
 	for _, s := range strings.Split(streamLevels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
