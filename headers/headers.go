@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/valyala/fasthttp"
 )
 
 // ContentSecurityPolicy allows nothing from other hosts, no inline script or style and no eval; htmx is
@@ -19,6 +20,17 @@ const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(),
 func Security(c *fiber.Ctx) error {
 	Set(func(k, v string) { c.Set(k, v) })
 	return c.Next()
+}
+
+// OnServerErrors gives the security headers to the answers that fasthttp makes before any handler runs, which
+// reach the app's error handler without passing the middleware: 413 for a body refused from its Content-Length,
+// 431 for headers too large, 408 for a request not sent in time, 400 for one that cannot be parsed.
+func OnServerErrors(srv *fasthttp.Server) {
+	next := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		Set(func(k, v string) { ctx.Response.Header.Set(k, v) })
+		next(ctx, err)
+	}
 }
 
 // Set hands every security header to set; event streams, which write their own header block, use it too.

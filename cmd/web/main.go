@@ -31,6 +31,7 @@ import (
 	"blog/csrf"
 	"blog/dbschema"
 	"blog/handlers"
+	"blog/headers"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -385,6 +386,7 @@ func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan s
 	ln := limits.NewListener(raw, limits.ListenerConfig{MaxConns: budget, MaxPerClient: cfg.MaxPerClient,
 		Trusted: cfg.Trusted, Log: log, Refused: func(reason string) { m.Refused("connection_" + reason) }})
 	app.Server().ConnState = ln.ConnState
+	headers.OnServerErrors(app.Server())
 	log.Info("serving", "url", "http://"+displayAddr(raw.Addr()), "database", string(db.Dialect), "posts", posts,
 		"max_connections", budget, "file_limit", fds)
 	serveErr := make(chan error, 1)
