@@ -155,7 +155,7 @@ func (l *Listener) Open() int {
 	return l.total
 }
 
-// ConnState is fasthttp's connection-state hook: it lets CloseIdle find the connections that carry no request.
+// ConnState is fasthttp's connection-state hook: it lets Drain find the connections that carry no request.
 func (l *Listener) ConnState(c net.Conn, state fasthttp.ConnState) {
 	w, ok := c.(*conn)
 	if !ok {
@@ -168,21 +168,31 @@ func (l *Listener) ConnState(c net.Conn, state fasthttp.ConnState) {
 	l.mu.Unlock()
 }
 
-// CloseIdle closes every connection that is not serving a request (new ones included), so a shutdown does not
-// wait for them.
-func (l *Listener) CloseIdle() {
+// Drain is called at shutdown, repeatedly until the server has stopped. It closes every connection that carries
+// no request (new ones, idle keep-alive ones, ones that have sent nothing yet), and gives a connection part-way
+// through sending a request until the time sendBy to send the rest: its next read then fails, and fasthttp
+// answers 408 and closes it. A request already received is not affected, so a request being served finishes.
+func (l *Listener) Drain(sendBy time.Time) {
 	l.mu.Lock()
-	var idle []*conn
+	var idle, sending []*conn
 	for c, st := range l.conns {
+		switch {
 		// fasthttp marks a new connection active before its first byte arrives: one that has sent nothing
 		// carries no request either.
-		if st == fasthttp.StateNew || st == fasthttp.StateIdle || (st == fasthttp.StateActive && c.read.Load() == 0) {
+		case st == fasthttp.StateNew || st == fasthttp.StateIdle || (st == fasthttp.StateActive && c.read.Load() == 0):
 			idle = append(idle, c)
+		case st == fasthttp.StateActive:
+			// Reading a request, or serving one already read (whose handler reads no more). fasthttp sets a
+			// new deadline when a connection starts its next request: setting it again each call keeps it.
+			sending = append(sending, c)
 		}
 	}
 	l.mu.Unlock()
 	for _, c := range idle {
 		c.Conn.Close()
+	}
+	for _, c := range sending {
+		c.Conn.SetReadDeadline(sendBy)
 	}
 }
 

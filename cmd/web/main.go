@@ -363,9 +363,11 @@ func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, 
 	}
 }
 
-// listenAndServe serves until ctx ends, then closes every event stream and every idle connection (so the
-// shutdown waits for neither) and shuts down. Connections are accepted within budgets (limits.Listener), and the
-// file-descriptor limit is raised first, so that clients can make the server wait but never make it stop.
+// listenAndServe serves until ctx ends, then closes every event stream and every idle connection, gives a
+// connection part-way through sending a request half a second to send the rest (so the shutdown waits for none
+// of them, only for the requests being served), and shuts down. Connections are accepted within budgets
+// (limits.Listener), and the file-descriptor limit is raised first, so that clients can make the server wait but
+// never make it stop.
 func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *repo.DB, posts int,
 	m *observe.Metrics, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
@@ -404,8 +406,9 @@ func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan s
 	close(done)
 	stopped := make(chan error, 1)
 	go func() { stopped <- app.ShutdownWithTimeout(5 * time.Second) }()
+	sendBy := time.Now().Add(shutdownSendGrace)
 	for {
-		ln.CloseIdle()
+		ln.Drain(sendBy)
 		select {
 		case err := <-stopped:
 			if err != nil {
@@ -417,6 +420,9 @@ func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan s
 		}
 	}
 }
+
+// shutdownSendGrace is how long, at shutdown, a client part-way through sending a request has to send the rest.
+const shutdownSendGrace = 500 * time.Millisecond
 
 // displayAddr turns a listen address into one a browser can open.
 func displayAddr(a net.Addr) string {
