@@ -56,7 +56,7 @@ func TestHeldThreadsAreBounded(t *testing.T) {
 		return ""
 	})
 	_, err := s.runOpts(t, importer.Options{From: "disqus", Path: path, DryRun: true, SkipInvalid: true})
-	if err == nil || !strings.Contains(err.Error(), "more than 16 MiB of threads to keep in memory (") {
+	if err == nil || !strings.Contains(err.Error(), "the file lists more than 16 MiB of threads (") {
 		t.Fatalf("%v", err)
 	}
 }

@@ -277,7 +277,7 @@ func (r *run) item(ctx context.Context, it Item) error {
 		return nil
 	}
 	if r.report.Read++; r.report.Read > MaxComments {
-		return fmt.Errorf("%s: more than %d comments in one file: the importer stops here", it.At, MaxComments)
+		return fmt.Errorf("%s: more than %d comments: an import reads at most that many from one file", it.At, MaxComments)
 	}
 	if it.Thread != "" {
 		r.report.thread(NormalizePath(it.Thread))

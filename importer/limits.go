@@ -67,7 +67,7 @@ func (h *heldBytes) add(strs ...string) error {
 		h.n += len(s)
 	}
 	if h.n > MaxHeld {
-		return fmt.Errorf("more than %s of %s to keep in memory (%d so far): the importer holds them all while it reads the file, and stops here",
+		return fmt.Errorf("the file lists more than %s of %s (%d so far), more than an import keeps in memory",
 			sizeName(MaxHeld), h.what, h.count)
 	}
 	return nil

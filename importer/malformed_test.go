@@ -212,3 +212,21 @@ func TestCommentoMalformedRecords(t *testing.T) {
 		t.Fatalf("huge value: %v", err)
 	}
 }
+
+// TestDisqusMarkupInText: where a record ends is found from the markup only: "</post>" and "<post" inside a
+// CDATA section, an XML comment do not end or start one, nor does "/>" inside a quoted attribute value end a tag.
+func TestDisqusMarkupInText(t *testing.T) {
+	s := newSite(t, dbtest.SQLite(t))
+	path := edited(t, "disqus.xml",
+		`<![CDATA[<p>Buy cheap watches at http://spam.example</p>]]>`, `<![CDATA[<p>Buy cheap watches </post><post dsq:id="1"> here</p>]]>`,
+		`  <post dsq:id="3006">`, `  <!-- <post dsq:id="1"> </post> -->`+"\n"+`  <post dsq:id="3006" note="a > b / c">`)
+	r, err := s.runOpts(t, importer.Options{From: "disqus", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := s.all(t, "hello-world")
+	// The converter drops the tags it does not know, and keeps the text around them.
+	if r.Imported != 6 || r.Malformed != 0 || byBody(t, cs, "watches").Body != "Buy cheap watches here" {
+		t.Fatalf("%q\n%s", byBody(t, cs, "watches").Body, printed(r))
+	}
+}

@@ -190,7 +190,10 @@ func (s *xmlScanner) next() (xmlEvent, error) {
 		switch s.cfg.kind(s.open, t.name) {
 		case xmlContainer:
 			if len(s.open) >= maxContainers {
-				return xmlEvent{}, fmt.Errorf("line %d: containers nested more than %d deep", t.line, maxContainers)
+				return xmlEvent{}, fmt.Errorf("line %d: <%s> nested in more than %d elements", t.line, t.qname, maxContainers)
+			}
+			if t.raw == nil {
+				return xmlEvent{}, fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.qname, sizeName(MaxRecord))
 			}
 			s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
 			s.stale = true
