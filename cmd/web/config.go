@@ -236,10 +236,11 @@ Usage:
   web ban remove ID...     lift bans
   web owner password       set or replace the owner's password (read from standard input)
   web owner reset --force  remove every owner credential and session and print a new setup link
-  web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run]
+  web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]
                            bring in comments from another system's export (or this blog's own);
                            --dry-run reports what would happen and writes nothing; importing a file
-                           again adds only what is new
+                           again adds only what is new; --skip-invalid imports a file with malformed
+                           records, passing over them
   web export FILE          write every post, commenter, comment and ban to FILE (JSON lines; - for
                            standard output); "web import --from blog FILE" restores it
   web --help               show this help

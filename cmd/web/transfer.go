@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"blog/importer"
@@ -15,8 +17,8 @@ import (
 
 // importCmd brings comments from another system (or an export of this blog) into the database.
 func importCmd(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
-	const usage = "usage: web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run]"
-	flags, pos, err := cliArgs(args, []string{"from", "map"}, []string{"dry-run"})
+	const usage = "usage: web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]"
+	flags, pos, err := cliArgs(args, []string{"from", "map"}, []string{"dry-run", "skip-invalid"})
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
@@ -57,9 +59,12 @@ func importCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 			return err
 		}
 	}
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 { // GOMEMLIMIT unset
+		debug.SetMemoryLimit(importer.SoftMemoryLimit)
+	}
 	start := time.Now()
 	report, err := importer.Run(ctx, repo.NewImports(db), importer.Options{From: flags["from"], Path: pos[0], Posts: posts,
-		Match: match, DryRun: flags["dry-run"] == "true"})
+		Match: match, DryRun: flags["dry-run"] == "true", SkipInvalid: flags["skip-invalid"] == "true"})
 	if err != nil {
 		return err
 	}
