@@ -12,7 +12,9 @@ JS_FLAGS := --minify --target=es2020 --entry-names=[name] --outdir=assets/dist -
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
 export TEST_DATABASE_URL
 
-.PHONY: run dev dev-templ dev-css dev-js generate css js vendor build test test-short check bench bench-import audit docker image clean
+PORT ?= 8080
+
+.PHONY: run dev generate css js vendor build test test-short check bench bench-import audit docker image clean
 
 # Container engine: Docker when its daemon answers, podman otherwise (podman builds need --format docker to keep
 # the HEALTHCHECK).
@@ -23,24 +25,9 @@ CONTAINER_FORMAT := $(if $(filter podman,$(CONTAINER)),--format docker,)
 run:
 	$(GO) run ./cmd/web
 
-## dev: live reload while developing: templ watch + proxy (http://localhost:7331), Tailwind watch, server restarts
+## dev: the blog at http://localhost:$(PORT) (8080), rebuilt, restarted and reloaded in the browser on every change
 dev: node_modules
-	@echo "Open http://localhost:7331 (live-reloading proxy of the blog on :8080); CSS and scripts rebuild on change"
-	@$(MAKE) --no-print-directory -j3 dev-templ dev-css dev-js
-
-dev-templ:
-	@$(TEMPL) generate --watch --log-level warn --proxy="http://localhost:8080" --open-browser=false \
-		--watch-pattern='(.+\.go$$)|(.+\.templ$$)|(.+_templ\.txt$$)|(.+\.css$$)|(.+\.js$$)|(.+\.md$$)' \
-		--ignore-pattern='node_modules|\.git/|app\.db' \
-		--cmd="$(GO) run ./cmd/web"
-
-# --watch=always: make gives the second job no standard input, and a plain --watch stops when its input closes.
-dev-css:
-	@BROWSERSLIST_IGNORE_OLD_DATA=1 $(TAILWIND) -i assets/css/input.css -o assets/dist/app.css --watch=always 2>&1 | \
-		grep --line-buffered -v -E '^(Rebuilding[.]+|Done in [0-9]+ms[.]|)$$' || true
-
-dev-js:
-	@$(ESBUILD) $(JS_SRC) $(JS_FLAGS) --watch=forever
+	@PORT=$(PORT) $(GO) run ./cmd/dev
 
 ## generate: templ components -> *_templ.go
 generate:

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMakeDev runs `make dev` as a developer does, in a copy of the tree, on a port of its own (PORT), and edits
+// a templ file, a Go file, the CSS and a script: each change must reach the served page and the open page be told
+// to reload, without a manual step; putting the files back must leave the tree exactly as committed. The times
+// are logged; the deadlines are only there so that a broken watcher fails instead of hanging.
+func TestMakeDev(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole development loop (make test-short skips it)")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	root := repoRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "tailwindcss")); err != nil {
+		t.Skip("node_modules not installed (make test installs them)")
+	}
+	dir := copyTree(t, root)
+	port := freePort(t)
+	cmd := exec.Command("make", "dev", "PORT="+port)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("make dev said:\n%s", logs.String())
+		}
+	})
+	base := "http://localhost:" + port
+	get := func(path string) string {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitFor := func(what string, cond func() bool) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for deadline := start.Add(4 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if cond() {
+				return time.Since(start)
+			}
+		}
+		t.Fatalf("%s: not seen within 4 minutes", what)
+		return 0
+	}
+	waitFor("the blog served on PORT", func() bool { return strings.Contains(get("/posts/hello-world"), "/_dev/reload.js") })
+	reloads := openReloads(t, base)
+	clean := func(when string) {
+		t.Helper()
+		out, err := exec.Command("git", "-C", dir, "status", "--porcelain").CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Fatalf("%s: the tree is not as committed (%v):\n%s", when, err, out)
+		}
+	}
+	asset := regexp.MustCompile(`/assets/dist/(app\.css|app\.js)\?v=[0-9a-f]+`)
+	assets := func() string { return strings.Join(asset.FindAllString(get("/posts/hello-world"), -1), " ") }
+	edits := []struct {
+		name, file, from, to string
+		seen                 func() bool
+	}{
+		{"templ", "views/comments.templ", "Be the first to comment.", "Be the very first to comment.",
+			func() bool { return strings.Contains(get("/posts/hello-world"), "Be the very first") }},
+		{"Go", "handlers/server.go", `"There is nothing at this address.`, `"Nothing lives at this address.`,
+			func() bool { return strings.Contains(get("/no-such-page"), "Nothing lives at this address.") }},
+	}
+	for _, e := range edits {
+		original := edit(t, filepath.Join(dir, e.file), e.from, e.to)
+		took := waitFor(e.name+" edit", e.seen)
+		t.Logf("%s edit served after %s", e.name, took.Round(10*time.Millisecond))
+		reloads.expect(t)
+		os.WriteFile(filepath.Join(dir, e.file), original, 0o644)
+		waitFor(e.name+" edit undone", func() bool { return !e.seen() })
+	}
+	for _, e := range []struct{ name, file, from, to string }{
+		{"CSS", "assets/css/input.css", "@tailwind utilities;", "@tailwind utilities;\n.dev-probe { color: red; }"},
+		{"script", "assets/js/app.js", `"use strict";`, `"use strict"; var devProbe = 1;`},
+	} {
+		before := assets()
+		original := edit(t, filepath.Join(dir, e.file), e.from, e.to)
+		took := waitFor(e.name+" edit", func() bool { a := assets(); return a != "" && a != before })
+		t.Logf("%s edit served after %s", e.name, took.Round(10*time.Millisecond))
+		reloads.expect(t)
+		os.WriteFile(filepath.Join(dir, e.file), original, 0o644)
+		waitFor(e.name+" edit undone", func() bool { return assets() == before })
+	}
+	clean("after every edit was undone")
+}
+
+// edit replaces from by to in a file and returns what it held.
+func edit(t *testing.T, path, from, to string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), from) {
+		t.Fatalf("%s does not hold %q (%v)", path, from, err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), from, to, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// reloadStream is an open page's connection to /_dev/events.
+type reloadStream struct{ events chan string }
+
+func openReloads(t *testing.T, base string) *reloadStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_dev/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &reloadStream{events: make(chan string, 16)}
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "event: ") {
+				rs.events <- strings.TrimPrefix(sc.Text(), "event: ")
+			}
+		}
+	}()
+	return rs
+}
+
+// expect waits for the reload an edit must bring (the page script reloads on it).
+func (rs *reloadStream) expect(t *testing.T) {
+	t.Helper()
+	select {
+	case ev := <-rs.events:
+		if ev != "reload" {
+			t.Fatalf("event %q, want reload", ev)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the open page was not told to reload")
+	}
+	for len(rs.events) > 0 { // a change may bring more than one rebuild (a generated file, then its build)
+		<-rs.events
+	}
+}
+
+// copyTree copies the files git knows of (committed or not, not ignored) to a new repository, with the
+// installed npm packages linked in as hard links (npm may replace them there; the originals stay).
+func copyTree(t *testing.T, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue // listed but removed in the working tree
+		}
+		dst := filepath.Join(dir, f)
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("cp", "-al", filepath.Join(root, "node_modules"), filepath.Join(dir, "node_modules")).CombinedOutput(); err != nil {
+		t.Fatalf("link node_modules: %v %s", err, out)
+	}
+	now := time.Now()
+	os.Chtimes(filepath.Join(dir, "node_modules"), now, now) // installed after package.json: make leaves it
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "copy"}} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	return dir
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skip("not in a git checkout")
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// lockedBuffer collects a process's output from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,393 @@
+// Command dev runs the blog while it is being written (make dev): it serves it at http://localhost:PORT behind a
+// small proxy, rebuilds and restarts it when a Go or templ file changes, rebuilds the CSS and scripts when their
+// sources change (minified, exactly as make css and make js write them, so the tree stays as committed), serves
+// the content folder live, and reloads the browser after each change.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the blog for development until ctx ends.
+func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	tmp, err := os.MkdirTemp("", "blog-dev-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	d := &dev{out: out, bin: filepath.Join(tmp, "web"), reload: newBroadcast(), getenv: getenv}
+	ln, err := net.Listen("tcp", "localhost:"+port)
+	if err != nil {
+		return fmt.Errorf("listen on port %s (set PORT to use another): %w", port, err)
+	}
+	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	fmt.Fprintf(out, "dev: serving http://localhost:%s (rebuilt and reloaded on every change; Ctrl-C stops)\n", port)
+
+	// The CSS and the scripts: the same commands as make css and make js, watching their sources.
+	for _, args := range [][]string{
+		{"node_modules/.bin/tailwindcss", "-i", "assets/css/input.css", "-o", "assets/dist/app.css", "--minify", "--watch=always"},
+		append([]string{"node_modules/.bin/esbuild"}, append(jsSources, append(jsFlags, "--watch=forever")...)...),
+	} {
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Env = append(os.Environ(), "BROWSERSLIST_IGNORE_OLD_DATA=1")
+		cmd.Stdout, cmd.Stderr = io.Discard, &quiet{w: out}
+		cmd.Stdin, _ = os.Open(os.DevNull) // tailwind's plain --watch stops when its input closes
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("%s: %w (run npm ci)", args[0], err)
+		}
+		defer cmd.Wait()
+	}
+
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := watchTree(w, "."); err != nil {
+		return err
+	}
+	d.restart(ctx)
+	defer d.stopServer()
+	var pending map[string]bool
+	timer := time.NewTimer(time.Hour)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-w.Errors:
+			fmt.Fprintln(out, "dev: watching:", err)
+		case ev := <-w.Events:
+			if ev.Has(fsnotify.Create) {
+				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() && !skipped(ev.Name) {
+					watchTree(w, ev.Name)
+				}
+			}
+			if kind := kindOf(ev.Name); kind != "" && !ev.Has(fsnotify.Chmod) {
+				if pending == nil {
+					pending = map[string]bool{}
+				}
+				pending[kind+"\x00"+ev.Name] = true
+				timer.Reset(50 * time.Millisecond) // editors write a file in several steps
+			}
+		case <-timer.C:
+			d.apply(ctx, pending)
+			pending = nil
+		}
+	}
+}
+
+// The page scripts and how make js minifies them (keep in step with the Makefile).
+var (
+	jsSources = []string{"assets/js/app.js", "assets/js/admin.js", "assets/vendor/sse.js"}
+	jsFlags   = []string{"--minify", "--target=es2020", "--entry-names=[name]", "--outdir=assets/dist", "--log-level=warning"}
+)
+
+// kindOf says what a changed file needs: "templ" (generate its Go), "build" (rebuild and restart: Go code and
+// the embedded assets), "content" (the server reads it live; the browser reloads) or "" (nothing).
+func kindOf(path string) string {
+	p := filepath.ToSlash(path)
+	switch {
+	case skipped(p):
+		return ""
+	case strings.HasSuffix(p, ".templ"):
+		return "templ"
+	case strings.HasSuffix(p, ".go") || strings.HasPrefix(p, "assets/dist/") || strings.HasPrefix(p, "assets/fonts/") ||
+		strings.HasPrefix(p, "assets/vendor/") || (strings.HasPrefix(p, "assets/") && !strings.Contains(p[len("assets/"):], "/")):
+		return "build"
+	case strings.HasPrefix(p, "content/"):
+		return "content"
+	}
+	return ""
+}
+
+// skipped are the paths never watched: dependencies, history, outputs.
+func skipped(path string) bool {
+	p := strings.TrimPrefix(filepath.ToSlash(path), "./")
+	for _, dir := range []string{"node_modules", ".git", "bin", "tmp", "screenshots", "bench-results", "dist-docker"} {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return strings.HasSuffix(p, "~") || strings.HasPrefix(filepath.Base(p), ".#")
+}
+
+func watchTree(w *fsnotify.Watcher, root string) error {
+	return filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+		if err != nil || !e.IsDir() {
+			return err
+		}
+		if path != "." && skipped(path) {
+			return filepath.SkipDir
+		}
+		return w.Add(path)
+	})
+}
+
+// dev is the running blog behind the proxy.
+type dev struct {
+	out    io.Writer
+	bin    string
+	getenv func(string) string
+	reload *broadcast
+
+	mu     sync.Mutex
+	target *url.URL
+	proc   *exec.Cmd
+}
+
+// apply acts on a batch of changed files: generates templ code, then rebuilds and restarts, or reloads the
+// browsers for content.
+func (d *dev) apply(ctx context.Context, pending map[string]bool) {
+	build, content := false, false
+	for key := range pending {
+		kind, path, _ := strings.Cut(key, "\x00")
+		switch kind {
+		case "templ":
+			if _, err := os.Stat(path); err != nil {
+				continue // removed
+			}
+			if out, err := exec.CommandContext(ctx, "go", "tool", "templ", "generate", "-f", path).CombinedOutput(); err != nil {
+				fmt.Fprintf(d.out, "dev: templ %s:\n%s", path, out)
+			}
+			// The generated Go file changes in turn and brings the rebuild.
+		case "build":
+			build = true
+		case "content":
+			content = true
+		}
+	}
+	switch {
+	case build:
+		d.restart(ctx)
+	case content:
+		time.Sleep(300 * time.Millisecond) // the server's own watcher takes the file in
+		d.reload.send()
+	}
+}
+
+// restart builds the blog and, if it builds, replaces the running one and reloads the browsers. A build that
+// fails leaves the last good one serving and says why.
+func (d *dev) restart(ctx context.Context) {
+	start := time.Now()
+	build := exec.CommandContext(ctx, "go", "build", "-o", d.bin, "./cmd/web")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(d.out, "dev: the build failed (still serving the last one that built):\n%s", out)
+		return
+	}
+	d.stopServer()
+	addr, err := freeAddr()
+	if err != nil {
+		fmt.Fprintln(d.out, "dev:", err)
+		return
+	}
+	cmd := exec.CommandContext(ctx, d.bin)
+	cmd.Env = append(os.Environ(), "ADDR="+addr)
+	if d.getenv("CONTENT_DIR") == "" {
+		cmd.Env = append(cmd.Env, "CONTENT_DIR=content") // the sample content, served live from its folder
+	}
+	if d.getenv("BASE_URL") == "" {
+		cmd.Env = append(cmd.Env, "BASE_URL=http://localhost:"+portOf(d))
+	}
+	cmd.Stdout, cmd.Stderr = d.out, d.out
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(d.out, "dev:", err)
+		return
+	}
+	target := &url.URL{Scheme: "http", Host: addr}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(target.String() + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+	}
+	d.mu.Lock()
+	d.target, d.proc = target, cmd
+	d.mu.Unlock()
+	fmt.Fprintf(d.out, "dev: rebuilt and restarted in %s\n", time.Since(start).Round(10*time.Millisecond))
+	d.reload.send()
+}
+
+// portOf is the port the proxy serves on.
+func portOf(d *dev) string {
+	if p := d.getenv("PORT"); p != "" {
+		return p
+	}
+	return "8080"
+}
+
+func (d *dev) stopServer() {
+	d.mu.Lock()
+	proc := d.proc
+	d.proc, d.target = nil, nil
+	d.mu.Unlock()
+	if proc == nil {
+		return
+	}
+	proc.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { proc.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		proc.Process.Kill()
+		<-done
+	}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// reloadScript reloads the page when the server says something changed. It is served by the proxy from the
+// blog's own origin, so the blog's Content-Security-Policy ('self') allows it.
+const reloadScript = `new EventSource("/_dev/events").addEventListener("reload", function () { location.reload(); });`
+
+// ServeHTTP proxies to the running blog, adding the reload script to its pages.
+func (d *dev) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_dev/reload.js":
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, reloadScript)
+		return
+	case "/_dev/events":
+		d.reload.serve(w, r)
+		return
+	}
+	var target *url.URL
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		d.mu.Lock()
+		target = d.target
+		d.mu.Unlock()
+		if target != nil || r.Context().Err() != nil {
+			break
+		}
+	}
+	if target == nil {
+		http.Error(w, "the blog is not running (see the dev log)", http.StatusBadGateway)
+		return
+	}
+	p := httputil.NewSingleHostReverseProxy(target)
+	p.FlushInterval = -1 // event streams pass through as they come
+	p.Director = func(req *http.Request) {
+		req.URL.Scheme, req.URL.Host = target.Scheme, target.Host
+		req.Header.Set("Accept-Encoding", "identity") // pages come uncompressed, so the script can be added
+		req.Header.Del("If-None-Match")
+	}
+	p.ModifyResponse = func(resp *http.Response) error {
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		body = bytes.Replace(body, []byte("</head>"), []byte(`<script src="/_dev/reload.js" defer></script></head>`), 1)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+		resp.Header.Del("ETag")
+		resp.Header.Set("Cache-Control", "no-store")
+		return nil
+	}
+	p.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
+		if !errors.Is(err, context.Canceled) {
+			http.Error(w, "the blog is restarting: "+err.Error(), http.StatusBadGateway)
+		}
+	}
+	p.ServeHTTP(w, r)
+}
+
+// broadcast tells every open page to reload.
+type broadcast struct {
+	mu   sync.Mutex
+	subs map[chan struct{}]bool
+}
+
+func newBroadcast() *broadcast { return &broadcast{subs: map[chan struct{}]bool{}} }
+
+func (b *broadcast) send() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (b *broadcast) serve(w http.ResponseWriter, r *http.Request) {
+	ch := make(chan struct{}, 1)
+	b.mu.Lock()
+	b.subs[ch] = true
+	b.mu.Unlock()
+	defer func() { b.mu.Lock(); delete(b.subs, ch); b.mu.Unlock() }()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	io.WriteString(w, "retry: 500\n\n")
+	w.(http.Flusher).Flush()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ch:
+			io.WriteString(w, "event: reload\ndata: changed\n\n")
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+// quiet passes on a tool's output but its routine progress lines.
+type quiet struct{ w io.Writer }
+
+func (q *quiet) Write(p []byte) (int, error) {
+	for _, line := range strings.SplitAfter(string(p), "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "Rebuilding") || strings.HasPrefix(t, "Done in") || strings.Contains(t, "Browserslist") {
+			continue
+		}
+		io.WriteString(q.w, line)
+	}
+	return len(p), nil
+}
