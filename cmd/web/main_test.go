@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"context"
 	"fmt"
 	"io"
@@ -94,8 +95,24 @@ func startServer(t *testing.T, env map[string]string) (base string, stop func() 
 		})
 		return runErr
 	}
-	t.Cleanup(func() { stop() })
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("the server's warnings and errors:\n%s", notable(logs.String(), 40))
+		}
+	})
 	return base, stop
+}
+
+// notable returns the last n warning and error lines of a server's log.
+func notable(log string, n int) string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out[max(0, len(out)-n):], "\n")
 }
 
 // okBody fetches a page that must answer 200 and returns its body.
@@ -231,15 +248,26 @@ func TestMigrateCommands(t *testing.T) {
 				t.Fatal(err)
 			}
 			db.Close()
-			// The newest rollback drops data of the comments table: refused without --force, and nothing changes.
+			// Down to the newest step whose rollback drops data of the comments table (newer ones are forced
+			// down first): refused without --force, and nothing changes; forced, it writes a backup first.
+			applied := known
+			for ; applied > 0; applied-- {
+				if losesComments(t, dbURL) {
+					break
+				}
+				out := must("migrate", "down", "--force")
+				if m := regexp.MustCompile(`backup written to (\S+)`).FindStringSubmatch(out); m != nil && name != "sqlite" {
+					os.RemoveAll(m[1])
+				}
+			}
 			out, err := cli("migrate", "down")
 			if err == nil || !strings.Contains(out, "row(s)") || !strings.Contains(err.Error(), "--force") {
 				t.Fatalf("down over data without --force: %v\n%s", err, out)
 			}
-			if st := must("migrate", "status"); strings.Count(st, "applied") != known {
+			if st := must("migrate", "status"); strings.Count(st, "applied") != applied {
 				t.Fatalf("a refused rollback changed the schema:\n%s", st)
 			}
-			newest := dbschema.Known()[known-1]
+			newest := dbschema.Known()[applied-1]
 			out = must("migrate", "down", "--force")
 			m := regexp.MustCompile(`backup written to (\S+)`).FindStringSubmatch(out)
 			if m == nil || !strings.Contains(out, fmt.Sprintf("rolled back %d %s", newest.Version, newest.Name)) {
@@ -252,14 +280,15 @@ func TestMigrateCommands(t *testing.T) {
 			} else {
 				b, err := os.ReadFile(filepath.Join(m[1], "comments.csv"))
 				os.RemoveAll(m[1])
-				if err != nil || strings.Count(string(b), "\n") != 2 || !strings.Contains(string(b), "keep me") {
-					t.Fatalf("exported comments: %q, %v", b, err)
+				rows, cerr := csv.NewReader(bytes.NewReader(b)).ReadAll()
+				if err != nil || cerr != nil || len(rows) != 2 || !strings.Contains(string(b), "keep me") {
+					t.Fatalf("exported comments: %q, %v %v", b, err, cerr)
 				}
 			}
-			if st := must("migrate", "status"); strings.Count(st, "applied") != known-1 || !strings.Contains(st, fmt.Sprintf("pending  %d", newest.Version)) {
+			if st := must("migrate", "status"); strings.Count(st, "applied") != applied-1 || !strings.Contains(st, fmt.Sprintf("pending  %d", newest.Version)) {
 				t.Fatalf("status after down:\n%s", st)
 			}
-			for range known - 1 {
+			for range applied - 1 {
 				out := must("migrate", "down", "--force")
 				if m := regexp.MustCompile(`backup written to (\S+)`).FindStringSubmatch(out); m != nil && name != "sqlite" {
 					os.RemoveAll(m[1])
@@ -271,6 +300,23 @@ func TestMigrateCommands(t *testing.T) {
 			must("migrate", "up")
 		})
 	}
+}
+
+// losesComments reports whether rolling back the newest applied step drops data of the comments table.
+func losesComments(t *testing.T, dbURL string) bool {
+	t.Helper()
+	db := dbtest.Open(t, dbURL, false)
+	defer db.Close()
+	_, losses, _, err := dbschema.DownPlan(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range losses {
+		if l.Table == "comments" {
+			return true
+		}
+	}
+	return false
 }
 
 func TestCommandErrors(t *testing.T) {
