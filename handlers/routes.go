@@ -33,7 +33,7 @@ func (s *Server) routes(app *fiber.App) {
 	same := s.csrf.SameOrigin
 	// The owner's side. Signing in and the one-time setup are open (their forms are CSRF-guarded like the
 	// comment form); everything else under /admin needs the owner's session (and its form token).
-	if o, k := s.cfg.Owner, s.cfg.Console; o != nil && k != nil {
+	if o := s.cfg.Owner; o != nil && s.cfg.Moderation != nil {
 		app.Get("/admin/login", csrf, o.LoginPage)
 		app.Post("/admin/login", csrf, o.Login)
 		app.Post("/admin/login/passkey/begin", csrf, o.PasskeyLoginBegin)
@@ -43,12 +43,12 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/admin/setup/passkey/begin", csrf, o.SetupPasskeyBegin)
 		app.Post("/admin/setup/passkey/finish", csrf, o.SetupPasskeyFinish)
 		owner := o.Require
-		app.Get("/admin", owner, k.Page)
-		app.Post("/admin/comments", owner, k.Act)
-		app.Get("/admin/bans", owner, k.BansPage)
-		app.Post("/admin/bans", owner, k.AddBan)
-		app.Post("/admin/bans/:id/delete", owner, k.RemoveBan)
-		app.Get("/admin/audit", owner, k.AuditPage)
+		app.Get("/admin", owner, s.consolePage)
+		app.Post("/admin/comments", owner, s.consoleAct)
+		app.Get("/admin/bans", owner, s.bansPage)
+		app.Post("/admin/bans", owner, s.addBan)
+		app.Post("/admin/bans/:id/delete", owner, s.removeBan)
+		app.Get("/admin/audit", owner, s.auditPage)
 		app.Get("/admin/account", owner, o.AccountPage)
 		app.Post("/admin/account/password", owner, o.SetPasswordForm)
 		app.Post("/admin/account/passkey/begin", owner, o.AddPasskeyBegin)

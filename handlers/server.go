@@ -72,6 +72,16 @@ type Moderation interface {
 	Post(ctx context.Context, n repo.NewComment, c moderation.Candidate) (repo.Comment, repo.Stamp, moderation.Decision, error)
 	EditOwn(ctx context.Context, e moderation.OwnEdit) (repo.Comment, repo.Stamp, moderation.Decision, error)
 	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
+	// The owner's console.
+	Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error)
+	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, int, error)
+	Unban(ctx context.Context, actor string, id int64) (repo.Ban, error)
+	Bans(ctx context.Context) ([]repo.Ban, error)
+	Search(ctx context.Context, q repo.Search) ([]repo.Comment, error)
+	Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error)
+	Comment(ctx context.Context, id int64) (repo.Comment, error)
+	Counts(ctx context.Context) (map[string]int, error)
+	ParseAddress(text string) (hash string, network bool, err error)
 }
 
 var _ Moderation = (*moderation.Service)(nil)
@@ -98,9 +108,11 @@ type Config struct {
 	Chrome views.Chrome
 	Log    *slog.Logger
 
-	// Owner and Console serve /admin: the owner's sign-in and the moderation console.
-	Owner   *owner.Owner
-	Console *moderation.Console
+	// Owner is the owner's sign-in; with it, /admin serves the console (Posts and Audit name the posts and list
+	// the audit trail).
+	Owner *owner.Owner
+	Posts Posts
+	Audit AuditLog
 
 	// Done is closed when the server shuts down; open event streams end when it is.
 	Done <-chan struct{}
@@ -139,6 +151,8 @@ type Content interface {
 	Current() *publish.Snapshot
 	// Slug names a post by its database id, also when its file has gone.
 	Slug(id int64) string
+	// Problems lists the content files skipped because they could not be read ("posts/x.md: …").
+	Problems() []string
 }
 
 // Subscriptions records what an address chose about reply notifications (repo.Notifications).

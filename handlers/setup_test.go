@@ -72,7 +72,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	}
 	broker := live.New(handlers.RenderChanges(store, site.Slug), starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
-	mod := &moderation.Service{Comments: store, Bans: repo.NewBans(db), Hasher: clientip.NewHasher(key),
+	mod := &moderation.Service{Comments: store, BanStore: repo.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
 	done := make(chan struct{})
 	set, err := assets.NewSet(assets.FS())
@@ -91,11 +91,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Owner = own
-	cfg.Console = moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
-	if site, ok := cfg.Content.(*publish.Store); ok {
-		cfg.Console.ContentProblems = site.Problems
-	}
+	cfg.Owner, cfg.Posts, cfg.Audit = own, repo.NewPosts(db), repo.NewAudit(db)
 	app, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
-// Package moderation is the owner's control over comments: the states a comment moves through, bans, the rule
-// that decides whether a new comment is published or held, the purge of deleted comments, and the console at
-// /admin that does all of it in a browser. The command line (web comments ..., web ban ...) calls the same
-// Service, so both leave the same trail.
+// Package moderation is the one door for every change of a comment's state: a new comment is screened (bans, spam
+// rules, the moderation mode) and stored, published or held; an author's edit is screened the same way and their
+// delete checked against what the owner did; the owner's actions, bans and the purge of deleted comments. The
+// console at /admin (handlers) and the command line (web comments ..., web ban ...) call the same Service, so
+// both leave the same trail. It knows nothing of HTTP or of pages.
 package moderation
 
 import (
@@ -66,7 +67,7 @@ var (
 // processes and instances learn of it from the database's change watcher); it may be nil.
 type Service struct {
 	Comments Store
-	Bans     BanStore
+	BanStore BanStore
 	Hasher   clientip.Hasher
 	Mode     Mode
 	Rules    spam.Rules
@@ -136,7 +137,7 @@ func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
 
 func (s *Service) screen(ctx context.Context, c Candidate) (Decision, error) {
 	for _, addr := range append([][2]string{{c.IPHash, c.NetHash}}, c.Also...) {
-		ban, banned, err := s.Bans.Match(ctx, c.Email, addr[0], addr[1])
+		ban, banned, err := s.BanStore.Match(ctx, c.Email, addr[0], addr[1])
 		if err != nil {
 			return Decision{}, err
 		}
@@ -230,7 +231,7 @@ func (s *Service) Ban(ctx context.Context, actor string, req BanRequest) (repo.B
 	if err != nil {
 		return repo.Ban{}, 0, err
 	}
-	ban, err = s.Bans.Add(ctx, ban, repo.Action{Actor: actor, Name: "ban"})
+	ban, err = s.BanStore.Add(ctx, ban, repo.Action{Actor: actor, Name: "ban"})
 	if err != nil {
 		return repo.Ban{}, 0, err
 	}
@@ -306,9 +307,37 @@ func (s *Service) banFor(ctx context.Context, req BanRequest) (repo.Ban, error) 
 	return repo.Ban{}, ErrBadBan{"A ban is by email, domain or ip."}
 }
 
+// Search returns the comments matching q, newest first, with their authors and posts: what the owner reviews.
+func (s *Service) Search(ctx context.Context, q repo.Search) ([]repo.Comment, error) {
+	return s.Comments.SearchComments(ctx, q)
+}
+
+// Versions returns the earlier texts of edited comments, by comment id.
+func (s *Service) Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error) {
+	return s.Comments.Versions(ctx, ids)
+}
+
+// Comment returns one comment in any state.
+func (s *Service) Comment(ctx context.Context, id int64) (repo.Comment, error) {
+	return s.Comments.FindComment(ctx, id)
+}
+
+// Counts returns how many comments are in each state.
+func (s *Service) Counts(ctx context.Context) (map[string]int, error) { return s.Comments.CountByState(ctx) }
+
+// Bans lists the bans in force.
+func (s *Service) Bans(ctx context.Context) ([]repo.Ban, error) { return s.BanStore.List(ctx) }
+
+// ParseAddress reads an address or network the owner typed (to filter comments or ban) into the keyed hash
+// comments carry, and whether it is a network.
+func (s *Service) ParseAddress(text string) (hash string, network bool, err error) {
+	hash, network, _, err = s.Hasher.ParseBan(text)
+	return hash, network, err
+}
+
 // Unban removes a ban.
 func (s *Service) Unban(ctx context.Context, actor string, id int64) (repo.Ban, error) {
-	return s.Bans.Remove(ctx, id, repo.Action{Actor: actor, Name: "unban"})
+	return s.BanStore.Remove(ctx, id, repo.Action{Actor: actor, Name: "unban"})
 }
 
 // Purge deletes for good the comments deleted more than after ago.

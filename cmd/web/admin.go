@@ -268,7 +268,7 @@ func ban(ctx context.Context, args []string, cfg config, stdout io.Writer) error
 			fmt.Fprintf(stdout, "%d earlier comment(s) marked as spam\n", removed)
 		}
 	case "list":
-		bans, err := mod.Bans.List(ctx)
+		bans, err := mod.Bans(ctx)
 		if err != nil {
 			return err
 		}

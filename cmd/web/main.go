@@ -224,7 +224,7 @@ func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) 
 
 // newModeration returns the moderation service; changed tells the broker about changes made here.
 func newModeration(cfg config, db *repo.DB, keys siteKeySet, changed func(postID, seq int64)) *moderation.Service {
-	return &moderation.Service{Comments: repo.NewComments(db), Bans: repo.NewBans(db),
+	return &moderation.Service{Comments: repo.NewComments(db), BanStore: repo.NewBans(db),
 		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules, Changed: changed}
 }
 
@@ -264,12 +264,10 @@ func publicBase(cfg config) string {
 func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
-	console := moderation.NewConsole(mod, repo.NewPosts(db), repo.NewAudit(db), own.Chrome)
-	console.ContentProblems = site.Problems
 	return handlers.New(handlers.Config{
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
-		Owner: own, Console: console, Log: log, Done: done,
+		Owner: own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
 		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: repo.NewNotifications(db),

@@ -1,4 +1,4 @@
-package moderation
+package handlers
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/moderation"
 	"blog/repo"
 	"blog/views"
 )
 
-// PageSize is how many comments the console shows at once.
-const PageSize = 50
+// ConsolePageSize is how many comments the owner's console shows at once.
+const ConsolePageSize = 50
 
 // Posts is what the console needs to name posts.
 type Posts interface {
@@ -33,21 +34,11 @@ var (
 	_ AuditLog = (*repo.Audit)(nil)
 )
 
-// Console serves the owner's pages for comments, bans and the audit trail. Every route is behind the owner's
-// sign-in (handlers/routes.go).
-type Console struct {
-	// ContentProblems, when set, lists the content files skipped because they could not be read.
-	ContentProblems func() []string
-	service         *Service
-	posts           Posts
-	audit           AuditLog
-	chrome          func(c *fiber.Ctx) views.Chrome
-}
+// The owner's console at /admin: comments, bans and the audit trail, every route behind the owner's sign-in
+// (routes.go). What it does to comments and bans, moderation does; this is its HTTP side.
 
-// NewConsole returns the console; chrome gives the layout's data for a signed-in request.
-func NewConsole(service *Service, posts Posts, audit AuditLog, chrome func(c *fiber.Ctx) views.Chrome) *Console {
-	return &Console{service: service, posts: posts, audit: audit, chrome: chrome}
-}
+// consoleChrome is the layout's data for a signed-in page.
+func (s *Server) consoleChrome(c *fiber.Ctx) views.Chrome { return s.cfg.Owner.Chrome(c) }
 
 // filter reads the console's filter from the query.
 func filter(c *fiber.Ctx) views.ConsoleFilter {
@@ -62,38 +53,36 @@ func filter(c *fiber.Ctx) views.ConsoleFilter {
 	return f
 }
 
-// Page lists the comments that match the filter, newest first, PageSize at a time.
-func (k *Console) Page(c *fiber.Ctx) error {
-	v, status, err := k.view(c, filter(c), parseID(c.Query("before")))
+// Page lists the comments that match the filter, newest first, ConsolePageSize at a time.
+func (s *Server) consolePage(c *fiber.Ctx) error {
+	v, status, err := s.consoleView(c, filter(c), parseID(c.Query("before")))
 	if err != nil {
 		return err
 	}
 	v.Notice = doneNotice(c.Query("done"))
-	if k.ContentProblems != nil {
-		v.ContentProblems = k.ContentProblems()
-	}
-	return views.Render(c, status, views.ConsolePage(k.chrome(c), v))
+	v.ContentProblems = s.cfg.Content.Problems()
+	return views.Render(c, status, views.ConsolePage(s.consoleChrome(c), v))
 }
 
 // view loads the console for a filter and page. A filter that cannot work (an unknown post, an address that is
 // not one) comes back as the view's error with status 422, listing nothing.
-func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views.ConsoleView, int, error) {
+func (s *Server) consoleView(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views.ConsoleView, int, error) {
 	ctx := c.UserContext()
 	v := views.ConsoleView{Filter: f, Before: before}
-	posts, err := k.posts.ListPosts(ctx)
+	posts, err := s.cfg.Posts.ListPosts(ctx)
 	if err != nil {
 		return v, 0, err
 	}
 	for _, p := range posts {
 		v.Posts = append(v.Posts, views.PostOption{Slug: p.Slug, Title: p.Title})
 	}
-	if v.Counts, err = k.service.Comments.CountByState(ctx); err != nil {
+	if v.Counts, err = s.cfg.Moderation.Counts(ctx); err != nil {
 		return v, 0, err
 	}
-	q := repo.Search{State: f.State, Text: f.Text, Email: strings.ToLower(f.Email), BeforeID: before, Limit: PageSize + 1,
+	q := repo.Search{State: f.State, Text: f.Text, Email: strings.ToLower(f.Email), BeforeID: before, Limit: ConsolePageSize + 1,
 		ID: parseID(f.ID)}
 	if f.Post != "" {
-		p, err := k.posts.FindPostBySlug(ctx, f.Post)
+		p, err := s.cfg.Posts.FindPostBySlug(ctx, f.Post)
 		if errors.Is(err, repo.ErrNotFound) {
 			v.Error = "There is no post " + f.Post + "."
 			return v, fiber.StatusUnprocessableEntity, nil
@@ -103,7 +92,7 @@ func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views
 		q.PostID = p.ID
 	}
 	if f.Address != "" {
-		hash, network, _, err := k.service.Hasher.ParseBan(f.Address)
+		hash, network, err := s.cfg.Moderation.ParseAddress(f.Address)
 		if err != nil {
 			v.Error = err.Error()
 			return v, fiber.StatusUnprocessableEntity, nil
@@ -114,12 +103,12 @@ func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views
 			q.IPHash = hash
 		}
 	}
-	found, err := k.service.Comments.SearchComments(ctx, q)
+	found, err := s.cfg.Moderation.Search(ctx, q)
 	if err != nil {
 		return v, 0, err
 	}
-	if len(found) > PageSize {
-		found = found[:PageSize]
+	if len(found) > ConsolePageSize {
+		found = found[:ConsolePageSize]
 		v.Older = found[len(found)-1].ID
 	}
 	var edited []int64
@@ -128,7 +117,7 @@ func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views
 			edited = append(edited, cm.ID)
 		}
 	}
-	versions, err := k.service.Comments.Versions(ctx, edited)
+	versions, err := s.cfg.Moderation.Versions(ctx, edited)
 	if err != nil {
 		return v, 0, err
 	}
@@ -141,7 +130,7 @@ func (k *Console) view(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views
 
 // Act applies an action to the selected comments (or to one, from its own button), then shows the console
 // again: a redirect for a plain form, the refreshed results for htmx.
-func (k *Console) Act(c *fiber.Ctx) error {
+func (s *Server) consoleAct(c *fiber.Ctx) error {
 	action := c.FormValue("action")
 	var ids []int64
 	if one := c.FormValue("one"); one != "" {
@@ -160,8 +149,8 @@ func (k *Console) Act(c *fiber.Ctx) error {
 	case len(ids) == 0 || ids[0] <= 0:
 		msg, status = "Select at least one comment first.", fiber.StatusUnprocessableEntity
 	default:
-		moved, err := k.service.Act(c.UserContext(), repo.ActorOwner, action, ids)
-		if errors.Is(err, ErrUnknownAction) {
+		moved, err := s.cfg.Moderation.Act(c.UserContext(), repo.ActorOwner, action, ids)
+		if errors.Is(err, moderation.ErrUnknownAction) {
 			msg, status = "Unknown action.", fiber.StatusUnprocessableEntity
 			break
 		} else if err != nil {
@@ -171,22 +160,22 @@ func (k *Console) Act(c *fiber.Ctx) error {
 	}
 	if c.Get("HX-Request") != "true" {
 		if status != fiber.StatusOK {
-			return k.renderWith(c, back, status, "", msg)
+			return s.consoleWith(c, back, status, "", msg)
 		}
 		return c.Redirect(withDone(back, action, len(ids)), fiber.StatusSeeOther)
 	}
 	if status != fiber.StatusOK {
-		return k.renderWith(c, back, status, "", msg)
+		return s.consoleWith(c, back, status, "", msg)
 	}
-	return k.renderWith(c, back, fiber.StatusOK, msg, "")
+	return s.consoleWith(c, back, fiber.StatusOK, msg, "")
 }
 
 // renderWith shows the console at the path back (a console URL) with a notice or an error.
-func (k *Console) renderWith(c *fiber.Ctx, back string, status int, notice, errMsg string) error {
+func (s *Server) consoleWith(c *fiber.Ctx, back string, status int, notice, errMsg string) error {
 	u, _ := url.Parse(back)
 	q := u.Query()
 	f := views.ConsoleFilter{State: q.Get("state"), Post: q.Get("post"), Text: q.Get("q"), Email: q.Get("email"), Address: q.Get("address")}
-	v, st, err := k.view(c, f, parseID(q.Get("before")))
+	v, st, err := s.consoleView(c, f, parseID(q.Get("before")))
 	if err != nil {
 		return err
 	}
@@ -197,7 +186,7 @@ func (k *Console) renderWith(c *fiber.Ctx, back string, status int, notice, errM
 	if errMsg != "" {
 		v.Error = errMsg
 	}
-	return views.Render(c, status, views.ConsolePage(k.chrome(c), v))
+	return views.Render(c, status, views.ConsolePage(s.consoleChrome(c), v))
 }
 
 var actionWords = map[string]string{"approve": "Approved", "restore": "Restored", "spam": "Marked as spam", "delete": "Deleted"}
@@ -226,13 +215,6 @@ func returnPath(p string) string {
 	return "/admin"
 }
 
-func parseID(s string) int64 {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
-}
 
 func plural(n int) string {
 	if n == 1 {
@@ -242,18 +224,18 @@ func plural(n int) string {
 }
 
 // BansPage lists the bans, and offers to ban the author of ?comment=ID.
-func (k *Console) BansPage(c *fiber.Ctx) error {
-	return k.renderBans(c, fiber.StatusOK, views.BansView{Notice: c.Query("done")}, parseID(c.Query("comment")))
+func (s *Server) bansPage(c *fiber.Ctx) error {
+	return s.renderBans(c, fiber.StatusOK, views.BansView{Notice: c.Query("done")}, parseID(c.Query("comment")))
 }
 
-func (k *Console) renderBans(c *fiber.Ctx, status int, v views.BansView, commentID int64) error {
-	bans, err := k.service.Bans.List(c.UserContext())
+func (s *Server) renderBans(c *fiber.Ctx, status int, v views.BansView, commentID int64) error {
+	bans, err := s.cfg.Moderation.Bans(c.UserContext())
 	if err != nil {
 		return err
 	}
 	v.Bans = bans
 	if commentID > 0 {
-		cm, err := k.service.Comments.FindComment(c.UserContext(), commentID)
+		cm, err := s.cfg.Moderation.Comment(c.UserContext(), commentID)
 		if err == nil {
 			v.FromComment = &views.ConsoleComment{Comment: cm}
 		} else if !errors.Is(err, repo.ErrNotFound) {
@@ -261,7 +243,7 @@ func (k *Console) renderBans(c *fiber.Ctx, status int, v views.BansView, comment
 		}
 	}
 	v.Notice = banNotice(v.Notice)
-	return views.Render(c, status, views.BansPage(k.chrome(c), v))
+	return views.Render(c, status, views.BansPage(s.consoleChrome(c), v))
 }
 
 // banNotice turns the done= code of the bans page into words.
@@ -281,18 +263,18 @@ func banNotice(done string) string {
 }
 
 // AddBan adds a ban from the form (kind and value, or a comment's email, address or network).
-func (k *Console) AddBan(c *fiber.Ctx) error {
-	req := BanRequest{Kind: c.FormValue("kind"), Value: strings.Clone(c.FormValue("value")),
+func (s *Server) addBan(c *fiber.Ctx) error {
+	req := moderation.BanRequest{Kind: c.FormValue("kind"), Value: strings.Clone(c.FormValue("value")),
 		FromComment: parseID(c.FormValue("comment")), RemovePast: c.FormValue("remove_past") != ""}
-	_, removed, err := k.service.Ban(c.UserContext(), repo.ActorOwner, req)
-	var bad ErrBadBan
+	_, removed, err := s.cfg.Moderation.Ban(c.UserContext(), repo.ActorOwner, req)
+	var bad moderation.ErrBadBan
 	switch {
 	case errors.As(err, &bad):
-		return k.renderBans(c, fiber.StatusUnprocessableEntity, views.BansView{Error: bad.Msg, Kind: req.Kind, Value: req.Value}, req.FromComment)
+		return s.renderBans(c, fiber.StatusUnprocessableEntity, views.BansView{Error: bad.Msg, Kind: req.Kind, Value: req.Value}, req.FromComment)
 	case errors.Is(err, repo.ErrExists):
-		return k.renderBans(c, fiber.StatusConflict, views.BansView{Error: "That ban is in place already."}, 0)
+		return s.renderBans(c, fiber.StatusConflict, views.BansView{Error: "That ban is in place already."}, 0)
 	case errors.Is(err, repo.ErrNotFound):
-		return k.renderBans(c, fiber.StatusUnprocessableEntity, views.BansView{Error: "There is no such comment."}, 0)
+		return s.renderBans(c, fiber.StatusUnprocessableEntity, views.BansView{Error: "There is no such comment."}, 0)
 	case err != nil:
 		return err
 	}
@@ -300,10 +282,10 @@ func (k *Console) AddBan(c *fiber.Ctx) error {
 }
 
 // RemoveBan lifts a ban.
-func (k *Console) RemoveBan(c *fiber.Ctx) error {
-	_, err := k.service.Unban(c.UserContext(), repo.ActorOwner, parseID(c.Params("id")))
+func (s *Server) removeBan(c *fiber.Ctx) error {
+	_, err := s.cfg.Moderation.Unban(c.UserContext(), repo.ActorOwner, parseID(c.Params("id")))
 	if errors.Is(err, repo.ErrNotFound) {
-		return k.renderBans(c, fiber.StatusNotFound, views.BansView{Error: "There is no such ban (removed already?)."}, 0)
+		return s.renderBans(c, fiber.StatusNotFound, views.BansView{Error: "There is no such ban (removed already?)."}, 0)
 	}
 	if err != nil {
 		return err
@@ -312,15 +294,15 @@ func (k *Console) RemoveBan(c *fiber.Ctx) error {
 }
 
 // AuditPage lists the audit trail, newest first.
-func (k *Console) AuditPage(c *fiber.Ctx) error {
-	entries, err := k.audit.List(c.UserContext(), parseID(c.Query("before")), PageSize+1)
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	entries, err := s.cfg.Audit.List(c.UserContext(), parseID(c.Query("before")), ConsolePageSize+1)
 	if err != nil {
 		return err
 	}
 	v := views.AuditView{Entries: entries}
-	if len(entries) > PageSize {
-		v.Entries = entries[:PageSize]
-		v.Older = v.Entries[PageSize-1].ID
+	if len(entries) > ConsolePageSize {
+		v.Entries = entries[:ConsolePageSize]
+		v.Older = v.Entries[ConsolePageSize-1].ID
 	}
-	return views.Render(c, fiber.StatusOK, views.AuditPage(k.chrome(c), v))
+	return views.Render(c, fiber.StatusOK, views.AuditPage(s.consoleChrome(c), v))
 }
