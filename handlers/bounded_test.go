@@ -13,6 +13,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/handlers"
+	"blog/live"
 	"blog/repo"
 	"blog/richtext"
 )
@@ -66,7 +67,7 @@ func TestListsAreRenderedOncePerChange(t *testing.T) {
 	ctx := context.Background()
 	post := a.postID(t, a.slug)
 	var first repo.Comment
-	for i := range handlers.MaxThreadsShown + 3 {
+	for i := range live.MaxThreadsShown + 3 {
 		c, _, err := a.store.CreateComment(ctx, repo.NewComment{PostID: post,
 			Input: repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "conversation " + itoa(int64(i))}})
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"blog/authorship"
 	"blog/clientip"
 	"blog/csrf"
+	"blog/live"
 	"blog/moderation"
 	"blog/repo"
 	"blog/richtext"
@@ -191,11 +192,11 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 		// The address of the comment form's plain post, opened again (a reload): show the post's comments.
 		return c.Redirect(views.PostPath(p.Slug)+"#comments", fiber.StatusSeeOther)
 	}
-	l, err := s.lists.get(c.UserContext(), postID)
+	l, err := s.lists.Get(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
-	if older := l.view.Older; older == 0 || before > older {
+	if older := l.View.Older; older == 0 || before > older {
 		before = older // nothing is older than the page's first conversation but what is before it
 	}
 	if before > 0 {
@@ -205,15 +206,15 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 	}
 	snap := s.cfg.Content.Current()
 	key := views.OlderPath(p.Slug, before) + variant(c)
-	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
+	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
 		var threads []repo.Thread
 		var next int64
 		if before > 0 {
-			if threads, err = s.cfg.Comments.FindThreads(c.UserContext(), postID, before, MaxThreadsShown+1); err != nil {
+			if threads, err = s.cfg.Comments.FindThreads(c.UserContext(), postID, before, live.MaxThreadsShown+1); err != nil {
 				return views.Failed(err)
 			}
 		}
-		if len(threads) > MaxThreadsShown {
+		if len(threads) > live.MaxThreadsShown {
 			threads = threads[1:]
 			next = threads[0].Top.ID
 		}
@@ -249,13 +250,13 @@ func (s *Server) replies(c *fiber.Ctx) error {
 		}
 		shown = start
 	}
-	l, err := s.lists.get(c.UserContext(), postID)
+	l, err := s.lists.Get(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
 	snap := s.cfg.Content.Current()
 	key := views.RepliesPath(p.Slug, top.ID, after) + variant(c)
-	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.view.Seq), 0, "", func() templ.Component {
+	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
 		replies, err := s.cfg.Comments.FindReplies(c.UserContext(), top.ID, after, RepliesPerPage)
 		if err != nil {
 			return views.Failed(err)
@@ -339,11 +340,11 @@ func (s *Server) commentList(c *fiber.Ctx) error {
 		}
 		if v.List.Seq < want {
 			// The broker could not bring the list there in time: read it for this answer.
-			l, err := s.lists.render(c.UserContext(), postID)
+			l, err := s.lists.Render(c.UserContext(), postID)
 			if err != nil {
 				return err
 			}
-			v.List = l.view
+			v.List = l.View
 		}
 	}
 	if len(s.mine.ForPost(c, postID)) > 0 {

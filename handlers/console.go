@@ -215,7 +215,6 @@ func returnPath(p string) string {
 	return "/admin"
 }
 
-
 func plural(n int) string {
 	if n == 1 {
 		return ""

@@ -14,6 +14,7 @@ import (
 
 	"blog/content"
 	"blog/csrf"
+	"blog/live"
 	"blog/repo"
 	"blog/views"
 )
@@ -36,7 +37,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if page > pages {
 		return fiber.ErrNotFound
 	}
-	counts, err := s.lists.commentCounts(c.UserContext())
+	counts, err := s.lists.Counts(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (s *Server) tag(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	counts, err := s.lists.commentCounts(c.UserContext())
+	counts, err := s.lists.Counts(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -137,17 +138,17 @@ func (s *Server) post(c *fiber.Ctx) error {
 // sharedPost serves the post page every reader without comments of their own gets: the same bytes for all of
 // them, rendered once per change of the post (and per form-timestamp step) and compressed once.
 func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64) error {
-	l, err := s.lists.get(c.UserContext(), id)
+	l, err := s.lists.Get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	snap := s.cfg.Content.Current()
 	form := views.FormView{Slug: p.Slug, Stamp: s.formStamp(now), OfferNotify: s.cfg.MailReplies}
-	base := fmt.Sprintf("%p|%p|%d", snap, l, l.view.Seq)
+	base := fmt.Sprintf("%p|%p|%d", snap, l, l.View.Seq)
 	return s.pages.serve(c, c.Path(), base, now.Truncate(StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
-		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.view, Form: form, Older: older, Newer: newer})
+		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.View, Form: form, Older: older, Newer: newer})
 	})
 }
 
@@ -155,7 +156,7 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64) error {
 // with the visitor's own comments made personal: those waiting for approval put in their places (only they see
 // them), and those they may still edit given Edit and Delete.
 func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.FormView) (views.PostView, error) {
-	l, err := s.lists.get(c.UserContext(), id)
+	l, err := s.lists.Get(c.UserContext(), id)
 	if err != nil {
 		return views.PostView{}, err
 	}
@@ -163,7 +164,7 @@ func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.For
 	if err != nil {
 		return views.PostView{}, err
 	}
-	list := l.view
+	list := l.View
 	if len(own) > 0 {
 		if list, err = s.personal(c.UserContext(), id, l, own, held); err != nil {
 			return views.PostView{}, err
@@ -188,47 +189,47 @@ func (s *Server) draft(c *fiber.Ctx) error {
 // personal renders the list again with the visitor's own comments: held ones merged in by id, and every
 // conversation holding one of theirs rendered with their options. Conversations older than the oldest shown stay
 // off the page, like the published ones there.
-func (s *Server) personal(ctx context.Context, postID int64, l *cachedList, own map[int64]views.ItemOpts, held []repo.Comment) (views.ListView, error) {
-	threads := slices.Clone(l.threads)
+func (s *Server) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment) (views.ListView, error) {
+	threads := slices.Clone(l.Threads)
 	own = notAnswered(threads, held, own)
 	for _, h := range held {
-		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.id() == h.Thread() })
+		at := slices.IndexFunc(threads, func(t live.ListThread) bool { return t.ID() == h.Thread() })
 		switch {
 		case h.TopLevel() && at < 0:
-			i, _ := slices.BinarySearchFunc(threads, h.ID, func(t cachedThread, id int64) int { return int(t.id() - id) })
-			if i == 0 && l.view.Older > 0 {
+			i, _ := slices.BinarySearchFunc(threads, h.ID, func(t live.ListThread, id int64) int { return int(t.ID() - id) })
+			if i == 0 && l.View.Older > 0 {
 				continue
 			}
-			threads = slices.Insert(threads, i, cachedThread{view: views.ThreadView{Top: h}})
+			threads = slices.Insert(threads, i, live.ListThread{View: views.ThreadView{Top: h}})
 		case h.TopLevel() && at >= 0:
 			// Already in the list (published and caught up).
 		case !h.TopLevel() && at >= 0:
 			// Among the first replies, or after the control that pages in the rest: their own is always shown.
-			replies := slices.Clone(threads[at].view.Replies)
+			replies := slices.Clone(threads[at].View.Replies)
 			k, found := slices.BinarySearchFunc(replies, h.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
 			if !found {
-				threads[at].view.Replies = slices.Insert(replies, k, h)
+				threads[at].View.Replies = slices.Insert(replies, k, h)
 			}
 		}
 	}
 	items := make([]views.Item, len(threads))
 	var buf bytes.Buffer
 	for i, t := range threads {
-		items[i] = views.Item{ID: t.id(), HTML: t.html}
-		if !touches(t, own) && t.html != "" {
+		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
+		if !touches(t, own) && t.HTML != "" {
 			continue
 		}
 		buf.Reset()
-		if err := views.Thread(s.slug(postID), t.view, own).Render(ctx, &buf); err != nil {
+		if err := views.Thread(s.slug(postID), t.View, own).Render(ctx, &buf); err != nil {
 			return views.ListView{}, err
 		}
 		items[i].HTML = buf.String()
 	}
-	return views.BuildList(items, l.view.Seq, l.view.Total, l.view.Older), nil
+	return views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older), nil
 }
 
 // notAnswered takes Edit and Delete away from the visitor's comments that somebody has answered.
-func notAnswered(threads []cachedThread, held []repo.Comment, own map[int64]views.ItemOpts) map[int64]views.ItemOpts {
+func notAnswered(threads []live.ListThread, held []repo.Comment, own map[int64]views.ItemOpts) map[int64]views.ItemOpts {
 	out := make(map[int64]views.ItemOpts, len(own))
 	for id, o := range own {
 		out[id] = o
@@ -242,7 +243,7 @@ func notAnswered(threads []cachedThread, held []repo.Comment, own map[int64]view
 		}
 	}
 	for _, t := range threads {
-		for _, r := range t.view.Replies {
+		for _, r := range t.View.Replies {
 			answered(r)
 		}
 	}
@@ -253,11 +254,11 @@ func notAnswered(threads []cachedThread, held []repo.Comment, own map[int64]view
 }
 
 // touches reports whether a conversation holds one of the given comments.
-func touches(t cachedThread, own map[int64]views.ItemOpts) bool {
-	if _, ok := own[t.id()]; ok {
+func touches(t live.ListThread, own map[int64]views.ItemOpts) bool {
+	if _, ok := own[t.ID()]; ok {
 		return true
 	}
-	for _, r := range t.view.Replies {
+	for _, r := range t.View.Replies {
 		if _, ok := own[r.ID]; ok {
 			return true
 		}

@@ -61,7 +61,7 @@ type Broker interface {
 	Sync(ctx context.Context, postID, seq int64)
 	Poke(postID, seq int64)
 	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, bool, error)
-	OnChange(fn live.Apply)
+	Lists() *live.Lists
 }
 
 var _ Broker = (*live.Broker)(nil)
@@ -99,9 +99,9 @@ const MaxCommentsShown = 200
 // Config is everything the HTTP layer is built from.
 type Config struct {
 	// Content is the current posts and pages, with each post's database id; it may change while serving.
-	Content  Content
-	Comments CommentStore
-	Broker   Broker
+	Content    Content
+	Comments   CommentStore
+	Broker     Broker
 	Moderation Moderation
 	// Assets are the static files; Chrome is what every page's layout shows (see SiteChrome).
 	Assets *assets.Set
@@ -179,12 +179,13 @@ type Server struct {
 	ctx    context.Context
 	assets *assets.Set
 	chrome views.Chrome
-	lists  *listCache
+	// lists are the posts' rendered conversations, kept current by the broker.
+	lists *live.Lists
 	// pages keeps the public pages and feeds; fragments the older conversations and more replies lists, which a
 	// reader may ask for with any id: they cannot push the pages out.
 	pages, fragments *pageCache
-	stamp  atomic.Pointer[signedStamp]
-	slugOf func(int64) string
+	stamp            atomic.Pointer[signedStamp]
+	slugOf           func(int64) string
 	// previews bounds how often one client may have a comment rendered without posting it.
 	previews *limits.Limiter
 	// reaper ends streams whose client left; streamsPer counts open streams by client network.
@@ -221,15 +222,13 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: newListCache(cfg.Comments, cfg.Content.Slug),
+	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
 		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false),
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
 	go s.reaper.Run(ctx)
-	// The rendered lists are kept in step with the feed: every change reaches them before it reaches a stream.
-	cfg.Broker.OnChange(s.lists.apply)
 	var proxies []string
 	for _, p := range cfg.TrustedProxies {
 		proxies = append(proxies, p.String())

@@ -70,7 +70,7 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	broker := live.New(handlers.RenderChanges(store, site.Slug), starts, log)
+	broker := live.New(store, site.Slug, starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, BanStore: repo.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}

@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"blog/repo"
 )
 
 // PageSize is how many changes one read of the feed returns; a longer backlog is read in several pages.
 const PageSize = 200
 
-// Fetch returns a post's changes with a sequence greater than after, oldest first, at most PageSize, rendered.
-type Fetch func(ctx context.Context, postID, after int64) ([]Message, error)
+// fetch returns a post's changes with a sequence greater than after, oldest first, at most PageSize, rendered.
+type fetch func(ctx context.Context, postID, after int64) ([]Message, error)
 
 // Apply is told about a post's changes before they are handed to streams, so that what an instance serves
 // from memory never lags behind what its streams have delivered.
@@ -27,7 +29,8 @@ type Apply func(postID int64, msgs []Message)
 // lost connection still deliver every change once and in sequence order.
 type Broker struct {
 	hub   *hub
-	fetch Fetch
+	fetch fetch
+	lists *Lists
 	apply []Apply
 	log   *slog.Logger
 
@@ -77,9 +80,27 @@ const MaxCatchUpBytes = 256 << 10
 // dropped (and read again from the database when a stream needs one).
 const maxRecentBytes = 32 << 20
 
-// New returns a broker whose posts' feeds stand at starts (post id -> newest sequence): changes up to those are
-// not broadcast (streams and caches read them from the database themselves).
-func New(fetch Fetch, starts map[int64]int64, log *slog.Logger) *Broker {
+// Store is what the broker reads: each post's changes, and what its kept lists read.
+type Store interface {
+	ListStore
+	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
+}
+
+// New returns the broker of store's change feed, whose posts' feeds stand at starts (post id -> newest sequence):
+// changes up to those are not broadcast (streams and lists read them from the database themselves). It renders
+// each change once and keeps every post's rendered list (Lists) current with them; slugOf names a post by its
+// id (for the comments' links).
+func New(store Store, slugOf func(postID int64) string, starts map[int64]int64, log *slog.Logger) *Broker {
+	b := newBroker(renderChanges(store, slugOf), starts, log)
+	b.lists = NewLists(store, slugOf)
+	b.apply = append(b.apply, b.lists.apply)
+	return b
+}
+
+// Lists returns the rendered lists the broker keeps current.
+func (b *Broker) Lists() *Lists { return b.lists }
+
+func newBroker(fetch fetch, starts map[int64]int64, log *slog.Logger) *Broker {
 	last := make(map[int64]int64, len(starts))
 	for p, s := range starts {
 		last[p] = s

@@ -44,7 +44,7 @@ func (s *store) fetch(_ context.Context, post, after int64) ([]Message, error) {
 
 func newTestBroker(t *testing.T, starts map[int64]int64) (*Broker, *store) {
 	s := &store{feed: map[int64][]int64{}}
-	b := New(s.fetch, starts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := newBroker(s.fetch, starts, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); b.Run(ctx) }()
@@ -215,7 +215,7 @@ func TestLongBacklogIsReadInPages(t *testing.T) {
 
 func TestRunEndClosesSubscriptions(t *testing.T) {
 	s := &store{feed: map[int64][]int64{}}
-	l := New(s.fetch, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := newBroker(s.fetch, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); l.Run(ctx) }()

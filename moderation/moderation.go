@@ -323,7 +323,9 @@ func (s *Service) Comment(ctx context.Context, id int64) (repo.Comment, error) {
 }
 
 // Counts returns how many comments are in each state.
-func (s *Service) Counts(ctx context.Context) (map[string]int, error) { return s.Comments.CountByState(ctx) }
+func (s *Service) Counts(ctx context.Context) (map[string]int, error) {
+	return s.Comments.CountByState(ctx)
+}
 
 // Bans lists the bans in force.
 func (s *Service) Bans(ctx context.Context) ([]repo.Ban, error) { return s.BanStore.List(ctx) }

@@ -219,7 +219,7 @@ func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) 
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	return live.New(handlers.RenderChanges(comments, slugOf), starts, log), nil
+	return live.New(comments, slugOf, starts, log), nil
 }
 
 // newModeration returns the moderation service; changed tells the broker about changes made here.

@@ -1,4 +1,4 @@
-package handlers
+package live
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"blog/live"
 	"blog/repo"
 	"blog/views"
 )
@@ -17,17 +16,24 @@ import (
 // MaxThreadsShown caps the conversations rendered on a post page (the newest ones); older ones are paged in.
 const MaxThreadsShown = 200
 
-// listCache keeps each post's conversations rendered once for every reader, and every post's count for the home
+// ListStore is what the kept lists read from the database.
+type ListStore interface {
+	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
+	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
+	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
+}
+
+// Lists keeps each post's conversations rendered once for every reader, and every post's count for the home
 // page, instead of queries and renders per page view. It holds no state of its own: a list is read from the
 // database when missing, and from then on the change feed keeps it current (apply runs before any stream sees a
 // change), so nothing here expires and nothing served is older than what the streams have delivered.
-type listCache struct {
-	store  CommentStore
+type Lists struct {
+	store  ListStore
 	slugOf func(postID int64) string
 	flight singleflight.Group
 
 	mu    sync.Mutex
-	lists map[int64]*cachedList
+	lists map[int64]*List
 	// applied is the newest sequence the feed delivered per post, so a list read from the database before that
 	// change is not kept.
 	applied map[int64]int64
@@ -36,27 +42,29 @@ type listCache struct {
 	counts map[int64]int
 }
 
-// cachedList is one post's conversations, oldest first, each with its comments and its rendered HTML. A
-// cachedList is never changed once built: apply builds a new one.
-type cachedList struct {
-	threads []cachedThread
-	view    views.ListView
+// List is one post's conversations, oldest first, each with its comments and its rendered HTML. A
+// List is never changed once built: apply builds a new one.
+type List struct {
+	Threads []ListThread
+	View    views.ListView
 }
 
-type cachedThread struct {
-	view views.ThreadView
-	html string
+// ListThread is one conversation of a List: what it shows and its HTML.
+type ListThread struct {
+	View views.ThreadView
+	HTML string
 }
 
-// id is the conversation's: its top-level comment's.
-func (t cachedThread) id() int64 { return t.view.Top.ID }
+// ID is the conversation's: its top-level comment's.
+func (t ListThread) ID() int64 { return t.View.Top.ID }
 
-func newListCache(store CommentStore, slugOf func(int64) string) *listCache {
-	return &listCache{store: store, slugOf: slugOf, lists: map[int64]*cachedList{}, applied: map[int64]int64{}}
+// NewLists returns empty lists over store; slugOf names a post by its id (for the comments' links).
+func NewLists(store ListStore, slugOf func(int64) string) *Lists {
+	return &Lists{store: store, slugOf: slugOf, lists: map[int64]*List{}, applied: map[int64]int64{}}
 }
 
 // get returns the post's rendered list, reading and rendering it when missing.
-func (lc *listCache) get(ctx context.Context, postID int64) (*cachedList, error) {
+func (lc *Lists) Get(ctx context.Context, postID int64) (*List, error) {
 	lc.mu.Lock()
 	l, ok := lc.lists[postID]
 	lc.mu.Unlock()
@@ -64,12 +72,12 @@ func (lc *listCache) get(ctx context.Context, postID int64) (*cachedList, error)
 		return l, nil
 	}
 	v, err, _ := lc.flight.Do("list/"+strconv.FormatInt(postID, 10), func() (any, error) {
-		l, err := lc.render(ctx, postID)
+		l, err := lc.Render(ctx, postID)
 		if err != nil {
 			return nil, err
 		}
 		lc.mu.Lock()
-		if lc.applied[postID] <= l.view.Seq {
+		if lc.applied[postID] <= l.View.Seq {
 			lc.lists[postID] = l
 		}
 		lc.mu.Unlock()
@@ -78,13 +86,13 @@ func (lc *listCache) get(ctx context.Context, postID int64) (*cachedList, error)
 	if err != nil {
 		return nil, err
 	}
-	return v.(*cachedList), nil
+	return v.(*List), nil
 }
 
 // render reads where the post's feed stands, then its newest conversations, and renders them. Reading the
 // sequence first means the list may hold changes after it, never fewer; changes applied again later leave it
 // as it is.
-func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, error) {
+func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 	st, err := lc.store.PostStamp(ctx, postID)
 	if err != nil {
 		return nil, err
@@ -98,10 +106,10 @@ func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, err
 		threads = threads[1:] // the oldest one only says there are older ones
 		older = threads[0].Top.ID
 	}
-	l := &cachedList{threads: make([]cachedThread, len(threads))}
+	l := &List{Threads: make([]ListThread, len(threads))}
 	for i, t := range views.ThreadViews(threads) {
-		l.threads[i] = cachedThread{view: t}
-		if l.threads[i].html, err = lc.renderThread(ctx, postID, t); err != nil {
+		l.Threads[i] = ListThread{View: t}
+		if l.Threads[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
 			return nil, err
 		}
 	}
@@ -109,18 +117,18 @@ func (lc *listCache) render(ctx context.Context, postID int64) (*cachedList, err
 	return l, nil
 }
 
-func (lc *listCache) renderThread(ctx context.Context, postID int64, t views.ThreadView) (string, error) {
+func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadView) (string, error) {
 	var buf bytes.Buffer
 	err := views.Thread(lc.slugOf(postID), t, nil).Render(ctx, &buf)
 	return buf.String(), err
 }
 
-func (l *cachedList) build(seq int64, total int, older int64) {
-	items := make([]views.Item, len(l.threads))
-	for i, t := range l.threads {
-		items[i] = views.Item{ID: t.id(), HTML: t.html}
+func (l *List) build(seq int64, total int, older int64) {
+	items := make([]views.Item, len(l.Threads))
+	for i, t := range l.Threads {
+		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 	}
-	l.view = views.BuildList(items, seq, total, older)
+	l.View = views.BuildList(items, seq, total, older)
 }
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
@@ -129,7 +137,7 @@ func (l *cachedList) build(seq int64, total int, older int64) {
 // conversation keeps its first replies only (repo.ShownReplies): a reply after them changes its count of more
 // replies, so what a new reply costs does not grow with its conversation. A list whose first conversation goes
 // while older ones exist is dropped instead (the one before it may now have to be shown).
-func (lc *listCache) apply(postID int64, msgs []live.Message) {
+func (lc *Lists) apply(postID int64, msgs []Message) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	last := msgs[len(msgs)-1]
@@ -147,8 +155,8 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 	if !ok {
 		return
 	}
-	threads := slices.Clone(l.threads)
-	seq := l.view.Seq
+	threads := slices.Clone(l.Threads)
+	seq := l.View.Seq
 	touched := map[int64]bool{}
 	for _, m := range msgs {
 		if m.Seq <= seq || m.Comment == nil {
@@ -156,22 +164,22 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 		}
 		seq = m.Seq
 		c := *m.Comment
-		at := slices.IndexFunc(threads, func(t cachedThread) bool { return t.id() == c.Thread() })
+		at := slices.IndexFunc(threads, func(t ListThread) bool { return t.ID() == c.Thread() })
 		shows := c.Visible() || c.Placeholder()
 		switch {
 		case c.TopLevel() && at >= 0 && !shows:
-			if at == 0 && l.view.Older > 0 {
+			if at == 0 && l.View.Older > 0 {
 				delete(lc.lists, postID)
 				return
 			}
 			threads = slices.Delete(threads, at, at+1)
 		case c.TopLevel() && at >= 0:
-			threads[at].view.Top = c
-			threads[at].view.More = max(0, m.Replies-len(threads[at].view.Replies))
+			threads[at].View.Top = c
+			threads[at].View.More = max(0, m.Replies-len(threads[at].View.Replies))
 			touched[c.ID] = true
 		case c.TopLevel() && shows:
-			i, _ := slices.BinarySearchFunc(threads, c.ID, func(t cachedThread, id int64) int { return int(t.id() - id) })
-			if i == 0 && l.view.Older > 0 && c.ID < l.view.Older {
+			i, _ := slices.BinarySearchFunc(threads, c.ID, func(t ListThread, id int64) int { return int(t.ID() - id) })
+			if i == 0 && l.View.Older > 0 && c.ID < l.View.Older {
 				continue // older than every conversation shown: it belongs to "Show older comments"
 			}
 			// A conversation new to the list (posted, approved, or back with replies it had before): its first
@@ -180,30 +188,30 @@ func (lc *listCache) apply(postID int64, msgs []live.Message) {
 				delete(lc.lists, postID)
 				return
 			}
-			threads = slices.Insert(threads, i, cachedThread{view: views.ThreadView{Top: c}})
+			threads = slices.Insert(threads, i, ListThread{View: views.ThreadView{Top: c}})
 			touched[c.ID] = true
 		case !c.TopLevel() && at >= 0:
-			threads[at].view = withReply(threads[at].view, c, m.Replies)
-			touched[threads[at].id()] = true
+			threads[at].View = withReply(threads[at].View, c, m.Replies)
+			touched[threads[at].ID()] = true
 		}
 	}
-	older := l.view.Older
+	older := l.View.Older
 	if len(threads) > MaxThreadsShown {
 		// As on a list read afresh: the newest conversations, the oldest of them marking where older ones begin.
 		threads = threads[len(threads)-MaxThreadsShown:]
-		older = threads[0].id()
+		older = threads[0].ID()
 	}
 	for i := range threads {
-		if touched[threads[i].id()] {
-			html, err := lc.renderThread(context.Background(), postID, threads[i].view)
+		if touched[threads[i].ID()] {
+			html, err := lc.renderThread(context.Background(), postID, threads[i].View)
 			if err != nil {
 				delete(lc.lists, postID)
 				return
 			}
-			threads[i].html = html
+			threads[i].HTML = html
 		}
 	}
-	next := &cachedList{threads: threads}
+	next := &List{Threads: threads}
 	next.build(seq, last.Count, older)
 	lc.lists[postID] = next
 }
@@ -235,7 +243,7 @@ func withReply(t views.ThreadView, c repo.Comment, total int) views.ThreadView {
 }
 
 // commentCounts returns the number of published comments of every post, read once and then kept by the feed.
-func (lc *listCache) commentCounts(ctx context.Context) (map[int64]int, error) {
+func (lc *Lists) Counts(ctx context.Context) (map[int64]int, error) {
 	lc.mu.Lock()
 	counts := lc.counts
 	lc.mu.Unlock()

@@ -1,0 +1,39 @@
+package live
+
+import (
+	"bytes"
+	"context"
+
+	"blog/repo"
+	"blog/views"
+)
+
+// renderChanges returns the function that reads a post's changes after a sequence and renders each once for the
+// streams (the comment as readers should now see it, and the count), keeping the comment itself for the lists.
+// The broker calls it once per change for every stream and list of an instance.
+func renderChanges(store Store, slugOf func(postID int64) string) fetch {
+	return func(ctx context.Context, postID, after int64) ([]Message, error) {
+		changes, err := store.FindChanges(ctx, postID, after, PageSize)
+		if err != nil || len(changes) == 0 {
+			return nil, err
+		}
+		slug := slugOf(postID)
+		msgs := make([]Message, len(changes))
+		for i, ch := range changes {
+			c := repo.Comment{ID: ch.CommentID, State: repo.StateDeleted} // purged for good: reads as removed
+			if ch.Comment != nil {
+				c = *ch.Comment
+			}
+			var cm *repo.Comment
+			if ch.Comment != nil {
+				cm = &c
+			}
+			var data bytes.Buffer
+			if err := views.Change(slug, c, ch.Count).Render(ctx, &data); err != nil {
+				return nil, err
+			}
+			msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Comment: cm, Replies: ch.Replies}
+		}
+		return msgs, nil
+	}
+}
