@@ -70,6 +70,9 @@ var nesting = map[string]bool{"blockquote": true, "ul": true, "ol": true, "dl": 
 // it holds more visible characters than the Markdown can keep (MaxImportedBody), and quotes and lists nested
 // at most maxQuoteDepth deep (deeper ones keep their text, not their nesting). cut says something was left out.
 func boundHTML(s string) (string, bool) {
+	if len(s) <= MaxImportedBody && nestingTags(s) <= maxQuoteDepth {
+		return s, false // nothing to bound: the common case, found without parsing
+	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	var open []string
@@ -128,6 +131,27 @@ func nest(open *[]string, dropped map[string]int, name string, start bool) bool 
 	}
 	return true
 }
+
+// nestingTags counts the start tags of quotes and lists in s (an upper bound on how deep they nest).
+func nestingTags(s string) int {
+	n := 0
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		rest := s[i+1:]
+		for tag := range nesting {
+			if len(rest) > len(tag) && strings.EqualFold(rest[:len(tag)], tag) && !isLetter(rest[len(tag)]) {
+				n++
+			}
+		}
+		j := strings.IndexByte(rest, '<')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return n
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func lastIndex(list []string, s string) int {
 	for i := len(list) - 1; i >= 0; i-- {

@@ -36,6 +36,7 @@ type xmlScanner struct {
 	plines  int
 	stale   bool
 	tag     capture
+	rec     capture
 	pending *xmlTag
 	started bool
 	done    bool
@@ -67,7 +68,7 @@ type xmlOpen struct {
 }
 
 // xmlEvent is what the scanner found: a container opened or closed, a record, or (bad set, kind xmlSkip) an
-// element it skips that is structurally broken.
+// element it skips that is structurally broken. A record's raw bytes are valid until the next call to next.
 type xmlEvent struct {
 	kind  xmlKind
 	close bool
@@ -103,7 +104,7 @@ const maxName = 256
 
 func newXMLScanner(r io.Reader, cfg xmlConfig) *xmlScanner {
 	return &xmlScanner{cfg: cfg, r: bufio.NewReaderSize(r, 64<<10), line: 1, stale: true,
-		tag: capture{max: MaxRecord, drop: cfg.lenient}}
+		tag: capture{max: MaxRecord, drop: cfg.lenient}, rec: capture{max: MaxRecord, drop: cfg.lenient}}
 }
 
 // capture collects the bytes of a record or tag up to max; beyond it, it holds nothing and remembers that.
@@ -138,8 +139,12 @@ func (c *capture) write(p []byte) {
 }
 
 func (c *capture) writeByte(b byte) {
-	if c != nil && !c.over {
-		c.write([]byte{b})
+	switch {
+	case c == nil || c.over:
+	case len(c.buf) >= c.max:
+		c.over, c.buf = true, nil
+	case !c.drop || b >= 0x20 || b == '\t' || b == '\n' || b == '\r':
+		c.buf = append(c.buf, b)
 	}
 }
 
@@ -202,7 +207,9 @@ func (s *xmlScanner) next() (xmlEvent, error) {
 			}
 			return xmlEvent{kind: xmlContainer, name: t.name, line: t.line}, nil
 		case xmlRecord:
-			rec := &capture{max: MaxRecord, drop: s.cfg.lenient}
+			// One buffer serves every record: a record's bytes are decoded before the next is read.
+			rec := &s.rec
+			rec.reset()
 			rec.write(t.raw)
 			bad, err := s.element(t, rec)
 			if err != nil {
