@@ -1,7 +1,9 @@
 // Package importer moves comments into the blog from Disqus, WordPress, Remark42, Isso and Commento, and out of
-// it and back (its own export format). Every source is read as a stream of items, so memory stays bounded on
-// big files; an import first plans the whole file (refusing a malformed one before anything is written), then
-// stores it in one transaction, so a failed import leaves the database as it was.
+// it and back (its own export format). Every source is read as a stream of records, each bounded, and what is
+// kept across records is bounded too (limits.go), so memory stays small on big or hostile files. An import
+// first plans the whole file (refusing one that is cut short, not the format, or holds malformed records unless
+// they are to be passed over) before anything is written, then stores it in one transaction, so a failed import
+// leaves the database as it was.
 package importer
 
 import (
@@ -46,7 +48,9 @@ type Item struct {
 	Site  string
 }
 
-// Source reads one kind of file and hands each item to emit, in file order.
+// Source reads one kind of file and hands each item to emit, in file order. A record it cannot read is handed
+// over as an item with Malformed set, and reading goes on after it; an error ends the import (the file is cut
+// short, not the format, or past a bound).
 type Source interface {
 	Read(ctx context.Context, path string, emit func(Item) error) error
 }
