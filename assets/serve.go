@@ -1,8 +1,6 @@
 package assets
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
+
+	"blog/headers"
 )
 
 // asset is one static file held in memory with its fingerprint. Compressible files are compressed once, on
@@ -31,7 +31,7 @@ func (a asset) compressed() (gz, br []byte) {
 	if a.once == nil {
 		return nil, nil
 	}
-	a.once.Do(func() { *a.gzip, *a.brotli = gzipBytes(a.body), brotliBytes(a.body) })
+	a.once.Do(func() { *a.gzip, *a.brotli = headers.Gzip(a.body), headers.Brotli(a.body, brotli.BestCompression) })
 	return *a.gzip, *a.brotli
 }
 
@@ -124,20 +124,4 @@ func (a *Set) Serve(c *fiber.Ctx) error {
 
 func compressible(ctype string) bool {
 	return strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") || strings.Contains(ctype, "svg")
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-func brotliBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
 }

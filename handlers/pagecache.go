@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
@@ -10,9 +9,10 @@ import (
 	"sync"
 
 	"github.com/a-h/templ"
-	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/sync/singleflight"
+
+	"blog/headers"
 )
 
 // pageCache keeps the public pages rendered and compressed, once for every reader: a page is the same bytes for
@@ -108,11 +108,11 @@ func (pc *pageCache) serveAs(c *fiber.Ctx, key, base string, step int64, stamp, 
 	case !pc.precompress:
 		// The compression middleware compresses it for this answer.
 	case strings.Contains(accept, "br"):
-		p.brOnce.Do(func() { p.br = brotliBytes(p.raw) })
+		p.brOnce.Do(func() { p.br = headers.Brotli(p.raw, 6) })
 		c.Set(fiber.HeaderContentEncoding, "br")
 		return c.Send(p.br)
 	case strings.Contains(accept, "gzip"):
-		p.gzOnce.Do(func() { p.gz = gzipBytes(p.raw) })
+		p.gzOnce.Do(func() { p.gz = headers.Gzip(p.raw) })
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Send(p.gz)
 	}
@@ -123,21 +123,4 @@ func (pc *pageCache) serveAs(c *fiber.Ctx, key, base string, step int64, stamp, 
 func pageHeaders(c *fiber.Ctx, etag string) {
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, "public, no-cache")
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-// brotliBytes compresses at level 6: close to the best size for HTML, a few milliseconds per page, once.
-func brotliBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	w := brotli.NewWriterLevel(&buf, 6)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
 }

@@ -290,7 +290,7 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 // chromeFor returns the layout's data for this request: the visitor's CSRF token, and the navigation of the
 // current content with the section the request is in marked.
 func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
-	ch := s.chrome.ForRequest(c, csrf.Token(c))
+	ch := s.chrome.ForRequest(csrf.Token(c))
 	ch.Nav = views.Navigation(s.lib().Pages, c.Path())
 	return ch
 }

@@ -2,8 +2,11 @@
 package headers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"strings"
 
+	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/valyala/fasthttp"
@@ -53,4 +56,23 @@ func CompressPages() fiber.Handler {
 			return strings.HasPrefix(p, "/assets/") || strings.HasSuffix(p, "/events") || p == "/metrics"
 		},
 	})
+}
+
+// Gzip compresses b once for many answers (gzip's best level).
+func Gzip(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// Brotli compresses b once for many answers at level (brotli.BestCompression for files that never change; 6
+// for pages rendered again at each change: close to the best size for HTML, a few milliseconds a page).
+func Brotli(b []byte, level int) []byte {
+	var buf bytes.Buffer
+	w := brotli.NewWriterLevel(&buf, level)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
 }

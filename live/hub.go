@@ -141,12 +141,6 @@ func (h *hub) removeLocked(s *Subscription, lagged bool) {
 	s.end(lagged)
 }
 
-func (h *hub) hasSubscribers(postID int64) bool {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return len(h.subs[postID]) > 0
-}
-
 // broadcast hands msg to every subscriber of the post without ever waiting: a full queue drops that subscriber.
 func (h *hub) broadcast(postID int64, msg *Message) {
 	var laggards []*Subscription

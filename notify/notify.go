@@ -116,9 +116,6 @@ func New(cfg Config) *Service {
 // Enabled reports whether anything is to be sent at all.
 func (s *Service) Enabled() bool { return s.cfg.Mailer != nil || s.cfg.WebhookURL != "" }
 
-// Mail reports whether mail is configured (the comment form offers reply notifications only then).
-func (s *Service) Mail() bool { return s != nil && s.cfg.Mailer != nil }
-
 // Wake makes the worker look at the feed and the outbox now.
 func (s *Service) Wake() {
 	select {

@@ -29,7 +29,7 @@ func (o *Owner) LoginPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return views.Render(c, fiber.StatusOK, views.LoginPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+	return views.Render(c, fiber.StatusOK, views.LoginPage(o.cfg.Chrome.ForRequest(csrf.Token(c)), v))
 }
 
 func (o *Owner) loginView(c *fiber.Ctx, msg string) (views.LoginView, error) {
@@ -87,7 +87,7 @@ func (o *Owner) Login(c *fiber.Ctx) error {
 		if len(creds) == 0 {
 			v.Error = "No password is set for this blog. Sign in with a passkey, or set one with `web owner password`."
 		}
-		return views.Render(c, fiber.StatusUnauthorized, views.LoginPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+		return views.Render(c, fiber.StatusUnauthorized, views.LoginPage(o.cfg.Chrome.ForRequest(csrf.Token(c)), v))
 	}
 	if err := o.signIn(c, "password"); err != nil {
 		return err
@@ -224,7 +224,7 @@ func (o *Owner) SetupPage(c *fiber.Ctx) error {
 		}
 		v.Claimed, v.Invalid, status = has, !has, fiber.StatusNotFound
 	}
-	return views.Render(c, status, views.SetupPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+	return views.Render(c, status, views.SetupPage(o.cfg.Chrome.ForRequest(csrf.Token(c)), v))
 }
 
 // Setup claims the blog with a password.
@@ -247,7 +247,7 @@ func (o *Owner) Setup(c *fiber.Ctx) error {
 	}
 	if msg != "" {
 		v := views.SetupView{Token: tok, Error: msg, CSRFToken: csrf.Token(c)}
-		return views.Render(c, fiber.StatusUnprocessableEntity, views.SetupPage(o.cfg.Chrome.ForRequest(c, csrf.Token(c)), v))
+		return views.Render(c, fiber.StatusUnprocessableEntity, views.SetupPage(o.cfg.Chrome.ForRequest(csrf.Token(c)), v))
 	}
 	hash, err := HashPassword(pw)
 	if err != nil {
@@ -401,7 +401,7 @@ func (o *Owner) renderAccount(c *fiber.Ctx, status int, notice, msg string) erro
 
 // Chrome returns the layout's data for a signed-in page, with the session's form token.
 func (o *Owner) Chrome(c *fiber.Ctx) views.Chrome {
-	ch := o.cfg.Chrome.ForRequest(c, o.FormToken(c))
+	ch := o.cfg.Chrome.ForRequest(o.FormToken(c))
 	ch.Owner = true
 	return ch
 }

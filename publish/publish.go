@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,10 +43,6 @@ type Store struct {
 	// slugs names every post row ever seen by id (a removed post's comments still need its slug for links).
 	slugMu sync.RWMutex
 	slugs  map[int64]string
-
-	mu       sync.Mutex
-	onChange []func(*Snapshot)
-	reloads  atomic.Int64
 }
 
 // Open loads the content from fsys and makes sure every published post has a row.
@@ -81,16 +76,6 @@ func (s *Store) Title(id int64) string {
 	return slug
 }
 
-// OnChange calls fn with each new snapshot after it is swapped in.
-func (s *Store) OnChange(fn func(*Snapshot)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onChange = append(s.onChange, fn)
-}
-
-// Reloads counts the loads since Open (for tests).
-func (s *Store) Reloads() int64 { return s.reloads.Load() }
-
 // Reload reads the content again and swaps it in. Problems with single files are logged, naming the file.
 func (s *Store) Reload(ctx context.Context) error {
 	lib, err := content.Load(s.fsys)
@@ -119,13 +104,6 @@ func (s *Store) Reload(ctx context.Context) error {
 		s.log.Error("content: file skipped", "file", p.File, "problem", p.Err.Error())
 	}
 	s.cur.Store(snap)
-	s.reloads.Add(1)
-	s.mu.Lock()
-	fns := slices.Clone(s.onChange)
-	s.mu.Unlock()
-	for _, fn := range fns {
-		fn(snap)
-	}
 	return nil
 }
 

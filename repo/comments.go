@@ -164,7 +164,6 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 	if err != nil {
 		return Comment{}, Stamp{}, translate(err, "create comment")
 	}
-	c.User.Comments = nil
 	c.User.Avatar = s.avatar(c.User.Email)
 	return c, st, nil
 }
@@ -395,7 +394,6 @@ func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment,
 	}
 	for i := range comments {
 		comments[i].CreatedAt = comments[i].CreatedAt.UTC()
-		comments[i].User.Comments = nil
 		comments[i].User.Avatar = s.avatar(comments[i].User.Email)
 	}
 	return comments, nil

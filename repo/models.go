@@ -15,7 +15,6 @@ type User struct {
 	Username  string
 	Email     string
 	CreatedAt time.Time
-	Comments  []Comment `ref:"id" fk:"user_id"`
 	// Avatar is what the commenter's picture is drawn from: a keyed hash of the email (hex), filled in by a
 	// comment store given the site's avatar key (see AvatarKey), so that nobody without the key can tell from a
 	// picture whether a guessed address is the commenter's. Never stored.

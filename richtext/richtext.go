@@ -311,8 +311,3 @@ func marker(line []byte) (n, at int) {
 	}
 	return 0, 0
 }
-
-// Links counts the links the rendered text contains (for the spam rules, which count what readers could follow).
-func Links(body, format string) int {
-	return strings.Count(string(Render(body, format)), "<a ")
-}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
 	"blog/repo"
@@ -38,7 +37,7 @@ type Chrome struct {
 
 // ForRequest returns the chrome for one request, with the token its forms carry. Its base URL stays the
 // configured one: absolute URLs are never built from what a request says about its host.
-func (ch Chrome) ForRequest(c *fiber.Ctx, token string) Chrome {
+func (ch Chrome) ForRequest(token string) Chrome {
 	ch.CSRFToken = token
 	return ch
 }
@@ -299,32 +298,6 @@ func CountLabel(n int) string {
 	return strconv.Itoa(n) + " comments"
 }
 
-// Ago describes how long before now t was, the way people say it.
-func Ago(t, now time.Time) string {
-	d := now.Sub(t)
-	if d < 0 {
-		d = 0
-	}
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit + " ago"
-		}
-		return strconv.Itoa(n) + " " + unit + "s ago"
-	}
-	switch {
-	case d < 45*time.Second:
-		return "just now"
-	case d < time.Hour:
-		return plural(max(1, int(d.Round(time.Minute)/time.Minute)), "minute")
-	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour")
-	case d < 30*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day")
-	case d < 365*24*time.Hour:
-		return plural(int(d/(30*24*time.Hour)), "month")
-	}
-	return plural(int(d/(365*24*time.Hour)), "year")
-}
 
 // ExactTime writes a comment's time in full, in UTC.
 func ExactTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
