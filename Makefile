@@ -65,7 +65,11 @@ build:
 
 ## test: the whole test suite (SQLite, PostgreSQL when reachable, Chromium when installed; CI requires both)
 test: node_modules
-	$(GO) test -count=1 -timeout 8m ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+## test-short: the inner loop: everything but the browser, load, container and make dev tests
+test-short:
+	$(GO) test -count=1 -short -timeout 10m ./...
 
 ## check: generated files are fresh, code is formatted and vetted
 check: node_modules

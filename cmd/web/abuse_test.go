@@ -53,6 +53,9 @@ func metric(t *testing.T, metricsAddr, name string) float64 {
 // TestOneClientCannotHoldMuch runs the real program and has one address try to hold far more than its share:
 // connections, event streams and a closed stream's place. Another address is served throughout.
 func TestOneClientCannotHoldMuch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped with -short (make test-short)")
+	}
 	metricsAddr := freeAddr(t)
 	p := startProc(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "MAX_CONNS_PER_CLIENT": "20",
 		"MAX_STREAMS_PER_CLIENT": "4", "METRICS_ADDR": metricsAddr})
@@ -142,6 +145,9 @@ func TestOneClientCannotHoldMuch(t *testing.T) {
 // budget set above that, then opens connections until accepting fails for want of descriptors: the server
 // waits and carries on, and serves again once the connections close.
 func TestDescriptorExhaustionNeverStopsTheServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped with -short (make test-short)")
+	}
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("prlimit (util-linux) is not installed in CI")
@@ -194,6 +200,9 @@ func TestDescriptorExhaustionNeverStopsTheServer(t *testing.T) {
 // TestSlowUploadsHoldLittleMemory sends 200 requests announcing 2 MB bodies and trickling them: each is refused
 // from its Content-Length (413) before it is read, so the server's memory stays where it was.
 func TestSlowUploadsHoldLittleMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped with -short (make test-short)")
+	}
 	p := startProc(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "MAX_CONNS_PER_CLIENT": "1000"})
 	addr := strings.TrimPrefix(p.base, "http://")
 	before := rssMiB(p.cmd.Process.Pid)

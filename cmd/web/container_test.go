@@ -24,6 +24,9 @@ func podman(t *testing.T, args ...string) (string, error) {
 // image's own user and health check), posts a comment, restarts the container and finds the comment, waits for
 // the health check to say healthy, and stops it with SIGTERM (exit code 0).
 func TestContainerImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("container test skipped with -short (make test-short)")
+	}
 	if _, err := exec.LookPath("podman"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("podman is not installed in CI: the image test must run there")
@@ -44,12 +47,29 @@ func TestContainerImage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ctxDir, "dist-docker", "web"), bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	before := map[string]bool{}
+	for _, id := range imageIDs(t) {
+		before[id] = true
+	}
 	name := fmt.Sprintf("blog-test-%d", os.Getpid())
 	image := "localhost/" + name + ":latest"
 	if out, err := podman(t, "build", "--format", "docker", "--build-arg", "BINARY=prebuilt", "-t", image, ctxDir); err != nil {
 		t.Fatalf("podman build: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { podman(t, "rmi", "-f", image) })
+	t.Cleanup(func() {
+		// Nothing of the build stays behind: the image, and the intermediate ones its stages made.
+		podman(t, "rmi", "-f", image)
+		for _, id := range imageIDs(t) {
+			if !before[id] {
+				podman(t, "rmi", "-f", id)
+			}
+		}
+		for _, id := range imageIDs(t) {
+			if !before[id] {
+				t.Errorf("the build left image %s behind", id)
+			}
+		}
+	})
 	size, _ := podman(t, "image", "inspect", "--format", "{{.Size}}", image)
 	if n, err := strconv.ParseFloat(size, 64); err == nil {
 		t.Logf("image size: %.1f MiB", n/(1<<20))
@@ -125,4 +145,13 @@ func TestContainerImage(t *testing.T) {
 	if code, _ := podman(t, "inspect", "--format", "{{.State.ExitCode}}", name); code != "0" {
 		t.Fatalf("exit code after SIGTERM: %s, want 0", code)
 	}
+}
+
+// imageIDs lists every image podman holds, intermediate ones included.
+func imageIDs(t *testing.T) []string {
+	out, err := podman(t, "images", "-a", "-q", "--no-trunc")
+	if err != nil {
+		t.Fatalf("podman images: %v\n%s", err, out)
+	}
+	return strings.Fields(out)
 }

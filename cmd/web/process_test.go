@@ -259,3 +259,12 @@ func TestRestartUpgradesOlderDatabase(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal of the newer database", err)
 	}
 }
+
+// TestMain removes the program built for the tests once they have all run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtPath != "" {
+		os.RemoveAll(filepath.Dir(builtPath))
+	}
+	os.Exit(code)
+}

@@ -27,6 +27,9 @@ type Browser struct {
 // New starts Chromium for the test and stops it when the test ends.
 func New(t *testing.T) *Browser {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped with -short (make test-short)")
+	}
 	path := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
