@@ -449,12 +449,10 @@ func (s *xmlScanner) bang(rec *capture) error {
 	depth := 0
 	var quote byte
 	for {
-		c, err := s.r.ReadByte()
+		c, err := s.byte(rec)
 		if err != nil {
 			return s.eof(err)
 		}
-		s.countByte(c)
-		rec.writeByte(c)
 		switch {
 		case quote != 0:
 			if c == quote {
@@ -517,12 +515,10 @@ func (s *xmlScanner) name(w writer1) (local, qualified string) {
 func (s *xmlScanner) tagRest(t *xmlTag, w writer1) error {
 	var quote, prev byte
 	for {
-		c, err := s.r.ReadByte()
+		c, err := s.byte(w)
 		if err != nil {
 			return err
 		}
-		s.countByte(c)
-		w.writeByte(c)
 		switch {
 		case quote != 0:
 			if c == quote {
@@ -543,13 +539,21 @@ func (s *xmlScanner) tagRest(t *xmlTag, w writer1) error {
 // take moves n bytes (already peeked) from the file to w.
 func (s *xmlScanner) take(n int, w writer1) {
 	for range n {
-		c, err := s.r.ReadByte()
-		if err != nil {
+		if _, err := s.byte(w); err != nil {
 			return
 		}
-		s.countByte(c)
-		w.writeByte(c)
 	}
+}
+
+// byte moves one byte from the file to w, counting lines.
+func (s *xmlScanner) byte(w writer1) (byte, error) {
+	c, err := s.r.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	s.countByte(c)
+	w.writeByte(c)
+	return c, nil
 }
 
 func (s *xmlScanner) count(p []byte) { s.line += bytes.Count(p, []byte{'\n'}) }
