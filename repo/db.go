@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-rel/postgres"
@@ -34,9 +36,11 @@ const DefaultSQLiteFile = "app.db"
 
 // sqlitePragmas are applied to every pooled connection through the DSN: SQLite keeps them per connection.
 // temp_store(2) keeps SQLite's temporary tables in memory: the container's root filesystem is read-only and has
-// no /tmp.
-const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_txlock=immediate&_time_format=sqlite"
+// no /tmp. journal_size_limit: see WALLimit. The busy timeout (5 s; the checkpointer's is shorter) is added per
+// pool.
+var sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_txlock=immediate&_time_format=sqlite" +
+	"&_pragma=journal_size_limit(" + strconv.FormatInt(WALLimit/2, 10) + ")"
 
 // DB is an open database: the rel repository, the raw pool behind it, and which dialect it speaks.
 type DB struct {
@@ -59,51 +63,50 @@ type DB struct {
 	// a long latency tail under concurrent posting.
 	writeMu sync.Mutex
 
+	// writes counts this process's SQLite write transactions, for the checkpointer to notice a quiet period.
+	writes atomic.Int64
+	// logStart is the size of the write-ahead log past which it is started over (half of WALLimit, or more after
+	// tries that had to give up, by logBackoff, which writeMu guards); logFull wakes the checkpointer for it.
+	logStart   atomic.Int64
+	logBackoff int64
+	logFull    chan struct{}
+	// ckpt is the checkpointer's own connection (of a pool of its own, ckptDB, so that it never takes one of
+	// the main pool's), with a short busy timeout (checkpointWait); ckptMu serialises its use.
+	ckptDB *sql.DB
+	ckpt   *sql.Conn
+	ckptMu sync.Mutex
+
 	// stopCheckpoints ends the SQLite checkpointer (see checkpoints); checkpointsDone is closed when it has.
 	stopCheckpoints, checkpointsDone chan struct{}
 	closeOnce                        sync.Once
 }
 
-// checkpointEvery is how often the SQLite write-ahead log is copied back into the database file.
-const checkpointEvery = time.Second
-
-// checkpoints copies the SQLite write-ahead log back into the database file every second, in the background and
-// without waiting for any reader or writer (wal_checkpoint(PASSIVE)); the next writer then starts the log over.
-// SQLite's own automatic checkpoint (turned off in sqlitePragmas) ran inside the commit that filled the log,
-// fsyncs included, and made every few hundredth comment's POST wait for it.
-func (d *DB) checkpoints() {
-	defer close(d.checkpointsDone)
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-d.stopCheckpoints:
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		var busy, frames, copied int
-		err := d.SQL.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-		cancel()
-		if err != nil && !failing {
-			d.log().Warn("sqlite checkpoint failed (the write-ahead log grows until one succeeds)", "err", err)
-		}
-		failing = err != nil
-	}
-}
-
 // Write runs fn in a transaction; on SQLite it first waits its turn among this process's writers, and refuses
-// to write into a database file that was deleted or replaced since it was opened.
+// to write into a database file that was deleted or replaced since it was opened. A commit that leaves the
+// write-ahead log past half of WALLimit wakes the checkpointer, and one that leaves it past WALLimit starts it
+// over before the next writer's turn.
 func (d *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
-	if d.Dialect == SQLite {
-		if err := d.CheckFile(); err != nil {
-			return err
-		}
-		d.writeMu.Lock()
-		defer d.writeMu.Unlock()
+	if d.Dialect != SQLite {
+		return d.Repo.Transaction(ctx, fn)
 	}
-	return d.Repo.Transaction(ctx, fn)
+	if err := d.CheckFile(); err != nil {
+		return err
+	}
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	err := d.Repo.Transaction(ctx, fn)
+	d.writes.Add(1)
+	switch size, start := d.logSize(), d.logStart.Load(); {
+	case size > start+WALLimit/2:
+		// The checkpointer has not caught up (or is not running): the bound holds all the same.
+		d.restartLog("RESTART")
+	case size > start:
+		select {
+		case d.logFull <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }
 
 // Location is a parsed DATABASE_URL: which database, and where.
@@ -210,7 +213,7 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 		dsn += "&mode=rw" // never create the file
 	}
 	// Connections that keep their prepared statements (stmtcache.go).
-	db := sql.OpenDB(newStmtCacheConnector(dsn))
+	db := sql.OpenDB(newStmtCacheConnector(dsn + "&_pragma=busy_timeout(5000)"))
 	// Idle connections are kept (database/sql keeps 2 by default), and with them their prepared statements.
 	db.SetMaxIdleConns(16)
 	if err := db.PingContext(ctx); err != nil {
@@ -222,12 +225,19 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 		db.Close()
 		return nil, err
 	}
+	ckptDB, ckpt, err := openCheckpointer(ctx, dsn)
+	if err != nil {
+		lock.Close()
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	adapter := sqlite3.New(db)
 	adapter.(*sqlite3.SQLite3).ErrorMapper = sqliteErrorMapper
 	repo := rel.New(adapter)
 	repo.Instrumentation(nil)
-	d := &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL, path: path, lock: lock, file: file,
-		stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	d := &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL, path: path, lock: lock, file: file, ckptDB: ckptDB, ckpt: ckpt,
+		logFull: make(chan struct{}, 1), stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	d.logStart.Store(WALLimit / 2)
 	go d.checkpoints()
 	return d, nil
 }
@@ -272,6 +282,8 @@ func (d *DB) Close() error {
 	if d.stopCheckpoints != nil {
 		d.closeOnce.Do(func() { close(d.stopCheckpoints) })
 		<-d.checkpointsDone
+		d.ckpt.Close()
+		d.ckptDB.Close()
 	}
 	err := d.SQL.Close()
 	if d.lock != nil {
