@@ -216,8 +216,11 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 		}
 		return ids
 	}
-	check := func(when string) {
+	check := func(when string, comments int) {
 		t.Helper()
+		if n := len(idsInDB()); n != comments {
+			t.Fatalf("%s: %d published comments in the database, want %d", when, n, comments)
+		}
 		got, want := strings.Join(idsOnPage(), ","), strings.Join(idsInDB(), ",")
 		if got != want {
 			t.Fatalf("%s: page shows %s, database has %s", when, got, want)
@@ -227,10 +230,10 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 			t.Fatalf("%s: count %q", when, c)
 		}
 	}
-	check("empty")
+	check("empty", 0)
 	for i := range 3 {
 		a.postComment(t, "hello-world", form("Ann", "ann@example.com", "seq "+itoa(int64(i))), i%2 == 0)
-		check("after sequential post " + itoa(int64(i)))
+		check("after sequential post "+itoa(int64(i)), i+1)
 	}
 	var wg sync.WaitGroup
 	for i := range 20 {
@@ -242,7 +245,7 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	check("after concurrent posts")
+	check("after concurrent posts", 23)
 }
 
 // A post's list kept by the feed stays at the newest 200 conversations as comments arrive: the oldest move behind
