@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -208,6 +209,9 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 			return nil, fmt.Errorf("open %s: %w (start the server once, or run `web migrate up`, to create it)", path, ErrNoDatabase)
 		}
 	}
+	if err := keepPrivate(path, mode == Create); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
 	if mode != Create {
 		dsn += "&mode=rw" // never create the file
@@ -240,6 +244,28 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 	d.logStart.Store(WALLimit / 2)
 	go d.checkpoints()
 	return d, nil
+}
+
+// keepPrivate creates the SQLite file at path, readable and writable by its owner only, when there is none (and
+// create is set), and takes the group's and others' permissions away from an existing one and its log: they hold
+// the site secret and the owner's password hash. SQLite creates a database file 0644 less the umask, and its log
+// (-wal, -shm) with the permissions of the database file. A file this process may not change keeps its mode.
+func keepPrivate(path string, create bool) error {
+	if create {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			return f.Close()
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create %s: %w", path, err)
+		}
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if st, err := os.Stat(path + suffix); err == nil && st.Mode().Perm()&0o077 != 0 {
+			os.Chmod(path+suffix, st.Mode().Perm()&^0o077)
+		}
+	}
+	return nil
 }
 
 // applicationName marks the blog's PostgreSQL connections, so a command that needs the database to itself can
