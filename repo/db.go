@@ -18,7 +18,8 @@ import (
 	"github.com/go-rel/postgres"
 	"github.com/go-rel/rel"
 	"github.com/go-rel/sqlite3"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
 )
@@ -280,10 +281,11 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		u.RawQuery = q.Encode()
 		dsn = u.String()
 	}
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingWhenDropped))
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
