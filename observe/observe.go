@@ -1,70 +1,85 @@
-// Package observe records what the server does: one log line per request and the Prometheus metrics.
+// Package observe records what the server does: one log line per request and the metrics (Prometheus's text
+// format, written by github.com/VictoriaMetrics/metrics).
 package observe
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Metrics are the blog's Prometheus metrics, registered on their own registry (no global state). A nil
-// *Metrics records nothing, so callers need not check.
+// Metrics are the blog's metrics, kept in their own set (no global state) and served in Prometheus's text format
+// with the Go runtime's and the process's. A nil *Metrics records nothing, so callers need not check.
 type Metrics struct {
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	posted   prometheus.Counter
-	rejected *prometheus.CounterVec
-	held     *prometheus.CounterVec
-	refused  *prometheus.CounterVec
-	dbErrors prometheus.Counter
-	outbox   *prometheus.CounterVec
+	set  *metrics.Set
+	help map[string]family
 }
+
+// family is what the exposition says about a metric family: its type and its help text.
+type family struct{ kind, help string }
+
+// durationBuckets are the request latency histogram's upper bounds, in seconds (Prometheus's default buckets).
+var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 // NewMetrics creates the metrics; streams reports the number of open event streams when scraped.
 func NewMetrics(streams func() int) *Metrics {
-	m := &Metrics{
-		registry: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_http_requests_total",
-			Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "blog_http_request_duration_seconds",
-			Help: "HTTP request latency by route and method (event streams excluded).", Buckets: prometheus.DefBuckets},
-			[]string{"route", "method"}),
-		posted: prometheus.NewCounter(prometheus.CounterOpts{Name: "blog_comments_posted_total", Help: "Comments stored."}),
-		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_comments_rejected_total",
-			Help: "Comment submissions refused, by reason."}, []string{"reason"}),
-		held: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_comments_held_total",
-			Help: "Comments stored but held for the owner (pending or spam), by reason."}, []string{"reason"}),
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_refused_total",
-			Help: "Connections, streams and requests refused to keep one client from holding too much, by kind."}, []string{"kind"}),
-		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "blog_db_errors_total",
-			Help: "Requests that failed because of a database error."}),
-	}
-	m.outbox = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "blog_outbox_total",
-		Help: "Outbox messages by kind (mail, webhook) and result (sent, failed: an attempt failed and will be retried, gave_up: failed for good, postponed: over a recipient's hourly bound)."},
-		[]string{"kind", "result"})
-	m.registry.MustRegister(m.requests, m.duration, m.posted, m.rejected, m.held, m.refused, m.dbErrors, m.outbox,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_event_streams_open", Help: "Open live-comment streams."},
-			func() float64 { return float64(streams()) }),
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &Metrics{set: metrics.NewSet(), help: map[string]family{
+		"blog_http_requests_total":           {"counter", "HTTP requests by route, method and status."},
+		"blog_http_request_duration_seconds": {"histogram", "HTTP request latency by route and method (event streams excluded)."},
+		"blog_comments_posted_total":         {"counter", "Comments stored."},
+		"blog_comments_rejected_total":       {"counter", "Comment submissions refused, by reason."},
+		"blog_comments_held_total":           {"counter", "Comments stored but held for the owner (pending or spam), by reason."},
+		"blog_refused_total":                 {"counter", "Connections, streams and requests refused to keep one client from holding too much, by kind."},
+		"blog_db_errors_total":               {"counter", "Requests that failed because of a database error."},
+		"blog_outbox_total": {"counter", "Outbox messages by kind (mail, webhook) and result (sent, failed: an attempt failed and will be " +
+			"retried, gave_up: failed for good, postponed: over a recipient's hourly bound, dropped: to a mailbox that unsubscribed)."},
+		"blog_event_streams_open": {"gauge", "Open live-comment streams."},
+		"blog_outbox_pending":     {"gauge", "Messages waiting to be sent."},
+		"blog_outbox_failed":      {"gauge", "Messages that failed for good."},
+	}}
+	m.set.NewCounter("blog_comments_posted_total")
+	m.set.NewCounter("blog_db_errors_total")
+	m.set.NewGauge("blog_event_streams_open", func() float64 { return float64(streams()) })
 	return m
 }
+
+// counter returns the counter of a family with these label pairs (name, value, name, value...).
+func (m *Metrics) counter(name string, labels ...string) *metrics.Counter {
+	return m.set.GetOrCreateCounter(name + labelSet(labels))
+}
+
+// labelSet writes label pairs (name, value, name, value...) as Prometheus does: {name="value",...}, sorted by
+// name, values escaped.
+func labelSet(pairs []string) string {
+	if len(pairs) == 0 {
+		return ""
+	}
+	labels := make([]string, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		labels = append(labels, pairs[i]+`="`+labelEscaper.Replace(pairs[i+1])+`"`)
+	}
+	slices.Sort(labels)
+	return "{" + strings.Join(labels, ",") + "}"
+}
+
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 // Outbox counts what happened to outbox messages (n of them) of a kind.
 func (m *Metrics) Outbox(kind, result string, n int) {
 	if m != nil {
-		m.outbox.WithLabelValues(kind, result).Add(float64(n))
+		m.counter("blog_outbox_total", "kind", kind, "result", result).Add(n)
 	}
 }
 
@@ -73,31 +88,28 @@ func (m *Metrics) WatchOutbox(counts func() (pending, failed int)) {
 	if m == nil {
 		return
 	}
-	m.registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_outbox_pending", Help: "Messages waiting to be sent."},
-			func() float64 { p, _ := counts(); return float64(p) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blog_outbox_failed", Help: "Messages that failed for good."},
-			func() float64 { _, f := counts(); return float64(f) }))
+	m.set.NewGauge("blog_outbox_pending", func() float64 { p, _ := counts(); return float64(p) })
+	m.set.NewGauge("blog_outbox_failed", func() float64 { _, f := counts(); return float64(f) })
 }
 
 // Rejected counts a refused comment submission.
 func (m *Metrics) Rejected(reason string) {
 	if m != nil {
-		m.rejected.WithLabelValues(reason).Inc()
+		m.counter("blog_comments_rejected_total", "reason", reason).Inc()
 	}
 }
 
 // Posted counts a stored comment.
 func (m *Metrics) Posted() {
 	if m != nil {
-		m.posted.Inc()
+		m.counter("blog_comments_posted_total").Inc()
 	}
 }
 
 // Held counts a stored comment held for the owner; reason is its kind ("moderation", "banned", ...).
 func (m *Metrics) Held(reason string) {
 	if m != nil {
-		m.held.WithLabelValues(reason).Inc()
+		m.counter("blog_comments_held_total", "reason", reason).Inc()
 	}
 }
 
@@ -105,14 +117,14 @@ func (m *Metrics) Held(reason string) {
 // "connection_per_client", "accept_error", "stream_per_client", "body_too_large").
 func (m *Metrics) Refused(kind string) {
 	if m != nil {
-		m.refused.WithLabelValues(kind).Inc()
+		m.counter("blog_refused_total", "kind", kind).Inc()
 	}
 }
 
 // DBError counts a request that failed on the database.
 func (m *Metrics) DBError() {
 	if m != nil {
-		m.dbErrors.Inc()
+		m.counter("blog_db_errors_total").Inc()
 	}
 }
 
@@ -138,9 +150,10 @@ func Requests(log *slog.Logger, m *Metrics, handleError fiber.ErrorHandler) fibe
 		if m != nil {
 			// Cloned: label values outlive the request, and fasthttp reuses the buffer c.Method() points into.
 			method := strings.Clone(c.Method())
-			m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+			m.counter("blog_http_requests_total", "route", route, "method", method, "status", strconv.Itoa(status)).Inc()
 			if !strings.HasSuffix(route, "/events") {
-				m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+				m.set.GetOrCreatePrometheusHistogramExt("blog_http_request_duration_seconds"+
+					labelSet([]string{"route", route, "method", method}), durationBuckets).Update(d.Seconds())
 			}
 		}
 		if c.Context().Hijacked() {
@@ -170,14 +183,37 @@ func RequestID(c *fiber.Ctx) string {
 // NewRequestID assigns every request an id (kept from X-Request-ID when a proxy set one) and echoes it back.
 func NewRequestID() fiber.Handler { return requestid.New() }
 
+// write writes the metrics in Prometheus's text format: the blog's, each family with its help and type, then the
+// Go runtime's and the process's.
+func (m *Metrics) write(w io.Writer) {
+	var buf bytes.Buffer
+	m.set.WritePrometheus(&buf)
+	seen := map[string]bool{}
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		name := line[:max(0, strings.IndexAny(line, "{ "))]
+		name = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+		if f, ok := m.help[name]; ok && !seen[name] {
+			seen[name] = true
+			fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, f.help, name, f.kind)
+		}
+		io.WriteString(w, line)
+	}
+	metrics.WriteProcessMetrics(w)
+}
+
 // HTTPHandler serves the metrics to net/http (the private METRICS_ADDR).
 func (m *Metrics) HTTPHandler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		m.write(w)
+	})
 }
+
+// contentType is Prometheus's text exposition format.
+const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
 // Handler serves the metrics, behind a bearer token when token is set.
 func (m *Metrics) Handler(token string) fiber.Handler {
-	h := adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	return func(c *fiber.Ctx) error {
 		if token != "" {
 			if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), []byte("Bearer "+token)) != 1 {
@@ -185,6 +221,8 @@ func (m *Metrics) Handler(token string) fiber.Handler {
 				return c.Status(fiber.StatusUnauthorized).SendString("metrics need a bearer token\n")
 			}
 		}
-		return h(c)
+		c.Set(fiber.HeaderContentType, contentType)
+		m.write(c.Response().BodyWriter())
+		return nil
 	}
 }
