@@ -61,6 +61,10 @@ func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp str
 
 // serveAs is serve for a document of any type, written by write.
 func (pc *pageCache) serveAs(c *fiber.Ctx, key, base string, step int64, stamp, contentType string, write func(io.Writer) error) error {
+	// Cloned: a key made from the request (its path) points into fasthttp's buffer, which the next request on
+	// the connection overwrites; kept as a map key, it would change under the map, and the page be rendered
+	// again and again.
+	key = strings.Clone(key)
 	pc.mu.Lock()
 	p := pc.pages[key]
 	pc.mu.Unlock()
