@@ -1,4 +1,4 @@
-package repo
+package database
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // INTO is one read transaction: writers carry on, and the snapshot holds every commit made before it began). The
 // file is readable and writable by its owner only, as the database is: it holds the same secrets.
 func (d *DB) Backup(ctx context.Context, path string) error {
-	if d.Dialect != SQLite {
+	if d.dialect != SQLite {
 		return errors.New("backups are for SQLite; for PostgreSQL use pg_dump")
 	}
 	// VACUUM INTO would create the file 0644 less the umask; it writes into an empty file as well.
@@ -29,7 +29,7 @@ func (d *DB) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	f.Close()
-	if _, err := d.SQL.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	if _, err := d.pool.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -158,7 +158,7 @@ func (d *DB) ExportTables(ctx context.Context, dir string, tables []string) erro
 
 func (d *DB) exportTable(ctx context.Context, path, table string) error {
 	// table names come from the schema history, never from input
-	rows, err := d.SQL.QueryContext(ctx, "SELECT * FROM "+table)
+	rows, err := d.pool.QueryContext(ctx, "SELECT * FROM "+table)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package repo_test
+package database_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -35,7 +36,7 @@ func walCheckpointSeq(t *testing.T, path string) (seq uint32, ok bool) {
 }
 
 // walSize is the size of the database's write-ahead log file (0 when there is none).
-func walSize(t *testing.T, db *repo.DB) int64 {
+func walSize(t *testing.T, db *database.DB) int64 {
 	t.Helper()
 	st, err := os.Stat(db.Path() + "-wal")
 	if os.IsNotExist(err) {
@@ -77,12 +78,12 @@ func TestSQLiteLogIsCheckpointedInTheBackground(t *testing.T) {
 
 // holdSnapshots keeps a read snapshot of db open at every moment until the test ends, as a busy server's page
 // views and change feed do: two connections take turns, the next one reading before the previous one lets go.
-func holdSnapshots(t *testing.T, db *repo.DB) {
+func holdSnapshots(t *testing.T, db *database.DB) {
 	t.Helper()
 	ctx := context.Background()
 	var conns [2]*sql.Conn
 	for i := range conns {
-		c, err := db.SQL.Conn(ctx)
+		c, err := db.SQL().Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,9 +149,9 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 		}
 		size := walSize(t, db)
 		largest = max(largest, size)
-		if size > repo.WALLimit+slack {
+		if size > database.WALLimit+slack {
 			t.Fatalf("after %d comments the log is %.1f MiB, over the bound of %d MiB (started over %d times)",
-				i+1, float64(size)/(1<<20), repo.WALLimit>>20, startedOver)
+				i+1, float64(size)/(1<<20), database.WALLimit>>20, startedOver)
 		}
 		if seq, ok := walCheckpointSeq(t, db.Path()); ok && seq != lastSeq {
 			startedOver++
@@ -160,7 +161,7 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 			t.Fatalf("after %d comments in 2 minutes the log was started over only %d times", i+1, startedOver)
 		}
 	}
-	t.Logf("largest log: %.1f MiB (bound %d MiB); started over %d times", float64(largest)/(1<<20), repo.WALLimit>>20, startedOver)
+	t.Logf("largest log: %.1f MiB (bound %d MiB); started over %d times", float64(largest)/(1<<20), database.WALLimit>>20, startedOver)
 }
 
 // When nothing is written, the log is truncated to nothing, readers reading all along: a burst of comments does

@@ -1,4 +1,4 @@
-package repo
+package database
 
 import (
 	"context"
@@ -44,15 +44,20 @@ var sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_txlock=immediate&_time_format=sqlite" +
 	"&_pragma=journal_size_limit(" + strconv.FormatInt(WALLimit/2, 10) + ")"
 
-// DB is an open database: the rel repository, the raw pool behind it, and which dialect it speaks.
+// DB is an open database: the rel repository the stores use, the pool behind it, and which dialect it speaks.
+// What differs between the dialects (locks, placeholders, consistent views, announcing changes) is decided here,
+// so that nothing above this package branches on the dialect.
 type DB struct {
-	Repo    rel.Repository
-	SQL     *sql.DB
-	Dialect Dialect
-	// URL is the connection string as configured (PostgreSQL listeners open their own connection with it).
-	URL string
-	// Log receives the warnings of background work (the change watcher); nil means slog's default logger.
-	Log *slog.Logger
+	repo    rel.Repository
+	pool    *sql.DB
+	dialect Dialect
+	// rawURL is the connection string as configured (PostgreSQL listeners open their own connection with it).
+	rawURL string
+	// logger receives the warnings of background work (the change watcher); nil means slog's default logger.
+	logger *slog.Logger
+	// committed are told, after each commit, of every change of a post's feed it recorded (OnCommit).
+	committedMu sync.Mutex
+	committed   []func(postID, seq int64)
 
 	// path is the SQLite file; lock holds it shared (or exclusive) for this process; file is what it was when
 	// opened, to notice it being deleted or replaced.
@@ -83,20 +88,34 @@ type DB struct {
 	closeOnce                        sync.Once
 }
 
-// Write runs fn in a transaction; on SQLite it first waits its turn among this process's writers, and refuses
-// to write into a database file that was deleted or replaced since it was opened. A commit that leaves the
-// write-ahead log past half of WALLimit wakes the checkpointer, and one that leaves it past WALLimit starts it
-// over before the next writer's turn.
+// Write runs fn in a transaction, and once it has committed announces the changes fn recorded (Record) to the
+// OnCommit listeners: each committed change is announced once, after commit, by the layer that committed it. On
+// SQLite it first waits its turn among this process's writers, and refuses to write into a database file that was
+// deleted or replaced since it was opened. A commit that leaves the write-ahead log past half of WALLimit wakes
+// the checkpointer, and one that leaves it past WALLimit starts it over before the next writer's turn.
 func (d *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
-	if d.Dialect != SQLite {
-		return d.Repo.Transaction(ctx, fn)
+	pending := &pendingNotices{}
+	ctx = context.WithValue(ctx, pendingKey{}, pending)
+	err := d.write(ctx, func(ctx context.Context) error {
+		clear(pending.seqs) // a transaction tried again records again
+		return fn(ctx)
+	})
+	if err == nil {
+		d.announce(pending)
+	}
+	return err
+}
+
+func (d *DB) write(ctx context.Context, fn func(ctx context.Context) error) error {
+	if d.dialect != SQLite {
+		return d.repo.Transaction(ctx, fn)
 	}
 	if err := d.CheckFile(); err != nil {
 		return err
 	}
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
-	err := d.Repo.Transaction(ctx, fn)
+	err := d.repo.Transaction(ctx, fn)
 	d.writes.Add(1)
 	switch size, start := d.logSize(), d.logStart.Load(); {
 	case size > start+WALLimit/2:
@@ -240,7 +259,7 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 	adapter.(*sqlite3.SQLite3).ErrorMapper = sqliteErrorMapper
 	repo := rel.New(adapter)
 	repo.Instrumentation(nil)
-	d := &DB{Repo: repo, SQL: db, Dialect: SQLite, URL: rawURL, path: path, lock: lock, file: file, ckptDB: ckptDB, ckpt: ckpt,
+	d := &DB{repo: repo, pool: db, dialect: SQLite, rawURL: rawURL, path: path, lock: lock, file: file, ckptDB: ckptDB, ckpt: ckpt,
 		logFull: make(chan struct{}, 1), stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	d.logStart.Store(WALLimit / 2)
 	go d.checkpoints()
@@ -295,12 +314,24 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	repo := rel.New(postgres.New(db))
 	repo.Instrumentation(nil)
-	return &DB{Repo: repo, SQL: db, Dialect: Postgres, URL: rawURL}, nil
+	return &DB{repo: repo, pool: db, dialect: Postgres, rawURL: rawURL}, nil
 }
 
+// Repo is the rel repository the stores read and write through.
+func (d *DB) Repo() rel.Repository { return d.repo }
+
+// SQL is the connection pool itself, for the database's own tools and for tests.
+func (d *DB) SQL() *sql.DB { return d.pool }
+
+// Dialect says which database this is.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// SetLogger gives background work (the change watcher, the checkpointer) a logger.
+func (d *DB) SetLogger(l *slog.Logger) { d.logger = l }
+
 func (d *DB) log() *slog.Logger {
-	if d.Log != nil {
-		return d.Log
+	if d.logger != nil {
+		return d.logger
 	}
 	return slog.Default()
 }
@@ -313,7 +344,7 @@ func (d *DB) Close() error {
 		d.ckpt.Close()
 		d.ckptDB.Close()
 	}
-	err := d.SQL.Close()
+	err := d.pool.Close()
 	if d.lock != nil {
 		d.lock.Close()
 	}
@@ -325,13 +356,13 @@ func (d *DB) Ping(ctx context.Context) error {
 	if err := d.CheckFile(); err != nil {
 		return err
 	}
-	return d.SQL.PingContext(ctx)
+	return d.pool.PingContext(ctx)
 }
 
 // aloneOnPostgres returns ErrInUse when another connection of the blog uses the same PostgreSQL database.
 func (d *DB) aloneOnPostgres(ctx context.Context) error {
 	var n int
-	err := d.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+	err := d.pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
 		AND application_name = $1 AND pid <> pg_backend_pid()`, applicationName).Scan(&n)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package repo
+package database
 
 import (
 	"errors"
@@ -41,7 +41,7 @@ func lockFile(path string, exclusive bool) (*os.File, os.FileInfo, error) {
 
 // CheckFile returns ErrDatabaseGone when the SQLite file at the database's path is no longer the one opened.
 func (d *DB) CheckFile() error {
-	if d.Dialect != SQLite || d.file == nil {
+	if d.dialect != SQLite || d.file == nil {
 		return nil
 	}
 	st, err := os.Stat(d.path)

@@ -1,11 +1,11 @@
-package dbschema_test
+package database_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"blog/dbschema"
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -13,11 +13,11 @@ import (
 const mailboxesVersion = 20261206020001
 
 // downTo rolls back until version is no longer applied.
-func downTo(t *testing.T, db *repo.DB, version int) {
+func downTo(t *testing.T, db *database.DB, version int) {
 	t.Helper()
 	ctx := context.Background()
 	for range 100 {
-		st, err := dbschema.Status(ctx, db)
+		st, err := database.Status(ctx, db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func downTo(t *testing.T, db *repo.DB, version int) {
 		if !applied {
 			return
 		}
-		if err := dbschema.Down(ctx, db); err != nil {
+		if err := database.Down(ctx, db); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func (legacyMessage) Table() string { return "outbox" }
 // (an unsubscribe stays one unless a later confirmation came); messages get their mailbox; down and up again
 // work on SQLite and PostgreSQL.
 func TestMailboxesMigration(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		downTo(t, db, mailboxesVersion)
 		t0 := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Second)
@@ -78,19 +78,19 @@ func TestMailboxesMigration(t *testing.T) {
 			{Email: "solo@example.com", UnsubscribedAt: at(0)},
 		} {
 			s.CreatedAt = t0
-			if err := db.Repo.Insert(ctx, &s); err != nil {
+			if err := db.Repo().Insert(ctx, &s); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for i, r := range []struct{ kind, to string }{{"mail", "Ada+blog@example.com"}, {"webhook", "https://hooks.example/x"}} {
 			m := legacyMessage{Kind: r.kind, Topic: "reply", Dedupe: "legacy:" + string(rune('a'+i)), Recipient: r.to, Payload: "{}",
 				CommentID: 1, NextAt: t0, CreatedAt: t0}
-			if err := db.Repo.Insert(ctx, &m); err != nil {
+			if err := db.Repo().Insert(ctx, &m); err != nil {
 				t.Fatal(err)
 			}
 		}
 
-		if err := dbschema.Up(ctx, db); err != nil {
+		if err := database.Up(ctx, db); err != nil {
 			t.Fatal(err)
 		}
 		n := repo.NewNotifications(db)
@@ -116,7 +116,7 @@ func TestMailboxesMigration(t *testing.T) {
 				t.Errorf("%s: %s as %q, want %s as %q", tt.email, got, s.Email, tt.want, tt.first)
 			}
 		}
-		if rows, err := db.Repo.Count(ctx, "subscribers"); err != nil || rows != 3 {
+		if rows, err := db.Repo().Count(ctx, "subscribers"); err != nil || rows != 3 {
 			t.Fatalf("%d subscriber rows after merging, want 3 (%v)", rows, err)
 		}
 		msgs, err := n.Messages(ctx)
@@ -125,13 +125,13 @@ func TestMailboxesMigration(t *testing.T) {
 		}
 
 		downTo(t, db, mailboxesVersion)
-		if _, err := db.SQL.ExecContext(ctx, "SELECT mailbox FROM subscribers"); err == nil {
+		if _, err := db.SQL().ExecContext(ctx, "SELECT mailbox FROM subscribers"); err == nil {
 			t.Fatal("subscribers.mailbox survived the rollback")
 		}
-		if rows, err := db.Repo.Count(ctx, "subscribers"); err != nil || rows != 3 {
+		if rows, err := db.Repo().Count(ctx, "subscribers"); err != nil || rows != 3 {
 			t.Fatalf("%d subscriber rows after the rollback, want 3 (%v)", rows, err)
 		}
-		if err := dbschema.Up(ctx, db); err != nil {
+		if err := database.Up(ctx, db); err != nil {
 			t.Fatal(err)
 		}
 		if err := n.Unsubscribe(ctx, "new+x@example.com"); err != nil {

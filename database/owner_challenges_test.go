@@ -1,4 +1,4 @@
-package dbschema_test
+package database_test
 
 import (
 	"context"
@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"blog/dbschema"
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
 
 const ownerChallenges = 20261206010001
 
-func isApplied(t *testing.T, db *repo.DB, version int) bool {
+func isApplied(t *testing.T, db *database.DB, version int) bool {
 	t.Helper()
-	for _, v := range must(dbschema.Status(context.Background(), db)) {
+	for _, v := range must(database.Status(context.Background(), db)) {
 		if v.Version == version {
 			return v.Applied
 		}
@@ -42,13 +42,13 @@ func TestOwnerChallengesUpDownUp(t *testing.T) {
 					t.Fatalf("a challenge used twice: %v, want ErrConflict", err)
 				}
 			}
-			if err := dbschema.Up(ctx, db); err != nil {
+			if err := database.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			use("first")
 			// Roll back whatever came later, then this step.
 			for isApplied(t, db, ownerChallenges) {
-				next, losses, _, err := dbschema.DownPlan(ctx, db)
+				next, losses, _, err := database.DownPlan(ctx, db)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -58,17 +58,17 @@ func TestOwnerChallengesUpDownUp(t *testing.T) {
 						t.Fatalf("rolling back %d loses %+v; want the one answered challenge", ownerChallenges, losses)
 					}
 				}
-				if err := dbschema.Down(ctx, db); err != nil {
+				if err := database.Down(ctx, db); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := db.Repo.Count(ctx, "owner_challenges"); err == nil {
+			if _, err := db.Repo().Count(ctx, "owner_challenges"); err == nil {
 				t.Fatal("owner_challenges still exists after its rollback")
 			}
-			if _, err := db.Repo.Count(ctx, "owner_credentials"); err != nil {
+			if _, err := db.Repo().Count(ctx, "owner_credentials"); err != nil {
 				t.Fatalf("the owner's credentials went with the challenges: %v", err)
 			}
-			if err := dbschema.Up(ctx, db); err != nil {
+			if err := database.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			use("first") // forgotten by the rollback, as its loss said

@@ -1,4 +1,4 @@
-package repo_test
+package database_test
 
 import (
 	"context"
@@ -7,8 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"blog/dbschema"
-	"blog/repo"
+	"blog/database"
 )
 
 // withUmask sets the process's umask for the length of the test: 022, the usual default, under which SQLite
@@ -36,12 +35,12 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "blog.db")
-	db, err := repo.Open(ctx, "sqlite:"+path)
+	db, err := database.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := dbschema.Up(ctx, db); err != nil {
+	if err := database.Up(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	seedPost(t, db, "private")
@@ -53,7 +52,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantMode(t, backup, 0o600)
-	if _, err := repo.InspectSnapshot(ctx, backup); err != nil {
+	if _, err := database.InspectSnapshot(ctx, backup); err != nil {
 		t.Fatalf("the backup written into the file made for it: %v", err)
 	}
 	if err := db.Backup(ctx, backup); err == nil {
@@ -72,7 +71,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	old, err := repo.OpenMode(ctx, "sqlite:"+backup, repo.Existing)
+	old, err := database.OpenMode(ctx, "sqlite:"+backup, database.Existing)
 	if err != nil {
 		t.Fatal(err)
 	}

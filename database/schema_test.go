@@ -1,4 +1,4 @@
-package dbschema_test
+package database_test
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"blog/dbschema"
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
 
-func applied(t *testing.T, db *repo.DB) int {
+func applied(t *testing.T, db *database.DB) int {
 	t.Helper()
-	st, err := dbschema.Status(context.Background(), db)
+	st, err := database.Status(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +32,11 @@ func TestUpDownUpAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			db := dbtest.Open(t, mk(t), false)
-			total := len(must(dbschema.Status(ctx, db)))
+			total := len(must(database.Status(ctx, db)))
 			if applied(t, db) != 0 {
 				t.Fatal("fresh database has applied versions")
 			}
-			if err := dbschema.Up(ctx, db); err != nil {
+			if err := database.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			if applied(t, db) != total {
@@ -44,7 +44,7 @@ func TestUpDownUpAgain(t *testing.T) {
 			}
 			useSchema(t, db)
 			for i := total; i > 0; i-- {
-				if err := dbschema.Down(ctx, db); err != nil {
+				if err := database.Down(ctx, db); err != nil {
 					t.Fatalf("down from %d: %v", i, err)
 				}
 				if applied(t, db) != i-1 {
@@ -52,14 +52,14 @@ func TestUpDownUpAgain(t *testing.T) {
 				}
 			}
 			for _, table := range []string{"users", "posts", "comments"} {
-				if _, err := db.Repo.Count(ctx, table); err == nil {
+				if _, err := db.Repo().Count(ctx, table); err == nil {
 					t.Errorf("table %s still exists after rolling everything back", table)
 				}
 			}
-			if err := dbschema.Down(ctx, db); err != nil {
+			if err := database.Down(ctx, db); err != nil {
 				t.Fatalf("down with nothing applied: %v", err)
 			}
-			if err := dbschema.Up(ctx, db); err != nil {
+			if err := database.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			useSchema(t, db)
@@ -68,7 +68,7 @@ func TestUpDownUpAgain(t *testing.T) {
 }
 
 // useSchema writes and reads through every table, so a migration that "succeeds" with a wrong column fails here.
-func useSchema(t *testing.T, db *repo.DB) {
+func useSchema(t *testing.T, db *database.DB) {
 	t.Helper()
 	ctx := context.Background()
 	ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
@@ -117,15 +117,15 @@ func useSchema(t *testing.T, db *repo.DB) {
 func TestNewerDatabaseIsRefused(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.SQLite(t)
-	if _, err := db.SQL.Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
+	if _, err := db.SQL().Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
 		t.Fatal(err)
 	}
-	for name, fn := range map[string]func(context.Context, *repo.DB) error{"up": dbschema.Up, "down": dbschema.Down} {
-		if err := fn(ctx, db); !errors.Is(err, dbschema.ErrNewerDatabase) {
+	for name, fn := range map[string]func(context.Context, *database.DB) error{"up": database.Up, "down": database.Down} {
+		if err := fn(ctx, db); !errors.Is(err, database.ErrNewerDatabase) {
 			t.Errorf("%s: err = %v, want ErrNewerDatabase", name, err)
 		}
 	}
-	if _, err := dbschema.Pending(ctx, db); !errors.Is(err, dbschema.ErrNewerDatabase) {
+	if _, err := database.Pending(ctx, db); !errors.Is(err, database.ErrNewerDatabase) {
 		t.Errorf("pending: err = %v", err)
 	}
 }
@@ -134,10 +134,10 @@ func TestMigrationFailureIsAnErrorNotAPanic(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.Open(t, dbtest.SQLiteURL(t), false)
 	// A table in the way makes the first migration's CREATE TABLE fail inside go-rel/migration, which panics.
-	if _, err := db.SQL.Exec(`CREATE TABLE users (id INTEGER)`); err != nil {
+	if _, err := db.SQL().Exec(`CREATE TABLE users (id INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
-	err := dbschema.Up(ctx, db)
+	err := database.Up(ctx, db)
 	if err == nil {
 		t.Fatal("want an error")
 	}

@@ -1,4 +1,4 @@
-package repo
+package database
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func TestKeptStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	conn, err := db.SQL.Conn(ctx) // one connection, so every statement below meets the same cache
+	conn, err := db.SQL().Conn(ctx) // one connection, so every statement below meets the same cache
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +173,8 @@ func TestInsertsAreKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.SQL.SetMaxOpenConns(1) // one connection: one cache to look at
-	if _, _, err := db.Repo.Exec(ctx, `CREATE TABLE things (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d INTEGER, e INTEGER)`); err != nil {
+	db.SQL().SetMaxOpenConns(1) // one connection: one cache to look at
+	if _, _, err := db.Repo().Exec(ctx, `CREATE TABLE things (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d INTEGER, e INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
 	type thing struct {
@@ -184,15 +184,15 @@ func TestInsertsAreKept(t *testing.T) {
 	}
 	for i := range 200 {
 		th := thing{A: fmt.Sprint("a", i), B: fmt.Sprint("b", i), C: fmt.Sprint("c", i), D: i, E: -i}
-		if err := db.Repo.Insert(ctx, &th); err != nil {
+		if err := db.Repo().Insert(ctx, &th); err != nil {
 			t.Fatal(err)
 		}
 		var back thing
-		if err := db.Repo.Find(ctx, &back, where.Eq("id", th.ID)); err != nil || back != th {
+		if err := db.Repo().Find(ctx, &back, where.Eq("id", th.ID)); err != nil || back != th {
 			t.Fatalf("insert %d read back as %+v (%v), want %+v", i, back, err, th)
 		}
 	}
-	conn, err := db.SQL.Conn(ctx)
+	conn, err := db.SQL().Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
-package repo_test
+package database_test
 
 import (
 	"testing"
 
-	"blog/repo"
+	"blog/database"
 )
 
 // FuzzParseURL checks that reading any DATABASE_URL never panics, and that what it accepts names PostgreSQL or
@@ -14,16 +14,16 @@ func FuzzParseURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		loc, err := repo.ParseURL(raw)
+		loc, err := database.ParseURL(raw)
 		if err != nil {
 			return
 		}
 		switch loc.Dialect {
-		case repo.Postgres:
+		case database.Postgres:
 			if loc.URL != raw {
 				t.Fatalf("postgres URL changed: %q", loc.URL)
 			}
-		case repo.SQLite:
+		case database.SQLite:
 			if loc.Path == "" || loc.Path == ":memory:" {
 				t.Fatalf("%q accepted as SQLite path %q", raw, loc.Path)
 			}

@@ -175,7 +175,7 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 		t.Fatalf("%d comments after the refused requests, want 1", n)
 	}
 	var c repo.Comment
-	a.db.Repo.Find(context.Background(), &c)
+	a.db.Repo().Find(context.Background(), &c)
 	if c.State != repo.StatePublished {
 		t.Fatalf("comment state %q after refused requests", c.State)
 	}
@@ -210,7 +210,7 @@ func TestOwnerSignInWithPassword(t *testing.T) {
 		t.Fatalf("session cookie = %+v; want HttpOnly, SameSite=Strict, Path=/, not Secure over plain HTTP", set)
 	}
 	var stored []repo.Session
-	a.db.Repo.FindAll(context.Background(), &stored)
+	a.db.Repo().FindAll(context.Background(), &stored)
 	for _, s := range stored {
 		if s.TokenHash == sessionCookie || s.TokenHash == set.Value {
 			t.Fatal("a session id is stored as it is, not hashed")
@@ -335,7 +335,7 @@ func TestConsoleActsOnComments(t *testing.T) {
 	reader.comment(t, "Ann", "ann@example.com", "a fine comment")
 	reader.comment(t, "Spammer", "spam@example.com", "buy things")
 	var cs []repo.Comment
-	a.db.Repo.FindAll(context.Background(), &cs)
+	a.db.Repo().FindAll(context.Background(), &cs)
 	fine, spam := cs[0].ID, cs[1].ID
 	o := a.owner(t)
 
@@ -419,7 +419,7 @@ func TestHeldCommentsAreShownOnlyToTheirAuthor(t *testing.T) {
 	}
 	o := a.owner(t)
 	var c repo.Comment
-	a.db.Repo.Find(context.Background(), &c)
+	a.db.Repo().Find(context.Background(), &c)
 	if c.State != repo.StatePending || !strings.Contains(c.Reason, "MODERATION=all") {
 		t.Fatalf("held comment: state %q reason %q", c.State, c.Reason)
 	}
@@ -454,7 +454,7 @@ func TestBannedCommentersAreHeldAsSpam(t *testing.T) {
 		t.Fatal("a banned commenter's comments are on the page")
 	}
 	var cs []repo.Comment
-	a.db.Repo.FindAll(context.Background(), &cs)
+	a.db.Repo().FindAll(context.Background(), &cs)
 	for _, c := range cs {
 		if c.State != repo.StateSpam || !strings.HasPrefix(c.Reason, "banned email") {
 			t.Errorf("comment %d: %s (%s)", c.ID, c.State, c.Reason)

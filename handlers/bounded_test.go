@@ -106,7 +106,7 @@ func TestListsAreRenderedOncePerChange(t *testing.T) {
 	}
 	// Altered in the database only: a list rendered again now would show it.
 	for _, id := range []int64{first.ID, first.ID + 1, last.ID} {
-		if _, err := a.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)), rel.Set("body", "TAMPERED"),
+		if _, err := a.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)), rel.Set("body", "TAMPERED"),
 			rel.Set("html", "<p>TAMPERED</p>")); err != nil {
 			t.Fatal(err)
 		}

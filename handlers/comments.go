@@ -102,11 +102,9 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if isHTMX(c) {
-		// The answer carries the new comment itself; the broker hands it to the other readers meanwhile.
-		s.cfg.Broker.Poke(postID, st.Seq)
-	} else {
-		// The redirect's page view must already show it.
+	if !isHTMX(c) {
+		// The redirect's page view must already show it. (An htmx answer carries the new comment itself; the
+		// broker, told by the database, hands it to the other readers meanwhile.)
 		s.sync(c, postID, st.Seq)
 	}
 	s.mine.Add(c, authorship.Entry{ID: comment.ID, PostID: postID, At: comment.CreatedAt})
@@ -398,6 +396,13 @@ func (s *Server) slug(postID int64) string { return s.slugOf(postID) }
 
 // syncTimeout bounds how long a write waits for this instance to take in its own change.
 const syncTimeout = 2 * time.Second
+
+// syncMoved waits, as sync does, for the changes of comments an action moved.
+func (s *Server) syncMoved(c *fiber.Ctx, moved []repo.Moved) {
+	for _, m := range moved {
+		s.sync(c, m.PostID, m.Stamp.Seq)
+	}
+}
 
 // sync waits until this instance's streams and cached lists have a change made here, so the writer's next page
 // shows it.

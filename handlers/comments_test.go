@@ -24,7 +24,7 @@ func TestCommentPlainPostRedirects(t *testing.T) {
 		t.Fatalf("status = %d, want 303", resp.StatusCode)
 	}
 	var cs []repo.Comment
-	if err := a.db.Repo.FindAll(context.Background(), &cs); err != nil {
+	if err := a.db.Repo().FindAll(context.Background(), &cs); err != nil {
 		t.Fatal(err)
 	}
 	loc := resp.Header.Get("Location")
@@ -206,7 +206,7 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 	}
 	idsInDB := func() []string {
 		var cs []repo.Comment
-		if err := a.db.Repo.FindAll(context.Background(), &cs, rel.Where(where.Eq("post_id", a.postID(t, "hello-world")),
+		if err := a.db.Repo().FindAll(context.Background(), &cs, rel.Where(where.Eq("post_id", a.postID(t, "hello-world")),
 			where.Eq("state", repo.StatePublished)).SortAsc("id")); err != nil {
 			t.Fatal(err)
 		}

@@ -156,6 +156,7 @@ func (s *Server) consoleAct(c *fiber.Ctx) error {
 		} else if err != nil {
 			return err
 		}
+		s.syncMoved(c, moved) // the owner's next page shows what they did
 		msg = fmt.Sprintf("%s: %d comment%s changed.", actionWords[action], len(moved), plural(len(moved)))
 	}
 	if c.Get("HX-Request") != "true" {
@@ -265,7 +266,7 @@ func banNotice(done string) string {
 func (s *Server) addBan(c *fiber.Ctx) error {
 	req := moderation.BanRequest{Kind: c.FormValue("kind"), Value: strings.Clone(c.FormValue("value")),
 		FromComment: parseID(c.FormValue("comment")), RemovePast: c.FormValue("remove_past") != ""}
-	_, removed, err := s.cfg.Moderation.Ban(c.UserContext(), repo.ActorOwner, req)
+	_, moved, err := s.cfg.Moderation.Ban(c.UserContext(), repo.ActorOwner, req)
 	var bad moderation.ErrBadBan
 	switch {
 	case errors.As(err, &bad):
@@ -277,7 +278,8 @@ func (s *Server) addBan(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	return c.Redirect("/admin/bans?done=added:"+strconv.Itoa(removed), fiber.StatusSeeOther)
+	s.syncMoved(c, moved)
+	return c.Redirect("/admin/bans?done=added:"+strconv.Itoa(len(moved)), fiber.StatusSeeOther)
 }
 
 // RemoveBan lifts a ban.

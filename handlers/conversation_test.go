@@ -36,7 +36,7 @@ func (c *client) reply(t testing.TB, parent int64, name, body string) (*http.Res
 func (a *testApp) commentByBody(t testing.TB, body string) repo.Comment {
 	t.Helper()
 	var c repo.Comment
-	if err := a.db.Repo.Find(context.Background(), &c, whereBody(body)); err != nil {
+	if err := a.db.Repo().Find(context.Background(), &c, whereBody(body)); err != nil {
 		t.Fatalf("comment %q: %v", body, err)
 	}
 	return c
@@ -186,7 +186,7 @@ func TestEditWindowCloses(t *testing.T) {
 	author.comment(t, "Ada", "ada@example.com", "Old news")
 	cm := a.commentByBody(t, "Old news")
 	// Make it older than the window.
-	a.db.Repo.Exec(context.Background(), "UPDATE comments SET created_at = ? WHERE id = ?", time.Now().UTC().Add(-2*time.Minute), cm.ID)
+	a.db.Repo().Exec(context.Background(), "UPDATE comments SET created_at = ? WHERE id = ?", time.Now().UTC().Add(-2*time.Minute), cm.ID)
 	for _, p := range []string{"/edit"} {
 		if resp, body := author.get(t, "/posts/"+a.slug+"/comments/"+itoa(cm.ID)+p); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "is over") {
 			t.Errorf("GET %s after the window: %d", p, resp.StatusCode)

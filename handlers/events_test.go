@@ -344,7 +344,7 @@ func TestTwoInstancesSharePostgresUpdates(t *testing.T) {
 
 	// The listener reconnects after its connection is killed and delivers what was committed meanwhile.
 	admin := dbtest.Open(t, url, false)
-	if _, err := admin.SQL.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	if _, err := admin.SQL().Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`); err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func TestHostileInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := a.countComments(t)
-			usersBefore, _ := a.db.Repo.Count(ctx, "users")
+			usersBefore, _ := a.db.Repo().Count(ctx, "users")
 			body, ctype := tc.body, tc.ctype
 			if tc.form != nil {
 				f := url.Values{}
@@ -214,14 +214,14 @@ func TestHostileInput(t *testing.T) {
 			if after != want {
 				t.Fatalf("comments %d -> %d, want %d", before, after, want)
 			}
-			if usersAfter, _ := a.db.Repo.Count(ctx, "users"); !tc.stored && usersAfter != usersBefore {
+			if usersAfter, _ := a.db.Repo().Count(ctx, "users"); !tc.stored && usersAfter != usersBefore {
 				t.Fatalf("a refused comment created a user")
 			}
 			if tc.stored {
 				page := a.page(t, "/posts/hello-world")
 				assertInert(t, page)
 				var newest []repo.Comment
-				a.db.Repo.FindAll(ctx, &newest)
+				a.db.Repo().FindAll(ctx, &newest)
 				c := newest[len(newest)-1]
 				want := (repo.CommentInput{Username: tc.form.Get("username"), Email: tc.form.Get("email"), Body: tc.form.Get("body")}).Normalize()
 				if c.Body != want.Body {
@@ -234,7 +234,7 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 	for _, table := range []string{"users", "comments", "posts"} {
-		if _, err := a.db.Repo.Count(ctx, table); err != nil {
+		if _, err := a.db.Repo().Count(ctx, table); err != nil {
 			t.Fatalf("table %s: %v", table, err)
 		}
 	}

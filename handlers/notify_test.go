@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/handlers"
 	"blog/notify"
 	"blog/repo"
@@ -15,7 +16,7 @@ import (
 
 var notifyKey = []byte("notify key notify key notify key")
 
-func withMail(db *repo.DB) appOption {
+func withMail(db *database.DB) appOption {
 	return func(c *handlers.Config) {
 		c.MailReplies = true
 		c.Subscriptions = repo.NewNotifications(db)

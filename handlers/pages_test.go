@@ -177,7 +177,7 @@ func TestPageMetadata(t *testing.T) {
 // A failure on the server's side gets a plain 500 page: no error text, no internals.
 func TestServerErrorShowsNoInternals(t *testing.T) {
 	a := newTestApp(t)
-	a.db.SQL.Close() // every query now fails
+	a.db.SQL().Close() // every query now fails
 	for _, path := range []string{"/", "/posts/hello-world"} {
 		resp, body := a.get(t, path)
 		if resp.StatusCode != 500 {

@@ -11,13 +11,14 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"blog/database"
 	"blog/handlers"
 	"blog/publish"
 	"blog/repo"
 )
 
 // withPosts serves n generated posts, tagged "even" or "odd", one a day, plus a draft.
-func withPosts(t *testing.T, db *repo.DB, n int) appOption {
+func withPosts(t *testing.T, db *database.DB, n int) appOption {
 	fsys := fstest.MapFS{"pages/about.md": {Data: []byte("---\ntitle: About\n---\nAbout.")},
 		"posts/2026-12-31-secret.md": {Data: []byte("---\ntitle: Not yet\ndate: 2026-12-31\ndraft: true\n---\nDraft text.")}}
 	for i := 1; i <= n; i++ {

@@ -21,6 +21,7 @@ import (
 	"blog/clientip"
 	"blog/content"
 	"blog/csrf"
+	"blog/database"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -74,7 +75,7 @@ type Moderation interface {
 	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
 	// The owner's console.
 	Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error)
-	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, int, error)
+	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, []repo.Moved, error)
 	Unban(ctx context.Context, actor string, id int64) (repo.Ban, error)
 	Bans(ctx context.Context) ([]repo.Ban, error)
 	Search(ctx context.Context, q repo.Search) ([]repo.Comment, error)
@@ -340,7 +341,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status = fe.Code
 	case errors.Is(err, repo.ErrNotFound):
 		status = fiber.StatusNotFound
-	case errors.Is(err, repo.ErrDatabaseGone):
+	case errors.Is(err, database.ErrDatabaseGone):
 		status = fiber.StatusServiceUnavailable
 	}
 	title, msg := messageFor(status)

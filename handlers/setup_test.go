@@ -20,6 +20,7 @@ import (
 	"blog/clientip"
 	"blog/content"
 	"blog/csrf"
+	"blog/database"
 	"blog/handlers"
 	"blog/internal/dbtest"
 	"blog/limits"
@@ -35,7 +36,7 @@ type testApp struct {
 	// csrfCookie and csrfToken are a visitor's CSRF pair, fetched from a page once.
 	csrfCookie, csrfToken string
 	app                   *fiber.App
-	db                    *repo.DB
+	db                    *database.DB
 	store                 *repo.Comments
 	broker                *live.Broker
 	mod                   *moderation.Service
@@ -53,7 +54,7 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 	return newTestAppOn(t, dbtest.SQLite(t), opts...)
 }
 
-func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
+func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -73,7 +74,8 @@ func newTestAppOn(t testing.TB, db *repo.DB, opts ...appOption) *testApp {
 	broker := live.New(store, site.Slug, starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, BanStore: repo.NewBans(db), Hasher: clientip.NewHasher(key),
-		Mode: moderation.ModeOff, Changed: func(post, seq int64) { broker.Sync(context.Background(), post, seq) }}
+		Mode: moderation.ModeOff}
+	db.OnCommit(broker.Poke)
 	done := make(chan struct{})
 	set, err := assets.NewSet(assets.FS())
 	if err != nil {
@@ -187,7 +189,7 @@ func (a *testApp) postComment(t testing.TB, slug string, form url.Values, htmx b
 
 func (a *testApp) countComments(t testing.TB) int {
 	t.Helper()
-	n, err := a.db.Repo.Count(context.Background(), "comments")
+	n, err := a.db.Repo().Count(context.Background(), "comments")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +242,7 @@ func (a *testApp) authorize(t testing.TB, req *http.Request) {
 
 func (a *testApp) postID(t testing.TB, slug string) int64 {
 	var p repo.Post
-	if err := a.db.Repo.Find(context.Background(), &p, where.Eq("slug", slug)); err != nil {
+	if err := a.db.Repo().Find(context.Background(), &p, where.Eq("slug", slug)); err != nil {
 		t.Fatal(err)
 	}
 	return p.ID

@@ -54,7 +54,7 @@ func TestSpamRules(t *testing.T) {
 				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, tt.wantStatus, body)
 			}
 			var got []repo.Comment
-			a.db.Repo.FindAll(context.Background(), &got)
+			a.db.Repo().FindAll(context.Background(), &got)
 			var found *repo.Comment
 			for i := range got {
 				if got[i].Body == tt.body {
@@ -95,7 +95,7 @@ func TestModerationFirst(t *testing.T) {
 	reader := a.newClient()
 	reader.comment(t, "Ann", "ann@example.com", "my first comment")
 	var first repo.Comment
-	a.db.Repo.Find(context.Background(), &first)
+	a.db.Repo().Find(context.Background(), &first)
 	if first.State != repo.StatePending || !strings.Contains(first.Reason, "first comment") {
 		t.Fatalf("first comment: %s (%s)", first.State, first.Reason)
 	}
@@ -106,7 +106,7 @@ func TestModerationFirst(t *testing.T) {
 	stranger := a.newClient()
 	stranger.comment(t, "Eve", "ann@example.com", "claims to be Ann")
 	var all []repo.Comment
-	a.db.Repo.FindAll(context.Background(), &all)
+	a.db.Repo().FindAll(context.Background(), &all)
 	want := map[string]string{"my first comment": repo.StatePublished, "my second, still before approval": repo.StatePending,
 		"after approval": repo.StatePublished, "claims to be Ann": repo.StatePending}
 	for _, c := range all {

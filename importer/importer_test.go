@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/importer"
 	"blog/internal/dbtest"
 	"blog/repo"
@@ -20,12 +21,12 @@ import (
 
 // site is a blog database with the sample posts' rows.
 type site struct {
-	db    *repo.DB
+	db    *database.DB
 	posts []importer.PostRef
 	ids   map[string]int64
 }
 
-func newSite(t *testing.T, db *repo.DB) *site {
+func newSite(t *testing.T, db *database.DB) *site {
 	t.Helper()
 	refs := []repo.PostRef{{Slug: "hello-world", Title: "Hello, world"}, {Slug: "writing-posts", Title: "Writing posts"},
 		{Slug: "live-comments", Title: "How live comments work"}}
@@ -106,7 +107,7 @@ func printed(r *importer.Report) string {
 }
 
 func TestDisqus(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newSite(t, db)
 		plan := s.mustRun(t, "disqus", "testdata/disqus.xml", true, "")
 		if s.count(t) != 0 {
@@ -340,7 +341,7 @@ func TestCommento(t *testing.T) {
 // into an empty database and exports that: the two files are the same but for the time of export. Importing it
 // again adds nothing; importing it into a blog with comments of its own adds them all with new ids.
 func TestExportRoundTrip(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		a := newSite(t, db)
 		a.mustRun(t, "disqus", "testdata/disqus.xml", false, "testdata/map.txt")
@@ -398,14 +399,14 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 // otherURL returns a new empty database of the same kind as db.
-func otherURL(t *testing.T, db *repo.DB) string {
-	if db.Dialect == repo.Postgres {
+func otherURL(t *testing.T, db *database.DB) string {
+	if db.Dialect() == database.Postgres {
 		return dbtest.PostgresURL(t)
 	}
 	return dbtest.SQLiteURL(t)
 }
 
-func export(t *testing.T, db *repo.DB) string {
+func export(t *testing.T, db *database.DB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "export.jsonl")
 	f, _ := os.Create(path)
@@ -429,7 +430,7 @@ var exportedAt = regexp.MustCompile(`"exported_at":"[^"]*"`)
 func withoutTime(s string) string { return exportedAt.ReplaceAllString(s, "") }
 
 func TestFailedImportLeavesNothing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newSite(t, db)
 		imports := repo.NewImports(db)
 		err := imports.Write(context.Background(), func(ctx context.Context, w *repo.ImportWriter) error {

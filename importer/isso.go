@@ -11,7 +11,7 @@ import (
 )
 
 // Isso reads an Isso comment database: the SQLite file named by its dbpath setting (copy it while Isso is
-// stopped, or use its own backup). Isso stores comments as Markdown. The file is read as repo.ReadIsso reads
+// stopped, or use its own backup). Isso stores comments as Markdown. The file is read as ReadIsso reads
 // any SQLite file it is given: only its two tables, with every value bounded (MaxRecord), within a file size
 // (MaxIssoFile) and a time budget (IssoStall).
 type Isso struct{}
@@ -20,9 +20,9 @@ func (Isso) Read(ctx context.Context, path string, emit func(Item) error) error 
 	threads := map[int64]string{}
 	tooLong := map[int64]bool{}
 	mem := heldBytes{what: "threads"}
-	lim := repo.IssoLimits{File: MaxIssoFile, Value: MaxRecord, Stall: IssoStall}
-	return repo.ReadIsso(ctx, path, lim, repo.IssoReader{
-		Thread: func(t repo.IssoThread) error {
+	lim := IssoLimits{File: MaxIssoFile, Value: MaxRecord, Stall: IssoStall}
+	return ReadIsso(ctx, path, lim, IssoReader{
+		Thread: func(t IssoThread) error {
 			if t.TooLong > 0 || len(t.URI) > MaxAddress {
 				tooLong[t.ID] = true
 				return mem.add("")
@@ -30,7 +30,7 @@ func (Isso) Read(ctx context.Context, path string, emit func(Item) error) error 
 			threads[t.ID] = t.URI
 			return mem.add(t.URI)
 		},
-		Comment: func(c repo.IssoComment) error {
+		Comment: func(c IssoComment) error {
 			at := fmt.Sprintf("comment id %d", c.ID)
 			switch {
 			case c.Bad != "":

@@ -1,6 +1,7 @@
-package repo_test
+package importer_test
 
 import (
+	"blog/importer"
 	"bytes"
 	"context"
 	"database/sql"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"blog/repo"
 )
 
 // issoFile writes a SQLite file built by these statements.
@@ -37,14 +36,14 @@ const (
 		email VARCHAR, website VARCHAR, likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB, notification INTEGER DEFAULT 0)`
 )
 
-var issoLimits = repo.IssoLimits{File: 1 << 30, Value: 1 << 20, Stall: time.Minute}
+var issoLimits = importer.IssoLimits{File: 1 << 30, Value: 1 << 20, Stall: time.Minute}
 
-func readIsso(path string, lim repo.IssoLimits) ([]repo.IssoThread, []repo.IssoComment, error) {
-	var threads []repo.IssoThread
-	var comments []repo.IssoComment
-	err := repo.ReadIsso(context.Background(), path, lim, repo.IssoReader{
-		Thread:  func(t repo.IssoThread) error { threads = append(threads, t); return nil },
-		Comment: func(c repo.IssoComment) error { comments = append(comments, c); return nil },
+func readIsso(path string, lim importer.IssoLimits) ([]importer.IssoThread, []importer.IssoComment, error) {
+	var threads []importer.IssoThread
+	var comments []importer.IssoComment
+	err := importer.ReadIsso(context.Background(), path, lim, importer.IssoReader{
+		Thread:  func(t importer.IssoThread) error { threads = append(threads, t); return nil },
+		Comment: func(c importer.IssoComment) error { comments = append(comments, c); return nil },
 	})
 	return threads, comments, err
 }

@@ -63,15 +63,13 @@ var (
 	_ BanStore = (*repo.Bans)(nil)
 )
 
-// Service carries out moderation. Changed tells this instance's live broker about a change at once (other
-// processes and instances learn of it from the database's change watcher); it may be nil.
+// Service carries out moderation. Every change it makes is announced by the database once it commits.
 type Service struct {
 	Comments Store
 	BanStore BanStore
 	Hasher   clientip.Hasher
 	Mode     Mode
 	Rules    spam.Rules
-	Changed  func(postID, seq int64)
 }
 
 // The actions on comments, by the name the console and the command line use.
@@ -91,21 +89,7 @@ func (s *Service) Act(ctx context.Context, actor, action string, ids []int64) ([
 	if !ok {
 		return nil, ErrUnknownAction
 	}
-	moved, err := s.Comments.SetState(ctx, ids, a.state, a.reason, repo.Action{Actor: actor, Name: action})
-	if err != nil {
-		return nil, err
-	}
-	s.announce(moved)
-	return moved, nil
-}
-
-func (s *Service) announce(moved []repo.Moved) {
-	if s.Changed == nil {
-		return
-	}
-	for _, m := range moved {
-		s.Changed(m.PostID, m.Stamp.Seq)
-	}
+	return s.Comments.SetState(ctx, ids, a.state, a.reason, repo.Action{Actor: actor, Name: action})
 }
 
 // Candidate is a new comment (or an author's new text for one) as the hold decision sees it.
@@ -224,31 +208,27 @@ type BanRequest struct {
 	RemovePast bool
 }
 
-// Ban stores a ban and, if asked, marks the earlier comments it covers as spam. It returns the ban and how
-// many comments it removed.
-func (s *Service) Ban(ctx context.Context, actor string, req BanRequest) (repo.Ban, int, error) {
+// Ban stores a ban and, if asked, marks the earlier comments it covers as spam. It returns the ban and the
+// comments it removed.
+func (s *Service) Ban(ctx context.Context, actor string, req BanRequest) (repo.Ban, []repo.Moved, error) {
 	ban, err := s.banFor(ctx, req)
 	if err != nil {
-		return repo.Ban{}, 0, err
+		return repo.Ban{}, nil, err
 	}
 	ban, err = s.BanStore.Add(ctx, ban, repo.Action{Actor: actor, Name: "ban"})
 	if err != nil {
-		return repo.Ban{}, 0, err
+		return repo.Ban{}, nil, err
 	}
 	if !req.RemovePast {
-		return ban, 0, nil
+		return ban, nil, nil
 	}
 	ids, err := s.Comments.CommentsMatching(ctx, ban)
 	if err != nil || len(ids) == 0 {
-		return ban, 0, err
+		return ban, nil, err
 	}
 	moved, err := s.Comments.SetState(ctx, ids, repo.StateSpam, "banned "+banKindWords[ban.Kind]+": "+ban.Label,
 		repo.Action{Actor: actor, Name: "ban-remove-past", Detail: ban.Kind + " " + ban.Label})
-	if err != nil {
-		return ban, 0, err
-	}
-	s.announce(moved)
-	return ban, len(moved), nil
+	return ban, moved, err
 }
 
 // ErrBadBan is a ban request that cannot be carried out; its message says why.

@@ -11,6 +11,7 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/notify"
@@ -64,7 +65,7 @@ func (f *fixture) marker(t *testing.T, name string) []mailtest.Message {
 // TestConfirmationPerMailbox: thirty comments naming one mailbox with thirty spellings (+tags, capitals), from
 // thirty clients, in three announcements, send it one confirmation.
 func TestConfirmationPerMailbox(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		f := newFixture(t, db, func(c *notify.Config) { c.OwnerEmail = "" })
 		spellings := []string{"victim+%d@example.com", "Victim+%d@Example.com", "VICTIM+%d@EXAMPLE.COM"}
 		for i := 1; i <= 30; i++ {
@@ -97,7 +98,7 @@ func TestConfirmationsPerClient(t *testing.T) {
 		{"a new address each time in one network", func(i int) string { return fmt.Sprintf("ip-attacker-%d", i) }, notify.ConfirmsPerNetwork},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+			dbtest.Each(t, func(t *testing.T, db *database.DB) {
 				f := newFixture(t, db, func(c *notify.Config) { c.OwnerEmail = "" })
 				for i := 1; i <= 30; i++ {
 					f.commentFrom(t, f.post, fmt.Sprintf("reader%d@example.net", i), tt.ip(i), "net-attacker", 0, true)
@@ -230,7 +231,7 @@ func TestHourlyBoundPerMailbox(t *testing.T) {
 // box checked makes the blog send it nothing, and a reply that was waiting for the hourly bound is dropped;
 // a confirmation through a link mailed to it brings it back.
 func TestNeverMeansNever(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		f := newFixture(t, db, func(c *notify.Config) { c.PerHour = 1; c.OwnerEmail = "" })
 		ctx := context.Background()
 		// A confirmation reaches the victim; they answer "never" through its link.
@@ -267,7 +268,7 @@ func TestNeverMeansNever(t *testing.T) {
 		}
 		// The hour passes: the waiting reply is due and the bound would allow it.
 		age(t, f.db, "sent_at", -2*time.Hour)
-		if _, err := f.db.Repo.UpdateAny(ctx, rel.From("outbox").Where(where.Nil("sent_at")), rel.Set("next_at", time.Now().Add(-time.Minute).UTC())); err != nil {
+		if _, err := f.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(where.Nil("sent_at")), rel.Set("next_at", time.Now().Add(-time.Minute).UTC())); err != nil {
 			t.Fatal(err)
 		}
 		f.marker(t, "fourth")
@@ -306,7 +307,7 @@ func TestNeverMeansNever(t *testing.T) {
 }
 
 // age moves a time column of every outbox message back by d, as if that much time had passed.
-func age(t *testing.T, db *repo.DB, column string, d time.Duration) {
+func age(t *testing.T, db *database.DB, column string, d time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	msgs, err := repo.NewNotifications(db).Messages(ctx)
@@ -321,7 +322,7 @@ func age(t *testing.T, db *repo.DB, column string, d time.Duration) {
 			}
 			at = *m.SentAt
 		}
-		if _, err := db.Repo.UpdateAny(ctx, rel.From("outbox").Where(where.Eq("id", m.ID)), rel.Set(column, at.Add(d).UTC())); err != nil {
+		if _, err := db.Repo().UpdateAny(ctx, rel.From("outbox").Where(where.Eq("id", m.ID)), rel.Set(column, at.Add(d).UTC())); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/notify"
@@ -23,7 +24,7 @@ import (
 const owner = "owner@example.com"
 
 type fixture struct {
-	db       *repo.DB
+	db       *database.DB
 	comments *repo.Comments
 	store    *repo.Notifications
 	post     int64
@@ -31,7 +32,7 @@ type fixture struct {
 	svc      *notify.Service
 }
 
-func newFixture(t *testing.T, db *repo.DB, change func(*notify.Config)) *fixture {
+func newFixture(t *testing.T, db *database.DB, change func(*notify.Config)) *fixture {
 	t.Helper()
 	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "hello-world", Title: "Hello, world"}})
 	if err != nil {
@@ -43,7 +44,7 @@ func newFixture(t *testing.T, db *repo.DB, change func(*notify.Config)) *fixture
 	return f
 }
 
-func (f *fixture) service(t *testing.T, db *repo.DB, change func(*notify.Config)) *notify.Service {
+func (f *fixture) service(t *testing.T, db *database.DB, change func(*notify.Config)) *notify.Service {
 	smtp, err := notify.ParseSMTPURL(f.relay.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestHeldCommentMailsTheOwner(t *testing.T) {
 }
 
 func TestReplyNotifications(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		f := newFixture(t, db, func(c *notify.Config) { c.OwnerEmail = "" })
 		ctx := context.Background()
 		ada := f.comment(t, "Ada", "ada@example.com", "A question about the post.", repo.StatePublished, 0, true)
@@ -318,7 +319,7 @@ func TestOwnerDigest(t *testing.T) {
 		t.Fatalf("%d messages within the digest period", n)
 	}
 	// When the period is over, what waited goes as one message.
-	f.db.Repo.Exec(context.Background(), "UPDATE outbox SET next_at = ?, sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE ? END",
+	f.db.Repo().Exec(context.Background(), "UPDATE outbox SET next_at = ?, sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE ? END",
 		time.Now().Add(-time.Minute).UTC(), time.Now().Add(-2*time.Hour).UTC())
 	f.step()
 	msgs := f.relay.Wait(2, 5*time.Second)

@@ -18,6 +18,7 @@ import (
 
 	"blog/clientip"
 	"blog/csrf"
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/internal/passkeytest"
 	"blog/repo"
@@ -52,7 +53,7 @@ func (c *clock) advance(d time.Duration) {
 type signInTest struct {
 	o     *Owner
 	app   *fiber.App
-	db    *repo.DB
+	db    *database.DB
 	clock *clock
 	key   *passkeytest.Authenticator
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/database"
 )
 
 // The actors of the audit trail.
@@ -37,23 +39,24 @@ func (AuditEntry) Table() string { return "audit" }
 
 // Audit records and lists the owner's and the command line's actions.
 type Audit struct {
-	db *DB
+	db *database.DB
 }
 
 // NewAudit returns the audit store backed by db.
-func NewAudit(db *DB) *Audit { return &Audit{db: db} }
+func NewAudit(db *database.DB) *Audit { return &Audit{db: db} }
 
 // Record appends an entry (its time is set now when zero).
 func (a *Audit) Record(ctx context.Context, e AuditEntry) error {
-	return translate(a.db.insertAudit(ctx, e), "record audit entry")
+	return translate(insertAudit(ctx, a.db, e), "record audit entry")
 }
 
-func (d *DB) insertAudit(ctx context.Context, e AuditEntry) error {
+// insertAudit writes an audit entry (inside the caller's transaction when there is one).
+func insertAudit(ctx context.Context, db *database.DB, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
 	e.ID = 0
-	return d.Repo.Insert(ctx, &e)
+	return db.Repo().Insert(ctx, &e)
 }
 
 // List returns up to limit entries older than before (all when before is 0), newest first.
@@ -63,7 +66,7 @@ func (a *Audit) List(ctx context.Context, before int64, limit int) ([]AuditEntry
 		q = q.Where(where.Lt("id", before))
 	}
 	var out []AuditEntry
-	if err := a.db.Repo.FindAll(ctx, &out, q); err != nil {
+	if err := a.db.Repo().FindAll(ctx, &out, q); err != nil {
 		return nil, translate(err, "list audit entries")
 	}
 	for i := range out {

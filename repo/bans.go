@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/database"
 )
 
 // The kinds of ban. Addresses and networks are banned by their keyed hashes, the same ones stored with comments.
@@ -33,7 +35,7 @@ type Ban struct {
 // screened, and bans change rarely); a ban added or removed through this store applies at once, one added by
 // another process or instance within BanCacheFor.
 type Bans struct {
-	db *DB
+	db *database.DB
 
 	mu     sync.Mutex
 	byKey  map[string]Ban
@@ -44,7 +46,7 @@ type Bans struct {
 const BanCacheFor = 2 * time.Second
 
 // NewBans returns the ban store backed by db.
-func NewBans(db *DB) *Bans { return &Bans{db: db} }
+func NewBans(db *database.DB) *Bans { return &Bans{db: db} }
 
 // ErrExists means the same ban is already in place.
 var ErrExists = errors.New("already exists")
@@ -55,10 +57,10 @@ func (b *Bans) Add(ctx context.Context, ban Ban, act Action) (Ban, error) {
 	ban.ID = 0
 	ban.CreatedAt = time.Now().UTC()
 	err := b.db.Write(ctx, func(ctx context.Context) error {
-		if err := b.db.Repo.Insert(ctx, &ban); err != nil {
+		if err := b.db.Repo().Insert(ctx, &ban); err != nil {
 			return err
 		}
-		return b.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
+		return insertAudit(ctx, b.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
 	})
 	b.forget()
 	if errors.Is(err, rel.ErrUniqueConstraint) {
@@ -70,7 +72,7 @@ func (b *Bans) Add(ctx context.Context, ban Ban, act Action) (Ban, error) {
 // List returns every ban, newest first.
 func (b *Bans) List(ctx context.Context) ([]Ban, error) {
 	var out []Ban
-	if err := b.db.Repo.FindAll(ctx, &out, rel.SortDesc("id")); err != nil {
+	if err := b.db.Repo().FindAll(ctx, &out, rel.SortDesc("id")); err != nil {
 		return nil, translate(err, "list bans")
 	}
 	return out, nil
@@ -80,13 +82,13 @@ func (b *Bans) List(ctx context.Context) ([]Ban, error) {
 func (b *Bans) Remove(ctx context.Context, id int64, act Action) (Ban, error) {
 	var ban Ban
 	err := b.db.Write(ctx, func(ctx context.Context) error {
-		if err := b.db.Repo.Find(ctx, &ban, where.Eq("id", id)); err != nil {
+		if err := b.db.Repo().Find(ctx, &ban, where.Eq("id", id)); err != nil {
 			return err
 		}
-		if err := b.db.Repo.Delete(ctx, &ban); err != nil {
+		if err := b.db.Repo().Delete(ctx, &ban); err != nil {
 			return err
 		}
-		return b.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
+		return insertAudit(ctx, b.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
 	})
 	b.forget()
 	return ban, translate(err, "remove ban")
@@ -120,7 +122,7 @@ func (b *Bans) current(ctx context.Context) (map[string]Ban, error) {
 		return b.byKey, nil
 	}
 	var all []Ban
-	if err := b.db.Repo.FindAll(ctx, &all); err != nil {
+	if err := b.db.Repo().FindAll(ctx, &all); err != nil {
 		return nil, translate(err, "match bans")
 	}
 	byKey := make(map[string]Ban, len(all))
@@ -160,7 +162,7 @@ func (s *Comments) CommentsMatching(ctx context.Context, ban Ban) ([]int64, erro
 		if ban.Kind == BanDomain {
 			uq = rel.Where(where.Like("email", "%@"+likeEscape(ban.Value)))
 		}
-		if err := s.db.Repo.FindAll(ctx, &users, uq); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &users, uq); err != nil {
 			return nil, translate(err, "find banned commenters")
 		}
 		if len(users) == 0 {
@@ -175,7 +177,7 @@ func (s *Comments) CommentsMatching(ctx context.Context, ban Ban) ([]int64, erro
 		return nil, nil
 	}
 	var found []Comment
-	if err := s.db.Repo.FindAll(ctx, &found, q); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &found, q); err != nil {
 		return nil, translate(err, "find banned comments")
 	}
 	ids := make([]int64, len(found))

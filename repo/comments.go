@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,17 +15,19 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/richtext"
+
+	"blog/database"
 )
 
 // Comments reads and writes users and their comments. Every write that changes what a post page shows records
 // the change in the post's feed in the same transaction.
 type Comments struct {
-	db        *DB
+	db        *database.DB
 	avatarKey []byte
 }
 
 // NewComments returns the comment store backed by db.
-func NewComments(db *DB, opts ...Option) *Comments {
+func NewComments(db *database.DB, opts ...Option) *Comments {
 	s := &Comments{db: db}
 	for _, o := range opts {
 		o(s)
@@ -118,12 +119,10 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 	var c Comment
 	var st Stamp
 	err := s.db.Write(ctx, func(ctx context.Context) error {
-		if s.db.Dialect == Postgres {
-			// SQLite serialises writers with BEGIN IMMEDIATE; on PostgreSQL this lock gives the same order per
-			// email (no duplicate user). The post's row, locked by the feed update below, orders its changes.
-			if _, _, err := s.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(1, $1)", int32(hash32(n.Input.Email))); err != nil {
-				return err
-			}
+		// Writers of one email take turns (no duplicate user); the post's row, locked by the feed update below,
+		// orders its changes.
+		if err := s.db.Lock(ctx, lockCommenter, n.Input.Email); err != nil {
+			return err
 		}
 		if err := s.checkRate(ctx, n.Limit); err != nil {
 			return err
@@ -142,7 +141,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 				return err
 			}
 		}
-		if err := s.db.Repo.Insert(ctx, &c); err != nil {
+		if err := s.db.Repo().Insert(ctx, &c); err != nil {
 			return err
 		}
 		if root != nil {
@@ -150,7 +149,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 				return err
 			}
 		}
-		st, err = s.db.record(ctx, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State))
+		st, err = record(ctx, s.db, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State))
 		return err
 	})
 	var limited RateLimitedError
@@ -193,14 +192,11 @@ func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Co
 	return &root, err
 }
 
-// lockComment reads a comment for update (locking its row on PostgreSQL until the transaction ends).
+// lockComment reads a comment for update (its row locked until the transaction ends).
 func (s *Comments) lockComment(ctx context.Context, id int64) (Comment, error) {
-	q := rel.Where(where.Eq("id", id))
-	if s.db.Dialect == Postgres {
-		q = q.Lock(string(rel.ForUpdate()))
-	}
+	q := s.db.ForUpdate(rel.Where(where.Eq("id", id)))
 	var c Comment
-	err := s.db.Repo.Find(ctx, &c, q)
+	err := s.db.Repo().Find(ctx, &c, q)
 	return c, err
 }
 
@@ -211,26 +207,24 @@ func (s *Comments) replyMoved(ctx context.Context, root *Comment, delta int) (St
 	if delta == 0 {
 		return Stamp{}, nil
 	}
-	if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", root.ID)), rel.IncBy("replies", delta)); err != nil {
+	if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", root.ID)), rel.IncBy("replies", delta)); err != nil {
 		return Stamp{}, err
 	}
 	root.Replies += delta
 	if root.Visible() {
 		return Stamp{}, nil
 	}
-	return s.db.record(ctx, root.PostID, root.ID, ChangeState, 0)
+	return record(ctx, s.db, root.PostID, root.ID, ChangeState, 0)
 }
 
-// checkRate refuses a comment over its client's limit. It runs inside the write transaction; on PostgreSQL a
-// lock on the client's hash makes concurrent posts of one client (on any instance) count one after the other.
+// checkRate refuses a comment over its client's limit. It runs inside the write transaction; a lock on the
+// client's hash makes concurrent posts of one client (on any instance) count one after the other.
 func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
 	if l == nil || l.Hash == "" || l.Max <= 0 {
 		return nil
 	}
-	if s.db.Dialect == Postgres {
-		if _, _, err := s.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(3, $1)", int32(hash32(l.Hash))); err != nil {
-			return err
-		}
+	if err := s.db.Lock(ctx, lockClient, l.Hash); err != nil {
+		return err
 	}
 	col := "ip_hash"
 	if l.ByNet {
@@ -240,7 +234,7 @@ func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
 	var recent []Comment
 	q := rel.Select("id", "created_at").From("comments").Where(where.Eq(col, l.Hash), where.Gt("created_at", now.Add(-l.Window))).
 		SortAsc("created_at").Limit(l.Max)
-	if err := s.db.Repo.FindAll(ctx, &recent, q); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &recent, q); err != nil {
 		return err
 	}
 	if len(recent) < l.Max {
@@ -263,16 +257,16 @@ func visibleDelta(from, to string) int {
 // upsertUser returns the user with this (lower-case) email, created or given the name used now as needed.
 func (s *Comments) upsertUser(ctx context.Context, username, email string) (User, error) {
 	var u User
-	err := s.db.Repo.Find(ctx, &u, where.Eq("email", email))
+	err := s.db.Repo().Find(ctx, &u, where.Eq("email", email))
 	switch {
 	case errors.Is(err, rel.ErrNotFound):
 		u = User{Username: username, Email: email, CreatedAt: time.Now().UTC()}
-		return u, s.db.Repo.Insert(ctx, &u)
+		return u, s.db.Repo().Insert(ctx, &u)
 	case err != nil:
 		return u, err
 	case u.Username != username:
 		u.Username = username
-		return u, s.db.Repo.Update(ctx, &u, rel.Set("username", username))
+		return u, s.db.Repo().Update(ctx, &u, rel.Set("username", username))
 	}
 	return u, nil
 }
@@ -322,7 +316,7 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 		" WHERE thread_id IN (" + strings.Join(ids, ",") + ") AND state = '" + StatePublished + "') AS firsts" +
 		" WHERE n <= " + strconv.Itoa(ShownReplies))
 	var picked []Comment
-	if err := s.db.Repo.FindAll(ctx, &picked, firsts); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &picked, firsts); err != nil {
 		return nil, translate(err, "find first replies")
 	}
 	var replies []Comment
@@ -384,11 +378,11 @@ func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
 
 func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment, error) {
 	var comments []Comment
-	if err := s.db.Repo.FindAll(ctx, &comments, q); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &comments, q); err != nil {
 		return nil, translate(err, "find comments")
 	}
 	if len(comments) > 0 {
-		if err := s.db.Repo.Preload(ctx, &comments, "user"); err != nil {
+		if err := s.db.Repo().Preload(ctx, &comments, "user"); err != nil {
 			return nil, translate(err, "load comment authors")
 		}
 	}
@@ -402,7 +396,7 @@ func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment,
 // PostStamp returns where a post's feed stands: its newest sequence and its count of published comments.
 func (s *Comments) PostStamp(ctx context.Context, postID int64) (Stamp, error) {
 	var p Post
-	if err := s.db.Repo.Find(ctx, &p, where.Eq("id", postID)); err != nil {
+	if err := s.db.Repo().Find(ctx, &p, where.Eq("id", postID)); err != nil {
 		return Stamp{}, translate(err, "read post")
 	}
 	return Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
@@ -411,7 +405,7 @@ func (s *Comments) PostStamp(ctx context.Context, postID int64) (Stamp, error) {
 // PostStamps returns where every post's feed stands, keyed by post id.
 func (s *Comments) PostStamps(ctx context.Context) (map[int64]Stamp, error) {
 	var posts []Post
-	if err := s.db.Repo.FindAll(ctx, &posts); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &posts); err != nil {
 		return nil, translate(err, "read posts")
 	}
 	out := make(map[int64]Stamp, len(posts))
@@ -424,7 +418,7 @@ func (s *Comments) PostStamps(ctx context.Context) (map[int64]Stamp, error) {
 // FindUserByEmail returns the user with this email, in any letter case.
 func (s *Comments) FindUserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	err := s.db.Repo.Find(ctx, &u, where.Eq("email", CommentInput{Email: email}.Normalize().Email))
+	err := s.db.Repo().Find(ctx, &u, where.Eq("email", CommentInput{Email: email}.Normalize().Email))
 	return u, translate(err, "find user")
 }
 
@@ -433,12 +427,6 @@ func uniqueIDs(ids []int64) []int64 {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func hash32(s string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(s))
-	return h.Sum32()
 }
 
 // inIDs is "field IN (ids...)".
@@ -459,7 +447,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 		var batch []Comment
 		q := rel.Select("id", "body", "format").From("comments").Where(where.Ne("html_version", richtext.Version)).
 			SortAsc("id").Limit(200)
-		if err := s.db.Repo.FindAll(ctx, &batch, q); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &batch, q); err != nil {
 			return done, translate(err, "find comments to render")
 		}
 		if len(batch) == 0 {
@@ -469,7 +457,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 			for i := range batch {
 				c := &batch[i]
 				c.render()
-				_, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID), where.Eq("body", c.Body)),
+				_, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID), where.Eq("body", c.Body)),
 					rel.Set("html", c.HTML), rel.Set("html_version", c.HTMLVersion))
 				if err != nil {
 					return err
@@ -491,7 +479,7 @@ func (s *Comments) ThreadStartingAt(ctx context.Context, postID, id int64) (int6
 	var row struct{ First *int64 }
 	q := rel.Select("^MIN(id) AS first").From("comments").Where(where.Eq("post_id", postID), where.Nil("thread_id"),
 		where.Gte("id", id), where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0)))
-	if err := s.db.Repo.Find(ctx, &row, q); err != nil {
+	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
 		return 0, translate(err, "find conversation")
 	}
 	if row.First == nil {
@@ -509,7 +497,7 @@ func (s *Comments) RepliesThrough(ctx context.Context, threadID, id int64) (n in
 	}
 	q := rel.Select("^COUNT(*) AS n", "^MAX(id) AS last").From("comments").Where(where.Eq("thread_id", threadID),
 		where.Eq("state", StatePublished), where.Lte("id", id))
-	if err := s.db.Repo.Find(ctx, &row, q); err != nil {
+	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
 		return 0, 0, translate(err, "count replies")
 	}
 	if row.Last != nil {
@@ -526,7 +514,7 @@ func (s *Comments) NthReply(ctx context.Context, threadID int64, n int) (int64, 
 	var rows []Comment
 	q := rel.Select("id").From("comments").Where(where.Eq("thread_id", threadID), where.Eq("state", StatePublished)).
 		SortAsc("id").Offset(n - 1).Limit(1)
-	if err := s.db.Repo.FindAll(ctx, &rows, q); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
 		return 0, translate(err, "find reply")
 	}
 	if len(rows) == 0 {

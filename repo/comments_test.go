@@ -11,11 +11,12 @@ import (
 
 	"github.com/go-rel/rel"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
 
-func seedPost(t *testing.T, db *repo.DB, slug string) int64 {
+func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 	t.Helper()
 	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: slug, Title: "Title " + slug}})
 	if err != nil {
@@ -31,7 +32,7 @@ func create(ctx context.Context, store *repo.Comments, post int64, in repo.Comme
 }
 
 func TestReturningCommenterReusesUser(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")
@@ -46,7 +47,7 @@ func TestReturningCommenterReusesUser(t *testing.T) {
 		if first.UserID != second.UserID {
 			t.Fatalf("user ids differ: %d and %d; want the same user for the same email in another case", first.UserID, second.UserID)
 		}
-		n, err := db.Repo.Count(ctx, "users")
+		n, err := db.Repo().Count(ctx, "users")
 		if err != nil || n != 1 {
 			t.Fatalf("users = %d (%v), want 1", n, err)
 		}
@@ -63,7 +64,7 @@ func TestReturningCommenterReusesUser(t *testing.T) {
 }
 
 func TestCommentsNewestFirstWithAuthors(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")
@@ -106,19 +107,19 @@ func TestCommentsNewestFirstWithAuthors(t *testing.T) {
 }
 
 func TestConstraintErrors(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		u := repo.User{Username: "a", Email: "dup@x.org", CreatedAt: time.Now().UTC()}
-		if err := db.Repo.Insert(ctx, &u); err != nil {
+		if err := db.Repo().Insert(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
 		dup := repo.User{Username: "b", Email: "dup@x.org", CreatedAt: time.Now().UTC()}
-		err := db.Repo.Insert(ctx, &dup)
+		err := db.Repo().Insert(ctx, &dup)
 		if !errors.Is(err, rel.ErrUniqueConstraint) {
 			t.Fatalf("duplicate email: err = %v, want a rel unique constraint error", err)
 		}
 		c := repo.Comment{PostID: 999999, UserID: u.ID, Body: "x", CreatedAt: time.Now().UTC()}
-		err = db.Repo.Insert(ctx, &c)
+		err = db.Repo().Insert(ctx, &c)
 		if !errors.Is(err, rel.ErrForeignKeyConstraint) {
 			t.Fatalf("unknown post: err = %v, want a rel foreign key constraint error", err)
 		}
@@ -126,14 +127,14 @@ func TestConstraintErrors(t *testing.T) {
 		if !errors.Is(err, repo.ErrConflict) {
 			t.Fatalf("CreateComment on unknown post: err = %v, want ErrConflict", err)
 		}
-		if n, _ := db.Repo.Count(ctx, "users"); n != 1 {
+		if n, _ := db.Repo().Count(ctx, "users"); n != 1 {
 			t.Fatalf("users = %d after a failed comment, want 1 (the transaction must roll back)", n)
 		}
 	})
 }
 
 func TestConcurrentFirstCommentsShareOneUser(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")
@@ -155,10 +156,10 @@ func TestConcurrentFirstCommentsShareOneUser(t *testing.T) {
 				t.Fatalf("concurrent comment: %v", err)
 			}
 		}
-		if n, _ := db.Repo.Count(ctx, "users"); n != 1 {
+		if n, _ := db.Repo().Count(ctx, "users"); n != 1 {
 			t.Fatalf("users = %d, want 1", n)
 		}
-		if n, _ := db.Repo.Count(ctx, "comments"); n != 16 {
+		if n, _ := db.Repo().Count(ctx, "comments"); n != 16 {
 			t.Fatalf("comments = %d, want 16", n)
 		}
 	})
@@ -166,7 +167,7 @@ func TestConcurrentFirstCommentsShareOneUser(t *testing.T) {
 
 // An email typed with a decomposed accent (e + U+0301) is the same commenter as the composed one.
 func TestEmailsAreComparedComposed(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")

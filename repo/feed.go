@@ -4,82 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
-	"github.com/jackc/pgx/v5"
+
+	"blog/database"
 )
 
-// ChangesChannel is the PostgreSQL NOTIFY channel on which every committed change is announced.
-const ChangesChannel = "blog_changes"
+// Lock spaces of the transactions that must take turns on PostgreSQL (database.DB.Lock).
+const (
+	lockCommenter  = 1 // one commenter's email: no duplicate user
+	lockClient     = 3 // one client's address hash: its rate of comments counted one after the other
+	lockOwnership  = 4 // who owns the blog: claims and setup tokens
+	lockMailBounds = 5 // announcements that count messages against a bound
+)
 
-// changeRow is a row of the changes table.
-type changeRow struct {
-	ID        int64
-	PostID    int64
-	Seq       int64
-	CommentID int64
-	Kind      string
-	CreatedAt time.Time
-}
-
-func (changeRow) Table() string { return "changes" }
-
-// record appends a change of one comment to its post's feed: it moves the post's sequence on and its count of
-// published comments by delta, inserts the change, and on PostgreSQL announces it (delivered only if the
-// transaction commits). It must run inside a write transaction. On PostgreSQL the update locks the post's row
-// until commit, so a post's changes commit in sequence order and "everything after seq N" never skips one.
-func (d *DB) record(ctx context.Context, postID, commentID int64, kind string, delta int) (Stamp, error) {
-	q := rel.From("posts").Where(where.Eq("id", postID))
-	n, err := d.Repo.UpdateAny(ctx, q, rel.Inc("last_seq"), rel.IncBy("comment_count", delta))
-	if err != nil {
-		return Stamp{}, err
+// record appends a change of one comment to its post's feed (see database.DB.Record): the feed's newest sequence
+// and the post's count of published comments by delta. It runs inside a write transaction.
+func record(ctx context.Context, db *database.DB, postID, commentID int64, kind string, delta int) (Stamp, error) {
+	seq, count, err := db.Record(ctx, postID, []database.Change{{CommentID: commentID, Kind: kind}}, delta)
+	if errors.Is(err, database.ErrNoPost) {
+		err = fmt.Errorf("post %d: %w", postID, ErrConflict)
 	}
-	if n != 1 {
-		return Stamp{}, fmt.Errorf("post %d: %w", postID, ErrConflict)
-	}
-	var p Post
-	if err := d.Repo.Find(ctx, &p, where.Eq("id", postID)); err != nil {
-		return Stamp{}, err
-	}
-	row := changeRow{PostID: postID, Seq: p.LastSeq, CommentID: commentID, Kind: kind, CreatedAt: time.Now().UTC()}
-	if err := d.Repo.Insert(ctx, &row); err != nil {
-		return Stamp{}, err
-	}
-	if d.Dialect == Postgres {
-		if _, _, err := d.Repo.Exec(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, encodeNotice(postID, p.LastSeq)); err != nil {
-			return Stamp{}, err
-		}
-	}
-	return Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
-}
-
-// encodeNotice and decodeNotice are the NOTIFY payload: "postID:seq".
-func encodeNotice(postID, seq int64) string {
-	return strconv.FormatInt(postID, 10) + ":" + strconv.FormatInt(seq, 10)
-}
-
-func decodeNotice(s string) (postID, seq int64, err error) {
-	a, b, ok := strings.Cut(s, ":")
-	if !ok {
-		return 0, 0, errors.New("want postID:seq")
-	}
-	if postID, err = strconv.ParseInt(a, 10, 64); err != nil {
-		return 0, 0, fmt.Errorf("post id: %w", err)
-	}
-	if seq, err = strconv.ParseInt(b, 10, 64); err != nil {
-		return 0, 0, fmt.Errorf("seq: %w", err)
-	}
-	return postID, seq, nil
+	return Stamp{Seq: seq, Count: count}, err
 }
 
 // FeedHead returns the id of the newest change of any post (0 when there is none): what the whole blog's
 // comments stand at, for what is built from them (the comments feed).
 func (s *Comments) FeedHead(ctx context.Context) (int64, error) {
-	n, err := s.db.Repo.Aggregate(ctx, rel.From("changes"), "max", "id")
+	n, err := s.db.Repo().Aggregate(ctx, rel.From("changes"), "max", "id")
 	return int64(n), translate(err, "read the newest change")
 }
 
@@ -88,9 +41,9 @@ func (s *Comments) FeedHead(ctx context.Context) (int64, error) {
 // the state at the time of the change) makes every change safe to apply twice or late: the last one applied
 // always leaves the page as the database is.
 func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit int) ([]Change, error) {
-	var rows []changeRow
+	var rows []database.ChangeRow
 	q := rel.Where(where.Eq("post_id", postID), where.Gt("seq", after)).SortAsc("seq").Limit(limit)
-	if err := s.db.Repo.FindAll(ctx, &rows, q); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
 		return nil, translate(err, "find changes")
 	}
 	if len(rows) == 0 {
@@ -118,7 +71,7 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	replies := map[int64]int{}
 	if len(rootIDs) > 0 {
 		var roots []Comment
-		if err := s.db.Repo.FindAll(ctx, &roots, rel.Select("id", "replies").Where(inIDs("id", uniqueIDs(rootIDs)))); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &roots, rel.Select("id", "replies").Where(inIDs("id", uniqueIDs(rootIDs)))); err != nil {
 			return nil, translate(err, "count replies")
 		}
 		for _, r := range roots {
@@ -158,7 +111,7 @@ func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads [
 		return nil
 	}
 	var parents []Comment
-	if err := s.db.Repo.FindAll(ctx, &parents, rel.Select("id", "username").Where(inIDs("id", uniqueIDs(ids)))); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &parents, rel.Select("id", "username").Where(inIDs("id", uniqueIDs(ids)))); err != nil {
 		return translate(err, "find answered comments")
 	}
 	names := map[int64]string{}
@@ -177,105 +130,4 @@ func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads [
 		fill(t.Replies)
 	}
 	return nil
-}
-
-// pollInterval is how often a SQLite server looks for changes committed by other processes (a command-line
-// action, an import): one indexed read of the feed's newest id per interval, whatever the number of streams.
-const pollInterval = 300 * time.Millisecond
-
-// WatchChanges reports changes committed by any process until ctx ends: poke(postID, seq) for a post whose feed
-// moved, resync() when changes may have been missed (a lost PostgreSQL connection), ready() once watching. On
-// PostgreSQL it listens on ChangesChannel; on SQLite it polls the newest change id.
-func (d *DB) WatchChanges(ctx context.Context, poke func(postID, seq int64), resync, ready func()) error {
-	if d.Dialect == Postgres {
-		return d.listen(ctx, poke, resync, ready)
-	}
-	return d.poll(ctx, poke, ready)
-}
-
-// postSeq is one row of the poll's grouped query.
-type postSeq struct {
-	PostID int64
-	Seq    int64
-}
-
-func (d *DB) poll(ctx context.Context, poke func(postID, seq int64), ready func()) error {
-	last, err := d.Repo.Aggregate(ctx, rel.From("changes"), "max", "id")
-	if err != nil {
-		return fmt.Errorf("watch changes: %w", err)
-	}
-	ready()
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-		newest, err := d.Repo.Aggregate(ctx, rel.From("changes"), "max", "id")
-		if err != nil || newest <= last {
-			continue // a failed read is retried at the next tick
-		}
-		var rows []postSeq
-		q := rel.Select("post_id", "^MAX(seq) AS seq").From("changes").Where(where.Gt("id", last), where.Lte("id", newest)).Group("post_id")
-		if err := d.Repo.FindAll(ctx, &rows, q); err != nil {
-			continue
-		}
-		for _, r := range rows {
-			poke(r.PostID, r.Seq)
-		}
-		last = newest
-	}
-}
-
-// listen holds one LISTEN connection, reconnecting with backoff after losing it and then asking for a resync.
-func (d *DB) listen(ctx context.Context, poke func(postID, seq int64), resync, ready func()) error {
-	backoff := 100 * time.Millisecond
-	first := true
-	for ctx.Err() == nil {
-		err := d.listenOnce(ctx, poke, func() {
-			if first {
-				ready()
-				first = false
-			} else {
-				resync() // catch up on what was committed while the connection was down
-			}
-			backoff = 100 * time.Millisecond
-		})
-		if ctx.Err() != nil {
-			break
-		}
-		d.log().Warn("watch changes: PostgreSQL listener lost its connection; reconnecting", "err", err, "retry_in", backoff)
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
-	return nil
-}
-
-func (d *DB) listenOnce(ctx context.Context, poke func(postID, seq int64), ready func()) error {
-	conn, err := pgx.Connect(ctx, d.URL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ChangesChannel}.Sanitize()); err != nil {
-		return err
-	}
-	ready()
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		postID, seq, err := decodeNotice(n.Payload)
-		if err != nil {
-			d.log().Warn("watch changes: ignoring malformed notification", "payload", n.Payload, "err", err)
-			continue
-		}
-		poke(postID, seq)
-	}
 }

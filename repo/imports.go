@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/database"
 )
 
 // ImportedComment is one comment from another system (or from an export of this blog), cleaned and matched to
@@ -58,11 +58,11 @@ func (importRow) Table() string { return "imported_comments" }
 
 // Imports reads and writes what moving comments in and out of the blog needs.
 type Imports struct {
-	db *DB
+	db *database.DB
 }
 
 // NewImports returns the import store backed by db.
-func NewImports(db *DB) *Imports { return &Imports{db: db} }
+func NewImports(db *database.DB) *Imports { return &Imports{db: db} }
 
 // Lookup returns, by key, the comments already imported under these keys (purged ones read as deleted).
 func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportRef, error) {
@@ -75,7 +75,7 @@ func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportR
 		}
 		keys = keys[n:]
 		var rows []importRow
-		if err := s.db.Repo.FindAll(ctx, &rows, rel.Where(rel.In("source_key", vals...))); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &rows, rel.Where(rel.In("source_key", vals...))); err != nil {
 			return nil, translate(err, "find imported comments")
 		}
 		ids := make([]int64, len(rows))
@@ -84,7 +84,7 @@ func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportR
 		}
 		var comments []Comment
 		if len(ids) > 0 {
-			if err := s.db.Repo.FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
+			if err := s.db.Repo().FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
 				Where(inIDs("id", ids))); err != nil {
 				return nil, translate(err, "find imported comments")
 			}
@@ -116,7 +116,7 @@ func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]
 		}
 		emails = emails[n:]
 		var users []User
-		if err := s.db.Repo.FindAll(ctx, &users, rel.Select("id", "email").Where(rel.In("email", vals...))); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &users, rel.Select("id", "email").Where(rel.In("email", vals...))); err != nil {
 			return nil, translate(err, "find users")
 		}
 		for _, u := range users {
@@ -128,7 +128,7 @@ func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]
 
 // HasComments reports whether the database holds any comment at all, in any state.
 func (s *Imports) HasComments(ctx context.Context) (bool, error) {
-	n, err := s.db.Repo.Count(ctx, "comments")
+	n, err := s.db.Repo().Count(ctx, "comments")
 	return n > 0, translate(err, "count comments")
 }
 
@@ -143,9 +143,9 @@ func (s *Imports) Write(ctx context.Context, fn func(ctx context.Context, w *Imp
 		if err := w.flush(ctx); err != nil {
 			return err
 		}
-		if w.keptIDs && s.db.Dialect == Postgres {
+		if w.keptIDs {
 			// Ids given explicitly do not move the sequence: move it past them.
-			if _, _, err := s.db.Repo.Exec(ctx, "SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT MAX(id) FROM comments))"); err != nil {
+			if err := s.db.SequencePastMax(ctx, "comments"); err != nil {
 				return err
 			}
 		}
@@ -156,7 +156,7 @@ func (s *Imports) Write(ctx context.Context, fn func(ctx context.Context, w *Imp
 
 // ImportWriter stores imported comments inside Imports.Write's transaction.
 type ImportWriter struct {
-	db      *DB
+	db      *database.DB
 	users   map[string]int64
 	feed    map[int64]*feedBatch
 	queued  int
@@ -174,10 +174,10 @@ type feedBatch struct {
 // post whose file is not here keep their post, as the row of a removed file does).
 func (w *ImportWriter) Post(ctx context.Context, slug, title string) (int64, error) {
 	var p Post
-	err := w.db.Repo.Find(ctx, &p, where.Eq("slug", slug))
+	err := w.db.Repo().Find(ctx, &p, where.Eq("slug", slug))
 	if errors.Is(err, rel.ErrNotFound) {
 		p = Post{Slug: slug, Title: title, CreatedAt: time.Now().UTC()}
-		err = w.db.Repo.Insert(ctx, &p)
+		err = w.db.Repo().Insert(ctx, &p)
 	}
 	return p.ID, err
 }
@@ -205,24 +205,24 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 	if in.ID != 0 {
 		w.keptIDs = true
 	}
-	if err := w.db.Repo.Insert(ctx, &c); err != nil {
+	if err := w.db.Repo().Insert(ctx, &c); err != nil {
 		return ImportRef{}, err
 	}
 	now := time.Now().UTC()
 	for _, k := range in.Keys {
-		if err := w.db.Repo.Insert(ctx, &importRow{SourceKey: k, CommentID: c.ID, ImportedAt: now}); err != nil {
+		if err := w.db.Repo().Insert(ctx, &importRow{SourceKey: k, CommentID: c.ID, ImportedAt: now}); err != nil {
 			return ImportRef{}, err
 		}
 	}
 	for _, v := range in.Versions {
 		v.ID, v.CommentID = 0, c.ID
-		if err := w.db.Repo.Insert(ctx, &v); err != nil {
+		if err := w.db.Repo().Insert(ctx, &v); err != nil {
 			return ImportRef{}, err
 		}
 	}
 	w.queue(c.PostID, c.ID, ChangeCreated, visibleDelta("", c.State))
 	if in.Parent != nil && c.Visible() {
-		if _, err := w.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", in.Parent.Thread)), rel.Inc("replies")); err != nil {
+		if _, err := w.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", in.Parent.Thread)), rel.Inc("replies")); err != nil {
 			return ImportRef{}, err
 		}
 		if in.Parent.ID == in.Parent.Thread {
@@ -253,17 +253,15 @@ func (w *ImportWriter) user(ctx context.Context, name, email string, at time.Tim
 	if id, ok := w.users[email]; ok {
 		return id, nil
 	}
-	if w.db.Dialect == Postgres {
-		// The same lock CreateComment takes: a commenter posting now under this email waits for the import.
-		if _, _, err := w.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(1, $1)", int32(hash32(email))); err != nil {
-			return 0, err
-		}
+	// The same lock CreateComment takes: a commenter posting now under this email waits for the import.
+	if err := w.db.Lock(ctx, lockCommenter, email); err != nil {
+		return 0, err
 	}
 	var u User
-	err := w.db.Repo.Find(ctx, &u, where.Eq("email", email))
+	err := w.db.Repo().Find(ctx, &u, where.Eq("email", email))
 	if errors.Is(err, rel.ErrNotFound) {
 		u = User{Username: name, Email: email, CreatedAt: at.UTC()}
-		err = w.db.Repo.Insert(ctx, &u)
+		err = w.db.Repo().Insert(ctx, &u)
 	}
 	if err != nil {
 		return 0, err
@@ -284,31 +282,16 @@ func (w *ImportWriter) queue(postID, commentID int64, kind string, delta int) {
 	w.queued++
 }
 
-// flush records the queued changes: per post, one move of its sequence and count, the change rows, and on
-// PostgreSQL one announcement.
+// flush records the queued changes: per post, one move of its sequence and count and the change rows, announced
+// once after the import commits.
 func (w *ImportWriter) flush(ctx context.Context) error {
 	for postID, b := range w.feed {
-		q := rel.From("posts").Where(where.Eq("id", postID))
-		if _, err := w.db.Repo.UpdateAny(ctx, q, rel.IncBy("last_seq", len(b.comments)), rel.IncBy("comment_count", b.delta)); err != nil {
-			return err
-		}
-		var p Post
-		if err := w.db.Repo.Find(ctx, &p, where.Eq("id", postID)); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		rows := make([]changeRow, len(b.comments))
-		first := p.LastSeq - int64(len(b.comments)) + 1
+		changes := make([]database.Change, len(b.comments))
 		for i, id := range b.comments {
-			rows[i] = changeRow{PostID: postID, Seq: first + int64(i), CommentID: id, Kind: b.kinds[i], CreatedAt: now}
+			changes[i] = database.Change{CommentID: id, Kind: b.kinds[i]}
 		}
-		if err := w.db.Repo.InsertAll(ctx, &rows); err != nil {
+		if _, _, err := w.db.Record(ctx, postID, changes, b.delta); err != nil {
 			return err
-		}
-		if w.db.Dialect == Postgres {
-			if _, _, err := w.db.Repo.Exec(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, encodeNotice(postID, p.LastSeq)); err != nil {
-				return err
-			}
 		}
 	}
 	clear(w.feed)
@@ -318,12 +301,12 @@ func (w *ImportWriter) flush(ctx context.Context) error {
 
 // Ban stores a ban unless the same one is in place; it reports whether it was added.
 func (w *ImportWriter) Ban(ctx context.Context, b Ban) (bool, error) {
-	n, err := w.db.Repo.Count(ctx, "bans", where.Eq("kind", b.Kind), where.Eq("value", b.Value))
+	n, err := w.db.Repo().Count(ctx, "bans", where.Eq("kind", b.Kind), where.Eq("value", b.Value))
 	if err != nil || n > 0 {
 		return false, err
 	}
 	b.ID = 0
-	return true, w.db.Repo.Insert(ctx, &b)
+	return true, w.db.Repo().Insert(ctx, &b)
 }
 
 // Exported is one comment as an export writes it: with its post's slug, its author's email, the keys it was
@@ -345,32 +328,11 @@ type ExportSink struct {
 	Ban     func(Ban) error
 }
 
-// Export reads everything a move to another blog needs from one consistent view of the database, a page at a
-// time: on PostgreSQL one repeatable-read transaction, on SQLite a snapshot taken beside the file (so writers
-// carry on meanwhile) and removed afterwards.
+// Export reads everything a move to another blog needs from one consistent view of the database (while writers
+// carry on), a page at a time.
 func (s *Imports) Export(ctx context.Context, sink ExportSink) error {
-	if s.db.Dialect == SQLite {
-		dir, err := os.MkdirTemp(filepath.Dir(s.db.Path()), ".export-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		snap := filepath.Join(dir, "snapshot.db")
-		if err := s.db.Backup(ctx, snap); err != nil {
-			return err
-		}
-		sdb, err := OpenMode(ctx, snap, Existing)
-		if err != nil {
-			return err
-		}
-		defer sdb.Close()
-		return (&Imports{db: sdb}).export(ctx, sink)
-	}
-	return s.db.Repo.Transaction(ctx, func(ctx context.Context) error {
-		if _, _, err := s.db.Repo.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); err != nil {
-			return err
-		}
-		return s.export(ctx, sink)
+	return s.db.View(ctx, func(ctx context.Context, view *database.DB) error {
+		return (&Imports{db: view}).export(ctx, sink)
 	})
 }
 
@@ -379,7 +341,7 @@ const exportPage = 1000
 
 func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 	var posts []Post
-	if err := s.db.Repo.FindAll(ctx, &posts, rel.SortAsc("id")); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &posts, rel.SortAsc("id")); err != nil {
 		return err
 	}
 	slugs := make(map[int64]string, len(posts))
@@ -392,7 +354,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 	emails := map[int64]string{}
 	for after := int64(0); ; {
 		var users []User
-		if err := s.db.Repo.FindAll(ctx, &users, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &users, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
 			return err
 		}
 		for _, u := range users {
@@ -408,7 +370,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 	}
 	for after := int64(0); ; {
 		var comments []Comment
-		if err := s.db.Repo.FindAll(ctx, &comments, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &comments, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
 			return err
 		}
 		if len(comments) == 0 {
@@ -419,7 +381,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 			ids[i] = c.ID
 		}
 		var keys []importRow
-		if err := s.db.Repo.FindAll(ctx, &keys, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &keys, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
 			return err
 		}
 		keysOf := map[int64][]string{}
@@ -427,7 +389,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 			keysOf[k.CommentID] = append(keysOf[k.CommentID], k.SourceKey)
 		}
 		var versions []Version
-		if err := s.db.Repo.FindAll(ctx, &versions, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &versions, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
 			return err
 		}
 		versionsOf := map[int64][]Version{}
@@ -445,7 +407,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 		after = comments[len(comments)-1].ID
 	}
 	var bans []Ban
-	if err := s.db.Repo.FindAll(ctx, &bans, rel.SortAsc("id")); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &bans, rel.SortAsc("id")); err != nil {
 		return err
 	}
 	for _, b := range bans {
@@ -469,11 +431,11 @@ func (s *Imports) SiteID(ctx context.Context) (string, error) {
 // SetSiteID makes this blog take the identity of the one it is restored from (its database held no comment):
 // its exports read as that blog's, and importing that blog's export again adds nothing.
 func (w *ImportWriter) SetSiteID(ctx context.Context, id string) error {
-	if _, err := w.db.Repo.DeleteAny(ctx, rel.From("secrets").Where(where.Eq("name", "site_id"))); err != nil {
+	if _, err := w.db.Repo().DeleteAny(ctx, rel.From("secrets").Where(where.Eq("name", "site_id"))); err != nil {
 		return err
 	}
 	// Secret values are 64 hex characters; a site id is the first 16.
-	return w.db.Repo.Insert(ctx, &secret{Name: "site_id", Value: id + id + id + id, CreatedAt: time.Now().UTC()})
+	return w.db.Repo().Insert(ctx, &secret{Name: "site_id", Value: id + id + id + id, CreatedAt: time.Now().UTC()})
 }
 
 // ByIDs returns the comments with these ids that exist, as import references.
@@ -482,7 +444,7 @@ func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, 
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		var comments []Comment
-		if err := s.db.Repo.FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
+		if err := s.db.Repo().FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
 			Where(inIDs("id", ids[:n]))); err != nil {
 			return nil, translate(err, "find comments")
 		}
@@ -497,12 +459,12 @@ func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, 
 // HasKeys reports whether any comment was imported under a key starting with prefix ("disqus:"): when none
 // was, an import need not look each comment up.
 func (s *Imports) HasKeys(ctx context.Context, prefix string) (bool, error) {
-	n, err := s.db.Repo.Count(ctx, "imported_comments", where.Like("source_key", likeEscape(prefix)+"%"))
+	n, err := s.db.Repo().Count(ctx, "imported_comments", where.Like("source_key", likeEscape(prefix)+"%"))
 	return n > 0, translate(err, "count imported comments")
 }
 
 // BanExists reports whether this ban is in place.
 func (s *Imports) BanExists(ctx context.Context, kind, value string) (bool, error) {
-	n, err := s.db.Repo.Count(ctx, "bans", where.Eq("kind", kind), where.Eq("value", value))
+	n, err := s.db.Repo().Count(ctx, "bans", where.Eq("kind", kind), where.Eq("value", value))
 	return n > 0, translate(err, "find ban")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -31,7 +32,7 @@ func TestMailbox(t *testing.T) {
 // TestSubscriberIsPerMailbox: a choice made through one spelling of an address holds for every spelling that
 // reaches the same mailbox, and not for another mailbox.
 func TestSubscriberIsPerMailbox(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		n := repo.NewNotifications(db)
 		state := func(email string) string {
@@ -106,7 +107,7 @@ func TestLockBoundsMakesAnnouncersTakeTurns(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var waiting int
-		row := db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+		row := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
 			AND wait_event = 'advisory' AND datname = current_database()`)
 		if err := row.Scan(&waiting); err != nil {
 			t.Fatal(err)

@@ -61,7 +61,7 @@ func (s *Comments) authorMay(ctx context.Context, c Comment) error {
 	if c.ModeratedAt != nil {
 		return ErrModerated
 	}
-	n, err := s.db.Repo.Count(ctx, "comments", where.Eq("parent_id", c.ID), where.In("state", StatePublished, StatePending))
+	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("parent_id", c.ID), where.In("state", StatePublished, StatePending))
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		moved = nil
 		if len(ids) == 0 {
-			return s.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: act.Detail})
+			return insertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: act.Detail})
 		}
 		comments, err := s.lockComments(ctx, ids)
 		if err != nil {
@@ -121,7 +121,7 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 			if act.Actor != ActorAuthor {
 				set = append(set, rel.Set("moderated_at", now))
 			}
-			if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), set...); err != nil {
+			if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), set...); err != nil {
 				return err
 			}
 			if r := roots[c.Thread()]; r != nil && !c.TopLevel() {
@@ -132,14 +132,14 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 			if r := roots[c.ID]; r != nil {
 				r.State = state // a root moved in the same action: its placeholder is decided by its new state
 			}
-			st, err := s.db.record(ctx, c.PostID, c.ID, ChangeState, visibleDelta(c.State, state))
+			st, err := record(ctx, s.db, c.PostID, c.ID, ChangeState, visibleDelta(c.State, state))
 			if err != nil {
 				return err
 			}
 			moved = append(moved, Moved{ID: c.ID, PostID: c.PostID, From: c.State, To: state, Stamp: st})
 			prev = append(prev, strconv.FormatInt(c.ID, 10)+":"+c.State)
 		}
-		return s.db.insertAudit(ctx, AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
+		return insertAudit(ctx, s.db, AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
 			Previous: strings.Join(prev, ","), Detail: act.Detail})
 	})
 	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
@@ -151,23 +151,20 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 	return moved, nil
 }
 
-// lockComments reads comments for update, in id order (locking their rows on PostgreSQL).
+// lockComments reads comments for update, in id order (their rows locked until the transaction ends).
 func (s *Comments) lockComments(ctx context.Context, ids []int64) ([]Comment, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q := rel.Where(inIDs("id", ids)).SortAsc("id")
-	if s.db.Dialect == Postgres {
-		q = q.Lock(string(rel.ForUpdate()))
-	}
+	q := s.db.ForUpdate(rel.Where(inIDs("id", ids)).SortAsc("id"))
 	var out []Comment
-	err := s.db.Repo.FindAll(ctx, &out, q)
+	err := s.db.Repo().FindAll(ctx, &out, q)
 	return out, err
 }
 
 // Answered reports whether somebody has replied to a comment (a reply shown or waiting for approval).
 func (s *Comments) Answered(ctx context.Context, id int64) (bool, error) {
-	n, err := s.db.Repo.Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
+	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
 	return n > 0, translate(err, "count replies")
 }
 
@@ -205,7 +202,7 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 			root = &r
 		}
 		now := time.Now().UTC()
-		if err := s.db.Repo.Insert(ctx, &Version{CommentID: id, Body: c.Body, Format: c.Format, ReplacedAt: now}); err != nil {
+		if err := s.db.Repo().Insert(ctx, &Version{CommentID: id, Body: c.Body, Format: c.Format, ReplacedAt: now}); err != nil {
 			return err
 		}
 		from := c.State
@@ -214,7 +211,7 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 		}
 		c.Body, c.Format, c.EditedAt, c.State, c.Reason = e.Body, e.Format, &now, e.State, e.Reason
 		c.render()
-		if _, err := s.db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)),
+		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)),
 			rel.Set("body", c.Body), rel.Set("format", c.Format), rel.Set("edited_at", now), rel.Set("html", c.HTML),
 			rel.Set("html_version", c.HTMLVersion), rel.Set("state", c.State), rel.Set("reason", c.Reason)); err != nil {
 			return err
@@ -224,7 +221,7 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 				return err
 			}
 		}
-		st, err = s.db.record(ctx, c.PostID, c.ID, ChangeEdited, visibleDelta(from, c.State))
+		st, err = record(ctx, s.db, c.PostID, c.ID, ChangeEdited, visibleDelta(from, c.State))
 		return err
 	})
 	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
@@ -240,7 +237,7 @@ func (s *Comments) Versions(ctx context.Context, ids []int64) (map[int64][]Versi
 		return out, nil
 	}
 	var vs []Version
-	if err := s.db.Repo.FindAll(ctx, &vs, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &vs, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
 		return nil, translate(err, "find versions")
 	}
 	for _, v := range vs {
@@ -300,7 +297,7 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 	if q.Email != "" {
 		var found []User
 		pattern := "%" + likeEscape(strings.ToLower(q.Email)) + "%"
-		if err := s.db.Repo.FindAll(ctx, &found, rel.Where(where.Like("email", pattern)).Limit(1000)); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &found, rel.Where(where.Like("email", pattern)).Limit(1000)); err != nil {
 			return nil, translate(err, "find commenters")
 		}
 		if len(found) == 0 {
@@ -317,7 +314,7 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 	if err != nil || len(comments) == 0 {
 		return comments, err
 	}
-	if err := s.db.Repo.Preload(ctx, &comments, "post"); err != nil {
+	if err := s.db.Repo().Preload(ctx, &comments, "post"); err != nil {
 		return nil, translate(err, "load comment posts")
 	}
 	return comments, nil
@@ -337,7 +334,7 @@ func (s *Comments) CountByState(ctx context.Context) (map[string]int, error) {
 		Total int
 	}
 	q := rel.Select("state", "^COUNT(*) AS total").From("comments").Group("state")
-	if err := s.db.Repo.FindAll(ctx, &rows, q); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
 		return nil, translate(err, "count comments by state")
 	}
 	out := map[string]int{}
@@ -354,7 +351,7 @@ func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act Action) (int
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		var gone []Comment
 		q := rel.Select("id").Where(where.Eq("state", StateDeleted), where.Lt("state_at", cutoff.UTC())).Limit(10000)
-		if err := s.db.Repo.FindAll(ctx, &gone, q); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &gone, q); err != nil {
 			return err
 		}
 		n = len(gone)
@@ -365,10 +362,10 @@ func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act Action) (int
 		for i, c := range gone {
 			ids[i] = c.ID
 		}
-		if _, err := s.db.Repo.DeleteAny(ctx, rel.From("comments").Where(inIDs("id", ids))); err != nil {
+		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("comments").Where(inIDs("id", ids))); err != nil {
 			return err
 		}
-		return s.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids), Detail: act.Detail})
+		return insertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids), Detail: act.Detail})
 	})
 	return n, translate(err, "purge deleted comments")
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -15,7 +16,7 @@ import (
 var cli = repo.Action{Actor: repo.ActorCLI, Name: "test"}
 
 func TestStateChangesAreRecordedInTheFeedAndTheAudit(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")
@@ -61,7 +62,7 @@ func TestStateChangesAreRecordedInTheFeedAndTheAudit(t *testing.T) {
 }
 
 func TestSearchComments(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post, other := seedPost(t, db, "hello"), seedPost(t, db, "other")
@@ -116,7 +117,7 @@ func TestSearchComments(t *testing.T) {
 }
 
 func TestBans(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store, bans := repo.NewComments(db), repo.NewBans(db)
 		post := seedPost(t, db, "hello")
@@ -159,7 +160,7 @@ func TestBans(t *testing.T) {
 }
 
 func TestPurgeDeletesOnlyOldDeletedComments(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")
@@ -185,7 +186,7 @@ func TestPurgeDeletesOnlyOldDeletedComments(t *testing.T) {
 }
 
 func TestOwnerStore(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		own := repo.NewOwner(db)
 		if err := own.NewSetupToken(ctx, "first"); err != nil {

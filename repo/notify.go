@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 	"golang.org/x/text/unicode/norm"
+
+	"blog/database"
 )
 
 // The kinds of outbox message.
@@ -90,33 +91,15 @@ func Mailbox(email string) string {
 
 // Notifications stores the outbox, the subscribers and how far the change feed has been announced.
 type Notifications struct {
-	db *DB
+	db *database.DB
 }
 
 // NewNotifications returns the notification store backed by db.
-func NewNotifications(db *DB) *Notifications { return &Notifications{db: db} }
-
-// ph writes a query's "?" placeholders as the dialect wants them.
-func (d *DB) ph(q string) string {
-	if d.Dialect != Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func NewNotifications(db *database.DB) *Notifications { return &Notifications{db: db} }
 
 // PostsBehind returns the posts whose change feed has moved past what was announced.
 func (n *Notifications) PostsBehind(ctx context.Context) ([]int64, error) {
-	rows, err := n.db.SQL.QueryContext(ctx, `SELECT p.id FROM posts p LEFT JOIN notify_cursors c ON c.post_id = p.id
+	rows, err := n.db.SQL().QueryContext(ctx, `SELECT p.id FROM posts p LEFT JOIN notify_cursors c ON c.post_id = p.id
 		WHERE p.last_seq > COALESCE(c.seq, 0) ORDER BY p.id`)
 	if err != nil {
 		return nil, translate(err, "find posts to announce")
@@ -142,15 +125,12 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 	handled := 0
 	err := n.db.Write(ctx, func(ctx context.Context) error {
 		insert := "INSERT INTO notify_cursors (post_id, seq) VALUES (?, 0) ON CONFLICT DO NOTHING"
-		if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(insert), postID); err != nil {
+		if _, _, err := n.db.Repo().Exec(ctx, n.db.Placeholders(insert), postID); err != nil {
 			return err
 		}
-		q := rel.Select("seq").From("notify_cursors").Where(where.Eq("post_id", postID))
-		if n.db.Dialect == Postgres {
-			q = q.Lock(string(rel.ForUpdate()))
-		}
+		q := n.db.ForUpdate(rel.Select("seq").From("notify_cursors").Where(where.Eq("post_id", postID)))
 		var cur struct{ Seq int64 }
-		if err := n.db.Repo.Find(ctx, &cur, q); err != nil {
+		if err := n.db.Repo().Find(ctx, &cur, q); err != nil {
 			return err
 		}
 		changes, err := NewComments(n.db).FindChanges(ctx, postID, cur.Seq, limit)
@@ -169,14 +149,14 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 			if m.Kind == OutboxMail {
 				m.Mailbox = Mailbox(m.Recipient)
 			}
-			if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(`INSERT INTO outbox (kind, topic, dedupe, recipient, mailbox, payload,
+			if _, _, err := n.db.Repo().Exec(ctx, n.db.Placeholders(`INSERT INTO outbox (kind, topic, dedupe, recipient, mailbox, payload,
 				comment_id, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe) DO NOTHING`),
 				m.Kind, m.Topic, m.Dedupe, m.Recipient, m.Mailbox, m.Payload, m.CommentID, m.NextAt.UTC(), now); err != nil {
 				return err
 			}
 		}
 		last := changes[len(changes)-1].Seq
-		if _, err := n.db.Repo.UpdateAny(ctx, rel.From("notify_cursors").Where(where.Eq("post_id", postID)), rel.Set("seq", last)); err != nil {
+		if _, err := n.db.Repo().UpdateAny(ctx, rel.From("notify_cursors").Where(where.Eq("post_id", postID)), rel.Set("seq", last)); err != nil {
 			return err
 		}
 		handled = len(changes)
@@ -192,7 +172,7 @@ func (n *Notifications) Imported(ctx context.Context, ids []int64) (map[int64]bo
 		return out, nil
 	}
 	var rows []importRow
-	if err := n.db.Repo.FindAll(ctx, &rows, rel.Where(inIDs("comment_id", uniqueIDs(ids)))); err != nil {
+	if err := n.db.Repo().FindAll(ctx, &rows, rel.Where(inIDs("comment_id", uniqueIDs(ids)))); err != nil {
 		return nil, translate(err, "find imported comments")
 	}
 	for _, r := range rows {
@@ -213,29 +193,23 @@ func (n *Notifications) Claim(ctx context.Context, by string, lease time.Duratio
 	var out []OutboxMessage
 	err := n.db.Write(ctx, func(ctx context.Context) error {
 		now := time.Now().UTC()
-		q := rel.Where(due(now)).SortAsc("id").Limit(1)
-		if n.db.Dialect == Postgres {
-			q = q.Lock("FOR UPDATE SKIP LOCKED")
-		}
+		q := n.db.ForUpdateSkipLocked(rel.Where(due(now)).SortAsc("id").Limit(1))
 		var first []OutboxMessage
-		if err := n.db.Repo.FindAll(ctx, &first, q); err != nil || len(first) == 0 {
+		if err := n.db.Repo().FindAll(ctx, &first, q); err != nil || len(first) == 0 {
 			return err
 		}
 		out = first
 		if first[0].Kind == OutboxMail {
-			q := rel.Where(due(now), where.Eq("kind", OutboxMail), where.Eq("recipient", first[0].Recipient),
-				where.Ne("id", first[0].ID)).SortAsc("id").Limit(100)
-			if n.db.Dialect == Postgres {
-				q = q.Lock("FOR UPDATE SKIP LOCKED")
-			}
+			q := n.db.ForUpdateSkipLocked(rel.Where(due(now), where.Eq("kind", OutboxMail), where.Eq("recipient", first[0].Recipient),
+				where.Ne("id", first[0].ID)).SortAsc("id").Limit(100))
 			var more []OutboxMessage
-			if err := n.db.Repo.FindAll(ctx, &more, q); err != nil {
+			if err := n.db.Repo().FindAll(ctx, &more, q); err != nil {
 				return err
 			}
 			out = append(out, more...)
 		}
 		until := now.Add(lease)
-		_, err := n.db.Repo.UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(out))),
+		_, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(out))),
 			rel.Set("claimed_until", until), rel.Set("claimed_by", by))
 		return err
 	})
@@ -280,7 +254,7 @@ func (n *Notifications) Postpone(ctx context.Context, ms []OutboxMessage, by str
 
 func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by string, muts ...rel.Mutate) error {
 	muts = append(muts, rel.Set("claimed_until", nil), rel.Set("claimed_by", nil))
-	count, err := n.db.Repo.UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
+	count, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
 	if err != nil {
 		return translate(err, "update messages")
 	}
@@ -295,7 +269,7 @@ func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by stri
 func (n *Notifications) Deliveries(ctx context.Context, email string, since time.Time) ([]time.Time, error) {
 	var sent []OutboxMessage
 	q := rel.Select("delivery", "sent_at").Where(where.Eq("mailbox", Mailbox(email)), where.Gte("sent_at", since.UTC())).SortAsc("sent_at")
-	if err := n.db.Repo.FindAll(ctx, &sent, q); err != nil {
+	if err := n.db.Repo().FindAll(ctx, &sent, q); err != nil {
 		return nil, translate(err, "find deliveries")
 	}
 	seen := map[string]bool{}
@@ -312,17 +286,17 @@ func (n *Notifications) Deliveries(ctx context.Context, email string, since time
 
 // OutboxCounts returns how many messages wait to be sent and how many failed for good.
 func (n *Notifications) OutboxCounts(ctx context.Context) (pending, failed int, err error) {
-	if pending, err = n.db.Repo.Count(ctx, "outbox", where.Nil("sent_at"), where.Nil("failed_at")); err != nil {
+	if pending, err = n.db.Repo().Count(ctx, "outbox", where.Nil("sent_at"), where.Nil("failed_at")); err != nil {
 		return 0, 0, translate(err, "count outbox")
 	}
-	failed, err = n.db.Repo.Count(ctx, "outbox", where.NotNil("failed_at"))
+	failed, err = n.db.Repo().Count(ctx, "outbox", where.NotNil("failed_at"))
 	return pending, failed, translate(err, "count outbox")
 }
 
 // Messages returns the outbox, oldest first (for tests and the operator).
 func (n *Notifications) Messages(ctx context.Context) ([]OutboxMessage, error) {
 	var out []OutboxMessage
-	err := n.db.Repo.FindAll(ctx, &out, rel.SortAsc("id"))
+	err := n.db.Repo().FindAll(ctx, &out, rel.SortAsc("id"))
 	return out, translate(err, "list outbox")
 }
 
@@ -330,7 +304,7 @@ func (n *Notifications) Messages(ctx context.Context) ([]OutboxMessage, error) {
 func (n *Notifications) Subscriber(ctx context.Context, email string) (Subscriber, bool, error) {
 	var s Subscriber
 	key := Mailbox(email)
-	err := n.db.Repo.Find(ctx, &s, where.Eq("mailbox", key))
+	err := n.db.Repo().Find(ctx, &s, where.Eq("mailbox", key))
 	if errors.Is(err, rel.ErrNotFound) {
 		return Subscriber{Email: email, Mailbox: key}, false, nil
 	}
@@ -355,10 +329,10 @@ func (n *Notifications) setSubscriber(ctx context.Context, email string, muts ..
 	key := Mailbox(email)
 	err := n.db.Write(ctx, func(ctx context.Context) error {
 		insert := "INSERT INTO subscribers (email, mailbox, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
-		if _, _, err := n.db.Repo.Exec(ctx, n.db.ph(insert), email, key, time.Now().UTC()); err != nil {
+		if _, _, err := n.db.Repo().Exec(ctx, n.db.Placeholders(insert), email, key, time.Now().UTC()); err != nil {
 			return err
 		}
-		count, err := n.db.Repo.UpdateAny(ctx, rel.From("subscribers").Where(where.Eq("mailbox", key)), muts...)
+		count, err := n.db.Repo().UpdateAny(ctx, rel.From("subscribers").Where(where.Eq("mailbox", key)), muts...)
 		if err == nil && count != 1 {
 			// Never a choice silently lost: an unsubscribe that did not land must say so.
 			err = fmt.Errorf("no subscriber row for mailbox %q", key)
@@ -391,7 +365,7 @@ func (n *Notifications) CountMessages(ctx context.Context, f MessageFilter) (int
 	if f.NetHash != "" {
 		q = append(q, where.Eq("comments.net_hash", f.NetHash))
 	}
-	count, err := n.db.Repo.Count(ctx, "outbox", q...)
+	count, err := n.db.Repo().Count(ctx, "outbox", q...)
 	return count, translate(err, "count messages")
 }
 
@@ -399,10 +373,5 @@ func (n *Notifications) CountMessages(ctx context.Context, f MessageFilter) (int
 // PostgreSQL: called inside Announce's decide, it holds until the announcement commits, so an instance that
 // counts after another one sees the messages the other wrote. SQLite needs none: its writers take turns.
 func (n *Notifications) LockBounds(ctx context.Context) error {
-	if n.db.Dialect != Postgres {
-		return nil
-	}
-	// A one-number key named for what it guards: the two-number keys (kind, hash) belong to other locks.
-	_, _, err := n.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(hash32("blog mail bounds")))
-	return translate(err, "lock mail bounds")
+	return translate(n.db.Lock(ctx, lockMailBounds, ""), "lock mail bounds")
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -14,7 +15,7 @@ import (
 // both databases: either the delete wins and the reply is refused, or the reply is stored and the delete refused.
 // Never a reply stored under a comment deleted a moment earlier.
 func TestReplyAndAuthorDeleteDoNotBothWin(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "race")

@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/database"
 )
 
 // The kinds of owner credential.
@@ -53,18 +55,18 @@ func (setupToken) Table() string { return "owner_tokens" }
 
 // Owner stores the owner's credentials, sessions and setup tokens.
 type Owner struct {
-	db *DB
+	db *database.DB
 }
 
 // NewOwner returns the owner store backed by db.
-func NewOwner(db *DB) *Owner { return &Owner{db: db} }
+func NewOwner(db *database.DB) *Owner { return &Owner{db: db} }
 
 // ErrClaimed means the blog has an owner already (a setup token is no longer any use).
 var ErrClaimed = errors.New("the blog has an owner already")
 
 // HasCredentials reports whether the owner can sign in at all.
 func (o *Owner) HasCredentials(ctx context.Context) (bool, error) {
-	n, err := o.db.Repo.Count(ctx, "owner_credentials")
+	n, err := o.db.Repo().Count(ctx, "owner_credentials")
 	return n > 0, translate(err, "count credentials")
 }
 
@@ -75,7 +77,7 @@ func (o *Owner) Credentials(ctx context.Context, kind string) ([]Credential, err
 		q = q.Where(where.Eq("kind", kind))
 	}
 	var out []Credential
-	if err := o.db.Repo.FindAll(ctx, &out, q); err != nil {
+	if err := o.db.Repo().FindAll(ctx, &out, q); err != nil {
 		return nil, translate(err, "list credentials")
 	}
 	return out, nil
@@ -90,7 +92,7 @@ func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Cred
 		if err := o.lockOwnership(ctx); err != nil {
 			return err
 		}
-		n, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens").Where(where.Eq("token_hash", tokenHash)))
+		n, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_tokens").Where(where.Eq("token_hash", tokenHash)))
 		if err != nil {
 			return err
 		}
@@ -98,20 +100,20 @@ func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Cred
 			return rel.ErrNotFound
 		}
 		// A token made while an earlier claim was committing must not make a second owner.
-		owned, err := o.db.Repo.Count(ctx, "owner_credentials")
+		owned, err := o.db.Repo().Count(ctx, "owner_credentials")
 		if err != nil {
 			return err
 		}
 		if owned > 0 {
 			return ErrClaimed
 		}
-		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
+		if _, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
 			return err
 		}
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		return o.db.insertAudit(ctx, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
+		return insertAudit(ctx, o.db, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
 	})
 	if errors.Is(err, ErrClaimed) {
 		return c, err
@@ -120,19 +122,15 @@ func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Cred
 }
 
 // lockOwnership makes the transactions that decide who owns the blog (claims, new setup tokens) take turns.
-// SQLite runs one writer at a time already; PostgreSQL takes a lock held until the transaction ends.
+// (SQLite runs one writer at a time already.)
 func (o *Owner) lockOwnership(ctx context.Context) error {
-	if o.db.Dialect != Postgres {
-		return nil
-	}
-	_, _, err := o.db.Repo.Exec(ctx, "SELECT pg_advisory_xact_lock(4, 0)")
-	return err
+	return o.db.Lock(ctx, lockOwnership, "")
 }
 
 func (o *Owner) insertCredential(ctx context.Context, c *Credential) error {
 	c.ID = 0
 	c.CreatedAt = time.Now().UTC()
-	return o.db.Repo.Insert(ctx, c)
+	return o.db.Repo().Insert(ctx, c)
 }
 
 // AddCredential stores another credential and records the action.
@@ -141,7 +139,7 @@ func (o *Owner) AddCredential(ctx context.Context, c Credential, act Action) (Cr
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
 	return c, translate(err, "add credential")
 }
@@ -156,20 +154,20 @@ func (o *Owner) SetPassword(ctx context.Context, hash string, act Action) error 
 // one that made the change.
 func (o *Owner) ReplacePassword(ctx context.Context, hash string, keep int64, act Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
-		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_credentials").Where(where.Eq("kind", CredentialPassword))); err != nil {
+		if _, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_credentials").Where(where.Eq("kind", CredentialPassword))); err != nil {
 			return err
 		}
 		c := Credential{Kind: CredentialPassword, Name: "password", Secret: hash}
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
+		if _, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
 			return err
 		}
 		if err := o.endSessionsBut(ctx, keep); err != nil {
 			return err
 		}
-		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name})
+		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
 	return translate(err, "set password")
 }
@@ -183,13 +181,13 @@ var ErrLastCredential = errors.New("the owner's only way to sign in")
 func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		var c Credential
-		if err := o.db.Repo.Find(ctx, &c, where.Eq("id", id)); err != nil {
+		if err := o.db.Repo().Find(ctx, &c, where.Eq("id", id)); err != nil {
 			return err
 		}
-		if err := o.db.Repo.Delete(ctx, &c); err != nil {
+		if err := o.db.Repo().Delete(ctx, &c); err != nil {
 			return err
 		}
-		left, err := o.db.Repo.Count(ctx, "owner_credentials")
+		left, err := o.db.Repo().Count(ctx, "owner_credentials")
 		if err != nil {
 			return err
 		}
@@ -199,7 +197,7 @@ func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action
 		if err := o.endSessionsBut(ctx, keep); err != nil {
 			return err
 		}
-		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
 	if errors.Is(err, ErrLastCredential) {
 		return err
@@ -209,7 +207,7 @@ func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action
 
 // endSessionsBut deletes every session other than keep's.
 func (o *Owner) endSessionsBut(ctx context.Context, keep int64) error {
-	_, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_sessions").Where(where.Ne("id", keep)))
+	_, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(where.Ne("id", keep)))
 	return err
 }
 
@@ -220,7 +218,7 @@ func (o *Owner) UsedCredential(ctx context.Context, id int64, secret string) err
 	if secret != "" {
 		mut = append(mut, rel.Set("secret", secret))
 	}
-	_, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id)), mut...)
+	_, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id)), mut...)
 	return translate(err, "record credential use")
 }
 
@@ -228,7 +226,7 @@ func (o *Owner) UsedCredential(ctx context.Context, id int64, secret string) err
 // if the stored state is still was: of two sign-ins that read the same counter, the second is ErrConflict
 // rather than a second success with the same count.
 func (o *Owner) UsedPasskey(ctx context.Context, id int64, was, now string) error {
-	n, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id), where.Eq("secret", was)),
+	n, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id), where.Eq("secret", was)),
 		rel.Set("used_at", time.Now().UTC()), rel.Set("secret", now))
 	if err == nil && n == 0 {
 		return fmt.Errorf("record passkey use: the passkey changed meanwhile: %w", ErrConflict)
@@ -251,10 +249,10 @@ func (challenge) Table() string { return "owner_challenges" }
 // past their expiry are forgotten on the way.
 func (o *Owner) UseChallenge(ctx context.Context, hash string, expires time.Time) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
-		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_challenges").Where(where.Lt("expires_at", time.Now().UTC()))); err != nil {
+		if _, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_challenges").Where(where.Lt("expires_at", time.Now().UTC()))); err != nil {
 			return err
 		}
-		return o.db.Repo.Insert(ctx, &challenge{ChallengeHash: hash, ExpiresAt: expires.UTC()})
+		return o.db.Repo().Insert(ctx, &challenge{ChallengeHash: hash, ExpiresAt: expires.UTC()})
 	})
 	return translate(err, "use passkey challenge")
 }
@@ -263,11 +261,11 @@ func (o *Owner) UseChallenge(ctx context.Context, hash string, expires time.Time
 func (o *Owner) Reset(ctx context.Context, act Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		for _, table := range []string{"owner_credentials", "owner_sessions", "owner_tokens"} {
-			if _, err := o.db.Repo.DeleteAny(ctx, rel.From(table)); err != nil {
+			if _, err := o.db.Repo().DeleteAny(ctx, rel.From(table)); err != nil {
 				return err
 			}
 		}
-		return o.db.insertAudit(ctx, AuditEntry{Actor: act.Actor, Action: act.Name})
+		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
 	return translate(err, "reset owner")
 }
@@ -279,17 +277,17 @@ func (o *Owner) NewSetupToken(ctx context.Context, tokenHash string) error {
 		if err := o.lockOwnership(ctx); err != nil {
 			return err
 		}
-		n, err := o.db.Repo.Count(ctx, "owner_credentials")
+		n, err := o.db.Repo().Count(ctx, "owner_credentials")
 		if err != nil {
 			return err
 		}
 		if n > 0 {
 			return ErrClaimed
 		}
-		if _, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
+		if _, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_tokens")); err != nil {
 			return err
 		}
-		return o.db.Repo.Insert(ctx, &setupToken{TokenHash: tokenHash, CreatedAt: time.Now().UTC()})
+		return o.db.Repo().Insert(ctx, &setupToken{TokenHash: tokenHash, CreatedAt: time.Now().UTC()})
 	})
 	if errors.Is(err, ErrClaimed) {
 		return err
@@ -299,39 +297,39 @@ func (o *Owner) NewSetupToken(ctx context.Context, tokenHash string) error {
 
 // ValidSetupToken reports whether a setup token with this hash is waiting to be used.
 func (o *Owner) ValidSetupToken(ctx context.Context, tokenHash string) (bool, error) {
-	n, err := o.db.Repo.Count(ctx, "owner_tokens", where.Eq("token_hash", tokenHash))
+	n, err := o.db.Repo().Count(ctx, "owner_tokens", where.Eq("token_hash", tokenHash))
 	return n > 0, translate(err, "check setup token")
 }
 
 // CreateSession stores a new session.
 func (o *Owner) CreateSession(ctx context.Context, s Session) error {
 	s.ID = 0
-	return translate(o.db.Repo.Insert(ctx, &s), "create session")
+	return translate(o.db.Repo().Insert(ctx, &s), "create session")
 }
 
 // FindSession returns the session with this token hash; an unknown one is ErrNotFound.
 func (o *Owner) FindSession(ctx context.Context, tokenHash string) (Session, error) {
 	var s Session
-	err := o.db.Repo.Find(ctx, &s, where.Eq("token_hash", tokenHash))
+	err := o.db.Repo().Find(ctx, &s, where.Eq("token_hash", tokenHash))
 	s.CreatedAt, s.SeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.SeenAt.UTC(), s.ExpiresAt.UTC()
 	return s, translate(err, "find session")
 }
 
 // TouchSession records that a session was used now.
 func (o *Owner) TouchSession(ctx context.Context, id int64, at time.Time) error {
-	_, err := o.db.Repo.UpdateAny(ctx, rel.From("owner_sessions").Where(where.Eq("id", id)), rel.Set("seen_at", at.UTC()))
+	_, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_sessions").Where(where.Eq("id", id)), rel.Set("seen_at", at.UTC()))
 	return translate(err, "touch session")
 }
 
 // DeleteSession ends a session.
 func (o *Owner) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_sessions").Where(where.Eq("token_hash", tokenHash)))
+	_, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(where.Eq("token_hash", tokenHash)))
 	return translate(err, "delete session")
 }
 
 // DeleteSessionsBefore removes the sessions that expired or went idle, returning how many.
 func (o *Owner) DeleteSessionsBefore(ctx context.Context, now, idleSince time.Time) (int, error) {
-	n, err := o.db.Repo.DeleteAny(ctx, rel.From("owner_sessions").Where(
+	n, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(
 		where.Or(where.Lt("expires_at", now.UTC()), where.Lt("seen_at", idleSince.UTC()))))
 	return n, translate(err, "delete old sessions")
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -14,7 +15,7 @@ import (
 // TestSetupLinkIsClaimedOnceUnderConcurrency has eight people claim the blog with one setup link at the same
 // moment, round after round: every round ends with exactly one owner, the others told the link is spent.
 func TestSetupLinkIsClaimedOnceUnderConcurrency(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		own := repo.NewOwner(db)
 		const rounds, claimers = 12, 8
@@ -72,7 +73,7 @@ func TestSetupLinkIsClaimedOnceUnderConcurrency(t *testing.T) {
 // TestSetupTokenMadeDuringAClaimCannotMakeASecondOwner: a setup token that exists while the blog has an owner
 // (made by a start that counted no owner while a claim was committing) claims nothing.
 func TestSetupTokenMadeDuringAClaimCannotMakeASecondOwner(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		own := repo.NewOwner(db)
 		if err := own.NewSetupToken(ctx, "first"); err != nil {
@@ -82,7 +83,7 @@ func TestSetupTokenMadeDuringAClaimCannotMakeASecondOwner(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Written as the racing start would have written it.
-		if _, _, err := db.Repo.Exec(ctx, "INSERT INTO owner_tokens (token_hash, created_at) VALUES ('late', '2026-12-06 10:00:00')"); err != nil {
+		if _, _, err := db.Repo().Exec(ctx, "INSERT INTO owner_tokens (token_hash, created_at) VALUES ('late', '2026-12-06 10:00:00')"); err != nil {
 			t.Fatal(err)
 		}
 		_, err := own.Claim(ctx, "late", repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: "b"})

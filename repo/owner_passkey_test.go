@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
 
 // TestPasskeyChallengeIsUsedOnce: a challenge is accepted once across every instance; expired ones are forgotten.
 func TestPasskeyChallengeIsUsedOnce(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		own := repo.NewOwner(db)
 		soon := time.Now().Add(2 * time.Minute)
@@ -28,7 +29,7 @@ func TestPasskeyChallengeIsUsedOnce(t *testing.T) {
 		if err := own.UseChallenge(ctx, "c2", soon); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := db.Repo.Count(ctx, "owner_challenges"); n != 2 {
+		if n, _ := db.Repo().Count(ctx, "owner_challenges"); n != 2 {
 			t.Fatalf("%d challenges kept, want 2 (the expired one forgotten)", n)
 		}
 	})
@@ -37,7 +38,7 @@ func TestPasskeyChallengeIsUsedOnce(t *testing.T) {
 // TestUsedPasskeyStoresOnlyOverWhatWasRead: of two sign-ins that read the same passkey state, the second is
 // refused instead of storing a counter the first has already stored.
 func TestUsedPasskeyStoresOnlyOverWhatWasRead(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		own := repo.NewOwner(db)
 		c, err := own.AddCredential(ctx, repo.Credential{Kind: repo.CredentialPasskey, Name: "key", Secret: `{"n":1}`}, cli)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -15,7 +16,7 @@ import (
 // TestCredentialChangesEndOtherSessions: replacing the password or removing a credential ends every session
 // but the one that did it; setting the password without a session (the command line) ends them all.
 func TestCredentialChangesEndOtherSessions(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		own := repo.NewOwner(db)
 		sessions := func(names ...string) map[string]int64 {
@@ -36,7 +37,7 @@ func TestCredentialChangesEndOtherSessions(t *testing.T) {
 		alive := func(want ...string) {
 			t.Helper()
 			var all []repo.Session
-			if err := db.Repo.FindAll(ctx, &all); err != nil {
+			if err := db.Repo().FindAll(ctx, &all); err != nil {
 				t.Fatal(err)
 			}
 			var got []string

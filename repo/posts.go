@@ -7,15 +7,17 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/database"
 )
 
 // Posts keeps the posts table in step with the content files.
 type Posts struct {
-	db *DB
+	db *database.DB
 }
 
 // NewPosts returns the post store backed by db.
-func NewPosts(db *DB) *Posts { return &Posts{db: db} }
+func NewPosts(db *database.DB) *Posts { return &Posts{db: db} }
 
 // PostRef names a post found in the content files.
 type PostRef struct {
@@ -29,17 +31,17 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 	ids := make(map[string]int64, len(refs))
 	for _, ref := range refs {
 		var p Post
-		err := s.db.Repo.Find(ctx, &p, where.Eq("slug", ref.Slug))
+		err := s.db.Repo().Find(ctx, &p, where.Eq("slug", ref.Slug))
 		switch {
 		case errors.Is(err, rel.ErrNotFound):
 			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC()}
-			if err := s.db.Repo.Insert(ctx, &p); err != nil {
+			if err := s.db.Repo().Insert(ctx, &p); err != nil {
 				return nil, translate(err, "create post "+ref.Slug)
 			}
 		case err != nil:
 			return nil, translate(err, "find post "+ref.Slug)
 		case p.Title != ref.Title:
-			if err := s.db.Repo.Update(ctx, &p, rel.Set("title", ref.Title)); err != nil {
+			if err := s.db.Repo().Update(ctx, &p, rel.Set("title", ref.Title)); err != nil {
 				return nil, translate(err, "update post "+ref.Slug)
 			}
 		}
@@ -51,7 +53,7 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 // ListPosts returns every post row (including posts whose file has gone), by title.
 func (s *Posts) ListPosts(ctx context.Context) ([]Post, error) {
 	var out []Post
-	if err := s.db.Repo.FindAll(ctx, &out, rel.SortAsc("title")); err != nil {
+	if err := s.db.Repo().FindAll(ctx, &out, rel.SortAsc("title")); err != nil {
 		return nil, translate(err, "list posts")
 	}
 	return out, nil
@@ -60,6 +62,6 @@ func (s *Posts) ListPosts(ctx context.Context) ([]Post, error) {
 // FindPostBySlug returns the post row with this slug.
 func (s *Posts) FindPostBySlug(ctx context.Context, slug string) (Post, error) {
 	var p Post
-	err := s.db.Repo.Find(ctx, &p, where.Eq("slug", slug))
+	err := s.db.Repo().Find(ctx, &p, where.Eq("slug", slug))
 	return p, translate(err, "find post "+slug)
 }

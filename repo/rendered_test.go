@@ -8,6 +8,7 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/richtext"
@@ -16,7 +17,7 @@ import (
 // TestCommentsKeepTheirRendering checks that every write stores the comment's HTML with it (a new comment, an
 // edit, an import), that reads return it, and that RenderStale renders again what older rules (or none) made.
 func TestCommentsKeepTheirRendering(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *repo.DB) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := repo.NewComments(db)
 		post := seedPost(t, db, "hello")
@@ -35,7 +36,7 @@ func TestCommentsKeepTheirRendering(t *testing.T) {
 			t.Fatalf("after the edit: %q", got.HTML)
 		}
 		// A rendering made by older rules (or by a program from before renderings were stored) is made again.
-		if _, err := db.Repo.UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), rel.Set("html", "stale"),
+		if _, err := db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), rel.Set("html", "stale"),
 			rel.Set("html_version", 0)); err != nil {
 			t.Fatal(err)
 		}

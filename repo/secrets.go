@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/database"
 )
 
 // secret is a row of the secrets table.
@@ -21,17 +23,17 @@ type secret struct {
 
 // Secrets keeps server-side keys in the database, so every instance and every restart uses the same ones.
 type Secrets struct {
-	db *DB
+	db *database.DB
 }
 
 // NewSecrets returns the secret store backed by db.
-func NewSecrets(db *DB) *Secrets { return &Secrets{db: db} }
+func NewSecrets(db *database.DB) *Secrets { return &Secrets{db: db} }
 
 // Secret returns the named 32-byte key (hex), creating it at random the first time. Instances starting together
 // agree on one value: the loser of the insert race reads the winner's.
 func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 	var row secret
-	err := s.db.Repo.Find(ctx, &row, where.Eq("name", name))
+	err := s.db.Repo().Find(ctx, &row, where.Eq("name", name))
 	if err == nil {
 		return row.Value, nil
 	}
@@ -43,11 +45,11 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	row = secret{Name: name, Value: hex.EncodeToString(b), CreatedAt: time.Now().UTC()}
-	if err := s.db.Repo.Insert(ctx, &row); err != nil {
+	if err := s.db.Repo().Insert(ctx, &row); err != nil {
 		if !errors.Is(err, rel.ErrUniqueConstraint) {
 			return "", translate(err, "create secret")
 		}
-		if err := s.db.Repo.Find(ctx, &row, where.Eq("name", name)); err != nil {
+		if err := s.db.Repo().Find(ctx, &row, where.Eq("name", name)); err != nil {
 			return "", translate(err, "read secret")
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-
 	"blog/content"
 	"blog/repo"
 )
@@ -297,7 +296,6 @@ func CountLabel(n int) string {
 	}
 	return strconv.Itoa(n) + " comments"
 }
-
 
 // ExactTime writes a comment's time in full, in UTC.
 func ExactTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"blog/repo"
+	"blog/database"
 )
 
 // streamSet is n open event streams whose readers record when each comment arrives (an event showing it) and
@@ -268,7 +268,7 @@ func measureStreamControl(frame []byte, n, k int, gap time.Duration) (delivery, 
 // measureCrossInstance starts two instances on a fresh PostgreSQL database and measures delivery from a POST on
 // one to streams on the other.
 func measureCrossInstance(ctx context.Context, binary, dir, adminURL string) ([]Row, error) {
-	dbURL, drop, err := repo.CreateDatabase(ctx, adminURL, fmt.Sprintf("blogbench_%d", time.Now().UnixNano()%1e9))
+	dbURL, drop, err := database.CreateDatabase(ctx, adminURL, fmt.Sprintf("blogbench_%d", time.Now().UnixNano()%1e9))
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/term"
 
-	"blog/dbschema"
+	"blog/database"
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
@@ -24,12 +24,12 @@ import (
 
 // openCurrent opens an existing database whose schema is this binary's: commands other than serving and
 // `migrate up` never create or migrate a database.
-func openCurrent(ctx context.Context, cfg config) (*repo.DB, error) {
-	db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Existing)
+func openCurrent(ctx context.Context, cfg config) (*database.DB, error) {
+	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Existing)
 	if err != nil {
 		return nil, err
 	}
-	pending, err := dbschema.Pending(ctx, db)
+	pending, err := database.Pending(ctx, db)
 	if err == nil && len(pending) > 0 {
 		err = fmt.Errorf("%d migration(s) pending: run `web migrate up` (or start the server) first", len(pending))
 	}
@@ -81,12 +81,12 @@ func contains(list []string, s string) bool {
 }
 
 // moderationFor builds the moderation service for commands; changes reach running servers through the feed.
-func moderationFor(ctx context.Context, cfg config, db *repo.DB) (*moderation.Service, error) {
+func moderationFor(ctx context.Context, cfg config, db *database.DB) (*moderation.Service, error) {
 	keys, err := siteKeys(ctx, cfg, db)
 	if err != nil {
 		return nil, err
 	}
-	return newModeration(cfg, db, keys, nil), nil
+	return newModeration(cfg, db, keys), nil
 }
 
 // comments runs `web comments list|approve|spam|delete|restore|purge`.
@@ -253,7 +253,7 @@ func ban(ctx context.Context, args []string, cfg config, stdout io.Writer) error
 	}
 	switch sub {
 	case "add":
-		b, removed, err := mod.Ban(ctx, repo.ActorCLI, moderation.BanRequest{Kind: pos[0], Value: pos[1], RemovePast: flags["remove-past"] != ""})
+		b, swept, err := mod.Ban(ctx, repo.ActorCLI, moderation.BanRequest{Kind: pos[0], Value: pos[1], RemovePast: flags["remove-past"] != ""})
 		var bad moderation.ErrBadBan
 		switch {
 		case errors.As(err, &bad):
@@ -264,8 +264,8 @@ func ban(ctx context.Context, args []string, cfg config, stdout io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stdout, "banned %s %s (ban %d)\n", b.Kind, b.Label, b.ID)
-		if removed > 0 {
-			fmt.Fprintf(stdout, "%d earlier comment(s) marked as spam\n", removed)
+		if len(swept) > 0 {
+			fmt.Fprintf(stdout, "%d earlier comment(s) marked as spam\n", len(swept))
 		}
 	case "list":
 		bans, err := mod.Bans(ctx)

@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"blog/dbschema"
-	"blog/repo"
+	"blog/database"
 )
 
 // backup writes a consistent snapshot of the SQLite database to a new file, safe while the server runs.
@@ -19,7 +18,7 @@ func backup(ctx context.Context, args []string, cfg config, stdout io.Writer) er
 	if len(args) != 1 {
 		return errors.New("usage: web backup FILE")
 	}
-	db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Existing)
+	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Existing)
 	if err != nil {
 		return err
 	}
@@ -28,7 +27,7 @@ func backup(ctx context.Context, args []string, cfg config, stdout io.Writer) er
 	if err := db.Backup(ctx, args[0]); err != nil {
 		return err
 	}
-	snap, err := repo.InspectSnapshot(ctx, args[0])
+	snap, err := database.InspectSnapshot(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -43,21 +42,21 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 	if len(args) != 1 {
 		return errors.New("usage: web restore FILE (stop the server first)")
 	}
-	snap, err := repo.InspectSnapshot(ctx, args[0])
+	snap, err := database.InspectSnapshot(ctx, args[0])
 	if err != nil {
 		return err
 	}
 	known := map[int]bool{}
-	for _, v := range dbschema.Known() {
+	for _, v := range database.Known() {
 		known[v.Version] = true
 	}
 	for _, v := range snap.Versions {
 		if !known[v] {
-			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, dbschema.Latest())
+			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, database.Latest())
 		}
 	}
-	kept, err := repo.Restore(ctx, cfg.DatabaseURL, args[0])
-	if errors.Is(err, repo.ErrInUse) {
+	kept, err := database.Restore(ctx, cfg.DatabaseURL, args[0])
+	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server first, then restore", err)
 	}
 	if kept != "" {
@@ -66,9 +65,9 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	loc, _ := repo.ParseURL(cfg.DatabaseURL)
+	loc, _ := database.ParseURL(cfg.DatabaseURL)
 	note := ""
-	if !slices.Contains(snap.Versions, dbschema.Latest()) {
+	if !slices.Contains(snap.Versions, database.Latest()) {
 		note = " (an older schema: the server migrates it when it starts)"
 	}
 	fmt.Fprintf(stdout, "restored %s from %s (%d comments)%s\n", loc.Path, args[0], snap.Comments, note)

@@ -107,14 +107,14 @@ func TestBrowserEditAfterTheWindow(t *testing.T) {
 	browsertest.Wait(t, tab, "the edit form", `document.querySelector('[data-testid=EditForm]') !== null`)
 	// The window closes while the form is open.
 	db := dbtest.Open(t, dbURL, false)
-	if _, _, err := db.Repo.Exec(context.Background(), "UPDATE comments SET created_at = ?", time.Now().UTC().Add(-2*time.Minute)); err != nil {
+	if _, _, err := db.Repo().Exec(context.Background(), "UPDATE comments SET created_at = ?", time.Now().UTC().Add(-2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	browsertest.Eval[bool](t, tab, `document.querySelector('[data-testid=EditForm] textarea').value = 'too late', true`)
 	browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`[data-testid=EditForm] button[type=submit]`)))
 	browsertest.Wait(t, tab, "the refusal", `(document.querySelector('[role=alert].field-error:not(:empty)') || {}).textContent?.includes('is over')`)
 	var c repo.Comment
-	db.Repo.Find(context.Background(), &c)
+	db.Repo().Find(context.Background(), &c)
 	if c.Body != "Soon too old to edit" {
 		t.Fatalf("the refused edit changed the comment: %q", c.Body)
 	}

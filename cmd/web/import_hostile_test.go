@@ -348,7 +348,7 @@ func TestImportSkipInvalidCommand(t *testing.T) {
 func countComments(t *testing.T, dbURL string) int {
 	t.Helper()
 	db := dbtest.Open(t, dbURL, false)
-	n, err := db.Repo.Count(context.Background(), "comments")
+	n, err := db.Repo().Count(context.Background(), "comments")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 
+	"blog/database"
 	"blog/repo"
 )
 
@@ -26,7 +27,7 @@ type siteKeySet struct {
 
 // siteKeys derives the keys from SECRET_KEY, or from a random secret kept in the database (shared by every
 // instance and by the command line, which must hash addresses the same way the server does).
-func siteKeys(ctx context.Context, cfg config, db *repo.DB) (siteKeySet, error) {
+func siteKeys(ctx context.Context, cfg config, db *database.DB) (siteKeySet, error) {
 	root := cfg.SecretKey
 	if root == "" {
 		var err error

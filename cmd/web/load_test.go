@@ -269,7 +269,7 @@ func TestLoad(t *testing.T) {
 			}
 			db := dbtest.Open(t, dbURL, false)
 			ctx := context.Background()
-			stored, err := db.Repo.Count(ctx, "comments")
+			stored, err := db.Repo().Count(ctx, "comments")
 			if err != nil || stored != len(res.accepted) || stored != total {
 				t.Fatalf("stored %d (%v), accepted %d, posted %d", stored, err, len(res.accepted), total)
 			}

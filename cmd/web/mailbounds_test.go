@@ -126,7 +126,7 @@ func TestMailBoundsThroughTheRealProgram(t *testing.T) {
 	resp.Body.Close()
 	// A day passes, so that the daily bound would allow a confirmation again: only "never" stops it.
 	db := dbtest.Open(t, dbURL, false)
-	if _, err := db.Repo.UpdateAny(context.Background(), rel.From("outbox"), rel.Set("created_at", time.Now().Add(-48*time.Hour).UTC())); err != nil {
+	if _, err := db.Repo().UpdateAny(context.Background(), rel.From("outbox"), rel.Set("created_at", time.Now().Add(-48*time.Hour).UTC())); err != nil {
 		t.Fatal(err)
 	}
 	ask("192.0.2.200", "Victim+later@example.com")

@@ -29,7 +29,7 @@ import (
 	"blog/clientip"
 	"blog/content"
 	"blog/csrf"
-	"blog/dbschema"
+	"blog/database"
 	"blog/handlers"
 	"blog/headers"
 	"blog/limits"
@@ -126,12 +126,10 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mod := newModeration(cfg, db, keys, func(postID, seq int64) {
-		// The owner's next page view on this instance must already reflect the action.
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		broker.Sync(ctx, postID, seq)
-	})
+	// Every change this process commits is handed to the broker at once; other processes' and instances' come
+	// through the database's watcher (startBackground).
+	db.OnCommit(broker.Poke)
+	mod := newModeration(cfg, db, keys)
 	set, err := assets.NewSet(assets.FS())
 	if err != nil {
 		return err
@@ -171,15 +169,15 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 
 // openDatabase opens the database and applies pending migrations (or refuses to start with pending ones when
 // AUTO_MIGRATE=false).
-func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*repo.DB, error) {
-	db, err := repo.Open(ctx, cfg.DatabaseURL)
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*database.DB, error) {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
-	db.Log = log
+	db.SetLogger(log)
 	if cfg.AutoMigrate {
-		err = dbschema.Up(ctx, db)
-	} else if pending, perr := dbschema.Pending(ctx, db); perr != nil {
+		err = database.Up(ctx, db)
+	} else if pending, perr := database.Pending(ctx, db); perr != nil {
 		err = perr
 	} else if len(pending) > 0 {
 		err = fmt.Errorf("%d migration(s) pending and AUTO_MIGRATE=false: run `web migrate up` first", len(pending))
@@ -193,7 +191,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*repo.DB, 
 
 // loadContent reads the posts and pages (CONTENT_DIR or the built-in sample) and gives every post its row. A
 // file that cannot be read is skipped and logged, naming it; the rest is served.
-func loadContent(ctx context.Context, cfg config, db *repo.DB, log *slog.Logger) (*publish.Store, error) {
+func loadContent(ctx context.Context, cfg config, db *database.DB, log *slog.Logger) (*publish.Store, error) {
 	var contentFS fs.FS = content.Embedded()
 	if cfg.ContentDir != "" {
 		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
@@ -222,14 +220,14 @@ func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) 
 	return live.New(comments, slugOf, starts, log), nil
 }
 
-// newModeration returns the moderation service; changed tells the broker about changes made here.
-func newModeration(cfg config, db *repo.DB, keys siteKeySet, changed func(postID, seq int64)) *moderation.Service {
+// newModeration returns the moderation service.
+func newModeration(cfg config, db *database.DB, keys siteKeySet) *moderation.Service {
 	return &moderation.Service{Comments: repo.NewComments(db), BanStore: repo.NewBans(db),
-		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules, Changed: changed}
+		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
 // newOwner returns the owner's sign-in.
-func newOwner(cfg config, db *repo.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
+func newOwner(cfg config, db *database.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	return owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
 		SecureCookies: secure, BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Clients: clientip.Resolver{Trusted: cfg.Trusted},
@@ -261,7 +259,7 @@ func publicBase(cfg config) string {
 }
 
 // buildApp builds the HTTP app with every route.
-func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comments,
+func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	return handlers.New(handlers.Config{
@@ -278,7 +276,7 @@ func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comme
 			if err := db.Ping(ctx); err != nil {
 				return err
 			}
-			pending, err := dbschema.Pending(ctx, db)
+			pending, err := database.Pending(ctx, db)
 			if err == nil && len(pending) > 0 {
 				err = errors.New("migrations pending")
 			}
@@ -288,7 +286,7 @@ func buildApp(cfg config, db *repo.DB, site *publish.Store, comments *repo.Comme
 }
 
 // newNotifier returns the service that turns changes into mail and webhooks and sends them.
-func newNotifier(cfg config, db *repo.DB, site *publish.Store, keys siteKeySet,
+func newNotifier(cfg config, db *database.DB, site *publish.Store, keys siteKeySet,
 	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
 	n := cfg.Notify
 	nc := notify.Config{Store: repo.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: cfg.SiteTitle,
@@ -308,7 +306,7 @@ func newNotifier(cfg config, db *repo.DB, site *publish.Store, keys siteKeySet,
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
-func startBackground(ctx context.Context, cfg config, db *repo.DB, site *publish.Store, broker *live.Broker, mod *moderation.Service,
+func startBackground(ctx context.Context, cfg config, db *database.DB, site *publish.Store, broker *live.Broker, mod *moderation.Service,
 	own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -366,7 +364,7 @@ func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, 
 // of them, only for the requests being served), and shuts down. Connections are accepted within budgets
 // (limits.Listener), and the file-descriptor limit is raised first, so that clients can make the server wait but
 // never make it stop.
-func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *repo.DB, posts int,
+func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *database.DB, posts int,
 	m *observe.Metrics, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
@@ -387,7 +385,7 @@ func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan s
 		Trusted: cfg.Trusted, Log: log, Refused: func(reason string) { m.Refused("connection_" + reason) }})
 	app.Server().ConnState = ln.ConnState
 	headers.OnServerErrors(app.Server())
-	log.Info("serving", "url", "http://"+displayAddr(raw.Addr()), "database", string(db.Dialect), "posts", posts,
+	log.Info("serving", "url", "http://"+displayAddr(raw.Addr()), "database", string(db.Dialect()), "posts", posts,
 		"max_connections", budget, "file_limit", fds)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()

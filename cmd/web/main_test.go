@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/dbschema"
+	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -225,7 +225,7 @@ func TestMigrateCommands(t *testing.T) {
 				}
 				return out
 			}
-			known := len(dbschema.Known())
+			known := len(database.Known())
 			if name == "sqlite" {
 				if _, err := cli("migrate", "status"); err == nil || !strings.Contains(err.Error(), "no database") {
 					t.Fatalf("status without a database: %v; want a refusal, not a new file", err)
@@ -267,14 +267,14 @@ func TestMigrateCommands(t *testing.T) {
 			if st := must("migrate", "status"); strings.Count(st, "applied") != applied {
 				t.Fatalf("a refused rollback changed the schema:\n%s", st)
 			}
-			newest := dbschema.Known()[applied-1]
+			newest := database.Known()[applied-1]
 			out = must("migrate", "down", "--force")
 			m := regexp.MustCompile(`backup written to (\S+)`).FindStringSubmatch(out)
 			if m == nil || !strings.Contains(out, fmt.Sprintf("rolled back %d %s", newest.Version, newest.Name)) {
 				t.Fatalf("forced down:\n%s", out)
 			}
 			if name == "sqlite" {
-				if snap, err := repo.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
+				if snap, err := database.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
 					t.Fatalf("backup %s: %+v, %v", m[1], snap, err)
 				}
 			} else {
@@ -307,7 +307,7 @@ func losesComments(t *testing.T, dbURL string) bool {
 	t.Helper()
 	db := dbtest.Open(t, dbURL, false)
 	defer db.Close()
-	_, losses, _, err := dbschema.DownPlan(context.Background(), db)
+	_, losses, _, err := database.DownPlan(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestCommandErrors(t *testing.T) {
 		{"unknown migrate step", []string{"migrate", "sideways"}, nil, `unknown migrate command "sideways"`},
 		{"bad port", nil, map[string]string{"PORT": "eighty"}, `PORT="eighty" is not a port number`},
 		{"bad AUTO_MIGRATE", nil, map[string]string{"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"},
-		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, fmt.Sprintf("%d migration(s) pending", len(dbschema.Known()))},
+		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, fmt.Sprintf("%d migration(s) pending", len(database.Known()))},
 		{"bad content dir", nil, map[string]string{"CONTENT_DIR": t.TempDir() + "/missing"}, "is not a folder"},
 	}
 	for _, tt := range tests {
@@ -458,7 +458,7 @@ func TestRemovedPostKeepsComments(t *testing.T) {
 		t.Fatal("removed post still listed")
 	}
 	db := dbtest.Open(t, env["DATABASE_URL"], false)
-	if n, _ := db.Repo.Count(context.Background(), "comments"); n != 1 {
+	if n, _ := db.Repo().Count(context.Background(), "comments"); n != 1 {
 		t.Fatalf("comments in the database: %d, want 1", n)
 	}
 	stop()

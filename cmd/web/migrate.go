@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"blog/dbschema"
-	"blog/repo"
+	"blog/database"
 )
 
 // migrate runs `web migrate up|down [--force]|status`.
@@ -28,12 +27,12 @@ func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 	case "down":
 		return migrateDown(ctx, cfg, flags["force"] != "", stdout)
 	case "status":
-		db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Existing)
+		db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Existing)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		st, err := dbschema.Status(ctx, db)
+		st, err := database.Status(ctx, db)
 		if err != nil {
 			return err
 		}
@@ -51,16 +50,16 @@ func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 
 // migrateUp applies every pending migration; it is the one command besides serving that may create a database.
 func migrateUp(ctx context.Context, cfg config, stdout io.Writer) error {
-	db, err := repo.Open(ctx, cfg.DatabaseURL)
+	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	pending, err := dbschema.Pending(ctx, db)
+	pending, err := database.Pending(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := dbschema.Up(ctx, db); err != nil {
+	if err := database.Up(ctx, db); err != nil {
 		return err
 	}
 	for _, v := range pending {
@@ -75,15 +74,15 @@ func migrateUp(ctx context.Context, cfg config, stdout io.Writer) error {
 // migrateDown rolls back the newest migration. It needs the database to itself (no server running), says what
 // the rollback destroys, refuses to destroy data without --force, and with --force writes a backup first.
 func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) error {
-	db, err := repo.OpenMode(ctx, cfg.DatabaseURL, repo.Exclusive)
-	if errors.Is(err, repo.ErrInUse) {
+	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Exclusive)
+	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server before rolling the schema back", err)
 	}
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, losses, any, err := dbschema.DownPlan(ctx, db)
+	v, losses, any, err := database.DownPlan(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -111,7 +110,7 @@ func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) 
 		}
 		fmt.Fprintf(stdout, "backup written to %s\n", where)
 	}
-	if err := dbschema.Down(ctx, db); err != nil {
+	if err := database.Down(ctx, db); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "rolled back %d %s\n", v.Version, v.Name)
@@ -120,9 +119,9 @@ func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) 
 
 // backupBeforeDown keeps what a rollback destroys: the whole SQLite database as a snapshot beside it, or, on
 // PostgreSQL, the affected tables as CSV files in a new folder.
-func backupBeforeDown(ctx context.Context, db *repo.DB, v dbschema.Version, tables []string) (string, error) {
+func backupBeforeDown(ctx context.Context, db *database.DB, v database.Version, tables []string) (string, error) {
 	stamp := fmt.Sprintf("before-down-%d-%s", v.Version, time.Now().UTC().Format("20060102T150405Z"))
-	if db.Dialect == repo.SQLite {
+	if db.Dialect() == database.SQLite {
 		path := db.Path() + "." + stamp
 		return path, db.Backup(ctx, path)
 	}

@@ -70,7 +70,7 @@ func TestBackupUnderLoad(t *testing.T) {
 		t.Errorf("restore output: %s", out.String())
 	}
 	restored := dbtest.Open(t, dbURL, false)
-	if n, _ := restored.Repo.Count(context.Background(), "comments"); n != inSnap {
+	if n, _ := restored.Repo().Count(context.Background(), "comments"); n != inSnap {
 		t.Fatalf("after restore: %d comments, want %d", n, inSnap)
 	}
 	if err := run(context.Background(), []string{"restore", filepath.Join(t.TempDir(), "missing.db")}, envFunc(env), strings.NewReader(""), io.Discard, io.Discard); err == nil {

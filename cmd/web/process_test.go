@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/dbschema"
+	"blog/database"
 	"blog/internal/dbtest"
 )
 
@@ -146,7 +146,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	p2 := startProc(t, env)
 	store := dbtest.Open(t, dbURL, false)
 	ids := map[int64]bool{}
-	rows, err := store.SQL.Query("SELECT id FROM comments")
+	rows, err := store.SQL().Query("SELECT id FROM comments")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,20 +238,20 @@ func TestRestartUpgradesOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	dbURL := dbtest.SQLiteURL(t)
 	db := dbtest.Open(t, dbURL, true)
-	if err := dbschema.Down(ctx, db); err != nil {
+	if err := database.Down(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if pending, _ := dbschema.Pending(ctx, db); len(pending) != 1 {
+	if pending, _ := database.Pending(ctx, db); len(pending) != 1 {
 		t.Fatalf("pending = %v, want one", pending)
 	}
 	p := startProc(t, map[string]string{"DATABASE_URL": dbURL})
-	if pending, _ := dbschema.Pending(ctx, db); len(pending) != 0 {
+	if pending, _ := database.Pending(ctx, db); len(pending) != 0 {
 		t.Fatalf("after start, pending = %v", pending)
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	<-p.exit
 
-	if _, err := db.SQL.Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
+	if _, err := db.SQL().Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
 		t.Fatal(err)
 	}
 	err := run(ctx, nil, envFunc(map[string]string{"DATABASE_URL": dbURL, "ADDR": freeAddr(t)}), strings.NewReader(""), io.Discard, io.Discard)

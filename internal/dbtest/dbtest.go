@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/dbschema"
-	"blog/repo"
+	"blog/database"
 )
 
 // SQLiteURL returns the URL of a new, empty SQLite file in t's temporary folder.
@@ -22,25 +21,25 @@ func SQLiteURL(t testing.TB) string {
 }
 
 // SQLite opens a migrated SQLite database in a new file.
-func SQLite(t testing.TB) *repo.DB {
+func SQLite(t testing.TB) *database.DB {
 	return open(t, SQLiteURL(t), true)
 }
 
 // Open opens the database at rawURL, migrated when migrate is set, and closes it when the test ends.
-func Open(t testing.TB, rawURL string, migrate bool) *repo.DB {
+func Open(t testing.TB, rawURL string, migrate bool) *database.DB {
 	return open(t, rawURL, migrate)
 }
 
-func open(t testing.TB, rawURL string, migrate bool) *repo.DB {
+func open(t testing.TB, rawURL string, migrate bool) *database.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := repo.Open(ctx, rawURL)
+	db, err := database.Open(ctx, rawURL)
 	if err != nil {
 		t.Fatalf("open %s: %v", rawURL, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	if migrate {
-		if err := dbschema.Up(ctx, db); err != nil {
+		if err := database.Up(ctx, db); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
 	}
@@ -66,7 +65,7 @@ func serverURL() string {
 	localOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		localOK = repo.Reachable(ctx, LocalPostgres)
+		localOK = database.Reachable(ctx, LocalPostgres)
 	})
 	if localOK {
 		return LocalPostgres
@@ -87,7 +86,7 @@ func PostgresURL(t testing.TB) string {
 		t.Skip("no PostgreSQL (TEST_DATABASE_URL unset and none on 127.0.0.1:5432); skipping PostgreSQL test")
 	}
 	name := fmt.Sprintf("blogtest_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, counter.Add(1))
-	u, drop, err := repo.CreateDatabase(context.Background(), base, name)
+	u, drop, err := database.CreateDatabase(context.Background(), base, name)
 	if err != nil {
 		t.Fatalf("%v (is PostgreSQL running at %s?)", err, base)
 	}
@@ -96,12 +95,12 @@ func PostgresURL(t testing.TB) string {
 }
 
 // Postgres opens a migrated PostgreSQL database created for this test.
-func Postgres(t testing.TB) *repo.DB {
+func Postgres(t testing.TB) *database.DB {
 	return open(t, PostgresURL(t), true)
 }
 
 // Each runs fn once against SQLite and once against PostgreSQL, as subtests.
-func Each(t *testing.T, fn func(t *testing.T, db *repo.DB)) {
+func Each(t *testing.T, fn func(t *testing.T, db *database.DB)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
