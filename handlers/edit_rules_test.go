@@ -22,8 +22,8 @@ func withRules(mode moderation.Mode, rules spam.Rules) appOption {
 }
 
 // TestEditsPassTheRulesNewCommentsPass checks that an author's edit is screened exactly as a new comment is: a
-// text over the link limit, or from a banned author, is held again with the reason; an edit the rules pass stays
-// published; the console shows that it was edited, with the earlier text.
+// text over the link limit, or from a banned author, is held again with the reason, and once held, an edit the
+// rules pass does not release it; the console shows that it was edited, with the earlier texts.
 func TestEditsPassTheRulesNewCommentsPass(t *testing.T) {
 	a := newTestApp(t, func(c *handlers.Config) { c.EditWindow = time.Hour }, withRules(moderation.ModeOff, spam.Rules{MaxLinks: 2}))
 	author, reader := a.newClient(), a.newClient()
@@ -45,14 +45,14 @@ func TestEditsPassTheRulesNewCommentsPass(t *testing.T) {
 	if !strings.Contains(author.page(t, "/posts/"+a.slug), "d.example") {
 		t.Fatal("its author no longer sees it")
 	}
-	// Back within the rules, it is published again.
+	// Back within the rules, it stays held: an edit never releases a held comment, the owner does.
 	author.post(t, path, url.Values{"body": {"Fixed, one link: https://a.example"}}, true)
 	a.settle(t)
-	if got := a.commentByBody(t, "Fixed, one link: https://a.example"); got.State != repo.StatePublished {
-		t.Fatalf("an edit the rules pass: %s (%q)", got.State, got.Reason)
+	if got := a.commentByBody(t, "Fixed, one link: https://a.example"); got.State != repo.StatePending {
+		t.Fatalf("an edit the rules pass, of a held comment: %s (%q); want still held", got.State, got.Reason)
 	}
-	if !strings.Contains(reader.page(t, "/posts/"+a.slug), "Fixed, one link") {
-		t.Fatal("the published edit is not on the page")
+	if strings.Contains(reader.page(t, "/posts/"+a.slug), "Fixed, one link") {
+		t.Fatal("an edit released a held comment")
 	}
 	// The console says it was edited and keeps every earlier text.
 	o := a.owner(t)

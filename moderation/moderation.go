@@ -173,9 +173,11 @@ type OwnEdit struct {
 }
 
 // EditOwn screens an author's new text by exactly the rules a new comment goes through (bans, of the address the
-// comment came from and of the one the edit comes from; the spam rules; the moderation mode) and stores it:
-// published, or held again with the reason. It refuses a comment the owner has acted on (repo.ErrModerated) or
-// somebody answered (repo.ErrHasReplies).
+// comment came from and of the one the edit comes from; the spam rules; the moderation mode) and stores it, held
+// again with the reason when they say so. An edit never publishes a held comment: whatever held it (a rule the
+// edit cannot pass, such as the form's timestamp, or the moderation mode), only the owner releases it. It refuses
+// a comment the owner has acted on (repo.ErrModerated), somebody answered (repo.ErrHasReplies) or that was
+// deleted (repo.ErrNotFound).
 func (s *Service) EditOwn(ctx context.Context, e OwnEdit) (repo.Comment, repo.Stamp, Decision, error) {
 	c := e.Comment
 	d, err := s.Screen(ctx, Candidate{Email: c.User.Email, IPHash: e.IPHash, NetHash: e.NetHash,
@@ -183,6 +185,9 @@ func (s *Service) EditOwn(ctx context.Context, e OwnEdit) (repo.Comment, repo.St
 		Submission: spam.Submission{Name: c.Username, Body: e.Body, Edit: true}})
 	if err != nil {
 		return repo.Comment{}, repo.Stamp{}, d, err
+	}
+	if repo.Held(c.State) && d.State == repo.StatePublished {
+		d = Decision{State: c.State, Reason: c.Reason, Kind: "still_held"}
 	}
 	edited, st, err := s.Comments.EditComment(ctx, c.ID, repo.Edit{Body: e.Body, Format: repo.FormatMarkdown,
 		State: d.State, Reason: d.Reason})

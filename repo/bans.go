@@ -165,12 +165,16 @@ func (s *Comments) CommentsMatching(ctx context.Context, ban Ban) ([]int64, erro
 		if err := s.db.Repo().FindAll(ctx, &users, uq); err != nil {
 			return nil, translate(err, "find banned commenters")
 		}
-		if len(users) == 0 {
-			return nil, nil
+		var ids []int64
+		for _, u := range users {
+			// LIKE's _ matches any character (likeEscape): keep the addresses really at the domain, as new
+			// comments are matched.
+			if ban.Kind == BanEmail || strings.HasSuffix(u.Email, "@"+ban.Value) {
+				ids = append(ids, u.ID)
+			}
 		}
-		ids := make([]int64, len(users))
-		for i, u := range users {
-			ids[i] = u.ID
+		if len(ids) == 0 {
+			return nil, nil
 		}
 		q = q.Where(inIDs("user_id", ids))
 	default:

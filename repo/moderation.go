@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,9 +56,13 @@ func (s *Comments) AuthorDelete(ctx context.Context, id int64) (Moved, error) {
 	return moved[0], nil
 }
 
-// authorMay reports whether a comment's author may still change it: ErrModerated once the owner has acted on it,
-// ErrHasReplies once somebody answered it. It runs inside the transaction that changes it, the comment locked.
+// authorMay reports whether a comment's author may still change it: ErrNotFound once deleted, ErrModerated once
+// the owner has acted on it, ErrHasReplies once somebody answered it. It runs inside the transaction that changes
+// it, the comment locked.
 func (s *Comments) authorMay(ctx context.Context, c Comment) error {
+	if c.State == StateDeleted {
+		return fmt.Errorf("comment %d was deleted: %w", c.ID, ErrNotFound)
+	}
 	if c.ModeratedAt != nil {
 		return ErrModerated
 	}
@@ -206,7 +211,9 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 			return err
 		}
 		from := c.State
-		if e.State == "" {
+		if e.State == "" || (Held(from) && e.State == StatePublished) {
+			// An edit never releases a held comment (the store checks what the service decided, with the row
+			// locked): only the owner does.
 			e.State, e.Reason = c.State, c.Reason
 		}
 		c.Body, c.Format, c.EditedAt, c.State, c.Reason = e.Body, e.Format, &now, e.State, e.Reason
@@ -224,7 +231,7 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 		st, err = record(ctx, s.db, c.PostID, c.ID, ChangeEdited, visibleDelta(from, c.State))
 		return err
 	})
-	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
+	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) || errors.Is(err, ErrNotFound) {
 		return Comment{}, Stamp{}, err
 	}
 	return c, st, translate(err, "edit comment")
