@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"blog/database"
+	"blog/database/schema"
 )
 
 // withUmask sets the process's umask for the length of the test: 022, the usual default, under which SQLite
@@ -40,7 +41,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := database.Up(ctx, db); err != nil {
+	if err := schema.Up(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	seedPost(t, db, "private")

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"blog/database"
+	"blog/database/schema"
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
@@ -29,7 +30,7 @@ func openCurrent(ctx context.Context, cfg config) (*database.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	pending, err := database.Pending(ctx, db)
+	pending, err := schema.Pending(ctx, db)
 	if err == nil && len(pending) > 0 {
 		err = fmt.Errorf("%d migration(s) pending: run `web migrate up` (or start the server) first", len(pending))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 )
 
 // backup writes a consistent snapshot of the SQLite database to a new file, safe while the server runs.
@@ -47,12 +48,12 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 		return err
 	}
 	known := map[int]bool{}
-	for _, v := range database.Known() {
+	for _, v := range schema.Known() {
 		known[v.Version] = true
 	}
 	for _, v := range snap.Versions {
 		if !known[v] {
-			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, database.Latest())
+			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, schema.Latest())
 		}
 	}
 	kept, err := database.Restore(ctx, cfg.DatabaseURL, args[0])
@@ -67,7 +68,7 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 	}
 	loc, _ := database.ParseURL(cfg.DatabaseURL)
 	note := ""
-	if !slices.Contains(snap.Versions, database.Latest()) {
+	if !slices.Contains(snap.Versions, schema.Latest()) {
 		note = " (an older schema: the server migrates it when it starts)"
 	}
 	fmt.Fprintf(stdout, "restored %s from %s (%d comments)%s\n", loc.Path, args[0], snap.Comments, note)

@@ -30,6 +30,7 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	"blog/database/schema"
 	"blog/handlers"
 	"blog/headers"
 	"blog/limits"
@@ -176,8 +177,8 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*database.
 	}
 	db.SetLogger(log)
 	if cfg.AutoMigrate {
-		err = database.Up(ctx, db)
-	} else if pending, perr := database.Pending(ctx, db); perr != nil {
+		err = schema.Up(ctx, db)
+	} else if pending, perr := schema.Pending(ctx, db); perr != nil {
 		err = perr
 	} else if len(pending) > 0 {
 		err = fmt.Errorf("%d migration(s) pending and AUTO_MIGRATE=false: run `web migrate up` first", len(pending))
@@ -276,7 +277,7 @@ func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.C
 			if err := db.Ping(ctx); err != nil {
 				return err
 			}
-			pending, err := database.Pending(ctx, db)
+			pending, err := schema.Pending(ctx, db)
 			if err == nil && len(pending) > 0 {
 				err = errors.New("migrations pending")
 			}

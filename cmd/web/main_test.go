@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -225,7 +226,7 @@ func TestMigrateCommands(t *testing.T) {
 				}
 				return out
 			}
-			known := len(database.Known())
+			known := len(schema.Known())
 			if name == "sqlite" {
 				if _, err := cli("migrate", "status"); err == nil || !strings.Contains(err.Error(), "no database") {
 					t.Fatalf("status without a database: %v; want a refusal, not a new file", err)
@@ -267,7 +268,7 @@ func TestMigrateCommands(t *testing.T) {
 			if st := must("migrate", "status"); strings.Count(st, "applied") != applied {
 				t.Fatalf("a refused rollback changed the schema:\n%s", st)
 			}
-			newest := database.Known()[applied-1]
+			newest := schema.Known()[applied-1]
 			out = must("migrate", "down", "--force")
 			m := regexp.MustCompile(`backup written to (\S+)`).FindStringSubmatch(out)
 			if m == nil || !strings.Contains(out, fmt.Sprintf("rolled back %d %s", newest.Version, newest.Name)) {
@@ -307,7 +308,7 @@ func losesComments(t *testing.T, dbURL string) bool {
 	t.Helper()
 	db := dbtest.Open(t, dbURL, false)
 	defer db.Close()
-	_, losses, _, err := database.DownPlan(context.Background(), db)
+	_, losses, _, err := schema.DownPlan(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +335,7 @@ func TestCommandErrors(t *testing.T) {
 		{"unknown migrate step", []string{"migrate", "sideways"}, nil, `unknown migrate command "sideways"`},
 		{"bad port", nil, map[string]string{"PORT": "eighty"}, `PORT="eighty" is not a port number`},
 		{"bad AUTO_MIGRATE", nil, map[string]string{"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"},
-		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, fmt.Sprintf("%d migration(s) pending", len(database.Known()))},
+		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, fmt.Sprintf("%d migration(s) pending", len(schema.Known()))},
 		{"bad content dir", nil, map[string]string{"CONTENT_DIR": t.TempDir() + "/missing"}, "is not a folder"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 )
 
 // migrate runs `web migrate up|down [--force]|status`.
@@ -32,7 +33,7 @@ func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 			return err
 		}
 		defer db.Close()
-		st, err := database.Status(ctx, db)
+		st, err := schema.Status(ctx, db)
 		if err != nil {
 			return err
 		}
@@ -55,11 +56,11 @@ func migrateUp(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	pending, err := database.Pending(ctx, db)
+	pending, err := schema.Pending(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := database.Up(ctx, db); err != nil {
+	if err := schema.Up(ctx, db); err != nil {
 		return err
 	}
 	for _, v := range pending {
@@ -82,7 +83,7 @@ func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) 
 		return err
 	}
 	defer db.Close()
-	v, losses, any, err := database.DownPlan(ctx, db)
+	v, losses, any, err := schema.DownPlan(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) 
 		}
 		fmt.Fprintf(stdout, "backup written to %s\n", where)
 	}
-	if err := database.Down(ctx, db); err != nil {
+	if err := schema.Down(ctx, db); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "rolled back %d %s\n", v.Version, v.Name)
@@ -119,7 +120,7 @@ func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) 
 
 // backupBeforeDown keeps what a rollback destroys: the whole SQLite database as a snapshot beside it, or, on
 // PostgreSQL, the affected tables as CSV files in a new folder.
-func backupBeforeDown(ctx context.Context, db *database.DB, v database.Version, tables []string) (string, error) {
+func backupBeforeDown(ctx context.Context, db *database.DB, v schema.Version, tables []string) (string, error) {
 	stamp := fmt.Sprintf("before-down-%d-%s", v.Version, time.Now().UTC().Format("20060102T150405Z"))
 	if db.Dialect() == database.SQLite {
 		path := db.Path() + "." + stamp

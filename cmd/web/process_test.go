@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/database"
+	"blog/database/schema"
 	"blog/internal/dbtest"
 )
 
@@ -238,14 +238,14 @@ func TestRestartUpgradesOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	dbURL := dbtest.SQLiteURL(t)
 	db := dbtest.Open(t, dbURL, true)
-	if err := database.Down(ctx, db); err != nil {
+	if err := schema.Down(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if pending, _ := database.Pending(ctx, db); len(pending) != 1 {
+	if pending, _ := schema.Pending(ctx, db); len(pending) != 1 {
 		t.Fatalf("pending = %v, want one", pending)
 	}
 	p := startProc(t, map[string]string{"DATABASE_URL": dbURL})
-	if pending, _ := database.Pending(ctx, db); len(pending) != 0 {
+	if pending, _ := schema.Pending(ctx, db); len(pending) != 0 {
 		t.Fatalf("after start, pending = %v", pending)
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)

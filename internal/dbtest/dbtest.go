@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 )
 
 // SQLiteURL returns the URL of a new, empty SQLite file in t's temporary folder.
@@ -39,7 +40,7 @@ func open(t testing.TB, rawURL string, migrate bool) *database.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	if migrate {
-		if err := database.Up(ctx, db); err != nil {
+		if err := schema.Up(ctx, db); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
 	}

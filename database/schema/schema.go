@@ -1,9 +1,9 @@
-// Package dbschema applies, rolls back and reports the blog's migrations. It holds the one ordered list of
+// Package schema applies, rolls back and reports the blog's migrations. It holds the one ordered list of
 // migrations/ versions, and the only recover in the code base: go-rel/migration panics by design, and this package
 // turns those panics into errors.
 //
 // The list lives here rather than in cmd/web so that tests of every layer can build the real schema.
-package database
+package schema
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/go-rel/migration"
 	"github.com/go-rel/rel"
 
+	"blog/database"
 	"blog/migrations"
 )
 
@@ -117,9 +118,9 @@ type schemaVersion struct {
 func (schemaVersion) Table() string { return "rel_schema_versions" }
 
 // Status lists every known version with whether it is applied, plus any unknown version found in the database.
-func Status(ctx context.Context, db *DB) ([]Version, error) {
+func Status(ctx context.Context, db *database.DB) ([]Version, error) {
 	var rows []schemaVersion
-	if err := db.repo.FindAll(ctx, &rows, rel.SortAsc("version")); err != nil {
+	if err := db.Repo().FindAll(ctx, &rows, rel.SortAsc("version")); err != nil {
 		msg := err.Error()
 		if !strings.Contains(msg, "no such table") && !strings.Contains(msg, "does not exist") {
 			return nil, fmt.Errorf("read schema versions: %w", err)
@@ -144,7 +145,7 @@ func Status(ctx context.Context, db *DB) ([]Version, error) {
 
 // Pending returns the known versions not yet applied, and ErrNewerDatabase if the database holds a version this
 // binary does not know.
-func Pending(ctx context.Context, db *DB) ([]Version, error) {
+func Pending(ctx context.Context, db *database.DB) ([]Version, error) {
 	st, err := Status(ctx, db)
 	if err != nil {
 		return nil, err
@@ -163,12 +164,12 @@ func Pending(ctx context.Context, db *DB) ([]Version, error) {
 }
 
 // Up applies every pending migration. It refuses a database newer than this binary.
-func Up(ctx context.Context, db *DB) error {
+func Up(ctx context.Context, db *database.DB) error {
 	return locked(ctx, db, func() error {
 		if _, err := Pending(ctx, db); err != nil {
 			return err
 		}
-		m := newMigration(db.repo)
+		m := newMigration(db.Repo())
 		return recovered("migrate up", func() { m.Migrate(ctx) })
 	})
 }
@@ -181,7 +182,7 @@ type Counted struct {
 
 // DownPlan says which version Down would roll back (false when none is applied) and what data that destroys,
 // with row counts.
-func DownPlan(ctx context.Context, db *DB) (Version, []Counted, bool, error) {
+func DownPlan(ctx context.Context, db *database.DB) (Version, []Counted, bool, error) {
 	st, err := Pending(ctx, db)
 	if err != nil {
 		return Version{}, nil, false, err
@@ -197,7 +198,7 @@ func DownPlan(ctx context.Context, db *DB) (Version, []Counted, bool, error) {
 		}
 		var out []Counted
 		for _, l := range s.loses {
-			n, err := db.repo.Count(ctx, l.Table)
+			n, err := db.Repo().Count(ctx, l.Table)
 			if err != nil {
 				return Version{}, nil, false, fmt.Errorf("count %s: %w", l.Table, err)
 			}
@@ -209,12 +210,12 @@ func DownPlan(ctx context.Context, db *DB) (Version, []Counted, bool, error) {
 }
 
 // Down rolls back the newest applied migration; with nothing applied it does nothing.
-func Down(ctx context.Context, db *DB) error {
+func Down(ctx context.Context, db *database.DB) error {
 	return locked(ctx, db, func() error {
 		if _, err := Pending(ctx, db); err != nil {
 			return err
 		}
-		m := newMigration(db.repo)
+		m := newMigration(db.Repo())
 		return recovered("migrate down", func() { m.Rollback(ctx) })
 	})
 }
@@ -236,11 +237,11 @@ func recovered(what string, fn func()) (err error) {
 
 // locked runs fn while holding a PostgreSQL advisory lock, so that instances starting together do not migrate the
 // same database at once (go-rel/migration has no lock of its own). SQLite needs none: one process owns the file.
-func locked(ctx context.Context, db *DB, fn func() error) error {
-	if db.dialect != Postgres {
+func locked(ctx context.Context, db *database.DB, fn func() error) error {
+	if db.Dialect() != database.Postgres {
 		return fn()
 	}
-	conn, err := db.pool.Conn(ctx)
+	conn, err := db.SQL().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}

@@ -1,4 +1,4 @@
-package database_test
+package schema_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -16,7 +17,7 @@ const ownerChallenges = 20261206010001
 
 func isApplied(t *testing.T, db *database.DB, version int) bool {
 	t.Helper()
-	for _, v := range must(database.Status(context.Background(), db)) {
+	for _, v := range must(schema.Status(context.Background(), db)) {
 		if v.Version == version {
 			return v.Applied
 		}
@@ -42,13 +43,13 @@ func TestOwnerChallengesUpDownUp(t *testing.T) {
 					t.Fatalf("a challenge used twice: %v, want ErrConflict", err)
 				}
 			}
-			if err := database.Up(ctx, db); err != nil {
+			if err := schema.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			use("first")
 			// Roll back whatever came later, then this step.
 			for isApplied(t, db, ownerChallenges) {
-				next, losses, _, err := database.DownPlan(ctx, db)
+				next, losses, _, err := schema.DownPlan(ctx, db)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -58,7 +59,7 @@ func TestOwnerChallengesUpDownUp(t *testing.T) {
 						t.Fatalf("rolling back %d loses %+v; want the one answered challenge", ownerChallenges, losses)
 					}
 				}
-				if err := database.Down(ctx, db); err != nil {
+				if err := schema.Down(ctx, db); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -68,7 +69,7 @@ func TestOwnerChallengesUpDownUp(t *testing.T) {
 			if _, err := db.Repo().Count(ctx, "owner_credentials"); err != nil {
 				t.Fatalf("the owner's credentials went with the challenges: %v", err)
 			}
-			if err := database.Up(ctx, db); err != nil {
+			if err := schema.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			use("first") // forgotten by the rollback, as its loss said

@@ -1,4 +1,4 @@
-package database_test
+package schema_test
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
 
 func applied(t *testing.T, db *database.DB) int {
 	t.Helper()
-	st, err := database.Status(context.Background(), db)
+	st, err := schema.Status(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +33,11 @@ func TestUpDownUpAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			db := dbtest.Open(t, mk(t), false)
-			total := len(must(database.Status(ctx, db)))
+			total := len(must(schema.Status(ctx, db)))
 			if applied(t, db) != 0 {
 				t.Fatal("fresh database has applied versions")
 			}
-			if err := database.Up(ctx, db); err != nil {
+			if err := schema.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			if applied(t, db) != total {
@@ -44,7 +45,7 @@ func TestUpDownUpAgain(t *testing.T) {
 			}
 			useSchema(t, db)
 			for i := total; i > 0; i-- {
-				if err := database.Down(ctx, db); err != nil {
+				if err := schema.Down(ctx, db); err != nil {
 					t.Fatalf("down from %d: %v", i, err)
 				}
 				if applied(t, db) != i-1 {
@@ -56,10 +57,10 @@ func TestUpDownUpAgain(t *testing.T) {
 					t.Errorf("table %s still exists after rolling everything back", table)
 				}
 			}
-			if err := database.Down(ctx, db); err != nil {
+			if err := schema.Down(ctx, db); err != nil {
 				t.Fatalf("down with nothing applied: %v", err)
 			}
-			if err := database.Up(ctx, db); err != nil {
+			if err := schema.Up(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			useSchema(t, db)
@@ -120,12 +121,12 @@ func TestNewerDatabaseIsRefused(t *testing.T) {
 	if _, err := db.SQL().Exec(`INSERT INTO rel_schema_versions (version, created_at, updated_at) VALUES (29990101000000, '2026-01-01', '2026-01-01')`); err != nil {
 		t.Fatal(err)
 	}
-	for name, fn := range map[string]func(context.Context, *database.DB) error{"up": database.Up, "down": database.Down} {
-		if err := fn(ctx, db); !errors.Is(err, database.ErrNewerDatabase) {
+	for name, fn := range map[string]func(context.Context, *database.DB) error{"up": schema.Up, "down": schema.Down} {
+		if err := fn(ctx, db); !errors.Is(err, schema.ErrNewerDatabase) {
 			t.Errorf("%s: err = %v, want ErrNewerDatabase", name, err)
 		}
 	}
-	if _, err := database.Pending(ctx, db); !errors.Is(err, database.ErrNewerDatabase) {
+	if _, err := schema.Pending(ctx, db); !errors.Is(err, schema.ErrNewerDatabase) {
 		t.Errorf("pending: err = %v", err)
 	}
 }
@@ -137,7 +138,7 @@ func TestMigrationFailureIsAnErrorNotAPanic(t *testing.T) {
 	if _, err := db.SQL().Exec(`CREATE TABLE users (id INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
-	err := database.Up(ctx, db)
+	err := schema.Up(ctx, db)
 	if err == nil {
 		t.Fatal("want an error")
 	}

@@ -1,4 +1,4 @@
-package database_test
+package schema_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -17,7 +18,7 @@ func downTo(t *testing.T, db *database.DB, version int) {
 	t.Helper()
 	ctx := context.Background()
 	for range 100 {
-		st, err := database.Status(ctx, db)
+		st, err := schema.Status(ctx, db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +29,7 @@ func downTo(t *testing.T, db *database.DB, version int) {
 		if !applied {
 			return
 		}
-		if err := database.Down(ctx, db); err != nil {
+		if err := schema.Down(ctx, db); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,7 +91,7 @@ func TestMailboxesMigration(t *testing.T) {
 			}
 		}
 
-		if err := database.Up(ctx, db); err != nil {
+		if err := schema.Up(ctx, db); err != nil {
 			t.Fatal(err)
 		}
 		n := repo.NewNotifications(db)
@@ -131,7 +132,7 @@ func TestMailboxesMigration(t *testing.T) {
 		if rows, err := db.Repo().Count(ctx, "subscribers"); err != nil || rows != 3 {
 			t.Fatalf("%d subscriber rows after the rollback, want 3 (%v)", rows, err)
 		}
-		if err := database.Up(ctx, db); err != nil {
+		if err := schema.Up(ctx, db); err != nil {
 			t.Fatal(err)
 		}
 		if err := n.Unsubscribe(ctx, "new+x@example.com"); err != nil {
