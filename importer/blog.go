@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"blog/importer/source"
 	"blog/repo"
 )
 
@@ -150,10 +151,10 @@ func utc(t *time.Time) *time.Time {
 // and their reasons, address hashes, edits and earlier versions, the keys they were imported under.
 type Blog struct{}
 
-// maxExportLine bounds one record: a comment of MaxImportedBody characters with a few versions fits easily.
+// maxExportLine bounds one record: a comment of source.MaxImportedBody characters with a few versions fits easily.
 const maxExportLine = 4 << 20
 
-func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error {
+func (Blog) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 	if h.Site == "" {
 		return errors.New("line 1: the header names no site")
 	}
-	if err := emit(Item{Site: h.Site}); err != nil {
+	if err := emit(source.Item{Site: h.Site}); err != nil {
 		return err
 	}
 	var n ExportCounts
@@ -192,7 +193,7 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 			return fmt.Errorf("line %d: %w", line, err)
 		}
 		at := "line " + strconv.Itoa(line)
-		var it Item
+		var it source.Item
 		switch rec.Type {
 		case "post":
 			if rec.Slug == "" {
@@ -202,18 +203,18 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 			continue // posts are created when their comments need them
 		case "user":
 			n.Users++
-			email := cleanEmail(rec.Email)
+			email := source.CleanEmail(rec.Email)
 			if email == "" || rec.CreatedAt == nil {
 				return fmt.Errorf("%s: a user needs a valid email and created_at", at)
 			}
-			it = Item{User: &repo.User{Email: email, Username: cleanName(rec.Name), CreatedAt: rec.CreatedAt.UTC()}}
+			it = source.Item{User: &repo.User{Email: email, Username: source.CleanName(rec.Name), CreatedAt: rec.CreatedAt.UTC()}}
 		case "comment":
 			n.Comments++
 			c, err := rec.comment(at)
 			if err != nil {
 				return err
 			}
-			it = Item{ID: strconv.FormatInt(rec.ID, 10), Post: rec.Post, At: at, Exact: c, State: c.State}
+			it = source.Item{ID: strconv.FormatInt(rec.ID, 10), Post: rec.Post, At: at, Exact: c, State: c.State}
 			if rec.Parent != 0 {
 				it.Parent = strconv.FormatInt(rec.Parent, 10)
 			}
@@ -222,7 +223,7 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 			if rec.Kind == "" || rec.Value == "" || rec.CreatedAt == nil {
 				return fmt.Errorf("%s: a ban needs kind, value and created_at", at)
 			}
-			it = Item{Ban: &repo.Ban{Kind: rec.Kind, Value: rec.Value, Label: rec.Label, CreatedAt: rec.CreatedAt.UTC()}}
+			it = source.Item{Ban: &repo.Ban{Kind: rec.Kind, Value: rec.Value, Label: rec.Label, CreatedAt: rec.CreatedAt.UTC()}}
 		case "end":
 			ended = true
 			want := ExportCounts{deref(rec.Posts), deref(rec.Users), deref(rec.Comments), deref(rec.Bans)}
@@ -238,7 +239,7 @@ func (Blog) Read(ctx context.Context, path string, emit func(Item) error) error 
 		}
 	}
 	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
-		return fmt.Errorf("line %d: longer than %s, more than any record of an export", line, sizeName(maxExportLine))
+		return fmt.Errorf("line %d: longer than %s, more than any record of an export", line, source.SizeName(maxExportLine))
 	} else if err != nil {
 		return err
 	}
@@ -269,11 +270,11 @@ func (rec exportRecord) comment(at string) (*repo.ImportedComment, error) {
 	case rec.Format != repo.FormatText && rec.Format != repo.FormatMarkdown:
 		return nil, fmt.Errorf("%s: comment %d has an unknown format %q", at, rec.ID, rec.Format)
 	}
-	email := cleanEmail(rec.Email)
+	email := source.CleanEmail(rec.Email)
 	if email == "" {
 		return nil, fmt.Errorf("%s: comment %d has no valid email", at, rec.ID)
 	}
-	c := &repo.ImportedComment{Keys: rec.Keys, ID: rec.ID, Username: cleanName(rec.Name), Email: email, Body: cleanText(*rec.Body),
+	c := &repo.ImportedComment{Keys: rec.Keys, ID: rec.ID, Username: source.CleanName(rec.Name), Email: email, Body: source.CleanText(*rec.Body),
 		Format: rec.Format, State: rec.State, Reason: rec.Reason, IPHash: rec.IPHash, NetHash: rec.NetHash,
 		CreatedAt: rec.CreatedAt.UTC(), StateAt: utc(rec.StateAt), EditedAt: utc(rec.EditedAt), Notify: rec.Notify}
 	for _, v := range rec.Versions {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"blog/importer"
+	"blog/importer/source"
 	"blog/internal/dbtest"
 )
 
@@ -141,10 +142,10 @@ func TestDeepQuotesAreFlattened(t *testing.T) {
 		t.Fatalf("nested quotes: %q", quoted.Body)
 	}
 	cut := byBody(t, cs, "many words")
-	if n := len([]rune(cut.Body)); n != importer.MaxImportedBody || !strings.HasSuffix(cut.Body, "…") {
+	if n := len([]rune(cut.Body)); n != source.MaxImportedBody || !strings.HasSuffix(cut.Body, "…") {
 		t.Fatalf("long comment: %d characters", n)
 	}
-	if r.Notes()[fmt.Sprintf("longer than %d characters: cut", importer.MaxImportedBody)] != 1 {
+	if r.Notes()[fmt.Sprintf("longer than %d characters: cut", source.MaxImportedBody)] != 1 {
 		t.Fatalf("notes: %v", r.Notes())
 	}
 }

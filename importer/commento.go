@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"blog/importer/source"
 	"blog/repo"
 )
 
@@ -38,22 +39,22 @@ type commentoCommenter struct {
 	Name         string `json:"name"`
 }
 
-func (Commento) Read(ctx context.Context, path string, emit func(Item) error) error {
+func (Commento) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	people := map[string]commentoCommenter{}
-	mem := heldBytes{what: "commenters"}
+	mem := source.NewHeld("commenters")
 	found := false
 	err := commentoArray(path, "commenters", func(dec *json.Decoder, n int) error {
 		var c commentoCommenter
 		if err := dec.Decode(&c); err != nil {
 			if isTypeError(err) {
-				return emit(Item{At: fmt.Sprintf("commenter %d", n), Malformed: "cannot be read: " + err.Error()})
+				return emit(source.Item{At: fmt.Sprintf("commenter %d", n), Malformed: "cannot be read: " + err.Error()})
 			}
 			return fmt.Errorf("commenter %d: %w", n, err)
 		}
-		if len(c.CommenterHex) > MaxID || len(c.Email) > MaxAddress || len(c.Name) > MaxAddress {
-			return emit(Item{At: fmt.Sprintf("commenter %d", n), Malformed: fmt.Sprintf("its id, email or name is too long (more than %d bytes)", MaxAddress)})
+		if len(c.CommenterHex) > source.MaxID || len(c.Email) > source.MaxAddress || len(c.Name) > source.MaxAddress {
+			return emit(source.Item{At: fmt.Sprintf("commenter %d", n), Malformed: fmt.Sprintf("its id, email or name is too long (more than %d bytes)", source.MaxAddress)})
 		}
-		if err := mem.add(c.CommenterHex, c.Email, c.Name); err != nil {
+		if err := mem.Add(c.CommenterHex, c.Email, c.Name); err != nil {
 			return fmt.Errorf("commenter %d: %w", n, err)
 		}
 		people[c.CommenterHex] = c
@@ -69,11 +70,11 @@ func (Commento) Read(ctx context.Context, path string, emit func(Item) error) er
 		var c commentoComment
 		if err := dec.Decode(&c); err != nil {
 			if isTypeError(err) {
-				return emit(Item{At: fmt.Sprintf("comment %d", n), Malformed: "cannot be read: " + err.Error()})
+				return emit(source.Item{At: fmt.Sprintf("comment %d", n), Malformed: "cannot be read: " + err.Error()})
 			}
 			return fmt.Errorf("comment %d: %w", n, err)
 		}
-		return emit(c.item(people[c.CommenterHex], fmt.Sprintf("comment %d (%s)", n, short(c.CommentHex))))
+		return emit(c.item(people[c.CommenterHex], fmt.Sprintf("comment %d (%s)", n, source.ShortID(c.CommentHex))))
 	}, &found)
 }
 
@@ -85,7 +86,7 @@ func isTypeError(err error) bool {
 }
 
 // commentArray streams the elements of the top-level array named key to each, skipping everything else
-// element by element (never holding a whole array, nor more than MaxRecord of one value).
+// element by element (never holding a whole array, nor more than source.MaxRecord of one value).
 func commentoArray(path, key string, each func(dec *json.Decoder, n int) error, found *bool) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -147,7 +148,7 @@ func commentoArray(path, key string, each func(dec *json.Decoder, n int) error, 
 	return nil
 }
 
-// jsonBound feeds a json.Decoder and stops it, with errRecordTooLong, once it holds more than MaxRecord bytes
+// jsonBound feeds a json.Decoder and stops it, with errRecordTooLong, once it holds more than source.MaxRecord bytes
 // it has not yet handed over: a single value (a string, or a comment being decoded) longer than that.
 type jsonBound struct {
 	r    io.Reader
@@ -155,10 +156,10 @@ type jsonBound struct {
 	read int64
 }
 
-var errRecordTooLong = fmt.Errorf("a value longer than %s", sizeName(MaxRecord))
+var errRecordTooLong = fmt.Errorf("a value longer than %s", source.SizeName(source.MaxRecord))
 
 func (b *jsonBound) Read(p []byte) (int, error) {
-	room := MaxRecord + 1 - (b.read - b.dec.InputOffset())
+	room := source.MaxRecord + 1 - (b.read - b.dec.InputOffset())
 	if room <= 0 {
 		return 0, errRecordTooLong
 	}
@@ -191,12 +192,12 @@ func skipValue(dec *json.Decoder) error {
 	}
 }
 
-func (c commentoComment) item(who commentoCommenter, at string) Item {
+func (c commentoComment) item(who commentoCommenter, at string) source.Item {
 	page := c.URL
 	if page == "" {
 		page = c.Path
 	}
-	it := Item{ID: c.CommentHex, Thread: page, Name: who.Name, Email: who.Email, Body: c.Markdown, Kind: Markdown,
+	it := source.Item{ID: c.CommentHex, Thread: page, Name: who.Name, Email: who.Email, Body: c.Markdown, Kind: source.Markdown,
 		State: repo.StatePublished, At: at}
 	if c.Domain != "" && strings.HasPrefix(page, "/") {
 		it.Thread = "https://" + c.Domain + page
@@ -205,7 +206,7 @@ func (c commentoComment) item(who commentoCommenter, at string) Item {
 		it.Name, it.Email = "Anonymous", ""
 	}
 	if strings.TrimSpace(c.Markdown) == "" && c.HTML != "" {
-		it.Body, it.Kind = c.HTML, HTML
+		it.Body, it.Kind = c.HTML, source.HTML
 	}
 	if c.ParentHex != "" && c.ParentHex != "root" {
 		it.Parent = c.ParentHex
@@ -222,17 +223,10 @@ func (c commentoComment) item(who commentoCommenter, at string) Item {
 		it.Skip = "no page address"
 		return it
 	}
-	t, err := parseTime(c.CreationDate)
+	t, err := source.ParseTime(c.CreationDate)
 	if err != nil {
-		it.Skip = "unreadable date " + quoteShort(c.CreationDate)
+		it.Skip = "unreadable date " + source.QuoteShort(c.CreationDate)
 	}
 	it.Created = t
 	return it
-}
-
-func short(hex string) string {
-	if len(hex) > 12 {
-		return hex[:12] + "…"
-	}
-	return hex
 }

@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
+	"blog/importer/source"
 	"blog/repo"
 )
 
@@ -73,7 +73,7 @@ var disqusXML = xmlConfig{root: "disqus", format: "Disqus export",
 	},
 }
 
-func (Disqus) Read(ctx context.Context, path string, emit func(Item) error) error {
+func (Disqus) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (Disqus) Read(ctx context.Context, path string, emit func(Item) error) erro
 	defer f.Close()
 	sc := newXMLScanner(f, disqusXML)
 	threads := map[string]disqusPage{}
-	mem := heldBytes{what: "threads"}
+	mem := source.NewHeld("threads")
 	for n := 1; ; n++ {
 		if n%1000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -115,7 +115,7 @@ func (Disqus) Read(ctx context.Context, path string, emit func(Item) error) erro
 		}
 		switch {
 		case bad != "":
-			err = emit(Item{At: at, Malformed: "<" + ev.name + "> " + bad})
+			err = emit(source.Item{At: at, Malformed: "<" + ev.name + "> " + bad})
 		case ev.name == "thread":
 			err = disqusKeep(threads, &mem, th, at)
 		case ev.name == "post":
@@ -128,20 +128,20 @@ func (Disqus) Read(ctx context.Context, path string, emit func(Item) error) erro
 }
 
 // disqusKeep remembers a thread under its Disqus id and its page identifier, for the posts that follow.
-func disqusKeep(threads map[string]disqusPage, mem *heldBytes, th disqusThread, at string) error {
+func disqusKeep(threads map[string]disqusPage, mem *source.Held, th disqusThread, at string) error {
 	link := strings.TrimSpace(th.Link)
 	if link == "" {
 		link = strings.TrimSpace(th.ID) // the page's identifier, often its address
 	}
 	page := disqusPage{link: link}
-	if len(link) > MaxAddress {
-		page = disqusPage{bad: fmt.Sprintf("the address of its thread (%s) is longer than %d bytes", at, MaxAddress)}
+	if len(link) > source.MaxAddress {
+		page = disqusPage{bad: fmt.Sprintf("the address of its thread (%s) is longer than %d bytes", at, source.MaxAddress)}
 	}
 	id := strings.TrimSpace(th.ID)
-	if len(th.DsqID) > MaxAddress || len(id) > MaxAddress {
+	if len(th.DsqID) > source.MaxAddress || len(id) > source.MaxAddress {
 		return nil // no post could name it
 	}
-	if err := mem.add(th.DsqID, id, page.link); err != nil {
+	if err := mem.Add(th.DsqID, id, page.link); err != nil {
 		return fmt.Errorf("%s: %w", at, err)
 	}
 	threads[th.DsqID] = page
@@ -151,13 +151,13 @@ func disqusKeep(threads map[string]disqusPage, mem *heldBytes, th disqusThread, 
 	return nil
 }
 
-func (p disqusPost) item(at string, th disqusPage) Item {
+func (p disqusPost) item(at string, th disqusPage) source.Item {
 	id := p.DsqID
 	if id == "" {
 		id = strings.TrimSpace(p.ID)
 	}
-	it := Item{ID: id, Parent: p.Parent.id(), Thread: th.link, Name: strings.TrimSpace(p.Author.Name),
-		Email: p.Author.Email, Body: p.Message, Kind: HTML, State: repo.StatePublished, At: at}
+	it := source.Item{ID: id, Parent: p.Parent.id(), Thread: th.link, Name: strings.TrimSpace(p.Author.Name),
+		Email: p.Author.Email, Body: p.Message, Kind: source.HTML, State: repo.StatePublished, At: at}
 	if it.Name == "" {
 		it.Name = p.Author.Username
 	}
@@ -175,9 +175,9 @@ func (p disqusPost) item(at string, th disqusPage) Item {
 		it.Skip = "its thread is not in the file"
 		return it
 	}
-	created, err := parseTime(p.CreatedAt)
+	created, err := source.ParseTime(p.CreatedAt)
 	if err != nil {
-		it.Skip = "unreadable date " + quoteShort(p.CreatedAt)
+		it.Skip = "unreadable date " + source.QuoteShort(p.CreatedAt)
 	}
 	it.Created = created
 	return it
@@ -185,23 +185,4 @@ func (p disqusPost) item(at string, th disqusPage) Item {
 
 func isTrue(s string) bool {
 	return strings.EqualFold(strings.TrimSpace(s), "true") || strings.TrimSpace(s) == "1"
-}
-
-// parseTime reads the dates sources write: RFC 3339 with or without a zone (UTC when absent), or
-// "2006-01-02 15:04:05".
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05.999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("unreadable date %q", s)
-}
-
-func quoteShort(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		s = string(r[:40]) + "…"
-	}
-	return fmt.Sprintf("%q", s)
 }

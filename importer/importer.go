@@ -14,45 +14,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
+	"blog/importer/source"
 	"blog/repo"
 )
-
-// Item is one record read from a source: a comment, or (from the blog's own export) a ban or the header.
-type Item struct {
-	// ID is the comment's id in the source; Parent the id of the comment it answers ("" for none).
-	ID, Parent string
-	// Thread is the address (or path) of the page it was posted on, Title that page's title.
-	Thread, Title string
-	Name, Email   string
-	Body          string
-	Kind          BodyKind
-	Created       time.Time
-	// State is a repo state: deleted, spam and pending comments are imported hidden.
-	State string
-	// Skip, when set, says why the item is not imported at all (a pingback, say).
-	Skip string
-	// Malformed, when set, says why the record could not be read. Such a record is reported, and the file is
-	// refused unless the import passes over malformed records (Options.SkipInvalid).
-	Malformed string
-	// At says where the item is in the file, for messages ("line 120").
-	At string
-
-	// From the blog's own export: the post's slug (instead of Thread), the comment exactly as exported, a ban,
-	// or the header naming the blog it came from.
-	Post  string
-	Exact *repo.ImportedComment
-	User  *repo.User
-	Ban   *repo.Ban
-	Site  string
-}
 
 // Source reads one kind of file and hands each item to emit, in file order. A record it cannot read is handed
 // over as an item with Malformed set, and reading goes on after it; an error ends the import (the file is cut
 // short, not the format, or past a bound).
 type Source interface {
-	Read(ctx context.Context, path string, emit func(Item) error) error
+	Read(ctx context.Context, path string, emit func(source.Item) error) error
 }
 
 // Sources are the systems comments can be imported from, by the name --from takes.
@@ -197,7 +168,7 @@ type run struct {
 	seed        maphash.Seed
 	refs        map[uint64]ref
 	emails      map[uint64]struct{}
-	waiting     map[string][]Item
+	waiting     map[string][]source.Item
 	nWaiting    int
 	waitingSize int
 	posts       map[string]int64
@@ -236,7 +207,7 @@ func (r *run) remember(key string, ref repo.ImportRef) {
 
 func importWith(ctx context.Context, store Store, src Source, opts Options, w writer) (*Report, error) {
 	r := &run{store: store, w: w, opts: opts, prefix: opts.From + ":", seed: maphash.MakeSeed(), refs: map[uint64]ref{},
-		waiting: map[string][]Item{}, emails: map[uint64]struct{}{}, posts: map[string]int64{},
+		waiting: map[string][]source.Item{}, emails: map[uint64]struct{}{}, posts: map[string]int64{},
 		report: newReport(opts.From, opts.Path, opts.DryRun, opts.SkipInvalid)}
 	if opts.From != "blog" {
 		var err error
@@ -245,7 +216,7 @@ func importWith(ctx context.Context, store Store, src Source, opts Options, w wr
 		}
 	}
 	n := 0
-	err := src.Read(ctx, opts.Path, func(it Item) error {
+	err := src.Read(ctx, opts.Path, func(it source.Item) error {
 		if n++; n%1000 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -263,7 +234,7 @@ func importWith(ctx context.Context, store Store, src Source, opts Options, w wr
 }
 
 // item handles one record of the file.
-func (r *run) item(ctx context.Context, it Item) error {
+func (r *run) item(ctx context.Context, it source.Item) error {
 	switch {
 	case it.Site != "":
 		return r.header(ctx, it.Site)
@@ -276,7 +247,7 @@ func (r *run) item(ctx context.Context, it Item) error {
 		}
 		return err
 	}
-	if why := it.malformed(); why != "" {
+	if why := whyMalformed(it); why != "" {
 		r.report.malformed(it.At, why)
 		return nil
 	}
@@ -305,15 +276,15 @@ func (r *run) item(ctx context.Context, it Item) error {
 	return r.place(ctx, it, key)
 }
 
-// malformed returns why a comment read from the file cannot be imported as it is ("" when it can).
-func (it Item) malformed() string {
+// whyMalformed returns why a comment read from the file cannot be imported as it is ("" when it can).
+func whyMalformed(it source.Item) string {
 	switch {
 	case it.Malformed != "":
 		return it.Malformed
-	case len(it.ID) > MaxID || len(it.Parent) > MaxID:
-		return fmt.Sprintf("its id (or its parent's) is longer than %d bytes", MaxID)
-	case len(it.Thread) > MaxAddress:
-		return fmt.Sprintf("the address of its page is longer than %d bytes", MaxAddress)
+	case len(it.ID) > source.MaxID || len(it.Parent) > source.MaxID:
+		return fmt.Sprintf("its id (or its parent's) is longer than %d bytes", source.MaxID)
+	case len(it.Thread) > source.MaxAddress:
+		return fmt.Sprintf("the address of its page is longer than %d bytes", source.MaxAddress)
 	}
 	return ""
 }
@@ -386,7 +357,7 @@ func (r *run) known(ctx context.Context, key, id string) (repo.ImportRef, bool, 
 }
 
 // place finds the comment's post and parent and stores it; a reply whose parent has not been seen yet waits.
-func (r *run) place(ctx context.Context, it Item, key string) error {
+func (r *run) place(ctx context.Context, it source.Item, key string) error {
 	postID, slug, ok, err := r.post(ctx, it)
 	if err != nil || !ok {
 		return err
@@ -399,10 +370,10 @@ func (r *run) place(ctx context.Context, it Item, key string) error {
 			return err
 		}
 		if !found {
-			size := it.size()
+			size := itemSize(it)
 			if r.nWaiting >= MaxWaiting || r.waitingSize+size > MaxWaitingBytes {
 				return fmt.Errorf("%s: more than %d replies (or %s of them) come before the comments they answer; the file is not in thread order",
-					it.At, MaxWaiting, sizeName(MaxWaitingBytes))
+					it.At, MaxWaiting, source.SizeName(MaxWaitingBytes))
 			}
 			r.waiting[pkey] = append(r.waiting[pkey], it)
 			r.nWaiting++
@@ -438,15 +409,15 @@ func (r *run) release(ctx context.Context, key string) error {
 	return nil
 }
 
-func (r *run) unwait(kids []Item) {
+func (r *run) unwait(kids []source.Item) {
 	r.nWaiting -= len(kids)
 	for _, k := range kids {
-		r.waitingSize -= k.size()
+		r.waitingSize -= itemSize(k)
 	}
 }
 
-// size is roughly what an item held in memory costs, in bytes.
-func (it Item) size() int {
+// itemSize is roughly what an item held in memory costs, in bytes.
+func itemSize(it source.Item) int {
 	n := 256 + len(it.ID) + len(it.Parent) + len(it.Thread) + len(it.Title) + len(it.Name) + len(it.Email) + len(it.Body) +
 		len(it.At) + len(it.Post)
 	if c := it.Exact; c != nil {
@@ -485,7 +456,7 @@ func (r *run) orphans(ctx context.Context) error {
 }
 
 // post returns the post a comment belongs to; an unmatched thread is counted for the report.
-func (r *run) post(ctx context.Context, it Item) (int64, string, bool, error) {
+func (r *run) post(ctx context.Context, it source.Item) (int64, string, bool, error) {
 	if it.Post != "" {
 		if id, ok := r.posts[it.Post]; ok {
 			return id, it.Post, true, nil
@@ -504,7 +475,7 @@ func (r *run) post(ctx context.Context, it Item) (int64, string, bool, error) {
 }
 
 // store1 cleans one comment and stores it.
-func (r *run) store1(ctx context.Context, it Item, key string, postID int64, slug string, parent *repo.ImportRef) error {
+func (r *run) store1(ctx context.Context, it source.Item, key string, postID int64, slug string, parent *repo.ImportRef) error {
 	var c repo.ImportedComment
 	if it.Exact != nil {
 		c = *it.Exact
@@ -513,22 +484,22 @@ func (r *run) store1(ctx context.Context, it Item, key string, postID int64, slu
 			c.Keys = append([]string{key}, c.Keys...)
 		}
 	} else {
-		body, cut, err := toMarkdown(it.Body, it.Kind)
+		body, cut, err := source.ToMarkdown(it.Body, it.Kind)
 		if err != nil {
 			r.report.malformed(it.At, "its HTML cannot be read: "+err.Error())
 			return nil
 		}
 		if cut {
-			r.report.note(fmt.Sprintf("longer than %d characters: cut", MaxImportedBody), it.At)
+			r.report.note(fmt.Sprintf("longer than %d characters: cut", source.MaxImportedBody), it.At)
 		}
 		if body == "" && it.State == repo.StatePublished {
 			r.report.skip("empty comment", it.At)
 			return nil
 		}
-		name := cleanName(it.Name)
-		email := cleanEmail(it.Email)
+		name := source.CleanName(it.Name)
+		email := source.CleanEmail(it.Email)
 		if email == "" {
-			email = placeholderEmail(strings.TrimSuffix(r.prefix, ":"), name)
+			email = source.PlaceholderEmail(strings.TrimSuffix(r.prefix, ":"), name)
 			r.report.NoEmail++
 		}
 		created := it.Created.UTC()

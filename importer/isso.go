@@ -7,39 +7,40 @@ import (
 	"strconv"
 	"time"
 
+	"blog/importer/source"
 	"blog/repo"
 )
 
 // Isso reads an Isso comment database: the SQLite file named by its dbpath setting (copy it while Isso is
 // stopped, or use its own backup). Isso stores comments as Markdown. The file is read as ReadIsso reads
-// any SQLite file it is given: only its two tables, with every value bounded (MaxRecord), within a file size
+// any SQLite file it is given: only its two tables, with every value bounded (source.MaxRecord), within a file size
 // (MaxIssoFile) and a time budget (IssoStall).
 type Isso struct{}
 
-func (Isso) Read(ctx context.Context, path string, emit func(Item) error) error {
+func (Isso) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	threads := map[int64]string{}
 	tooLong := map[int64]bool{}
-	mem := heldBytes{what: "threads"}
-	lim := IssoLimits{File: MaxIssoFile, Value: MaxRecord, Stall: IssoStall}
+	mem := source.NewHeld("threads")
+	lim := IssoLimits{File: MaxIssoFile, Value: source.MaxRecord, Stall: IssoStall}
 	return ReadIsso(ctx, path, lim, IssoReader{
 		Thread: func(t IssoThread) error {
-			if t.TooLong > 0 || len(t.URI) > MaxAddress {
+			if t.TooLong > 0 || len(t.URI) > source.MaxAddress {
 				tooLong[t.ID] = true
-				return mem.add("")
+				return mem.Add("")
 			}
 			threads[t.ID] = t.URI
-			return mem.add(t.URI)
+			return mem.Add(t.URI)
 		},
 		Comment: func(c IssoComment) error {
 			at := fmt.Sprintf("comment id %d", c.ID)
 			switch {
 			case c.Bad != "":
-				return emit(Item{At: at, Malformed: c.Bad})
+				return emit(source.Item{At: at, Malformed: c.Bad})
 			case c.ID <= 0:
-				return emit(Item{At: at, Malformed: "its id is not a positive number"})
+				return emit(source.Item{At: at, Malformed: "its id is not a positive number"})
 			}
-			it := Item{ID: strconv.FormatInt(c.ID, 10), Thread: threads[c.Thread], Name: c.Author, Email: c.Email,
-				Body: c.Text, Kind: Markdown, State: repo.StatePublished, At: at}
+			it := source.Item{ID: strconv.FormatInt(c.ID, 10), Thread: threads[c.Thread], Name: c.Author, Email: c.Email,
+				Body: c.Text, Kind: source.Markdown, State: repo.StatePublished, At: at}
 			if c.Parent > 0 {
 				it.Parent = strconv.FormatInt(c.Parent, 10)
 			}
@@ -55,7 +56,7 @@ func (Isso) Read(ctx context.Context, path string, emit func(Item) error) error 
 			}
 			switch {
 			case tooLong[c.Thread]:
-				it.Skip = fmt.Sprintf("the address of its thread is longer than %d bytes", MaxAddress)
+				it.Skip = fmt.Sprintf("the address of its thread is longer than %d bytes", source.MaxAddress)
 			case it.Thread == "":
 				it.Skip = "its thread is not in the database"
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"blog/importer"
+	"blog/importer/source"
 	"blog/internal/dbtest"
 	"blog/repo"
 )
@@ -171,7 +172,7 @@ func TestRemark42MalformedLines(t *testing.T) {
 	s := newSite(t, dbtest.SQLite(t))
 	plain, _ := os.ReadFile("testdata/remark42.jsonl")
 	lines := strings.SplitAfter(string(plain), "\n")
-	long := `{"id":"long","text":"` + strings.Repeat("x", importer.MaxRecord) + "\"}\n"
+	long := `{"id":"long","text":"` + strings.Repeat("x", source.MaxRecord) + "\"}\n"
 	withBad := lines[0] + lines[1] + "{\"id\": nope}\n" + long + `{"id":"t","time":"yesterday"}` + "\n" + strings.Join(lines[2:], "")
 	path := filepath.Join(t.TempDir(), "bad.jsonl")
 	os.WriteFile(path, []byte(withBad), 0o600)
@@ -206,7 +207,7 @@ func TestCommentoMalformedRecords(t *testing.T) {
 		plan.Imported != 4 {
 		t.Fatalf("malformed: %+v\n%s", bad, printed(plan))
 	}
-	huge := edited(t, "commento.json", `"markdown": "`, `"markdown": "`+strings.Repeat("y", importer.MaxRecord+1))
+	huge := edited(t, "commento.json", `"markdown": "`, `"markdown": "`+strings.Repeat("y", source.MaxRecord+1))
 	if _, err := s.runOpts(t, importer.Options{From: "commento", Path: huge, SkipInvalid: true, DryRun: true}); err == nil ||
 		!strings.Contains(err.Error(), "a value longer than 1 MiB") {
 		t.Fatalf("huge value: %v", err)

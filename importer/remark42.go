@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/importer/source"
 	"blog/repo"
 )
 
@@ -40,7 +41,7 @@ type remarkComment struct {
 	Title   string    `json:"title"`
 }
 
-func (Remark42) Read(ctx context.Context, path string, emit func(Item) error) error {
+func (Remark42) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -71,7 +72,7 @@ func (Remark42) Read(ctx context.Context, path string, emit func(Item) error) er
 		if n%1000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		l, err := lines.next(MaxRecord)
+		l, err := lines.next(source.MaxRecord)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -83,7 +84,7 @@ func (Remark42) Read(ctx context.Context, path string, emit func(Item) error) er
 		}
 		at := fmt.Sprintf("line %d", l.n)
 		if l.long {
-			if err := emit(Item{At: at, Malformed: fmt.Sprintf("longer than %s", sizeName(MaxRecord))}); err != nil {
+			if err := emit(source.Item{At: at, Malformed: fmt.Sprintf("longer than %s", source.SizeName(source.MaxRecord))}); err != nil {
 				return err
 			}
 			n++
@@ -94,13 +95,13 @@ func (Remark42) Read(ctx context.Context, path string, emit func(Item) error) er
 			if l.last && strings.Contains(err.Error(), "unexpected end of JSON input") {
 				return fmt.Errorf("%s: comment %d ends in the middle: the file is cut short", at, n)
 			}
-			if err := emit(Item{At: at, Malformed: "comment " + strconv.Itoa(n) + " cannot be read: " + err.Error()}); err != nil {
+			if err := emit(source.Item{At: at, Malformed: "comment " + strconv.Itoa(n) + " cannot be read: " + err.Error()}); err != nil {
 				return err
 			}
 			n++
 			continue
 		}
-		if err := emit(c.item(fmt.Sprintf("line %d (comment %d, id %s)", l.n, n, short(c.ID)))); err != nil {
+		if err := emit(c.item(fmt.Sprintf("line %d (comment %d, id %s)", l.n, n, source.ShortID(c.ID)))); err != nil {
 			return err
 		}
 		n++
@@ -110,7 +111,7 @@ func (Remark42) Read(ctx context.Context, path string, emit func(Item) error) er
 // remarkHeader checks the first line of a backup: Remark42 writes its version and the site's users and posts.
 func remarkHeader(line []byte, long bool) error {
 	if long {
-		return fmt.Errorf("line 1: not a Remark42 backup: its header is longer than %s", sizeName(MaxHeader))
+		return fmt.Errorf("line 1: not a Remark42 backup: its header is longer than %s", source.SizeName(MaxHeader))
 	}
 	var h struct {
 		Version  *int     `json:"version"`
@@ -146,7 +147,7 @@ type unpackLimit struct {
 
 func (u *unpackLimit) Read(p []byte) (int, error) {
 	if u.left <= 0 {
-		return 0, fmt.Errorf("the backup unpacks to more than %s; the importer reads no more than that", sizeName(MaxUnpacked))
+		return 0, fmt.Errorf("the backup unpacks to more than %s; the importer reads no more than that", source.SizeName(MaxUnpacked))
 	}
 	if int64(len(p)) > u.left {
 		p = p[:u.left]
@@ -156,11 +157,11 @@ func (u *unpackLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c remarkComment) item(at string) Item {
-	it := Item{ID: c.ID, Parent: c.PID, Thread: c.Locator.URL, Title: c.Title, Name: c.User.Name, Email: c.User.Email,
-		Body: c.Orig, Kind: Markdown, Created: c.Time, State: repo.StatePublished, At: at}
+func (c remarkComment) item(at string) source.Item {
+	it := source.Item{ID: c.ID, Parent: c.PID, Thread: c.Locator.URL, Title: c.Title, Name: c.User.Name, Email: c.User.Email,
+		Body: c.Orig, Kind: source.Markdown, Created: c.Time, State: repo.StatePublished, At: at}
 	if strings.TrimSpace(c.Orig) == "" {
-		it.Body, it.Kind = c.Text, HTML
+		it.Body, it.Kind = c.Text, source.HTML
 	}
 	if c.Deleted {
 		it.State = repo.StateDeleted

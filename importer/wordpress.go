@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"blog/importer/source"
 	"blog/repo"
 )
 
@@ -52,7 +53,7 @@ var wordpressXML = xmlConfig{root: "rss", format: "WordPress export", lenient: t
 	},
 }
 
-func (WordPressSource) Read(ctx context.Context, path string, emit func(Item) error) error {
+func (WordPressSource) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func (WordPressSource) Read(ctx context.Context, path string, emit func(Item) er
 		}
 		at := fmt.Sprintf("line %d", ev.line)
 		if ev.bad != "" {
-			if err := emit(Item{At: at, Malformed: wpName(ev.name) + " " + ev.bad}); err != nil {
+			if err := emit(source.Item{At: at, Malformed: wpName(ev.name) + " " + ev.bad}); err != nil {
 				return err
 			}
 			continue
@@ -89,7 +90,7 @@ func (WordPressSource) Read(ctx context.Context, path string, emit func(Item) er
 				Text string `xml:",chardata"`
 			}
 			if err := sc.decode(ev, &field); err != nil {
-				if err := emit(Item{At: at, Malformed: wpName(ev.name) + " cannot be read: " + err.Error()}); err != nil {
+				if err := emit(source.Item{At: at, Malformed: wpName(ev.name) + " cannot be read: " + err.Error()}); err != nil {
 					return err
 				}
 				continue
@@ -99,7 +100,7 @@ func (WordPressSource) Read(ctx context.Context, path string, emit func(Item) er
 		}
 		var c wpComment
 		if err := sc.decode(ev, &c); err != nil {
-			if err := emit(Item{At: at, Malformed: "<wp:comment> cannot be read: " + err.Error()}); err != nil {
+			if err := emit(source.Item{At: at, Malformed: "<wp:comment> cannot be read: " + err.Error()}); err != nil {
 				return err
 			}
 			continue
@@ -121,9 +122,9 @@ func wpName(local string) string {
 	return "<" + local + ">"
 }
 
-func (c wpComment) item(post wpPost, at string) Item {
-	it := Item{ID: strings.TrimSpace(c.ID), Thread: post.link, Name: strings.TrimSpace(c.Author),
-		Email: c.Email, Body: c.Content, Kind: WordPress, State: repo.StatePublished, At: at}
+func (c wpComment) item(post wpPost, at string) source.Item {
+	it := source.Item{ID: strings.TrimSpace(c.ID), Thread: post.link, Name: strings.TrimSpace(c.Author),
+		Email: c.Email, Body: c.Content, Kind: source.WordPress, State: repo.StatePublished, At: at}
 	if p := strings.TrimSpace(c.Parent); p != "" && p != "0" {
 		it.Parent = p
 	}
@@ -149,9 +150,9 @@ func (c wpComment) item(post wpPost, at string) Item {
 	if date == "" || strings.HasPrefix(date, "0000") {
 		date = c.Date // the blog's local time: all WordPress knew
 	}
-	t, err := parseTime(date)
+	t, err := source.ParseTime(date)
 	if err != nil {
-		it.Skip = "unreadable date " + quoteShort(date)
+		it.Skip = "unreadable date " + source.QuoteShort(date)
 	}
 	it.Created = t
 	return it

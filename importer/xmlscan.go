@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"blog/importer/source"
 	"bufio"
 	"bytes"
 	"encoding/xml"
@@ -13,14 +14,14 @@ import (
 
 // xmlScanner splits an XML export into its records without understanding them: it follows the document's
 // markup byte by byte (tags, comments, CDATA sections, processing instructions), keeps at most one record in
-// memory (MaxRecord bytes), and hands each record whole to encoding/xml. A record that encoding/xml cannot read
+// memory (source.MaxRecord bytes), and hands each record whole to encoding/xml. A record that encoding/xml cannot read
 // is reported on its own and the scanner carries on after it, because where a record ends is found from the
 // markup around it, never from the record's content:
 //
 //   - a record ends at its end tag;
 //   - or, when that is missing, where a tag begins that cannot be inside it (a Disqus <post> inside a <post>,
 //     a WordPress <item> inside a comment: xmlConfig.breaks) or an element around it ends;
-//   - a record longer than MaxRecord is reported as too long; the scanner reads on to its end holding nothing.
+//   - a record longer than source.MaxRecord is reported as too long; the scanner reads on to its end holding nothing.
 //
 // The file as a whole must still be an export: a document element of the right name, and an end. A file that
 // ends before its document element does is cut short, and refused whole.
@@ -104,7 +105,7 @@ const maxName = 256
 
 func newXMLScanner(r io.Reader, cfg xmlConfig) *xmlScanner {
 	return &xmlScanner{cfg: cfg, r: bufio.NewReaderSize(r, 64<<10), line: 1, stale: true,
-		tag: capture{max: MaxRecord, drop: cfg.lenient}, rec: capture{max: MaxRecord, drop: cfg.lenient}}
+		tag: capture{max: source.MaxRecord, drop: cfg.lenient}, rec: capture{max: source.MaxRecord, drop: cfg.lenient}}
 }
 
 // capture collects the bytes of a record or tag up to max; beyond it, it holds nothing and remembers that.
@@ -198,7 +199,7 @@ func (s *xmlScanner) next() (xmlEvent, error) {
 				return xmlEvent{}, fmt.Errorf("line %d: <%s> nested in more than %d elements", t.line, t.qname, maxContainers)
 			}
 			if t.raw == nil {
-				return xmlEvent{}, fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.qname, sizeName(MaxRecord))
+				return xmlEvent{}, fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.qname, source.SizeName(source.MaxRecord))
 			}
 			s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
 			s.stale = true
@@ -217,7 +218,7 @@ func (s *xmlScanner) next() (xmlEvent, error) {
 			}
 			ev := xmlEvent{kind: xmlRecord, name: t.name, line: t.line, raw: rec.buf, bad: bad}
 			if rec.over || t.raw == nil {
-				ev.raw, ev.bad = nil, fmt.Sprintf("is longer than %s", sizeName(MaxRecord))
+				ev.raw, ev.bad = nil, fmt.Sprintf("is longer than %s", source.SizeName(source.MaxRecord))
 			}
 			return ev, nil
 		default:
@@ -253,7 +254,7 @@ func (s *xmlScanner) openRoot(t xmlTag) error {
 		return fmt.Errorf("line %d: not a %s: the document is <%s>, not <%s>", t.line, s.cfg.format, t.qname, s.cfg.root)
 	}
 	if t.raw == nil {
-		return fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.name, sizeName(MaxRecord))
+		return fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.name, source.SizeName(source.MaxRecord))
 	}
 	s.started = true
 	s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
@@ -642,17 +643,4 @@ func (s *xmlScanner) recordError(ev xmlEvent, err error) error {
 		return errors.New(se.Msg)
 	}
 	return err
-}
-
-// sizeName writes a byte count the way the limits are stated ("1 MiB").
-func sizeName(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -1,4 +1,4 @@
-package importer
+package source
 
 import (
 	"crypto/sha256"
@@ -36,9 +36,9 @@ const (
 // repo.MaxBody; older systems allowed longer ones, which are kept whole up to this size and cut beyond it.
 const MaxImportedBody = 4 * repo.MaxBody
 
-// toMarkdown returns the comment's text as the blog's Markdown, and whether it had to be cut.
-func toMarkdown(body string, kind BodyKind) (string, bool, error) {
-	body = cleanText(body)
+// ToMarkdown returns the comment's text as the blog's Markdown, and whether it had to be cut.
+func ToMarkdown(body string, kind BodyKind) (string, bool, error) {
+	body = CleanText(body)
 	var err error
 	bounded := false
 	switch kind {
@@ -66,7 +66,7 @@ func toMarkdown(body string, kind BodyKind) (string, bool, error) {
 // nested ten deep starts with ten "> ").
 var nesting = map[string]bool{"blockquote": true, "ul": true, "ol": true, "dl": true}
 
-// boundHTML returns what of a comment's HTML the converter needs: no more than MaxHTML bytes, text only until
+// boundHTML returns what of a comment's HTML the converter needs: no more than maxHTML bytes, text only until
 // it holds more visible characters than the Markdown can keep (MaxImportedBody), and quotes and lists nested
 // at most maxQuoteDepth deep (deeper ones keep their text, not their nesting). cut says something was left out.
 func boundHTML(s string) (string, bool) {
@@ -90,7 +90,7 @@ func boundHTML(s string) (string, bool) {
 				continue
 			}
 		}
-		if room := MaxHTML - b.Len(); len(raw) > room {
+		if room := maxHTML - b.Len(); len(raw) > room {
 			if tt == html.TextToken {
 				b.WriteString(strings.ToValidUTF8(string(raw[:room]), ""))
 			}
@@ -195,9 +195,9 @@ var markdownSpecial = regexp.MustCompile("([\\\\`*_\\[\\]<>#~|!])")
 // escapeMarkdown makes plain text read as itself when rendered as Markdown.
 func escapeMarkdown(s string) string { return markdownSpecial.ReplaceAllString(s, `\$1`) }
 
-// cleanText makes a source's text valid UTF-8 with "\n" line ends, tabs as spaces and no other control
+// CleanText makes a source's text valid UTF-8 with "\n" line ends, tabs as spaces and no other control
 // characters (the blog refuses those in comments).
-func cleanText(s string) string {
+func CleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	return strings.Map(func(r rune) rune {
@@ -213,9 +213,9 @@ func cleanText(s string) string {
 	}, s)
 }
 
-// cleanName returns a name the blog accepts: composed, without control, direction or invisible formatting
+// CleanName returns a name the blog accepts: composed, without control, direction or invisible formatting
 // characters, at most repo.MaxUsername characters; "Anonymous" when nothing visible is left.
-func cleanName(name string) string {
+func CleanName(name string) string {
 	name = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':
@@ -237,9 +237,9 @@ func cleanName(name string) string {
 	return name
 }
 
-// cleanEmail returns the address normalized as the blog stores it, or "" when it is missing or not a valid
+// CleanEmail returns the address normalized as the blog stores it, or "" when it is missing or not a valid
 // address.
-func cleanEmail(email string) string {
+func CleanEmail(email string) string {
 	in := repo.CommentInput{Username: "x", Email: email, Body: "x"}.Normalize()
 	if in.Validate()["email"] != "" {
 		return ""
@@ -247,9 +247,9 @@ func cleanEmail(email string) string {
 	return in.Email
 }
 
-// placeholderEmail stands for a commenter the source knows no address of: one per source and name, in the
+// PlaceholderEmail stands for a commenter the source knows no address of: one per source and name, in the
 // reserved .invalid domain, so that it can never receive mail and their comments still share an author.
-func placeholderEmail(source, name string) string {
+func PlaceholderEmail(source, name string) string {
 	sum := sha256.Sum256([]byte(source + "\x00" + strings.ToLower(name)))
 	return "imported-" + hex.EncodeToString(sum[:6]) + "@" + source + ".invalid"
 }
