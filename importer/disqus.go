@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"blog/importer/source"
+	"blog/importer/xmlrecord"
 	"blog/repo"
 )
 
@@ -60,14 +61,14 @@ type disqusPost struct {
 // later one means the element before it has ended.
 var disqusRank = map[string]int{"category": 1, "thread": 2, "post": 3}
 
-var disqusXML = xmlConfig{root: "disqus", format: "Disqus export",
-	kind: func(path []xmlOpen, name string) xmlKind {
+var disqusXML = xmlrecord.Config{Root: "disqus", Format: "Disqus export",
+	Kind: func(path []xmlrecord.Open, name string) xmlrecord.Kind {
 		if len(path) == 1 && disqusRank[name] > 0 {
-			return xmlRecord
+			return xmlrecord.Record
 		}
-		return xmlSkip
+		return xmlrecord.Skip
 	},
-	breaks: func(open, start string) bool {
+	Breaks: func(open, start string) bool {
 		r := disqusRank[start]
 		return r > 0 && open != "disqus" && r >= disqusRank[open]
 	},
@@ -79,35 +80,35 @@ func (Disqus) Read(ctx context.Context, path string, emit func(source.Item) erro
 		return err
 	}
 	defer f.Close()
-	sc := newXMLScanner(f, disqusXML)
+	sc := xmlrecord.NewScanner(f, disqusXML)
 	threads := map[string]disqusPage{}
 	mem := source.NewHeld("threads")
 	for n := 1; ; n++ {
 		if n%1000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		ev, err := sc.next()
+		ev, err := sc.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if ev.kind == xmlContainer {
+		if ev.Kind == xmlrecord.Container {
 			continue
 		}
-		at := fmt.Sprintf("line %d", ev.line)
-		bad := ev.bad
+		at := fmt.Sprintf("line %d", ev.Line)
+		bad := ev.Bad
 		var p disqusPost
 		var th disqusThread
 		if bad == "" {
-			switch ev.name {
+			switch ev.Name {
 			case "thread":
-				err = sc.decode(ev, &th)
+				err = sc.Decode(ev, &th)
 			case "post":
-				err = sc.decode(ev, &p)
+				err = sc.Decode(ev, &p)
 			default:
-				err = sc.decode(ev, &struct{}{})
+				err = sc.Decode(ev, &struct{}{})
 			}
 			if err != nil {
 				bad = "cannot be read: " + err.Error()
@@ -115,10 +116,10 @@ func (Disqus) Read(ctx context.Context, path string, emit func(source.Item) erro
 		}
 		switch {
 		case bad != "":
-			err = emit(source.Item{At: at, Malformed: "<" + ev.name + "> " + bad})
-		case ev.name == "thread":
+			err = emit(source.Item{At: at, Malformed: "<" + ev.Name + "> " + bad})
+		case ev.Name == "thread":
 			err = disqusKeep(threads, &mem, th, at)
-		case ev.name == "post":
+		case ev.Name == "post":
 			err = emit(p.item(at, threads[p.Thread.id()]))
 		}
 		if err != nil {

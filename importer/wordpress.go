@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"blog/importer/source"
+	"blog/importer/xmlrecord"
 	"blog/repo"
 )
 
@@ -36,19 +37,19 @@ type wpComment struct {
 // wpPost is what a comment needs of the item it is in.
 type wpPost struct{ link string }
 
-var wordpressXML = xmlConfig{root: "rss", format: "WordPress export", lenient: true,
-	kind: func(path []xmlOpen, name string) xmlKind {
-		last := path[len(path)-1].name
+var wordpressXML = xmlrecord.Config{Root: "rss", Format: "WordPress export", Lenient: true,
+	Kind: func(path []xmlrecord.Open, name string) xmlrecord.Kind {
+		last := path[len(path)-1].Name
 		switch {
 		case last == "item" && (name == "link" || name == "comment"):
-			return xmlRecord
+			return xmlrecord.Record
 		case name == "item" || len(path) == 1 && name == "channel":
-			return xmlContainer
+			return xmlrecord.Container
 		}
-		return xmlSkip
+		return xmlrecord.Skip
 	},
 	// A new item, or a comment inside anything but an item, means the element open has ended.
-	breaks: func(open, start string) bool {
+	Breaks: func(open, start string) bool {
 		return start == "item" && open != "rss" && open != "channel" || start == "comment" && open != "item" && open != "rss" && open != "channel"
 	},
 }
@@ -59,38 +60,38 @@ func (WordPressSource) Read(ctx context.Context, path string, emit func(source.I
 		return err
 	}
 	defer f.Close()
-	sc := newXMLScanner(f, wordpressXML)
+	sc := xmlrecord.NewScanner(f, wordpressXML)
 	var post wpPost
 	for n := 1; ; n++ {
 		if n%1000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		ev, err := sc.next()
+		ev, err := sc.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if ev.kind == xmlContainer {
-			if ev.name == "item" {
+		if ev.Kind == xmlrecord.Container {
+			if ev.Name == "item" {
 				post = wpPost{}
 			}
 			continue
 		}
-		at := fmt.Sprintf("line %d", ev.line)
-		if ev.bad != "" {
-			if err := emit(source.Item{At: at, Malformed: wpName(ev.name) + " " + ev.bad}); err != nil {
+		at := fmt.Sprintf("line %d", ev.Line)
+		if ev.Bad != "" {
+			if err := emit(source.Item{At: at, Malformed: wpName(ev.Name) + " " + ev.Bad}); err != nil {
 				return err
 			}
 			continue
 		}
-		if ev.name != "comment" {
+		if ev.Name != "comment" {
 			var field struct {
 				Text string `xml:",chardata"`
 			}
-			if err := sc.decode(ev, &field); err != nil {
-				if err := emit(source.Item{At: at, Malformed: wpName(ev.name) + " cannot be read: " + err.Error()}); err != nil {
+			if err := sc.Decode(ev, &field); err != nil {
+				if err := emit(source.Item{At: at, Malformed: wpName(ev.Name) + " cannot be read: " + err.Error()}); err != nil {
 					return err
 				}
 				continue
@@ -99,14 +100,14 @@ func (WordPressSource) Read(ctx context.Context, path string, emit func(source.I
 			continue
 		}
 		var c wpComment
-		if err := sc.decode(ev, &c); err != nil {
+		if err := sc.Decode(ev, &c); err != nil {
 			if err := emit(source.Item{At: at, Malformed: "<wp:comment> cannot be read: " + err.Error()}); err != nil {
 				return err
 			}
 			continue
 		}
 		if id := strings.TrimSpace(c.ID); id != "" {
-			at = fmt.Sprintf("comment_id %s (line %d)", id, ev.line)
+			at = fmt.Sprintf("comment_id %s (line %d)", id, ev.Line)
 		}
 		if err := emit(c.item(post, at)); err != nil {
 			return err

@@ -1,7 +1,9 @@
-package importer
+// Package xmlrecord splits an XML export (Disqus's, WordPress's) into records, each read on its own by
+// encoding/xml, so that one broken record is reported by itself and reading goes on after it, and so that no more
+// than one record (source.MaxRecord) is ever held in memory.
+package xmlrecord
 
 import (
-	"blog/importer/source"
 	"bufio"
 	"bytes"
 	"encoding/xml"
@@ -10,29 +12,32 @@ import (
 	"io"
 
 	"golang.org/x/net/html/charset"
+
+	"blog/importer/source"
 )
 
-// xmlScanner splits an XML export into its records without understanding them: it follows the document's
-// markup byte by byte (tags, comments, CDATA sections, processing instructions), keeps at most one record in
-// memory (source.MaxRecord bytes), and hands each record whole to encoding/xml. A record that encoding/xml cannot read
+// Scanner splits an XML export into its records without understanding them: it follows the document's markup
+// byte by byte (tags, comments, CDATA sections, processing instructions), keeps at most one record in memory
+// (source.MaxRecord bytes), and hands each record whole to encoding/xml. A record that encoding/xml cannot read
 // is reported on its own and the scanner carries on after it, because where a record ends is found from the
 // markup around it, never from the record's content:
 //
 //   - a record ends at its end tag;
 //   - or, when that is missing, where a tag begins that cannot be inside it (a Disqus <post> inside a <post>,
-//     a WordPress <item> inside a comment: xmlConfig.breaks) or an element around it ends;
-//   - a record longer than source.MaxRecord is reported as too long; the scanner reads on to its end holding nothing.
+//     a WordPress <item> inside a comment: Config.Breaks) or an element around it ends;
+//   - a record longer than source.MaxRecord is reported as too long; the scanner reads on to its end holding
+//     nothing.
 //
 // The file as a whole must still be an export: a document element of the right name, and an end. A file that
 // ends before its document element does is cut short, and refused whole.
-type xmlScanner struct {
-	cfg  xmlConfig
+type Scanner struct {
+	cfg  Config
 	r    *bufio.Reader
 	line int
 	// decl is the XML declaration (it may name the encoding); open are the containers around the current
 	// position, whose start tags give a record its namespaces.
 	decl    []byte
-	open    []xmlOpen
+	open    []Open
 	prefix  []byte
 	plines  int
 	stale   bool
@@ -43,40 +48,47 @@ type xmlScanner struct {
 	done    bool
 }
 
-// xmlConfig says how one format's file is read.
-type xmlConfig struct {
-	// root is the document element's name, format the export's name for messages ("Disqus export").
-	root, format string
-	// lenient reads as WordPress writes: non-strict XML, HTML entities, declared charsets, control bytes dropped.
-	lenient bool
-	// kind says what an element is, from the names of the containers around it (outermost first).
-	kind func(path []xmlOpen, name string) xmlKind
-	// breaks reports that a start tag named start cannot be inside an element named open, so open has ended.
-	breaks func(open, start string) bool
+// Config says how one format's file is read.
+type Config struct {
+	// Root is the document element's name, Format the export's name for messages ("Disqus export").
+	Root, Format string
+	// Lenient reads as WordPress writes: non-strict XML, HTML entities, declared charsets, control bytes dropped.
+	Lenient bool
+	// Kind says what an element is, from the names of the containers around it (outermost first).
+	Kind func(path []Open, name string) Kind
+	// Breaks reports that a start tag named start cannot be inside an element named open, so open has ended.
+	Breaks func(open, start string) bool
 }
 
-type xmlKind int
+// Kind says what the scanner does with an element.
+type Kind int
 
 const (
-	xmlSkip      xmlKind = iota // read past it
-	xmlContainer                // its children are looked at one by one
-	xmlRecord                   // handed whole to encoding/xml
+	// Skip reads past the element.
+	Skip Kind = iota
+	// Container looks at the element's children one by one.
+	Container
+	// Record hands the element whole to encoding/xml.
+	Record
 )
 
-type xmlOpen struct {
-	name string
+// Open is a container around the scanner's position: its name, and its start tag as written.
+type Open struct {
+	Name string
 	raw  []byte
 }
 
-// xmlEvent is what the scanner found: a container opened or closed, a record, or (bad set, kind xmlSkip) an
-// element it skips that is structurally broken. A record's raw bytes are valid until the next call to next.
-type xmlEvent struct {
-	kind  xmlKind
-	close bool
-	name  string
-	line  int
-	raw   []byte
-	bad   string
+// Event is what the scanner found: a container opened or closed (Close), a record, or (Bad set, Kind Skip) an
+// element it skips that is structurally broken. A record's bytes are valid until the next call to Next.
+type Event struct {
+	Kind  Kind
+	Close bool
+	// Name is the element's local name, Line the line its start tag is on.
+	Name string
+	Line int
+	// Bad says why a record (or a skipped element) is broken: it is then not to be decoded.
+	Bad string
+	raw []byte
 }
 
 type tagKind int
@@ -103,9 +115,10 @@ type xmlTag struct {
 // maxName bounds the part of an element name the scanner keeps.
 const maxName = 256
 
-func newXMLScanner(r io.Reader, cfg xmlConfig) *xmlScanner {
-	return &xmlScanner{cfg: cfg, r: bufio.NewReaderSize(r, 64<<10), line: 1, stale: true,
-		tag: capture{max: source.MaxRecord, drop: cfg.lenient}, rec: capture{max: source.MaxRecord, drop: cfg.lenient}}
+// NewScanner reads the export from r as cfg says.
+func NewScanner(r io.Reader, cfg Config) *Scanner {
+	return &Scanner{cfg: cfg, r: bufio.NewReaderSize(r, 64<<10), line: 1, stale: true,
+		tag: capture{max: source.MaxRecord, drop: cfg.Lenient}, rec: capture{max: source.MaxRecord, drop: cfg.Lenient}}
 }
 
 // capture collects the bytes of a record or tag up to max; beyond it, it holds nothing and remembers that.
@@ -149,23 +162,23 @@ func (c *capture) writeByte(b byte) {
 	}
 }
 
-// next returns the next container boundary or record, io.EOF after the document's end, or an error that refuses
+// Next returns the next container boundary or record, io.EOF after the document's end, or an error that refuses
 // the file (not the format, cut short).
-func (s *xmlScanner) next() (xmlEvent, error) {
+func (s *Scanner) Next() (Event, error) {
 	for {
 		t, err := s.readPending(nil)
 		if err != nil {
-			return xmlEvent{}, err
+			return Event{}, err
 		}
 		switch t.kind {
 		case tagEOF:
 			switch {
 			case len(s.open) > 0:
-				return xmlEvent{}, s.cutShort()
+				return Event{}, s.cutShort()
 			case !s.started:
-				return xmlEvent{}, fmt.Errorf("not a %s: the file is empty", s.cfg.format)
+				return Event{}, fmt.Errorf("not a %s: the file is empty", s.cfg.Format)
 			}
-			return xmlEvent{}, io.EOF
+			return Event{}, io.EOF
 		case tagOther:
 			if t.decl && !s.started && s.decl == nil {
 				s.decl = bytes.Clone(t.raw)
@@ -179,55 +192,55 @@ func (s *xmlScanner) next() (xmlEvent, error) {
 		}
 		if len(s.open) == 0 {
 			if err := s.openRoot(t); err != nil {
-				return xmlEvent{}, err
+				return Event{}, err
 			}
 			if t.empty {
 				s.pop()
 			}
-			return xmlEvent{kind: xmlContainer, name: t.name, line: t.line}, nil
+			return Event{Kind: Container, Name: t.name, Line: t.line}, nil
 		}
-		if top := s.open[len(s.open)-1]; s.cfg.breaks(top.name, t.name) {
+		if top := s.open[len(s.open)-1]; s.cfg.Breaks(top.Name, t.name) {
 			// <item> inside an <item>: the one open has ended without its end tag.
 			t.raw = bytes.Clone(t.raw)
 			s.pending = &t
 			s.pop()
-			return xmlEvent{kind: xmlContainer, close: true, name: top.name, line: t.line}, nil
+			return Event{Kind: Container, Close: true, Name: top.Name, Line: t.line}, nil
 		}
-		switch s.cfg.kind(s.open, t.name) {
-		case xmlContainer:
+		switch s.cfg.Kind(s.open, t.name) {
+		case Container:
 			if len(s.open) >= maxContainers {
-				return xmlEvent{}, fmt.Errorf("line %d: <%s> nested in more than %d elements", t.line, t.qname, maxContainers)
+				return Event{}, fmt.Errorf("line %d: <%s> nested in more than %d elements", t.line, t.qname, maxContainers)
 			}
 			if t.raw == nil {
-				return xmlEvent{}, fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.qname, source.SizeName(source.MaxRecord))
+				return Event{}, fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.qname, source.SizeName(source.MaxRecord))
 			}
-			s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
+			s.open = append(s.open, Open{Name: t.name, raw: bytes.Clone(t.raw)})
 			s.stale = true
 			if t.empty {
 				s.pop()
 			}
-			return xmlEvent{kind: xmlContainer, name: t.name, line: t.line}, nil
-		case xmlRecord:
+			return Event{Kind: Container, Name: t.name, Line: t.line}, nil
+		case Record:
 			// One buffer serves every record: a record's bytes are decoded before the next is read.
 			rec := &s.rec
 			rec.reset()
 			rec.write(t.raw)
 			bad, err := s.element(t, rec)
 			if err != nil {
-				return xmlEvent{}, err
+				return Event{}, err
 			}
-			ev := xmlEvent{kind: xmlRecord, name: t.name, line: t.line, raw: rec.buf, bad: bad}
+			ev := Event{Kind: Record, Name: t.name, Line: t.line, raw: rec.buf, Bad: bad}
 			if rec.over || t.raw == nil {
-				ev.raw, ev.bad = nil, fmt.Sprintf("is longer than %s", source.SizeName(source.MaxRecord))
+				ev.raw, ev.Bad = nil, fmt.Sprintf("is longer than %s", source.SizeName(source.MaxRecord))
 			}
 			return ev, nil
 		default:
 			bad, err := s.element(t, nil)
 			if err != nil {
-				return xmlEvent{}, err
+				return Event{}, err
 			}
-			if bad != "" && !s.cfg.lenient {
-				return xmlEvent{kind: xmlSkip, name: t.name, line: t.line, bad: bad}, nil
+			if bad != "" && !s.cfg.Lenient {
+				return Event{Kind: Skip, Name: t.name, Line: t.line, Bad: bad}, nil
 			}
 		}
 	}
@@ -236,7 +249,7 @@ func (s *xmlScanner) next() (xmlEvent, error) {
 // maxContainers bounds how deep containers nest (rss, channel, item: three).
 const maxContainers = 8
 
-func (s *xmlScanner) pop() {
+func (s *Scanner) pop() {
 	s.open = s.open[:len(s.open)-1]
 	s.stale = true
 	if len(s.open) == 0 {
@@ -244,20 +257,20 @@ func (s *xmlScanner) pop() {
 	}
 }
 
-func (s *xmlScanner) cutShort() error {
+func (s *Scanner) cutShort() error {
 	return fmt.Errorf("line %d: the file ends in the middle of an element: it is cut short", s.line)
 }
 
 // openRoot checks the document element and that its start tag (with the declaration) can be read.
-func (s *xmlScanner) openRoot(t xmlTag) error {
-	if t.name != s.cfg.root {
-		return fmt.Errorf("line %d: not a %s: the document is <%s>, not <%s>", t.line, s.cfg.format, t.qname, s.cfg.root)
+func (s *Scanner) openRoot(t xmlTag) error {
+	if t.name != s.cfg.Root {
+		return fmt.Errorf("line %d: not a %s: the document is <%s>, not <%s>", t.line, s.cfg.Format, t.qname, s.cfg.Root)
 	}
 	if t.raw == nil {
 		return fmt.Errorf("line %d: the start tag of <%s> is longer than %s", t.line, t.name, source.SizeName(source.MaxRecord))
 	}
 	s.started = true
-	s.open = append(s.open, xmlOpen{name: t.name, raw: bytes.Clone(t.raw)})
+	s.open = append(s.open, Open{Name: t.name, raw: bytes.Clone(t.raw)})
 	s.stale = true
 	dec := s.decoder(s.prefixBytes())
 	for {
@@ -273,9 +286,9 @@ func (s *xmlScanner) openRoot(t xmlTag) error {
 
 // closeContainer handles an end tag between records: it closes the innermost container, or (when containers
 // inside it were never closed) the innermost one of that name.
-func (s *xmlScanner) closeContainer(t xmlTag) (xmlEvent, bool) {
+func (s *Scanner) closeContainer(t xmlTag) (Event, bool) {
 	for i := len(s.open) - 1; i >= 0; i-- {
-		if s.open[i].name != t.name {
+		if s.open[i].Name != t.name {
 			continue
 		}
 		top := s.open[len(s.open)-1]
@@ -283,14 +296,14 @@ func (s *xmlScanner) closeContainer(t xmlTag) (xmlEvent, bool) {
 			s.pending = &t // close the inner ones first, one event each
 		}
 		s.pop()
-		return xmlEvent{kind: xmlContainer, close: true, name: top.name, line: t.line}, true
+		return Event{Kind: Container, Close: true, Name: top.Name, Line: t.line}, true
 	}
-	return xmlEvent{}, false
+	return Event{}, false
 }
 
 // element reads the rest of an element whose start tag was t, into rec when it is a record. It returns why the
 // element is broken ("" when it is not); an error only for the file (cut short).
-func (s *xmlScanner) element(t xmlTag, rec *capture) (string, error) {
+func (s *Scanner) element(t xmlTag, rec *capture) (string, error) {
 	if t.empty {
 		return "", nil
 	}
@@ -304,7 +317,7 @@ func (s *xmlScanner) element(t xmlTag, rec *capture) (string, error) {
 		case tagEOF:
 			return "", s.cutShort()
 		case tagStart:
-			if s.cfg.breaks(t.name, u.name) {
+			if s.cfg.Breaks(t.name, u.name) {
 				s.unwrite(rec, u)
 				return fmt.Sprintf("has no end tag </%s> (the next element, <%s>, starts at line %d)", t.qname, u.qname, u.line), nil
 			}
@@ -320,7 +333,7 @@ func (s *xmlScanner) element(t xmlTag, rec *capture) (string, error) {
 				continue
 			}
 			for _, o := range s.open {
-				if o.name == u.name {
+				if o.Name == u.name {
 					s.unwrite(rec, u)
 					return fmt.Sprintf("has no end tag </%s> (</%s> follows at line %d)", t.qname, u.qname, u.line), nil
 				}
@@ -330,7 +343,7 @@ func (s *xmlScanner) element(t xmlTag, rec *capture) (string, error) {
 }
 
 // unwrite takes a tag that belongs after the element back out of its capture, to be handled next.
-func (s *xmlScanner) unwrite(rec *capture, u xmlTag) {
+func (s *Scanner) unwrite(rec *capture, u xmlTag) {
 	if rec != nil && !rec.over && u.at >= 0 {
 		rec.buf = rec.buf[:u.at]
 	}
@@ -338,7 +351,7 @@ func (s *xmlScanner) unwrite(rec *capture, u xmlTag) {
 	s.pending = &u
 }
 
-func (s *xmlScanner) readPending(rec *capture) (xmlTag, error) {
+func (s *Scanner) readPending(rec *capture) (xmlTag, error) {
 	if t := s.pending; t != nil {
 		s.pending = nil
 		return *t, nil
@@ -348,7 +361,7 @@ func (s *xmlScanner) readPending(rec *capture) (xmlTag, error) {
 
 // readTag reads up to and including the next tag, writing both to rec (nil between records). Between records,
 // text other than white space outside the document refuses the file.
-func (s *xmlScanner) readTag(rec *capture) (xmlTag, error) {
+func (s *Scanner) readTag(rec *capture) (xmlTag, error) {
 	for {
 		chunk, err := s.r.ReadSlice('<')
 		s.count(chunk)
@@ -361,7 +374,7 @@ func (s *xmlScanner) readTag(rec *capture) (xmlTag, error) {
 			if s.done {
 				return xmlTag{}, fmt.Errorf("line %d: text after the end of the document", s.line)
 			}
-			return xmlTag{}, fmt.Errorf("not a %s: the file is not XML", s.cfg.format)
+			return xmlTag{}, fmt.Errorf("not a %s: the file is not XML", s.cfg.Format)
 		}
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
@@ -380,7 +393,7 @@ func (s *xmlScanner) readTag(rec *capture) (xmlTag, error) {
 }
 
 // markup reads what follows a "<".
-func (s *xmlScanner) markup(rec *capture) (xmlTag, bool, error) {
+func (s *Scanner) markup(rec *capture) (xmlTag, bool, error) {
 	t := xmlTag{line: s.line, at: -1}
 	if rec != nil && !rec.over {
 		t.at = len(rec.buf)
@@ -428,7 +441,7 @@ func (s *xmlScanner) markup(rec *capture) (xmlTag, bool, error) {
 }
 
 // eof turns the end of the file inside markup into "cut short".
-func (s *xmlScanner) eof(err error) error {
+func (s *Scanner) eof(err error) error {
 	if errors.Is(err, io.EOF) {
 		return s.cutShort()
 	}
@@ -436,7 +449,7 @@ func (s *xmlScanner) eof(err error) error {
 }
 
 // bang reads a comment, a CDATA section or a declaration (<!DOCTYPE ...>).
-func (s *xmlScanner) bang(rec *capture) error {
+func (s *Scanner) bang(rec *capture) error {
 	head, _ := s.r.Peek(9)
 	switch {
 	case bytes.HasPrefix(head, []byte("!--")):
@@ -472,7 +485,7 @@ func (s *xmlScanner) bang(rec *capture) error {
 }
 
 // until reads up to and including term.
-func (s *xmlScanner) until(term string, w writer1) error {
+func (s *Scanner) until(term string, w writer1) error {
 	last := term[len(term)-1]
 	var tail []byte // the last bytes read, as many as term has
 	for {
@@ -491,7 +504,7 @@ func (s *xmlScanner) until(term string, w writer1) error {
 }
 
 // name reads an element name and returns its local part (after any prefix) and the whole of it.
-func (s *xmlScanner) name(w writer1) (local, qualified string) {
+func (s *Scanner) name(w writer1) (local, qualified string) {
 	var buf [maxName]byte
 	n, start := 0, 0
 	for {
@@ -513,7 +526,7 @@ func (s *xmlScanner) name(w writer1) (local, qualified string) {
 }
 
 // tagRest reads the rest of a tag after its name: attributes (quoted values may hold ">") up to ">".
-func (s *xmlScanner) tagRest(t *xmlTag, w writer1) error {
+func (s *Scanner) tagRest(t *xmlTag, w writer1) error {
 	var quote, prev byte
 	for {
 		c, err := s.byte(w)
@@ -538,7 +551,7 @@ func (s *xmlScanner) tagRest(t *xmlTag, w writer1) error {
 }
 
 // take moves n bytes (already peeked) from the file to w.
-func (s *xmlScanner) take(n int, w writer1) {
+func (s *Scanner) take(n int, w writer1) {
 	for range n {
 		if _, err := s.byte(w); err != nil {
 			return
@@ -547,7 +560,7 @@ func (s *xmlScanner) take(n int, w writer1) {
 }
 
 // byte moves one byte from the file to w, counting lines.
-func (s *xmlScanner) byte(w writer1) (byte, error) {
+func (s *Scanner) byte(w writer1) (byte, error) {
 	c, err := s.r.ReadByte()
 	if err != nil {
 		return 0, err
@@ -557,9 +570,9 @@ func (s *xmlScanner) byte(w writer1) (byte, error) {
 	return c, nil
 }
 
-func (s *xmlScanner) count(p []byte) { s.line += bytes.Count(p, []byte{'\n'}) }
+func (s *Scanner) count(p []byte) { s.line += bytes.Count(p, []byte{'\n'}) }
 
-func (s *xmlScanner) countByte(c byte) {
+func (s *Scanner) countByte(c byte) {
 	if c == '\n' {
 		s.line++
 	}
@@ -583,7 +596,7 @@ func (m *multiCapture) writeByte(c byte) { m.a.writeByte(c); m.b.writeByte(c) }
 
 // prefixBytes returns the declaration and the start tags of the open containers: what a record needs before it
 // to be read as it stands in the file (namespaces, encoding).
-func (s *xmlScanner) prefixBytes() []byte {
+func (s *Scanner) prefixBytes() []byte {
 	if s.stale {
 		s.prefix = append(s.prefix[:0], s.decl...)
 		for _, o := range s.open {
@@ -595,19 +608,19 @@ func (s *xmlScanner) prefixBytes() []byte {
 	return s.prefix
 }
 
-func (s *xmlScanner) decoder(data []byte) *xml.Decoder {
+func (s *Scanner) decoder(data []byte) *xml.Decoder {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.CharsetReader = charset.NewReaderLabel
-	if s.cfg.lenient {
+	if s.cfg.Lenient {
 		dec.Strict = false
 		dec.Entity = xml.HTMLEntity
 	}
 	return dec
 }
 
-// decode reads a record (from next) into v with encoding/xml. Its error says what is wrong and where, for the
+// Decode reads a record (from Next) into v with encoding/xml. Its error says what is wrong and where, for the
 // record's report.
-func (s *xmlScanner) decode(ev xmlEvent, v any) error {
+func (s *Scanner) Decode(ev Event, v any) error {
 	prefix := s.prefixBytes()
 	data := make([]byte, 0, len(prefix)+len(ev.raw))
 	data = append(append(data, prefix...), ev.raw...)
@@ -633,11 +646,11 @@ func (s *xmlScanner) decode(ev xmlEvent, v any) error {
 	}
 }
 
-func (s *xmlScanner) recordError(ev xmlEvent, err error) error {
+func (s *Scanner) recordError(ev Event, err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		line := ev.line + se.Line - 1 - s.plines
-		if line > ev.line {
+		line := ev.Line + se.Line - 1 - s.plines
+		if line > ev.Line {
 			return fmt.Errorf("%s (line %d)", se.Msg, line)
 		}
 		return errors.New(se.Msg)
