@@ -15,7 +15,10 @@ import (
 	"strconv"
 	"strings"
 
+	"blog/importer/commento"
+	"blog/importer/disqus"
 	"blog/importer/source"
+	"blog/importer/wordpress"
 	"blog/repo"
 )
 
@@ -28,11 +31,11 @@ type Source interface {
 
 // Sources are the systems comments can be imported from, by the name --from takes.
 var Sources = map[string]Source{
-	"disqus":    Disqus{},
-	"wordpress": WordPressSource{},
+	"disqus":    disqus.Reader{},
+	"wordpress": wordpress.Reader{},
 	"remark42":  Remark42{},
 	"isso":      Isso{},
-	"commento":  Commento{},
+	"commento":  commento.Reader{},
 	"blog":      Blog{},
 }
 

@@ -1,4 +1,7 @@
-package importer
+// Package disqus reads a Disqus export (Admin → Community → Export, the XML file inside the archive it mails).
+// The file declares its threads (pages) first, then its posts (comments), each naming its thread and its parent
+// by Disqus id; messages are HTML.
+package disqus
 
 import (
 	"context"
@@ -13,10 +16,9 @@ import (
 	"blog/repo"
 )
 
-// Disqus reads a Disqus export (Admin → Community → Export, the XML file inside the archive it mails). The
-// file declares its threads (pages) first, then its posts (comments), each naming its thread and its parent
-// by Disqus id; messages are HTML.
-type Disqus struct{}
+// Reader reads a Disqus export one record at a time: it remembers each thread's address (within
+// source.MaxHeld) and hands each post to the import as an item of that thread.
+type Reader struct{}
 
 // disqusPage is a thread of the file: its page's address, or why its posts cannot be imported.
 type disqusPage struct{ link, bad string }
@@ -74,7 +76,9 @@ var disqusXML = xmlrecord.Config{Root: "disqus", Format: "Disqus export",
 	},
 }
 
-func (Disqus) Read(ctx context.Context, path string, emit func(source.Item) error) error {
+// Read hands each post of the export at path to emit, in file order; a record it cannot read is handed over
+// as a malformed item.
+func (Reader) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

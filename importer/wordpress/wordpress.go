@@ -1,4 +1,6 @@
-package importer
+// Package wordpress reads a WordPress export (WXR: Tools → Export → All content): each <item> is a post or page
+// with its comments inside it.
+package wordpress
 
 import (
 	"context"
@@ -13,14 +15,13 @@ import (
 	"blog/repo"
 )
 
-// WordPressSource reads a WordPress export (WXR: Tools → Export → All content). Each <item> is a post or
-// page with its comments inside it. WordPress's exporter writes imperfect XML (HTML entities such as &nbsp;,
+// Reader reads a WordPress export. WordPress's exporter writes imperfect XML (HTML entities such as &nbsp;,
 // stray ampersands, control characters pasted into comments), so the file is read leniently wherever it is
 // still unambiguous; a file that ends early or is not an export is refused.
 //
 // The post's address is read from its item before its comments, which is where WordPress writes
 // them; each comment is a record of its own, so a post with thousands of comments is never held whole.
-type WordPressSource struct{}
+type Reader struct{}
 
 type wpComment struct {
 	ID       string `xml:"comment_id"`
@@ -54,7 +55,9 @@ var wordpressXML = xmlrecord.Config{Root: "rss", Format: "WordPress export", Len
 	},
 }
 
-func (WordPressSource) Read(ctx context.Context, path string, emit func(source.Item) error) error {
+// Read hands each comment of the export at path to emit, in file order; a record it cannot read is handed
+// over as a malformed item.
+func (Reader) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

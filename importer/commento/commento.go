@@ -1,4 +1,5 @@
-package importer
+// Package commento reads Commento's JSON export (Dashboard → General → Export data, the file it mails).
+package commento
 
 import (
 	"bufio"
@@ -14,10 +15,10 @@ import (
 	"blog/repo"
 )
 
-// Commento reads Commento's JSON export (Dashboard → General → Export data, the file it mails): an object whose
-// "comments" array holds the comments (Markdown) and whose "commenters" array holds their authors. The
-// commenters are read in a first pass, so that the comments can then be streamed whatever the order of the two.
-type Commento struct{}
+// Reader reads Commento's JSON export: an object whose "comments" array holds the comments (Markdown) and whose
+// "commenters" array holds their authors. The commenters are read in a first pass, so that the comments can then
+// be streamed whatever the order of the two.
+type Reader struct{}
 
 type commentoComment struct {
 	CommentHex   string `json:"commentHex"`
@@ -39,7 +40,9 @@ type commentoCommenter struct {
 	Name         string `json:"name"`
 }
 
-func (Commento) Read(ctx context.Context, path string, emit func(source.Item) error) error {
+// Read hands each comment of the export at path to emit, in the order of the file's "comments" array; a
+// record it cannot read is handed over as a malformed item.
+func (Reader) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	people := map[string]commentoCommenter{}
 	mem := source.NewHeld("commenters")
 	found := false
