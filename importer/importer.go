@@ -17,6 +17,8 @@ import (
 
 	"blog/importer/commento"
 	"blog/importer/disqus"
+	"blog/importer/isso"
+	"blog/importer/remark42"
 	"blog/importer/source"
 	"blog/importer/wordpress"
 	"blog/repo"
@@ -33,8 +35,8 @@ type Source interface {
 var Sources = map[string]Source{
 	"disqus":    disqus.Reader{},
 	"wordpress": wordpress.Reader{},
-	"remark42":  Remark42{},
-	"isso":      Isso{},
+	"remark42":  remark42.Reader{},
+	"isso":      isso.Reader{},
 	"commento":  commento.Reader{},
 	"blog":      Blog{},
 }

@@ -1,7 +1,5 @@
 package importer
 
-import "time"
-
 // An import reads files that other systems wrote, or that someone crafted to look like them. These bounds keep
 // what one file can make the importer hold or do small and known, whatever the file holds: with them, an import's
 // peak memory stays well under 200 MiB (the README says how that is measured). Each is far above what a real
@@ -9,15 +7,6 @@ import "time"
 // addresses, the HTML handed to the Markdown converter) are in importer/source; those of one format are with its
 // reader (a Remark42 backup's header and what it unpacks to, an Isso database's size and time).
 const (
-	// MaxHeader bounds the first line of a Remark42 backup, which lists every post and user of the site.
-	MaxHeader = 16 << 20
-	// MaxUnpacked bounds what a compressed Remark42 backup may unpack to (a small file that unpacks to
-	// gigabytes is refused when it passes this).
-	MaxUnpacked = 1 << 30
-	// MaxIssoFile bounds the size of an Isso database file.
-	MaxIssoFile = 1 << 30
-	// IssoStall is the longest SQLite may work on an Isso database without handing over a row.
-	IssoStall = 60 * time.Second
 	// MaxComments bounds the comments of one file: every comment and commenter read is remembered (in about
 	// 120 bytes) until the import ends, so that later replies find it.
 	MaxComments = 500_000

@@ -1,4 +1,6 @@
-package importer
+// Package remark42 reads a Remark42 backup: the gzipped file it writes every day into its backup folder (or the
+// same content uncompressed).
+package remark42
 
 import (
 	"bufio"
@@ -17,11 +19,18 @@ import (
 	"blog/repo"
 )
 
-// Remark42 reads a Remark42 backup: the gzipped file it writes every day into its backup folder (or the same
-// content uncompressed). It is JSON lines: the first describes the site; every one after it is a comment, with
-// its text both as typed (Markdown, "orig") and as shown (HTML, "text"). A line that cannot be read is a
-// malformed record; the next line starts the next comment.
-type Remark42 struct{}
+// Reader reads a Remark42 backup, a line at a time. A backup is JSON lines: the first describes the site; every
+// one after it is a comment, with its text both as typed (Markdown, "orig") and as shown (HTML, "text"). A line
+// that cannot be read is a malformed record; the next line starts the next comment.
+type Reader struct{}
+
+const (
+	// maxHeader bounds the first line of a Remark42 backup, which lists every post and user of the site.
+	maxHeader = 16 << 20
+	// maxUnpacked bounds what a compressed Remark42 backup may unpack to (a small file that unpacks to
+	// gigabytes is refused when it passes this).
+	maxUnpacked = 1 << 30
+)
 
 type remarkComment struct {
 	ID   string `json:"id"`
@@ -41,7 +50,9 @@ type remarkComment struct {
 	Title   string    `json:"title"`
 }
 
-func (Remark42) Read(ctx context.Context, path string, emit func(source.Item) error) error {
+// Read hands each comment of the backup at path to emit, in file order; a line it cannot read is handed over
+// as a malformed item.
+func (Reader) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -55,10 +66,10 @@ func (Remark42) Read(ctx context.Context, path string, emit func(source.Item) er
 			return fmt.Errorf("gzip: %w", err)
 		}
 		defer gz.Close()
-		r = &unpackLimit{r: gz, left: MaxUnpacked}
+		r = &unpackLimit{r: gz, left: maxUnpacked}
 	}
 	lines := newLineReader(r)
-	header, err := lines.next(MaxHeader)
+	header, err := lines.next(maxHeader)
 	if errors.Is(err, io.EOF) {
 		return errors.New("not a Remark42 backup: the file is empty")
 	}
@@ -111,7 +122,7 @@ func (Remark42) Read(ctx context.Context, path string, emit func(source.Item) er
 // remarkHeader checks the first line of a backup: Remark42 writes its version and the site's users and posts.
 func remarkHeader(line []byte, long bool) error {
 	if long {
-		return fmt.Errorf("line 1: not a Remark42 backup: its header is longer than %s", source.SizeName(MaxHeader))
+		return fmt.Errorf("line 1: not a Remark42 backup: its header is longer than %s", source.SizeName(maxHeader))
 	}
 	var h struct {
 		Version  *int     `json:"version"`
@@ -147,7 +158,8 @@ type unpackLimit struct {
 
 func (u *unpackLimit) Read(p []byte) (int, error) {
 	if u.left <= 0 {
-		return 0, fmt.Errorf("the backup unpacks to more than %s; the importer reads no more than that", source.SizeName(MaxUnpacked))
+		return 0, fmt.Errorf("the backup unpacks to more than %s; the importer reads no more than that",
+			source.SizeName(maxUnpacked))
 	}
 	if int64(len(p)) > u.left {
 		p = p[:u.left]

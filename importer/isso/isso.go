@@ -1,4 +1,7 @@
-package importer
+// Package isso reads an Isso comment database: the SQLite file named by its dbpath setting (copy it while Isso
+// is stopped, or use its own backup). Isso stores comments as Markdown. The file may come from anyone, so it is
+// read as ReadDatabase reads any SQLite file it is given (issodb.go).
+package isso
 
 import (
 	"context"
@@ -11,19 +14,26 @@ import (
 	"blog/repo"
 )
 
-// Isso reads an Isso comment database: the SQLite file named by its dbpath setting (copy it while Isso is
-// stopped, or use its own backup). Isso stores comments as Markdown. The file is read as ReadIsso reads
-// any SQLite file it is given: only its two tables, with every value bounded (source.MaxRecord), within a file size
-// (MaxIssoFile) and a time budget (IssoStall).
-type Isso struct{}
+// Reader reads an Isso database as ReadDatabase reads any SQLite file it is given: only its two tables, with
+// every value bounded (source.MaxRecord), within a file size (maxFile) and a time budget (maxStall).
+type Reader struct{}
 
-func (Isso) Read(ctx context.Context, path string, emit func(source.Item) error) error {
+const (
+	// maxFile bounds the size of an Isso database file.
+	maxFile = 1 << 30
+	// maxStall is the longest SQLite may work on an Isso database without handing over a row.
+	maxStall = 60 * time.Second
+)
+
+// Read hands each comment of the database at path to emit, in id order; a row it cannot read is handed over
+// as a malformed item.
+func (Reader) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	threads := map[int64]string{}
 	tooLong := map[int64]bool{}
 	mem := source.NewHeld("threads")
-	lim := IssoLimits{File: MaxIssoFile, Value: source.MaxRecord, Stall: IssoStall}
-	return ReadIsso(ctx, path, lim, IssoReader{
-		Thread: func(t IssoThread) error {
+	lim := Limits{File: maxFile, Value: source.MaxRecord, Stall: maxStall}
+	return ReadDatabase(ctx, path, lim, Receiver{
+		Thread: func(t Thread) error {
 			if t.TooLong > 0 || len(t.URI) > source.MaxAddress {
 				tooLong[t.ID] = true
 				return mem.Add("")
@@ -31,7 +41,7 @@ func (Isso) Read(ctx context.Context, path string, emit func(source.Item) error)
 			threads[t.ID] = t.URI
 			return mem.Add(t.URI)
 		},
-		Comment: func(c IssoComment) error {
+		Comment: func(c Comment) error {
 			at := fmt.Sprintf("comment id %d", c.ID)
 			switch {
 			case c.Bad != "":

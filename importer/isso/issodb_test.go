@@ -1,7 +1,6 @@
-package importer_test
+package isso_test
 
 import (
-	"blog/importer"
 	"bytes"
 	"context"
 	"database/sql"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"blog/importer/isso"
 )
 
 // issoFile writes a SQLite file built by these statements.
@@ -36,14 +37,14 @@ const (
 		email VARCHAR, website VARCHAR, likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB, notification INTEGER DEFAULT 0)`
 )
 
-var issoLimits = importer.IssoLimits{File: 1 << 30, Value: 1 << 20, Stall: time.Minute}
+var issoLimits = isso.Limits{File: 1 << 30, Value: 1 << 20, Stall: time.Minute}
 
-func readIsso(path string, lim importer.IssoLimits) ([]importer.IssoThread, []importer.IssoComment, error) {
-	var threads []importer.IssoThread
-	var comments []importer.IssoComment
-	err := importer.ReadIsso(context.Background(), path, lim, importer.IssoReader{
-		Thread:  func(t importer.IssoThread) error { threads = append(threads, t); return nil },
-		Comment: func(c importer.IssoComment) error { comments = append(comments, c); return nil },
+func readIsso(path string, lim isso.Limits) ([]isso.Thread, []isso.Comment, error) {
+	var threads []isso.Thread
+	var comments []isso.Comment
+	err := isso.ReadDatabase(context.Background(), path, lim, isso.Receiver{
+		Thread:  func(t isso.Thread) error { threads = append(threads, t); return nil },
+		Comment: func(c isso.Comment) error { comments = append(comments, c); return nil },
 	})
 	return threads, comments, err
 }

@@ -1,4 +1,4 @@
-package importer
+package isso
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	sqlite3lib "modernc.org/sqlite/lib"
 )
 
-// IssoThread is one thread (page) of an Isso database.
-type IssoThread struct {
+// Thread is one thread (page) of an Isso database.
+type Thread struct {
 	ID  int64
 	URI string
 	// TooLong says that its address is longer than the limit (URI is then empty).
 	TooLong int64
 }
 
-// IssoComment is one comment of an Isso database.
-type IssoComment struct {
+// Comment is one comment of an Isso database.
+type Comment struct {
 	ID, Thread, Parent int64
 	// Created is seconds since 1970, as Isso stores it.
 	Created float64
@@ -34,19 +34,19 @@ type IssoComment struct {
 	Bad string
 }
 
-// IssoLimits bounds what reading an Isso database may cost: the file's size, the bytes of one value (a longer
+// Limits bounds what reading an Isso database may cost: the file's size, the bytes of one value (a longer
 // one is reported with its row, never loaded), and the longest SQLite may work without handing over a row.
-type IssoLimits struct {
+type Limits struct {
 	File  int64
 	Value int
 	Stall time.Duration
 }
 
-// IssoReader receives what ReadIsso reads: every thread first, then every comment in id order (Isso gives ids
-// in the order comments were posted, so a parent comes before its replies).
-type IssoReader struct {
-	Thread  func(IssoThread) error
-	Comment func(IssoComment) error
+// Receiver receives what ReadDatabase reads: every thread first, then every comment in id order (Isso gives
+// ids in the order comments were posted, so a parent comes before its replies).
+type Receiver struct {
+	Thread  func(Thread) error
+	Comment func(Comment) error
 }
 
 // issoColumns are the columns an import reads from each of the two tables.
@@ -55,11 +55,12 @@ var issoColumns = map[string][]string{
 	"comments": {"id", "tid", "parent", "created", "mode", "text", "author", "email"},
 }
 
-// ReadIsso reads an Isso comment database, a SQLite file that may come from anyone: it is opened read-only and
-// immutable (nothing is written, no journal is replayed), and only the tables threads and comments are read,
-// after checking that they are plain tables with plain columns; views, triggers and generated columns, which
-// could make reading a row run arbitrary queries, are never used. No value longer than lim.Value is loaded.
-func ReadIsso(ctx context.Context, path string, lim IssoLimits, to IssoReader) error {
+// ReadDatabase reads an Isso comment database, a SQLite file that may come from anyone: it is opened read-only
+// and immutable (nothing is written, no journal is replayed), and only the tables threads and comments are
+// read, after checking that they are plain tables with plain columns; views, triggers and generated columns,
+// which could make reading a row run arbitrary queries, are never used. No value longer than lim.Value is
+// loaded.
+func ReadDatabase(ctx context.Context, path string, lim Limits, to Receiver) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -161,14 +162,14 @@ func issoInt(col string) string {
 	return fmt.Sprintf("CASE WHEN typeof(%[1]s) = 'integer' THEN %[1]s ELSE 0 END", col)
 }
 
-func issoThreads(ctx context.Context, conn *sql.Conn, lim IssoLimits, stall *stallTimer, fn func(IssoThread) error) error {
+func issoThreads(ctx context.Context, conn *sql.Conn, lim Limits, stall *stallTimer, fn func(Thread) error) error {
 	rows, err := conn.QueryContext(ctx, `SELECT `+issoInt("id")+`, `+issoText("uri")+` FROM threads`, lim.Value)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var t IssoThread
+		var t Thread
 		var n sql.NullInt64
 		var uri sql.NullString
 		if err := rows.Scan(&t.ID, &n, &uri); err != nil {
@@ -188,7 +189,7 @@ func issoThreads(ctx context.Context, conn *sql.Conn, lim IssoLimits, stall *sta
 	return rows.Err()
 }
 
-func issoComments(ctx context.Context, conn *sql.Conn, lim IssoLimits, stall *stallTimer, fn func(IssoComment) error) error {
+func issoComments(ctx context.Context, conn *sql.Conn, lim Limits, stall *stallTimer, fn func(Comment) error) error {
 	rows, err := conn.QueryContext(ctx, `SELECT `+issoInt("id")+`, `+issoInt("tid")+`, `+issoInt("parent")+`,
 		CASE WHEN typeof(created) IN ('integer', 'real') THEN created ELSE 0 END, `+issoInt("mode")+`,
 		`+issoText("text")+`, `+issoText("author")+`, `+issoText("email")+`
@@ -198,7 +199,7 @@ func issoComments(ctx context.Context, conn *sql.Conn, lim IssoLimits, stall *st
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c IssoComment
+		var c Comment
 		var mode int64
 		var n [3]sql.NullInt64
 		var s [3]sql.NullString

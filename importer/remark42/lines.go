@@ -1,4 +1,4 @@
-package importer
+package remark42
 
 import (
 	"bufio"
