@@ -75,7 +75,7 @@ func (p Problem) String() string { return p.File + ": " + p.Err.Error() }
 
 type frontMatter struct {
 	Title   string    `yaml:"title"`
-	Date    time.Time `yaml:"date"`
+	Date    frontDate `yaml:"date"`
 	Summary string    `yaml:"summary"`
 	Tags    []string  `yaml:"tags"`
 	Draft   bool      `yaml:"draft"`
