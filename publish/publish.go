@@ -43,6 +43,9 @@ type Store struct {
 	// slugs names every post row ever seen by id (a removed post's comments still need its slug for links).
 	slugMu sync.RWMutex
 	slugs  map[int64]string
+	// logged holds the skipped files of the last load as problemKey makes them: a reload logs only the ones
+	// not already logged, so a bad file is logged once per change of it, not at every reload of the folder.
+	logged map[string]bool
 }
 
 // Open loads the content from fsys and makes sure every published post has a row.
@@ -76,7 +79,8 @@ func (s *Store) Title(id int64) string {
 	return slug
 }
 
-// Reload reads the content again and swaps it in. Problems with single files are logged, naming the file.
+// Reload reads the content again and swaps it in. Problems with single files are logged, naming the file, once
+// per change: a file skipped at the last load for the same reason, and not changed since, is not logged again.
 func (s *Store) Reload(ctx context.Context) error {
 	lib, err := content.Load(s.fsys)
 	if err != nil {
@@ -100,11 +104,26 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	s.slugMu.Unlock()
 	snap := &Snapshot{Lib: lib, ids: ids}
+	logged := make(map[string]bool, len(lib.Problems))
 	for _, p := range lib.Problems {
-		s.log.Error("content: file skipped", "file", p.File, "problem", p.Err.Error())
+		key := s.problemKey(p)
+		if !s.logged[key] {
+			s.log.Error("content: file skipped", "file", p.File, "problem", p.Err.Error())
+		}
+		logged[key] = true
 	}
+	s.logged = logged
 	s.cur.Store(snap)
 	return nil
+}
+
+// problemKey names a skipped file as it is now: its name, its modification time and the problem.
+func (s *Store) problemKey(p content.Problem) string {
+	var mod time.Time
+	if st, err := fs.Stat(s.fsys, p.File); err == nil {
+		mod = st.ModTime()
+	}
+	return p.File + "\x00" + mod.UTC().Format(time.RFC3339Nano) + "\x00" + p.Err.Error()
 }
 
 // Problems lists the content files skipped in the current load, as "file: problem".
