@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"blog/importer/blogexport"
 	"blog/importer/commento"
 	"blog/importer/disqus"
 	"blog/importer/isso"
@@ -38,7 +39,7 @@ var Sources = map[string]Source{
 	"remark42":  remark42.Reader{},
 	"isso":      isso.Reader{},
 	"commento":  commento.Reader{},
-	"blog":      Blog{},
+	"blog":      blogexport.Reader{},
 }
 
 // SourceNames lists the names --from takes, for messages.

@@ -14,6 +14,7 @@ import (
 
 	"blog/database"
 	"blog/importer"
+	"blog/importer/blogexport"
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/richtext"
@@ -411,7 +412,7 @@ func export(t *testing.T, db *database.DB) string {
 	path := filepath.Join(t.TempDir(), "export.jsonl")
 	f, _ := os.Create(path)
 	defer f.Close()
-	if _, err := importer.Export(context.Background(), repo.NewImports(db), f, time.Now()); err != nil {
+	if _, err := blogexport.Export(context.Background(), repo.NewImports(db), f, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return path

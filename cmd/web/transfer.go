@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"blog/importer"
+	"blog/importer/blogexport"
 	"blog/repo"
 )
 
@@ -85,7 +86,7 @@ func exportCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 	}
 	defer db.Close()
 	if args[0] == "-" {
-		_, err := importer.Export(ctx, repo.NewImports(db), stdout, time.Now())
+		_, err := blogexport.Export(ctx, repo.NewImports(db), stdout, time.Now())
 		return err
 	}
 	path := args[0]
@@ -97,7 +98,7 @@ func exportCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := importer.Export(ctx, repo.NewImports(db), tmp, time.Now())
+	n, err := blogexport.Export(ctx, repo.NewImports(db), tmp, time.Now())
 	if err == nil {
 		err = tmp.Sync()
 	}

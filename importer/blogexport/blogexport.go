@@ -1,4 +1,15 @@
-package importer
+// Package blogexport writes the blog's own export and reads it back. The export is JSON lines, one record per
+// line, documented in the README ("Export"):
+//
+//	{"format":"blog-export","version":1,"site":"…","exported_at":"…"}
+//	{"type":"post","slug":"…","title":"…"}                  every post row
+//	{"type":"user","email":"…","name":"…","created_at":"…"} every commenter
+//	{"type":"comment","id":12,"post":"…","parent":7,…}      every comment, in id order (parents first)
+//	{"type":"ban","kind":"email","value":"…",…}             every ban
+//	{"type":"end","posts":1,"users":2,"comments":3,"bans":0}
+//
+// The end record lets an import tell a complete file from one cut short.
+package blogexport
 
 import (
 	"bufio"
@@ -15,19 +26,11 @@ import (
 	"blog/repo"
 )
 
-// The blog's own export is JSON lines, one record per line, documented in the README ("Export"):
-//
-//	{"format":"blog-export","version":1,"site":"…","exported_at":"…"}
-//	{"type":"post","slug":"…","title":"…"}                  every post row
-//	{"type":"user","email":"…","name":"…","created_at":"…"} every commenter
-//	{"type":"comment","id":12,"post":"…","parent":7,…}      every comment, in id order (parents first)
-//	{"type":"ban","kind":"email","value":"…",…}             every ban
-//	{"type":"end","posts":1,"users":2,"comments":3,"bans":0}
-//
-// The end record lets an import tell a complete file from one cut short.
+// formatName and formatVersion are the header's "format" and "version"; the version goes up only when a field
+// changes meaning.
 const (
-	ExportFormat  = "blog-export"
-	ExportVersion = 1
+	formatName    = "blog-export"
+	formatVersion = 1
 )
 
 type exportHeader struct {
@@ -79,18 +82,18 @@ type exportVersion struct {
 	ReplacedAt time.Time `json:"replaced_at"`
 }
 
-// Exporter is what an export reads (repo.Imports).
-type Exporter interface {
+// Store is what an export reads (repo.Imports).
+type Store interface {
 	SiteID(ctx context.Context) (string, error)
 	Export(ctx context.Context, sink repo.ExportSink) error
 }
 
-// ExportCounts says how much an export wrote.
-type ExportCounts struct{ Posts, Users, Comments, Bans int }
+// Counts says how much an export wrote.
+type Counts struct{ Posts, Users, Comments, Bans int }
 
 // Export writes everything to w in the blog's export format.
-func Export(ctx context.Context, src Exporter, w io.Writer, now time.Time) (ExportCounts, error) {
-	var n ExportCounts
+func Export(ctx context.Context, src Store, w io.Writer, now time.Time) (Counts, error) {
+	var n Counts
 	site, err := src.SiteID(ctx)
 	if err != nil {
 		return n, err
@@ -98,7 +101,7 @@ func Export(ctx context.Context, src Exporter, w io.Writer, now time.Time) (Expo
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(exportHeader{Format: ExportFormat, Version: ExportVersion, Site: site, ExportedAt: now.UTC()}); err != nil {
+	if err := enc.Encode(exportHeader{Format: formatName, Version: formatVersion, Site: site, ExportedAt: now.UTC()}); err != nil {
 		return n, err
 	}
 	err = src.Export(ctx, repo.ExportSink{
@@ -147,14 +150,16 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// Blog reads the blog's own export. Comments keep everything: ids (into a database without comments), states
+// Reader reads the blog's own export. Comments keep everything: ids (into a database without comments), states
 // and their reasons, address hashes, edits and earlier versions, the keys they were imported under.
-type Blog struct{}
+type Reader struct{}
 
 // maxExportLine bounds one record: a comment of source.MaxImportedBody characters with a few versions fits easily.
 const maxExportLine = 4 << 20
 
-func (Blog) Read(ctx context.Context, path string, emit func(source.Item) error) error {
+// Read hands the header, then each commenter, comment and ban of the export at path to emit, in file order; a
+// record it cannot read refuses the file.
+func (Reader) Read(ctx context.Context, path string, emit func(source.Item) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -169,11 +174,11 @@ func (Blog) Read(ctx context.Context, path string, emit func(source.Item) error)
 		return errors.New("the file is empty")
 	}
 	var h exportHeader
-	if err := json.Unmarshal(sc.Bytes(), &h); err != nil || h.Format != ExportFormat {
+	if err := json.Unmarshal(sc.Bytes(), &h); err != nil || h.Format != formatName {
 		return errors.New("line 1: not an export of this blog (no \"format\":\"blog-export\" header)")
 	}
-	if h.Version > ExportVersion || h.Version < 1 {
-		return fmt.Errorf("line 1: export version %d; this blog reads version %d (upgrade the blog first)", h.Version, ExportVersion)
+	if h.Version > formatVersion || h.Version < 1 {
+		return fmt.Errorf("line 1: export version %d; this blog reads version %d (upgrade the blog first)", h.Version, formatVersion)
 	}
 	if h.Site == "" {
 		return errors.New("line 1: the header names no site")
@@ -181,7 +186,7 @@ func (Blog) Read(ctx context.Context, path string, emit func(source.Item) error)
 	if err := emit(source.Item{Site: h.Site}); err != nil {
 		return err
 	}
-	var n ExportCounts
+	var n Counts
 	ended := false
 	line := 2
 	for ; sc.Scan(); line++ {
@@ -226,7 +231,7 @@ func (Blog) Read(ctx context.Context, path string, emit func(source.Item) error)
 			it = source.Item{Ban: &repo.Ban{Kind: rec.Kind, Value: rec.Value, Label: rec.Label, CreatedAt: rec.CreatedAt.UTC()}}
 		case "end":
 			ended = true
-			want := ExportCounts{deref(rec.Posts), deref(rec.Users), deref(rec.Comments), deref(rec.Bans)}
+			want := Counts{deref(rec.Posts), deref(rec.Users), deref(rec.Comments), deref(rec.Bans)}
 			if want != n {
 				return fmt.Errorf("%s: the end record counts %+v but the file holds %+v", at, want, n)
 			}
