@@ -15,12 +15,12 @@ import (
 	"strings"
 	"time"
 
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"go.yaml.in/yaml/v3"
+
+	"blog/content/highlight"
 )
 
 //go:embed posts/*.md pages/*.md media
@@ -87,8 +87,9 @@ var (
 	markdown = goldmark.New(
 		goldmark.WithExtensions(extension.GFM,
 			// Code is highlighted on the server with chroma, as CSS classes (no inline styles: the
-			// Content-Security-Policy stays strict); assets/css/chroma.css colours them in both themes.
-			highlighting.NewHighlighting(highlighting.WithFormatOptions(chromahtml.WithClasses(true)))),
+			// Content-Security-Policy stays strict); assets/css/chroma.css colours them in both themes. A
+			// language's lexer is built the first time a block of it is rendered.
+			highlight.New()),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
