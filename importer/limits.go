@@ -10,6 +10,8 @@ const (
 	// MaxComments bounds the comments of one file: every comment and commenter read is remembered (in about
 	// 120 bytes) until the import ends, so that later replies find it.
 	MaxComments = 500_000
+	// MaxWaiting bounds the replies held in memory because the comment they answer comes later in the file.
+	MaxWaiting = 50_000
 	// MaxWaitingBytes bounds the replies held because the comment they answer comes later in the file, in bytes
 	// (MaxWaiting bounds their number).
 	MaxWaitingBytes = 16 << 20
