@@ -72,7 +72,7 @@ func (s *Server) postsFeed(c *fiber.Ctx, title, self, page string, posts []conte
 	base := s.chrome.BaseURL
 	f := atomFeed{Title: title, ID: base + page, Author: &atomAuthor{Name: s.chrome.Author}, Subtitle: s.chrome.Tagline,
 		Links: []atomLink{{Href: base + self, Rel: "self", Type: atomType}, {Href: base + page, Rel: "alternate", Type: "text/html"}}}
-	updated := time.Time{}
+	var updated time.Time
 	for _, p := range posts {
 		url := base + views.PostPath(p.Slug)
 		date := p.Date.UTC().Format(time.RFC3339)
@@ -82,7 +82,7 @@ func (s *Server) postsFeed(c *fiber.Ctx, title, self, page string, posts []conte
 			updated = p.Date
 		}
 	}
-	f.Updated = updated.UTC().Format(time.RFC3339)
+	f.Updated = feedTime(updated)
 	return sendFeed(c, f)
 }
 
@@ -134,7 +134,7 @@ func (s *Server) commentsFeed(c *fiber.Ctx) error {
 	return s.cachedFeed(c, head, func() (atomFeed, error) {
 		comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
 		base := s.chrome.BaseURL
-		return s.commentFeed(comments, "Comments on "+s.chrome.SiteTitle, base+"/comments.xml", base+"/"), err
+		return s.commentFeed(comments, "Comments on "+s.chrome.SiteTitle, base+"/comments.xml", base+"/", s.newestPostDate()), err
 	})
 }
 
@@ -151,16 +151,17 @@ func (s *Server) postCommentsFeed(c *fiber.Ctx) error {
 	return s.cachedFeed(c, st.Seq, func() (atomFeed, error) {
 		comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
 		base := s.chrome.BaseURL
-		return s.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug)), err
+		return s.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug), p.Date), err
 	})
 }
 
 // commentFeed builds a comments feed. Each entry's id is its permalink, which never changes; its time is when
-// it was posted, or last edited.
-func (s *Server) commentFeed(comments []repo.Comment, title, self, page string) atomFeed {
+// it was posted, or last edited. The feed's own time is its newest entry's, and never earlier than since (the
+// post's date, or the newest post's for the whole blog), so an empty feed is dated when its post was.
+func (s *Server) commentFeed(comments []repo.Comment, title, self, page string, since time.Time) atomFeed {
 	f := atomFeed{Title: title, ID: self, Author: &atomAuthor{Name: s.chrome.SiteTitle + " readers"},
 		Links: []atomLink{{Href: self, Rel: "self", Type: atomType}, {Href: page, Rel: "alternate", Type: "text/html"}}}
-	updated := time.Unix(0, 0)
+	updated := since
 	for _, cm := range comments {
 		url := s.chrome.BaseURL + views.PostPath(cm.Post.Slug) + "#" + views.CommentAnchor(cm.ID)
 		at := cm.CreatedAt
@@ -175,11 +176,29 @@ func (s *Server) commentFeed(comments []repo.Comment, title, self, page string) 
 			Published: cm.CreatedAt.UTC().Format(time.RFC3339), Updated: at.UTC().Format(time.RFC3339),
 			Content: atomContent{Type: "html", Body: string(cm.Rendered())}})
 	}
-	f.Updated = updated.UTC().Format(time.RFC3339)
+	f.Updated = feedTime(updated)
 	return f
 }
 
-// sitemap lists the home page, the posts and the pages for search engines.
+// newestPostDate is the date of the newest published post (zero when there is none).
+func (s *Server) newestPostDate() time.Time {
+	if posts := s.lib().Posts; len(posts) > 0 {
+		return posts[0].Date
+	}
+	return time.Time{}
+}
+
+// feedTime writes a feed's <updated>. Atom requires one; a feed with nothing dated in it (a blog without
+// posts) says now rather than the year 1 or 1970.
+func feedTime(t time.Time) string {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// sitemap lists the home page, the posts, the archive, the tags and the pages for search engines. A list's
+// lastmod is its newest post's date.
 func (s *Server) sitemap(c *fiber.Ctx) error {
 	type entry struct {
 		Loc     string `xml:"loc"`
@@ -190,11 +209,29 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 		URLs    []entry  `xml:"url"`
 	}
 	base := s.chrome.BaseURL
-	set := urlset{URLs: []entry{{Loc: base + "/"}}}
-	for _, p := range s.lib().Posts {
-		set.URLs = append(set.URLs, entry{Loc: base + views.PostPath(p.Slug), LastMod: p.Date.UTC().Format("2006-01-02")})
+	lib := s.lib()
+	day := func(posts []content.Post) string {
+		if len(posts) == 0 {
+			return ""
+		}
+		return posts[0].Date.UTC().Format(time.DateOnly)
 	}
-	for _, p := range s.lib().Pages {
+	set := urlset{URLs: []entry{{Loc: base + "/", LastMod: day(lib.Posts)}}}
+	for _, p := range lib.Posts {
+		set.URLs = append(set.URLs, entry{Loc: base + views.PostPath(p.Slug), LastMod: day([]content.Post{p})})
+	}
+	set.URLs = append(set.URLs, entry{Loc: base + "/archive", LastMod: day(lib.Posts)})
+	tags := lib.Tags()
+	for _, p := range lib.Posts {
+		if len(p.Tags) > 0 { // the newest tagged post
+			set.URLs = append(set.URLs, entry{Loc: base + "/tags", LastMod: day([]content.Post{p})})
+			break
+		}
+	}
+	for _, t := range tags {
+		set.URLs = append(set.URLs, entry{Loc: base + views.TagPath(t.Name), LastMod: day(t.Posts)})
+	}
+	for _, p := range lib.Pages {
 		set.URLs = append(set.URLs, entry{Loc: base + "/" + p.Slug})
 	}
 	out, err := xml.MarshalIndent(set, "", "  ")
