@@ -95,7 +95,7 @@ func TestPagingTagsArchiveAndNeighbours(t *testing.T) {
 	if cur, _ := archive.Find(`nav[aria-label="Main"] a[aria-current="page"]`).Attr("href"); cur != "/archive" {
 		t.Fatalf("current section on the archive: %q", cur)
 	}
-	if cur, _ := post.Find(`nav[aria-label="Main"] a[aria-current="page"]`).Attr("href"); cur != "/" {
+	if cur, _ := post.Find(`nav[aria-label="Main"] a[aria-current="true"]`).Attr("href"); cur != "/" {
 		t.Fatalf("current section on a post: %q", cur)
 	}
 	if cur, _ := doc(t, a.page(t, "/about")).Find(`nav[aria-label="Main"] a[aria-current="page"]`).Attr("href"); cur != "/about" {

@@ -41,14 +41,20 @@ func (ch Chrome) ForRequest(token string) Chrome {
 	return ch
 }
 
-// NavLink is one entry of the header navigation; Current marks the section the page is in.
+// NavLink is one entry of the header navigation. Current marks the section the page is in (a post is in Posts);
+// Here marks the link to the very page shown. The header says aria-current="page" for the one and "true" for
+// the other, as GOV.UK's service navigation does.
 type NavLink struct {
 	Title   string
 	Href    string
 	Current bool
+	Here    bool
 }
 
 // Navigation is the header's links: the posts, the archive, then the pages, with the one the path is in marked.
+// Only pages that belong to a section mark it: the home page's pages and the posts are in Posts, the archive
+// and each page in their own; the tag pages are in none (there is no Tags entry), and pages that are in no
+// section whatever their path (an error, a draft's preview) use Chrome.OutsideSections.
 func Navigation(pages []content.Page, path string) []NavLink {
 	nav := []NavLink{{Title: "Posts", Href: "/"}, {Title: "Archive", Href: "/archive"}}
 	for _, p := range pages {
@@ -57,12 +63,33 @@ func Navigation(pages []content.Page, path string) []NavLink {
 	for i, l := range nav {
 		switch {
 		case l.Href == "/":
-			nav[i].Current = path == "/" || strings.HasPrefix(path, "/page/") || strings.HasPrefix(path, "/posts/") || strings.HasPrefix(path, "/tags")
+			nav[i].Current = path == "/" || strings.HasPrefix(path, "/page/") || strings.HasPrefix(path, "/posts/")
 		default:
 			nav[i].Current = path == l.Href || strings.HasPrefix(path, l.Href+"/")
 		}
+		nav[i].Here = path == l.Href
 	}
 	return nav
+}
+
+// OutsideSections returns the chrome with no navigation entry marked, for a page that is in no section
+// whatever its address says: an error page (a missing post is not in Posts) or a draft's preview (not yet a
+// post).
+func (ch Chrome) OutsideSections() Chrome {
+	nav := make([]NavLink, len(ch.Nav))
+	for i, l := range ch.Nav {
+		nav[i] = NavLink{Title: l.Title, Href: l.Href}
+	}
+	ch.Nav = nav
+	return ch
+}
+
+// ariaCurrent is a marked navigation link's aria-current: "page" for the page itself, "true" for its section.
+func ariaCurrent(l NavLink) string {
+	if l.Here {
+		return "page"
+	}
+	return "true"
 }
 
 // AssetURLs are the fingerprinted URLs of the stylesheet and scripts.
