@@ -16,6 +16,8 @@ func FuzzRender(f *testing.F) {
 	f.Add("<script>alert(1)</script>\n\n[x](javascript:alert(1))")
 	f.Add("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done")
 	f.Add("![img](\"onerror=alert(1))\n\n<a href=x onclick=y>z</a>")
+	f.Add("```go {linenos=table hl_lines=[1,\"2-3\"] linenostart=9}\nx := `<b>`\n```\n\n```klingon {linenos=true}\n<script>\n```")
+	f.Add("~~~markdown\n---\na: 1\n---\n```html\n<style>a{}</style><script>x</script>\n```\n~~~")
 	f.Fuzz(func(t *testing.T, md string) {
 		out, err := content.Render([]byte(md))
 		if err != nil {
