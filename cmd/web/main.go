@@ -390,7 +390,7 @@ func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan s
 		"max_connections", budget, "file_limit", fds)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
-	// Start-up (package initialisation: the highlighter's lexers, the sanitiser's tables; migrations; loading
+	// Start-up (package initialisation: goldmark's extensions, the sanitiser's tables; migrations; loading
 	// the content) leaves garbage behind: hand it back to the system, beside the first requests rather than
 	// before them (a full collection and the scavenger: 6-15 ms here).
 	go debug.FreeOSMemory()
