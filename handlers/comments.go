@@ -97,6 +97,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 		wait := strconv.Itoa(int(limited.Wait.Seconds()) + 1)
 		c.Set(fiber.HeaderRetryAfter, wait)
 		form.Notice = "You are posting too quickly. Please wait " + wait + " seconds and post again; your comment is kept."
+		form.NoticeFor = limited.Wait
 		return s.formError(c, fiber.StatusTooManyRequests, p.Slug, postID, form)
 	}
 	if err != nil {
@@ -172,6 +173,7 @@ func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment
 	if comment.ID == 0 {
 		return render(c, fiber.StatusOK, views.CommentForm(form))
 	}
+	form.EditUntil = s.editUntil(comment)
 	return render(c, fiber.StatusOK, views.Posted(form, comment, st.Count))
 }
 
@@ -372,10 +374,10 @@ func (s *Server) ownComments(c *fiber.Ctx, postID int64) (map[int64]views.ItemOp
 		switch {
 		case cm.PostID != postID:
 		case repo.Held(cm.State):
-			own[cm.ID] = views.ItemOpts{Held: true, Editable: s.mayChange(cm)}
+			own[cm.ID] = views.ItemOpts{Held: true, Editable: s.mayChange(cm), Until: s.editUntil(cm)}
 			held = append(held, cm)
 		case cm.Visible() && s.mayChange(cm):
-			own[cm.ID] = views.ItemOpts{Editable: true}
+			own[cm.ID] = views.ItemOpts{Editable: true, Until: s.editUntil(cm)}
 			// Put in its place too, in case the shared list has not caught up with it yet (an htmx post answers
 			// before the broker has handed the comment to the lists): the author always sees their comment.
 			held = append(held, cm)
@@ -386,6 +388,9 @@ func (s *Server) ownComments(c *fiber.Ctx, postID int64) (map[int64]views.ItemOp
 
 // withinWindow reports whether a comment is recent enough for its author to change it.
 func (s *Server) withinWindow(c repo.Comment) bool { return time.Since(c.CreatedAt) < s.cfg.EditWindow }
+
+// editUntil is when the time to change a comment ends.
+func (s *Server) editUntil(c repo.Comment) time.Time { return c.CreatedAt.Add(s.cfg.EditWindow) }
 
 // mayChange reports whether a comment's author may still edit or delete it (the window is open and the owner
 // has not acted on it; whether somebody answered is decided where the list is known).

@@ -126,3 +126,32 @@ func TestPersonalPagesAreNotShared(t *testing.T) {
 		t.Fatalf("a page with the form as a reply: Cache-Control %q", resp.Header.Get("Cache-Control"))
 	}
 }
+
+// TestOwnCommentMarkup checks what the page script needs for one's own comment: its controls in one block (no
+// form inside a paragraph, which the browser splits), when its time to change ends, replies naming what they
+// answer, and a comment field that keeps a long paste whole (no maxlength) with the limit said in words.
+func TestOwnCommentMarkup(t *testing.T) {
+	a := newTestApp(t, func(c *handlers.Config) { c.EditWindow = time.Hour })
+	author, other := a.newClient(), a.newClient()
+	author.comment(t, "Ada", "ada@example.com", "Mine")
+	mine := a.commentByBody(t, "Mine")
+	other.reply(t, mine.ID, "Bob", "An answer")
+	author.comment(t, "Ada", "ada@example.com", "Mine again")
+	page := author.page(t, "/posts/"+a.slug)
+	d := doc(t, page)
+	controls := d.Find(`[data-own-controls]`)
+	if controls.Length() != 1 || controls.Find("p form").Length() != 0 || controls.Find("form").Length() != 1 {
+		t.Fatalf("own controls: %d blocks, form inside a paragraph: %d", controls.Length(), controls.Find("p form").Length())
+	}
+	until, _ := controls.Attr("data-editable-until")
+	if at, err := time.Parse(time.RFC3339, until); err != nil || at.Before(time.Now().Add(50*time.Minute)) {
+		t.Fatalf("data-editable-until %q (%v), want about an hour from now", until, err)
+	}
+	if p, _ := d.Find(`li.reply`).Attr("data-parent"); p != itoa(mine.ID) {
+		t.Fatalf("the reply's data-parent %q, want %d", p, mine.ID)
+	}
+	body := d.Find("#comment-body")
+	if _, has := body.Attr("maxlength"); has || !strings.Contains(d.Find("#comment-body-hint").Text(), "Up to 5,000 characters") {
+		t.Fatalf("comment field: maxlength %v, hint %q", has, d.Find("#comment-body-hint").Text())
+	}
+}

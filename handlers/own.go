@@ -147,7 +147,8 @@ func (s *Server) editComment(c *fiber.Ctx) error {
 	}
 	edited.User = cm.User
 	edited.ParentName = cm.ParentName
-	return render(c, fiber.StatusOK, views.CommentPart(slug, edited, views.ItemOpts{Held: repo.Held(edited.State), Editable: true, Saved: true}))
+	return render(c, fiber.StatusOK, views.CommentPart(slug, edited, views.ItemOpts{Held: repo.Held(edited.State), Editable: true, Saved: true,
+		Until: s.editUntil(edited)}))
 }
 
 // deleteOwn deletes one's own comment (it is removed from every open page by the live stream).

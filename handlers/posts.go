@@ -293,14 +293,16 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 }
 
 // StampStep is how finely a page's form timestamp is kept: every reader of a post within one step gets the same
-// page, so it is rendered and compressed once.
-const StampStep = 5 * time.Second
+// page, so it is rendered and compressed once a step at most.
+const StampStep = time.Second
 
-// formStamp signs the end of the current step, not this instant: the spam rule "posted sooner than
-// SPAM_MIN_SECONDS after the page loaded" is never weaker for it (a form is at most StampStep older than the
-// stamp says), and a person simply waits up to StampStep more, which nobody typing a comment notices.
+// formStamp signs the start of the current step, never later than the page was loaded: a person who waits
+// SPAM_MIN_SECONDS after the page loaded is never held by the rule "posted sooner than that" (the form looks at
+// most StampStep older than it is). A program that posts at once is still held: the step is shorter than any
+// sensible SPAM_MIN_SECONDS. (The end of a 5-second step was signed before, which held people who had waited the
+// documented 3 s for up to 5 s more.)
 func (s *Server) formStamp(now time.Time) string {
-	step := now.Truncate(StampStep).Add(StampStep)
+	step := now.Truncate(StampStep)
 	if st := s.stamp.Load(); st != nil && st.at.Equal(step) {
 		return st.value
 	}

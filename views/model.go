@@ -219,8 +219,12 @@ type FormView struct {
 	Slug   string
 	Input  repo.CommentInput
 	Errors repo.FieldErrors
-	// Notice is a message beside the button that is not about one field (for example "slow down").
-	Notice string
+	// Notice is a message beside the button that is not about one field (for example "slow down"); NoticeFor,
+	// when set, is how long it holds (the page script takes it away then).
+	Notice    string
+	NoticeFor time.Duration
+	// EditUntil is when the time to change the comment just posted ends.
+	EditUntil time.Time
 	Posted bool
 	// Held is set with Posted when the comment waits for the owner's approval.
 	Held bool
@@ -388,6 +392,15 @@ type NotifyView struct {
 	// confirmation token for the button that brings it back.
 	Unsubscribed bool
 	Resubscribe  string
+}
+
+// CountChars writes a number of characters with a thousands separator ("5,000").
+func CountChars(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // CountPosts says how many posts, in words.

@@ -116,6 +116,12 @@
       }
       return;
     }
+    var parent = item.getAttribute("data-parent");
+    if (parent) {
+      // Somebody answered it: its author can no longer change it.
+      var answered = document.getElementById("comment-" + parent);
+      dropOwnControls(answered && answered.querySelector(":scope > [data-part=comment] [data-own-controls]"));
+    }
     if (existing) {
       if (existing.hasAttribute("data-held") && !item.hasAttribute("data-placeholder")) {
         announce("Your comment was approved.");
@@ -318,7 +324,8 @@
         }
         form.querySelector("#comment-body").focus({ preventScroll: true });
       } else {
-        var invalid = form.querySelector("[aria-invalid=true]");
+        // Refused: focus goes to the first field in error, or back to the text, kept (the notice is announced).
+        var invalid = form.querySelector("[aria-invalid=true]") || form.querySelector("#comment-body");
         if (invalid) invalid.focus();
       }
     }
@@ -354,10 +361,55 @@
   // "Show N more replies" puts the next replies in place of itself. Replies that arrived live meanwhile are
   // already on the page, after the control: the ones loaded in order win and the later copies go. Focus moves to
   // the first reply loaded, and the reader hears how many came.
-  var moreFrom = null;
+  var moreFrom = null, olderFrom = null;
   document.addEventListener("htmx:beforeRequest", function (evt) {
-    var li = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("[data-more-replies]");
+    var elt = evt.detail.elt;
+    var li = elt && elt.closest && elt.closest("[data-more-replies]");
     moreFrom = li ? { list: li.parentElement, before: li.previousElementSibling } : null;
+    var older = elt && elt.closest && elt.closest("#older-comments");
+    olderFrom = older ? { first: document.querySelector("#comment-list > [data-comment-id]") } : null;
+  });
+
+  // "Show older comments" puts them above the first on the page: focus moves to the first loaded, and the reader
+  // hears how many came.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!olderFrom) return;
+    var first = olderFrom.first, list = document.getElementById("comment-list");
+    olderFrom = null;
+    var start = list && list.querySelector(":scope > [data-comment-id]");
+    if (!start || start === first) return;
+    var n = 0;
+    for (var el = start; el && el !== first; el = el.nextElementSibling) if (el.matches("[data-comment-id]")) n++;
+    var part = start.querySelector(":scope > [data-part=comment]") || start;
+    part.setAttribute("tabindex", "-1");
+    part.focus();
+    announce(n === 1 ? "1 older conversation shown." : n + " older conversations shown.");
+    refreshTimes();
+  });
+
+  // Deleting one's own comment: it leaves the page at once (the live stream says the same a moment later), focus
+  // moves to the comment after it (or before it, or the comments heading), and the reader hears it is done.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form.matches || !form.matches("form[hx-post$='/delete']") || !evt.detail.successful) return;
+    var item = form.closest("li[data-comment-id]");
+    if (!item) return;
+    var next = item.nextElementSibling, prev = item.previousElementSibling;
+    var target = (next && next.matches("[data-comment-id]") && next.querySelector(":scope > [data-part=comment]")) ||
+      (prev && prev.matches("[data-comment-id]") && prev.querySelector(":scope > [data-part=comment]")) ||
+      (item.parentElement && item.parentElement.closest("li[data-comment-id]") &&
+        item.parentElement.closest("li[data-comment-id]").querySelector(":scope > [data-part=comment]")) ||
+      document.getElementById("comments-heading");
+    var replies = item.querySelector(":scope > [data-replies] > [data-comment-id]");
+    if (!replies) {
+      item.remove();
+      forget(item);
+    }
+    if (target) {
+      target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+    announce("Your comment was deleted.");
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (!moreFrom) return;
@@ -377,6 +429,60 @@
     }
     refreshTimes();
   });
+
+  // Text fields with a limit show how much is written against it as the reader types (a paste past the limit is
+  // kept whole, never cut: the server says what is wrong), and tell screen readers when it is nearly reached and
+  // when it is passed, once each time.
+  function countChars(area) {
+    var max = parseInt(area.getAttribute("data-max-chars"), 10);
+    var shown = document.querySelector("[data-char-count-for='" + area.id + "']");
+    var alert = document.querySelector("[data-char-alert-for='" + area.id + "']");
+    if (!max || !shown) return;
+    var n = Array.from(area.value.replace(/\r\n/g, "\n").trim()).length;
+    var over = n > max;
+    shown.textContent = n.toLocaleString("en") + " / " + max.toLocaleString("en");
+    shown.classList.toggle("field-error", over);
+    shown.classList.toggle("mt-0", over);
+    var level = over ? "over" : (n > max * 0.9 ? "near" : "");
+    if (alert && area.getAttribute("data-char-level") !== level) {
+      area.setAttribute("data-char-level", level);
+      if (level === "over") {
+        alert.textContent = (n - max).toLocaleString("en") + " characters over the limit of " + max.toLocaleString("en") + ".";
+      } else if (level === "near") {
+        alert.textContent = (max - n).toLocaleString("en") + " characters left.";
+      }
+    }
+  }
+  document.addEventListener("input", function (evt) {
+    if (evt.target.matches && evt.target.matches("textarea[data-max-chars]")) countChars(evt.target);
+  });
+
+  // What holds only for a while goes when it no longer does: a "slow down" notice once the wait is over, and
+  // Edit and Delete on one's own comment once its time to change ends.
+  function settle(root) {
+    root.querySelectorAll("textarea[data-max-chars]").forEach(countChars);
+    root.querySelectorAll("[data-clear-after]").forEach(function (el) {
+      var secs = parseInt(el.getAttribute("data-clear-after"), 10) || 0;
+      el.removeAttribute("data-clear-after");
+      window.setTimeout(function () { el.textContent = ""; }, secs * 1000);
+    });
+    root.querySelectorAll("[data-editable-until]").forEach(function (el) {
+      var until = Date.parse(el.getAttribute("data-editable-until"));
+      el.removeAttribute("data-editable-until");
+      if (!isNaN(until)) window.setTimeout(function () { dropOwnControls(el); }, Math.max(0, until - Date.now()));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { settle(document); });
+  document.addEventListener("htmx:load", function (evt) { if (evt.target.querySelectorAll) settle(evt.target); });
+
+  // dropOwnControls takes Edit and Delete away from one's own comment (answered, or its time is over); Reply stays.
+  function dropOwnControls(controls) {
+    if (!controls || !controls.isConnected) return;
+    var part = controls.closest("[data-part=comment]");
+    if (part && part.contains(document.activeElement)) part.setAttribute("tabindex", "-1"), part.focus();
+    controls.querySelectorAll("[data-testid=EditLink], form").forEach(function (el) { el.remove(); });
+    controls.removeAttribute("data-own-controls");
+  }
 
   // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open.
   function ago(then, now) {
