@@ -1,6 +1,11 @@
-// The owner's pages: the form token on htmx requests, focus after an action, and passkeys (WebAuthn).
+// The owner's script. On every page of a browser where the owner signed in: the count of comments waiting for
+// review in the header, kept live. On the owner's pages: the form token on htmx requests, focus after an
+// action, select-all, the filters folded on a phone, and passkeys (WebAuthn), whose failures are explained in
+// words.
 (function () {
   "use strict";
+
+  var ownerPage = document.documentElement.getAttribute("data-testid") === "AdminLayout";
 
   function token() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -8,16 +13,149 @@
   }
 
   document.addEventListener("htmx:configRequest", function (evt) {
-    evt.detail.headers["X-CSRF-Token"] = token();
-  });
-
-  // After an action swaps the console's results, move focus to the notice that says what happened.
-  document.addEventListener("htmx:afterSettle", function () {
-    var notice = document.getElementById("notice");
-    if (notice) {
-      notice.focus();
+    var t = token();
+    if (t) {
+      evt.detail.headers["X-CSRF-Token"] = t;
     }
   });
+
+  // After an action or a reply swaps the console's results, move focus to the field in error, or else to the
+  // notice that says what happened.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!ownerPage) return;
+    var target = document.querySelector('#console-results [aria-invalid="true"]') || document.getElementById("notice");
+    if (target) {
+      target.focus();
+    }
+    wireConsole();
+  });
+
+  // ---- The pending count in the header -------------------------------------------------------------------
+
+  function hinted() {
+    return /(?:^|;\s*)owner=1(?:;|$)/.test(document.cookie);
+  }
+
+  function pendingWords(n) {
+    if (n === 0) return "No comments pending";
+    return n === 1 ? "1 comment pending" : n + " comments pending";
+  }
+
+  function startPending() {
+    var slot = document.querySelector("[data-owner-pending]");
+    if (!slot || !hinted() || !window.fetch) return;
+    var link = slot.querySelector("a");
+    var announce = slot.querySelector("[data-owner-announce]");
+    var shown = -1;
+    var source = null;
+    var delay = 2000;
+
+    function show(n) {
+      if (typeof n !== "number" || n < 0 || n === shown) return;
+      link.textContent = pendingWords(n);
+      link.setAttribute("aria-label", pendingWords(n) + ": review them");
+      if (n > 0) {
+        link.setAttribute("data-waiting", "");
+      } else {
+        link.removeAttribute("data-waiting");
+      }
+      if (shown >= 0) {
+        // A change after the first count is announced, politely; the first is just there to be read.
+        announce.textContent = n > shown ? "New comment waiting for review. " + pendingWords(n) + "." : pendingWords(n) + ".";
+      }
+      shown = n;
+      slot.hidden = false;
+    }
+
+    function stop() {
+      slot.hidden = true;
+      if (source) source.close();
+      source = null;
+    }
+
+    // ask reads the count; false means the browser is not (or no longer) the owner's.
+    function ask() {
+      return fetch("/admin/pending", { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (r.status === 401) {
+            return false; // the server cleared the hint cookie with its answer
+          }
+          if (!r.ok) throw new Error(String(r.status));
+          return r.json().then(function (data) {
+            show(data.pending);
+            return true;
+          });
+        });
+    }
+
+    function listen() {
+      if (!window.EventSource) return;
+      source = new EventSource("/admin/events");
+      source.addEventListener("pending", function (e) {
+        delay = 2000;
+        show(parseInt(e.data, 10));
+      });
+      source.addEventListener("error", function () {
+        if (!source || source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+        // Refused (signed out, or too many streams): ask once more before trying again.
+        source = null;
+        setTimeout(function () {
+          ask().then(function (owner) {
+            if (owner) listen(); else stop();
+          }).catch(function () { listen(); });
+        }, delay);
+        delay = Math.min(delay * 2, 60000);
+      });
+    }
+
+    ask().then(function (owner) {
+      if (owner) listen(); else stop();
+    }).catch(function () { /* the blog is unreachable: no count rather than a wrong one */ });
+  }
+
+  // ---- The console -----------------------------------------------------------------------------------------
+
+  // wireConsole enables select-all for the list shown (again after htmx swaps the results).
+  function wireConsole() {
+    var box = document.querySelector("[data-select-all]");
+    var all = document.getElementById("select-all");
+    var form = document.querySelector("[data-testid=ConsoleForm]");
+    if (!box || !all || !form || all.hasAttribute("data-wired")) return;
+    all.setAttribute("data-wired", "");
+    box.hidden = false;
+    var count = form.querySelector("[data-selected-count]");
+    function items() {
+      return Array.prototype.slice.call(form.querySelectorAll('input[type=checkbox][name="id"]'));
+    }
+    function update(announce) {
+      var list = items();
+      var n = list.filter(function (i) { return i.checked; }).length;
+      all.checked = n > 0 && n === list.length;
+      all.indeterminate = n > 0 && n < list.length;
+      if (announce) {
+        count.textContent = n === 0 ? "None selected." : (n === 1 ? "1 comment selected." : n + " comments selected.");
+      }
+    }
+    all.addEventListener("change", function () {
+      items().forEach(function (i) { i.checked = all.checked; });
+      update(true);
+    });
+    form.addEventListener("change", function (e) {
+      if (e.target !== all && e.target.name === "id") update(false);
+    });
+    update(false);
+  }
+
+  // foldFilters closes the filter form on a phone when no filter is set; it stays open on wider screens and
+  // without JavaScript.
+  function foldFilters() {
+    var box = document.querySelector("details[data-filters]");
+    if (box && box.getAttribute("data-active") === "0" && window.matchMedia("(max-width: 639.98px)").matches) {
+      box.open = false;
+    }
+  }
+
+  // ---- Passkeys --------------------------------------------------------------------------------------------
 
   // WebAuthn sends binary fields as base64url in JSON; the browser API wants ArrayBuffers, and back.
   function fromB64(s) {
@@ -35,6 +173,13 @@
     return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // Refusal is the server's answer to a ceremony's request, in its own words.
+  function Refusal(status, message) {
+    this.name = "Refusal";
+    this.status = status;
+    this.message = message;
+  }
+
   function post(url, body) {
     return fetch(url, {
       method: "POST",
@@ -44,7 +189,7 @@
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) {
-          throw new Error(data.error || "The server answered " + r.status + ".");
+          throw new Refusal(r.status, data.error || "");
         }
         return data;
       });
@@ -94,13 +239,65 @@
     });
   }
 
-  function wire(section, run) {
+  // numericHost reports a page opened by a numeric address (127.0.0.1, [::1]), where browsers refuse passkeys.
+  function numericHost() {
+    var h = location.hostname;
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.indexOf(":") >= 0 || h.charAt(0) === "[";
+  }
+
+  // localAddress is this page at localhost, when it was opened at a loopback address.
+  function localAddress() {
+    var h = location.hostname.replace(/^\[|\]$/g, "");
+    if (!/^127\./.test(h) && h !== "::1" && h !== "0.0.0.0") return "";
+    return location.protocol + "//localhost" + (location.port ? ":" + location.port : "") + location.pathname + location.search;
+  }
+
+  function numericWords() {
+    var local = localAddress();
+    return "Passkeys work only when the blog is opened by its name, not by a numeric address such as " +
+      location.hostname + ". " + (local ? "Open this page at " + local + " instead, or use a password."
+        : "Open it at its name instead, or use a password.");
+  }
+
+  // explain turns a failed ceremony into a sentence for the owner (never a browser's raw message).
+  function explain(err, registering) {
+    if (err instanceof Refusal) {
+      if (err.status === 403) return "This page is out of date. Please reload it and try again.";
+      if (err.status >= 500) return "The blog could not finish this because of a problem on its side. Please try again in a moment.";
+      return err.message || "The blog refused this passkey (status " + err.status + "). Please reload the page and try again.";
+    }
+    switch (err && err.name) {
+      case "NotAllowedError":
+        return "The passkey prompt was closed or timed out, or this device has no passkey for this blog. Please try again.";
+      case "SecurityError":
+        return numericHost() ? numericWords() : "This browser refused to use a passkey for this address. Open the blog at its own name (the address it was set up with) and try again.";
+      case "InvalidStateError":
+        return registering ? "This device already holds a passkey for this blog. Sign in with it, or add one on another device." :
+          "This device could not use its passkey. Please try again.";
+      case "NotSupportedError":
+        return "This device cannot make the kind of passkey the blog asks for. Try another device or browser, or use a password.";
+      case "AbortError":
+        return "The passkey request was cancelled. Please try again.";
+      case "TypeError":
+        return "The blog could not be reached. Check the connection and try again.";
+    }
+    return "The passkey could not be used. Please try again, or use a password.";
+  }
+
+  function wire(section, run, registering) {
     var button = section.querySelector("button[data-needs-js]");
     var error = section.querySelector("[data-passkey-error]");
     if (!button) return;
-    if (!window.PublicKeyCredential) {
-      error.textContent = "This browser cannot use passkeys.";
+    if (!window.isSecureContext) {
+      error.textContent = "Passkeys need a secure connection: open the blog over HTTPS (or at localhost), or use a password.";
       return;
+    }
+    if (!window.PublicKeyCredential) {
+      error.textContent = "This browser cannot use passkeys. Use a password, or another browser.";
+      return;
+    }
+    if (numericHost()) {
+      error.textContent = numericWords(); // said before the owner tries, and again if they do
     }
     button.disabled = false;
     button.addEventListener("click", function () {
@@ -110,34 +307,36 @@
         window.location.assign(data.redirect || "/admin");
       }).catch(function (err) {
         button.disabled = false;
-        error.textContent = err && err.name === "NotAllowedError"
-          ? "The passkey prompt was closed or timed out. Please try again."
-          : (err && err.message) || "That did not work. Please try again.";
+        error.textContent = explain(err, registering);
       });
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    startPending();
+    if (!ownerPage) return;
+    wireConsole();
+    foldFilters();
     var login = document.querySelector("[data-passkey-login]");
     if (login) {
       var next = encodeURIComponent(login.getAttribute("data-next") || "/admin");
       wire(login, function () {
         return signIn("/admin/login/passkey/begin", "/admin/login/passkey/finish?next=" + next);
-      });
+      }, false);
     }
     var setup = document.querySelector("[data-passkey-setup]");
     if (setup) {
       var t = encodeURIComponent(setup.getAttribute("data-token"));
       wire(setup, function () {
         return register("/admin/setup/passkey/begin?token=" + t, "/admin/setup/passkey/finish?token=" + t);
-      });
+      }, true);
     }
     var add = document.querySelector("[data-passkey-add]");
     if (add) {
       wire(add, function () {
         var name = encodeURIComponent((document.getElementById("passkey-name") || {}).value || "");
         return register("/admin/account/passkey/begin", "/admin/account/passkey/finish?name=" + name);
-      });
+      }, true);
     }
   });
 })();
