@@ -37,11 +37,14 @@ func peerSpoke(c net.Conn) bool {
 	}
 	spoke := true
 	var b [1]byte
-	err = raw.Read(func(fd uintptr) bool {
+	// Control, not Read: pgx may have left a background reader blocked in a Read on this socket (it starts one
+	// when a write is slow), and that Read holds the socket's read lock until the server sends something, which
+	// an idle connection never does; Read would wait for that lock for ever. The peek takes no lock and consumes
+	// nothing, so it cannot disturb that reader.
+	err = raw.Control(func(fd uintptr) {
 		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		// Nothing waiting: EAGAIN. Data: n > 0. The server closed: n == 0 without an error.
 		spoke = n > 0 || !errors.Is(err, syscall.EAGAIN)
-		return true
 	})
 	return spoke || err != nil
 }
