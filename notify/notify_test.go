@@ -249,15 +249,32 @@ func TestTwoInstancesSendOnce(t *testing.T) {
 		c := f.comment(t, "Held "+strconv.Itoa(i), "held"+strconv.Itoa(i)+"@example.com", "Held comment "+strconv.Itoa(i), repo.StatePending, 0, false)
 		ids[c.ID] = true
 	}
+	// One read of the outbox decides: counting what is pending and listing the messages in two reads let a
+	// message written between them pass for sent (the count saw 29 sent, the list 30), and the workers were
+	// stopped before sending it.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		p, _, _ := f.store.OutboxCounts(context.Background())
-		msgs, _ := f.store.Messages(context.Background())
-		if len(msgs) == n && p == 0 {
+		msgs, err := f.store.Messages(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, m := range msgs {
+			if m.FailedAt != nil {
+				t.Fatalf("message %d failed: %v", m.ID, *m.LastError)
+			}
+			if m.SentAt != nil {
+				if m.Delivery == nil {
+					t.Fatalf("message %d marked done but not delivered: %v", m.ID, m.LastError)
+				}
+				sent++
+			}
+		}
+		if len(msgs) == n && sent == n {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("outbox: %d messages, %d pending", len(msgs), p)
+			t.Fatalf("outbox: %d messages, %d sent, want %d sent", len(msgs), sent, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
