@@ -71,7 +71,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/tags/:tag/feed.xml", s.tagFeed)
 	app.Get("/tags/:tag", same, s.tag)
 	app.Get("/posts/:slug", same, s.post)
-	app.Post("/posts/:slug/comments", same, s.createComment)
+	// A comment posted with the owner's session is the owner's (published, with the author badge).
+	app.Post("/posts/:slug/comments", same, s.ownerComments, s.createComment)
 	app.Get("/posts/:slug/comments", same, s.olderComments)
 	app.Get("/posts/:slug/comments/fresh", s.commentList)
 	app.Post("/posts/:slug/comments/preview", same, s.previewComment)

@@ -46,6 +46,7 @@ type Store interface {
 	FindComment(ctx context.Context, id int64) (repo.Comment, error)
 	CommentsMatching(ctx context.Context, ban repo.Ban) ([]int64, error)
 	CountByState(ctx context.Context) (map[string]int, error)
+	CountState(ctx context.Context, state string) (int, error)
 	Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error)
 	Purge(ctx context.Context, cutoff time.Time, act repo.Action) (int, error)
 }
@@ -151,8 +152,12 @@ func (s *Service) screen(ctx context.Context, c Candidate) (Decision, error) {
 }
 
 // Post screens a new comment and stores it, published or held with the reason: the one door every new comment
-// passes, whatever brought it.
+// passes, whatever brought it. A comment posted with the owner's session (ctx marked by AsOwner) is the owner's
+// own: it is published at once and marked as theirs (see Owned).
 func (s *Service) Post(ctx context.Context, n repo.NewComment, c Candidate) (repo.Comment, repo.Stamp, Decision, error) {
+	if IsOwner(ctx) {
+		return s.postOwned(ctx, n)
+	}
 	d, err := s.Screen(ctx, c)
 	if err != nil {
 		return repo.Comment{}, repo.Stamp{}, d, err
@@ -185,6 +190,10 @@ func (s *Service) EditOwn(ctx context.Context, e OwnEdit) (repo.Comment, repo.St
 		Submission: spam.Submission{Name: c.Username, Body: e.Body, Edit: true}})
 	if err != nil {
 		return repo.Comment{}, repo.Stamp{}, d, err
+	}
+	if c.ByOwner && c.State == repo.StatePublished {
+		// The owner's own words stay theirs (see Owned): an edit from the browser that posted them is not screened.
+		d = Decision{State: repo.StatePublished, Kind: "owner"}
 	}
 	if repo.Held(c.State) && d.State == repo.StatePublished {
 		d = Decision{State: c.State, Reason: c.Reason, Kind: "still_held"}
@@ -310,6 +319,11 @@ func (s *Service) Comment(ctx context.Context, id int64) (repo.Comment, error) {
 // Counts returns how many comments are in each state.
 func (s *Service) Counts(ctx context.Context) (map[string]int, error) {
 	return s.Comments.CountByState(ctx)
+}
+
+// Pending returns how many comments wait for the owner's review.
+func (s *Service) Pending(ctx context.Context) (int, error) {
+	return s.Comments.CountState(ctx, repo.StatePending)
 }
 
 // Bans lists the bans in force.

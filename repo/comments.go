@@ -73,6 +73,9 @@ type NewComment struct {
 	Format string
 	// Notify records that the author asked for an email when someone replies.
 	Notify bool
+	// ByOwner marks a comment written by the signed-in owner (moderation sets it, from the owner's session); it is
+	// recorded in the audit trail with the comment.
+	ByOwner bool
 }
 
 // BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.
@@ -133,7 +136,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		}
 		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
 			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user,
-			Notify: n.Notify}
+			Notify: n.Notify, ByOwner: n.ByOwner}
 		c.render()
 		var root *Comment
 		if n.ParentID > 0 {
@@ -149,8 +152,13 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 				return err
 			}
 		}
-		st, err = record(ctx, s.db, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State))
-		return err
+		if st, err = record(ctx, s.db, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State)); err != nil {
+			return err
+		}
+		if n.ByOwner {
+			return insertAudit(ctx, s.db, ownerCommentEntry(c))
+		}
+		return nil
 	})
 	var limited RateLimitedError
 	var bad BadParentError
@@ -521,4 +529,13 @@ func (s *Comments) NthReply(ctx context.Context, threadID int64, n int) (int64, 
 		return 0, nil
 	}
 	return rows[0].ID, nil
+}
+
+// ownerCommentEntry is the audit trail's record of a comment the owner wrote.
+func ownerCommentEntry(c Comment) AuditEntry {
+	e := AuditEntry{Actor: ActorOwner, Action: "comment", CommentIDs: strconv.FormatInt(c.ID, 10)}
+	if c.ParentID != nil {
+		e.Action, e.Detail = "reply", "to comment "+strconv.FormatInt(*c.ParentID, 10)
+	}
+	return e
 }

@@ -93,6 +93,9 @@ type Comment struct {
 	ModeratedAt *time.Time
 	// Notify is set when its author asked for an email when someone replies.
 	Notify bool
+	// ByOwner marks a comment the blog's owner wrote while signed in (shown with an "author" badge). Only the
+	// server sets it, from the owner's session: a name or an email typed in the form never does.
+	ByOwner bool
 	// HTML is the text as readers see it, rendered when the comment was written by the rules of richtext
 	// version HTMLVersion (see Rendered).
 	HTML        string `db:"html"`

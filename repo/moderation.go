@@ -351,6 +351,12 @@ func (s *Comments) CountByState(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// CountState returns how many comments are in one state (read from the index on state and id).
+func (s *Comments) CountState(ctx context.Context, state string) (int, error) {
+	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("state", state))
+	return n, translate(err, "count comments in a state")
+}
+
 // Purge deletes for good the comments deleted before cutoff, and records it in the audit trail. Their places
 // in the feed stay (they read as removed).
 func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act Action) (int, error) {

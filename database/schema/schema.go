@@ -74,6 +74,8 @@ var steps = []step{
 	{20261206020001, "add_mailboxes", migrations.MigrateAddMailboxes, migrations.RollbackAddMailboxes,
 		[]Loss{{"the mailbox each subscription stands for (column subscribers.mailbox): spellings of an address merged on the way up need a new confirmation", "subscribers"},
 			{"the mailbox of each message (column outbox.mailbox): the hourly bound counts per address again", "outbox"}}},
+	{20261206050001, "add_comment_by_owner", migrations.MigrateAddCommentByOwner, migrations.RollbackAddCommentByOwner,
+		[]Loss{{"which comments the owner wrote (column comments.by_owner): they lose their \"author\" badge", "comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.
