@@ -88,11 +88,9 @@ func TestHeldCommentMailsTheOwner(t *testing.T) {
 	f := newFixture(t, dbtest.SQLite(t), nil)
 	f.comment(t, "Ada", "ada@example.com", "Published at once.", repo.StatePublished, 0, false)
 	held := f.comment(t, "Spammy", "spam@example.net", "Buy <b>now</b>", repo.StatePending, 0, false)
-	f.step()
-	msgs := f.relay.Wait(1, 5*time.Second)
-	time.Sleep(100 * time.Millisecond)
-	if msgs = f.relay.Messages(); len(msgs) != 1 {
-		t.Fatalf("%d messages, want one (held only; OWNER_NOTIFY=held)", len(msgs))
+	msgs := to(f.marker(t, "first"), owner)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages to the owner, want one (held only; OWNER_NOTIFY=held)", len(msgs))
 	}
 	m := msgs[0]
 	if m.To[0] != owner || m.Subject() != "[Field Notes] Comment held for review on “Hello, world”" ||
@@ -111,9 +109,8 @@ func TestHeldCommentMailsTheOwner(t *testing.T) {
 	}
 	// Nothing twice.
 	f.step()
-	time.Sleep(100 * time.Millisecond)
-	if n := len(f.relay.Messages()); n != 1 {
-		t.Fatalf("%d messages after a second pass", n)
+	if n := len(to(f.marker(t, "second"), owner)); n != 1 {
+		t.Fatalf("%d messages to the owner after a second pass", n)
 	}
 }
 
@@ -135,26 +132,24 @@ func TestReplyNotifications(t *testing.T) {
 		}
 		// Before Ada confirms, a reply sends her nothing.
 		f.comment(t, "Grace", "grace@example.com", "An early answer.", repo.StatePublished, ada.ID, false)
-		f.step()
-		time.Sleep(100 * time.Millisecond)
-		if n := len(f.relay.Messages()); n != 1 {
-			t.Fatalf("%d messages: a reply was mailed to an unconfirmed address", n)
+		if n := len(to(f.marker(t, "unconfirmed"), "ada@example.com")); n != 1 {
+			t.Fatalf("%d messages to Ada: a reply was mailed to an unconfirmed address", n)
 		}
 		if err := f.store.Confirm(ctx, "ada@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		// A held reply says nothing until it is published.
 		held := f.comment(t, "Zoë", "zoe@example.com", "Held first, approved later.", repo.StatePending, ada.ID, false)
-		f.step()
-		time.Sleep(100 * time.Millisecond)
-		if n := len(f.relay.Messages()); n != 1 {
-			t.Fatalf("%d messages: a held reply was announced", n)
+		if n := len(to(f.marker(t, "held"), "ada@example.com")); n != 1 {
+			t.Fatalf("%d messages to Ada: a held reply was announced", n)
 		}
 		if _, err := f.comments.SetState(ctx, []int64{held.ID}, repo.StatePublished, "", repo.Action{Actor: "owner", Name: "approve"}); err != nil {
 			t.Fatal(err)
 		}
-		f.step()
-		msgs := to(f.relay.Wait(2, 5*time.Second), "ada@example.com")
+		msgs := to(f.marker(t, "approved"), "ada@example.com")
+		if len(msgs) != 2 {
+			t.Fatalf("%d messages to Ada after the approval, want the confirmation and the reply", len(msgs))
+		}
 		r := msgs[1]
 		if r.Subject() != "[Field Notes] Zoë replied to your comment on “Hello, world”" || !strings.Contains(r.Text, "> Held first, approved later.") ||
 			!strings.Contains(r.Text, "https://blog.example/posts/hello-world#comment-"+strconv.FormatInt(held.ID, 10)) ||
@@ -166,13 +161,11 @@ func TestReplyNotifications(t *testing.T) {
 		if err := f.store.Unsubscribe(ctx, "ada@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		f.step()
-		time.Sleep(100 * time.Millisecond)
-		before := len(f.relay.Messages())
+		if n := len(to(f.marker(t, "self"), "ada@example.com")); n != 2 {
+			t.Fatalf("%d messages to Ada: her reply to herself was mailed to her", n)
+		}
 		f.comment(t, "Grace", "grace@example.com", "After the unsubscribe.", repo.StatePublished, ada.ID, false)
-		f.step()
-		time.Sleep(100 * time.Millisecond)
-		for _, m := range f.relay.Messages()[before:] {
+		for _, m := range f.marker(t, "unsubscribed") {
 			if strings.Contains(m.Text, "After the unsubscribe") {
 				t.Fatal("a reply was mailed after the unsubscribe")
 			}
@@ -198,9 +191,8 @@ func TestRelayDownThenUpDeliversOnce(t *testing.T) {
 	for range 5 {
 		f.step()
 	}
-	time.Sleep(100 * time.Millisecond)
-	if n := len(f.relay.Messages()); n != 1 {
-		t.Fatalf("%d messages after the relay came back, want exactly 1", n)
+	if n := len(to(f.marker(t, "after"), owner)); n != 1 {
+		t.Fatalf("%d messages to the owner after the relay came back, want exactly 1", n)
 	}
 	msgs, _ = f.store.Messages(context.Background())
 	if msgs[0].SentAt == nil || msgs[0].Attempts != 1 {
@@ -212,9 +204,21 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	f := newFixture(t, dbtest.SQLite(t), func(c *notify.Config) { c.MaxAttempts = 2 })
 	f.relay.Stop()
 	f.comment(t, "Held", "held@example.com", "Nobody will read this.", repo.StatePending, 0, false)
-	for range 20 {
+	// Attempts until it is given up (the retry waits Backoff), then more passes, which must not try again.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
 		f.step()
-		time.Sleep(15 * time.Millisecond)
+		msgs, _ := f.store.Messages(context.Background())
+		if msgs[0].FailedAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not given up: %+v", msgs[0])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 5 {
+		f.step()
 	}
 	msgs, _ := f.store.Messages(context.Background())
 	if msgs[0].FailedAt == nil || msgs[0].Attempts != 2 {
@@ -303,9 +307,7 @@ func TestHourlyBoundAndDigest(t *testing.T) {
 		f.comment(t, "Held", "held@example.com", "Held number "+strconv.Itoa(i), repo.StatePending, 0, false)
 		f.step()
 	}
-	time.Sleep(100 * time.Millisecond)
-	msgs := f.relay.Messages()
-	if len(msgs) != 2 {
+	if msgs := to(f.marker(t, "after"), owner); len(msgs) != 2 {
 		t.Fatalf("%d messages within the hour, want MAIL_PER_HOUR=2", len(msgs))
 	}
 	out, _ := f.store.Messages(context.Background())
@@ -330,16 +332,16 @@ func TestOwnerDigest(t *testing.T) {
 	f.relay.Wait(1, 5*time.Second)
 	f.comment(t, "Second", "b@example.com", "The second.", repo.StatePending, 0, false)
 	f.comment(t, "Third", "c@example.com", "The third.", repo.StatePending, 0, false)
-	f.step()
-	time.Sleep(100 * time.Millisecond)
-	if n := len(f.relay.Messages()); n != 1 {
-		t.Fatalf("%d messages within the digest period", n)
+	if n := len(to(f.marker(t, "within"), owner)); n != 1 {
+		t.Fatalf("%d messages to the owner within the digest period", n)
 	}
 	// When the period is over, what waited goes as one message.
 	f.db.Repo().Exec(context.Background(), "UPDATE outbox SET next_at = ?, sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE ? END",
 		time.Now().Add(-time.Minute).UTC(), time.Now().Add(-2*time.Hour).UTC())
-	f.step()
-	msgs := f.relay.Wait(2, 5*time.Second)
+	msgs := to(f.marker(t, "over"), owner)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages to the owner after the digest period, want the first and the digest", len(msgs))
+	}
 	d := msgs[1]
 	if d.Subject() != "[Field Notes] 2 notifications" || !strings.Contains(d.Text, "The second.") || !strings.Contains(d.Text, "The third.") {
 		t.Fatalf("digest: %q\n%s", d.Subject(), d.Text)
@@ -406,10 +408,8 @@ func TestImportedCommentsAreNotAnnounced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.step()
-	time.Sleep(100 * time.Millisecond)
-	if n := len(f.relay.Messages()); n != 0 {
-		t.Fatalf("%d messages about an imported comment", n)
+	if n := len(f.marker(t, "after")); n != 1 {
+		t.Fatalf("%d messages besides the marker: an imported comment was announced", n-1)
 	}
 }
 
