@@ -48,27 +48,63 @@ func filter(c *fiber.Ctx) views.ConsoleFilter {
 		f.ID = strconv.FormatInt(id, 10)
 	}
 	if !repo.ValidState(f.State) {
-		f.State = ""
+		f.State = "" // "all", or nothing asked
 	}
 	return f
 }
 
-// Page lists the comments that match the filter, newest first, ConsolePageSize at a time.
+// consolePage lists the comments that match the filter, newest first, ConsolePageSize at a time. Asked for no
+// state at all (the console's own address), it shows the comments waiting for review when there are any.
 func (s *Server) consolePage(c *fiber.Ctx) error {
-	v, status, err := s.consoleView(c, filter(c), parseID(c.Query("before")))
+	f, waiting := filter(c), false
+	if c.Query("state") == "" && f.Active() == 0 && f.ID == "" && c.Query("before") == "" {
+		n, err := s.cfg.Moderation.Pending(c.UserContext())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			f.State, waiting = repo.StatePending, true
+		}
+	}
+	v, status, err := s.consoleView(c, f, parseID(c.Query("before")))
 	if err != nil {
 		return err
 	}
+	v.Waiting, v.SelectAll = waiting, c.Query("select") == "all"
 	v.Notice = doneNotice(c.Query("done"))
+	if id, ok := repliedDone(c.Query("done")); ok {
+		if v.Replied, err = s.consoleComment(c, id); err != nil {
+			return err
+		}
+	}
 	v.ContentProblems = s.cfg.Content.Problems()
 	return views.Render(c, status, views.ConsolePage(s.consoleChrome(c), v))
+}
+
+// consoleComment returns one comment as the console shows it (nil when it is gone).
+func (s *Server) consoleComment(c *fiber.Ctx, id int64) (*views.ConsoleComment, error) {
+	cm, err := s.cfg.Moderation.Comment(c.UserContext(), id)
+	if errors.Is(err, repo.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	slug := s.slugOf(cm.PostID)
+	title := slug
+	if p, ok := s.lib().PostBySlug(slug); ok {
+		title = p.Title
+	}
+	return &views.ConsoleComment{Comment: cm, PostSlug: slug, PostTitle: title}, nil
 }
 
 // view loads the console for a filter and page. A filter that cannot work (an unknown post, an address that is
 // not one) comes back as the view's error with status 422, listing nothing.
 func (s *Server) consoleView(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views.ConsoleView, int, error) {
 	ctx := c.UserContext()
-	v := views.ConsoleView{Filter: f, Before: before}
+	v := views.ConsoleView{Filter: f, Before: before, Author: s.chrome.Author}
+	for _, d := range s.lib().Drafts {
+		v.Drafts = append(v.Drafts, views.DraftView{Slug: d.Slug, Title: d.Title, Date: d.Date})
+	}
 	posts, err := s.cfg.Posts.ListPosts(ctx)
 	if err != nil {
 		return v, 0, err
@@ -171,11 +207,15 @@ func (s *Server) consoleAct(c *fiber.Ctx) error {
 	return s.consoleWith(c, back, fiber.StatusOK, msg, "")
 }
 
-// renderWith shows the console at the path back (a console URL) with a notice or an error.
-func (s *Server) consoleWith(c *fiber.Ctx, back string, status int, notice, errMsg string) error {
+// consoleWith shows the console at the path back (a console URL) with a notice or an error; more, when given,
+// adds to what it shows (a reply's outcome).
+func (s *Server) consoleWith(c *fiber.Ctx, back string, status int, notice, errMsg string, more ...func(*views.ConsoleView)) error {
 	u, _ := url.Parse(back)
 	q := u.Query()
 	f := views.ConsoleFilter{State: q.Get("state"), Post: q.Get("post"), Text: q.Get("q"), Email: q.Get("email"), Address: q.Get("address")}
+	if !repo.ValidState(f.State) {
+		f.State = ""
+	}
 	v, st, err := s.consoleView(c, f, parseID(q.Get("before")))
 	if err != nil {
 		return err
@@ -186,6 +226,9 @@ func (s *Server) consoleWith(c *fiber.Ctx, back string, status int, notice, errM
 	v.Notice = notice
 	if errMsg != "" {
 		v.Error = errMsg
+	}
+	for _, fn := range more {
+		fn(&v)
 	}
 	return views.Render(c, status, views.ConsolePage(s.consoleChrome(c), v))
 }
@@ -201,11 +244,7 @@ func doneNotice(done string) string {
 }
 
 func withDone(back, action string, n int) string {
-	sep := "?"
-	if strings.Contains(back, "?") {
-		sep = "&"
-	}
-	return back + sep + "done=" + action + ":" + strconv.Itoa(n)
+	return withDoneCode(back, action+":"+strconv.Itoa(n))
 }
 
 // returnPath keeps a return address only when it is the console.

@@ -45,6 +45,7 @@ func (s *Server) routes(app *fiber.App) {
 		owner := o.Require
 		app.Get("/admin", owner, s.consolePage)
 		app.Post("/admin/comments", owner, s.consoleAct)
+		app.Post("/admin/comments/:id/reply", owner, s.consoleReply)
 		app.Get("/admin/bans", owner, s.bansPage)
 		app.Post("/admin/bans", owner, s.addBan)
 		app.Post("/admin/bans/:id/delete", owner, s.removeBan)

@@ -83,6 +83,9 @@ type Moderation interface {
 	Comment(ctx context.Context, id int64) (repo.Comment, error)
 	Counts(ctx context.Context) (map[string]int, error)
 	ParseAddress(text string) (hash string, network bool, err error)
+	// Pending counts the comments waiting for review; Reply publishes the owner's answer to one.
+	Pending(ctx context.Context) (int, error)
+	Reply(ctx context.Context, r moderation.Reply) (repo.Comment, repo.Stamp, []repo.Moved, error)
 }
 
 var _ Moderation = (*moderation.Service)(nil)

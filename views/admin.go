@@ -53,15 +53,36 @@ type ConsoleFilter struct {
 	ID string
 }
 
-// Query encodes the filter as a query string (without "?"), for links and return addresses.
+// Query encodes the filter as a query string (without "?"), for links and return addresses. Every state,
+// "all" included, is written out: the console without one opens on the comments waiting for review, when there
+// are any.
 func (f ConsoleFilter) Query() string {
 	v := url.Values{}
-	for k, s := range map[string]string{"state": f.State, "post": f.Post, "q": f.Text, "email": f.Email, "address": f.Address, "id": f.ID} {
+	for k, s := range map[string]string{"state": f.StateParam(), "post": f.Post, "q": f.Text, "email": f.Email, "address": f.Address, "id": f.ID} {
 		if s != "" {
 			v.Set(k, s)
 		}
 	}
 	return v.Encode()
+}
+
+// StateParam is the state as the console's address writes it: "all" for every state.
+func (f ConsoleFilter) StateParam() string {
+	if f.State == "" {
+		return "all"
+	}
+	return f.State
+}
+
+// Active counts the filters besides the state (post, text, email, address).
+func (f ConsoleFilter) Active() int {
+	n := 0
+	for _, s := range []string{f.Post, f.Text, f.Email, f.Address} {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // PostOption is a post in the console's post filter.
@@ -77,11 +98,35 @@ type ConsoleComment struct {
 	Versions []repo.Version
 }
 
+// DraftView is a draft post in the console: the owner previews it at its future address.
+type DraftView struct {
+	Slug, Title string
+	Date        time.Time
+}
+
+// ReplyDraft is the owner's reply to a comment that was not published, with why: its text is kept in the form.
+type ReplyDraft struct {
+	To    int64
+	Body  string
+	Error string
+}
+
 // ConsoleView is the console's state.
 type ConsoleView struct {
 	// ContentProblems are content files skipped because they could not be read ("posts/x.md: …").
 	ContentProblems []string
-	Filter          ConsoleFilter
+	// Drafts are the posts not published yet (draft: true), newest first.
+	Drafts []DraftView
+	Filter ConsoleFilter
+	// Waiting says that the console opened on the pending comments by itself (no state was asked for).
+	Waiting bool
+	// SelectAll ticks every comment shown (the "select all" link, for browsers without JavaScript).
+	SelectAll bool
+	// Author is the name the owner's replies are published under.
+	Author string
+	// Reply is a reply sent back with a problem; Replied the reply just published (for the notice's link).
+	Reply   ReplyDraft
+	Replied *ConsoleComment
 	Posts           []PostOption
 	Counts          map[string]int
 	Comments        []ConsoleComment
