@@ -11,6 +11,7 @@ import (
 
 	"blog/content"
 	"blog/repo"
+	"blog/sharecard"
 )
 
 // Chrome is what every page's layout needs: the site's name, its navigation and the asset URLs.
@@ -110,8 +111,11 @@ type Meta struct {
 	CommentsFeed string
 	// Feed and FeedTitle announce one more feed (a tag's).
 	Feed, FeedTitle string
-	// Image is the picture shown when the page is shared (absolute), instead of the site's.
-	Image string
+	// Image is the picture shown when the page is shared (absolute), instead of the site's; ImageAlt says what
+	// it shows and ImageWidth and ImageHeight its size, when they are known.
+	Image                   string
+	ImageAlt                string
+	ImageWidth, ImageHeight int
 	// NoIndex keeps the page out of search engines (a draft's preview).
 	NoIndex bool
 }
@@ -418,7 +422,26 @@ func homeTitle(ch Chrome, v HomeView) string {
 	return ch.SiteTitle
 }
 
-// postImage is the absolute address of a post's share image, when it names one.
+// CardPath is the address of a post's share card. Its version changes with the title and the blog's name, so
+// a link preview that kept an older picture fetches the new one.
+func CardPath(site string, p content.Post) string {
+	return PostPath(p.Slug) + "/card.png?v=" + sharecard.Version(site, p.Title)
+}
+
+// articleMeta describes a post's page for the layout. Its share image is the post's own when it names one,
+// otherwise the card the blog draws for it (its title and the blog's name, 1200x630).
+func articleMeta(ch Chrome, p content.Post) Meta {
+	m := Meta{Title: p.Title, Description: p.Summary, Path: PostPath(p.Slug), Article: true, Published: p.Date,
+		CommentsFeed: CommentsFeedPath(p.Slug), Image: postImage(ch, p)}
+	if p.Image == "" {
+		m.Image = ch.BaseURL + CardPath(ch.SiteTitle, p)
+		m.ImageAlt = p.Title + " · " + ch.SiteTitle
+		m.ImageWidth, m.ImageHeight = sharecard.Width, sharecard.Height
+	}
+	return m
+}
+
+// postImage is the absolute address of a post's own share image, when it names one.
 func postImage(ch Chrome, p content.Post) string {
 	switch {
 	case p.Image == "":

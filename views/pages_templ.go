@@ -585,7 +585,7 @@ func PostPage(ch Chrome, v PostView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(ch, Meta{Title: v.Post.Title, Description: v.Post.Summary, Path: PostPath(v.Post.Slug), Article: true, Published: v.Post.Date, CommentsFeed: CommentsFeedPath(v.Post.Slug), Image: postImage(ch, v.Post)}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(ch, articleMeta(ch, v.Post)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// card serves a post's share card (/posts/{slug}/card.png), the picture a link preview shows when the post
+// sets no image of its own: its title and the blog's name, drawn once per title (see sharecard). The page
+// links it with a version of the title in its address, so any cache may keep it for a day; the ETag answers a
+// cache that asks again.
+func (s *Server) card(c *fiber.Ctx) error {
+	p, _, err := s.lookupPost(c)
+	if err != nil {
+		return err
+	}
+	card, err := s.cards.Get(p.Title)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, card.ETag)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	if c.Get(fiber.HeaderIfNoneMatch) == card.ETag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	return c.Send(card.PNG)
+}
