@@ -24,7 +24,6 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/feed.xml", s.feed)
 	app.Get("/comments.xml", s.commentsFeed)
 	app.Get("/posts/:slug/comments.xml", s.postCommentsFeed)
-	app.Get("/posts/:slug/card.png", s.card)
 	app.Get("/sitemap.xml", s.sitemap)
 	app.Get("/robots.txt", s.robots)
 
@@ -47,6 +46,8 @@ func (s *Server) routes(app *fiber.App) {
 		app.Get("/admin", owner, s.consolePage)
 		app.Post("/admin/comments", owner, s.consoleAct)
 		app.Post("/admin/comments/:id/reply", owner, s.consoleReply)
+		app.Get("/admin/pending", owner, s.pendingCount)
+		app.Get("/admin/events", owner, s.ownerEvents)
 		app.Get("/admin/bans", owner, s.bansPage)
 		app.Post("/admin/bans", owner, s.addBan)
 		app.Post("/admin/bans/:id/delete", owner, s.removeBan)

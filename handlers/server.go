@@ -28,7 +28,6 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
-	"blog/sharecard"
 	"blog/spam"
 	"blog/sse"
 	"blog/views"
@@ -64,6 +63,8 @@ type Broker interface {
 	Poke(postID, seq int64)
 	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, bool, error)
 	Lists() *live.Lists
+	// OnChange registers fn to be told about every batch of changes (before the broker runs).
+	OnChange(fn live.Apply)
 }
 
 var _ Broker = (*live.Broker)(nil)
@@ -191,14 +192,14 @@ type Server struct {
 	pages, fragments *pageCache
 	stamp            atomic.Pointer[signedStamp]
 	slugOf           func(int64) string
-	// cards are the posts' share cards, drawn once per title.
-	cards *sharecard.Cards
 	// previews bounds how often one client may have a comment rendered without posting it.
 	previews *limits.Limiter
 	// reaper ends streams whose client left; streamsPer counts open streams by client network.
 	reaper     *sse.Reaper
 	streamsMu  sync.Mutex
 	streamsPer map[netip.Prefix]int
+	// waiting tells the owner's open pages how many comments wait for review (nil without the console).
+	waiting *moderation.Waiting
 }
 
 // New builds the Fiber app with every route.
@@ -229,17 +230,18 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	cards, err := sharecard.New(cfg.Chrome.SiteTitle)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
-		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false), cards: cards,
+		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false),
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
 	go s.reaper.Run(ctx)
+	if cfg.Owner != nil && cfg.Moderation != nil {
+		s.waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
+		cfg.Broker.OnChange(func(int64, []live.Message) { s.waiting.Changed() })
+		go s.waiting.Run(ctx)
+	}
 	var proxies []string
 	for _, p := range cfg.TrustedProxies {
 		proxies = append(proxies, p.String())

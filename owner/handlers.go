@@ -101,7 +101,7 @@ func (o *Owner) Logout(c *fiber.Ctx) error {
 	if err := o.cfg.Store.DeleteSession(c.UserContext(), s.TokenHash); err != nil {
 		return err
 	}
-	c.ClearCookie(SessionCookie)
+	c.ClearCookie(SessionCookie, HintCookie)
 	if err := o.cfg.Audit.Record(c.UserContext(), repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-out"}); err != nil {
 		return err
 	}

@@ -32,6 +32,12 @@ const (
 // SessionCookie names the cookie that carries the owner's session id.
 const SessionCookie = "owner_session"
 
+// HintCookie names a cookie that only says "the owner signed in in this browser": it grants nothing and holds
+// no secret, so the page script may read it (not HttpOnly) to know that asking /admin/pending is worth a
+// request. The public pages stay the same bytes for everyone; a stale hint is cleared by the 401 its question
+// gets.
+const HintCookie = "owner"
+
 // touchEvery is how stale a session's last-seen time may get before a request writes it again.
 const touchEvery = time.Minute
 
@@ -157,6 +163,7 @@ func (o *Owner) signIn(c *fiber.Ctx, method string) error {
 		return err
 	}
 	o.setCookie(c, tok, now.Add(MaxAge))
+	o.setHint(c, now.Add(MaxAge))
 	o.markDevice(c, now)
 	o.cfg.Log.Info("owner signed in", "method", method, "client", o.cfg.Clients.Of(c).String())
 	return o.cfg.Audit.Record(c.UserContext(), repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-in", Detail: method})
@@ -165,6 +172,12 @@ func (o *Owner) signIn(c *fiber.Ctx, method string) error {
 func (o *Owner) setCookie(c *fiber.Ctx, value string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: value, Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: o.cfg.SecureCookies || c.Protocol() == "https", Expires: expires})
+}
+
+// setHint sets the hint cookie (see HintCookie) until expires.
+func (o *Owner) setHint(c *fiber.Ctx, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: HintCookie, Value: "1", Path: "/", SameSite: fiber.CookieSameSiteStrictMode,
+		Secure: o.cfg.SecureCookies || c.Protocol() == "https", Expires: expires})
 }
 
 // current returns the request's valid session, or false. An idle or expired session is deleted.
@@ -208,11 +221,14 @@ func (o *Owner) Require(c *fiber.Ctx) error {
 		return err
 	}
 	if !ok {
-		if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && c.Get("HX-Request") != "true" {
+		if c.Cookies(HintCookie) != "" {
+			c.ClearCookie(HintCookie) // the hint is stale: the page script stops asking
+		}
+		if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && c.Get("HX-Request") != "true" && !fromScript(c) {
 			return c.Redirect(loginURL(c.OriginalURL()), fiber.StatusSeeOther)
 		}
 		c.Set("HX-Redirect", "/admin/login")
-		return fiber.NewError(fiber.StatusUnauthorized, "sign in first")
+		return fiber.NewError(fiber.StatusUnauthorized, "Please sign in first.")
 	}
 	if !csrf.Safe(c.Method()) {
 		if err := o.cfg.CSRF.CheckOrigin(c); err != nil {
@@ -222,8 +238,18 @@ func (o *Owner) Require(c *fiber.Ctx) error {
 			return fiber.NewError(fiber.StatusForbidden, "missing or wrong form token")
 		}
 	}
+	if c.Cookies(HintCookie) == "" {
+		o.setHint(c, s.ExpiresAt) // a session from before the hint existed, or a browser that dropped it
+	}
 	c.Locals(localsKey, s)
 	return c.Next()
+}
+
+// fromScript reports a request a page script made for data (JSON, or an event stream) rather than a page to
+// show: it is answered 401, not sent to the sign-in page.
+func fromScript(c *fiber.Ctx) bool {
+	accept := c.Get(fiber.HeaderAccept)
+	return strings.Contains(accept, fiber.MIMEApplicationJSON) || strings.Contains(accept, "text/event-stream")
 }
 
 // formToken is the token the signed-in pages' forms carry: bound to the session, so it is worthless elsewhere.
