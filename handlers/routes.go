@@ -24,6 +24,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/feed.xml", s.feed)
 	app.Get("/comments.xml", s.commentsFeed)
 	app.Get("/posts/:slug/comments.xml", s.postCommentsFeed)
+	app.Get("/posts/:slug/card.png", s.card)
 	app.Get("/sitemap.xml", s.sitemap)
 	app.Get("/robots.txt", s.robots)
 

@@ -28,6 +28,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
+	"blog/sharecard"
 	"blog/spam"
 	"blog/sse"
 	"blog/views"
@@ -192,6 +193,8 @@ type Server struct {
 	pages, fragments *pageCache
 	stamp            atomic.Pointer[signedStamp]
 	slugOf           func(int64) string
+	// cards are the posts' share cards, drawn once per title.
+	cards *sharecard.Cards
 	// previews bounds how often one client may have a comment rendered without posting it.
 	previews *limits.Limiter
 	// reaper ends streams whose client left; streamsPer counts open streams by client network.
@@ -230,8 +233,12 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
+	cards, err := sharecard.New(cfg.Chrome.SiteTitle)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
-		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false),
+		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false), cards: cards,
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
