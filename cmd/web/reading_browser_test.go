@@ -70,3 +70,63 @@ func TestBrowserReadingTypography(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserJumpToTheCommentForm: on a post with a long conversation, a link at the top of the comments
+// leads to the form (the next Tab lands in its first field) and one after the form leads back, with the
+// keyboard, with and without JavaScript.
+func TestBrowserJumpToTheCommentForm(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "RATE_LIMIT": "off"})
+	v := newVisitor(t)
+	for i := range 30 {
+		if resp := v.comment(t, base, "hello-world", fmt.Sprint("Reader ", i), fmt.Sprintf("r%d@example.com", i),
+			"A comment long enough to take some room on the page.\n\nWith a second paragraph, too."); resp.StatusCode != 303 {
+			t.Fatalf("seed comment %d: %d", i, resp.StatusCode)
+		}
+	}
+	b := browsertest.New(t)
+	for _, script := range []bool{true, false} {
+		t.Run(fmt.Sprintf("javascript=%v", script), func(t *testing.T) {
+			tab := b.Tab(t)
+			if !script {
+				if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			browsertest.Do(t, tab, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/posts/hello-world"))
+			if script {
+				waitLive(t, tab)
+			}
+			inView := func(sel string) bool {
+				return browsertest.Eval[bool](t, tab, `(() => { const r = document.querySelector(`+jsString(sel)+`).getBoundingClientRect();
+					return r.top < innerHeight && r.bottom > 0 })()`)
+			}
+			if h := browsertest.Eval[float64](t, tab, `document.querySelector('#comment-list').getBoundingClientRect().height`); h < 3000 {
+				t.Fatalf("the conversation is only %.0f px tall: nothing to jump over", h)
+			}
+			// The link is near the top of the comments, before the list.
+			if !browsertest.Eval[bool](t, tab, `(() => { const a = document.querySelector('#comments [data-testid=JumpToForm] a[href="#comment-form"]');
+				return !!a && !!(a.compareDocumentPosition(document.querySelector('#comment-list')) & Node.DOCUMENT_POSITION_FOLLOWING) })()`) {
+				t.Fatal("no link to the form before the comments")
+			}
+			browsertest.Eval[bool](t, tab, `document.querySelector('[data-testid=JumpToForm] a').focus(), true`)
+			browsertest.Do(t, tab, chromedp.KeyEvent("\r"))
+			browsertest.Wait(t, tab, "the form in view", `(() => { const r = document.querySelector('#comment-form').getBoundingClientRect();
+				return r.top < innerHeight && r.bottom > 0 })()`)
+			if inView("#comments-heading") {
+				t.Fatal("the jump did not move the page")
+			}
+			browsertest.Do(t, tab, chromedp.KeyEvent("\t"))
+			if got := browsertest.Eval[string](t, tab, `document.activeElement.id`); got != "comment-username" {
+				t.Fatalf("Tab after the jump focuses %q, want the form's first field", got)
+			}
+			browsertest.Eval[bool](t, tab, `document.querySelector('[data-testid=BackToComments] a[href="#comments"]').focus(), true`)
+			browsertest.Do(t, tab, chromedp.KeyEvent("\r"))
+			browsertest.Wait(t, tab, "the start of the comments in view", `(() => { const r = document.querySelector('#comments-heading').getBoundingClientRect();
+				return r.top >= 0 && r.top < innerHeight })()`)
+			browsertest.Do(t, tab, chromedp.KeyEvent("\t"))
+			if got := browsertest.Eval[string](t, tab, `document.activeElement.closest('[data-testid=JumpToForm]') ? 'jump' : document.activeElement.outerHTML.slice(0, 80)`); got != "jump" {
+				t.Fatalf("Tab after going back focuses %s, want the jump link again", got)
+			}
+		})
+	}
+}
