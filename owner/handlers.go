@@ -49,8 +49,9 @@ func (o *Owner) throttle(c *fiber.Ctx, guess bool) error {
 		return nil
 	}
 	o.cfg.Log.Warn("owner sign-in refused: too many attempts", "client", addr.String())
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-	return fiber.NewError(fiber.StatusTooManyRequests, "too many sign-in attempts")
+	secs := strconv.Itoa(int(wait.Seconds()) + 1)
+	c.Set(fiber.HeaderRetryAfter, secs)
+	return fiber.NewError(fiber.StatusTooManyRequests, "Too many sign-in attempts from here. Please wait "+secs+" seconds and try again.")
 }
 
 // failed answers a failed sign-in after a delay, and logs it without the secret.
@@ -369,13 +370,44 @@ func (o *Owner) finishRegistration(c *fiber.Ctx, purpose string) (repo.Credentia
 
 // AccountPage lists the owner's credentials, with forms to set the password and add or remove passkeys.
 func (o *Owner) AccountPage(c *fiber.Ctx) error {
-	return o.renderAccount(c, fiber.StatusOK, accountNotice(c.Query("done"), c.Query("welcome") != ""), "")
+	notice := accountNotice(c.Query("done"))
+	if c.Query("welcome") != "" {
+		creds, err := o.cfg.Store.Credentials(c.UserContext(), "")
+		if err != nil {
+			return err
+		}
+		notice = welcome(creds)
+	}
+	return o.renderAccount(c, fiber.StatusOK, notice, "")
 }
 
-func accountNotice(done string, welcome bool) string {
+// welcome greets the owner who just claimed the blog, naming the way they chose to sign in (the setup link is
+// spent: that way is how they come back) and offering the other as a spare.
+func welcome(creds []repo.Credential) string {
+	passkeys, password := 0, false
+	for _, cr := range creds {
+		switch cr.Kind {
+		case repo.CredentialPasskey:
+			passkeys++
+		case repo.CredentialPassword:
+			password = true
+		}
+	}
 	switch {
-	case welcome:
-		return "Welcome! This blog is yours now. Add a passkey or a password below so you can sign in again."
+	case passkeys > 0 && password:
+		return "Welcome! This blog is yours now. You can sign in with your passkey or your password."
+	case passkeys > 0:
+		return "Welcome! This blog is yours now, and your passkey is how you sign in. " +
+			"In case you lose this device, add a password or a passkey on another device below."
+	case password:
+		return "Welcome! This blog is yours now, and your password is how you sign in. " +
+			"You can add a passkey below: your device's fingerprint, face or screen lock instead of typing it."
+	}
+	return "Welcome! This blog is yours now."
+}
+
+func accountNotice(done string) string {
+	switch {
 	case done == "password":
 		return "Password saved."
 	case done == "passkey":

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -57,7 +58,11 @@ func (p *passkeys) relyingParty(c *fiber.Ctx) (*webauthn.WebAuthn, error) {
 	}
 	u, err := url.Parse(origin)
 	if err != nil || u.Hostname() == "" {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "cannot tell this site's address for passkeys")
+		return nil, fiber.NewError(fiber.StatusBadRequest, "The blog cannot tell its own address, which passkeys are bound to. Set BASE_URL.")
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+		// A browser refuses a passkey for a numeric address before it asks the owner: say so in words first.
+		return nil, fiber.NewError(fiber.StatusBadRequest, numericHost(ip, u))
 	}
 	origin = u.Scheme + "://" + u.Host
 	p.mu.Lock()
@@ -78,10 +83,24 @@ func (p *passkeys) relyingParty(c *fiber.Ctx) (*webauthn.WebAuthn, error) {
 		},
 	})
 	if err != nil {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "passkeys need the site to be opened by a host name, such as localhost or blog.example.com")
+		return nil, fiber.NewError(fiber.StatusBadRequest, "Passkeys need the blog to be opened by its name, such as localhost or blog.example.com.")
 	}
 	p.rps[origin] = rp
 	return rp, nil
+}
+
+// numericHost explains why a page opened at a numeric address cannot use passkeys, and where to open it instead.
+func numericHost(ip netip.Addr, u *url.URL) string {
+	msg := "Passkeys work only when the blog is opened by its name, not by a numeric address such as " + ip.String() + ". "
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		local := *u
+		local.Host = "localhost"
+		if port := u.Port(); port != "" {
+			local.Host += ":" + port
+		}
+		return msg + "Open it at " + local.String() + " instead (the same page, with localhost in the address), or use a password."
+	}
+	return msg + "Open it at its name instead (the address BASE_URL names), or use a password."
 }
 
 // user is the blog's one owner as WebAuthn sees it.
@@ -140,7 +159,7 @@ func (p *passkeys) begin(c *fiber.Ctx, purpose string, data *webauthn.SessionDat
 
 // errCeremony means the passkey ceremony's state is missing, altered, expired, for something else, or answered
 // already.
-var errCeremony = errors.New("the passkey request expired or was not started here; please try again")
+var errCeremony = errors.New("The passkey request expired, or was answered already (in another tab?). Please try again.")
 
 // finish reads and clears the ceremony's state, which must be for purpose, and uses up its challenge: whatever
 // comes of this answer, no other answer to the same challenge is accepted, on any instance. Any error other

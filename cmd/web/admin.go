@@ -349,7 +349,7 @@ func ownerCmd(ctx context.Context, args []string, cfg config, stdin io.Reader, s
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "every credential and session removed; claim the blog again at %s%s\n", publicBase(cfg), link)
+		fmt.Fprintf(stdout, "every credential and session removed; claim the blog again at %s%s\n", setupBase(cfg), link)
 	default:
 		return errors.New(usage)
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -242,10 +243,27 @@ func announceSetupLink(ctx context.Context, cfg config, own *owner.Owner, log *s
 	if err != nil || link == "" {
 		return err
 	}
-	base := publicBase(cfg)
 	log.Warn("this blog has no owner yet: open the setup link to claim it (valid until used; a new one is made at each start)",
-		"setup_link", base+link)
+		"setup_link", setupBase(cfg)+link)
 	return nil
+}
+
+// setupBase is the address the setup link is printed with: BASE_URL, or the listen address with localhost for a
+// loopback or unspecified host. WebAuthn needs a host name (a browser refuses a passkey for 127.0.0.1), and
+// localhost reaches a server listening on a loopback address or on every address alike.
+func setupBase(cfg config) string {
+	base := publicBase(cfg)
+	if cfg.BaseURL != "" {
+		return base
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return base
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		return "http://localhost:" + port
+	}
+	return base
 }
 
 // publicBase is the blog's address for links printed to the operator: BASE_URL, or the local listen address.
