@@ -125,11 +125,11 @@ type ConsoleView struct {
 	// Author is the name the owner's replies are published under.
 	Author string
 	// Reply is a reply sent back with a problem; Replied the reply just published (for the notice's link).
-	Reply   ReplyDraft
-	Replied *ConsoleComment
-	Posts           []PostOption
-	Counts          map[string]int
-	Comments        []ConsoleComment
+	Reply    ReplyDraft
+	Replied  *ConsoleComment
+	Posts    []PostOption
+	Counts   map[string]int
+	Comments []ConsoleComment
 	// Older, when positive, pages to the comments older than this id.
 	Older  int64
 	Before int64
