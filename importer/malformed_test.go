@@ -231,3 +231,29 @@ func TestDisqusMarkupInText(t *testing.T) {
 		t.Fatalf("%q\n%s", byBody(t, cs, "watches").Body, printed(r))
 	}
 }
+
+// TestDeclaredEncodings: an export in a single-byte encoding (an old WordPress in ISO-8859-1) is read as what it
+// declares; one in an encoding the importer does not read is refused at once, with the command that converts
+// it, and nothing is written.
+func TestDeclaredEncodings(t *testing.T) {
+	s := newSite(t, dbtest.SQLite(t))
+	latin1 := edited(t, "wordpress.xml",
+		`encoding="UTF-8"`, `encoding="ISO-8859-1"`,
+		"First line of the first paragraph", "Premi\xe8re ligne, caf\xe9")
+	if _, err := s.runOpts(t, importer.Options{From: "wordpress", Path: latin1, SkipInvalid: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c := byBody(t, s.all(t, "hello-world"), "Première ligne, café"); c.ID == 0 {
+		t.Fatal("the Latin-1 comment was not decoded")
+	}
+
+	s = newSite(t, dbtest.SQLite(t))
+	sjis := edited(t, "wordpress.xml", `encoding="UTF-8"`, `encoding="Shift_JIS"`)
+	_, err := s.runOpts(t, importer.Options{From: "wordpress", Path: sjis, DryRun: true})
+	if err == nil || !strings.Contains(err.Error(), `the file is encoded as "Shift_JIS", which the importer does not read: convert it to UTF-8 first (iconv -f Shift_JIS -t UTF-8`) {
+		t.Fatalf("Shift_JIS: %v", err)
+	}
+	if cs := s.all(t, "hello-world"); len(cs) != 0 {
+		t.Fatalf("a refused file wrote %d comments", len(cs))
+	}
+}

@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 
-	"golang.org/x/net/html/charset"
-
 	"blog/importer/source"
 )
 
@@ -610,7 +608,7 @@ func (s *Scanner) prefixBytes() []byte {
 
 func (s *Scanner) decoder(data []byte) *xml.Decoder {
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.CharsetReader = charset.NewReaderLabel
+	dec.CharsetReader = charsetReader
 	if s.cfg.Lenient {
 		dec.Strict = false
 		dec.Entity = xml.HTMLEntity
