@@ -1,14 +1,18 @@
 //go:build ignore
 
 // gen_index writes index.go: the name, aliases, file names and priority of every lexer definition in lexers/, so
-// the blog knows its languages without reading their definitions at start. Run it (go generate
-// ./content/highlight) after adding or replacing a definition; TestIndexMatchesDefinitions fails until then.
+// the blog knows its languages without reading their definitions at start; and lexers.zip, the definitions
+// deflated, which is what the binary embeds. Run it (go generate ./content/highlight) after adding or replacing a
+// definition; TestIndexMatchesDefinitions and TestBundleMatchesLexers fail until then.
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"fmt"
 	"go/format"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -60,4 +64,34 @@ var xmlLexers = []definition{
 	if err := os.WriteFile("index.go", src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+	if err := writeBundle(files); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// writeBundle writes lexers.zip: every definition under its path in lexers/, deflated at the best compression,
+// with no dates (so the same definitions give the same file).
+func writeBundle(files []string) error {
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	z.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestCompression)
+	})
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		w, err := z.CreateHeader(&zip.FileHeader{Name: filepath.ToSlash(file), Method: zip.Deflate})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(src); err != nil {
+			return err
+		}
+	}
+	if err := z.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile("lexers.zip", b.Bytes(), 0o644)
 }

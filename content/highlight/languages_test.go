@@ -237,3 +237,29 @@ func TestDefinitionsCarryTheirLicence(t *testing.T) {
 		t.Fatalf("lexers/COPYING is missing or not chroma's licence: %v", err)
 	}
 }
+
+// TestBundleMatchesLexers proves lexers.zip fresh: it holds exactly the definitions in lexers/, byte for byte.
+// After adding or replacing a definition, run go generate ./content/highlight.
+func TestBundleMatchesLexers(t *testing.T) {
+	onDisk, err := fs.Glob(os.DirFS("."), "lexers/*.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundled, err := fs.Glob(definitions, "lexers/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(onDisk, bundled) {
+		t.Fatalf("lexers.zip holds %v\nlexers/ holds %v\nrun go generate ./content/highlight", bundled, onDisk)
+	}
+	for _, file := range onDisk {
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fs.ReadFile(definitions, file)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s in lexers.zip differs from lexers/ (%v): run go generate ./content/highlight", file, err)
+		}
+	}
+}
