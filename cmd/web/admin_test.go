@@ -27,7 +27,8 @@ func webCmd(t *testing.T, env map[string]string, stdin string, args ...string) (
 	return string(out), err
 }
 
-// streamLines opens a post's event stream and sends every line it receives.
+// streamLines opens a post's event stream and sends every line it receives. The stream is subscribed when it
+// returns: the server writes the headers it waited for after subscribing.
 func streamLines(t *testing.T, url string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -85,7 +86,6 @@ func TestCommandLineModerationReachesOpenPages(t *testing.T) {
 		t.Fatalf("page before: no stream address or no comment")
 	}
 	lines := streamLines(t, p.base+"/posts/hello-world/events?after="+m[1])
-	time.Sleep(100 * time.Millisecond) // let the stream subscribe
 
 	list, err := webCmd(t, env, "", "comments", "list", "--state", "published")
 	if err != nil || !regexp.MustCompile(`(?m)^`+id+`\s+published\s+hello-world\s+Spammer\s+cheap pills here$`).MatchString(list) {

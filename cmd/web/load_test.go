@@ -34,13 +34,16 @@ type eventCounter struct {
 	conn       net.Conn
 	closed     atomic.Bool
 	done       chan struct{}
+	// open is closed when the first stream has answered: the server subscribes it before it answers.
+	open     chan struct{}
+	openOnce sync.Once
 }
 
 var commentIDAttr = regexp.MustCompile(`data-comment-id="(\d+)"`)
 
 func openCounter(t *testing.T, base, slug string) *eventCounter {
 	t.Helper()
-	ec := &eventCounter{seen: map[int64]int{}, listed: map[int64]bool{}, done: make(chan struct{})}
+	ec := &eventCounter{seen: map[int64]int{}, listed: map[int64]bool{}, done: make(chan struct{}), open: make(chan struct{})}
 	go func() {
 		defer close(ec.done)
 		for !ec.closed.Load() {
@@ -61,6 +64,8 @@ func openCounter(t *testing.T, base, slug string) *eventCounter {
 					break
 				}
 				switch {
+				case strings.HasPrefix(line, "HTTP/1.1 200 "):
+					ec.openOnce.Do(func() { close(ec.open) })
 				case strings.HasPrefix(line, "event: "):
 					event = strings.TrimSpace(line[7:])
 				case strings.HasPrefix(line, "id: "):
@@ -130,6 +135,23 @@ func (ec *eventCounter) resync(base, slug string) {
 			u = fmt.Sprintf("%s/posts/%s/comments?before=%d", base, slug, oldest)
 		}
 	}
+}
+
+// waitOpen waits until the counter's stream is open (subscribed).
+func (ec *eventCounter) waitOpen(t *testing.T) {
+	t.Helper()
+	select {
+	case <-ec.open:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the event stream did not open within 20 s")
+	}
+}
+
+// has reports whether the counter has a comment, from an event or from a reloaded list.
+func (ec *eventCounter) has(id int64) bool {
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	return ec.seen[id] > 0 || ec.listed[id]
 }
 
 // count returns how many distinct comments the counter has, from events or from reloaded lists.
@@ -255,7 +277,11 @@ func TestLoad(t *testing.T) {
 			for _, s := range slugs {
 				streams[s] = []*eventCounter{openCounter(t, base, s), openCounter(t, base, s)}
 			}
-			time.Sleep(200 * time.Millisecond)
+			for _, s := range slugs {
+				for _, ec := range streams[s] {
+					ec.waitOpen(t)
+				}
+			}
 			total := 10_000
 			start := time.Now()
 			res := postLoad(t, base, slugs, 64, total, nil)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -115,7 +117,14 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	stop := make(chan struct{})
 	resc := make(chan loadResult)
 	go func() { resc <- postLoad(t, p.base, slugs, 16, 1_000_000, stop) }()
-	time.Sleep(1500 * time.Millisecond)
+	// The kill comes in the middle of the load: once a post shows 100 comments, writes are in full flow.
+	deadline := time.Now().Add(60 * time.Second)
+	for commentsOn(t, p.base, "hello-world") < 100 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the load stored only %d comments on hello-world in 60 s", commentsOn(t, p.base, "hello-world"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -162,18 +171,33 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		}
 	}
 	ec := openCounter(t, p2.base, "hello-world")
-	time.Sleep(100 * time.Millisecond)
-	before := ec.count()
-	if resp := newVisitor(t).comment(t, p2.base, "hello-world", "After", "after@example.com", "after the crash"); resp.StatusCode != 303 {
-		t.Fatalf("post after restart: %d", resp.StatusCode)
+	ec.waitOpen(t)
+	resp := newVisitor(t).comment(t, p2.base, "hello-world", "After", "after@example.com", "after the crash")
+	m := commentID.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != 303 || m == nil {
+		t.Fatalf("post after restart: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for ec.count() <= before && time.Now().Before(deadline) {
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	deadline = time.Now().Add(10 * time.Second)
+	for !ec.has(id) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if ec.count() <= before {
-		t.Fatal("streams do not resume after the restart")
+	if !ec.has(id) {
+		t.Fatal("streams do not resume after the restart: the new comment did not reach an open stream")
 	}
+}
+
+var commentCount = regexp.MustCompile(`>(\d+) comments?<`)
+
+// commentsOn returns the number of comments a post's page says it has.
+func commentsOn(t *testing.T, base, slug string) int {
+	t.Helper()
+	m := commentCount.FindStringSubmatch(okBody(t, base+"/posts/"+slug))
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 // TestSIGTERMShutsDownGracefully: open streams are closed, the process exits 0 within a few seconds, and the

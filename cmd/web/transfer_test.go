@@ -23,7 +23,6 @@ func TestImportAndExportCommands(t *testing.T) {
 		t.Fatal("no stream address in the page")
 	}
 	lines := streamLines(t, p.base+"/posts/hello-world/events?after="+m[1])
-	time.Sleep(100 * time.Millisecond) // let the stream subscribe
 	disqus, _ := filepath.Abs("../../importer/testdata/disqus.xml")
 	mapFile, _ := filepath.Abs("../../importer/testdata/map.txt")
 
