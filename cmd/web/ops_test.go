@@ -30,7 +30,14 @@ func TestBackupUnderLoad(t *testing.T) {
 		done <- postLoad(t, base, []string{"hello-world", "writing-posts"}, 8, 1_000_000, stopLoad)
 	}()
 	acked := <-before
-	time.Sleep(200 * time.Millisecond) // the load is running
+	// The second load is storing comments before the backup starts.
+	deadline := time.Now().Add(30 * time.Second)
+	for commentsOn(t, base, "hello-world") <= len(acked.accepted) {
+		if time.Now().After(deadline) {
+			t.Fatal("the load running during the backup stored nothing in 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	snap := filepath.Join(t.TempDir(), "snapshot.db")
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"backup", snap}, envFunc(env), strings.NewReader(""), &out, io.Discard); err != nil {
