@@ -252,11 +252,22 @@
     return location.protocol + "//localhost" + (location.port ? ":" + location.port : "") + location.pathname + location.search;
   }
 
-  function numericWords() {
+  // sayNumeric explains, in the error's place, why passkeys fail at a numeric address, with a link to this page
+  // at localhost when that is where it works.
+  function sayNumeric(error) {
     var local = localAddress();
-    return "Passkeys work only when the blog is opened by its name, not by a numeric address such as " +
-      location.hostname + ". " + (local ? "Open this page at " + local + " instead, or use a password."
-        : "Open it at its name instead, or use a password.");
+    error.textContent = "Passkeys work only when the blog is opened by its name, not by a numeric address such as " +
+      location.hostname + ". ";
+    if (!local) {
+      error.appendChild(document.createTextNode("Open it at its name instead, or use a password."));
+      return;
+    }
+    var a = document.createElement("a");
+    a.href = local;
+    a.className = "underline";
+    a.textContent = "Open this page at localhost";
+    error.appendChild(a);
+    error.appendChild(document.createTextNode(" instead, or use a password."));
   }
 
   // explain turns a failed ceremony into a sentence for the owner (never a browser's raw message).
@@ -270,7 +281,7 @@
       case "NotAllowedError":
         return "The passkey prompt was closed or timed out, or this device has no passkey for this blog. Please try again.";
       case "SecurityError":
-        return numericHost() ? numericWords() : "This browser refused to use a passkey for this address. Open the blog at its own name (the address it was set up with) and try again.";
+        return "This browser refused to use a passkey for this address. Open the blog at its own name (the address it was set up with) and try again.";
       case "InvalidStateError":
         return registering ? "This device already holds a passkey for this blog. Sign in with it, or add one on another device." :
           "This device could not use its passkey. Please try again.";
@@ -297,7 +308,7 @@
       return;
     }
     if (numericHost()) {
-      error.textContent = numericWords(); // said before the owner tries, and again if they do
+      sayNumeric(error); // said before the owner tries, and again if they do
     }
     button.disabled = false;
     button.addEventListener("click", function () {
@@ -307,7 +318,11 @@
         window.location.assign(data.redirect || "/admin");
       }).catch(function (err) {
         button.disabled = false;
-        error.textContent = explain(err, registering);
+        if (numericHost() && (err.name === "SecurityError" || (err instanceof Refusal && err.status === 400))) {
+          sayNumeric(error);
+        } else {
+          error.textContent = explain(err, registering);
+        }
       });
     });
   }
