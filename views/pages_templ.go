@@ -769,7 +769,7 @@ func jumpToForm() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<p class=\"mt-2 text-base\" data-testid=\"JumpToForm\"><a href=\"#comment-form\" class=\"font-semibold text-teal-800 underline underline-offset-4 dark:text-teal-300\">Jump to the comment form<span aria-hidden=\"true\">↓</span></a></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<p class=\"mt-2 text-base\" data-testid=\"JumpToForm\"><a href=\"#comment-form\" class=\"font-semibold text-teal-800 underline underline-offset-4 dark:text-teal-300\">Jump to the comment form<span aria-hidden=\"true\" class=\"ml-1 inline-block\">↓</span></a></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -795,7 +795,7 @@ func backToComments() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<p class=\"mt-8 text-base\" data-testid=\"BackToComments\"><a href=\"#comments\" class=\"font-semibold text-teal-800 underline underline-offset-4 dark:text-teal-300\"><span aria-hidden=\"true\">↑ </span>Back to the start of the comments</a></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<p class=\"mt-8 text-base\" data-testid=\"BackToComments\"><a href=\"#comments\" class=\"font-semibold text-teal-800 underline underline-offset-4 dark:text-teal-300\"><span aria-hidden=\"true\" class=\"mr-1 inline-block\">↑</span>Back to the start of the comments</a></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
