@@ -18,6 +18,8 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 	"go.yaml.in/yaml/v3"
 
 	"blog/content/highlight"
@@ -91,6 +93,8 @@ var (
 			// language's lexer is built the first time a block of it is rendered.
 			highlight.New()),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		// Before GFM's own renderer for task boxes (a lower number comes first): ours names them.
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(taskBoxes{}, 100))),
 	)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 	datePrefix  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-`)
@@ -216,7 +220,7 @@ func Render(md []byte) (template.HTML, error) {
 	if err := markdown.Convert(md, &buf); err != nil {
 		return "", fmt.Errorf("render markdown: %w", err)
 	}
-	return template.HTML(buf.String()), nil
+	return template.HTML(focusablePre.Replace(buf.String())), nil
 }
 
 // PostBySlug returns the published post with this slug.

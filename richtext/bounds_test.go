@@ -68,7 +68,7 @@ func TestShallowNestingUnchanged(t *testing.T) {
 	in := "> > quoted twice\n\n- a\n  - b\n    1. c\n\n```\n> > > > > > > > code\n```"
 	out := string(Render(in, "markdown"))
 	for _, want := range []string{"<blockquote>\n<blockquote>\n<p>quoted twice</p>", "<li>a\n<ul>\n<li>b\n<ol>\n<li>c</li>",
-		"<pre><code>&gt; &gt; &gt; &gt; &gt; &gt; &gt; &gt; code\n</code></pre>"} {
+		"<pre tabindex=\"0\"><code>&gt; &gt; &gt; &gt; &gt; &gt; &gt; &gt; code\n</code></pre>"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("want %q in:\n%s", want, out)
 		}

@@ -214,7 +214,7 @@ const MaxHTML = 48 << 10
 
 // Version names the rules Render follows. It changes whenever the same text would render differently, so that
 // renderings stored with older rules are made again.
-const Version = 2
+const Version = 3
 
 // Render returns the safe HTML of a comment's text in its format ("markdown", or "text" for plain text).
 func Render(body, format string) template.HTML {
@@ -230,7 +230,9 @@ func Render(body, format string) template.HTML {
 	if len(h) > MaxHTML {
 		return plain(body)
 	}
-	return template.HTML(h)
+	// A code block that scrolls sideways must be reachable by keyboard to be scrolled. The sanitised HTML has no
+	// attributes on <pre> and no other "<pre>" (text is escaped), so this names exactly the code blocks.
+	return template.HTML(bytes.ReplaceAll(h, []byte("<pre>"), []byte(`<pre tabindex="0">`)))
 }
 
 // plain is a Markdown comment shown as the text typed: escaped, its line breaks kept.

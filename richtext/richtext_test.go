@@ -19,7 +19,7 @@ func TestRender(t *testing.T) {
 		{"no raw HTML", `<script>alert(1)</script><b onclick="x">b</b>`, "markdown", "&lt;script&gt;"},
 		{"no tables", "| a | b |\n|---|---|\n| 1 | 2 |", "markdown", "<p>| a | b |"},
 		{"quote and list", "> said\n\n- one\n- two", "markdown", "<blockquote>\n<p>said</p>\n</blockquote>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"},
-		{"code block", "```\n<b>x</b>\n```", "markdown", "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>"},
+		{"code block", "```\n<b>x</b>\n```", "markdown", "<pre tabindex=\"0\"><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>"},
 		{"plain text stays plain", "*not emphasis* <b>", "text", "<p>*not emphasis* &lt;b&gt;</p>"},
 	}
 	for _, tt := range tests {
@@ -59,6 +59,7 @@ func FuzzRender(f *testing.F) {
 				case m[2] == "a" && a[1] == "href" && (strings.HasPrefix(a[2], "http://") || strings.HasPrefix(a[2], "https://") || strings.HasPrefix(a[2], "mailto:")):
 				case m[2] == "a" && a[1] == "rel" && a[2] == LinkRel:
 				case m[2] == "ol" && a[1] == "start":
+				case m[2] == "pre" && a[1] == "tabindex" && a[2] == "0":
 				default:
 					t.Fatalf("attribute %s=%q on <%s> from %q", a[1], a[2], m[2], body)
 				}

@@ -122,8 +122,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The store readers' pages are rendered from: every comment it returns carries its author's keyed avatar.
-	comments := repo.NewComments(db, repo.AvatarKey(keys.Avatar))
+	comments := commentStore(db, keys)
 	broker, err := newBroker(ctx, comments, site.Slug, log)
 	if err != nil {
 		return err
@@ -222,9 +221,15 @@ func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) 
 	return live.New(comments, slugOf, starts, log), nil
 }
 
+// commentStore is the comment store every part of the server uses: every comment it returns carries its author's
+// keyed avatar, whichever path (a page, a post just made, an edit, the console, a mail) draws it.
+func commentStore(db *database.DB, keys siteKeySet) *repo.Comments {
+	return repo.NewComments(db, repo.AvatarKey(keys.Avatar))
+}
+
 // newModeration returns the moderation service.
 func newModeration(cfg config, db *database.DB, keys siteKeySet) *moderation.Service {
-	return &moderation.Service{Comments: repo.NewComments(db), BanStore: repo.NewBans(db),
+	return &moderation.Service{Comments: commentStore(db, keys), BanStore: repo.NewBans(db),
 		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
@@ -308,7 +313,7 @@ func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.C
 func newNotifier(cfg config, db *database.DB, site *publish.Store, keys siteKeySet,
 	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
 	n := cfg.Notify
-	nc := notify.Config{Store: repo.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: cfg.SiteTitle,
+	nc := notify.Config{Store: repo.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
 		BaseURL: publicBase(cfg), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
