@@ -229,7 +229,7 @@ type FormView struct {
 	NoticeFor time.Duration
 	// EditUntil is when the time to change the comment just posted ends.
 	EditUntil time.Time
-	Posted bool
+	Posted    bool
 	// Held is set with Posted when the comment waits for the owner's approval.
 	Held bool
 	// CSRFToken is sent back with the form (and by htmx in a header).
