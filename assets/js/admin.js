@@ -88,12 +88,16 @@
         });
     }
 
-    function listen() {
+    // listen keeps one stream of counts open until the browser is no longer the owner's; then done().
+    function listen(share, done) {
       if (!window.EventSource) return;
+      slot.setAttribute("data-stream", "open");
       source = new EventSource("/admin/events");
       source.addEventListener("pending", function (e) {
         delay = 2000;
-        show(parseInt(e.data, 10));
+        var n = parseInt(e.data, 10);
+        show(n);
+        share(n);
       });
       source.addEventListener("error", function () {
         if (!source || source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
@@ -101,15 +105,82 @@
         source = null;
         setTimeout(function () {
           ask().then(function (owner) {
-            if (owner) listen(); else stop();
-          }).catch(function () { listen(); });
+            if (owner) {
+              listen(share, done);
+            } else {
+              stop();
+              share("signed-out");
+              done();
+            }
+          }).catch(function () { listen(share, done); });
         }, delay);
         delay = Math.min(delay * 2, 60000);
       });
     }
 
     ask().then(function (owner) {
-      if (owner) listen(); else stop();
+      if (!owner) {
+        stop();
+        return;
+      }
+      if (!navigator.locks || !window.BroadcastChannel) {
+        listen(function () {}, function () {});
+        return;
+      }
+      // One stream per browser, however many of the blog's pages are open: a browser opens at most six
+      // connections to a site over HTTP/1.1, and a post already holds one for its comments. The tab holding the
+      // lock streams and passes each count to the others; when it closes, another takes the lock, asks for the
+      // count (nothing is missed in between) and streams in its turn.
+      var channel = new BroadcastChannel("blog-owner-pending");
+      channel.onmessage = function (e) {
+        if (e.data === "signed-out") {
+          stop();
+        } else {
+          show(e.data);
+        }
+      };
+      var leave = null;
+      var waiting = null;
+      function join() {
+        slot.setAttribute("data-stream", "shared");
+        waiting = window.AbortController ? new AbortController() : null;
+        navigator.locks.request("blog-owner-pending", waiting ? { signal: waiting.signal } : {}, function () {
+          waiting = null;
+          return new Promise(function (release) {
+            var share = function (n) { channel.postMessage(n); };
+            // A page leaving (or going into the back-forward cache, where it would keep the lock) hands over.
+            leave = function () {
+              if (source) source.close();
+              source = null;
+              slot.setAttribute("data-stream", "shared");
+              release();
+            };
+            ask().then(function (still) {
+              if (!still) {
+                stop();
+                share("signed-out");
+                release();
+                return;
+              }
+              share(shown);
+              listen(share, release);
+            }).catch(function () { listen(share, release); });
+          });
+        }).catch(function () { /* the page left before its turn */ });
+      }
+      window.addEventListener("pagehide", function () {
+        if (waiting) waiting.abort();
+        waiting = null;
+        if (leave) leave();
+        leave = null;
+      });
+      window.addEventListener("pageshow", function (e) {
+        if (e.persisted) {
+          ask().catch(function () {});
+          join();
+        }
+      });
+      join();
     }).catch(function () { /* the blog is unreachable: no count rather than a wrong one */ });
   }
 
@@ -327,7 +398,17 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // On the owner's pages this script is in the head (deferred, before DOMContentLoaded); on the public pages the
+  // page script adds it once the document is parsed, for the owner's browser only.
+  function ready(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      fn();
+    }
+  }
+
+  ready(function () {
     startPending();
     if (!ownerPage) return;
     wireConsole();

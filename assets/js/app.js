@@ -473,6 +473,17 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { settle(document); });
+
+  // The owner's script (their count of comments waiting, kept live in the header) is loaded only in a browser
+  // where the owner signed in: the sign-in leaves a hint cookie that grants nothing; the server checks the
+  // session on every request the script makes.
+  document.addEventListener("DOMContentLoaded", function () {
+    var meta = document.querySelector('meta[name="owner-script"]');
+    if (!meta || !/(?:^|;\s*)owner=1(?:;|$)/.test(document.cookie)) return;
+    var script = document.createElement("script");
+    script.src = meta.getAttribute("content");
+    document.head.appendChild(script);
+  });
   document.addEventListener("htmx:load", function (evt) { if (evt.target.querySelectorAll) settle(evt.target); });
 
   // dropOwnControls takes Edit and Delete away from one's own comment (answered, or its time is over); Reply stays.
