@@ -24,7 +24,9 @@ type Browser struct {
 	requests []string
 }
 
-// New starts Chromium for the test and stops it when the test ends.
+// New starts Chromium for the test and stops it when the test ends. Browser tests call t.Parallel() first: each
+// has a server and a Chromium of its own and spends most of its time waiting on the browser, so two of them (go
+// test's -parallel, the number of cores by default) share the machine well.
 func New(t *testing.T) *Browser {
 	t.Helper()
 	if testing.Short() {
@@ -122,11 +124,13 @@ func (b *Browser) ThirdParty(base string) []string {
 	return out
 }
 
-// Wait polls a JavaScript expression in the tab until it is truthy, failing the test after 10 s. A navigation
-// meanwhile (a form post, a redirect) restarts the polling on the new page.
+// Wait polls a JavaScript expression in the tab until it is truthy, failing the test after 30 s (other builds may
+// share the machine). A navigation meanwhile (a form post, a redirect) restarts the polling on the new page, and
+// an expression that throws (an element the page has not made yet: the new page may still be loading) is polled
+// again.
 func Wait(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline)),
 			// An interval, not animation frames: a tab in the background gets none of those.
@@ -134,8 +138,9 @@ func Wait(t *testing.T, ctx context.Context, what, expr string) {
 		if err == nil {
 			return
 		}
-		navigated := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "context")
-		if !navigated || time.Now().After(deadline) {
+		again := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "context") ||
+			strings.Contains(err.Error(), "exception")
+		if !again || time.Now().After(deadline) {
 			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
