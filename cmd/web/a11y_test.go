@@ -46,13 +46,29 @@ type axeViolation struct {
 
 // TestAccessibility runs axe-core (WCAG 2.1 A/AA and best practices) on the home page, a post with comments, a
 // post with an image, About, the 404 page and the form showing validation errors, in light and dark themes, at phone and desktop widths, and fails on any
-// violation. It also saves screenshots into screenshots/ (not committed).
+// violation. It also saves screenshots into screenshots/ (not committed). Each theme has a blog and a browser of
+// its own and the two run side by side: most of the time goes to waiting on the browser.
 func TestAccessibility(t *testing.T) {
 	axe := axeSource(t)
+	for _, theme := range []string{"light", "dark"} {
+		t.Run(theme, func(t *testing.T) {
+			t.Parallel()
+			base, confirmPath, unsubPath := a11yBlog(t)
+			b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
+			signInWithPassword(t, b.Tab(t), base, "correct horse battery staple")
+			accessibilityPages(t, b, base, confirmPath, unsubPath, axe, theme)
+		})
+	}
+}
+
+// a11yBlog starts a blog with something on every page (comments, a held and a spam one, a ban, an audit trail,
+// the owner's password); it returns the blog's address and the addresses in a notification mail.
+func a11yBlog(t *testing.T) (base, confirmPath, unsubPath string) {
+	t.Helper()
 	dbURL := dbtest.SQLiteURL(t)
 	// Mail configured, so that the comment form offers reply notifications.
 	env := map[string]string{"DATABASE_URL": dbURL, "SMTP_URL": mailtest.Start(t).URL(), "MAIL_FROM": "Field Notes <blog@example.com>"}
-	base, _ := startServer(t, env)
+	base, _ = startServer(t, env)
 	v := newVisitor(t)
 	for i, c := range []struct{ name, body string }{
 		{"Ada", "Lovely post. The part about live comments is exactly what I was looking for."},
@@ -81,10 +97,13 @@ func TestAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := notify.Tokens{Key: keys.Notify}
-	confirmPath := "/notify/confirm?t=" + url.QueryEscape(tk.Make(notify.PurposeConfirm, "reader0@example.com", time.Now().Add(time.Hour)))
-	unsubPath := "/notify/unsubscribe?t=" + url.QueryEscape(tk.Make(notify.PurposeUnsubscribe, "reader0@example.com", time.Time{}))
-	b := browsertest.New(t)
-	signInWithPassword(t, b.Tab(t), base, "correct horse battery staple")
+	confirmPath = "/notify/confirm?t=" + url.QueryEscape(tk.Make(notify.PurposeConfirm, "reader0@example.com", time.Now().Add(time.Hour)))
+	unsubPath = "/notify/unsubscribe?t=" + url.QueryEscape(tk.Make(notify.PurposeUnsubscribe, "reader0@example.com", time.Time{}))
+	return base, confirmPath, unsubPath
+}
+
+// accessibilityPages runs axe on every page in one theme, at phone and desktop widths.
+func accessibilityPages(t *testing.T, b *browsertest.Browser, base, confirmPath, unsubPath, axe, theme string) {
 	shots := filepath.Join("..", "..", "screenshots")
 	os.MkdirAll(shots, 0o755)
 
@@ -129,55 +148,54 @@ func TestAccessibility(t *testing.T) {
 		{"owner-audit", "/admin/audit", nil, false},
 		{"owner-account", "/admin/account", nil, false},
 	}
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			for _, p := range pages {
-				t.Run(fmt.Sprintf("%s/%s/%s", p.name, theme, width.name), func(t *testing.T) {
-					tab := b.Tab(t)
-					if p.signedOut {
-						tab = b.PrivateTab(t)
+	for _, width := range []struct {
+		name string
+		w, h int64
+	}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
+		for _, p := range pages {
+			t.Run(p.name+"/"+width.name, func(t *testing.T) {
+				tab := b.Tab(t)
+				if p.signedOut {
+					tab = b.PrivateTab(t)
+				}
+				if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}}); err != nil {
+					t.Fatal(err)
+				}
+				browsertest.Do(t, tab, chromedp.EmulateViewport(width.w, width.h), chromedp.Navigate(base+p.path))
+				if p.prepare != nil {
+					p.prepare(t, tab)
+				}
+				browsertest.Eval[bool](t, tab, axe+";true")
+				raw, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: 'tag',
+					values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
+					.then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var violations []axeViolation
+				if err := json.Unmarshal([]byte(raw), &violations); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range violations {
+					var where []string
+					for _, n := range v.Nodes {
+						where = append(where, strings.Join(n.Target, " ")+" "+n.HTML)
 					}
-					if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}}); err != nil {
-						t.Fatal(err)
-					}
-					browsertest.Do(t, tab, chromedp.EmulateViewport(width.w, width.h), chromedp.Navigate(base+p.path))
-					if p.prepare != nil {
-						p.prepare(t, tab)
-					}
-					browsertest.Eval[bool](t, tab, axe+";true")
-					raw, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: 'tag',
-						values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
-						.then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
-					if err != nil {
-						t.Fatal(err)
-					}
-					var violations []axeViolation
-					if err := json.Unmarshal([]byte(raw), &violations); err != nil {
-						t.Fatal(err)
-					}
-					for _, v := range violations {
-						var where []string
-						for _, n := range v.Nodes {
-							where = append(where, strings.Join(n.Target, " ")+" "+n.HTML)
-						}
-						t.Errorf("axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
-					}
-					png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-					if err == nil {
-						os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s-%s.png", p.name, width.name, theme)), png, 0o644)
-					}
-				})
-			}
+					t.Errorf("axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+				}
+				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+				if err == nil {
+					os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s-%s.png", p.name, width.name, theme)), png, 0o644)
+				}
+			})
 		}
 	}
 }
 
 // TestKeyboardOnly fills and sends the comment form with the keyboard alone, starting from the skip link.
 func TestKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t)
 	tab := openPost(t, b, base, "hello-world")

@@ -41,6 +41,7 @@ func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) +
 // TestBrowserLiveComments opens the same post in two tabs, comments in the first, and checks that the comment
 // appears in both exactly once, without a reload; then a comment from elsewhere reaches both.
 func TestBrowserLiveComments(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
 	post := base + "/posts/hello-world"
@@ -103,6 +104,7 @@ func TestBrowserLiveComments(t *testing.T) {
 // TestBrowserValidationKeepsInput submits an invalid comment through htmx: the errors appear beside the fields,
 // the typed text stays, nothing is stored.
 func TestBrowserValidationKeepsInput(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
 	tab := b.Tab(t)
@@ -127,6 +129,7 @@ func TestBrowserValidationKeepsInput(t *testing.T) {
 
 // TestBrowserWithoutJavaScript posts the form with scripts disabled: a plain POST, a redirect, the comment shown.
 func TestBrowserWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t) // after the server, so the browser's sockets close before the server stops
 	tab := b.Tab(t)
@@ -197,6 +200,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 // TestBrowserLiveArrivalKeepsFocus: a comment arriving while someone types neither moves their focus nor touches
 // their text, is highlighted, and is announced in the polite live region.
 func TestBrowserLiveArrivalKeepsFocus(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t)
 	tab := openPost(t, b, base, "hello-world")

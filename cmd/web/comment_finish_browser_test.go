@@ -19,6 +19,7 @@ import (
 // somewhere sensible (and an announcement) after a refused post, after deleting one's own comment and after
 // "Show older comments".
 func TestBrowserCommentFinish(t *testing.T) {
+	t.Parallel()
 	// Three comments in any 3 s from one client (every tab here is one client: 127.0.0.1).
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "RATE_LIMIT": "3/1s",
 		"EDIT_WINDOW": "1h"})
@@ -92,6 +93,7 @@ func TestBrowserCommentFinish(t *testing.T) {
 // TestBrowserOlderCommentsTakeFocus checks that "Show older comments" moves focus to the first conversation it
 // brings, and says how many came.
 func TestBrowserOlderCommentsTakeFocus(t *testing.T) {
+	t.Parallel()
 	dbURL := dbtest.SQLiteURL(t)
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL})
 	db := dbtest.Open(t, dbURL, false)

@@ -29,6 +29,7 @@ func keepPicture(t *testing.T, name string, png []byte) {
 // Reply, Edit and Delete, a reply to someone else's, a text over the limit with its count and message) and on
 // highlighted code, in both themes at phone and desktop widths, and keeps their pictures for docs/.
 func TestCommentAreaPictures(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	b := browsertest.New(t)
 	for _, theme := range []string{"light", "dark"} {

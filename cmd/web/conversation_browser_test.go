@@ -28,6 +28,7 @@ func typeComment(t *testing.T, tab context.Context, name, email, body string) {
 // sees their comment where it landed, announced, with focus back in the form; an edit appears in tab B; a
 // validation error takes focus to its field; an arrival out of view shows the "new comment" cue.
 func TestBrowserConversations(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "The first comment")
 	b := browsertest.New(t)
@@ -97,6 +98,7 @@ func TestBrowserConversations(t *testing.T) {
 // TestBrowserEditAfterTheWindow: once the edit window is over, an edit is refused with a sentence beside the
 // comment, and nothing changes.
 func TestBrowserEditAfterTheWindow(t *testing.T) {
+	t.Parallel()
 	dbURL := dbtest.SQLiteURL(t)
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL, "EDIT_WINDOW": "1m"})
 	b := browsertest.New(t)
@@ -122,6 +124,7 @@ func TestBrowserEditAfterTheWindow(t *testing.T) {
 
 // TestBrowserConversationByKeyboard: reply, preview, post and edit with the keyboard alone.
 func TestBrowserConversationByKeyboard(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "Answer me by keyboard")
 	b := browsertest.New(t)

@@ -49,6 +49,7 @@ func signInWithPassword(t *testing.T, tab context.Context, base, pw string) {
 // signs out and in again with it, then moderates while readers watch: a held comment is shown to its author
 // only, appears for everyone without a reload once approved, and vanishes from every open page when deleted.
 func TestBrowserOwnerPasskeyAndLiveModeration(t *testing.T) {
+	t.Parallel()
 	dbURL := dbtest.SQLiteURL(t)
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL, "MODERATION": "all"})
 	link := setupLink(t, dbURL)
@@ -118,6 +119,7 @@ func TestBrowserOwnerPasskeyAndLiveModeration(t *testing.T) {
 
 // TestBrowserOwnerPasswordSignIn sets the password from the command line and signs in by typing it.
 func TestBrowserOwnerPasswordSignIn(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	base, _ := startServer(t, env)
 	setPassword(t, env, "correct horse battery staple")
@@ -133,6 +135,7 @@ func TestBrowserOwnerPasswordSignIn(t *testing.T) {
 // checkbox, Space selects it, Shift+Tab goes back to the bulk actions, Enter acts, and focus lands on the
 // message that says what happened.
 func TestBrowserConsoleByKeyboard(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	base, _ := startServer(t, env)
 	newVisitor(t).comment(t, base, "hello-world", "Ada", "ada@example.com", "Delete me by keyboard")

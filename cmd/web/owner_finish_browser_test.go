@@ -59,6 +59,7 @@ func themed(t *testing.T, tab context.Context, theme string, w, h int64) {
 // and after a try, that passkeys need the blog's name and where to open it; at localhost the passkey is made,
 // and the welcome names it.
 func TestBrowserPasskeySetupAtANumericAddress(t *testing.T) {
+	t.Parallel()
 	dbURL := dbtest.SQLiteURL(t)
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL})
 	link := setupLink(t, dbURL)
@@ -104,6 +105,7 @@ func TestBrowserPasskeySetupAtANumericAddress(t *testing.T) {
 // phone; and a reply from the console (approving the comment) reaches a reader's open page, marked "author",
 // without a reload, with focus on the notice.
 func TestBrowserOwnerCountSelectAllAndReply(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "MODERATION": "all"}
 	base, _ := startServer(t, env)
 	setPassword(t, env, "correct horse battery staple")
@@ -181,6 +183,7 @@ func TestBrowserOwnerCountSelectAllAndReply(t *testing.T) {
 // an owner's comment), in both themes at phone and desktop widths, and saves the screenshots of the pages this
 // work changed into docs/.
 func TestOwnerPagesAccessibility(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	dbURL := dbtest.SQLiteURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "MODERATION": "all", "SITE_AUTHOR": "Sam Writer"}
@@ -281,6 +284,7 @@ func TestOwnerPagesAccessibility(t *testing.T) {
 // box's field and button belong to its form outside the bulk form, so the plain post works; "Select all" is a
 // link that ticks every comment shown.
 func TestBrowserConsoleWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	base, _ := startServer(t, env)
 	newVisitor(t).comment(t, base, "hello-world", "Ada", "ada@example.com", "Answer me without scripts")

@@ -17,6 +17,7 @@ import (
 // as on the home page, the error page's title in the same serif as every other page title, and a post without
 // comments not linking "No comments yet" from the home page.
 func TestBrowserReadingTypography(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
 	b := browsertest.New(t)
 	for _, theme := range []string{"light", "dark"} {
@@ -75,6 +76,7 @@ func TestBrowserReadingTypography(t *testing.T) {
 // leads to the form (the next Tab lands in its first field) and one after the form leads back, with the
 // keyboard, with and without JavaScript.
 func TestBrowserJumpToTheCommentForm(t *testing.T) {
+	t.Parallel()
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "RATE_LIMIT": "off"})
 	v := newVisitor(t)
 	for i := range 30 {
