@@ -104,7 +104,9 @@ func writeColours(w io.Writer, s, other *chroma.Style, bg, hl uint32) {
 	}
 }
 
-func colour(c chroma.Colour) uint32 { return uint32(c.Red())<<16 | uint32(c.Green())<<8 | uint32(c.Blue()) }
+func colour(c chroma.Colour) uint32 {
+	return uint32(c.Red())<<16 | uint32(c.Green())<<8 | uint32(c.Blue())
+}
 
 // Readable returns fg, or the nearest colour of the same hue that reads against every one of bgs (shades of one
 // theme) at MinContrast: darker on a light background, lighter on a dark one.
