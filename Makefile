@@ -14,7 +14,7 @@ export TEST_DATABASE_URL
 
 PORT ?= 8080
 
-.PHONY: run dev generate css js vendor build test test-short check bench bench-import audit docker image clean
+.PHONY: run dev generate css js vendor build test test-short check bench bench-import screenshots audit docker image clean
 
 # Container engine: Docker when its daemon answers, podman otherwise (podman builds need --format docker to keep
 # the HEALTHCHECK).
@@ -83,6 +83,10 @@ check: node_modules
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	@echo "check: ok"
+
+## screenshots: redraw the pictures in docs/ that the README shows (comment area, code, owner's pages)
+screenshots:
+	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility' ./cmd/web
 
 ## bench-import: time and peak memory of importing a generated 100,000-comment Disqus export
 bench-import: build

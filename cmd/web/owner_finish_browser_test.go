@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -180,8 +178,8 @@ func TestBrowserOwnerCountSelectAllAndReply(t *testing.T) {
 
 // TestOwnerPagesAccessibility runs axe on every owner page type (the console in its new states, bans, audit,
 // account with the welcome, setup, sign-in) and on a post as the signed-in owner sees it (the header count and
-// an owner's comment), in both themes at phone and desktop widths, and saves the screenshots of the pages this
-// work changed into docs/.
+// an owner's comment), in both themes at phone and desktop widths, and keeps the pictures of the owner's pages for
+// docs/ (keepPicture).
 func TestOwnerPagesAccessibility(t *testing.T) {
 	t.Parallel()
 	axe := axeSource(t)
@@ -213,13 +211,12 @@ func TestOwnerPagesAccessibility(t *testing.T) {
 	newDB := dbtest.SQLiteURL(t)
 	unclaimed, _ := startServer(t, map[string]string{"DATABASE_URL": newDB})
 	setupPath := setupLink(t, newDB)
-	docs := filepath.Join("..", "..", "docs")
 
 	pages := []struct {
 		name, path string
 		prepare    func(t *testing.T, ctx context.Context)
 		signedOut  bool
-		// keep saves the screenshots into docs/.
+		// keep saves the screenshots into docs/ (with DOCS_SCREENSHOTS=1).
 		keep bool
 	}{
 		{"owner-console-pending", "/admin", func(t *testing.T, ctx context.Context) {
@@ -271,9 +268,7 @@ func TestOwnerPagesAccessibility(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := os.WriteFile(filepath.Join(docs, fmt.Sprintf("%s-%s-%s.png", p.name, width.name, theme)), png, 0o644); err != nil {
-						t.Fatal(err)
-					}
+					keepPicture(t, fmt.Sprintf("%s-%s-%s", p.name, width.name, theme), png)
 				})
 			}
 		}
