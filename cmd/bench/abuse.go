@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"blog/cmd/bench/harness"
 )
 
 // dialFrom opens a connection from a chosen loopback address: every 127/8 address is this machine, so one
@@ -43,23 +45,23 @@ func stillOpen(conns []net.Conn) int {
 
 // measureAbuse runs its own server with the default limits and reports what one address can hold, the memory
 // that 200 slow uploads cost, and what an exhaustion attempt does to another reader's page latency.
-func measureAbuse(ctx context.Context, binary string) ([]Row, error) {
+func measureAbuse(ctx context.Context, binary string) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-abuse-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := writeContent(filepath.Join(dir, "content")); err != nil {
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
 		return nil, err
 	}
 	// The benchmark's own server raises the per-client limits for its load; this one keeps the defaults.
-	s, err := startServer(ctx, binary, dir, "MAX_CONNS_PER_CLIENT=64", "MAX_STREAMS_PER_CLIENT=16")
+	s, err := harness.StartServer(ctx, binary, dir, "MAX_CONNS_PER_CLIENT=64", "MAX_STREAMS_PER_CLIENT=16")
 	if err != nil {
 		return nil, err
 	}
-	defer s.stop()
-	addr := strings.TrimPrefix(s.base, "http://")
-	var rows []Row
+	defer s.Stop()
+	addr := strings.TrimPrefix(s.Base, "http://")
+	var rows []harness.Row
 
 	// Connections: try 500 idle ones from one address.
 	var conns []net.Conn
@@ -70,7 +72,7 @@ func measureAbuse(ctx context.Context, binary string) ([]Row, error) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond)
-	rows = append(rows, Row{Name: "connections one address can hold", Value: float64(stillOpen(conns)), Unit: "conns",
+	rows = append(rows, harness.Row{Name: "connections one address can hold", Value: float64(stillOpen(conns)), Unit: "conns",
 		Note: "tried 500 idle connections; MAX_CONNS_PER_CLIENT=64"})
 	closeAll(conns)
 
@@ -90,13 +92,13 @@ func measureAbuse(ctx context.Context, binary string) ([]Row, error) {
 			accepted++
 		}
 	}
-	rows = append(rows, Row{Name: "event streams one address can hold", Value: float64(accepted), Unit: "streams",
+	rows = append(rows, harness.Row{Name: "event streams one address can hold", Value: float64(accepted), Unit: "streams",
 		Note: "tried 100; MAX_STREAMS_PER_CLIENT=16, the rest answered 429"})
 	closeAll(conns)
 
 	// Bodies: 200 slow uploads announcing 2 MB, each from its own address so no per-client limit applies.
 	time.Sleep(300 * time.Millisecond)
-	before := rssMiB(s.cmd.Process.Pid)
+	before := harness.RSSMiB(s.Cmd.Process.Pid)
 	conns = nil
 	for i := range 200 {
 		c, err := dialFrom(fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250), addr)
@@ -109,10 +111,10 @@ func measureAbuse(ctx context.Context, binary string) ([]Row, error) {
 		c.Write([]byte(strings.Repeat("a", 8<<10)))
 	}
 	time.Sleep(time.Second)
-	during := rssMiB(s.cmd.Process.Pid)
+	during := harness.RSSMiB(s.Cmd.Process.Pid)
 	open := stillOpen(conns)
 	closeAll(conns)
-	rows = append(rows, Row{Name: "server RSS during 200 slow 2 MB uploads", Value: during, Unit: "MiB",
+	rows = append(rows, harness.Row{Name: "server RSS during 200 slow 2 MB uploads", Value: during, Unit: "MiB",
 		Note: fmt.Sprintf("%.1f MiB before; %d of 200 still open after 1 s (refused from Content-Length: 413)", before, open)})
 
 	// An exhaustion attempt: one address holds its connections and opens and closes streams as fast as it can,
@@ -125,7 +127,7 @@ func measureAbuse(ctx context.Context, binary string) ([]Row, error) {
 		failed := 0
 		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 			t := time.Now()
-			resp, err := c.Get(s.base + "/posts/hundred")
+			resp, err := c.Get(s.Base + "/posts/hundred")
 			if err != nil {
 				failed++
 				continue
@@ -180,13 +182,13 @@ func measureAbuse(ctx context.Context, binary string) ([]Row, error) {
 	closeAll(held)
 	after, afterFailed := reader(2 * time.Second)
 	rows = append(rows,
-		Row{Name: "reader's post page, quiet", Value: float64(len(quiet)), Unit: "pages", P50ms: percentile(quiet, .5),
-			P99ms: percentile(quiet, .99), Note: fmt.Sprintf("%d failed", quietFailed)},
-		Row{Name: "reader's post page during an exhaustion attempt", Value: float64(len(busy)), Unit: "pages",
-			P50ms: percentile(busy, .5), P99ms: percentile(busy, .99),
+		harness.Row{Name: "reader's post page, quiet", Value: float64(len(quiet)), Unit: "pages", P50ms: harness.Percentile(quiet, .5),
+			P99ms: harness.Percentile(quiet, .99), Note: fmt.Sprintf("%d failed", quietFailed)},
+		harness.Row{Name: "reader's post page during an exhaustion attempt", Value: float64(len(busy)), Unit: "pages",
+			P50ms: harness.Percentile(busy, .5), P99ms: harness.Percentile(busy, .99),
 			Note: fmt.Sprintf("%d failed; %d stream opens/closes by two addresses, one holding 200 connections", busyFailed, attempts.Load())},
-		Row{Name: "reader's post page afterwards", Value: float64(len(after)), Unit: "pages", P50ms: percentile(after, .5),
-			P99ms: percentile(after, .99), Note: fmt.Sprintf("%d failed; the server is still serving", afterFailed)})
+		harness.Row{Name: "reader's post page afterwards", Value: float64(len(after)), Unit: "pages", P50ms: harness.Percentile(after, .5),
+			P99ms: harness.Percentile(after, .99), Note: fmt.Sprintf("%d failed; the server is still serving", afterFailed)})
 	return rows, nil
 }
 

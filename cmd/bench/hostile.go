@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"blog/cmd/bench/harness"
 )
 
 // hostileBodies are comments of at most 5,000 characters written to cost the server the most to render and to
@@ -38,13 +40,13 @@ var hostileBodies = []string{
 // measures, one client at a time, every kind of anonymous GET a reader can make (with ids that defeat the
 // caches where a reader may choose them), the cost of a new reply to the long conversation against one to a
 // short one, page sizes, and the server's memory.
-func measureHostile(ctx context.Context, binary string) ([]Row, error) {
+func measureHostile(ctx context.Context, binary string) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-hostile-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := writeContent(filepath.Join(dir, "content")); err != nil {
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
 		return nil, err
 	}
 	for i, slug := range []string{"hostile-a", "hostile-b", "thread", "short"} {
@@ -53,12 +55,12 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 			return nil, err
 		}
 	}
-	srv, err := startServer(ctx, binary, dir)
+	srv, err := harness.StartServer(ctx, binary, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.stop()
-	v, err := newVisitor(srv.base)
+	defer srv.Stop()
+	v, err := harness.NewVisitor(srv.Base)
 	if err != nil {
 		return nil, err
 	}
@@ -68,12 +70,12 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 		for i := range 200 {
 			body := hostileBodies[i%len(hostileBodies)]
 			if i > 0 && i%10 == 0 {
-				if err := v.reply(srv.base, slug, firsts[slug], body); err != nil {
+				if err := v.Reply(srv.Base, slug, firsts[slug], body); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			id, err := v.postComment(srv.base, slug, fmt.Sprintf("Hostile%d", i%13), body, false)
+			id, err := v.PostComment(srv.Base, slug, fmt.Sprintf("Hostile%d", i%13), body, false)
 			if err != nil {
 				return nil, fmt.Errorf("hostile comment %d: %w", i, err)
 			}
@@ -83,11 +85,11 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 		}
 	}
 	// A conversation of 3,000 replies, and a short one to compare a new reply with.
-	top, err := v.postComment(srv.base, "thread", "Asker", "A question that gets a great many answers.", false)
+	top, err := v.PostComment(srv.Base, "thread", "Asker", "A question that gets a great many answers.", false)
 	if err != nil {
 		return nil, err
 	}
-	short, err := v.postComment(srv.base, "short", "Asker", "A question that gets a few answers.", false)
+	short, err := v.PostComment(srv.Base, "short", "Asker", "A question that gets a few answers.", false)
 	if err != nil {
 		return nil, err
 	}
@@ -96,13 +98,13 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 	var failed error
 	var wg sync.WaitGroup
 	for w := range 8 {
-		wv, err := newVisitor(srv.base)
+		wv, err := harness.NewVisitor(srv.Base)
 		if err != nil {
 			return nil, err
 		}
 		wg.Go(func() {
 			for i := range 375 {
-				id, err := wv.postReply(srv.base, "thread", top, realisticComment(w*375+i))
+				id, err := wv.PostReply(srv.Base, "thread", top, harness.RealisticComment(w*375+i))
 				mu.Lock()
 				replyIDs = append(replyIDs, id)
 				if err != nil && failed == nil {
@@ -117,10 +119,10 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 		return nil, fmt.Errorf("replies of the long conversation: %w", failed)
 	}
 	slices.Sort(replyIDs)
-	var rows []Row
-	pid := srv.cmd.Process.Pid
+	var rows []harness.Row
+	pid := srv.Cmd.Process.Pid
 	seq := func(slug string) int64 {
-		resp, err := client.Get(srv.base + "/posts/" + slug)
+		resp, err := harness.Client.Get(srv.Base + "/posts/" + slug)
 		if err != nil {
 			return 0
 		}
@@ -160,15 +162,15 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 	for _, g := range gets {
 		var lat []time.Duration
 		size := 0
-		cpu0 := cpuSeconds(pid)
+		cpu0 := harness.CPUSeconds(pid)
 		for i := range each {
-			req, _ := http.NewRequest(http.MethodGet, srv.base+g.url(i), nil)
-			browserHeaders(req)
+			req, _ := http.NewRequest(http.MethodGet, srv.Base+g.url(i), nil)
+			harness.BrowserHeaders(req)
 			if g.htmx {
 				req.Header.Set("HX-Request", "true")
 			}
 			start := time.Now()
-			resp, err := client.Do(req)
+			resp, err := harness.Client.Do(req)
 			if err != nil {
 				return rows, err
 			}
@@ -180,38 +182,38 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 			}
 			size = int(n)
 		}
-		cpu := (cpuSeconds(pid) - cpu0) / each * 1000
+		cpu := (harness.CPUSeconds(pid) - cpu0) / each * 1000
 		slices.Sort(lat)
-		rows = append(rows, Row{Name: "hostile GET: " + g.name, Value: percentile(lat, 0.99), Unit: "ms p99",
-			P50ms: percentile(lat, 0.5), P99ms: percentile(lat, 0.99),
+		rows = append(rows, harness.Row{Name: "hostile GET: " + g.name, Value: harness.Percentile(lat, 0.99), Unit: "ms p99",
+			P50ms: harness.Percentile(lat, 0.5), P99ms: harness.Percentile(lat, 0.99),
 			Note: fmt.Sprintf("1 client; server CPU %.2f ms/request (mean of %d); %.1f KiB sent", cpu, each, float64(size)/1024)})
 	}
 	// A stream that reconnects 200 changes behind and replays them.
 	{
 		var lat []time.Duration
-		cpu0 := cpuSeconds(pid)
+		cpu0 := harness.CPUSeconds(pid)
 		head := seq("hostile-a")
 		for range 50 {
 			start := time.Now()
-			if err := catchUp(srv.base+"/posts/hostile-a/events?after="+strconv.FormatInt(head-199, 10), head); err != nil {
+			if err := catchUp(srv.Base+"/posts/hostile-a/events?after="+strconv.FormatInt(head-199, 10), head); err != nil {
 				return rows, err
 			}
 			lat = append(lat, time.Since(start))
 		}
-		cpu := (cpuSeconds(pid) - cpu0) / 50 * 1000
+		cpu := (harness.CPUSeconds(pid) - cpu0) / 50 * 1000
 		slices.Sort(lat)
-		rows = append(rows, Row{Name: "hostile GET: stream catching up 199 changes", Value: percentile(lat, 0.99), Unit: "ms p99",
-			P50ms: percentile(lat, 0.5), P99ms: percentile(lat, 0.99), Note: fmt.Sprintf("server CPU %.2f ms/stream (mean of 50)", cpu)})
+		rows = append(rows, harness.Row{Name: "hostile GET: stream catching up 199 changes", Value: harness.Percentile(lat, 0.99), Unit: "ms p99",
+			P50ms: harness.Percentile(lat, 0.5), P99ms: harness.Percentile(lat, 0.99), Note: fmt.Sprintf("server CPU %.2f ms/stream (mean of 50)", cpu)})
 	}
 	// Raw sizes of the pages.
 	for _, p := range []string{"/posts/thread", "/posts/hostile-a"} {
-		resp, err := client.Get(srv.base + p)
+		resp, err := harness.Client.Get(srv.Base + p)
 		if err != nil {
 			return rows, err
 		}
 		n, _ := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		rows = append(rows, Row{Name: "page size " + p, Value: float64(n) / 1024, Unit: "KiB", Note: "uncompressed"})
+		rows = append(rows, harness.Row{Name: "page size " + p, Value: float64(n) / 1024, Unit: "KiB", Note: "uncompressed"})
 	}
 	// What a new reply costs: to the 3,000-reply conversation, against one to a short conversation, in alternating
 	// batches, server CPU over each batch (the broker's work included: each plain POST waits for it).
@@ -222,33 +224,20 @@ func measureHostile(ctx context.Context, binary string) ([]Row, error) {
 			top  int64
 			out  *[]float64
 		}{{"thread", top, &long}, {"short", short, &shortCost}} {
-			cpu0 := cpuSeconds(pid)
+			cpu0 := harness.CPUSeconds(pid)
 			for i := range 50 {
-				if _, err := v.postReply(srv.base, target.slug, target.top, realisticComment(round*100+i)); err != nil {
+				if _, err := v.PostReply(srv.Base, target.slug, target.top, harness.RealisticComment(round*100+i)); err != nil {
 					return rows, err
 				}
 			}
-			*target.out = append(*target.out, (cpuSeconds(pid)-cpu0)/50*1000)
+			*target.out = append(*target.out, (harness.CPUSeconds(pid)-cpu0)/50*1000)
 		}
 	}
-	rows = append(rows, Row{Name: "new reply to a 3,000-reply conversation: server CPU", Value: median(long), Unit: "ms",
-		Control: median(shortCost), Ratio: median(long) / max(median(shortCost), 0.001),
+	rows = append(rows, harness.Row{Name: "new reply to a 3,000-reply conversation: server CPU", Value: harness.Median(long), Unit: "ms",
+		Control: harness.Median(shortCost), Ratio: harness.Median(long) / max(harness.Median(shortCost), 0.001),
 		Note: "per reply, median of 6 batches of 50; control: a reply to a short conversation"})
-	rows = append(rows, Row{Name: "RSS with the hostile posts served", Value: rssMiB(pid), Unit: "MiB"})
+	rows = append(rows, harness.Row{Name: "RSS with the hostile posts served", Value: harness.RSSMiB(pid), Unit: "MiB"})
 	return rows, nil
-}
-
-// reply posts a reply as a plain form.
-func (v *visitor) reply(base, slug string, parent int64, body string) error {
-	_, err := v.postReply(base, slug, parent, body)
-	return err
-}
-
-// postReply posts a reply as a plain form and returns its id.
-func (v *visitor) postReply(base, slug string, parent int64, body string) (int64, error) {
-	v.parent = parent
-	defer func() { v.parent = 0 }()
-	return v.postComment(base, slug, "Replier", body, false)
 }
 
 // catchUp opens a stream and reads until the event with id head arrives.
@@ -256,7 +245,7 @@ func catchUp(u string, head int64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := client.Do(req)
+	resp, err := harness.Client.Do(req)
 	if err != nil {
 		return err
 	}

@@ -9,18 +9,20 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"blog/cmd/bench/harness"
 )
 
 // benchImport measures `web import --from disqus` on a generated export of n comments: wall time and the peak
 // resident memory of the import process (the kernel's own count, from wait4), for the dry run and the import,
 // then a second import of the same file (which must add nothing).
-func benchImport(binary string, n int) ([]Row, error) {
+func benchImport(binary string, n int) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-import-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := writeContent(filepath.Join(dir, "content")); err != nil {
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
 		return nil, err
 	}
 	file := filepath.Join(dir, "disqus.xml")
@@ -32,7 +34,7 @@ func benchImport(binary string, n int) ([]Row, error) {
 	if out, err := command(binary, env, "migrate", "up"); err != nil {
 		return nil, fmt.Errorf("migrate: %v\n%s", err, out)
 	}
-	var rows []Row
+	var rows []harness.Row
 	note := fmt.Sprintf("%d comments, %.0f MiB Disqus file, 3 posts, 30%% replies", n, float64(size)/(1<<20))
 	for _, step := range []struct {
 		name string
@@ -53,8 +55,8 @@ func benchImport(binary string, n int) ([]Row, error) {
 			return nil, fmt.Errorf("%s: %v\n%s", step.name, err, out)
 		}
 		peak := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-		rows = append(rows, Row{Name: step.name + ": time", Value: took.Seconds(), Unit: "s", Note: note},
-			Row{Name: step.name + ": peak RSS", Value: peak, Unit: "MiB", Note: "budget: well under 100 MiB"})
+		rows = append(rows, harness.Row{Name: step.name + ": time", Value: took.Seconds(), Unit: "s", Note: note},
+			harness.Row{Name: step.name + ": peak RSS", Value: peak, Unit: "MiB", Note: "budget: well under 100 MiB"})
 	}
 	return rows, nil
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"blog/cmd/bench/harness"
 )
 
 // walQuiet is how long the server is left without writes after the load before the log is measured again.
@@ -17,8 +19,8 @@ const walQuiet = 10 * time.Second
 // its fresh list, samples the size of the SQLite write-ahead log (its file, as the disk holds it) every 10 ms, then
 // leaves the server without writes for walQuiet. The rows: the log's peak size during the load (with the POST
 // rate it sustained), its size at the end of the quiet, and how long after the load it first fell under 4 MiB.
-func measureWAL(srv *server, slug string, clients int, dur time.Duration) []Row {
-	wal := srv.dbPath + "-wal"
+func measureWAL(srv *harness.Server, slug string, clients int, dur time.Duration) []harness.Row {
+	wal := srv.DBPath + "-wal"
 	size := func() int64 {
 		st, err := os.Stat(wal)
 		if err != nil {
@@ -27,12 +29,12 @@ func measureWAL(srv *server, slug string, clients int, dur time.Duration) []Row 
 		return st.Size()
 	}
 	name := fmt.Sprintf("SQLite log: peak size during %v of comment POSTs, c=%d", dur, clients)
-	if err := browserGET(srv.base + "/posts/" + slug); err != nil {
-		return []Row{{Name: name, Note: err.Error()}}
+	if err := harness.BrowserGET(srv.Base + "/posts/" + slug); err != nil {
+		return []harness.Row{{Name: name, Note: err.Error()}}
 	}
-	visitors, err := newVisitors(srv.base, clients)
+	visitors, err := harness.NewVisitors(srv.Base, clients)
 	if err != nil {
-		return []Row{{Name: name, Note: err.Error()}}
+		return []harness.Row{{Name: name, Note: err.Error()}}
 	}
 	var peak atomic.Int64
 	stop := make(chan struct{})
@@ -59,13 +61,13 @@ func measureWAL(srv *server, slug string, clients int, dur time.Duration) []Row 
 				return
 			default:
 			}
-			browserGET(srv.base + "/posts/" + slug)
-			browserGET(srv.base + "/posts/" + slug + "/comments/fresh")
+			harness.BrowserGET(srv.Base + "/posts/" + slug)
+			harness.BrowserGET(srv.Base + "/posts/" + slug + "/comments/fresh")
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
-	rps, lat, errs := hammer(clients, dur, func(w, i int) error {
-		_, err := visitors[w].postComment(srv.base, slug, fmt.Sprintf("Wal%d", w), realisticComment(i*1000+w), true)
+	rps, lat, errs := harness.Hammer(clients, dur, func(w, i int) error {
+		_, err := visitors[w].PostComment(srv.Base, slug, fmt.Sprintf("Wal%d", w), harness.RealisticComment(i*1000+w), true)
 		return err
 	})
 	close(stop)
@@ -79,17 +81,17 @@ func measureWAL(srv *server, slug string, clients int, dur time.Duration) []Row 
 		time.Sleep(10 * time.Millisecond)
 	}
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	db, _ := os.Stat(srv.dbPath)
+	db, _ := os.Stat(srv.DBPath)
 	var dbSize int64
 	if db != nil {
 		dbSize = db.Size()
 	}
-	rows := []Row{
-		{Name: name, Value: mib(peak.Load()), Unit: "MiB", P50ms: percentile(lat, .5), P99ms: percentile(lat, .99),
+	rows := []harness.Row{
+		{Name: name, Value: mib(peak.Load()), Unit: "MiB", P50ms: harness.Percentile(lat, .5), P99ms: harness.Percentile(lat, .99),
 			Note: fmt.Sprintf("%.0f POSTs/s with a reader; %d errors; database %.1f MiB", rps, errs, mib(dbSize))},
 		{Name: fmt.Sprintf("SQLite log: size after %v without writes", walQuiet), Value: mib(size()), Unit: "MiB"},
 	}
-	r := Row{Name: "SQLite log: time after the load until under 4 MiB", Unit: "s"}
+	r := harness.Row{Name: "SQLite log: time after the load until under 4 MiB", Unit: "s"}
 	if below < 0 {
 		r.Note = fmt.Sprintf("still over 4 MiB after %v", walQuiet)
 	} else {
@@ -99,21 +101,21 @@ func measureWAL(srv *server, slug string, clients int, dur time.Duration) []Row 
 }
 
 // walOnlyRun starts a server on a new database and measures only the write-ahead log under comment POSTs.
-func walOnlyRun(binary string, clients int, dur time.Duration) ([]Row, error) {
+func walOnlyRun(binary string, clients int, dur time.Duration) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-wal-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := writeContent(filepath.Join(dir, "content")); err != nil {
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
 		return nil, err
 	}
-	srv, err := startServer(context.Background(), binary, dir)
+	srv, err := harness.StartServer(context.Background(), binary, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.stop()
-	if err := seed(context.Background(), srv, map[string]int{"hundred": 100}); err != nil {
+	defer srv.Stop()
+	if err := harness.Seed(context.Background(), srv, map[string]int{"hundred": 100}); err != nil {
 		return nil, err
 	}
 	return measureWAL(srv, "hundred", clients, dur), nil
