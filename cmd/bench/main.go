@@ -1,6 +1,9 @@
 // Command bench measures the blog against controls measured in the same run: it starts the real binary on a
 // temporary SQLite database, seeds posts with 0, 100 and 1,000 comments, drives it over loopback and prints one
 // table (and writes JSON). Every load loop is bounded in count and time and talks only to 127.0.0.1.
+//
+// This file parses the flags and runs the scenarios in order; the scenarios live in the packages beside it (load,
+// streams, hostile, imports) and share cmd/bench/harness.
 package main
 
 import (
@@ -14,6 +17,10 @@ import (
 	"time"
 
 	"blog/cmd/bench/harness"
+	"blog/cmd/bench/hostile"
+	"blog/cmd/bench/imports"
+	"blog/cmd/bench/load"
+	"blog/cmd/bench/streams"
 )
 
 func main() {
@@ -26,32 +33,32 @@ func main() {
 	}
 	binary := flag.String("binary", "bin/web", "the blog binary to measure")
 	out := flag.String("out", "bench-results/latest.json", "where to write the JSON results")
-	streams := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
+	streamLevels := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
 	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
 	liveOnly := flag.Int("live", 0, "measure only live delivery and server memory with this many open streams")
 	pagesOnly := flag.Bool("pages", false, "measure only the pages, the revalidation and the POSTs (skip streams, moderation, abuse)")
 	postsOnly := flag.Bool("posts", false, "measure only the comment POSTs (on a post with 100 comments and on the large post)")
 	large := flag.Int("large", 50000, "comments on the large post, imported before the server starts (0: no large post)")
-	imports := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
+	importN := flag.Int("import", 0, "measure only `web import` of a generated Disqus export with this many comments")
 	wal := flag.Duration("wal", 60*time.Second, "how long comments are posted while the SQLite log is measured (0: not measured)")
 	walOnly := flag.Bool("wal-only", false, "measure only the SQLite log under comment POSTs (see -wal)")
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	flag.Parse()
 	if *hostileOnly {
-		printRows(measureHostile(context.Background(), *binary))
+		printRows(hostile.MeasureComments(context.Background(), *binary))
 		return
 	}
 	if *walOnly {
 		printRows(walOnlyRun(*binary, 32, *wal))
 		return
 	}
-	if *imports > 0 {
-		printRows(benchImport(*binary, *imports))
+	if *importN > 0 {
+		printRows(imports.Measure(*binary, *importN))
 		return
 	}
 	if *before != "" {
-		printRows(compareBinaries(context.Background(), *before, *binary, *duration))
+		printRows(load.CompareBinaries(context.Background(), *before, *binary, *duration))
 		return
 	}
 	if *liveOnly > 0 {
@@ -59,9 +66,9 @@ func main() {
 		return
 	}
 	if *pagesOnly || *postsOnly {
-		*streams = ""
+		*streamLevels = ""
 	}
-	o := options{binary: *binary, out: *out, streams: *streams, dur: *duration, large: *large,
+	o := options{binary: *binary, out: *out, streams: *streamLevels, dur: *duration, large: *large,
 		pages: !*postsOnly, rest: !*pagesOnly && !*postsOnly, wal: *wal}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -119,7 +126,7 @@ func run(o options) error {
 	add(harness.Row{Name: "idle RSS", Value: harness.RSSMiB(fresh.Cmd.Process.Pid), Unit: "MiB", Note: "target <= 30 MiB"})
 	fresh.Stop()
 	if o.large > 0 {
-		if err := prepareLarge(binary, dir, o.large); err != nil {
+		if err := imports.PrepareLarge(binary, dir, o.large); err != nil {
 			return err
 		}
 	}
@@ -133,21 +140,21 @@ func run(o options) error {
 		return err
 	}
 	if o.pages {
-		if err := measurePages(srv, dur, add); err != nil {
+		if err := load.MeasurePages(srv, dur, add); err != nil {
 			return err
 		}
 	}
 	for _, c := range []int{1, 8, 32} {
-		add(measurePOST(srv.Base, "hundred", c, dur))
+		add(load.MeasurePOST(srv.Base, "hundred", c, dur))
 	}
 	if o.large > 0 {
 		if err := harness.Seed(ctx, srv, map[string]int{"small": 100}); err != nil {
 			return err
 		}
-		add(comparePOSTSize(srv.Base, "small", "large", o.large, 8, dur))
+		add(load.ComparePOSTSize(srv.Base, "small", "large", o.large, 8, dur))
 	}
 	if o.wal > 0 {
-		for _, r := range measureWAL(srv, "hundred", 32, o.wal) {
+		for _, r := range load.MeasureWAL(srv, "hundred", 32, o.wal) {
 			add(r)
 		}
 	}
@@ -156,7 +163,7 @@ func run(o options) error {
 		if err != nil || n <= 0 {
 			continue
 		}
-		rows, err := measureLive(srv, "zero", n)
+		rows, err := streams.MeasureLive(srv, "zero", n)
 		if err != nil {
 			return err
 		}
@@ -167,21 +174,21 @@ func run(o options) error {
 	if !o.rest {
 		return harness.WriteReport(rep, out)
 	}
-	if rows, err := measureModeration(srv, binary, "hundred", 1000); err != nil {
+	if rows, err := streams.MeasureModeration(srv, binary, "hundred", 1000); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: moderation:", err)
 	} else {
 		for _, r := range rows {
 			add(r)
 		}
 	}
-	if rows, err := measureHostile(ctx, binary); err != nil {
+	if rows, err := hostile.MeasureComments(ctx, binary); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: hostile:", err)
 	} else {
 		for _, r := range rows {
 			add(r)
 		}
 	}
-	if rows, err := measureAbuse(ctx, binary); err != nil {
+	if rows, err := hostile.MeasureAbuse(ctx, binary); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: abuse:", err)
 	} else {
 		for _, r := range rows {
@@ -189,7 +196,7 @@ func run(o options) error {
 		}
 	}
 	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
-		rows, err := measureCrossInstance(ctx, binary, dir, url)
+		rows, err := streams.MeasureCrossInstance(ctx, binary, dir, url)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: cross-instance:", err)
 		}
@@ -217,6 +224,27 @@ func liveOnlyRun(binary string, n int) ([]harness.Row, error) {
 	defer srv.Stop()
 	time.Sleep(500 * time.Millisecond)
 	rows := []harness.Row{{Name: "idle RSS", Value: harness.RSSMiB(srv.Cmd.Process.Pid), Unit: "MiB"}}
-	more, err := measureLive(srv, "zero", n)
+	more, err := streams.MeasureLive(srv, "zero", n)
 	return append(rows, more...), err
+}
+
+// walOnlyRun starts a server on a new database and measures only the write-ahead log under comment POSTs.
+func walOnlyRun(binary string, clients int, dur time.Duration) ([]harness.Row, error) {
+	dir, err := os.MkdirTemp("", "blog-bench-wal-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
+		return nil, err
+	}
+	srv, err := harness.StartServer(context.Background(), binary, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	if err := harness.Seed(context.Background(), srv, map[string]int{"hundred": 100}); err != nil {
+		return nil, err
+	}
+	return load.MeasureWAL(srv, "hundred", clients, dur), nil
 }

@@ -1,9 +1,16 @@
-package main
+// Package load holds the benchmark's figures under load: the pages against the control serving the same bytes
+// (first visit, revalidation, throughput at 1 and 32 clients), two builds of the blog compared page by page, the
+// comment POSTs (and their cost on a post with very many comments against one with few), and the SQLite log
+// under a stream of POSTs.
+package load
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,8 +19,8 @@ import (
 	"blog/cmd/bench/harness"
 )
 
-// measurePages measures the pages against the control serving the same bytes, and the revalidation.
-func measurePages(srv *harness.Server, dur time.Duration, add func(harness.Row)) error {
+// MeasurePages measures the pages against the control serving the same bytes, and the revalidation.
+func MeasurePages(srv *harness.Server, dur time.Duration, add func(harness.Row)) error {
 	for _, r := range firstVisit(srv.Base + "/posts/hundred") {
 		add(r)
 	}
@@ -143,56 +150,48 @@ func firstVisit(pageURL string) []harness.Row {
 	}
 }
 
-func measurePOST(base, slug string, clients int, dur time.Duration) harness.Row {
-	// The post is being read, as one that gets comments is: the server keeps its list current with every POST.
-	harness.BrowserGET(base + "/posts/" + slug)
-	visitors, err := harness.NewVisitors(base, clients)
-	if err != nil {
-		return harness.Row{Name: "comment POST", Note: err.Error()}
-	}
-	rps, lat, errs := harness.Hammer(clients, dur, func(w, i int) error {
-		_, err := visitors[w].PostComment(base, slug, fmt.Sprintf("Bench%d", w), harness.RealisticComment(i*1000+w), true)
-		return err
-	})
-	return harness.Row{Name: fmt.Sprintf("comment POST (htmx), %d concurrent clients", clients), Value: rps, Unit: "req/s",
-		P50ms: harness.Percentile(lat, .5), P99ms: harness.Percentile(lat, .99), Note: fmt.Sprintf("SQLite; %d errors", errs)}
-}
-
-// comparePOSTSize measures comment POSTs on a post with very many comments against POSTs on a post with few,
-// with the same clients, in alternating rounds. Both posts are being read (their pages fetched first, so the
-// server keeps both lists current), as a post that gets comments is. The ratio is the median of the rounds'
-// cost ratios (time per POST on the large post ÷ on the small one): 1.0 means a post's size costs its writes
-// nothing.
-func comparePOSTSize(base, small, large string, nLarge, clients int, dur time.Duration) harness.Row {
-	const rounds = 6
-	name := fmt.Sprintf("comment POST cost, post with %d comments ÷ with 100, c=%d", nLarge, clients)
-	for _, slug := range []string{small, large} {
-		if err := harness.BrowserGET(base + "/posts/" + slug); err != nil {
-			return harness.Row{Name: name, Note: err.Error()}
+// CompareBinaries measures the same pages on two builds of the blog in one run, in alternating rounds: the
+// current binary against an earlier one (-before), both with identical content and comments.
+func CompareBinaries(ctx context.Context, before, current string, dur time.Duration) ([]harness.Row, error) {
+	var servers []*harness.Server
+	for _, bin := range []string{before, current} {
+		dir, err := os.MkdirTemp("", "blog-bench-compare-")
+		if err != nil {
+			return nil, err
 		}
+		defer os.RemoveAll(dir)
+		if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
+			return nil, err
+		}
+		s, err := harness.StartServer(ctx, bin, dir)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Stop()
+		if err := harness.Seed(ctx, s, map[string]int{"hundred": 100, "thousand": 1000}); err != nil {
+			return nil, err
+		}
+		servers = append(servers, s)
 	}
-	visitors, err := harness.NewVisitors(base, clients)
-	if err != nil {
-		return harness.Row{Name: name, Note: err.Error()}
+	var rows []harness.Row
+	for _, p := range []struct{ name, path string }{
+		{"post page GET (100 comments)", "/posts/hundred"},
+		{"post page GET (1,000 comments)", "/posts/thousand"},
+		{"home page GET", "/"},
+	} {
+		const rounds = 4
+		var rps [2]float64
+		for _, s := range servers {
+			harness.BrowserGET(s.Base + p.path)
+		}
+		for range rounds {
+			for i, s := range servers {
+				r, _, _ := harness.Hammer(8, dur/rounds, func(int, int) error { return harness.BrowserGET(s.Base + p.path) })
+				rps[i] += r / rounds
+			}
+		}
+		rows = append(rows, harness.Row{Name: p.name + ": this build vs -before", Value: rps[1], Unit: "req/s", Control: rps[0],
+			Ratio: rps[1] / rps[0], Note: "8 clients; control = the -before binary, same content, alternating rounds"})
 	}
-	post := func(slug string) (float64, []time.Duration, int) {
-		return harness.Hammer(clients, dur/rounds, func(w, i int) error {
-			_, err := visitors[w].PostComment(base, slug, fmt.Sprintf("Bench%d", w), harness.RealisticComment(i*1000+w), true)
-			return err
-		})
-	}
-	var ratios, smallRPS, largeRPS []float64
-	var lat []time.Duration
-	errs := 0
-	for range rounds {
-		s, _, se := post(small)
-		l, ll, le := post(large)
-		smallRPS, largeRPS, ratios = append(smallRPS, s), append(largeRPS, l), append(ratios, s/l)
-		lat = append(lat, ll...)
-		errs += se + le
-	}
-	slices.Sort(lat)
-	return harness.Row{Name: name, Value: harness.Median(largeRPS), Unit: "req/s", Control: harness.Median(smallRPS), Ratio: harness.Median(ratios),
-		P50ms: harness.Percentile(lat, .5), P99ms: harness.Percentile(lat, .99),
-		Note: fmt.Sprintf("value: POSTs/s on the large post; control: on the post with 100; ratio: cost on the large ÷ on the small, median of %d alternating rounds; both posts' pages read first; the small one gains the rounds' comments too; %d errors", rounds, errs)}
+	return rows, nil
 }

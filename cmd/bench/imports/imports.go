@@ -1,4 +1,6 @@
-package main
+// Package imports holds the benchmark's imports: the time and peak memory of `web import` on a generated Disqus
+// export, and the large post the full run imports before its server starts, both from the same generator.
+package imports
 
 import (
 	"bufio"
@@ -13,10 +15,10 @@ import (
 	"blog/cmd/bench/harness"
 )
 
-// benchImport measures `web import --from disqus` on a generated export of n comments: wall time and the peak
+// Measure measures `web import --from disqus` on a generated export of n comments: wall time and the peak
 // resident memory of the import process (the kernel's own count, from wait4), for the dry run and the import,
 // then a second import of the same file (which must add nothing).
-func benchImport(binary string, n int) ([]harness.Row, error) {
+func Measure(binary string, n int) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-import-")
 	if err != nil {
 		return nil, err
@@ -113,10 +115,10 @@ func writeDisqusOn(path string, n int, slugs []string) (int64, error) {
 	return st.Size(), nil
 }
 
-// prepareLarge gives the benchmark's database (dir/bench.db, before the server starts) a post "large" with n
+// PrepareLarge gives the benchmark's database (dir/bench.db, before the server starts) a post "large" with n
 // comments, imported from a generated Disqus export: seeding them over HTTP would take minutes.
-func prepareLarge(binary, dir string, n int) error {
-	// "small" is its counterpart in the comparison (comparePOSTSize), given its 100 comments over HTTP.
+func PrepareLarge(binary, dir string, n int) error {
+	// "small" is its counterpart in the comparison (load.ComparePOSTSize), given its 100 comments over HTTP.
 	for _, slug := range []string{"large", "small"} {
 		src := "---\ntitle: Post " + slug + "\ndate: 2026-10-01\nsummary: A post for the POST comparison.\n---\n\nA short post.\n"
 		if err := os.WriteFile(filepath.Join(dir, "content", "posts", "2026-10-01-"+slug+".md"), []byte(src), 0o644); err != nil {

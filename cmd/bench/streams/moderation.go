@@ -1,13 +1,10 @@
-package main
+package streams
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -15,9 +12,9 @@ import (
 	"blog/cmd/bench/harness"
 )
 
-// measureModeration opens n streams on a post with comments and has the owner delete comments one by one
+// MeasureModeration opens n streams on a post with comments and has the owner delete comments one by one
 // through the console, measuring when each removal reaches every stream.
-func measureModeration(s *harness.Server, binary, slug string, n int) ([]harness.Row, error) {
+func MeasureModeration(s *harness.Server, binary, slug string, n int) ([]harness.Row, error) {
 	o, err := harness.SignInOwner(s, binary)
 	if err != nil {
 		return nil, err
@@ -82,50 +79,4 @@ func measureModeration(s *harness.Server, binary, slug string, n int) ([]harness
 		{Name: "removal after a moderation action was sent, " + label, Value: float64(len(fromStart)), Unit: "deliveries",
 			P50ms: harness.Percentile(fromStart, .5), P99ms: harness.Percentile(fromStart, .99), Note: "includes the action itself"},
 	}, nil
-}
-
-// compareBinaries measures the same pages on two builds of the blog in one run, in alternating rounds: the
-// current binary against an earlier one (-before), both with identical content and comments.
-func compareBinaries(ctx context.Context, before, current string, dur time.Duration) ([]harness.Row, error) {
-	var servers []*harness.Server
-	for _, bin := range []string{before, current} {
-		dir, err := os.MkdirTemp("", "blog-bench-compare-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
-			return nil, err
-		}
-		s, err := harness.StartServer(ctx, bin, dir)
-		if err != nil {
-			return nil, err
-		}
-		defer s.Stop()
-		if err := harness.Seed(ctx, s, map[string]int{"hundred": 100, "thousand": 1000}); err != nil {
-			return nil, err
-		}
-		servers = append(servers, s)
-	}
-	var rows []harness.Row
-	for _, p := range []struct{ name, path string }{
-		{"post page GET (100 comments)", "/posts/hundred"},
-		{"post page GET (1,000 comments)", "/posts/thousand"},
-		{"home page GET", "/"},
-	} {
-		const rounds = 4
-		var rps [2]float64
-		for _, s := range servers {
-			harness.BrowserGET(s.Base + p.path)
-		}
-		for range rounds {
-			for i, s := range servers {
-				r, _, _ := harness.Hammer(8, dur/rounds, func(int, int) error { return harness.BrowserGET(s.Base + p.path) })
-				rps[i] += r / rounds
-			}
-		}
-		rows = append(rows, harness.Row{Name: p.name + ": this build vs -before", Value: rps[1], Unit: "req/s", Control: rps[0],
-			Ratio: rps[1] / rps[0], Note: "8 clients; control = the -before binary, same content, alternating rounds"})
-	}
-	return rows, nil
 }

@@ -1,10 +1,8 @@
-package main
+package load
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,11 +13,11 @@ import (
 // walQuiet is how long the server is left without writes after the load before the log is measured again.
 const walQuiet = 10 * time.Second
 
-// measureWAL posts comments as fast as clients can for dur while a reader keeps fetching the post's page and
+// MeasureWAL posts comments as fast as clients can for dur while a reader keeps fetching the post's page and
 // its fresh list, samples the size of the SQLite write-ahead log (its file, as the disk holds it) every 10 ms, then
 // leaves the server without writes for walQuiet. The rows: the log's peak size during the load (with the POST
 // rate it sustained), its size at the end of the quiet, and how long after the load it first fell under 4 MiB.
-func measureWAL(srv *harness.Server, slug string, clients int, dur time.Duration) []harness.Row {
+func MeasureWAL(srv *harness.Server, slug string, clients int, dur time.Duration) []harness.Row {
 	wal := srv.DBPath + "-wal"
 	size := func() int64 {
 		st, err := os.Stat(wal)
@@ -98,25 +96,4 @@ func measureWAL(srv *harness.Server, slug string, clients int, dur time.Duration
 		r.Value = below.Seconds()
 	}
 	return append(rows, r)
-}
-
-// walOnlyRun starts a server on a new database and measures only the write-ahead log under comment POSTs.
-func walOnlyRun(binary string, clients int, dur time.Duration) ([]harness.Row, error) {
-	dir, err := os.MkdirTemp("", "blog-bench-wal-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
-		return nil, err
-	}
-	srv, err := harness.StartServer(context.Background(), binary, dir)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.Stop()
-	if err := harness.Seed(context.Background(), srv, map[string]int{"hundred": 100}); err != nil {
-		return nil, err
-	}
-	return measureWAL(srv, "hundred", clients, dur), nil
 }

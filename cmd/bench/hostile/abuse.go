@@ -1,4 +1,4 @@
-package main
+package hostile
 
 import (
 	"context"
@@ -43,9 +43,9 @@ func stillOpen(conns []net.Conn) int {
 	return n
 }
 
-// measureAbuse runs its own server with the default limits and reports what one address can hold, the memory
+// MeasureAbuse runs its own server with the default limits and reports what one address can hold, the memory
 // that 200 slow uploads cost, and what an exhaustion attempt does to another reader's page latency.
-func measureAbuse(ctx context.Context, binary string) ([]harness.Row, error) {
+func MeasureAbuse(ctx context.Context, binary string) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-abuse-")
 	if err != nil {
 		return nil, err

@@ -1,4 +1,8 @@
-package main
+// Package hostile holds what the benchmark measures under attack: anonymous GETs over comments written to cost the
+// server the most and over a 3,000-reply conversation (hostile.go), and what one address can hold, what slow
+// uploads cost and what an exhaustion attempt does to another reader (abuse.go). Each scenario runs a server of
+// its own.
+package hostile
 
 import (
 	"bufio"
@@ -35,12 +39,12 @@ var hostileBodies = []string{
 	strings.Repeat("*a*_b_", 833),
 }
 
-// measureHostile runs a server of its own with 400 hostile comments on two posts (a tenth of them replies to the
+// MeasureComments runs a server of its own with 400 hostile comments on two posts (a tenth of them replies to the
 // first comment, so that conversation pages its replies) and a conversation of 3,000 replies on a third, then
 // measures, one client at a time, every kind of anonymous GET a reader can make (with ids that defeat the
 // caches where a reader may choose them), the cost of a new reply to the long conversation against one to a
 // short one, page sizes, and the server's memory.
-func measureHostile(ctx context.Context, binary string) ([]harness.Row, error) {
+func MeasureComments(ctx context.Context, binary string) ([]harness.Row, error) {
 	dir, err := os.MkdirTemp("", "blog-bench-hostile-")
 	if err != nil {
 		return nil, err
