@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"blog/cmd/web/config"
 	"blog/internal/browsertest"
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
@@ -87,7 +88,7 @@ func a11yBlog(t *testing.T) (base, confirmPath, unsubPath string) {
 		}
 	}
 	// The pages behind the links in notification mail.
-	cfg, err := loadConfig(envFunc(env))
+	cfg, err := config.Load(envFunc(env))
 	if err != nil {
 		t.Fatal(err)
 	}

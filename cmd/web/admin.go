@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
 	"blog/moderation"
@@ -25,7 +26,7 @@ import (
 
 // openCurrent opens an existing database whose schema is this binary's: commands other than serving and
 // `migrate up` never create or migrate a database.
-func openCurrent(ctx context.Context, cfg config) (*database.DB, error) {
+func openCurrent(ctx context.Context, cfg config.Config) (*database.DB, error) {
 	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Existing)
 	if err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func contains(list []string, s string) bool {
 }
 
 // moderationFor builds the moderation service for commands; changes reach running servers through the feed.
-func moderationFor(ctx context.Context, cfg config, db *database.DB) (*moderation.Service, error) {
+func moderationFor(ctx context.Context, cfg config.Config, db *database.DB) (*moderation.Service, error) {
 	keys, err := siteKeys(ctx, cfg, db)
 	if err != nil {
 		return nil, err
@@ -91,7 +92,7 @@ func moderationFor(ctx context.Context, cfg config, db *database.DB) (*moderatio
 }
 
 // comments runs `web comments list|approve|spam|delete|restore|purge`.
-func comments(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func comments(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	const usage = "usage: web comments list [--state S] [--post SLUG] [--limit N] | web comments approve|spam|delete|restore ID..."
 	if len(args) == 0 {
 		return errors.New(usage)
@@ -110,7 +111,7 @@ func comments(ctx context.Context, args []string, cfg config, stdout io.Writer) 
 	return fmt.Errorf("unknown command %q\n%s", sub, usage)
 }
 
-func listComments(ctx context.Context, cfg config, flags map[string]string, pos []string, stdout io.Writer) error {
+func listComments(ctx context.Context, cfg config.Config, flags map[string]string, pos []string, stdout io.Writer) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("web comments list takes no arguments, only --state, --post and --limit")
 	}
@@ -162,7 +163,7 @@ func clip(s string, n int) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func actOnComments(ctx context.Context, cfg config, action string, flags map[string]string, pos []string, stdout io.Writer) error {
+func actOnComments(ctx context.Context, cfg config.Config, action string, flags map[string]string, pos []string, stdout io.Writer) error {
 	if len(flags) > 0 || len(pos) == 0 {
 		return fmt.Errorf("usage: web comments %s ID...", action)
 	}
@@ -226,7 +227,7 @@ func uniqueCount(ids []int64) map[int64]bool {
 }
 
 // ban runs `web ban add|list|remove`.
-func ban(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func ban(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	const usage = "usage: web ban add email|domain|ip VALUE [--remove-past] | web ban list | web ban remove ID"
 	if len(args) == 0 {
 		return errors.New(usage)
@@ -298,7 +299,7 @@ func ban(ctx context.Context, args []string, cfg config, stdout io.Writer) error
 }
 
 // ownerCmd runs `web owner password|reset`.
-func ownerCmd(ctx context.Context, args []string, cfg config, stdin io.Reader, stdout io.Writer) error {
+func ownerCmd(ctx context.Context, args []string, cfg config.Config, stdin io.Reader, stdout io.Writer) error {
 	const usage = "usage: web owner password (reads the new password from standard input) | web owner reset --force"
 	if len(args) == 0 {
 		return errors.New(usage)
@@ -349,7 +350,7 @@ func ownerCmd(ctx context.Context, args []string, cfg config, stdin io.Reader, s
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "every credential and session removed; claim the blog again at %s%s\n", setupBase(cfg), link)
+		fmt.Fprintf(stdout, "every credential and session removed; claim the blog again at %s%s\n", cfg.SetupBase(), link)
 	default:
 		return errors.New(usage)
 	}

@@ -10,12 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
 )
 
 // backup writes a consistent snapshot of the SQLite database to a new file, safe while the server runs.
-func backup(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func backup(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: web backup FILE")
 	}
@@ -39,7 +40,7 @@ func backup(ctx context.Context, args []string, cfg config, stdout io.Writer) er
 // restore replaces the SQLite database with a snapshot made by backup. It refuses while the server (or any other
 // command) has the database open, and refuses a snapshot that is not a sound database of this blog or whose
 // schema is newer than this program. The current database is kept beside it first.
-func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func restore(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: web restore FILE (stop the server first)")
 	}
@@ -77,7 +78,7 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 
 // health asks the running server on this machine whether it is ready; the container's HEALTHCHECK runs it, so
 // the image needs no curl.
-func health(ctx context.Context, cfg config, stdout io.Writer) error {
+func health(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	addr := cfg.Addr
 	if strings.HasPrefix(addr, ":") {
 		addr = "127.0.0.1" + addr

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 
+	"blog/cmd/web/config"
 	"blog/database"
 	"blog/repo"
 )
@@ -27,7 +28,7 @@ type siteKeySet struct {
 
 // siteKeys derives the keys from SECRET_KEY, or from a random secret kept in the database (shared by every
 // instance and by the command line, which must hash addresses the same way the server does).
-func siteKeys(ctx context.Context, cfg config, db *database.DB) (siteKeySet, error) {
+func siteKeys(ctx context.Context, cfg config.Config, db *database.DB) (siteKeySet, error) {
 	root := cfg.SecretKey
 	if root == "" {
 		var err error

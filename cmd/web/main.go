@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -28,6 +27,7 @@ import (
 
 	"blog/assets"
 	"blog/clientip"
+	"blog/cmd/web/config"
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
@@ -56,7 +56,7 @@ func main() {
 
 // run is the whole program: it parses the command, reads the environment and runs until ctx ends.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv)
+	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-func newLogger(cfg config, w io.Writer) *slog.Logger {
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
@@ -107,7 +107,7 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 
 // serve runs the blog until ctx ends: it opens and migrates the database, loads the content, starts the live
 // broker and the background work, builds the app and serves, then shuts down gracefully.
-func serve(ctx context.Context, cfg config, logw io.Writer) error {
+func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	log := newLogger(cfg, logw)
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
@@ -136,9 +136,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return err
 	}
 	if cfg.BaseURL == "" {
-		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", publicBase(cfg))
+		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", cfg.PublicBase())
 	}
-	chrome := handlers.SiteChrome(cfg.Site, publicBase(cfg), set)
+	chrome := handlers.SiteChrome(cfg.Site, cfg.PublicBase(), set)
 	own, err := newOwner(cfg, db, keys, chrome, log)
 	if err != nil {
 		return err
@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 
 // openDatabase opens the database and applies pending migrations (or refuses to start with pending ones when
 // AUTO_MIGRATE=false).
-func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*database.DB, error) {
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database.DB, error) {
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*database.
 
 // loadContent reads the posts and pages (CONTENT_DIR or the built-in sample) and gives every post its row. A
 // file that cannot be read is skipped and logged, naming it; the rest is served.
-func loadContent(ctx context.Context, cfg config, db *database.DB, log *slog.Logger) (*publish.Store, error) {
+func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *slog.Logger) (*publish.Store, error) {
 	var contentFS fs.FS = content.Embedded()
 	if cfg.ContentDir != "" {
 		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
@@ -228,13 +228,13 @@ func commentStore(db *database.DB, keys siteKeySet) *repo.Comments {
 }
 
 // newModeration returns the moderation service.
-func newModeration(cfg config, db *database.DB, keys siteKeySet) *moderation.Service {
+func newModeration(cfg config.Config, db *database.DB, keys siteKeySet) *moderation.Service {
 	return &moderation.Service{Comments: commentStore(db, keys), BanStore: repo.NewBans(db),
 		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
 // newOwner returns the owner's sign-in.
-func newOwner(cfg config, db *database.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
+func newOwner(cfg config.Config, db *database.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	return owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
 		SecureCookies: secure, BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Clients: clientip.Resolver{Trusted: cfg.Trusted},
@@ -243,47 +243,18 @@ func newOwner(cfg config, db *database.DB, keys siteKeySet, chrome views.Chrome,
 
 // announceSetupLink logs, while the blog has no owner, a new one-time link that lets whoever holds it claim the
 // blog (the server's log is only readable by whoever runs it).
-func announceSetupLink(ctx context.Context, cfg config, own *owner.Owner, log *slog.Logger) error {
+func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner, log *slog.Logger) error {
 	link, err := own.SetupLink(ctx)
 	if err != nil || link == "" {
 		return err
 	}
 	log.Warn("this blog has no owner yet: open the setup link to claim it (valid until used; a new one is made at each start)",
-		"setup_link", setupBase(cfg)+link)
+		"setup_link", cfg.SetupBase()+link)
 	return nil
 }
 
-// setupBase is the address the setup link is printed with: BASE_URL, or the listen address with localhost for a
-// loopback or unspecified host. WebAuthn needs a host name (a browser refuses a passkey for 127.0.0.1), and
-// localhost reaches a server listening on a loopback address or on every address alike.
-func setupBase(cfg config) string {
-	base := publicBase(cfg)
-	if cfg.BaseURL != "" {
-		return base
-	}
-	host, port, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
-		return base
-	}
-	if ip, err := netip.ParseAddr(host); err == nil && (ip.IsLoopback() || ip.IsUnspecified()) {
-		return "http://localhost:" + port
-	}
-	return base
-}
-
-// publicBase is the blog's address for links printed to the operator: BASE_URL, or the local listen address.
-func publicBase(cfg config) string {
-	switch {
-	case cfg.BaseURL != "":
-		return cfg.BaseURL
-	case strings.HasPrefix(cfg.Addr, ":"):
-		return "http://localhost" + cfg.Addr
-	}
-	return "http://" + cfg.Addr
-}
-
 // buildApp builds the HTTP app with every route.
-func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.Comments,
+func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *repo.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	return handlers.New(handlers.Config{
@@ -310,11 +281,11 @@ func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.C
 }
 
 // newNotifier returns the service that turns changes into mail and webhooks and sends them.
-func newNotifier(cfg config, db *database.DB, site *publish.Store, keys siteKeySet,
+func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys siteKeySet,
 	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
 	n := cfg.Notify
 	nc := notify.Config{Store: repo.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
-		BaseURL: publicBase(cfg), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
+		BaseURL: cfg.PublicBase(), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
 		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }}
@@ -330,7 +301,7 @@ func newNotifier(cfg config, db *database.DB, site *publish.Store, keys siteKeyS
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
-func startBackground(ctx context.Context, cfg config, db *database.DB, site *publish.Store, broker *live.Broker, mod *moderation.Service,
+func startBackground(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, broker *live.Broker, mod *moderation.Service,
 	own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -388,7 +359,7 @@ func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, 
 // of them, only for the requests being served), and shuts down. Connections are accepted within budgets
 // (limits.Listener), and the file-descriptor limit is raised first, so that clients can make the server wait but
 // never make it stop.
-func listenAndServe(ctx context.Context, cfg config, app *fiber.App, done chan struct{}, db *database.DB, posts int,
+func listenAndServe(ctx context.Context, cfg config.Config, app *fiber.App, done chan struct{}, db *database.DB, posts int,
 	m *observe.Metrics, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)

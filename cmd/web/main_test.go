@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
 	"blog/internal/dbtest"
@@ -359,7 +360,7 @@ func TestCommandErrors(t *testing.T) {
 // and checks that --help and the README describe each of them, and that they describe nothing it does not read.
 func TestHelpListsEveryVariable(t *testing.T) {
 	read := map[string]bool{}
-	if _, err := loadConfig(func(name string) string { read[name] = true; return "" }); err != nil {
+	if _, err := config.Load(func(name string) string { read[name] = true; return "" }); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

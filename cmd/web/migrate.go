@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
 )
 
 // migrate runs `web migrate up|down [--force]|status`.
-func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func migrate(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	const usage = "usage: web migrate up | web migrate down [--force] | web migrate status"
 	if len(args) == 0 {
 		return errors.New(usage)
@@ -50,7 +51,7 @@ func migrate(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 }
 
 // migrateUp applies every pending migration; it is the one command besides serving that may create a database.
-func migrateUp(ctx context.Context, cfg config, stdout io.Writer) error {
+func migrateUp(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -74,7 +75,7 @@ func migrateUp(ctx context.Context, cfg config, stdout io.Writer) error {
 
 // migrateDown rolls back the newest migration. It needs the database to itself (no server running), says what
 // the rollback destroys, refuses to destroy data without --force, and with --force writes a backup first.
-func migrateDown(ctx context.Context, cfg config, force bool, stdout io.Writer) error {
+func migrateDown(ctx context.Context, cfg config.Config, force bool, stdout io.Writer) error {
 	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Exclusive)
 	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server before rolling the schema back", err)

@@ -11,13 +11,14 @@ import (
 	"runtime/debug"
 	"time"
 
+	"blog/cmd/web/config"
 	"blog/importer"
 	"blog/importer/blogexport"
 	"blog/repo"
 )
 
 // importCmd brings comments from another system (or an export of this blog) into the database.
-func importCmd(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func importCmd(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	const usage = "usage: web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]"
 	flags, pos, err := cliArgs(args, []string{"from", "map"}, []string{"dry-run", "skip-invalid"})
 	if err != nil {
@@ -76,7 +77,7 @@ func importCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 
 // exportCmd writes everything to a new file in the blog's export format. It never overwrites a file: the
 // export is written beside it under a temporary name and renamed when complete.
-func exportCmd(ctx context.Context, args []string, cfg config, stdout io.Writer) error {
+func exportCmd(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
 	if len(args) != 1 || args[0] == "" {
 		return errors.New("usage: web export FILE (or - for standard output)")
 	}

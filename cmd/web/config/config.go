@@ -1,9 +1,11 @@
-package main
+// Package config reads the program's configuration from the environment: Settings lists every variable with its
+// default and its help (`web --help` prints them and the README describes each), and Load reads and checks them
+// all once, into a Config that the program hands to what it builds.
+package config
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -19,13 +21,13 @@ import (
 	"blog/spam"
 )
 
-// setting is one environment variable the program reads.
-type setting struct {
-	name, def, help string
+// Setting is one environment variable the program reads: its name, its default and a sentence of help.
+type Setting struct {
+	Name, Default, Help string
 }
 
-// settings lists every variable, for `web --help` and the README.
-var settings = []setting{
+// Settings lists every variable, for `web --help` and the README.
+var Settings = []Setting{
 	{"DATABASE_URL", "", "Database to use. Unset: the SQLite file app.db in the working directory. " +
 		"sqlite:PATH for another SQLite file, postgres://user@host:5432/db for PostgreSQL."},
 	{"PORT", "8080", "Port to listen on (all interfaces)."},
@@ -69,8 +71,8 @@ var settings = []setting{
 	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling. Keep it private."},
 }
 
-// config is the parsed environment.
-type config struct {
+// Config is the parsed environment.
+type Config struct {
 	DatabaseURL  string
 	Addr         string
 	ContentDir   string
@@ -96,11 +98,11 @@ type config struct {
 	FormMaxAge   time.Duration
 	EditWindow   time.Duration
 	PurgeAfter   time.Duration
-	Notify       notifyConfig
+	Notify       Notify
 }
 
-// notifyConfig is what notifications are configured to do.
-type notifyConfig struct {
+// Notify is what notifications are configured to do.
+type Notify struct {
 	SMTP          *notify.SMTP
 	From          string
 	OwnerEmail    string
@@ -112,19 +114,21 @@ type notifyConfig struct {
 	Retry         time.Duration
 }
 
-func loadConfig(getenv func(string) string) (config, error) {
+// Load reads every setting through getenv (an unset or empty variable takes its default) and checks it; the
+// error names the variable and says what it wants.
+func Load(getenv func(string) string) (Config, error) {
 	get := func(name string) string {
 		if v := getenv(name); v != "" {
 			return v
 		}
-		for _, s := range settings {
-			if s.name == name {
-				return s.def
+		for _, s := range Settings {
+			if s.Name == name {
+				return s.Default
 			}
 		}
 		return ""
 	}
-	cfg := config{
+	cfg := Config{
 		DatabaseURL: get("DATABASE_URL"),
 		ContentDir:  get("CONTENT_DIR"),
 		SiteTitle:   get("SITE_TITLE"),
@@ -213,51 +217,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return cfg, nil
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `web: a blog with live comments.
-
-Usage:
-  web [serve]              run the blog (applies pending migrations first unless AUTO_MIGRATE=false)
-  web migrate up           apply every pending migration
-  web migrate down         roll back the newest applied migration (one step)
-  web migrate status       list migrations and whether each is applied
-  web backup FILE          write a consistent snapshot of the SQLite database (safe while serving)
-  web restore FILE         replace the SQLite database with a snapshot (stop the server first)
-  web health               exit 0 if the server on PORT/ADDR answers /readyz (for container health checks)
-
-  web comments list [--state published|pending|spam|deleted] [--post SLUG] [--limit N]
-                           one line per comment, newest first: id, state, post, name, start of the text
-  web comments approve|spam|delete|restore ID...
-                           change comments' state (recorded in the audit trail; open pages update live)
-  web ban add email|domain|ip VALUE [--remove-past]
-                           hold new comments of an email, email domain, address or /24 or /64 network as
-                           spam; --remove-past also marks their earlier comments as spam
-  web ban list             list the bans with their ids
-  web ban remove ID...     lift bans
-  web owner password       set or replace the owner's password (read from standard input)
-  web owner reset --force  remove every owner credential and session and print a new setup link
-  web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]
-                           bring in comments from another system's export (or this blog's own);
-                           --dry-run reports what would happen and writes nothing; importing a file
-                           again adds only what is new; --skip-invalid imports a file with malformed
-                           records, passing over them
-  web export FILE          write every post, commenter, comment and ban to FILE (JSON lines; - for
-                           standard output); "web import --from blog FILE" restores it
-  web --help               show this help
-
-Environment:
-`)
-	for _, s := range settings {
-		def := s.def
-		if def == "" {
-			def = "(unset)"
-		}
-		fmt.Fprintf(w, "  %-13s default %s\n      %s\n", s.name, def, s.help)
-	}
-}
-
-func loadNotify(get func(string) string) (notifyConfig, error) {
-	n := notifyConfig{OwnerNotify: get("OWNER_NOTIFY"), WebhookURL: get("WEBHOOK_URL"), WebhookSecret: get("WEBHOOK_SECRET")}
+// loadNotify reads the settings of notifications (mail and webhooks).
+func loadNotify(get func(string) string) (Notify, error) {
+	n := Notify{OwnerNotify: get("OWNER_NOTIFY"), WebhookURL: get("WEBHOOK_URL"), WebhookSecret: get("WEBHOOK_SECRET")}
 	var err error
 	fromSetting := get("MAIL_FROM")
 	if u := get("SMTP_URL"); u != "" {

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"blog/cmd/web/config"
+)
+
+// usage prints the commands and every setting with its default.
+func usage(w io.Writer) {
+	fmt.Fprint(w, `web: a blog with live comments.
+
+Usage:
+  web [serve]              run the blog (applies pending migrations first unless AUTO_MIGRATE=false)
+  web migrate up           apply every pending migration
+  web migrate down         roll back the newest applied migration (one step)
+  web migrate status       list migrations and whether each is applied
+  web backup FILE          write a consistent snapshot of the SQLite database (safe while serving)
+  web restore FILE         replace the SQLite database with a snapshot (stop the server first)
+  web health               exit 0 if the server on PORT/ADDR answers /readyz (for container health checks)
+
+  web comments list [--state published|pending|spam|deleted] [--post SLUG] [--limit N]
+                           one line per comment, newest first: id, state, post, name, start of the text
+  web comments approve|spam|delete|restore ID...
+                           change comments' state (recorded in the audit trail; open pages update live)
+  web ban add email|domain|ip VALUE [--remove-past]
+                           hold new comments of an email, email domain, address or /24 or /64 network as
+                           spam; --remove-past also marks their earlier comments as spam
+  web ban list             list the bans with their ids
+  web ban remove ID...     lift bans
+  web owner password       set or replace the owner's password (read from standard input)
+  web owner reset --force  remove every owner credential and session and print a new setup link
+  web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]
+                           bring in comments from another system's export (or this blog's own);
+                           --dry-run reports what would happen and writes nothing; importing a file
+                           again adds only what is new; --skip-invalid imports a file with malformed
+                           records, passing over them
+  web export FILE          write every post, commenter, comment and ban to FILE (JSON lines; - for
+                           standard output); "web import --from blog FILE" restores it
+  web --help               show this help
+
+Environment:
+`)
+	for _, s := range config.Settings {
+		def := s.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(w, "  %-13s default %s\n      %s\n", s.Name, def, s.Help)
+	}
+}
