@@ -1,5 +1,6 @@
 // Command web runs the blog: `web` serves it; its sub-commands manage the schema, backups, comments, bans and the
-// owner's sign-in (see usage).
+// owner's sign-in (see usage). run is the one composition root: it reads the configuration (cmd/web/config) and
+// builds every piece to serve, or hands a command to cmd/web/operator with what the command shares with the server.
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"blog/assets"
 	"blog/clientip"
 	"blog/cmd/web/config"
+	"blog/cmd/web/operator"
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
@@ -64,6 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	op := operatorCommands(cfg, stdin, stdout)
 	switch cmd {
 	case "-h", "--help", "help":
 		usage(stdout)
@@ -71,26 +74,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		return serve(ctx, cfg, stderr)
 	case "migrate":
-		return migrate(ctx, args, cfg, stdout)
+		return op.Migrate(ctx, args)
 	case "backup":
-		return backup(ctx, args, cfg, stdout)
+		return op.Backup(ctx, args)
 	case "restore":
-		return restore(ctx, args, cfg, stdout)
+		return op.Restore(ctx, args)
 	case "health":
-		return health(ctx, cfg, stdout)
+		return op.Health(ctx)
 	case "comments":
-		return comments(ctx, args, cfg, stdout)
+		return op.Comments(ctx, args)
 	case "ban":
-		return ban(ctx, args, cfg, stdout)
+		return op.Ban(ctx, args)
 	case "owner":
-		return ownerCmd(ctx, args, cfg, stdin, stdout)
+		return op.Owner(ctx, args)
 	case "import":
-		return importCmd(ctx, args, cfg, stdout)
+		return op.Import(ctx, args)
 	case "export":
-		return exportCmd(ctx, args, cfg, stdout)
+		return op.Export(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// operatorCommands returns the commands besides serving, with what they share with the server: the moderation
+// service built as serve builds it (changes reach running servers through the feed), and the content loaded as
+// serve loads it.
+func operatorCommands(cfg config.Config, stdin io.Reader, stdout io.Writer) *operator.Commands {
+	return &operator.Commands{Config: cfg, Stdin: stdin, Stdout: stdout,
+		Moderation: func(ctx context.Context, db *database.DB) (*moderation.Service, error) {
+			keys, err := siteKeys(ctx, cfg, db)
+			if err != nil {
+				return nil, err
+			}
+			return newModeration(cfg, db, keys), nil
+		},
+		LoadContent: func(ctx context.Context, db *database.DB) error {
+			_, err := loadContent(ctx, cfg, db, newLogger(cfg, io.Discard))
+			return err
+		},
+	}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

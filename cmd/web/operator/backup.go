@@ -1,26 +1,24 @@
-package main
+package operator
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
 )
 
-// backup writes a consistent snapshot of the SQLite database to a new file, safe while the server runs.
-func backup(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
+// Backup writes a consistent snapshot of the SQLite database to a new file, safe while the server runs.
+func (op *Commands) Backup(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: web backup FILE")
 	}
-	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Existing)
+	db, err := database.OpenMode(ctx, op.Config.DatabaseURL, database.Existing)
 	if err != nil {
 		return err
 	}
@@ -33,14 +31,14 @@ func backup(ctx context.Context, args []string, cfg config.Config, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup written to %s (%d comments, %v)\n", args[0], snap.Comments, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(op.Stdout, "backup written to %s (%d comments, %v)\n", args[0], snap.Comments, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// restore replaces the SQLite database with a snapshot made by backup. It refuses while the server (or any other
+// Restore replaces the SQLite database with a snapshot made by backup. It refuses while the server (or any other
 // command) has the database open, and refuses a snapshot that is not a sound database of this blog or whose
 // schema is newer than this program. The current database is kept beside it first.
-func restore(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
+func (op *Commands) Restore(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: web restore FILE (stop the server first)")
 	}
@@ -57,29 +55,29 @@ func restore(ctx context.Context, args []string, cfg config.Config, stdout io.Wr
 			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, schema.Latest())
 		}
 	}
-	kept, err := database.Restore(ctx, cfg.DatabaseURL, args[0])
+	kept, err := database.Restore(ctx, op.Config.DatabaseURL, args[0])
 	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server first, then restore", err)
 	}
 	if kept != "" {
-		fmt.Fprintf(stdout, "current database kept as %s\n", kept)
+		fmt.Fprintf(op.Stdout, "current database kept as %s\n", kept)
 	}
 	if err != nil {
 		return err
 	}
-	loc, _ := database.ParseURL(cfg.DatabaseURL)
+	loc, _ := database.ParseURL(op.Config.DatabaseURL)
 	note := ""
 	if !slices.Contains(snap.Versions, schema.Latest()) {
 		note = " (an older schema: the server migrates it when it starts)"
 	}
-	fmt.Fprintf(stdout, "restored %s from %s (%d comments)%s\n", loc.Path, args[0], snap.Comments, note)
+	fmt.Fprintf(op.Stdout, "restored %s from %s (%d comments)%s\n", loc.Path, args[0], snap.Comments, note)
 	return nil
 }
 
-// health asks the running server on this machine whether it is ready; the container's HEALTHCHECK runs it, so
+// Health asks the running server on this machine whether it is ready; the container's HEALTHCHECK runs it, so
 // the image needs no curl.
-func health(ctx context.Context, cfg config.Config, stdout io.Writer) error {
-	addr := cfg.Addr
+func (op *Commands) Health(ctx context.Context) error {
+	addr := op.Config.Addr
 	if strings.HasPrefix(addr, ":") {
 		addr = "127.0.0.1" + addr
 	}
@@ -97,6 +95,6 @@ func health(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	if resp.StatusCode != 200 {
 		return fmt.Errorf("not healthy: /readyz answered %d", resp.StatusCode)
 	}
-	fmt.Fprintln(stdout, "ok")
+	fmt.Fprintln(op.Stdout, "ok")
 	return nil
 }

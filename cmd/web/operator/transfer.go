@@ -1,24 +1,22 @@
-package main
+package operator
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
 
-	"blog/cmd/web/config"
 	"blog/importer"
 	"blog/importer/blogexport"
 	"blog/repo"
 )
 
-// importCmd brings comments from another system (or an export of this blog) into the database.
-func importCmd(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
+// Import brings comments from another system (or an export of this blog) into the database.
+func (op *Commands) Import(ctx context.Context, args []string) error {
 	const usage = "usage: web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]"
 	flags, pos, err := cliArgs(args, []string{"from", "map"}, []string{"dry-run", "skip-invalid"})
 	if err != nil {
@@ -33,12 +31,12 @@ func importCmd(ctx context.Context, args []string, cfg config.Config, stdout io.
 	if st, err := os.Stat(pos[0]); err != nil || st.IsDir() {
 		return fmt.Errorf("%s: not a file", pos[0])
 	}
-	db, err := openCurrent(ctx, cfg)
+	db, err := op.openCurrent(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := loadContent(ctx, cfg, db, newLogger(cfg, io.Discard)); err != nil {
+	if err := op.LoadContent(ctx, db); err != nil {
 		return err
 	}
 	rows, err := repo.NewPosts(db).ListPosts(ctx)
@@ -70,24 +68,24 @@ func importCmd(ctx context.Context, args []string, cfg config.Config, stdout io.
 	if err != nil {
 		return err
 	}
-	report.Print(stdout)
-	fmt.Fprintf(stdout, "  took %v\n", time.Since(start).Round(time.Millisecond))
+	report.Print(op.Stdout)
+	fmt.Fprintf(op.Stdout, "  took %v\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// exportCmd writes everything to a new file in the blog's export format. It never overwrites a file: the
+// Export writes everything to a new file in the blog's export format. It never overwrites a file: the
 // export is written beside it under a temporary name and renamed when complete.
-func exportCmd(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
+func (op *Commands) Export(ctx context.Context, args []string) error {
 	if len(args) != 1 || args[0] == "" {
 		return errors.New("usage: web export FILE (or - for standard output)")
 	}
-	db, err := openCurrent(ctx, cfg)
+	db, err := op.openCurrent(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if args[0] == "-" {
-		_, err := blogexport.Export(ctx, repo.NewImports(db), stdout, time.Now())
+		_, err := blogexport.Export(ctx, repo.NewImports(db), op.Stdout, time.Now())
 		return err
 	}
 	path := args[0]
@@ -112,6 +110,6 @@ func exportCmd(ctx context.Context, args []string, cfg config.Config, stdout io.
 	if err := os.Link(tmp.Name(), path); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	fmt.Fprintf(stdout, "exported %d comments, %d commenters, %d posts and %d bans to %s\n", n.Comments, n.Users, n.Posts, n.Bans, path)
+	fmt.Fprintf(op.Stdout, "exported %d comments, %d commenters, %d posts and %d bans to %s\n", n.Comments, n.Users, n.Posts, n.Bans, path)
 	return nil
 }

@@ -1,20 +1,18 @@
-package main
+package operator
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
 )
 
-// migrate runs `web migrate up|down [--force]|status`.
-func migrate(ctx context.Context, args []string, cfg config.Config, stdout io.Writer) error {
+// Migrate runs `web migrate up|down [--force]|status`.
+func (op *Commands) Migrate(ctx context.Context, args []string) error {
 	const usage = "usage: web migrate up | web migrate down [--force] | web migrate status"
 	if len(args) == 0 {
 		return errors.New(usage)
@@ -25,11 +23,11 @@ func migrate(ctx context.Context, args []string, cfg config.Config, stdout io.Wr
 	}
 	switch args[0] {
 	case "up":
-		return migrateUp(ctx, cfg, stdout)
+		return op.migrateUp(ctx)
 	case "down":
-		return migrateDown(ctx, cfg, flags["force"] != "", stdout)
+		return op.migrateDown(ctx, flags["force"] != "")
 	case "status":
-		db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Existing)
+		db, err := database.OpenMode(ctx, op.Config.DatabaseURL, database.Existing)
 		if err != nil {
 			return err
 		}
@@ -43,7 +41,7 @@ func migrate(ctx context.Context, args []string, cfg config.Config, stdout io.Wr
 			if v.Applied {
 				state = "applied"
 			}
-			fmt.Fprintf(stdout, "%-8s %d %s\n", state, v.Version, v.Name)
+			fmt.Fprintf(op.Stdout, "%-8s %d %s\n", state, v.Version, v.Name)
 		}
 		return nil
 	}
@@ -51,8 +49,8 @@ func migrate(ctx context.Context, args []string, cfg config.Config, stdout io.Wr
 }
 
 // migrateUp applies every pending migration; it is the one command besides serving that may create a database.
-func migrateUp(ctx context.Context, cfg config.Config, stdout io.Writer) error {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+func (op *Commands) migrateUp(ctx context.Context) error {
+	db, err := database.Open(ctx, op.Config.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -65,18 +63,18 @@ func migrateUp(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		return err
 	}
 	for _, v := range pending {
-		fmt.Fprintf(stdout, "applied %d %s\n", v.Version, v.Name)
+		fmt.Fprintf(op.Stdout, "applied %d %s\n", v.Version, v.Name)
 	}
 	if len(pending) == 0 {
-		fmt.Fprintln(stdout, "nothing to apply: the database is up to date")
+		fmt.Fprintln(op.Stdout, "nothing to apply: the database is up to date")
 	}
 	return nil
 }
 
 // migrateDown rolls back the newest migration. It needs the database to itself (no server running), says what
 // the rollback destroys, refuses to destroy data without --force, and with --force writes a backup first.
-func migrateDown(ctx context.Context, cfg config.Config, force bool, stdout io.Writer) error {
-	db, err := database.OpenMode(ctx, cfg.DatabaseURL, database.Exclusive)
+func (op *Commands) migrateDown(ctx context.Context, force bool) error {
+	db, err := database.OpenMode(ctx, op.Config.DatabaseURL, database.Exclusive)
 	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server before rolling the schema back", err)
 	}
@@ -89,7 +87,7 @@ func migrateDown(ctx context.Context, cfg config.Config, force bool, stdout io.W
 		return err
 	}
 	if !any {
-		fmt.Fprintln(stdout, "nothing to roll back: no migration is applied")
+		fmt.Fprintln(op.Stdout, "nothing to roll back: no migration is applied")
 		return nil
 	}
 	var lost []string
@@ -100,9 +98,9 @@ func migrateDown(ctx context.Context, cfg config.Config, force bool, stdout io.W
 			tables = append(tables, l.Table)
 		}
 	}
-	fmt.Fprintf(stdout, "rolling back %d %s\n", v.Version, v.Name)
+	fmt.Fprintf(op.Stdout, "rolling back %d %s\n", v.Version, v.Name)
 	if len(lost) > 0 {
-		fmt.Fprintf(stdout, "this destroys:\n%s\n", strings.Join(lost, "\n"))
+		fmt.Fprintf(op.Stdout, "this destroys:\n%s\n", strings.Join(lost, "\n"))
 		if !force {
 			return errors.New("refusing to destroy data: run `web migrate down --force` to do it (a backup is written first)")
 		}
@@ -110,12 +108,12 @@ func migrateDown(ctx context.Context, cfg config.Config, force bool, stdout io.W
 		if err != nil {
 			return fmt.Errorf("backup before rolling back (nothing was rolled back): %w", err)
 		}
-		fmt.Fprintf(stdout, "backup written to %s\n", where)
+		fmt.Fprintf(op.Stdout, "backup written to %s\n", where)
 	}
 	if err := schema.Down(ctx, db); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "rolled back %d %s\n", v.Version, v.Name)
+	fmt.Fprintf(op.Stdout, "rolled back %d %s\n", v.Version, v.Name)
 	return nil
 }
 
