@@ -38,7 +38,7 @@ var (
 // (routes.go). What it does to comments and bans, moderation does; this is its HTTP side.
 
 // consoleChrome is the layout's data for a signed-in page.
-func (s *Server) consoleChrome(c *fiber.Ctx) views.Chrome { return s.cfg.Owner.Chrome(c) }
+func (s *Server) consoleChrome(c *fiber.Ctx) views.Chrome { return s.signin.Chrome(c) }
 
 // filter reads the console's filter from the query.
 func filter(c *fiber.Ctx) views.ConsoleFilter {

@@ -16,7 +16,7 @@ import (
 
 // The signed-in owner's count of comments waiting for review, shown in the header of every page. The public pages
 // are the same bytes for every reader (they are cached, see pagecache.go), so nothing in them is the owner's: the
-// admin script, seeing the hint cookie set at sign-in (owner.HintCookie), asks /admin/pending, then keeps the
+// admin script, seeing the hint cookie set at sign-in (signin.HintCookie), asks /admin/pending, then keeps the
 // count live from /admin/events. Both are behind the owner's session like every /admin route (401 for a script).
 
 // OwnerStreamLife bounds one owner event stream: the browser then reconnects, through the session check again,

@@ -178,7 +178,7 @@ func (s *Server) postView(c *fiber.Ctx, p content.Post, id int64, form views.For
 // post gets.
 func (s *Server) draft(c *fiber.Ctx) error {
 	d, ok := s.lib().DraftBySlug(c.Params("slug"))
-	if !ok || s.cfg.Owner == nil || !s.cfg.Owner.SignedIn(c) {
+	if !ok || s.signin == nil || !s.signin.SignedIn(c) {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")

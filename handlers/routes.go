@@ -34,7 +34,7 @@ func (s *Server) routes(app *fiber.App) {
 	same := s.csrf.SameOrigin
 	// The owner's side. Signing in and the one-time setup are open (their forms are CSRF-guarded like the
 	// comment form); everything else under /admin needs the owner's session (and its form token).
-	if o := s.cfg.Owner; o != nil && s.cfg.Moderation != nil {
+	if o := s.signin; o != nil && s.cfg.Moderation != nil {
 		app.Get("/admin/login", csrf, o.LoginPage)
 		app.Post("/admin/login", csrf, o.Login)
 		app.Post("/admin/login/passkey/begin", csrf, o.PasskeyLoginBegin)

@@ -22,6 +22,7 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	"blog/handlers/signin"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -115,8 +116,8 @@ type Config struct {
 	Chrome views.Chrome
 	Log    *slog.Logger
 
-	// Owner is the owner's sign-in; with it, /admin serves the console (Posts and Audit name the posts and list
-	// the audit trail).
+	// Owner is the blog's owner; with it, /admin serves the sign-in pages and the console (Posts and Audit name
+	// the posts and list the audit trail).
 	Owner *owner.Owner
 	Posts Posts
 	Audit AuditLog
@@ -203,6 +204,8 @@ type Server struct {
 	streamsPer map[netip.Prefix]int
 	// waiting tells the owner's open pages how many comments wait for review (nil without the console).
 	waiting *moderation.Waiting
+	// signin is the owner's sign-in pages and Require (nil without an owner).
+	signin *signin.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -244,6 +247,10 @@ func New(cfg Config) (*fiber.App, error) {
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
 	go s.reaper.Run(ctx)
+	if cfg.Owner != nil {
+		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: s.clients, Chrome: cfg.Chrome,
+			SecureCookies: cfg.SecureCookies})
+	}
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
 		cfg.Broker.OnChange(func(int64, []live.Message) { s.waiting.Changed() })
