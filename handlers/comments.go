@@ -14,6 +14,7 @@ import (
 	"blog/authorship"
 	"blog/clientip"
 	"blog/csrf"
+	"blog/handlers/web"
 	"blog/live"
 	"blog/moderation"
 	"blog/repo"
@@ -103,10 +104,10 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !isHTMX(c) {
+	if !web.IsHTMX(c) {
 		// The redirect's page view must already show it. (An htmx answer carries the new comment itself; the
 		// broker, told by the database, hands it to the other readers meanwhile.)
-		s.sync(c, postID, st.Seq)
+		web.Sync(c, s.cfg.Broker, postID, st.Seq)
 	}
 	s.mine.Add(c, authorship.Entry{ID: comment.ID, PostID: postID, At: comment.CreatedAt})
 	s.cfg.Metrics.Posted()
@@ -145,7 +146,7 @@ func (s *Server) trustedBrowser(ctx context.Context, records []authorship.Entry)
 // formError answers a refused comment with the form as the visitor filled it and the messages: the form alone
 // for htmx, the whole page otherwise.
 func (s *Server) formError(c *fiber.Ctx, status int, slug string, postID int64, form views.FormView) error {
-	if isHTMX(c) {
+	if web.IsHTMX(c) {
 		return render(c, status, views.CommentForm(form))
 	}
 	p, _ := s.lib().PostBySlug(slug)
@@ -160,7 +161,7 @@ func (s *Server) formError(c *fiber.Ctx, status int, slug string, postID int64, 
 // and email and clears the text, with the new comment for the top of the list. The live stream brings the rest.
 // A zero comment (the honeypot's answer) gets the same answer with no comment.
 func (s *Server) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comment, st repo.Stamp, in repo.CommentInput) error {
-	if !isHTMX(c) {
+	if !web.IsHTMX(c) {
 		target := views.PostPath(slug) + "#comments"
 		if comment.ID > 0 {
 			target = views.PostPath(slug) + "#" + views.CommentAnchor(comment.ID)
@@ -206,7 +207,7 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 	}
 	snap := s.cfg.Content.Current()
 	key := views.OlderPath(p.Slug, before) + variant(c)
-	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
+	return s.fragments.Serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
 		var threads []repo.Thread
 		var next int64
 		if before > 0 {
@@ -218,7 +219,7 @@ func (s *Server) olderComments(c *fiber.Ctx) error {
 			threads = threads[1:]
 			next = threads[0].Top.ID
 		}
-		if isHTMX(c) {
+		if web.IsHTMX(c) {
 			return views.OlderItems(p.Slug, views.ThreadViews(threads), next)
 		}
 		return views.OlderPage(s.chromeFor(c), p, views.ThreadViews(threads), next)
@@ -233,14 +234,14 @@ func (s *Server) replies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	top, err := s.cfg.Comments.FindComment(c.UserContext(), parseID(c.Params("id")))
+	top, err := s.cfg.Comments.FindComment(c.UserContext(), web.ParseID(c.Params("id")))
 	if err != nil || top.PostID != postID || !top.TopLevel() || !(top.Visible() || top.Placeholder()) {
 		return fiber.ErrNotFound
 	}
 	// Pages of replies begin after the first repo.ShownReplies, then every RepliesPerPage: an id anywhere in a
 	// page asks for that page, so a conversation has as many pages to keep as it has pages, whatever ids a
 	// reader sends.
-	shown, after, err := s.cfg.Comments.RepliesThrough(c.UserContext(), top.ID, max(0, parseID(c.Query("after"))))
+	shown, after, err := s.cfg.Comments.RepliesThrough(c.UserContext(), top.ID, max(0, web.ParseID(c.Query("after"))))
 	if err != nil {
 		return err
 	}
@@ -256,13 +257,13 @@ func (s *Server) replies(c *fiber.Ctx) error {
 	}
 	snap := s.cfg.Content.Current()
 	key := views.RepliesPath(p.Slug, top.ID, after) + variant(c)
-	return s.fragments.serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
+	return s.fragments.Serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
 		replies, err := s.cfg.Comments.FindReplies(c.UserContext(), top.ID, after, RepliesPerPage)
 		if err != nil {
 			return views.Failed(err)
 		}
 		more := max(0, top.Replies-shown-len(replies))
-		if isHTMX(c) {
+		if web.IsHTMX(c) {
 			return views.RepliesItems(p.Slug, top.ID, replies, more)
 		}
 		return views.RepliesPage(s.chromeFor(c), p, top, replies, more)
@@ -283,7 +284,7 @@ func pageStart(n int) int {
 
 // variant tells apart, in the page cache, the htmx answer from the page of its own a list is without JavaScript.
 func variant(c *fiber.Ctx) string {
-	if isHTMX(c) {
+	if web.IsHTMX(c) {
 		return "#htmx"
 	}
 	return ""
@@ -333,7 +334,7 @@ func (s *Server) commentList(c *fiber.Ctx) error {
 			return err
 		}
 		if want = min(want, st.Seq); v.List.Seq < want {
-			s.sync(c, postID, want)
+			web.Sync(c, s.cfg.Broker, postID, want)
 			if v, err = s.postView(c, p, postID, views.FormView{}); err != nil {
 				return err
 			}
@@ -352,7 +353,7 @@ func (s *Server) commentList(c *fiber.Ctx) error {
 		return render(c, fiber.StatusOK, views.FreshList(v))
 	}
 	// The list every reader shares: compressed once per change, like the page.
-	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p|%d", s.cfg.Content.Current(), v.List.Seq), 0, "", func() templ.Component {
+	return s.pages.Serve(c, c.Path(), fmt.Sprintf("%p|%d", s.cfg.Content.Current(), v.List.Seq), 0, "", func() templ.Component {
 		return views.FreshList(v)
 	})
 }
@@ -399,24 +400,6 @@ func (s *Server) mayChange(c repo.Comment) bool { return s.withinWindow(c) && c.
 // slug names a post by its id.
 func (s *Server) slug(postID int64) string { return s.slugOf(postID) }
 
-// syncTimeout bounds how long a write waits for this instance to take in its own change.
-const syncTimeout = 2 * time.Second
-
-// syncMoved waits, as sync does, for the changes of comments an action moved.
-func (s *Server) syncMoved(c *fiber.Ctx, moved []repo.Moved) {
-	for _, m := range moved {
-		s.sync(c, m.PostID, m.Stamp.Seq)
-	}
-}
-
-// sync waits until this instance's streams and cached lists have a change made here, so the writer's next page
-// shows it.
-func (s *Server) sync(c *fiber.Ctx, postID, seq int64) {
-	ctx, cancel := context.WithTimeout(c.UserContext(), syncTimeout)
-	s.cfg.Broker.Sync(ctx, postID, seq)
-	cancel()
-}
-
 // previewComment shows a comment as it will look, without posting it: with htmx into the form's preview area,
 // otherwise as the post page with the form filled in and the preview in it.
 func (s *Server) previewComment(c *fiber.Ctx) error {
@@ -432,13 +415,13 @@ func (s *Server) previewComment(c *fiber.Ctx) error {
 		secs := strconv.Itoa(int(wait.Seconds()) + 1)
 		c.Set(fiber.HeaderRetryAfter, secs)
 		status, notice = fiber.StatusTooManyRequests, "You are asking for previews too quickly. Please wait "+secs+" seconds; your comment is kept."
-		if isHTMX(c) {
-			return Refusal{Status: status, Msg: notice}
+		if web.IsHTMX(c) {
+			return web.Refusal{Status: status, Msg: notice}
 		}
 	} else if msg := in.Validate()["body"]; msg == "" {
 		html = string(richtext.Render(in.Body, repo.FormatMarkdown))
 	}
-	if isHTMX(c) {
+	if web.IsHTMX(c) {
 		if html == "" {
 			return render(c, fiber.StatusOK, views.PreviewEmpty())
 		}

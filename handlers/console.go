@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/web"
 	"blog/moderation"
 	"blog/repo"
 	"blog/views"
@@ -44,7 +45,7 @@ func (s *Server) consoleChrome(c *fiber.Ctx) views.Chrome { return s.signin.Chro
 func filter(c *fiber.Ctx) views.ConsoleFilter {
 	f := views.ConsoleFilter{State: c.Query("state"), Post: c.Query("post"), Text: strings.TrimSpace(c.Query("q")),
 		Email: strings.TrimSpace(c.Query("email")), Address: strings.TrimSpace(c.Query("address"))}
-	if id := parseID(c.Query("id")); id > 0 {
+	if id := web.ParseID(c.Query("id")); id > 0 {
 		f.ID = strconv.FormatInt(id, 10)
 	}
 	if !repo.ValidState(f.State) {
@@ -66,7 +67,7 @@ func (s *Server) consolePage(c *fiber.Ctx) error {
 			f.State, waiting = repo.StatePending, true
 		}
 	}
-	v, status, err := s.consoleView(c, f, parseID(c.Query("before")))
+	v, status, err := s.consoleView(c, f, web.ParseID(c.Query("before")))
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (s *Server) consoleView(c *fiber.Ctx, f views.ConsoleFilter, before int64) 
 		return v, 0, err
 	}
 	q := repo.Search{State: f.State, Text: f.Text, Email: strings.ToLower(f.Email), BeforeID: before, Limit: ConsolePageSize + 1,
-		ID: parseID(f.ID)}
+		ID: web.ParseID(f.ID)}
 	if f.Post != "" {
 		p, err := s.cfg.Posts.FindPostBySlug(ctx, f.Post)
 		if errors.Is(err, repo.ErrNotFound) {
@@ -171,10 +172,10 @@ func (s *Server) consoleAct(c *fiber.Ctx) error {
 	var ids []int64
 	if one := c.FormValue("one"); one != "" {
 		a, id, _ := strings.Cut(one, ":")
-		action, ids = a, []int64{parseID(id)}
+		action, ids = a, []int64{web.ParseID(id)}
 	} else {
 		for _, raw := range c.Request().PostArgs().PeekMulti("id") {
-			if id := parseID(string(raw)); id > 0 {
+			if id := web.ParseID(string(raw)); id > 0 {
 				ids = append(ids, id)
 			}
 		}
@@ -192,7 +193,7 @@ func (s *Server) consoleAct(c *fiber.Ctx) error {
 		} else if err != nil {
 			return err
 		}
-		s.syncMoved(c, moved) // the owner's next page shows what they did
+		web.SyncMoved(c, s.cfg.Broker, moved) // the owner's next page shows what they did
 		msg = fmt.Sprintf("%s: %d comment%s changed.", actionWords[action], len(moved), plural(len(moved)))
 	}
 	if c.Get("HX-Request") != "true" {
@@ -216,7 +217,7 @@ func (s *Server) consoleWith(c *fiber.Ctx, back string, status int, notice, errM
 	if !repo.ValidState(f.State) {
 		f.State = ""
 	}
-	v, st, err := s.consoleView(c, f, parseID(q.Get("before")))
+	v, st, err := s.consoleView(c, f, web.ParseID(q.Get("before")))
 	if err != nil {
 		return err
 	}
@@ -264,7 +265,7 @@ func plural(n int) string {
 
 // BansPage lists the bans, and offers to ban the author of ?comment=ID.
 func (s *Server) bansPage(c *fiber.Ctx) error {
-	return s.renderBans(c, fiber.StatusOK, views.BansView{Notice: c.Query("done")}, parseID(c.Query("comment")))
+	return s.renderBans(c, fiber.StatusOK, views.BansView{Notice: c.Query("done")}, web.ParseID(c.Query("comment")))
 }
 
 func (s *Server) renderBans(c *fiber.Ctx, status int, v views.BansView, commentID int64) error {
@@ -304,7 +305,7 @@ func banNotice(done string) string {
 // AddBan adds a ban from the form (kind and value, or a comment's email, address or network).
 func (s *Server) addBan(c *fiber.Ctx) error {
 	req := moderation.BanRequest{Kind: c.FormValue("kind"), Value: strings.Clone(c.FormValue("value")),
-		FromComment: parseID(c.FormValue("comment")), RemovePast: c.FormValue("remove_past") != ""}
+		FromComment: web.ParseID(c.FormValue("comment")), RemovePast: c.FormValue("remove_past") != ""}
 	_, moved, err := s.cfg.Moderation.Ban(c.UserContext(), repo.ActorOwner, req)
 	var bad moderation.ErrBadBan
 	switch {
@@ -317,13 +318,13 @@ func (s *Server) addBan(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	s.syncMoved(c, moved)
+	web.SyncMoved(c, s.cfg.Broker, moved)
 	return c.Redirect("/admin/bans?done=added:"+strconv.Itoa(len(moved)), fiber.StatusSeeOther)
 }
 
 // RemoveBan lifts a ban.
 func (s *Server) removeBan(c *fiber.Ctx) error {
-	_, err := s.cfg.Moderation.Unban(c.UserContext(), repo.ActorOwner, parseID(c.Params("id")))
+	_, err := s.cfg.Moderation.Unban(c.UserContext(), repo.ActorOwner, web.ParseID(c.Params("id")))
 	if errors.Is(err, repo.ErrNotFound) {
 		return s.renderBans(c, fiber.StatusNotFound, views.BansView{Error: "There is no such ban (removed already?)."}, 0)
 	}
@@ -335,7 +336,7 @@ func (s *Server) removeBan(c *fiber.Ctx) error {
 
 // AuditPage lists the audit trail, newest first.
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	entries, err := s.cfg.Audit.List(c.UserContext(), parseID(c.Query("before")), ConsolePageSize+1)
+	entries, err := s.cfg.Audit.List(c.UserContext(), web.ParseID(c.Query("before")), ConsolePageSize+1)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/web"
 	"blog/moderation"
 	"blog/views"
 )
@@ -17,7 +18,7 @@ import (
 // notice that links to the reply; htmx gets the console's results with that notice. A reply that cannot be
 // published comes back with status 422, its text kept and the reason beside the field.
 func (s *Server) consoleReply(c *fiber.Ctx) error {
-	id := parseID(c.Params("id"))
+	id := web.ParseID(c.Params("id"))
 	back := returnPath(c.FormValue("return"))
 	body := strings.Clone(c.FormValue("body"))
 	reply, st, moved, err := s.cfg.Moderation.Reply(moderation.AsOwner(c.UserContext()),
@@ -33,9 +34,9 @@ func (s *Server) consoleReply(c *fiber.Ctx) error {
 		return err
 	}
 	// The owner's next page (and the post they may open from the notice) shows the reply and the approval.
-	s.syncMoved(c, moved)
-	s.sync(c, reply.PostID, st.Seq)
-	if !isHTMX(c) {
+	web.SyncMoved(c, s.cfg.Broker, moved)
+	web.Sync(c, s.cfg.Broker, reply.PostID, st.Seq)
+	if !web.IsHTMX(c) {
 		return c.Redirect(withDoneCode(back, "reply:"+strconv.FormatInt(reply.ID, 10)), fiber.StatusSeeOther)
 	}
 	replied, err := s.consoleComment(c, reply.ID)
@@ -48,7 +49,7 @@ func (s *Server) consoleReply(c *fiber.Ctx) error {
 // repliedDone reads the console's done=reply:ID: the owner's reply just published.
 func repliedDone(done string) (int64, bool) {
 	code, id, ok := strings.Cut(done, ":")
-	n := parseID(id)
+	n := web.ParseID(id)
 	return n, ok && code == "reply" && n > 0
 }
 

@@ -113,7 +113,7 @@ func writeFeed(w io.Writer, f atomFeed) error {
 func (s *Server) cachedFeed(c *fiber.Ctx, head int64, build func() (atomFeed, error)) error {
 	// The posts' titles are in it too: a new content snapshot builds it again.
 	base := fmt.Sprintf("%p|%d", s.cfg.Content.Current(), head)
-	return s.pages.serveAs(c, c.Path(), base, 0, "", atomType+"; charset=utf-8", func(w io.Writer) error {
+	return s.pages.ServeAs(c, c.Path(), base, 0, "", atomType+"; charset=utf-8", func(w io.Writer) error {
 		f, err := build()
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/web"
 	"blog/moderation"
 	"blog/repo"
 	"blog/views"
@@ -39,20 +40,20 @@ func (s *Server) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 	notice := views.OwnNoticeID(id)
 	switch {
 	case !mine:
-		return p.Slug, cm, Refusal{fiber.StatusForbidden, "A comment can be changed only from the browser that posted it.", notice}
+		return p.Slug, cm, web.Refusal{Status: fiber.StatusForbidden, Msg: "A comment can be changed only from the browser that posted it.", NoticeID: notice}
 	case !s.withinWindow(cm):
-		return p.Slug, cm, Refusal{fiber.StatusForbidden,
-			"The time to change this comment (" + minutes(s.cfg.EditWindow.Minutes()) + ") is over.", notice}
+		return p.Slug, cm, web.Refusal{Status: fiber.StatusForbidden,
+			Msg: "The time to change this comment (" + minutes(s.cfg.EditWindow.Minutes()) + ") is over.", NoticeID: notice}
 	}
 	if cm.ModeratedAt != nil {
-		return p.Slug, cm, Refusal{fiber.StatusForbidden, errModerated, notice}
+		return p.Slug, cm, web.Refusal{Status: fiber.StatusForbidden, Msg: errModerated, NoticeID: notice}
 	}
 	answered, err := s.cfg.Comments.Answered(c.UserContext(), id)
 	if err != nil {
 		return "", repo.Comment{}, err
 	}
 	if answered {
-		return p.Slug, cm, Refusal{fiber.StatusConflict, errAnswered, notice}
+		return p.Slug, cm, web.Refusal{Status: fiber.StatusConflict, Msg: errAnswered, NoticeID: notice}
 	}
 	return p.Slug, cm, nil
 }
@@ -77,10 +78,10 @@ func (s *Server) commentPart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !isHTMX(c) {
-		return c.Redirect(views.PostPath(p.Slug)+"#"+views.CommentAnchor(parseID(c.Params("id"))), fiber.StatusSeeOther)
+	if !web.IsHTMX(c) {
+		return c.Redirect(views.PostPath(p.Slug)+"#"+views.CommentAnchor(web.ParseID(c.Params("id"))), fiber.StatusSeeOther)
 	}
-	cm, err := s.cfg.Comments.FindComment(c.UserContext(), parseID(c.Params("id")))
+	cm, err := s.cfg.Comments.FindComment(c.UserContext(), web.ParseID(c.Params("id")))
 	if err != nil || cm.PostID != postID {
 		return fiber.ErrNotFound
 	}
@@ -106,7 +107,7 @@ func (s *Server) editForm(c *fiber.Ctx) error {
 
 func (s *Server) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Comment, body, msg string) error {
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	if isHTMX(c) {
+	if web.IsHTMX(c) {
 		return render(c, status, views.EditForm(slug, cm, body, msg))
 	}
 	p, _ := s.lib().PostBySlug(slug)
@@ -118,8 +119,8 @@ func (s *Server) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Comme
 func (s *Server) editComment(c *fiber.Ctx) error {
 	slug, cm, err := s.ownComment(c)
 	in := repo.CommentInput{Username: cm.Username, Email: "x@example.com", Body: strings.Clone(c.FormValue("body"))}.Normalize()
-	var refused Refusal
-	if errors.As(err, &refused) && isHTMX(c) {
+	var refused web.Refusal
+	if errors.As(err, &refused) && web.IsHTMX(c) {
 		return s.renderEdit(c, refused.Status, slug, cm, in.Body, refused.Msg) // in the form, text kept
 	}
 	if err != nil {
@@ -141,8 +142,8 @@ func (s *Server) editComment(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	s.sync(c, cm.PostID, st.Seq)
-	if !isHTMX(c) {
+	web.Sync(c, s.cfg.Broker, cm.PostID, st.Seq)
+	if !web.IsHTMX(c) {
 		return c.Redirect(views.PostPath(slug)+"#"+views.CommentAnchor(cm.ID), fiber.StatusSeeOther)
 	}
 	edited.User = cm.User
@@ -161,25 +162,17 @@ func (s *Server) deleteOwn(c *fiber.Ctx) error {
 	notice := views.OwnNoticeID(cm.ID)
 	switch {
 	case errors.Is(err, repo.ErrHasReplies):
-		return Refusal{fiber.StatusConflict, errAnswered, notice}
+		return web.Refusal{Status: fiber.StatusConflict, Msg: errAnswered, NoticeID: notice}
 	case errors.Is(err, repo.ErrModerated):
-		return Refusal{fiber.StatusForbidden, errModerated, notice}
+		return web.Refusal{Status: fiber.StatusForbidden, Msg: errModerated, NoticeID: notice}
 	case err != nil:
 		return err
 	}
 	if moved.ID > 0 {
-		s.sync(c, moved.PostID, moved.Stamp.Seq)
+		web.Sync(c, s.cfg.Broker, moved.PostID, moved.Stamp.Seq)
 	}
-	if !isHTMX(c) {
+	if !web.IsHTMX(c) {
 		return c.Redirect(views.PostPath(slug)+"#comments", fiber.StatusSeeOther)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func parseID(s string) int64 {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
 }

@@ -14,6 +14,7 @@ import (
 
 	"blog/content"
 	"blog/csrf"
+	"blog/handlers/web"
 	"blog/live"
 	"blog/repo"
 	"blog/views"
@@ -41,7 +42,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pages.serve(c, c.Path(), s.listBase(counts), 0, "", func() templ.Component {
+	return s.pages.Serve(c, c.Path(), s.listBase(counts), 0, "", func() templ.Component {
 		list := s.summariesWith(counts, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
 		return views.HomePage(s.chromeFor(c), views.HomeView{Posts: list, Page: page, Pages: pages})
 	})
@@ -74,7 +75,7 @@ func (s *Server) tag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pages.serve(c, c.Path(), s.listBase(counts), 0, "", func() templ.Component {
+	return s.pages.Serve(c, c.Path(), s.listBase(counts), 0, "", func() templ.Component {
 		return views.TagPage(s.chromeFor(c), views.TagView{Tag: t, Posts: s.summariesWith(counts, t.Posts)})
 	})
 }
@@ -82,7 +83,7 @@ func (s *Server) tag(c *fiber.Ctx) error {
 // tags lists every tag.
 func (s *Server) tags(c *fiber.Ctx) error {
 	lib := s.lib()
-	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
+	return s.pages.Serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
 		return views.TagsPage(s.chromeFor(c), lib.Tags())
 	})
 }
@@ -90,20 +91,14 @@ func (s *Server) tags(c *fiber.Ctx) error {
 // archive lists every post by year.
 func (s *Server) archive(c *fiber.Ctx) error {
 	lib := s.lib()
-	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
+	return s.pages.Serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
 		return views.ArchivePage(s.chromeFor(c), views.Archive(lib.Posts), lib.Tags())
 	})
 }
 
-// lookupPost finds the published post named by the :slug parameter.
+// lookupPost finds the published post named by the :slug parameter (web.LookupPost).
 func (s *Server) lookupPost(c *fiber.Ctx) (content.Post, int64, error) {
-	snap := s.cfg.Content.Current()
-	p, ok := snap.Lib.PostBySlug(c.Params("slug"))
-	id, hasRow := snap.PostID(p.Slug)
-	if !ok || !hasRow {
-		return content.Post{}, 0, fiber.ErrNotFound
-	}
-	return p, id, nil
+	return web.LookupPost(c, s.cfg.Content.Current())
 }
 
 // post shows an article with its comments and the comment form; ?reply_to=ID opens the form as a reply to that
@@ -146,7 +141,7 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64) error {
 	snap := s.cfg.Content.Current()
 	form := views.FormView{Slug: p.Slug, Stamp: s.formStamp(now), OfferNotify: s.cfg.MailReplies}
 	base := fmt.Sprintf("%p|%p|%d", snap, l, l.View.Seq)
-	return s.pages.serve(c, c.Path(), base, now.Truncate(StampStep).Unix(), form.Stamp, func() templ.Component {
+	return s.pages.Serve(c, c.Path(), base, now.Truncate(StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
 		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.View, Form: form, Older: older, Newer: newer})
 	})
@@ -273,7 +268,7 @@ func (s *Server) page(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	return s.pages.serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
+	return s.pages.Serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
 		return views.StaticPage(s.chromeFor(c), p)
 	})
 }

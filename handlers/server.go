@@ -22,7 +22,9 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	"blog/handlers/pagecache"
 	"blog/handlers/signin"
+	"blog/handlers/web"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -191,7 +193,7 @@ type Server struct {
 	lists *live.Lists
 	// pages keeps the public pages and feeds; fragments the older conversations and more replies lists, which a
 	// reader may ask for with any id: they cannot push the pages out.
-	pages, fragments *pageCache
+	pages, fragments *pagecache.Cache
 	stamp            atomic.Pointer[signedStamp]
 	slugOf           func(int64) string
 	// cards are the posts' share cards, drawn once per title.
@@ -241,7 +243,7 @@ func New(cfg Config) (*fiber.App, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
-		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false), cards: cards,
+		pages: pagecache.New(4096, 48<<20, true), fragments: pagecache.New(1024, 8<<20, false), cards: cards,
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
@@ -314,13 +316,8 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg")}}
 }
 
-// chromeFor returns the layout's data for this request: the visitor's CSRF token, and the navigation of the
-// current content with the section the request is in marked.
-func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
-	ch := s.chrome.ForRequest(csrf.Token(c))
-	ch.Nav = views.Navigation(s.lib().Pages, c.Path())
-	return ch
-}
+// chromeFor returns the layout's data for this request (web.Chrome).
+func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return web.Chrome(c, s.chrome, s.lib()) }
 
 // lib returns the current posts and pages.
 func (s *Server) lib() *content.Library { return s.cfg.Content.Current().Lib }
@@ -330,32 +327,19 @@ func render(c *fiber.Ctx, status int, comp templ.Component) error {
 	return views.Render(c, status, comp)
 }
 
-// Refusal is a request refused for a reason the visitor can act on: its sentence is shown as it is (beside the
-// comment when NoticeID names where, for htmx), never replaced by a generic one.
-type Refusal struct {
-	Status   int
-	Msg      string
-	NoticeID string
-}
-
-func (r Refusal) Error() string { return r.Msg }
-
-// isHTMX reports a request made by htmx (as opposed to a plain form post or link).
-func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
-
 // handleError is the one place that turns an error into a response: known HTTP errors get their page, anything
 // else is logged with context and shown as a plain 500 page.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
-	var refusal Refusal
+	var refusal web.Refusal
 	if errors.As(err, &refusal) {
 		c.Status(refusal.Status)
-		if isHTMX(c) && refusal.NoticeID != "" {
+		if web.IsHTMX(c) && refusal.NoticeID != "" {
 			c.Set("HX-Reswap", "none")
 			return render(c, refusal.Status, views.Notice0(refusal.NoticeID, refusal.Msg))
 		}
-		if isHTMX(c) && c.Method() == fiber.MethodPost {
+		if web.IsHTMX(c) && c.Method() == fiber.MethodPost {
 			c.Set("HX-Reswap", "none")
 			return render(c, refusal.Status, views.FormNotice(refusal.Msg, true))
 		}
@@ -385,7 +369,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// A script's request (passkeys): the handler's own sentence, as JSON.
 		return c.Status(status).JSON(fiber.Map{"error": fe.Message})
 	}
-	if isHTMX(c) && c.Method() == fiber.MethodPost {
+	if web.IsHTMX(c) && c.Method() == fiber.MethodPost {
 		// Leave the form as the visitor filled it; only show the message beside the button.
 		c.Set("HX-Reswap", "none")
 		return render(c, status, views.FormNotice(msg, true))
