@@ -3,6 +3,10 @@
 package handlers
 
 import (
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"blog/handlers/console"
 	"blog/publish"
 	"context"
 	"errors"
@@ -12,9 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/a-h/templ"
-	"github.com/gofiber/fiber/v2"
 
 	"blog/assets"
 	"blog/authorship"
@@ -80,18 +81,7 @@ type Moderation interface {
 	EditOwn(ctx context.Context, e moderation.OwnEdit) (repo.Comment, repo.Stamp, moderation.Decision, error)
 	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
 	// The owner's console.
-	Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error)
-	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, []repo.Moved, error)
-	Unban(ctx context.Context, actor string, id int64) (repo.Ban, error)
-	Bans(ctx context.Context) ([]repo.Ban, error)
-	Search(ctx context.Context, q repo.Search) ([]repo.Comment, error)
-	Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error)
-	Comment(ctx context.Context, id int64) (repo.Comment, error)
-	Counts(ctx context.Context) (map[string]int, error)
-	ParseAddress(text string) (hash string, network bool, err error)
-	// Pending counts the comments waiting for review; Reply publishes the owner's answer to one.
-	Pending(ctx context.Context) (int, error)
-	Reply(ctx context.Context, r moderation.Reply) (repo.Comment, repo.Stamp, []repo.Moved, error)
+	console.Moderation
 }
 
 var _ Moderation = (*moderation.Service)(nil)
@@ -121,8 +111,8 @@ type Config struct {
 	// Owner is the blog's owner; with it, /admin serves the sign-in pages and the console (Posts and Audit name
 	// the posts and list the audit trail).
 	Owner *owner.Owner
-	Posts Posts
-	Audit AuditLog
+	Posts console.Posts
+	Audit console.AuditLog
 
 	// Done is closed when the server shuts down; open event streams end when it is.
 	Done <-chan struct{}
@@ -206,8 +196,10 @@ type Server struct {
 	streamsPer map[netip.Prefix]int
 	// waiting tells the owner's open pages how many comments wait for review (nil without the console).
 	waiting *moderation.Waiting
-	// signin is the owner's sign-in pages and Require (nil without an owner).
-	signin *signin.Handlers
+	// signin is the owner's sign-in pages and Require (nil without an owner); console is the owner's console
+	// (nil without an owner or moderation).
+	signin  *signin.Handlers
+	console *console.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -254,6 +246,8 @@ func New(cfg Config) (*fiber.App, error) {
 			SecureCookies: cfg.SecureCookies})
 	}
 	if cfg.Owner != nil && cfg.Moderation != nil {
+		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
+			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
 		s.waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
 		cfg.Broker.OnChange(func(int64, []live.Message) { s.waiting.Changed() })
 		go s.waiting.Run(ctx)
