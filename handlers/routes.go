@@ -47,8 +47,8 @@ func (s *Server) routes(app *fiber.App) {
 		app.Get("/admin", owner, s.console.Page)
 		app.Post("/admin/comments", owner, s.console.Act)
 		app.Post("/admin/comments/:id/reply", owner, s.console.Reply)
-		app.Get("/admin/pending", owner, s.pendingCount)
-		app.Get("/admin/events", owner, s.ownerEvents)
+		app.Get("/admin/pending", owner, s.events.PendingCount)
+		app.Get("/admin/events", owner, s.events.OwnerEvents)
 		app.Get("/admin/bans", owner, s.console.BansPage)
 		app.Post("/admin/bans", owner, s.console.AddBan)
 		app.Post("/admin/bans/:id/delete", owner, s.console.RemoveBan)
@@ -85,7 +85,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/posts/:slug/comments/:id<int>/edit", same, s.editForm)
 	app.Get("/posts/:slug/comments/:id<int>/replies", same, s.replies)
 	app.Post("/posts/:slug/comments/:id<int>/delete", same, s.deleteOwn)
-	app.Get("/posts/:slug/events", s.events)
+	app.Get("/posts/:slug/events", s.events.PostEvents)
 	app.Get("/:page", same, s.page)
 	// Anything else is a 404 from the error handler.
 

@@ -7,13 +7,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/handlers/console"
+	"blog/handlers/events"
 	"blog/publish"
 	"context"
 	"errors"
 	"log/slog"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,7 +34,6 @@ import (
 	"blog/repo"
 	"blog/sharecard"
 	"blog/spam"
-	"blog/sse"
 	"blog/views"
 )
 
@@ -175,10 +174,8 @@ type Server struct {
 	hasher  clientip.Hasher
 	mine    *authorship.Signer
 	stamps  spam.Stamper
-	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
-	ctx    context.Context
-	assets *assets.Set
-	chrome views.Chrome
+	assets  *assets.Set
+	chrome  views.Chrome
 	// lists are the posts' rendered conversations, kept current by the broker.
 	lists *live.Lists
 	// pages keeps the public pages and feeds; fragments the older conversations and more replies lists, which a
@@ -190,16 +187,12 @@ type Server struct {
 	cards *sharecard.Cards
 	// previews bounds how often one client may have a comment rendered without posting it.
 	previews *limits.Limiter
-	// reaper ends streams whose client left; streamsPer counts open streams by client network.
-	reaper     *sse.Reaper
-	streamsMu  sync.Mutex
-	streamsPer map[netip.Prefix]int
-	// waiting tells the owner's open pages how many comments wait for review (nil without the console).
-	waiting *moderation.Waiting
 	// signin is the owner's sign-in pages and Require (nil without an owner); console is the owner's console
 	// (nil without an owner or moderation).
 	signin  *signin.Handlers
 	console *console.Handlers
+	// events are the event streams: a post's changes, the owner's count of comments waiting for review.
+	events *events.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -234,24 +227,27 @@ func New(cfg Config) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
+	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
 		pages: pagecache.New(4096, 48<<20, true), fragments: pagecache.New(1024, 8<<20, false), cards: cards,
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
-		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
-	go s.reaper.Run(ctx)
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate)}
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: s.clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})
 	}
+	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
 			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
-		s.waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
-		cfg.Broker.OnChange(func(int64, []live.Message) { s.waiting.Changed() })
-		go s.waiting.Run(ctx)
+		waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
+		cfg.Broker.OnChange(func(int64, []live.Message) { waiting.Changed() })
+		go waiting.Run(ctx)
 	}
+	s.events = events.New(ctx, events.Config{Content: cfg.Content, Comments: cfg.Comments, Broker: cfg.Broker,
+		Moderation: cfg.Moderation, Waiting: waiting, Clients: s.clients, Heartbeat: cfg.Heartbeat,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient, Metrics: cfg.Metrics, Log: cfg.Log})
 	var proxies []string
 	for _, p := range cfg.TrustedProxies {
 		proxies = append(proxies, p.String())
@@ -269,7 +265,7 @@ func New(cfg Config) (*fiber.App, error) {
 		// close lets the client read the 413 instead of a connection reset.
 		BodyLimit: MaxBody,
 	})
-	// Event streams close their own connections (see events): fasthttp must not close them when the hijack
+	// Event streams close their own connections (see handlers/events): fasthttp must not close them when the hijack
 	// handler returns.
 	app.Server().KeepHijackedConns = true
 	s.routes(app)
