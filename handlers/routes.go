@@ -21,12 +21,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/assets/*", s.assets.Serve)
 	app.Get("/favicon.ico", s.favicon)
 	app.Get("/media/*", s.media)
-	app.Get("/feed.xml", s.feed)
-	app.Get("/comments.xml", s.commentsFeed)
-	app.Get("/posts/:slug/comments.xml", s.postCommentsFeed)
-	app.Get("/posts/:slug/card.png", s.card)
-	app.Get("/sitemap.xml", s.sitemap)
-	app.Get("/robots.txt", s.robots)
+	app.Get("/feed.xml", s.feeds.Posts)
+	app.Get("/comments.xml", s.feeds.Comments)
+	app.Get("/posts/:slug/comments.xml", s.feeds.PostComments)
+	app.Get("/posts/:slug/card.png", s.feeds.Card)
+	app.Get("/sitemap.xml", s.feeds.Sitemap)
+	app.Get("/robots.txt", s.feeds.Robots)
 
 	csrf := s.csrf.Middleware
 	// The public pages: cross-site posts refused by the browser's own headers, no per-visitor token, so every
@@ -72,7 +72,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/page/:n<int>", same, s.home)
 	app.Get("/archive", same, s.archive)
 	app.Get("/tags", same, s.tags)
-	app.Get("/tags/:tag/feed.xml", s.tagFeed)
+	app.Get("/tags/:tag/feed.xml", s.feeds.Tag)
 	app.Get("/tags/:tag", same, s.tag)
 	app.Get("/posts/:slug", same, s.post)
 	// A comment posted with the owner's session is the owner's (published, with the author badge).

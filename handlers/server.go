@@ -8,6 +8,7 @@ import (
 
 	"blog/handlers/console"
 	"blog/handlers/events"
+	"blog/handlers/feeds"
 	"blog/publish"
 	"context"
 	"errors"
@@ -32,7 +33,6 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
-	"blog/sharecard"
 	"blog/spam"
 	"blog/views"
 )
@@ -183,8 +183,6 @@ type Server struct {
 	pages, fragments *pagecache.Cache
 	stamp            atomic.Pointer[signedStamp]
 	slugOf           func(int64) string
-	// cards are the posts' share cards, drawn once per title.
-	cards *sharecard.Cards
 	// previews bounds how often one client may have a comment rendered without posting it.
 	previews *limits.Limiter
 	// signin is the owner's sign-in pages and Require (nil without an owner); console is the owner's console
@@ -193,6 +191,8 @@ type Server struct {
 	console *console.Handlers
 	// events are the event streams: a post's changes, the owner's count of comments waiting for review.
 	events *events.Handlers
+	// feeds are what other programs read: the Atom feeds, the sitemap, robots.txt, the share cards.
+	feeds *feeds.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -223,16 +223,17 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	cards, err := sharecard.New(cfg.Chrome.SiteTitle)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
-		pages: pagecache.New(4096, 48<<20, true), fragments: pagecache.New(1024, 8<<20, false), cards: cards,
+		pages: pagecache.New(4096, 48<<20, true), fragments: pagecache.New(1024, 8<<20, false),
 		slugOf:  cfg.Content.Slug,
 		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate)}
+	var err error
+	if s.feeds, err = feeds.New(feeds.Config{Content: cfg.Content, Comments: cfg.Comments, Chrome: cfg.Chrome,
+		Pages: s.pages}); err != nil {
+		return nil, err
+	}
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: s.clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})
