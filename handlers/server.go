@@ -1,22 +1,20 @@
-// Package handlers is the blog's HTTP surface: routes, handlers that parse requests, call the stores and render
-// views, and the one error handler that chooses what people see when something fails.
+// Package handlers is the blog's HTTP surface: routes.go lists every URL; the reader's pages (posts, tags,
+// pages, drafts, the links in notification emails) are here, and the other resources have packages of their
+// own below it (comments, events, feeds, console, signin), which New builds. Handlers parse requests, call the
+// services and stores, and render views; the one error handler here chooses what people see when something
+// fails.
 package handlers
 
 import (
-	"github.com/a-h/templ"
-	"github.com/gofiber/fiber/v2"
-
-	"blog/handlers/console"
-	"blog/handlers/events"
-	"blog/handlers/feeds"
-	"blog/publish"
 	"context"
 	"errors"
 	"log/slog"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
 
 	"blog/assets"
 	"blog/authorship"
@@ -24,6 +22,10 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	"blog/handlers/comments"
+	"blog/handlers/console"
+	"blog/handlers/events"
+	"blog/handlers/feeds"
 	"blog/handlers/pagecache"
 	"blog/handlers/signin"
 	"blog/handlers/web"
@@ -32,40 +34,28 @@ import (
 	"blog/moderation"
 	"blog/observe"
 	"blog/owner"
+	"blog/publish"
 	"blog/repo"
 	"blog/spam"
 	"blog/views"
 )
 
-// CommentStore is what the handlers need from the comment store.
+// CommentStore is what the handlers need from the comment store: what the comment handlers, the feeds and the
+// event streams each need.
 type CommentStore interface {
-	CreateComment(ctx context.Context, n repo.NewComment) (repo.Comment, repo.Stamp, error)
-	FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error)
-	FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error)
-	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
-	FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]repo.Comment, error)
-	ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error)
-	RepliesThrough(ctx context.Context, threadID, id int64) (int, int64, error)
-	NthReply(ctx context.Context, threadID int64, n int) (int64, error)
-	FindComment(ctx context.Context, id int64) (repo.Comment, error)
-	Answered(ctx context.Context, id int64) (bool, error)
-	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
-	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
-	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
-	FeedHead(ctx context.Context) (int64, error)
-	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
+	comments.CommentStore
+	feeds.CommentStore
+	events.CommentStore
 }
 
 var _ CommentStore = (*repo.Comments)(nil)
 
-// Broker is what the handlers need from the live broker: streams subscribe to a post's changes, and a write
-// made here is handed to the broker at once (Sync) instead of waiting for the database's change watcher.
+// Broker is what the handlers need from the live broker: the posts' rendered lists, the event streams'
+// subscriptions, and a write made here handed to the broker at once (Sync) instead of waiting for the
+// database's change watcher.
 type Broker interface {
-	Subscribe(postID int64) *live.Subscription
-	Unsubscribe(s *live.Subscription)
-	Sync(ctx context.Context, postID, seq int64)
-	Poke(postID, seq int64)
-	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, bool, error)
+	events.Broker
+	web.Syncer
 	Lists() *live.Lists
 	// OnChange registers fn to be told about every batch of changes (before the broker runs).
 	OnChange(fn live.Apply)
@@ -73,21 +63,14 @@ type Broker interface {
 
 var _ Broker = (*live.Broker)(nil)
 
-// Moderation is the door every change of a comment passes: a new comment is screened and stored, published or
-// held; an author's edit is screened the same way; an author's delete is checked against what the owner did.
+// Moderation is the door every change of a comment passes: the readers' comments, edits and deletes
+// (comments.Moderation), and the owner's actions, bans and replies (console.Moderation).
 type Moderation interface {
-	Post(ctx context.Context, n repo.NewComment, c moderation.Candidate) (repo.Comment, repo.Stamp, moderation.Decision, error)
-	EditOwn(ctx context.Context, e moderation.OwnEdit) (repo.Comment, repo.Stamp, moderation.Decision, error)
-	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
-	// The owner's console.
+	comments.Moderation
 	console.Moderation
 }
 
 var _ Moderation = (*moderation.Service)(nil)
-
-// PreviewRate is how often one client (an IPv6 /64 counts as one) may ask for a preview: enough for a person
-// who checks their text a few times, not for a program that makes the server render Markdown all day.
-var PreviewRate = limits.Rate{Every: 3 * time.Second, Burst: 10}
 
 // MaxBody is the largest request body the blog accepts; a comment of 5000 characters fits with room to spare.
 const MaxBody = 64 << 10
@@ -166,33 +149,27 @@ type Keys struct {
 	CSRF, Authorship, Address, Avatar, Notify []byte
 }
 
-// Server holds the handlers' dependencies.
+// Server holds the handlers' dependencies, and the handlers of the resources that have a package of their own.
 type Server struct {
-	cfg     Config
-	csrf    *csrf.Guard
-	clients clientip.Resolver
-	hasher  clientip.Hasher
-	mine    *authorship.Signer
-	stamps  spam.Stamper
-	assets  *assets.Set
-	chrome  views.Chrome
+	cfg    Config
+	csrf   *csrf.Guard
+	mine   *authorship.Signer
+	assets *assets.Set
+	chrome views.Chrome
 	// lists are the posts' rendered conversations, kept current by the broker.
 	lists *live.Lists
-	// pages keeps the public pages and feeds; fragments the older conversations and more replies lists, which a
-	// reader may ask for with any id: they cannot push the pages out.
-	pages, fragments *pagecache.Cache
-	stamp            atomic.Pointer[signedStamp]
-	slugOf           func(int64) string
-	// previews bounds how often one client may have a comment rendered without posting it.
-	previews *limits.Limiter
-	// signin is the owner's sign-in pages and Require (nil without an owner); console is the owner's console
-	// (nil without an owner or moderation).
-	signin  *signin.Handlers
-	console *console.Handlers
+	// pages keeps the public pages and feeds.
+	pages *pagecache.Cache
+	// comments are the conversation under a post: posting, paging, the author's own edits.
+	comments *comments.Handlers
 	// events are the event streams: a post's changes, the owner's count of comments waiting for review.
 	events *events.Handlers
 	// feeds are what other programs read: the Atom feeds, the sitemap, robots.txt, the share cards.
 	feeds *feeds.Handlers
+	// signin is the owner's sign-in pages and Require (nil without an owner); console is the owner's console
+	// (nil without an owner or moderation).
+	signin  *signin.Handlers
+	console *console.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -223,19 +200,24 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
+	clients := clientip.Resolver{Trusted: cfg.TrustedProxies}
 	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
-		pages: pagecache.New(4096, 48<<20, true), fragments: pagecache.New(1024, 8<<20, false),
-		slugOf:  cfg.Content.Slug,
-		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
-		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
-		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate)}
+		pages: pagecache.New(4096, 48<<20, true), csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
 	var err error
 	if s.feeds, err = feeds.New(feeds.Config{Content: cfg.Content, Comments: cfg.Comments, Chrome: cfg.Chrome,
 		Pages: s.pages}); err != nil {
 		return nil, err
 	}
+	s.comments = comments.New(comments.Config{Content: cfg.Content, Comments: cfg.Comments, Moderation: cfg.Moderation,
+		Broker: cfg.Broker, Lists: s.lists, Chrome: cfg.Chrome, Pages: s.pages,
+		// The older conversations and more replies, which a reader may ask for with any id: kept apart, so they
+		// cannot push the pages out.
+		Fragments: pagecache.New(1024, 8<<20, false), Mine: s.mine, Clients: clients,
+		Hasher: clientip.NewHasher(cfg.Keys.Address), Stamps: spam.NewStamper(cfg.Keys.CSRF), RateLimit: cfg.RateLimit,
+		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
 	if cfg.Owner != nil {
-		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: s.clients, Chrome: cfg.Chrome,
+		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})
 	}
 	var waiting *moderation.Waiting
@@ -247,7 +229,7 @@ func New(cfg Config) (*fiber.App, error) {
 		go waiting.Run(ctx)
 	}
 	s.events = events.New(ctx, events.Config{Content: cfg.Content, Comments: cfg.Comments, Broker: cfg.Broker,
-		Moderation: cfg.Moderation, Waiting: waiting, Clients: s.clients, Heartbeat: cfg.Heartbeat,
+		Moderation: cfg.Moderation, Waiting: waiting, Clients: clients, Heartbeat: cfg.Heartbeat,
 		MaxStreamsPerClient: cfg.MaxStreamsPerClient, Metrics: cfg.Metrics, Log: cfg.Log})
 	var proxies []string
 	for _, p := range cfg.TrustedProxies {
