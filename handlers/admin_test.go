@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"blog/handlers"
+	"blog/handlers/signin"
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
@@ -107,7 +108,7 @@ func (a *testApp) owner(t testing.TB) *client {
 	o := a.newClient()
 	o.get(t, "/admin/login")
 	resp, _ := o.post(t, "/admin/login", url.Values{"password": {testPassword}}, false)
-	if resp.StatusCode != http.StatusSeeOther || o.cookies[owner.SessionCookie] == "" {
+	if resp.StatusCode != http.StatusSeeOther || o.cookies[signin.SessionCookie] == "" {
 		t.Fatalf("sign-in: status %d, cookies %v", resp.StatusCode, o.cookies)
 	}
 	if resp, _ := o.get(t, "/admin"); resp.StatusCode != 200 {
@@ -130,7 +131,7 @@ var openAdmin = map[string]bool{
 func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 	a := newTestApp(t)
 	o := a.owner(t)
-	stale := o.cookies[owner.SessionCookie]
+	stale := o.cookies[signin.SessionCookie]
 	if resp, _ := o.post(t, "/admin/logout", nil, false); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign out: %d", resp.StatusCode)
 	}
@@ -145,7 +146,7 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 			for _, htmx := range []bool{false, true} {
 				req := httpReq(r.Method, path, url.Values{"action": {"delete"}, "id": {"1"}, "kind": {"email"}, "value": {"x@y.org"}})
 				if cookie != "" {
-					req.AddCookie(&http.Cookie{Name: owner.SessionCookie, Value: cookie})
+					req.AddCookie(&http.Cookie{Name: signin.SessionCookie, Value: cookie})
 				}
 				if htmx {
 					req.Header.Set("HX-Request", "true")
@@ -187,14 +188,14 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 func TestOwnerSignInWithPassword(t *testing.T) {
 	a := newTestApp(t)
 	o := a.owner(t) // sets the password and signs in once
-	sessionCookie := o.cookies[owner.SessionCookie]
+	sessionCookie := o.cookies[signin.SessionCookie]
 
 	// The cookie's attributes, and the session stored only as a hash.
 	v := a.newClient()
 	v.get(t, "/admin/login")
 	resp, body := v.post(t, "/admin/login", url.Values{"password": {"not the password"}}, false)
-	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not right") || v.cookies[owner.SessionCookie] != "" {
-		t.Fatalf("wrong password: status %d, session %q", resp.StatusCode, v.cookies[owner.SessionCookie])
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not right") || v.cookies[signin.SessionCookie] != "" {
+		t.Fatalf("wrong password: status %d, session %q", resp.StatusCode, v.cookies[signin.SessionCookie])
 	}
 	resp, _ = v.post(t, "/admin/login", url.Values{"password": {testPassword}, "next": {"/admin/audit"}}, false)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/audit" {
@@ -202,7 +203,7 @@ func TestOwnerSignInWithPassword(t *testing.T) {
 	}
 	var set *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == owner.SessionCookie {
+		if c.Name == signin.SessionCookie {
 			set = c
 		}
 	}
@@ -255,7 +256,7 @@ func TestSecureSessionCookieBehindHTTPS(t *testing.T) {
 	resp, _ := a.do(t, req)
 	found := false
 	for _, ck := range resp.Cookies() {
-		if ck.Name == owner.SessionCookie {
+		if ck.Name == signin.SessionCookie {
 			found = true
 			if !ck.Secure {
 				t.Fatal("session cookie over HTTPS is not Secure")
@@ -309,7 +310,7 @@ func TestSetupLinkClaimsTheBlogOnce(t *testing.T) {
 		t.Fatalf("short password: %d", resp.StatusCode)
 	}
 	resp, _ = c.post(t, "/admin/setup", url.Values{"token": {token}, "password": {testPassword}, "password_again": {testPassword}}, false)
-	if resp.StatusCode != http.StatusSeeOther || c.cookies[owner.SessionCookie] == "" {
+	if resp.StatusCode != http.StatusSeeOther || c.cookies[signin.SessionCookie] == "" {
 		t.Fatalf("claim: %d", resp.StatusCode)
 	}
 	if resp, body := c.get(t, "/admin/account?welcome=1"); resp.StatusCode != 200 || !strings.Contains(body, "Welcome") {
@@ -319,7 +320,7 @@ func TestSetupLinkClaimsTheBlogOnce(t *testing.T) {
 	other := a.newClient()
 	other.get(t, "/admin/login")
 	resp, body = other.post(t, "/admin/setup", url.Values{"token": {token}, "password": {"another long password"}, "password_again": {"another long password"}}, false)
-	if resp.StatusCode != 404 || !strings.Contains(body, "has an owner already") || other.cookies[owner.SessionCookie] != "" {
+	if resp.StatusCode != 404 || !strings.Contains(body, "has an owner already") || other.cookies[signin.SessionCookie] != "" {
 		t.Fatalf("second claim: %d", resp.StatusCode)
 	}
 	if link, err := owner.NewSetupLink(ctx, repo.NewOwner(a.db)); link != "" || err != nil {
@@ -345,7 +346,7 @@ func TestConsoleActsOnComments(t *testing.T) {
 	}
 	// Without the form token the action is refused.
 	req := httpReq(http.MethodPost, "/admin/comments", url.Values{"action": {"delete"}, "id": {itoa(spam)}})
-	req.AddCookie(&http.Cookie{Name: owner.SessionCookie, Value: o.cookies[owner.SessionCookie]})
+	req.AddCookie(&http.Cookie{Name: signin.SessionCookie, Value: o.cookies[signin.SessionCookie]})
 	if resp, _ := a.do(t, req); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("action without the form token: %d, want 403", resp.StatusCode)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
-	"blog/handlers"
+	"blog/handlers/comments"
 	"blog/live"
 	"blog/repo"
 	"blog/richtext"
@@ -160,7 +160,7 @@ func TestLongConversationsShowTheirFirstReplies(t *testing.T) {
 	href, _ := more.Attr("hx-get")
 	resp, body := a.do(t, htmxGet(href))
 	page := doc(t, body)
-	if resp.StatusCode != 200 || page.Find(`[data-testid="CommentItem"]`).Length() != handlers.RepliesPerPage ||
+	if resp.StatusCode != 200 || page.Find(`[data-testid="CommentItem"]`).Length() != comments.RepliesPerPage ||
 		!strings.Contains(page.Find(`[data-testid="CommentItem"]`).First().Text(), "answer 20") {
 		t.Fatalf("more replies: status %d, %d replies", resp.StatusCode, page.Find(`[data-testid="CommentItem"]`).Length())
 	}
@@ -170,7 +170,7 @@ func TestLongConversationsShowTheirFirstReplies(t *testing.T) {
 	// Without JavaScript: a page of its own with the conversation's comment and the replies.
 	plain, _ := more.Attr("href")
 	pd := doc(t, a.page(t, plain))
-	if pd.Find(`[data-testid="RepliesPage"] [data-testid="CommentItem"]`).Length() != handlers.RepliesPerPage+1 {
+	if pd.Find(`[data-testid="RepliesPage"] [data-testid="CommentItem"]`).Length() != comments.RepliesPerPage+1 {
 		t.Fatalf("replies page: %d comments", pd.Find(`[data-testid="RepliesPage"] [data-testid="CommentItem"]`).Length())
 	}
 	// A new reply: the list keeps its first replies and counts one more.
@@ -202,7 +202,7 @@ func TestPreviewsAreBoundedPerClient(t *testing.T) {
 	c := a.newClient()
 	c.get(t, "/posts/"+a.slug)
 	path := "/posts/" + a.slug + "/comments/preview"
-	for i := range handlers.PreviewRate.Burst {
+	for i := range comments.PreviewRate.Burst {
 		if resp, body := c.post(t, path, url.Values{"body": {"*try* " + itoa(int64(i))}}, true); resp.StatusCode != 200 ||
 			!strings.Contains(body, "<em>try</em>") {
 			t.Fatalf("preview %d: %d", i, resp.StatusCode)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/web"
 	"blog/notify"
 	"blog/views"
 )
@@ -25,7 +26,7 @@ func (s *Server) notifyToken(c *fiber.Ctx, purpose string) (string, string, erro
 	}
 	email, err := s.tokens().Check(purpose, t, time.Now())
 	if err != nil || s.cfg.Subscriptions == nil {
-		return "", "", Refusal{Status: fiber.StatusBadRequest, Msg: "This link is not valid: it may have been cut or changed, or it has expired. Ask for a new one by commenting again with the box checked."}
+		return "", "", web.Refusal{Status: fiber.StatusBadRequest, Msg: "This link is not valid: it may have been cut or changed, or it has expired. Ask for a new one by commenting again with the box checked."}
 	}
 	return email, t, nil
 }

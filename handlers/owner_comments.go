@@ -3,8 +3,8 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/signin"
 	"blog/moderation"
-	"blog/owner"
 )
 
 // ownerComments marks a comment posted with the owner's session as the owner's own (moderation.AsOwner):
@@ -12,7 +12,7 @@ import (
 // never a name or an email typed in it, makes a comment the owner's. Without the session cookie it costs
 // nothing; with one, a read of the session.
 func (s *Server) ownerComments(c *fiber.Ctx) error {
-	if o := s.cfg.Owner; o != nil && c.Cookies(owner.SessionCookie) != "" && o.SignedIn(c) {
+	if o := s.signin; o != nil && c.Cookies(signin.SessionCookie) != "" && o.SignedIn(c) {
 		c.SetUserContext(moderation.AsOwner(c.UserContext()))
 	}
 	return c.Next()

@@ -14,6 +14,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/handlers"
+	"blog/handlers/signin"
 	"blog/internal/dbtest"
 	"blog/internal/passkeytest"
 	"blog/moderation"
@@ -252,9 +253,9 @@ func TestPendingCountIsTheOwnersAlone(t *testing.T) {
 	}
 	// A reader (even one holding a hint cookie) gets 401, never the sign-in page, and the hint is cleared.
 	stranger := a.newClient()
-	stranger.cookies[owner.HintCookie] = "1"
-	if resp, _ := ask(stranger); resp.StatusCode != http.StatusUnauthorized || stranger.cookies[owner.HintCookie] != "" {
-		t.Fatalf("without a session: %d, hint %q", resp.StatusCode, stranger.cookies[owner.HintCookie])
+	stranger.cookies[signin.HintCookie] = "1"
+	if resp, _ := ask(stranger); resp.StatusCode != http.StatusUnauthorized || stranger.cookies[signin.HintCookie] != "" {
+		t.Fatalf("without a session: %d, hint %q", resp.StatusCode, stranger.cookies[signin.HintCookie])
 	}
 	// Sign-in sets the hint: readable by the page script, sent to this site only, granting nothing.
 	hash, _ := owner.HashPassword(testPassword)
@@ -264,7 +265,7 @@ func TestPendingCountIsTheOwnersAlone(t *testing.T) {
 	resp, _ := o.post(t, "/admin/login", url.Values{"password": {testPassword}}, false)
 	var hint *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == owner.HintCookie {
+		if c.Name == signin.HintCookie {
 			hint = c
 		}
 	}
@@ -294,7 +295,7 @@ func TestPendingCountIsTheOwnersAlone(t *testing.T) {
 	if resp, _ := o.post(t, "/admin/logout", nil, false); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign out: %d", resp.StatusCode)
 	}
-	if o.cookies[owner.HintCookie] != "" {
+	if o.cookies[signin.HintCookie] != "" {
 		t.Fatal("the hint cookie outlived the session")
 	}
 }
@@ -308,7 +309,7 @@ func TestPendingCountStreamsAcrossInstances(t *testing.T) {
 	instA.mod.Mode = moderation.ModeAll
 	baseB := instB.serve(t)
 	o := instA.owner(t)
-	s := connectSSE(t, baseB+"/admin/events", http.Header{"Cookie": {owner.SessionCookie + "=" + o.cookies[owner.SessionCookie]},
+	s := connectSSE(t, baseB+"/admin/events", http.Header{"Cookie": {signin.SessionCookie + "=" + o.cookies[signin.SessionCookie]},
 		"Accept": {"text/event-stream"}})
 	next := func(want string) {
 		t.Helper()

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"blog/handlers/signin"
 	"blog/internal/passkeytest"
-	"blog/owner"
 	"blog/repo"
 )
 
@@ -84,7 +84,7 @@ func (a *testApp) send(t testing.TB, p passkeyAttempt, answer []byte) (int, stri
 	}
 	b.token = p.token
 	resp, body := b.passkeyPost(t, "/admin/login/passkey/finish", answer)
-	return resp.StatusCode, body, b.cookies[owner.SessionCookie] != ""
+	return resp.StatusCode, body, b.cookies[signin.SessionCookie] != ""
 }
 
 // storedSignCount reads the signature counter stored with the owner's one passkey.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/handlers"
+	"blog/handlers/comments"
 )
 
 func getWith(t *testing.T, a *testApp, path string, headers map[string]string) (*http.Response, string) {
@@ -30,7 +30,7 @@ func TestSharedPagesAreCachedAndRevalidated(t *testing.T) {
 	if etag == "" || r1.Header.Get("Cache-Control") != "public, no-cache" || len(r1.Cookies()) != 0 {
 		t.Fatalf("shared page headers: ETag %q, Cache-Control %q, %d cookies", etag, r1.Header.Get("Cache-Control"), len(r1.Cookies()))
 	}
-	if time.Now().Truncate(handlers.StampStep) == time.Now().Add(-50*time.Millisecond).Truncate(handlers.StampStep) && b1 != b2 {
+	if time.Now().Truncate(comments.StampStep) == time.Now().Add(-50*time.Millisecond).Truncate(comments.StampStep) && b1 != b2 {
 		t.Fatal("two readers within one step got different pages")
 	}
 	if r2.Header.Get("ETag") != etag {

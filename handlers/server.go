@@ -1,16 +1,16 @@
-// Package handlers is the blog's HTTP surface: routes, handlers that parse requests, call the stores and render
-// views, and the one error handler that chooses what people see when something fails.
+// Package handlers is the blog's HTTP surface: routes.go lists every URL; the reader's pages (posts, tags,
+// pages, drafts, the links in notification emails) are here, and the other resources have packages of their
+// own below it (comments, events, feeds, console, signin), which New builds. Handlers parse requests, call the
+// services and stores, and render views; the one error handler here chooses what people see when something
+// fails.
 package handlers
 
 import (
-	"blog/publish"
 	"context"
 	"errors"
 	"log/slog"
 	"net/netip"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -22,47 +22,40 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	"blog/handlers/comments"
+	"blog/handlers/console"
+	"blog/handlers/events"
+	"blog/handlers/feeds"
+	"blog/handlers/pagecache"
+	"blog/handlers/signin"
+	"blog/handlers/web"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
 	"blog/observe"
 	"blog/owner"
+	"blog/publish"
 	"blog/repo"
-	"blog/sharecard"
 	"blog/spam"
-	"blog/sse"
 	"blog/views"
 )
 
-// CommentStore is what the handlers need from the comment store.
+// CommentStore is what the handlers need from the comment store: what the comment handlers, the feeds and the
+// event streams each need.
 type CommentStore interface {
-	CreateComment(ctx context.Context, n repo.NewComment) (repo.Comment, repo.Stamp, error)
-	FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error)
-	FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error)
-	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
-	FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]repo.Comment, error)
-	ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error)
-	RepliesThrough(ctx context.Context, threadID, id int64) (int, int64, error)
-	NthReply(ctx context.Context, threadID int64, n int) (int64, error)
-	FindComment(ctx context.Context, id int64) (repo.Comment, error)
-	Answered(ctx context.Context, id int64) (bool, error)
-	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
-	SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error)
-	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
-	FeedHead(ctx context.Context) (int64, error)
-	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
+	comments.CommentStore
+	feeds.CommentStore
+	events.CommentStore
 }
 
 var _ CommentStore = (*repo.Comments)(nil)
 
-// Broker is what the handlers need from the live broker: streams subscribe to a post's changes, and a write
-// made here is handed to the broker at once (Sync) instead of waiting for the database's change watcher.
+// Broker is what the handlers need from the live broker: the posts' rendered lists, the event streams'
+// subscriptions, and a write made here handed to the broker at once (Sync) instead of waiting for the
+// database's change watcher.
 type Broker interface {
-	Subscribe(postID int64) *live.Subscription
-	Unsubscribe(s *live.Subscription)
-	Sync(ctx context.Context, postID, seq int64)
-	Poke(postID, seq int64)
-	CatchUp(ctx context.Context, postID, after int64) ([]*live.Message, bool, error)
+	events.Broker
+	web.Syncer
 	Lists() *live.Lists
 	// OnChange registers fn to be told about every batch of changes (before the broker runs).
 	OnChange(fn live.Apply)
@@ -70,32 +63,14 @@ type Broker interface {
 
 var _ Broker = (*live.Broker)(nil)
 
-// Moderation is the door every change of a comment passes: a new comment is screened and stored, published or
-// held; an author's edit is screened the same way; an author's delete is checked against what the owner did.
+// Moderation is the door every change of a comment passes: the readers' comments, edits and deletes
+// (comments.Moderation), and the owner's actions, bans and replies (console.Moderation).
 type Moderation interface {
-	Post(ctx context.Context, n repo.NewComment, c moderation.Candidate) (repo.Comment, repo.Stamp, moderation.Decision, error)
-	EditOwn(ctx context.Context, e moderation.OwnEdit) (repo.Comment, repo.Stamp, moderation.Decision, error)
-	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
-	// The owner's console.
-	Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error)
-	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, []repo.Moved, error)
-	Unban(ctx context.Context, actor string, id int64) (repo.Ban, error)
-	Bans(ctx context.Context) ([]repo.Ban, error)
-	Search(ctx context.Context, q repo.Search) ([]repo.Comment, error)
-	Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error)
-	Comment(ctx context.Context, id int64) (repo.Comment, error)
-	Counts(ctx context.Context) (map[string]int, error)
-	ParseAddress(text string) (hash string, network bool, err error)
-	// Pending counts the comments waiting for review; Reply publishes the owner's answer to one.
-	Pending(ctx context.Context) (int, error)
-	Reply(ctx context.Context, r moderation.Reply) (repo.Comment, repo.Stamp, []repo.Moved, error)
+	comments.Moderation
+	console.Moderation
 }
 
 var _ Moderation = (*moderation.Service)(nil)
-
-// PreviewRate is how often one client (an IPv6 /64 counts as one) may ask for a preview: enough for a person
-// who checks their text a few times, not for a program that makes the server render Markdown all day.
-var PreviewRate = limits.Rate{Every: 3 * time.Second, Burst: 10}
 
 // MaxBody is the largest request body the blog accepts; a comment of 5000 characters fits with room to spare.
 const MaxBody = 64 << 10
@@ -115,11 +90,11 @@ type Config struct {
 	Chrome views.Chrome
 	Log    *slog.Logger
 
-	// Owner is the owner's sign-in; with it, /admin serves the console (Posts and Audit name the posts and list
-	// the audit trail).
+	// Owner is the blog's owner; with it, /admin serves the sign-in pages and the console (Posts and Audit name
+	// the posts and list the audit trail).
 	Owner *owner.Owner
-	Posts Posts
-	Audit AuditLog
+	Posts console.Posts
+	Audit console.AuditLog
 
 	// Done is closed when the server shuts down; open event streams end when it is.
 	Done <-chan struct{}
@@ -174,35 +149,27 @@ type Keys struct {
 	CSRF, Authorship, Address, Avatar, Notify []byte
 }
 
-// Server holds the handlers' dependencies.
+// Server holds the handlers' dependencies, and the handlers of the resources that have a package of their own.
 type Server struct {
-	cfg     Config
-	csrf    *csrf.Guard
-	clients clientip.Resolver
-	hasher  clientip.Hasher
-	mine    *authorship.Signer
-	stamps  spam.Stamper
-	// ctx ends when Config.Done is closed; event streams and their queries stop with it.
-	ctx    context.Context
+	cfg    Config
+	csrf   *csrf.Guard
+	mine   *authorship.Signer
 	assets *assets.Set
 	chrome views.Chrome
 	// lists are the posts' rendered conversations, kept current by the broker.
 	lists *live.Lists
-	// pages keeps the public pages and feeds; fragments the older conversations and more replies lists, which a
-	// reader may ask for with any id: they cannot push the pages out.
-	pages, fragments *pageCache
-	stamp            atomic.Pointer[signedStamp]
-	slugOf           func(int64) string
-	// cards are the posts' share cards, drawn once per title.
-	cards *sharecard.Cards
-	// previews bounds how often one client may have a comment rendered without posting it.
-	previews *limits.Limiter
-	// reaper ends streams whose client left; streamsPer counts open streams by client network.
-	reaper     *sse.Reaper
-	streamsMu  sync.Mutex
-	streamsPer map[netip.Prefix]int
-	// waiting tells the owner's open pages how many comments wait for review (nil without the console).
-	waiting *moderation.Waiting
+	// pages keeps the public pages and feeds.
+	pages *pagecache.Cache
+	// comments are the conversation under a post: posting, paging, the author's own edits.
+	comments *comments.Handlers
+	// events are the event streams: a post's changes, the owner's count of comments waiting for review.
+	events *events.Handlers
+	// feeds are what other programs read: the Atom feeds, the sitemap, robots.txt, the share cards.
+	feeds *feeds.Handlers
+	// signin is the owner's sign-in pages and Require (nil without an owner); console is the owner's console
+	// (nil without an owner or moderation).
+	signin  *signin.Handlers
+	console *console.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -233,22 +200,37 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	cards, err := sharecard.New(cfg.Chrome.SiteTitle)
-	if err != nil {
+	clients := clientip.Resolver{Trusted: cfg.TrustedProxies}
+	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
+		pages: pagecache.New(4096, 48<<20, true), csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
+		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
+	var err error
+	if s.feeds, err = feeds.New(feeds.Config{Content: cfg.Content, Comments: cfg.Comments, Chrome: cfg.Chrome,
+		Pages: s.pages}); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, ctx: ctx, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
-		pages: newPageCache(4096, 48<<20, true), fragments: newPageCache(1024, 8<<20, false), cards: cards,
-		slugOf:  cfg.Content.Slug,
-		csrf:    csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
-		clients: clientip.Resolver{Trusted: cfg.TrustedProxies}, hasher: clientip.NewHasher(cfg.Keys.Address),
-		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies), stamps: spam.NewStamper(cfg.Keys.CSRF), previews: limits.NewLimiter(PreviewRate), reaper: sse.NewReaper(), streamsPer: map[netip.Prefix]int{}}
-	go s.reaper.Run(ctx)
-	if cfg.Owner != nil && cfg.Moderation != nil {
-		s.waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
-		cfg.Broker.OnChange(func(int64, []live.Message) { s.waiting.Changed() })
-		go s.waiting.Run(ctx)
+	s.comments = comments.New(comments.Config{Content: cfg.Content, Comments: cfg.Comments, Moderation: cfg.Moderation,
+		Broker: cfg.Broker, Lists: s.lists, Chrome: cfg.Chrome, Pages: s.pages,
+		// The older conversations and more replies, which a reader may ask for with any id: kept apart, so they
+		// cannot push the pages out.
+		Fragments: pagecache.New(1024, 8<<20, false), Mine: s.mine, Clients: clients,
+		Hasher: clientip.NewHasher(cfg.Keys.Address), Stamps: spam.NewStamper(cfg.Keys.CSRF), RateLimit: cfg.RateLimit,
+		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
+	if cfg.Owner != nil {
+		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
+			SecureCookies: cfg.SecureCookies})
 	}
+	var waiting *moderation.Waiting
+	if cfg.Owner != nil && cfg.Moderation != nil {
+		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
+			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
+		waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
+		cfg.Broker.OnChange(func(int64, []live.Message) { waiting.Changed() })
+		go waiting.Run(ctx)
+	}
+	s.events = events.New(ctx, events.Config{Content: cfg.Content, Comments: cfg.Comments, Broker: cfg.Broker,
+		Moderation: cfg.Moderation, Waiting: waiting, Clients: clients, Heartbeat: cfg.Heartbeat,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient, Metrics: cfg.Metrics, Log: cfg.Log})
 	var proxies []string
 	for _, p := range cfg.TrustedProxies {
 		proxies = append(proxies, p.String())
@@ -266,7 +248,7 @@ func New(cfg Config) (*fiber.App, error) {
 		// close lets the client read the 413 instead of a connection reset.
 		BodyLimit: MaxBody,
 	})
-	// Event streams close their own connections (see events): fasthttp must not close them when the hijack
+	// Event streams close their own connections (see handlers/events): fasthttp must not close them when the hijack
 	// handler returns.
 	app.Server().KeepHijackedConns = true
 	s.routes(app)
@@ -307,13 +289,8 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg")}}
 }
 
-// chromeFor returns the layout's data for this request: the visitor's CSRF token, and the navigation of the
-// current content with the section the request is in marked.
-func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome {
-	ch := s.chrome.ForRequest(csrf.Token(c))
-	ch.Nav = views.Navigation(s.lib().Pages, c.Path())
-	return ch
-}
+// chromeFor returns the layout's data for this request (web.Chrome).
+func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return web.Chrome(c, s.chrome, s.lib()) }
 
 // lib returns the current posts and pages.
 func (s *Server) lib() *content.Library { return s.cfg.Content.Current().Lib }
@@ -323,32 +300,19 @@ func render(c *fiber.Ctx, status int, comp templ.Component) error {
 	return views.Render(c, status, comp)
 }
 
-// Refusal is a request refused for a reason the visitor can act on: its sentence is shown as it is (beside the
-// comment when NoticeID names where, for htmx), never replaced by a generic one.
-type Refusal struct {
-	Status   int
-	Msg      string
-	NoticeID string
-}
-
-func (r Refusal) Error() string { return r.Msg }
-
-// isHTMX reports a request made by htmx (as opposed to a plain form post or link).
-func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
-
 // handleError is the one place that turns an error into a response: known HTTP errors get their page, anything
 // else is logged with context and shown as a plain 500 page.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
-	var refusal Refusal
+	var refusal web.Refusal
 	if errors.As(err, &refusal) {
 		c.Status(refusal.Status)
-		if isHTMX(c) && refusal.NoticeID != "" {
+		if web.IsHTMX(c) && refusal.NoticeID != "" {
 			c.Set("HX-Reswap", "none")
 			return render(c, refusal.Status, views.Notice0(refusal.NoticeID, refusal.Msg))
 		}
-		if isHTMX(c) && c.Method() == fiber.MethodPost {
+		if web.IsHTMX(c) && c.Method() == fiber.MethodPost {
 			c.Set("HX-Reswap", "none")
 			return render(c, refusal.Status, views.FormNotice(refusal.Msg, true))
 		}
@@ -378,7 +342,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// A script's request (passkeys): the handler's own sentence, as JSON.
 		return c.Status(status).JSON(fiber.Map{"error": fe.Message})
 	}
-	if isHTMX(c) && c.Method() == fiber.MethodPost {
+	if web.IsHTMX(c) && c.Method() == fiber.MethodPost {
 		// Leave the form as the visitor filled it; only show the message beside the button.
 		c.Set("HX-Reswap", "none")
 		return render(c, status, views.FormNotice(msg, true))

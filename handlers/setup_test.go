@@ -19,7 +19,6 @@ import (
 	"blog/assets"
 	"blog/clientip"
 	"blog/content"
-	"blog/csrf"
 	"blog/database"
 	"blog/handlers"
 	"blog/internal/dbtest"
@@ -88,8 +87,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		o(&cfg)
 	}
 	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
-		SecureCookies: cfg.SecureCookies, BaseURL: cfg.Chrome.BaseURL,
-		Log: log, Chrome: cfg.Chrome, CSRF: csrf.New(key, false), FailureDelay: 10 * time.Millisecond})
+		BaseURL: cfg.Chrome.BaseURL, Log: log, FailureDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
+	"blog/clientip"
 	"blog/limits"
 )
 
@@ -52,6 +51,24 @@ func newGate(now func() time.Time) *gate {
 		overall: limits.NewLimiter(overallRate), now: now}
 }
 
+// Allow decides an attempt to sign in from client, from the browser whose device cookie holds device ("" for
+// none; see NewDevice), with a password (guess) or not: whether it may go ahead, and if not, how long until one
+// may. A refusal is logged.
+func (o *Owner) Allow(client netip.Addr, device string, guess bool) (bool, time.Duration) {
+	ok, wait := o.gate.allow(attempt{client: clientip.Key(client), device: o.device(device, o.gate.now()), guess: guess})
+	if !ok {
+		o.cfg.Log.Warn("owner sign-in refused: too many attempts", "client", client.String())
+	}
+	return ok, wait
+}
+
+// Failed logs a failed sign-in by method from client, without the secret, then waits: guessing costs time even
+// below the limits.
+func (o *Owner) Failed(method, why string, client netip.Addr) {
+	o.cfg.Log.Warn("owner sign-in failed", "method", method, "reason", why, "client", client.String())
+	time.Sleep(o.cfg.FailureDelay)
+}
+
 // allow reports whether the attempt may go ahead, and if not, how long until one may.
 func (g *gate) allow(a attempt) (bool, time.Duration) {
 	now := g.now()
@@ -67,12 +84,8 @@ func (g *gate) allow(a attempt) (bool, time.Duration) {
 	return true, 0
 }
 
-// deviceCookie names the cookie that marks a browser the owner has signed in with. It grants nothing but its
-// own allowance of sign-in attempts.
-const deviceCookie = "owner_device"
-
-// deviceMaxAge is how long a browser stays known after a sign-in: the longest browsers keep a cookie.
-const deviceMaxAge = 400 * 24 * time.Hour
+// DeviceMaxAge is how long a browser stays known after a sign-in: the longest browsers keep a cookie.
+const DeviceMaxAge = 400 * 24 * time.Hour
 
 func (o *Owner) signDevice(payload string) string {
 	m := hmac.New(sha256.New, o.cfg.Key)
@@ -80,25 +93,23 @@ func (o *Owner) signDevice(payload string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// markDevice gives the browser a new device cookie: a random id and the time it was issued, signed.
-func (o *Owner) markDevice(c *fiber.Ctx, now time.Time) {
+// NewDevice returns the value of a new device cookie, which marks a browser the owner has signed in with at now:
+// a random id and the time it was issued, signed. It grants nothing but its own allowance of sign-in attempts.
+func (o *Owner) NewDevice(now time.Time) string {
 	payload := newToken() + "." + strconv.FormatInt(now.Unix(), 10)
-	c.Cookie(&fiber.Cookie{Name: deviceCookie, Value: payload + "." + o.signDevice(payload), Path: "/admin",
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: o.cfg.SecureCookies || c.Protocol() == "https",
-		Expires: now.Add(deviceMaxAge)})
+	return payload + "." + o.signDevice(payload)
 }
 
-// device returns the id of the owner's browser the request comes from, or "" when its device cookie is missing,
-// altered or too old.
-func (o *Owner) device(c *fiber.Ctx, now time.Time) string {
-	v := c.Cookies(deviceCookie)
+// device returns the id of the owner's browser whose device cookie holds v, or "" when v is missing, altered or
+// too old.
+func (o *Owner) device(v string, now time.Time) string {
 	i := strings.LastIndexByte(v, '.')
 	if i < 0 || !hmac.Equal([]byte(v[i+1:]), []byte(o.signDevice(v[:i]))) {
 		return ""
 	}
 	id, issued, _ := strings.Cut(v[:i], ".")
 	unix, err := strconv.ParseInt(issued, 10, 64)
-	if err != nil || now.Sub(time.Unix(unix, 0)) > deviceMaxAge {
+	if err != nil || now.Sub(time.Unix(unix, 0)) > DeviceMaxAge {
 		return ""
 	}
 	return strings.Clone(id)

@@ -1,6 +1,8 @@
-// Package owner lets the blog's owner sign in: a one-time setup link claims the blog, then a password (Argon2id)
-// or a passkey (WebAuthn) opens a session. Sessions are random ids stored hashed in the database, so they work
-// across instances and survive restarts. Everything under /admin goes through Require.
+// Package owner is who the blog's owner is and how they prove it: a one-time setup link claims the blog, then a
+// password (Argon2id) or a passkey (WebAuthn) opens a session. Sessions are random ids stored hashed in the
+// database, so they work across instances and survive restarts. The limits on sign-in attempts are here too.
+// It knows nothing of HTTP: handlers/signin carries its tokens in cookies, serves the sign-in pages and guards
+// everything under /admin.
 package owner
 
 import (
@@ -12,15 +14,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"strings"
+	"net/netip"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
-	"blog/clientip"
-	"blog/csrf"
 	"blog/repo"
-	"blog/views"
 )
 
 // Session lifetimes: a session ends after IdleTimeout without use, and in any case MaxAge after sign-in.
@@ -28,15 +25,6 @@ const (
 	IdleTimeout = 24 * time.Hour
 	MaxAge      = 14 * 24 * time.Hour
 )
-
-// SessionCookie names the cookie that carries the owner's session id.
-const SessionCookie = "owner_session"
-
-// HintCookie names a cookie that only says "the owner signed in in this browser": it grants nothing and holds
-// no secret, so the page script may read it (not HttpOnly) to know that asking /admin/pending is worth a
-// request. The public pages stay the same bytes for everyone; a stale hint is cleared by the 401 its question
-// gets.
-const HintCookie = "owner"
 
 // touchEvery is how stale a session's last-seen time may get before a request writes it again.
 const touchEvery = time.Minute
@@ -75,31 +63,27 @@ var (
 type Config struct {
 	Store Store
 	Audit Auditor
-	// Key signs the forms of signed-in pages and the passkey ceremonies (at least 16 bytes).
+	// Key signs the forms of signed-in pages, the known browsers and the passkey ceremonies (at least 16 bytes).
 	Key []byte
-	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS proxy).
-	SecureCookies bool
 	// BaseURL, when set, names the blog's public origin: passkeys are bound to its host.
 	BaseURL   string
 	SiteTitle string
-	Clients   clientip.Resolver
 	Log       *slog.Logger
-	// Chrome is what the pages' layout shows.
-	Chrome views.Chrome
-	// CSRF guards the sign-in and setup forms (used before a session exists).
-	CSRF *csrf.Guard
 	// FailureDelay is how long a failed sign-in waits before its answer (one second when zero).
 	FailureDelay time.Duration
+	// Now is the clock the sign-in limits read (time.Now when nil), so that a test can play minutes of attempts
+	// at once.
+	Now func() time.Time
 }
 
-// Owner is the owner's sign-in: its middleware and its pages.
+// Owner is the blog's owner: their credentials, their sessions, and the limits on attempts to sign in as them.
 type Owner struct {
 	cfg      Config
 	gate     *gate
-	passkeys *passkeys
+	passkeys *Passkeys
 }
 
-// New returns the owner's sign-in.
+// New returns the blog's owner.
 func New(cfg Config) (*Owner, error) {
 	if len(cfg.Key) < 16 {
 		return nil, errors.New("owner: a key of at least 16 bytes is required")
@@ -110,7 +94,10 @@ func New(cfg Config) (*Owner, error) {
 	if cfg.FailureDelay == 0 {
 		cfg.FailureDelay = time.Second
 	}
-	return &Owner{cfg: cfg, gate: newGate(time.Now),
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Owner{cfg: cfg, gate: newGate(cfg.Now),
 		passkeys: newPasskeys(cfg.SiteTitle, cfg.BaseURL, cfg.Key, cfg.Store.UseChallenge)}, nil
 }
 
@@ -146,134 +133,63 @@ func NewSetupLink(ctx context.Context, store Store) (string, error) {
 	return "/admin/setup?token=" + tok, nil
 }
 
-// session is the signed-in owner's session, kept in the request's locals by Require.
-type session struct {
-	repo.Session
-	token string
-}
-
-const localsKey = "owner_session"
-
-// signIn opens a session for the browser and records it.
-func (o *Owner) signIn(c *fiber.Ctx, method string) error {
+// OpenSession opens a session signed in by method, and returns the token its browser is to hold and the
+// session (its CreatedAt is when it opened, its ExpiresAt when it ends at the latest).
+func (o *Owner) OpenSession(ctx context.Context, method string) (string, repo.Session, error) {
 	tok := newToken()
 	now := time.Now().UTC()
 	s := repo.Session{TokenHash: hashToken(tok), Method: method, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(MaxAge)}
-	if err := o.cfg.Store.CreateSession(c.UserContext(), s); err != nil {
-		return err
+	if err := o.cfg.Store.CreateSession(ctx, s); err != nil {
+		return "", repo.Session{}, err
 	}
-	o.setCookie(c, tok, now.Add(MaxAge))
-	o.setHint(c, now.Add(MaxAge))
-	o.markDevice(c, now)
-	o.cfg.Log.Info("owner signed in", "method", method, "client", o.cfg.Clients.Of(c).String())
-	return o.cfg.Audit.Record(c.UserContext(), repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-in", Detail: method})
+	return tok, s, nil
 }
 
-func (o *Owner) setCookie(c *fiber.Ctx, value string, expires time.Time) {
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: value, Path: "/", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: o.cfg.SecureCookies || c.Protocol() == "https", Expires: expires})
+// RecordSignIn logs a sign-in by method from client, and records it in the audit trail.
+func (o *Owner) RecordSignIn(ctx context.Context, method string, client netip.Addr) error {
+	o.cfg.Log.Info("owner signed in", "method", method, "client", client.String())
+	return o.cfg.Audit.Record(ctx, repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-in", Detail: method})
 }
 
-// setHint sets the hint cookie (see HintCookie) until expires.
-func (o *Owner) setHint(c *fiber.Ctx, expires time.Time) {
-	c.Cookie(&fiber.Cookie{Name: HintCookie, Value: "1", Path: "/", SameSite: fiber.CookieSameSiteStrictMode,
-		Secure: o.cfg.SecureCookies || c.Protocol() == "https", Expires: expires})
-}
-
-// current returns the request's valid session, or false. An idle or expired session is deleted.
-func (o *Owner) current(c *fiber.Ctx) (session, bool, error) {
-	tok := c.Cookies(SessionCookie)
+// Session returns the valid session a browser's token opens, or false. An idle or expired session is deleted.
+func (o *Owner) Session(ctx context.Context, tok string) (repo.Session, bool, error) {
 	if len(tok) != 43 {
-		return session{}, false, nil
+		return repo.Session{}, false, nil
 	}
-	s, err := o.cfg.Store.FindSession(c.UserContext(), hashToken(tok))
+	s, err := o.cfg.Store.FindSession(ctx, hashToken(tok))
 	if errors.Is(err, repo.ErrNotFound) {
-		return session{}, false, nil
+		return repo.Session{}, false, nil
 	}
 	if err != nil {
-		return session{}, false, err
+		return repo.Session{}, false, err
 	}
 	now := time.Now().UTC()
 	if now.After(s.ExpiresAt) || now.Sub(s.SeenAt) > IdleTimeout {
-		return session{}, false, o.cfg.Store.DeleteSession(c.UserContext(), s.TokenHash)
+		return repo.Session{}, false, o.cfg.Store.DeleteSession(ctx, s.TokenHash)
 	}
 	if now.Sub(s.SeenAt) > touchEvery {
-		if err := o.cfg.Store.TouchSession(c.UserContext(), s.ID, now); err != nil {
-			return session{}, false, err
+		if err := o.cfg.Store.TouchSession(ctx, s.ID, now); err != nil {
+			return repo.Session{}, false, err
 		}
 	}
-	return session{Session: s, token: strings.Clone(tok)}, true, nil
+	return s, true, nil
 }
 
-// SignedIn reports whether the request comes from the owner's browser (for pages outside /admin, such as a
-// draft preview).
-func (o *Owner) SignedIn(c *fiber.Ctx) bool {
-	_, ok, err := o.current(c)
-	return ok && err == nil
+// EndSession ends a session (signing out).
+func (o *Owner) EndSession(ctx context.Context, s repo.Session) error {
+	return o.cfg.Store.DeleteSession(ctx, s.TokenHash)
 }
 
-// Require lets a request through only with a valid session: a page request without one is sent to the sign-in
-// page, anything else (htmx, a form post, a script) gets 401. Unsafe requests must also be same-origin and carry
-// the session's form token.
-func (o *Owner) Require(c *fiber.Ctx) error {
-	s, ok, err := o.current(c)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if c.Cookies(HintCookie) != "" {
-			c.ClearCookie(HintCookie) // the hint is stale: the page script stops asking
-		}
-		if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && c.Get("HX-Request") != "true" && !fromScript(c) {
-			return c.Redirect(loginURL(c.OriginalURL()), fiber.StatusSeeOther)
-		}
-		c.Set("HX-Redirect", "/admin/login")
-		return fiber.NewError(fiber.StatusUnauthorized, "Please sign in first.")
-	}
-	if !csrf.Safe(c.Method()) {
-		if err := o.cfg.CSRF.CheckOrigin(c); err != nil {
-			return err
-		}
-		if !hmac.Equal([]byte(csrf.Sent(c)), []byte(o.formToken(s))) {
-			return fiber.NewError(fiber.StatusForbidden, "missing or wrong form token")
-		}
-	}
-	if c.Cookies(HintCookie) == "" {
-		o.setHint(c, s.ExpiresAt) // a session from before the hint existed, or a browser that dropped it
-	}
-	c.Locals(localsKey, s)
-	return c.Next()
+// RecordSignOut records a sign-out in the audit trail.
+func (o *Owner) RecordSignOut(ctx context.Context) error {
+	return o.cfg.Audit.Record(ctx, repo.AuditEntry{Actor: repo.ActorOwner, Action: "sign-out"})
 }
 
-// fromScript reports a request a page script made for data (JSON, or an event stream) rather than a page to
-// show: it is answered 401, not sent to the sign-in page.
-func fromScript(c *fiber.Ctx) bool {
-	accept := c.Get(fiber.HeaderAccept)
-	return strings.Contains(accept, fiber.MIMEApplicationJSON) || strings.Contains(accept, "text/event-stream")
-}
-
-// formToken is the token the signed-in pages' forms carry: bound to the session, so it is worthless elsewhere.
-func (o *Owner) formToken(s session) string {
+// FormToken is the token the signed-in pages' forms carry: bound to the session, so it is worthless elsewhere.
+func (o *Owner) FormToken(s repo.Session) string {
 	m := hmac.New(sha256.New, o.cfg.Key)
 	m.Write([]byte("form:" + s.TokenHash))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-// FormToken returns the signed-in request's form token (for the views).
-func (o *Owner) FormToken(c *fiber.Ctx) string {
-	s, ok := c.Locals(localsKey).(session)
-	if !ok {
-		return ""
-	}
-	return o.formToken(s)
-}
-
-// safeNext keeps a return address only when it is a path on this site under /admin.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return "/admin"
-	}
-	return next
 }
 
 // PurgeSessions deletes expired and idle sessions.

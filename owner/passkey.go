@@ -15,13 +15,9 @@ import (
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
-	"github.com/gofiber/fiber/v2"
 
 	"blog/repo"
 )
-
-// ceremonyCookie carries a passkey ceremony's state (the challenge) between its two requests, signed.
-const ceremonyCookie = "owner_ceremony"
 
 // How long a passkey ceremony's challenge can be answered: the browser's prompt and the owner's touch. Each
 // challenge is accepted once besides, so the time only bounds how long an unanswered one stays good. Signing in
@@ -32,10 +28,11 @@ const (
 	registrationTimeout = 5 * time.Minute
 )
 
-// passkeys runs WebAuthn ceremonies. The relying party is the blog's host: from BASE_URL when set, otherwise
+// Passkeys runs WebAuthn ceremonies. The relying party is the blog's host: from BASE_URL when set, otherwise
 // the host the request came to (a browser only lets a page use passkeys of its own host, so a forged Host
-// header gains nothing).
-type passkeys struct {
+// header gains nothing). A ceremony's state travels with the browser between its two requests, signed (Seal,
+// Open).
+type Passkeys struct {
 	name    string
 	baseURL string
 	key     []byte
@@ -46,23 +43,32 @@ type passkeys struct {
 	rps map[string]*webauthn.WebAuthn // by origin
 }
 
-func newPasskeys(name, baseURL string, key []byte, use func(context.Context, string, time.Time) error) *passkeys {
-	return &passkeys{name: name, baseURL: baseURL, key: key, use: use, rps: map[string]*webauthn.WebAuthn{}}
+func newPasskeys(name, baseURL string, key []byte, use func(context.Context, string, time.Time) error) *Passkeys {
+	return &Passkeys{name: name, baseURL: baseURL, key: key, use: use, rps: map[string]*webauthn.WebAuthn{}}
 }
 
-// relyingParty returns the WebAuthn configuration for the request's origin.
-func (p *passkeys) relyingParty(c *fiber.Ctx) (*webauthn.WebAuthn, error) {
+// Passkeys returns the owner's passkey ceremonies.
+func (o *Owner) Passkeys() *Passkeys { return o.passkeys }
+
+// AddressError is why passkeys cannot be used at the address the blog was opened at, in a sentence for the owner.
+type AddressError struct{ Msg string }
+
+func (e AddressError) Error() string { return e.Msg }
+
+// RelyingParty returns the WebAuthn configuration for the blog's origin: BASE_URL's, or else requestOrigin
+// (scheme://host the request came to). An origin passkeys cannot be bound to is an AddressError.
+func (p *Passkeys) RelyingParty(requestOrigin string) (*webauthn.WebAuthn, error) {
 	origin := p.baseURL
 	if origin == "" {
-		origin = c.Protocol() + "://" + string(c.Request().Host())
+		origin = requestOrigin
 	}
 	u, err := url.Parse(origin)
 	if err != nil || u.Hostname() == "" {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "The blog cannot tell its own address, which passkeys are bound to. Set BASE_URL.")
+		return nil, AddressError{"The blog cannot tell its own address, which passkeys are bound to. Set BASE_URL."}
 	}
 	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
 		// A browser refuses a passkey for a numeric address before it asks the owner: say so in words first.
-		return nil, fiber.NewError(fiber.StatusBadRequest, numericHost(ip, u))
+		return nil, AddressError{numericHost(ip, u)}
 	}
 	origin = u.Scheme + "://" + u.Host
 	p.mu.Lock()
@@ -83,7 +89,7 @@ func (p *passkeys) relyingParty(c *fiber.Ctx) (*webauthn.WebAuthn, error) {
 		},
 	})
 	if err != nil {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "Passkeys need the blog to be opened by its name, such as localhost or blog.example.com.")
+		return nil, AddressError{"Passkeys need the blog to be opened by its name, such as localhost or blog.example.com."}
 	}
 	p.rps[origin] = rp
 	return rp, nil
@@ -103,83 +109,80 @@ func numericHost(ip netip.Addr, u *url.URL) string {
 	return msg + "Open it at its name instead (the address BASE_URL names), or use a password."
 }
 
-// user is the blog's one owner as WebAuthn sees it.
-type user struct {
+// User is the blog's one owner as WebAuthn sees it.
+type User struct {
 	id    []byte
 	name  string
-	creds []webauthn.Credential
-	ids   []int64 // our credential ids, parallel to creds
+	Creds []webauthn.Credential
+	IDs   []int64 // our credential ids, parallel to Creds
 }
 
-func (u *user) WebAuthnID() []byte                         { return u.id }
-func (u *user) WebAuthnName() string                       { return u.name }
-func (u *user) WebAuthnDisplayName() string                { return u.name }
-func (u *user) WebAuthnCredentials() []webauthn.Credential { return u.creds }
+func (u *User) WebAuthnID() []byte                         { return u.id }
+func (u *User) WebAuthnName() string                       { return u.name }
+func (u *User) WebAuthnDisplayName() string                { return u.name }
+func (u *User) WebAuthnCredentials() []webauthn.Credential { return u.Creds }
 
-// owner returns the WebAuthn user with its stored passkeys. Its handle is derived from the key, so it is stable
+// Owner returns the WebAuthn user with its stored passkeys. Its handle is derived from the key, so it is stable
 // and needs no storage.
-func (p *passkeys) owner(stored []repo.Credential) (*user, error) {
+func (p *Passkeys) Owner(stored []repo.Credential) (*User, error) {
 	m := hmac.New(sha256.New, p.key)
 	m.Write([]byte("webauthn user"))
-	u := &user{id: m.Sum(nil), name: "owner"}
+	u := &User{id: m.Sum(nil), name: "owner"}
 	for _, c := range stored {
 		var wc webauthn.Credential
 		if err := json.Unmarshal([]byte(c.Secret), &wc); err != nil {
 			return nil, err
 		}
-		u.creds = append(u.creds, wc)
-		u.ids = append(u.ids, c.ID)
+		u.Creds = append(u.Creds, wc)
+		u.IDs = append(u.IDs, c.ID)
 	}
 	return u, nil
 }
 
-// ceremony is what the cookie carries: what the ceremony is for, and the library's session data.
+// ceremony is what the browser carries: what the ceremony is for, and the library's session data.
 type ceremony struct {
 	Purpose string               `json:"p"`
 	Data    webauthn.SessionData `json:"d"`
 }
 
-func (p *passkeys) sign(payload string) string {
+func (p *Passkeys) sign(payload string) string {
 	m := hmac.New(sha256.New, p.key)
 	m.Write([]byte("ceremony:" + payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// begin stores a ceremony's state in the signed cookie.
-func (p *passkeys) begin(c *fiber.Ctx, purpose string, data *webauthn.SessionData, secure bool) error {
+// Seal returns a ceremony's state for purpose, signed, for the browser to carry until it answers (until
+// data.Expires).
+func (p *Passkeys) Seal(purpose string, data *webauthn.SessionData) (string, error) {
 	b, err := json.Marshal(ceremony{Purpose: purpose, Data: *data})
 	if err != nil {
-		return err
+		return "", err
 	}
 	payload := base64.RawURLEncoding.EncodeToString(b)
-	c.Cookie(&fiber.Cookie{Name: ceremonyCookie, Value: payload + "." + p.sign(payload), Path: "/admin", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: secure || c.Protocol() == "https", Expires: data.Expires})
-	return nil
+	return payload + "." + p.sign(payload), nil
 }
 
-// errCeremony means the passkey ceremony's state is missing, altered, expired, for something else, or answered
+// ErrCeremony means the passkey ceremony's state is missing, altered, expired, for something else, or answered
 // already.
-var errCeremony = errors.New("The passkey request expired, or was answered already (in another tab?). Please try again.")
+var ErrCeremony = errors.New("The passkey request expired, or was answered already (in another tab?). Please try again.")
 
-// finish reads and clears the ceremony's state, which must be for purpose, and uses up its challenge: whatever
+// Open reads a ceremony's state v that Seal made, which must be for purpose, and uses up its challenge: whatever
 // comes of this answer, no other answer to the same challenge is accepted, on any instance. Any error other
-// than errCeremony is the database's.
-func (p *passkeys) finish(c *fiber.Ctx, purpose string) (webauthn.SessionData, error) {
-	v := c.Cookies(ceremonyCookie)
-	c.ClearCookie(ceremonyCookie)
+// than ErrCeremony is the database's.
+func (p *Passkeys) Open(ctx context.Context, purpose, v string) (webauthn.SessionData, error) {
 	payload, sig, ok := strings.Cut(v, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(p.sign(payload))) {
-		return webauthn.SessionData{}, errCeremony
+		return webauthn.SessionData{}, ErrCeremony
 	}
 	b, err := base64.RawURLEncoding.DecodeString(payload)
 	var cer ceremony
 	if err != nil || json.Unmarshal(b, &cer) != nil || cer.Purpose != purpose || time.Now().After(cer.Data.Expires) ||
 		cer.Data.Challenge == "" {
-		return webauthn.SessionData{}, errCeremony
+		return webauthn.SessionData{}, ErrCeremony
 	}
-	err = p.use(c.UserContext(), hashToken(cer.Data.Challenge), cer.Data.Expires)
+	err = p.use(ctx, hashToken(cer.Data.Challenge), cer.Data.Expires)
 	if errors.Is(err, repo.ErrConflict) {
-		return webauthn.SessionData{}, errCeremony
+		return webauthn.SessionData{}, ErrCeremony
 	}
 	return cer.Data, err
 }

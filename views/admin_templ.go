@@ -221,7 +221,7 @@ func AdminLayout(ch Chrome, title, current string) templ.Component {
 
 // OwnerPending is the signed-in owner's count of comments waiting for review, in the header of every page: the
 // same bytes for every reader (hidden), filled in and kept live by the admin script only in a browser where the
-// owner signed in (see owner.HintCookie), from /admin/pending and /admin/events. It links to the console's
+// owner signed in (see signin.HintCookie), from /admin/pending and /admin/events. It links to the console's
 // Pending view; a change is announced politely.
 func OwnerPending() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

@@ -31,7 +31,6 @@ import (
 	"blog/cmd/web/config"
 	"blog/cmd/web/operator"
 	"blog/content"
-	"blog/csrf"
 	"blog/database"
 	"blog/database/schema"
 	"blog/handlers"
@@ -161,7 +160,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", cfg.PublicBase())
 	}
 	chrome := handlers.SiteChrome(cfg.Site, cfg.PublicBase(), set)
-	own, err := newOwner(cfg, db, keys, chrome, log)
+	own, err := newOwner(cfg, db, keys, log)
 	if err != nil {
 		return err
 	}
@@ -255,12 +254,10 @@ func newModeration(cfg config.Config, db *database.DB, keys siteKeySet) *moderat
 		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
-// newOwner returns the owner's sign-in.
-func newOwner(cfg config.Config, db *database.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
-	secure := strings.HasPrefix(cfg.BaseURL, "https://")
+// newOwner returns the blog's owner: their credentials, sessions and sign-in limits (handlers serves the pages).
+func newOwner(cfg config.Config, db *database.DB, keys siteKeySet, log *slog.Logger) (*owner.Owner, error) {
 	return owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
-		SecureCookies: secure, BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Clients: clientip.Resolver{Trusted: cfg.Trusted},
-		Log: log, Chrome: chrome, CSRF: csrf.New(keys.CSRF, secure)})
+		BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Log: log})
 }
 
 // announceSetupLink logs, while the blog has no owner, a new one-time link that lets whoever holds it claim the

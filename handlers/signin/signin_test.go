@@ -1,4 +1,4 @@
-package owner
+package signin
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/internal/passkeytest"
+	"blog/owner"
 	"blog/repo"
 )
 
@@ -51,7 +52,7 @@ func (c *clock) advance(d time.Duration) {
 // peer), so that each request can come from the address its X-Forwarded-For names. The limits' clock is the
 // test's.
 type signInTest struct {
-	o     *Owner
+	own   *owner.Owner
 	app   *fiber.App
 	db    *database.DB
 	clock *clock
@@ -62,14 +63,14 @@ func newSignInTest(t *testing.T) *signInTest {
 	t.Helper()
 	db := dbtest.SQLite(t)
 	key := []byte("test-key-test-key-test-key-0123")
-	o, err := New(Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
-		BaseURL: testOrigin, Clients: clientip.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), CSRF: csrf.New(key, false), FailureDelay: time.Millisecond})
+	clk := &clock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
+	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
+		BaseURL: testOrigin, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), FailureDelay: time.Millisecond, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
-	o.gate.now = clk.now
+	o := New(Config{Owner: own, Clients: clientip.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}},
+		CSRF: csrf.New(key, false)})
 	app := fiber.New()
 	app.Post("/admin/login", o.Login)
 	app.Post("/admin/login/passkey/begin", o.PasskeyLoginBegin)
@@ -77,9 +78,9 @@ func newSignInTest(t *testing.T) *signInTest {
 	// Registering needs a session in the blog; these handlers do not read it, and the test has none yet.
 	app.Post("/admin/account/passkey/begin", o.AddPasskeyBegin)
 	app.Post("/admin/account/passkey/finish", o.AddPasskeyFinish)
-	s := &signInTest{o: o, app: app, db: db, clock: clk, key: passkeytest.New(testOrigin)}
+	s := &signInTest{own: own, app: app, db: db, clock: clk, key: passkeytest.New(testOrigin)}
 
-	hash, err := HashPassword(testPassword)
+	hash, err := owner.HashPassword(testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestManyAddressesCannotLockTheOwnerOut(t *testing.T) {
 	// A day later, 1000 addresses try a password each, and keep one attempt waiting every second.
 	s.clock.advance(24 * time.Hour)
 	for i := range 1000 {
-		s.o.gate.allow(attempt{client: clientip.Key(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 1})), guess: true})
+		s.own.Allow(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 1}), "", true)
 	}
 	if st := s.browser("198.51.100.21").password(t, testPassword); st != http.StatusTooManyRequests {
 		t.Fatalf("a new browser's password with the shared budget spent: %d, want 429", st)
@@ -253,13 +254,24 @@ func TestManyAddressesCannotLockTheOwnerOut(t *testing.T) {
 		t.Fatalf("the passkey from a new browser: %d, want 200", st)
 	}
 	// A device cookie past its age is a stranger's.
-	s.clock.advance(deviceMaxAge + time.Hour)
+	s.clock.advance(owner.DeviceMaxAge + time.Hour)
 	for i := range 1000 {
-		s.o.gate.allow(attempt{client: clientip.Key(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 2})), guess: true})
+		s.own.Allow(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 2}), "", true)
 	}
 	stale := s.browser("198.51.100.23")
 	stale.cookies[deviceCookie] = known.cookies[deviceCookie]
 	if st := stale.password(t, testPassword); st != http.StatusTooManyRequests {
 		t.Fatalf("a device cookie older than its age: %d, want 429", st)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/admin/bans?x=1": "/admin/bans?x=1", "/admin": "/admin", "": "/admin", "https://evil.example/admin": "/admin",
+		"//evil.example": "/admin", "/posts/x": "/admin", "/admin\\@evil": "/admin",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

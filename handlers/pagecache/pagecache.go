@@ -1,4 +1,6 @@
-package handlers
+// Package pagecache keeps the public pages and feeds rendered and compressed once for every reader, and answers
+// a reader who asks again with what they have with 304.
+package pagecache
 
 import (
 	"bytes"
@@ -15,12 +17,12 @@ import (
 	"blog/headers"
 )
 
-// pageCache keeps the public pages rendered and compressed, once for every reader: a page is the same bytes for
-// everyone who has nothing of their own on it (no per-visitor token, a form timestamp per StampStep), so it is
+// Cache keeps the public pages rendered and compressed, once for every reader: a page is the same bytes for
+// everyone who has nothing of their own on it (no per-visitor token, a form timestamp per step), so it is
 // rendered when what it shows changes (a new content snapshot, a change in the post's feed) or its step ends,
 // and compressed once per encoding. Every answer carries an ETag of what the page shows (the form timestamp left
 // out), so a browser or a cache in front that asks again with it gets 304 while nothing changed.
-type pageCache struct {
+type Cache struct {
 	// maxPages and maxBytes bound what is kept (paths come from requests; only existing pages and lists are
 	// rendered, but a blog may have many): beyond either, the cache starts over. precompress keeps each page
 	// compressed once per encoding (brotli 6 and gzip 9: worth it for pages read again and again); without it
@@ -47,20 +49,22 @@ type cachedPage struct {
 	gz, br         []byte
 }
 
-func newPageCache(maxPages, maxBytes int, precompress bool) *pageCache {
-	return &pageCache{maxPages: maxPages, maxBytes: maxBytes, precompress: precompress, pages: map[string]*cachedPage{}}
+// New returns a cache that keeps at most maxPages pages of maxBytes in all, compressed once per encoding when
+// precompress is set (see Cache).
+func New(maxPages, maxBytes int, precompress bool) *Cache {
+	return &Cache{maxPages: maxPages, maxBytes: maxBytes, precompress: precompress, pages: map[string]*cachedPage{}}
 }
 
-// serve answers GET key with the page for base and step, rendering it only when no current copy exists.
+// Serve answers GET key with the page for base and step, rendering it only when no current copy exists.
 // stamp is the form timestamp in the page ("" for none), left out of the ETag.
-func (pc *pageCache) serve(c *fiber.Ctx, key, base string, step int64, stamp string, comp func() templ.Component) error {
-	return pc.serveAs(c, key, base, step, stamp, fiber.MIMETextHTMLCharsetUTF8, func(w io.Writer) error {
+func (pc *Cache) Serve(c *fiber.Ctx, key, base string, step int64, stamp string, comp func() templ.Component) error {
+	return pc.ServeAs(c, key, base, step, stamp, fiber.MIMETextHTMLCharsetUTF8, func(w io.Writer) error {
 		return comp().Render(c.UserContext(), w)
 	})
 }
 
-// serveAs is serve for a document of any type, written by write.
-func (pc *pageCache) serveAs(c *fiber.Ctx, key, base string, step int64, stamp, contentType string, write func(io.Writer) error) error {
+// ServeAs is Serve for a document of any type, written by write.
+func (pc *Cache) ServeAs(c *fiber.Ctx, key, base string, step int64, stamp, contentType string, write func(io.Writer) error) error {
 	// Cloned: a key made from the request (its path) points into fasthttp's buffer, which the next request on
 	// the connection overwrites; kept as a map key, it would change under the map, and the page be rendered
 	// again and again.

@@ -1,9 +1,8 @@
-package handlers
+package events
 
 import (
 	"context"
 	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/clientip"
+	"blog/handlers/web"
 	"blog/headers"
 	"blog/live"
 	"blog/observe"
@@ -21,11 +21,11 @@ import (
 // (reload its list) instead, so one request can never make the server render a post's whole history.
 const maxCatchUp = live.PageSize
 
-// events streams a post's changes as server-sent events. It starts after the change the page reflects (the
+// PostEvents streams a post's changes as server-sent events. It starts after the change the page reflects (the
 // after parameter) or the last event the browser received (Last-Event-ID), sends what was missed, then every new
 // change, each exactly once and in order.
-func (s *Server) events(c *fiber.Ctx) error {
-	_, postID, err := s.lookupPost(c)
+func (h *Handlers) PostEvents(c *fiber.Ctx) error {
+	_, postID, err := web.LookupPost(c, h.cfg.Content.Current())
 	if err != nil {
 		return err
 	}
@@ -35,9 +35,9 @@ func (s *Server) events(c *fiber.Ctx) error {
 			after = max(after, n)
 		}
 	}
-	key := clientip.Key(s.clients.Of(c))
-	if !s.holdStream(key) {
-		s.cfg.Metrics.Refused("stream_per_client")
+	key := clientip.Key(h.cfg.Clients.Of(c))
+	if !h.holdStream(key) {
+		h.cfg.Metrics.Refused("stream_per_client")
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return fiber.NewError(fiber.StatusTooManyRequests, "too many open streams from this address")
 	}
@@ -48,7 +48,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 	headers.Set(func(k, v string) { head = append(head, [2]string{k, v}) })
 	// Subscribe before reading what was missed, so a change committed in between is caught by one or the other
 	// (and the sequence check drops it if both have it).
-	sub := s.cfg.Broker.Subscribe(postID)
+	sub := h.cfg.Broker.Subscribe(postID)
 	c.Context().HijackSetNoResponse(true)
 	c.Context().Hijack(func(hj net.Conn) {
 		// The stream runs on a goroutine of its own and this handler returns at once: fasthttp then takes back
@@ -60,59 +60,40 @@ func (s *Server) events(c *fiber.Ctx) error {
 			conn = u.UnsafeConn()
 		}
 		go func() {
-			defer func() { observe.Line(s.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
+			defer func() { observe.Line(h.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
 			defer conn.Close()
-			defer s.releaseStream(key)
-			defer s.cfg.Broker.Unsubscribe(sub)
-			gone, stop := s.reaper.Watch(conn)
+			defer h.releaseStream(key)
+			defer h.cfg.Broker.Unsubscribe(sub)
+			gone, stop := h.reaper.Watch(conn)
 			defer stop()
-			s.stream(conn, gone, head, sub, postID, after)
+			h.stream(conn, gone, head, sub, postID, after)
 		}()
 	})
 	return nil
 }
 
-// holdStream counts a new stream of a client network, unless it holds its limit already.
-func (s *Server) holdStream(key netip.Prefix) bool {
-	s.streamsMu.Lock()
-	defer s.streamsMu.Unlock()
-	if s.streamsPer[key] >= s.cfg.MaxStreamsPerClient {
-		return false
-	}
-	s.streamsPer[key]++
-	return true
-}
-
-func (s *Server) releaseStream(key netip.Prefix) {
-	s.streamsMu.Lock()
-	defer s.streamsMu.Unlock()
-	if s.streamsPer[key]--; s.streamsPer[key] <= 0 {
-		delete(s.streamsPer, key)
-	}
-}
-
 // stream writes the catch-up and then the live events to conn until the client goes, the subscription ends or
 // the server shuts down.
-func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, sub *live.Subscription, postID, after int64) {
+func (h *Handlers) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, sub *live.Subscription, postID, after int64) {
 	w := sse.NewWriter(conn)
 	w.Start(head, 2*time.Second)
 	last := int64(0)
 	if after >= 0 {
-		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-		st, err := s.cfg.Comments.PostStamp(ctx, postID)
+		ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+		st, err := h.cfg.Comments.PostStamp(ctx, postID)
 		if err == nil && st.Seq-after > maxCatchUp {
 			cancel()
-			s.resync(w, postID)
+			h.resync(w, postID)
 			return
 		}
-		msgs, behind, err := s.cfg.Broker.CatchUp(ctx, postID, after)
+		msgs, behind, err := h.cfg.Broker.CatchUp(ctx, postID, after)
 		cancel()
 		if err != nil {
 			return
 		}
 		if behind {
 			// More than is worth replaying: cheaper for both sides to reload the list, which every reader shares.
-			s.resync(w, postID)
+			h.resync(w, postID)
 			return
 		}
 		for _, m := range msgs {
@@ -124,11 +105,11 @@ func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, s
 	if w.Flush() != nil {
 		return
 	}
-	tick := time.NewTicker(s.cfg.Heartbeat)
+	tick := time.NewTicker(h.cfg.Heartbeat)
 	defer tick.Stop()
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-h.ctx.Done():
 			return
 		case <-gone:
 			return // the client left; the reaper noticed before any write could
@@ -145,7 +126,7 @@ func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, s
 			}
 			if ended {
 				if sub.Lagged() {
-					s.resync(w, postID)
+					h.resync(w, postID)
 				}
 				return
 			}
@@ -161,10 +142,10 @@ func (s *Server) stream(conn net.Conn, gone <-chan struct{}, head [][2]string, s
 // resync tells a reader that fell too far behind to reload its list, and ends the stream. The event carries the
 // feed's current sequence as its id, so the browser reconnects from there (Last-Event-ID) instead of asking for
 // the backlog again; the page script reloads the list meanwhile.
-func (s *Server) resync(w *sse.Writer, postID int64) {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+func (h *Handlers) resync(w *sse.Writer, postID int64) {
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
 	defer cancel()
-	st, err := s.cfg.Comments.PostStamp(ctx, postID)
+	st, err := h.cfg.Comments.PostStamp(ctx, postID)
 	if err != nil {
 		return // the stream ends; the browser reconnects and asks again
 	}

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -7,24 +7,25 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/web"
 	"blog/moderation"
 	"blog/views"
 )
 
-// consoleReply publishes the owner's answer to a comment, written in the console, through moderation as the
+// Reply publishes the owner's answer to a comment, written in the console, through moderation as the
 // owner (a pending comment is approved with it): published at once with the author badge, it reaches every open
 // page of the post live, on every instance. A plain form is redirected to the console (post/redirect/get) with a
 // notice that links to the reply; htmx gets the console's results with that notice. A reply that cannot be
 // published comes back with status 422, its text kept and the reason beside the field.
-func (s *Server) consoleReply(c *fiber.Ctx) error {
-	id := parseID(c.Params("id"))
+func (h *Handlers) Reply(c *fiber.Ctx) error {
+	id := web.ParseID(c.Params("id"))
 	back := returnPath(c.FormValue("return"))
 	body := strings.Clone(c.FormValue("body"))
-	reply, st, moved, err := s.cfg.Moderation.Reply(moderation.AsOwner(c.UserContext()),
-		moderation.Reply{To: id, Name: s.chrome.Author, Body: body})
+	reply, st, moved, err := h.cfg.Moderation.Reply(moderation.AsOwner(c.UserContext()),
+		moderation.Reply{To: id, Name: h.cfg.Author, Body: body})
 	var bad moderation.ErrBadReply
 	if errors.As(err, &bad) {
-		return s.consoleWith(c, back, fiber.StatusUnprocessableEntity, "", "Your reply to comment "+strconv.FormatInt(id, 10)+
+		return h.consoleWith(c, back, fiber.StatusUnprocessableEntity, "", "Your reply to comment "+strconv.FormatInt(id, 10)+
 			" is not published: "+bad.Msg, func(v *views.ConsoleView) {
 			v.Reply = views.ReplyDraft{To: id, Body: body, Error: bad.Msg}
 		})
@@ -33,22 +34,22 @@ func (s *Server) consoleReply(c *fiber.Ctx) error {
 		return err
 	}
 	// The owner's next page (and the post they may open from the notice) shows the reply and the approval.
-	s.syncMoved(c, moved)
-	s.sync(c, reply.PostID, st.Seq)
-	if !isHTMX(c) {
+	web.SyncMoved(c, h.cfg.Broker, moved)
+	web.Sync(c, h.cfg.Broker, reply.PostID, st.Seq)
+	if !web.IsHTMX(c) {
 		return c.Redirect(withDoneCode(back, "reply:"+strconv.FormatInt(reply.ID, 10)), fiber.StatusSeeOther)
 	}
-	replied, err := s.consoleComment(c, reply.ID)
+	replied, err := h.consoleComment(c, reply.ID)
 	if err != nil {
 		return err
 	}
-	return s.consoleWith(c, back, fiber.StatusOK, "", "", func(v *views.ConsoleView) { v.Replied = replied })
+	return h.consoleWith(c, back, fiber.StatusOK, "", "", func(v *views.ConsoleView) { v.Replied = replied })
 }
 
 // repliedDone reads the console's done=reply:ID: the owner's reply just published.
 func repliedDone(done string) (int64, bool) {
 	code, id, ok := strings.Cut(done, ":")
-	n := parseID(id)
+	n := web.ParseID(id)
 	return n, ok && code == "reply" && n > 0
 }
 

@@ -1,19 +1,21 @@
-package handlers
+package feeds
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"blog/handlers/web"
 )
 
-// card serves a post's share card (/posts/{slug}/card.png), the picture a link preview shows when the post
+// Card serves a post's share card (/posts/{slug}/card.png), the picture a link preview shows when the post
 // sets no image of its own: its title and the blog's name, drawn once per title (see sharecard). The page
 // links it with a version of the title in its address, so any cache may keep it for a day; the ETag answers a
 // cache that asks again.
-func (s *Server) card(c *fiber.Ctx) error {
-	p, _, err := s.lookupPost(c)
+func (h *Handlers) Card(c *fiber.Ctx) error {
+	p, _, err := web.LookupPost(c, h.cfg.Content.Current())
 	if err != nil {
 		return err
 	}
-	card, err := s.cards.Get(p.Title)
+	card, err := h.cards.Get(p.Title)
 	if err != nil {
 		return err
 	}

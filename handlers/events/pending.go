@@ -1,4 +1,4 @@
-package handlers
+package events
 
 import (
 	"net"
@@ -15,18 +15,18 @@ import (
 )
 
 // The signed-in owner's count of comments waiting for review, shown in the header of every page. The public pages
-// are the same bytes for every reader (they are cached, see pagecache.go), so nothing in them is the owner's: the
-// admin script, seeing the hint cookie set at sign-in (owner.HintCookie), asks /admin/pending, then keeps the
+// are the same bytes for every reader (they are cached, see pagecache), so nothing in them is the owner's: the
+// admin script, seeing the hint cookie set at sign-in (signin.HintCookie), asks /admin/pending, then keeps the
 // count live from /admin/events. Both are behind the owner's session like every /admin route (401 for a script).
 
 // OwnerStreamLife bounds one owner event stream: the browser then reconnects, through the session check again,
 // so a browser signed out elsewhere (or whose session ended) stops getting counts within this time.
 const OwnerStreamLife = 5 * time.Minute
 
-// pendingCount answers the admin script: how many comments wait for review, and where to review them. Never
+// PendingCount answers the admin script: how many comments wait for review, and where to review them. Never
 // cached: it is the owner's alone.
-func (s *Server) pendingCount(c *fiber.Ctx) error {
-	n, err := s.cfg.Moderation.Pending(c.UserContext())
+func (h *Handlers) PendingCount(c *fiber.Ctx) error {
+	n, err := h.cfg.Moderation.Pending(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -34,22 +34,22 @@ func (s *Server) pendingCount(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"pending": n, "href": "/admin?state=pending"})
 }
 
-// ownerEvents streams the pending count as server-sent events (event "pending", data the count): the count now,
+// OwnerEvents streams the pending count as server-sent events (event "pending", data the count): the count now,
 // then every new one as the change feed moves on any instance (moderation.Waiting recounts once per batch of
 // changes for all the streams of this instance), a heartbeat every Heartbeat, and the end after OwnerStreamLife.
-func (s *Server) ownerEvents(c *fiber.Ctx) error {
-	key := clientip.Key(s.clients.Of(c))
-	if !s.holdStream(key) {
-		s.cfg.Metrics.Refused("stream_per_client")
+func (h *Handlers) OwnerEvents(c *fiber.Ctx) error {
+	key := clientip.Key(h.cfg.Clients.Of(c))
+	if !h.holdStream(key) {
+		h.cfg.Metrics.Refused("stream_per_client")
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return fiber.NewError(fiber.StatusTooManyRequests, "Too many open streams from this address.")
 	}
 	// Subscribed before the count is read, so a change in between is sent (again) rather than missed.
-	counts, stop := s.waiting.Subscribe()
-	now, err := s.cfg.Moderation.Pending(c.UserContext())
+	counts, stop := h.cfg.Waiting.Subscribe()
+	now, err := h.cfg.Moderation.Pending(c.UserContext())
 	if err != nil {
 		stop()
-		s.releaseStream(key)
+		h.releaseStream(key)
 		return err
 	}
 	start := time.Now()
@@ -62,22 +62,22 @@ func (s *Server) ownerEvents(c *fiber.Ctx) error {
 		if u, ok := hj.(interface{ UnsafeConn() net.Conn }); ok {
 			conn = u.UnsafeConn()
 		}
-		// As a post's stream does (events.go): its own goroutine, its own connection, closed by it.
+		// As a post's stream does (PostEvents): its own goroutine, its own connection, closed by it.
 		go func() {
-			defer func() { observe.Line(s.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
+			defer func() { observe.Line(h.cfg.Log, id, "GET", path, route, 200, time.Since(start)) }()
 			defer conn.Close()
-			defer s.releaseStream(key)
+			defer h.releaseStream(key)
 			defer stop()
-			gone, unwatch := s.reaper.Watch(conn)
+			gone, unwatch := h.reaper.Watch(conn)
 			defer unwatch()
-			s.streamPending(conn, gone, head, counts, now)
+			h.streamPending(conn, gone, head, counts, now)
 		}()
 	})
 	return nil
 }
 
 // streamPending writes the count now, then each count that differs from the last one sent.
-func (s *Server) streamPending(conn net.Conn, gone <-chan struct{}, head [][2]string, counts <-chan int, last int) {
+func (h *Handlers) streamPending(conn net.Conn, gone <-chan struct{}, head [][2]string, counts <-chan int, last int) {
 	w := sse.NewWriter(conn)
 	w.Start(head, 2*time.Second)
 	w.Event("pending", 0, []byte(strconv.Itoa(last)))
@@ -86,11 +86,11 @@ func (s *Server) streamPending(conn net.Conn, gone <-chan struct{}, head [][2]st
 	}
 	life := time.NewTimer(OwnerStreamLife)
 	defer life.Stop()
-	tick := time.NewTicker(s.cfg.Heartbeat)
+	tick := time.NewTicker(h.cfg.Heartbeat)
 	defer tick.Stop()
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-h.ctx.Done():
 			return
 		case <-gone:
 			return

@@ -1,4 +1,4 @@
-package handlers
+package feeds
 
 import (
 	"encoding/xml"
@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
+	"blog/handlers/web"
 	"blog/repo"
 	"blog/views"
 )
@@ -53,24 +54,24 @@ type atomContent struct {
 	Body string `xml:",chardata"`
 }
 
-// feed serves the posts as an Atom feed, newest first, with their full text (its links made absolute, so a
+// Posts serves the posts as an Atom feed, newest first, with their full text (its links made absolute, so a
 // feed reader can follow them and load the images).
-func (s *Server) feed(c *fiber.Ctx) error {
-	return s.postsFeed(c, s.chrome.SiteTitle, "/feed.xml", "/", s.lib().Posts)
+func (h *Handlers) Posts(c *fiber.Ctx) error {
+	return h.postsFeed(c, h.cfg.Chrome.SiteTitle, "/feed.xml", "/", h.lib().Posts)
 }
 
-// tagFeed serves the posts with one tag as an Atom feed.
-func (s *Server) tagFeed(c *fiber.Ctx) error {
-	t, ok := s.lib().TagBySlug(c.Params("tag"))
+// Tag serves the posts with one tag as an Atom feed.
+func (h *Handlers) Tag(c *fiber.Ctx) error {
+	t, ok := h.lib().TagBySlug(c.Params("tag"))
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	return s.postsFeed(c, s.chrome.SiteTitle+": "+t.Name, views.TagFeedPath(t.Name), views.TagPath(t.Name), t.Posts)
+	return h.postsFeed(c, h.cfg.Chrome.SiteTitle+": "+t.Name, views.TagFeedPath(t.Name), views.TagPath(t.Name), t.Posts)
 }
 
-func (s *Server) postsFeed(c *fiber.Ctx, title, self, page string, posts []content.Post) error {
-	base := s.chrome.BaseURL
-	f := atomFeed{Title: title, ID: base + page, Author: &atomAuthor{Name: s.chrome.Author}, Subtitle: s.chrome.Tagline,
+func (h *Handlers) postsFeed(c *fiber.Ctx, title, self, page string, posts []content.Post) error {
+	base := h.cfg.Chrome.BaseURL
+	f := atomFeed{Title: title, ID: base + page, Author: &atomAuthor{Name: h.cfg.Chrome.Author}, Subtitle: h.cfg.Chrome.Tagline,
 		Links: []atomLink{{Href: base + self, Rel: "self", Type: atomType}, {Href: base + page, Rel: "alternate", Type: "text/html"}}}
 	var updated time.Time
 	for _, p := range posts {
@@ -110,10 +111,10 @@ func writeFeed(w io.Writer, f atomFeed) error {
 
 // cachedFeed serves a comments feed from the page cache: built when the comments it lists may have changed
 // (head is where the feed of changes stands), once for every reader.
-func (s *Server) cachedFeed(c *fiber.Ctx, head int64, build func() (atomFeed, error)) error {
+func (h *Handlers) cachedFeed(c *fiber.Ctx, head int64, build func() (atomFeed, error)) error {
 	// The posts' titles are in it too: a new content snapshot builds it again.
-	base := fmt.Sprintf("%p|%d", s.cfg.Content.Current(), head)
-	return s.pages.serveAs(c, c.Path(), base, 0, "", atomType+"; charset=utf-8", func(w io.Writer) error {
+	base := fmt.Sprintf("%p|%d", h.cfg.Content.Current(), head)
+	return h.cfg.Pages.ServeAs(c, c.Path(), base, 0, "", atomType+"; charset=utf-8", func(w io.Writer) error {
 		f, err := build()
 		if err != nil {
 			return err
@@ -125,45 +126,45 @@ func (s *Server) cachedFeed(c *fiber.Ctx, head int64, build func() (atomFeed, er
 // feedSize is how many comments a comments feed carries.
 const feedSize = 50
 
-// commentsFeed serves the newest published comments of the whole blog as an Atom feed.
-func (s *Server) commentsFeed(c *fiber.Ctx) error {
-	head, err := s.cfg.Comments.FeedHead(c.UserContext())
+// Comments serves the newest published comments of the whole blog as an Atom feed.
+func (h *Handlers) Comments(c *fiber.Ctx) error {
+	head, err := h.cfg.Comments.FeedHead(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return s.cachedFeed(c, head, func() (atomFeed, error) {
-		comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
-		base := s.chrome.BaseURL
-		return s.commentFeed(comments, "Comments on "+s.chrome.SiteTitle, base+"/comments.xml", base+"/", s.newestPostDate()), err
+	return h.cachedFeed(c, head, func() (atomFeed, error) {
+		comments, err := h.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
+		base := h.cfg.Chrome.BaseURL
+		return h.commentFeed(comments, "Comments on "+h.cfg.Chrome.SiteTitle, base+"/comments.xml", base+"/", h.newestPostDate()), err
 	})
 }
 
-// postCommentsFeed serves the newest published comments of one post as an Atom feed.
-func (s *Server) postCommentsFeed(c *fiber.Ctx) error {
-	p, postID, err := s.lookupPost(c)
+// PostComments serves the newest published comments of one post as an Atom feed.
+func (h *Handlers) PostComments(c *fiber.Ctx) error {
+	p, postID, err := web.LookupPost(c, h.cfg.Content.Current())
 	if err != nil {
 		return err
 	}
-	st, err := s.cfg.Comments.PostStamp(c.UserContext(), postID)
+	st, err := h.cfg.Comments.PostStamp(c.UserContext(), postID)
 	if err != nil {
 		return err
 	}
-	return s.cachedFeed(c, st.Seq, func() (atomFeed, error) {
-		comments, err := s.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
-		base := s.chrome.BaseURL
-		return s.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug), p.Date), err
+	return h.cachedFeed(c, st.Seq, func() (atomFeed, error) {
+		comments, err := h.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
+		base := h.cfg.Chrome.BaseURL
+		return h.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug), p.Date), err
 	})
 }
 
 // commentFeed builds a comments feed. Each entry's id is its permalink, which never changes; its time is when
 // it was posted, or last edited. The feed's own time is its newest entry's, and never earlier than since (the
 // post's date, or the newest post's for the whole blog), so an empty feed is dated when its post was.
-func (s *Server) commentFeed(comments []repo.Comment, title, self, page string, since time.Time) atomFeed {
-	f := atomFeed{Title: title, ID: self, Author: &atomAuthor{Name: s.chrome.SiteTitle + " readers"},
+func (h *Handlers) commentFeed(comments []repo.Comment, title, self, page string, since time.Time) atomFeed {
+	f := atomFeed{Title: title, ID: self, Author: &atomAuthor{Name: h.cfg.Chrome.SiteTitle + " readers"},
 		Links: []atomLink{{Href: self, Rel: "self", Type: atomType}, {Href: page, Rel: "alternate", Type: "text/html"}}}
 	updated := since
 	for _, cm := range comments {
-		url := s.chrome.BaseURL + views.PostPath(cm.Post.Slug) + "#" + views.CommentAnchor(cm.ID)
+		url := h.cfg.Chrome.BaseURL + views.PostPath(cm.Post.Slug) + "#" + views.CommentAnchor(cm.ID)
 		at := cm.CreatedAt
 		if cm.EditedAt != nil {
 			at = *cm.EditedAt
@@ -181,8 +182,8 @@ func (s *Server) commentFeed(comments []repo.Comment, title, self, page string, 
 }
 
 // newestPostDate is the date of the newest published post (zero when there is none).
-func (s *Server) newestPostDate() time.Time {
-	if posts := s.lib().Posts; len(posts) > 0 {
+func (h *Handlers) newestPostDate() time.Time {
+	if posts := h.lib().Posts; len(posts) > 0 {
 		return posts[0].Date
 	}
 	return time.Time{}
@@ -195,55 +196,4 @@ func feedTime(t time.Time) string {
 		t = time.Now()
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// sitemap lists the home page, the posts, the archive, the tags and the pages for search engines. A list's
-// lastmod is its newest post's date.
-func (s *Server) sitemap(c *fiber.Ctx) error {
-	type entry struct {
-		Loc     string `xml:"loc"`
-		LastMod string `xml:"lastmod,omitempty"`
-	}
-	type urlset struct {
-		XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
-		URLs    []entry  `xml:"url"`
-	}
-	base := s.chrome.BaseURL
-	lib := s.lib()
-	day := func(posts []content.Post) string {
-		if len(posts) == 0 {
-			return ""
-		}
-		return posts[0].Date.UTC().Format(time.DateOnly)
-	}
-	set := urlset{URLs: []entry{{Loc: base + "/", LastMod: day(lib.Posts)}}}
-	for _, p := range lib.Posts {
-		set.URLs = append(set.URLs, entry{Loc: base + views.PostPath(p.Slug), LastMod: day([]content.Post{p})})
-	}
-	set.URLs = append(set.URLs, entry{Loc: base + "/archive", LastMod: day(lib.Posts)})
-	tags := lib.Tags()
-	for _, p := range lib.Posts {
-		if len(p.Tags) > 0 { // the newest tagged post
-			set.URLs = append(set.URLs, entry{Loc: base + "/tags", LastMod: day([]content.Post{p})})
-			break
-		}
-	}
-	for _, t := range tags {
-		set.URLs = append(set.URLs, entry{Loc: base + views.TagPath(t.Name), LastMod: day(t.Posts)})
-	}
-	for _, p := range lib.Pages {
-		set.URLs = append(set.URLs, entry{Loc: base + "/" + p.Slug})
-	}
-	out, err := xml.MarshalIndent(set, "", "  ")
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
-	return c.Send(append([]byte(xml.Header), out...))
-}
-
-// robots allows everything and names the sitemap.
-func (s *Server) robots(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
-	return c.SendString("User-agent: *\nAllow: /\nDisallow: /admin\nSitemap: " + s.chrome.BaseURL + "/sitemap.xml\n")
 }

@@ -1,0 +1,116 @@
+package comments
+
+import (
+	"bytes"
+	"context"
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+
+	"blog/content"
+	"blog/live"
+	"blog/repo"
+	"blog/views"
+)
+
+// PostView loads what the post page shows around the given form state: the conversations every reader shares,
+// with the visitor's own comments made personal: those waiting for approval put in their places (only they see
+// them), and those they may still edit given Edit and Delete.
+func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.FormView) (views.PostView, error) {
+	l, err := h.cfg.Lists.Get(c.UserContext(), id)
+	if err != nil {
+		return views.PostView{}, err
+	}
+	own, held, err := h.ownComments(c, id)
+	if err != nil {
+		return views.PostView{}, err
+	}
+	list := l.View
+	if len(own) > 0 {
+		if list, err = h.personal(c.UserContext(), id, l, own, held); err != nil {
+			return views.PostView{}, err
+		}
+	}
+	older, newer := h.lib().Neighbours(p.Slug)
+	return views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer}, nil
+}
+
+// personal renders the list again with the visitor's own comments: held ones merged in by id, and every
+// conversation holding one of theirs rendered with their options. Conversations older than the oldest shown stay
+// off the page, like the published ones there.
+func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment) (views.ListView, error) {
+	threads := slices.Clone(l.Threads)
+	own = notAnswered(threads, held, own)
+	for _, cm := range held {
+		at := slices.IndexFunc(threads, func(t live.ListThread) bool { return t.ID() == cm.Thread() })
+		switch {
+		case cm.TopLevel() && at < 0:
+			i, _ := slices.BinarySearchFunc(threads, cm.ID, func(t live.ListThread, id int64) int { return int(t.ID() - id) })
+			if i == 0 && l.View.Older > 0 {
+				continue
+			}
+			threads = slices.Insert(threads, i, live.ListThread{View: views.ThreadView{Top: cm}})
+		case cm.TopLevel() && at >= 0:
+			// Already in the list (published and caught up).
+		case !cm.TopLevel() && at >= 0:
+			// Among the first replies, or after the control that pages in the rest: their own is always shown.
+			replies := slices.Clone(threads[at].View.Replies)
+			k, found := slices.BinarySearchFunc(replies, cm.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
+			if !found {
+				threads[at].View.Replies = slices.Insert(replies, k, cm)
+			}
+		}
+	}
+	items := make([]views.Item, len(threads))
+	var buf bytes.Buffer
+	for i, t := range threads {
+		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
+		if !touches(t, own) && t.HTML != "" {
+			continue
+		}
+		buf.Reset()
+		if err := views.Thread(h.cfg.Content.Slug(postID), t.View, own).Render(ctx, &buf); err != nil {
+			return views.ListView{}, err
+		}
+		items[i].HTML = buf.String()
+	}
+	return views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older), nil
+}
+
+// notAnswered takes Edit and Delete away from the visitor's comments that somebody has answered.
+func notAnswered(threads []live.ListThread, held []repo.Comment, own map[int64]views.ItemOpts) map[int64]views.ItemOpts {
+	out := make(map[int64]views.ItemOpts, len(own))
+	for id, o := range own {
+		out[id] = o
+	}
+	answered := func(r repo.Comment) {
+		if r.ParentID != nil {
+			if o, ok := out[*r.ParentID]; ok {
+				o.Editable = false
+				out[*r.ParentID] = o
+			}
+		}
+	}
+	for _, t := range threads {
+		for _, r := range t.View.Replies {
+			answered(r)
+		}
+	}
+	for _, h := range held {
+		answered(h)
+	}
+	return out
+}
+
+// touches reports whether a conversation holds one of the given comments.
+func touches(t live.ListThread, own map[int64]views.ItemOpts) bool {
+	if _, ok := own[t.ID()]; ok {
+		return true
+	}
+	for _, r := range t.View.Replies {
+		if _, ok := own[r.ID]; ok {
+			return true
+		}
+	}
+	return false
+}
