@@ -327,6 +327,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.Is(err, database.ErrDatabaseGone):
 		status = fiber.StatusServiceUnavailable
 	}
+	if status == fiber.StatusBadGateway {
+		// The blog proxies nothing: Fiber says 502 when the connection failed while a request was being read (a
+		// client that reset it, say). No handler ran, nothing went wrong here, and nobody is left to answer.
+		s.cfg.Log.Debug("connection failed while its request was read", "err", err)
+		return nil
+	}
 	title, msg := messageFor(status)
 	if status >= 500 {
 		s.cfg.Log.Error("request failed", "request_id", observe.RequestID(c), "method", c.Method(), "path", c.Path(),

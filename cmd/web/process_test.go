@@ -292,3 +292,36 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// TestClientResetIsNotAnError: a client that resets its connection halfway through a request (a header cut
+// short, a body shorter than it announced) is no failure of the blog's: it is logged at debug level, never as
+// "request failed", so an operator watching for errors is not woken by other people's networks.
+func TestClientResetIsNotAnError(t *testing.T) {
+	p := startProc(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "LOG_LEVEL": "debug"})
+	addr := strings.TrimPrefix(p.base, "http://")
+	for i, half := range []string{
+		"GET / HTTP/1.1\r\nHost: blog.test\r\n",
+		"POST /posts/hello-world/comments HTTP/1.1\r\nHost: blog.test\r\nContent-Length: 100\r\n\r\nname=Ada",
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte(half)); err != nil {
+			t.Fatal(err)
+		}
+		// A reset (RST), not a close: the server's read fails instead of seeing the end of the stream.
+		conn.(*net.TCPConn).SetLinger(0)
+		conn.Close()
+		deadline := time.Now().Add(60 * time.Second)
+		for strings.Count(p.logs.String(), "connection failed while its request was read") < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("reset %d never reached the server's log:\n%s", i+1, p.logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if strings.Contains(p.logs.String(), "request failed") || strings.Contains(p.logs.String(), "level=ERROR") {
+		t.Errorf("a client's reset was logged as an error:\n%s", p.logs.String())
+	}
+}
