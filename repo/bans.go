@@ -11,25 +11,8 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo/internal/store"
 )
-
-// The kinds of ban. Addresses and networks are banned by their keyed hashes, the same ones stored with comments.
-const (
-	BanEmail  = "email"
-	BanDomain = "domain"
-	BanIP     = "ip"
-	BanNet    = "net"
-)
-
-// Ban keeps someone's new comments out of view: they are held as spam.
-type Ban struct {
-	ID    int64
-	Kind  string
-	Value string
-	// Label says in words what is banned ("spam@example.com", "the address of comment 12").
-	Label     string
-	CreatedAt time.Time
-}
 
 // Bans stores the bans. Match reads them from a copy kept in memory for BanCacheFor (every new comment is
 // screened, and bans change rarely); a ban added or removed through this store applies at once, one added by
@@ -48,9 +31,6 @@ const BanCacheFor = 2 * time.Second
 // NewBans returns the ban store backed by db.
 func NewBans(db *database.DB) *Bans { return &Bans{db: db} }
 
-// ErrExists means the same ban is already in place.
-var ErrExists = errors.New("already exists")
-
 // Add stores a ban and records the action in the audit trail, in one transaction. A ban that exists already is
 // ErrExists.
 func (b *Bans) Add(ctx context.Context, ban Ban, act Action) (Ban, error) {
@@ -60,20 +40,20 @@ func (b *Bans) Add(ctx context.Context, ban Ban, act Action) (Ban, error) {
 		if err := b.db.Repo().Insert(ctx, &ban); err != nil {
 			return err
 		}
-		return insertAudit(ctx, b.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
+		return InsertAudit(ctx, b.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
 	})
 	b.forget()
 	if errors.Is(err, rel.ErrUniqueConstraint) {
 		return Ban{}, ErrExists
 	}
-	return ban, translate(err, "add ban")
+	return ban, Translate(err, "add ban")
 }
 
 // List returns every ban, newest first.
 func (b *Bans) List(ctx context.Context) ([]Ban, error) {
 	var out []Ban
 	if err := b.db.Repo().FindAll(ctx, &out, rel.SortDesc("id")); err != nil {
-		return nil, translate(err, "list bans")
+		return nil, Translate(err, "list bans")
 	}
 	return out, nil
 }
@@ -88,10 +68,10 @@ func (b *Bans) Remove(ctx context.Context, id int64, act Action) (Ban, error) {
 		if err := b.db.Repo().Delete(ctx, &ban); err != nil {
 			return err
 		}
-		return insertAudit(ctx, b.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
+		return InsertAudit(ctx, b.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: ban.Kind + " " + ban.Label})
 	})
 	b.forget()
-	return ban, translate(err, "remove ban")
+	return ban, Translate(err, "remove ban")
 }
 
 // Match returns the first ban (the oldest) that applies to a commenter with this (normalized) email posting
@@ -123,7 +103,7 @@ func (b *Bans) current(ctx context.Context) (map[string]Ban, error) {
 	}
 	var all []Ban
 	if err := b.db.Repo().FindAll(ctx, &all); err != nil {
-		return nil, translate(err, "match bans")
+		return nil, Translate(err, "match bans")
 	}
 	byKey := make(map[string]Ban, len(all))
 	for _, ban := range all {
@@ -143,11 +123,6 @@ func (b *Bans) forget() {
 	b.mu.Unlock()
 }
 
-// EmailDomain returns the part of an email after its last @.
-func EmailDomain(email string) string {
-	return email[strings.LastIndexByte(email, '@')+1:]
-}
-
 // CommentsMatching returns the ids of the comments a ban applies to that are still published or pending.
 func (s *Comments) CommentsMatching(ctx context.Context, ban Ban) ([]int64, error) {
 	q := rel.Select("id").From("comments").Where(where.In("state", StatePublished, StatePending))
@@ -160,10 +135,10 @@ func (s *Comments) CommentsMatching(ctx context.Context, ban Ban) ([]int64, erro
 		var users []User
 		uq := rel.Where(where.Eq("email", ban.Value))
 		if ban.Kind == BanDomain {
-			uq = rel.Where(where.Like("email", "%@"+likeEscape(ban.Value)))
+			uq = rel.Where(where.Like("email", "%@"+store.LikeEscape(ban.Value)))
 		}
 		if err := s.db.Repo().FindAll(ctx, &users, uq); err != nil {
-			return nil, translate(err, "find banned commenters")
+			return nil, Translate(err, "find banned commenters")
 		}
 		var ids []int64
 		for _, u := range users {
@@ -176,13 +151,13 @@ func (s *Comments) CommentsMatching(ctx context.Context, ban Ban) ([]int64, erro
 		if len(ids) == 0 {
 			return nil, nil
 		}
-		q = q.Where(inIDs("user_id", ids))
+		q = q.Where(store.InIDs("user_id", ids))
 	default:
 		return nil, nil
 	}
 	var found []Comment
 	if err := s.db.Repo().FindAll(ctx, &found, q); err != nil {
-		return nil, translate(err, "find banned comments")
+		return nil, Translate(err, "find banned comments")
 	}
 	ids := make([]int64, len(found))
 	for i, c := range found {

@@ -17,6 +17,7 @@ import (
 	"blog/richtext"
 
 	"blog/database"
+	"blog/repo/internal/store"
 )
 
 // Comments reads and writes users and their comments. Every write that changes what a post page shows records
@@ -54,58 +55,6 @@ func (s *Comments) avatar(email string) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// NewComment is a validated, normalized comment with what the server decided about it.
-type NewComment struct {
-	PostID int64
-	Input  CommentInput
-	// State is StatePublished, or StatePending / StateSpam for a held comment, with Reason saying why.
-	State  string
-	Reason string
-	// IPHash and NetHash are the keyed hashes of the poster's address and network.
-	IPHash, NetHash string
-	// CreatedAt is the comment's time; zero means now.
-	CreatedAt time.Time
-	// Limit, when set, refuses the comment (ErrRateLimited) if the same client posted too many lately.
-	Limit *RateLimit
-	// ParentID, when set, is the comment this one answers (BadParentError when it cannot be answered).
-	ParentID int64
-	// Format is how the text is written (FormatMarkdown when empty).
-	Format string
-	// Notify records that the author asked for an email when someone replies.
-	Notify bool
-	// ByOwner marks a comment written by the signed-in owner (moderation sets it, from the owner's session); it is
-	// recorded in the audit trail with the comment.
-	ByOwner bool
-}
-
-// BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.
-type BadParentError struct{ Msg string }
-
-func (e BadParentError) Error() string { return e.Msg }
-
-// RateLimit bounds how many comments one client may post in a window: at most Max with the same hash in the
-// column ByNet chooses (net_hash for an IPv6 /64, ip_hash for one IPv4 address). Counted in the database, so
-// every instance shares it.
-type RateLimit struct {
-	ByNet  bool
-	Hash   string
-	Max    int
-	Window time.Duration
-}
-
-// RateLimitedError is returned for a comment over its client's limit; Wait is how long until one more fits.
-type RateLimitedError struct{ Wait time.Duration }
-
-func (e RateLimitedError) Error() string {
-	return "too many comments from this client; wait " + e.Wait.String()
-}
-
-// Stamp is where a post's feed stands after a write: its newest sequence and its published comments.
-type Stamp struct {
-	Seq   int64
-	Count int
-}
-
 // CreateComment stores a comment in one transaction: it finds the commenter by email or creates them (giving
 // them the name used now; earlier comments keep theirs), inserts the comment and records the change in the
 // post's feed.
@@ -124,7 +73,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		// Writers of one email take turns (no duplicate user); the post's row, locked by the feed update below,
 		// orders its changes.
-		if err := s.db.Lock(ctx, lockCommenter, n.Input.Email); err != nil {
+		if err := s.db.Lock(ctx, store.LockCommenter, n.Input.Email); err != nil {
 			return err
 		}
 		if err := s.checkRate(ctx, n.Limit); err != nil {
@@ -137,7 +86,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
 			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user,
 			Notify: n.Notify, ByOwner: n.ByOwner}
-		c.render()
+		c.Render()
 		var root *Comment
 		if n.ParentID > 0 {
 			if root, err = s.replyTo(ctx, &c, n.ParentID); err != nil {
@@ -148,15 +97,15 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 			return err
 		}
 		if root != nil {
-			if st, err = s.replyMoved(ctx, root, visibleDelta("", n.State)); err != nil {
+			if st, err = ReplyMoved(ctx, s.db, root, VisibleDelta("", n.State)); err != nil {
 				return err
 			}
 		}
-		if st, err = record(ctx, s.db, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State)); err != nil {
+		if st, err = Record(ctx, s.db, n.PostID, c.ID, ChangeCreated, VisibleDelta("", n.State)); err != nil {
 			return err
 		}
 		if n.ByOwner {
-			return insertAudit(ctx, s.db, ownerCommentEntry(c))
+			return InsertAudit(ctx, s.db, ownerCommentEntry(c))
 		}
 		return nil
 	})
@@ -169,7 +118,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		return Comment{}, Stamp{}, bad
 	}
 	if err != nil {
-		return Comment{}, Stamp{}, translate(err, "create comment")
+		return Comment{}, Stamp{}, Translate(err, "create comment")
 	}
 	c.User.Avatar = s.avatar(c.User.Email)
 	return c, st, nil
@@ -180,7 +129,7 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Comment, error) {
 	// Locked (on PostgreSQL) before it is checked: its author deleting it at the same moment either commits
 	// first, and it is refused here, or waits and finds this reply (AuthorDelete checks with the same lock).
-	parent, err := s.lockComment(ctx, parentID)
+	parent, err := LockComment(ctx, s.db, parentID)
 	switch {
 	case errors.Is(err, rel.ErrNotFound):
 		return nil, BadParentError{"The comment you are replying to does not exist."}
@@ -196,33 +145,8 @@ func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Co
 	if thread == parent.ID {
 		return &parent, nil
 	}
-	root, err := s.lockComment(ctx, thread)
+	root, err := LockComment(ctx, s.db, thread)
 	return &root, err
-}
-
-// lockComment reads a comment for update (its row locked until the transaction ends).
-func (s *Comments) lockComment(ctx context.Context, id int64) (Comment, error) {
-	q := s.db.ForUpdate(rel.Where(where.Eq("id", id)))
-	var c Comment
-	err := s.db.Repo().Find(ctx, &c, q)
-	return c, err
-}
-
-// replyMoved keeps a conversation's count of published replies when one of its replies appears or disappears
-// (delta +1 or -1), and, when its top-level comment is not shown itself, records a change for it: it may have
-// just become (or stopped being) the "comment removed" placeholder that holds the replies' place.
-func (s *Comments) replyMoved(ctx context.Context, root *Comment, delta int) (Stamp, error) {
-	if delta == 0 {
-		return Stamp{}, nil
-	}
-	if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", root.ID)), rel.IncBy("replies", delta)); err != nil {
-		return Stamp{}, err
-	}
-	root.Replies += delta
-	if root.Visible() {
-		return Stamp{}, nil
-	}
-	return record(ctx, s.db, root.PostID, root.ID, ChangeState, 0)
 }
 
 // checkRate refuses a comment over its client's limit. It runs inside the write transaction; a lock on the
@@ -231,7 +155,7 @@ func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
 	if l == nil || l.Hash == "" || l.Max <= 0 {
 		return nil
 	}
-	if err := s.db.Lock(ctx, lockClient, l.Hash); err != nil {
+	if err := s.db.Lock(ctx, store.LockClient, l.Hash); err != nil {
 		return err
 	}
 	col := "ip_hash"
@@ -249,17 +173,6 @@ func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
 		return nil
 	}
 	return RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
-}
-
-// visibleDelta is how a move between two states changes the count of published comments.
-func visibleDelta(from, to string) int {
-	switch {
-	case from != StatePublished && to == StatePublished:
-		return 1
-	case from == StatePublished && to != StatePublished:
-		return -1
-	}
-	return 0
 }
 
 // upsertUser returns the user with this (lower-case) email, created or given the name used now as needed.
@@ -325,7 +238,7 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 		" WHERE n <= " + strconv.Itoa(ShownReplies))
 	var picked []Comment
 	if err := s.db.Repo().FindAll(ctx, &picked, firsts); err != nil {
-		return nil, translate(err, "find first replies")
+		return nil, Translate(err, "find first replies")
 	}
 	var replies []Comment
 	if len(picked) > 0 {
@@ -333,7 +246,7 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 		for i, p := range picked {
 			pickedIDs[i] = p.ID
 		}
-		if replies, err = s.findWithAuthors(ctx, rel.Where(inIDs("id", pickedIDs)).SortAsc("id")); err != nil {
+		if replies, err = s.findWithAuthors(ctx, rel.Where(store.InIDs("id", pickedIDs)).SortAsc("id")); err != nil {
 			return nil, err
 		}
 	}
@@ -365,7 +278,7 @@ func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]Comment
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	out, err := s.findWithAuthors(ctx, rel.Where(inIDs("id", ids)).SortAsc("id"))
+	out, err := s.findWithAuthors(ctx, rel.Where(store.InIDs("id", ids)).SortAsc("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +292,7 @@ func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
 		return Comment{}, err
 	}
 	if len(cs) == 0 {
-		return Comment{}, translate(rel.ErrNotFound, "find comment")
+		return Comment{}, Translate(rel.ErrNotFound, "find comment")
 	}
 	return cs[0], nil
 }
@@ -387,11 +300,11 @@ func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
 func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment, error) {
 	var comments []Comment
 	if err := s.db.Repo().FindAll(ctx, &comments, q); err != nil {
-		return nil, translate(err, "find comments")
+		return nil, Translate(err, "find comments")
 	}
 	if len(comments) > 0 {
 		if err := s.db.Repo().Preload(ctx, &comments, "user"); err != nil {
-			return nil, translate(err, "load comment authors")
+			return nil, Translate(err, "load comment authors")
 		}
 	}
 	for i := range comments {
@@ -405,7 +318,7 @@ func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment,
 func (s *Comments) PostStamp(ctx context.Context, postID int64) (Stamp, error) {
 	var p Post
 	if err := s.db.Repo().Find(ctx, &p, where.Eq("id", postID)); err != nil {
-		return Stamp{}, translate(err, "read post")
+		return Stamp{}, Translate(err, "read post")
 	}
 	return Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
 }
@@ -414,7 +327,7 @@ func (s *Comments) PostStamp(ctx context.Context, postID int64) (Stamp, error) {
 func (s *Comments) PostStamps(ctx context.Context) (map[int64]Stamp, error) {
 	var posts []Post
 	if err := s.db.Repo().FindAll(ctx, &posts); err != nil {
-		return nil, translate(err, "read posts")
+		return nil, Translate(err, "read posts")
 	}
 	out := make(map[int64]Stamp, len(posts))
 	for _, p := range posts {
@@ -427,23 +340,7 @@ func (s *Comments) PostStamps(ctx context.Context) (map[int64]Stamp, error) {
 func (s *Comments) FindUserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
 	err := s.db.Repo().Find(ctx, &u, where.Eq("email", CommentInput{Email: email}.Normalize().Email))
-	return u, translate(err, "find user")
-}
-
-// uniqueIDs returns ids sorted without repeats.
-func uniqueIDs(ids []int64) []int64 {
-	out := slices.Clone(ids)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// inIDs is "field IN (ids...)".
-func inIDs(field string, ids []int64) rel.FilterQuery {
-	vals := make([]any, len(ids))
-	for i, id := range ids {
-		vals[i] = id
-	}
-	return rel.In(field, vals...)
+	return u, Translate(err, "find user")
 }
 
 // RenderStale renders again, in batches, the comments whose stored rendering was made by older rules than
@@ -456,7 +353,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 		q := rel.Select("id", "body", "format").From("comments").Where(where.Ne("html_version", richtext.Version)).
 			SortAsc("id").Limit(200)
 		if err := s.db.Repo().FindAll(ctx, &batch, q); err != nil {
-			return done, translate(err, "find comments to render")
+			return done, Translate(err, "find comments to render")
 		}
 		if len(batch) == 0 {
 			return done, nil
@@ -464,7 +361,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 		err := s.db.Write(ctx, func(ctx context.Context) error {
 			for i := range batch {
 				c := &batch[i]
-				c.render()
+				c.Render()
 				_, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID), where.Eq("body", c.Body)),
 					rel.Set("html", c.HTML), rel.Set("html_version", c.HTMLVersion))
 				if err != nil {
@@ -474,7 +371,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 			return nil
 		})
 		if err != nil {
-			return done, translate(err, "store renderings")
+			return done, Translate(err, "store renderings")
 		}
 		done += len(batch)
 	}
@@ -488,7 +385,7 @@ func (s *Comments) ThreadStartingAt(ctx context.Context, postID, id int64) (int6
 	q := rel.Select("^MIN(id) AS first").From("comments").Where(where.Eq("post_id", postID), where.Nil("thread_id"),
 		where.Gte("id", id), where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0)))
 	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
-		return 0, translate(err, "find conversation")
+		return 0, Translate(err, "find conversation")
 	}
 	if row.First == nil {
 		return 0, nil
@@ -506,7 +403,7 @@ func (s *Comments) RepliesThrough(ctx context.Context, threadID, id int64) (n in
 	q := rel.Select("^COUNT(*) AS n", "^MAX(id) AS last").From("comments").Where(where.Eq("thread_id", threadID),
 		where.Eq("state", StatePublished), where.Lte("id", id))
 	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
-		return 0, 0, translate(err, "count replies")
+		return 0, 0, Translate(err, "count replies")
 	}
 	if row.Last != nil {
 		last = *row.Last
@@ -523,7 +420,7 @@ func (s *Comments) NthReply(ctx context.Context, threadID int64, n int) (int64, 
 	q := rel.Select("id").From("comments").Where(where.Eq("thread_id", threadID), where.Eq("state", StatePublished)).
 		SortAsc("id").Offset(n - 1).Limit(1)
 	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
-		return 0, translate(err, "find reply")
+		return 0, Translate(err, "find reply")
 	}
 	if len(rows) == 0 {
 		return 0, nil

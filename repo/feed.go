@@ -2,38 +2,19 @@ package repo
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo/internal/store"
 )
-
-// Lock spaces of the transactions that must take turns on PostgreSQL (database.DB.Lock).
-const (
-	lockCommenter  = 1 // one commenter's email: no duplicate user
-	lockClient     = 3 // one client's address hash: its rate of comments counted one after the other
-	lockOwnership  = 4 // who owns the blog: claims and setup tokens
-	lockMailBounds = 5 // announcements that count messages against a bound
-)
-
-// record appends a change of one comment to its post's feed (see database.DB.Record): the feed's newest sequence
-// and the post's count of published comments by delta. It runs inside a write transaction.
-func record(ctx context.Context, db *database.DB, postID, commentID int64, kind string, delta int) (Stamp, error) {
-	seq, count, err := db.Record(ctx, postID, []database.Change{{CommentID: commentID, Kind: kind}}, delta)
-	if errors.Is(err, database.ErrNoPost) {
-		err = fmt.Errorf("post %d: %w", postID, ErrConflict)
-	}
-	return Stamp{Seq: seq, Count: count}, err
-}
 
 // FeedHead returns the id of the newest change of any post (0 when there is none): what the whole blog's
 // comments stand at, for what is built from them (the comments feed).
 func (s *Comments) FeedHead(ctx context.Context) (int64, error) {
 	n, err := s.db.Repo().Aggregate(ctx, rel.From("changes"), "max", "id")
-	return int64(n), translate(err, "read the newest change")
+	return int64(n), Translate(err, "read the newest change")
 }
 
 // FindChanges returns a post's changes with a sequence greater than after, oldest first, at most limit, each with
@@ -44,7 +25,7 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	var rows []database.ChangeRow
 	q := rel.Where(where.Eq("post_id", postID), where.Gt("seq", after)).SortAsc("seq").Limit(limit)
 	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
-		return nil, translate(err, "find changes")
+		return nil, Translate(err, "find changes")
 	}
 	if len(rows) == 0 {
 		return nil, nil
@@ -53,7 +34,7 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	for i, r := range rows {
 		ids[i] = r.CommentID
 	}
-	comments, err := s.FindCommentsByID(ctx, uniqueIDs(ids))
+	comments, err := s.FindCommentsByID(ctx, store.UniqueIDs(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -71,8 +52,8 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	replies := map[int64]int{}
 	if len(rootIDs) > 0 {
 		var roots []Comment
-		if err := s.db.Repo().FindAll(ctx, &roots, rel.Select("id", "replies").Where(inIDs("id", uniqueIDs(rootIDs)))); err != nil {
-			return nil, translate(err, "count replies")
+		if err := s.db.Repo().FindAll(ctx, &roots, rel.Select("id", "replies").Where(store.InIDs("id", store.UniqueIDs(rootIDs)))); err != nil {
+			return nil, Translate(err, "count replies")
 		}
 		for _, r := range roots {
 			replies[r.ID] = r.Replies
@@ -111,8 +92,8 @@ func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads [
 		return nil
 	}
 	var parents []Comment
-	if err := s.db.Repo().FindAll(ctx, &parents, rel.Select("id", "username").Where(inIDs("id", uniqueIDs(ids)))); err != nil {
-		return translate(err, "find answered comments")
+	if err := s.db.Repo().FindAll(ctx, &parents, rel.Select("id", "username").Where(store.InIDs("id", store.UniqueIDs(ids)))); err != nil {
+		return Translate(err, "find answered comments")
 	}
 	names := map[int64]string{}
 	for _, p := range parents {

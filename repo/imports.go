@@ -10,6 +10,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo/internal/store"
 )
 
 // ImportedComment is one comment from another system (or from an export of this blog), cleaned and matched to
@@ -76,7 +77,7 @@ func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportR
 		keys = keys[n:]
 		var rows []importRow
 		if err := s.db.Repo().FindAll(ctx, &rows, rel.Where(rel.In("source_key", vals...))); err != nil {
-			return nil, translate(err, "find imported comments")
+			return nil, Translate(err, "find imported comments")
 		}
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
@@ -85,8 +86,8 @@ func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportR
 		var comments []Comment
 		if len(ids) > 0 {
 			if err := s.db.Repo().FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
-				Where(inIDs("id", ids))); err != nil {
-				return nil, translate(err, "find imported comments")
+				Where(store.InIDs("id", ids))); err != nil {
+				return nil, Translate(err, "find imported comments")
 			}
 		}
 		byID := make(map[int64]Comment, len(comments))
@@ -117,7 +118,7 @@ func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]
 		emails = emails[n:]
 		var users []User
 		if err := s.db.Repo().FindAll(ctx, &users, rel.Select("id", "email").Where(rel.In("email", vals...))); err != nil {
-			return nil, translate(err, "find users")
+			return nil, Translate(err, "find users")
 		}
 		for _, u := range users {
 			out[u.Email] = true
@@ -129,7 +130,7 @@ func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]
 // HasComments reports whether the database holds any comment at all, in any state.
 func (s *Imports) HasComments(ctx context.Context) (bool, error) {
 	n, err := s.db.Repo().Count(ctx, "comments")
-	return n > 0, translate(err, "count comments")
+	return n > 0, Translate(err, "count comments")
 }
 
 // Write runs fn in one transaction: everything fn stores is kept only if fn returns nil. Changes to the posts'
@@ -151,7 +152,7 @@ func (s *Imports) Write(ctx context.Context, fn func(ctx context.Context, w *Imp
 		}
 		return nil
 	})
-	return translate(err, "import")
+	return Translate(err, "import")
 }
 
 // ImportWriter stores imported comments inside Imports.Write's transaction.
@@ -195,7 +196,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 	c := Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
 		Reason: in.Reason, IPHash: in.IPHash, NetHash: in.NetHash, CreatedAt: in.CreatedAt.UTC(), StateAt: in.StateAt,
 		Format: in.Format, EditedAt: in.EditedAt, Notify: in.Notify}
-	c.render()
+	c.Render()
 	if in.Parent != nil {
 		if in.Parent.PostID != in.PostID {
 			return ImportRef{}, fmt.Errorf("comment answers a comment of another post")
@@ -220,7 +221,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 			return ImportRef{}, err
 		}
 	}
-	w.queue(c.PostID, c.ID, ChangeCreated, visibleDelta("", c.State))
+	w.queue(c.PostID, c.ID, ChangeCreated, VisibleDelta("", c.State))
 	if in.Parent != nil && c.Visible() {
 		if _, err := w.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", in.Parent.Thread)), rel.Inc("replies")); err != nil {
 			return ImportRef{}, err
@@ -254,7 +255,7 @@ func (w *ImportWriter) user(ctx context.Context, name, email string, at time.Tim
 		return id, nil
 	}
 	// The same lock CreateComment takes: a commenter posting now under this email waits for the import.
-	if err := w.db.Lock(ctx, lockCommenter, email); err != nil {
+	if err := w.db.Lock(ctx, store.LockCommenter, email); err != nil {
 		return 0, err
 	}
 	var u User
@@ -381,7 +382,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 			ids[i] = c.ID
 		}
 		var keys []importRow
-		if err := s.db.Repo().FindAll(ctx, &keys, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &keys, rel.Where(store.InIDs("comment_id", ids)).SortAsc("id")); err != nil {
 			return err
 		}
 		keysOf := map[int64][]string{}
@@ -389,7 +390,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 			keysOf[k.CommentID] = append(keysOf[k.CommentID], k.SourceKey)
 		}
 		var versions []Version
-		if err := s.db.Repo().FindAll(ctx, &versions, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &versions, rel.Where(store.InIDs("comment_id", ids)).SortAsc("id")); err != nil {
 			return err
 		}
 		versionsOf := map[int64][]Version{}
@@ -445,8 +446,8 @@ func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, 
 		n := min(len(ids), 500)
 		var comments []Comment
 		if err := s.db.Repo().FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
-			Where(inIDs("id", ids[:n]))); err != nil {
-			return nil, translate(err, "find comments")
+			Where(store.InIDs("id", ids[:n]))); err != nil {
+			return nil, Translate(err, "find comments")
 		}
 		ids = ids[n:]
 		for _, c := range comments {
@@ -459,12 +460,12 @@ func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, 
 // HasKeys reports whether any comment was imported under a key starting with prefix ("disqus:"): when none
 // was, an import need not look each comment up.
 func (s *Imports) HasKeys(ctx context.Context, prefix string) (bool, error) {
-	n, err := s.db.Repo().Count(ctx, "imported_comments", where.Like("source_key", likeEscape(prefix)+"%"))
-	return n > 0, translate(err, "count imported comments")
+	n, err := s.db.Repo().Count(ctx, "imported_comments", where.Like("source_key", store.LikeEscape(prefix)+"%"))
+	return n > 0, Translate(err, "count imported comments")
 }
 
 // BanExists reports whether this ban is in place.
 func (s *Imports) BanExists(ctx context.Context, kind, value string) (bool, error) {
 	n, err := s.db.Repo().Count(ctx, "bans", where.Eq("kind", kind), where.Eq("value", value))
-	return n > 0, translate(err, "find ban")
+	return n > 0, Translate(err, "find ban")
 }

@@ -11,24 +11,9 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+
+	"blog/repo/internal/store"
 )
-
-// Action describes an owner's or the command line's action, for the audit trail.
-type Action struct {
-	Actor  string
-	Name   string
-	Detail string
-}
-
-// Moved is a comment whose state an action changed.
-type Moved struct {
-	ID     int64
-	PostID int64
-	From   string
-	To     string
-	// Stamp is where the comment's post feed stood after the change.
-	Stamp Stamp
-}
 
 // SetState moves the comments with these ids to state (with reason) in one transaction: each move is recorded in
 // its post's feed and the action in the audit trail, with every previous state. Comments already in that state,
@@ -37,9 +22,6 @@ type Moved struct {
 func (s *Comments) SetState(ctx context.Context, ids []int64, state, reason string, act Action) ([]Moved, error) {
 	return s.setState(ctx, ids, state, reason, act, nil)
 }
-
-// ErrModerated refuses an author's change to a comment the owner has acted on.
-var ErrModerated = errors.New("the owner has acted on this comment")
 
 // AuthorDelete deletes a comment for its author, in one transaction with the checks that allow it: nobody has
 // answered it (a reply shown or waiting: ErrHasReplies) and the owner has not acted on it (ErrModerated). The
@@ -78,12 +60,12 @@ func (s *Comments) authorMay(ctx context.Context, c Comment) error {
 
 func (s *Comments) setState(ctx context.Context, ids []int64, state, reason string, act Action,
 	check func(context.Context, Comment) error) ([]Moved, error) {
-	ids = uniqueIDs(ids)
+	ids = store.UniqueIDs(ids)
 	var moved []Moved
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		moved = nil
 		if len(ids) == 0 {
-			return insertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: act.Detail})
+			return InsertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: act.Detail})
 		}
 		comments, err := s.lockComments(ctx, ids)
 		if err != nil {
@@ -97,7 +79,7 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 				rootIDs = append(rootIDs, c.Thread())
 			}
 		}
-		rootList, err := s.lockComments(ctx, uniqueIDs(rootIDs))
+		rootList, err := s.lockComments(ctx, store.UniqueIDs(rootIDs))
 		if err != nil {
 			return err
 		}
@@ -130,28 +112,28 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 				return err
 			}
 			if r := roots[c.Thread()]; r != nil && !c.TopLevel() {
-				if _, err := s.replyMoved(ctx, r, visibleDelta(c.State, state)); err != nil {
+				if _, err := ReplyMoved(ctx, s.db, r, VisibleDelta(c.State, state)); err != nil {
 					return err
 				}
 			}
 			if r := roots[c.ID]; r != nil {
 				r.State = state // a root moved in the same action: its placeholder is decided by its new state
 			}
-			st, err := record(ctx, s.db, c.PostID, c.ID, ChangeState, visibleDelta(c.State, state))
+			st, err := Record(ctx, s.db, c.PostID, c.ID, ChangeState, VisibleDelta(c.State, state))
 			if err != nil {
 				return err
 			}
 			moved = append(moved, Moved{ID: c.ID, PostID: c.PostID, From: c.State, To: state, Stamp: st})
 			prev = append(prev, strconv.FormatInt(c.ID, 10)+":"+c.State)
 		}
-		return insertAudit(ctx, s.db, AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
+		return InsertAudit(ctx, s.db, AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
 			Previous: strings.Join(prev, ","), Detail: act.Detail})
 	})
 	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, translate(err, "set comment state")
+		return nil, Translate(err, "set comment state")
 	}
 	return moved, nil
 }
@@ -161,7 +143,7 @@ func (s *Comments) lockComments(ctx context.Context, ids []int64) ([]Comment, er
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q := s.db.ForUpdate(rel.Where(inIDs("id", ids)).SortAsc("id"))
+	q := s.db.ForUpdate(rel.Where(store.InIDs("id", ids)).SortAsc("id"))
 	var out []Comment
 	err := s.db.Repo().FindAll(ctx, &out, q)
 	return out, err
@@ -170,17 +152,7 @@ func (s *Comments) lockComments(ctx context.Context, ids []int64) ([]Comment, er
 // Answered reports whether somebody has replied to a comment (a reply shown or waiting for approval).
 func (s *Comments) Answered(ctx context.Context, id int64) (bool, error) {
 	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
-	return n > 0, translate(err, "count replies")
-}
-
-// ErrHasReplies refuses to edit a comment somebody has answered.
-var ErrHasReplies = errors.New("somebody has replied to this comment")
-
-// Edit is an author's new text for their comment, with what screening it decided: the state the comment is
-// in afterwards (published, or held again) and why.
-type Edit struct {
-	Body, Format  string
-	State, Reason string
+	return n > 0, Translate(err, "count replies")
 }
 
 // EditComment replaces a comment's text (keeping the earlier one as a version), moves it to the state screening
@@ -192,7 +164,7 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 	var st Stamp
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		var err error
-		if c, err = s.lockComment(ctx, id); err != nil {
+		if c, err = LockComment(ctx, s.db, id); err != nil {
 			return err
 		}
 		if err := s.authorMay(ctx, c); err != nil {
@@ -200,7 +172,7 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 		}
 		var root *Comment
 		if !c.TopLevel() {
-			r, err := s.lockComment(ctx, c.Thread())
+			r, err := LockComment(ctx, s.db, c.Thread())
 			if err != nil {
 				return err
 			}
@@ -217,24 +189,24 @@ func (s *Comments) EditComment(ctx context.Context, id int64, e Edit) (Comment, 
 			e.State, e.Reason = c.State, c.Reason
 		}
 		c.Body, c.Format, c.EditedAt, c.State, c.Reason = e.Body, e.Format, &now, e.State, e.Reason
-		c.render()
+		c.Render()
 		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", id)),
 			rel.Set("body", c.Body), rel.Set("format", c.Format), rel.Set("edited_at", now), rel.Set("html", c.HTML),
 			rel.Set("html_version", c.HTMLVersion), rel.Set("state", c.State), rel.Set("reason", c.Reason)); err != nil {
 			return err
 		}
 		if root != nil {
-			if _, err := s.replyMoved(ctx, root, visibleDelta(from, c.State)); err != nil {
+			if _, err := ReplyMoved(ctx, s.db, root, VisibleDelta(from, c.State)); err != nil {
 				return err
 			}
 		}
-		st, err = record(ctx, s.db, c.PostID, c.ID, ChangeEdited, visibleDelta(from, c.State))
+		st, err = Record(ctx, s.db, c.PostID, c.ID, ChangeEdited, VisibleDelta(from, c.State))
 		return err
 	})
 	if errors.Is(err, ErrHasReplies) || errors.Is(err, ErrModerated) || errors.Is(err, ErrNotFound) {
 		return Comment{}, Stamp{}, err
 	}
-	return c, st, translate(err, "edit comment")
+	return c, st, Translate(err, "edit comment")
 }
 
 // Versions returns the earlier texts of comments, oldest first, by comment id.
@@ -244,33 +216,14 @@ func (s *Comments) Versions(ctx context.Context, ids []int64) (map[int64][]Versi
 		return out, nil
 	}
 	var vs []Version
-	if err := s.db.Repo().FindAll(ctx, &vs, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
-		return nil, translate(err, "find versions")
+	if err := s.db.Repo().FindAll(ctx, &vs, rel.Where(store.InIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		return nil, Translate(err, "find versions")
 	}
 	for _, v := range vs {
 		v.ReplacedAt = v.ReplacedAt.UTC()
 		out[v.CommentID] = append(out[v.CommentID], v)
 	}
 	return out, nil
-}
-
-// Search selects comments for the owner's console and the command line; empty fields do not filter.
-type Search struct {
-	State  string
-	PostID int64
-	// Text matches anywhere in the comment, ignoring letter case.
-	Text string
-	// Email matches anywhere in the commenter's email.
-	Email string
-	// IPHash or NetHash select the comments posted from one address or network.
-	IPHash, NetHash string
-	// UserIDs, when set, keeps only comments of these commenters.
-	UserIDs []int64
-	// BeforeID pages back: only comments with a smaller id.
-	BeforeID int64
-	Limit    int
-	// ID, when set, selects that one comment.
-	ID int64
 }
 
 // SearchComments returns the comments matching q, newest first, with their authors and posts loaded.
@@ -286,7 +239,7 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 		query = query.Where(where.Eq("post_id", q.PostID))
 	}
 	if q.Text != "" {
-		query = query.Where(where.Like("^LOWER(body)", "%"+likeEscape(strings.ToLower(q.Text))+"%"))
+		query = query.Where(where.Like("^LOWER(body)", "%"+store.LikeEscape(strings.ToLower(q.Text))+"%"))
 	}
 	if q.IPHash != "" {
 		query = query.Where(where.Eq("ip_hash", q.IPHash))
@@ -303,9 +256,9 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 	users := q.UserIDs
 	if q.Email != "" {
 		var found []User
-		pattern := "%" + likeEscape(strings.ToLower(q.Email)) + "%"
+		pattern := "%" + store.LikeEscape(strings.ToLower(q.Email)) + "%"
 		if err := s.db.Repo().FindAll(ctx, &found, rel.Where(where.Like("email", pattern)).Limit(1000)); err != nil {
-			return nil, translate(err, "find commenters")
+			return nil, Translate(err, "find commenters")
 		}
 		if len(found) == 0 {
 			return nil, nil
@@ -315,23 +268,16 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 		}
 	}
 	if q.Email != "" || len(q.UserIDs) > 0 {
-		query = query.Where(inIDs("user_id", uniqueIDs(users)))
+		query = query.Where(store.InIDs("user_id", store.UniqueIDs(users)))
 	}
 	comments, err := s.findWithAuthors(ctx, query)
 	if err != nil || len(comments) == 0 {
 		return comments, err
 	}
 	if err := s.db.Repo().Preload(ctx, &comments, "post"); err != nil {
-		return nil, translate(err, "load comment posts")
+		return nil, Translate(err, "load comment posts")
 	}
 	return comments, nil
-}
-
-// likeEscape keeps % and _ typed by the owner literal. SQLite and PostgreSQL both take backslash as LIKE's
-// escape character only when told, so the characters are replaced by the one-character wildcard instead, which
-// matches them too.
-func likeEscape(s string) string {
-	return strings.NewReplacer("%", "_", "\\", "_").Replace(s)
 }
 
 // CountByState returns how many comments are in each state.
@@ -342,7 +288,7 @@ func (s *Comments) CountByState(ctx context.Context) (map[string]int, error) {
 	}
 	q := rel.Select("state", "^COUNT(*) AS total").From("comments").Group("state")
 	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
-		return nil, translate(err, "count comments by state")
+		return nil, Translate(err, "count comments by state")
 	}
 	out := map[string]int{}
 	for _, r := range rows {
@@ -354,7 +300,7 @@ func (s *Comments) CountByState(ctx context.Context) (map[string]int, error) {
 // CountState returns how many comments are in one state (read from the index on state and id).
 func (s *Comments) CountState(ctx context.Context, state string) (int, error) {
 	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("state", state))
-	return n, translate(err, "count comments in a state")
+	return n, Translate(err, "count comments in a state")
 }
 
 // Purge deletes for good the comments deleted before cutoff, and records it in the audit trail. Their places
@@ -375,10 +321,10 @@ func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act Action) (int
 		for i, c := range gone {
 			ids[i] = c.ID
 		}
-		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("comments").Where(inIDs("id", ids))); err != nil {
+		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("comments").Where(store.InIDs("id", ids))); err != nil {
 			return err
 		}
-		return insertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids), Detail: act.Detail})
+		return InsertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids), Detail: act.Detail})
 	})
-	return n, translate(err, "purge deleted comments")
+	return n, Translate(err, "purge deleted comments")
 }

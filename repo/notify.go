@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"blog/database"
+	"blog/repo/internal/store"
 )
 
 // The kinds of outbox message.
@@ -102,7 +103,7 @@ func (n *Notifications) PostsBehind(ctx context.Context) ([]int64, error) {
 	rows, err := n.db.SQL().QueryContext(ctx, `SELECT p.id FROM posts p LEFT JOIN notify_cursors c ON c.post_id = p.id
 		WHERE p.last_seq > COALESCE(c.seq, 0) ORDER BY p.id`)
 	if err != nil {
-		return nil, translate(err, "find posts to announce")
+		return nil, Translate(err, "find posts to announce")
 	}
 	defer rows.Close()
 	var ids []int64
@@ -162,7 +163,7 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 		handled = len(changes)
 		return nil
 	})
-	return handled, translate(err, "announce changes")
+	return handled, Translate(err, "announce changes")
 }
 
 // Imported returns which of these comments came from an import (they are never announced).
@@ -172,8 +173,8 @@ func (n *Notifications) Imported(ctx context.Context, ids []int64) (map[int64]bo
 		return out, nil
 	}
 	var rows []importRow
-	if err := n.db.Repo().FindAll(ctx, &rows, rel.Where(inIDs("comment_id", uniqueIDs(ids)))); err != nil {
-		return nil, translate(err, "find imported comments")
+	if err := n.db.Repo().FindAll(ctx, &rows, rel.Where(store.InIDs("comment_id", store.UniqueIDs(ids)))); err != nil {
+		return nil, Translate(err, "find imported comments")
 	}
 	for _, r := range rows {
 		out[r.CommentID] = true
@@ -209,11 +210,11 @@ func (n *Notifications) Claim(ctx context.Context, by string, lease time.Duratio
 			out = append(out, more...)
 		}
 		until := now.Add(lease)
-		_, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(out))),
+		_, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(store.InIDs("id", ids(out))),
 			rel.Set("claimed_until", until), rel.Set("claimed_by", by))
 		return err
 	})
-	return out, translate(err, "claim messages")
+	return out, Translate(err, "claim messages")
 }
 
 func ids(ms []OutboxMessage) []int64 {
@@ -254,9 +255,9 @@ func (n *Notifications) Postpone(ctx context.Context, ms []OutboxMessage, by str
 
 func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by string, muts ...rel.Mutate) error {
 	muts = append(muts, rel.Set("claimed_until", nil), rel.Set("claimed_by", nil))
-	count, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
+	count, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(store.InIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
 	if err != nil {
-		return translate(err, "update messages")
+		return Translate(err, "update messages")
 	}
 	if count != len(ms) {
 		return ErrLeaseLost
@@ -270,7 +271,7 @@ func (n *Notifications) Deliveries(ctx context.Context, email string, since time
 	var sent []OutboxMessage
 	q := rel.Select("delivery", "sent_at").Where(where.Eq("mailbox", Mailbox(email)), where.Gte("sent_at", since.UTC())).SortAsc("sent_at")
 	if err := n.db.Repo().FindAll(ctx, &sent, q); err != nil {
-		return nil, translate(err, "find deliveries")
+		return nil, Translate(err, "find deliveries")
 	}
 	seen := map[string]bool{}
 	var out []time.Time
@@ -287,17 +288,17 @@ func (n *Notifications) Deliveries(ctx context.Context, email string, since time
 // OutboxCounts returns how many messages wait to be sent and how many failed for good.
 func (n *Notifications) OutboxCounts(ctx context.Context) (pending, failed int, err error) {
 	if pending, err = n.db.Repo().Count(ctx, "outbox", where.Nil("sent_at"), where.Nil("failed_at")); err != nil {
-		return 0, 0, translate(err, "count outbox")
+		return 0, 0, Translate(err, "count outbox")
 	}
 	failed, err = n.db.Repo().Count(ctx, "outbox", where.NotNil("failed_at"))
-	return pending, failed, translate(err, "count outbox")
+	return pending, failed, Translate(err, "count outbox")
 }
 
 // Messages returns the outbox, oldest first (for tests and the operator).
 func (n *Notifications) Messages(ctx context.Context) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := n.db.Repo().FindAll(ctx, &out, rel.SortAsc("id"))
-	return out, translate(err, "list outbox")
+	return out, Translate(err, "list outbox")
 }
 
 // Subscriber returns what the mailbox an address reaches chose about reply notifications.
@@ -308,7 +309,7 @@ func (n *Notifications) Subscriber(ctx context.Context, email string) (Subscribe
 	if errors.Is(err, rel.ErrNotFound) {
 		return Subscriber{Email: email, Mailbox: key}, false, nil
 	}
-	return s, err == nil, translate(err, "find subscriber")
+	return s, err == nil, Translate(err, "find subscriber")
 }
 
 // Confirm records that the mailbox an address reaches wants reply notifications (ending an earlier
@@ -339,7 +340,7 @@ func (n *Notifications) setSubscriber(ctx context.Context, email string, muts ..
 		}
 		return err
 	})
-	return translate(err, "update subscriber")
+	return Translate(err, "update subscriber")
 }
 
 // MessageFilter selects outbox messages of one topic written since a moment, of one mailbox, or caused by
@@ -366,12 +367,12 @@ func (n *Notifications) CountMessages(ctx context.Context, f MessageFilter) (int
 		q = append(q, where.Eq("comments.net_hash", f.NetHash))
 	}
 	count, err := n.db.Repo().Count(ctx, "outbox", q...)
-	return count, translate(err, "count messages")
+	return count, Translate(err, "count messages")
 }
 
 // LockBounds makes announcements that count messages against a bound (CountMessages) take turns on
 // PostgreSQL: called inside Announce's decide, it holds until the announcement commits, so an instance that
 // counts after another one sees the messages the other wrote. SQLite needs none: its writers take turns.
 func (n *Notifications) LockBounds(ctx context.Context) error {
-	return translate(n.db.Lock(ctx, lockMailBounds, ""), "lock mail bounds")
+	return Translate(n.db.Lock(ctx, store.LockMailBounds, ""), "lock mail bounds")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo/internal/store"
 )
 
 // The kinds of owner credential.
@@ -67,7 +68,7 @@ var ErrClaimed = errors.New("the blog has an owner already")
 // HasCredentials reports whether the owner can sign in at all.
 func (o *Owner) HasCredentials(ctx context.Context) (bool, error) {
 	n, err := o.db.Repo().Count(ctx, "owner_credentials")
-	return n > 0, translate(err, "count credentials")
+	return n > 0, Translate(err, "count credentials")
 }
 
 // Credentials returns the owner's credentials of one kind ("" for all), oldest first.
@@ -78,7 +79,7 @@ func (o *Owner) Credentials(ctx context.Context, kind string) ([]Credential, err
 	}
 	var out []Credential
 	if err := o.db.Repo().FindAll(ctx, &out, q); err != nil {
-		return nil, translate(err, "list credentials")
+		return nil, Translate(err, "list credentials")
 	}
 	return out, nil
 }
@@ -113,18 +114,18 @@ func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Cred
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
+		return InsertAudit(ctx, o.db, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
 	})
 	if errors.Is(err, ErrClaimed) {
 		return c, err
 	}
-	return c, translate(err, "claim the blog")
+	return c, Translate(err, "claim the blog")
 }
 
 // lockOwnership makes the transactions that decide who owns the blog (claims, new setup tokens) take turns.
 // (SQLite runs one writer at a time already.)
 func (o *Owner) lockOwnership(ctx context.Context) error {
-	return o.db.Lock(ctx, lockOwnership, "")
+	return o.db.Lock(ctx, store.LockOwnership, "")
 }
 
 func (o *Owner) insertCredential(ctx context.Context, c *Credential) error {
@@ -139,9 +140,9 @@ func (o *Owner) AddCredential(ctx context.Context, c Credential, act Action) (Cr
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+		return InsertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
-	return c, translate(err, "add credential")
+	return c, Translate(err, "add credential")
 }
 
 // SetPassword replaces the owner's password (or sets the first one), ends every session and records the action:
@@ -167,9 +168,9 @@ func (o *Owner) ReplacePassword(ctx context.Context, hash string, keep int64, ac
 		if err := o.endSessionsBut(ctx, keep); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
+		return InsertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
-	return translate(err, "set password")
+	return Translate(err, "set password")
 }
 
 // ErrLastCredential means the credential to remove is the owner's only way to sign in.
@@ -197,12 +198,12 @@ func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action
 		if err := o.endSessionsBut(ctx, keep); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+		return InsertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
 	if errors.Is(err, ErrLastCredential) {
 		return err
 	}
-	return translate(err, "remove credential")
+	return Translate(err, "remove credential")
 }
 
 // endSessionsBut deletes every session other than keep's.
@@ -219,7 +220,7 @@ func (o *Owner) UsedCredential(ctx context.Context, id int64, secret string) err
 		mut = append(mut, rel.Set("secret", secret))
 	}
 	_, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id)), mut...)
-	return translate(err, "record credential use")
+	return Translate(err, "record credential use")
 }
 
 // UsedPasskey records a sign-in with a passkey and its new state (the authenticator's signature counter), only
@@ -231,7 +232,7 @@ func (o *Owner) UsedPasskey(ctx context.Context, id int64, was, now string) erro
 	if err == nil && n == 0 {
 		return fmt.Errorf("record passkey use: the passkey changed meanwhile: %w", ErrConflict)
 	}
-	return translate(err, "record passkey use")
+	return Translate(err, "record passkey use")
 }
 
 // challenge is a passkey challenge that has been answered (rightly or not); it is kept until it would have
@@ -254,7 +255,7 @@ func (o *Owner) UseChallenge(ctx context.Context, hash string, expires time.Time
 		}
 		return o.db.Repo().Insert(ctx, &challenge{ChallengeHash: hash, ExpiresAt: expires.UTC()})
 	})
-	return translate(err, "use passkey challenge")
+	return Translate(err, "use passkey challenge")
 }
 
 // Reset removes every credential and session, so nobody is signed in and only a setup link can claim the blog.
@@ -265,9 +266,9 @@ func (o *Owner) Reset(ctx context.Context, act Action) error {
 				return err
 			}
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
+		return InsertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
-	return translate(err, "reset owner")
+	return Translate(err, "reset owner")
 }
 
 // NewSetupToken replaces any setup token with one whose hash is given, unless the blog has an owner already
@@ -292,19 +293,19 @@ func (o *Owner) NewSetupToken(ctx context.Context, tokenHash string) error {
 	if errors.Is(err, ErrClaimed) {
 		return err
 	}
-	return translate(err, "create setup token")
+	return Translate(err, "create setup token")
 }
 
 // ValidSetupToken reports whether a setup token with this hash is waiting to be used.
 func (o *Owner) ValidSetupToken(ctx context.Context, tokenHash string) (bool, error) {
 	n, err := o.db.Repo().Count(ctx, "owner_tokens", where.Eq("token_hash", tokenHash))
-	return n > 0, translate(err, "check setup token")
+	return n > 0, Translate(err, "check setup token")
 }
 
 // CreateSession stores a new session.
 func (o *Owner) CreateSession(ctx context.Context, s Session) error {
 	s.ID = 0
-	return translate(o.db.Repo().Insert(ctx, &s), "create session")
+	return Translate(o.db.Repo().Insert(ctx, &s), "create session")
 }
 
 // FindSession returns the session with this token hash; an unknown one is ErrNotFound.
@@ -312,24 +313,24 @@ func (o *Owner) FindSession(ctx context.Context, tokenHash string) (Session, err
 	var s Session
 	err := o.db.Repo().Find(ctx, &s, where.Eq("token_hash", tokenHash))
 	s.CreatedAt, s.SeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.SeenAt.UTC(), s.ExpiresAt.UTC()
-	return s, translate(err, "find session")
+	return s, Translate(err, "find session")
 }
 
 // TouchSession records that a session was used now.
 func (o *Owner) TouchSession(ctx context.Context, id int64, at time.Time) error {
 	_, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_sessions").Where(where.Eq("id", id)), rel.Set("seen_at", at.UTC()))
-	return translate(err, "touch session")
+	return Translate(err, "touch session")
 }
 
 // DeleteSession ends a session.
 func (o *Owner) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(where.Eq("token_hash", tokenHash)))
-	return translate(err, "delete session")
+	return Translate(err, "delete session")
 }
 
 // DeleteSessionsBefore removes the sessions that expired or went idle, returning how many.
 func (o *Owner) DeleteSessionsBefore(ctx context.Context, now, idleSince time.Time) (int, error) {
 	n, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(
 		where.Or(where.Lt("expires_at", now.UTC()), where.Lt("seen_at", idleSince.UTC()))))
-	return n, translate(err, "delete old sessions")
+	return n, Translate(err, "delete old sessions")
 }

@@ -38,7 +38,7 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 		return row.Value, nil
 	}
 	if !errors.Is(err, rel.ErrNotFound) {
-		return "", translate(err, "read secret")
+		return "", Translate(err, "read secret")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -47,10 +47,10 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 	row = secret{Name: name, Value: hex.EncodeToString(b), CreatedAt: time.Now().UTC()}
 	if err := s.db.Repo().Insert(ctx, &row); err != nil {
 		if !errors.Is(err, rel.ErrUniqueConstraint) {
-			return "", translate(err, "create secret")
+			return "", Translate(err, "create secret")
 		}
 		if err := s.db.Repo().Find(ctx, &row, where.Eq("name", name)); err != nil {
-			return "", translate(err, "read secret")
+			return "", Translate(err, "read secret")
 		}
 	}
 	return row.Value, nil
