@@ -17,6 +17,7 @@ import (
 	"blog/importer/blogexport"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/transfer"
 	"blog/richtext"
 )
 
@@ -55,7 +56,7 @@ func (s *site) run(t *testing.T, from, path string, dry bool, mapFile string) (*
 			t.Fatal(err)
 		}
 	}
-	return importer.Run(context.Background(), repo.NewImports(s.db), importer.Options{From: from, Path: path, Posts: s.posts,
+	return importer.Run(context.Background(), transfer.NewImports(s.db), importer.Options{From: from, Path: path, Posts: s.posts,
 		Match: m, DryRun: dry})
 }
 
@@ -412,7 +413,7 @@ func export(t *testing.T, db *database.DB) string {
 	path := filepath.Join(t.TempDir(), "export.jsonl")
 	f, _ := os.Create(path)
 	defer f.Close()
-	if _, err := blogexport.Export(context.Background(), repo.NewImports(db), f, time.Now()); err != nil {
+	if _, err := blogexport.Export(context.Background(), transfer.NewImports(db), f, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -433,10 +434,10 @@ func withoutTime(s string) string { return exportedAt.ReplaceAllString(s, "") }
 func TestFailedImportLeavesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newSite(t, db)
-		imports := repo.NewImports(db)
-		err := imports.Write(context.Background(), func(ctx context.Context, w *repo.ImportWriter) error {
+		imports := transfer.NewImports(db)
+		err := imports.Write(context.Background(), func(ctx context.Context, w *transfer.ImportWriter) error {
 			for i := range 3 {
-				if _, err := w.Add(ctx, repo.ImportedComment{Keys: []string{"test:" + string(rune('a'+i))}, PostID: s.ids["hello-world"],
+				if _, err := w.Add(ctx, transfer.ImportedComment{Keys: []string{"test:" + string(rune('a'+i))}, PostID: s.ids["hello-world"],
 					Username: "A", Email: "a@example.com", Body: "x", State: repo.StatePublished, CreatedAt: time.Now()}); err != nil {
 					return err
 				}

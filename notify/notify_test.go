@@ -19,6 +19,7 @@ import (
 	"blog/internal/mailtest"
 	"blog/notify"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 const owner = "owner@example.com"
@@ -400,8 +401,8 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 
 func TestImportedCommentsAreNotAnnounced(t *testing.T) {
 	f := newFixture(t, dbtest.SQLite(t), nil)
-	err := repo.NewImports(f.db).Write(context.Background(), func(ctx context.Context, w *repo.ImportWriter) error {
-		_, err := w.Add(ctx, repo.ImportedComment{Keys: []string{"disqus:1"}, PostID: f.post, Username: "Old", Email: "old@example.com",
+	err := transfer.NewImports(f.db).Write(context.Background(), func(ctx context.Context, w *transfer.ImportWriter) error {
+		_, err := w.Add(ctx, transfer.ImportedComment{Keys: []string{"disqus:1"}, PostID: f.post, Username: "Old", Email: "old@example.com",
 			Body: "From 2016, held there.", State: repo.StatePending, CreatedAt: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)})
 		return err
 	})

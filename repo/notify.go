@@ -166,13 +166,24 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 	return handled, Translate(err, "announce changes")
 }
 
+// importedRow is a row of imported_comments (written by repo/transfer), read here to leave imported comments
+// unannounced.
+type importedRow struct {
+	ID         int64
+	SourceKey  string
+	CommentID  int64
+	ImportedAt time.Time
+}
+
+func (importedRow) Table() string { return "imported_comments" }
+
 // Imported returns which of these comments came from an import (they are never announced).
 func (n *Notifications) Imported(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []importRow
+	var rows []importedRow
 	if err := n.db.Repo().FindAll(ctx, &rows, rel.Where(store.InIDs("comment_id", store.UniqueIDs(ids)))); err != nil {
 		return nil, Translate(err, "find imported comments")
 	}

@@ -55,3 +55,12 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 	}
 	return row.Value, nil
 }
+
+// Replace sets the named key to value, whatever it was (a restored blog taking the identity of the one it comes
+// from). It runs inside the caller's transaction when there is one, which translates its error.
+func (s *Secrets) Replace(ctx context.Context, name, value string) error {
+	if _, err := s.db.Repo().DeleteAny(ctx, rel.From("secrets").Where(where.Eq("name", name))); err != nil {
+		return err
+	}
+	return s.db.Repo().Insert(ctx, &secret{Name: name, Value: value, CreatedAt: time.Now().UTC()})
+}

@@ -14,6 +14,7 @@ import (
 	"blog/importer"
 	"blog/importer/blogexport"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // importCmd brings comments from another system (or an export of this blog) into the database.
@@ -64,7 +65,7 @@ func importCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 		debug.SetMemoryLimit(importer.SoftMemoryLimit)
 	}
 	start := time.Now()
-	report, err := importer.Run(ctx, repo.NewImports(db), importer.Options{From: flags["from"], Path: pos[0], Posts: posts,
+	report, err := importer.Run(ctx, transfer.NewImports(db), importer.Options{From: flags["from"], Path: pos[0], Posts: posts,
 		Match: match, DryRun: flags["dry-run"] == "true", SkipInvalid: flags["skip-invalid"] == "true"})
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func exportCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 	}
 	defer db.Close()
 	if args[0] == "-" {
-		_, err := blogexport.Export(ctx, repo.NewImports(db), stdout, time.Now())
+		_, err := blogexport.Export(ctx, transfer.NewImports(db), stdout, time.Now())
 		return err
 	}
 	path := args[0]
@@ -98,7 +99,7 @@ func exportCmd(ctx context.Context, args []string, cfg config, stdout io.Writer)
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := blogexport.Export(ctx, repo.NewImports(db), tmp, time.Now())
+	n, err := blogexport.Export(ctx, transfer.NewImports(db), tmp, time.Now())
 	if err == nil {
 		err = tmp.Sync()
 	}
