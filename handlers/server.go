@@ -28,6 +28,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/outbox"
 	"blog/sharecard"
 	"blog/spam"
 	"blog/sse"
@@ -162,9 +163,9 @@ type Content interface {
 	Problems() []string
 }
 
-// Subscriptions records what an address chose about reply notifications (repo.Notifications).
+// Subscriptions records what an address chose about reply notifications (outbox.Notifications).
 type Subscriptions interface {
-	Subscriber(ctx context.Context, email string) (repo.Subscriber, bool, error)
+	Subscriber(ctx context.Context, email string) (outbox.Subscriber, bool, error)
 	Confirm(ctx context.Context, email string) error
 	Unsubscribe(ctx context.Context, email string) error
 }

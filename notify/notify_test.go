@@ -19,6 +19,7 @@ import (
 	"blog/internal/mailtest"
 	"blog/notify"
 	"blog/repo"
+	"blog/repo/outbox"
 	"blog/repo/transfer"
 )
 
@@ -27,7 +28,7 @@ const owner = "owner@example.com"
 type fixture struct {
 	db       *database.DB
 	comments *repo.Comments
-	store    *repo.Notifications
+	store    *outbox.Notifications
 	post     int64
 	relay    *mailtest.Server
 	svc      *notify.Service
@@ -39,7 +40,7 @@ func newFixture(t *testing.T, db *database.DB, change func(*notify.Config)) *fix
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, comments: repo.NewComments(db), store: repo.NewNotifications(db), post: ids["hello-world"],
+	f := &fixture{db: db, comments: repo.NewComments(db), store: outbox.NewNotifications(db), post: ids["hello-world"],
 		relay: mailtest.Start(t)}
 	f.svc = f.service(t, db, change)
 	return f
@@ -50,7 +51,7 @@ func (f *fixture) service(t *testing.T, db *database.DB, change func(*notify.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := notify.Config{Store: repo.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: "Field Notes",
+	cfg := notify.Config{Store: outbox.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: "Field Notes",
 		BaseURL: "https://blog.example", Mailer: smtp, From: "Field Notes <blog@example.com>", OwnerEmail: owner,
 		Tokens: notify.Tokens{Key: []byte("0123456789abcdef0123456789abcdef")}, Backoff: 10 * time.Millisecond,
 		Post: func(int64) (string, string) { return "hello-world", "Hello, world" }}

@@ -42,6 +42,7 @@ import (
 	"blog/owner"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/outbox"
 	"blog/views"
 )
 
@@ -292,7 +293,7 @@ func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.C
 		Owner: own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
-		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: repo.NewNotifications(db),
+		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: outbox.NewNotifications(db),
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
@@ -313,7 +314,7 @@ func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.C
 func newNotifier(cfg config, db *database.DB, site *publish.Store, keys siteKeySet,
 	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
 	n := cfg.Notify
-	nc := notify.Config{Store: repo.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
+	nc := notify.Config{Store: outbox.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
 		BaseURL: publicBase(cfg), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
