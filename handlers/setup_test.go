@@ -29,6 +29,7 @@ import (
 	"blog/owner"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
@@ -87,7 +88,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
+	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		SecureCookies: cfg.SecureCookies, BaseURL: cfg.Chrome.BaseURL,
 		Log: log, Chrome: cfg.Chrome, CSRF: csrf.New(key, false), FailureDelay: 10 * time.Millisecond})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"blog/clientip"
 	"blog/csrf"
 	"blog/repo"
+	"blog/repo/accounts"
 	"blog/views"
 )
 
@@ -66,7 +67,7 @@ func (o *Owner) Login(c *fiber.Ctx) error {
 		return err
 	}
 	pw := c.FormValue("password")
-	creds, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPassword)
+	creds, err := o.cfg.Store.Credentials(c.UserContext(), accounts.CredentialPassword)
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func (o *Owner) PasskeyLoginBegin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func (o *Owner) PasskeyLoginFinish(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
 		return err
 	}
@@ -254,8 +255,8 @@ func (o *Owner) Setup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: hash}); err != nil {
-		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed) {
+	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), accounts.Credential{Kind: accounts.CredentialPassword, Name: "password", Secret: hash}); err != nil {
+		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, accounts.ErrClaimed) {
 			return o.SetupPage(c) // claimed meanwhile
 		}
 		return err
@@ -295,7 +296,7 @@ func (o *Owner) SetupPasskeyFinish(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := o.cfg.Store.Claim(c.UserContext(), hashToken(tok), cred); err != nil {
-		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed) {
+		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, accounts.ErrClaimed) {
 			return fiber.NewError(fiber.StatusNotFound, "This setup link is not valid any more: the blog was claimed meanwhile.")
 		}
 		return err
@@ -311,7 +312,7 @@ func (o *Owner) beginRegistration(c *fiber.Ctx, purpose string) error {
 	if err != nil {
 		return err
 	}
-	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
 		return err
 	}
@@ -329,43 +330,43 @@ func (o *Owner) beginRegistration(c *fiber.Ctx, purpose string) error {
 	return c.JSON(creation)
 }
 
-func (o *Owner) finishRegistration(c *fiber.Ctx, purpose string) (repo.Credential, error) {
+func (o *Owner) finishRegistration(c *fiber.Ctx, purpose string) (accounts.Credential, error) {
 	data, err := o.passkeys.finish(c, purpose)
 	if errors.Is(err, errCeremony) {
-		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, err.Error())
+		return accounts.Credential{}, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	rp, err := o.passkeys.relyingParty(c)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
-	stored, err := o.cfg.Store.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := o.cfg.Store.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	u, err := o.passkeys.owner(stored)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBody(bytes.NewReader(c.Body()))
 	if err != nil {
-		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey's answer could not be read.")
+		return accounts.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey's answer could not be read.")
 	}
 	wc, err := rp.CreateCredential(u, data, parsed)
 	if err != nil {
-		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey could not be registered.")
+		return accounts.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey could not be registered.")
 	}
 	b, err := json.Marshal(wc)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	name := strings.TrimSpace(c.Query("name"))
 	if name == "" || len(name) > 60 {
 		name = "passkey added " + time.Now().UTC().Format("2 Jan 2006")
 	}
-	return repo.Credential{Kind: repo.CredentialPasskey, Name: name, Secret: string(b)}, nil
+	return accounts.Credential{Kind: accounts.CredentialPasskey, Name: name, Secret: string(b)}, nil
 }
 
 // AccountPage lists the owner's credentials, with forms to set the password and add or remove passkeys.
@@ -383,13 +384,13 @@ func (o *Owner) AccountPage(c *fiber.Ctx) error {
 
 // welcome greets the owner who just claimed the blog, naming the way they chose to sign in (the setup link is
 // spent: that way is how they come back) and offering the other as a spare.
-func welcome(creds []repo.Credential) string {
+func welcome(creds []accounts.Credential) string {
 	passkeys, password := 0, false
 	for _, cr := range creds {
 		switch cr.Kind {
-		case repo.CredentialPasskey:
+		case accounts.CredentialPasskey:
 			passkeys++
-		case repo.CredentialPassword:
+		case accounts.CredentialPassword:
 			password = true
 		}
 	}
@@ -494,7 +495,7 @@ func (o *Owner) RemoveCredential(c *fiber.Ctx) error {
 	}
 	s, _ := c.Locals(localsKey).(session)
 	err = o.cfg.Store.RemoveCredential(c.UserContext(), id, s.ID, repo.Action{Actor: repo.ActorOwner, Name: "remove-credential"})
-	if errors.Is(err, repo.ErrLastCredential) {
+	if errors.Is(err, accounts.ErrLastCredential) {
 		return o.renderAccount(c, fiber.StatusConflict, "", lastCredential)
 	}
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"blog/clientip"
 	"blog/csrf"
 	"blog/repo"
+	"blog/repo/accounts"
 	"blog/views"
 )
 
@@ -44,9 +45,9 @@ const touchEvery = time.Minute
 // Store is what sign-in needs from the database.
 type Store interface {
 	HasCredentials(ctx context.Context) (bool, error)
-	Credentials(ctx context.Context, kind string) ([]repo.Credential, error)
-	Claim(ctx context.Context, tokenHash string, c repo.Credential) (repo.Credential, error)
-	AddCredential(ctx context.Context, c repo.Credential, act repo.Action) (repo.Credential, error)
+	Credentials(ctx context.Context, kind string) ([]accounts.Credential, error)
+	Claim(ctx context.Context, tokenHash string, c accounts.Credential) (accounts.Credential, error)
+	AddCredential(ctx context.Context, c accounts.Credential, act repo.Action) (accounts.Credential, error)
 	ReplacePassword(ctx context.Context, hash string, keepSession int64, act repo.Action) error
 	RemoveCredential(ctx context.Context, id, keepSession int64, act repo.Action) error
 	UsedCredential(ctx context.Context, id int64, secret string) error
@@ -54,8 +55,8 @@ type Store interface {
 	UseChallenge(ctx context.Context, hash string, expires time.Time) error
 	NewSetupToken(ctx context.Context, tokenHash string) error
 	ValidSetupToken(ctx context.Context, tokenHash string) (bool, error)
-	CreateSession(ctx context.Context, s repo.Session) error
-	FindSession(ctx context.Context, tokenHash string) (repo.Session, error)
+	CreateSession(ctx context.Context, s accounts.Session) error
+	FindSession(ctx context.Context, tokenHash string) (accounts.Session, error)
 	TouchSession(ctx context.Context, id int64, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteSessionsBefore(ctx context.Context, now, idleSince time.Time) (int, error)
@@ -67,7 +68,7 @@ type Auditor interface {
 }
 
 var (
-	_ Store   = (*repo.Owner)(nil)
+	_ Store   = (*accounts.Owner)(nil)
 	_ Auditor = (*repo.Audit)(nil)
 )
 
@@ -137,7 +138,7 @@ func (o *Owner) SetupLink(ctx context.Context) (string, error) {
 func NewSetupLink(ctx context.Context, store Store) (string, error) {
 	tok := newToken()
 	err := store.NewSetupToken(ctx, hashToken(tok))
-	if errors.Is(err, repo.ErrClaimed) {
+	if errors.Is(err, accounts.ErrClaimed) {
 		return "", nil
 	}
 	if err != nil {
@@ -148,7 +149,7 @@ func NewSetupLink(ctx context.Context, store Store) (string, error) {
 
 // session is the signed-in owner's session, kept in the request's locals by Require.
 type session struct {
-	repo.Session
+	accounts.Session
 	token string
 }
 
@@ -158,7 +159,7 @@ const localsKey = "owner_session"
 func (o *Owner) signIn(c *fiber.Ctx, method string) error {
 	tok := newToken()
 	now := time.Now().UTC()
-	s := repo.Session{TokenHash: hashToken(tok), Method: method, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(MaxAge)}
+	s := accounts.Session{TokenHash: hashToken(tok), Method: method, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(MaxAge)}
 	if err := o.cfg.Store.CreateSession(c.UserContext(), s); err != nil {
 		return err
 	}

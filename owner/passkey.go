@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // ceremonyCookie carries a passkey ceremony's state (the challenge) between its two requests, signed.
@@ -118,7 +119,7 @@ func (u *user) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 // owner returns the WebAuthn user with its stored passkeys. Its handle is derived from the key, so it is stable
 // and needs no storage.
-func (p *passkeys) owner(stored []repo.Credential) (*user, error) {
+func (p *passkeys) owner(stored []accounts.Credential) (*user, error) {
 	m := hmac.New(sha256.New, p.key)
 	m.Write([]byte("webauthn user"))
 	u := &user{id: m.Sum(nil), name: "owner"}

@@ -22,6 +22,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/internal/passkeytest"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 const (
@@ -62,7 +63,7 @@ func newSignInTest(t *testing.T) *signInTest {
 	t.Helper()
 	db := dbtest.SQLite(t)
 	key := []byte("test-key-test-key-test-key-0123")
-	o, err := New(Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
+	o, err := New(Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: testOrigin, Clients: clientip.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), CSRF: csrf.New(key, false), FailureDelay: time.Millisecond})
 	if err != nil {
@@ -83,7 +84,7 @@ func newSignInTest(t *testing.T) *signInTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := repo.NewOwner(db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
+	if err := accounts.NewOwner(db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 		t.Fatal(err)
 	}
 	b := s.browser("192.0.2.250")

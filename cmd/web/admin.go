@@ -18,6 +18,7 @@ import (
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // The owner's actions from the command line: the same code as the console, acting on the database directly.
@@ -325,7 +326,7 @@ func ownerCmd(ctx context.Context, args []string, cfg config, stdin io.Reader, s
 		if err != nil {
 			return err
 		}
-		if err := repo.NewOwner(db).SetPassword(ctx, hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
+		if err := accounts.NewOwner(db).SetPassword(ctx, hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 			return err
 		}
 		// SetPassword ends every session: nobody stays signed in with what the old password opened.
@@ -341,7 +342,7 @@ func ownerCmd(ctx context.Context, args []string, cfg config, stdin io.Reader, s
 			return err
 		}
 		defer db.Close()
-		store := repo.NewOwner(db)
+		store := accounts.NewOwner(db)
 		if err := store.Reset(ctx, repo.Action{Actor: repo.ActorCLI, Name: "owner-reset"}); err != nil {
 			return err
 		}

@@ -42,6 +42,7 @@ import (
 	"blog/owner"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/accounts"
 	"blog/repo/outbox"
 	"blog/views"
 )
@@ -237,7 +238,7 @@ func newModeration(cfg config, db *database.DB, keys siteKeySet) *moderation.Ser
 // newOwner returns the owner's sign-in.
 func newOwner(cfg config, db *database.DB, keys siteKeySet, chrome views.Chrome, log *slog.Logger) (*owner.Owner, error) {
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
-	return owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
+	return owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
 		SecureCookies: secure, BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Clients: clientip.Resolver{Trusted: cfg.Trusted},
 		Log: log, Chrome: chrome, CSRF: csrf.New(keys.CSRF, secure)})
 }

@@ -10,6 +10,7 @@ import (
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 func applied(t *testing.T, db *database.DB) int {
@@ -99,15 +100,15 @@ func useSchema(t *testing.T, db *database.DB) {
 	if entries, err := repo.NewAudit(db).List(ctx, 0, 10); err != nil || len(entries) != 2 {
 		t.Fatalf("audit = %+v, %v", entries, err)
 	}
-	own := repo.NewOwner(db)
+	own := accounts.NewOwner(db)
 	if err := own.NewSetupToken(ctx, "hash"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := own.Claim(ctx, "hash", repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: "x"}); err != nil {
+	if _, err := own.Claim(ctx, "hash", accounts.Credential{Kind: accounts.CredentialPassword, Name: "password", Secret: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	if err := own.CreateSession(ctx, repo.Session{TokenHash: "s", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := own.CreateSession(ctx, accounts.Session{TokenHash: "s", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := own.FindSession(ctx, "s"); err != nil {
