@@ -13,6 +13,7 @@ import (
 	"blog/owner"
 	"blog/repo"
 	"blog/repo/accounts"
+	"blog/repo/review"
 )
 
 // client is one browser: it keeps the cookies it is given and the token its last page carried.
@@ -180,7 +181,7 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 	if c.State != repo.StatePublished {
 		t.Fatalf("comment state %q after refused requests", c.State)
 	}
-	if bans, _ := repo.NewBans(a.db).List(context.Background()); len(bans) != 0 {
+	if bans, _ := review.NewBans(a.db).List(context.Background()); len(bans) != 0 {
 		t.Fatalf("bans added by refused requests: %+v", bans)
 	}
 }
@@ -469,7 +470,7 @@ func TestBannedCommentersAreHeldAsSpam(t *testing.T) {
 	if resp, _ := o.post(t, "/admin/bans", url.Values{"comment": {itoa(cs[0].ID)}, "kind": {"net"}}, false); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("ban a comment's network: %d", resp.StatusCode)
 	}
-	list, _ := repo.NewBans(a.db).List(context.Background())
+	list, _ := review.NewBans(a.db).List(context.Background())
 	if len(list) != 2 || list[0].Kind != repo.BanNet || strings.Contains(list[0].Value, "0.0") {
 		t.Fatalf("bans = %+v; want the network's hash, not its address", list)
 	}

@@ -17,6 +17,7 @@ import (
 	"blog/importer/blogexport"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/review"
 	"blog/repo/transfer"
 	"blog/richtext"
 )
@@ -348,7 +349,7 @@ func TestExportRoundTrip(t *testing.T) {
 		a := newSite(t, db)
 		a.mustRun(t, "disqus", "testdata/disqus.xml", false, "testdata/map.txt")
 		a.mustRun(t, "wordpress", "testdata/wordpress.xml", false, "")
-		comments := repo.NewComments(db)
+		comments := review.NewComments(db)
 		c, _, err := comments.CreateComment(ctx, repo.NewComment{PostID: a.ids["live-comments"],
 			Input: repo.CommentInput{Username: "Live", Email: "live@example.com", Body: "Posted *here*."}, IPHash: "ip1", NetHash: "net1"})
 		if err != nil {
@@ -357,7 +358,7 @@ func TestExportRoundTrip(t *testing.T) {
 		if _, _, err := comments.EditComment(ctx, c.ID, repo.Edit{Body: "Posted here, then edited.", Format: repo.FormatMarkdown}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := repo.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "spam@example.net", Label: "spam@example.net"}, repo.Action{Actor: "owner", Name: "ban"}); err != nil {
+		if _, err := review.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "spam@example.net", Label: "spam@example.net"}, repo.Action{Actor: "owner", Name: "ban"}); err != nil {
 			t.Fatal(err)
 		}
 		first := export(t, db)

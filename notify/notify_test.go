@@ -20,6 +20,7 @@ import (
 	"blog/notify"
 	"blog/repo"
 	"blog/repo/outbox"
+	"blog/repo/review"
 	"blog/repo/transfer"
 )
 
@@ -27,7 +28,7 @@ const owner = "owner@example.com"
 
 type fixture struct {
 	db       *database.DB
-	comments *repo.Comments
+	comments *review.Comments
 	store    *outbox.Notifications
 	post     int64
 	relay    *mailtest.Server
@@ -40,7 +41,7 @@ func newFixture(t *testing.T, db *database.DB, change func(*notify.Config)) *fix
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, comments: repo.NewComments(db), store: outbox.NewNotifications(db), post: ids["hello-world"],
+	f := &fixture{db: db, comments: review.NewComments(db), store: outbox.NewNotifications(db), post: ids["hello-world"],
 		relay: mailtest.Start(t)}
 	f.svc = f.service(t, db, change)
 	return f

@@ -2,8 +2,6 @@ package repo
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -81,13 +79,4 @@ func (a *Audit) List(ctx context.Context, before int64, limit int) ([]AuditEntry
 		out[i].At = out[i].At.UTC()
 	}
 	return out, nil
-}
-
-// joinIDs writes ids as "1,2,3".
-func joinIDs(ids []int64) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(parts, ",")
 }

@@ -297,6 +297,12 @@ func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
 	return cs[0], nil
 }
 
+// Answered reports whether somebody has replied to a comment (a reply shown or waiting for approval).
+func (s *Comments) Answered(ctx context.Context, id int64) (bool, error) {
+	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", StatePublished, StatePending))
+	return n > 0, Translate(err, "count replies")
+}
+
 func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment, error) {
 	var comments []Comment
 	if err := s.db.Repo().FindAll(ctx, &comments, q); err != nil {

@@ -44,6 +44,7 @@ import (
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/outbox"
+	"blog/repo/review"
 	"blog/views"
 )
 
@@ -229,9 +230,10 @@ func commentStore(db *database.DB, keys siteKeySet) *repo.Comments {
 	return repo.NewComments(db, repo.AvatarKey(keys.Avatar))
 }
 
-// newModeration returns the moderation service.
+// newModeration returns the moderation service. Its store is the comment store, keyed alike, with moderation's
+// writes added.
 func newModeration(cfg config, db *database.DB, keys siteKeySet) *moderation.Service {
-	return &moderation.Service{Comments: commentStore(db, keys), BanStore: repo.NewBans(db),
+	return &moderation.Service{Comments: review.NewComments(db, repo.AvatarKey(keys.Avatar)), BanStore: review.NewBans(db),
 		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 

@@ -11,6 +11,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/accounts"
+	"blog/repo/review"
 )
 
 func applied(t *testing.T, db *database.DB) int {
@@ -77,7 +78,7 @@ func useSchema(t *testing.T, db *database.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := repo.NewComments(db)
+	store := review.NewComments(db)
 	in := repo.CommentInput{Username: "a", Email: "a@b.co", Body: "x"}
 	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: ids["p"], Input: in, IPHash: "h", NetHash: "n"})
 	if err != nil {
@@ -94,7 +95,7 @@ func useSchema(t *testing.T, db *database.DB) {
 	if err != nil || len(changes) != 2 || changes[1].Comment.State != repo.StateDeleted || changes[1].Count != 0 {
 		t.Fatalf("changes = %+v, %v", changes, err)
 	}
-	if _, err := repo.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "a@b.co", Label: "a@b.co"}, repo.Action{Actor: "cli", Name: "ban"}); err != nil {
+	if _, err := review.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "a@b.co", Label: "a@b.co"}, repo.Action{Actor: "cli", Name: "ban"}); err != nil {
 		t.Fatal(err)
 	}
 	if entries, err := repo.NewAudit(db).List(ctx, 0, 10); err != nil || len(entries) != 2 {
