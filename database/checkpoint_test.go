@@ -13,6 +13,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // walCheckpointSeq reads the checkpoint sequence number from the header of a SQLite write-ahead log: SQLite
@@ -53,7 +54,7 @@ func walSize(t *testing.T, db *database.DB) int64 {
 func TestSQLiteLogIsCheckpointedInTheBackground(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	post := seedPost(t, db, "checkpointed")
 	write := func(i int) {
 		if _, err := create(ctx, store, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com",
@@ -133,7 +134,7 @@ func holdSnapshots(t *testing.T, db *database.DB) {
 func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	post := seedPost(t, db, "bounded")
 	holdSnapshots(t, db)
 	const slack = 1 << 20 // the commit that crosses the bound, and then some
@@ -169,7 +170,7 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 func TestSQLiteLogIsTruncatedWhenQuiet(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	post := seedPost(t, db, "quiet")
 	holdSnapshots(t, db)
 	for i := range 50 {

@@ -28,6 +28,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/sharecard"
 	"blog/spam"
@@ -54,7 +55,7 @@ type CommentStore interface {
 	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 }
 
-var _ CommentStore = (*repo.Comments)(nil)
+var _ CommentStore = (*discussion.Comments)(nil)
 
 // Broker is what the handlers need from the live broker: streams subscribe to a post's changes, and a write
 // made here is handed to the broker at once (Sync) instead of waiting for the database's change watcher.

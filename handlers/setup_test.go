@@ -30,6 +30,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/accounts"
+	"blog/repo/discussion"
 	"blog/repo/review"
 )
 
@@ -64,7 +65,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := review.NewComments(db, repo.AvatarKey(testAvatarKey))
+	store := review.NewComments(db, discussion.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
 		t.Fatal(err)

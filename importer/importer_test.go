@@ -17,6 +17,7 @@ import (
 	"blog/importer/blogexport"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/repo/review"
 	"blog/repo/transfer"
 	"blog/richtext"
@@ -73,7 +74,7 @@ func (s *site) mustRun(t *testing.T, from, path string, dry bool, mapFile string
 // all returns every comment of a post, in any state, oldest first, with its author.
 func (s *site) all(t *testing.T, slug string) []repo.Comment {
 	t.Helper()
-	out, err := repo.NewComments(s.db).SearchComments(context.Background(), repo.Search{PostID: s.ids[slug], Limit: 1000})
+	out, err := discussion.NewComments(s.db).SearchComments(context.Background(), repo.Search{PostID: s.ids[slug], Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,10 +160,10 @@ func TestDisqus(t *testing.T) {
 		if strings.Contains(reply.Body, "tracker") || strings.Contains(html, "<script") || strings.Contains(html, "<img") || strings.Contains(html, "tracker.example") || !strings.Contains(reply.Body, `\*entirely\*`) {
 			t.Fatalf("hostile HTML got through: %q -> %s", reply.Body, html)
 		}
-		if st, _ := repo.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Count != 4 {
+		if st, _ := discussion.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Count != 4 {
 			t.Fatalf("published count %d, want 4", st.Count)
 		}
-		changes, _ := repo.NewComments(db).FindChanges(context.Background(), s.ids["hello-world"], 0, 100)
+		changes, _ := discussion.NewComments(db).FindChanges(context.Background(), s.ids["hello-world"], 0, 100)
 		if len(changes) != 6 {
 			t.Fatalf("%d changes in the feed, want one per imported comment", len(changes))
 		}
@@ -310,7 +311,7 @@ func TestIsso(t *testing.T) {
 		t.Fatalf("reply to a deleted comment: %+v", uni)
 	}
 	// The deleted comment holds its reply's place.
-	threads, _ := repo.NewComments(s.db).FindThreads(context.Background(), s.ids["hello-world"], 0, 10)
+	threads, _ := discussion.NewComments(s.db).FindThreads(context.Background(), s.ids["hello-world"], 0, 10)
 	found := false
 	for _, th := range threads {
 		if th.Top.ID == *uni.ParentID && th.Top.Placeholder() && len(th.Replies) == 1 {
@@ -378,7 +379,7 @@ func TestExportRoundTrip(t *testing.T) {
 		// A blog with comments of its own takes them all, with new ids, keeping threads.
 		cdb := dbtest.Open(t, otherURL(t, db), true)
 		cs := newSite(t, cdb)
-		if _, _, err := repo.NewComments(cdb).CreateComment(ctx, repo.NewComment{PostID: cs.ids["hello-world"],
+		if _, _, err := discussion.NewComments(cdb).CreateComment(ctx, repo.NewComment{PostID: cs.ids["hello-world"],
 			Input: repo.CommentInput{Username: "Resident", Email: "res@example.com", Body: "Already here."}}); err != nil {
 			t.Fatal(err)
 		}
@@ -454,7 +455,7 @@ func TestFailedImportLeavesNothing(t *testing.T) {
 		if has, _ := imports.HasKeys(context.Background(), "test:"); has {
 			t.Fatal("a failed import left its keys")
 		}
-		if st, _ := repo.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Seq != 0 || st.Count != 0 {
+		if st, _ := discussion.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Seq != 0 || st.Count != 0 {
 			t.Fatalf("a failed import moved the feed: %+v", st)
 		}
 	})

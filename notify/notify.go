@@ -25,6 +25,7 @@ import (
 
 	"blog/observe"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/tlsroots"
 )
@@ -32,7 +33,7 @@ import (
 // Config is what the service needs.
 type Config struct {
 	Store    *outbox.Notifications
-	Comments *repo.Comments
+	Comments *discussion.Comments
 	// Post names a post by id (slug and title), for messages.
 	Post      func(postID int64) (slug, title string)
 	SiteTitle string

@@ -19,6 +19,7 @@ import (
 	"blog/internal/mailtest"
 	"blog/notify"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/transfer"
@@ -52,7 +53,7 @@ func (f *fixture) service(t *testing.T, db *database.DB, change func(*notify.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := notify.Config{Store: outbox.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: "Field Notes",
+	cfg := notify.Config{Store: outbox.NewNotifications(db), Comments: discussion.NewComments(db), SiteTitle: "Field Notes",
 		BaseURL: "https://blog.example", Mailer: smtp, From: "Field Notes <blog@example.com>", OwnerEmail: owner,
 		Tokens: notify.Tokens{Key: []byte("0123456789abcdef0123456789abcdef")}, Backoff: 10 * time.Millisecond,
 		Post: func(int64) (string, string) { return "hello-world", "Hello, world" }}

@@ -19,6 +19,7 @@ import (
 	"blog/owner"
 	"blog/repo"
 	"blog/repo/accounts"
+	"blog/repo/discussion"
 )
 
 // The owner's actions from the command line: the same code as the console, acting on the database directly.
@@ -140,7 +141,7 @@ func listComments(ctx context.Context, cfg config, flags map[string]string, pos 
 		}
 		q.PostID = p.ID
 	}
-	found, err := repo.NewComments(db).SearchComments(ctx, q)
+	found, err := discussion.NewComments(db).SearchComments(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func actOnComments(ctx context.Context, cfg config, action string, flags map[str
 		return err
 	}
 	defer db.Close()
-	found, err := repo.NewComments(db).FindCommentsByID(ctx, ids)
+	found, err := discussion.NewComments(db).FindCommentsByID(ctx, ids)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/accounts"
+	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/views"
@@ -212,7 +213,7 @@ func loadContent(ctx context.Context, cfg config, db *database.DB, log *slog.Log
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
-func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
+func newBroker(ctx context.Context, comments *discussion.Comments, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
 	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
 		return nil, err
@@ -226,15 +227,15 @@ func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) 
 
 // commentStore is the comment store every part of the server uses: every comment it returns carries its author's
 // keyed avatar, whichever path (a page, a post just made, an edit, the console, a mail) draws it.
-func commentStore(db *database.DB, keys siteKeySet) *repo.Comments {
-	return repo.NewComments(db, repo.AvatarKey(keys.Avatar))
+func commentStore(db *database.DB, keys siteKeySet) *discussion.Comments {
+	return discussion.NewComments(db, discussion.AvatarKey(keys.Avatar))
 }
 
 // newModeration returns the moderation service. Its store is the comment store, keyed alike, with moderation's
 // writes added.
 func newModeration(cfg config, db *database.DB, keys siteKeySet) *moderation.Service {
-	return &moderation.Service{Comments: review.NewComments(db, repo.AvatarKey(keys.Avatar)), BanStore: review.NewBans(db),
-		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
+	return &moderation.Service{Comments: review.NewComments(db, discussion.AvatarKey(keys.Avatar)),
+		BanStore: review.NewBans(db), Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
 // newOwner returns the owner's sign-in.
@@ -287,7 +288,7 @@ func publicBase(cfg config) string {
 }
 
 // buildApp builds the HTTP app with every route.
-func buildApp(cfg config, db *database.DB, site *publish.Store, comments *repo.Comments,
+func buildApp(cfg config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	return handlers.New(handlers.Config{
@@ -348,7 +349,7 @@ func startBackground(ctx context.Context, cfg config, db *database.DB, site *pub
 	wg.Go(func() {
 		// Comments stored before renderings were kept (or by older rules) are rendered again once; until then
 		// they are rendered when shown.
-		if n, err := repo.NewComments(db).RenderStale(bctx); err != nil && bctx.Err() == nil {
+		if n, err := discussion.NewComments(db).RenderStale(bctx); err != nil && bctx.Err() == nil {
 			log.Error("render comments again", "err", err)
 		} else if n > 0 {
 			log.Info("rendered comments again with the current rules", "count", n)

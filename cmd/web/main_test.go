@@ -22,6 +22,7 @@ import (
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // syncBuffer collects the server's log safely while it runs.
@@ -245,7 +246,7 @@ func TestMigrateCommands(t *testing.T) {
 			// One comment: rolling back the tables that hold it must be forced.
 			db := dbtest.Open(t, dbURL, false)
 			ids, _ := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "p", Title: "P"}})
-			if _, _, err := repo.NewComments(db).CreateComment(context.Background(), repo.NewComment{PostID: ids["p"],
+			if _, _, err := discussion.NewComments(db).CreateComment(context.Background(), repo.NewComment{PostID: ids["p"],
 				Input: repo.CommentInput{Username: "A", Email: "a@b.co", Body: "keep me"}}); err != nil {
 				t.Fatal(err)
 			}

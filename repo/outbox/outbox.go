@@ -17,6 +17,7 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/repo/internal/store"
 )
 
@@ -139,7 +140,7 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 		if err := n.db.Repo().Find(ctx, &cur, q); err != nil {
 			return err
 		}
-		changes, err := repo.NewComments(n.db).FindChanges(ctx, postID, cur.Seq, limit)
+		changes, err := discussion.NewComments(n.db).FindChanges(ctx, postID, cur.Seq, limit)
 		if err != nil || len(changes) == 0 {
 			return err
 		}

@@ -18,19 +18,20 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/repo/internal/store"
 )
 
 // Comments is the comment store with what moderation does added: every read and write of the comment store, and
 // the changes of state, edits and purges that only moderation makes.
 type Comments struct {
-	*repo.Comments
+	*discussion.Comments
 	db *database.DB
 }
 
 // NewComments returns the moderation store backed by db; opts configure the comment store it adds to (AvatarKey).
-func NewComments(db *database.DB, opts ...repo.Option) *Comments {
-	return &Comments{Comments: repo.NewComments(db, opts...), db: db}
+func NewComments(db *database.DB, opts ...discussion.Option) *Comments {
+	return &Comments{Comments: discussion.NewComments(db, opts...), db: db}
 }
 
 // SetState moves the comments with these ids to state (with reason) in one transaction: each move is recorded in

@@ -1,4 +1,4 @@
-package repo
+package discussion
 
 import (
 	"context"
@@ -7,11 +7,12 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
+	"blog/repo"
 	"blog/repo/internal/store"
 )
 
 // SearchComments returns the comments matching q, newest first, with their authors and posts loaded.
-func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, error) {
+func (s *Comments) SearchComments(ctx context.Context, q repo.Search) ([]repo.Comment, error) {
 	query := rel.From("comments").SortDesc("id")
 	if q.Limit > 0 {
 		query = query.Limit(q.Limit)
@@ -39,10 +40,10 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 	}
 	users := q.UserIDs
 	if q.Email != "" {
-		var found []User
+		var found []repo.User
 		pattern := "%" + store.LikeEscape(strings.ToLower(q.Email)) + "%"
 		if err := s.db.Repo().FindAll(ctx, &found, rel.Where(where.Like("email", pattern)).Limit(1000)); err != nil {
-			return nil, Translate(err, "find commenters")
+			return nil, repo.Translate(err, "find commenters")
 		}
 		if len(found) == 0 {
 			return nil, nil
@@ -59,7 +60,7 @@ func (s *Comments) SearchComments(ctx context.Context, q Search) ([]Comment, err
 		return comments, err
 	}
 	if err := s.db.Repo().Preload(ctx, &comments, "post"); err != nil {
-		return nil, Translate(err, "load comment posts")
+		return nil, repo.Translate(err, "load comment posts")
 	}
 	return comments, nil
 }

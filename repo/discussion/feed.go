@@ -1,4 +1,4 @@
-package repo
+package discussion
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo"
 	"blog/repo/internal/store"
 )
 
@@ -14,18 +15,18 @@ import (
 // comments stand at, for what is built from them (the comments feed).
 func (s *Comments) FeedHead(ctx context.Context) (int64, error) {
 	n, err := s.db.Repo().Aggregate(ctx, rel.From("changes"), "max", "id")
-	return int64(n), Translate(err, "read the newest change")
+	return int64(n), repo.Translate(err, "read the newest change")
 }
 
 // FindChanges returns a post's changes with a sequence greater than after, oldest first, at most limit, each with
 // its comment as it is now and the post's current count of published comments. Reading the current state (not
 // the state at the time of the change) makes every change safe to apply twice or late: the last one applied
 // always leaves the page as the database is.
-func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit int) ([]Change, error) {
+func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error) {
 	var rows []database.ChangeRow
 	q := rel.Where(where.Eq("post_id", postID), where.Gt("seq", after)).SortAsc("seq").Limit(limit)
 	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
-		return nil, Translate(err, "find changes")
+		return nil, repo.Translate(err, "find changes")
 	}
 	if len(rows) == 0 {
 		return nil, nil
@@ -38,7 +39,7 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*Comment, len(comments))
+	byID := make(map[int64]*repo.Comment, len(comments))
 	for i := range comments {
 		byID[comments[i].ID] = &comments[i]
 	}
@@ -51,9 +52,9 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	}
 	replies := map[int64]int{}
 	if len(rootIDs) > 0 {
-		var roots []Comment
+		var roots []repo.Comment
 		if err := s.db.Repo().FindAll(ctx, &roots, rel.Select("id", "replies").Where(store.InIDs("id", store.UniqueIDs(rootIDs)))); err != nil {
-			return nil, Translate(err, "count replies")
+			return nil, repo.Translate(err, "count replies")
 		}
 		for _, r := range roots {
 			replies[r.ID] = r.Replies
@@ -68,9 +69,9 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Change, len(rows))
+	out := make([]repo.Change, len(rows))
 	for i, r := range rows {
-		out[i] = Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count}
+		out[i] = repo.Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count}
 		if c := byID[r.CommentID]; c != nil {
 			out[i].Replies = replies[c.Thread()]
 		}
@@ -80,8 +81,8 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 
 // parentNames fills in ParentName for replies that answer another reply (and, when threads are given, for the
 // replies they hold, which replies shares).
-func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads []Thread) error {
-	answersReply := func(c Comment) bool { return c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID }
+func (s *Comments) parentNames(ctx context.Context, replies []repo.Comment, threads []repo.Thread) error {
+	answersReply := func(c repo.Comment) bool { return c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID }
 	var ids []int64
 	for _, c := range replies {
 		if answersReply(c) {
@@ -91,15 +92,15 @@ func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads [
 	if len(ids) == 0 {
 		return nil
 	}
-	var parents []Comment
+	var parents []repo.Comment
 	if err := s.db.Repo().FindAll(ctx, &parents, rel.Select("id", "username").Where(store.InIDs("id", store.UniqueIDs(ids)))); err != nil {
-		return Translate(err, "find answered comments")
+		return repo.Translate(err, "find answered comments")
 	}
 	names := map[int64]string{}
 	for _, p := range parents {
 		names[p.ID] = p.Username
 	}
-	fill := func(cs []Comment) {
+	fill := func(cs []repo.Comment) {
 		for i, c := range cs {
 			if answersReply(c) {
 				cs[i].ParentName = names[*c.ParentID]

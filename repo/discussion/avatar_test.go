@@ -1,4 +1,4 @@
-package repo_test
+package discussion_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // TestAvatarsAreKeyed checks that a store given the site's avatar key gives every comment it returns its
@@ -14,7 +15,7 @@ func TestAvatarsAreKeyed(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
 	post := seedPost(t, db, "hello")
-	keyed := repo.NewComments(db, repo.AvatarKey([]byte("site key 0123456789")))
+	keyed := discussion.NewComments(db, discussion.AvatarKey([]byte("site key 0123456789")))
 	a, err := create(ctx, keyed, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "one"})
 	if err != nil {
 		t.Fatal(err)
@@ -28,11 +29,11 @@ func TestAvatarsAreKeyed(t *testing.T) {
 	if err != nil || read[0].User.Avatar != a.User.Avatar || read[1].User.Avatar != a.User.Avatar {
 		t.Fatalf("read back: %+v (%v)", read, err)
 	}
-	other, _ := repo.NewComments(db, repo.AvatarKey([]byte("another site 012345"))).FindComment(ctx, a.ID)
+	other, _ := discussion.NewComments(db, discussion.AvatarKey([]byte("another site 012345"))).FindComment(ctx, a.ID)
 	if other.User.Avatar == a.User.Avatar {
 		t.Fatal("another key draws the same avatar: the key is not used")
 	}
-	if bare, _ := repo.NewComments(db).FindComment(ctx, a.ID); bare.User.Avatar != "" {
+	if bare, _ := discussion.NewComments(db).FindComment(ctx, a.ID); bare.User.Avatar != "" {
 		t.Fatalf("a store without the key computed an avatar: %q", bare.User.Avatar)
 	}
 }

@@ -1,4 +1,4 @@
-package repo_test
+package discussion_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // A change committed by another process (another connection pool on the same database) reaches the watcher.
@@ -23,7 +24,7 @@ func TestWatchChangesSeesOtherProcesses(t *testing.T) {
 			ready := make(chan struct{})
 			go server.WatchChanges(ctx, func(p, s int64) { pokes <- [2]int64{p, s} }, func() {}, func() { close(ready) })
 			<-ready
-			if _, err := create(ctx, repo.NewComments(other), post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "x"}); err != nil {
+			if _, err := create(ctx, discussion.NewComments(other), post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "x"}); err != nil {
 				t.Fatal(err)
 			}
 			select {
