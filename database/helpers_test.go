@@ -6,7 +6,6 @@ import (
 
 	"blog/database"
 	"blog/repo"
-	"blog/repo/discussion"
 )
 
 // seedPost gives the database a post row and returns its id.
@@ -17,10 +16,4 @@ func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 		t.Fatalf("sync posts: %v", err)
 	}
 	return ids[slug]
-}
-
-// create stores a published comment.
-func create(ctx context.Context, store *discussion.Comments, post int64, in repo.CommentInput) (repo.Comment, error) {
-	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: post, Input: in})
-	return c, err
 }

@@ -1,4 +1,4 @@
-package database_test
+package sqlite_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/sqlite"
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
@@ -150,9 +151,9 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 		}
 		size := walSize(t, db)
 		largest = max(largest, size)
-		if size > database.WALLimit+slack {
+		if size > sqlite.WALLimit+slack {
 			t.Fatalf("after %d comments the log is %.1f MiB, over the bound of %d MiB (started over %d times)",
-				i+1, float64(size)/(1<<20), database.WALLimit>>20, startedOver)
+				i+1, float64(size)/(1<<20), sqlite.WALLimit>>20, startedOver)
 		}
 		if seq, ok := walCheckpointSeq(t, db.Path()); ok && seq != lastSeq {
 			startedOver++
@@ -162,7 +163,7 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 			t.Fatalf("after %d comments in 2 minutes the log was started over only %d times", i+1, startedOver)
 		}
 	}
-	t.Logf("largest log: %.1f MiB (bound %d MiB); started over %d times", float64(largest)/(1<<20), database.WALLimit>>20, startedOver)
+	t.Logf("largest log: %.1f MiB (bound %d MiB); started over %d times", float64(largest)/(1<<20), sqlite.WALLimit>>20, startedOver)
 }
 
 // When nothing is written, the log is truncated to nothing, readers reading all along: a burst of comments does
