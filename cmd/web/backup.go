@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 )
 
@@ -28,7 +29,7 @@ func backup(ctx context.Context, args []string, cfg config, stdout io.Writer) er
 	if err := db.Backup(ctx, args[0]); err != nil {
 		return err
 	}
-	snap, err := database.InspectSnapshot(ctx, args[0])
+	snap, err := backups.InspectSnapshot(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 	if len(args) != 1 {
 		return errors.New("usage: web restore FILE (stop the server first)")
 	}
-	snap, err := database.InspectSnapshot(ctx, args[0])
+	snap, err := backups.InspectSnapshot(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func restore(ctx context.Context, args []string, cfg config, stdout io.Writer) e
 			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, schema.Latest())
 		}
 	}
-	kept, err := database.Restore(ctx, cfg.DatabaseURL, args[0])
+	kept, err := backups.Restore(ctx, cfg.DatabaseURL, args[0])
 	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server first, then restore", err)
 	}

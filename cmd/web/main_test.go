@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
@@ -277,7 +277,7 @@ func TestMigrateCommands(t *testing.T) {
 				t.Fatalf("forced down:\n%s", out)
 			}
 			if name == "sqlite" {
-				if snap, err := database.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
+				if snap, err := backups.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
 					t.Fatalf("backup %s: %+v, %v", m[1], snap, err)
 				}
 			} else {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 )
 
@@ -127,5 +128,5 @@ func backupBeforeDown(ctx context.Context, db *database.DB, v schema.Version, ta
 		return path, db.Backup(ctx, path)
 	}
 	dir := stamp
-	return dir, db.ExportTables(ctx, dir, tables)
+	return dir, backups.ExportTables(ctx, db, dir, tables)
 }
