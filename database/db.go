@@ -9,10 +9,8 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-rel/postgres"
@@ -20,8 +18,8 @@ import (
 	"github.com/go-rel/sqlite3"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
-	"modernc.org/sqlite"
-	sqlite3lib "modernc.org/sqlite/lib"
+
+	"blog/database/sqlite"
 )
 
 // Dialect names the database behind a DB.
@@ -35,14 +33,6 @@ const (
 
 // DefaultSQLiteFile is the database file used when DATABASE_URL is not set.
 const DefaultSQLiteFile = "app.db"
-
-// sqlitePragmas are applied to every pooled connection through the DSN: SQLite keeps them per connection.
-// temp_store(2) keeps SQLite's temporary tables in memory: the container's root filesystem is read-only and has
-// no /tmp. journal_size_limit: see WALLimit. The busy timeout (5 s; the checkpointer's is shorter) is added per
-// pool.
-var sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_txlock=immediate&_time_format=sqlite" +
-	"&_pragma=journal_size_limit(" + strconv.FormatInt(WALLimit/2, 10) + ")"
 
 // DB is an open database: the rel repository the stores use, the pool behind it, and which dialect it speaks.
 // What differs between the dialects (locks, placeholders, consistent views, announcing changes) is decided here,
@@ -65,34 +55,15 @@ type DB struct {
 	lock *os.File
 	file os.FileInfo
 
-	// writeMu queues this process's SQLite write transactions. SQLite allows one writer at a time; without the
-	// queue, waiting writers poll in SQLite's busy handler, sleeping up to 100 ms between tries, which showed as
-	// a long latency tail under concurrent posting.
-	writeMu sync.Mutex
-
-	// writes counts this process's SQLite write transactions, for the checkpointer to notice a quiet period.
-	writes atomic.Int64
-	// logStart is the size of the write-ahead log past which it is started over (half of WALLimit, or more after
-	// tries that had to give up, by logBackoff, which writeMu guards); logFull wakes the checkpointer for it.
-	logStart   atomic.Int64
-	logBackoff int64
-	logFull    chan struct{}
-	// ckpt is the checkpointer's own connection (of a pool of its own, ckptDB, so that it never takes one of
-	// the main pool's), with a short busy timeout (checkpointWait); ckptMu serialises its use.
-	ckptDB *sql.DB
-	ckpt   *sql.Conn
-	ckptMu sync.Mutex
-
-	// stopCheckpoints ends the SQLite checkpointer (see checkpoints); checkpointsDone is closed when it has.
-	stopCheckpoints, checkpointsDone chan struct{}
-	closeOnce                        sync.Once
+	// wal queues this process's SQLite write transactions and keeps the write-ahead log in bounds (sqlite.WAL).
+	wal *sqlite.WAL
 }
 
 // Write runs fn in a transaction, and once it has committed announces the changes fn recorded (Record) to the
 // OnCommit listeners: each committed change is announced once, after commit, by the layer that committed it. On
 // SQLite it first waits its turn among this process's writers, and refuses to write into a database file that was
-// deleted or replaced since it was opened. A commit that leaves the write-ahead log past half of WALLimit wakes
-// the checkpointer, and one that leaves it past WALLimit starts it over before the next writer's turn.
+// deleted or replaced since it was opened. A commit that leaves the write-ahead log past half of sqlite.WALLimit
+// wakes the checkpointer, and one that leaves it past the whole limit starts it over before the next writer's turn.
 func (d *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
 	pending := &pendingNotices{}
 	ctx = context.WithValue(ctx, pendingKey{}, pending)
@@ -113,21 +84,7 @@ func (d *DB) write(ctx context.Context, fn func(ctx context.Context) error) erro
 	if err := d.CheckFile(); err != nil {
 		return err
 	}
-	d.writeMu.Lock()
-	defer d.writeMu.Unlock()
-	err := d.repo.Transaction(ctx, fn)
-	d.writes.Add(1)
-	switch size, start := d.logSize(), d.logStart.Load(); {
-	case size > start+WALLimit/2:
-		// The checkpointer has not caught up (or is not running): the bound holds all the same.
-		d.restartLog("RESTART")
-	case size > start:
-		select {
-		case d.logFull <- struct{}{}:
-		default:
-		}
-	}
-	return err
+	return d.wal.Write(func() error { return d.repo.Transaction(ctx, fn) })
 }
 
 // Location is a parsed DATABASE_URL: which database, and where.
@@ -232,12 +189,12 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 	if err := keepPrivate(path, mode == Create); err != nil {
 		return nil, err
 	}
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlite.Pragmas
 	if mode != Create {
 		dsn += "&mode=rw" // never create the file
 	}
-	// Connections that keep their prepared statements (stmtcache.go).
-	db := sql.OpenDB(newStmtCacheConnector(dsn + "&_pragma=busy_timeout(5000)"))
+	// Connections that keep their prepared statements (sqlite.NewConnector).
+	db := sql.OpenDB(sqlite.NewConnector(dsn + "&_pragma=busy_timeout(5000)"))
 	// Idle connections are kept (database/sql keeps 2 by default), and with them their prepared statements.
 	db.SetMaxIdleConns(16)
 	if err := db.PingContext(ctx); err != nil {
@@ -249,20 +206,16 @@ func openSQLite(ctx context.Context, rawURL, path string, mode Mode) (*DB, error
 		db.Close()
 		return nil, err
 	}
-	ckptDB, ckpt, err := openCheckpointer(ctx, dsn)
-	if err != nil {
+	adapter := sqlite3.New(db)
+	adapter.(*sqlite3.SQLite3).ErrorMapper = sqlite.ErrorMapper
+	repo := rel.New(adapter)
+	repo.Instrumentation(nil)
+	d := &DB{repo: repo, pool: db, dialect: SQLite, rawURL: rawURL, path: path, lock: lock, file: file}
+	if d.wal, err = sqlite.OpenWAL(ctx, dsn, path, d.log); err != nil {
 		lock.Close()
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	adapter := sqlite3.New(db)
-	adapter.(*sqlite3.SQLite3).ErrorMapper = sqliteErrorMapper
-	repo := rel.New(adapter)
-	repo.Instrumentation(nil)
-	d := &DB{repo: repo, pool: db, dialect: SQLite, rawURL: rawURL, path: path, lock: lock, file: file, ckptDB: ckptDB, ckpt: ckpt,
-		logFull: make(chan struct{}, 1), stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
-	d.logStart.Store(WALLimit / 2)
-	go d.checkpoints()
 	return d, nil
 }
 
@@ -338,11 +291,8 @@ func (d *DB) log() *slog.Logger {
 
 // Close releases the connection pool and the file lock.
 func (d *DB) Close() error {
-	if d.stopCheckpoints != nil {
-		d.closeOnce.Do(func() { close(d.stopCheckpoints) })
-		<-d.checkpointsDone
-		d.ckpt.Close()
-		d.ckptDB.Close()
+	if d.wal != nil {
+		d.wal.Close()
 	}
 	err := d.pool.Close()
 	if d.lock != nil {
@@ -375,23 +325,3 @@ func (d *DB) aloneOnPostgres(ctx context.Context) error {
 
 // Path is the SQLite database file ("" for PostgreSQL).
 func (d *DB) Path() string { return d.path }
-
-// sqliteErrorMapper turns modernc's SQLite errors into rel constraint errors by result code, because go-rel/sqlite3
-// only recognises the error texts of the cgo driver.
-func sqliteErrorMapper(err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() {
-	case sqlite3lib.SQLITE_CONSTRAINT_UNIQUE, sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return rel.ConstraintError{Type: rel.UniqueConstraint, Err: err}
-	case sqlite3lib.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return rel.ConstraintError{Type: rel.ForeignKeyConstraint, Err: err}
-	case sqlite3lib.SQLITE_CONSTRAINT_CHECK:
-		return rel.ConstraintError{Type: rel.CheckConstraint, Err: err}
-	case sqlite3lib.SQLITE_CONSTRAINT_NOTNULL:
-		return rel.ConstraintError{Type: rel.NotNullConstraint, Err: err}
-	}
-	return err
-}

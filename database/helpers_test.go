@@ -17,9 +17,3 @@ func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 	}
 	return ids[slug]
 }
-
-// create stores a published comment.
-func create(ctx context.Context, store *repo.Comments, post int64, in repo.CommentInput) (repo.Comment, error) {
-	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: post, Input: in})
-	return c, err
-}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 )
 
@@ -53,7 +54,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantMode(t, backup, 0o600)
-	if _, err := database.InspectSnapshot(ctx, backup); err != nil {
+	if _, err := backups.InspectSnapshot(ctx, backup); err != nil {
 		t.Fatalf("the backup written into the file made for it: %v", err)
 	}
 	if err := db.Backup(ctx, backup); err == nil {

@@ -13,6 +13,8 @@ import (
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
+	"blog/repo/review"
 )
 
 // client is one browser: it keeps the cookies it is given and the token its last page carried.
@@ -102,7 +104,7 @@ func (a *testApp) owner(t testing.TB) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := repo.NewOwner(a.db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
+	if err := accounts.NewOwner(a.db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 		t.Fatal(err)
 	}
 	o := a.newClient()
@@ -180,7 +182,7 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 	if c.State != repo.StatePublished {
 		t.Fatalf("comment state %q after refused requests", c.State)
 	}
-	if bans, _ := repo.NewBans(a.db).List(context.Background()); len(bans) != 0 {
+	if bans, _ := review.NewBans(a.db).List(context.Background()); len(bans) != 0 {
 		t.Fatalf("bans added by refused requests: %+v", bans)
 	}
 }
@@ -210,7 +212,7 @@ func TestOwnerSignInWithPassword(t *testing.T) {
 	if set == nil || !set.HttpOnly || set.SameSite != http.SameSiteStrictMode || set.Path != "/" || set.Secure {
 		t.Fatalf("session cookie = %+v; want HttpOnly, SameSite=Strict, Path=/, not Secure over plain HTTP", set)
 	}
-	var stored []repo.Session
+	var stored []accounts.Session
 	a.db.Repo().FindAll(context.Background(), &stored)
 	for _, s := range stored {
 		if s.TokenHash == sessionCookie || s.TokenHash == set.Value {
@@ -247,7 +249,7 @@ func TestOwnerSignInWithPassword(t *testing.T) {
 func TestSecureSessionCookieBehindHTTPS(t *testing.T) {
 	a := newTestApp(t, func(c *handlers.Config) { c.Chrome.BaseURL, c.SecureCookies = "https://blog.example.com", true })
 	hash, _ := owner.HashPassword(testPassword)
-	repo.NewOwner(a.db).SetPassword(context.Background(), hash, repo.Action{Actor: "cli", Name: "x"})
+	accounts.NewOwner(a.db).SetPassword(context.Background(), hash, repo.Action{Actor: "cli", Name: "x"})
 	c := a.newClient()
 	c.get(t, "/admin/login")
 	f := url.Values{"password": {testPassword}, "_csrf": {c.token}}
@@ -290,7 +292,7 @@ func TestSignInAttemptsAreLimited(t *testing.T) {
 func TestSetupLinkClaimsTheBlogOnce(t *testing.T) {
 	a := newTestApp(t)
 	ctx := context.Background()
-	link, err := owner.NewSetupLink(ctx, repo.NewOwner(a.db))
+	link, err := owner.NewSetupLink(ctx, accounts.NewOwner(a.db))
 	if err != nil || !strings.HasPrefix(link, "/admin/setup?token=") {
 		t.Fatalf("setup link %q, %v", link, err)
 	}
@@ -323,7 +325,7 @@ func TestSetupLinkClaimsTheBlogOnce(t *testing.T) {
 	if resp.StatusCode != 404 || !strings.Contains(body, "has an owner already") || other.cookies[signin.SessionCookie] != "" {
 		t.Fatalf("second claim: %d", resp.StatusCode)
 	}
-	if link, err := owner.NewSetupLink(ctx, repo.NewOwner(a.db)); link != "" || err != nil {
+	if link, err := owner.NewSetupLink(ctx, accounts.NewOwner(a.db)); link != "" || err != nil {
 		t.Fatalf("a setup link with an owner: %q, %v", link, err)
 	}
 }
@@ -469,7 +471,7 @@ func TestBannedCommentersAreHeldAsSpam(t *testing.T) {
 	if resp, _ := o.post(t, "/admin/bans", url.Values{"comment": {itoa(cs[0].ID)}, "kind": {"net"}}, false); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("ban a comment's network: %d", resp.StatusCode)
 	}
-	list, _ := repo.NewBans(a.db).List(context.Background())
+	list, _ := review.NewBans(a.db).List(context.Background())
 	if len(list) != 2 || list[0].Kind != repo.BanNet || strings.Contains(list[0].Value, "0.0") {
 		t.Fatalf("bans = %+v; want the network's hash, not its address", list)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"blog/notify"
-	"blog/repo"
+	"blog/repo/outbox"
 )
 
 // TestUnsubscribeOffersTheWayBack: unsubscribing through one spelling of an address silences the mailbox; its
@@ -18,10 +18,10 @@ import (
 func TestUnsubscribeOffersTheWayBack(t *testing.T) {
 	base := newTestApp(t)
 	a := newTestAppOn(t, base.db, withMail(base.db))
-	subs := repo.NewNotifications(a.db)
+	subs := outbox.NewNotifications(a.db)
 	ctx := context.Background()
 	tk := notify.Tokens{Key: notifyKey}
-	state := func() repo.Subscriber {
+	state := func() outbox.Subscriber {
 		s, _, err := subs.Subscriber(ctx, "Ada@example.com")
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"blog/handlers"
 	"blog/notify"
 	"blog/repo"
+	"blog/repo/outbox"
 )
 
 var notifyKey = []byte("notify key notify key notify key")
@@ -19,7 +20,7 @@ var notifyKey = []byte("notify key notify key notify key")
 func withMail(db *database.DB) appOption {
 	return func(c *handlers.Config) {
 		c.MailReplies = true
-		c.Subscriptions = repo.NewNotifications(db)
+		c.Subscriptions = outbox.NewNotifications(db)
 		c.Keys.Notify = notifyKey
 	}
 }
@@ -82,7 +83,7 @@ func TestReplyNotificationBox(t *testing.T) {
 func TestConfirmAndUnsubscribeLinks(t *testing.T) {
 	base := newTestApp(t)
 	a := newTestAppOn(t, base.db, withMail(base.db))
-	subs := repo.NewNotifications(a.db)
+	subs := outbox.NewNotifications(a.db)
 	ctx := context.Background()
 	tk := notify.Tokens{Key: notifyKey}
 	confirm := url.QueryEscape(tk.Make(notify.PurposeConfirm, "ada@example.com", time.Now().Add(time.Hour)))

@@ -20,6 +20,7 @@ import (
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
 	"blog/views"
 )
 
@@ -259,7 +260,7 @@ func TestPendingCountIsTheOwnersAlone(t *testing.T) {
 	}
 	// Sign-in sets the hint: readable by the page script, sent to this site only, granting nothing.
 	hash, _ := owner.HashPassword(testPassword)
-	repo.NewOwner(a.db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"})
+	accounts.NewOwner(a.db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"})
 	o := a.newClient()
 	o.get(t, "/admin/login")
 	resp, _ := o.post(t, "/admin/login", url.Values{"password": {testPassword}}, false)
@@ -360,7 +361,7 @@ func TestWelcomeNamesTheWayTheOwnerChose(t *testing.T) {
 	for _, method := range []string{"password", "passkey"} {
 		t.Run(method, func(t *testing.T) {
 			a := newTestApp(t)
-			link, err := owner.NewSetupLink(context.Background(), repo.NewOwner(a.db))
+			link, err := owner.NewSetupLink(context.Background(), accounts.NewOwner(a.db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -395,7 +396,7 @@ func TestWelcomeNamesTheWayTheOwnerChose(t *testing.T) {
 // before the browser is asked, with a sentence that names the address that works.
 func TestPasskeysOnANumericAddressAreExplained(t *testing.T) {
 	a := newTestApp(t, func(c *handlers.Config) { c.Chrome.BaseURL = "" })
-	link, err := owner.NewSetupLink(context.Background(), repo.NewOwner(a.db))
+	link, err := owner.NewSetupLink(context.Background(), accounts.NewOwner(a.db))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"blog/handlers/signin"
 	"blog/internal/passkeytest"
-	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // Passkey sign-in through the real router: answers accepted once, signature counters that must increase.
@@ -90,7 +90,7 @@ func (a *testApp) send(t testing.TB, p passkeyAttempt, answer []byte) (int, stri
 // storedSignCount reads the signature counter stored with the owner's one passkey.
 func (a *testApp) storedSignCount(t testing.TB) uint32 {
 	t.Helper()
-	creds, err := repo.NewOwner(a.db).Credentials(context.Background(), repo.CredentialPasskey)
+	creds, err := accounts.NewOwner(a.db).Credentials(context.Background(), accounts.CredentialPasskey)
 	if err != nil || len(creds) != 1 {
 		t.Fatalf("passkeys: %v, %v", creds, err)
 	}

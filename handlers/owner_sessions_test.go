@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"blog/internal/passkeytest"
-	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // TestCredentialChangesEndOtherSessions: setting the password or removing a passkey from the console ends every
@@ -46,7 +46,7 @@ func TestCredentialChangesEndOtherSessions(t *testing.T) {
 
 	addPasskey(t, console, passkeytest.New("http://blog.test"))
 	phone := signIn(newPassword)
-	creds, _ := repo.NewOwner(a.db).Credentials(context.Background(), repo.CredentialPasskey)
+	creds, _ := accounts.NewOwner(a.db).Credentials(context.Background(), accounts.CredentialPasskey)
 	console.page(t, "/admin/account")
 	if resp, _ := console.post(t, "/admin/account/credentials/"+strconvItoa(creds[0].ID)+"/delete", nil, false); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("remove passkey: %d", resp.StatusCode)

@@ -36,6 +36,8 @@ import (
 	"blog/owner"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/discussion"
+	"blog/repo/outbox"
 	"blog/spam"
 	"blog/views"
 )
@@ -48,7 +50,7 @@ type CommentStore interface {
 	events.CommentStore
 }
 
-var _ CommentStore = (*repo.Comments)(nil)
+var _ CommentStore = (*discussion.Comments)(nil)
 
 // Broker is what the handlers need from the live broker: the posts' rendered lists, the event streams'
 // subscriptions, and a write made here handed to the broker at once (Sync) instead of waiting for the
@@ -137,9 +139,9 @@ type Content interface {
 	Problems() []string
 }
 
-// Subscriptions records what an address chose about reply notifications (repo.Notifications).
+// Subscriptions records what an address chose about reply notifications (outbox.Notifications).
 type Subscriptions interface {
-	Subscriber(ctx context.Context, email string) (repo.Subscriber, bool, error)
+	Subscriber(ctx context.Context, email string) (outbox.Subscriber, bool, error)
 	Confirm(ctx context.Context, email string) error
 	Unsubscribe(ctx context.Context, email string) error
 }

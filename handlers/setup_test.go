@@ -28,6 +28,9 @@ import (
 	"blog/owner"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/accounts"
+	"blog/repo/discussion"
+	"blog/repo/review"
 )
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
@@ -36,7 +39,7 @@ type testApp struct {
 	csrfCookie, csrfToken string
 	app                   *fiber.App
 	db                    *database.DB
-	store                 *repo.Comments
+	store                 *review.Comments
 	broker                *live.Broker
 	mod                   *moderation.Service
 	done                  chan struct{}
@@ -61,7 +64,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := repo.NewComments(db, repo.AvatarKey(testAvatarKey))
+	store := review.NewComments(db, discussion.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +75,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	}
 	broker := live.New(store, site.Slug, starts, log)
 	key := []byte("test-key-test-key-test-key-0123")
-	mod := &moderation.Service{Comments: store, BanStore: repo.NewBans(db), Hasher: clientip.NewHasher(key),
+	mod := &moderation.Service{Comments: store, BanStore: review.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff}
 	db.OnCommit(broker.Poke)
 	done := make(chan struct{})
@@ -86,7 +89,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
+	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: cfg.Chrome.BaseURL, Log: log, FailureDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

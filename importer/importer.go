@@ -24,6 +24,7 @@ import (
 	"blog/importer/source"
 	"blog/importer/wordpress"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // Source reads one kind of file and hands each item to emit, in file order. A record it cannot read is handed
@@ -53,16 +54,16 @@ func SourceNames() string {
 	return strings.Join(names, ", ")
 }
 
-// Store is what an import reads and writes (repo.Imports).
+// Store is what an import reads and writes (transfer.Imports).
 type Store interface {
-	Lookup(ctx context.Context, keys []string) (map[string]repo.ImportRef, error)
-	ByIDs(ctx context.Context, ids []int64) (map[int64]repo.ImportRef, error)
+	Lookup(ctx context.Context, keys []string) (map[string]transfer.ImportRef, error)
+	ByIDs(ctx context.Context, ids []int64) (map[int64]transfer.ImportRef, error)
 	KnownEmails(ctx context.Context, emails []string) (map[string]bool, error)
 	HasComments(ctx context.Context) (bool, error)
 	HasKeys(ctx context.Context, prefix string) (bool, error)
 	BanExists(ctx context.Context, kind, value string) (bool, error)
 	SiteID(ctx context.Context) (string, error)
-	Write(ctx context.Context, fn func(ctx context.Context, w *repo.ImportWriter) error) error
+	Write(ctx context.Context, fn func(ctx context.Context, w *transfer.ImportWriter) error) error
 }
 
 // Options is one import.
@@ -95,7 +96,7 @@ func Run(ctx context.Context, store Store, opts Options) (*Report, error) {
 		return nil, plan.malformedError()
 	}
 	var done *Report
-	err = store.Write(ctx, func(ctx context.Context, w *repo.ImportWriter) error {
+	err = store.Write(ctx, func(ctx context.Context, w *transfer.ImportWriter) error {
 		done, err = importWith(ctx, store, src, opts, w)
 		return err
 	})
@@ -113,9 +114,9 @@ func postIDs(posts []PostRef) map[string]int64 {
 	return m
 }
 
-// writer stores what an import keeps: repo.ImportWriter, or dryWriter for the plan.
+// writer stores what an import keeps: transfer.ImportWriter, or dryWriter for the plan.
 type writer interface {
-	Add(ctx context.Context, c repo.ImportedComment) (repo.ImportRef, error)
+	Add(ctx context.Context, c transfer.ImportedComment) (transfer.ImportRef, error)
 	Post(ctx context.Context, slug, title string) (int64, error)
 	Ban(ctx context.Context, b repo.Ban) (bool, error)
 	User(ctx context.Context, u repo.User) error
@@ -129,9 +130,9 @@ type dryWriter struct {
 	next  int64
 }
 
-func (d *dryWriter) Add(_ context.Context, c repo.ImportedComment) (repo.ImportRef, error) {
+func (d *dryWriter) Add(_ context.Context, c transfer.ImportedComment) (transfer.ImportRef, error) {
 	d.next--
-	ref := repo.ImportRef{ID: d.next, PostID: c.PostID, Thread: d.next, State: c.State}
+	ref := transfer.ImportRef{ID: d.next, PostID: c.PostID, Thread: d.next, State: c.State}
 	if c.Parent != nil {
 		ref.Thread = c.Parent.Thread
 	}

@@ -17,6 +17,9 @@ import (
 	"blog/importer/blogexport"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
+	"blog/repo/review"
+	"blog/repo/transfer"
 	"blog/richtext"
 )
 
@@ -55,7 +58,7 @@ func (s *site) run(t *testing.T, from, path string, dry bool, mapFile string) (*
 			t.Fatal(err)
 		}
 	}
-	return importer.Run(context.Background(), repo.NewImports(s.db), importer.Options{From: from, Path: path, Posts: s.posts,
+	return importer.Run(context.Background(), transfer.NewImports(s.db), importer.Options{From: from, Path: path, Posts: s.posts,
 		Match: m, DryRun: dry})
 }
 
@@ -71,7 +74,7 @@ func (s *site) mustRun(t *testing.T, from, path string, dry bool, mapFile string
 // all returns every comment of a post, in any state, oldest first, with its author.
 func (s *site) all(t *testing.T, slug string) []repo.Comment {
 	t.Helper()
-	out, err := repo.NewComments(s.db).SearchComments(context.Background(), repo.Search{PostID: s.ids[slug], Limit: 1000})
+	out, err := discussion.NewComments(s.db).SearchComments(context.Background(), repo.Search{PostID: s.ids[slug], Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +160,10 @@ func TestDisqus(t *testing.T) {
 		if strings.Contains(reply.Body, "tracker") || strings.Contains(html, "<script") || strings.Contains(html, "<img") || strings.Contains(html, "tracker.example") || !strings.Contains(reply.Body, `\*entirely\*`) {
 			t.Fatalf("hostile HTML got through: %q -> %s", reply.Body, html)
 		}
-		if st, _ := repo.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Count != 4 {
+		if st, _ := discussion.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Count != 4 {
 			t.Fatalf("published count %d, want 4", st.Count)
 		}
-		changes, _ := repo.NewComments(db).FindChanges(context.Background(), s.ids["hello-world"], 0, 100)
+		changes, _ := discussion.NewComments(db).FindChanges(context.Background(), s.ids["hello-world"], 0, 100)
 		if len(changes) != 6 {
 			t.Fatalf("%d changes in the feed, want one per imported comment", len(changes))
 		}
@@ -308,7 +311,7 @@ func TestIsso(t *testing.T) {
 		t.Fatalf("reply to a deleted comment: %+v", uni)
 	}
 	// The deleted comment holds its reply's place.
-	threads, _ := repo.NewComments(s.db).FindThreads(context.Background(), s.ids["hello-world"], 0, 10)
+	threads, _ := discussion.NewComments(s.db).FindThreads(context.Background(), s.ids["hello-world"], 0, 10)
 	found := false
 	for _, th := range threads {
 		if th.Top.ID == *uni.ParentID && th.Top.Placeholder() && len(th.Replies) == 1 {
@@ -347,7 +350,7 @@ func TestExportRoundTrip(t *testing.T) {
 		a := newSite(t, db)
 		a.mustRun(t, "disqus", "testdata/disqus.xml", false, "testdata/map.txt")
 		a.mustRun(t, "wordpress", "testdata/wordpress.xml", false, "")
-		comments := repo.NewComments(db)
+		comments := review.NewComments(db)
 		c, _, err := comments.CreateComment(ctx, repo.NewComment{PostID: a.ids["live-comments"],
 			Input: repo.CommentInput{Username: "Live", Email: "live@example.com", Body: "Posted *here*."}, IPHash: "ip1", NetHash: "net1"})
 		if err != nil {
@@ -356,7 +359,7 @@ func TestExportRoundTrip(t *testing.T) {
 		if _, _, err := comments.EditComment(ctx, c.ID, repo.Edit{Body: "Posted here, then edited.", Format: repo.FormatMarkdown}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := repo.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "spam@example.net", Label: "spam@example.net"}, repo.Action{Actor: "owner", Name: "ban"}); err != nil {
+		if _, err := review.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "spam@example.net", Label: "spam@example.net"}, repo.Action{Actor: "owner", Name: "ban"}); err != nil {
 			t.Fatal(err)
 		}
 		first := export(t, db)
@@ -376,7 +379,7 @@ func TestExportRoundTrip(t *testing.T) {
 		// A blog with comments of its own takes them all, with new ids, keeping threads.
 		cdb := dbtest.Open(t, otherURL(t, db), true)
 		cs := newSite(t, cdb)
-		if _, _, err := repo.NewComments(cdb).CreateComment(ctx, repo.NewComment{PostID: cs.ids["hello-world"],
+		if _, _, err := discussion.NewComments(cdb).CreateComment(ctx, repo.NewComment{PostID: cs.ids["hello-world"],
 			Input: repo.CommentInput{Username: "Resident", Email: "res@example.com", Body: "Already here."}}); err != nil {
 			t.Fatal(err)
 		}
@@ -412,7 +415,7 @@ func export(t *testing.T, db *database.DB) string {
 	path := filepath.Join(t.TempDir(), "export.jsonl")
 	f, _ := os.Create(path)
 	defer f.Close()
-	if _, err := blogexport.Export(context.Background(), repo.NewImports(db), f, time.Now()); err != nil {
+	if _, err := blogexport.Export(context.Background(), transfer.NewImports(db), f, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -433,10 +436,10 @@ func withoutTime(s string) string { return exportedAt.ReplaceAllString(s, "") }
 func TestFailedImportLeavesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newSite(t, db)
-		imports := repo.NewImports(db)
-		err := imports.Write(context.Background(), func(ctx context.Context, w *repo.ImportWriter) error {
+		imports := transfer.NewImports(db)
+		err := imports.Write(context.Background(), func(ctx context.Context, w *transfer.ImportWriter) error {
 			for i := range 3 {
-				if _, err := w.Add(ctx, repo.ImportedComment{Keys: []string{"test:" + string(rune('a'+i))}, PostID: s.ids["hello-world"],
+				if _, err := w.Add(ctx, transfer.ImportedComment{Keys: []string{"test:" + string(rune('a'+i))}, PostID: s.ids["hello-world"],
 					Username: "A", Email: "a@example.com", Body: "x", State: repo.StatePublished, CreatedAt: time.Now()}); err != nil {
 					return err
 				}
@@ -452,7 +455,7 @@ func TestFailedImportLeavesNothing(t *testing.T) {
 		if has, _ := imports.HasKeys(context.Background(), "test:"); has {
 			t.Fatal("a failed import left its keys")
 		}
-		if st, _ := repo.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Seq != 0 || st.Count != 0 {
+		if st, _ := discussion.NewComments(db).PostStamp(context.Background(), s.ids["hello-world"]); st.Seq != 0 || st.Count != 0 {
 			t.Fatalf("a failed import moved the feed: %+v", st)
 		}
 	})

@@ -11,13 +11,14 @@ import (
 	"blog/importer/source"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // runOpts runs an import with these options on the site's posts.
 func (s *site) runOpts(t *testing.T, opts importer.Options) (*importer.Report, error) {
 	t.Helper()
 	opts.Posts = s.posts
-	return importer.Run(context.Background(), repo.NewImports(s.db), opts)
+	return importer.Run(context.Background(), transfer.NewImports(s.db), opts)
 }
 
 // edited writes a copy of a test file with each old string replaced by its new one (each must be there).

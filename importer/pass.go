@@ -10,6 +10,7 @@ import (
 
 	"blog/importer/source"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // run is one pass over a file.
@@ -35,7 +36,7 @@ type run struct {
 }
 
 // ref is what an import remembers of each comment it has seen, so that a later reply finds it: a
-// repo.ImportRef in 32 bytes, under a 64-bit seeded hash of its key (among a million keys, two share a hash
+// transfer.ImportRef in 32 bytes, under a 64-bit seeded hash of its key (among a million keys, two share a hash
 // with a chance of about one in thirty million; the seed changes every run, so no file can be made to collide).
 type ref struct {
 	id, postID, thread int64
@@ -43,7 +44,7 @@ type ref struct {
 	state              uint8
 }
 
-func compact(r repo.ImportRef) ref {
+func compact(r transfer.ImportRef) ref {
 	c := ref{id: r.ID, postID: r.PostID, thread: r.Thread, replies: int32(min(r.Replies, math.MaxInt32)), state: uint8(len(repo.States))}
 	for i, s := range repo.States {
 		if s == r.State {
@@ -53,15 +54,15 @@ func compact(r repo.ImportRef) ref {
 	return c
 }
 
-func (c ref) full() repo.ImportRef {
-	r := repo.ImportRef{ID: c.id, PostID: c.postID, Thread: c.thread, Replies: int(c.replies)}
+func (c ref) full() transfer.ImportRef {
+	r := transfer.ImportRef{ID: c.id, PostID: c.postID, Thread: c.thread, Replies: int(c.replies)}
 	if int(c.state) < len(repo.States) {
 		r.State = repo.States[c.state]
 	}
 	return r
 }
 
-func (r *run) remember(key string, ref repo.ImportRef) {
+func (r *run) remember(key string, ref transfer.ImportRef) {
 	r.refs[maphash.String(r.seed, key)] = compact(ref)
 }
 
@@ -195,21 +196,21 @@ func (r *run) header(ctx context.Context, site string) error {
 
 // known reports whether the comment with this key was imported before (or, for this blog's own export, is
 // here under its id), and what it became.
-func (r *run) known(ctx context.Context, key, id string) (repo.ImportRef, bool, error) {
+func (r *run) known(ctx context.Context, key, id string) (transfer.ImportRef, bool, error) {
 	if ref, ok := r.refs[maphash.String(r.seed, key)]; ok {
 		return ref.full(), true, nil
 	}
 	if r.ownSite && !r.keepIDs {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			return repo.ImportRef{}, false, nil
+			return transfer.ImportRef{}, false, nil
 		}
 		found, err := r.store.ByIDs(ctx, []int64{n})
 		ref, ok := found[n]
 		return ref, ok, err
 	}
 	if !r.lookup {
-		return repo.ImportRef{}, false, nil
+		return transfer.ImportRef{}, false, nil
 	}
 	found, err := r.store.Lookup(ctx, []string{key})
 	ref, ok := found[key]
@@ -222,7 +223,7 @@ func (r *run) place(ctx context.Context, it source.Item, key string) error {
 	if err != nil || !ok {
 		return err
 	}
-	var parent *repo.ImportRef
+	var parent *transfer.ImportRef
 	if it.Parent != "" {
 		pkey := r.prefix + it.Parent
 		ref, found, err := r.known(ctx, pkey, it.Parent)
@@ -335,8 +336,8 @@ func (r *run) post(ctx context.Context, it source.Item) (int64, string, bool, er
 }
 
 // store1 cleans one comment and stores it.
-func (r *run) store1(ctx context.Context, it source.Item, key string, postID int64, slug string, parent *repo.ImportRef) error {
-	var c repo.ImportedComment
+func (r *run) store1(ctx context.Context, it source.Item, key string, postID int64, slug string, parent *transfer.ImportRef) error {
+	var c transfer.ImportedComment
 	if it.Exact != nil {
 		c = *it.Exact
 		if !r.keepIDs {
@@ -367,7 +368,7 @@ func (r *run) store1(ctx context.Context, it source.Item, key string, postID int
 			r.report.skip("no date", it.At)
 			return nil
 		}
-		c = repo.ImportedComment{Keys: []string{key}, Username: name, Email: email, Body: body, Format: repo.FormatMarkdown,
+		c = transfer.ImportedComment{Keys: []string{key}, Username: name, Email: email, Body: body, Format: repo.FormatMarkdown,
 			State: it.State, CreatedAt: created}
 		if c.State != repo.StatePublished {
 			c.Reason = "imported from " + r.opts.From + " as " + c.State

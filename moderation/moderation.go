@@ -14,6 +14,7 @@ import (
 
 	"blog/clientip"
 	"blog/repo"
+	"blog/repo/review"
 	"blog/spam"
 )
 
@@ -60,8 +61,8 @@ type BanStore interface {
 }
 
 var (
-	_ Store    = (*repo.Comments)(nil)
-	_ BanStore = (*repo.Bans)(nil)
+	_ Store    = (*review.Comments)(nil)
+	_ BanStore = (*review.Bans)(nil)
 )
 
 // Service carries out moderation. Every change it makes is announced by the database once it commits.

@@ -14,6 +14,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/moderation"
 	"blog/repo"
+	"blog/repo/review"
 	"blog/spam"
 )
 
@@ -40,7 +41,7 @@ func rules() spam.Rules {
 // fixture is a moderation service over real stores and one post to comment on.
 type fixture struct {
 	svc      *moderation.Service
-	comments *repo.Comments
+	comments *review.Comments
 	audit    *repo.Audit
 	post     int64
 }
@@ -49,15 +50,15 @@ type fixture struct {
 func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	t.Run("sqlite", func(t *testing.T) {
 		db := dbtest.SQLite(t)
-		fn(t, newFixture(t, repo.NewComments(db), repo.NewBans(db), repo.NewPosts(db), repo.NewAudit(db)))
+		fn(t, newFixture(t, review.NewComments(db), review.NewBans(db), repo.NewPosts(db), repo.NewAudit(db)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		db := dbtest.Postgres(t)
-		fn(t, newFixture(t, repo.NewComments(db), repo.NewBans(db), repo.NewPosts(db), repo.NewAudit(db)))
+		fn(t, newFixture(t, review.NewComments(db), review.NewBans(db), repo.NewPosts(db), repo.NewAudit(db)))
 	})
 }
 
-func newFixture(t *testing.T, comments *repo.Comments, bans *repo.Bans, posts *repo.Posts, audit *repo.Audit) *fixture {
+func newFixture(t *testing.T, comments *review.Comments, bans *review.Bans, posts *repo.Posts, audit *repo.Audit) *fixture {
 	t.Helper()
 	ids, err := posts.SyncPosts(ctx, []repo.PostRef{{Slug: "hello", Title: "Hello"}})
 	if err != nil {

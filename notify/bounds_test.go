@@ -16,6 +16,7 @@ import (
 	"blog/internal/mailtest"
 	"blog/notify"
 	"blog/repo"
+	"blog/repo/outbox"
 )
 
 // commentFrom stores a published comment posted from a client (its address and network hashes).
@@ -34,7 +35,7 @@ func (f *fixture) commentFrom(t *testing.T, post int64, email, ipHash, netHash s
 func inMailbox(msgs []mailtest.Message, mailbox string) []mailtest.Message {
 	var out []mailtest.Message
 	for _, m := range msgs {
-		if repo.Mailbox(m.To[0]) == mailbox {
+		if outbox.Mailbox(m.To[0]) == mailbox {
 			out = append(out, m)
 		}
 	}
@@ -310,7 +311,7 @@ func TestNeverMeansNever(t *testing.T) {
 func age(t *testing.T, db *database.DB, column string, d time.Duration) {
 	t.Helper()
 	ctx := context.Background()
-	msgs, err := repo.NewNotifications(db).Messages(ctx)
+	msgs, err := outbox.NewNotifications(db).Messages(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,15 @@ import (
 
 	"blog/observe"
 	"blog/repo"
+	"blog/repo/discussion"
+	"blog/repo/outbox"
 	"blog/tlsroots"
 )
 
 // Config is what the service needs.
 type Config struct {
-	Store    *repo.Notifications
-	Comments *repo.Comments
+	Store    *outbox.Notifications
+	Comments *discussion.Comments
 	// Post names a post by id (slug and title), for messages.
 	Post      func(postID int64) (slug, title string)
 	SiteTitle string
@@ -179,7 +181,7 @@ func (s *Service) announce(ctx context.Context) error {
 
 // decide returns the messages a post's changes call for. Each comment is read as it is now: a comment held and
 // then removed before this runs announces nothing, one approved meanwhile is announced as published.
-func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.OutboxMessage, error) {
+func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]outbox.Message, error) {
 	if !s.Enabled() {
 		return nil, nil
 	}
@@ -191,8 +193,8 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 	if err != nil {
 		return nil, err
 	}
-	var out []repo.OutboxMessage
-	b := &bounds{since: time.Now().Add(-24 * time.Hour), counts: map[repo.MessageFilter]int{}}
+	var out []outbox.Message
+	b := &bounds{since: time.Now().Add(-24 * time.Hour), counts: map[outbox.MessageFilter]int{}}
 	for _, ch := range changes {
 		c := ch.Comment
 		if c == nil || imported[c.ID] {
@@ -200,7 +202,7 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 		}
 		slug, title := s.cfg.Post(c.PostID)
 		p := post{Slug: slug, Title: title}
-		own := s.cfg.OwnerEmail != "" && repo.Mailbox(c.User.Email) == repo.Mailbox(s.cfg.OwnerEmail)
+		own := s.cfg.OwnerEmail != "" && outbox.Mailbox(c.User.Email) == outbox.Mailbox(s.cfg.OwnerEmail)
 		switch {
 		case ch.Kind == repo.ChangeCreated && repo.Held(c.State):
 			out = append(out, s.ownerMessage("held", c, s.heldMail(*c, p))...)
@@ -224,18 +226,18 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]repo.Out
 
 // published returns the messages a comment's publication calls for: to the author of the comment it answers,
 // when they asked and confirmed; to its own author, to confirm their address, when they asked for replies.
-func (s *Service) published(ctx context.Context, c *repo.Comment, p post, b *bounds) ([]repo.OutboxMessage, error) {
+func (s *Service) published(ctx context.Context, c *repo.Comment, p post, b *bounds) ([]outbox.Message, error) {
 	if s.cfg.Mailer == nil {
 		return nil, nil
 	}
-	var out []repo.OutboxMessage
+	var out []outbox.Message
 	if c.ParentID != nil {
 		parent, err := s.cfg.Comments.FindComment(ctx, *c.ParentID)
 		if err != nil && !errors.Is(err, repo.ErrNotFound) {
 			return nil, err
 		}
 		to := parent.User.Email
-		if err == nil && parent.Notify && deliverable(to) && repo.Mailbox(to) != repo.Mailbox(c.User.Email) {
+		if err == nil && parent.Notify && deliverable(to) && outbox.Mailbox(to) != outbox.Mailbox(c.User.Email) {
 			sub, _, err := s.cfg.Store.Subscriber(ctx, to)
 			if err != nil {
 				return nil, err
@@ -262,7 +264,7 @@ func (s *Service) published(ctx context.Context, c *repo.Comment, p post, b *bou
 type bounds struct {
 	locked bool
 	since  time.Time
-	counts map[repo.MessageFilter]int
+	counts map[outbox.MessageFilter]int
 }
 
 // mayConfirm reports whether a comment's author may be asked to confirm their address: not when their mailbox
@@ -279,15 +281,15 @@ func (s *Service) mayConfirm(ctx context.Context, c *repo.Comment, b *bounds) (b
 		}
 		b.locked = true
 	}
-	confirms := repo.MessageFilter{Topic: "confirm", Since: b.since}
+	confirms := outbox.MessageFilter{Topic: "confirm", Since: b.since}
 	byMailbox, byAddress, byNetwork := confirms, confirms, confirms
-	byMailbox.Mailbox, byAddress.IPHash, byNetwork.NetHash = repo.Mailbox(c.User.Email), c.IPHash, c.NetHash
+	byMailbox.Mailbox, byAddress.IPHash, byNetwork.NetHash = outbox.Mailbox(c.User.Email), c.IPHash, c.NetHash
 	checks := []struct {
 		by  string
-		f   repo.MessageFilter
+		f   outbox.MessageFilter
 		max int
 	}{{"mailbox", byMailbox, ConfirmsPerMailbox}, {"address", byAddress, ConfirmsPerAddress}, {"network", byNetwork, ConfirmsPerNetwork}}
-	var counted []repo.MessageFilter
+	var counted []outbox.MessageFilter
 	for _, k := range checks {
 		if k.f == confirms {
 			continue // a comment stored without client hashes has no client to bound
@@ -317,16 +319,16 @@ func (s *Service) mayConfirm(ctx context.Context, c *repo.Comment, b *bounds) (b
 // deliverable excludes the placeholder addresses of imported commenters.
 func deliverable(email string) bool { return email != "" && !strings.HasSuffix(email, ".invalid") }
 
-func (s *Service) ownerMessage(topic string, c *repo.Comment, m Mail) []repo.OutboxMessage {
+func (s *Service) ownerMessage(topic string, c *repo.Comment, m Mail) []outbox.Message {
 	if s.cfg.Mailer == nil || s.cfg.OwnerEmail == "" {
 		return nil
 	}
-	return []repo.OutboxMessage{mailMessage(topic, topic+":"+itoa(c.ID), c.ID, m)}
+	return []outbox.Message{mailMessage(topic, topic+":"+itoa(c.ID), c.ID, m)}
 }
 
-func mailMessage(topic, dedupe string, commentID int64, m Mail) repo.OutboxMessage {
+func mailMessage(topic, dedupe string, commentID int64, m Mail) outbox.Message {
 	b, _ := json.Marshal(m)
-	return repo.OutboxMessage{Kind: repo.OutboxMail, Topic: topic, Dedupe: dedupe, Recipient: strings.ToLower(m.To),
+	return outbox.Message{Kind: outbox.Mail, Topic: topic, Dedupe: dedupe, Recipient: strings.ToLower(m.To),
 		Payload: string(b), CommentID: commentID}
 }
 
@@ -353,14 +355,14 @@ type HookBody struct {
 	Comment HookComment `json:"comment"`
 }
 
-func (s *Service) hook(event string, c *repo.Comment, p post) []repo.OutboxMessage {
+func (s *Service) hook(event string, c *repo.Comment, p post) []outbox.Message {
 	if s.cfg.WebhookURL == "" {
 		return nil
 	}
 	b, _ := json.Marshal(HookBody{Event: event, Site: s.cfg.BaseURL, Comment: HookComment{ID: c.ID, Post: p.Slug, PostTitle: p.Title,
 		URL: s.commentURL(p, c.ID), ParentID: c.ParentID, Name: c.Username, Email: c.User.Email, Body: c.Body, State: c.State,
 		Reason: c.Reason, CreatedAt: c.CreatedAt.UTC(), Review: s.reviewURL(c.ID)}})
-	return []repo.OutboxMessage{{Kind: repo.OutboxWebhook, Topic: event, Dedupe: "hook:" + event + ":" + itoa(c.ID),
+	return []outbox.Message{{Kind: outbox.Webhook, Topic: event, Dedupe: "hook:" + event + ":" + itoa(c.ID),
 		Recipient: s.cfg.WebhookURL, Payload: string(b), CommentID: c.ID}}
 }
 
@@ -375,7 +377,7 @@ func (s *Service) send(ctx context.Context) error {
 		}
 		// Once claimed, a message is sent and marked even if ctx ends meanwhile (a shutdown waits for it).
 		sctx := context.WithoutCancel(ctx)
-		if ms[0].Kind == repo.OutboxWebhook {
+		if ms[0].Kind == outbox.Webhook {
 			err = s.sendHook(sctx, ms[0])
 		} else {
 			err = s.sendMail(sctx, ms)
@@ -390,10 +392,10 @@ func (s *Service) send(ctx context.Context) error {
 // sendMail sends the messages claimed for one recipient as one (a digest when there are several), unless the
 // mailbox's hourly bound or the owner's digest interval says to wait; confirmations and replies to a mailbox that
 // unsubscribed meanwhile are dropped.
-func (s *Service) sendMail(ctx context.Context, ms []repo.OutboxMessage) error {
+func (s *Service) sendMail(ctx context.Context, ms []outbox.Message) error {
 	to := ms[0].Recipient
 	if s.cfg.Mailer == nil {
-		s.cfg.Metrics.Outbox(repo.OutboxMail, "gave_up", len(ms))
+		s.cfg.Metrics.Outbox(outbox.Mail, "gave_up", len(ms))
 		return s.cfg.Store.Retry(ctx, ms, s.instance, time.Now(), "mail is not configured (SMTP_URL)", true)
 	}
 	ms, err := s.dropUnsubscribed(ctx, ms)
@@ -413,7 +415,7 @@ func (s *Service) sendMail(ctx context.Context, ms []repo.OutboxMessage) error {
 		wait = sent[len(sent)-1].Add(s.cfg.Digest)
 	}
 	if wait.After(now) {
-		s.cfg.Metrics.Outbox(repo.OutboxMail, "postponed", len(ms))
+		s.cfg.Metrics.Outbox(outbox.Mail, "postponed", len(ms))
 		return s.cfg.Store.Postpone(ctx, ms, s.instance, wait)
 	}
 	mails := make([]Mail, 0, len(ms))
@@ -429,15 +431,15 @@ func (s *Service) sendMail(ctx context.Context, ms []repo.OutboxMessage) error {
 	if err != nil {
 		return s.failed(ctx, ms, err)
 	}
-	s.cfg.Metrics.Outbox(repo.OutboxMail, "sent", len(ms))
+	s.cfg.Metrics.Outbox(outbox.Mail, "sent", len(ms))
 	s.cfg.Log.Info("notify: mail sent", "topic", ms[0].Topic, "messages", len(ms), "message_id", id)
 	return s.cfg.Store.MarkSent(ctx, ms, s.instance, id)
 }
 
 // dropUnsubscribed marks done, unsent, the commenter's messages (confirmations and replies) to a mailbox that
 // unsubscribed after they were written, and returns the rest. The owner's messages follow OWNER_NOTIFY instead.
-func (s *Service) dropUnsubscribed(ctx context.Context, ms []repo.OutboxMessage) ([]repo.OutboxMessage, error) {
-	var owners, commenters []repo.OutboxMessage
+func (s *Service) dropUnsubscribed(ctx context.Context, ms []outbox.Message) ([]outbox.Message, error) {
+	var owners, commenters []outbox.Message
 	for _, m := range ms {
 		if m.Topic == "confirm" || m.Topic == "reply" {
 			commenters = append(commenters, m)
@@ -452,13 +454,13 @@ func (s *Service) dropUnsubscribed(ctx context.Context, ms []repo.OutboxMessage)
 	if err != nil || !sub.Unsubscribed() {
 		return ms, err
 	}
-	s.cfg.Metrics.Outbox(repo.OutboxMail, "dropped", len(commenters))
+	s.cfg.Metrics.Outbox(outbox.Mail, "dropped", len(commenters))
 	s.cfg.Log.Info("notify: mail dropped: the mailbox unsubscribed", "topic", commenters[0].Topic, "messages", len(commenters))
 	return owners, s.cfg.Store.Drop(ctx, commenters, s.instance, "not sent: the mailbox unsubscribed")
 }
 
 // messageID is the same for the same messages, so a receiver that sees it twice can tell.
-func (s *Service) messageID(ms []repo.OutboxMessage) string {
+func (s *Service) messageID(ms []outbox.Message) string {
 	host := "blog.invalid"
 	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
@@ -467,7 +469,7 @@ func (s *Service) messageID(ms []repo.OutboxMessage) string {
 }
 
 // failed records a failed attempt, retried with a doubling wait, or given up after MaxAttempts.
-func (s *Service) failed(ctx context.Context, ms []repo.OutboxMessage, sendErr error) error {
+func (s *Service) failed(ctx context.Context, ms []outbox.Message, sendErr error) error {
 	attempts := ms[0].Attempts + 1
 	giveUp := attempts >= s.cfg.MaxAttempts
 	wait := s.cfg.Backoff << min(attempts-1, 20)
@@ -502,12 +504,12 @@ func Sign(secret []byte, ts string, body []byte) string {
 }
 
 // sendHook posts one webhook; any 2xx answer is success.
-func (s *Service) sendHook(ctx context.Context, m repo.OutboxMessage) error {
+func (s *Service) sendHook(ctx context.Context, m outbox.Message) error {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	body := []byte(m.Payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Recipient, bytes.NewReader(body))
 	if err != nil {
-		return s.cfg.Store.Retry(ctx, []repo.OutboxMessage{m}, s.instance, time.Now(), err.Error(), true)
+		return s.cfg.Store.Retry(ctx, []outbox.Message{m}, s.instance, time.Now(), err.Error(), true)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "blog-webhook/1")
@@ -525,8 +527,8 @@ func (s *Service) sendHook(ctx context.Context, m repo.OutboxMessage) error {
 		}
 	}
 	if err != nil {
-		return s.failed(ctx, []repo.OutboxMessage{m}, err)
+		return s.failed(ctx, []outbox.Message{m}, err)
 	}
-	s.cfg.Metrics.Outbox(repo.OutboxWebhook, "sent", 1)
-	return s.cfg.Store.MarkSent(ctx, []repo.OutboxMessage{m}, s.instance, "hook-"+itoa(m.ID))
+	s.cfg.Metrics.Outbox(outbox.Webhook, "sent", 1)
+	return s.cfg.Store.MarkSent(ctx, []outbox.Message{m}, s.instance, "hook-"+itoa(m.ID))
 }

@@ -19,14 +19,18 @@ import (
 	"blog/internal/mailtest"
 	"blog/notify"
 	"blog/repo"
+	"blog/repo/discussion"
+	"blog/repo/outbox"
+	"blog/repo/review"
+	"blog/repo/transfer"
 )
 
 const owner = "owner@example.com"
 
 type fixture struct {
 	db       *database.DB
-	comments *repo.Comments
-	store    *repo.Notifications
+	comments *review.Comments
+	store    *outbox.Notifications
 	post     int64
 	relay    *mailtest.Server
 	svc      *notify.Service
@@ -38,7 +42,7 @@ func newFixture(t *testing.T, db *database.DB, change func(*notify.Config)) *fix
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, comments: repo.NewComments(db), store: repo.NewNotifications(db), post: ids["hello-world"],
+	f := &fixture{db: db, comments: review.NewComments(db), store: outbox.NewNotifications(db), post: ids["hello-world"],
 		relay: mailtest.Start(t)}
 	f.svc = f.service(t, db, change)
 	return f
@@ -49,7 +53,7 @@ func (f *fixture) service(t *testing.T, db *database.DB, change func(*notify.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := notify.Config{Store: repo.NewNotifications(db), Comments: repo.NewComments(db), SiteTitle: "Field Notes",
+	cfg := notify.Config{Store: outbox.NewNotifications(db), Comments: discussion.NewComments(db), SiteTitle: "Field Notes",
 		BaseURL: "https://blog.example", Mailer: smtp, From: "Field Notes <blog@example.com>", OwnerEmail: owner,
 		Tokens: notify.Tokens{Key: []byte("0123456789abcdef0123456789abcdef")}, Backoff: 10 * time.Millisecond,
 		Post: func(int64) (string, string) { return "hello-world", "Hello, world" }}
@@ -400,8 +404,8 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 
 func TestImportedCommentsAreNotAnnounced(t *testing.T) {
 	f := newFixture(t, dbtest.SQLite(t), nil)
-	err := repo.NewImports(f.db).Write(context.Background(), func(ctx context.Context, w *repo.ImportWriter) error {
-		_, err := w.Add(ctx, repo.ImportedComment{Keys: []string{"disqus:1"}, PostID: f.post, Username: "Old", Email: "old@example.com",
+	err := transfer.NewImports(f.db).Write(context.Background(), func(ctx context.Context, w *transfer.ImportWriter) error {
+		_, err := w.Add(ctx, transfer.ImportedComment{Keys: []string{"disqus:1"}, PostID: f.post, Username: "Old", Email: "old@example.com",
 			Body: "From 2016, held there.", State: repo.StatePending, CreatedAt: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)})
 		return err
 	})

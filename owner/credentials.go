@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // HasCredentials reports whether the blog has an owner: a password or a passkey to sign in with.
@@ -11,16 +12,16 @@ func (o *Owner) HasCredentials(ctx context.Context) (bool, error) {
 	return o.cfg.Store.HasCredentials(ctx)
 }
 
-// Credentials lists the owner's credentials of one kind (repo.CredentialPassword, repo.CredentialPasskey), or
+// Credentials lists the owner's credentials of one kind (accounts.CredentialPassword, accounts.CredentialPasskey), or
 // of every kind for "".
-func (o *Owner) Credentials(ctx context.Context, kind string) ([]repo.Credential, error) {
+func (o *Owner) Credentials(ctx context.Context, kind string) ([]accounts.Credential, error) {
 	return o.cfg.Store.Credentials(ctx, kind)
 }
 
 // PasswordMatches reports whether pw is the owner's password, recording the use of the one it matches, and
 // whether the owner has a password at all.
 func (o *Owner) PasswordMatches(ctx context.Context, pw string) (match, set bool, err error) {
-	creds, err := o.cfg.Store.Credentials(ctx, repo.CredentialPassword)
+	creds, err := o.cfg.Store.Credentials(ctx, accounts.CredentialPassword)
 	if err != nil {
 		return false, false, err
 	}
@@ -50,8 +51,8 @@ func (o *Owner) ValidSetupToken(ctx context.Context, tok string) (bool, error) {
 }
 
 // Claim makes the holder of the setup token tok the blog's owner, with cred as their first credential. It is
-// repo.ErrNotFound or repo.ErrClaimed when the token is not waiting any more (the blog was claimed meanwhile).
-func (o *Owner) Claim(ctx context.Context, tok string, cred repo.Credential) (repo.Credential, error) {
+// repo.ErrNotFound or accounts.ErrClaimed when the token is not waiting any more (the blog was claimed meanwhile).
+func (o *Owner) Claim(ctx context.Context, tok string, cred accounts.Credential) (accounts.Credential, error) {
 	return o.cfg.Store.Claim(ctx, hashToken(tok), cred)
 }
 
@@ -60,7 +61,7 @@ func (o *Owner) Claim(ctx context.Context, tok string, cred repo.Credential) (re
 func SetupCeremony(tok string) string { return "setup:" + hashToken(tok) }
 
 // AddPasskey adds another passkey for the signed-in owner.
-func (o *Owner) AddPasskey(ctx context.Context, cred repo.Credential) error {
+func (o *Owner) AddPasskey(ctx context.Context, cred accounts.Credential) error {
 	_, err := o.cfg.Store.AddCredential(ctx, cred, repo.Action{Actor: repo.ActorOwner, Name: "add-passkey"})
 	return err
 }
@@ -76,7 +77,7 @@ func (o *Owner) SetPassword(ctx context.Context, pw string, keepSession int64) e
 	return o.cfg.Store.ReplacePassword(ctx, hash, keepSession, repo.Action{Actor: repo.ActorOwner, Name: "set-password"})
 }
 
-// RemoveCredential removes a password or passkey, unless it is the last one (repo.ErrLastCredential), and ends
+// RemoveCredential removes a password or passkey, unless it is the last one (accounts.ErrLastCredential), and ends
 // every session but keepSession.
 func (o *Owner) RemoveCredential(ctx context.Context, id, keepSession int64) error {
 	return o.cfg.Store.RemoveCredential(ctx, id, keepSession, repo.Action{Actor: repo.ActorOwner, Name: "remove-credential"})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // Session lifetimes: a session ends after IdleTimeout without use, and in any case MaxAge after sign-in.
@@ -32,9 +33,9 @@ const touchEvery = time.Minute
 // Store is what sign-in needs from the database.
 type Store interface {
 	HasCredentials(ctx context.Context) (bool, error)
-	Credentials(ctx context.Context, kind string) ([]repo.Credential, error)
-	Claim(ctx context.Context, tokenHash string, c repo.Credential) (repo.Credential, error)
-	AddCredential(ctx context.Context, c repo.Credential, act repo.Action) (repo.Credential, error)
+	Credentials(ctx context.Context, kind string) ([]accounts.Credential, error)
+	Claim(ctx context.Context, tokenHash string, c accounts.Credential) (accounts.Credential, error)
+	AddCredential(ctx context.Context, c accounts.Credential, act repo.Action) (accounts.Credential, error)
 	ReplacePassword(ctx context.Context, hash string, keepSession int64, act repo.Action) error
 	RemoveCredential(ctx context.Context, id, keepSession int64, act repo.Action) error
 	UsedCredential(ctx context.Context, id int64, secret string) error
@@ -42,8 +43,8 @@ type Store interface {
 	UseChallenge(ctx context.Context, hash string, expires time.Time) error
 	NewSetupToken(ctx context.Context, tokenHash string) error
 	ValidSetupToken(ctx context.Context, tokenHash string) (bool, error)
-	CreateSession(ctx context.Context, s repo.Session) error
-	FindSession(ctx context.Context, tokenHash string) (repo.Session, error)
+	CreateSession(ctx context.Context, s accounts.Session) error
+	FindSession(ctx context.Context, tokenHash string) (accounts.Session, error)
 	TouchSession(ctx context.Context, id int64, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteSessionsBefore(ctx context.Context, now, idleSince time.Time) (int, error)
@@ -55,7 +56,7 @@ type Auditor interface {
 }
 
 var (
-	_ Store   = (*repo.Owner)(nil)
+	_ Store   = (*accounts.Owner)(nil)
 	_ Auditor = (*repo.Audit)(nil)
 )
 
@@ -124,7 +125,7 @@ func (o *Owner) SetupLink(ctx context.Context) (string, error) {
 func NewSetupLink(ctx context.Context, store Store) (string, error) {
 	tok := newToken()
 	err := store.NewSetupToken(ctx, hashToken(tok))
-	if errors.Is(err, repo.ErrClaimed) {
+	if errors.Is(err, accounts.ErrClaimed) {
 		return "", nil
 	}
 	if err != nil {
@@ -135,12 +136,12 @@ func NewSetupLink(ctx context.Context, store Store) (string, error) {
 
 // OpenSession opens a session signed in by method, and returns the token its browser is to hold and the
 // session (its CreatedAt is when it opened, its ExpiresAt when it ends at the latest).
-func (o *Owner) OpenSession(ctx context.Context, method string) (string, repo.Session, error) {
+func (o *Owner) OpenSession(ctx context.Context, method string) (string, accounts.Session, error) {
 	tok := newToken()
 	now := time.Now().UTC()
-	s := repo.Session{TokenHash: hashToken(tok), Method: method, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(MaxAge)}
+	s := accounts.Session{TokenHash: hashToken(tok), Method: method, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(MaxAge)}
 	if err := o.cfg.Store.CreateSession(ctx, s); err != nil {
-		return "", repo.Session{}, err
+		return "", accounts.Session{}, err
 	}
 	return tok, s, nil
 }
@@ -152,31 +153,31 @@ func (o *Owner) RecordSignIn(ctx context.Context, method string, client netip.Ad
 }
 
 // Session returns the valid session a browser's token opens, or false. An idle or expired session is deleted.
-func (o *Owner) Session(ctx context.Context, tok string) (repo.Session, bool, error) {
+func (o *Owner) Session(ctx context.Context, tok string) (accounts.Session, bool, error) {
 	if len(tok) != 43 {
-		return repo.Session{}, false, nil
+		return accounts.Session{}, false, nil
 	}
 	s, err := o.cfg.Store.FindSession(ctx, hashToken(tok))
 	if errors.Is(err, repo.ErrNotFound) {
-		return repo.Session{}, false, nil
+		return accounts.Session{}, false, nil
 	}
 	if err != nil {
-		return repo.Session{}, false, err
+		return accounts.Session{}, false, err
 	}
 	now := time.Now().UTC()
 	if now.After(s.ExpiresAt) || now.Sub(s.SeenAt) > IdleTimeout {
-		return repo.Session{}, false, o.cfg.Store.DeleteSession(ctx, s.TokenHash)
+		return accounts.Session{}, false, o.cfg.Store.DeleteSession(ctx, s.TokenHash)
 	}
 	if now.Sub(s.SeenAt) > touchEvery {
 		if err := o.cfg.Store.TouchSession(ctx, s.ID, now); err != nil {
-			return repo.Session{}, false, err
+			return accounts.Session{}, false, err
 		}
 	}
 	return s, true, nil
 }
 
 // EndSession ends a session (signing out).
-func (o *Owner) EndSession(ctx context.Context, s repo.Session) error {
+func (o *Owner) EndSession(ctx context.Context, s accounts.Session) error {
 	return o.cfg.Store.DeleteSession(ctx, s.TokenHash)
 }
 
@@ -186,7 +187,7 @@ func (o *Owner) RecordSignOut(ctx context.Context) error {
 }
 
 // FormToken is the token the signed-in pages' forms carry: bound to the session, so it is worthless elsewhere.
-func (o *Owner) FormToken(s repo.Session) string {
+func (o *Owner) FormToken(s accounts.Session) string {
 	m := hmac.New(sha256.New, o.cfg.Key)
 	m.Write([]byte("form:" + s.TokenHash))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))

@@ -17,6 +17,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // How long a passkey ceremony's challenge can be answered: the browser's prompt and the owner's touch. Each
@@ -124,7 +125,7 @@ func (u *User) WebAuthnCredentials() []webauthn.Credential { return u.Creds }
 
 // Owner returns the WebAuthn user with its stored passkeys. Its handle is derived from the key, so it is stable
 // and needs no storage.
-func (p *Passkeys) Owner(stored []repo.Credential) (*User, error) {
+func (p *Passkeys) Owner(stored []accounts.Credential) (*User, error) {
 	m := hmac.New(sha256.New, p.key)
 	m.Write([]byte("webauthn user"))
 	u := &User{id: m.Sum(nil), name: "owner"}

@@ -2,8 +2,6 @@ package repo
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -20,6 +18,13 @@ const (
 	// ActorAuthor is a comment's author deleting their own comment (not the owner's action).
 	ActorAuthor = "author"
 )
+
+// Action describes an owner's or the command line's action, for the audit trail.
+type Action struct {
+	Actor  string
+	Name   string
+	Detail string
+}
 
 // AuditEntry is one recorded action: who did what, to which comments, from which states.
 type AuditEntry struct {
@@ -47,11 +52,12 @@ func NewAudit(db *database.DB) *Audit { return &Audit{db: db} }
 
 // Record appends an entry (its time is set now when zero).
 func (a *Audit) Record(ctx context.Context, e AuditEntry) error {
-	return translate(insertAudit(ctx, a.db, e), "record audit entry")
+	return Translate(InsertAudit(ctx, a.db, e), "record audit entry")
 }
 
-// insertAudit writes an audit entry (inside the caller's transaction when there is one).
-func insertAudit(ctx context.Context, db *database.DB, e AuditEntry) error {
+// InsertAudit writes an audit entry (inside the caller's transaction when there is one), leaving its error for that
+// transaction to translate: the stores record their actions with it.
+func InsertAudit(ctx context.Context, db *database.DB, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
@@ -67,19 +73,10 @@ func (a *Audit) List(ctx context.Context, before int64, limit int) ([]AuditEntry
 	}
 	var out []AuditEntry
 	if err := a.db.Repo().FindAll(ctx, &out, q); err != nil {
-		return nil, translate(err, "list audit entries")
+		return nil, Translate(err, "list audit entries")
 	}
 	for i := range out {
 		out[i].At = out[i].At.UTC()
 	}
 	return out, nil
-}
-
-// joinIDs writes ids as "1,2,3".
-func joinIDs(ids []int64) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(parts, ",")
 }

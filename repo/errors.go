@@ -13,10 +13,17 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means a unique or foreign-key constraint refused the write.
 	ErrConflict = errors.New("conflict")
+	// ErrModerated refuses an author's change to a comment the owner has acted on.
+	ErrModerated = errors.New("the owner has acted on this comment")
+	// ErrHasReplies refuses to edit a comment somebody has answered.
+	ErrHasReplies = errors.New("somebody has replied to this comment")
+	// ErrExists means the same ban is already in place.
+	ErrExists = errors.New("already exists")
 )
 
-// translate maps rel's errors onto the package sentinels and adds context to the rest.
-func translate(err error, what string) error {
+// Translate maps rel's errors onto the package sentinels and adds context to the rest. Every store, here and in
+// repo's sub-packages, answers through it, so that callers test one set of sentinels.
+func Translate(err error, what string) error {
 	if err == nil {
 		return nil
 	}

@@ -122,8 +122,9 @@ func (c Comment) Rendered() template.HTML {
 	return richtext.Render(c.Body, c.Format)
 }
 
-// render sets the stored rendering of the comment's text.
-func (c *Comment) render() {
+// Render sets the stored rendering of the comment's text (HTML and HTMLVersion) by richtext's current rules, as
+// every store does before it writes a comment's text.
+func (c *Comment) Render() {
 	c.HTML, c.HTMLVersion = string(richtext.Render(c.Body, c.Format)), richtext.Version
 }
 
@@ -180,6 +181,25 @@ type CommentFilter struct {
 	Limit int
 	// OldestFirst sorts by increasing id instead of newest first.
 	OldestFirst bool
+}
+
+// Search selects comments for the owner's console and the command line; empty fields do not filter.
+type Search struct {
+	State  string
+	PostID int64
+	// Text matches anywhere in the comment, ignoring letter case.
+	Text string
+	// Email matches anywhere in the commenter's email.
+	Email string
+	// IPHash or NetHash select the comments posted from one address or network.
+	IPHash, NetHash string
+	// UserIDs, when set, keeps only comments of these commenters.
+	UserIDs []int64
+	// BeforeID pages back: only comments with a smaller id.
+	BeforeID int64
+	Limit    int
+	// ID, when set, selects that one comment.
+	ID int64
 }
 
 // The kinds of change recorded in the feed.

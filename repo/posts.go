@@ -36,13 +36,13 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 		case errors.Is(err, rel.ErrNotFound):
 			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC()}
 			if err := s.db.Repo().Insert(ctx, &p); err != nil {
-				return nil, translate(err, "create post "+ref.Slug)
+				return nil, Translate(err, "create post "+ref.Slug)
 			}
 		case err != nil:
-			return nil, translate(err, "find post "+ref.Slug)
+			return nil, Translate(err, "find post "+ref.Slug)
 		case p.Title != ref.Title:
 			if err := s.db.Repo().Update(ctx, &p, rel.Set("title", ref.Title)); err != nil {
-				return nil, translate(err, "update post "+ref.Slug)
+				return nil, Translate(err, "update post "+ref.Slug)
 			}
 		}
 		ids[ref.Slug] = p.ID
@@ -54,7 +54,7 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 func (s *Posts) ListPosts(ctx context.Context) ([]Post, error) {
 	var out []Post
 	if err := s.db.Repo().FindAll(ctx, &out, rel.SortAsc("title")); err != nil {
-		return nil, translate(err, "list posts")
+		return nil, Translate(err, "list posts")
 	}
 	return out, nil
 }
@@ -63,5 +63,5 @@ func (s *Posts) ListPosts(ctx context.Context) ([]Post, error) {
 func (s *Posts) FindPostBySlug(ctx context.Context, slug string) (Post, error) {
 	var p Post
 	err := s.db.Repo().Find(ctx, &p, where.Eq("slug", slug))
-	return p, translate(err, "find post "+slug)
+	return p, Translate(err, "find post "+slug)
 }

@@ -38,7 +38,7 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 		return row.Value, nil
 	}
 	if !errors.Is(err, rel.ErrNotFound) {
-		return "", translate(err, "read secret")
+		return "", Translate(err, "read secret")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -47,11 +47,20 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 	row = secret{Name: name, Value: hex.EncodeToString(b), CreatedAt: time.Now().UTC()}
 	if err := s.db.Repo().Insert(ctx, &row); err != nil {
 		if !errors.Is(err, rel.ErrUniqueConstraint) {
-			return "", translate(err, "create secret")
+			return "", Translate(err, "create secret")
 		}
 		if err := s.db.Repo().Find(ctx, &row, where.Eq("name", name)); err != nil {
-			return "", translate(err, "read secret")
+			return "", Translate(err, "read secret")
 		}
 	}
 	return row.Value, nil
+}
+
+// Replace sets the named key to value, whatever it was (a restored blog taking the identity of the one it comes
+// from). It runs inside the caller's transaction when there is one, which translates its error.
+func (s *Secrets) Replace(ctx context.Context, name, value string) error {
+	if _, err := s.db.Repo().DeleteAny(ctx, rel.From("secrets").Where(where.Eq("name", name))); err != nil {
+		return err
+	}
+	return s.db.Repo().Insert(ctx, &secret{Name: name, Value: value, CreatedAt: time.Now().UTC()})
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"blog/internal/dbtest"
-	"blog/repo"
+	"blog/repo/review"
 )
 
 // webCmd runs the built program with a command line, as an operator would, and returns its output.
@@ -116,7 +116,7 @@ func TestCommandLineModerationReachesOpenPages(t *testing.T) {
 	if out, _ := webCmd(t, env, "", "ban", "list"); !strings.Contains(out, "spam@example.com") {
 		t.Fatalf("web ban list:\n%s", out)
 	}
-	time.Sleep(repo.BanCacheFor) // a ban made by another process applies within this
+	time.Sleep(review.BanCacheFor) // a ban made by another process applies within this
 
 	resp = newVisitor(t).comment(t, p.base, "hello-world", "Spammer", "spam@example.com", "more spam")
 	if resp.StatusCode != http.StatusSeeOther {

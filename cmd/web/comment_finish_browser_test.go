@@ -11,6 +11,7 @@ import (
 	"blog/internal/browsertest"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // TestBrowserCommentFinish checks the comment area's details as a reader meets them: the controls of one's own
@@ -103,7 +104,7 @@ func TestBrowserOlderCommentsTakeFocus(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 205 {
-		if _, _, err := repo.NewComments(db).CreateComment(ctx, repo.NewComment{PostID: ids["hello-world"],
+		if _, _, err := discussion.NewComments(db).CreateComment(ctx, repo.NewComment{PostID: ids["hello-world"],
 			Input: repo.CommentInput{Username: "Reader", Email: "reader@example.com", Body: fmt.Sprintf("Conversation %d", i)}}); err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"blog/internal/dbtest"
-	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // eventCounter is an event-stream client that behaves like the page script: when the stream ends it reconnects
@@ -299,7 +299,7 @@ func TestLoad(t *testing.T) {
 			if err != nil || stored != len(res.accepted) || stored != total {
 				t.Fatalf("stored %d (%v), accepted %d, posted %d", stored, err, len(res.accepted), total)
 			}
-			stamps, _ := repo.NewComments(db).PostStamps(ctx)
+			stamps, _ := discussion.NewComments(db).PostStamps(ctx)
 			v := newVisitor(t)
 			for _, s := range slugs {
 				want := 0

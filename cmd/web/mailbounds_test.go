@@ -15,7 +15,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/notify"
-	"blog/repo"
+	"blog/repo/outbox"
 )
 
 // postFrom posts the comment form of hello-world as a client at ip (behind the trusted proxy on loopback),
@@ -84,7 +84,7 @@ func TestMailBoundsThroughTheRealProgram(t *testing.T) {
 	victim := func(msgs []mailtest.Message) []mailtest.Message {
 		var out []mailtest.Message
 		for _, m := range msgs {
-			if repo.Mailbox(m.To[0]) == "victim@example.com" {
+			if outbox.Mailbox(m.To[0]) == "victim@example.com" {
 				out = append(out, m)
 			}
 		}

@@ -43,6 +43,10 @@ import (
 	"blog/owner"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/accounts"
+	"blog/repo/discussion"
+	"blog/repo/outbox"
+	"blog/repo/review"
 	"blog/views"
 )
 
@@ -230,7 +234,7 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
-func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
+func newBroker(ctx context.Context, comments *discussion.Comments, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
 	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
 		return nil, err
@@ -244,19 +248,19 @@ func newBroker(ctx context.Context, comments *repo.Comments, slugOf func(int64) 
 
 // commentStore is the comment store every part of the server uses: every comment it returns carries its author's
 // keyed avatar, whichever path (a page, a post just made, an edit, the console, a mail) draws it.
-func commentStore(db *database.DB, keys siteKeySet) *repo.Comments {
-	return repo.NewComments(db, repo.AvatarKey(keys.Avatar))
+func commentStore(db *database.DB, keys siteKeySet) *discussion.Comments {
+	return discussion.NewComments(db, discussion.AvatarKey(keys.Avatar))
 }
 
 // newModeration returns the moderation service.
 func newModeration(cfg config.Config, db *database.DB, keys siteKeySet) *moderation.Service {
-	return &moderation.Service{Comments: commentStore(db, keys), BanStore: repo.NewBans(db),
-		Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
+	return &moderation.Service{Comments: review.NewComments(db, discussion.AvatarKey(keys.Avatar)),
+		BanStore: review.NewBans(db), Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
 // newOwner returns the blog's owner: their credentials, sessions and sign-in limits (handlers serves the pages).
 func newOwner(cfg config.Config, db *database.DB, keys siteKeySet, log *slog.Logger) (*owner.Owner, error) {
-	return owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
+	return owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
 		BaseURL: cfg.BaseURL, SiteTitle: cfg.SiteTitle, Log: log})
 }
 
@@ -273,7 +277,7 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 }
 
 // buildApp builds the HTTP app with every route.
-func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *repo.Comments,
+func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
 	return handlers.New(handlers.Config{
@@ -282,7 +286,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		Owner: own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
-		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: repo.NewNotifications(db),
+		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: outbox.NewNotifications(db),
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
@@ -303,7 +307,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys siteKeySet,
 	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
 	n := cfg.Notify
-	nc := notify.Config{Store: repo.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
+	nc := notify.Config{Store: outbox.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
 		BaseURL: cfg.PublicBase(), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
@@ -334,7 +338,7 @@ func startBackground(ctx context.Context, cfg config.Config, db *database.DB, si
 	wg.Go(func() {
 		// Comments stored before renderings were kept (or by older rules) are rendered again once; until then
 		// they are rendered when shown.
-		if n, err := repo.NewComments(db).RenderStale(bctx); err != nil && bctx.Err() == nil {
+		if n, err := discussion.NewComments(db).RenderStale(bctx); err != nil && bctx.Err() == nil {
 			log.Error("render comments again", "err", err)
 		} else if n > 0 {
 			log.Info("rendered comments again with the current rules", "count", n)

@@ -19,10 +19,11 @@ import (
 	"time"
 
 	"blog/cmd/web/config"
-	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // syncBuffer collects the server's log safely while it runs.
@@ -246,7 +247,7 @@ func TestMigrateCommands(t *testing.T) {
 			// One comment: rolling back the tables that hold it must be forced.
 			db := dbtest.Open(t, dbURL, false)
 			ids, _ := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "p", Title: "P"}})
-			if _, _, err := repo.NewComments(db).CreateComment(context.Background(), repo.NewComment{PostID: ids["p"],
+			if _, _, err := discussion.NewComments(db).CreateComment(context.Background(), repo.NewComment{PostID: ids["p"],
 				Input: repo.CommentInput{Username: "A", Email: "a@b.co", Body: "keep me"}}); err != nil {
 				t.Fatal(err)
 			}
@@ -277,7 +278,7 @@ func TestMigrateCommands(t *testing.T) {
 				t.Fatalf("forced down:\n%s", out)
 			}
 			if name == "sqlite" {
-				if snap, err := database.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
+				if snap, err := backups.InspectSnapshot(context.Background(), m[1]); err != nil || snap.Comments != 1 {
 					t.Fatalf("backup %s: %+v, %v", m[1], snap, err)
 				}
 			} else {

@@ -12,7 +12,7 @@ import (
 
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
-	"blog/repo"
+	"blog/repo/outbox"
 )
 
 // postForm posts the comment form of a post with extra fields, after reading the post page.
@@ -144,9 +144,9 @@ func TestMailThroughTheRealProgram(t *testing.T) {
 		return n
 	}
 	// Until nothing waits in the outbox: a message marked sent is never sent again, so the count is final then.
-	outbox := repo.NewNotifications(dbtest.Open(t, env["DATABASE_URL"], false))
+	store := outbox.NewNotifications(dbtest.Open(t, env["DATABASE_URL"], false))
 	for {
-		pending, _, err := outbox.OutboxCounts(context.Background())
+		pending, _, err := store.OutboxCounts(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 	"blog/internal/browsertest"
 	"blog/internal/dbtest"
 	"blog/owner"
-	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // localhost turns the test server's address into one on "localhost": passkeys need a host name (an IP address
@@ -20,7 +20,7 @@ func localhost(base string) string { return strings.Replace(base, "127.0.0.1", "
 // setupLink makes a fresh one-time setup link in the server's database, as a restart would.
 func setupLink(t *testing.T, dbURL string) string {
 	t.Helper()
-	link, err := owner.NewSetupLink(context.Background(), repo.NewOwner(dbtest.Open(t, dbURL, false)))
+	link, err := owner.NewSetupLink(context.Background(), accounts.NewOwner(dbtest.Open(t, dbURL, false)))
 	if err != nil || link == "" {
 		t.Fatalf("setup link: %q, %v", link, err)
 	}

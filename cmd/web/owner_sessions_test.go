@@ -9,6 +9,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // TestOwnerPasswordCommandEndsEverySession: `web owner password` run on the server's database signs out every
@@ -18,13 +19,13 @@ func TestOwnerPasswordCommandEndsEverySession(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			dbURL := mk(t)
-			store := repo.NewOwner(dbtest.Open(t, dbURL, true))
+			store := accounts.NewOwner(dbtest.Open(t, dbURL, true))
 			if err := store.SetPassword(ctx, "an old hash", repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 				t.Fatal(err)
 			}
 			now := time.Now().UTC()
 			for _, s := range []string{"laptop", "phone"} {
-				if err := store.CreateSession(ctx, repo.Session{TokenHash: s, Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				if err := store.CreateSession(ctx, accounts.Session{TokenHash: s, Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -39,7 +40,7 @@ func TestOwnerPasswordCommandEndsEverySession(t *testing.T) {
 					t.Errorf("session %q survived `web owner password`", s)
 				}
 			}
-			creds, err := store.Credentials(ctx, repo.CredentialPassword)
+			creds, err := store.Credentials(ctx, accounts.CredentialPassword)
 			if err != nil || len(creds) != 1 {
 				t.Fatalf("passwords: %v, %v", creds, err)
 			}

@@ -8,7 +8,7 @@ import (
 	"blog/database"
 	"blog/database/schema"
 	"blog/internal/dbtest"
-	"blog/repo"
+	"blog/repo/outbox"
 )
 
 const mailboxesVersion = 20261206020001
@@ -94,7 +94,7 @@ func TestMailboxesMigration(t *testing.T) {
 		if err := schema.Up(ctx, db); err != nil {
 			t.Fatal(err)
 		}
-		n := repo.NewNotifications(db)
+		n := outbox.NewNotifications(db)
 		for _, tt := range []struct {
 			email, want, first string
 		}{

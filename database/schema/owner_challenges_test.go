@@ -11,6 +11,7 @@ import (
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 const ownerChallenges = 20261206010001
@@ -35,7 +36,7 @@ func TestOwnerChallengesUpDownUp(t *testing.T) {
 			db := dbtest.Open(t, mk(t), false)
 			use := func(hash string) {
 				t.Helper()
-				own := repo.NewOwner(db)
+				own := accounts.NewOwner(db)
 				if err := own.UseChallenge(ctx, hash, time.Now().Add(time.Minute)); err != nil {
 					t.Fatal(err)
 				}

@@ -10,6 +10,8 @@ import (
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/accounts"
+	"blog/repo/review"
 )
 
 func applied(t *testing.T, db *database.DB) int {
@@ -76,7 +78,7 @@ func useSchema(t *testing.T, db *database.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := repo.NewComments(db)
+	store := review.NewComments(db)
 	in := repo.CommentInput{Username: "a", Email: "a@b.co", Body: "x"}
 	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: ids["p"], Input: in, IPHash: "h", NetHash: "n"})
 	if err != nil {
@@ -93,21 +95,21 @@ func useSchema(t *testing.T, db *database.DB) {
 	if err != nil || len(changes) != 2 || changes[1].Comment.State != repo.StateDeleted || changes[1].Count != 0 {
 		t.Fatalf("changes = %+v, %v", changes, err)
 	}
-	if _, err := repo.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "a@b.co", Label: "a@b.co"}, repo.Action{Actor: "cli", Name: "ban"}); err != nil {
+	if _, err := review.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "a@b.co", Label: "a@b.co"}, repo.Action{Actor: "cli", Name: "ban"}); err != nil {
 		t.Fatal(err)
 	}
 	if entries, err := repo.NewAudit(db).List(ctx, 0, 10); err != nil || len(entries) != 2 {
 		t.Fatalf("audit = %+v, %v", entries, err)
 	}
-	own := repo.NewOwner(db)
+	own := accounts.NewOwner(db)
 	if err := own.NewSetupToken(ctx, "hash"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := own.Claim(ctx, "hash", repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: "x"}); err != nil {
+	if _, err := own.Claim(ctx, "hash", accounts.Credential{Kind: accounts.CredentialPassword, Name: "password", Secret: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	if err := own.CreateSession(ctx, repo.Session{TokenHash: "s", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := own.CreateSession(ctx, accounts.Session{TokenHash: "s", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := own.FindSession(ctx, "s"); err != nil {

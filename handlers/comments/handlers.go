@@ -18,6 +18,7 @@ import (
 	"blog/observe"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/spam"
 	"blog/views"
 )
@@ -88,7 +89,7 @@ type Moderation interface {
 
 var (
 	_ Content      = (*publish.Store)(nil)
-	_ CommentStore = (*repo.Comments)(nil)
+	_ CommentStore = (*discussion.Comments)(nil)
 	_ Moderation   = (*moderation.Service)(nil)
 )
 

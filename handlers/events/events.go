@@ -16,6 +16,7 @@ import (
 	"blog/observe"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/sse"
 )
 
@@ -60,7 +61,7 @@ type Moderation interface {
 
 var (
 	_ Content      = (*publish.Store)(nil)
-	_ CommentStore = (*repo.Comments)(nil)
+	_ CommentStore = (*discussion.Comments)(nil)
 	_ Broker       = (*live.Broker)(nil)
 	_ Moderation   = (*moderation.Service)(nil)
 )

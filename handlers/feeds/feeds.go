@@ -9,6 +9,7 @@ import (
 	"blog/handlers/pagecache"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/discussion"
 	"blog/sharecard"
 	"blog/views"
 )
@@ -38,7 +39,7 @@ type CommentStore interface {
 
 var (
 	_ Content      = (*publish.Store)(nil)
-	_ CommentStore = (*repo.Comments)(nil)
+	_ CommentStore = (*discussion.Comments)(nil)
 )
 
 // Handlers serve the feeds, the sitemap, robots.txt and the share cards.

@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/owner"
-	"blog/repo"
+	"blog/repo/accounts"
 	"blog/views"
 )
 
@@ -26,13 +26,13 @@ func (h *Handlers) AccountPage(c *fiber.Ctx) error {
 
 // welcome greets the owner who just claimed the blog, naming the way they chose to sign in (the setup link is
 // spent: that way is how they come back) and offering the other as a spare.
-func welcome(creds []repo.Credential) string {
+func welcome(creds []accounts.Credential) string {
 	passkeys, password := 0, false
 	for _, cr := range creds {
 		switch cr.Kind {
-		case repo.CredentialPasskey:
+		case accounts.CredentialPasskey:
 			passkeys++
-		case repo.CredentialPassword:
+		case accounts.CredentialPassword:
 			password = true
 		}
 	}
@@ -124,7 +124,7 @@ func (h *Handlers) RemoveCredential(c *fiber.Ctx) error {
 		return h.renderAccount(c, fiber.StatusConflict, "", lastCredential)
 	}
 	err = h.owner.RemoveCredential(c.UserContext(), id, session(c).ID)
-	if errors.Is(err, repo.ErrLastCredential) {
+	if errors.Is(err, accounts.ErrLastCredential) {
 		return h.renderAccount(c, fiber.StatusConflict, "", lastCredential)
 	}
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"blog/csrf"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
 	"blog/views"
 )
 
@@ -86,7 +87,7 @@ func (h *Handlers) PasskeyLoginBegin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stored, err := h.owner.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := h.owner.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func (h *Handlers) PasskeyLoginFinish(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stored, err := h.owner.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := h.owner.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
 		return err
 	}
@@ -219,8 +220,8 @@ func (h *Handlers) Setup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.owner.Claim(c.UserContext(), tok, repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: hash}); err != nil {
-		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed) {
+	if _, err := h.owner.Claim(c.UserContext(), tok, accounts.Credential{Kind: accounts.CredentialPassword, Name: "password", Secret: hash}); err != nil {
+		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, accounts.ErrClaimed) {
 			return h.SetupPage(c) // claimed meanwhile
 		}
 		return err
@@ -260,7 +261,7 @@ func (h *Handlers) SetupPasskeyFinish(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := h.owner.Claim(c.UserContext(), tok, cred); err != nil {
-		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed) {
+		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, accounts.ErrClaimed) {
 			return fiber.NewError(fiber.StatusNotFound, "This setup link is not valid any more: the blog was claimed meanwhile.")
 		}
 		return err
@@ -276,7 +277,7 @@ func (h *Handlers) beginRegistration(c *fiber.Ctx, purpose string) error {
 	if err != nil {
 		return err
 	}
-	stored, err := h.owner.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := h.owner.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
 		return err
 	}
@@ -294,41 +295,41 @@ func (h *Handlers) beginRegistration(c *fiber.Ctx, purpose string) error {
 	return c.JSON(creation)
 }
 
-func (h *Handlers) finishRegistration(c *fiber.Ctx, purpose string) (repo.Credential, error) {
+func (h *Handlers) finishRegistration(c *fiber.Ctx, purpose string) (accounts.Credential, error) {
 	data, err := h.finishCeremony(c, purpose)
 	if errors.Is(err, owner.ErrCeremony) {
-		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, err.Error())
+		return accounts.Credential{}, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	rp, err := h.relyingParty(c)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
-	stored, err := h.owner.Credentials(c.UserContext(), repo.CredentialPasskey)
+	stored, err := h.owner.Credentials(c.UserContext(), accounts.CredentialPasskey)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	u, err := h.passkeys.Owner(stored)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBody(bytes.NewReader(c.Body()))
 	if err != nil {
-		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey's answer could not be read.")
+		return accounts.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey's answer could not be read.")
 	}
 	wc, err := rp.CreateCredential(u, data, parsed)
 	if err != nil {
-		return repo.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey could not be registered.")
+		return accounts.Credential{}, fiber.NewError(fiber.StatusBadRequest, "The passkey could not be registered.")
 	}
 	b, err := json.Marshal(wc)
 	if err != nil {
-		return repo.Credential{}, err
+		return accounts.Credential{}, err
 	}
 	name := strings.TrimSpace(c.Query("name"))
 	if name == "" || len(name) > 60 {
 		name = "passkey added " + time.Now().UTC().Format("2 Jan 2006")
 	}
-	return repo.Credential{Kind: repo.CredentialPasskey, Name: name, Secret: string(b)}, nil
+	return accounts.Credential{Kind: accounts.CredentialPasskey, Name: name, Secret: string(b)}, nil
 }

@@ -17,7 +17,7 @@ import (
 	"blog/clientip"
 	"blog/csrf"
 	"blog/owner"
-	"blog/repo"
+	"blog/repo/accounts"
 	"blog/views"
 )
 
@@ -36,7 +36,7 @@ const deviceCookie = "owner_device"
 // ceremonyCookie carries a passkey ceremony's state (the challenge) between its two requests, signed.
 const ceremonyCookie = "owner_ceremony"
 
-// localsKey is where Require leaves the signed-in owner's session (a repo.Session) for the handlers.
+// localsKey is where Require leaves the signed-in owner's session (a accounts.Session) for the handlers.
 const localsKey = "owner_session"
 
 // Config is what the owner's sign-in pages are built from.
@@ -98,7 +98,7 @@ func (h *Handlers) markDevice(c *fiber.Ctx, now time.Time) {
 func (h *Handlers) secure(c *fiber.Ctx) bool { return h.cfg.SecureCookies || c.Protocol() == "https" }
 
 // current returns the request's valid session, or false.
-func (h *Handlers) current(c *fiber.Ctx) (repo.Session, bool, error) {
+func (h *Handlers) current(c *fiber.Ctx) (accounts.Session, bool, error) {
 	return h.owner.Session(c.UserContext(), c.Cookies(SessionCookie))
 }
 
@@ -143,8 +143,8 @@ func (h *Handlers) Require(c *fiber.Ctx) error {
 }
 
 // session returns the signed-in owner's session that Require left for the handlers.
-func session(c *fiber.Ctx) repo.Session {
-	s, _ := c.Locals(localsKey).(repo.Session)
+func session(c *fiber.Ctx) accounts.Session {
+	s, _ := c.Locals(localsKey).(accounts.Session)
 	return s
 }
 
@@ -157,7 +157,7 @@ func fromScript(c *fiber.Ctx) bool {
 
 // FormToken returns the signed-in request's form token (for the views).
 func (h *Handlers) FormToken(c *fiber.Ctx) string {
-	s, ok := c.Locals(localsKey).(repo.Session)
+	s, ok := c.Locals(localsKey).(accounts.Session)
 	if !ok {
 		return ""
 	}

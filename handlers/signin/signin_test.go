@@ -23,6 +23,7 @@ import (
 	"blog/internal/passkeytest"
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 const (
@@ -64,7 +65,7 @@ func newSignInTest(t *testing.T) *signInTest {
 	db := dbtest.SQLite(t)
 	key := []byte("test-key-test-key-test-key-0123")
 	clk := &clock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
-	own, err := owner.New(owner.Config{Store: repo.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
+	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: testOrigin, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), FailureDelay: time.Millisecond, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +85,7 @@ func newSignInTest(t *testing.T) *signInTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := repo.NewOwner(db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
+	if err := accounts.NewOwner(db).SetPassword(context.Background(), hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 		t.Fatal(err)
 	}
 	b := s.browser("192.0.2.250")

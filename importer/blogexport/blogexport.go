@@ -24,6 +24,7 @@ import (
 
 	"blog/importer/source"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // formatName and formatVersion are the header's "format" and "version"; the version goes up only when a field
@@ -82,10 +83,10 @@ type exportVersion struct {
 	ReplacedAt time.Time `json:"replaced_at"`
 }
 
-// Store is what an export reads (repo.Imports).
+// Store is what an export reads (transfer.Imports).
 type Store interface {
 	SiteID(ctx context.Context) (string, error)
-	Export(ctx context.Context, sink repo.ExportSink) error
+	Export(ctx context.Context, sink transfer.ExportSink) error
 }
 
 // Counts says how much an export wrote.
@@ -104,7 +105,7 @@ func Export(ctx context.Context, src Store, w io.Writer, now time.Time) (Counts,
 	if err := enc.Encode(exportHeader{Format: formatName, Version: formatVersion, Site: site, ExportedAt: now.UTC()}); err != nil {
 		return n, err
 	}
-	err = src.Export(ctx, repo.ExportSink{
+	err = src.Export(ctx, transfer.ExportSink{
 		Post: func(p repo.Post) error {
 			n.Posts++
 			return enc.Encode(exportRecord{Type: "post", Slug: p.Slug, Title: p.Title})
@@ -114,7 +115,7 @@ func Export(ctx context.Context, src Store, w io.Writer, now time.Time) (Counts,
 			at := u.CreatedAt.UTC()
 			return enc.Encode(exportRecord{Type: "user", Email: u.Email, Name: u.Username, CreatedAt: &at})
 		},
-		Comment: func(c repo.Exported) error {
+		Comment: func(c transfer.Exported) error {
 			n.Comments++
 			rec := exportRecord{Type: "comment", ID: c.ID, Post: c.Slug, Email: c.Email, Name: c.Username, Body: &c.Body,
 				Format: c.Format, State: c.State, Reason: c.Reason, IPHash: c.IPHash, NetHash: c.NetHash, CreatedAt: &c.CreatedAt,
@@ -262,7 +263,7 @@ func deref(p *int) int {
 }
 
 // comment checks a comment record and returns it as it will be stored.
-func (rec exportRecord) comment(at string) (*repo.ImportedComment, error) {
+func (rec exportRecord) comment(at string) (*transfer.ImportedComment, error) {
 	switch {
 	case rec.ID <= 0:
 		return nil, fmt.Errorf("%s: a comment needs a positive id", at)
@@ -279,7 +280,7 @@ func (rec exportRecord) comment(at string) (*repo.ImportedComment, error) {
 	if email == "" {
 		return nil, fmt.Errorf("%s: comment %d has no valid email", at, rec.ID)
 	}
-	c := &repo.ImportedComment{Keys: rec.Keys, ID: rec.ID, Username: source.CleanName(rec.Name), Email: email, Body: source.CleanText(*rec.Body),
+	c := &transfer.ImportedComment{Keys: rec.Keys, ID: rec.ID, Username: source.CleanName(rec.Name), Email: email, Body: source.CleanText(*rec.Body),
 		Format: rec.Format, State: rec.State, Reason: rec.Reason, IPHash: rec.IPHash, NetHash: rec.NetHash,
 		CreatedAt: rec.CreatedAt.UTC(), StateAt: utc(rec.StateAt), EditedAt: utc(rec.EditedAt), Notify: rec.Notify}
 	for _, v := range rec.Versions {

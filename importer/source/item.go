@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // Item is one record read from a source: a comment, or (from the blog's own export) a ban or the header.
@@ -36,7 +37,7 @@ type Item struct {
 	// From the blog's own export: the post's slug (instead of Thread), the comment exactly as exported, a ban,
 	// or the header naming the blog it came from.
 	Post  string
-	Exact *repo.ImportedComment
+	Exact *transfer.ImportedComment
 	User  *repo.User
 	Ban   *repo.Ban
 	Site  string

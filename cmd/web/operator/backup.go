@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 )
 
@@ -27,7 +28,7 @@ func (op *Commands) Backup(ctx context.Context, args []string) error {
 	if err := db.Backup(ctx, args[0]); err != nil {
 		return err
 	}
-	snap, err := database.InspectSnapshot(ctx, args[0])
+	snap, err := backups.InspectSnapshot(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (op *Commands) Restore(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: web restore FILE (stop the server first)")
 	}
-	snap, err := database.InspectSnapshot(ctx, args[0])
+	snap, err := backups.InspectSnapshot(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (op *Commands) Restore(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s has schema version %d, which this program does not know (it knows up to %d): restore it with the release that wrote it", args[0], v, schema.Latest())
 		}
 	}
-	kept, err := database.Restore(ctx, op.Config.DatabaseURL, args[0])
+	kept, err := backups.Restore(ctx, op.Config.DatabaseURL, args[0])
 	if errors.Is(err, database.ErrInUse) {
 		return fmt.Errorf("%w: stop the server first, then restore", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // Comments runs `web comments list|approve|spam|delete|restore|purge`.
@@ -60,7 +61,7 @@ func (op *Commands) listComments(ctx context.Context, flags map[string]string, p
 		}
 		q.PostID = p.ID
 	}
-	found, err := repo.NewComments(db).SearchComments(ctx, q)
+	found, err := discussion.NewComments(db).SearchComments(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (op *Commands) actOnComments(ctx context.Context, action string, flags map[
 		return err
 	}
 	defer db.Close()
-	found, err := repo.NewComments(db).FindCommentsByID(ctx, ids)
+	found, err := discussion.NewComments(db).FindCommentsByID(ctx, ids)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/backups"
 	"blog/database/schema"
 )
 
@@ -126,5 +127,5 @@ func backupBeforeDown(ctx context.Context, db *database.DB, v schema.Version, ta
 		return path, db.Backup(ctx, path)
 	}
 	dir := stamp
-	return dir, db.ExportTables(ctx, dir, tables)
+	return dir, backups.ExportTables(ctx, db, dir, tables)
 }

@@ -13,6 +13,7 @@ import (
 
 	"blog/owner"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // Owner runs `web owner password|reset`.
@@ -43,7 +44,7 @@ func (op *Commands) Owner(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := repo.NewOwner(db).SetPassword(ctx, hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
+		if err := accounts.NewOwner(db).SetPassword(ctx, hash, repo.Action{Actor: repo.ActorCLI, Name: "set-password"}); err != nil {
 			return err
 		}
 		// SetPassword ends every session: nobody stays signed in with what the old password opened.
@@ -59,7 +60,7 @@ func (op *Commands) Owner(ctx context.Context, args []string) error {
 			return err
 		}
 		defer db.Close()
-		store := repo.NewOwner(db)
+		store := accounts.NewOwner(db)
 		if err := store.Reset(ctx, repo.Action{Actor: repo.ActorCLI, Name: "owner-reset"}); err != nil {
 			return err
 		}

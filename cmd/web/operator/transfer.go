@@ -13,6 +13,7 @@ import (
 	"blog/importer"
 	"blog/importer/blogexport"
 	"blog/repo"
+	"blog/repo/transfer"
 )
 
 // Import brings comments from another system (or an export of this blog) into the database.
@@ -63,7 +64,7 @@ func (op *Commands) Import(ctx context.Context, args []string) error {
 		debug.SetMemoryLimit(importer.SoftMemoryLimit)
 	}
 	start := time.Now()
-	report, err := importer.Run(ctx, repo.NewImports(db), importer.Options{From: flags["from"], Path: pos[0], Posts: posts,
+	report, err := importer.Run(ctx, transfer.NewImports(db), importer.Options{From: flags["from"], Path: pos[0], Posts: posts,
 		Match: match, DryRun: flags["dry-run"] == "true", SkipInvalid: flags["skip-invalid"] == "true"})
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func (op *Commands) Export(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	if args[0] == "-" {
-		_, err := blogexport.Export(ctx, repo.NewImports(db), op.Stdout, time.Now())
+		_, err := blogexport.Export(ctx, transfer.NewImports(db), op.Stdout, time.Now())
 		return err
 	}
 	path := args[0]
@@ -97,7 +98,7 @@ func (op *Commands) Export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := blogexport.Export(ctx, repo.NewImports(db), tmp, time.Now())
+	n, err := blogexport.Export(ctx, transfer.NewImports(db), tmp, time.Now())
 	if err == nil {
 		err = tmp.Sync()
 	}

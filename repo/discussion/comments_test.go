@@ -1,4 +1,4 @@
-package repo_test
+package discussion_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 func seedPost(t *testing.T, db *database.DB, slug string) int64 {
@@ -26,7 +27,7 @@ func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 }
 
 // create stores a published comment.
-func create(ctx context.Context, store *repo.Comments, post int64, in repo.CommentInput) (repo.Comment, error) {
+func create(ctx context.Context, store *discussion.Comments, post int64, in repo.CommentInput) (repo.Comment, error) {
 	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: post, Input: in})
 	return c, err
 }
@@ -34,7 +35,7 @@ func create(ctx context.Context, store *repo.Comments, post int64, in repo.Comme
 func TestReturningCommenterReusesUser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := discussion.NewComments(db)
 		post := seedPost(t, db, "hello")
 		first, err := create(ctx, store, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "one"}.Normalize())
 		if err != nil {
@@ -66,7 +67,7 @@ func TestReturningCommenterReusesUser(t *testing.T) {
 func TestCommentsNewestFirstWithAuthors(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := discussion.NewComments(db)
 		post := seedPost(t, db, "hello")
 		other := seedPost(t, db, "other")
 		authors := []string{"a@x.org", "b@x.org", "c@x.org", "a@x.org"}
@@ -123,7 +124,7 @@ func TestConstraintErrors(t *testing.T) {
 		if !errors.Is(err, rel.ErrForeignKeyConstraint) {
 			t.Fatalf("unknown post: err = %v, want a rel foreign key constraint error", err)
 		}
-		_, err = create(ctx, repo.NewComments(db), 999999, repo.CommentInput{Username: "a", Email: "new@x.org", Body: "x"})
+		_, err = create(ctx, discussion.NewComments(db), 999999, repo.CommentInput{Username: "a", Email: "new@x.org", Body: "x"})
 		if !errors.Is(err, repo.ErrConflict) {
 			t.Fatalf("CreateComment on unknown post: err = %v, want ErrConflict", err)
 		}
@@ -136,7 +137,7 @@ func TestConstraintErrors(t *testing.T) {
 func TestConcurrentFirstCommentsShareOneUser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := discussion.NewComments(db)
 		post := seedPost(t, db, "hello")
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
@@ -169,7 +170,7 @@ func TestConcurrentFirstCommentsShareOneUser(t *testing.T) {
 func TestEmailsAreComparedComposed(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := discussion.NewComments(db)
 		post := seedPost(t, db, "hello")
 		a, err := create(ctx, store, post, repo.CommentInput{Username: "Zoé", Email: "zo\u00e9@example.com", Body: "one"}.Normalize())
 		if err != nil {
@@ -188,7 +189,7 @@ func TestEmailsAreComparedComposed(t *testing.T) {
 // The store's part of a comment POST on SQLite, one writer: what the write queue serialises.
 func BenchmarkCreateComment(b *testing.B) {
 	db := dbtest.SQLite(b)
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "bench", Title: "Bench"}})
 	if err != nil {
 		b.Fatal(err)

@@ -1,4 +1,4 @@
-package repo_test
+package review_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/review"
 )
 
 // TestReplyAndAuthorDeleteDoNotBothWin races a reply to a comment against its author deleting it, many times, on
@@ -17,7 +18,7 @@ import (
 func TestReplyAndAuthorDeleteDoNotBothWin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := review.NewComments(db)
 		post := seedPost(t, db, "race")
 		top, err := create(ctx, store, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "top"})
 		if err != nil {

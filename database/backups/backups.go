@@ -1,4 +1,7 @@
-package database
+// Package backups holds what is done with copies of the database: checking that a snapshot written by
+// database.DB.Backup is a sound database of this blog, restoring one in place of the SQLite database, and the CSV
+// copy of the tables a rollback is about to drop. The operator's commands use it.
+package backups
 
 import (
 	"context"
@@ -7,36 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
+
+	"blog/database"
 )
 
-// Backup writes a consistent snapshot of a SQLite database to a new file at path while it may be in use (VACUUM
-// INTO is one read transaction: writers carry on, and the snapshot holds every commit made before it began). The
-// file is readable and writable by its owner only, as the database is: it holds the same secrets.
-func (d *DB) Backup(ctx context.Context, path string) error {
-	if d.dialect != SQLite {
-		return errors.New("backups are for SQLite; for PostgreSQL use pg_dump")
-	}
-	// VACUUM INTO would create the file 0644 less the umask; it writes into an empty file as well.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists; choose a new file name", path)
-	}
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	f.Close()
-	if _, err := d.pool.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("backup: %w", err)
-	}
-	return nil
-}
-
-// Snapshot describes a SQLite database file made by Backup.
+// Snapshot describes a SQLite database file made by database.DB.Backup.
 type Snapshot struct {
 	Comments int
 	// Versions are the schema versions applied in it.
@@ -78,19 +59,19 @@ func InspectSnapshot(ctx context.Context, path string) (Snapshot, error) {
 }
 
 // Restore replaces the SQLite database named by rawURL with the snapshot file, refusing while any process of the
-// blog has the database open (ErrInUse). The current database is first kept beside it (returned as kept), so a
+// blog has the database open (database.ErrInUse). The current database is first kept beside it (returned as kept), so a
 // restore can itself be undone.
 func Restore(ctx context.Context, rawURL, snapshot string) (kept string, err error) {
-	loc, err := ParseURL(rawURL)
+	loc, err := database.ParseURL(rawURL)
 	if err != nil {
 		return "", err
 	}
-	if loc.Dialect != SQLite {
+	if loc.Dialect != database.SQLite {
 		return "", errors.New("restore is for SQLite; for PostgreSQL use pg_restore")
 	}
 	target := loc.Path
 	if _, err := os.Stat(target); err == nil {
-		db, err := OpenMode(ctx, rawURL, Exclusive)
+		db, err := database.OpenMode(ctx, rawURL, database.Exclusive)
 		if err != nil {
 			return "", err
 		}
@@ -144,21 +125,21 @@ func copyFile(src, dst string) error {
 
 // ExportTables writes each table's rows as CSV (with a header line of column names) into dir, one file per
 // table: a copy of data about to be dropped, on any database.
-func (d *DB) ExportTables(ctx context.Context, dir string, tables []string) error {
+func ExportTables(ctx context.Context, db *database.DB, dir string, tables []string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	for _, t := range tables {
-		if err := d.exportTable(ctx, filepath.Join(dir, t+".csv"), t); err != nil {
+		if err := exportTable(ctx, db, filepath.Join(dir, t+".csv"), t); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
 		}
 	}
 	return nil
 }
 
-func (d *DB) exportTable(ctx context.Context, path, table string) error {
+func exportTable(ctx context.Context, db *database.DB, path, table string) error {
 	// table names come from the schema history, never from input
-	rows, err := d.pool.QueryContext(ctx, "SELECT * FROM "+table)
+	rows, err := db.SQL().QueryContext(ctx, "SELECT * FROM "+table)
 	if err != nil {
 		return err
 	}

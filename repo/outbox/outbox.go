@@ -1,4 +1,8 @@
-package repo
+// Package outbox holds the notification store: the outbox of mail and webhook messages written before they are
+// sent (leased to one instance at a time, bounded per mailbox), the subscribers' choices about reply mail, and how
+// far each post's change feed has been announced. The notify service uses it, and the handlers record
+// subscribers' choices through it.
+package outbox
 
 import (
 	"context"
@@ -12,20 +16,23 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"blog/database"
+	"blog/repo"
+	"blog/repo/discussion"
+	"blog/repo/internal/store"
 )
 
 // The kinds of outbox message.
 const (
-	OutboxMail    = "mail"
-	OutboxWebhook = "webhook"
+	Mail    = "mail"
+	Webhook = "webhook"
 )
 
-// OutboxMessage is one message to send, written before it is sent. Dedupe names the event it is about
+// Message is one message to send, written before it is sent. Dedupe names the event it is about
 // ("reply:124"): an event is turned into a message once, whichever instance sees it first. A mail goes to
 // Recipient; Mailbox is the mailbox that address reaches (see Mailbox), which the bounds count. A message is
 // leased (ClaimedBy until ClaimedUntil) while one instance sends it, and marked sent (SentAt, Delivery), dropped
 // unsent (SentAt without Delivery, LastError saying why) or failed for good (FailedAt) afterwards.
-type OutboxMessage struct {
+type Message struct {
 	ID           int64
 	Kind         string
 	Topic        string
@@ -45,7 +52,7 @@ type OutboxMessage struct {
 	CreatedAt    time.Time
 }
 
-func (OutboxMessage) Table() string { return "outbox" }
+func (Message) Table() string { return "outbox" }
 
 // Subscriber is a mailbox that asked for reply notifications: confirmed once its owner followed the link sent
 // to it, unsubscribed when they asked to stop. Email is the first address it was known by; the choice holds for
@@ -102,7 +109,7 @@ func (n *Notifications) PostsBehind(ctx context.Context) ([]int64, error) {
 	rows, err := n.db.SQL().QueryContext(ctx, `SELECT p.id FROM posts p LEFT JOIN notify_cursors c ON c.post_id = p.id
 		WHERE p.last_seq > COALESCE(c.seq, 0) ORDER BY p.id`)
 	if err != nil {
-		return nil, translate(err, "find posts to announce")
+		return nil, repo.Translate(err, "find posts to announce")
 	}
 	defer rows.Close()
 	var ids []int64
@@ -121,7 +128,7 @@ func (n *Notifications) PostsBehind(ctx context.Context) ([]int64, error) {
 // they are stored (a message whose Dedupe exists already is dropped) and the cursor moves past the changes.
 // Instances announcing the same post wait for each other. It returns how many changes it handled.
 func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
-	decide func(ctx context.Context, changes []Change) ([]OutboxMessage, error)) (int, error) {
+	decide func(ctx context.Context, changes []repo.Change) ([]Message, error)) (int, error) {
 	handled := 0
 	err := n.db.Write(ctx, func(ctx context.Context) error {
 		insert := "INSERT INTO notify_cursors (post_id, seq) VALUES (?, 0) ON CONFLICT DO NOTHING"
@@ -133,7 +140,7 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 		if err := n.db.Repo().Find(ctx, &cur, q); err != nil {
 			return err
 		}
-		changes, err := NewComments(n.db).FindChanges(ctx, postID, cur.Seq, limit)
+		changes, err := discussion.NewComments(n.db).FindChanges(ctx, postID, cur.Seq, limit)
 		if err != nil || len(changes) == 0 {
 			return err
 		}
@@ -146,7 +153,7 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 			if m.NextAt.IsZero() {
 				m.NextAt = now
 			}
-			if m.Kind == OutboxMail {
+			if m.Kind == Mail {
 				m.Mailbox = Mailbox(m.Recipient)
 			}
 			if _, _, err := n.db.Repo().Exec(ctx, n.db.Placeholders(`INSERT INTO outbox (kind, topic, dedupe, recipient, mailbox, payload,
@@ -162,8 +169,19 @@ func (n *Notifications) Announce(ctx context.Context, postID int64, limit int,
 		handled = len(changes)
 		return nil
 	})
-	return handled, translate(err, "announce changes")
+	return handled, repo.Translate(err, "announce changes")
 }
+
+// importedRow is a row of imported_comments (written by repo/transfer), read here to leave imported comments
+// unannounced.
+type importedRow struct {
+	ID         int64
+	SourceKey  string
+	CommentID  int64
+	ImportedAt time.Time
+}
+
+func (importedRow) Table() string { return "imported_comments" }
 
 // Imported returns which of these comments came from an import (they are never announced).
 func (n *Notifications) Imported(ctx context.Context, ids []int64) (map[int64]bool, error) {
@@ -171,9 +189,9 @@ func (n *Notifications) Imported(ctx context.Context, ids []int64) (map[int64]bo
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []importRow
-	if err := n.db.Repo().FindAll(ctx, &rows, rel.Where(inIDs("comment_id", uniqueIDs(ids)))); err != nil {
-		return nil, translate(err, "find imported comments")
+	var rows []importedRow
+	if err := n.db.Repo().FindAll(ctx, &rows, rel.Where(store.InIDs("comment_id", store.UniqueIDs(ids)))); err != nil {
+		return nil, repo.Translate(err, "find imported comments")
 	}
 	for _, r := range rows {
 		out[r.CommentID] = true
@@ -189,34 +207,34 @@ func due(now time.Time) rel.FilterQuery {
 
 // Claim leases the oldest message that is due to `by` for lease, with, for mail, every other message due to
 // the same recipient (so that they go as one). Concurrent instances never claim the same message.
-func (n *Notifications) Claim(ctx context.Context, by string, lease time.Duration) ([]OutboxMessage, error) {
-	var out []OutboxMessage
+func (n *Notifications) Claim(ctx context.Context, by string, lease time.Duration) ([]Message, error) {
+	var out []Message
 	err := n.db.Write(ctx, func(ctx context.Context) error {
 		now := time.Now().UTC()
 		q := n.db.ForUpdateSkipLocked(rel.Where(due(now)).SortAsc("id").Limit(1))
-		var first []OutboxMessage
+		var first []Message
 		if err := n.db.Repo().FindAll(ctx, &first, q); err != nil || len(first) == 0 {
 			return err
 		}
 		out = first
-		if first[0].Kind == OutboxMail {
-			q := n.db.ForUpdateSkipLocked(rel.Where(due(now), where.Eq("kind", OutboxMail), where.Eq("recipient", first[0].Recipient),
+		if first[0].Kind == Mail {
+			q := n.db.ForUpdateSkipLocked(rel.Where(due(now), where.Eq("kind", Mail), where.Eq("recipient", first[0].Recipient),
 				where.Ne("id", first[0].ID)).SortAsc("id").Limit(100))
-			var more []OutboxMessage
+			var more []Message
 			if err := n.db.Repo().FindAll(ctx, &more, q); err != nil {
 				return err
 			}
 			out = append(out, more...)
 		}
 		until := now.Add(lease)
-		_, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(out))),
+		_, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(store.InIDs("id", ids(out))),
 			rel.Set("claimed_until", until), rel.Set("claimed_by", by))
 		return err
 	})
-	return out, translate(err, "claim messages")
+	return out, repo.Translate(err, "claim messages")
 }
 
-func ids(ms []OutboxMessage) []int64 {
+func ids(ms []Message) []int64 {
 	out := make([]int64, len(ms))
 	for i, m := range ms {
 		out[i] = m.ID
@@ -228,12 +246,12 @@ func ids(ms []OutboxMessage) []int64 {
 var ErrLeaseLost = errors.New("lease lost")
 
 // MarkSent records messages as sent as one delivery.
-func (n *Notifications) MarkSent(ctx context.Context, ms []OutboxMessage, by, delivery string) error {
+func (n *Notifications) MarkSent(ctx context.Context, ms []Message, by, delivery string) error {
 	return n.release(ctx, ms, by, rel.Set("sent_at", time.Now().UTC()), rel.Set("delivery", delivery))
 }
 
 // Retry records a failed attempt: the messages are tried again at next, or, when failed is set, never again.
-func (n *Notifications) Retry(ctx context.Context, ms []OutboxMessage, by string, next time.Time, errText string, failed bool) error {
+func (n *Notifications) Retry(ctx context.Context, ms []Message, by string, next time.Time, errText string, failed bool) error {
 	muts := []rel.Mutate{rel.Inc("attempts"), rel.Set("next_at", next.UTC()), rel.Set("last_error", errText)}
 	if failed {
 		muts = append(muts, rel.Set("failed_at", time.Now().UTC()))
@@ -243,20 +261,20 @@ func (n *Notifications) Retry(ctx context.Context, ms []OutboxMessage, by string
 
 // Drop marks messages done without sending them, saying why (the mailbox unsubscribed after they were written).
 // They are not deliveries: no bound counts them.
-func (n *Notifications) Drop(ctx context.Context, ms []OutboxMessage, by, why string) error {
+func (n *Notifications) Drop(ctx context.Context, ms []Message, by, why string) error {
 	return n.release(ctx, ms, by, rel.Set("sent_at", time.Now().UTC()), rel.Set("last_error", why))
 }
 
 // Postpone hands messages back without an attempt, to be sent at next (a recipient's hourly bound).
-func (n *Notifications) Postpone(ctx context.Context, ms []OutboxMessage, by string, next time.Time) error {
+func (n *Notifications) Postpone(ctx context.Context, ms []Message, by string, next time.Time) error {
 	return n.release(ctx, ms, by, rel.Set("next_at", next.UTC()))
 }
 
-func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by string, muts ...rel.Mutate) error {
+func (n *Notifications) release(ctx context.Context, ms []Message, by string, muts ...rel.Mutate) error {
 	muts = append(muts, rel.Set("claimed_until", nil), rel.Set("claimed_by", nil))
-	count, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(inIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
+	count, err := n.db.Repo().UpdateAny(ctx, rel.From("outbox").Where(store.InIDs("id", ids(ms)), where.Eq("claimed_by", by)), muts...)
 	if err != nil {
-		return translate(err, "update messages")
+		return repo.Translate(err, "update messages")
 	}
 	if count != len(ms) {
 		return ErrLeaseLost
@@ -267,10 +285,10 @@ func (n *Notifications) release(ctx context.Context, ms []OutboxMessage, by stri
 // Deliveries returns the times of the deliveries (messages actually sent, a digest counting once) to the
 // mailbox an address reaches, whatever spelling they were sent to, since a moment, oldest first.
 func (n *Notifications) Deliveries(ctx context.Context, email string, since time.Time) ([]time.Time, error) {
-	var sent []OutboxMessage
+	var sent []Message
 	q := rel.Select("delivery", "sent_at").Where(where.Eq("mailbox", Mailbox(email)), where.Gte("sent_at", since.UTC())).SortAsc("sent_at")
 	if err := n.db.Repo().FindAll(ctx, &sent, q); err != nil {
-		return nil, translate(err, "find deliveries")
+		return nil, repo.Translate(err, "find deliveries")
 	}
 	seen := map[string]bool{}
 	var out []time.Time
@@ -287,17 +305,17 @@ func (n *Notifications) Deliveries(ctx context.Context, email string, since time
 // OutboxCounts returns how many messages wait to be sent and how many failed for good.
 func (n *Notifications) OutboxCounts(ctx context.Context) (pending, failed int, err error) {
 	if pending, err = n.db.Repo().Count(ctx, "outbox", where.Nil("sent_at"), where.Nil("failed_at")); err != nil {
-		return 0, 0, translate(err, "count outbox")
+		return 0, 0, repo.Translate(err, "count outbox")
 	}
 	failed, err = n.db.Repo().Count(ctx, "outbox", where.NotNil("failed_at"))
-	return pending, failed, translate(err, "count outbox")
+	return pending, failed, repo.Translate(err, "count outbox")
 }
 
 // Messages returns the outbox, oldest first (for tests and the operator).
-func (n *Notifications) Messages(ctx context.Context) ([]OutboxMessage, error) {
-	var out []OutboxMessage
+func (n *Notifications) Messages(ctx context.Context) ([]Message, error) {
+	var out []Message
 	err := n.db.Repo().FindAll(ctx, &out, rel.SortAsc("id"))
-	return out, translate(err, "list outbox")
+	return out, repo.Translate(err, "list outbox")
 }
 
 // Subscriber returns what the mailbox an address reaches chose about reply notifications.
@@ -308,7 +326,7 @@ func (n *Notifications) Subscriber(ctx context.Context, email string) (Subscribe
 	if errors.Is(err, rel.ErrNotFound) {
 		return Subscriber{Email: email, Mailbox: key}, false, nil
 	}
-	return s, err == nil, translate(err, "find subscriber")
+	return s, err == nil, repo.Translate(err, "find subscriber")
 }
 
 // Confirm records that the mailbox an address reaches wants reply notifications (ending an earlier
@@ -339,7 +357,7 @@ func (n *Notifications) setSubscriber(ctx context.Context, email string, muts ..
 		}
 		return err
 	})
-	return translate(err, "update subscriber")
+	return repo.Translate(err, "update subscriber")
 }
 
 // MessageFilter selects outbox messages of one topic written since a moment, of one mailbox, or caused by
@@ -366,12 +384,12 @@ func (n *Notifications) CountMessages(ctx context.Context, f MessageFilter) (int
 		q = append(q, where.Eq("comments.net_hash", f.NetHash))
 	}
 	count, err := n.db.Repo().Count(ctx, "outbox", q...)
-	return count, translate(err, "count messages")
+	return count, repo.Translate(err, "count messages")
 }
 
 // LockBounds makes announcements that count messages against a bound (CountMessages) take turns on
 // PostgreSQL: called inside Announce's decide, it holds until the announcement commits, so an instance that
 // counts after another one sees the messages the other wrote. SQLite needs none: its writers take turns.
 func (n *Notifications) LockBounds(ctx context.Context) error {
-	return translate(n.db.Lock(ctx, lockMailBounds, ""), "lock mail bounds")
+	return repo.Translate(n.db.Lock(ctx, store.LockMailBounds, ""), "lock mail bounds")
 }

@@ -1,4 +1,4 @@
-package repo_test
+package outbox_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"blog/database"
 	"blog/internal/dbtest"
-	"blog/repo"
+	"blog/repo/outbox"
 )
 
 func TestMailbox(t *testing.T) {
@@ -23,7 +23,7 @@ func TestMailbox(t *testing.T) {
 		{"blanks", "  ada@example.com ", "ada@example.com"},
 		{"no at sign", "Nobody", "nobody"},
 	} {
-		if got := repo.Mailbox(tt.in); got != tt.want {
+		if got := outbox.Mailbox(tt.in); got != tt.want {
 			t.Errorf("%s: Mailbox(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
 		}
 	}
@@ -34,7 +34,7 @@ func TestMailbox(t *testing.T) {
 func TestSubscriberIsPerMailbox(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		n := repo.NewNotifications(db)
+		n := outbox.NewNotifications(db)
 		state := func(email string) string {
 			s, _, err := n.Subscriber(ctx, email)
 			if err != nil {
@@ -78,7 +78,7 @@ func TestSubscriberIsPerMailbox(t *testing.T) {
 // until the first one commits, so it counts what the first one wrote.
 func TestLockBoundsMakesAnnouncersTakeTurns(t *testing.T) {
 	db := dbtest.Postgres(t)
-	n := repo.NewNotifications(db)
+	n := outbox.NewNotifications(db)
 	ctx := context.Background()
 	locked := make(chan struct{})
 	release := make(chan struct{})

@@ -1,4 +1,4 @@
-package repo_test
+package accounts_test
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // TestPasskeyChallengeIsUsedOnce: a challenge is accepted once across every instance; expired ones are forgotten.
 func TestPasskeyChallengeIsUsedOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		own := repo.NewOwner(db)
+		own := accounts.NewOwner(db)
 		soon := time.Now().Add(2 * time.Minute)
 		if err := own.UseChallenge(ctx, "c1", soon); err != nil {
 			t.Fatal(err)
@@ -40,8 +41,8 @@ func TestPasskeyChallengeIsUsedOnce(t *testing.T) {
 func TestUsedPasskeyStoresOnlyOverWhatWasRead(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		own := repo.NewOwner(db)
-		c, err := own.AddCredential(ctx, repo.Credential{Kind: repo.CredentialPasskey, Name: "key", Secret: `{"n":1}`}, cli)
+		own := accounts.NewOwner(db)
+		c, err := own.AddCredential(ctx, accounts.Credential{Kind: accounts.CredentialPasskey, Name: "key", Secret: `{"n":1}`}, cli)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +52,7 @@ func TestUsedPasskeyStoresOnlyOverWhatWasRead(t *testing.T) {
 		if err := own.UsedPasskey(ctx, c.ID, `{"n":1}`, `{"n":2}`); !errors.Is(err, repo.ErrConflict) {
 			t.Fatalf("second store over the same state: %v, want ErrConflict", err)
 		}
-		creds, _ := own.Credentials(ctx, repo.CredentialPasskey)
+		creds, _ := own.Credentials(ctx, accounts.CredentialPasskey)
 		if len(creds) != 1 || creds[0].Secret != `{"n":2}` || creds[0].UsedAt == nil {
 			t.Fatalf("stored passkey %+v", creds)
 		}

@@ -1,4 +1,4 @@
-package repo_test
+package review_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/review"
 )
 
 var cli = repo.Action{Actor: repo.ActorCLI, Name: "test"}
@@ -18,7 +19,7 @@ var cli = repo.Action{Actor: repo.ActorCLI, Name: "test"}
 func TestStateChangesAreRecordedInTheFeedAndTheAudit(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := review.NewComments(db)
 		post := seedPost(t, db, "hello")
 		a, _ := create(ctx, store, post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "one"})
 		held, st, err := store.CreateComment(ctx, repo.NewComment{PostID: post, State: repo.StatePending, Reason: "held",
@@ -64,7 +65,7 @@ func TestStateChangesAreRecordedInTheFeedAndTheAudit(t *testing.T) {
 func TestSearchComments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := review.NewComments(db)
 		post, other := seedPost(t, db, "hello"), seedPost(t, db, "other")
 		mk := func(p int64, email, body, ip, state string) int64 {
 			c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: p, State: state, IPHash: ip, NetHash: "net-" + ip,
@@ -119,7 +120,7 @@ func TestSearchComments(t *testing.T) {
 func TestBans(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store, bans := repo.NewComments(db), repo.NewBans(db)
+		store, bans := review.NewComments(db), review.NewBans(db)
 		post := seedPost(t, db, "hello")
 		old, _, _ := store.CreateComment(ctx, repo.NewComment{PostID: post, IPHash: "addr", NetHash: "net",
 			Input: repo.CommentInput{Username: "S", Email: "s@spam.example", Body: "x"}})
@@ -162,7 +163,7 @@ func TestBans(t *testing.T) {
 func TestPurgeDeletesOnlyOldDeletedComments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		store := repo.NewComments(db)
+		store := review.NewComments(db)
 		post := seedPost(t, db, "hello")
 		gone, _ := create(ctx, store, post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "one"})
 		kept, _ := create(ctx, store, post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "two"})
@@ -183,88 +184,6 @@ func TestPurgeDeletesOnlyOldDeletedComments(t *testing.T) {
 			t.Fatalf("changes after purge = %+v", changes)
 		}
 	})
-}
-
-func TestOwnerStore(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
-		own := repo.NewOwner(db)
-		if err := own.NewSetupToken(ctx, "first"); err != nil {
-			t.Fatal(err)
-		}
-		if err := own.NewSetupToken(ctx, "second"); err != nil {
-			t.Fatal(err)
-		}
-		if ok, _ := own.ValidSetupToken(ctx, "first"); ok {
-			t.Fatal("a new setup token must replace the old one")
-		}
-		if _, err := own.Claim(ctx, "first", repo.Credential{Kind: repo.CredentialPassword, Name: "p", Secret: "h"}); !errors.Is(err, repo.ErrNotFound) {
-			t.Fatalf("claim with a replaced token: %v, want ErrNotFound", err)
-		}
-		if _, err := own.Claim(ctx, "second", repo.Credential{Kind: repo.CredentialPassword, Name: "p", Secret: "h"}); err != nil {
-			t.Fatal(err)
-		}
-		if ok, _ := own.ValidSetupToken(ctx, "second"); ok {
-			t.Fatal("a setup token is used once")
-		}
-		if err := own.NewSetupToken(ctx, "third"); !errors.Is(err, repo.ErrClaimed) {
-			t.Fatalf("setup token with an owner: %v, want ErrClaimed", err)
-		}
-		now := time.Now().UTC()
-		for _, s := range []repo.Session{
-			{TokenHash: "live", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)},
-			{TokenHash: "idle", Method: "password", CreatedAt: now, SeenAt: now.Add(-48 * time.Hour), ExpiresAt: now.Add(time.Hour)},
-			{TokenHash: "expired", Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(-time.Minute)},
-		} {
-			if err := own.CreateSession(ctx, s); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if n, err := own.DeleteSessionsBefore(ctx, now, now.Add(-24*time.Hour)); err != nil || n != 2 {
-			t.Fatalf("old sessions deleted: %d, %v; want 2", n, err)
-		}
-		if _, err := own.FindSession(ctx, "live"); err != nil {
-			t.Fatal(err)
-		}
-		if err := own.Reset(ctx, cli); err != nil {
-			t.Fatal(err)
-		}
-		if has, _ := own.HasCredentials(ctx); has {
-			t.Fatal("credentials left after reset")
-		}
-		if _, err := own.FindSession(ctx, "live"); !errors.Is(err, repo.ErrNotFound) {
-			t.Fatalf("session after reset: %v", err)
-		}
-	})
-}
-
-// A change committed by another process (another connection pool on the same database) reaches the watcher.
-func TestWatchChangesSeesOtherProcesses(t *testing.T) {
-	for name, mk := range map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL} {
-		t.Run(name, func(t *testing.T) {
-			url := mk(t)
-			server := dbtest.Open(t, url, true)
-			other := dbtest.Open(t, url, false)
-			post := seedPost(t, server, "hello")
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			pokes := make(chan [2]int64, 16)
-			ready := make(chan struct{})
-			go server.WatchChanges(ctx, func(p, s int64) { pokes <- [2]int64{p, s} }, func() {}, func() { close(ready) })
-			<-ready
-			if _, err := create(ctx, repo.NewComments(other), post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "x"}); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case p := <-pokes:
-				if p != [2]int64{post, 1} {
-					t.Fatalf("poke = %v, want post %d seq 1", p, post)
-				}
-			case <-time.After(3 * time.Second):
-				t.Fatal("the watcher did not see another process's change within 3 s")
-			}
-		})
-	}
 }
 
 func equal(a, b []int64) bool {

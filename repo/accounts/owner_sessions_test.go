@@ -1,4 +1,4 @@
-package repo_test
+package accounts_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // TestCredentialChangesEndOtherSessions: replacing the password or removing a credential ends every session
@@ -18,12 +19,12 @@ import (
 func TestCredentialChangesEndOtherSessions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		own := repo.NewOwner(db)
+		own := accounts.NewOwner(db)
 		sessions := func(names ...string) map[string]int64 {
 			ids := map[string]int64{}
 			now := time.Now().UTC()
 			for _, n := range names {
-				if err := own.CreateSession(ctx, repo.Session{TokenHash: n, Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				if err := own.CreateSession(ctx, accounts.Session{TokenHash: n, Method: "password", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
 				s, err := own.FindSession(ctx, n)
@@ -36,7 +37,7 @@ func TestCredentialChangesEndOtherSessions(t *testing.T) {
 		}
 		alive := func(want ...string) {
 			t.Helper()
-			var all []repo.Session
+			var all []accounts.Session
 			if err := db.Repo().FindAll(ctx, &all); err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +59,7 @@ func TestCredentialChangesEndOtherSessions(t *testing.T) {
 		alive("console")
 
 		ids = sessions("laptop", "phone")
-		passkey, err := own.AddCredential(ctx, repo.Credential{Kind: repo.CredentialPasskey, Name: "key", Secret: "{}"}, cli)
+		passkey, err := own.AddCredential(ctx, accounts.Credential{Kind: accounts.CredentialPasskey, Name: "key", Secret: "{}"}, cli)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +78,7 @@ func TestCredentialChangesEndOtherSessions(t *testing.T) {
 		// The last way in stays, and then nothing else changes either.
 		sessions("laptop")
 		creds, _ := own.Credentials(ctx, "")
-		if err := own.RemoveCredential(ctx, creds[0].ID, 0, cli); !errors.Is(err, repo.ErrLastCredential) {
+		if err := own.RemoveCredential(ctx, creds[0].ID, 0, cli); !errors.Is(err, accounts.ErrLastCredential) {
 			t.Fatalf("removing the last credential: %v, want ErrLastCredential", err)
 		}
 		if after, _ := own.Credentials(ctx, ""); len(after) != 1 {

@@ -1,4 +1,4 @@
-package repo_test
+package accounts_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/accounts"
 )
 
 // TestSetupLinkIsClaimedOnceUnderConcurrency has eight people claim the blog with one setup link at the same
@@ -17,7 +18,7 @@ import (
 func TestSetupLinkIsClaimedOnceUnderConcurrency(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		own := repo.NewOwner(db)
+		own := accounts.NewOwner(db)
 		const rounds, claimers = 12, 8
 		for round := range rounds {
 			if err := own.Reset(ctx, cli); err != nil {
@@ -33,7 +34,7 @@ func TestSetupLinkIsClaimedOnceUnderConcurrency(t *testing.T) {
 			for i := range claimers {
 				wg.Go(func() {
 					<-start
-					_, errs[i] = own.Claim(ctx, token, repo.Credential{Kind: repo.CredentialPassword, Name: "password",
+					_, errs[i] = own.Claim(ctx, token, accounts.Credential{Kind: accounts.CredentialPassword, Name: "password",
 						Secret: fmt.Sprintf("hash of claimer %d", i)})
 				})
 			}
@@ -44,7 +45,7 @@ func TestSetupLinkIsClaimedOnceUnderConcurrency(t *testing.T) {
 				switch {
 				case err == nil:
 					won++
-				case errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrClaimed):
+				case errors.Is(err, repo.ErrNotFound) || errors.Is(err, accounts.ErrClaimed):
 				default:
 					t.Fatalf("round %d, claimer %d: %v; want success, ErrNotFound or ErrClaimed", round, i, err)
 				}
@@ -75,19 +76,19 @@ func TestSetupLinkIsClaimedOnceUnderConcurrency(t *testing.T) {
 func TestSetupTokenMadeDuringAClaimCannotMakeASecondOwner(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		own := repo.NewOwner(db)
+		own := accounts.NewOwner(db)
 		if err := own.NewSetupToken(ctx, "first"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := own.Claim(ctx, "first", repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: "a"}); err != nil {
+		if _, err := own.Claim(ctx, "first", accounts.Credential{Kind: accounts.CredentialPassword, Name: "password", Secret: "a"}); err != nil {
 			t.Fatal(err)
 		}
 		// Written as the racing start would have written it.
 		if _, _, err := db.Repo().Exec(ctx, "INSERT INTO owner_tokens (token_hash, created_at) VALUES ('late', '2026-12-06 10:00:00')"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := own.Claim(ctx, "late", repo.Credential{Kind: repo.CredentialPassword, Name: "password", Secret: "b"})
-		if !errors.Is(err, repo.ErrClaimed) {
+		_, err := own.Claim(ctx, "late", accounts.Credential{Kind: accounts.CredentialPassword, Name: "password", Secret: "b"})
+		if !errors.Is(err, accounts.ErrClaimed) {
 			t.Fatalf("claim with a token made after the blog was claimed: %v, want ErrClaimed", err)
 		}
 		if creds, _ := own.Credentials(ctx, ""); len(creds) != 1 || creds[0].Secret != "a" {

@@ -1,50 +1,32 @@
-package repo
+package discussion
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo"
+	"blog/repo/internal/store"
 )
-
-// Lock spaces of the transactions that must take turns on PostgreSQL (database.DB.Lock).
-const (
-	lockCommenter  = 1 // one commenter's email: no duplicate user
-	lockClient     = 3 // one client's address hash: its rate of comments counted one after the other
-	lockOwnership  = 4 // who owns the blog: claims and setup tokens
-	lockMailBounds = 5 // announcements that count messages against a bound
-)
-
-// record appends a change of one comment to its post's feed (see database.DB.Record): the feed's newest sequence
-// and the post's count of published comments by delta. It runs inside a write transaction.
-func record(ctx context.Context, db *database.DB, postID, commentID int64, kind string, delta int) (Stamp, error) {
-	seq, count, err := db.Record(ctx, postID, []database.Change{{CommentID: commentID, Kind: kind}}, delta)
-	if errors.Is(err, database.ErrNoPost) {
-		err = fmt.Errorf("post %d: %w", postID, ErrConflict)
-	}
-	return Stamp{Seq: seq, Count: count}, err
-}
 
 // FeedHead returns the id of the newest change of any post (0 when there is none): what the whole blog's
 // comments stand at, for what is built from them (the comments feed).
 func (s *Comments) FeedHead(ctx context.Context) (int64, error) {
 	n, err := s.db.Repo().Aggregate(ctx, rel.From("changes"), "max", "id")
-	return int64(n), translate(err, "read the newest change")
+	return int64(n), repo.Translate(err, "read the newest change")
 }
 
 // FindChanges returns a post's changes with a sequence greater than after, oldest first, at most limit, each with
 // its comment as it is now and the post's current count of published comments. Reading the current state (not
 // the state at the time of the change) makes every change safe to apply twice or late: the last one applied
 // always leaves the page as the database is.
-func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit int) ([]Change, error) {
+func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error) {
 	var rows []database.ChangeRow
 	q := rel.Where(where.Eq("post_id", postID), where.Gt("seq", after)).SortAsc("seq").Limit(limit)
 	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
-		return nil, translate(err, "find changes")
+		return nil, repo.Translate(err, "find changes")
 	}
 	if len(rows) == 0 {
 		return nil, nil
@@ -53,11 +35,11 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	for i, r := range rows {
 		ids[i] = r.CommentID
 	}
-	comments, err := s.FindCommentsByID(ctx, uniqueIDs(ids))
+	comments, err := s.FindCommentsByID(ctx, store.UniqueIDs(ids))
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*Comment, len(comments))
+	byID := make(map[int64]*repo.Comment, len(comments))
 	for i := range comments {
 		byID[comments[i].ID] = &comments[i]
 	}
@@ -70,9 +52,9 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	}
 	replies := map[int64]int{}
 	if len(rootIDs) > 0 {
-		var roots []Comment
-		if err := s.db.Repo().FindAll(ctx, &roots, rel.Select("id", "replies").Where(inIDs("id", uniqueIDs(rootIDs)))); err != nil {
-			return nil, translate(err, "count replies")
+		var roots []repo.Comment
+		if err := s.db.Repo().FindAll(ctx, &roots, rel.Select("id", "replies").Where(store.InIDs("id", store.UniqueIDs(rootIDs)))); err != nil {
+			return nil, repo.Translate(err, "count replies")
 		}
 		for _, r := range roots {
 			replies[r.ID] = r.Replies
@@ -87,9 +69,9 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Change, len(rows))
+	out := make([]repo.Change, len(rows))
 	for i, r := range rows {
-		out[i] = Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count}
+		out[i] = repo.Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count}
 		if c := byID[r.CommentID]; c != nil {
 			out[i].Replies = replies[c.Thread()]
 		}
@@ -99,8 +81,8 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 
 // parentNames fills in ParentName for replies that answer another reply (and, when threads are given, for the
 // replies they hold, which replies shares).
-func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads []Thread) error {
-	answersReply := func(c Comment) bool { return c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID }
+func (s *Comments) parentNames(ctx context.Context, replies []repo.Comment, threads []repo.Thread) error {
+	answersReply := func(c repo.Comment) bool { return c.ParentID != nil && c.ThreadID != nil && *c.ParentID != *c.ThreadID }
 	var ids []int64
 	for _, c := range replies {
 		if answersReply(c) {
@@ -110,15 +92,15 @@ func (s *Comments) parentNames(ctx context.Context, replies []Comment, threads [
 	if len(ids) == 0 {
 		return nil
 	}
-	var parents []Comment
-	if err := s.db.Repo().FindAll(ctx, &parents, rel.Select("id", "username").Where(inIDs("id", uniqueIDs(ids)))); err != nil {
-		return translate(err, "find answered comments")
+	var parents []repo.Comment
+	if err := s.db.Repo().FindAll(ctx, &parents, rel.Select("id", "username").Where(store.InIDs("id", store.UniqueIDs(ids)))); err != nil {
+		return repo.Translate(err, "find answered comments")
 	}
 	names := map[int64]string{}
 	for _, p := range parents {
 		names[p.ID] = p.Username
 	}
-	fill := func(cs []Comment) {
+	fill := func(cs []repo.Comment) {
 		for i, c := range cs {
 			if answersReply(c) {
 				cs[i].ParentName = names[*c.ParentID]

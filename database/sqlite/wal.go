@@ -1,4 +1,4 @@
-package database
+package sqlite
 
 import (
 	"context"
@@ -51,66 +51,66 @@ func openCheckpointer(ctx context.Context, dsn string) (*sql.DB, *sql.Conn, erro
 
 // checkpoints runs the checkpoints of the SQLite write-ahead log, in the background. Every second it copies the
 // log back into the database file without waiting for any reader or writer (wal_checkpoint(PASSIVE)). SQLite's
-// own automatic checkpoint (turned off in sqlitePragmas) ran inside the commit that filled the log, fsyncs
+// own automatic checkpoint (turned off in Pragmas) ran inside the commit that filled the log, fsyncs
 // included, and made every few hundredth comment's POST wait for it. When the log is past logStart (a commit
 // that leaves it there wakes the checkpointer at once), it has it started over (restartLog). When nothing was
 // written for a whole second, it truncates the log to nothing, so a quiet blog keeps no log at all.
-func (d *DB) checkpoints() {
-	defer close(d.checkpointsDone)
+func (w *WAL) checkpoints() {
+	defer close(w.checkpointsDone)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	failing := false
-	lastWrites, lastFrames := d.writes.Load(), -1
+	lastWrites, lastFrames := w.writes.Load(), -1
 	for {
 		select {
-		case <-d.stopCheckpoints:
+		case <-w.stopCheckpoints:
 			return
-		case <-d.logFull:
-			d.writeMu.Lock()
-			if d.logSize() > d.logStart.Load() {
-				d.restartLog("RESTART")
+		case <-w.logFull:
+			w.writeMu.Lock()
+			if w.logSize() > w.logStart.Load() {
+				w.restartLog("RESTART")
 			}
-			d.writeMu.Unlock()
+			w.writeMu.Unlock()
 			continue
 		case <-t.C:
 		}
-		_, frames, err := d.checkpoint("PASSIVE")
+		_, frames, err := w.checkpoint("PASSIVE")
 		if err != nil && !failing {
-			d.log().Warn("sqlite checkpoint failed (the write-ahead log grows until one succeeds)", "err", err)
+			w.log().Warn("sqlite checkpoint failed (the write-ahead log grows until one succeeds)", "err", err)
 		}
 		failing = err != nil
 		// Quiet: no write here for a whole period, and none from another process (the log did not grow).
-		writes := d.writes.Load()
+		writes := w.writes.Load()
 		quiet := err == nil && writes == lastWrites && frames == lastFrames
 		lastWrites, lastFrames = writes, frames
 		// The log also grows through writes that do not pass Write (another process's): bound it here too.
-		if quiet && frames > 0 || d.logSize() > d.logStart.Load() {
-			d.writeMu.Lock()
+		if quiet && frames > 0 || w.logSize() > w.logStart.Load() {
+			w.writeMu.Lock()
 			if quiet {
-				d.restartLog("TRUNCATE")
+				w.restartLog("TRUNCATE")
 			} else {
-				d.restartLog("RESTART")
+				w.restartLog("RESTART")
 			}
-			d.writeMu.Unlock()
+			w.writeMu.Unlock()
 		}
 	}
 }
 
 // checkpoint runs wal_checkpoint in mode on the checkpointer's own connection (whose busy timeout is
 // checkpointWait) and returns whether it gave up waiting, and the log's size in frames.
-func (d *DB) checkpoint(mode string) (busy bool, frames int, err error) {
-	d.ckptMu.Lock()
-	defer d.ckptMu.Unlock()
+func (w *WAL) checkpoint(mode string) (busy bool, frames int, err error) {
+	w.ckptMu.Lock()
+	defer w.ckptMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var b, copied int
-	err = d.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&b, &frames, &copied)
+	err = w.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&b, &frames, &copied)
 	return b != 0, frames, err
 }
 
 // logSize is the size of the write-ahead log file.
-func (d *DB) logSize() int64 {
-	st, err := os.Stat(d.path + "-wal")
+func (w *WAL) logSize() int64 {
+	st, err := os.Stat(w.path + "-wal")
 	if err != nil {
 		return 0
 	}
@@ -124,13 +124,13 @@ func (d *DB) logSize() int64 {
 // large database), the next try waits until the log has grown by another quarter of WALLimit, then half, and so
 // on: one slow reader costs the bound a little, and a long one holds writers up a few times rather than at every
 // commit.
-func (d *DB) restartLog(mode string) {
-	busy, _, err := d.checkpoint(mode)
+func (w *WAL) restartLog(mode string) {
+	busy, _, err := w.checkpoint(mode)
 	if err != nil || busy {
-		d.logBackoff = min(max(2*d.logBackoff, WALLimit/4), 1<<30)
-		d.logStart.Store(d.logSize() + d.logBackoff)
+		w.logBackoff = min(max(2*w.logBackoff, WALLimit/4), 1<<30)
+		w.logStart.Store(w.logSize() + w.logBackoff)
 		return
 	}
-	d.logStart.Store(WALLimit / 2)
-	d.logBackoff = 0
+	w.logStart.Store(WALLimit / 2)
+	w.logBackoff = 0
 }

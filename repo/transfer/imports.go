@@ -1,4 +1,7 @@
-package repo
+// Package transfer holds the store of what moving comments in and out of the blog needs: comments stored as they
+// were written elsewhere, with the keys they came from (so nothing is imported twice), and the whole blog read
+// back from one consistent view for an export. The importer and its readers use it; nothing else does.
+package transfer
 
 import (
 	"context"
@@ -10,6 +13,8 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo"
+	"blog/repo/internal/store"
 )
 
 // ImportedComment is one comment from another system (or from an export of this blog), cleaned and matched to
@@ -31,7 +36,7 @@ type ImportedComment struct {
 	CreatedAt       time.Time
 	StateAt         *time.Time
 	EditedAt        *time.Time
-	Versions        []Version
+	Versions        []repo.Version
 	// Notify keeps its author's wish for reply notifications (from the blog's own export).
 	Notify bool
 }
@@ -44,7 +49,7 @@ type ImportRef struct {
 	Replies int
 }
 
-func (r ImportRef) visible() bool { return r.State == StatePublished }
+func (r ImportRef) visible() bool { return r.State == repo.StatePublished }
 
 // importRow is a row of imported_comments.
 type importRow struct {
@@ -76,27 +81,27 @@ func (s *Imports) Lookup(ctx context.Context, keys []string) (map[string]ImportR
 		keys = keys[n:]
 		var rows []importRow
 		if err := s.db.Repo().FindAll(ctx, &rows, rel.Where(rel.In("source_key", vals...))); err != nil {
-			return nil, translate(err, "find imported comments")
+			return nil, repo.Translate(err, "find imported comments")
 		}
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
 			ids[i] = r.CommentID
 		}
-		var comments []Comment
+		var comments []repo.Comment
 		if len(ids) > 0 {
 			if err := s.db.Repo().FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
-				Where(inIDs("id", ids))); err != nil {
-				return nil, translate(err, "find imported comments")
+				Where(store.InIDs("id", ids))); err != nil {
+				return nil, repo.Translate(err, "find imported comments")
 			}
 		}
-		byID := make(map[int64]Comment, len(comments))
+		byID := make(map[int64]repo.Comment, len(comments))
 		for _, c := range comments {
 			byID[c.ID] = c
 		}
 		for _, r := range rows {
 			c, ok := byID[r.CommentID]
 			if !ok {
-				out[r.SourceKey] = ImportRef{ID: r.CommentID, Thread: r.CommentID, State: StateDeleted}
+				out[r.SourceKey] = ImportRef{ID: r.CommentID, Thread: r.CommentID, State: repo.StateDeleted}
 				continue
 			}
 			out[r.SourceKey] = ImportRef{ID: c.ID, PostID: c.PostID, Thread: c.Thread(), State: c.State, Replies: c.Replies}
@@ -115,9 +120,9 @@ func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]
 			vals[i] = e
 		}
 		emails = emails[n:]
-		var users []User
+		var users []repo.User
 		if err := s.db.Repo().FindAll(ctx, &users, rel.Select("id", "email").Where(rel.In("email", vals...))); err != nil {
-			return nil, translate(err, "find users")
+			return nil, repo.Translate(err, "find users")
 		}
 		for _, u := range users {
 			out[u.Email] = true
@@ -129,7 +134,7 @@ func (s *Imports) KnownEmails(ctx context.Context, emails []string) (map[string]
 // HasComments reports whether the database holds any comment at all, in any state.
 func (s *Imports) HasComments(ctx context.Context) (bool, error) {
 	n, err := s.db.Repo().Count(ctx, "comments")
-	return n > 0, translate(err, "count comments")
+	return n > 0, repo.Translate(err, "count comments")
 }
 
 // Write runs fn in one transaction: everything fn stores is kept only if fn returns nil. Changes to the posts'
@@ -151,7 +156,7 @@ func (s *Imports) Write(ctx context.Context, fn func(ctx context.Context, w *Imp
 		}
 		return nil
 	})
-	return translate(err, "import")
+	return repo.Translate(err, "import")
 }
 
 // ImportWriter stores imported comments inside Imports.Write's transaction.
@@ -173,10 +178,10 @@ type feedBatch struct {
 // Post returns the id of the post with this slug, creating its row when there is none (comments restored for a
 // post whose file is not here keep their post, as the row of a removed file does).
 func (w *ImportWriter) Post(ctx context.Context, slug, title string) (int64, error) {
-	var p Post
+	var p repo.Post
 	err := w.db.Repo().Find(ctx, &p, where.Eq("slug", slug))
 	if errors.Is(err, rel.ErrNotFound) {
-		p = Post{Slug: slug, Title: title, CreatedAt: time.Now().UTC()}
+		p = repo.Post{Slug: slug, Title: title, CreatedAt: time.Now().UTC()}
 		err = w.db.Repo().Insert(ctx, &p)
 	}
 	return p.ID, err
@@ -190,12 +195,12 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 		return ImportRef{}, err
 	}
 	if in.Format == "" {
-		in.Format = FormatMarkdown
+		in.Format = repo.FormatMarkdown
 	}
-	c := Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
+	c := repo.Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
 		Reason: in.Reason, IPHash: in.IPHash, NetHash: in.NetHash, CreatedAt: in.CreatedAt.UTC(), StateAt: in.StateAt,
 		Format: in.Format, EditedAt: in.EditedAt, Notify: in.Notify}
-	c.render()
+	c.Render()
 	if in.Parent != nil {
 		if in.Parent.PostID != in.PostID {
 			return ImportRef{}, fmt.Errorf("comment answers a comment of another post")
@@ -220,7 +225,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 			return ImportRef{}, err
 		}
 	}
-	w.queue(c.PostID, c.ID, ChangeCreated, visibleDelta("", c.State))
+	w.queue(c.PostID, c.ID, repo.ChangeCreated, repo.VisibleDelta("", c.State))
 	if in.Parent != nil && c.Visible() {
 		if _, err := w.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", in.Parent.Thread)), rel.Inc("replies")); err != nil {
 			return ImportRef{}, err
@@ -229,7 +234,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 			in.Parent.Replies++
 			if !in.Parent.visible() && in.Parent.Replies == 1 {
 				// A removed comment that now holds replies shows as their placeholder.
-				w.queue(c.PostID, in.Parent.ID, ChangeState, 0)
+				w.queue(c.PostID, in.Parent.ID, repo.ChangeState, 0)
 			}
 		}
 	}
@@ -242,7 +247,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 }
 
 // User creates a commenter (from an export of the blog) unless one has this email already.
-func (w *ImportWriter) User(ctx context.Context, u User) error {
+func (w *ImportWriter) User(ctx context.Context, u repo.User) error {
 	_, err := w.user(ctx, u.Username, u.Email, u.CreatedAt)
 	return err
 }
@@ -254,13 +259,13 @@ func (w *ImportWriter) user(ctx context.Context, name, email string, at time.Tim
 		return id, nil
 	}
 	// The same lock CreateComment takes: a commenter posting now under this email waits for the import.
-	if err := w.db.Lock(ctx, lockCommenter, email); err != nil {
+	if err := w.db.Lock(ctx, store.LockCommenter, email); err != nil {
 		return 0, err
 	}
-	var u User
+	var u repo.User
 	err := w.db.Repo().Find(ctx, &u, where.Eq("email", email))
 	if errors.Is(err, rel.ErrNotFound) {
-		u = User{Username: name, Email: email, CreatedAt: at.UTC()}
+		u = repo.User{Username: name, Email: email, CreatedAt: at.UTC()}
 		err = w.db.Repo().Insert(ctx, &u)
 	}
 	if err != nil {
@@ -300,7 +305,7 @@ func (w *ImportWriter) flush(ctx context.Context) error {
 }
 
 // Ban stores a ban unless the same one is in place; it reports whether it was added.
-func (w *ImportWriter) Ban(ctx context.Context, b Ban) (bool, error) {
+func (w *ImportWriter) Ban(ctx context.Context, b repo.Ban) (bool, error) {
 	n, err := w.db.Repo().Count(ctx, "bans", where.Eq("kind", b.Kind), where.Eq("value", b.Value))
 	if err != nil || n > 0 {
 		return false, err
@@ -312,20 +317,20 @@ func (w *ImportWriter) Ban(ctx context.Context, b Ban) (bool, error) {
 // Exported is one comment as an export writes it: with its post's slug, its author's email, the keys it was
 // imported under and its earlier versions.
 type Exported struct {
-	Comment
+	repo.Comment
 	Slug     string
 	Email    string
 	Keys     []string
-	Versions []Version
+	Versions []repo.Version
 }
 
 // ExportSink receives what Export reads, in an order that lets an import rebuild it: posts, users, comments in
 // id order (so every parent comes before its replies), bans.
 type ExportSink struct {
-	Post    func(Post) error
-	User    func(User) error
+	Post    func(repo.Post) error
+	User    func(repo.User) error
 	Comment func(Exported) error
-	Ban     func(Ban) error
+	Ban     func(repo.Ban) error
 }
 
 // Export reads everything a move to another blog needs from one consistent view of the database (while writers
@@ -340,7 +345,7 @@ func (s *Imports) Export(ctx context.Context, sink ExportSink) error {
 const exportPage = 1000
 
 func (s *Imports) export(ctx context.Context, sink ExportSink) error {
-	var posts []Post
+	var posts []repo.Post
 	if err := s.db.Repo().FindAll(ctx, &posts, rel.SortAsc("id")); err != nil {
 		return err
 	}
@@ -353,7 +358,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 	}
 	emails := map[int64]string{}
 	for after := int64(0); ; {
-		var users []User
+		var users []repo.User
 		if err := s.db.Repo().FindAll(ctx, &users, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
 			return err
 		}
@@ -369,7 +374,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 		after = users[len(users)-1].ID
 	}
 	for after := int64(0); ; {
-		var comments []Comment
+		var comments []repo.Comment
 		if err := s.db.Repo().FindAll(ctx, &comments, rel.Where(where.Gt("id", after)).SortAsc("id").Limit(exportPage)); err != nil {
 			return err
 		}
@@ -381,18 +386,18 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 			ids[i] = c.ID
 		}
 		var keys []importRow
-		if err := s.db.Repo().FindAll(ctx, &keys, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		if err := s.db.Repo().FindAll(ctx, &keys, rel.Where(store.InIDs("comment_id", ids)).SortAsc("id")); err != nil {
 			return err
 		}
 		keysOf := map[int64][]string{}
 		for _, k := range keys {
 			keysOf[k.CommentID] = append(keysOf[k.CommentID], k.SourceKey)
 		}
-		var versions []Version
-		if err := s.db.Repo().FindAll(ctx, &versions, rel.Where(inIDs("comment_id", ids)).SortAsc("id")); err != nil {
+		var versions []repo.Version
+		if err := s.db.Repo().FindAll(ctx, &versions, rel.Where(store.InIDs("comment_id", ids)).SortAsc("id")); err != nil {
 			return err
 		}
-		versionsOf := map[int64][]Version{}
+		versionsOf := map[int64][]repo.Version{}
 		for _, v := range versions {
 			v.ReplacedAt = v.ReplacedAt.UTC()
 			versionsOf[v.CommentID] = append(versionsOf[v.CommentID], v)
@@ -406,7 +411,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 		}
 		after = comments[len(comments)-1].ID
 	}
-	var bans []Ban
+	var bans []repo.Ban
 	if err := s.db.Repo().FindAll(ctx, &bans, rel.SortAsc("id")); err != nil {
 		return err
 	}
@@ -421,7 +426,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 // SiteID returns this blog's identity in exports (made at random the first time): comments exported from it
 // are known again by it and their ids.
 func (s *Imports) SiteID(ctx context.Context) (string, error) {
-	v, err := NewSecrets(s.db).Secret(ctx, "site_id")
+	v, err := repo.NewSecrets(s.db).Secret(ctx, "site_id")
 	if err != nil {
 		return "", err
 	}
@@ -431,11 +436,8 @@ func (s *Imports) SiteID(ctx context.Context) (string, error) {
 // SetSiteID makes this blog take the identity of the one it is restored from (its database held no comment):
 // its exports read as that blog's, and importing that blog's export again adds nothing.
 func (w *ImportWriter) SetSiteID(ctx context.Context, id string) error {
-	if _, err := w.db.Repo().DeleteAny(ctx, rel.From("secrets").Where(where.Eq("name", "site_id"))); err != nil {
-		return err
-	}
 	// Secret values are 64 hex characters; a site id is the first 16.
-	return w.db.Repo().Insert(ctx, &secret{Name: "site_id", Value: id + id + id + id, CreatedAt: time.Now().UTC()})
+	return repo.NewSecrets(w.db).Replace(ctx, "site_id", id+id+id+id)
 }
 
 // ByIDs returns the comments with these ids that exist, as import references.
@@ -443,10 +445,10 @@ func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, 
 	out := map[int64]ImportRef{}
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		var comments []Comment
+		var comments []repo.Comment
 		if err := s.db.Repo().FindAll(ctx, &comments, rel.Select("id", "post_id", "thread_id", "state", "replies").
-			Where(inIDs("id", ids[:n]))); err != nil {
-			return nil, translate(err, "find comments")
+			Where(store.InIDs("id", ids[:n]))); err != nil {
+			return nil, repo.Translate(err, "find comments")
 		}
 		ids = ids[n:]
 		for _, c := range comments {
@@ -459,12 +461,12 @@ func (s *Imports) ByIDs(ctx context.Context, ids []int64) (map[int64]ImportRef, 
 // HasKeys reports whether any comment was imported under a key starting with prefix ("disqus:"): when none
 // was, an import need not look each comment up.
 func (s *Imports) HasKeys(ctx context.Context, prefix string) (bool, error) {
-	n, err := s.db.Repo().Count(ctx, "imported_comments", where.Like("source_key", likeEscape(prefix)+"%"))
-	return n > 0, translate(err, "count imported comments")
+	n, err := s.db.Repo().Count(ctx, "imported_comments", where.Like("source_key", store.LikeEscape(prefix)+"%"))
+	return n > 0, repo.Translate(err, "count imported comments")
 }
 
 // BanExists reports whether this ban is in place.
 func (s *Imports) BanExists(ctx context.Context, kind, value string) (bool, error) {
 	n, err := s.db.Repo().Count(ctx, "bans", where.Eq("kind", kind), where.Eq("value", value))
-	return n > 0, translate(err, "find ban")
+	return n > 0, repo.Translate(err, "find ban")
 }

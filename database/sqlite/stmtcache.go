@@ -1,4 +1,4 @@
-package database
+package sqlite
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"modernc.org/sqlite"
+	modernc "modernc.org/sqlite"
 )
 
 // The SQLite driver prepares every statement it is given afresh: parsing the SQL was a quarter of a comment
@@ -23,11 +23,12 @@ const stmtsPerConn = 128
 // stmtCacheConnector opens SQLite connections that keep their prepared statements.
 type stmtCacheConnector struct {
 	dsn    string
-	driver *sqlite.Driver
+	driver *modernc.Driver
 }
 
-func newStmtCacheConnector(dsn string) *stmtCacheConnector {
-	return &stmtCacheConnector{dsn: dsn, driver: &sqlite.Driver{}}
+// NewConnector returns the connector of SQLite connections to dsn that keep their prepared statements.
+func NewConnector(dsn string) driver.Connector {
+	return &stmtCacheConnector{dsn: dsn, driver: &modernc.Driver{}}
 }
 
 func (c *stmtCacheConnector) Connect(context.Context) (driver.Conn, error) {

@@ -1,7 +1,8 @@
-package database
+package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"path/filepath"
@@ -9,19 +10,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
+	"github.com/go-rel/sqlite3"
 )
 
 // The kept statements give the same answers as fresh ones: after a write, across a schema change, with the same
 // query asked again while its first rows are still being read, and past the bound on what one connection keeps.
 func TestKeptStatements(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "kept.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.SQL().Conn(ctx) // one connection, so every statement below meets the same cache
+	pool, _ := open(t, filepath.Join(t.TempDir(), "kept.db"))
+	conn, err := pool.Conn(ctx) // one connection, so every statement below meets the same cache
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,13 +167,9 @@ func TestCanonicalInsert(t *testing.T) {
 // Through rel, inserts in every column order land their values in the right columns and share one kept statement.
 func TestInsertsAreKept(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "inserts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SQL().SetMaxOpenConns(1) // one connection: one cache to look at
-	if _, _, err := db.Repo().Exec(ctx, `CREATE TABLE things (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d INTEGER, e INTEGER)`); err != nil {
+	pool, repo := open(t, filepath.Join(t.TempDir(), "inserts.db"))
+	pool.SetMaxOpenConns(1) // one connection: one cache to look at
+	if _, _, err := repo.Exec(ctx, `CREATE TABLE things (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d INTEGER, e INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
 	type thing struct {
@@ -184,15 +179,15 @@ func TestInsertsAreKept(t *testing.T) {
 	}
 	for i := range 200 {
 		th := thing{A: fmt.Sprint("a", i), B: fmt.Sprint("b", i), C: fmt.Sprint("c", i), D: i, E: -i}
-		if err := db.Repo().Insert(ctx, &th); err != nil {
+		if err := repo.Insert(ctx, &th); err != nil {
 			t.Fatal(err)
 		}
 		var back thing
-		if err := db.Repo().Find(ctx, &back, where.Eq("id", th.ID)); err != nil || back != th {
+		if err := repo.Find(ctx, &back, where.Eq("id", th.ID)); err != nil || back != th {
 			t.Fatalf("insert %d read back as %+v (%v), want %+v", i, back, err, th)
 		}
 	}
-	conn, err := db.SQL().Conn(ctx)
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,4 +204,18 @@ func TestInsertsAreKept(t *testing.T) {
 	if inserts != 1 {
 		t.Fatalf("%d kept INSERT statements for one insert in 200 column orders, want 1", inserts)
 	}
+}
+
+// open opens a SQLite file as the database package does (Pragmas, a busy timeout, connections that keep their
+// statements), with the rel repository the stores would use over it.
+func open(t *testing.T, path string) (*sql.DB, rel.Repository) {
+	t.Helper()
+	pool := sql.OpenDB(NewConnector("file:" + path + "?" + Pragmas + "&_pragma=busy_timeout(5000)"))
+	t.Cleanup(func() { pool.Close() })
+	if err := pool.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	adapter := sqlite3.New(pool)
+	adapter.(*sqlite3.SQLite3).ErrorMapper = ErrorMapper
+	return pool, rel.New(adapter)
 }

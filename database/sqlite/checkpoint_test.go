@@ -1,4 +1,4 @@
-package database_test
+package sqlite_test
 
 import (
 	"context"
@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"blog/database"
+	"blog/database/sqlite"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/discussion"
 )
 
 // walCheckpointSeq reads the checkpoint sequence number from the header of a SQLite write-ahead log: SQLite
@@ -53,7 +55,7 @@ func walSize(t *testing.T, db *database.DB) int64 {
 func TestSQLiteLogIsCheckpointedInTheBackground(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	post := seedPost(t, db, "checkpointed")
 	write := func(i int) {
 		if _, err := create(ctx, store, post, repo.CommentInput{Username: "Ann", Email: "ann@example.com",
@@ -133,7 +135,7 @@ func holdSnapshots(t *testing.T, db *database.DB) {
 func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	post := seedPost(t, db, "bounded")
 	holdSnapshots(t, db)
 	const slack = 1 << 20 // the commit that crosses the bound, and then some
@@ -149,9 +151,9 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 		}
 		size := walSize(t, db)
 		largest = max(largest, size)
-		if size > database.WALLimit+slack {
+		if size > sqlite.WALLimit+slack {
 			t.Fatalf("after %d comments the log is %.1f MiB, over the bound of %d MiB (started over %d times)",
-				i+1, float64(size)/(1<<20), database.WALLimit>>20, startedOver)
+				i+1, float64(size)/(1<<20), sqlite.WALLimit>>20, startedOver)
 		}
 		if seq, ok := walCheckpointSeq(t, db.Path()); ok && seq != lastSeq {
 			startedOver++
@@ -161,7 +163,7 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 			t.Fatalf("after %d comments in 2 minutes the log was started over only %d times", i+1, startedOver)
 		}
 	}
-	t.Logf("largest log: %.1f MiB (bound %d MiB); started over %d times", float64(largest)/(1<<20), database.WALLimit>>20, startedOver)
+	t.Logf("largest log: %.1f MiB (bound %d MiB); started over %d times", float64(largest)/(1<<20), sqlite.WALLimit>>20, startedOver)
 }
 
 // When nothing is written, the log is truncated to nothing, readers reading all along: a burst of comments does
@@ -169,7 +171,7 @@ func TestSQLiteLogStaysBoundedWhileReadersHoldSnapshots(t *testing.T) {
 func TestSQLiteLogIsTruncatedWhenQuiet(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
-	store := repo.NewComments(db)
+	store := discussion.NewComments(db)
 	post := seedPost(t, db, "quiet")
 	holdSnapshots(t, db)
 	for i := range 50 {

@@ -1,4 +1,9 @@
-package repo
+// Package discussion holds the comment store: posting a comment (its commenter found or created, the client's
+// rate checked, the comment it answers locked), reading what pages show (a post's conversations and their replies,
+// comments by id, searches) and the change feed, and rendering again what older rules stored. Every write records
+// its change in the post's feed in the same transaction. The handlers, the live broker, notify and, through
+// repo/review, moderation use it.
+package discussion
 
 import (
 	"context"
@@ -17,6 +22,8 @@ import (
 	"blog/richtext"
 
 	"blog/database"
+	"blog/repo"
+	"blog/repo/internal/store"
 )
 
 // Comments reads and writes users and their comments. Every write that changes what a post page shows records
@@ -54,77 +61,25 @@ func (s *Comments) avatar(email string) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// NewComment is a validated, normalized comment with what the server decided about it.
-type NewComment struct {
-	PostID int64
-	Input  CommentInput
-	// State is StatePublished, or StatePending / StateSpam for a held comment, with Reason saying why.
-	State  string
-	Reason string
-	// IPHash and NetHash are the keyed hashes of the poster's address and network.
-	IPHash, NetHash string
-	// CreatedAt is the comment's time; zero means now.
-	CreatedAt time.Time
-	// Limit, when set, refuses the comment (ErrRateLimited) if the same client posted too many lately.
-	Limit *RateLimit
-	// ParentID, when set, is the comment this one answers (BadParentError when it cannot be answered).
-	ParentID int64
-	// Format is how the text is written (FormatMarkdown when empty).
-	Format string
-	// Notify records that the author asked for an email when someone replies.
-	Notify bool
-	// ByOwner marks a comment written by the signed-in owner (moderation sets it, from the owner's session); it is
-	// recorded in the audit trail with the comment.
-	ByOwner bool
-}
-
-// BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.
-type BadParentError struct{ Msg string }
-
-func (e BadParentError) Error() string { return e.Msg }
-
-// RateLimit bounds how many comments one client may post in a window: at most Max with the same hash in the
-// column ByNet chooses (net_hash for an IPv6 /64, ip_hash for one IPv4 address). Counted in the database, so
-// every instance shares it.
-type RateLimit struct {
-	ByNet  bool
-	Hash   string
-	Max    int
-	Window time.Duration
-}
-
-// RateLimitedError is returned for a comment over its client's limit; Wait is how long until one more fits.
-type RateLimitedError struct{ Wait time.Duration }
-
-func (e RateLimitedError) Error() string {
-	return "too many comments from this client; wait " + e.Wait.String()
-}
-
-// Stamp is where a post's feed stands after a write: its newest sequence and its published comments.
-type Stamp struct {
-	Seq   int64
-	Count int
-}
-
 // CreateComment stores a comment in one transaction: it finds the commenter by email or creates them (giving
 // them the name used now; earlier comments keep theirs), inserts the comment and records the change in the
 // post's feed.
-func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, Stamp, error) {
+func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.Comment, repo.Stamp, error) {
 	if n.State == "" {
-		n.State = StatePublished
+		n.State = repo.StatePublished
 	}
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = time.Now().UTC()
 	}
 	if n.Format == "" {
-		n.Format = FormatMarkdown
+		n.Format = repo.FormatMarkdown
 	}
-	var c Comment
-	var st Stamp
+	var c repo.Comment
+	var st repo.Stamp
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		// Writers of one email take turns (no duplicate user); the post's row, locked by the feed update below,
 		// orders its changes.
-		if err := s.db.Lock(ctx, lockCommenter, n.Input.Email); err != nil {
+		if err := s.db.Lock(ctx, store.LockCommenter, n.Input.Email); err != nil {
 			return err
 		}
 		if err := s.checkRate(ctx, n.Limit); err != nil {
@@ -134,11 +89,11 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 		if err != nil {
 			return err
 		}
-		c = Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
+		c = repo.Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
 			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user,
 			Notify: n.Notify, ByOwner: n.ByOwner}
-		c.render()
-		var root *Comment
+		c.Render()
+		var root *repo.Comment
 		if n.ParentID > 0 {
 			if root, err = s.replyTo(ctx, &c, n.ParentID); err != nil {
 				return err
@@ -148,28 +103,28 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 			return err
 		}
 		if root != nil {
-			if st, err = s.replyMoved(ctx, root, visibleDelta("", n.State)); err != nil {
+			if st, err = repo.ReplyMoved(ctx, s.db, root, repo.VisibleDelta("", n.State)); err != nil {
 				return err
 			}
 		}
-		if st, err = record(ctx, s.db, n.PostID, c.ID, ChangeCreated, visibleDelta("", n.State)); err != nil {
+		if st, err = repo.Record(ctx, s.db, n.PostID, c.ID, repo.ChangeCreated, repo.VisibleDelta("", n.State)); err != nil {
 			return err
 		}
 		if n.ByOwner {
-			return insertAudit(ctx, s.db, ownerCommentEntry(c))
+			return repo.InsertAudit(ctx, s.db, ownerCommentEntry(c))
 		}
 		return nil
 	})
-	var limited RateLimitedError
-	var bad BadParentError
+	var limited repo.RateLimitedError
+	var bad repo.BadParentError
 	switch {
 	case errors.As(err, &limited):
-		return Comment{}, Stamp{}, limited
+		return repo.Comment{}, repo.Stamp{}, limited
 	case errors.As(err, &bad):
-		return Comment{}, Stamp{}, bad
+		return repo.Comment{}, repo.Stamp{}, bad
 	}
 	if err != nil {
-		return Comment{}, Stamp{}, translate(err, "create comment")
+		return repo.Comment{}, repo.Stamp{}, repo.Translate(err, "create comment")
 	}
 	c.User.Avatar = s.avatar(c.User.Email)
 	return c, st, nil
@@ -177,61 +132,36 @@ func (s *Comments) CreateComment(ctx context.Context, n NewComment) (Comment, St
 
 // replyTo checks that the comment parentID can be answered by c (same post, shown to readers) and sets c's
 // parent and thread. It returns the conversation's top-level comment, locked until the transaction ends.
-func (s *Comments) replyTo(ctx context.Context, c *Comment, parentID int64) (*Comment, error) {
+func (s *Comments) replyTo(ctx context.Context, c *repo.Comment, parentID int64) (*repo.Comment, error) {
 	// Locked (on PostgreSQL) before it is checked: its author deleting it at the same moment either commits
 	// first, and it is refused here, or waits and finds this reply (AuthorDelete checks with the same lock).
-	parent, err := s.lockComment(ctx, parentID)
+	parent, err := repo.LockComment(ctx, s.db, parentID)
 	switch {
 	case errors.Is(err, rel.ErrNotFound):
-		return nil, BadParentError{"The comment you are replying to does not exist."}
+		return nil, repo.BadParentError{Msg: "The comment you are replying to does not exist."}
 	case err != nil:
 		return nil, err
 	case parent.PostID != c.PostID:
-		return nil, BadParentError{"The comment you are replying to belongs to another post."}
+		return nil, repo.BadParentError{Msg: "The comment you are replying to belongs to another post."}
 	case !parent.Visible():
-		return nil, BadParentError{"The comment you are replying to was removed, so it cannot be answered."}
+		return nil, repo.BadParentError{Msg: "The comment you are replying to was removed, so it cannot be answered."}
 	}
 	thread := parent.Thread()
 	c.ParentID, c.ThreadID = &parent.ID, &thread
 	if thread == parent.ID {
 		return &parent, nil
 	}
-	root, err := s.lockComment(ctx, thread)
+	root, err := repo.LockComment(ctx, s.db, thread)
 	return &root, err
-}
-
-// lockComment reads a comment for update (its row locked until the transaction ends).
-func (s *Comments) lockComment(ctx context.Context, id int64) (Comment, error) {
-	q := s.db.ForUpdate(rel.Where(where.Eq("id", id)))
-	var c Comment
-	err := s.db.Repo().Find(ctx, &c, q)
-	return c, err
-}
-
-// replyMoved keeps a conversation's count of published replies when one of its replies appears or disappears
-// (delta +1 or -1), and, when its top-level comment is not shown itself, records a change for it: it may have
-// just become (or stopped being) the "comment removed" placeholder that holds the replies' place.
-func (s *Comments) replyMoved(ctx context.Context, root *Comment, delta int) (Stamp, error) {
-	if delta == 0 {
-		return Stamp{}, nil
-	}
-	if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", root.ID)), rel.IncBy("replies", delta)); err != nil {
-		return Stamp{}, err
-	}
-	root.Replies += delta
-	if root.Visible() {
-		return Stamp{}, nil
-	}
-	return record(ctx, s.db, root.PostID, root.ID, ChangeState, 0)
 }
 
 // checkRate refuses a comment over its client's limit. It runs inside the write transaction; a lock on the
 // client's hash makes concurrent posts of one client (on any instance) count one after the other.
-func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
+func (s *Comments) checkRate(ctx context.Context, l *repo.RateLimit) error {
 	if l == nil || l.Hash == "" || l.Max <= 0 {
 		return nil
 	}
-	if err := s.db.Lock(ctx, lockClient, l.Hash); err != nil {
+	if err := s.db.Lock(ctx, store.LockClient, l.Hash); err != nil {
 		return err
 	}
 	col := "ip_hash"
@@ -239,7 +169,7 @@ func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
 		col = "net_hash"
 	}
 	now := time.Now().UTC()
-	var recent []Comment
+	var recent []repo.Comment
 	q := rel.Select("id", "created_at").From("comments").Where(where.Eq(col, l.Hash), where.Gt("created_at", now.Add(-l.Window))).
 		SortAsc("created_at").Limit(l.Max)
 	if err := s.db.Repo().FindAll(ctx, &recent, q); err != nil {
@@ -248,27 +178,16 @@ func (s *Comments) checkRate(ctx context.Context, l *RateLimit) error {
 	if len(recent) < l.Max {
 		return nil
 	}
-	return RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
-}
-
-// visibleDelta is how a move between two states changes the count of published comments.
-func visibleDelta(from, to string) int {
-	switch {
-	case from != StatePublished && to == StatePublished:
-		return 1
-	case from == StatePublished && to != StatePublished:
-		return -1
-	}
-	return 0
+	return repo.RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
 }
 
 // upsertUser returns the user with this (lower-case) email, created or given the name used now as needed.
-func (s *Comments) upsertUser(ctx context.Context, username, email string) (User, error) {
-	var u User
+func (s *Comments) upsertUser(ctx context.Context, username, email string) (repo.User, error) {
+	var u repo.User
 	err := s.db.Repo().Find(ctx, &u, where.Eq("email", email))
 	switch {
 	case errors.Is(err, rel.ErrNotFound):
-		u = User{Username: username, Email: email, CreatedAt: time.Now().UTC()}
+		u = repo.User{Username: username, Email: email, CreatedAt: time.Now().UTC()}
 		return u, s.db.Repo().Insert(ctx, &u)
 	case err != nil:
 		return u, err
@@ -281,8 +200,8 @@ func (s *Comments) upsertUser(ctx context.Context, username, email string) (User
 
 // FindComments returns the published comments on one post, newest first unless f says otherwise, with their
 // authors loaded in one extra query.
-func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment, error) {
-	q := rel.Where(where.Eq("post_id", f.PostID), where.Eq("state", StatePublished))
+func (s *Comments) FindComments(ctx context.Context, f repo.CommentFilter) ([]repo.Comment, error) {
+	q := rel.Where(where.Eq("post_id", f.PostID), where.Eq("state", repo.StatePublished))
 	if f.OldestFirst {
 		q = q.SortAsc("id")
 	} else {
@@ -303,9 +222,9 @@ func (s *Comments) FindComments(ctx context.Context, f CommentFilter) ([]Comment
 // FindThreads returns up to limit conversations of a post, the newest ones (those started before beforeID, when
 // set), oldest first: each top-level comment that is shown or still has published replies, with its first
 // ShownReplies published replies, oldest first, and their authors.
-func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]Thread, error) {
+func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error) {
 	q := rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"),
-		where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0))).SortDesc("id").Limit(limit)
+		where.Or(where.Eq("state", repo.StatePublished), where.Gt("replies", 0))).SortDesc("id").Limit(limit)
 	if beforeID > 0 {
 		q = q.Where(where.Lt("id", beforeID))
 	}
@@ -321,37 +240,37 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 	// The first replies of each conversation, however long it is: a window over the conversation index. The
 	// statement has no parameters (ids are numbers written here), so it reads the same on both databases.
 	firsts := rel.SQL("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY thread_id ORDER BY id) AS n FROM comments" +
-		" WHERE thread_id IN (" + strings.Join(ids, ",") + ") AND state = '" + StatePublished + "') AS firsts" +
-		" WHERE n <= " + strconv.Itoa(ShownReplies))
-	var picked []Comment
+		" WHERE thread_id IN (" + strings.Join(ids, ",") + ") AND state = '" + repo.StatePublished + "') AS firsts" +
+		" WHERE n <= " + strconv.Itoa(repo.ShownReplies))
+	var picked []repo.Comment
 	if err := s.db.Repo().FindAll(ctx, &picked, firsts); err != nil {
-		return nil, translate(err, "find first replies")
+		return nil, repo.Translate(err, "find first replies")
 	}
-	var replies []Comment
+	var replies []repo.Comment
 	if len(picked) > 0 {
 		pickedIDs := make([]int64, len(picked))
 		for i, p := range picked {
 			pickedIDs[i] = p.ID
 		}
-		if replies, err = s.findWithAuthors(ctx, rel.Where(inIDs("id", pickedIDs)).SortAsc("id")); err != nil {
+		if replies, err = s.findWithAuthors(ctx, rel.Where(store.InIDs("id", pickedIDs)).SortAsc("id")); err != nil {
 			return nil, err
 		}
 	}
-	byThread := map[int64][]Comment{}
+	byThread := map[int64][]repo.Comment{}
 	for _, r := range replies {
 		byThread[*r.ThreadID] = append(byThread[*r.ThreadID], r)
 	}
-	out := make([]Thread, len(tops))
+	out := make([]repo.Thread, len(tops))
 	for i, t := range tops {
-		out[i] = Thread{Top: t, Replies: byThread[t.ID], More: max(0, t.Replies-len(byThread[t.ID]))}
+		out[i] = repo.Thread{Top: t, Replies: byThread[t.ID], More: max(0, t.Replies-len(byThread[t.ID]))}
 	}
 	return out, s.parentNames(ctx, replies, out)
 }
 
 // FindReplies returns up to limit published replies of one conversation after the reply afterID (0: from the
 // first), oldest first, with their authors and the names they answer.
-func (s *Comments) FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]Comment, error) {
-	q := rel.Where(where.Eq("thread_id", threadID), where.Eq("state", StatePublished), where.Gt("id", afterID)).
+func (s *Comments) FindReplies(ctx context.Context, threadID, afterID int64, limit int) ([]repo.Comment, error) {
+	q := rel.Where(where.Eq("thread_id", threadID), where.Eq("state", repo.StatePublished), where.Gt("id", afterID)).
 		SortAsc("id").Limit(limit)
 	replies, err := s.findWithAuthors(ctx, q)
 	if err != nil {
@@ -361,11 +280,11 @@ func (s *Comments) FindReplies(ctx context.Context, threadID, afterID int64, lim
 }
 
 // FindCommentsByID returns the comments with these ids, in any state, in increasing id order.
-func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]Comment, error) {
+func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	out, err := s.findWithAuthors(ctx, rel.Where(inIDs("id", ids)).SortAsc("id"))
+	out, err := s.findWithAuthors(ctx, rel.Where(store.InIDs("id", ids)).SortAsc("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -373,25 +292,31 @@ func (s *Comments) FindCommentsByID(ctx context.Context, ids []int64) ([]Comment
 }
 
 // FindComment returns one comment, in any state, with its author and post.
-func (s *Comments) FindComment(ctx context.Context, id int64) (Comment, error) {
+func (s *Comments) FindComment(ctx context.Context, id int64) (repo.Comment, error) {
 	cs, err := s.findWithAuthors(ctx, rel.Where(where.Eq("id", id)))
 	if err != nil {
-		return Comment{}, err
+		return repo.Comment{}, err
 	}
 	if len(cs) == 0 {
-		return Comment{}, translate(rel.ErrNotFound, "find comment")
+		return repo.Comment{}, repo.Translate(rel.ErrNotFound, "find comment")
 	}
 	return cs[0], nil
 }
 
-func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment, error) {
-	var comments []Comment
+// Answered reports whether somebody has replied to a comment (a reply shown or waiting for approval).
+func (s *Comments) Answered(ctx context.Context, id int64) (bool, error) {
+	n, err := s.db.Repo().Count(ctx, "comments", where.Eq("parent_id", id), where.In("state", repo.StatePublished, repo.StatePending))
+	return n > 0, repo.Translate(err, "count replies")
+}
+
+func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]repo.Comment, error) {
+	var comments []repo.Comment
 	if err := s.db.Repo().FindAll(ctx, &comments, q); err != nil {
-		return nil, translate(err, "find comments")
+		return nil, repo.Translate(err, "find comments")
 	}
 	if len(comments) > 0 {
 		if err := s.db.Repo().Preload(ctx, &comments, "user"); err != nil {
-			return nil, translate(err, "load comment authors")
+			return nil, repo.Translate(err, "load comment authors")
 		}
 	}
 	for i := range comments {
@@ -402,48 +327,32 @@ func (s *Comments) findWithAuthors(ctx context.Context, q rel.Query) ([]Comment,
 }
 
 // PostStamp returns where a post's feed stands: its newest sequence and its count of published comments.
-func (s *Comments) PostStamp(ctx context.Context, postID int64) (Stamp, error) {
-	var p Post
+func (s *Comments) PostStamp(ctx context.Context, postID int64) (repo.Stamp, error) {
+	var p repo.Post
 	if err := s.db.Repo().Find(ctx, &p, where.Eq("id", postID)); err != nil {
-		return Stamp{}, translate(err, "read post")
+		return repo.Stamp{}, repo.Translate(err, "read post")
 	}
-	return Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
+	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
 }
 
 // PostStamps returns where every post's feed stands, keyed by post id.
-func (s *Comments) PostStamps(ctx context.Context) (map[int64]Stamp, error) {
-	var posts []Post
+func (s *Comments) PostStamps(ctx context.Context) (map[int64]repo.Stamp, error) {
+	var posts []repo.Post
 	if err := s.db.Repo().FindAll(ctx, &posts); err != nil {
-		return nil, translate(err, "read posts")
+		return nil, repo.Translate(err, "read posts")
 	}
-	out := make(map[int64]Stamp, len(posts))
+	out := make(map[int64]repo.Stamp, len(posts))
 	for _, p := range posts {
-		out[p.ID] = Stamp{Seq: p.LastSeq, Count: p.CommentCount}
+		out[p.ID] = repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount}
 	}
 	return out, nil
 }
 
 // FindUserByEmail returns the user with this email, in any letter case.
-func (s *Comments) FindUserByEmail(ctx context.Context, email string) (User, error) {
-	var u User
-	err := s.db.Repo().Find(ctx, &u, where.Eq("email", CommentInput{Email: email}.Normalize().Email))
-	return u, translate(err, "find user")
-}
-
-// uniqueIDs returns ids sorted without repeats.
-func uniqueIDs(ids []int64) []int64 {
-	out := slices.Clone(ids)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// inIDs is "field IN (ids...)".
-func inIDs(field string, ids []int64) rel.FilterQuery {
-	vals := make([]any, len(ids))
-	for i, id := range ids {
-		vals[i] = id
-	}
-	return rel.In(field, vals...)
+func (s *Comments) FindUserByEmail(ctx context.Context, email string) (repo.User, error) {
+	var u repo.User
+	err := s.db.Repo().Find(ctx, &u, where.Eq("email", repo.CommentInput{Email: email}.Normalize().Email))
+	return u, repo.Translate(err, "find user")
 }
 
 // RenderStale renders again, in batches, the comments whose stored rendering was made by older rules than
@@ -452,11 +361,11 @@ func inIDs(field string, ids []int64) rel.FilterQuery {
 func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 	done := 0
 	for {
-		var batch []Comment
+		var batch []repo.Comment
 		q := rel.Select("id", "body", "format").From("comments").Where(where.Ne("html_version", richtext.Version)).
 			SortAsc("id").Limit(200)
 		if err := s.db.Repo().FindAll(ctx, &batch, q); err != nil {
-			return done, translate(err, "find comments to render")
+			return done, repo.Translate(err, "find comments to render")
 		}
 		if len(batch) == 0 {
 			return done, nil
@@ -464,7 +373,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 		err := s.db.Write(ctx, func(ctx context.Context) error {
 			for i := range batch {
 				c := &batch[i]
-				c.render()
+				c.Render()
 				_, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID), where.Eq("body", c.Body)),
 					rel.Set("html", c.HTML), rel.Set("html_version", c.HTMLVersion))
 				if err != nil {
@@ -474,7 +383,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 			return nil
 		})
 		if err != nil {
-			return done, translate(err, "store renderings")
+			return done, repo.Translate(err, "store renderings")
 		}
 		done += len(batch)
 	}
@@ -486,9 +395,9 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 func (s *Comments) ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error) {
 	var row struct{ First *int64 }
 	q := rel.Select("^MIN(id) AS first").From("comments").Where(where.Eq("post_id", postID), where.Nil("thread_id"),
-		where.Gte("id", id), where.Or(where.Eq("state", StatePublished), where.Gt("replies", 0)))
+		where.Gte("id", id), where.Or(where.Eq("state", repo.StatePublished), where.Gt("replies", 0)))
 	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
-		return 0, translate(err, "find conversation")
+		return 0, repo.Translate(err, "find conversation")
 	}
 	if row.First == nil {
 		return 0, nil
@@ -504,9 +413,9 @@ func (s *Comments) RepliesThrough(ctx context.Context, threadID, id int64) (n in
 		Last *int64
 	}
 	q := rel.Select("^COUNT(*) AS n", "^MAX(id) AS last").From("comments").Where(where.Eq("thread_id", threadID),
-		where.Eq("state", StatePublished), where.Lte("id", id))
+		where.Eq("state", repo.StatePublished), where.Lte("id", id))
 	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
-		return 0, 0, translate(err, "count replies")
+		return 0, 0, repo.Translate(err, "count replies")
 	}
 	if row.Last != nil {
 		last = *row.Last
@@ -519,11 +428,11 @@ func (s *Comments) NthReply(ctx context.Context, threadID int64, n int) (int64, 
 	if n <= 0 {
 		return 0, nil
 	}
-	var rows []Comment
-	q := rel.Select("id").From("comments").Where(where.Eq("thread_id", threadID), where.Eq("state", StatePublished)).
+	var rows []repo.Comment
+	q := rel.Select("id").From("comments").Where(where.Eq("thread_id", threadID), where.Eq("state", repo.StatePublished)).
 		SortAsc("id").Offset(n - 1).Limit(1)
 	if err := s.db.Repo().FindAll(ctx, &rows, q); err != nil {
-		return 0, translate(err, "find reply")
+		return 0, repo.Translate(err, "find reply")
 	}
 	if len(rows) == 0 {
 		return 0, nil
@@ -532,8 +441,8 @@ func (s *Comments) NthReply(ctx context.Context, threadID int64, n int) (int64, 
 }
 
 // ownerCommentEntry is the audit trail's record of a comment the owner wrote.
-func ownerCommentEntry(c Comment) AuditEntry {
-	e := AuditEntry{Actor: ActorOwner, Action: "comment", CommentIDs: strconv.FormatInt(c.ID, 10)}
+func ownerCommentEntry(c repo.Comment) repo.AuditEntry {
+	e := repo.AuditEntry{Actor: repo.ActorOwner, Action: "comment", CommentIDs: strconv.FormatInt(c.ID, 10)}
 	if c.ParentID != nil {
 		e.Action, e.Detail = "reply", "to comment "+strconv.FormatInt(*c.ParentID, 10)
 	}

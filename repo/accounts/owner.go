@@ -1,4 +1,7 @@
-package repo
+// Package accounts holds the store of the owner's account: the credentials the owner signs in with (a password
+// hash, passkeys), the signed-in sessions, the one-time setup token that lets whoever holds it claim the blog, and
+// the passkey challenges already answered. The owner service uses it, as do the owner's commands.
+package accounts
 
 import (
 	"context"
@@ -10,6 +13,8 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo"
+	"blog/repo/internal/store"
 )
 
 // The kinds of owner credential.
@@ -67,7 +72,7 @@ var ErrClaimed = errors.New("the blog has an owner already")
 // HasCredentials reports whether the owner can sign in at all.
 func (o *Owner) HasCredentials(ctx context.Context) (bool, error) {
 	n, err := o.db.Repo().Count(ctx, "owner_credentials")
-	return n > 0, translate(err, "count credentials")
+	return n > 0, repo.Translate(err, "count credentials")
 }
 
 // Credentials returns the owner's credentials of one kind ("" for all), oldest first.
@@ -78,7 +83,7 @@ func (o *Owner) Credentials(ctx context.Context, kind string) ([]Credential, err
 	}
 	var out []Credential
 	if err := o.db.Repo().FindAll(ctx, &out, q); err != nil {
-		return nil, translate(err, "list credentials")
+		return nil, repo.Translate(err, "list credentials")
 	}
 	return out, nil
 }
@@ -113,18 +118,18 @@ func (o *Owner) Claim(ctx context.Context, tokenHash string, c Credential) (Cred
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
+		return repo.InsertAudit(ctx, o.db, repo.AuditEntry{Actor: repo.ActorOwner, Action: "claim", Detail: "first " + c.Kind + " set up"})
 	})
 	if errors.Is(err, ErrClaimed) {
 		return c, err
 	}
-	return c, translate(err, "claim the blog")
+	return c, repo.Translate(err, "claim the blog")
 }
 
 // lockOwnership makes the transactions that decide who owns the blog (claims, new setup tokens) take turns.
 // (SQLite runs one writer at a time already.)
 func (o *Owner) lockOwnership(ctx context.Context) error {
-	return o.db.Lock(ctx, lockOwnership, "")
+	return o.db.Lock(ctx, store.LockOwnership, "")
 }
 
 func (o *Owner) insertCredential(ctx context.Context, c *Credential) error {
@@ -134,25 +139,25 @@ func (o *Owner) insertCredential(ctx context.Context, c *Credential) error {
 }
 
 // AddCredential stores another credential and records the action.
-func (o *Owner) AddCredential(ctx context.Context, c Credential, act Action) (Credential, error) {
+func (o *Owner) AddCredential(ctx context.Context, c Credential, act repo.Action) (Credential, error) {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		if err := o.insertCredential(ctx, &c); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+		return repo.InsertAudit(ctx, o.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
-	return c, translate(err, "add credential")
+	return c, repo.Translate(err, "add credential")
 }
 
 // SetPassword replaces the owner's password (or sets the first one), ends every session and records the action:
 // whoever signed in before the change signs in again.
-func (o *Owner) SetPassword(ctx context.Context, hash string, act Action) error {
+func (o *Owner) SetPassword(ctx context.Context, hash string, act repo.Action) error {
 	return o.ReplacePassword(ctx, hash, 0, act)
 }
 
 // ReplacePassword is SetPassword done from a signed-in session: every session ends but keep (0 keeps none), the
 // one that made the change.
-func (o *Owner) ReplacePassword(ctx context.Context, hash string, keep int64, act Action) error {
+func (o *Owner) ReplacePassword(ctx context.Context, hash string, keep int64, act repo.Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		if _, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_credentials").Where(where.Eq("kind", CredentialPassword))); err != nil {
 			return err
@@ -167,9 +172,9 @@ func (o *Owner) ReplacePassword(ctx context.Context, hash string, keep int64, ac
 		if err := o.endSessionsBut(ctx, keep); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
+		return repo.InsertAudit(ctx, o.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
-	return translate(err, "set password")
+	return repo.Translate(err, "set password")
 }
 
 // ErrLastCredential means the credential to remove is the owner's only way to sign in.
@@ -178,7 +183,7 @@ var ErrLastCredential = errors.New("the owner's only way to sign in")
 // RemoveCredential deletes one credential, ends every session but keep (0 keeps none) and records the action. An
 // unknown id is ErrNotFound; the last credential is not removed (ErrLastCredential), even when two removals
 // race.
-func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action) error {
+func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act repo.Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		var c Credential
 		if err := o.db.Repo().Find(ctx, &c, where.Eq("id", id)); err != nil {
@@ -197,12 +202,12 @@ func (o *Owner) RemoveCredential(ctx context.Context, id, keep int64, act Action
 		if err := o.endSessionsBut(ctx, keep); err != nil {
 			return err
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
+		return repo.InsertAudit(ctx, o.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name, Detail: c.Kind + " " + c.Name})
 	})
 	if errors.Is(err, ErrLastCredential) {
 		return err
 	}
-	return translate(err, "remove credential")
+	return repo.Translate(err, "remove credential")
 }
 
 // endSessionsBut deletes every session other than keep's.
@@ -219,7 +224,7 @@ func (o *Owner) UsedCredential(ctx context.Context, id int64, secret string) err
 		mut = append(mut, rel.Set("secret", secret))
 	}
 	_, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id)), mut...)
-	return translate(err, "record credential use")
+	return repo.Translate(err, "record credential use")
 }
 
 // UsedPasskey records a sign-in with a passkey and its new state (the authenticator's signature counter), only
@@ -229,9 +234,9 @@ func (o *Owner) UsedPasskey(ctx context.Context, id int64, was, now string) erro
 	n, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_credentials").Where(where.Eq("id", id), where.Eq("secret", was)),
 		rel.Set("used_at", time.Now().UTC()), rel.Set("secret", now))
 	if err == nil && n == 0 {
-		return fmt.Errorf("record passkey use: the passkey changed meanwhile: %w", ErrConflict)
+		return fmt.Errorf("record passkey use: the passkey changed meanwhile: %w", repo.ErrConflict)
 	}
-	return translate(err, "record passkey use")
+	return repo.Translate(err, "record passkey use")
 }
 
 // challenge is a passkey challenge that has been answered (rightly or not); it is kept until it would have
@@ -254,20 +259,20 @@ func (o *Owner) UseChallenge(ctx context.Context, hash string, expires time.Time
 		}
 		return o.db.Repo().Insert(ctx, &challenge{ChallengeHash: hash, ExpiresAt: expires.UTC()})
 	})
-	return translate(err, "use passkey challenge")
+	return repo.Translate(err, "use passkey challenge")
 }
 
 // Reset removes every credential and session, so nobody is signed in and only a setup link can claim the blog.
-func (o *Owner) Reset(ctx context.Context, act Action) error {
+func (o *Owner) Reset(ctx context.Context, act repo.Action) error {
 	err := o.db.Write(ctx, func(ctx context.Context) error {
 		for _, table := range []string{"owner_credentials", "owner_sessions", "owner_tokens"} {
 			if _, err := o.db.Repo().DeleteAny(ctx, rel.From(table)); err != nil {
 				return err
 			}
 		}
-		return insertAudit(ctx, o.db, AuditEntry{Actor: act.Actor, Action: act.Name})
+		return repo.InsertAudit(ctx, o.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name})
 	})
-	return translate(err, "reset owner")
+	return repo.Translate(err, "reset owner")
 }
 
 // NewSetupToken replaces any setup token with one whose hash is given, unless the blog has an owner already
@@ -292,19 +297,19 @@ func (o *Owner) NewSetupToken(ctx context.Context, tokenHash string) error {
 	if errors.Is(err, ErrClaimed) {
 		return err
 	}
-	return translate(err, "create setup token")
+	return repo.Translate(err, "create setup token")
 }
 
 // ValidSetupToken reports whether a setup token with this hash is waiting to be used.
 func (o *Owner) ValidSetupToken(ctx context.Context, tokenHash string) (bool, error) {
 	n, err := o.db.Repo().Count(ctx, "owner_tokens", where.Eq("token_hash", tokenHash))
-	return n > 0, translate(err, "check setup token")
+	return n > 0, repo.Translate(err, "check setup token")
 }
 
 // CreateSession stores a new session.
 func (o *Owner) CreateSession(ctx context.Context, s Session) error {
 	s.ID = 0
-	return translate(o.db.Repo().Insert(ctx, &s), "create session")
+	return repo.Translate(o.db.Repo().Insert(ctx, &s), "create session")
 }
 
 // FindSession returns the session with this token hash; an unknown one is ErrNotFound.
@@ -312,24 +317,24 @@ func (o *Owner) FindSession(ctx context.Context, tokenHash string) (Session, err
 	var s Session
 	err := o.db.Repo().Find(ctx, &s, where.Eq("token_hash", tokenHash))
 	s.CreatedAt, s.SeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.SeenAt.UTC(), s.ExpiresAt.UTC()
-	return s, translate(err, "find session")
+	return s, repo.Translate(err, "find session")
 }
 
 // TouchSession records that a session was used now.
 func (o *Owner) TouchSession(ctx context.Context, id int64, at time.Time) error {
 	_, err := o.db.Repo().UpdateAny(ctx, rel.From("owner_sessions").Where(where.Eq("id", id)), rel.Set("seen_at", at.UTC()))
-	return translate(err, "touch session")
+	return repo.Translate(err, "touch session")
 }
 
 // DeleteSession ends a session.
 func (o *Owner) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(where.Eq("token_hash", tokenHash)))
-	return translate(err, "delete session")
+	return repo.Translate(err, "delete session")
 }
 
 // DeleteSessionsBefore removes the sessions that expired or went idle, returning how many.
 func (o *Owner) DeleteSessionsBefore(ctx context.Context, now, idleSince time.Time) (int, error) {
 	n, err := o.db.Repo().DeleteAny(ctx, rel.From("owner_sessions").Where(
 		where.Or(where.Lt("expires_at", now.UTC()), where.Lt("seen_at", idleSince.UTC()))))
-	return n, translate(err, "delete old sessions")
+	return n, repo.Translate(err, "delete old sessions")
 }

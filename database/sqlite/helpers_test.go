@@ -1,0 +1,26 @@
+package sqlite_test
+
+import (
+	"context"
+	"testing"
+
+	"blog/database"
+	"blog/repo"
+	"blog/repo/discussion"
+)
+
+// seedPost gives the database a post row and returns its id.
+func seedPost(t *testing.T, db *database.DB, slug string) int64 {
+	t.Helper()
+	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: slug, Title: "Title " + slug}})
+	if err != nil {
+		t.Fatalf("sync posts: %v", err)
+	}
+	return ids[slug]
+}
+
+// create stores a published comment.
+func create(ctx context.Context, store *discussion.Comments, post int64, in repo.CommentInput) (repo.Comment, error) {
+	c, _, err := store.CreateComment(ctx, repo.NewComment{PostID: post, Input: in})
+	return c, err
+}

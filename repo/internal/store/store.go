@@ -1,0 +1,42 @@
+// Package store holds what the stores under repo share and nothing above them should use: the lock spaces of the
+// transactions that take turns, id lists for IN, and LIKE patterns typed by people. It knows none of repo's types.
+package store
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/go-rel/rel"
+)
+
+// Lock spaces of the transactions that must take turns on PostgreSQL (database.DB.Lock), listed in one place so
+// that no two stores share one.
+const (
+	LockCommenter  = 1 // one commenter's email: no duplicate user
+	LockClient     = 3 // one client's address hash: its rate of comments counted one after the other
+	LockOwnership  = 4 // who owns the blog: claims and setup tokens
+	LockMailBounds = 5 // announcements that count messages against a bound
+)
+
+// UniqueIDs returns ids sorted without repeats.
+func UniqueIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// InIDs is "field IN (ids...)".
+func InIDs(field string, ids []int64) rel.FilterQuery {
+	vals := make([]any, len(ids))
+	for i, id := range ids {
+		vals[i] = id
+	}
+	return rel.In(field, vals...)
+}
+
+// LikeEscape keeps % and _ typed by the owner literal. SQLite and PostgreSQL both take backslash as LIKE's
+// escape character only when told, so the characters are replaced by the one-character wildcard instead, which
+// matches them too.
+func LikeEscape(s string) string {
+	return strings.NewReplacer("%", "_", "\\", "_").Replace(s)
+}
