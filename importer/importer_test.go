@@ -341,7 +341,7 @@ func TestCommento(t *testing.T) {
 	}
 }
 
-// TestExportRoundTrip exports a blog with imported, edited, held and removed comments and bans, restores it
+// TestExportRoundTrip exports a blog with imported, edited, held and removed comments, the owner's comment and bans, restores it
 // into an empty database and exports that: the two files are the same but for the time of export. Importing it
 // again adds nothing; importing it into a blog with comments of its own adds them all with new ids.
 func TestExportRoundTrip(t *testing.T) {
@@ -362,7 +362,15 @@ func TestExportRoundTrip(t *testing.T) {
 		if _, err := review.NewBans(db).Add(ctx, repo.Ban{Kind: repo.BanEmail, Value: "spam@example.net", Label: "spam@example.net"}, repo.Action{Actor: "owner", Name: "ban"}); err != nil {
 			t.Fatal(err)
 		}
+		// The owner's answer keeps its "author" mark through the round trip.
+		if _, _, err := comments.CreateComment(ctx, repo.NewComment{PostID: a.ids["live-comments"], ByOwner: true,
+			Input: repo.CommentInput{Username: "Sam Writer", Email: "sam@example.com", Body: "Thank you, Live."}}); err != nil {
+			t.Fatal(err)
+		}
 		first := export(t, db)
+		if strings.Count(readFile(t, first), `"by_owner":true`) != 1 {
+			t.Fatalf("the export does not mark the owner's comment:\n%s", readFile(t, first))
+		}
 
 		b := newSite(t, dbtest.Open(t, otherURL(t, db), true))
 		restored := b.mustRun(t, "blog", first, false, "")

@@ -62,6 +62,7 @@ type exportRecord struct {
 	StateAt  *time.Time      `json:"state_at,omitempty"`
 	EditedAt *time.Time      `json:"edited_at,omitempty"`
 	Notify   bool            `json:"notify,omitempty"`
+	ByOwner  bool            `json:"by_owner,omitempty"`
 	Keys     []string        `json:"keys,omitempty"`
 	Versions []exportVersion `json:"versions,omitempty"`
 	// ban
@@ -119,7 +120,7 @@ func Export(ctx context.Context, src Store, w io.Writer, now time.Time) (Counts,
 			n.Comments++
 			rec := exportRecord{Type: "comment", ID: c.ID, Post: c.Slug, Email: c.Email, Name: c.Username, Body: &c.Body,
 				Format: c.Format, State: c.State, Reason: c.Reason, IPHash: c.IPHash, NetHash: c.NetHash, CreatedAt: &c.CreatedAt,
-				StateAt: utc(c.StateAt), EditedAt: utc(c.EditedAt), Keys: c.Keys, Notify: c.Notify}
+				StateAt: utc(c.StateAt), EditedAt: utc(c.EditedAt), Keys: c.Keys, Notify: c.Notify, ByOwner: c.ByOwner}
 			if c.ParentID != nil {
 				rec.Parent = *c.ParentID
 			}
@@ -282,7 +283,8 @@ func (rec exportRecord) comment(at string) (*transfer.ImportedComment, error) {
 	}
 	c := &transfer.ImportedComment{Keys: rec.Keys, ID: rec.ID, Username: source.CleanName(rec.Name), Email: email, Body: source.CleanText(*rec.Body),
 		Format: rec.Format, State: rec.State, Reason: rec.Reason, IPHash: rec.IPHash, NetHash: rec.NetHash,
-		CreatedAt: rec.CreatedAt.UTC(), StateAt: utc(rec.StateAt), EditedAt: utc(rec.EditedAt), Notify: rec.Notify}
+		CreatedAt: rec.CreatedAt.UTC(), StateAt: utc(rec.StateAt), EditedAt: utc(rec.EditedAt), Notify: rec.Notify,
+		ByOwner: rec.ByOwner}
 	for _, v := range rec.Versions {
 		c.Versions = append(c.Versions, repo.Version{Body: v.Body, Format: v.Format, ReplacedAt: v.ReplacedAt.UTC()})
 	}

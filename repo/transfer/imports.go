@@ -39,6 +39,8 @@ type ImportedComment struct {
 	Versions        []repo.Version
 	// Notify keeps its author's wish for reply notifications (from the blog's own export).
 	Notify bool
+	// ByOwner keeps the mark of a comment the blog's owner wrote (from the blog's own export).
+	ByOwner bool
 }
 
 // ImportRef is what an import needs to know of a stored comment to attach replies to it.
@@ -199,7 +201,7 @@ func (w *ImportWriter) Add(ctx context.Context, in ImportedComment) (ImportRef, 
 	}
 	c := repo.Comment{ID: in.ID, PostID: in.PostID, UserID: userID, Username: in.Username, Body: in.Body, State: in.State,
 		Reason: in.Reason, IPHash: in.IPHash, NetHash: in.NetHash, CreatedAt: in.CreatedAt.UTC(), StateAt: in.StateAt,
-		Format: in.Format, EditedAt: in.EditedAt, Notify: in.Notify}
+		Format: in.Format, EditedAt: in.EditedAt, Notify: in.Notify, ByOwner: in.ByOwner}
 	c.Render()
 	if in.Parent != nil {
 		if in.Parent.PostID != in.PostID {
