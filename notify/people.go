@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"time"
-
 )
 
 // PurposeData is the purpose of a link to a commenter's data page (download, erase): worthless as a
@@ -42,4 +41,3 @@ func (s *Service) MailDataLink(ctx context.Context, email string) error {
 	s.Wake()
 	return nil
 }
-

@@ -250,14 +250,14 @@ func heldSummary(h HeldView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " you gave")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " given")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(latestName(h.Name))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/people.templ`, Line: 60, Col: 162}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/people.templ`, Line: 60, Col: 159}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
@@ -465,7 +465,7 @@ func eraseForm(h HeldView, hidden templ.Component) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"flex items-start gap-3\"><input id=\"erase-confirm\" name=\"confirm\" type=\"checkbox\" value=\"1\" required class=\"mt-1 h-5 w-5\"> <label for=\"erase-confirm\">I understand: the comments' text and names are removed for good, from every page, and cannot be brought back. Conversations they started stay, marked \"Comment removed\".</label></div><button type=\"submit\" class=\"btn\" data-testid=\"EraseButton\">Erase everything</button></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"flex items-start gap-3\"><input id=\"erase-confirm\" name=\"confirm\" type=\"checkbox\" value=\"1\" required class=\"mt-1 h-5 w-5 shrink-0 accent-teal-700\"> <label for=\"erase-confirm\">I understand: the comments' text and names are removed for good, from every page, and cannot be brought back. Conversations they started stay, marked \"Comment removed\".</label></div><button type=\"submit\" class=\"btn\" data-testid=\"EraseButton\">Erase everything</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
