@@ -5,10 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"blog/database"
 	"blog/handlers"
 	"blog/internal/dbtest"
+	"blog/notify"
 	"blog/people"
 	"blog/repo/outbox"
 )
@@ -16,6 +18,7 @@ import (
 // withPeople serves the data pages (without mail: links cannot be asked for, the owner's page works).
 func withPeople(db *database.DB) appOption {
 	return func(c *handlers.Config) {
+		c.Keys.Notify = notifyKey
 		c.People = &people.Service{Moderation: c.Moderation.(people.Moderation), Mailboxes: outbox.NewNotifications(db),
 			Key: []byte("people key people key")}
 	}
@@ -97,4 +100,43 @@ func TestOwnerErasesACommenter(t *testing.T) {
 			t.Fatalf("request without mail: %d, %d recorded", resp.StatusCode, n)
 		}
 	})
+}
+
+// TestDataLinksAreSinglePurposeAndExpire: only a data link, unexpired and unchanged, opens the page, the
+// download or the erasure; a confirmation or unsubscribe link for the same address opens nothing.
+func TestDataLinksAreSinglePurposeAndExpire(t *testing.T) {
+	db := dbtest.SQLite(t)
+	a := newTestAppOn(t, db, withPeople(db))
+	a.newClient().comment(t, "Ann", "ann@example.com", "Ann's words.")
+	tokens := notify.Tokens{Key: notifyKey}
+	now := time.Now()
+	good := tokens.Make(notify.PurposeData, "ann@example.com", now.Add(time.Hour))
+	for _, tt := range []struct {
+		name, token string
+		want        int
+	}{
+		{"a data link", good, http.StatusOK},
+		{"a confirmation link", tokens.Make(notify.PurposeConfirm, "ann@example.com", now.Add(time.Hour)), http.StatusBadRequest},
+		{"an unsubscribe link", tokens.Make(notify.PurposeUnsubscribe, "ann@example.com", time.Time{}), http.StatusBadRequest},
+		{"an expired data link", tokens.Make(notify.PurposeData, "ann@example.com", now.Add(-time.Minute)), http.StatusBadRequest},
+		{"a data link that never expires", tokens.Make(notify.PurposeData, "ann@example.com", time.Time{}), http.StatusBadRequest},
+		{"another key's", notify.Tokens{Key: []byte("another key another key")}.Make(notify.PurposeData, "ann@example.com", now.Add(time.Hour)), http.StatusBadRequest},
+		{"cut", good[:len(good)-3], http.StatusBadRequest},
+	} {
+		for _, path := range []string{"/your-data/manage?t=", "/your-data/export?t="} {
+			if resp, _ := a.get(t, path+url.QueryEscape(tt.token)); resp.StatusCode != tt.want {
+				t.Errorf("%s at %s: %d, want %d", tt.name, path, resp.StatusCode, tt.want)
+			}
+		}
+		if tt.want != http.StatusOK {
+			c := a.newClient()
+			c.get(t, "/your-data")
+			if resp, _ := c.post(t, "/your-data/erase", url.Values{"t": {tt.token}, "confirm": {"1"}}, false); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s erases: %d", tt.name, resp.StatusCode)
+			}
+		}
+	}
+	if !strings.Contains(a.page(t, "/posts/"+a.slug), "Ann&#39;s words.") {
+		t.Fatal("a refused link erased")
+	}
 }

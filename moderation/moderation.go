@@ -262,7 +262,7 @@ func (s *Service) banFor(ctx context.Context, req BanRequest) (repo.Ban, error) 
 		label := fmt.Sprintf("of comment %d", c.ID)
 		switch req.Kind {
 		case repo.BanEmail:
-			if c.User.Email == "" {
+			if c.User.Email == review.ErasedEmail {
 				return repo.Ban{}, ErrBadBan{"That comment's author erased their data: it has no email any more."}
 			}
 			return repo.Ban{Kind: repo.BanEmail, Value: c.User.Email, Label: c.User.Email}, nil

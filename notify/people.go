@@ -23,8 +23,8 @@ func DataPath(token string) string { return "/your-data/manage?t=" + url.QueryEs
 // about it (valid for DataLinkFor), and wakes the worker. It goes out under the mailbox's hourly bound like any
 // mail, and also to a mailbox that unsubscribed (its owner asked for it).
 func (s *Service) MailDataLink(ctx context.Context, email string) error {
-	if s.cfg.Mailer == nil {
-		return nil
+	if s.cfg.Mailer == nil || !deliverable(email) {
+		return nil // no relay, or an address that cannot receive mail (an imported placeholder, the erased row)
 	}
 	link := s.url(DataPath(s.cfg.Tokens.Make(PurposeData, email, time.Now().Add(DataLinkFor))))
 	m := compose(email, s.subject("Your comments: download or erase them"), "", []block{

@@ -154,7 +154,7 @@ func TestEraseRemovesEverythingHeldAndReachesTheFeed(t *testing.T) {
 			t.Fatalf("erased rows: %d, %v", len(all), err)
 		}
 		for _, c := range all {
-			if c.State != repo.StateDeleted || c.Body != "" || c.HTML != "" || c.Username != "" || c.IPHash != "" || c.NetHash != "" || c.Notify || c.User.Email != "" {
+			if c.State != repo.StateDeleted || c.Body != "" || c.HTML != "" || c.Username != "" || c.IPHash != "" || c.NetHash != "" || c.Notify || c.User.Email != review.ErasedEmail {
 				t.Errorf("comment %d keeps something: %+v", c.ID, c)
 			}
 			if c.ID == top.ID && !c.Placeholder() {

@@ -187,6 +187,19 @@ func TestYourDataThroughTheRealProgram(t *testing.T) {
 			}
 			waitLine(t, lines, `data-gone="deleted"`, 5*time.Second)
 
+			// The blog's own export, with erased comments in it, imports into a new database.
+			file := filepath.Join(dir, "export.jsonl")
+			if out, err := webCmdIn(t, dir, env, "export", file); err != nil {
+				t.Fatalf("web export: %v\n%s", err, out)
+			}
+			fresh := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+			if out, err := webCmdIn(t, dir, fresh, "migrate", "up"); err != nil {
+				t.Fatalf("migrate: %v\n%s", err, out)
+			}
+			if out, err := webCmdIn(t, dir, fresh, "import", "--from", "blog", file); err != nil || strings.Contains(out, "ada@example.com") {
+				t.Fatalf("web import of an export with erased comments: %v\n%s", err, out)
+			}
+
 			// The client's bound: two requests were made from here, three more pass, the sixth is refused.
 			for i := 0; i < people.Bounds.Address-2; i++ {
 				if s, _ := ask("someone@example.com"); s != 200 {

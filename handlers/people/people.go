@@ -78,6 +78,9 @@ func (h *Handlers) linkEmail(c *fiber.Ctx) (string, string, error) {
 		t = strings.Clone(c.Query("t"))
 	}
 	email, err := h.cfg.Tokens.Check(notify.PurposeData, t, time.Now())
+	if parts := strings.Split(t, "."); err == nil && len(parts) == 3 && parts[1] == "0" {
+		err = notify.ErrBadToken // a data link always expires; one that never does was not made by MailDataLink
+	}
 	if err != nil {
 		return "", "", web.Refusal{Status: fiber.StatusBadRequest,
 			Msg: "This link is not valid: it may have been cut or changed, or it has expired (links work for 24 hours). Ask for a new one at /your-data."}

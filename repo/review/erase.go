@@ -34,6 +34,11 @@ type Erased struct {
 // ErasedReason is the reason an erased comment carries.
 const ErasedReason = "erased at its author's request"
 
+// ErasedEmail is the address of the row erased comments belong to: in the reserved .invalid domain, like the
+// placeholders of imported commenters without an address, so it never receives mail, and valid, so the blog's
+// own export of erased comments imports again.
+const ErasedEmail = "erased@erased.invalid"
+
 // Commenter returns what is held about an address (compared in lower case, as it is stored).
 func (s *Comments) Commenter(ctx context.Context, email string) (Commenter, error) {
 	out := Commenter{Versions: map[int64][]repo.Version{}}
@@ -70,7 +75,7 @@ func (s *Comments) findUser(ctx context.Context, email string) (repo.User, error
 // it is moved to deleted through the same step as the owner's delete (its change in the feed, its
 // conversation's counts, one audit entry that names the comments but not the address), then its text, its
 // rendering, the name it was posted under, its address hashes and its earlier texts are wiped, and it is handed
-// to the erased commenter's row (no email), so a conversation it started still shows "Comment removed" where it
+// to the erased commenters' row (ErasedEmail), so a conversation it started still shows "Comment removed" where it
 // was; the user row goes. Comments already deleted are wiped too and their change recorded, as are the replies
 // that named an erased reply ("to @name"), so every open page drops what it showed. An address with nothing
 // held changes nothing (and leaves no audit entry: the trail never says which addresses were asked about).
@@ -150,14 +155,13 @@ func (s *Comments) EraseCommenter(ctx context.Context, email string, act repo.Ac
 	return out, repo.Translate(err, "erase a commenter's data")
 }
 
-// erasedUser returns the id of the row erased comments belong to: no name, no email (which no commenter can
-// type, so nobody's comments join it).
+// erasedUser returns the id of the row erased comments belong to: no name, ErasedEmail.
 func (s *Comments) erasedUser(ctx context.Context) (int64, error) {
-	insert := "INSERT INTO users (username, email, created_at) VALUES ('', '', ?) ON CONFLICT DO NOTHING"
-	if _, _, err := s.db.Repo().Exec(ctx, s.db.Placeholders(insert), time.Now().UTC()); err != nil {
+	insert := "INSERT INTO users (username, email, created_at) VALUES ('', ?, ?) ON CONFLICT DO NOTHING"
+	if _, _, err := s.db.Repo().Exec(ctx, s.db.Placeholders(insert), ErasedEmail, time.Now().UTC()); err != nil {
 		return 0, err
 	}
 	var u repo.User
-	err := s.db.Repo().Find(ctx, &u, where.Eq("email", ""))
+	err := s.db.Repo().Find(ctx, &u, where.Eq("email", ErasedEmail))
 	return u.ID, err
 }
