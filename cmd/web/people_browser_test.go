@@ -52,7 +52,7 @@ func TestYourDataInTheBrowser(t *testing.T) {
 				axeCheck(t, tab, axe)
 				browsertest.Do(t, tab, chromedp.SetValue(chromedp.CSS(`#your-data-email`), "ada@example.com"),
 					chromedp.Submit(chromedp.CSS(`#your-data-email`)))
-				browsertest.Wait(t, tab, "the answer", `document.querySelector('[data-testid=YourDataSent]') !== null`)
+				browsertest.Wait(t, tab, "the answer, focused", `document.activeElement && document.activeElement.id === 'your-data-sent'`)
 				axeCheck(t, tab, axe)
 
 				link := dataLink.FindString(waitMail(t, relay, "ada@example.com").Text)
@@ -80,7 +80,7 @@ func TestYourDataInTheBrowser(t *testing.T) {
 				browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`[data-testid=EraseButton]`)))
 				browsertest.Wait(t, tab, "the box asked for", `document.querySelector('#erase-confirm:invalid') !== null && document.querySelector('[data-testid=ErasedNotice]') === null`)
 				browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#erase-confirm`)), chromedp.Click(chromedp.CSS(`[data-testid=EraseButton]`)))
-				browsertest.Wait(t, tab, "the erasure said", `document.querySelector('[data-testid=ErasedNotice]') !== null`)
+				browsertest.Wait(t, tab, "the erasure said, focused", `document.activeElement && document.activeElement.id === 'erased-notice'`)
 				axeCheck(t, tab, axe)
 				browsertest.Wait(t, reader, "the reader's page shows it without a reload", `document.querySelector('#comment-list [data-testid=RemovedComment]') !== null &&
 					!document.getElementById('comment-list').textContent.includes('soon erased') &&
