@@ -36,6 +36,9 @@ func TestOwnerErasesACommenter(t *testing.T) {
 		if resp, _ := a.newClient().get(t, "/admin/people?email=ann@example.com"); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("without a session: %d", resp.StatusCode)
 		}
+		if resp, body := a.newClient().get(t, "/admin/people/export?email=ann@example.com"); resp.StatusCode != http.StatusSeeOther || strings.Contains(body, "Ann") {
+			t.Fatalf("export without a session: %d", resp.StatusCode)
+		}
 		if resp, _ := a.newClient().post(t, "/admin/people/erase", url.Values{"email": {"ann@example.com"}, "confirm": {"1"}}, false); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("erase without a session: %d", resp.StatusCode)
 		}
