@@ -59,6 +59,11 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/admin/account/passkey/finish", owner, o.AddPasskeyFinish)
 		app.Post("/admin/account/credentials/:id/delete", owner, o.RemoveCredential)
 		app.Post("/admin/logout", owner, o.Logout)
+		if p := s.people; p != nil {
+			app.Get("/admin/people", owner, p.OwnerPage)
+			app.Get("/admin/people/export", owner, p.OwnerExport)
+			app.Post("/admin/people/erase", owner, p.OwnerErase)
+		}
 		app.All("/admin/*", owner, func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	}
 
@@ -67,6 +72,15 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/notify/unsubscribe", same, s.unsubscribePage)
 	// No form token: mail programs send this POST on their own (RFC 8058); the signed link is the proof.
 	app.Post("/notify/unsubscribe", s.unsubscribe)
+
+	// What a commenter can do about their data: ask for a link mailed to their address, then download or erase.
+	if p := s.people; p != nil {
+		app.Get("/your-data", same, p.RequestPage)
+		app.Post("/your-data", same, p.Request)
+		app.Get("/your-data/manage", same, p.Manage)
+		app.Get("/your-data/export", same, p.Export)
+		app.Post("/your-data/erase", same, p.Erase)
+	}
 
 	app.Get("/", same, s.home)
 	app.Get("/page/:n<int>", same, s.home)

@@ -27,6 +27,7 @@ import (
 	"blog/handlers/events"
 	"blog/handlers/feeds"
 	"blog/handlers/pagecache"
+	handlerpeople "blog/handlers/people"
 	"blog/handlers/signin"
 	"blog/handlers/web"
 	"blog/limits"
@@ -34,6 +35,7 @@ import (
 	"blog/moderation"
 	"blog/observe"
 	"blog/owner"
+	"blog/people"
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/discussion"
@@ -126,6 +128,9 @@ type Config struct {
 	// their confirmations and unsubscribes, from the signed links in those emails.
 	MailReplies   bool
 	Subscriptions Subscriptions
+	// People is what a commenter (and the owner) can do about the data held on an address; nil: the data
+	// pages are not served.
+	People *people.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -172,6 +177,8 @@ type Server struct {
 	// (nil without an owner or moderation).
 	signin  *signin.Handlers
 	console *console.Handlers
+	// people serves a commenter's data pages and the owner's (nil without Config.People).
+	people *handlerpeople.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -221,6 +228,14 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})
+	}
+	if cfg.People != nil {
+		pc := handlerpeople.Config{People: cfg.People, Tokens: s.tokens(), Chrome: cfg.Chrome, Lib: s.lib, Clients: clients,
+			Hasher: clientip.NewHasher(cfg.Keys.Address)}
+		if s.signin != nil {
+			pc.OwnerChrome = s.signin.Chrome
+		}
+		s.people = handlerpeople.New(pc)
 	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {

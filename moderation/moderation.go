@@ -50,6 +50,8 @@ type Store interface {
 	CountState(ctx context.Context, state string) (int, error)
 	Versions(ctx context.Context, ids []int64) (map[int64][]repo.Version, error)
 	Purge(ctx context.Context, cutoff time.Time, act repo.Action) (int, error)
+	Commenter(ctx context.Context, email string) (review.Commenter, error)
+	EraseCommenter(ctx context.Context, email string, act repo.Action) (review.Erased, error)
 }
 
 // BanStore is what moderation needs from the ban store.
@@ -260,6 +262,9 @@ func (s *Service) banFor(ctx context.Context, req BanRequest) (repo.Ban, error) 
 		label := fmt.Sprintf("of comment %d", c.ID)
 		switch req.Kind {
 		case repo.BanEmail:
+			if c.User.Email == review.ErasedEmail {
+				return repo.Ban{}, ErrBadBan{"That comment's author erased their data: it has no email any more."}
+			}
 			return repo.Ban{Kind: repo.BanEmail, Value: c.User.Email, Label: c.User.Email}, nil
 		case repo.BanIP:
 			if c.IPHash == "" {

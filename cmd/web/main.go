@@ -41,6 +41,7 @@ import (
 	"blog/notify"
 	"blog/observe"
 	"blog/owner"
+	"blog/people"
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/accounts"
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Import(ctx, args)
 	case "export":
 		return op.Export(ctx, args)
+	case "people":
+		return op.People(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -181,7 +184,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		log.Warn("OWNER_EMAIL is set but SMTP_URL is not: no mail is sent")
 	}
 	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
-	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log)
+	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
+		newPeople(cfg, db, mod, notifier, keys))
 	if err != nil {
 		return err
 	}
@@ -279,8 +283,8 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 // buildApp builds the HTTP app with every route.
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
-	metrics *observe.Metrics, done chan struct{}, log *slog.Logger) (*fiber.App, error) {
-	return handlers.New(handlers.Config{
+	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service) (*fiber.App, error) {
+	return handlers.New(handlers.Config{People: ppl,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Owner: own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
@@ -301,6 +305,16 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 			return err
 		},
 	})
+}
+
+// newPeople returns what commenters (and the owner) can do about the data held on an address: links are mailed
+// through the notifier's outbox when mail is configured.
+func newPeople(cfg config.Config, db *database.DB, mod *moderation.Service, notifier *notify.Service, keys siteKeySet) *people.Service {
+	p := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db), Key: keys.Notify}
+	if cfg.Notify.SMTP != nil {
+		p.Mailer = notifier
+	}
+	return p
 }
 
 // newNotifier returns the service that turns changes into mail and webhooks and sends them.

@@ -38,6 +38,9 @@ Usage:
                            records, passing over them
   web export FILE          write every post, commenter, comment and ban to FILE (JSON lines; - for
                            standard output); "web import --from blog FILE" restores it
+  web people export EMAIL  print everything held about an address (its comments, earlier texts, mail) as JSON
+  web people erase EMAIL [--force]
+                           erase it: says what is lost and refuses; --force writes that to a file, then erases
   web --help               show this help
 
 Environment:

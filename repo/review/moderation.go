@@ -79,10 +79,28 @@ func (s *Comments) authorMay(ctx context.Context, c repo.Comment) error {
 
 func (s *Comments) setState(ctx context.Context, ids []int64, state, reason string, act repo.Action,
 	check func(context.Context, repo.Comment) error) ([]repo.Moved, error) {
-	ids = store.UniqueIDs(ids)
 	var moved []repo.Moved
 	err := s.db.Write(ctx, func(ctx context.Context) error {
-		moved = nil
+		var err error
+		moved, err = s.move(ctx, ids, state, reason, act, check)
+		return err
+	})
+	if errors.Is(err, repo.ErrHasReplies) || errors.Is(err, repo.ErrModerated) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, repo.Translate(err, "set comment state")
+	}
+	return moved, nil
+}
+
+// move is setState inside a write transaction (erasing a commenter's data moves their comments in the same
+// transaction that removes the rest).
+func (s *Comments) move(ctx context.Context, ids []int64, state, reason string, act repo.Action,
+	check func(context.Context, repo.Comment) error) ([]repo.Moved, error) {
+	ids = store.UniqueIDs(ids)
+	var moved []repo.Moved
+	err := func() error {
 		if len(ids) == 0 {
 			return repo.InsertAudit(ctx, s.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name, Detail: act.Detail})
 		}
@@ -147,14 +165,8 @@ func (s *Comments) setState(ctx context.Context, ids []int64, state, reason stri
 		}
 		return repo.InsertAudit(ctx, s.db, repo.AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
 			Previous: strings.Join(prev, ","), Detail: act.Detail})
-	})
-	if errors.Is(err, repo.ErrHasReplies) || errors.Is(err, repo.ErrModerated) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, repo.Translate(err, "set comment state")
-	}
-	return moved, nil
+	}()
+	return moved, err
 }
 
 // lockComments reads comments for update, in id order (their rows locked until the transaction ends).

@@ -1,0 +1,43 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// PurposeData is the purpose of a link to a commenter's data page (download, erase): worthless as a
+// confirmation or an unsubscribe link, and they are worthless for it.
+const PurposeData = "data"
+
+// DataLinkFor is how long a link to a commenter's data page works.
+const DataLinkFor = 24 * time.Hour
+
+// DataPath is the page a data link opens, with its token.
+func DataPath(token string) string { return "/your-data/manage?t=" + url.QueryEscape(token) }
+
+// MailDataLink writes to the outbox a mail to an address with a signed link to the page of what the blog holds
+// about it (valid for DataLinkFor), and wakes the worker. It goes out under the mailbox's hourly bound like any
+// mail, and also to a mailbox that unsubscribed (its owner asked for it).
+func (s *Service) MailDataLink(ctx context.Context, email string) error {
+	if s.cfg.Mailer == nil || !deliverable(email) {
+		return nil // no relay, or an address that cannot receive mail (an imported placeholder, the erased row)
+	}
+	link := s.url(DataPath(s.cfg.Tokens.Make(PurposeData, email, time.Now().Add(DataLinkFor))))
+	m := compose(email, s.subject("Your comments: download or erase them"), "", []block{
+		{Text: fmt.Sprintf("Someone (you, we hope) asked %s what it holds about this address.", s.cfg.SiteTitle)},
+		{Link: link, Label: "See it, download it or erase it (the link works for 24 hours)"},
+		{Text: "If this was not you, ignore this message: nothing is shown or changed unless the link is followed."},
+	})
+	b := make([]byte, 8)
+	rand.Read(b)
+	msg := mailMessage("data", "data:"+hex.EncodeToString(b), 0, m)
+	if err := s.cfg.Store.Enqueue(ctx, msg); err != nil {
+		return err
+	}
+	s.Wake()
+	return nil
+}
