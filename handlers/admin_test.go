@@ -10,6 +10,7 @@ import (
 
 	"blog/handlers"
 	"blog/handlers/signin"
+	"blog/internal/dbtest"
 	"blog/moderation"
 	"blog/owner"
 	"blog/repo"
@@ -131,7 +132,8 @@ var openAdmin = map[string]bool{
 // owner's session (none, a made-up one, or one that was signed out), a page request is sent to the sign-in page
 // and anything else gets 401, with nothing changed.
 func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
-	a := newTestApp(t)
+	db := dbtest.SQLite(t)
+	a := newTestAppOn(t, db, withPeople(db)) // every optional part on, so every /admin route is registered
 	o := a.owner(t)
 	stale := o.cookies[signin.SessionCookie]
 	if resp, _ := o.post(t, "/admin/logout", nil, false); resp.StatusCode != http.StatusSeeOther {
@@ -139,10 +141,12 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 	}
 	a.newClient().comment(t, "Ann", "ann@example.com", "keep me")
 	checked := 0
+	seen := map[string]bool{}
 	for _, r := range a.app.GetRoutes(true) {
 		if !strings.HasPrefix(r.Path, "/admin") || openAdmin[r.Method+" "+r.Path] {
 			continue
 		}
+		seen[r.Method+" "+r.Path] = true
 		path := strings.NewReplacer(":id", "1", "*", "anything").Replace(r.Path)
 		for name, cookie := range map[string]string{"no session": "", "made-up session": strings.Repeat("A", 43), "signed out": stale} {
 			for _, htmx := range []bool{false, true} {
@@ -173,6 +177,11 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 	}
 	if checked < 12*6 {
 		t.Fatalf("checked only %d requests: are the /admin routes registered?", checked)
+	}
+	for _, r := range []string{"GET /admin/people", "POST /admin/people/erase"} {
+		if !seen[r] {
+			t.Errorf("%s was not checked: is it registered in this test's app?", r)
+		}
 	}
 	if n := a.countComments(t); n != 1 {
 		t.Fatalf("%d comments after the refused requests, want 1", n)
