@@ -32,6 +32,46 @@ type Post struct {
 	LastSeq      int64
 	CommentCount int
 	CreatedAt    time.Time
+	// CommentsClosed is what the post's file says (`comments: closed`), CommentsCloseAt when COMMENTS_CLOSE_AFTER
+	// closes it (nil: never), both written when the content is loaded; CommentsOverride is the owner's choice
+	// from the console or the command line (CommentsOpen, CommentsClosed, or "" to follow the file and the time).
+	// CommentsClosedNoted is the state last announced in the post's change feed. See Closed.
+	CommentsClosed      bool
+	CommentsCloseAt     *time.Time
+	CommentsOverride    string
+	CommentsClosedNoted bool
+}
+
+// The owner's choices for a post's comments (Post.CommentsOverride).
+const (
+	CommentsFollow = ""       // as the post's file and COMMENTS_CLOSE_AFTER say
+	CommentsOpen   = "open"   // open, whatever the file or the time says
+	CommentsClosed = "closed" // closed
+)
+
+// Closed reports whether the post takes no new comments at now: the owner's choice when there is one, otherwise
+// its file's `comments: closed` or its time under COMMENTS_CLOSE_AFTER having passed. Its comments stay visible.
+func (p Post) Closed(now time.Time) bool {
+	switch p.CommentsOverride {
+	case CommentsOpen:
+		return false
+	case CommentsClosed:
+		return true
+	}
+	return p.CommentsClosed || (p.CommentsCloseAt != nil && !now.Before(*p.CommentsCloseAt))
+}
+
+// ClosedBecause says, in words for the owner, why the post is closed at now ("" when it is open).
+func (p Post) ClosedBecause(now time.Time) string {
+	switch {
+	case !p.Closed(now):
+		return ""
+	case p.CommentsOverride == CommentsClosed:
+		return "closed by the owner"
+	case p.CommentsClosed:
+		return "closed by its file (comments: closed)"
+	}
+	return "closed by COMMENTS_CLOSE_AFTER on " + p.CommentsCloseAt.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
 
 // The states of a comment. Only published comments are shown to readers; pending and spam ones are held for
@@ -207,6 +247,8 @@ const (
 	ChangeCreated = "created"
 	ChangeState   = "state"
 	ChangeEdited  = "edited"
+	// ChangePost is a change of the post itself (closed to comments, or open again); it names no comment.
+	ChangePost = "post"
 )
 
 // Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)
@@ -220,4 +262,6 @@ type Change struct {
 	Count     int
 	// Replies is the number of published replies of the changed comment's conversation now.
 	Replies int
+	// Closed reports whether the post takes no new comments now.
+	Closed bool
 }

@@ -99,6 +99,12 @@ func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.C
 				return err
 			}
 		}
+		if !n.ByOwner {
+			// After the comments answered were locked (comment rows first, then the post's row).
+			if err := repo.LockOpenPost(ctx, s.db, n.PostID); err != nil {
+				return err
+			}
+		}
 		if err := s.db.Repo().Insert(ctx, &c); err != nil {
 			return err
 		}
@@ -122,6 +128,8 @@ func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.C
 		return repo.Comment{}, repo.Stamp{}, limited
 	case errors.As(err, &bad):
 		return repo.Comment{}, repo.Stamp{}, bad
+	case errors.Is(err, repo.ErrClosed):
+		return repo.Comment{}, repo.Stamp{}, repo.ErrClosed
 	}
 	if err != nil {
 		return repo.Comment{}, repo.Stamp{}, repo.Translate(err, "create comment")
@@ -332,7 +340,7 @@ func (s *Comments) PostStamp(ctx context.Context, postID int64) (repo.Stamp, err
 	if err := s.db.Repo().Find(ctx, &p, where.Eq("id", postID)); err != nil {
 		return repo.Stamp{}, repo.Translate(err, "read post")
 	}
-	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
+	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount, Closed: p.Closed(time.Now())}, nil
 }
 
 // PostStamps returns where every post's feed stands, keyed by post id.
@@ -343,7 +351,7 @@ func (s *Comments) PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 	}
 	out := make(map[int64]repo.Stamp, len(posts))
 	for _, p := range posts {
-		out[p.ID] = repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount}
+		out[p.ID] = repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount, Closed: p.Closed(time.Now())}
 	}
 	return out, nil
 }
