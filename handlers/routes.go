@@ -49,6 +49,8 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/admin/comments/:id/reply", owner, s.console.Reply)
 		app.Get("/admin/pending", owner, s.events.PendingCount)
 		app.Get("/admin/events", owner, s.events.OwnerEvents)
+		app.Get("/admin/posts", owner, s.console.PostsPage)
+		app.Post("/admin/posts/:slug/comments", owner, s.console.SetComments)
 		app.Get("/admin/bans", owner, s.console.BansPage)
 		app.Post("/admin/bans", owner, s.console.AddBan)
 		app.Post("/admin/bans/:id/delete", owner, s.console.RemoveBan)

@@ -113,7 +113,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 			return nil, err
 		}
 	}
-	l.build(st.Seq, st.Count, older)
+	l.build(st.Seq, st.Count, older, st.Closed)
 	return l, nil
 }
 
@@ -123,12 +123,13 @@ func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadV
 	return buf.String(), err
 }
 
-func (l *List) build(seq int64, total int, older int64) {
+func (l *List) build(seq int64, total int, older int64, closed bool) {
 	items := make([]views.Item, len(l.Threads))
 	for i, t := range l.Threads {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 	}
 	l.View = views.BuildList(items, seq, total, older)
+	l.View.Closed = closed
 }
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
@@ -159,10 +160,13 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 	seq := l.View.Seq
 	touched := map[int64]bool{}
 	for _, m := range msgs {
-		if m.Seq <= seq || m.Comment == nil {
+		if m.Seq <= seq {
 			continue
 		}
 		seq = m.Seq
+		if m.Comment == nil {
+			continue // the post closed or opened (the list takes that from the last message), or a comment purged
+		}
 		c := *m.Comment
 		at := slices.IndexFunc(threads, func(t ListThread) bool { return t.ID() == c.Thread() })
 		shows := c.Visible() || c.Placeholder()
@@ -212,7 +216,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		}
 	}
 	next := &List{Threads: threads}
-	next.build(seq, last.Count, older)
+	next.build(seq, last.Count, older, last.Closed)
 	lc.lists[postID] = next
 }
 

@@ -99,6 +99,10 @@
     if (count && current) {
       current.textContent = count.textContent;
     }
+    var state = tpl.content.getElementById("comments-state");
+    if (state) {
+      postState(state);
+    }
     var item = tpl.content.querySelector("li[data-comment-id]");
     if (!item) {
       return;
@@ -135,6 +139,23 @@
     }
     htmx.process(item);
     refreshTimes();
+  }
+
+  // The post closed to comments or opened again: the notice takes the form's place (the style hides the form and
+  // the Reply controls while it is there) or leaves it. Focus inside the form, about to vanish, goes to the notice.
+  function postState(state) {
+    var current = document.getElementById("comments-state");
+    if (!current) return;
+    var wasClosed = !!current.querySelector("[data-closed]");
+    var closed = !!state.querySelector("[data-closed]");
+    if (wasClosed === closed) return;
+    var form = document.getElementById("comment-form");
+    var hadFocus = form && form.contains(document.activeElement);
+    current.innerHTML = state.innerHTML;
+    if (closed && hadFocus) {
+      current.querySelector("[data-closed]").focus();
+    }
+    announce(closed ? "Comments are now closed." : "Comments are open again.");
   }
 
   // Live arrivals: announced politely; one outside the reader's view adds to a small cue that brings the first

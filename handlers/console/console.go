@@ -81,6 +81,7 @@ type SignIn interface {
 type Posts interface {
 	ListPosts(ctx context.Context) ([]repo.Post, error)
 	FindPostBySlug(ctx context.Context, slug string) (repo.Post, error)
+	SetComments(ctx context.Context, slug, choice string, act repo.Action) (repo.Post, error)
 }
 
 // AuditLog is what the console needs from the audit trail.
