@@ -21,6 +21,7 @@ type ListStore interface {
 	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
 	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
+	FindPinned(ctx context.Context, postID int64) ([]repo.Thread, error)
 }
 
 // Lists keeps each post's conversations rendered once for every reader, and every post's count for the home
@@ -42,11 +43,24 @@ type Lists struct {
 	counts map[int64]int
 }
 
-// List is one post's conversations, oldest first, each with its comments and its rendered HTML. A
-// List is never changed once built: apply builds a new one.
+// List is one post's conversations, oldest first, each with its comments and its rendered HTML, after its pinned
+// conversations (Pinned, in the order they were pinned). A List is never changed once built: apply builds a new
+// one.
 type List struct {
+	Pinned  []ListThread
 	Threads []ListThread
 	View    views.ListView
+}
+
+// PinnedFirst is the order a list shows its conversations in: the pinned ones first, then the rest in the order
+// they are kept (oldest first). The one place that order is decided, so an order the reader chooses joins it here.
+func PinnedFirst(pinned, threads []ListThread) []ListThread {
+	return append(slices.Clone(pinned), threads...)
+}
+
+// holdsPinned reports whether the list shows the conversation id among its pinned ones.
+func (l *List) holdsPinned(id int64) bool {
+	return slices.ContainsFunc(l.Pinned, func(t ListThread) bool { return t.ID() == id })
 }
 
 // ListThread is one conversation of a List: what it shows and its HTML.
@@ -106,10 +120,20 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 		threads = threads[1:] // the oldest one only says there are older ones
 		older = threads[0].Top.ID
 	}
-	l := &List{Threads: make([]ListThread, len(threads))}
+	pinned, err := lc.store.FindPinned(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned))}
 	for i, t := range views.ThreadViews(threads) {
 		l.Threads[i] = ListThread{View: t}
 		if l.Threads[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
+			return nil, err
+		}
+	}
+	for i, t := range views.ThreadViews(pinned) {
+		l.Pinned[i] = ListThread{View: t}
+		if l.Pinned[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
 			return nil, err
 		}
 	}
@@ -124,8 +148,9 @@ func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadV
 }
 
 func (l *List) build(seq int64, total int, older int64, closed bool) {
-	items := make([]views.Item, len(l.Threads))
-	for i, t := range l.Threads {
+	shown := PinnedFirst(l.Pinned, l.Threads)
+	items := make([]views.Item, len(shown))
+	for i, t := range shown {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 	}
 	l.View = views.BuildList(items, seq, total, older)
@@ -168,6 +193,12 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 			continue // the post closed or opened (the list takes that from the last message), or a comment purged
 		}
 		c := *m.Comment
+		if c.Pinned() || l.holdsPinned(c.Thread()) {
+			// Pinned or unpinned, or a change in a pinned conversation: the list is read again (a few conversations
+			// at most are pinned, and pinning is rare).
+			delete(lc.lists, postID)
+			return
+		}
 		at := slices.IndexFunc(threads, func(t ListThread) bool { return t.ID() == c.Thread() })
 		shows := c.Visible() || c.Placeholder()
 		switch {
@@ -215,7 +246,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 			threads[i].HTML = html
 		}
 	}
-	next := &List{Threads: threads}
+	next := &List{Threads: threads, Pinned: l.Pinned}
 	next.build(seq, last.Count, older, last.Closed)
 	lc.lists[postID] = next
 }

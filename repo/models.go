@@ -136,6 +136,8 @@ type Comment struct {
 	// ByOwner marks a comment the blog's owner wrote while signed in (shown with an "author" badge). Only the
 	// server sets it, from the owner's session: a name or an email typed in the form never does.
 	ByOwner bool
+	// PinnedAt is when the owner pinned the comment (nil: not pinned); see Pinned.
+	PinnedAt *time.Time
 	// HTML is the text as readers see it, rendered when the comment was written by the rules of richtext
 	// version HTMLVersion (see Rendered).
 	HTML        string `db:"html"`
@@ -167,6 +169,18 @@ func (c Comment) Rendered() template.HTML {
 func (c *Comment) Render() {
 	c.HTML, c.HTMLVersion = string(richtext.Render(c.Body, c.Format)), richtext.Version
 }
+
+// Pinned reports a comment shown first, marked as pinned: a conversation's first comment that the owner pinned
+// and readers see. A pinned comment that is removed loses its place first until it is restored.
+func (c Comment) Pinned() bool { return c.PinnedAt != nil && c.Visible() && c.TopLevel() }
+
+// MaxPinned is how many comments of one post may be pinned at once: a few, so that what comes first stays short.
+const MaxPinned = 3
+
+// PinRefusedError refuses to pin a comment; its message says why, in words for the owner.
+type PinRefusedError struct{ Msg string }
+
+func (e PinRefusedError) Error() string { return e.Msg }
 
 // Visible reports whether readers see the comment.
 func (c Comment) Visible() bool { return c.State == StatePublished }
@@ -249,6 +263,8 @@ const (
 	ChangeEdited  = "edited"
 	// ChangePost is a change of the post itself (closed to comments, or open again); it names no comment.
 	ChangePost = "post"
+	// ChangePinned is a comment pinned or unpinned by the owner.
+	ChangePinned = "pinned"
 )
 
 // Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)

@@ -44,7 +44,14 @@
     }
     var id = idOf(item);
     var items = list.querySelectorAll(":scope > [data-comment-id]");
+    if (!thread && item.hasAttribute("data-pinned")) {
+      // Pinned conversations come first, in the order they were pinned: after the ones pinned before.
+      var after = list.querySelectorAll(":scope > [data-pinned]");
+      list.insertBefore(item, after.length ? after[after.length - 1].nextSibling : list.firstChild);
+      return true;
+    }
     for (var i = 0; i < items.length; i++) {
+      if (items[i].hasAttribute("data-pinned")) continue; // the others keep their order, after the pinned ones
       if (idOf(items[i]) > id) {
         list.insertBefore(item, items[i]);
         return true;
@@ -130,7 +137,15 @@
       if (existing.hasAttribute("data-held") && !item.hasAttribute("data-placeholder")) {
         announce("Your comment was approved.");
       }
+      var pinned = item.hasAttribute("data-pinned");
+      var moves = !parent && pinned !== existing.hasAttribute("data-pinned");
       replace(existing, item);
+      if (moves && item.isConnected) {
+        // Pinned or unpinned: it goes first, or back to its place in time; the reader hears which.
+        item.remove();
+        place(item);
+        announce(pinned ? "A comment was pinned to the top." : "A comment was unpinned.");
+      }
     } else if (place(item)) {
       item.classList.add("comment-arrived");
       arrived(item);

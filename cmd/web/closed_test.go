@@ -12,8 +12,8 @@ import (
 	"blog/internal/dbtest"
 )
 
-// TestCommandLineClosesAPost runs `web posts close` and `web posts open` as separate processes while a server
-// (SQLite) runs: each reaches an open stream of the post, the server refuses a comment while it is closed, and
+// TestCommandLineClosesAPost runs `web comments pin|unpin`, `web posts close` and `web posts open` as separate
+// processes while a server (SQLite) runs: each reaches an open stream of the post, the server refuses a comment while it is closed, and
 // `web posts list` says why it is closed.
 func TestCommandLineClosesAPost(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
@@ -24,6 +24,17 @@ func TestCommandLineClosesAPost(t *testing.T) {
 		t.Fatal("no stream address on the page")
 	}
 	lines := streamLines(t, p.base+"/posts/hello-world/events?after="+m[1])
+	// Pinning from the command line reaches the open stream too.
+	resp := newVisitor(t).comment(t, p.base, "hello-world", "Ann", "ann@example.com", "Pin me.")
+	loc := resp.Header.Get("Location")
+	id := loc[strings.LastIndex(loc, "-")+1:]
+	if out, err := webCmd(t, env, "", "comments", "pin", id); err != nil || !strings.Contains(out, "comment "+id+": unpinned -> pinned") {
+		t.Fatalf("web comments pin: %v\n%s", err, out)
+	}
+	waitLine(t, lines, `data-pinned`, 3*time.Second)
+	if out, err := webCmd(t, env, "", "comments", "unpin", id); err != nil || !strings.Contains(out, "comment "+id+": pinned -> unpinned") {
+		t.Fatalf("web comments unpin: %v\n%s", err, out)
+	}
 	start := time.Now()
 	if out, err := webCmd(t, env, "", "posts", "close", "hello-world"); err != nil || !strings.Contains(out, "hello-world: closed by the owner") {
 		t.Fatalf("web posts close: %v\n%s", err, out)
@@ -33,7 +44,7 @@ func TestCommandLineClosesAPost(t *testing.T) {
 	if out, _ := webCmd(t, env, "", "posts", "list"); !strings.Contains(out, "closed by the owner") {
 		t.Fatalf("web posts list:\n%s", out)
 	}
-	resp := newVisitor(t).comment(t, p.base, "hello-world", "Ann", "ann@example.com", "Too late?")
+	resp = newVisitor(t).comment(t, p.base, "hello-world", "Ann", "ann@example.com", "Too late?")
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("comment on a closed post: %d, want 403", resp.StatusCode)
 	}

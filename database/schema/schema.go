@@ -78,6 +78,8 @@ var steps = []step{
 		[]Loss{{"which comments the owner wrote (column comments.by_owner): they lose their \"author\" badge", "comments"}}},
 	{20261206060001, "add_post_comment_rules", migrations.MigrateAddPostCommentRules, migrations.RollbackAddPostCommentRules,
 		[]Loss{{"which posts are closed to comments (columns posts.comments_*): every post takes comments again", "posts"}}},
+	{20261206060002, "add_comment_pinned", migrations.MigrateAddCommentPinned, migrations.RollbackAddCommentPinned,
+		[]Loss{{"which comments are pinned (column comments.pinned_at): they go back to their places", "comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.
