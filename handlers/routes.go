@@ -50,6 +50,7 @@ func (s *Server) routes(app *fiber.App) {
 		app.Get("/admin/pending", owner, s.events.PendingCount)
 		app.Get("/admin/events", owner, s.events.OwnerEvents)
 		app.Get("/admin/posts", owner, s.console.PostsPage)
+		app.Get("/admin/form-token", owner, s.console.FormToken)
 		app.Post("/admin/posts/:slug/comments", owner, s.console.SetComments)
 		app.Get("/admin/bans", owner, s.console.BansPage)
 		app.Post("/admin/bans", owner, s.console.AddBan)

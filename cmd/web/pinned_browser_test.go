@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -13,7 +14,8 @@ import (
 // TestBrowserPinningReachesAnOpenPage pins a comment from the console in one tab while a reader has the post open
 // in another: the comment moves first, marked "Pinned", without a reload, and the reader hears it; unpinning puts
 // it back in its place. axe checks the reader's page and the console with a pinned comment, in both themes at
-// phone and desktop widths, and their pictures are kept for docs/.
+// phone and desktop widths, and their pictures are kept for docs/. Then the owner pins from the comment itself on
+// the post page, with the Pin control the owner's script adds there (readers never get it).
 func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 	t.Parallel()
 	axe := axeSource(t)
@@ -74,6 +76,21 @@ func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 	browsertest.Wait(t, reader, "back in its place, live", `!document.querySelector('#comment-list [data-pinned]') && `+last+
 		`.textContent.includes('pinned comments come first')`)
 	browsertest.Wait(t, reader, "the announcement", `document.getElementById('live-announcer').textContent === 'A comment was unpinned.'`)
+
+	// From the comment itself: on the post page, the signed-in owner's script adds Pin beside Reply.
+	browsertest.Do(t, own, chromedp.Navigate(base+"/posts/hello-world"))
+	waitLive(t, own)
+	grace := `[...document.querySelectorAll('#comment-list > [data-testid=CommentItem]')].find(li => li.textContent.includes('keep a post'))`
+	browsertest.Wait(t, own, "the Pin control", grace+`?.querySelector('[data-testid=PinButton]')?.textContent.startsWith('Pin')`)
+	if browsertest.Eval[bool](t, reader, `document.querySelector('[data-testid=PinButton]') !== null`) {
+		t.Fatal("a reader's page shows the owner's Pin control")
+	}
+	browsertest.Eval[bool](t, own, grace+`.querySelector('[data-testid=PinButton]').click(); true`)
+	for _, tab := range []context.Context{reader, own} {
+		browsertest.Wait(t, tab, "pinned from the comment, live", first+`.hasAttribute('data-pinned') && `+first+`.textContent.includes('keep a post')`)
+	}
+	browsertest.Wait(t, own, "Unpin in its place", first+`.querySelector('[data-testid=PinButton]')?.textContent.startsWith('Unpin')`)
+	axeCheck(t, own, axe)
 	if !browsertest.Eval[bool](t, reader, `window.__noReload`) {
 		t.Fatal("the reader's page reloaded")
 	}
