@@ -57,6 +57,11 @@ func TestClosingAPostThroughTheConsole(t *testing.T) {
 			t.Fatal("a closed post no longer shows its comments")
 		}
 
+		// The list a page reloads after falling behind says so too, so a page that missed the change catches up.
+		if doc(t, a.page(t, "/posts/"+a.slug+"/comments/fresh")).Find(`[data-testid=CommentsClosed]`).Length() != 1 {
+			t.Fatal("the reloaded list of a closed post does not say it is closed")
+		}
+
 		before := a.countComments(t)
 		reply := form("Bob", "bob@example.com", "A reply.")
 		reply.Set("parent", strconvItoa(first.ID))

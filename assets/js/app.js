@@ -268,6 +268,8 @@
           var form = list.querySelector("#comment-form");
           if (form) home(form);
           var seq = parseInt(fresh.getAttribute("data-seq"), 10) || 0;
+          var state = tpl.content.getElementById("comments-state");
+          if (state) postState(state); // the post may have closed or opened among the changes missed
           list.innerHTML = fresh.innerHTML;
           htmx.process(list);
           var later = reloading || [];
