@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
 
 	"blog/database"
 	"blog/internal/dbtest"
@@ -73,9 +75,25 @@ func TestPinningThroughTheConsole(t *testing.T) {
 		if got := strings.Join(order(a.page(t, "/posts/"+a.slug+"/comments/fresh")), " "); got != want {
 			t.Fatalf("reloaded list order = %q, want %q", got, want)
 		}
-		// A pinned conversation keeps its replies.
-		if !strings.Contains(doc(t, a.page(t, "/posts/"+a.slug)).Find(`[data-pinned]`).Text(), "A reply to the first.") {
-			t.Fatal("the pinned conversation lost its reply")
+		// A pinned conversation keeps its replies, and takes new ones in place: the kept list is patched, not read
+		// again (shown by altering the pinned comment behind the blog's back, which a list read again would show).
+		if _, err := db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", ids[0])), rel.Set("html", "<p>Altered.</p>")); err != nil {
+			t.Fatal(err)
+		}
+		later := form("Dee", "dee@example.com", "A later reply.")
+		later.Set("parent", strconvItoa(ids[0]))
+		if resp, _ := a.postComment(t, a.slug, later, true); resp.StatusCode != http.StatusOK {
+			t.Fatalf("reply in a pinned conversation: %d", resp.StatusCode)
+		}
+		pinnedText := doc(t, a.page(t, "/posts/"+a.slug)).Find(`[data-pinned]`).Text()
+		if !strings.Contains(pinnedText, "A reply to the first.") || !strings.Contains(pinnedText, "A later reply.") {
+			t.Fatalf("the pinned conversation lost a reply: %q", pinnedText)
+		}
+		if got := strings.Join(order(a.page(t, "/posts/"+a.slug)), " "); got != want {
+			t.Fatalf("page order after a reply = %q, want %q (the pinned list read again rather than patched?)", got, want)
+		}
+		if _, err := db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", ids[0])), rel.Set("html", "<p>First.</p>")); err != nil {
+			t.Fatal(err)
 		}
 		// A reader with a comment of their own gets the same order.
 		mine := a.newClient()

@@ -58,11 +58,6 @@ func PinnedFirst(pinned, threads []ListThread) []ListThread {
 	return append(slices.Clone(pinned), threads...)
 }
 
-// holdsPinned reports whether the list shows the conversation id among its pinned ones.
-func (l *List) holdsPinned(id int64) bool {
-	return slices.ContainsFunc(l.Pinned, func(t ListThread) bool { return t.ID() == id })
-}
-
 // ListThread is one conversation of a List: what it shows and its HTML.
 type ListThread struct {
 	View views.ThreadView
@@ -182,6 +177,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		return
 	}
 	threads := slices.Clone(l.Threads)
+	pinned := slices.Clone(l.Pinned)
 	seq := l.View.Seq
 	touched := map[int64]bool{}
 	for _, m := range msgs {
@@ -193,9 +189,24 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 			continue // the post closed or opened (the list takes that from the last message), or a comment purged
 		}
 		c := *m.Comment
-		if c.Pinned() || l.holdsPinned(c.Thread()) {
-			// Pinned or unpinned, or a change in a pinned conversation: the list is read again (a few conversations
-			// at most are pinned, and pinning is rare).
+		if pi := slices.IndexFunc(pinned, func(t ListThread) bool { return t.ID() == c.Thread() }); pi >= 0 {
+			// A change in a pinned conversation: applied in place, like any conversation's, unless it leaves
+			// the pinned ones (unpinned, or removed).
+			switch {
+			case c.TopLevel() && c.Pinned():
+				pinned[pi].View.Top = c
+				pinned[pi].View.More = max(0, m.Replies-len(pinned[pi].View.Replies))
+			case !c.TopLevel():
+				pinned[pi].View = withReply(pinned[pi].View, c, m.Replies)
+			default:
+				delete(lc.lists, postID)
+				return
+			}
+			touched[c.Thread()] = true
+			continue
+		}
+		if c.Pinned() {
+			// Newly pinned: the list is read again, in the order the comments were pinned (pinning is rare).
 			delete(lc.lists, postID)
 			return
 		}
@@ -236,17 +247,19 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		threads = threads[len(threads)-MaxThreadsShown:]
 		older = threads[0].ID()
 	}
-	for i := range threads {
-		if touched[threads[i].ID()] {
-			html, err := lc.renderThread(context.Background(), postID, threads[i].View)
-			if err != nil {
-				delete(lc.lists, postID)
-				return
+	for _, list := range [][]ListThread{threads, pinned} {
+		for i := range list {
+			if touched[list[i].ID()] {
+				html, err := lc.renderThread(context.Background(), postID, list[i].View)
+				if err != nil {
+					delete(lc.lists, postID)
+					return
+				}
+				list[i].HTML = html
 			}
-			threads[i].HTML = html
 		}
 	}
-	next := &List{Threads: threads, Pinned: l.Pinned}
+	next := &List{Threads: threads, Pinned: pinned}
 	next.build(seq, last.Count, older, last.Closed)
 	lc.lists[postID] = next
 }
