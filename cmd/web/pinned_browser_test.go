@@ -90,7 +90,21 @@ func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 		browsertest.Wait(t, tab, "pinned from the comment, live", first+`.hasAttribute('data-pinned') && `+first+`.textContent.includes('keep a post')`)
 	}
 	browsertest.Wait(t, own, "Unpin in its place", first+`.querySelector('[data-testid=PinButton]')?.textContent.startsWith('Unpin')`)
-	axeCheck(t, own, axe)
+	for _, theme := range []string{"light", "dark"} {
+		for _, width := range []struct {
+			name string
+			w, h int64
+		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
+			themed(t, own, theme, width.w, width.h)
+			browsertest.Wait(t, own, "the arrival highlights over", `document.getAnimations().length === 0`)
+			axeCheck(t, own, axe)
+			pic, err := chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("#comment-list")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keepPicture(t, fmt.Sprintf("post-owner-pin-%s-%s", width.name, theme), pic)
+		}
+	}
 	if !browsertest.Eval[bool](t, reader, `window.__noReload`) {
 		t.Fatal("the reader's page reloaded")
 	}
