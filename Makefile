@@ -86,7 +86,7 @@ check: node_modules
 
 ## screenshots: redraw the pictures in docs/ that the README shows (comment area, code, owner's pages)
 screenshots:
-	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility|TestYourDataInTheBrowser' ./cmd/web
+	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility|TestYourDataInTheBrowser|TestBrowserClosingReachesAnOpenPage|TestBrowserPinningReachesAnOpenPage' ./cmd/web
 
 ## bench-import: time and peak memory of importing a generated 100,000-comment Disqus export
 bench-import: build

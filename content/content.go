@@ -39,6 +39,9 @@ type Post struct {
 	Summary string
 	Tags    []string
 	Draft   bool
+	// CommentsClosed is `comments: closed` in the front matter: the post takes no new comments (its comments
+	// stay). The owner's choice in the console or on the command line wins over it.
+	CommentsClosed bool
 	// Image is the picture shown when the post is shared (Open Graph): a path under /media/ or an address.
 	Image string
 	// ReadingMinutes is the time the text takes to read, at 230 words a minute (at least 1).
@@ -83,6 +86,8 @@ type frontMatter struct {
 	Draft   bool      `yaml:"draft"`
 	Order   int       `yaml:"order"`
 	Image   string    `yaml:"image"`
+	// Comments is "closed" to close the post to new comments, "open" (or nothing) otherwise.
+	Comments string `yaml:"comments"`
 }
 
 var (
@@ -119,8 +124,11 @@ func Load(fsys fs.FS) (*Library, error) {
 		if prev, ok := seen[slug]; ok {
 			return fmt.Errorf("slug %q is already used by %s", slug, prev)
 		}
+		if fm.Comments != "" && fm.Comments != "open" && fm.Comments != "closed" {
+			return fmt.Errorf("comments: %q: want open or closed", fm.Comments)
+		}
 		seen[slug] = name
-		p := Post{Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
+		p := Post{CommentsClosed: fm.Comments == "closed", Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
 			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft}
 		p.ReadingMinutes = readingMinutes(html)
 		if fm.Draft {

@@ -22,6 +22,9 @@ type Message struct {
 	Count   int
 	Comment *repo.Comment
 	Replies int
+	// Closed reports whether the post takes no new comments now (every message says it; a change of the post
+	// itself, closed or open again, has no Comment).
+	Closed bool
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped

@@ -21,6 +21,7 @@ type ListStore interface {
 	PostStamp(ctx context.Context, postID int64) (repo.Stamp, error)
 	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
+	FindPinned(ctx context.Context, postID int64) ([]repo.Thread, error)
 }
 
 // Lists keeps each post's conversations rendered once for every reader, and every post's count for the home
@@ -42,11 +43,19 @@ type Lists struct {
 	counts map[int64]int
 }
 
-// List is one post's conversations, oldest first, each with its comments and its rendered HTML. A
-// List is never changed once built: apply builds a new one.
+// List is one post's conversations, oldest first, each with its comments and its rendered HTML, after its pinned
+// conversations (Pinned, in the order they were pinned). A List is never changed once built: apply builds a new
+// one.
 type List struct {
+	Pinned  []ListThread
 	Threads []ListThread
 	View    views.ListView
+}
+
+// PinnedFirst is the order a list shows its conversations in: the pinned ones first, then the rest in the order
+// they are kept (oldest first). The one place that order is decided, so an order the reader chooses joins it here.
+func PinnedFirst(pinned, threads []ListThread) []ListThread {
+	return append(slices.Clone(pinned), threads...)
 }
 
 // ListThread is one conversation of a List: what it shows and its HTML.
@@ -106,14 +115,24 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 		threads = threads[1:] // the oldest one only says there are older ones
 		older = threads[0].Top.ID
 	}
-	l := &List{Threads: make([]ListThread, len(threads))}
+	pinned, err := lc.store.FindPinned(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned))}
 	for i, t := range views.ThreadViews(threads) {
 		l.Threads[i] = ListThread{View: t}
 		if l.Threads[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
 			return nil, err
 		}
 	}
-	l.build(st.Seq, st.Count, older)
+	for i, t := range views.ThreadViews(pinned) {
+		l.Pinned[i] = ListThread{View: t}
+		if l.Pinned[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
+			return nil, err
+		}
+	}
+	l.build(st.Seq, st.Count, older, st.Closed)
 	return l, nil
 }
 
@@ -123,12 +142,14 @@ func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadV
 	return buf.String(), err
 }
 
-func (l *List) build(seq int64, total int, older int64) {
-	items := make([]views.Item, len(l.Threads))
-	for i, t := range l.Threads {
+func (l *List) build(seq int64, total int, older int64, closed bool) {
+	shown := PinnedFirst(l.Pinned, l.Threads)
+	items := make([]views.Item, len(shown))
+	for i, t := range shown {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 	}
 	l.View = views.BuildList(items, seq, total, older)
+	l.View.Closed = closed
 }
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
@@ -156,14 +177,39 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		return
 	}
 	threads := slices.Clone(l.Threads)
+	pinned := slices.Clone(l.Pinned)
 	seq := l.View.Seq
 	touched := map[int64]bool{}
 	for _, m := range msgs {
-		if m.Seq <= seq || m.Comment == nil {
+		if m.Seq <= seq {
 			continue
 		}
 		seq = m.Seq
+		if m.Comment == nil {
+			continue // the post closed or opened (the list takes that from the last message), or a comment purged
+		}
 		c := *m.Comment
+		if pi := slices.IndexFunc(pinned, func(t ListThread) bool { return t.ID() == c.Thread() }); pi >= 0 {
+			// A change in a pinned conversation: applied in place, like any conversation's, unless it leaves
+			// the pinned ones (unpinned, or removed).
+			switch {
+			case c.TopLevel() && c.Pinned():
+				pinned[pi].View.Top = c
+				pinned[pi].View.More = max(0, m.Replies-len(pinned[pi].View.Replies))
+			case !c.TopLevel():
+				pinned[pi].View = withReply(pinned[pi].View, c, m.Replies)
+			default:
+				delete(lc.lists, postID)
+				return
+			}
+			touched[c.Thread()] = true
+			continue
+		}
+		if c.Pinned() {
+			// Newly pinned: the list is read again, in the order the comments were pinned (pinning is rare).
+			delete(lc.lists, postID)
+			return
+		}
 		at := slices.IndexFunc(threads, func(t ListThread) bool { return t.ID() == c.Thread() })
 		shows := c.Visible() || c.Placeholder()
 		switch {
@@ -201,18 +247,20 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		threads = threads[len(threads)-MaxThreadsShown:]
 		older = threads[0].ID()
 	}
-	for i := range threads {
-		if touched[threads[i].ID()] {
-			html, err := lc.renderThread(context.Background(), postID, threads[i].View)
-			if err != nil {
-				delete(lc.lists, postID)
-				return
+	for _, list := range [][]ListThread{threads, pinned} {
+		for i := range list {
+			if touched[list[i].ID()] {
+				html, err := lc.renderThread(context.Background(), postID, list[i].View)
+				if err != nil {
+					delete(lc.lists, postID)
+					return
+				}
+				list[i].HTML = html
 			}
-			threads[i].HTML = html
 		}
 	}
-	next := &List{Threads: threads}
-	next.build(seq, last.Count, older)
+	next := &List{Threads: threads, Pinned: pinned}
+	next.build(seq, last.Count, older, last.Closed)
 	lc.lists[postID] = next
 }
 

@@ -20,6 +20,14 @@ func renderChanges(store Store, slugOf func(postID int64) string) fetch {
 		slug := slugOf(postID)
 		msgs := make([]Message, len(changes))
 		for i, ch := range changes {
+			if ch.Kind == repo.ChangePost {
+				var data bytes.Buffer
+				if err := views.PostChange(ch.Closed, ch.Count).Render(ctx, &data); err != nil {
+					return nil, err
+				}
+				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Closed: ch.Closed}
+				continue
+			}
 			c := repo.Comment{ID: ch.CommentID, State: repo.StateDeleted} // purged for good: reads as removed
 			if ch.Comment != nil {
 				c = *ch.Comment
@@ -32,7 +40,7 @@ func renderChanges(store Store, slugOf func(postID int64) string) fetch {
 			if err := views.Change(slug, c, ch.Count).Render(ctx, &data); err != nil {
 				return nil, err
 			}
-			msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Comment: cm, Replies: ch.Replies}
+			msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Comment: cm, Replies: ch.Replies, Closed: ch.Closed}
 		}
 		return msgs, nil
 	}

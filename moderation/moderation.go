@@ -52,6 +52,7 @@ type Store interface {
 	Purge(ctx context.Context, cutoff time.Time, act repo.Action) (int, error)
 	Commenter(ctx context.Context, email string) (review.Commenter, error)
 	EraseCommenter(ctx context.Context, email string, act repo.Action) (review.Erased, error)
+	SetPinned(ctx context.Context, ids []int64, pin bool, act repo.Action) ([]repo.Moved, error)
 }
 
 // BanStore is what moderation needs from the ban store.
@@ -84,11 +85,15 @@ var actions = map[string]struct{ state, reason string }{
 	"delete":  {repo.StateDeleted, "deleted by the owner"},
 }
 
-// ErrUnknownAction means an action name that is not approve, restore, spam or delete.
-var ErrUnknownAction = errors.New("unknown action: want approve, spam, delete or restore")
+// ErrUnknownAction means an action name that is not approve, restore, spam, delete, pin or unpin.
+var ErrUnknownAction = errors.New("unknown action: want approve, spam, delete, restore, pin or unpin")
 
-// Act applies a named action (approve, spam, delete, restore) to comments and returns the ones it changed.
+// Act applies a named action (approve, spam, delete, restore; pin, unpin) to comments and returns the ones it
+// changed. Pinning is refused with repo.PinRefusedError for a comment that cannot be pinned.
 func (s *Service) Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error) {
+	if action == "pin" || action == "unpin" {
+		return s.Comments.SetPinned(ctx, ids, action == "pin", repo.Action{Actor: actor, Name: action})
+	}
 	a, ok := actions[action]
 	if !ok {
 		return nil, ErrUnknownAction

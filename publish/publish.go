@@ -38,6 +38,8 @@ type Store struct {
 	fsys  fs.FS
 	posts *repo.Posts
 	log   *slog.Logger
+	// closeAfter is COMMENTS_CLOSE_AFTER: how long after its date a post takes comments (0: for ever).
+	closeAfter time.Duration
 
 	cur atomic.Pointer[Snapshot]
 	// slugs names every post row ever seen by id (a removed post's comments still need its slug for links).
@@ -48,9 +50,18 @@ type Store struct {
 	logged map[string]bool
 }
 
+// Option configures a Store.
+type Option func(*Store)
+
+// CloseAfter closes every post to new comments this long after its date (COMMENTS_CLOSE_AFTER; 0: never).
+func CloseAfter(d time.Duration) Option { return func(s *Store) { s.closeAfter = d } }
+
 // Open loads the content from fsys and makes sure every published post has a row.
-func Open(ctx context.Context, fsys fs.FS, posts *repo.Posts, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, fsys fs.FS, posts *repo.Posts, log *slog.Logger, opts ...Option) (*Store, error) {
 	s := &Store{fsys: fsys, posts: posts, log: log, slugs: map[int64]string{}}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -88,7 +99,11 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	refs := make([]repo.PostRef, len(lib.Posts))
 	for i, p := range lib.Posts {
-		refs[i] = repo.PostRef{Slug: p.Slug, Title: p.Title}
+		refs[i] = repo.PostRef{Slug: p.Slug, Title: p.Title, Closed: p.CommentsClosed}
+		if s.closeAfter > 0 {
+			at := p.Date.Add(s.closeAfter)
+			refs[i].CloseAt = &at
+		}
 	}
 	ids, err := s.posts.SyncPosts(ctx, refs)
 	if err != nil {

@@ -17,6 +17,8 @@ var (
 	ErrModerated = errors.New("the owner has acted on this comment")
 	// ErrHasReplies refuses to edit a comment somebody has answered.
 	ErrHasReplies = errors.New("somebody has replied to this comment")
+	// ErrClosed refuses a new comment on a post closed to comments.
+	ErrClosed = errors.New("comments on this post are closed")
 	// ErrExists means the same ban is already in place.
 	ErrExists = errors.New("already exists")
 )

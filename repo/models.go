@@ -32,6 +32,46 @@ type Post struct {
 	LastSeq      int64
 	CommentCount int
 	CreatedAt    time.Time
+	// CommentsClosed is what the post's file says (`comments: closed`), CommentsCloseAt when COMMENTS_CLOSE_AFTER
+	// closes it (nil: never), both written when the content is loaded; CommentsOverride is the owner's choice
+	// from the console or the command line (CommentsOpen, CommentsClosed, or "" to follow the file and the time).
+	// CommentsClosedNoted is the state last announced in the post's change feed. See Closed.
+	CommentsClosed      bool
+	CommentsCloseAt     *time.Time
+	CommentsOverride    string
+	CommentsClosedNoted bool
+}
+
+// The owner's choices for a post's comments (Post.CommentsOverride).
+const (
+	CommentsFollow = ""       // as the post's file and COMMENTS_CLOSE_AFTER say
+	CommentsOpen   = "open"   // open, whatever the file or the time says
+	CommentsClosed = "closed" // closed
+)
+
+// Closed reports whether the post takes no new comments at now: the owner's choice when there is one, otherwise
+// its file's `comments: closed` or its time under COMMENTS_CLOSE_AFTER having passed. Its comments stay visible.
+func (p Post) Closed(now time.Time) bool {
+	switch p.CommentsOverride {
+	case CommentsOpen:
+		return false
+	case CommentsClosed:
+		return true
+	}
+	return p.CommentsClosed || (p.CommentsCloseAt != nil && !now.Before(*p.CommentsCloseAt))
+}
+
+// ClosedBecause says, in words for the owner, why the post is closed at now ("" when it is open).
+func (p Post) ClosedBecause(now time.Time) string {
+	switch {
+	case !p.Closed(now):
+		return ""
+	case p.CommentsOverride == CommentsClosed:
+		return "closed by the owner"
+	case p.CommentsClosed:
+		return "closed by its file (comments: closed)"
+	}
+	return "closed by COMMENTS_CLOSE_AFTER on " + p.CommentsCloseAt.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
 
 // The states of a comment. Only published comments are shown to readers; pending and spam ones are held for
@@ -96,6 +136,8 @@ type Comment struct {
 	// ByOwner marks a comment the blog's owner wrote while signed in (shown with an "author" badge). Only the
 	// server sets it, from the owner's session: a name or an email typed in the form never does.
 	ByOwner bool
+	// PinnedAt is when the owner pinned the comment (nil: not pinned); see Pinned.
+	PinnedAt *time.Time
 	// HTML is the text as readers see it, rendered when the comment was written by the rules of richtext
 	// version HTMLVersion (see Rendered).
 	HTML        string `db:"html"`
@@ -127,6 +169,18 @@ func (c Comment) Rendered() template.HTML {
 func (c *Comment) Render() {
 	c.HTML, c.HTMLVersion = string(richtext.Render(c.Body, c.Format)), richtext.Version
 }
+
+// Pinned reports a comment shown first, marked as pinned: a conversation's first comment that the owner pinned
+// and readers see. A pinned comment that is removed loses its place first until it is restored.
+func (c Comment) Pinned() bool { return c.PinnedAt != nil && c.Visible() && c.TopLevel() }
+
+// MaxPinned is how many comments of one post may be pinned at once: a few, so that what comes first stays short.
+const MaxPinned = 3
+
+// PinRefusedError refuses to pin a comment; its message says why, in words for the owner.
+type PinRefusedError struct{ Msg string }
+
+func (e PinRefusedError) Error() string { return e.Msg }
 
 // Visible reports whether readers see the comment.
 func (c Comment) Visible() bool { return c.State == StatePublished }
@@ -207,6 +261,10 @@ const (
 	ChangeCreated = "created"
 	ChangeState   = "state"
 	ChangeEdited  = "edited"
+	// ChangePost is a change of the post itself (closed to comments, or open again); it names no comment.
+	ChangePost = "post"
+	// ChangePinned is a comment pinned or unpinned by the owner.
+	ChangePinned = "pinned"
 )
 
 // Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)
@@ -220,4 +278,6 @@ type Change struct {
 	Count     int
 	// Replies is the number of published replies of the changed comment's conversation now.
 	Replies int
+	// Closed reports whether the post takes no new comments now.
+	Closed bool
 }

@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -19,14 +20,19 @@ type Posts struct {
 // NewPosts returns the post store backed by db.
 func NewPosts(db *database.DB) *Posts { return &Posts{db: db} }
 
-// PostRef names a post found in the content files.
+// PostRef names a post found in the content files, with what they say about its comments: Closed for
+// `comments: closed` in its front matter, CloseAt when COMMENTS_CLOSE_AFTER closes it (nil: never).
 type PostRef struct {
-	Slug  string
-	Title string
+	Slug    string
+	Title   string
+	Closed  bool
+	CloseAt *time.Time
 }
 
-// SyncPosts makes sure every post in refs has a row (creating it or updating its title) and returns the ids by
-// slug. Rows whose file has gone are left alone, so their comments are kept.
+// SyncPosts makes sure every post in refs has a row (creating it or updating its title and what its file says
+// about comments) and returns the ids by slug. A post that closes or opens by what its file now says has that
+// recorded in its change feed, so open pages follow. Rows whose file has gone are left alone, so their comments
+// are kept.
 func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64, error) {
 	ids := make(map[string]int64, len(refs))
 	for _, ref := range refs {
@@ -34,7 +40,7 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 		err := s.db.Repo().Find(ctx, &p, where.Eq("slug", ref.Slug))
 		switch {
 		case errors.Is(err, rel.ErrNotFound):
-			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC()}
+			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC(), CommentsClosed: ref.Closed, CommentsCloseAt: utc(ref.CloseAt)}
 			if err := s.db.Repo().Insert(ctx, &p); err != nil {
 				return nil, Translate(err, "create post "+ref.Slug)
 			}
@@ -45,9 +51,138 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 				return nil, Translate(err, "update post "+ref.Slug)
 			}
 		}
+		if p.CommentsClosed != ref.Closed || !sameTime(p.CommentsCloseAt, ref.CloseAt) || p.Closed(time.Now()) != p.CommentsClosedNoted {
+			err := s.db.Write(ctx, func(ctx context.Context) error {
+				if _, err := s.db.Repo().UpdateAny(ctx, rel.From("posts").Where(where.Eq("id", p.ID)),
+					rel.Set("comments_closed", ref.Closed), rel.Set("comments_close_at", utc(ref.CloseAt))); err != nil {
+					return err
+				}
+				_, _, err := notePost(ctx, s.db, p.ID)
+				return err
+			})
+			if err != nil {
+				return nil, Translate(err, "update post "+ref.Slug)
+			}
+		}
 		ids[ref.Slug] = p.ID
 	}
 	return ids, nil
+}
+
+// utc returns t in UTC, rounded to the second (what both databases keep), or nil.
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Second)
+	return &u
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return utc(a).Equal(*utc(b))
+}
+
+// SetComments records the owner's choice for a post's comments (CommentsOpen, CommentsClosed, or CommentsFollow
+// to follow its file and COMMENTS_CLOSE_AFTER again) in one transaction with the audit trail's entry and, when
+// the post closes or opens by it, the change in its feed that open pages follow. It returns the post as it is
+// now; ErrNotFound when no post has the slug.
+func (s *Posts) SetComments(ctx context.Context, slug, choice string, act Action) (Post, error) {
+	if choice != CommentsOpen && choice != CommentsClosed && choice != CommentsFollow {
+		return Post{}, fmt.Errorf("comments %q: want open, closed or nothing", choice)
+	}
+	var p Post
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		if err := s.db.Repo().Find(ctx, &p, s.db.ForUpdate(rel.Where(where.Eq("slug", slug)))); err != nil {
+			return err
+		}
+		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("posts").Where(where.Eq("id", p.ID)), rel.Set("comments_override", choice)); err != nil {
+			return err
+		}
+		var err error
+		if p, _, err = notePost(ctx, s.db, p.ID); err != nil {
+			return err
+		}
+		return InsertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: slug + ": " + closedWords(p)})
+	})
+	return p, Translate(err, "set comments of post "+slug)
+}
+
+func closedWords(p Post) string {
+	if why := p.ClosedBecause(time.Now()); why != "" {
+		return why
+	}
+	return "open to comments"
+}
+
+// NoteClosings records in their feeds the posts that COMMENTS_CLOSE_AFTER has closed since their state was last
+// announced (their time passed at or before now), so that open pages and kept lists close too. Each is recorded
+// once, whichever instance gets there first (the post's row is locked while deciding). It returns how many
+// closed.
+func (s *Posts) NoteClosings(ctx context.Context, now time.Time) (int, error) {
+	var due []Post
+	q := rel.Select("id").Where(where.Lte("comments_close_at", now.UTC()), where.Eq("comments_closed_noted", false),
+		where.Ne("comments_override", CommentsOpen)).Limit(100)
+	if err := s.db.Repo().FindAll(ctx, &due, q); err != nil {
+		return 0, Translate(err, "find posts to close")
+	}
+	n := 0
+	for _, d := range due {
+		var moved bool
+		err := s.db.Write(ctx, func(ctx context.Context) error {
+			var err error
+			_, moved, err = notePost(ctx, s.db, d.ID)
+			return err
+		})
+		if err != nil {
+			return n, Translate(err, "close post")
+		}
+		if moved {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// notePost compares whether a post is closed now with what its feed last announced and, when they differ,
+// records the post's change in its feed (inside the caller's write transaction, the post's row locked first).
+// It returns the post as it is afterwards, and whether it recorded a change.
+func notePost(ctx context.Context, db *database.DB, postID int64) (Post, bool, error) {
+	var p Post
+	if err := db.Repo().Find(ctx, &p, db.ForUpdate(rel.Where(where.Eq("id", postID)))); err != nil {
+		return Post{}, false, err
+	}
+	closed := p.Closed(time.Now())
+	if closed == p.CommentsClosedNoted {
+		return p, false, nil
+	}
+	if _, err := db.Repo().UpdateAny(ctx, rel.From("posts").Where(where.Eq("id", postID)), rel.Set("comments_closed_noted", closed)); err != nil {
+		return Post{}, false, err
+	}
+	p.CommentsClosedNoted = closed
+	st, err := Record(ctx, db, postID, 0, ChangePost, 0)
+	p.LastSeq = st.Seq
+	return p, err == nil, err
+}
+
+// LockOpenPost refuses, with ErrClosed, a new comment on a post closed to comments. It runs inside the comment's
+// write transaction and locks the post's row, so the comment and the post's closing never both commit with the
+// comment after the close.
+func LockOpenPost(ctx context.Context, db *database.DB, postID int64) error {
+	var p Post
+	err := db.Repo().Find(ctx, &p, db.ForUpdate(rel.Where(where.Eq("id", postID))))
+	if errors.Is(err, rel.ErrNotFound) {
+		return fmt.Errorf("post %d: %w", postID, ErrConflict)
+	}
+	if err != nil {
+		return err
+	}
+	if p.Closed(time.Now()) {
+		return ErrClosed
+	}
+	return nil
 }
 
 // ListPosts returns every post row (including posts whose file has gone), by title.

@@ -35,7 +35,8 @@ type NewComment struct {
 	// Notify records that the author asked for an email when someone replies.
 	Notify bool
 	// ByOwner marks a comment written by the signed-in owner (moderation sets it, from the owner's session); it is
-	// recorded in the audit trail with the comment.
+	// recorded in the audit trail with the comment. The owner's comments are taken on a post closed to comments
+	// (the owner may still answer); every other new comment is refused there (ErrClosed).
 	ByOwner bool
 }
 
@@ -65,6 +66,8 @@ func (e RateLimitedError) Error() string {
 type Stamp struct {
 	Seq   int64
 	Count int
+	// Closed reports whether the post takes no new comments (filled in by the reads of a post's stamp).
+	Closed bool
 }
 
 // Moved is a comment whose state an action changed.

@@ -200,6 +200,8 @@ type ListView struct {
 	Older int64
 	// Total is how many published comments the post has.
 	Total int
+	// Closed reports a post that takes no new comments: its comments stay, the form gives way to a notice.
+	Closed bool
 }
 
 // BuildList joins rendered conversations, oldest first, into a list view.

@@ -435,4 +435,63 @@
       }, true);
     }
   });
+  // ---- Pin and Unpin on a post page ---------------------------------------------------------------------------
+  // The post page is the same bytes for every reader, so the owner's controls are added here: a Pin (or Unpin)
+  // beside Reply on every conversation's first comment, sent as the console's own action with the session's form
+  // token. The live stream then moves the comment on every open page, this one included.
+  (function pinControls() {
+    var list = document.getElementById("comment-list");
+    if (ownerPage || !list || !window.fetch) return;
+    fetch("/admin/form-token", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || !data.token) return;
+        var tok = data.token;
+        function add(li) {
+          var row = li.querySelector(":scope > [data-part=comment] [data-controls] > div");
+          if (!row || row.querySelector("[data-pin]")) return;
+          var pinned = li.hasAttribute("data-pinned");
+          var b = document.createElement("button");
+          b.type = "button";
+          b.className = "link-muted underline";
+          b.setAttribute("data-pin", pinned ? "unpin" : "pin");
+          b.setAttribute("data-testid", "PinButton");
+          b.textContent = pinned ? "Unpin" : "Pin";
+          var who = li.querySelector("[data-testid=CommentAuthor]");
+          var sr = document.createElement("span");
+          sr.className = "sr-only";
+          sr.textContent = " the comment by " + (who ? who.textContent : "this reader");
+          b.appendChild(sr);
+          row.appendChild(b);
+        }
+        function all() {
+          list.querySelectorAll(":scope > [data-comment-id]:not([data-placeholder])").forEach(add);
+        }
+        all();
+        new MutationObserver(all).observe(list, { childList: true });
+        list.addEventListener("click", function (evt) {
+          var b = evt.target.closest && evt.target.closest("[data-pin]");
+          if (!b) return;
+          var li = b.closest("li[data-comment-id]");
+          var body = new URLSearchParams({ one: b.getAttribute("data-pin") + ":" + li.getAttribute("data-comment-id"), "return": "/admin", _csrf: tok });
+          b.disabled = true;
+          fetch("/admin/comments", { method: "POST", credentials: "same-origin", headers: { "HX-Request": "true", "X-CSRF-Token": tok }, body: body })
+            .then(function (r) {
+              return r.text().then(function (html) {
+                b.disabled = false;
+                if (r.ok) return;
+                var notice = new DOMParser().parseFromString(html, "text/html").querySelector("[data-testid=Notice][role=alert]");
+                var say = li.querySelector(":scope > [data-part=comment] [data-pin-error]") || document.createElement("p");
+                say.setAttribute("data-pin-error", "");
+                say.setAttribute("role", "alert");
+                say.className = "field-error";
+                say.textContent = notice ? notice.textContent : "The comment could not be pinned.";
+                b.parentNode.after(say);
+              });
+            })
+            .catch(function () { b.disabled = false; });
+        });
+      })
+      .catch(function () {});
+  })();
 })();

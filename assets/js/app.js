@@ -44,7 +44,14 @@
     }
     var id = idOf(item);
     var items = list.querySelectorAll(":scope > [data-comment-id]");
+    if (!thread && item.hasAttribute("data-pinned")) {
+      // Pinned conversations come first, in the order they were pinned: after the ones pinned before.
+      var after = list.querySelectorAll(":scope > [data-pinned]");
+      list.insertBefore(item, after.length ? after[after.length - 1].nextSibling : list.firstChild);
+      return true;
+    }
     for (var i = 0; i < items.length; i++) {
+      if (items[i].hasAttribute("data-pinned")) continue; // the others keep their order, after the pinned ones
       if (idOf(items[i]) > id) {
         list.insertBefore(item, items[i]);
         return true;
@@ -99,6 +106,10 @@
     if (count && current) {
       current.textContent = count.textContent;
     }
+    var state = tpl.content.getElementById("comments-state");
+    if (state) {
+      postState(state);
+    }
     var item = tpl.content.querySelector("li[data-comment-id]");
     if (!item) {
       return;
@@ -126,7 +137,15 @@
       if (existing.hasAttribute("data-held") && !item.hasAttribute("data-placeholder")) {
         announce("Your comment was approved.");
       }
+      var pinned = item.hasAttribute("data-pinned");
+      var moves = !parent && pinned !== existing.hasAttribute("data-pinned");
       replace(existing, item);
+      if (moves && item.isConnected) {
+        // Pinned or unpinned: it goes first, or back to its place in time; the reader hears which.
+        item.remove();
+        place(item);
+        announce(pinned ? "A comment was pinned to the top." : "A comment was unpinned.");
+      }
     } else if (place(item)) {
       item.classList.add("comment-arrived");
       arrived(item);
@@ -135,6 +154,23 @@
     }
     htmx.process(item);
     refreshTimes();
+  }
+
+  // The post closed to comments or opened again: the notice takes the form's place (the style hides the form and
+  // the Reply controls while it is there) or leaves it. Focus inside the form, about to vanish, goes to the notice.
+  function postState(state) {
+    var current = document.getElementById("comments-state");
+    if (!current) return;
+    var wasClosed = !!current.querySelector("[data-closed]");
+    var closed = !!state.querySelector("[data-closed]");
+    if (wasClosed === closed) return;
+    var form = document.getElementById("comment-form");
+    var hadFocus = form && form.contains(document.activeElement);
+    current.innerHTML = state.innerHTML;
+    if (closed && hadFocus) {
+      current.querySelector("[data-closed]").focus();
+    }
+    announce(closed ? "Comments are now closed." : "Comments are open again.");
   }
 
   // Live arrivals: announced politely; one outside the reader's view adds to a small cue that brings the first
@@ -232,6 +268,8 @@
           var form = list.querySelector("#comment-form");
           if (form) home(form);
           var seq = parseInt(fresh.getAttribute("data-seq"), 10) || 0;
+          var state = tpl.content.getElementById("comments-state");
+          if (state) postState(state); // the post may have closed or opened among the changes missed
           list.innerHTML = fresh.innerHTML;
           htmx.process(list);
           var later = reloading || [];

@@ -87,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Health(ctx)
 	case "comments":
 		return op.Comments(ctx, args)
+	case "posts":
+		return op.Posts(ctx, args)
 	case "ban":
 		return op.Ban(ctx, args)
 	case "owner":
@@ -234,7 +236,7 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 		}
 		contentFS = root.FS()
 	}
-	return publish.Open(ctx, contentFS, repo.NewPosts(db), log)
+	return publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter))
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
@@ -349,6 +351,9 @@ func startBackground(ctx context.Context, cfg config.Config, db *database.DB, si
 		}
 	})
 	wg.Go(func() { purgeDaily(bctx, mod, own, cfg.PurgeAfter, log) })
+	if cfg.CloseAfter > 0 {
+		wg.Go(func() { noteClosings(bctx, repo.NewPosts(db), log) })
+	}
 	wg.Go(func() {
 		// Comments stored before renderings were kept (or by older rules) are rendered again once; until then
 		// they are rendered when shown.
@@ -387,6 +392,27 @@ func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, 
 		case <-ctx.Done():
 			return
 		case <-time.After(24 * time.Hour):
+		}
+	}
+}
+
+// closingsEvery is how often the server looks for posts that COMMENTS_CLOSE_AFTER has just closed (one indexed
+// read). A comment is refused the moment its post's time passes; this only brings open pages along.
+const closingsEvery = 10 * time.Second
+
+// noteClosings records in their feeds the posts whose time under COMMENTS_CLOSE_AFTER has passed, so that open
+// pages and kept lists close too (each post once, whichever instance gets there first).
+func noteClosings(ctx context.Context, posts *repo.Posts, log *slog.Logger) {
+	for {
+		if n, err := posts.NoteClosings(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("close posts by COMMENTS_CLOSE_AFTER", "err", err)
+		} else if n > 0 {
+			log.Info("posts closed to comments by COMMENTS_CLOSE_AFTER", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(closingsEvery):
 		}
 	}
 }

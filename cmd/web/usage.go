@@ -24,6 +24,13 @@ Usage:
                            one line per comment, newest first: id, state, post, name, start of the text
   web comments approve|spam|delete|restore ID...
                            change comments' state (recorded in the audit trail; open pages update live)
+  web comments pin|unpin ID...
+                           show a conversation's first comment first, marked as pinned (at most 3 per
+                           post), or put it back in its place (audited; open pages update live)
+  web posts list           one line per post: slug, comments, whether it takes new ones (and why not)
+  web posts close|open|reset SLUG...
+                           close a post to new comments, keep it open whatever its file and
+                           COMMENTS_CLOSE_AFTER say, or follow them again (audited; open pages update live)
   web ban add email|domain|ip VALUE [--remove-past]
                            hold new comments of an email, email domain, address or /24 or /64 network as
                            spam; --remove-past also marks their earlier comments as spam

@@ -76,6 +76,10 @@ var steps = []step{
 			{"the mailbox of each message (column outbox.mailbox): the hourly bound counts per address again", "outbox"}}},
 	{20261206050001, "add_comment_by_owner", migrations.MigrateAddCommentByOwner, migrations.RollbackAddCommentByOwner,
 		[]Loss{{"which comments the owner wrote (column comments.by_owner): they lose their \"author\" badge", "comments"}}},
+	{20261206060001, "add_post_comment_rules", migrations.MigrateAddPostCommentRules, migrations.RollbackAddPostCommentRules,
+		[]Loss{{"which posts are closed to comments (columns posts.comments_*): every post takes comments again", "posts"}}},
+	{20261206060002, "add_comment_pinned", migrations.MigrateAddCommentPinned, migrations.RollbackAddCommentPinned,
+		[]Loss{{"which comments are pinned (column comments.pinned_at): they go back to their places", "comments"}}},
 	{20261206080001, "create_data_requests", migrations.MigrateCreateDataRequests, migrations.RollbackCreateDataRequests,
 		[]Loss{{"the last day's requests for a commenter's data (table data_requests): their bounds count from zero again", "data_requests"}}},
 }

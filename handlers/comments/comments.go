@@ -51,6 +51,17 @@ func (h *Handlers) Create(c *fiber.Ctx) error {
 		Email:    strings.Clone(c.FormValue("email")),
 		Body:     strings.Clone(c.FormValue("body")),
 	}
+	if !moderation.IsOwner(c.UserContext()) {
+		// Refused before anything else is looked at (the store refuses it too, in the comment's transaction).
+		st, err := h.cfg.Comments.PostStamp(c.UserContext(), postID)
+		if err != nil {
+			return err
+		}
+		if st.Closed {
+			h.cfg.Metrics.Rejected("closed")
+			return web.Refusal{Status: fiber.StatusForbidden, Msg: errClosed}
+		}
+	}
 	notify := h.cfg.MailReplies && c.FormValue("notify") != ""
 	form := views.FormView{Slug: p.Slug, Input: raw, CSRFToken: csrf.Token(c), Stamp: h.FormStamp(time.Now()),
 		OfferNotify: h.cfg.MailReplies, Notify: notify}
@@ -98,6 +109,10 @@ func (h *Handlers) Create(c *fiber.Ctx) error {
 		form.Notice = bad.Msg
 		return h.formError(c, fiber.StatusUnprocessableEntity, p.Slug, postID, form)
 	}
+	if errors.Is(err, repo.ErrClosed) { // closed meanwhile
+		h.cfg.Metrics.Rejected("closed")
+		return web.Refusal{Status: fiber.StatusForbidden, Msg: errClosed}
+	}
 	if errors.As(err, &limited) {
 		h.cfg.Metrics.Rejected("rate_limited")
 		wait := strconv.Itoa(int(limited.Wait.Seconds()) + 1)
@@ -121,6 +136,9 @@ func (h *Handlers) Create(c *fiber.Ctx) error {
 	}
 	return h.commentAccepted(c, p.Slug, comment, st, in)
 }
+
+// errClosed is the answer to a comment on a post closed to comments.
+const errClosed = "Comments on this post are closed, so your comment was not posted."
 
 // formStampField carries the form's signed timestamp (spam.Stamper).
 const formStampField = "_t"

@@ -40,8 +40,15 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 // off the page, like the published ones there.
 func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment) (views.ListView, error) {
 	threads := slices.Clone(l.Threads)
-	own = notAnswered(threads, held, own)
+	pinned := slices.Clone(l.Pinned)
+	own = notAnswered(live.PinnedFirst(pinned, threads), held, own)
 	for _, cm := range held {
+		if at := slices.IndexFunc(pinned, func(t live.ListThread) bool { return t.ID() == cm.Thread() }); at >= 0 {
+			if !cm.TopLevel() {
+				pinned[at].View.Replies = withOwnReply(pinned[at].View.Replies, cm)
+			}
+			continue // a pinned conversation is shown first, not in its place
+		}
 		at := slices.IndexFunc(threads, func(t live.ListThread) bool { return t.ID() == cm.Thread() })
 		switch {
 		case cm.TopLevel() && at < 0:
@@ -53,17 +60,13 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		case cm.TopLevel() && at >= 0:
 			// Already in the list (published and caught up).
 		case !cm.TopLevel() && at >= 0:
-			// Among the first replies, or after the control that pages in the rest: their own is always shown.
-			replies := slices.Clone(threads[at].View.Replies)
-			k, found := slices.BinarySearchFunc(replies, cm.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
-			if !found {
-				threads[at].View.Replies = slices.Insert(replies, k, cm)
-			}
+			threads[at].View.Replies = withOwnReply(threads[at].View.Replies, cm)
 		}
 	}
-	items := make([]views.Item, len(threads))
+	shown := live.PinnedFirst(pinned, threads)
+	items := make([]views.Item, len(shown))
 	var buf bytes.Buffer
-	for i, t := range threads {
+	for i, t := range shown {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 		if !touches(t, own) && t.HTML != "" {
 			continue
@@ -74,7 +77,19 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		}
 		items[i].HTML = buf.String()
 	}
-	return views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older), nil
+	v := views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older)
+	v.Closed = l.View.Closed
+	return v, nil
+}
+
+// withOwnReply puts the visitor's own reply among a conversation's replies, by id: among the first replies, or
+// after the control that pages in the rest, their own is always shown.
+func withOwnReply(replies []repo.Comment, cm repo.Comment) []repo.Comment {
+	k, found := slices.BinarySearchFunc(replies, cm.ID, func(r repo.Comment, id int64) int { return int(r.ID - id) })
+	if found {
+		return replies
+	}
+	return slices.Insert(slices.Clone(replies), k, cm)
 }
 
 // notAnswered takes Edit and Delete away from the visitor's comments that somebody has answered.

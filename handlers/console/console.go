@@ -81,6 +81,7 @@ type SignIn interface {
 type Posts interface {
 	ListPosts(ctx context.Context) ([]repo.Post, error)
 	FindPostBySlug(ctx context.Context, slug string) (repo.Post, error)
+	SetComments(ctx context.Context, slug, choice string, act repo.Action) (repo.Post, error)
 }
 
 // AuditLog is what the console needs from the audit trail.
@@ -248,8 +249,12 @@ func (h *Handlers) Act(c *fiber.Ctx) error {
 		msg, status = "Select at least one comment first.", fiber.StatusUnprocessableEntity
 	default:
 		moved, err := h.cfg.Moderation.Act(c.UserContext(), repo.ActorOwner, action, ids)
+		var refused repo.PinRefusedError
 		if errors.Is(err, moderation.ErrUnknownAction) {
 			msg, status = "Unknown action.", fiber.StatusUnprocessableEntity
+			break
+		} else if errors.As(err, &refused) {
+			msg, status = refused.Msg, fiber.StatusUnprocessableEntity
 			break
 		} else if err != nil {
 			return err
@@ -295,7 +300,8 @@ func (h *Handlers) consoleWith(c *fiber.Ctx, back string, status int, notice, er
 	return views.Render(c, status, views.ConsolePage(h.consoleChrome(c), v))
 }
 
-var actionWords = map[string]string{"approve": "Approved", "restore": "Restored", "spam": "Marked as spam", "delete": "Deleted"}
+var actionWords = map[string]string{"approve": "Approved", "restore": "Restored", "spam": "Marked as spam", "delete": "Deleted",
+	"pin": "Pinned", "unpin": "Unpinned"}
 
 func doneNotice(done string) string {
 	action, n, ok := strings.Cut(done, ":")

@@ -99,6 +99,12 @@ func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.C
 				return err
 			}
 		}
+		if !n.ByOwner {
+			// After the comments answered were locked (comment rows first, then the post's row).
+			if err := repo.LockOpenPost(ctx, s.db, n.PostID); err != nil {
+				return err
+			}
+		}
 		if err := s.db.Repo().Insert(ctx, &c); err != nil {
 			return err
 		}
@@ -122,6 +128,8 @@ func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.C
 		return repo.Comment{}, repo.Stamp{}, limited
 	case errors.As(err, &bad):
 		return repo.Comment{}, repo.Stamp{}, bad
+	case errors.Is(err, repo.ErrClosed):
+		return repo.Comment{}, repo.Stamp{}, repo.ErrClosed
 	}
 	if err != nil {
 		return repo.Comment{}, repo.Stamp{}, repo.Translate(err, "create comment")
@@ -221,10 +229,11 @@ func (s *Comments) FindComments(ctx context.Context, f repo.CommentFilter) ([]re
 
 // FindThreads returns up to limit conversations of a post, the newest ones (those started before beforeID, when
 // set), oldest first: each top-level comment that is shown or still has published replies, with its first
-// ShownReplies published replies, oldest first, and their authors.
+// ShownReplies published replies, oldest first, and their authors. Pinned conversations are not among them:
+// FindPinned reads those, which every list shows first.
 func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error) {
 	q := rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"),
-		where.Or(where.Eq("state", repo.StatePublished), where.Gt("replies", 0))).SortDesc("id").Limit(limit)
+		where.Or(where.Eq("state", repo.StatePublished), where.Gt("replies", 0)), notPinned).SortDesc("id").Limit(limit)
 	if beforeID > 0 {
 		q = q.Where(where.Lt("id", beforeID))
 	}
@@ -233,6 +242,26 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 		return nil, err
 	}
 	slices.Reverse(tops)
+	return s.threadsOf(ctx, tops)
+}
+
+// notPinned keeps the conversations out of their place in time that lists show first (repo.Comment.Pinned).
+var notPinned = where.Or(where.Nil("pinned_at"), where.Ne("state", repo.StatePublished))
+
+// FindPinned returns a post's pinned conversations (at most repo.MaxPinned), in the order they were pinned, with
+// their first replies as FindThreads gives them: what every list of the post shows first.
+func (s *Comments) FindPinned(ctx context.Context, postID int64) ([]repo.Thread, error) {
+	q := rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"), where.NotNil("pinned_at"),
+		where.Eq("state", repo.StatePublished)).SortAsc("pinned_at").SortAsc("id").Limit(repo.MaxPinned)
+	tops, err := s.findWithAuthors(ctx, q)
+	if err != nil || len(tops) == 0 {
+		return nil, err
+	}
+	return s.threadsOf(ctx, tops)
+}
+
+// threadsOf returns the conversations these top-level comments start, with their first replies.
+func (s *Comments) threadsOf(ctx context.Context, tops []repo.Comment) ([]repo.Thread, error) {
 	ids := make([]string, len(tops))
 	for i, t := range tops {
 		ids[i] = strconv.FormatInt(t.ID, 10)
@@ -247,6 +276,7 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 		return nil, repo.Translate(err, "find first replies")
 	}
 	var replies []repo.Comment
+	var err error
 	if len(picked) > 0 {
 		pickedIDs := make([]int64, len(picked))
 		for i, p := range picked {
@@ -332,7 +362,7 @@ func (s *Comments) PostStamp(ctx context.Context, postID int64) (repo.Stamp, err
 	if err := s.db.Repo().Find(ctx, &p, where.Eq("id", postID)); err != nil {
 		return repo.Stamp{}, repo.Translate(err, "read post")
 	}
-	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount}, nil
+	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount, Closed: p.Closed(time.Now())}, nil
 }
 
 // PostStamps returns where every post's feed stands, keyed by post id.
@@ -343,7 +373,7 @@ func (s *Comments) PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 	}
 	out := make(map[int64]repo.Stamp, len(posts))
 	for _, p := range posts {
-		out[p.ID] = repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount}
+		out[p.ID] = repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount, Closed: p.Closed(time.Now())}
 	}
 	return out, nil
 }
@@ -395,7 +425,7 @@ func (s *Comments) RenderStale(ctx context.Context) (int, error) {
 func (s *Comments) ThreadStartingAt(ctx context.Context, postID, id int64) (int64, error) {
 	var row struct{ First *int64 }
 	q := rel.Select("^MIN(id) AS first").From("comments").Where(where.Eq("post_id", postID), where.Nil("thread_id"),
-		where.Gte("id", id), where.Or(where.Eq("state", repo.StatePublished), where.Gt("replies", 0)))
+		where.Gte("id", id), where.Or(where.Eq("state", repo.StatePublished), where.Gt("replies", 0)), notPinned)
 	if err := s.db.Repo().Find(ctx, &row, q); err != nil {
 		return 0, repo.Translate(err, "find conversation")
 	}

@@ -308,3 +308,58 @@ func joinIDs(ids []int64) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// SetPinned pins the comments with these ids (pin true) or unpins them, in one transaction: each change is
+// recorded in its post's feed and the action in the audit trail. Only a conversation's first comment that readers
+// see can be pinned, and at most repo.MaxPinned per post (repo.PinRefusedError says why not, and nothing changes).
+// Comments already so, and unknown ids, are left alone. It returns the comments it changed, From and To being
+// "unpinned" and "pinned".
+func (s *Comments) SetPinned(ctx context.Context, ids []int64, pin bool, act repo.Action) ([]repo.Moved, error) {
+	ids = store.UniqueIDs(ids)
+	var moved []repo.Moved
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		moved = nil
+		comments, err := s.lockComments(ctx, ids)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		var prev []string
+		for _, c := range comments {
+			if (c.PinnedAt != nil) == pin {
+				continue
+			}
+			var at *time.Time
+			from, to := "pinned", "unpinned"
+			if pin {
+				if !c.TopLevel() || !c.Visible() {
+					return repo.PinRefusedError{Msg: fmt.Sprintf("Comment %d cannot be pinned: only a published comment that starts a conversation can.", c.ID)}
+				}
+				n, err := s.db.Repo().Count(ctx, "comments", where.Eq("post_id", c.PostID), where.NotNil("pinned_at"), where.Eq("state", repo.StatePublished))
+				if err != nil {
+					return err
+				}
+				if n >= repo.MaxPinned {
+					return repo.PinRefusedError{Msg: fmt.Sprintf("Comment %d cannot be pinned: its post has %d pinned comments already (at most %d). Unpin one first.", c.ID, n, repo.MaxPinned)}
+				}
+				at, from, to = &now, "unpinned", "pinned"
+			}
+			if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("id", c.ID)), rel.Set("pinned_at", at)); err != nil {
+				return err
+			}
+			st, err := repo.Record(ctx, s.db, c.PostID, c.ID, repo.ChangePinned, 0)
+			if err != nil {
+				return err
+			}
+			moved = append(moved, repo.Moved{ID: c.ID, PostID: c.PostID, From: from, To: to, Stamp: st})
+			prev = append(prev, strconv.FormatInt(c.ID, 10)+":"+from)
+		}
+		return repo.InsertAudit(ctx, s.db, repo.AuditEntry{At: now, Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids),
+			Previous: strings.Join(prev, ","), Detail: act.Detail})
+	})
+	var refused repo.PinRefusedError
+	if errors.As(err, &refused) {
+		return nil, refused
+	}
+	return moved, repo.Translate(err, "pin comments")
+}

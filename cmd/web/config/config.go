@@ -65,6 +65,7 @@ var Settings = []Setting{
 	{"WEBHOOK_SECRET", "", "Key (16+ characters) of the webhook's HMAC-SHA256 signature. Required with WEBHOOK_URL."},
 	{"NOTIFY_RETRY", "30s", "Wait before retrying a failed mail or webhook; it doubles each time up to an hour, 12 tries in all."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
+	{"COMMENTS_CLOSE_AFTER", "0", "Close every post to new comments this many days after its date (or a duration such as 36h); 0: never. The console and web posts open|close decide per post."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
@@ -98,7 +99,9 @@ type Config struct {
 	FormMaxAge   time.Duration
 	EditWindow   time.Duration
 	PurgeAfter   time.Duration
-	Notify       Notify
+	// CloseAfter is COMMENTS_CLOSE_AFTER: how long after its date a post takes comments (0: for ever).
+	CloseAfter time.Duration
+	Notify     Notify
 }
 
 // Notify is what notifications are configured to do.
@@ -208,6 +211,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("PURGE_AFTER=%q: want a number of days from 1 to 3650", get("PURGE_AFTER"))
 	}
 	cfg.PurgeAfter = time.Duration(days) * 24 * time.Hour
+	if cfg.CloseAfter, err = parseCloseAfter(get("COMMENTS_CLOSE_AFTER")); err != nil {
+		return cfg, err
+	}
 	if cfg.Notify, err = loadNotify(get); err != nil {
 		return cfg, err
 	}
@@ -266,4 +272,20 @@ func loadNotify(get func(string) string) (Notify, error) {
 		return n, fmt.Errorf("NOTIFY_RETRY=%q: want a duration from 10ms to 1h, such as 30s", get("NOTIFY_RETRY"))
 	}
 	return n, nil
+}
+
+// parseCloseAfter reads COMMENTS_CLOSE_AFTER: a number of days, or a duration (36h), from a minute to a century;
+// 0 never closes.
+func parseCloseAfter(v string) (time.Duration, error) {
+	if v == "0" || v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if days, derr := strconv.Atoi(v); derr == nil {
+		d, err = time.Duration(days)*24*time.Hour, nil
+	}
+	if err != nil || d < time.Minute || d > 100*365*24*time.Hour {
+		return 0, fmt.Errorf("COMMENTS_CLOSE_AFTER=%q: want a number of days (such as 90), a duration (such as 36h), or 0 for never", v)
+	}
+	return d, nil
 }

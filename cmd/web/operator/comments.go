@@ -14,7 +14,7 @@ import (
 
 // Comments runs `web comments list|approve|spam|delete|restore|purge`.
 func (op *Commands) Comments(ctx context.Context, args []string) error {
-	const usage = "usage: web comments list [--state S] [--post SLUG] [--limit N] | web comments approve|spam|delete|restore ID..."
+	const usage = "usage: web comments list [--state S] [--post SLUG] [--limit N] | web comments approve|spam|delete|restore|pin|unpin ID..."
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
@@ -26,7 +26,7 @@ func (op *Commands) Comments(ctx context.Context, args []string) error {
 	switch sub {
 	case "list":
 		return op.listComments(ctx, flags, pos)
-	case "approve", "spam", "delete", "restore":
+	case "approve", "spam", "delete", "restore", "pin", "unpin":
 		return op.actOnComments(ctx, sub, flags, pos)
 	}
 	return fmt.Errorf("unknown command %q\n%s", sub, usage)
