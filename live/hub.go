@@ -22,6 +22,8 @@ type Message struct {
 	Count   int
 	Comment *repo.Comment
 	Replies int
+	// PostReactions, set for a reaction to the post itself, are the post's own reactions now.
+	PostReactions *repo.Tally
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped

@@ -113,7 +113,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 			return nil, err
 		}
 	}
-	l.build(st.Seq, st.Count, older)
+	l.build(st.Seq, st.Count, older, st.Reactions)
 	return l, nil
 }
 
@@ -123,12 +123,13 @@ func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadV
 	return buf.String(), err
 }
 
-func (l *List) build(seq int64, total int, older int64) {
+func (l *List) build(seq int64, total int, older int64, reactions repo.Tally) {
 	items := make([]views.Item, len(l.Threads))
 	for i, t := range l.Threads {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 	}
 	l.View = views.BuildList(items, seq, total, older)
+	l.View.Reactions = reactions
 }
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
@@ -158,7 +159,12 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 	threads := slices.Clone(l.Threads)
 	seq := l.View.Seq
 	touched := map[int64]bool{}
+	reactions := l.View.Reactions
 	for _, m := range msgs {
+		if m.Seq > seq && m.PostReactions != nil {
+			seq, reactions = m.Seq, *m.PostReactions
+			continue
+		}
 		if m.Seq <= seq || m.Comment == nil {
 			continue
 		}
@@ -212,7 +218,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		}
 	}
 	next := &List{Threads: threads}
-	next.build(seq, last.Count, older)
+	next.build(seq, last.Count, older, reactions)
 	lc.lists[postID] = next
 }
 

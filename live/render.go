@@ -20,6 +20,15 @@ func renderChanges(store Store, slugOf func(postID int64) string) fetch {
 		slug := slugOf(postID)
 		msgs := make([]Message, len(changes))
 		for i, ch := range changes {
+			if ch.OfPost() {
+				var data bytes.Buffer
+				if err := views.PostReactionsChange(slug, ch.PostReactions, ch.Count).Render(ctx, &data); err != nil {
+					return nil, err
+				}
+				t := ch.PostReactions
+				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, PostReactions: &t}
+				continue
+			}
 			c := repo.Comment{ID: ch.CommentID, State: repo.StateDeleted} // purged for good: reads as removed
 			if ch.Comment != nil {
 				c = *ch.Comment

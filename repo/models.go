@@ -32,6 +32,8 @@ type Post struct {
 	LastSeq      int64
 	CommentCount int
 	CreatedAt    time.Time
+	// ReactionCounts are the readers' reactions to the post itself.
+	ReactionCounts
 }
 
 // The states of a comment. Only published comments are shown to readers; pending and spam ones are held for
@@ -100,6 +102,8 @@ type Comment struct {
 	// version HTMLVersion (see Rendered).
 	HTML        string `db:"html"`
 	HTMLVersion int    `db:"html_version"`
+	// ReactionCounts are the readers' reactions to it, kept by every reaction's write.
+	ReactionCounts
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
 	// comment (filled in by the reads that show conversations; not stored).
 	ParentName string `db:"-"`
@@ -220,4 +224,9 @@ type Change struct {
 	Count     int
 	// Replies is the number of published replies of the changed comment's conversation now.
 	Replies int
+	// PostReactions are the post's own reactions now (what a ChangeReacted of the post itself shows).
+	PostReactions Tally
 }
+
+// OfPost reports a change of the post itself rather than of one of its comments (a reaction to the post).
+func (c Change) OfPost() bool { return c.CommentID == 0 && c.Kind == ChangeReacted }

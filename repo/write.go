@@ -65,6 +65,8 @@ func (e RateLimitedError) Error() string {
 type Stamp struct {
 	Seq   int64
 	Count int
+	// Reactions are the post's own reactions (filled in by the reads of a post's stamp, not by writes).
+	Reactions Tally
 }
 
 // Moved is a comment whose state an action changed.

@@ -200,6 +200,8 @@ type ListView struct {
 	Older int64
 	// Total is how many published comments the post has.
 	Total int
+	// Reactions are the readers' reactions to the post itself.
+	Reactions repo.Tally
 }
 
 // BuildList joins rendered conversations, oldest first, into a list view.

@@ -77,12 +77,17 @@
     }
     var part = existing.querySelector(":scope > [data-part=comment]");
     var hadFocus = part && part.contains(document.activeElement);
+    var reaction = hadFocus && document.activeElement.getAttribute("data-reaction");
     existing.replaceWith(item);
     if (forget(existing)) {
       unseen.push(item);
       watcher.observe(item);
     }
-    if (hadFocus) {
+    var pressed = reaction && item.querySelector(":scope > [data-part=comment] button[data-reaction='" + reaction + "']");
+    if (pressed) {
+      markReactions(item);
+      pressed.focus({ preventScroll: true });
+    } else if (hadFocus) {
       var again = item.querySelector(":scope > [data-part=comment]");
       again.setAttribute("tabindex", "-1");
       again.focus({ preventScroll: true });
@@ -98,6 +103,10 @@
     var current = document.getElementById("comment-count");
     if (count && current) {
       current.textContent = count.textContent;
+    }
+    var bar = tpl.content.querySelector("form[data-reactions='0']");
+    if (bar) {
+      replaceBar(document.getElementById(bar.id), bar);
     }
     var item = tpl.content.querySelector("li[data-comment-id]");
     if (!item) {
@@ -133,8 +142,45 @@
     } else {
       return;
     }
+    markReactions(item);
     htmx.process(item);
     refreshTimes();
+  }
+
+  // Reactions. The rendered bars are every reader's; which ones are this visitor's own is in the browser's
+  // signed record (the "reacted" cookie: "reader|c12.like~ppost-slug.love!signature"), marked here.
+  function reactedKeys() {
+    var m = /(?:^|;\s*)reacted=([^;]*)/.exec(document.cookie);
+    if (!m) return {};
+    var v = decodeURIComponent(m[1]);
+    var payload = v.split("!")[0];
+    var list = payload.split("|")[1] || "";
+    var keys = {};
+    list.split("~").forEach(function (k) { if (k) keys[k] = true; });
+    return keys;
+  }
+  function markReactions(root) {
+    if (!root || !root.querySelectorAll) return;
+    var keys = reactedKeys();
+    var bars = root.matches && root.matches("form[data-reaction-key]") ? [root] : root.querySelectorAll("form[data-reaction-key]");
+    Array.prototype.forEach.call(bars, function (bar) {
+      var prefix = bar.getAttribute("data-reaction-key");
+      bar.querySelectorAll("button[data-reaction]").forEach(function (b) {
+        b.setAttribute("aria-pressed", keys[prefix + "." + b.getAttribute("data-reaction")] ? "true" : "false");
+      });
+    });
+  }
+  // replaceBar puts a bar's new counts on the page, keeping focus on the same button.
+  function replaceBar(existing, bar) {
+    if (!existing) return;
+    var focused = existing.contains(document.activeElement) && document.activeElement.getAttribute("data-reaction");
+    existing.replaceWith(bar);
+    markReactions(bar);
+    htmx.process(bar);
+    if (focused) {
+      var again = bar.querySelector("button[data-reaction='" + focused + "']");
+      if (again) again.focus({ preventScroll: true });
+    }
   }
 
   // Live arrivals: announced politely; one outside the reader's view adds to a small cue that brings the first
@@ -460,6 +506,7 @@
   // What holds only for a while goes when it no longer does: a "slow down" notice once the wait is over, and
   // Edit and Delete on one's own comment once its time to change ends.
   function settle(root) {
+    markReactions(root);
     root.querySelectorAll("textarea[data-max-chars]").forEach(countChars);
     root.querySelectorAll("[data-clear-after]").forEach(function (el) {
       var secs = parseInt(el.getAttribute("data-clear-after"), 10) || 0;

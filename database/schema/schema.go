@@ -76,6 +76,8 @@ var steps = []step{
 			{"the mailbox of each message (column outbox.mailbox): the hourly bound counts per address again", "outbox"}}},
 	{20261206050001, "add_comment_by_owner", migrations.MigrateAddCommentByOwner, migrations.RollbackAddCommentByOwner,
 		[]Loss{{"which comments the owner wrote (column comments.by_owner): they lose their \"author\" badge", "comments"}}},
+	{20261206070001, "create_reactions", migrations.MigrateCreateReactions, migrations.RollbackCreateReactions,
+		[]Loss{{"every reader's reactions (table reactions) and the counts beside comments and posts", "reactions"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -74,7 +74,9 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		}
 		items[i].HTML = buf.String()
 	}
-	return views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older), nil
+	v := views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older)
+	v.Reactions = l.View.Reactions
+	return v, nil
 }
 
 // notAnswered takes Edit and Delete away from the visitor's comments that somebody has answered.

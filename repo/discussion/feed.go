@@ -71,7 +71,8 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	}
 	out := make([]repo.Change, len(rows))
 	for i, r := range rows {
-		out[i] = repo.Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count}
+		out[i] = repo.Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count,
+			PostReactions: st.Reactions}
 		if c := byID[r.CommentID]; c != nil {
 			out[i].Replies = replies[c.Thread()]
 		}
