@@ -77,7 +77,7 @@ func TestReactionsThroughTheRouter(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || rec == "" {
 				t.Fatalf("press: %d, record %q: %s", resp.StatusCode, rec, body)
 			}
-			if pressed, _ := doc(t, body).Find("button[data-reaction=like]").Attr("aria-pressed"); pressed != "true" {
+			if pressed, _ := doc(t, body).Find("form[hx-swap-oob] button[data-reaction=like]").Attr("aria-pressed"); pressed != "true" || !strings.HasPrefix(body, "Reaction added.") {
 				t.Fatalf("the answer does not mark the press: %s", body)
 			}
 			if got := a.countOn(t, id, "like"); got != "Like, 1 reaction" {
