@@ -235,3 +235,21 @@ func TestReactionRecordIsSigned(t *testing.T) {
 		t.Fatalf("a forged record took back another's reaction: %q", got)
 	}
 }
+
+// The owner sees each comment's reactions in the console.
+func TestConsoleShowsReactions(t *testing.T) {
+	a := newTestApp(t)
+	id := a.firstComment(t)
+	for _, kind := range []string{"like", "like", "thinking"} {
+		a.react(t, a.slug, id, kind, "", true)
+	}
+	o := a.owner(t)
+	resp, body := o.get(t, "/admin?state=published")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("console: %d", resp.StatusCode)
+	}
+	got := strings.Join(strings.Fields(doc(t, body).Find(`[data-comment-id="` + itoa(id) + `"] [data-testid=ConsoleReactions]`).Text()), " ")
+	if got != "Reactions: 👍Like 2 🤔Thinking 1" {
+		t.Fatalf("console reactions: %q", got)
+	}
+}

@@ -90,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Comments(ctx, args)
 	case "ban":
 		return op.Ban(ctx, args)
+	case "reactions":
+		return op.Reactions(ctx, args)
 	case "owner":
 		return op.Owner(ctx, args)
 	case "import":

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -117,4 +119,24 @@ func (v *visitor) post(t *testing.T, u string, fields map[string]string) *http.R
 	}
 	resp.Body.Close()
 	return resp
+}
+
+// TestReactionsOnTheCommandLine: `web reactions` reads what readers gave through a running server.
+func TestReactionsOnTheCommandLine(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+	p := startProc(t, env)
+	newVisitor(t).comment(t, p.base, "hello-world", "Grace", "grace@example.com", "React to me")
+	for _, f := range []map[string]string{{"kind": "like", "comment": "1"}, {"kind": "love", "comment": "1"}, {"kind": "like"}} {
+		if resp := newVisitor(t).post(t, p.base+"/posts/hello-world/reactions", f); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("react %v: %d", f, resp.StatusCode)
+		}
+	}
+	out, err := webCmd(t, env, "", "reactions", "--post", "hello-world")
+	if err != nil || !regexp.MustCompile(`(?m)^post hello-world\s+like 1\s+on its comments: 2$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^comment 1\s+like 1, love 1\s+Grace\s+React to me$`).MatchString(out) {
+		t.Fatalf("web reactions: %v\n%s", err, out)
+	}
+	if out, err := webCmd(t, env, "", "reactions", "--post", "no-such"); err == nil || !strings.Contains(out, "no such post") {
+		t.Fatalf("unknown post: %v\n%s", err, out)
+	}
 }
