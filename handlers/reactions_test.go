@@ -248,7 +248,7 @@ func TestConsoleShowsReactions(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("console: %d", resp.StatusCode)
 	}
-	got := strings.Join(strings.Fields(doc(t, body).Find(`[data-comment-id="` + itoa(id) + `"] [data-testid=ConsoleReactions]`).Text()), " ")
+	got := strings.Join(strings.Fields(doc(t, body).Find(`[data-comment-id="`+itoa(id)+`"] [data-testid=ConsoleReactions]`).Text()), " ")
 	if got != "Reactions: 👍Like 2 🤔Thinking 1" {
 		t.Fatalf("console reactions: %q", got)
 	}
