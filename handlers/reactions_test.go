@@ -253,3 +253,53 @@ func TestConsoleShowsReactions(t *testing.T) {
 		t.Fatalf("console reactions: %q", got)
 	}
 }
+
+// A double click (eight presses at once from one browser record) leaves the count and the stored reactions
+// agreeing: each press either adds or takes back, one after the other, never both adding.
+func TestReactionPressesAtOnce(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *database.DB{"sqlite": dbtest.SQLite, "postgres": dbtest.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			a := newTestAppOn(t, open(t))
+			id := a.firstComment(t)
+			_, _, rec := a.react(t, a.slug, id, "laugh", "", true) // the browser has its record, with one reaction
+			const n = 8
+			statuses := make(chan int, n)
+			for range n {
+				go func() {
+					req := httpReq(http.MethodPost, "/posts/"+a.slug+"/reactions", url.Values{"kind": {"like"}, "comment": {itoa(id)}})
+					req.Header.Set("Sec-Fetch-Site", "same-origin")
+					req.Header.Set("HX-Request", "true")
+					req.AddCookie(&http.Cookie{Name: "reacted", Value: rec})
+					resp, err := a.app.Test(req, -1)
+					if err != nil {
+						statuses <- 0
+						return
+					}
+					resp.Body.Close()
+					statuses <- resp.StatusCode
+				}()
+			}
+			for range n {
+				if s := <-statuses; s != http.StatusOK {
+					t.Fatalf("a press answered %d", s)
+				}
+			}
+			a.settle(t)
+			var c repo.Comment
+			if err := a.db.Repo().Find(context.Background(), &c, where.Eq("id", id)); err != nil {
+				t.Fatal(err)
+			}
+			active, err := a.db.Repo().Count(context.Background(), "reactions", where.Eq("comment_id", id), where.Eq("kind", "like"), where.Nil("withdrawn_at"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Eight presses: on, off, on ... ends off.
+			if c.ReactLike != 0 || active != 0 || c.Reactions != 1 {
+				t.Fatalf("after %d presses at once: count %d, active rows %d, total %d", n, c.ReactLike, active, c.Reactions)
+			}
+			if got := a.countOn(t, id, "like"); got != "Like, 0 reactions" {
+				t.Fatalf("page: %q", got)
+			}
+		})
+	}
+}
