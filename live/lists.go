@@ -47,6 +47,8 @@ type Lists struct {
 type List struct {
 	Threads []ListThread
 	View    views.ListView
+	// ordered are its views in the other orders (In).
+	ordered orderedViews
 }
 
 // ListThread is one conversation of a List: what it shows and its HTML.

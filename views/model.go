@@ -202,6 +202,8 @@ type ListView struct {
 	Total int
 	// Reactions are the readers' reactions to the post itself.
 	Reactions repo.Tally
+	// Order is how the conversations are arranged ("oldest", "newest", "top"; empty is oldest).
+	Order string
 }
 
 // BuildList joins rendered conversations, oldest first, into a list view.

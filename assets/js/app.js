@@ -44,14 +44,28 @@
     }
     var id = idOf(item);
     var items = list.querySelectorAll(":scope > [data-comment-id]");
+    var goesBefore = thread ? function (other) { return idOf(other) > id; } : before(list.getAttribute("data-order"), item);
     for (var i = 0; i < items.length; i++) {
-      if (idOf(items[i]) > id) {
+      if (goesBefore(items[i])) {
         list.insertBefore(item, items[i]);
         return true;
       }
     }
     list.insertBefore(item, list.querySelector(":scope > [data-testid=EmptyComments]"));
     return true;
+  }
+
+  // before returns, for the list's order, whether a new conversation goes before another one: oldest first by
+  // id, newest first by id the other way, "top" by reactions (most first), then oldest first. A conversation's
+  // reactions changing does not move it: the next load of the page has the new order.
+  function before(order, item) {
+    var id = idOf(item);
+    var score = function (el) { return parseInt(el.getAttribute("data-score"), 10) || 0; };
+    if (order === "newest") return function (other) { return idOf(other) < id; };
+    if (order === "top") {
+      return function (other) { return score(other) < score(item) || (score(other) === score(item) && idOf(other) > id); };
+    }
+    return function (other) { return idOf(other) > id; };
   }
 
   // Replaces an element with a new rendering of the same comment, keeping the replies already on the page and
@@ -266,7 +280,8 @@
       return;
     }
     reloading = [];
-    var freshURL = new URL(url, window.location.href).pathname.replace(/\/events$/, "/comments/fresh") + "?min=" + feedSeq;
+    var order = document.getElementById("comment-list").getAttribute("data-order") || "oldest";
+    var freshURL = new URL(url, window.location.href).pathname.replace(/\/events$/, "/comments/fresh") + "?min=" + feedSeq + "&order=" + order;
     fetch(freshURL, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {

@@ -94,7 +94,8 @@ func TestReactionPictures(t *testing.T) {
 				browsertest.Wait(t, tab, "my reaction to the post", reactionJS("post-reactions", "like")+` === 'true 1'`)
 				browsertest.Wait(t, tab, "the arrival highlights over", `document.getAnimations().length === 0`)
 				axeCheck(t, tab, axe)
-				for _, part := range []struct{ name, sel string }{{"reactions-comment", "#comment-1 > [data-part=comment]"}, {"reactions-post", "[data-testid=PostReactions]"}} {
+				for _, part := range []struct{ name, sel string }{{"reactions-comment", "#comment-1 > [data-part=comment]"},
+					{"reactions-post", "[data-testid=PostReactions]"}, {"comment-order", "[data-testid=CommentOrder]"}} {
 					shot, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel)))
 					if err != nil {
 						t.Fatal(err)
@@ -139,4 +140,40 @@ func TestReactionsOnTheCommandLine(t *testing.T) {
 	if out, err := webCmd(t, env, "", "reactions", "--post", "no-such"); err == nil || !strings.Contains(out, "no such post") {
 		t.Fatalf("unknown post: %v\n%s", err, out)
 	}
+}
+
+// TestBrowserCommentOrders: a new comment arriving live lands first in a tab sorted newest first and after the
+// reacted ones in a tab sorted by reactions; the choice is a link, and the browser remembers it.
+func TestBrowserCommentOrders(t *testing.T) {
+	t.Parallel()
+	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+	for _, body := range []string{"First comment", "Second comment"} {
+		newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", body)
+	}
+	newVisitor(t).post(t, base+"/posts/hello-world/reactions", map[string]string{"kind": "like", "comment": "1"})
+	b := browsertest.New(t)
+	newest, top := b.Tab(t), b.PrivateTab(t)
+	browsertest.Do(t, newest, chromedp.Navigate(base+"/posts/hello-world?order=newest#comments"))
+	browsertest.Do(t, top, chromedp.Navigate(base+"/posts/hello-world?order=top#comments"))
+	for _, tab := range tabs(newest, top) {
+		waitLive(t, tab)
+	}
+	first := `document.querySelector('#comment-list > [data-testid=CommentItem] [data-testid=CommentBody]').textContent.trim()`
+	last := `[...document.querySelectorAll('#comment-list > [data-testid=CommentItem] > [data-part=comment] [data-testid=CommentBody]')].map(e => e.textContent.trim()).join('|')`
+	if got := browsertest.Eval[string](t, newest, first); got != "Second comment" {
+		t.Fatalf("newest first opens with %q", got)
+	}
+	newVisitor(t).comment(t, base, "hello-world", "Ada", "ada@example.com", "Arrived live")
+	browsertest.Wait(t, newest, "the arrival first", first+` === 'Arrived live'`)
+	browsertest.Wait(t, top, "the arrival after the reacted ones", last+` === 'First comment|Second comment|Arrived live'`)
+	// The choice is remembered: the plain address opens in the order chosen last in this browser.
+	browsertest.Do(t, newest, chromedp.Navigate(base+"/posts/hello-world"))
+	waitLive(t, newest)
+	if got := browsertest.Eval[string](t, newest, `document.getElementById('comment-list').dataset.order + ' ' +
+		document.querySelector('[data-testid=CommentOrder] [aria-current=true]').dataset.order`); got != "newest newest" {
+		t.Fatalf("remembered order: %q", got)
+	}
+	browsertest.Do(t, newest, chromedp.Click(chromedp.CSS(`[data-testid=CommentOrder] a[data-order=oldest]`)))
+	browsertest.Wait(t, newest, "oldest first after the link", `document.getElementById('comment-list')?.dataset.order === 'oldest'`)
+	browsertest.Wait(t, newest, "at the comments", `location.hash === '#comments'`)
 }
