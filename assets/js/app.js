@@ -166,7 +166,8 @@
   function reactedKeys() {
     var m = /(?:^|;\s*)reacted=([^;]*)/.exec(document.cookie);
     if (!m) return {};
-    var v = decodeURIComponent(m[1]);
+    var v;
+    try { v = decodeURIComponent(m[1]); } catch (e) { return {}; }
     var payload = v.split("!")[0];
     var list = payload.split("|")[1] || "";
     var keys = {};
