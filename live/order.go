@@ -37,14 +37,14 @@ func ParseOrder(s string) (o Order, ok bool) {
 }
 
 // Arrange returns conversations (given oldest first) in the order o, as a new slice. "top" ranks by the
-// reactions of each conversation's top-level comment.
+// reactions of each conversation's top-level comment (views.Score: none for a removed one kept for its replies).
 func Arrange(threads []ListThread, o Order) []ListThread {
 	out := slices.Clone(threads)
 	switch o {
 	case OrderNewest:
 		slices.Reverse(out)
 	case OrderTop:
-		slices.SortStableFunc(out, func(a, b ListThread) int { return cmp.Compare(b.View.Top.Reactions, a.View.Top.Reactions) })
+		slices.SortStableFunc(out, func(a, b ListThread) int { return cmp.Compare(views.Score(b.View.Top), views.Score(a.View.Top)) })
 	}
 	return out
 }
