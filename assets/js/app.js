@@ -132,10 +132,17 @@
       if (existing && !(gone === "held" && existing.hasAttribute("data-held"))) {
         var form = existing.querySelector("#comment-form");
         if (form) home(form);
+        // Focus inside it (its author deleting it here, the stream quicker than the answer): to its neighbour.
+        var focusTo = existing.contains(document.activeElement) ? neighbourOf(existing) : null;
+        var own = existing.querySelector(":scope > [data-part=comment] form.htmx-request[hx-post$='/delete']");
         existing.remove();
         forget(existing);
         updateCue();
-        announce("A comment was removed.");
+        if (focusTo) {
+          focusTo.setAttribute("tabindex", "-1");
+          focusTo.focus();
+        }
+        announce(own ? "Your comment was deleted." : "A comment was removed.");
       }
       return;
     }
@@ -449,19 +456,25 @@
     refreshTimes();
   });
 
+  // neighbourOf is where focus goes when a comment leaves: the comment after it, or before it, or the
+  // conversation it is in, or the comments heading.
+  function neighbourOf(item) {
+    var next = item.nextElementSibling, prev = item.previousElementSibling;
+    return (next && next.matches("[data-comment-id]") && next.querySelector(":scope > [data-part=comment]")) ||
+      (prev && prev.matches("[data-comment-id]") && prev.querySelector(":scope > [data-part=comment]")) ||
+      (item.parentElement && item.parentElement.closest("li[data-comment-id]") &&
+        item.parentElement.closest("li[data-comment-id]").querySelector(":scope > [data-part=comment]")) ||
+      document.getElementById("comments-heading");
+  }
+
   // Deleting one's own comment: it leaves the page at once (the live stream says the same a moment later), focus
   // moves to the comment after it (or before it, or the comments heading), and the reader hears it is done.
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
     if (!form.matches || !form.matches("form[hx-post$='/delete']") || !evt.detail.successful) return;
     var item = form.closest("li[data-comment-id]");
-    if (!item) return;
-    var next = item.nextElementSibling, prev = item.previousElementSibling;
-    var target = (next && next.matches("[data-comment-id]") && next.querySelector(":scope > [data-part=comment]")) ||
-      (prev && prev.matches("[data-comment-id]") && prev.querySelector(":scope > [data-part=comment]")) ||
-      (item.parentElement && item.parentElement.closest("li[data-comment-id]") &&
-        item.parentElement.closest("li[data-comment-id]").querySelector(":scope > [data-part=comment]")) ||
-      document.getElementById("comments-heading");
+    if (!item || !item.isConnected) return; // the stream removed it first (applyChange moved focus and said so)
+    var target = neighbourOf(item);
     var replies = item.querySelector(":scope > [data-replies] > [data-comment-id]");
     if (!replies) {
       item.remove();
