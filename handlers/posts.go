@@ -13,6 +13,7 @@ import (
 	"blog/csrf"
 	"blog/handlers/comments"
 	"blog/handlers/web"
+	"blog/live"
 	"blog/views"
 )
 
@@ -107,8 +108,14 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if len(c.Request().URI().QueryString()) == 0 && len(s.mine.ForPost(c, id)) == 0 {
-		return s.sharedPost(c, p, id)
+	order, fromLink := comments.Order(c)
+	if fromLink {
+		comments.RememberOrder(c, order, s.cfg.SecureCookies)
+	}
+	args := c.Request().URI().QueryArgs()
+	onlyOrder := args.Len() == 0 || (args.Len() == 1 && args.Has("order"))
+	if onlyOrder && len(s.mine.ForPost(c, id)) == 0 {
+		return s.sharedPost(c, p, id, order, fromLink)
 	}
 	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.comments.FormStamp(time.Now()), OfferNotify: s.cfg.MailReplies}
 	if r, err := strconv.ParseInt(c.Query("reply_to"), 10, 64); err == nil && r > 0 {
@@ -128,7 +135,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 
 // sharedPost serves the post page every reader without comments of their own gets: the same bytes for all of
 // them, rendered once per change of the post (and per form-timestamp step) and compressed once.
-func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64) error {
+func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.Order, fromLink bool) error {
 	l, err := s.lists.Get(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -137,10 +144,16 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64) error {
 	snap := s.cfg.Content.Current()
 	form := views.FormView{Slug: p.Slug, Stamp: s.comments.FormStamp(now), OfferNotify: s.cfg.MailReplies}
 	base := fmt.Sprintf("%p|%p|%d", snap, l, l.View.Seq)
-	return s.pages.Serve(c, c.Path(), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
+	// Each order is a rendering of its own, shared by every reader who chose it.
+	err = s.pages.Serve(c, c.Path()+"?order="+string(order), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
-		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.View, Form: form, Older: older, Newer: newer})
+		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.In(order), Form: form, Older: older, Newer: newer})
 	})
+	if !fromLink && order != live.OrderOldest {
+		// The order came from this browser's cookie, not the address: no cache in front may give it to others.
+		c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	}
+	return err
 }
 
 // draft previews a draft for the signed-in owner at its future address; anyone else gets the 404 a missing

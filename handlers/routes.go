@@ -102,6 +102,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/posts/:slug/comments/:id<int>/edit", same, s.comments.EditForm)
 	app.Get("/posts/:slug/comments/:id<int>/replies", same, s.comments.Replies)
 	app.Post("/posts/:slug/comments/:id<int>/delete", same, s.comments.Delete)
+	app.Post("/posts/:slug/reactions", same, s.reactions.Press)
 	app.Get("/posts/:slug/events", s.events.PostEvents)
 	app.Get("/:page", same, s.page)
 	// Anything else is a 404 from the error handler.

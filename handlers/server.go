@@ -28,6 +28,7 @@ import (
 	"blog/handlers/feeds"
 	"blog/handlers/pagecache"
 	handlerpeople "blog/handlers/people"
+	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
 	"blog/handlers/web"
 	"blog/limits"
@@ -89,6 +90,8 @@ type Config struct {
 	Comments   CommentStore
 	Broker     Broker
 	Moderation Moderation
+	// Reactions are the rules every reader's reaction passes (reactions.Service).
+	Reactions reactionhandlers.Service
 	// Assets are the static files; Chrome is what every page's layout shows (see SiteChrome).
 	Assets *assets.Set
 	Chrome views.Chrome
@@ -179,6 +182,8 @@ type Server struct {
 	console *console.Handlers
 	// people serves a commenter's data pages and the owner's (nil without Config.People).
 	people *handlerpeople.Handlers
+	// reactions are the readers' presses of a reaction under a comment or a post.
+	reactions *reactionhandlers.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -204,6 +209,9 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Assets == nil {
 		return nil, errors.New("handlers: assets are required")
 	}
+	if cfg.Reactions == nil {
+		return nil, errors.New("handlers: the reaction rules are required")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-cfg.Done; cancel() }()
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
@@ -225,6 +233,8 @@ func New(cfg Config) (*fiber.App, error) {
 		Fragments: pagecache.New(1024, 8<<20, false), Mine: s.mine, Clients: clients,
 		Hasher: clientip.NewHasher(cfg.Keys.Address), Stamps: spam.NewStamper(cfg.Keys.CSRF), RateLimit: cfg.RateLimit,
 		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
+	s.reactions = reactionhandlers.New(reactionhandlers.Config{Content: cfg.Content, Reactions: cfg.Reactions,
+		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Clients: clients})
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})

@@ -27,10 +27,12 @@ import (
 	"blog/moderation"
 	"blog/owner"
 	"blog/publish"
+	"blog/reactions"
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/discussion"
 	"blog/repo/review"
+	"blog/repo/tallies"
 )
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
@@ -84,7 +86,8 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Moderation: mod, Assets: set,
-		Chrome: handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
+		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Hasher: clientip.NewHasher(key)},
+		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}}
 	for _, o := range opts {
 		o(&cfg)

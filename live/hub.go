@@ -25,6 +25,8 @@ type Message struct {
 	// Closed reports whether the post takes no new comments now (every message says it; a change of the post
 	// itself, closed or open again, has no Comment).
 	Closed bool
+	// PostReactions, set for a reaction to the post itself, are the post's own reactions now.
+	PostReactions *repo.Tally
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped

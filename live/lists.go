@@ -50,6 +50,8 @@ type List struct {
 	Pinned  []ListThread
 	Threads []ListThread
 	View    views.ListView
+	// ordered are its views in the other orders (In).
+	ordered orderedViews
 }
 
 // PinnedFirst is the order a list shows its conversations in: the pinned ones first, then the rest in the order
@@ -132,7 +134,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 			return nil, err
 		}
 	}
-	l.build(st.Seq, st.Count, older, st.Closed)
+	l.build(st.Seq, st.Count, older, st.Closed, st.Reactions)
 	return l, nil
 }
 
@@ -142,14 +144,14 @@ func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadV
 	return buf.String(), err
 }
 
-func (l *List) build(seq int64, total int, older int64, closed bool) {
+func (l *List) build(seq int64, total int, older int64, closed bool, reactions repo.Tally) {
 	shown := PinnedFirst(l.Pinned, l.Threads)
 	items := make([]views.Item, len(shown))
 	for i, t := range shown {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
 	}
 	l.View = views.BuildList(items, seq, total, older)
-	l.View.Closed = closed
+	l.View.Closed, l.View.Reactions = closed, reactions
 }
 
 // apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
@@ -180,7 +182,12 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 	pinned := slices.Clone(l.Pinned)
 	seq := l.View.Seq
 	touched := map[int64]bool{}
+	reactions := l.View.Reactions
 	for _, m := range msgs {
+		if m.Seq > seq && m.PostReactions != nil {
+			seq, reactions = m.Seq, *m.PostReactions
+			continue
+		}
 		if m.Seq <= seq {
 			continue
 		}
@@ -260,7 +267,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 		}
 	}
 	next := &List{Threads: threads, Pinned: pinned}
-	next.build(seq, last.Count, older, last.Closed)
+	next.build(seq, last.Count, older, last.Closed, reactions)
 	lc.lists[postID] = next
 }
 

@@ -28,6 +28,15 @@ func renderChanges(store Store, slugOf func(postID int64) string) fetch {
 				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Closed: ch.Closed}
 				continue
 			}
+			if ch.OfPost() {
+				var data bytes.Buffer
+				if err := views.PostReactionsChange(slug, ch.PostReactions, ch.Count).Render(ctx, &data); err != nil {
+					return nil, err
+				}
+				t := ch.PostReactions
+				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, PostReactions: &t, Closed: ch.Closed}
+				continue
+			}
 			c := repo.Comment{ID: ch.CommentID, State: repo.StateDeleted} // purged for good: reads as removed
 			if ch.Comment != nil {
 				c = *ch.Comment

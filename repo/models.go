@@ -40,6 +40,8 @@ type Post struct {
 	CommentsCloseAt     *time.Time
 	CommentsOverride    string
 	CommentsClosedNoted bool
+	// ReactionCounts are the readers' reactions to the post itself.
+	ReactionCounts
 }
 
 // The owner's choices for a post's comments (Post.CommentsOverride).
@@ -142,6 +144,8 @@ type Comment struct {
 	// version HTMLVersion (see Rendered).
 	HTML        string `db:"html"`
 	HTMLVersion int    `db:"html_version"`
+	// ReactionCounts are the readers' reactions to it, kept by every reaction's write.
+	ReactionCounts
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
 	// comment (filled in by the reads that show conversations; not stored).
 	ParentName string `db:"-"`
@@ -280,4 +284,9 @@ type Change struct {
 	Replies int
 	// Closed reports whether the post takes no new comments now.
 	Closed bool
+	// PostReactions are the post's own reactions now (what a ChangeReacted of the post itself shows).
+	PostReactions Tally
 }
+
+// OfPost reports a change of the post itself rather than of one of its comments (a reaction to the post).
+func (c Change) OfPost() bool { return c.CommentID == 0 && c.Kind == ChangeReacted }

@@ -68,6 +68,8 @@ type Stamp struct {
 	Count int
 	// Closed reports whether the post takes no new comments (filled in by the reads of a post's stamp).
 	Closed bool
+	// Reactions are the post's own reactions (filled in by the reads of a post's stamp, not by writes).
+	Reactions Tally
 }
 
 // Moved is a comment whose state an action changed.

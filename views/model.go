@@ -202,6 +202,10 @@ type ListView struct {
 	Total int
 	// Closed reports a post that takes no new comments: its comments stay, the form gives way to a notice.
 	Closed bool
+	// Reactions are the readers' reactions to the post itself.
+	Reactions repo.Tally
+	// Order is how the conversations are arranged ("oldest", "newest", "top"; empty is oldest).
+	Order string
 }
 
 // BuildList joins rendered conversations, oldest first, into a list view.

@@ -50,15 +50,29 @@
       list.insertBefore(item, after.length ? after[after.length - 1].nextSibling : list.firstChild);
       return true;
     }
+    var goesBefore = thread ? function (other) { return idOf(other) > id; } : before(list.getAttribute("data-order"), item);
     for (var i = 0; i < items.length; i++) {
       if (items[i].hasAttribute("data-pinned")) continue; // the others keep their order, after the pinned ones
-      if (idOf(items[i]) > id) {
+      if (goesBefore(items[i])) {
         list.insertBefore(item, items[i]);
         return true;
       }
     }
     list.insertBefore(item, list.querySelector(":scope > [data-testid=EmptyComments]"));
     return true;
+  }
+
+  // before returns, for the list's order, whether a new conversation goes before another one: oldest first by
+  // id, newest first by id the other way, "top" by reactions (most first), then oldest first. A conversation's
+  // reactions changing does not move it: the next load of the page has the new order.
+  function before(order, item) {
+    var id = idOf(item);
+    var score = function (el) { return parseInt(el.getAttribute("data-score"), 10) || 0; };
+    if (order === "newest") return function (other) { return idOf(other) < id; };
+    if (order === "top") {
+      return function (other) { return score(other) < score(item) || (score(other) === score(item) && idOf(other) > id); };
+    }
+    return function (other) { return idOf(other) > id; };
   }
 
   // Replaces an element with a new rendering of the same comment, keeping the replies already on the page and
@@ -84,12 +98,17 @@
     }
     var part = existing.querySelector(":scope > [data-part=comment]");
     var hadFocus = part && part.contains(document.activeElement);
+    var reaction = hadFocus && document.activeElement.getAttribute("data-reaction");
     existing.replaceWith(item);
     if (forget(existing)) {
       unseen.push(item);
       watcher.observe(item);
     }
-    if (hadFocus) {
+    var pressed = reaction && item.querySelector(":scope > [data-part=comment] button[data-reaction='" + reaction + "']");
+    if (pressed) {
+      markReactions(item);
+      pressed.focus({ preventScroll: true });
+    } else if (hadFocus) {
       var again = item.querySelector(":scope > [data-part=comment]");
       again.setAttribute("tabindex", "-1");
       again.focus({ preventScroll: true });
@@ -110,6 +129,10 @@
     if (state) {
       postState(state);
     }
+    var bar = tpl.content.querySelector("form[data-reactions='0']");
+    if (bar) {
+      replaceBar(document.getElementById(bar.id), bar);
+    }
     var item = tpl.content.querySelector("li[data-comment-id]");
     if (!item) {
       return;
@@ -120,10 +143,17 @@
       if (existing && !(gone === "held" && existing.hasAttribute("data-held"))) {
         var form = existing.querySelector("#comment-form");
         if (form) home(form);
+        // Focus inside it (its author deleting it here, the stream quicker than the answer): to its neighbour.
+        var focusTo = existing.contains(document.activeElement) ? neighbourOf(existing) : null;
+        var own = existing.querySelector(":scope > [data-part=comment] form.htmx-request[hx-post$='/delete']");
         existing.remove();
         forget(existing);
         updateCue();
-        announce("A comment was removed.");
+        if (focusTo) {
+          focusTo.setAttribute("tabindex", "-1");
+          focusTo.focus();
+        }
+        announce(own ? "Your comment was deleted." : "A comment was removed.");
       }
       return;
     }
@@ -152,6 +182,7 @@
     } else {
       return;
     }
+    markReactions(item);
     htmx.process(item);
     refreshTimes();
   }
@@ -171,6 +202,43 @@
       current.querySelector("[data-closed]").focus();
     }
     announce(closed ? "Comments are now closed." : "Comments are open again.");
+  }
+
+  // Reactions. The rendered bars are every reader's; which ones are this visitor's own is in the browser's
+  // signed record (the "reacted" cookie: "reader|c12.like~ppost-slug.love!signature"), marked here.
+  function reactedKeys() {
+    var m = /(?:^|;\s*)reacted=([^;]*)/.exec(document.cookie);
+    if (!m) return {};
+    var v;
+    try { v = decodeURIComponent(m[1]); } catch (e) { return {}; }
+    var payload = v.split("!")[0];
+    var list = payload.split("|")[1] || "";
+    var keys = {};
+    list.split("~").forEach(function (k) { if (k) keys[k] = true; });
+    return keys;
+  }
+  function markReactions(root) {
+    if (!root || !root.querySelectorAll) return;
+    var keys = reactedKeys();
+    var bars = root.matches && root.matches("form[data-reaction-key]") ? [root] : root.querySelectorAll("form[data-reaction-key]");
+    Array.prototype.forEach.call(bars, function (bar) {
+      var prefix = bar.getAttribute("data-reaction-key");
+      bar.querySelectorAll("button[data-reaction]").forEach(function (b) {
+        b.setAttribute("aria-pressed", keys[prefix + "." + b.getAttribute("data-reaction")] ? "true" : "false");
+      });
+    });
+  }
+  // replaceBar puts a bar's new counts on the page, keeping focus on the same button.
+  function replaceBar(existing, bar) {
+    if (!existing) return;
+    var focused = existing.contains(document.activeElement) && document.activeElement.getAttribute("data-reaction");
+    existing.replaceWith(bar);
+    markReactions(bar);
+    htmx.process(bar);
+    if (focused) {
+      var again = bar.querySelector("button[data-reaction='" + focused + "']");
+      if (again) again.focus({ preventScroll: true });
+    }
   }
 
   // Live arrivals: announced politely; one outside the reader's view adds to a small cue that brings the first
@@ -256,7 +324,8 @@
       return;
     }
     reloading = [];
-    var freshURL = new URL(url, window.location.href).pathname.replace(/\/events$/, "/comments/fresh") + "?min=" + feedSeq;
+    var order = document.getElementById("comment-list").getAttribute("data-order") || "oldest";
+    var freshURL = new URL(url, window.location.href).pathname.replace(/\/events$/, "/comments/fresh") + "?min=" + feedSeq + "&order=" + order;
     fetch(freshURL, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
@@ -425,19 +494,25 @@
     refreshTimes();
   });
 
+  // neighbourOf is where focus goes when a comment leaves: the comment after it, or before it, or the
+  // conversation it is in, or the comments heading.
+  function neighbourOf(item) {
+    var next = item.nextElementSibling, prev = item.previousElementSibling;
+    return (next && next.matches("[data-comment-id]") && next.querySelector(":scope > [data-part=comment]")) ||
+      (prev && prev.matches("[data-comment-id]") && prev.querySelector(":scope > [data-part=comment]")) ||
+      (item.parentElement && item.parentElement.closest("li[data-comment-id]") &&
+        item.parentElement.closest("li[data-comment-id]").querySelector(":scope > [data-part=comment]")) ||
+      document.getElementById("comments-heading");
+  }
+
   // Deleting one's own comment: it leaves the page at once (the live stream says the same a moment later), focus
   // moves to the comment after it (or before it, or the comments heading), and the reader hears it is done.
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
     if (!form.matches || !form.matches("form[hx-post$='/delete']") || !evt.detail.successful) return;
     var item = form.closest("li[data-comment-id]");
-    if (!item) return;
-    var next = item.nextElementSibling, prev = item.previousElementSibling;
-    var target = (next && next.matches("[data-comment-id]") && next.querySelector(":scope > [data-part=comment]")) ||
-      (prev && prev.matches("[data-comment-id]") && prev.querySelector(":scope > [data-part=comment]")) ||
-      (item.parentElement && item.parentElement.closest("li[data-comment-id]") &&
-        item.parentElement.closest("li[data-comment-id]").querySelector(":scope > [data-part=comment]")) ||
-      document.getElementById("comments-heading");
+    if (!item || !item.isConnected) return; // the stream removed it first (applyChange moved focus and said so)
+    var target = neighbourOf(item);
     var replies = item.querySelector(":scope > [data-replies] > [data-comment-id]");
     if (!replies) {
       item.remove();
@@ -498,6 +573,7 @@
   // What holds only for a while goes when it no longer does: a "slow down" notice once the wait is over, and
   // Edit and Delete on one's own comment once its time to change ends.
   function settle(root) {
+    markReactions(root);
     root.querySelectorAll("textarea[data-max-chars]").forEach(countChars);
     root.querySelectorAll("[data-clear-after]").forEach(function (el) {
       var secs = parseInt(el.getAttribute("data-clear-after"), 10) || 0;

@@ -37,6 +37,7 @@ func main() {
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
 	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
 	liveOnly := flag.Int("live", 0, "measure only live delivery and server memory with this many open streams")
+	reactionsOnly := flag.Int("reactions", 0, "measure only the delivery of reactions with this many open streams")
 	pagesOnly := flag.Bool("pages", false, "measure only the pages, the revalidation and the POSTs (skip streams, moderation, abuse)")
 	postsOnly := flag.Bool("posts", false, "measure only the comment POSTs (on a post with 100 comments and on the large post)")
 	large := flag.Int("large", 50000, "comments on the large post, imported before the server starts (0: no large post)")
@@ -63,6 +64,10 @@ func main() {
 	}
 	if *liveOnly > 0 {
 		printRows(liveOnlyRun(*binary, *liveOnly))
+		return
+	}
+	if *reactionsOnly > 0 {
+		printRows(reactionsOnlyRun(*binary, *reactionsOnly))
 		return
 	}
 	if *pagesOnly || *postsOnly {
@@ -174,6 +179,13 @@ func run(o options) error {
 	if !o.rest {
 		return harness.WriteReport(rep, out)
 	}
+	if rows, err := streams.MeasureReactions(srv, "hundred", 1000); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: reactions:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
 	if rows, err := streams.MeasureModeration(srv, binary, "hundred", 1000); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: moderation:", err)
 	} else {
@@ -205,6 +217,25 @@ func run(o options) error {
 		}
 	}
 	return harness.WriteReport(rep, out)
+}
+
+// reactionsOnlyRun starts a server and measures only the delivery of reactions to n open streams.
+func reactionsOnlyRun(binary string, n int) ([]harness.Row, error) {
+	dir, err := os.MkdirTemp("", "blog-bench-reactions-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
+		return nil, err
+	}
+	srv, err := harness.StartServer(context.Background(), binary, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	time.Sleep(500 * time.Millisecond)
+	return streams.MeasureReactions(srv, "zero", n)
 }
 
 // liveOnlyRun starts a server and measures live delivery and memory with n open streams, alone.

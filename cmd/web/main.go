@@ -43,11 +43,13 @@ import (
 	"blog/owner"
 	"blog/people"
 	"blog/publish"
+	"blog/reactions"
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/repo/review"
+	"blog/repo/tallies"
 	"blog/views"
 )
 
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Posts(ctx, args)
 	case "ban":
 		return op.Ban(ctx, args)
+	case "reactions":
+		return op.Reactions(ctx, args)
 	case "owner":
 		return op.Owner(ctx, args)
 	case "import":
@@ -264,6 +268,13 @@ func newModeration(cfg config.Config, db *database.DB, keys siteKeySet) *moderat
 		BanStore: review.NewBans(db), Hasher: clientip.NewHasher(keys.Address), Mode: cfg.Moderation, Rules: cfg.Rules}
 }
 
+// newReactions returns the rules every reader's reaction passes: the bans (moderation's store, so a ban added in
+// the console applies to reactions at once) and the rate, over the reaction store.
+func newReactions(cfg config.Config, db *database.DB, keys siteKeySet, bans reactions.Bans) *reactions.Service {
+	return &reactions.Service{Store: tallies.New(db), Bans: bans, Hasher: clientip.NewHasher(keys.Address),
+		NoLimit: cfg.RateLimit.Every == 0}
+}
+
 // newOwner returns the blog's owner: their credentials, sessions and sign-in limits (handlers serves the pages).
 func newOwner(cfg config.Config, db *database.DB, keys siteKeySet, log *slog.Logger) (*owner.Owner, error) {
 	return owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: keys.Owner,
@@ -289,7 +300,8 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 	return handlers.New(handlers.Config{People: ppl,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
-		Owner: own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
+		Reactions: newReactions(cfg, db, keys, mod.BanStore),
+		Owner:     own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
 		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: outbox.NewNotifications(db),

@@ -36,6 +36,9 @@ Usage:
                            spam; --remove-past also marks their earlier comments as spam
   web ban list             list the bans with their ids
   web ban remove ID...     lift bans
+  web reactions [--post SLUG] [--limit N]
+                           readers' reactions: per post (most first, with those on its comments), then
+                           the comments with the most
   web owner password       set or replace the owner's password (read from standard input)
   web owner reset --force  remove every owner credential and session and print a new setup link
   web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]

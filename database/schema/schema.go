@@ -80,6 +80,8 @@ var steps = []step{
 		[]Loss{{"which posts are closed to comments (columns posts.comments_*): every post takes comments again", "posts"}}},
 	{20261206060002, "add_comment_pinned", migrations.MigrateAddCommentPinned, migrations.RollbackAddCommentPinned,
 		[]Loss{{"which comments are pinned (column comments.pinned_at): they go back to their places", "comments"}}},
+	{20261206070001, "create_reactions", migrations.MigrateCreateReactions, migrations.RollbackCreateReactions,
+		[]Loss{{"every reader's reactions (table reactions) and the counts beside comments and posts", "reactions"}}},
 	{20261206080001, "create_data_requests", migrations.MigrateCreateDataRequests, migrations.RollbackCreateDataRequests,
 		[]Loss{{"the last day's requests for a commenter's data (table data_requests): their bounds count from zero again", "data_requests"}}},
 }

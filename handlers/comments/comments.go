@@ -375,8 +375,8 @@ func (h *Handlers) Fresh(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "private, no-store") // with this visitor's own comments in it
 		return views.Render(c, fiber.StatusOK, views.FreshList(v))
 	}
-	// The list every reader shares: compressed once per change, like the page.
-	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprintf("%p|%d", h.cfg.Content.Current(), v.List.Seq), 0, "", func() templ.Component {
+	// The list every reader shares: compressed once per change and order, like the page.
+	return h.cfg.Pages.Serve(c, c.Path()+"?order="+orderName(v.List.Order), fmt.Sprintf("%p|%d", h.cfg.Content.Current(), v.List.Seq), 0, "", func() templ.Component {
 		return views.FreshList(v)
 	})
 }

@@ -25,9 +25,10 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 	if err != nil {
 		return views.PostView{}, err
 	}
-	list := l.View
+	order, _ := Order(c)
+	list := l.In(order)
 	if len(own) > 0 {
-		if list, err = h.personal(c.UserContext(), id, l, own, held); err != nil {
+		if list, err = h.personal(c.UserContext(), id, l, own, held, order); err != nil {
 			return views.PostView{}, err
 		}
 	}
@@ -36,9 +37,9 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 }
 
 // personal renders the list again with the visitor's own comments: held ones merged in by id, and every
-// conversation holding one of theirs rendered with their options. Conversations older than the oldest shown stay
+// conversation holding one of theirs rendered with their options; then arranged in the reader's order. Conversations older than the oldest shown stay
 // off the page, like the published ones there.
-func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment) (views.ListView, error) {
+func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment, order live.Order) (views.ListView, error) {
 	threads := slices.Clone(l.Threads)
 	pinned := slices.Clone(l.Pinned)
 	own = notAnswered(live.PinnedFirst(pinned, threads), held, own)
@@ -63,7 +64,7 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 			threads[at].View.Replies = withOwnReply(threads[at].View.Replies, cm)
 		}
 	}
-	shown := live.PinnedFirst(pinned, threads)
+	shown := live.PinnedFirst(pinned, live.Arrange(threads, order))
 	items := make([]views.Item, len(shown))
 	var buf bytes.Buffer
 	for i, t := range shown {
@@ -78,7 +79,7 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		items[i].HTML = buf.String()
 	}
 	v := views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older)
-	v.Closed = l.View.Closed
+	v.Closed, v.Reactions, v.Order = l.View.Closed, l.View.Reactions, string(order)
 	return v, nil
 }
 

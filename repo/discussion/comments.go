@@ -362,7 +362,7 @@ func (s *Comments) PostStamp(ctx context.Context, postID int64) (repo.Stamp, err
 	if err := s.db.Repo().Find(ctx, &p, where.Eq("id", postID)); err != nil {
 		return repo.Stamp{}, repo.Translate(err, "read post")
 	}
-	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount, Closed: p.Closed(time.Now())}, nil
+	return repo.Stamp{Seq: p.LastSeq, Count: p.CommentCount, Closed: p.Closed(time.Now()), Reactions: p.Tally()}, nil
 }
 
 // PostStamps returns where every post's feed stands, keyed by post id.

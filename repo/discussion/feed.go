@@ -72,7 +72,7 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	out := make([]repo.Change, len(rows))
 	for i, r := range rows {
 		out[i] = repo.Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count,
-			Closed: st.Closed}
+			Closed: st.Closed, PostReactions: st.Reactions}
 		if c := byID[r.CommentID]; c != nil {
 			out[i].Replies = replies[c.Thread()]
 		}

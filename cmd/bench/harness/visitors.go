@@ -176,3 +176,21 @@ func (o *Owner) get(u string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// React presses a reaction to a comment as a plain form (a browser without JavaScript) and checks the answer.
+func (v *Visitor) React(base, slug string, comment int64, kind string) error {
+	form := url.Values{"kind": {kind}, "comment": {strconv.FormatInt(comment, 10)}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/posts/"+slug+"/reactions", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := v.http.Do(req)
+	if err != nil {
+		return err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("reaction status %d: %.200s", resp.StatusCode, b)
+	}
+	return nil
+}

@@ -16,6 +16,8 @@ const (
 	LockClient     = 3 // one client's address hash: its rate of comments counted one after the other
 	LockOwnership  = 4 // who owns the blog: claims and setup tokens
 	LockMailBounds = 5 // announcements that count messages against a bound
+	LockReader     = 6 // one reader's reactions: a double click counts once
+	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
 )
 
 // UniqueIDs returns ids sorted without repeats.
