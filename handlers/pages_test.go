@@ -277,3 +277,28 @@ func TestFeedSitemapRobots(t *testing.T) {
 		t.Fatal("pages do not advertise the feed")
 	}
 }
+
+// TestOnlyLivePagesLoadHTMX checks that the pages with nothing live or in place (the lists, a page, an error) load
+// the page script alone, and that a post, whose comments post and arrive in place, loads htmx and its stream
+// extension after it: a first visit to the home page parses a fifth of the script a post's does.
+func TestOnlyLivePagesLoadHTMX(t *testing.T) {
+	a := newTestApp(t)
+	scripts := func(path string) (htmx, app, sse bool) {
+		_, body := a.get(t, path)
+		doc(t, body).Find("script[src]").Each(func(_ int, s *goquery.Selection) {
+			src, _ := s.Attr("src")
+			htmx = htmx || strings.Contains(src, "htmx")
+			app = app || strings.Contains(src, "dist/app.js")
+			sse = sse || strings.Contains(src, "sse.js")
+		})
+		return
+	}
+	for _, p := range []string{"/", "/tags", "/tags/howto", "/archive", "/about", "/no-such-page"} {
+		if htmx, app, sse := scripts(p); htmx || sse || !app {
+			t.Errorf("%s: htmx %v, sse %v, page script %v; want the page script only", p, htmx, sse, app)
+		}
+	}
+	if htmx, app, sse := scripts("/posts/hello-world"); !htmx || !sse || !app {
+		t.Errorf("post: htmx %v, sse %v, page script %v; want all three", htmx, sse, app)
+	}
+}

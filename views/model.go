@@ -118,6 +118,9 @@ type Meta struct {
 	ImageWidth, ImageHeight int
 	// NoIndex keeps the page out of search engines (a draft's preview).
 	NoIndex bool
+	// Static marks a page with nothing live or in place (the lists, a page, an error): it loads the page
+	// script only, not htmx and its event-stream extension, so a first visit parses a third of the script.
+	Static bool
 }
 
 // HomeView is one page of the home page's list.

@@ -94,7 +94,7 @@ func TagPage(ch Chrome, v TagView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(ch, Meta{Title: "Posts tagged “" + v.Tag.Name + "”", Description: "Posts about " + v.Tag.Name + " on " + ch.SiteTitle, Path: TagPath(v.Tag.Name), Feed: TagFeedPath(v.Tag.Name), FeedTitle: ch.SiteTitle + ": " + v.Tag.Name}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(ch, Meta{Title: "Posts tagged “" + v.Tag.Name + "”", Description: "Posts about " + v.Tag.Name + " on " + ch.SiteTitle, Path: TagPath(v.Tag.Name), Feed: TagFeedPath(v.Tag.Name), FeedTitle: ch.SiteTitle + ": " + v.Tag.Name, Static: true}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -197,7 +197,7 @@ func TagsPage(ch Chrome, tags []content.Tag) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(ch, Meta{Title: "Tags", Description: "Every tag on " + ch.SiteTitle, Path: "/tags"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var7), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(ch, Meta{Title: "Tags", Description: "Every tag on " + ch.SiteTitle, Path: "/tags", Static: true}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var7), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -400,7 +400,7 @@ func ArchivePage(ch Chrome, years []ArchiveYear, tags []content.Tag) templ.Compo
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(ch, Meta{Title: "Archive", Description: "Every post on " + ch.SiteTitle + ", by year", Path: "/archive"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(ch, Meta{Title: "Archive", Description: "Every post on " + ch.SiteTitle + ", by year", Path: "/archive", Static: true}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -13,7 +13,8 @@
 
   // sse.js builds a brand-new EventSource after giving up on one, and a new EventSource does not send
   // Last-Event-ID: name the newest change the page holds in the URL instead. Must be set before sse.js loads.
-  htmx.createEventSource = function (url) {
+  // Pages with nothing live or in place (the lists, a page, an error) load neither htmx nor sse.js.
+  if (window.htmx) htmx.createEventSource = function (url) {
     var u = new URL(url, window.location.href);
     if (u.searchParams.has("after")) {
       if (feedSeq === null) {
