@@ -303,3 +303,53 @@ func TestReactionPressesAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestReactionsKeepEmailBans: a ban of an email applies to the reactions of the browser that commented with it
+// (its signed record of its own comments names them), and not to other readers at the same address.
+func TestReactionsKeepEmailBans(t *testing.T) {
+	a := newTestApp(t)
+	resp, _ := a.postComment(t, a.slug, form("Ann", "ann@example.com", "Worth reacting to"), true)
+	var mine *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "mine" {
+			mine = c
+		}
+	}
+	if mine == nil {
+		t.Fatal("posting a comment set no record of it")
+	}
+	// The post's own reactions: a ban also takes the banned author's comments off the page.
+	press := func(withMine bool) (*http.Response, string) {
+		req := httpReq(http.MethodPost, "/posts/"+a.slug+"/reactions", url.Values{"kind": {"like"}})
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("HX-Request", "true")
+		if withMine {
+			req.AddCookie(mine)
+		}
+		resp, body := a.do(t, req)
+		a.settle(t)
+		return resp, body
+	}
+	for _, ban := range []moderation.BanRequest{{Kind: "email", Value: "ann@example.com"}, {Kind: "domain", Value: "example.com"}} {
+		b, _, err := a.mod.Ban(context.Background(), "test", ban)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, body := press(true); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "not accepted") {
+			t.Fatalf("%s ban: the commenter's browser got %d %s", ban.Kind, resp.StatusCode, body)
+		}
+		if n, _ := a.db.Repo().Count(context.Background(), "reactions"); n != 0 {
+			t.Fatalf("%s ban: %d reactions stored", ban.Kind, n)
+		}
+		if _, err := a.mod.Unban(context.Background(), "test", b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another reader (no record of Ann's comment) is not Ann; nor is Ann once the ban is lifted.
+	if resp, body := press(false); resp.StatusCode != http.StatusOK {
+		t.Fatalf("another reader: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := press(true); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after unban: %d %s", resp.StatusCode, body)
+	}
+}

@@ -234,7 +234,7 @@ func New(cfg Config) (*fiber.App, error) {
 		Hasher: clientip.NewHasher(cfg.Keys.Address), Stamps: spam.NewStamper(cfg.Keys.CSRF), RateLimit: cfg.RateLimit,
 		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
 	s.reactions = reactionhandlers.New(reactionhandlers.Config{Content: cfg.Content, Reactions: cfg.Reactions,
-		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Clients: clients})
+		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Mine: s.mine, Clients: clients})
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})

@@ -86,7 +86,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Moderation: mod, Assets: set,
-		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Hasher: clientip.NewHasher(key)},
+		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Authors: discussion.NewComments(db), Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}}
 	for _, o := range opts {

@@ -1,5 +1,5 @@
 // Package reactions holds the rules of readers' reactions: which kinds there are (repo.ReactionKinds), who may
-// react (not a banned address or network), how often (Limit per client, an IPv6 /64 counting as one), and that
+// react (not a banned address or network, nor a browser that posted comments under a banned email), how often (Limit per client, an IPv6 /64 counting as one), and that
 // a reader gives at most one of each kind to a comment or a post and takes it back by pressing again. A
 // reaction is not a comment: it is never held, never screened by the spam rules and never mailed to anyone; it
 // reaches open pages through the change feed like everything they show. No HTTP, no pages.
@@ -31,6 +31,12 @@ type Store interface {
 	TopComments(ctx context.Context, postID int64, limit int) ([]repo.Comment, error)
 }
 
+// Authors is what the rules need from the comment store: the comments a browser says it posted, with their
+// authors' emails, so that a ban of an email applies to the reactions of the browser that commented with it.
+type Authors interface {
+	FindCommentsByID(ctx context.Context, ids []int64) ([]repo.Comment, error)
+}
+
 // Bans is what the rules need from the ban store.
 type Bans interface {
 	Match(ctx context.Context, email, ipHash, netHash string) (repo.Ban, bool, error)
@@ -43,9 +49,11 @@ var (
 
 // Service applies the rules to every reaction, whichever way it comes.
 type Service struct {
-	Store  Store
-	Bans   Bans
-	Hasher clientip.Hasher
+	Store Store
+	Bans  Bans
+	// Authors, when set, finds the emails of the comments a reader's browser posted (Press.Authored).
+	Authors Authors
+	Hasher  clientip.Hasher
 	// NoLimit turns the rate limit off (RATE_LIMIT=off for a test run).
 	NoLimit bool
 }
@@ -57,6 +65,9 @@ type Press struct {
 	// Reader is the random name kept in the reader's signed browser record.
 	Reader string
 	Addr   netip.Addr
+	// Authored are the comments the reader's browser posted (its signed record of them, at most
+	// authorship.Max): a ban of any of their emails applies to the reader's reactions too.
+	Authored []int64
 }
 
 // Errors a press may meet; each has a sentence for the reader.
@@ -77,6 +88,11 @@ func (s *Service) Toggle(ctx context.Context, p Press) (tallies.Result, error) {
 	} else if banned {
 		return tallies.Result{}, ErrBanned
 	}
+	if banned, err := s.emailBanned(ctx, p.Authored); err != nil {
+		return tallies.Result{}, err
+	} else if banned {
+		return tallies.Result{}, ErrBanned
+	}
 	t := tallies.Toggle{PostID: p.PostID, CommentID: p.CommentID, Kind: p.Kind, Reader: p.Reader, IPHash: ip, NetHash: net}
 	if !s.NoLimit {
 		t.Limit = &repo.RateLimit{ByNet: p.Addr.Is6(), Hash: ip, Max: Limit, Window: Window}
@@ -85,6 +101,29 @@ func (s *Service) Toggle(ctx context.Context, p Press) (tallies.Result, error) {
 		}
 	}
 	return s.Store.Toggle(ctx, t)
+}
+
+// emailBanned reports whether any of the comments a browser posted was written under an email banned since.
+func (s *Service) emailBanned(ctx context.Context, authored []int64) (bool, error) {
+	if s.Authors == nil || len(authored) == 0 {
+		return false, nil
+	}
+	comments, err := s.Authors.FindCommentsByID(ctx, authored)
+	if err != nil {
+		return false, err
+	}
+	seen := map[string]bool{}
+	for _, c := range comments {
+		email := c.User.Email
+		if email == "" || seen[email] {
+			continue
+		}
+		seen[email] = true
+		if _, banned, err := s.Bans.Match(ctx, email, "", ""); err != nil || banned {
+			return banned, err
+		}
+	}
+	return false, nil
 }
 
 // Summary returns the posts with reactions, most first (the console and web reactions show it).

@@ -269,10 +269,11 @@ func newModeration(cfg config.Config, db *database.DB, keys siteKeySet) *moderat
 }
 
 // newReactions returns the rules every reader's reaction passes: the bans (moderation's store, so a ban added in
-// the console applies to reactions at once) and the rate, over the reaction store.
+// the console applies to reactions at once, an email's to the browser that commented with it) and the rate, over
+// the reaction store.
 func newReactions(cfg config.Config, db *database.DB, keys siteKeySet, bans reactions.Bans) *reactions.Service {
-	return &reactions.Service{Store: tallies.New(db), Bans: bans, Hasher: clientip.NewHasher(keys.Address),
-		NoLimit: cfg.RateLimit.Every == 0}
+	return &reactions.Service{Store: tallies.New(db), Bans: bans, Authors: discussion.NewComments(db),
+		Hasher: clientip.NewHasher(keys.Address), NoLimit: cfg.RateLimit.Every == 0}
 }
 
 // newOwner returns the blog's owner: their credentials, sessions and sign-in limits (handlers serves the pages).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/authorship"
 	"blog/clientip"
 	"blog/handlers/web"
 	"blog/publish"
@@ -38,8 +39,10 @@ type Config struct {
 	Content   Content
 	Reactions Service
 	// Broker is told at once about a press made here, so the page a plain form comes back to shows it.
-	Broker  web.Syncer
-	Record  *Signer
+	Broker web.Syncer
+	Record *Signer
+	// Mine reads the comments the reader's browser posted: a ban of their email applies to its reactions.
+	Mine    *authorship.Signer
 	Clients clientip.Resolver
 }
 
@@ -63,9 +66,15 @@ func (h *Handlers) Press(c *fiber.Ctx) error {
 		}
 	}
 	rec := h.cfg.Record.Read(c)
+	var authored []int64
+	if h.cfg.Mine != nil {
+		for _, e := range h.cfg.Mine.Read(c) {
+			authored = append(authored, e.ID)
+		}
+	}
 	g := Given{Slug: p.Slug, CommentID: commentID, Kind: kind}
 	res, err := h.cfg.Reactions.Toggle(c.UserContext(), reactions.Press{PostID: postID, CommentID: commentID, Kind: kind,
-		Reader: rec.Reader, Addr: h.cfg.Clients.Of(c)})
+		Reader: rec.Reader, Addr: h.cfg.Clients.Of(c), Authored: authored})
 	var limited repo.RateLimitedError
 	notice := views.ReactionNoticeID(commentID)
 	switch {
