@@ -274,8 +274,8 @@ func (s *Comments) CountState(ctx context.Context, state string) (int, error) {
 	return n, repo.Translate(err, "count comments in a state")
 }
 
-// Purge deletes for good the comments deleted before cutoff, and records it in the audit trail. Their places
-// in the feed stay (they read as removed).
+// Purge deletes for good the comments deleted before cutoff, with the readers' reactions to them, and records
+// it in the audit trail. Their places in the feed stay (they read as removed).
 func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act repo.Action) (int, error) {
 	var n int
 	err := s.db.Write(ctx, func(ctx context.Context) error {
@@ -293,6 +293,9 @@ func (s *Comments) Purge(ctx context.Context, cutoff time.Time, act repo.Action)
 			ids[i] = c.ID
 		}
 		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("comments").Where(store.InIDs("id", ids))); err != nil {
+			return err
+		}
+		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("reactions").Where(store.InIDs("comment_id", ids))); err != nil {
 			return err
 		}
 		return repo.InsertAudit(ctx, s.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name, CommentIDs: joinIDs(ids), Detail: act.Detail})

@@ -12,6 +12,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/review"
+	"blog/repo/tallies"
 )
 
 var cli = repo.Action{Actor: repo.ActorCLI, Name: "test"}
@@ -167,6 +168,11 @@ func TestPurgeDeletesOnlyOldDeletedComments(t *testing.T) {
 		post := seedPost(t, db, "hello")
 		gone, _ := create(ctx, store, post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "one"})
 		kept, _ := create(ctx, store, post, repo.CommentInput{Username: "A", Email: "a@x.org", Body: "two"})
+		for _, id := range []int64{gone.ID, kept.ID} {
+			if _, err := tallies.New(db).Toggle(ctx, tallies.Toggle{PostID: post, CommentID: id, Kind: "like", Reader: "r"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		store.SetState(ctx, []int64{gone.ID}, repo.StateDeleted, "", cli)
 		if n, err := store.Purge(ctx, time.Now().Add(-time.Hour), cli); err != nil || n != 0 {
 			t.Fatalf("purge of recent deletions: %d, %v; want 0", n, err)
@@ -178,9 +184,13 @@ func TestPurgeDeletesOnlyOldDeletedComments(t *testing.T) {
 		if len(left) != 1 || left[0].ID != kept.ID {
 			t.Fatalf("left = %+v", left)
 		}
+		// The readers' reactions go with it; the kept comment's stay.
+		if n, err := db.Repo().Count(ctx, "reactions"); err != nil || n != 1 {
+			t.Fatalf("reactions left after purge: %d, %v; want the kept comment's 1", n, err)
+		}
 		// The purged comment's changes read as a comment that is no longer there.
 		changes, _ := store.FindChanges(ctx, post, 0, 10)
-		if len(changes) != 3 || changes[0].Comment != nil || changes[0].CommentID != gone.ID {
+		if len(changes) != 5 || changes[0].Comment != nil || changes[0].CommentID != gone.ID {
 			t.Fatalf("changes after purge = %+v", changes)
 		}
 	})
