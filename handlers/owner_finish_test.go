@@ -96,6 +96,15 @@ func TestOwnerCommentsAreMarkedFromTheSessionOnly(t *testing.T) {
 		}
 	}
 
+	// The comment feeds name the owner as the author, and nobody else: the reader who typed the same name is
+	// just that name.
+	for _, path := range []string{"/comments.xml", "/posts/" + a.slug + "/comments.xml"} {
+		feed := a.newClient().page(t, path)
+		if n := strings.Count(feed, "<name>Site Owner (author)</name>"); n != 1 || strings.Count(feed, "<name>Site Owner</name>") != 1 {
+			t.Errorf("%s: %d entries by the owner marked, want 1 (and the reader's unmarked):\n%s", path, n, feed)
+		}
+	}
+
 	// The owner's edit from the browser that posted it is not screened again: it stays published.
 	a.mod.Mode = moderation.ModeAll
 	resp, _ = o.post(t, "/posts/"+a.slug+"/comments/"+itoa(mine.ID), url.Values{"body": {"Thanks for reading, everyone."}}, true)

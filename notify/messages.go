@@ -102,8 +102,8 @@ func (s *Service) newMail(c repo.Comment, p post) Mail {
 // replyMail tells a commenter that someone answered them.
 func (s *Service) replyMail(c, parent repo.Comment, p post) Mail {
 	unsub := s.unsubscribeURL(parent.User.Email)
-	return compose(parent.User.Email, s.subject(fmt.Sprintf("%s replied to your comment on “%s”", c.Username, p.Title)), unsub, []block{
-		{Text: fmt.Sprintf("%s replied to your comment on “%s”:", c.Username, p.Title)},
+	return compose(parent.User.Email, s.subject(fmt.Sprintf("%s replied to your comment on “%s”", c.Byline(), p.Title)), unsub, []block{
+		{Text: fmt.Sprintf("%s replied to your comment on “%s”:", c.Byline(), p.Title)},
 		{Quote: excerpt(c.Body, 2000)},
 		{Text: "You wrote:"},
 		{Quote: excerpt(parent.Body, 400)},

@@ -160,12 +160,22 @@ func TestReplyNotifications(t *testing.T) {
 			r.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 			t.Fatalf("reply mail: %q\n%s", r.Subject(), r.Text)
 		}
+		// The blog's owner answering is named as the author, as the page's badge does.
+		if _, _, err := f.comments.CreateComment(ctx, repo.NewComment{PostID: f.post, ParentID: ada.ID, State: repo.StatePublished,
+			ByOwner: true, Input: repo.CommentInput{Username: "Sam", Email: "sam@example.com", Body: "Thanks, Ada."}}); err != nil {
+			t.Fatal(err)
+		}
+		msgs = to(f.marker(t, "owner"), "ada@example.com")
+		if len(msgs) != 3 || msgs[2].Subject() != "[Field Notes] Sam (author) replied to your comment on “Hello, world”" ||
+			!strings.Contains(msgs[2].Text, "Sam (author) replied") {
+			t.Fatalf("the owner's reply mail: %d messages, last %q", len(msgs), msgs[len(msgs)-1].Subject())
+		}
 		// Her own reply to herself, and replies after she unsubscribed, send nothing.
 		f.comment(t, "Ada", "ada@example.com", "Answering myself.", repo.StatePublished, ada.ID, true)
 		if err := f.store.Unsubscribe(ctx, "ada@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(to(f.marker(t, "self"), "ada@example.com")); n != 2 {
+		if n := len(to(f.marker(t, "self"), "ada@example.com")); n != 3 {
 			t.Fatalf("%d messages to Ada: her reply to herself was mailed to her", n)
 		}
 		f.comment(t, "Grace", "grace@example.com", "After the unsubscribe.", repo.StatePublished, ada.ID, false)

@@ -161,6 +161,15 @@ const (
 
 // Rendered returns the comment's text as readers see it: the rendering stored with it, or, for a comment stored
 // by older rules and not yet rendered again (see RenderStale), a rendering made now.
+// Byline is the comment's author as text outside the page (feeds, mail): the name given, and "(author)" after
+// it when the blog's owner wrote it, as the page's badge says. A reader cannot earn it by typing a name.
+func (c Comment) Byline() string {
+	if c.ByOwner {
+		return c.Username + " (author)"
+	}
+	return c.Username
+}
+
 func (c Comment) Rendered() template.HTML {
 	if c.HTMLVersion == richtext.Version {
 		return template.HTML(c.HTML) // rendered and sanitised by richtext when the comment was written

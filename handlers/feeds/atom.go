@@ -172,8 +172,8 @@ func (h *Handlers) commentFeed(comments []repo.Comment, title, self, page string
 		if at.After(updated) {
 			updated = at
 		}
-		f.Entries = append(f.Entries, atomEntry{Title: "Comment by " + cm.Username + " on “" + cm.Post.Title + "”", ID: url,
-			Author: &atomAuthor{Name: cm.Username}, Link: atomLink{Href: url, Rel: "alternate"},
+		f.Entries = append(f.Entries, atomEntry{Title: "Comment by " + cm.Byline() + " on “" + cm.Post.Title + "”", ID: url,
+			Author: &atomAuthor{Name: cm.Byline()}, Link: atomLink{Href: url, Rel: "alternate"},
 			Published: cm.CreatedAt.UTC().Format(time.RFC3339), Updated: at.UTC().Format(time.RFC3339),
 			Content: atomContent{Type: "html", Body: string(cm.Rendered())}})
 	}
