@@ -9,6 +9,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/go-rel/rel/where"
 
+	"blog/moderation"
 	"blog/repo"
 )
 
@@ -112,4 +113,79 @@ func TestCommentOrders(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || conversationOrder(t, body) != "E D C B A" {
 		t.Fatalf("own page in newest order: %d %q", resp.StatusCode, conversationOrder(t, body))
 	}
+}
+
+// TestTopRanksTheWholeConversation: on a post with more conversations than a page shows, "top" ranks every one
+// of them, not only the newest: an old conversation with reactions leads, the page says what it shows and links
+// to every conversation, and a reaction afterwards is ranked at once (the order is kept per change).
+func TestTopRanksTheWholeConversation(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	post := a.postID(t, a.slug)
+	var ids []int64
+	for i := range 205 {
+		c, _, err := a.store.CreateComment(ctx, repo.NewComment{PostID: post, State: repo.StatePublished,
+			Input: repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "Conversation " + itoa(int64(i))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	a.settle(t)
+	a.react(t, a.slug, ids[1], "like", "", true)
+	a.react(t, a.slug, ids[1], "love", "", true)
+	a.react(t, a.slug, ids[200], "like", "", true)
+
+	first := func(order string) (string, *goquery.Document) {
+		_, body := a.get(t, "/posts/"+a.slug+"?order="+order)
+		d := doc(t, body)
+		return strings.TrimSpace(d.Find("#comment-list > [data-testid=CommentItem] [data-testid=CommentBody]").First().Text()), d
+	}
+	got, d := first("top")
+	if got != "Conversation 1" {
+		t.Fatalf("top starts with %q, want the old conversation with two reactions", got)
+	}
+	order := strings.Fields(conversationOrderOf(d))
+	if len(order) != 2*200 || order[1] != "1" || order[3] != "200" || order[5] != "0" {
+		t.Fatalf("top shows %d conversations, starting %v; want 200: 1, 200, then the rest oldest first", len(order)/2, order[:8])
+	}
+	if d.Find("[data-testid=RankedNote] a").Length() != 1 || d.Find("[data-testid=OlderComments] a").Length() != 0 {
+		t.Fatal("top on a long post: no note linking every conversation, or an older link that would mix orders")
+	}
+	// Oldest first keeps its newest 200 and pages in the rest; the old leader is not on it.
+	if got, d := first("oldest"); got != "Conversation 5" || d.Find("[data-testid=OlderComments] a").Length() != 1 {
+		t.Fatalf("oldest first starts with %q", got)
+	}
+	// A reaction now puts another old conversation first, at once.
+	for _, kind := range []string{"like", "love", "laugh"} {
+		a.react(t, a.slug, ids[3], kind, "", true)
+	}
+	if got, _ := first("top"); got != "Conversation 3" {
+		t.Fatalf("after three reactions to conversation 3, top starts with %q", got)
+	}
+	// The list a page reloads agrees.
+	_, body := a.get(t, "/posts/"+a.slug+"/comments/fresh?order=top")
+	if o := strings.Fields(conversationOrder(t, body)); len(o) < 4 || o[1] != "3" || o[3] != "1" {
+		t.Fatalf("fresh top list starts %v", o[:4])
+	}
+	// A reader whose comment waits for review sees the same ranking, with theirs after it.
+	a.mod.Mode = moderation.ModeAll
+	resp, _ := a.postComment(t, a.slug, form("Bea", "bea@example.com", "Mine, held"), true)
+	req := httpReq(http.MethodGet, "/posts/"+a.slug+"?order=top", nil)
+	for _, c := range resp.Cookies() {
+		req.AddCookie(c)
+	}
+	_, body = a.do(t, req)
+	if o := conversationOrder(t, body); !strings.HasPrefix(o, "Conversation 3 Conversation 1 ") || !strings.HasSuffix(o, " Mine, held") {
+		t.Fatalf("the author's own top list: %.60q … %q", o, o[max(0, len(o)-40):])
+	}
+}
+
+// conversationOrderOf is conversationOrder of a parsed page.
+func conversationOrderOf(d *goquery.Document) string {
+	var out []string
+	d.Find("#comment-list > [data-testid=CommentItem]").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, strings.TrimSpace(s.Find("[data-testid=CommentBody]").First().Text()))
+	})
+	return strings.Join(out, " ")
 }

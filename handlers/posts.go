@@ -140,6 +140,10 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.O
 	if err != nil {
 		return err
 	}
+	list, err := s.lists.View(c.UserContext(), id, l, order)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	snap := s.cfg.Content.Current()
 	form := views.FormView{Slug: p.Slug, Stamp: s.comments.FormStamp(now), OfferNotify: s.cfg.MailReplies}
@@ -147,7 +151,7 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.O
 	// Each order is a rendering of its own, shared by every reader who chose it.
 	err = s.pages.Serve(c, c.Path()+"?order="+string(order), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
-		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: l.In(order), Form: form, Older: older, Newer: newer})
+		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer})
 	})
 	if !fromLink && order != live.OrderOldest {
 		// The order came from this browser's cookie, not the address: no cache in front may give it to others.

@@ -14,7 +14,7 @@ import (
 )
 
 // MaxThreadsShown caps the conversations rendered on a post page (the newest ones); older ones are paged in.
-const MaxThreadsShown = 200
+const MaxThreadsShown = views.ThreadsShown
 
 // ListStore is what the kept lists read from the database.
 type ListStore interface {
@@ -22,6 +22,7 @@ type ListStore interface {
 	PostStamps(ctx context.Context) (map[int64]repo.Stamp, error)
 	FindThreads(ctx context.Context, postID, beforeID int64, limit int) ([]repo.Thread, error)
 	FindPinned(ctx context.Context, postID int64) ([]repo.Thread, error)
+	FindTopThreads(ctx context.Context, postID int64, limit int) ([]repo.Thread, error)
 }
 
 // Lists keeps each post's conversations rendered once for every reader, and every post's count for the home
@@ -35,6 +36,8 @@ type Lists struct {
 
 	mu    sync.Mutex
 	lists map[int64]*List
+	// tops are the "top" orders of the posts with more conversations than a list keeps (top.go).
+	tops map[int64]*topList
 	// applied is the newest sequence the feed delivered per post, so a list read from the database before that
 	// change is not kept.
 	applied map[int64]int64
@@ -71,7 +74,7 @@ func (t ListThread) ID() int64 { return t.View.Top.ID }
 
 // NewLists returns empty lists over store; slugOf names a post by its id (for the comments' links).
 func NewLists(store ListStore, slugOf func(int64) string) *Lists {
-	return &Lists{store: store, slugOf: slugOf, lists: map[int64]*List{}, applied: map[int64]int64{}}
+	return &Lists{store: store, slugOf: slugOf, lists: map[int64]*List{}, tops: map[int64]*topList{}, applied: map[int64]int64{}}
 }
 
 // get returns the post's rendered list, reading and rendering it when missing.
@@ -165,6 +168,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 	defer lc.mu.Unlock()
 	last := msgs[len(msgs)-1]
 	lc.applied[postID] = max(lc.applied[postID], last.Seq)
+	delete(lc.tops, postID)
 	if lc.counts != nil && lc.counts[postID] != last.Count {
 		// Copied, not changed in place: readers hold the previous map without a lock.
 		counts := make(map[int64]int, len(lc.counts)+1)

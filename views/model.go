@@ -209,6 +209,9 @@ type ListView struct {
 	Reactions repo.Tally
 	// Order is how the conversations are arranged ("oldest", "newest", "top"; empty is oldest).
 	Order string
+	// Ranked marks "top" on a post with more conversations than a page shows: its most reacted ones of all,
+	// with no older ones to page in (every conversation is in the other orders).
+	Ranked bool
 }
 
 // BuildList joins rendered conversations, oldest first, into a list view.

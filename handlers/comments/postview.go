@@ -26,7 +26,10 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 		return views.PostView{}, err
 	}
 	order, _ := Order(c)
-	list := l.In(order)
+	list, err := h.cfg.Lists.View(c.UserContext(), id, l, order)
+	if err != nil {
+		return views.PostView{}, err
+	}
 	if len(own) > 0 {
 		if list, err = h.personal(c.UserContext(), id, l, own, held, order); err != nil {
 			return views.PostView{}, err
@@ -41,6 +44,16 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 // off the page, like the published ones there.
 func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment, order live.Order) (views.ListView, error) {
 	threads := slices.Clone(l.Threads)
+	// "top" on a post with more conversations than a page shows ranks them all (live.Lists.View): the reader's
+	// own held conversations come after them, as the newest of those without reactions.
+	ranked := order == live.OrderTop && l.View.Older > 0
+	if ranked {
+		arranged, err := h.cfg.Lists.Arranged(ctx, postID, l, order)
+		if err != nil {
+			return views.ListView{}, err
+		}
+		threads = slices.Clone(arranged)
+	}
 	pinned := slices.Clone(l.Pinned)
 	own = notAnswered(live.PinnedFirst(pinned, threads), held, own)
 	for _, cm := range held {
@@ -52,6 +65,8 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		}
 		at := slices.IndexFunc(threads, func(t live.ListThread) bool { return t.ID() == cm.Thread() })
 		switch {
+		case cm.TopLevel() && at < 0 && ranked:
+			threads = append(threads, live.ListThread{View: views.ThreadView{Top: cm}})
 		case cm.TopLevel() && at < 0:
 			i, _ := slices.BinarySearchFunc(threads, cm.ID, func(t live.ListThread, id int64) int { return int(t.ID() - id) })
 			if i == 0 && l.View.Older > 0 {
@@ -64,7 +79,10 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 			threads[at].View.Replies = withOwnReply(threads[at].View.Replies, cm)
 		}
 	}
-	shown := live.PinnedFirst(pinned, live.Arrange(threads, order))
+	if !ranked {
+		threads = live.Arrange(threads, order)
+	}
+	shown := live.PinnedFirst(pinned, threads)
 	items := make([]views.Item, len(shown))
 	var buf bytes.Buffer
 	for i, t := range shown {
@@ -78,8 +96,12 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		}
 		items[i].HTML = buf.String()
 	}
-	v := views.BuildList(items, l.View.Seq, l.View.Total, l.View.Older)
-	v.Closed, v.Reactions, v.Order = l.View.Closed, l.View.Reactions, string(order)
+	older := l.View.Older
+	if ranked {
+		older = 0
+	}
+	v := views.BuildList(items, l.View.Seq, l.View.Total, older)
+	v.Closed, v.Reactions, v.Order, v.Ranked = l.View.Closed, l.View.Reactions, string(order), ranked
 	return v, nil
 }
 

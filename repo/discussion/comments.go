@@ -245,6 +245,33 @@ func (s *Comments) FindThreads(ctx context.Context, postID, beforeID int64, limi
 	return s.threadsOf(ctx, tops)
 }
 
+// FindTopThreads returns up to limit conversations of a post in the order "top" shows them, over its whole
+// history: the shown top-level comments with reactions, most first, then the rest (shown ones without
+// reactions, and removed ones kept for their replies, which rank with none) oldest first; each with its first
+// replies as FindThreads gives them. Pinned conversations are not among them.
+func (s *Comments) FindTopThreads(ctx context.Context, postID int64, limit int) ([]repo.Thread, error) {
+	ranked, err := s.findWithAuthors(ctx, rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"),
+		where.Eq("state", repo.StatePublished), where.Gt("reactions", 0), notPinned).
+		SortDesc("reactions").SortAsc("id").Limit(limit))
+	if err != nil {
+		return nil, err
+	}
+	if len(ranked) < limit {
+		rest, err := s.findWithAuthors(ctx, rel.Where(where.Eq("post_id", postID), where.Nil("thread_id"),
+			where.Or(where.And(where.Eq("state", repo.StatePublished), where.Eq("reactions", 0)),
+				where.And(where.Ne("state", repo.StatePublished), where.Gt("replies", 0))), notPinned).
+			SortAsc("id").Limit(limit-len(ranked)))
+		if err != nil {
+			return nil, err
+		}
+		ranked = append(ranked, rest...)
+	}
+	if len(ranked) == 0 {
+		return nil, nil
+	}
+	return s.threadsOf(ctx, ranked)
+}
+
 // notPinned keeps the conversations out of their place in time that lists show first (repo.Comment.Pinned).
 var notPinned = where.Or(where.Nil("pinned_at"), where.Ne("state", repo.StatePublished))
 
