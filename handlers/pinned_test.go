@@ -139,3 +139,68 @@ func TestPinningThroughTheConsole(t *testing.T) {
 		}
 	})
 }
+
+// TestPinningFromThePostPageWithoutJavaScript: the signed-in owner's post page (never shared, never stored)
+// carries a Pin form on each conversation's first comment, posted as a plain form to the console and coming
+// back to the comment pinned; readers' pages carry no such form, nor the owner's token; the console's return
+// address takes only a path on this site.
+func TestPinningFromThePostPageWithoutJavaScript(t *testing.T) {
+	a := newTestApp(t)
+	if resp, _ := a.newClient().comment(t, "Ann", "ann@example.com", "Pin me."); resp.StatusCode != http.StatusOK {
+		t.Fatalf("comment: %d", resp.StatusCode)
+	}
+	reply := form("Bob", "bob@example.com", "A reply, not pinnable.")
+	top := a.commentByBody(t, "Pin me.")
+	reply.Set("parent", strconvItoa(top.ID))
+	a.postComment(t, a.slug, reply, false)
+	a.settle(t)
+
+	o := a.owner(t)
+	resp, body := o.get(t, "/posts/"+a.slug)
+	if cc := resp.Header.Get("Cache-Control"); cc != "private, no-store" {
+		t.Fatalf("the owner's post page is cached as %q", cc)
+	}
+	forms := doc(t, body).Find(`form[action="/admin/comments"]:has([data-testid=PinButton])`)
+	if forms.Length() != 1 {
+		t.Fatalf("%d pin forms on the owner's page, want 1 (the reply has none)", forms.Length())
+	}
+	f := url.Values{}
+	forms.Find("input").Each(func(_ int, s *goquery.Selection) {
+		n, _ := s.Attr("name")
+		v, _ := s.Attr("value")
+		f.Set(n, v)
+	})
+	if f.Get("one") != "pin:"+strconvItoa(top.ID) || f.Get("_csrf") == "" || f.Get("return") != "/posts/"+a.slug+"#comment-"+strconvItoa(top.ID) {
+		t.Fatalf("pin form: %v", f)
+	}
+	// Sent as a browser without JavaScript sends it.
+	req := httpReq(http.MethodPost, "/admin/comments", f)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, _ = o.do(t, req)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != f.Get("return") {
+		t.Fatalf("pin: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if c, _ := a.store.FindComment(context.Background(), top.ID); !c.Pinned() {
+		t.Fatal("the comment is not pinned")
+	}
+	a.settle(t)
+	if unpin := doc(t, o.page(t, "/posts/"+a.slug)).Find(`[data-testid=PinButton][data-pin=unpin]`); unpin.Length() != 1 {
+		t.Fatal("the pinned comment offers no Unpin on the owner's page")
+	}
+	// A reader's page: the pin shows, no control, no token of the owner's.
+	reader := a.newClient().page(t, "/posts/"+a.slug)
+	if doc(t, reader).Find(`[data-testid=PinButton]`).Length() != 0 || strings.Contains(reader, f.Get("_csrf")) ||
+		doc(t, reader).Find(`[data-testid=PinnedBadge]`).Length() != 1 {
+		t.Fatalf("a reader's page carries the owner's control (%d) or token (%v), or no pin (%d)", doc(t, reader).Find(`[data-testid=PinButton]`).Length(),
+			strings.Contains(reader, f.Get("_csrf")), doc(t, reader).Find(`[data-testid=PinnedBadge]`).Length())
+	}
+	// The return address is a path on this site or the console.
+	for _, back := range []string{"//evil.example/posts/x", "/posts/x?y=1", "https://evil.example/", "/posts/a\\b", "/postsx"} {
+		g := url.Values{"one": {"unpin:" + strconvItoa(top.ID)}, "return": {back}, "_csrf": {f.Get("_csrf")}}
+		req := httpReq(http.MethodPost, "/admin/comments", g)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if resp, _ := o.do(t, req); !strings.HasPrefix(resp.Header.Get("Location"), "/admin") {
+			t.Errorf("return %q: sent to %q, want the console", back, resp.Header.Get("Location"))
+		}
+	}
+}

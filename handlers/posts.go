@@ -114,8 +114,17 @@ func (s *Server) post(c *fiber.Ctx) error {
 	}
 	args := c.Request().URI().QueryArgs()
 	onlyOrder := args.Len() == 0 || (args.Len() == 1 && args.Has("order"))
-	if onlyOrder && len(s.mine.ForPost(c, id)) == 0 {
+	// The signed-in owner gets a page of their own: a Pin control on every conversation (without JavaScript).
+	var ownerToken string
+	if s.signin != nil {
+		ownerToken = s.signin.OwnerToken(c)
+	}
+	owner := ownerToken != ""
+	if onlyOrder && !owner && len(s.mine.ForPost(c, id)) == 0 {
 		return s.sharedPost(c, p, id, order, fromLink)
+	}
+	if owner {
+		c.SetUserContext(views.WithPinControls(c.UserContext(), ownerToken))
 	}
 	form := views.FormView{Slug: p.Slug, CSRFToken: csrf.Token(c), Stamp: s.comments.FormStamp(time.Now()), OfferNotify: s.cfg.MailReplies}
 	if r, err := strconv.ParseInt(c.Query("reply_to"), 10, 64); err == nil && r > 0 {
@@ -127,9 +136,12 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// This page is the visitor's own (their held comments, their Edit and Delete, the comment they answer): no
-	// cache in front may keep it for others.
+	// This page is the visitor's own (their held comments, their Edit and Delete, the comment they answer, the
+	// owner's form token): no cache in front may keep it for others.
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	if owner {
+		c.Set(fiber.HeaderCacheControl, "private, no-store")
+	}
 	return render(c, fiber.StatusOK, views.PostPage(s.chromeFor(c), v))
 }
 

@@ -141,9 +141,11 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 	return l, nil
 }
 
-func (lc *Lists) renderThread(ctx context.Context, postID int64, t views.ThreadView) (string, error) {
+// renderThread renders a conversation as every reader sees it. Never with the request's context: a rendering
+// for one visitor (the owner's Pin controls, views.WithPinControls) must not become the one every reader shares.
+func (lc *Lists) renderThread(_ context.Context, postID int64, t views.ThreadView) (string, error) {
 	var buf bytes.Buffer
-	err := views.Thread(lc.slugOf(postID), t, nil).Render(ctx, &buf)
+	err := views.Thread(lc.slugOf(postID), t, nil).Render(context.Background(), &buf)
 	return buf.String(), err
 }
 

@@ -436,9 +436,10 @@
     }
   });
   // ---- Pin and Unpin on a post page ---------------------------------------------------------------------------
-  // The post page is the same bytes for every reader, so the owner's controls are added here: a Pin (or Unpin)
-  // beside Reply on every conversation's first comment, sent as the console's own action with the session's form
-  // token. The live stream then moves the comment on every open page, this one included.
+  // The owner's post page carries a Pin (or Unpin) form on every conversation's first comment; comments that
+  // arrive live come in the readers' rendering, so the control is added here beside Reply. Either is sent as
+  // the console's own action with the session's form token. The live stream then moves the comment on every
+  // open page, this one included.
   (function pinControls() {
     var list = document.getElementById("comment-list");
     if (ownerPage || !list || !window.fetch) return;
@@ -472,6 +473,7 @@
         list.addEventListener("click", function (evt) {
           var b = evt.target.closest && evt.target.closest("[data-pin]");
           if (!b) return;
+          evt.preventDefault(); // the owner's page has the same control as a plain form: sent here instead
           var li = b.closest("li[data-comment-id]");
           var body = new URLSearchParams({ one: b.getAttribute("data-pin") + ":" + li.getAttribute("data-comment-id"), "return": "/admin", _csrf: tok });
           b.disabled = true;

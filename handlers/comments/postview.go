@@ -30,7 +30,7 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 	if err != nil {
 		return views.PostView{}, err
 	}
-	if len(own) > 0 {
+	if len(own) > 0 || views.HasPinControls(c.UserContext()) {
 		if list, err = h.personal(c.UserContext(), id, l, own, held, order); err != nil {
 			return views.PostView{}, err
 		}
@@ -87,8 +87,8 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 	var buf bytes.Buffer
 	for i, t := range shown {
 		items[i] = views.Item{ID: t.ID(), HTML: t.HTML}
-		if !touches(t, own) && t.HTML != "" {
-			continue
+		if !touches(t, own) && t.HTML != "" && !views.HasPinControls(ctx) {
+			continue // the shared rendering; the owner's page renders every conversation with its Pin control
 		}
 		buf.Reset()
 		if err := views.Thread(h.cfg.Content.Slug(postID), t.View, own).Render(ctx, &buf); err != nil {

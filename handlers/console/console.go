@@ -266,6 +266,9 @@ func (h *Handlers) Act(c *fiber.Ctx) error {
 		if status != fiber.StatusOK {
 			return h.consoleWith(c, back, status, "", msg)
 		}
+		if strings.HasPrefix(back, "/posts/") {
+			return c.Redirect(back, fiber.StatusSeeOther) // back to the comment, which shows what was done
+		}
 		return c.Redirect(withDone(back, action, len(ids)), fiber.StatusSeeOther)
 	}
 	if status != fiber.StatusOK {
@@ -318,6 +321,10 @@ func withDone(back, action string, n int) string {
 // returnPath keeps a return address only when it is the console.
 func returnPath(p string) string {
 	if p == "/admin" || strings.HasPrefix(p, "/admin?") {
+		return p
+	}
+	// A post page's pin control returns to the comment: a path on this site, nothing else.
+	if strings.HasPrefix(p, "/posts/") && !strings.ContainsAny(p, "\\\r\n?") && !strings.Contains(p, "//") && len(p) < 300 {
 		return p
 	}
 	return "/admin"

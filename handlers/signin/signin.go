@@ -109,6 +109,19 @@ func (h *Handlers) SignedIn(c *fiber.Ctx) bool {
 	return ok && err == nil
 }
 
+// OwnerToken returns the form token of the owner's session when the request comes from the owner's browser
+// ("" otherwise): for pages outside /admin that carry an owner's form (a post page's Pin control).
+func (h *Handlers) OwnerToken(c *fiber.Ctx) string {
+	if c.Cookies(SessionCookie) == "" {
+		return ""
+	}
+	s, ok, err := h.current(c)
+	if !ok || err != nil {
+		return ""
+	}
+	return h.owner.FormToken(s)
+}
+
 // Require lets a request through only with a valid session: a page request without one is sent to the sign-in
 // page, anything else (htmx, a form post, a script) gets 401. Unsafe requests must also be same-origin and carry
 // the session's form token.
