@@ -22,7 +22,8 @@
   // After an action or a reply swaps the console's results, move focus to the field in error, or else to the
   // notice that says what happened.
   document.addEventListener("htmx:afterSettle", function () {
-    if (!ownerPage) return;
+    // The desk's editor swaps its preview and its "Saved" line as the owner types: focus stays where they type.
+    if (!ownerPage || document.getElementById("desk-form")) return;
     var target = document.querySelector('#console-results [aria-invalid="true"]') || document.getElementById("notice");
     if (target) {
       target.focus();
@@ -493,5 +494,33 @@
         });
       })
       .catch(function () {});
+  })();
+
+  // ---- The desk's editor -----------------------------------------------------------------------------------
+
+  // htmx saves the form a moment after the owner stops typing. What was typed since the last save is sent once
+  // more when the tab is hidden or closed (a beacon outlives the page), so a closed tab loses nothing.
+  (function () {
+    var form = document.getElementById("desk-form");
+    if (!form || !form.dataset.autosave) return;
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("htmx:beforeRequest", function (evt) {
+      if (evt.detail.elt === form) dirty = false;
+    });
+    form.addEventListener("htmx:afterRequest", function (evt) {
+      if (evt.detail.elt === form && !evt.detail.successful) dirty = true;
+    });
+    function flush() {
+      if (!dirty || !navigator.sendBeacon) return;
+      if (navigator.sendBeacon(form.dataset.autosave, new FormData(form))) dirty = false;
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") flush();
+    });
+    window.addEventListener("pagehide", flush);
+    // A plain submit (Save, Publish...) sends the form itself: nothing is left to flush.
+    form.addEventListener("submit", function () { dirty = false; });
   })();
 })();
