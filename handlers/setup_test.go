@@ -82,9 +82,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	broker := live.New(store, site.Slug, starts, log)
 	broker.OnChange(func(_ int64, msgs []live.Message) {
 		if live.HasContent(msgs) {
-			if err := site.Reload(ctx); err != nil {
-				t.Errorf("reload: %v", err)
-			}
+			site.ReloadForChange(ctx)
 		}
 	})
 	key := []byte("test-key-test-key-test-key-0123")

@@ -177,6 +177,23 @@ func (s *Store) Reload(ctx context.Context) error {
 	return nil
 }
 
+// ReloadForChange reads the content again after a change in the desk's feed (on any instance). A failed read is
+// tried again by RunSchedule a few seconds later: the feed will not tell of this change again.
+func (s *Store) ReloadForChange(ctx context.Context) {
+	if err := s.Reload(ctx); err != nil {
+		s.log.Error("content: reload after a change in the desk failed; still serving the previous content, trying again shortly", "err", err)
+		at := time.Now().Add(retryAfter)
+		select {
+		case <-s.next:
+		default:
+		}
+		s.next <- &at
+	}
+}
+
+// retryAfter is how soon a failed reload for a change is tried again.
+const retryAfter = 5 * time.Second
+
 // RunSchedule reads the content again whenever a scheduled post's time comes, until ctx ends: each instance
 // keeps its own timer for the next one, so the post appears on every instance at its time without a word
 // between them.

@@ -16,7 +16,7 @@ import (
 // TestBrowserDeskEditor writes a post in the desk's editor in Chromium: typing updates the preview as readers
 // will get it (highlighted code) and saves on its own, focus staying in the text; a reload shows what was typed;
 // words typed just before leaving the page are saved by the beacon the page sends as it goes; Publish serves the
-// post. axe checks the list and the editor in both themes at phone and desktop widths, and their pictures are
+// post. axe checks the list, the editor and the versions in both themes at phone and desktop widths, and their pictures are
 // kept for docs/.
 func TestBrowserDeskEditor(t *testing.T) {
 	t.Parallel()
@@ -78,6 +78,13 @@ func TestBrowserDeskEditor(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "Last words.") {
 		t.Fatalf("the published post: %d", resp.StatusCode)
+	}
+
+	browsertest.Do(t, own, chromedp.Navigate(base+edit[:len(edit)-len("edit")]+"versions"))
+	browsertest.Wait(t, own, "the versions", `document.querySelectorAll('[data-testid=DeskVersion]').length >= 2`)
+	for _, theme := range []string{"light", "dark"} {
+		themed(t, own, theme, 390, 844)
+		axeCheck(t, own, axe)
 	}
 
 	browsertest.Do(t, own, chromedp.Navigate(base+"/admin/posts"))

@@ -200,9 +200,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	// again before the change reaches anyone (the owner's next page already shows it).
 	broker.OnChange(func(_ int64, msgs []live.Message) {
 		if live.HasContent(msgs) {
-			if err := site.Reload(ctx); err != nil {
-				log.Error("content: reload after a change in the desk failed; still serving the previous content", "err", err)
-			}
+			site.ReloadForChange(ctx)
 		}
 	})
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
