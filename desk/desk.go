@@ -112,6 +112,24 @@ func Slugify(title string) string {
 	return slug
 }
 
+// FollowsTitle reports whether a slug is the one the title gives (with the -2, -3... that made it free), so the
+// editor offers it as following the title rather than as one the owner typed.
+func FollowsTitle(slug, title string) bool {
+	base := Slugify(title)
+	if base == "" {
+		base = "untitled"
+	}
+	rest, ok := strings.CutPrefix(slug, base)
+	if !ok {
+		return false
+	}
+	if rest == "" {
+		return true
+	}
+	n, ok := strings.CutPrefix(rest, "-")
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
+}
+
 // dateLayouts are the forms a date may be typed in (a date-time-local field sends the second one).
 var dateLayouts = []string{time.DateOnly, "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", time.RFC3339}
 

@@ -28,6 +28,20 @@ func TestSlugify(t *testing.T) {
 	}
 }
 
+func TestFollowsTitle(t *testing.T) {
+	for _, tt := range []struct {
+		slug, title string
+		want        bool
+	}{
+		{"hello-world", "Hello, world", true}, {"hello-world-2", "Hello, world", true}, {"hello-world-x", "Hello, world", false},
+		{"hello-world-", "Hello, world", false}, {"untitled-3", "", true}, {"my-own", "Hello, world", false},
+	} {
+		if got := desk.FollowsTitle(tt.slug, tt.title); got != tt.want {
+			t.Errorf("FollowsTitle(%q, %q) = %v", tt.slug, tt.title, got)
+		}
+	}
+}
+
 // TestDocumentRoundTrip: a post's fields written as a document read back the same, whatever they hold.
 func TestDocumentRoundTrip(t *testing.T) {
 	d := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)

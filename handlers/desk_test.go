@@ -255,3 +255,28 @@ func TestDeskPostsReachEveryInstance(t *testing.T) {
 		}
 	}
 }
+
+// TestDeskKeepsATypedAddress: an address the owner typed is shown again in the editor and kept by the saves
+// that follow; emptied, the address follows the title again.
+func TestDeskKeepsATypedAddress(t *testing.T) {
+	a := newTestApp(t)
+	o := a.owner(t)
+	p := newDeskPost(t, o)
+	if r, out := o.post(t, p+"/autosave", deskForm("Something", "Text.", "slug", "my-own-address"), true); r.StatusCode != http.StatusOK {
+		t.Fatalf("autosave: %d %s", r.StatusCode, out)
+	}
+	slug, _ := doc(t, o.page(t, p+"/edit")).Find(`#desk-slug`).Attr("value")
+	if slug != "my-own-address" {
+		t.Fatalf("the editor shows the typed address as %q", slug)
+	}
+	o.post(t, p+"/autosave", deskForm("Something else", "Text.", "slug", slug), true)
+	if _, out := o.post(t, p+"/autosave", deskForm("Something else", "Text.", "slug", slug), true); !strings.Contains(out, "/posts/my-own-address") {
+		t.Fatalf("a later save lost the typed address: %s", out)
+	}
+	if _, out := o.post(t, p+"/autosave", deskForm("Something else", "Text.", "slug", ""), true); !strings.Contains(out, "/posts/something-else") {
+		t.Fatalf("an emptied address does not follow the title: %s", out)
+	}
+	if slug, _ := doc(t, o.page(t, p+"/edit")).Find(`#desk-slug`).Attr("value"); slug != "" {
+		t.Fatalf("an address that follows the title is shown as typed: %q", slug)
+	}
+}

@@ -55,8 +55,10 @@ type DeskRow struct {
 type DeskEditor struct {
 	ID                                                      int64
 	Slug, Title, Date, Summary, Tags, Image, Comments, Body string
-	// SlugLocked is set once the post was first published: its address no longer changes.
+	// SlugLocked is set once the post was first published: its address no longer changes. SlugTyped is the slug
+	// the owner typed (empty while it follows the title).
 	SlugLocked bool
+	SlugTyped  string
 	// State is a DeskRow state; PublishAt the time it appears (scheduled or published), Changed as in DeskRow.
 	State     string
 	PublishAt string

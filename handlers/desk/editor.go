@@ -22,6 +22,9 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	if w.Date != nil {
 		v.Date = formatDate(*w.Date)
 	}
+	if !desk.FollowsTitle(w.Slug, w.Title) {
+		v.SlugTyped = w.Slug
+	}
 	if v.State == views.DeskPublished {
 		v.Changed = w.Live != desk.Document(w, false, nil)
 	}
@@ -30,8 +33,8 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	}
 	if in != nil {
 		v.Title, v.Date, v.Summary, v.Tags, v.Image, v.Comments, v.Body = in.Title, in.Date, in.Summary, in.Tags, in.Image, in.Comments, in.Body
-		if !v.SlugLocked && in.Slug != "" {
-			v.Slug = in.Slug
+		if !v.SlugLocked {
+			v.SlugTyped = in.Slug
 		}
 	}
 	return v
