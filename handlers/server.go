@@ -271,8 +271,8 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
 			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
-		if cfg.Desk != nil {
-			posts, _ := cfg.Posts.(deskhandlers.Posts)
+		// The console's posts store is repo.Posts, which the desk's list needs too (its comments, closed or open).
+		if posts, ok := cfg.Posts.(deskhandlers.Posts); ok && cfg.Desk != nil {
 			s.desk = deskhandlers.New(deskhandlers.Config{Content: cfg.Content, Desk: cfg.Desk, Posts: posts,
 				Broker: cfg.Broker, Chrome: s.signin.Chrome, PurgeAfter: cfg.PurgeAfter})
 		}
