@@ -71,8 +71,6 @@ type DeskEditor struct {
 	Saved string
 	// Preview is the body rendered as readers get it (the no-script Preview button, and the first view).
 	Preview template.HTML
-	// Revision is the working copy's save count.
-	Revision int
 }
 
 // DeskVersion is one kept version of a desk post.

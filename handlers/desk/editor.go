@@ -18,7 +18,7 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	now := time.Now()
 	v := views.DeskEditor{ID: w.ID, Slug: w.Slug, Title: w.Title, Summary: w.Summary, Tags: w.Tags, Image: w.Image,
 		Comments: w.Comments, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
-		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt), Revision: w.Revision}
+		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt)}
 	if w.Date != nil {
 		v.Date = formatDate(*w.Date)
 	}
