@@ -69,6 +69,9 @@ type DeskEditor struct {
 	Notice     string
 	// Saved says when the working copy was last saved.
 	Saved string
+	// Revision is the working copy's save count: the page script keeps what is typed in the browser until a
+	// save confirms it, and puts it back only over the revision it was typed on.
+	Revision int
 	// Preview is the body rendered as readers get it (the no-script Preview button, and the first view).
 	Preview template.HTML
 }

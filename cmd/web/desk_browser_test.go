@@ -15,8 +15,8 @@ import (
 
 // TestBrowserDeskEditor writes a post in the desk's editor in Chromium: typing updates the preview as readers
 // will get it (highlighted code) and saves on its own, focus staying in the text; a reload shows what was typed;
-// words typed just before leaving the page are saved by the beacon the page sends as it goes; Publish serves the
-// post. axe checks the list, the editor and the versions in both themes at phone and desktop widths, and their pictures are
+// words typed just before leaving the page are saved by the beacon the page sends as it goes; words typed with the
+// connection lost come back, and are saved, when the post is opened again; Publish serves the post. axe checks the list, the editor and the versions in both themes at phone and desktop widths, and their pictures are
 // kept for docs/.
 func TestBrowserDeskEditor(t *testing.T) {
 	t.Parallel()
@@ -68,6 +68,22 @@ func TestBrowserDeskEditor(t *testing.T) {
 	browsertest.Do(t, own, chromedp.Navigate(base+edit))
 	browsertest.Wait(t, own, "the words typed before leaving", `document.getElementById('desk-body')?.value.includes('Last words.') || (location.reload(), false)`)
 
+	// The connection lost: saves fail and the beacon never arrives. What was typed is kept in the browser and
+	// comes back, and is saved, when the post is opened again.
+	browsertest.Wait(t, own, "the editor settled", `document.getElementById('desk-saved').textContent.includes('Saved')`)
+	browsertest.Eval[bool](t, own, `XMLHttpRequest.prototype.send = function () { this.dispatchEvent(new ProgressEvent('error')) };
+		navigator.sendBeacon = () => false; true`)
+	browsertest.Do(t, own, chromedp.Focus(chromedp.CSS("#desk-body")), chromedp.KeyEvent(" Offline words."))
+	browsertest.Wait(t, own, "the words kept in the browser", `Object.keys(localStorage).some(k => k.startsWith('desk:') && localStorage.getItem(k).includes('Offline words.'))`)
+	browsertest.Do(t, own, chromedp.Navigate(base+"/admin/posts"))
+	browsertest.Wait(t, own, "the desk", `document.querySelector('[data-testid=NewPost]') !== null`)
+	browsertest.Do(t, own, chromedp.Navigate(base+edit))
+	browsertest.Wait(t, own, "the words typed offline, back", `document.getElementById('desk-body')?.value.includes('Offline words.')`)
+	browsertest.Wait(t, own, "them saved", `document.getElementById('desk-saved').textContent.includes('Saved') &&
+		!Object.keys(localStorage).some(k => k.startsWith('desk:'))`)
+	browsertest.Do(t, own, chromedp.Reload())
+	browsertest.Wait(t, own, "the words from the server", `document.getElementById('desk-body')?.value.includes('Offline words.')`)
+
 	browsertest.Do(t, own, chromedp.Click(chromedp.CSS(`[data-testid=PublishPost]`)))
 	browsertest.Wait(t, own, "published", `location.search === '?done=published' && document.getElementById('notice')?.textContent === 'Published.'`)
 	resp, err := http.Get(base + "/posts/typed-in-the-browser")
@@ -76,7 +92,7 @@ func TestBrowserDeskEditor(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "Last words.") {
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Last words.") || !strings.Contains(string(page), "Offline words.") {
 		t.Fatalf("the published post: %d", resp.StatusCode)
 	}
 

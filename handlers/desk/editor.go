@@ -18,7 +18,7 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	now := time.Now()
 	v := views.DeskEditor{ID: w.ID, Slug: w.Slug, Title: w.Title, Summary: w.Summary, Tags: w.Tags, Image: w.Image,
 		Comments: w.Comments, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
-		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt)}
+		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt), Revision: w.Revision}
 	if w.Date != nil {
 		v.Date = formatDate(*w.Date)
 	}
@@ -135,7 +135,11 @@ func (h *Handlers) Autosave(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		problem = firstError(errs)
 	}
-	return views.Render(c, status, views.DeskAutosaved(stamp(&w.UpdatedAt), problem, w.Slug, w.FirstPublishedAt != nil))
+	revision := 0
+	if status == fiber.StatusOK {
+		revision = w.Revision
+	}
+	return views.Render(c, status, views.DeskAutosaved(stamp(&w.UpdatedAt), problem, w.Slug, w.FirstPublishedAt != nil, revision))
 }
 
 // Preview renders the body as readers would get it: the preview pane (htmx, as the owner types), or, from the
