@@ -842,7 +842,7 @@ func DraftPage(ch Chrome, p content.Post) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Origin == content.OriginDesk {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "Publish it from the <a href=\"/admin/posts\" class=\"underline\">desk</a>.")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "Publish it, or see when it is scheduled, from the <a href=\"/admin/posts\" class=\"underline\">desk</a>.")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
