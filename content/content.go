@@ -55,8 +55,10 @@ type Post struct {
 
 // Page is a standalone page such as About.
 type Page struct {
-	Slug  string
-	Title string
+	// Origin is as Post.Origin.
+	Origin string
+	Slug   string
+	Title  string
 	// Order sorts pages in the navigation, lowest first.
 	Order int
 	HTML  template.HTML
@@ -122,6 +124,8 @@ type Document struct {
 	Name, Origin, Label string
 	Src                 []byte
 	Hold                bool
+	// Page makes it a page ("pages/slug.md"), served at /slug, rather than a post.
+	Page bool
 }
 
 // Load reads posts/*.md and pages/*.md from fsys. Drafts are kept apart. A file that cannot be read (bad front
@@ -167,21 +171,39 @@ func LoadWith(fsys fs.FS, docs []Document) (*Library, error) {
 		return nil, err
 	}
 	for _, d := range docs {
+		if d.Page {
+			continue
+		}
 		origin, hold = d.Origin, d.Hold
 		if err := parseDoc(d.Name, d.Src, post); err != nil {
 			lib.Problems = append(lib.Problems, Problem{File: d.Label, Err: err})
 		}
 	}
-	err = lib.each(fsys, "pages", func(name string, fm frontMatter, html template.HTML) error {
-		if fm.Draft {
+	seenPages := map[string]string{}
+	origin, hold = "", false
+	page := func(name string, fm frontMatter, html template.HTML) error {
+		if fm.Draft || hold {
 			return nil
 		}
-		lib.Pages = append(lib.Pages, Page{Slug: strings.TrimSuffix(path.Base(name), ".md"), Title: fm.Title,
-			Order: fm.Order, HTML: darkVariants(html, media)})
+		slug := strings.TrimSuffix(path.Base(name), ".md")
+		if prev, ok := seenPages[slug]; ok {
+			return fmt.Errorf("page %q is already %s", slug, prev)
+		}
+		seenPages[slug] = name
+		lib.Pages = append(lib.Pages, Page{Origin: origin, Slug: slug, Title: fm.Title, Order: fm.Order, HTML: darkVariants(html, media)})
 		return nil
-	})
-	if err != nil {
+	}
+	if err := lib.each(fsys, "pages", page); err != nil {
 		return nil, err
+	}
+	for _, d := range docs {
+		if !d.Page {
+			continue
+		}
+		origin, hold = d.Origin, d.Hold
+		if err := parseDoc(d.Name, d.Src, page); err != nil {
+			lib.Problems = append(lib.Problems, Problem{File: d.Label, Err: err})
+		}
 	}
 	slices.SortStableFunc(lib.Posts, func(a, b Post) int {
 		if c := b.Date.Compare(a.Date); c != 0 {

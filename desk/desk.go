@@ -1,4 +1,4 @@
-// Package desk is the owner's writing desk without HTTP: the rules every post written in the browser (or
+// Package desk is the owner's writing desk without HTTP: the rules every post (or page) written in the browser (or
 // imported from the command line) passes, and what can be done to one: saved as it is typed, published now or
 // at a time, taken down, deleted and restored, its earlier versions restored. The posts are kept by repo/writing;
 // publish serves them (Documents) beside the content folder's files, read by the same rules.
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -35,9 +36,11 @@ const (
 	MaxFrontMatter = 8 << 10
 )
 
-// Input is the desk's form as typed: every field a string.
+// Input is the desk's form as typed: every field a string. Kind (writing.KindPost or KindPage) is read when the
+// writing is created; Order is a page's place in the navigation.
 type Input struct {
 	Slug, Title, Date, Summary, Tags, Image, Comments, Body string
+	Kind, Order                                             string
 }
 
 // Errors are messages by form field ("slug", "title", ...); "" is about the whole post.
@@ -47,7 +50,7 @@ type Errors map[string]string
 type Store interface {
 	Create(ctx context.Context, w *writing.Writing, doc string) error
 	Find(ctx context.Context, id int64) (writing.Writing, error)
-	FindBySlug(ctx context.Context, slug string) (writing.Writing, error)
+	FindBySlug(ctx context.Context, kind, slug string) (writing.Writing, error)
 	List(ctx context.Context) ([]writing.Writing, error)
 	SlugTaken(ctx context.Context, slug string, postID int64) (bool, error)
 	Save(ctx context.Context, w writing.Writing, doc, kind string, announce bool) (writing.Writing, error)
@@ -64,8 +67,9 @@ var _ Store = (*writing.Store)(nil)
 type Service struct {
 	Store Store
 	// FileSlug reports whether a file of the content folder uses a slug: the file's it stays, and the desk
-	// refuses it.
+	// refuses it. FilePage is the same for the folder's pages.
 	FileSlug func(slug string) bool
+	FilePage func(slug string) bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -182,23 +186,39 @@ func (in Input) clean() (writing.Writing, Errors) {
 		errs["date"] = "The date " + err.Error() + "."
 	}
 	w.Date = d
+	if o := strings.TrimSpace(in.Order); o != "" {
+		n, err := strconv.Atoi(o)
+		if err != nil || n < -1000 || n > 1000 {
+			errs["order"] = "The order is a whole number from -1000 to 1000."
+		}
+		w.PageOrder = n
+	}
 	return w, errs
 }
+
+// reservedPages are the single-segment addresses the blog serves itself: a page cannot have them.
+var reservedPages = map[string]bool{"admin": true, "archive": true, "tags": true, "posts": true, "page": true,
+	"media": true, "assets": true, "your-data": true, "notify": true, "healthz": true, "readyz": true, "metrics": true}
 
 // ErrRefused is a request the rules refuse; the Errors say why.
 var ErrRefused = errors.New("refused")
 
-// slugProblem says why a slug typed for post postID cannot be used ("" when it can).
-func (s *Service) slugProblem(ctx context.Context, slug string, postID int64) (string, error) {
+// slugProblem says why a slug typed for a writing of kind, whose posts row is postID, cannot be used ("" when
+// it can).
+func (s *Service) slugProblem(ctx context.Context, kind, slug string, postID int64) (string, error) {
 	switch {
 	case len(slug) > MaxSlug:
 		return fmt.Sprintf("The address is longer than %d characters.", MaxSlug), nil
 	case !slugPattern.MatchString(slug):
 		return "The address is lower-case letters and digits joined by single hyphens, such as my-first-post.", nil
-	case s.FileSlug != nil && s.FileSlug(slug):
+	case kind != writing.KindPage && s.FileSlug != nil && s.FileSlug(slug):
 		return "A file of the content folder uses this address; choose another.", nil
+	case kind == writing.KindPage && s.FilePage != nil && s.FilePage(slug):
+		return "A page of the content folder uses this address; choose another.", nil
+	case kind == writing.KindPage && reservedPages[slug]:
+		return "The blog uses this address itself; choose another.", nil
 	}
-	taken, err := s.Store.SlugTaken(ctx, slug, postID)
+	taken, err := s.Store.SlugTaken(ctx, writing.AnchorSlug(kind, slug), postID)
 	if err != nil {
 		return "", err
 	}
@@ -208,8 +228,8 @@ func (s *Service) slugProblem(ctx context.Context, slug string, postID int64) (s
 	return "", nil
 }
 
-// freeSlug returns base, or base-2, base-3... the first free one.
-func (s *Service) freeSlug(ctx context.Context, base string, postID int64) (string, error) {
+// freeSlug returns base, or base-2, base-3... the first free one for a writing of kind.
+func (s *Service) freeSlug(ctx context.Context, kind, base string, postID int64) (string, error) {
 	if base == "" {
 		base = "untitled"
 	}
@@ -218,7 +238,7 @@ func (s *Service) freeSlug(ctx context.Context, base string, postID int64) (stri
 		if i > 1 {
 			slug = fmt.Sprintf("%s-%d", base, i)
 		}
-		why, err := s.slugProblem(ctx, slug, postID)
+		why, err := s.slugProblem(ctx, kind, slug, postID)
 		if err != nil || why == "" {
 			return slug, err
 		}
@@ -233,9 +253,13 @@ func (s *Service) Create(ctx context.Context, in Input) (writing.Writing, Errors
 	if len(errs) > 0 {
 		return w, errs, ErrRefused
 	}
+	w.Kind = writing.KindPost
+	if in.Kind == writing.KindPage {
+		w.Kind = writing.KindPage
+	}
 	var err error
 	if slug := strings.TrimSpace(in.Slug); slug != "" {
-		why, err := s.slugProblem(ctx, slug, 0)
+		why, err := s.slugProblem(ctx, w.Kind, slug, 0)
 		if err != nil {
 			return w, nil, err
 		}
@@ -243,7 +267,7 @@ func (s *Service) Create(ctx context.Context, in Input) (writing.Writing, Errors
 			return w, Errors{"slug": why}, ErrRefused
 		}
 		w.Slug = slug
-	} else if w.Slug, err = s.freeSlug(ctx, Slugify(w.Title), 0); err != nil {
+	} else if w.Slug, err = s.freeSlug(ctx, w.Kind, Slugify(w.Title), 0); err != nil {
 		return w, nil, err
 	}
 	if err := s.Store.Create(ctx, &w, Document(w, true, nil)); err != nil {
@@ -269,10 +293,10 @@ func (s *Service) Save(ctx context.Context, id int64, in Input, kind string) (wr
 	if len(errs) > 0 {
 		return cur, errs, ErrRefused
 	}
-	w.ID, w.Slug = cur.ID, cur.Slug
+	w.ID, w.Slug, w.Kind = cur.ID, cur.Slug, cur.Kind
 	if cur.FirstPublishedAt == nil {
 		if slug := strings.TrimSpace(in.Slug); slug != "" && slug != cur.Slug {
-			why, err := s.slugProblem(ctx, slug, cur.PostID)
+			why, err := s.slugProblem(ctx, cur.Kind, slug, cur.PostID)
 			if err != nil {
 				return cur, nil, err
 			}
@@ -282,7 +306,7 @@ func (s *Service) Save(ctx context.Context, id int64, in Input, kind string) (wr
 				w.Slug = slug
 			}
 		} else if slug == "" {
-			if w.Slug, err = s.freeSlug(ctx, Slugify(w.Title), cur.PostID); err != nil {
+			if w.Slug, err = s.freeSlug(ctx, cur.Kind, Slugify(w.Title), cur.PostID); err != nil {
 				return cur, nil, err
 			}
 		}
@@ -299,7 +323,7 @@ func (s *Service) publishable(ctx context.Context, w writing.Writing) (Errors, e
 	if w.Title == "" {
 		errs["title"] = "A published post needs a title."
 	}
-	if why, err := s.slugProblem(ctx, w.Slug, w.PostID); err != nil {
+	if why, err := s.slugProblem(ctx, w.Kind, w.Slug, w.PostID); err != nil {
 		return nil, err
 	} else if why != "" {
 		errs["slug"] = why
@@ -382,7 +406,7 @@ func (s *Service) RestoreVersion(ctx context.Context, id, versionID int64) (writ
 		return cur, fmt.Errorf("version %d: %w", versionID, err)
 	}
 	w := p.Writing
-	w.ID, w.Slug = cur.ID, cur.Slug
+	w.ID, w.Slug, w.Kind = cur.ID, cur.Slug, cur.Kind
 	return s.Store.Save(ctx, w, Document(w, true, cur.PublishAt), writing.VersionRestored, cur.Live == "")
 }
 
@@ -415,6 +439,9 @@ func (s *Service) Documents(ctx context.Context) ([]content.Document, *time.Time
 			continue
 		}
 		d := content.Document{Name: "posts/" + w.Slug + ".md", Origin: content.OriginDesk, Label: "desk: " + w.Slug}
+		if w.Kind == writing.KindPage {
+			d.Name, d.Page, d.Label = "pages/"+w.Slug+".md", true, "desk: page "+w.Slug
+		}
 		switch {
 		case w.Live != "" && w.PublishAt != nil:
 			d.Src, d.Hold = []byte(w.Live), w.PublishAt.After(now)

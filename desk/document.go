@@ -26,6 +26,7 @@ type front struct {
 	Image     string   `yaml:"image,omitempty"`
 	Draft     bool     `yaml:"draft,omitempty"`
 	Comments  string   `yaml:"comments,omitempty"`
+	Order     int      `yaml:"order,omitempty"`
 	PublishAt any      `yaml:"publish_at,omitempty"`
 }
 
@@ -46,7 +47,7 @@ func yamlTime(t *time.Time) any {
 // draft) keeps when a scheduled post appears.
 func Document(w writing.Writing, draft bool, publishAt *time.Time) string {
 	fm := front{Title: w.Title, Date: yamlTime(w.Date), Summary: w.Summary, Tags: SplitTags(w.Tags), Image: w.Image,
-		Draft: draft, Comments: w.Comments}
+		Draft: draft, Comments: w.Comments, Order: w.PageOrder}
 	if draft {
 		fm.PublishAt = yamlTime(publishAt)
 	}
@@ -80,7 +81,7 @@ func ParseDocument(src []byte) (Parsed, error) {
 		return Parsed{}, errors.New("front matter needs a title")
 	}
 	w := writing.Writing{Title: fm.Title, Summary: fm.Summary, Tags: strings.Join(fm.Tags, ", "), Image: fm.Image,
-		Comments: fm.Comments, Body: string(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")))}
+		Comments: fm.Comments, PageOrder: fm.Order, Body: string(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")))}
 	if !fm.Date.IsZero() {
 		d := fm.Date.UTC()
 		w.Date = &d

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +62,11 @@ func (s *Service) Export(ctx context.Context) ([]File, error) {
 		if w.Date != nil {
 			day = *w.Date
 		}
-		out = append(out, File{Name: "posts/" + day.UTC().Format(time.DateOnly) + "-" + w.Slug + ".md", Src: []byte(doc)})
+		name := "posts/" + day.UTC().Format(time.DateOnly) + "-" + w.Slug + ".md"
+		if w.Kind == writing.KindPage {
+			name = "pages/" + w.Slug + ".md"
+		}
+		out = append(out, File{Name: name, Src: []byte(doc)})
 	}
 	return out, nil
 }
@@ -80,40 +85,44 @@ func SlugOfFile(name string) string {
 // published, with its date as written. It returns the posts as stored.
 func (s *Service) Import(ctx context.Context, files []File) ([]writing.Writing, error) {
 	type plan struct {
-		slug string
-		p    Parsed
-		cur  *writing.Writing
+		kind, slug string
+		p          Parsed
+		cur        *writing.Writing
 	}
 	var plans []plan
 	var problems []string
 	seen := map[string]string{}
 	for _, f := range files {
-		slug := SlugOfFile(f.Name)
+		slug, kind := SlugOfFile(f.Name), writing.KindPost
+		if strings.HasPrefix(f.Name, "pages/") {
+			slug, kind = strings.TrimSuffix(path.Base(f.Name), ".md"), writing.KindPage
+		}
 		p, err := ParseDocument(f.Src)
 		if err != nil {
 			problems = append(problems, f.Name+": "+err.Error())
 			continue
 		}
-		if prev, ok := seen[slug]; ok {
+		if prev, ok := seen[kind+" "+slug]; ok {
 			problems = append(problems, fmt.Sprintf("%s: slug %q is also %s's", f.Name, slug, prev))
 			continue
 		}
-		seen[slug] = f.Name
+		seen[kind+" "+slug] = f.Name
 		in := Input{Title: p.Writing.Title, Summary: p.Writing.Summary, Tags: p.Writing.Tags, Image: p.Writing.Image,
 			Comments: p.Writing.Comments, Body: p.Writing.Body}
+		in.Order = strconv.Itoa(p.Writing.PageOrder)
 		if _, errs := in.clean(); len(errs) > 0 {
 			problems = append(problems, f.Name+": "+firstOf(errs))
 			continue
 		}
-		pl := plan{slug: slug, p: p}
-		cur, err := s.Store.FindBySlug(ctx, slug)
+		pl := plan{kind: kind, slug: slug, p: p}
+		cur, err := s.Store.FindBySlug(ctx, kind, slug)
 		switch {
 		case err == nil:
 			pl.cur = &cur
 		case !IsNotFound(err):
 			return nil, err
 		default:
-			why, err := s.slugProblem(ctx, slug, 0)
+			why, err := s.slugProblem(ctx, kind, slug, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -130,7 +139,7 @@ func (s *Service) Import(ctx context.Context, files []File) ([]writing.Writing, 
 	var out []writing.Writing
 	for _, pl := range plans {
 		w := pl.p.Writing
-		w.Slug = pl.slug
+		w.Slug, w.Kind = pl.slug, pl.kind
 		if pl.cur == nil {
 			if err := s.Store.Create(ctx, &w, Document(w, true, nil)); err != nil {
 				return out, fmt.Errorf("%s: %w", pl.slug, err)

@@ -280,3 +280,47 @@ func TestDeskKeepsATypedAddress(t *testing.T) {
 		t.Fatalf("an address that follows the title is shown as typed: %q", slug)
 	}
 }
+
+// TestDeskWritesAPage: a page written in the desk is served at /slug and linked from the navigation once
+// published; a page of the content folder's address and the blog's own addresses are refused; unpublished, it is
+// gone again. SQLite and PostgreSQL.
+func TestDeskWritesAPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		a := newTestAppOn(t, db)
+		o := a.owner(t)
+		reader := a.newClient()
+		o.page(t, "/admin/posts")
+		resp, _ := o.post(t, "/admin/posts", url.Values{"kind": {"page"}}, false)
+		m := editPath.FindStringSubmatch(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("new page: %d", resp.StatusCode)
+		}
+		p := "/admin/posts/" + m[1]
+		ed := doc(t, o.page(t, p+"/edit"))
+		if ed.Find(`#desk-order`).Length() != 1 || ed.Find(`#desk-tags`).Length() != 0 {
+			t.Fatal("a page's editor does not ask for its order alone")
+		}
+		for _, slug := range []string{"about", "archive"} {
+			if r, _ := o.post(t, p, deskForm("Colophon", "How.", "slug", slug, "kind", "page"), false); r.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("a page at /%s: %d, want 422", slug, r.StatusCode)
+			}
+		}
+		if r, _ := o.post(t, p+"/publish", deskForm("Colophon", "How this *blog* is made.", "order", "5", "slug", ""), false); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("publish the page: %d", r.StatusCode)
+		}
+		page := reader.page(t, "/colophon")
+		if !strings.Contains(page, "How this <em>blog</em> is made.") || doc(t, reader.page(t, "/")).Find(`nav a[href="/colophon"]`).Length() == 0 {
+			t.Fatal("the published page is not served, or not in the navigation")
+		}
+		row := doc(t, o.page(t, "/admin/posts")).Find(`[data-testid=PostRow][data-slug=colophon]`)
+		if !strings.Contains(row.Text(), "page") || !strings.Contains(row.Text(), "written here") || row.Find(`[data-testid=CloseComments]`).Length() != 0 {
+			t.Fatalf("the desk lists the page as %q", row.Text())
+		}
+		if r, _ := o.post(t, p+"/unpublish", deskForm("Colophon", "How."), false); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("unpublish: %d", r.StatusCode)
+		}
+		if r, _ := reader.get(t, "/colophon"); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("an unpublished page is served: %d", r.StatusCode)
+		}
+	})
+}

@@ -69,7 +69,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writer.FileSlug = site.FileSlug
+	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
 	store := review.NewComments(db, discussion.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {

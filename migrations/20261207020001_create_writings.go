@@ -2,7 +2,7 @@ package migrations
 
 import "github.com/go-rel/rel"
 
-// MigrateCreateWritings adds the posts written in the owner's desk: each one a row of writings holding the copy
+// MigrateCreateWritings adds the posts (and pages) written in the owner's desk: each one a row of writings holding the copy
 // the owner is working on (its front-matter fields and Markdown body), the document readers are served once it is
 // published (live), when it appears (publish_at: nil for a draft, a future time for a scheduled post), when it
 // was deleted (kept for PURGE_AFTER), and the posts row that anchors its comments and change feed; every saved
@@ -11,6 +11,9 @@ func MigrateCreateWritings(schema *rel.Schema) {
 	schema.CreateTable("writings", func(t *rel.Table) {
 		t.BigID("id")
 		t.BigInt("post_id", rel.Required(true))
+		// kind is "post" or "page"; page_order is a page's place in the navigation.
+		t.String("kind", rel.Limit(8), rel.Required(true), rel.Default("post"))
+		t.Int("page_order", rel.Required(true), rel.Default(0))
 		t.String("slug", rel.Limit(100), rel.Required(true))
 		t.String("title", rel.Limit(300), rel.Required(true), rel.Default(""))
 		t.DateTime("date")
@@ -27,7 +30,7 @@ func MigrateCreateWritings(schema *rel.Schema) {
 		t.DateTime("created_at", rel.Required(true))
 		t.DateTime("updated_at", rel.Required(true))
 	})
-	schema.CreateIndex("writings", "writings_slug", []string{"slug"}, rel.Unique(true))
+	schema.CreateIndex("writings", "writings_slug", []string{"kind", "slug"}, rel.Unique(true))
 	schema.CreateIndex("writings", "writings_post", []string{"post_id"}, rel.Unique(true))
 	schema.CreateTable("writing_versions", func(t *rel.Table) {
 		t.BigID("id")

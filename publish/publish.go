@@ -110,6 +110,16 @@ func (s *Store) FileSlug(slug string) bool {
 	return false
 }
 
+// FilePage reports whether a page of the content folder has the slug: the desk refuses it.
+func (s *Store) FilePage(slug string) bool {
+	for _, p := range s.Library().Pages {
+		if p.Slug == slug && p.Origin == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Title returns the title of the post with this id, or its slug when its file has gone.
 func (s *Store) Title(id int64) string {
 	slug := s.Slug(id)

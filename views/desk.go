@@ -59,6 +59,10 @@ type DeskEditor struct {
 	// the owner typed (empty while it follows the title).
 	SlugLocked bool
 	SlugTyped  string
+	// Page makes the editor a page's: served at /slug, with its place in the navigation (Order) in place of a
+	// post's date, tags, summary, image and comments.
+	Page  bool
+	Order string
 	// State is a DeskRow state; PublishAt the time it appears (scheduled or published), Changed as in DeskRow.
 	State     string
 	PublishAt string

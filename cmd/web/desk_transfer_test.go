@@ -55,6 +55,10 @@ func TestPostsExportImportRoundTrip(t *testing.T) {
 			if _, errs, err := d.Publish(ctx, sched.ID, &at); err != nil {
 				t.Fatalf("schedule: %v %v", errs, err)
 			}
+			page := write(desk.Input{Title: "About the desk", Kind: writing.KindPage, Order: "3", Body: "A page written here.\n"})
+			if _, errs, err := d.Publish(ctx, page.ID, nil); err != nil {
+				t.Fatalf("publish the page: %v %v", errs, err)
+			}
 			gone := write(desk.Input{Title: "Deleted", Body: "Gone.\n"})
 			if _, err := d.Delete(ctx, gone.ID); err != nil {
 				t.Fatal(err)
@@ -73,8 +77,8 @@ func TestPostsExportImportRoundTrip(t *testing.T) {
 			}
 			posts(from, "export", dir)
 			first := readTree(t, dir)
-			if len(first) != 3 {
-				t.Fatalf("exported %d files, want 3 (not the deleted post): %v", len(first), keys(first))
+			if len(first) != 4 {
+				t.Fatalf("exported %d files, want 4 (not the deleted post): %v", len(first), keys(first))
 			}
 
 			// The folder as CONTENT_DIR reads it.
@@ -84,6 +88,9 @@ func TestPostsExportImportRoundTrip(t *testing.T) {
 			}
 			if len(lib.Posts) != 1 || len(lib.Drafts) != 2 {
 				t.Fatalf("CONTENT_DIR reads %d posts and %d drafts, want 1 and 2", len(lib.Posts), len(lib.Drafts))
+			}
+			if pg, ok := lib.PageBySlug("about-the-desk"); !ok || pg.Order != 3 || !strings.Contains(string(pg.HTML), "A page written here.") {
+				t.Fatalf("the exported page reads back as %+v", pg)
 			}
 			p := lib.Posts[0]
 			if p.Title != "Ünïcode: 日本語 and “quotes” — a test" || !p.CommentsClosed || p.Image != "card.png" ||
@@ -117,7 +124,7 @@ func TestPostsExportImportRoundTrip(t *testing.T) {
 				t.Fatalf("import of a bad file: %v", err)
 			}
 			check := dbtest.Open(t, to, false)
-			if _, err := writing.New(check).FindBySlug(ctx, "fine"); err == nil {
+			if _, err := writing.New(check).FindBySlug(ctx, writing.KindPost, "fine"); err == nil {
 				t.Fatal("an import with a bad file imported the good one")
 			}
 		})

@@ -259,7 +259,7 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 	if err != nil {
 		return nil, nil, err
 	}
-	writer.FileSlug = site.FileSlug
+	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
 	return site, writer, nil
 }
 

@@ -74,7 +74,7 @@ func New(cfg Config) *Handlers { return &Handlers{cfg: cfg} }
 func input(c *fiber.Ctx) desk.Input {
 	return desk.Input{Slug: c.FormValue("slug"), Title: c.FormValue("title"), Date: c.FormValue("date"),
 		Summary: c.FormValue("summary"), Tags: c.FormValue("tags"), Image: c.FormValue("image"),
-		Comments: c.FormValue("comments"), Body: c.FormValue("body")}
+		Comments: c.FormValue("comments"), Body: c.FormValue("body"), Kind: c.FormValue("kind"), Order: c.FormValue("order")}
 }
 
 // id reads the :id parameter; 0 is no post.
@@ -147,12 +147,14 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, v views.DeskView) error 
 	}
 	var out []views.DeskRow
 	for _, w := range all {
-		r := views.DeskRow{ID: w.ID, Slug: w.Slug, Title: w.Title, State: state(w, now)}
+		r := views.DeskRow{ID: w.ID, Slug: w.Slug, Title: w.Title, State: state(w, now), Page: w.Kind == writing.KindPage}
 		switch r.State {
 		case views.DeskPublished:
 			r.When = stamp(w.PublishAt)
 			r.Changed = w.Live != desk.Document(w, false, nil)
-			comments(&r)
+			if !r.Page {
+				comments(&r)
+			}
 		case views.DeskScheduled:
 			r.When = "for " + stamp(w.PublishAt)
 		case views.DeskDeleted:
@@ -175,6 +177,9 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, v views.DeskView) error 
 		}
 	}
 	for _, p := range lib.Pages {
+		if p.Origin != "" {
+			continue
+		}
 		out = append(out, views.DeskRow{Slug: p.Slug, Title: p.Title, File: true, Page: true, State: views.DeskPublished})
 	}
 	v.Filter = c.Query("show")

@@ -25,6 +25,9 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	if !desk.FollowsTitle(w.Slug, w.Title) {
 		v.SlugTyped = w.Slug
 	}
+	if w.Kind == writing.KindPage {
+		v.Page, v.Order = true, strconv.Itoa(w.PageOrder)
+	}
 	if v.State == views.DeskPublished {
 		v.Changed = w.Live != desk.Document(w, false, nil)
 	}
@@ -33,6 +36,9 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	}
 	if in != nil {
 		v.Title, v.Date, v.Summary, v.Tags, v.Image, v.Comments, v.Body = in.Title, in.Date, in.Summary, in.Tags, in.Image, in.Comments, in.Body
+		if v.Page {
+			v.Order = in.Order
+		}
 		if !v.SlugLocked {
 			v.SlugTyped = in.Slug
 		}
@@ -76,7 +82,7 @@ func editPath(id int64) string { return "/admin/posts/" + strconv.FormatInt(id, 
 
 // firstError is one message of errs, for a page that shows one.
 func firstError(errs desk.Errors) string {
-	for _, k := range []string{"", "title", "slug", "date", "summary", "tags", "image", "comments", "body", "publish_at"} {
+	for _, k := range []string{"", "title", "slug", "date", "summary", "tags", "image", "comments", "order", "body", "publish_at"} {
 		if errs[k] != "" {
 			return errs[k]
 		}
@@ -139,7 +145,7 @@ func (h *Handlers) Autosave(c *fiber.Ctx) error {
 	if status == fiber.StatusOK {
 		revision = w.Revision
 	}
-	return views.Render(c, status, views.DeskAutosaved(stamp(&w.UpdatedAt), problem, w.Slug, w.FirstPublishedAt != nil, revision))
+	return views.Render(c, status, views.DeskAutosaved(stamp(&w.UpdatedAt), problem, w.Slug, w.FirstPublishedAt != nil, w.Kind == writing.KindPage, revision))
 }
 
 // Preview renders the body as readers would get it: the preview pane (htmx, as the owner types), or, from the

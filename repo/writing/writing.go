@@ -22,8 +22,11 @@ import (
 // draft; later than now: scheduled); RemovedAt, when set, takes it down until restored or purged (named so
 // because rel takes a deleted_at column for its own soft deletes and would hide the row from every query).
 type Writing struct {
-	ID               int64
-	PostID           int64
+	ID     int64
+	PostID int64
+	// Kind is KindPost or KindPage; PageOrder is a page's place in the navigation.
+	Kind             string
+	PageOrder        int
 	Slug             string
 	Title            string
 	Date             *time.Time
@@ -45,6 +48,24 @@ type Writing struct {
 
 // Table names the writings table.
 func (Writing) Table() string { return "writings" }
+
+// The kinds of writing.
+const (
+	KindPost = "post"
+	KindPage = "page"
+)
+
+// AnchorSlug is the slug of the writing's posts row: a post's own, a page's under "page:" (pages and posts have
+// addresses of their own, and a page takes no comments: its row only carries its change feed).
+func (w Writing) AnchorSlug() string { return AnchorSlug(w.Kind, w.Slug) }
+
+// AnchorSlug is the posts row's slug of a writing of kind with slug.
+func AnchorSlug(kind, slug string) string {
+	if kind == KindPage {
+		return "page:" + slug
+	}
+	return slug
+}
 
 // Published reports whether readers see the post at now.
 func (w Writing) Published(now time.Time) bool {
@@ -97,7 +118,10 @@ func New(db *database.DB) *Store { return &Store{db: db} }
 func (s *Store) Create(ctx context.Context, w *Writing, doc string) error {
 	now := time.Now().UTC().Truncate(time.Second)
 	err := s.db.Write(ctx, func(ctx context.Context) error {
-		p := repo.Post{Slug: w.Slug, Title: w.Title, CreatedAt: now}
+		if w.Kind == "" {
+			w.Kind = KindPost
+		}
+		p := repo.Post{Slug: w.AnchorSlug(), Title: w.Title, CreatedAt: now}
 		if err := s.db.Repo().Insert(ctx, &p); err != nil {
 			return err
 		}
@@ -117,10 +141,10 @@ func (s *Store) Find(ctx context.Context, id int64) (Writing, error) {
 	return w, repo.Translate(err, "find writing")
 }
 
-// FindBySlug returns the writing with this slug.
-func (s *Store) FindBySlug(ctx context.Context, slug string) (Writing, error) {
+// FindBySlug returns the writing of kind with this slug.
+func (s *Store) FindBySlug(ctx context.Context, kind, slug string) (Writing, error) {
 	var w Writing
-	err := s.db.Repo().Find(ctx, &w, where.Eq("slug", slug))
+	err := s.db.Repo().Find(ctx, &w, where.Eq("kind", kind), where.Eq("slug", slug))
 	return w, repo.Translate(err, "find writing "+slug)
 }
 
@@ -153,12 +177,13 @@ func (s *Store) Save(ctx context.Context, w Writing, doc, kind string, announce 
 		}
 		if cur.Slug != w.Slug || cur.Title != w.Title {
 			if _, err := s.db.Repo().UpdateAny(ctx, rel.From("posts").Where(where.Eq("id", cur.PostID)),
-				rel.Set("slug", w.Slug), rel.Set("title", w.Title)); err != nil {
+				rel.Set("slug", AnchorSlug(cur.Kind, w.Slug)), rel.Set("title", w.Title)); err != nil {
 				return err
 			}
 		}
 		mods := []rel.Mutate{rel.Set("slug", w.Slug), rel.Set("title", w.Title), rel.Set("date", w.Date),
 			rel.Set("summary", w.Summary), rel.Set("tags", w.Tags), rel.Set("image", w.Image), rel.Set("comments", w.Comments),
+			rel.Set("page_order", w.PageOrder),
 			rel.Set("body", w.Body), rel.Set("revision", cur.Revision+1), rel.Set("updated_at", now)}
 		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("writings").Where(where.Eq("id", w.ID)), mods...); err != nil {
 			return err

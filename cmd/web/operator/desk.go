@@ -13,9 +13,9 @@ import (
 // maxImportFiles bounds how many files `web posts import` reads at once.
 const maxImportFiles = 10000
 
-// transferPosts runs `web posts export DIR` (the desk's posts written as Markdown files under DIR/posts, which
-// CONTENT_DIR reads) and `web posts import DIR` (DIR/posts/*.md read into the desk, all or nothing), through the
-// desk's own rules. A running server takes in an import through the change feed.
+// transferPosts runs `web posts export DIR` (the desk's posts and pages written as Markdown files under
+// DIR/posts and DIR/pages, which CONTENT_DIR reads) and `web posts import DIR` (DIR/posts/*.md and
+// DIR/pages/*.md read into the desk, all or nothing), through the desk's own rules. A running server takes in an import through the change feed.
 func (op *Commands) transferPosts(ctx context.Context, sub, dir string) error {
 	db, err := op.openCurrent(ctx)
 	if err != nil {
@@ -31,8 +31,10 @@ func (op *Commands) transferPosts(ctx context.Context, sub, dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Join(dir, "posts"), 0o755); err != nil {
-			return err
+		for _, sub := range []string{"posts", "pages"} {
+			if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+				return err
+			}
 		}
 		for _, f := range files {
 			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(f.Name)), f.Src, 0o644); err != nil {
@@ -52,8 +54,13 @@ func (op *Commands) transferPosts(ctx context.Context, sub, dir string) error {
 	if err != nil {
 		return err
 	}
+	pages, err := fs.Glob(root.FS(), "pages/*.md")
+	if err != nil {
+		return err
+	}
+	names = append(names, pages...)
 	if len(names) == 0 {
-		return fmt.Errorf("import: no posts/*.md in %s; nothing imported", dir)
+		return fmt.Errorf("import: no posts/*.md or pages/*.md in %s; nothing imported", dir)
 	}
 	if len(names) > maxImportFiles {
 		return fmt.Errorf("import: %d files, more than %d at once; nothing imported", len(names), maxImportFiles)
