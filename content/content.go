@@ -33,6 +33,9 @@ func Embedded() fs.FS { return embedded }
 
 // Post is one published article.
 type Post struct {
+	// Origin says where the post comes from: "" for a file of the content folder, OriginDesk for a post written
+	// in the owner's desk (stored in the database).
+	Origin  string
 	Slug    string
 	Title   string
 	Date    time.Time
@@ -52,8 +55,10 @@ type Post struct {
 
 // Page is a standalone page such as About.
 type Page struct {
-	Slug  string
-	Title string
+	// Origin is as Post.Origin.
+	Origin string
+	Slug   string
+	Title  string
 	// Order sorts pages in the navigation, lowest first.
 	Order int
 	HTML  template.HTML
@@ -88,6 +93,9 @@ type frontMatter struct {
 	Image   string    `yaml:"image"`
 	// Comments is "closed" to close the post to new comments, "open" (or nothing) otherwise.
 	Comments string `yaml:"comments"`
+	// PublishAt is when a post written in the desk and exported as a draft is scheduled to appear; the content
+	// folder does not schedule (the file stays a draft), `web posts import` schedules it again.
+	PublishAt frontDate `yaml:"publish_at"`
 }
 
 var (
@@ -105,18 +113,39 @@ var (
 	datePrefix  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-`)
 )
 
+// OriginDesk marks a post written in the owner's desk (Post.Origin).
+const OriginDesk = "desk"
+
+// Document is a post kept elsewhere than the content folder (the desk's, in the database), in the very form a
+// file would hold it (front matter and Markdown), so it is read by the same rules and rendered by the same
+// renderer. Name is what its file would be called ("posts/2026-12-07-slug.md"); Origin is Post.Origin; Label names
+// it in Problems; Hold keeps it with the drafts whatever its front matter says (a post scheduled for later).
+type Document struct {
+	Name, Origin, Label string
+	Src                 []byte
+	Hold                bool
+	// Page makes it a page ("pages/slug.md"), served at /slug, rather than a post.
+	Page bool
+}
+
 // Load reads posts/*.md and pages/*.md from fsys. Drafts are kept apart. A file that cannot be read (bad front
 // matter, a missing title or date, a slug already used) is skipped and listed in Problems, naming the file and
 // the trouble, so one typo never stops the blog and never silently hides a post. Only an unreadable folder is an
 // error.
-func Load(fsys fs.FS) (*Library, error) {
+func Load(fsys fs.FS) (*Library, error) { return LoadWith(fsys, nil) }
+
+// LoadWith is Load with more posts besides the folder's: docs are read after the files, by the same rules, so a
+// slug a file uses is the file's and the document is listed in Problems (under its Label) instead.
+func LoadWith(fsys fs.FS, docs []Document) (*Library, error) {
 	media, err := fs.Sub(fsys, "media")
 	if err != nil {
 		return nil, err
 	}
 	lib := &Library{Media: media}
 	seen := map[string]string{}
-	err = lib.each(fsys, "posts", func(name string, fm frontMatter, html template.HTML) error {
+	var origin string
+	var hold bool
+	post := func(name string, fm frontMatter, html template.HTML) error {
 		slug := datePrefix.ReplaceAllString(strings.TrimSuffix(path.Base(name), ".md"), "")
 		if fm.Date.IsZero() {
 			return errors.New("front matter needs a date (YYYY-MM-DD)")
@@ -128,29 +157,53 @@ func Load(fsys fs.FS) (*Library, error) {
 			return fmt.Errorf("comments: %q: want open or closed", fm.Comments)
 		}
 		seen[slug] = name
-		p := Post{CommentsClosed: fm.Comments == "closed", Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
-			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft}
+		p := Post{Origin: origin, CommentsClosed: fm.Comments == "closed", Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
+			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft || hold}
 		p.ReadingMinutes = readingMinutes(html)
-		if fm.Draft {
+		if p.Draft {
 			lib.Drafts = append(lib.Drafts, p)
 			return nil
 		}
 		lib.Posts = append(lib.Posts, p)
 		return nil
-	})
-	if err != nil {
+	}
+	if err := lib.each(fsys, "posts", post); err != nil {
 		return nil, err
 	}
-	err = lib.each(fsys, "pages", func(name string, fm frontMatter, html template.HTML) error {
-		if fm.Draft {
+	for _, d := range docs {
+		if d.Page {
+			continue
+		}
+		origin, hold = d.Origin, d.Hold
+		if err := parseDoc(d.Name, d.Src, post); err != nil {
+			lib.Problems = append(lib.Problems, Problem{File: d.Label, Err: err})
+		}
+	}
+	seenPages := map[string]string{}
+	origin, hold = "", false
+	page := func(name string, fm frontMatter, html template.HTML) error {
+		if fm.Draft || hold {
 			return nil
 		}
-		lib.Pages = append(lib.Pages, Page{Slug: strings.TrimSuffix(path.Base(name), ".md"), Title: fm.Title,
-			Order: fm.Order, HTML: darkVariants(html, media)})
+		slug := strings.TrimSuffix(path.Base(name), ".md")
+		if prev, ok := seenPages[slug]; ok {
+			return fmt.Errorf("page %q is already %s", slug, prev)
+		}
+		seenPages[slug] = name
+		lib.Pages = append(lib.Pages, Page{Origin: origin, Slug: slug, Title: fm.Title, Order: fm.Order, HTML: darkVariants(html, media)})
 		return nil
-	})
-	if err != nil {
+	}
+	if err := lib.each(fsys, "pages", page); err != nil {
 		return nil, err
+	}
+	for _, d := range docs {
+		if !d.Page {
+			continue
+		}
+		origin, hold = d.Origin, d.Hold
+		if err := parseDoc(d.Name, d.Src, page); err != nil {
+			lib.Problems = append(lib.Problems, Problem{File: d.Label, Err: err})
+		}
 	}
 	slices.SortStableFunc(lib.Posts, func(a, b Post) int {
 		if c := b.Date.Compare(a.Date); c != 0 {
@@ -187,6 +240,10 @@ func parseFile(fsys fs.FS, name string, fn func(name string, fm frontMatter, htm
 	if err != nil {
 		return err
 	}
+	return parseDoc(name, src, fn)
+}
+
+func parseDoc(name string, src []byte, fn func(name string, fm frontMatter, html template.HTML) error) error {
 	fm, html, err := Parse(src)
 	if err != nil {
 		return err
@@ -200,26 +257,38 @@ func parseFile(fsys fs.FS, name string, fn func(name string, fm frontMatter, htm
 	return fn(name, fm, html)
 }
 
+// FrontMatter is a document's front matter as the blog reads it (Date.Time is its date).
+type FrontMatter = frontMatter
+
 // Parse splits a document into its YAML front matter and its body rendered from Markdown to HTML.
-func Parse(src []byte) (frontMatter, template.HTML, error) {
+func Parse(src []byte) (FrontMatter, template.HTML, error) {
+	fm, body, err := Split(src)
+	if err != nil {
+		return fm, "", err
+	}
+	html, err := Render(body)
+	return fm, html, err
+}
+
+// Split reads a document's YAML front matter and returns it with the Markdown body as written.
+func Split(src []byte) (FrontMatter, []byte, error) {
 	var fm frontMatter
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 	rest, ok := bytes.CutPrefix(src, []byte("---\n"))
 	if !ok {
-		return fm, "", errors.New("file must start with front matter between --- lines")
+		return fm, nil, errors.New("file must start with front matter between --- lines")
 	}
 	head, body, ok := bytes.Cut(rest, []byte("\n---\n"))
 	if !ok {
 		if head, ok = bytes.CutSuffix(rest, []byte("\n---")); !ok {
-			return fm, "", errors.New("front matter is not closed by a --- line")
+			return fm, nil, errors.New("front matter is not closed by a --- line")
 		}
 		body = nil
 	}
 	if err := yaml.Unmarshal(head, &fm); err != nil {
-		return fm, "", fmt.Errorf("front matter: %w", err)
+		return fm, nil, fmt.Errorf("front matter: %w", err)
 	}
-	html, err := Render(body)
-	return fm, html, err
+	return fm, body, nil
 }
 
 // Render turns Markdown into HTML. Raw HTML in the source is dropped (goldmark's safe default).

@@ -4,14 +4,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/headers"
-	"blog/limits"
 	"blog/observe"
 )
 
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
 	app.Use(observe.NewRequestID(), observe.Requests(s.cfg.Log, s.cfg.Metrics, s.handleError), headers.Security,
-		limits.Body(MaxBody), headers.CompressPages())
+		bodyLimit, headers.CompressPages())
 	app.Get("/healthz", s.healthz)
 	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
 		// Private by default: on the public port only behind a token (METRICS_ADDR serves it privately).
@@ -49,9 +48,24 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/admin/comments/:id/reply", owner, s.console.Reply)
 		app.Get("/admin/pending", owner, s.events.PendingCount)
 		app.Get("/admin/events", owner, s.events.OwnerEvents)
-		app.Get("/admin/posts", owner, s.console.PostsPage)
 		app.Get("/admin/form-token", owner, s.console.FormToken)
-		app.Post("/admin/posts/:slug/comments", owner, s.console.SetComments)
+		if d := s.desk; d != nil {
+			app.Get("/admin/posts", owner, d.List)
+			app.Post("/admin/posts", owner, d.Create)
+			app.Post("/admin/posts/preview", owner, d.Preview)
+			app.Get("/admin/posts/:id<int>/edit", owner, d.Edit)
+			app.Post("/admin/posts/:id<int>", owner, d.Save)
+			app.Post("/admin/posts/:id<int>/autosave", owner, d.Autosave)
+			app.Post("/admin/posts/:id<int>/preview", owner, d.Preview)
+			app.Post("/admin/posts/:id<int>/publish", owner, d.Publish)
+			app.Post("/admin/posts/:id<int>/schedule", owner, d.Schedule)
+			app.Post("/admin/posts/:id<int>/unpublish", owner, d.Unpublish)
+			app.Post("/admin/posts/:id<int>/delete", owner, d.Delete)
+			app.Post("/admin/posts/:id<int>/restore", owner, d.Restore)
+			app.Get("/admin/posts/:id<int>/versions", owner, d.Versions)
+			app.Post("/admin/posts/:id<int>/versions/:v<int>/restore", owner, d.RestoreVersion)
+			app.Post("/admin/posts/:slug/comments", owner, d.SetComments)
+		}
 		app.Get("/admin/bans", owner, s.console.BansPage)
 		app.Post("/admin/bans", owner, s.console.AddBan)
 		app.Post("/admin/bans/:id/delete", owner, s.console.RemoveBan)

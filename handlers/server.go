@@ -24,6 +24,7 @@ import (
 	"blog/database"
 	"blog/handlers/comments"
 	"blog/handlers/console"
+	deskhandlers "blog/handlers/desk"
 	"blog/handlers/events"
 	"blog/handlers/feeds"
 	"blog/handlers/pagecache"
@@ -80,6 +81,19 @@ var _ Moderation = (*moderation.Service)(nil)
 // MaxBody is the largest request body the blog accepts; a comment of 5000 characters fits with room to spare.
 const MaxBody = 64 << 10
 
+// MaxDeskBody is the largest body the desk's editor may send (under /admin/posts): a post at its bound
+// (desk.MaxBody) with its fields, form-encoded.
+const MaxDeskBody = 1 << 20
+
+// bodyLimit answers 413 for a body over MaxBody, or over MaxDeskBody for the desk's editor.
+func bodyLimit(c *fiber.Ctx) error {
+	max := MaxBody
+	if strings.HasPrefix(c.Path(), "/admin/posts/") {
+		max = MaxDeskBody
+	}
+	return limits.Body(max)(c)
+}
+
 // MaxCommentsShown caps the comments rendered on a post page; the count still says how many there are.
 const MaxCommentsShown = 200
 
@@ -102,6 +116,10 @@ type Config struct {
 	Owner *owner.Owner
 	Posts console.Posts
 	Audit console.AuditLog
+	// Desk is the owner's writing desk (desk.Service): with it, /admin/posts lists, writes and publishes posts.
+	Desk deskhandlers.Service
+	// PurgeAfter is how long a deleted post can be restored (PURGE_AFTER).
+	PurgeAfter time.Duration
 
 	// Done is closed when the server shuts down; open event streams end when it is.
 	Done <-chan struct{}
@@ -180,6 +198,8 @@ type Server struct {
 	// (nil without an owner or moderation).
 	signin  *signin.Handlers
 	console *console.Handlers
+	// desk is the owner's writing desk at /admin/posts (nil without an owner or a desk).
+	desk *deskhandlers.Handlers
 	// people serves a commenter's data pages and the owner's (nil without Config.People).
 	people *handlerpeople.Handlers
 	// reactions are the readers' presses of a reaction under a comment or a post.
@@ -251,6 +271,11 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
 			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
+		// The console's posts store is repo.Posts, which the desk's list needs too (its comments, closed or open).
+		if posts, ok := cfg.Posts.(deskhandlers.Posts); ok && cfg.Desk != nil {
+			s.desk = deskhandlers.New(deskhandlers.Config{Content: cfg.Content, Desk: cfg.Desk, Posts: posts,
+				Broker: cfg.Broker, Chrome: s.signin.Chrome, PurgeAfter: cfg.PurgeAfter})
+		}
 		waiting = moderation.NewWaiting(cfg.Moderation.Pending, cfg.Log)
 		cfg.Broker.OnChange(func(int64, []live.Message) { waiting.Changed() })
 		go waiting.Run(ctx)
@@ -273,7 +298,7 @@ func New(cfg Config) (*fiber.App, error) {
 		IdleTimeout:             60 * time.Second,
 		// A body over the limit is refused from its Content-Length, before it is read; the listener's lingering
 		// close lets the client read the 413 instead of a connection reset.
-		BodyLimit: MaxBody,
+		BodyLimit: MaxDeskBody,
 	})
 	// Event streams close their own connections (see handlers/events): fasthttp must not close them when the hijack
 	// handler returns.

@@ -20,6 +20,7 @@ import (
 	"blog/clientip"
 	"blog/content"
 	"blog/database"
+	"blog/desk"
 	"blog/handlers"
 	"blog/internal/dbtest"
 	"blog/limits"
@@ -33,6 +34,7 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/review"
 	"blog/repo/tallies"
+	"blog/repo/writing"
 )
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
@@ -62,10 +64,12 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log)
+	writer := &desk.Service{Store: writing.New(db)}
+	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log, publish.WithDesk(writer))
 	if err != nil {
 		t.Fatal(err)
 	}
+	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
 	store := review.NewComments(db, discussion.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
@@ -76,6 +80,11 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		starts[id] = st.Seq
 	}
 	broker := live.New(store, site.Slug, starts, log)
+	broker.OnChange(func(_ int64, msgs []live.Message) {
+		if live.HasContent(msgs) {
+			site.ReloadForChange(ctx)
+		}
+	})
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, BanStore: review.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff}
@@ -88,7 +97,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Moderation: mod, Assets: set,
 		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Authors: discussion.NewComments(db), Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
-		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}}
+		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}, Desk: writer, PurgeAfter: 30 * 24 * time.Hour}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -104,14 +113,15 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	}
 	// The broker and the change watcher run as serve runs them.
 	bctx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{}, 2)
+	stopped := make(chan struct{}, 3)
 	watching := make(chan struct{})
 	go func() { broker.Run(bctx); stopped <- struct{}{} }()
+	go func() { site.RunSchedule(bctx); stopped <- struct{}{} }()
 	go func() {
 		db.WatchChanges(bctx, broker.Poke, broker.Resync, func() { close(watching) })
 		stopped <- struct{}{}
 	}()
-	t.Cleanup(func() { cancel(); <-stopped; <-stopped })
+	t.Cleanup(func() { cancel(); <-stopped; <-stopped; <-stopped })
 	select {
 	case <-watching:
 	case <-time.After(10 * time.Second):

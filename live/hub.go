@@ -27,6 +27,18 @@ type Message struct {
 	Closed bool
 	// PostReactions, set for a reaction to the post itself, are the post's own reactions now.
 	PostReactions *repo.Tally
+	// Content says the post itself was written, published or taken down in the desk: the content is read again.
+	Content bool
+}
+
+// HasContent reports whether any of msgs is a change of a post's content (Message.Content).
+func HasContent(msgs []Message) bool {
+	for _, m := range msgs {
+		if m.Content {
+			return true
+		}
+	}
+	return false
 }
 
 // QueueSize is how many messages a subscriber may have waiting. A subscriber that falls further behind is dropped

@@ -20,12 +20,14 @@ func renderChanges(store Store, slugOf func(postID int64) string) fetch {
 		slug := slugOf(postID)
 		msgs := make([]Message, len(changes))
 		for i, ch := range changes {
-			if ch.Kind == repo.ChangePost {
+			if ch.Kind == repo.ChangePost || ch.Kind == repo.ChangeContent {
+				// A change of the post's content tells open pages only what they already show (whether it
+				// takes comments, and its count); the instance reads the content again (Message.Content).
 				var data bytes.Buffer
 				if err := views.PostChange(ch.Closed, ch.Count).Render(ctx, &data); err != nil {
 					return nil, err
 				}
-				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Closed: ch.Closed}
+				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Closed: ch.Closed, Content: ch.Kind == repo.ChangeContent}
 				continue
 			}
 			if ch.OfPost() {

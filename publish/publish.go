@@ -48,7 +48,23 @@ type Store struct {
 	// logged holds the skipped files of the last load as problemKey makes them: a reload logs only the ones
 	// not already logged, so a bad file is logged once per change of it, not at every reload of the folder.
 	logged map[string]bool
+
+	// desk gives the posts written in the owner's desk (nil: none); next carries the time the next scheduled
+	// one appears to RunSchedule after each load.
+	desk Desk
+	next chan *time.Time
+	// reloadMu keeps loads (the watcher's, the change feed's, the schedule's) one at a time, in order.
+	reloadMu sync.Mutex
 }
+
+// Desk is where the posts written in the owner's desk come from (desk.Service): the documents to serve beside the
+// files, and when the next scheduled one appears (nil: none).
+type Desk interface {
+	Documents(ctx context.Context) ([]content.Document, *time.Time, error)
+}
+
+// WithDesk serves the desk's posts beside the content folder's files (a slug a file uses stays the file's).
+func WithDesk(d Desk) Option { return func(s *Store) { s.desk = d } }
 
 // Option configures a Store.
 type Option func(*Store)
@@ -58,7 +74,7 @@ func CloseAfter(d time.Duration) Option { return func(s *Store) { s.closeAfter =
 
 // Open loads the content from fsys and makes sure every published post has a row.
 func Open(ctx context.Context, fsys fs.FS, posts *repo.Posts, log *slog.Logger, opts ...Option) (*Store, error) {
-	s := &Store{fsys: fsys, posts: posts, log: log, slugs: map[int64]string{}}
+	s := &Store{fsys: fsys, posts: posts, log: log, slugs: map[int64]string{}, next: make(chan *time.Time, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -81,6 +97,29 @@ func (s *Store) Slug(id int64) string {
 	return s.slugs[id]
 }
 
+// FileSlug reports whether a file of the content folder (a post or a draft) has the slug: the desk refuses it.
+func (s *Store) FileSlug(slug string) bool {
+	lib := s.Library()
+	for _, list := range [][]content.Post{lib.Posts, lib.Drafts} {
+		for _, p := range list {
+			if p.Slug == slug && p.Origin == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FilePage reports whether a page of the content folder has the slug: the desk refuses it.
+func (s *Store) FilePage(slug string) bool {
+	for _, p := range s.Library().Pages {
+		if p.Slug == slug && p.Origin == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Title returns the title of the post with this id, or its slug when its file has gone.
 func (s *Store) Title(id int64) string {
 	slug := s.Slug(id)
@@ -93,7 +132,17 @@ func (s *Store) Title(id int64) string {
 // Reload reads the content again and swaps it in. Problems with single files are logged, naming the file, once
 // per change: a file skipped at the last load for the same reason, and not changed since, is not logged again.
 func (s *Store) Reload(ctx context.Context) error {
-	lib, err := content.Load(s.fsys)
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	var docs []content.Document
+	var next *time.Time
+	if s.desk != nil {
+		var err error
+		if docs, next, err = s.desk.Documents(ctx); err != nil {
+			return fmt.Errorf("load the desk's posts: %w", err)
+		}
+	}
+	lib, err := content.LoadWith(s.fsys, docs)
 	if err != nil {
 		return fmt.Errorf("load content: %w", err)
 	}
@@ -129,7 +178,64 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	s.logged = logged
 	s.cur.Store(snap)
+	// Only the newest time matters: an older one waiting is replaced.
+	select {
+	case <-s.next:
+	default:
+	}
+	s.next <- next
 	return nil
+}
+
+// ReloadForChange reads the content again after a change in the desk's feed (on any instance). A failed read is
+// tried again by RunSchedule a few seconds later: the feed will not tell of this change again.
+func (s *Store) ReloadForChange(ctx context.Context) {
+	if err := s.Reload(ctx); err != nil {
+		s.log.Error("content: reload after a change in the desk failed; still serving the previous content, trying again shortly", "err", err)
+		at := time.Now().Add(retryAfter)
+		select {
+		case <-s.next:
+		default:
+		}
+		s.next <- &at
+	}
+}
+
+// retryAfter is how soon a failed reload for a change is tried again.
+const retryAfter = 5 * time.Second
+
+// RunSchedule reads the content again whenever a scheduled post's time comes, until ctx ends: each instance
+// keeps its own timer for the next one, so the post appears on every instance at its time without a word
+// between them.
+func (s *Store) RunSchedule(ctx context.Context) {
+	var timer *time.Timer
+	var fire <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case at := <-s.next:
+			if timer != nil {
+				timer.Stop()
+			}
+			timer, fire = nil, nil
+			if at != nil {
+				// A moment after the time, so that the post is due when it is read.
+				timer = time.NewTimer(time.Until(*at) + 10*time.Millisecond)
+				fire = timer.C
+			}
+		case <-fire:
+			timer, fire = nil, nil
+			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("content: reload for a scheduled post failed; trying again in a minute", "err", err)
+				timer = time.NewTimer(time.Minute)
+				fire = timer.C
+			}
+		}
+	}
 }
 
 // problemKey names a skipped file as it is now: its name, its modification time and the problem.

@@ -278,6 +278,9 @@ const (
 	ChangePost = "post"
 	// ChangePinned is a comment pinned or unpinned by the owner.
 	ChangePinned = "pinned"
+	// ChangeContent is a change of a post written in the desk (published, changed, scheduled, taken down): every
+	// instance reads its content again. It names no comment.
+	ChangeContent = "content"
 )
 
 // Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)

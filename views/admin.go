@@ -147,24 +147,6 @@ type BansView struct {
 	Error       string
 }
 
-// PostsView is the console's posts page: every published post, and whether it takes comments.
-type PostsView struct {
-	Posts         []PostRow
-	Notice, Error string
-}
-
-// PostRow is one post of the posts page: its title, comments, and whether it takes new ones (Why says why not,
-// in words). Override is the owner's choice (repo.CommentsOpen, repo.CommentsClosed, or none).
-type PostRow struct {
-	Slug, Title string
-	Count       int
-	Closed      bool
-	Why         string
-	Override    string
-	// Until is when COMMENTS_CLOSE_AFTER closes it ("" when never, or closed).
-	Until string
-}
-
 // AuditView is the audit page's state.
 type AuditView struct {
 	Entries []repo.AuditEntry

@@ -22,7 +22,8 @@
   // After an action or a reply swaps the console's results, move focus to the field in error, or else to the
   // notice that says what happened.
   document.addEventListener("htmx:afterSettle", function () {
-    if (!ownerPage) return;
+    // The desk's editor swaps its preview and its "Saved" line as the owner types: focus stays where they type.
+    if (!ownerPage || document.getElementById("desk-form")) return;
     var target = document.querySelector('#console-results [aria-invalid="true"]') || document.getElementById("notice");
     if (target) {
       target.focus();
@@ -495,5 +496,78 @@
         });
       })
       .catch(function () {});
+  })();
+
+  // ---- The desk's editor -----------------------------------------------------------------------------------
+
+  // htmx saves the form a moment after the owner stops typing. What was typed since the last save is sent once
+  // more when the tab is hidden or closed (a beacon outlives the page), and kept in this browser until a save
+  // confirms it: a page opened again on the revision it was typed on (the connection was lost, the beacon never
+  // arrived) gets it back and saves it.
+  (function () {
+    var form = document.getElementById("desk-form");
+    if (!form || !form.dataset.autosave) return;
+    var key = "desk:" + form.dataset.autosave;
+    var revision = form.dataset.revision || "";
+    var dirty = false;
+    function fields() {
+      var out = {};
+      new FormData(form).forEach(function (v, k) {
+        if (k !== "_csrf" && typeof v === "string") out[k] = v;
+      });
+      return out;
+    }
+    function keep() {
+      try { localStorage.setItem(key, JSON.stringify({ revision: revision, fields: fields() })); } catch (e) { /* full or refused: the server's copy stays */ }
+    }
+    function forget() {
+      try { localStorage.removeItem(key); } catch (e) { /* nothing kept */ }
+    }
+    var kept = null;
+    try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (kept && kept.revision === revision && kept.fields) {
+      Object.keys(kept.fields).forEach(function (name) {
+        var el = form.elements.namedItem(name);
+        if (el && !el.readOnly && el.type !== "file" && el.type !== "hidden" && typeof el.value === "string") {
+          el.value = kept.fields[name];
+        }
+      });
+      dirty = true;
+      var line = document.getElementById("desk-saved");
+      if (line) line.textContent = "Restored what you typed before the page closed; saving it.";
+      document.addEventListener("DOMContentLoaded", function () {
+        if (!window.htmx) return;
+        window.htmx.trigger(form, "change");
+        var body = document.getElementById("desk-body");
+        if (body) window.htmx.trigger(body, "input");
+      });
+    } else if (kept) {
+      forget(); // saved since (a beacon arrived, or a button sent the form)
+    }
+    form.addEventListener("input", function () { dirty = true; keep(); });
+    form.addEventListener("change", function () { dirty = true; keep(); });
+    form.addEventListener("htmx:beforeRequest", function (evt) {
+      if (evt.detail.elt === form) dirty = false;
+    });
+    form.addEventListener("htmx:afterRequest", function (evt) {
+      if (evt.detail.elt !== form) return;
+      var m = evt.detail.successful && /data-revision="(\d+)"/.exec(evt.detail.xhr.responseText || "");
+      if (!m || m[1] === "0") {
+        dirty = true;
+        return;
+      }
+      revision = m[1];
+      if (dirty) keep(); else forget();
+    });
+    function flush() {
+      if (!dirty || !navigator.sendBeacon) return;
+      if (navigator.sendBeacon(form.dataset.autosave, new FormData(form))) dirty = false;
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") flush();
+    });
+    window.addEventListener("pagehide", flush);
+    // A plain submit (Save, Publish...) sends the form itself: the server's copy is newer than what is kept.
+    form.addEventListener("submit", function () { dirty = false; forget(); });
   })();
 })();

@@ -45,7 +45,12 @@ func main() {
 	wal := flag.Duration("wal", 60*time.Second, "how long comments are posted while the SQLite log is measured (0: not measured)")
 	walOnly := flag.Bool("wal-only", false, "measure only the SQLite log under comment POSTs (see -wal)")
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
+	deskOnly := flag.Bool("desk", false, "measure only the desk's live preview of a 5,000-word post")
 	flag.Parse()
+	if *deskOnly {
+		printRows(deskOnlyRun(*binary, *duration))
+		return
+	}
 	if *hostileOnly {
 		printRows(hostile.MeasureComments(context.Background(), *binary))
 		return
@@ -152,6 +157,7 @@ func run(o options) error {
 	for _, c := range []int{1, 8, 32} {
 		add(load.MeasurePOST(srv.Base, "hundred", c, dur))
 	}
+	add(load.MeasureDeskPreview(srv, binary, dur))
 	if o.large > 0 {
 		if err := harness.Seed(ctx, srv, map[string]int{"small": 100}); err != nil {
 			return err
@@ -278,4 +284,22 @@ func walOnlyRun(binary string, clients int, dur time.Duration) ([]harness.Row, e
 		return nil, err
 	}
 	return load.MeasureWAL(srv, "hundred", clients, dur), nil
+}
+
+// deskOnlyRun starts a server and measures only the desk's live preview.
+func deskOnlyRun(binary string, dur time.Duration) ([]harness.Row, error) {
+	dir, err := os.MkdirTemp("", "blog-bench-desk-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := harness.WriteContent(filepath.Join(dir, "content")); err != nil {
+		return nil, err
+	}
+	srv, err := harness.StartServer(context.Background(), binary, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	return []harness.Row{load.MeasureDeskPreview(srv, binary, dur)}, nil
 }

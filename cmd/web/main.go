@@ -33,6 +33,7 @@ import (
 	"blog/content"
 	"blog/database"
 	"blog/database/schema"
+	"blog/desk"
 	"blog/handlers"
 	"blog/headers"
 	"blog/limits"
@@ -50,6 +51,7 @@ import (
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/tallies"
+	"blog/repo/writing"
 	"blog/views"
 )
 
@@ -121,8 +123,12 @@ func operatorCommands(cfg config.Config, stdin io.Reader, stdout io.Writer) *ope
 			return newModeration(cfg, db, keys), nil
 		},
 		LoadContent: func(ctx context.Context, db *database.DB) error {
-			_, err := loadContent(ctx, cfg, db, newLogger(cfg, io.Discard))
+			_, _, err := loadContent(ctx, cfg, db, newLogger(cfg, io.Discard))
 			return err
+		},
+		Desk: func(ctx context.Context, db *database.DB) (*desk.Service, error) {
+			_, d, err := loadContent(ctx, cfg, db, newLogger(cfg, io.Discard))
+			return d, err
 		},
 	}
 }
@@ -148,7 +154,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	site, err := loadContent(ctx, cfg, db, log)
+	site, writer, err := loadContent(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -190,15 +196,22 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		log.Warn("OWNER_EMAIL is set but SMTP_URL is not: no mail is sent")
 	}
 	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
+	// A post written, published or taken down in the desk, here or on another instance: the content is read
+	// again before the change reaches anyone (the owner's next page already shows it).
+	broker.OnChange(func(_ int64, msgs []live.Message) {
+		if live.HasContent(msgs) {
+			site.ReloadForChange(ctx)
+		}
+	})
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys))
+		newPeople(cfg, db, mod, notifier, keys), writer)
 	if err != nil {
 		return err
 	}
 	if err := announceSetupLink(ctx, cfg, own, log); err != nil {
 		return err
 	}
-	stopBackground := startBackground(ctx, cfg, db, site, broker, mod, own, notifier, log)
+	stopBackground := startBackground(ctx, cfg, db, site, writer, broker, mod, own, notifier, log)
 	defer stopBackground()
 	return listenAndServe(ctx, cfg, app, done, db, len(site.Library().Posts), metrics, log)
 }
@@ -225,22 +238,29 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 	return db, nil
 }
 
-// loadContent reads the posts and pages (CONTENT_DIR or the built-in sample) and gives every post its row. A
-// file that cannot be read is skipped and logged, naming it; the rest is served.
-func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *slog.Logger) (*publish.Store, error) {
+// loadContent reads the posts and pages (CONTENT_DIR or the built-in sample, and the posts written in the desk)
+// and gives every post its row. A file that cannot be read is skipped and logged, naming it; the rest is served.
+// It returns the content and the desk, which refuses the slugs the folder's files use.
+func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *slog.Logger) (*publish.Store, *desk.Service, error) {
 	var contentFS fs.FS = content.Embedded()
 	if cfg.ContentDir != "" {
 		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
+			return nil, nil, fmt.Errorf("CONTENT_DIR=%s is not a folder", cfg.ContentDir)
 		}
 		// A root, not a plain folder: nothing in it (a symbolic link) can lead to a file outside it.
 		root, err := os.OpenRoot(cfg.ContentDir)
 		if err != nil {
-			return nil, fmt.Errorf("CONTENT_DIR: %w", err)
+			return nil, nil, fmt.Errorf("CONTENT_DIR: %w", err)
 		}
 		contentFS = root.FS()
 	}
-	return publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter))
+	writer := &desk.Service{Store: writing.New(db)}
+	site, err := publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter), publish.WithDesk(writer))
+	if err != nil {
+		return nil, nil, err
+	}
+	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
+	return site, writer, nil
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
@@ -297,8 +317,8 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 // buildApp builds the HTTP app with every route.
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
-	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service) (*fiber.App, error) {
-	return handlers.New(handlers.Config{People: ppl,
+	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service) (*fiber.App, error) {
+	return handlers.New(handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
@@ -353,17 +373,19 @@ func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys s
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
-func startBackground(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, broker *live.Broker, mod *moderation.Service,
-	own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
+func startBackground(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, writer *desk.Service,
+	broker *live.Broker, mod *moderation.Service, own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { broker.Run(bctx) })
+	// Each instance keeps its own timer for the next scheduled post.
+	wg.Go(func() { site.RunSchedule(bctx) })
 	wg.Go(func() {
 		if err := db.WatchChanges(bctx, broker.Poke, broker.Resync, func() {}); err != nil && bctx.Err() == nil {
 			log.Error("watching for changes stopped", "err", err)
 		}
 	})
-	wg.Go(func() { purgeDaily(bctx, mod, own, cfg.PurgeAfter, log) })
+	wg.Go(func() { purgeDaily(bctx, mod, own, writer, cfg.PurgeAfter, log) })
 	if cfg.CloseAfter > 0 {
 		wg.Go(func() { noteClosings(bctx, repo.NewPosts(db), log) })
 	}
@@ -391,8 +413,13 @@ func startBackground(ctx context.Context, cfg config.Config, db *database.DB, si
 
 // purgeDaily deletes for good, at start and then every day, the comments deleted more than after ago, and the
 // owner's expired sessions.
-func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, after time.Duration, log *slog.Logger) {
+func purgeDaily(ctx context.Context, mod *moderation.Service, own *owner.Owner, writer *desk.Service, after time.Duration, log *slog.Logger) {
 	for {
+		if n, err := writer.Purge(ctx, after); err != nil && ctx.Err() == nil {
+			log.Error("purge deleted posts", "err", err)
+		} else if n > 0 {
+			log.Info("purged deleted posts", "count", n)
+		}
 		if _, err := own.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Error("purge expired sessions", "err", err)
 		}

@@ -31,6 +31,10 @@ Usage:
   web posts close|open|reset SLUG...
                            close a post to new comments, keep it open whatever its file and
                            COMMENTS_CLOSE_AFTER say, or follow them again (audited; open pages update live)
+  web posts export DIR     write the posts and pages written in the desk as Markdown files under DIR/posts
+                           and DIR/pages, which CONTENT_DIR reads (drafts and scheduled posts as drafts)
+  web posts import DIR     read DIR/posts/*.md and DIR/pages/*.md into the desk, all or nothing (drafts stay
+                           drafts, the rest is published; running servers take it in at once)
   web ban add email|domain|ip VALUE [--remove-past]
                            hold new comments of an email, email domain, address or /24 or /64 network as
                            spam; --remove-past also marks their earlier comments as spam

@@ -14,8 +14,10 @@ package highlight
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -31,11 +33,45 @@ import (
 // Extension is the goldmark extension that highlights fenced code blocks.
 type Extension struct {
 	languages *Languages
+	blocks    *blockCache
 }
 
 // New returns the extension, with the languages of Languages (each read the first time a block needs it).
 func New() *Extension {
-	return &Extension{languages: NewLanguages()}
+	return &Extension{languages: NewLanguages(), blocks: &blockCache{}}
+}
+
+// blockCache keeps highlighted blocks by their fence's info string and code: the desk's preview renders a whole
+// post at every pause in typing, and a reload of the content renders every post again, while most blocks are
+// unchanged (highlighting is most of a render's time). Bounded in blocks and bytes; past either it starts over.
+type blockCache struct {
+	mu    sync.Mutex
+	m     map[[32]byte][]byte
+	bytes int
+}
+
+const (
+	maxCachedBlocks     = 2048
+	maxCachedBlockBytes = 16 << 20
+)
+
+func (c *blockCache) get(k [32]byte) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[k]
+	return b, ok
+}
+
+func (c *blockCache) put(k [32]byte, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedBlocks || c.bytes+len(b) > maxCachedBlockBytes {
+		c.m, c.bytes = map[[32]byte][]byte{}, 0
+	}
+	if len(b) <= maxCachedBlockBytes/4 {
+		c.m[k] = b
+		c.bytes += len(b)
+	}
 }
 
 // Extend implements goldmark.Extender: fenced code blocks are rendered by the highlighter instead of goldmark's
@@ -44,6 +80,7 @@ func (e *Extension) Extend(m goldmark.Markdown) {
 	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(&codeRenderer{
 		Config:    html.NewConfig(),
 		languages: e.languages,
+		blocks:    e.blocks,
 	}, 200)))
 }
 
@@ -56,6 +93,7 @@ var classesOnly = chroma.MustNewStyle("classes", chroma.StyleEntries{})
 type codeRenderer struct {
 	html.Config
 	languages *Languages
+	blocks    *blockCache
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -84,10 +122,26 @@ func (r *codeRenderer) renderFencedCodeBlock(w util.BufWriter, source []byte, no
 			line := n.Lines().At(i)
 			code.Write(line.Value(source))
 		}
-		if tokens, err := chroma.Coalesce(lexer).Tokenise(nil, code.String()); err == nil {
-			// Errors from a BufWriter surface when goldmark flushes it.
-			_ = chromahtml.New(options...).Format(w, classesOnly, tokens)
+		h := sha256.New()
+		h.Write(info)
+		h.Write([]byte{0})
+		h.Write(language)
+		h.Write([]byte{0})
+		h.Write(code.Bytes())
+		var key [32]byte
+		h.Sum(key[:0])
+		if out, ok := r.blocks.get(key); ok {
+			_, _ = w.Write(out)
 			return ast.WalkContinue, nil
+		}
+		if tokens, err := chroma.Coalesce(lexer).Tokenise(nil, code.String()); err == nil {
+			var out bytes.Buffer
+			if err := chromahtml.New(options...).Format(&out, classesOnly, tokens); err == nil {
+				r.blocks.put(key, out.Bytes())
+				// Errors from a BufWriter surface when goldmark flushes it.
+				_, _ = w.Write(out.Bytes())
+				return ast.WalkContinue, nil
+			}
 		}
 	}
 	_, _ = w.WriteString("<pre><code")

@@ -64,7 +64,7 @@ var Settings = []Setting{
 	{"WEBHOOK_URL", "", "When set, new and held comments are POSTed there as JSON, signed (X-Blog-Signature) with WEBHOOK_SECRET."},
 	{"WEBHOOK_SECRET", "", "Key (16+ characters) of the webhook's HMAC-SHA256 signature. Required with WEBHOOK_URL."},
 	{"NOTIFY_RETRY", "30s", "Wait before retrying a failed mail or webhook; it doubles each time up to an hour, 12 tries in all."},
-	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
+	{"PURGE_AFTER", "30", "Days after which deleted comments, and posts deleted in the desk, are removed for good."},
 	{"COMMENTS_CLOSE_AFTER", "0", "Close every post to new comments this many days after its date (or a duration such as 36h); 0: never. The console and web posts open|close decide per post."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},

@@ -14,6 +14,7 @@ import (
 	"blog/cmd/web/config"
 	"blog/database"
 	"blog/database/schema"
+	"blog/desk"
 	"blog/moderation"
 )
 
@@ -27,6 +28,9 @@ type Commands struct {
 	Moderation func(ctx context.Context, db *database.DB) (*moderation.Service, error)
 	// LoadContent reads the posts and gives every post its row, as the server does when it starts.
 	LoadContent func(ctx context.Context, db *database.DB) error
+	// Desk returns the owner's writing desk on db, with the content loaded as the server loads it (so the desk
+	// refuses the slugs of the folder's files).
+	Desk func(ctx context.Context, db *database.DB) (*desk.Service, error)
 	// Stdin is where `web owner password` reads the new password.
 	Stdin io.Reader
 	// Stdout is where every command says what it did.

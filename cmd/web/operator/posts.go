@@ -9,13 +9,20 @@ import (
 	"blog/repo"
 )
 
-// Posts runs `web posts list|close|open|reset`: which posts take comments, and the owner's choice per post.
+// Posts runs `web posts list|close|open|reset`: which posts take comments, and the owner's choice per post; and
+// `web posts export|import DIR`: the desk's posts written out as Markdown files, or read back.
 func (op *Commands) Posts(ctx context.Context, args []string) error {
-	const usage = "usage: web posts list | web posts close|open|reset SLUG..."
+	const usage = "usage: web posts list | web posts close|open|reset SLUG... | web posts export|import DIR"
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
 	sub, slugs := args[0], args[1:]
+	if sub == "export" || sub == "import" {
+		if len(slugs) != 1 {
+			return fmt.Errorf("usage: web posts %s DIR", sub)
+		}
+		return op.transferPosts(ctx, sub, slugs[0])
+	}
 	choice, ok := map[string]string{"close": repo.CommentsClosed, "open": repo.CommentsOpen, "reset": repo.CommentsFollow}[sub]
 	switch {
 	case sub == "list" && len(slugs) == 0:
