@@ -15,6 +15,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"blog/assets"
 	"blog/authorship"
@@ -30,6 +31,7 @@ import (
 	handlerpeople "blog/handlers/people"
 	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
+	uploadhandlers "blog/handlers/uploads"
 	"blog/handlers/web"
 	"blog/limits"
 	"blog/live"
@@ -42,6 +44,7 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/spam"
+	"blog/uploads"
 	"blog/views"
 )
 
@@ -134,6 +137,8 @@ type Config struct {
 	// People is what a commenter (and the owner) can do about the data held on an address; nil: the data
 	// pages are not served.
 	People *people.Service
+	// Uploads are the rules of the owner's image uploads (uploads.Service); nil: no uploads are taken or served.
+	Uploads uploadhandlers.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -184,6 +189,10 @@ type Server struct {
 	people *handlerpeople.Handlers
 	// reactions are the readers' presses of a reaction under a comment or a post.
 	reactions *reactionhandlers.Handlers
+	// uploads are the owner's images: uploading, listing, deleting, and serving them to everyone (nil without
+	// Config.Uploads or an owner); uploadBody is how large an upload's request may be.
+	uploads    *uploadhandlers.Handlers
+	uploadBody int
 }
 
 // New builds the Fiber app with every route.
@@ -247,6 +256,10 @@ func New(cfg Config) (*fiber.App, error) {
 		}
 		s.people = handlerpeople.New(pc)
 	}
+	if cfg.Uploads != nil && s.signin != nil {
+		s.uploads = uploadhandlers.New(uploadhandlers.Config{Uploads: cfg.Uploads, OwnerChrome: s.signin.Chrome})
+		s.uploadBody = uploadhandlers.BodyLimit(cfg.Uploads.Limits())
+	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
@@ -278,8 +291,40 @@ func New(cfg Config) (*fiber.App, error) {
 	// Event streams close their own connections (see handlers/events): fasthttp must not close them when the hijack
 	// handler returns.
 	app.Server().KeepHijackedConns = true
+	app.Server().HeaderReceived = s.bodyLimitFor
 	s.routes(app)
 	return app, nil
+}
+
+// bodyLimitFor lets an image upload's request be larger than MaxBody: only a POST to /admin/uploads that carries
+// a session cookie (the session itself is checked before anything is stored), so no other request can make the
+// server hold more than MaxBody.
+func (s *Server) bodyLimitFor(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if s.uploadBody > 0 && s.isUpload(string(h.Method()), string(h.RequestURI())) && len(h.Cookie(signin.SessionCookie)) > 0 {
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.uploadBody}
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// isUpload reports the upload's request (the path without its query).
+func (s *Server) isUpload(method, uri string) bool {
+	path, _, _ := strings.Cut(uri, "?")
+	return method == fiber.MethodPost && path == "/admin/uploads"
+}
+
+// bodyLimit answers 413 for a body over MaxBody, or over the upload's bound for an upload.
+func (s *Server) bodyLimit() fiber.Handler {
+	small := limits.Body(MaxBody)
+	if s.uploadBody == 0 {
+		return small
+	}
+	large := limits.Body(s.uploadBody)
+	return func(c *fiber.Ctx) error {
+		if s.isUpload(c.Method(), c.Path()) {
+			return large(c)
+		}
+		return small(c)
+	}
 }
 
 // Site is what the owner says about the blog (SITE_* settings).
@@ -313,7 +358,8 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 		Description: site.Description, Footer: site.Footer, ShareImage: image,
 		Font: set.URL("fonts/source-serif-4-latin-wght-normal.woff2"), Assets: views.AssetURLs{
 			CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("dist/sse.js"),
-			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg")}}
+			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg"),
+			Uploads: set.URL("dist/uploads.js")}}
 }
 
 // chromeFor returns the layout's data for this request (web.Chrome).
@@ -361,6 +407,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return nil
 	}
 	title, msg := messageFor(status)
+	if status == fiber.StatusRequestEntityTooLarge && s.uploadBody > 0 && s.isUpload(c.Method(), c.Path()) {
+		msg = "This file is too large: an image can be at most " + uploads.Size(int64(s.cfg.Uploads.Limits().MaxBytes)) + "."
+		fe = fiber.NewError(status, msg)
+	}
 	if status >= 500 {
 		s.cfg.Log.Error("request failed", "request_id", observe.RequestID(c), "method", c.Method(), "path", c.Path(),
 			"status", status, "err", err)

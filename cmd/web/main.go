@@ -50,6 +50,8 @@ import (
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/tallies"
+	uploadstore "blog/repo/uploads"
+	"blog/uploads"
 	"blog/views"
 )
 
@@ -301,6 +303,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
+		Uploads:   uploads.New(uploadstore.New(db), cfg.Uploads),
 		Owner:     own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},

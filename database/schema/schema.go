@@ -84,6 +84,8 @@ var steps = []step{
 		[]Loss{{"every reader's reactions (table reactions) and the counts beside comments and posts", "reactions"}}},
 	{20261206080001, "create_data_requests", migrations.MigrateCreateDataRequests, migrations.RollbackCreateDataRequests,
 		[]Loss{{"the last day's requests for a commenter's data (table data_requests): their bounds count from zero again", "data_requests"}}},
+	{20261207030001, "create_uploads", migrations.MigrateCreateUploads, migrations.RollbackCreateUploads,
+		[]Loss{{"every uploaded image (tables uploads and upload_data): posts that show one show a broken image", "uploads"}}},
 }
 
 // Known lists every version this binary knows, oldest first.
