@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
 	"image/color"
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -273,6 +276,12 @@ func TestHostileUploads(t *testing.T) {
 				if tc.check != nil {
 					tc.check(t, stored)
 				}
+				// What is stored is still a whole image: decoded in full (every chunk's checksum, every scan).
+				if tc.ctype != "image/webp" {
+					if _, _, err := image.Decode(bytes.NewReader(stored)); err != nil {
+						t.Fatalf("the stored image does not decode: %v", err)
+					}
+				}
 			})
 		}
 
@@ -342,5 +351,112 @@ func TestUploadBodyBounds(t *testing.T) {
 	}
 	if n := countUploads(t, db); n != 1 {
 		t.Fatalf("%d uploads stored, want 1", n)
+	}
+}
+
+// TestUploadedImageServedByAnotherInstance: an image uploaded on one instance is served by another on the same
+// PostgreSQL database, byte for byte, and its deletion there too.
+func TestUploadedImageServedByAnotherInstance(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	instA := newTestAppOn(t, dbtest.Open(t, url, true))
+	instB := newTestAppOn(t, dbtest.Open(t, url, false))
+	o := instA.owner(t)
+	o.page(t, "/admin/uploads")
+	jpg := imagetest.JPEG(64, 48, color.RGBA{200, 120, 0, 255})
+	resp, body := o.upload(t, "sunset.jpg", jpg, map[string]string{"alt": "A sunset"}, false)
+	got := answer(t, body)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload on A: %d %s", resp.StatusCode, body)
+	}
+	img, data := instB.fetchMedia(t, got.URL, nil)
+	if img.StatusCode != 200 || img.Header.Get("Content-Type") != "image/jpeg" || !bytes.Equal(data, jpg) {
+		t.Fatalf("B serves %d %s, %d bytes (want %d)", img.StatusCode, img.Header.Get("Content-Type"), len(data), len(jpg))
+	}
+	ob := instB.owner(t)
+	if list := ob.page(t, "/admin/uploads"); !strings.Contains(list, "sunset.jpg") || !strings.Contains(list, got.Markdown) {
+		t.Fatalf("B's Images page does not list A's upload:\n%s", list)
+	}
+	if resp, _ := ob.post(t, "/admin/uploads/"+strings.TrimPrefix(got.URL, "/media/u/")+"/delete", nil, false); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete on B: %d", resp.StatusCode)
+	}
+	if gone, _ := instA.fetchMedia(t, got.URL, nil); gone.StatusCode != http.StatusNotFound {
+		t.Fatalf("A still serves an image deleted on B: %d", gone.StatusCode)
+	}
+}
+
+// TestDarkVariants: an uploaded image's dark-theme address serves the image itself until a variant is uploaded
+// (chosen on the form, or named NAME.dark.EXT after the image's file), then the variant; it is kept five minutes,
+// not for good, and its ETag follows what it serves. A variant cannot be chosen for an image that does not exist.
+func TestDarkVariants(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		a := newTestAppOn(t, db)
+		o := a.owner(t)
+		o.page(t, "/admin/uploads")
+		light := imagetest.PNG(20, 10, color.White)
+		_, body := o.upload(t, "diagram.png", light, nil, false)
+		lightURL := answer(t, body).URL
+		darkURL := strings.TrimSuffix(lightURL, ".png") + ".dark.png"
+
+		resp, data := a.fetchMedia(t, darkURL, nil)
+		if resp.StatusCode != 200 || !bytes.Equal(data, light) || resp.Header.Get("Cache-Control") != "public, max-age=300" {
+			t.Fatalf("dark address without a variant: %d %v", resp.StatusCode, resp.Header)
+		}
+		before := resp.Header.Get("ETag")
+
+		dark := imagetest.PNG(20, 10, color.Black)
+		resp, body = o.upload(t, "diagram.dark.png", dark, nil, false)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("variant by its name: %d %s", resp.StatusCode, body)
+		}
+		resp, data = a.fetchMedia(t, darkURL, map[string]string{"If-None-Match": before})
+		if resp.StatusCode != 200 || !bytes.Equal(data, dark) || resp.Header.Get("ETag") == before {
+			t.Fatalf("dark address after the variant: %d %v", resp.StatusCode, resp.Header)
+		}
+		if page := o.page(t, "/admin/uploads"); !strings.Contains(page, "dark-theme variant of "+strings.TrimPrefix(lightURL, "/media/u/")) || !strings.Contains(page, "has a dark-theme variant") {
+			t.Fatalf("the Images page does not say which is the variant:\n%s", page)
+		}
+
+		// Chosen on the form: a newer variant wins.
+		darker := imagetest.PNG(20, 10, color.RGBA{20, 20, 40, 255})
+		resp, body = o.upload(t, "anything.png", darker, map[string]string{"dark_of": lightURL}, true)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("variant chosen on the form: %d %.1000s", resp.StatusCode, body)
+		}
+		if _, data = a.fetchMedia(t, darkURL, nil); !bytes.Equal(data, darker) {
+			t.Fatal("the dark address does not serve the newest variant")
+		}
+		if resp, body := o.upload(t, "x.png", imagetest.PNG(3, 3, color.Black), map[string]string{"dark_of": "0123456789abcdef01234567.png"}, false); resp.StatusCode != 422 || !strings.Contains(answer(t, body).Error, "no uploaded image") {
+			t.Fatalf("a variant of nothing: %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := a.fetchMedia(t, "/media/u/0123456789abcdef01234567.dark.png", nil); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the dark address of nothing: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestUploadTotalsAreBounded: past the bound on the number of stored images an upload is refused with a sentence
+// that says what to do, and nothing is stored; the same image again is still answered (nothing new is stored).
+func TestUploadTotalsAreBounded(t *testing.T) {
+	db := dbtest.SQLite(t)
+	a := newTestAppOn(t, db, func(c *handlers.Config) {
+		c.Uploads = uploads.New(uploadstore.New(db), uploads.Limits{MaxCount: 2})
+	})
+	o := a.owner(t)
+	o.page(t, "/admin/uploads")
+	first := imagetest.PNG(2, 2, color.White)
+	for i, img := range [][]byte{first, imagetest.PNG(3, 3, color.White)} {
+		if resp, body := o.upload(t, "x.png", img, nil, false); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	resp, body := o.upload(t, "x.png", imagetest.PNG(4, 4, color.White), nil, false)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(answer(t, body).Error, "delete some in the console first") {
+		t.Fatalf("past the bound: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := o.upload(t, "again.png", first, nil, false); resp.StatusCode != http.StatusOK {
+		t.Fatalf("an image stored before, at the bound: %d", resp.StatusCode)
+	}
+	if n := countUploads(t, db); n != 2 {
+		t.Fatalf("%d stored, want 2", n)
 	}
 }
