@@ -206,7 +206,7 @@ func TestHostileUploads(t *testing.T) {
 			{"HTML named .jpg with a JPEG's first bytes", "x.jpg", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, "<html><script>alert(1)</script>"...), 422, "could not be read"},
 			{"empty", "empty.png", []byte{}, 422, "this one is empty"},
 			{"a PNG cut short", "short.png", imagetest.PNG(10, 10, color.Black)[:40], 422, "could not be read"},
-			{"too large", "big.png", append(imagetest.PNG(4, 4, color.Black), make([]byte, uploads.DefaultMaxBytes)...), 413, "an image can be at most 10.5 MB"},
+			{"too large", "big.png", append(imagetest.PNG(4, 4, color.Black), make([]byte, uploads.DefaultMaxBytes)...), 413, "an image can be at most 10 MiB"},
 			{"huge dimensions", "bomb.png", imagetest.HugePNG(100000, 100000), 413, "100000×100000 pixels"},
 			{"wide and short past the bound", "strip.png", imagetest.HugePNG(1<<30, 1), 413, "pixels"},
 			{"SVG with a script", "x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), 422, "<script> element"},
@@ -329,8 +329,8 @@ func TestUploadBodyBounds(t *testing.T) {
 		says   string
 	}{
 		{"under the bound", padded(150 << 10), http.StatusCreated, ""},
-		{"over the image bound", padded(250 << 10), http.StatusRequestEntityTooLarge, "an image can be at most 205 KB"},
-		{"over the request bound", padded(400 << 10), http.StatusRequestEntityTooLarge, "This file is too large: an image can be at most 205 KB."},
+		{"over the image bound", padded(250 << 10), http.StatusRequestEntityTooLarge, "an image can be at most 200 KiB"},
+		{"over the request bound", padded(400 << 10), http.StatusRequestEntityTooLarge, "This file is too large: an image can be at most 200 KiB."},
 	} {
 		resp, body := o.uploadOver(t, base, "x.png", tc.data)
 		if resp.StatusCode != tc.status || tc.says != "" && !strings.Contains(answer(t, body).Error, tc.says) {

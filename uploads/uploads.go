@@ -319,17 +319,17 @@ func (s *Service) Serve(ctx context.Context, name string) (Served, error) {
 	return Served{Upload: u, Data: b, Immutable: true}, err
 }
 
-// Size writes a number of bytes for people: 512 bytes, 34 KB, 2.5 MB.
+// Size writes a number of bytes for people, in the binary units the settings take: 512 bytes, 34 KiB, 2.5 MiB.
 func Size(n int64) string {
 	switch {
-	case n < 1000:
+	case n < 1<<10:
 		return fmt.Sprintf("%d bytes", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.0f KB", float64(n)/1000)
-	case n < 1000*1000*1000:
-		return trimZero(fmt.Sprintf("%.1f", float64(n)/1e6)) + " MB"
+	case n < 1<<20:
+		return trimZero(fmt.Sprintf("%.0f", float64(n)/(1<<10))) + " KiB"
+	case n < 1<<30:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<20))) + " MiB"
 	}
-	return trimZero(fmt.Sprintf("%.1f", float64(n)/1e9)) + " GB"
+	return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<30))) + " GiB"
 }
 
 func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
