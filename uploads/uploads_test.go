@@ -31,9 +31,9 @@ func FuzzClean(f *testing.F) {
 // TestMarkdown: the alternative text stays on one line and cannot close the brackets or the link.
 func TestMarkdown(t *testing.T) {
 	for alt, want := range map[string]string{
-		"":                         "![](/media/u/x.png)",
-		"A chart":                  "![A chart](/media/u/x.png)",
-		"two\n lines\t here":       "![two lines here](/media/u/x.png)",
+		"":                            "![](/media/u/x.png)",
+		"A chart":                     "![A chart](/media/u/x.png)",
+		"two\n lines\t here":          "![two lines here](/media/u/x.png)",
 		`a ] ( [link](javascript:) \`: `![a \] ( \[link\](javascript:) \\](/media/u/x.png)`,
 	} {
 		if got := Markdown("x.png", alt); got != want {
