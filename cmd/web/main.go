@@ -97,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Ban(ctx, args)
 	case "reactions":
 		return op.Reactions(ctx, args)
+	case "images":
+		return op.Images(ctx, args)
 	case "owner":
 		return op.Owner(ctx, args)
 	case "import":
