@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/valyala/fasthttp"
+
 	"blog/database"
 	"blog/handlers"
 	"blog/handlers/signin"
@@ -458,5 +460,41 @@ func TestUploadTotalsAreBounded(t *testing.T) {
 	}
 	if n := countUploads(t, db); n != 2 {
 		t.Fatalf("%d stored, want 2", n)
+	}
+}
+
+// BenchmarkServeUploadedImage serves a 200 KiB uploaded image from the database through the app's handler
+// on SQLite, and answers its revalidation (an If-None-Match that matches).
+func BenchmarkServeUploadedImage(b *testing.B) {
+	db := dbtest.SQLite(b)
+	a := newTestAppOn(b, db)
+	o := a.owner(b)
+	o.page(b, "/admin/uploads")
+	p := imagetest.PNG(4, 4, color.White)
+	img := append(p[:33], append(imagetest.Chunk("IDAT", make([]byte, 200<<10)), p[33:]...)...)
+	resp, body := o.upload(b, "big.png", img, nil, false)
+	if resp.StatusCode != http.StatusCreated {
+		b.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	path := answer(b, body).URL
+	h := a.app.Handler()
+	for _, tc := range []struct{ name, etag string }{{"full", ""}, {"304", `"` + strings.TrimSuffix(strings.TrimPrefix(path, "/media/u/"), ".png") + `"`}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					var ctx fasthttp.RequestCtx
+					ctx.Request.SetRequestURI(path)
+					if tc.etag != "" {
+						ctx.Request.Header.Set("If-None-Match", tc.etag)
+					}
+					h(&ctx)
+					if s := ctx.Response.StatusCode(); s != 200 && s != 304 {
+						b.Fatal(s)
+					}
+				}
+			})
+		})
 	}
 }

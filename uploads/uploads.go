@@ -281,42 +281,45 @@ func (s *Service) Totals(ctx context.Context) (int, int64, error) { return s.sto
 // become plain images.
 func (s *Service) Delete(ctx context.Context, name string) error { return s.store.Delete(ctx, name) }
 
-// Served is an image to send: its row, its bytes, and whether its address names a fixed content (so it may be
-// kept for good) or a dark-theme alias that may change.
+// Served is an image to send: its row, and whether its address names a fixed content (so it may be kept for
+// good) or a dark-theme alias that may change.
 type Served struct {
 	store.Upload
-	Data      []byte
 	Immutable bool
 }
 
-// Serve returns the image at /media/u/name. NAME.dark.EXT is the dark-theme address of NAME.EXT (which the
-// renderer gives every uploaded image in posts): it serves NAME.EXT's dark variant, or NAME.EXT itself while it
-// has none, so a variant uploaded later reaches readers without touching any post.
-func (s *Service) Serve(ctx context.Context, name string) (Served, error) {
+// Resolve returns the image at /media/u/name, without its bytes (so a revalidation reads none).
+// NAME.dark.EXT is the dark-theme address of NAME.EXT (which the renderer gives every uploaded image in posts):
+// it is NAME.EXT's newest dark variant, or NAME.EXT itself while it has none, so a variant uploaded later reaches
+// readers without touching any post.
+func (s *Service) Resolve(ctx context.Context, name string) (Served, error) {
 	ext := path.Ext(name)
 	if _, ok := KindOf(ext); !ok {
 		return Served{}, repo.ErrNotFound
 	}
-	stem := strings.TrimSuffix(name, ext)
-	if light, ok := strings.CutSuffix(stem, ".dark"); ok {
-		lightName := light + ext
-		if _, err := s.store.Find(ctx, lightName); err != nil {
-			return Served{}, err
-		}
-		dark, err := s.store.Dark(ctx, lightName)
-		switch {
-		case err == nil:
-			name = dark.Name
-		case errors.Is(err, repo.ErrNotFound):
-			name = lightName
-		default:
-			return Served{}, err
-		}
-		u, b, err := s.store.Data(ctx, name)
-		return Served{Upload: u, Data: b}, err
+	light, isDark := strings.CutSuffix(strings.TrimSuffix(name, ext), ".dark")
+	if !isDark {
+		u, err := s.store.Find(ctx, name)
+		return Served{Upload: u, Immutable: true}, err
 	}
-	u, b, err := s.store.Data(ctx, name)
-	return Served{Upload: u, Data: b, Immutable: true}, err
+	u, err := s.store.Find(ctx, light+ext)
+	if err != nil {
+		return Served{}, err
+	}
+	dark, err := s.store.Dark(ctx, u.Name)
+	switch {
+	case err == nil:
+		return Served{Upload: dark}, nil
+	case errors.Is(err, repo.ErrNotFound):
+		return Served{Upload: u}, nil
+	}
+	return Served{}, err
+}
+
+// Bytes returns the stored bytes of the image named name (as Resolve named it).
+func (s *Service) Bytes(ctx context.Context, name string) ([]byte, error) {
+	_, b, err := s.store.Data(ctx, name)
+	return b, err
 }
 
 // Size writes a number of bytes for people, in the binary units the settings take: 512 bytes, 34 KiB, 2.5 MiB.

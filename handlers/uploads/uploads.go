@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,7 +23,8 @@ type Service interface {
 	List(ctx context.Context) ([]uploads.Image, error)
 	Totals(ctx context.Context) (int, int64, error)
 	Delete(ctx context.Context, name string) error
-	Serve(ctx context.Context, name string) (uploads.Served, error)
+	Resolve(ctx context.Context, name string) (uploads.Served, error)
+	Bytes(ctx context.Context, name string) ([]byte, error)
 	Limits() uploads.Limits
 }
 
@@ -174,7 +174,7 @@ func (h *Handlers) Serve(c *fiber.Ctx) error {
 	if !validName.MatchString(name) {
 		return fiber.ErrNotFound
 	}
-	img, err := h.cfg.Uploads.Serve(c.UserContext(), name)
+	img, err := h.cfg.Uploads.Resolve(c.UserContext(), name)
 	if errors.Is(err, repo.ErrNotFound) {
 		return fiber.ErrNotFound
 	}
@@ -196,9 +196,16 @@ func (h *Handlers) Serve(c *fiber.Ctx) error {
 	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
+	data, err := h.cfg.Uploads.Bytes(c.UserContext(), img.Name)
+	if errors.Is(err, repo.ErrNotFound) {
+		return fiber.ErrNotFound // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, img.ContentType)
-	c.Set(fiber.HeaderContentLength, strconv.Itoa(len(img.Data)))
-	return c.Send(img.Data)
+	c.Response().SetBodyRaw(data)
+	return nil
 }
 
 func extOf(name string) string {

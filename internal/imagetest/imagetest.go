@@ -76,7 +76,26 @@ func JPEG(w, h int, c color.Color) []byte {
 // JPEGWithMetadata is a camera's JPEG: an EXIF segment with an orientation (6: turned a quarter) and a GPS
 // entry that holds Secret, an XMP segment and a comment with Secret, and an HTML page after its end.
 func JPEGWithMetadata(w, h int) []byte {
-	j := JPEG(w, h, color.RGBA{30, 30, 200, 255})
+	return AddJPEGMetadata(JPEG(w, h, color.RGBA{30, 30, 200, 255}))
+}
+
+// Photo is a w×h JPEG of noise, which compresses about as badly as a photograph.
+func Photo(w, h int) []byte {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	x := uint32(2463534242)
+	for i := range m.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		m.Pix[i] = byte(x)
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, m, &jpeg.Options{Quality: 85})
+	return b.Bytes()
+}
+
+// AddJPEGMetadata adds to a JPEG what JPEGWithMetadata describes.
+func AddJPEGMetadata(j []byte) []byte {
 	seg := func(marker byte, body []byte) []byte {
 		out := []byte{0xFF, marker}
 		out = binary.BigEndian.AppendUint16(out, uint16(len(body)+2))
