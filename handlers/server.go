@@ -296,14 +296,21 @@ func New(cfg Config) (*fiber.App, error) {
 	return app, nil
 }
 
-// bodyLimitFor lets an image upload's request be larger than MaxBody: only a POST to /admin/uploads that carries
-// a session cookie (the session itself is checked before anything is stored), so no other request can make the
-// server hold more than MaxBody.
+// bodyLimitFor lets an image upload's request be larger than MaxBody: only a POST to /admin/uploads whose
+// session cookie is a current session's (looked up before the body is read; Require checks the rest, the form
+// token and the origin, before anything is stored), so nobody but the signed-in owner can make the server hold
+// more than MaxBody.
 func (s *Server) bodyLimitFor(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if s.uploadBody > 0 && s.isUpload(string(h.Method()), string(h.RequestURI())) && len(h.Cookie(signin.SessionCookie)) > 0 {
-		return fasthttp.RequestConfig{MaxRequestBodySize: s.uploadBody}
+	if s.uploadBody == 0 || !s.isUpload(string(h.Method()), string(h.RequestURI())) {
+		return fasthttp.RequestConfig{}
 	}
-	return fasthttp.RequestConfig{}
+	cookie := string(h.Cookie(signin.SessionCookie))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cookie == "" || !s.signin.ValidSession(ctx, cookie) {
+		return fasthttp.RequestConfig{}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.uploadBody}
 }
 
 // isUpload reports the upload's request (the path without its query).

@@ -342,6 +342,11 @@ func TestUploadBodyBounds(t *testing.T) {
 	if resp, _ := a.newClient().uploadOver(t, base, "x.png", padded(100<<10)); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a large upload without a session: %d, want 413", resp.StatusCode)
 	}
+	forger := a.newClient()
+	forger.cookies[signin.SessionCookie] = strings.Repeat("A", 43)
+	if resp, _ := forger.uploadOver(t, base, "x.png", padded(100<<10)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a large upload with a made-up session: %d, want 413", resp.StatusCode)
+	}
 	big := url.Values{"body": {strings.Repeat("x", handlers.MaxBody+1)}}.Encode()
 	req, _ := http.NewRequest(http.MethodPost, base+"/posts/"+a.slug+"/comments", strings.NewReader(big))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
