@@ -251,6 +251,7 @@ func TestHostileUploads(t *testing.T) {
 						t.Fatal("the orientation was lost")
 					}
 				}},
+			{"a GIF with a comment and a page after its end", "x.gif", "image/gif", imagetest.GIFWithComment(12, 12), nil},
 			{"a WebP with EXIF", "x.webp", "image/webp", imagetest.WebP(), func(t *testing.T, stored []byte) {
 				if stored[20]&0x08 != 0 {
 					t.Fatal("the VP8X EXIF flag is still set")

@@ -207,3 +207,77 @@ func stripWebP(b []byte) ([]byte, error) {
 	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
 	return out, nil
 }
+
+// stripGIF keeps a GIF's header, colour tables, images and their graphic controls, and the NETSCAPE looping
+// extension; comments, plain text and other applications' extensions go, and so does anything after the
+// trailer.
+func stripGIF(b []byte) ([]byte, error) {
+	if len(b) < 13 {
+		return nil, errMalformed
+	}
+	i := 13
+	if b[10]&0x80 != 0 { // global colour table
+		i += 3 << (int(b[10]&7) + 1)
+	}
+	if i > len(b) {
+		return nil, errMalformed
+	}
+	out := append([]byte{}, b[:i]...)
+	// subBlocks returns where the data sub-blocks starting at j end (after their zero terminator).
+	subBlocks := func(j int) (int, error) {
+		for {
+			if j >= len(b) {
+				return 0, errMalformed
+			}
+			n := int(b[j])
+			j++
+			if n == 0 {
+				return j, nil
+			}
+			j += n
+		}
+	}
+	for {
+		if i >= len(b) {
+			return nil, errMalformed // no trailer
+		}
+		switch b[i] {
+		case 0x3B: // trailer
+			return append(out, 0x3B), nil
+		case 0x21: // extension
+			if i+2 > len(b) {
+				return nil, errMalformed
+			}
+			label := b[i+1]
+			end, err := subBlocks(i + 2)
+			if err != nil {
+				return nil, err
+			}
+			keep := label == 0xF9 // graphic control
+			if label == 0xFF && i+3+11 <= len(b) && b[i+2] == 11 {
+				keep = string(b[i+3:i+3+11]) == "NETSCAPE2.0" || string(b[i+3:i+3+11]) == "ANIMEXTS1.0"
+			}
+			if keep {
+				out = append(out, b[i:end]...)
+			}
+			i = end
+		case 0x2C: // image descriptor
+			j := i + 10
+			if j > len(b) {
+				return nil, errMalformed
+			}
+			if b[i+9]&0x80 != 0 { // local colour table
+				j += 3 << (int(b[i+9]&7) + 1)
+			}
+			j++ // LZW minimum code size
+			end, err := subBlocks(j)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b[i:end]...)
+			i = end
+		default:
+			return nil, errMalformed
+		}
+	}
+}

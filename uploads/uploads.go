@@ -194,6 +194,8 @@ func (s *Service) clean(kind Kind, b []byte) ([]byte, int, int, error) {
 		out, err = stripPNG(b)
 	case WebP:
 		out, err = stripWebP(b)
+	case GIF:
+		out, err = stripGIF(b)
 	default:
 		out = b
 	}

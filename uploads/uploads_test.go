@@ -11,7 +11,7 @@ import (
 // FuzzClean: whatever bytes arrive, reading an image's kind and size and removing its metadata never panics, and
 // what it keeps of an image is never larger than what came. Seeds: every kind the tests make.
 func FuzzClean(f *testing.F) {
-	for _, seed := range [][]byte{imagetest.PNGWithMetadata(3, 3), imagetest.JPEGWithMetadata(9, 9), imagetest.GIF(2, 2),
+	for _, seed := range [][]byte{imagetest.PNGWithMetadata(3, 3), imagetest.JPEGWithMetadata(9, 9), imagetest.GIF(2, 2), imagetest.GIFWithComment(3, 3),
 		imagetest.WebP(), imagetest.AVIF(10, 10), imagetest.HugePNG(9, 9), []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)} {
 		f.Add(seed)
 	}

@@ -179,3 +179,17 @@ func AVIF(w, h uint32) []byte {
 	meta := box("meta", []byte{0, 0, 0, 0}, box("iprp", box("ipco", box("ispe", ispe))))
 	return append(ftyp, meta...)
 }
+
+// GIFWithComment is a GIF with a comment extension holding Secret before its image, and a page after its
+// trailer.
+func GIFWithComment(w, h int) []byte {
+	g := GIF(w, h)
+	i := 13
+	if g[10]&0x80 != 0 {
+		i += 3 << (int(g[10]&7) + 1)
+	}
+	comment := []byte{0x21, 0xFE, byte(len(Secret))}
+	comment = append(append(comment, Secret...), 0)
+	out := append(append(append([]byte{}, g[:i]...), comment...), g[i:]...)
+	return append(out, "<html>"+Secret+"</html>"...)
+}
