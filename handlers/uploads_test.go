@@ -504,3 +504,52 @@ func BenchmarkServeUploadedImage(b *testing.B) {
 		})
 	}
 }
+
+// TestUploadBoundHoldsAcrossInstances: uploads at once on two instances sharing PostgreSQL never pass the bound
+// on the number of images together: of 12 different images sent at once with room for 5, exactly 5 are stored
+// and the rest are refused with a 413.
+func TestUploadBoundHoldsAcrossInstances(t *testing.T) {
+	dbURL := dbtest.PostgresURL(t)
+	lim := func(db *database.DB) appOption {
+		return func(c *handlers.Config) { c.Uploads = uploads.New(uploadstore.New(db), uploads.Limits{MaxCount: 5}) }
+	}
+	dbA := dbtest.Open(t, dbURL, true)
+	dbB := dbtest.Open(t, dbURL, false)
+	onA := newTestAppOn(t, dbA, lim(dbA)).owner(t)
+	// Signed in on B with the password A's helper set (setting it again would end A's session).
+	onB := newTestAppOn(t, dbB, lim(dbB)).newClient()
+	onB.get(t, "/admin/login")
+	if resp, _ := onB.post(t, "/admin/login", url.Values{"password": {testPassword}}, false); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in on B: %d", resp.StatusCode)
+	}
+	owners := []*client{onA, onB}
+	for _, o := range owners {
+		o.page(t, "/admin/uploads")
+	}
+	statuses := make(chan int, 12)
+	for i := range 12 {
+		go func() {
+			req := owners[i%2].uploadRequest("x.png", imagetest.PNG(2+i, 2, color.White), nil, false)
+			for k, v := range owners[i%2].cookies {
+				req.AddCookie(&http.Cookie{Name: k, Value: v})
+			}
+			resp, err := owners[i%2].a.app.Test(req, -1)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	count := map[int]int{}
+	for range 12 {
+		count[<-statuses]++
+	}
+	if count[http.StatusCreated] != 5 || count[http.StatusRequestEntityTooLarge] != 7 {
+		t.Fatalf("answers %v, want 5 created and 7 refused", count)
+	}
+	if n := countUploads(t, dbA); n != 5 {
+		t.Fatalf("%d stored, want 5", n)
+	}
+}
