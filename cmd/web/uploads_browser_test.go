@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"blog/internal/browsertest"
@@ -130,5 +131,34 @@ func TestBrowserUploadsInTheEditorField(t *testing.T) {
 				keepPicture(t, fmt.Sprintf("owner-images-%s-%s", width.name, theme), png)
 			})
 		}
+	}
+}
+
+// TestBrowserUploadWithoutJavaScript uploads from the Images page's form with scripts off: the page comes back
+// showing the picture and its Markdown, and the picture loads.
+func TestBrowserUploadWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+	base, _ := startServer(t, env)
+	setPassword(t, env, "correct horse battery staple")
+	b := browsertest.New(t)
+	tab := b.Tab(t)
+	if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	signInWithPassword(t, tab, base, "correct horse battery staple")
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/admin/uploads"))
+	photo := filepath.Join(t.TempDir(), "harbour.jpg")
+	if err := os.WriteFile(photo, imagetest.JPEGWithMetadata(48, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, tab, chromedp.SetUploadFiles(chromedp.CSS(`#upload-file`), []string{photo}),
+		chromedp.SendKeys(chromedp.CSS(`#upload-alt`), "The harbour at dawn"),
+		chromedp.Submit(chromedp.CSS(`#upload-alt`)))
+	browsertest.Wait(t, tab, "the uploaded picture, loaded", `(() => { const i = document.querySelector('[data-testid=JustUploaded] img');
+		return i && i.complete && i.naturalWidth === 48 })()`)
+	md := browsertest.Eval[string](t, tab, `document.getElementById('just-md').value`)
+	if !strings.HasPrefix(md, "![The harbour at dawn](/media/u/") || !strings.HasSuffix(md, ".jpg)") {
+		t.Fatalf("Markdown shown: %q", md)
 	}
 }
