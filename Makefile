@@ -6,7 +6,7 @@ TAILWIND := node_modules/.bin/tailwindcss
 ESBUILD := node_modules/.bin/esbuild
 # The scripts pages load, minified by esbuild into assets/dist (the sources stay readable in assets/js and
 # assets/vendor).
-JS_SRC := assets/js/app.js assets/js/admin.js assets/vendor/sse.js
+JS_SRC := assets/js/app.js assets/js/admin.js assets/js/uploads.js assets/vendor/sse.js
 JS_FLAGS := --minify --target=es2020 --entry-names=[name] --outdir=assets/dist --log-level=warning
 # PostgreSQL used by the tests when it is running here (CI sets this too); unset it to run SQLite only.
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
@@ -84,9 +84,9 @@ check: node_modules
 	$(GO) vet ./...
 	@echo "check: ok"
 
-## screenshots: redraw the pictures in docs/ that the README shows (comment area, code, owner's pages, reactions, the desk)
+## screenshots: redraw the pictures in docs/ that the README shows (comment area, code, owner's pages, reactions, the desk, images)
 screenshots:
-	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility|TestYourDataInTheBrowser|TestBrowserClosingReachesAnOpenPage|TestBrowserPinningReachesAnOpenPage|TestReactionPictures|TestBrowserDeskEditor' ./cmd/web
+	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility|TestYourDataInTheBrowser|TestBrowserClosingReachesAnOpenPage|TestBrowserPinningReachesAnOpenPage|TestReactionPictures|TestBrowserDeskEditor|TestBrowserUploadsInTheEditorField' ./cmd/web
 
 ## bench-import: time and peak memory of importing a generated 100,000-comment Disqus export
 bench-import: build

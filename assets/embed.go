@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed dist/app.css dist/app.js dist/admin.js dist/sse.js vendor/htmx.min.js favicon.svg share.png fonts
+//go:embed dist/app.css dist/app.js dist/admin.js dist/uploads.js dist/sse.js vendor/htmx.min.js favicon.svg share.png fonts
 var files embed.FS
 
 // FS returns the embedded static files.

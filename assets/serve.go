@@ -78,7 +78,7 @@ func NewSet(fsys fs.FS) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load assets: %w", err)
 	}
-	for _, need := range []string{"dist/app.css", "vendor/htmx.min.js", "dist/sse.js", "dist/app.js", "dist/admin.js", "favicon.svg"} {
+	for _, need := range []string{"dist/app.css", "vendor/htmx.min.js", "dist/sse.js", "dist/app.js", "dist/admin.js", "dist/uploads.js", "favicon.svg"} {
 		if _, ok := set.files[need]; !ok {
 			return nil, fmt.Errorf("load assets: %s is missing", need)
 		}

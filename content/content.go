@@ -297,7 +297,21 @@ func Render(md []byte) (template.HTML, error) {
 	if err := markdown.Convert(md, &buf); err != nil {
 		return "", fmt.Errorf("render markdown: %w", err)
 	}
-	return template.HTML(focusablePre.Replace(buf.String())), nil
+	return uploadedDark(template.HTML(focusablePre.Replace(buf.String()))), nil
+}
+
+// uploadedImg is an image uploaded through the console (served from the database by the uploads package, named
+// by a hash of its bytes).
+var uploadedImg = regexp.MustCompile(`<img src="/media/u/([0-9a-f]{24})\.(png|jpg|gif|webp|avif|svg)"[^>]*>`)
+
+// uploadedDark gives every uploaded image its dark-theme address (/media/u/NAME.dark.EXT), as darkVariants does
+// for a file with a variant beside it: that address serves the image's dark variant, or the image itself while it
+// has none, so a variant uploaded after the post was written reaches readers without rendering the post again.
+func uploadedDark(html template.HTML) template.HTML {
+	return template.HTML(uploadedImg.ReplaceAllStringFunc(string(html), func(tag string) string {
+		m := uploadedImg.FindStringSubmatch(tag)
+		return `<picture><source srcset="/media/u/` + m[1] + `.dark.` + m[2] + `" media="(prefers-color-scheme: dark)">` + tag + `</picture>`
+	}))
 }
 
 // PostBySlug returns the published post with this slug.

@@ -178,7 +178,8 @@ func TestEveryAdminRouteNeedsTheOwner(t *testing.T) {
 	if checked < 12*6 {
 		t.Fatalf("checked only %d requests: are the /admin routes registered?", checked)
 	}
-	for _, r := range []string{"GET /admin/people", "POST /admin/people/erase"} {
+	for _, r := range []string{"GET /admin/people", "POST /admin/people/erase", "GET /admin/uploads", "POST /admin/uploads",
+		"POST /admin/uploads/:name/delete"} {
 		if !seen[r] {
 			t.Errorf("%s was not checked: is it registered in this test's app?", r)
 		}

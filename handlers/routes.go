@@ -10,7 +10,7 @@ import (
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
 	app.Use(observe.NewRequestID(), observe.Requests(s.cfg.Log, s.cfg.Metrics, s.handleError), headers.Security,
-		bodyLimit, headers.CompressPages())
+		s.bodyLimit(), headers.CompressPages())
 	app.Get("/healthz", s.healthz)
 	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
 		// Private by default: on the public port only behind a token (METRICS_ADDR serves it privately).
@@ -19,6 +19,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 	app.Get("/assets/*", s.assets.Serve)
 	app.Get("/favicon.ico", s.favicon)
+	if s.uploads != nil {
+		// Uploaded images, from the database (handlers/uploads); the content folder's files are below.
+		app.Get("/media/u/:name", s.uploads.Serve)
+	}
 	app.Get("/media/*", s.media)
 	app.Get("/feed.xml", s.feeds.Posts)
 	app.Get("/comments.xml", s.feeds.Comments)
@@ -76,6 +80,11 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/admin/account/passkey/finish", owner, o.AddPasskeyFinish)
 		app.Post("/admin/account/credentials/:id/delete", owner, o.RemoveCredential)
 		app.Post("/admin/logout", owner, o.Logout)
+		if u := s.uploads; u != nil {
+			app.Get("/admin/uploads", owner, u.Page)
+			app.Post("/admin/uploads", owner, u.Upload)
+			app.Post("/admin/uploads/:name/delete", owner, u.Delete)
+		}
 		if p := s.people; p != nil {
 			app.Get("/admin/people", owner, p.OwnerPage)
 			app.Get("/admin/people/export", owner, p.OwnerExport)

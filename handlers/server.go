@@ -15,6 +15,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"blog/assets"
 	"blog/authorship"
@@ -31,6 +32,7 @@ import (
 	handlerpeople "blog/handlers/people"
 	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
+	uploadhandlers "blog/handlers/uploads"
 	"blog/handlers/web"
 	"blog/limits"
 	"blog/live"
@@ -43,6 +45,7 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/spam"
+	"blog/uploads"
 	"blog/views"
 )
 
@@ -84,15 +87,6 @@ const MaxBody = 64 << 10
 // MaxDeskBody is the largest body the desk's editor may send (under /admin/posts): a post at its bound
 // (desk.MaxBody) with its fields, form-encoded.
 const MaxDeskBody = 1 << 20
-
-// bodyLimit answers 413 for a body over MaxBody, or over MaxDeskBody for the desk's editor.
-func bodyLimit(c *fiber.Ctx) error {
-	max := MaxBody
-	if strings.HasPrefix(c.Path(), "/admin/posts/") {
-		max = MaxDeskBody
-	}
-	return limits.Body(max)(c)
-}
 
 // MaxCommentsShown caps the comments rendered on a post page; the count still says how many there are.
 const MaxCommentsShown = 200
@@ -152,6 +146,8 @@ type Config struct {
 	// People is what a commenter (and the owner) can do about the data held on an address; nil: the data
 	// pages are not served.
 	People *people.Service
+	// Uploads are the rules of the owner's image uploads (uploads.Service); nil: no uploads are taken or served.
+	Uploads uploadhandlers.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -204,6 +200,10 @@ type Server struct {
 	people *handlerpeople.Handlers
 	// reactions are the readers' presses of a reaction under a comment or a post.
 	reactions *reactionhandlers.Handlers
+	// uploads are the owner's images: uploading, listing, deleting, and serving them to everyone (nil without
+	// Config.Uploads or an owner); uploadBody is how large an upload's request may be.
+	uploads    *uploadhandlers.Handlers
+	uploadBody int
 }
 
 // New builds the Fiber app with every route.
@@ -267,6 +267,10 @@ func New(cfg Config) (*fiber.App, error) {
 		}
 		s.people = handlerpeople.New(pc)
 	}
+	if cfg.Uploads != nil && s.signin != nil {
+		s.uploads = uploadhandlers.New(uploadhandlers.Config{Uploads: cfg.Uploads, OwnerChrome: s.signin.Chrome})
+		s.uploadBody = uploadhandlers.BodyLimit(cfg.Uploads.Limits())
+	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
@@ -297,14 +301,78 @@ func New(cfg Config) (*fiber.App, error) {
 		WriteTimeout:            30 * time.Second, // event streams take over their connection and set their own
 		IdleTimeout:             60 * time.Second,
 		// A body over the limit is refused from its Content-Length, before it is read; the listener's lingering
-		// close lets the client read the 413 instead of a connection reset.
-		BodyLimit: MaxDeskBody,
+		// close lets the client read the 413 instead of a connection reset. The owner's larger bodies (the
+		// desk's editor, an image upload) are let through per request by bodyLimitFor.
+		BodyLimit: MaxBody,
 	})
 	// Event streams close their own connections (see handlers/events): fasthttp must not close them when the hijack
 	// handler returns.
 	app.Server().KeepHijackedConns = true
+	app.Server().HeaderReceived = s.bodyLimitFor
 	s.routes(app)
 	return app, nil
+}
+
+// bodyLimitFor lets the owner's larger requests be larger than MaxBody: an image upload (POST /admin/uploads,
+// up to the upload's bound) and the desk's editor (POST under /admin/posts/, up to MaxDeskBody), and only when
+// the session cookie is a current session's (looked up before the body is read; Require checks the rest, the
+// form token and the origin, before anything is stored), so nobody but the signed-in owner can make the
+// server hold more than MaxBody.
+func (s *Server) bodyLimitFor(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	max := s.ownerBody(string(h.Method()), string(h.RequestURI()))
+	if max == 0 {
+		return fasthttp.RequestConfig{}
+	}
+	cookie := string(h.Cookie(signin.SessionCookie))
+	if cookie == "" || s.signin == nil {
+		return fasthttp.RequestConfig{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if !s.signin.ValidSession(ctx, cookie) {
+		return fasthttp.RequestConfig{}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: max}
+}
+
+// isUpload reports the upload's request (the path without its query).
+func (s *Server) isUpload(method, uri string) bool {
+	path, _, _ := strings.Cut(uri, "?")
+	return method == fiber.MethodPost && path == "/admin/uploads"
+}
+
+// ownerBody is the larger bound of the owner's requests that may have one (0: MaxBody applies).
+func (s *Server) ownerBody(method, uri string) int {
+	if method != fiber.MethodPost {
+		return 0
+	}
+	path, _, _ := strings.Cut(uri, "?")
+	switch {
+	case path == "/admin/uploads" && s.uploadBody > 0:
+		return s.uploadBody
+	case strings.HasPrefix(path, "/admin/posts/"):
+		return MaxDeskBody
+	}
+	return 0
+}
+
+// bodyLimit answers 413 for a body over MaxBody, or over the larger bound of the owner's request that has one.
+func (s *Server) bodyLimit() fiber.Handler {
+	small, desk := limits.Body(MaxBody), limits.Body(MaxDeskBody)
+	upload := small
+	if s.uploadBody > 0 {
+		upload = limits.Body(s.uploadBody)
+	}
+	return func(c *fiber.Ctx) error {
+		switch s.ownerBody(c.Method(), c.Path()) {
+		case 0:
+			return small(c)
+		case MaxDeskBody:
+			return desk(c)
+		default:
+			return upload(c)
+		}
+	}
 }
 
 // Site is what the owner says about the blog (SITE_* settings).
@@ -338,7 +406,8 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 		Description: site.Description, Footer: site.Footer, ShareImage: image,
 		Font: set.URL("fonts/source-serif-4-latin-wght-normal.woff2"), Assets: views.AssetURLs{
 			CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("dist/sse.js"),
-			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg")}}
+			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg"),
+			Uploads: set.URL("dist/uploads.js")}}
 }
 
 // chromeFor returns the layout's data for this request (web.Chrome).
@@ -386,6 +455,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return nil
 	}
 	title, msg := messageFor(status)
+	if status == fiber.StatusRequestEntityTooLarge && s.uploadBody > 0 && s.isUpload(c.Method(), c.Path()) {
+		msg = "This file is too large: an image can be at most " + uploads.Size(int64(s.cfg.Uploads.Limits().MaxBytes)) + "."
+		fe = fiber.NewError(status, msg)
+	}
 	if status >= 500 {
 		s.cfg.Log.Error("request failed", "request_id", observe.RequestID(c), "method", c.Method(), "path", c.Path(),
 			"status", status, "err", err)

@@ -34,7 +34,9 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/review"
 	"blog/repo/tallies"
+	uploadstore "blog/repo/uploads"
 	"blog/repo/writing"
+	"blog/uploads"
 )
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
@@ -97,7 +99,8 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Moderation: mod, Assets: set,
 		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Authors: discussion.NewComments(db), Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
-		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}, Desk: writer, PurgeAfter: 30 * 24 * time.Hour}
+		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}, Desk: writer, PurgeAfter: 30 * 24 * time.Hour,
+		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{})}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -96,6 +96,8 @@ func ariaCurrent(l NavLink) string {
 // AssetURLs are the fingerprinted URLs of the stylesheet and scripts.
 type AssetURLs struct {
 	CSS, HTMX, SSE, App, Admin, Favicon string
+	// Uploads is the owner pages' script that uploads images dropped, pasted or chosen into a Markdown field.
+	Uploads string
 }
 
 // Meta describes one page for the layout: its title, description and canonical path.

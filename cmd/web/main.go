@@ -51,7 +51,9 @@ import (
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/tallies"
+	uploadstore "blog/repo/uploads"
 	"blog/repo/writing"
+	"blog/uploads"
 	"blog/views"
 )
 
@@ -97,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Ban(ctx, args)
 	case "reactions":
 		return op.Reactions(ctx, args)
+	case "images":
+		return op.Images(ctx, args)
 	case "owner":
 		return op.Owner(ctx, args)
 	case "import":
@@ -322,6 +326,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
+		Uploads:   uploads.New(uploadstore.New(db), cfg.Uploads),
 		Owner:     own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},

@@ -43,6 +43,12 @@ Usage:
   web reactions [--post SLUG] [--limit N]
                            readers' reactions: per post (most first, with those on its comments), then
                            the comments with the most
+  web images list          the uploaded images: name, size, pixels, file name, variant
+  web images add FILE [--alt TEXT] [--dark-of NAME]
+                           upload an image as the Images page does (same checks and bounds); prints its
+                           Markdown
+  web images delete NAME...
+                           delete uploaded images (posts that show one show a broken image)
   web owner password       set or replace the owner's password (read from standard input)
   web owner reset --force  remove every owner credential and session and print a new setup link
   web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]

@@ -87,6 +87,8 @@ var steps = []step{
 	{20261207020001, "create_writings", migrations.MigrateCreateWritings, migrations.RollbackCreateWritings,
 		[]Loss{{"every post written in the desk (table writings): export them first with web posts export DIR", "writings"},
 			{"every saved version of them (table writing_versions)", "writing_versions"}}},
+	{20261207030001, "create_uploads", migrations.MigrateCreateUploads, migrations.RollbackCreateUploads,
+		[]Loss{{"every uploaded image (tables uploads and upload_data): posts that show one show a broken image", "uploads"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

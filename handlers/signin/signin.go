@@ -4,6 +4,7 @@
 package signin
 
 import (
+	"context"
 	"crypto/hmac"
 	"errors"
 	"net/url"
@@ -100,6 +101,13 @@ func (h *Handlers) secure(c *fiber.Ctx) bool { return h.cfg.SecureCookies || c.P
 // current returns the request's valid session, or false.
 func (h *Handlers) current(c *fiber.Ctx) (accounts.Session, bool, error) {
 	return h.owner.Session(c.UserContext(), c.Cookies(SessionCookie))
+}
+
+// ValidSession reports whether value is a current session's cookie: for a decision taken from a request's
+// headers before its body is read (how large a body to accept). Require still checks the request in full.
+func (h *Handlers) ValidSession(ctx context.Context, value string) bool {
+	_, ok, err := h.owner.Session(ctx, value)
+	return ok && err == nil
 }
 
 // SignedIn reports whether the request comes from the owner's browser (for pages outside /admin, such as a

@@ -19,6 +19,7 @@ import (
 	"blog/moderation"
 	"blog/notify"
 	"blog/spam"
+	"blog/uploads"
 )
 
 // Setting is one environment variable the program reads: its name, its default and a sentence of help.
@@ -66,6 +67,10 @@ var Settings = []Setting{
 	{"NOTIFY_RETRY", "30s", "Wait before retrying a failed mail or webhook; it doubles each time up to an hour, 12 tries in all."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments, and posts deleted in the desk, are removed for good."},
 	{"COMMENTS_CLOSE_AFTER", "0", "Close every post to new comments this many days after its date (or a duration such as 36h); 0: never. The console and web posts open|close decide per post."},
+	{"UPLOAD_MAX_SIZE", "10MiB", "Largest image the owner may upload: bytes, or a number with KiB, MiB or GiB (at most 256MiB)."},
+	{"UPLOAD_MAX_PIXELS", "50000000", "Most pixels (width times height) an uploaded image may have, read from its header before anything is decoded."},
+	{"UPLOAD_MAX_COUNT", "10000", "Most images the blog stores."},
+	{"UPLOAD_MAX_TOTAL", "2GiB", "Most bytes all stored images may take together (KiB, MiB or GiB)."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
@@ -102,6 +107,8 @@ type Config struct {
 	// CloseAfter is COMMENTS_CLOSE_AFTER: how long after its date a post takes comments (0: for ever).
 	CloseAfter time.Duration
 	Notify     Notify
+	// Uploads bound the owner's image uploads (UPLOAD_*).
+	Uploads uploads.Limits
 }
 
 // Notify is what notifications are configured to do.
@@ -186,6 +193,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if *n.to, err = strconv.Atoi(v); err != nil || *n.to < n.min {
 			return cfg, fmt.Errorf("%s=%q: want a whole number of at least %d", n.name, v, n.min)
 		}
+	}
+	if cfg.Uploads, err = parseUploads(get); err != nil {
+		return cfg, err
 	}
 	if cfg.Moderation, err = moderation.ParseMode(get("MODERATION")); err != nil {
 		return cfg, err
@@ -288,4 +298,43 @@ func parseCloseAfter(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("COMMENTS_CLOSE_AFTER=%q: want a number of days (such as 90), a duration (such as 36h), or 0 for never", v)
 	}
 	return d, nil
+}
+
+// parseUploads reads the UPLOAD_* bounds.
+func parseUploads(get func(string) string) (uploads.Limits, error) {
+	var lim uploads.Limits
+	size, err := parseBytes("UPLOAD_MAX_SIZE", get("UPLOAD_MAX_SIZE"), 256<<20)
+	if err != nil {
+		return lim, err
+	}
+	total, err := parseBytes("UPLOAD_MAX_TOTAL", get("UPLOAD_MAX_TOTAL"), 1<<50)
+	if err != nil {
+		return lim, err
+	}
+	lim.MaxBytes, lim.MaxTotal = int(size), total
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"UPLOAD_MAX_PIXELS", &lim.MaxPixels}, {"UPLOAD_MAX_COUNT", &lim.MaxCount}} {
+		v := get(n.name)
+		if *n.to, err = strconv.Atoi(v); err != nil || *n.to < 1 {
+			return lim, fmt.Errorf("%s=%q: want a whole number of at least 1", n.name, v)
+		}
+	}
+	return lim, nil
+}
+
+// parseBytes reads a number of bytes, with an optional KiB, MiB or GiB, from 1 to max.
+func parseBytes(name, v string, max int64) (int64, error) {
+	num, mult := v, int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if rest, ok := strings.CutSuffix(v, suffix); ok {
+			num, mult = strings.TrimSpace(rest), m
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 1 || n > max/mult {
+		return 0, fmt.Errorf("%s=%q: want a number of bytes from 1 to %d, or a number with KiB, MiB or GiB", name, v, max)
+	}
+	return n * mult, nil
 }

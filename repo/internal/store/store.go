@@ -18,6 +18,7 @@ const (
 	LockMailBounds = 5 // announcements that count messages against a bound
 	LockReader     = 6 // one reader's reactions: a double click counts once
 	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
+	LockUploads    = 8 // the uploaded images: their total count and bytes counted one upload after the other
 )
 
 // UniqueIDs returns ids sorted without repeats.
