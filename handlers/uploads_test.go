@@ -312,7 +312,8 @@ func TestHostileUploads(t *testing.T) {
 
 // TestUploadBodyBounds: only the owner's upload may send more than the blog's usual body bound, and only up to
 // the image bound and room for the form; past it the answer is a 413 that says the bound. Without a session, or
-// to any other address, a body past MaxBody is refused as before.
+// to any other address, a body past MaxBody is refused as before; the desk's editor may send up to MaxDeskBody,
+// with the session only.
 func TestUploadBodyBounds(t *testing.T) {
 	db := dbtest.SQLite(t)
 	a := newTestAppOn(t, db, func(c *handlers.Config) {
@@ -356,6 +357,31 @@ func TestUploadBodyBounds(t *testing.T) {
 		t.Errorf("a comment past MaxBody with the session: %v %v, want 413", resp, err)
 	} else {
 		resp.Body.Close()
+	}
+	// The desk's editor may send a long post (up to MaxDeskBody), with the session only.
+	long := url.Values{"body": {strings.Repeat("x", 3*handlers.MaxBody)}, "_csrf": {o.token}}.Encode()
+	preview := func(session string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/admin/posts/preview", strings.NewReader(long))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("X-CSRF-Token", o.token)
+		if session != "" {
+			req.AddCookie(&http.Cookie{Name: signin.SessionCookie, Value: session})
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := preview(o.cookies[signin.SessionCookie]); got != http.StatusOK {
+		t.Errorf("the owner's preview of a %d-byte post: %d, want 200", 3*handlers.MaxBody, got)
+	}
+	for _, session := range []string{"", strings.Repeat("A", 43)} {
+		if got := preview(session); got != http.StatusRequestEntityTooLarge {
+			t.Errorf("a long desk body with session %q: %d, want 413", session, got)
+		}
 	}
 	if n := countUploads(t, db); n != 1 {
 		t.Fatalf("%d uploads stored, want 1", n)
