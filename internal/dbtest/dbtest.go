@@ -288,3 +288,41 @@ func Each(t *testing.T, fn func(t *testing.T, db *database.DB)) {
 func IsPostgres(rawURL string) bool {
 	return strings.HasPrefix(rawURL, "postgres")
 }
+
+// WaitAlone waits until no connection is open to the PostgreSQL database at rawURL (nothing for SQLite): a
+// connection a closed pool or an ended command used may still be closing on the server for a moment, and a
+// command that needs the database to itself (migrate down, restore) refuses while it is there. It fails the test
+// if connections stay for 30 s.
+func WaitAlone(t testing.TB, rawURL string) {
+	t.Helper()
+	if !IsPostgres(rawURL) {
+		return
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := admin.QueryRowContext(context.Background(),
+			"SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connection(s) to %s still open after 30 s", n, name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
