@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
@@ -179,7 +181,7 @@ func (rs *reloadStream) expect(t *testing.T) {
 // installed npm packages linked in as hard links (npm may replace them there; the originals stay).
 func copyTree(t *testing.T, root string) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := copyDir(t, root)
 	out, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +207,37 @@ func copyTree(t *testing.T, root string) string {
 			t.Fatalf("git %v: %v %s", args, err, out)
 		}
 	}
+	return dir
+}
+
+// copyDir returns an empty folder for the copy of the tree at root, removed when the test ends. It is the same
+// folder on every run from one checkout: Go's build cache keys a package built without -trimpath by its folder,
+// so in a new folder each time make dev compiled every package of the blog anew, run after run; here only what
+// changed since the last run is compiled. A lock on the folder keeps two runs from sharing it (the second takes
+// a temporary folder).
+func copyDir(t *testing.T, root string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(root))
+	dir := filepath.Join(os.TempDir(), "blog-make-dev-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return t.TempDir()
+	}
+	lock, err := os.Open(dir)
+	if err != nil {
+		return t.TempDir()
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return t.TempDir()
+	}
+	entries, _ := os.ReadDir(dir) // what a run that was killed left
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(dir)
+		lock.Close()
+	})
 	return dir
 }
 
