@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"blog/database/schema"
+	"blog/internal/browsertest"
 	"blog/internal/dbtest"
 )
 
@@ -284,9 +285,10 @@ func TestRestartUpgradesOlderDatabase(t *testing.T) {
 	}
 }
 
-// TestMain removes the program built for the tests once they have all run.
+// TestMain runs the tests with one Chromium for all the browser tests, and removes the program built for the
+// tests once they have all run.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := browsertest.Main(m)
 	if builtPath != "" {
 		os.RemoveAll(filepath.Dir(builtPath))
 	}
