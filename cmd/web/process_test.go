@@ -227,7 +227,7 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	time.Sleep(50 * time.Millisecond)
+	serverAccepted(t, fresh) // an idle connection the server holds, not one still in the listener's queue
 
 	start := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)

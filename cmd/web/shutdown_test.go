@@ -75,6 +75,20 @@ func TestSIGTERMDoesNotWaitForHalfSentRequests(t *testing.T) {
 // connection has nothing left in its receive queue (/proc/net/tcp, which lists both ends).
 func serverRead(t *testing.T, c net.Conn) {
 	t.Helper()
+	serverEnd(t, c, "read what was sent", func(queued, inode string) bool { return strings.Trim(queued, "0") == "" })
+}
+
+// serverAccepted waits until the server has accepted c: its end of the connection has a socket of its own (in
+// the listener's queue it has none: inode 0).
+func serverAccepted(t *testing.T, c net.Conn) {
+	t.Helper()
+	serverEnd(t, c, "accepted the connection", func(queued, inode string) bool { return inode != "0" })
+}
+
+// serverEnd waits, up to 30 s, until the server's end of c, as /proc/net/tcp lists it, passes ok (its
+// receive queue in hex, its inode).
+func serverEnd(t *testing.T, c net.Conn, what string, ok func(queued, inode string) bool) {
+	t.Helper()
 	hexAddr := func(a net.Addr) string {
 		ap := a.(*net.TCPAddr).AddrPort()
 		ip := ap.Addr().As4()
@@ -85,20 +99,19 @@ func serverRead(t *testing.T, c net.Conn) {
 	for {
 		b, err := os.ReadFile("/proc/net/tcp")
 		if err != nil {
-			t.Skipf("cannot see the server's receive queue: %v", err)
+			t.Skipf("cannot see the server's end of a connection: %v", err)
 		}
-		queued := "unlisted"
 		for _, line := range strings.Split(string(b), "\n") {
 			f := strings.Fields(line)
-			if len(f) > 4 && f[1] == local && f[2] == remote {
-				_, queued, _ = strings.Cut(f[4], ":")
+			if len(f) > 9 && f[1] == local && f[2] == remote {
+				_, queued, _ := strings.Cut(f[4], ":")
+				if ok(queued, f[9]) {
+					return
+				}
 			}
 		}
-		if strings.Trim(queued, "0") == "" {
-			return
-		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server did not read the %s bytes a client sent within 30 s", queued)
+			t.Fatalf("the server has not %s within 30 s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
