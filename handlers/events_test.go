@@ -320,7 +320,7 @@ func drain(events chan sseEvent) chan sseEvent {
 }
 
 func TestTwoInstancesSharePostgresUpdates(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	instA := newTestAppOn(t, dbtest.Open(t, url, true))
 	instB := newTestAppOn(t, dbtest.Open(t, url, false))
 	baseB := instB.serve(t)
@@ -349,7 +349,7 @@ func TestTwoInstancesSharePostgresUpdates(t *testing.T) {
 // When an instance shuts down, its streams end; a browser reconnecting to another instance (with Last-Event-ID)
 // gets what was posted in between, exactly once.
 func TestReconnectToAnotherInstanceLosesNothing(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	instA := newTestAppOn(t, dbtest.Open(t, url, true))
 	instB := newTestAppOn(t, dbtest.Open(t, url, false))
 	baseA, baseB := instA.serve(t), instB.serve(t)
@@ -425,7 +425,7 @@ func TestStreamCarriesModeration(t *testing.T) {
 // TestDeletionOnOneInstanceReachesAnother deletes a comment through instance A's console; instance B's stream
 // delivers the removal, and B's rendered page no longer shows the comment.
 func TestDeletionOnOneInstanceReachesAnother(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	instA := newTestAppOn(t, dbtest.Open(t, url, true))
 	instB := newTestAppOn(t, dbtest.Open(t, url, false))
 	baseB := instB.serve(t)

@@ -313,7 +313,7 @@ func TestPendingCountIsTheOwnersAlone(t *testing.T) {
 // TestPendingCountStreamsAcrossInstances opens the owner's count stream on one instance and changes comments on
 // another sharing PostgreSQL: each new count arrives, and only counts that changed.
 func TestPendingCountStreamsAcrossInstances(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	instA := newTestAppOn(t, dbtest.Open(t, url, true))
 	instB := newTestAppOn(t, dbtest.Open(t, url, false))
 	instA.mod.Mode = moderation.ModeAll
@@ -437,7 +437,7 @@ func TestPasskeysOnANumericAddressAreExplained(t *testing.T) {
 // TestConsoleReplyReachesAnotherInstance replies from the console of one instance while a reader's page is open
 // on another sharing PostgreSQL: the reply arrives there live, marked, and is on its rendered page.
 func TestConsoleReplyReachesAnotherInstance(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	instA := newTestAppOn(t, dbtest.Open(t, url, true))
 	instB := newTestAppOn(t, dbtest.Open(t, url, false))
 	baseB := instB.serve(t)

@@ -216,7 +216,7 @@ func TestRateLimitBehindTrustedProxy(t *testing.T) {
 
 // The limit is counted in the database, so several instances on one PostgreSQL database share it.
 func TestRateLimitSharedByInstances(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	limit := func(c *handlers.Config) { c.RateLimit = limits.Rate{Every: time.Hour, Burst: 2} }
 	a := newTestAppOn(t, dbtest.Open(t, url, true), limit)
 	b := newTestAppOn(t, dbtest.Open(t, url, false), limit)

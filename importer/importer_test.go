@@ -410,12 +410,12 @@ func TestExportRoundTrip(t *testing.T) {
 	})
 }
 
-// otherURL returns a new empty database of the same kind as db.
+// otherURL returns a new migrated database, empty of rows, of the same kind as db.
 func otherURL(t *testing.T, db *database.DB) string {
 	if db.Dialect() == database.Postgres {
-		return dbtest.PostgresURL(t)
+		return dbtest.MigratedPostgresURL(t)
 	}
-	return dbtest.SQLiteURL(t)
+	return dbtest.MigratedSQLiteURL(t)
 }
 
 func export(t *testing.T, db *database.DB) string {

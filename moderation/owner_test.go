@@ -3,6 +3,7 @@ package moderation_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -103,7 +104,7 @@ func TestWaitingCountsOncePerBatch(t *testing.T) {
 	defer cancel()
 	go w.Run(runCtx)
 	w.Changed()
-	time.Sleep(50 * time.Millisecond)
+	waitParked(t, "blog/moderation.(*Waiting).Run")
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("%d counts with nobody listening", n)
 	}
@@ -127,5 +128,26 @@ func TestWaitingCountsOncePerBatch(t *testing.T) {
 	}
 	if n := calls.Load(); n > 50 {
 		t.Fatalf("%d counts for 200 changes in a burst", n)
+	}
+}
+
+// waitParked waits until the goroutine running fn is blocked in a select again, the marker that it has taken
+// everything sent to it before the call: a send to a goroutine parked in a select makes it runnable at once,
+// and it parks there again only once it has dealt with what it received.
+func waitParked(t *testing.T, fn string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "\n"+fn+"(") && strings.Contains(strings.SplitN(g, "\n", 2)[0], "[select") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not go back to waiting within 30 s:\n%s", fn, buf[:n])
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

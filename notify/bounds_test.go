@@ -125,7 +125,7 @@ func TestConfirmationsPerClient(t *testing.T) {
 // TestClientBoundAcrossInstances: two instances announcing one PostgreSQL database's posts at once count each
 // other's confirmations: one client's thirty comments on six posts cause its bound, not twice it.
 func TestClientBoundAcrossInstances(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	dbA := dbtest.Open(t, url, true)
 	dbB := dbtest.Open(t, url, false)
 	f := newFixture(t, dbA, func(c *notify.Config) { c.OwnerEmail = "" })

@@ -246,7 +246,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // TestTwoInstancesSendOnce runs two services on one PostgreSQL database, as two instances do: every held
 // comment reaches the owner exactly once.
 func TestTwoInstancesSendOnce(t *testing.T) {
-	url := dbtest.PostgresURL(t)
+	url := dbtest.MigratedPostgresURL(t)
 	dbA := dbtest.Open(t, url, true)
 	dbB := dbtest.Open(t, url, false)
 	f := newFixture(t, dbA, func(c *notify.Config) { c.PerHour = 1000 })

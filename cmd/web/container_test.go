@@ -47,27 +47,23 @@ func TestContainerImage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ctxDir, "dist-docker", "web"), bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	before := map[string]bool{}
-	for _, id := range imageIDs(t) {
-		before[id] = true
-	}
 	name := fmt.Sprintf("blog-test-%d", os.Getpid())
 	image := "localhost/" + name + ":latest"
-	if out, err := podman(t, "build", "--format", "docker", "--build-arg", "BINARY=prebuilt", "-t", image, ctxDir); err != nil {
+	// One image and no intermediate ones (--layers=false), labelled with the test's own name, so that what
+	// this build made can be found and removed without touching the images of builds running beside it.
+	label := "blog.test=" + name
+	if out, err := podman(t, "build", "--format", "docker", "--layers=false", "--label", label,
+		"--build-arg", "BINARY=prebuilt", "-t", image, ctxDir); err != nil {
 		t.Fatalf("podman build: %v\n%s", err, out)
 	}
 	t.Cleanup(func() {
-		// Nothing of the build stays behind: the image, and the intermediate ones its stages made.
+		// Nothing of the build stays behind.
 		podman(t, "rmi", "-f", image)
-		for _, id := range imageIDs(t) {
-			if !before[id] {
-				podman(t, "rmi", "-f", id)
-			}
+		for _, id := range imageIDs(t, "--filter", "label="+label) {
+			podman(t, "rmi", "-f", id)
 		}
-		for _, id := range imageIDs(t) {
-			if !before[id] {
-				t.Errorf("the build left image %s behind", id)
-			}
+		if left := imageIDs(t, "--filter", "label="+label); len(left) > 0 {
+			t.Errorf("the build left images %v behind", left)
 		}
 	})
 	size, _ := podman(t, "image", "inspect", "--format", "{{.Size}}", image)
@@ -147,9 +143,9 @@ func TestContainerImage(t *testing.T) {
 	}
 }
 
-// imageIDs lists every image podman holds, intermediate ones included.
-func imageIDs(t *testing.T) []string {
-	out, err := podman(t, "images", "-a", "-q", "--no-trunc")
+// imageIDs lists the images podman holds, intermediate ones included, that pass the filters given.
+func imageIDs(t *testing.T, filters ...string) []string {
+	out, err := podman(t, append([]string{"images", "-a", "-q", "--no-trunc"}, filters...)...)
 	if err != nil {
 		t.Fatalf("podman images: %v\n%s", err, out)
 	}

@@ -78,8 +78,17 @@ func TestBrowserConversations(t *testing.T) {
 	// appears and brings the newcomer into view.
 	n := browsertest.Eval[int](t, other, `document.querySelectorAll('[data-testid=CommentItem]').length`)
 	for i := range n {
-		browsertest.Eval[bool](t, other, fmt.Sprintf(`document.querySelectorAll('[data-testid=CommentItem]')[%d].scrollIntoView(), true`, i))
-		time.Sleep(150 * time.Millisecond)
+		// Scrolled into view, each is seen once the page's intersection observer hears of it; an observer of the
+		// test's own hears in the same round, after it (observers are told in the order they were made).
+		browsertest.Eval[bool](t, other, fmt.Sprintf(`(() => {
+			const el = document.querySelectorAll('[data-testid=CommentItem]')[%d];
+			window.__inView = false;
+			const o = new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) { window.__inView = true; o.disconnect(); } });
+			o.observe(el);
+			el.scrollIntoView();
+			return true;
+		})()`, i))
+		browsertest.Wait(t, other, "the comment in view", `window.__inView === true`)
 	}
 	browsertest.Wait(t, other, "everything seen", `document.getElementById('new-comments').classList.contains('hidden')`)
 	browsertest.Eval[bool](t, other, `document.body.style.paddingBottom = '3000px'; window.scrollTo(0, 0); true`)

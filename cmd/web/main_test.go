@@ -217,6 +217,11 @@ func TestMigrateCommands(t *testing.T) {
 			env := envFunc(map[string]string{"DATABASE_URL": dbURL})
 			cli := func(args ...string) (string, error) {
 				t.Helper()
+				if len(args) > 1 && args[0] == "migrate" && args[1] == "down" {
+					// It needs the database to itself: the connections this test's last look used must be gone
+					// from the server first, not only closed here.
+					dbtest.WaitAlone(t, dbURL)
+				}
 				var out bytes.Buffer
 				err := run(context.Background(), args, env, strings.NewReader(""), &out, io.Discard)
 				return out.String(), err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"blog/database/schema"
+	"blog/internal/browsertest"
 	"blog/internal/dbtest"
 )
 
@@ -226,7 +227,7 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	time.Sleep(50 * time.Millisecond)
+	serverAccepted(t, fresh) // an idle connection the server holds, not one still in the listener's queue
 
 	start := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -284,9 +285,10 @@ func TestRestartUpgradesOlderDatabase(t *testing.T) {
 	}
 }
 
-// TestMain removes the program built for the tests once they have all run.
+// TestMain runs the tests with one Chromium for all the browser tests, and removes the program built for the
+// tests once they have all run.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := browsertest.Main(m)
 	if builtPath != "" {
 		os.RemoveAll(filepath.Dir(builtPath))
 	}

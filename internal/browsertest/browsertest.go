@@ -24,27 +24,51 @@ type Browser struct {
 	requests []string
 }
 
-// New starts Chromium for the test and stops it when the test ends. Browser tests call t.Parallel() first: each
-// has a server and a Chromium of its own and spends most of its time waiting on the browser, so two of them (go
-// test's -parallel, the number of cores by default) share the machine well.
+// New gives the test a browser of its own: a browser context (cookies, storage and cache of its own) in the
+// Chromium its package shares when its TestMain runs the tests through Main, or else a Chromium started for the
+// test alone; either way it is closed when the test ends. Browser tests call t.Parallel() first: each has a
+// server of its own and spends most of its time waiting on the browser, so two of them (go test's -parallel, the
+// number of cores by default) share the machine well.
 func New(t *testing.T) *Browser {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test skipped with -short (make test-short)")
 	}
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
+	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("chromium is not installed in CI: browser tests must run there")
 		}
 		t.Skip("chromium not installed; skipping browser test (apt-get install chromium)")
 	}
+	if parent, ok := sharedBrowser(t, path); ok {
+		ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+		if err := chromedp.Do(ctx); err != nil {
+			cancel()
+			t.Fatalf("open a browser context: %v", err)
+		}
+		t.Cleanup(cancel)
+		return &Browser{ctx: ctx}
+	}
+	ctx, cancel, err := start(path, t.TempDir())
+	if err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(cancel)
+	return &Browser{ctx: ctx}
+}
+
+func chromiumPath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// start starts Chromium with its profile in dataDir; cancel stops it.
+func start(path, dataDir string) (context.Context, func(), error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -54,17 +78,67 @@ func New(t *testing.T) *Browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dataDir),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	if err := chromedp.Do(ctx); err != nil {
 		cancel()
 		cancelAlloc()
-		t.Fatalf("start chromium: %v", err)
+		return nil, nil, err
 	}
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return &Browser{ctx: ctx}
+	return ctx, func() { cancel(); cancelAlloc() }, nil
+}
+
+// shared is the Chromium a package's browser tests share when Main runs them: starting one costs a second or
+// two of both cores, once per test before.
+var shared struct {
+	mu   sync.Mutex
+	main bool // Main runs the tests: it stops the browser when they end
+	ctx  context.Context
+	stop func()
+	dir  string
+	err  error
+}
+
+// sharedBrowser returns the package's Chromium, starting it on first use, or false when Main does not run the
+// tests (nothing would stop it).
+func sharedBrowser(t *testing.T, path string) (context.Context, bool) {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if !shared.main {
+		return nil, false
+	}
+	if shared.ctx == nil && shared.err == nil {
+		shared.dir, shared.err = os.MkdirTemp("", "blogtest-chromium-")
+		if shared.err == nil {
+			shared.ctx, shared.stop, shared.err = start(path, shared.dir)
+		}
+	}
+	if shared.err != nil {
+		t.Fatalf("start chromium: %v", shared.err)
+	}
+	return shared.ctx, true
+}
+
+// Main runs a package's tests with one Chromium for all of them (each test in a browser context of its own),
+// then stops it and removes its profile; it returns the exit code for os.Exit.
+func Main(m *testing.M) int {
+	shared.mu.Lock()
+	shared.main = true
+	shared.mu.Unlock()
+	code := m.Run()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.stop != nil {
+		shared.stop()
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	shared.ctx, shared.stop, shared.dir = nil, nil, ""
+	return code
 }
 
 // Tab opens a new page; it records every URL the page requests (see Requests).

@@ -12,7 +12,7 @@ import (
 
 // A change committed by another process (another connection pool on the same database) reaches the watcher.
 func TestWatchChangesSeesOtherProcesses(t *testing.T) {
-	for name, mk := range map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL} {
+	for name, mk := range map[string]func(testing.TB) string{"sqlite": dbtest.MigratedSQLiteURL, "postgres": dbtest.MigratedPostgresURL} {
 		t.Run(name, func(t *testing.T) {
 			url := mk(t)
 			server := dbtest.Open(t, url, true)
