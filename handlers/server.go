@@ -134,6 +134,9 @@ type Config struct {
 	// People is what a commenter (and the owner) can do about the data held on an address; nil: the data
 	// pages are not served.
 	People *people.Service
+	// Search is the search over posts and published comments behind /search (the header's search box); nil:
+	// /search is not served.
+	Search Searcher
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }

@@ -32,7 +32,9 @@ import (
 	"blog/repo/accounts"
 	"blog/repo/discussion"
 	"blog/repo/review"
+	"blog/repo/searchindex"
 	"blog/repo/tallies"
+	"blog/search"
 )
 
 // testApp is the real router over a real, migrated SQLite file with the sample content.
@@ -62,7 +64,9 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log)
+	index := searchindex.New(db)
+	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log,
+		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error { return search.IndexSnapshot(ctx, index, snap) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +92,8 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	cfg := handlers.Config{Content: site, Comments: store, Broker: broker, Moderation: mod, Assets: set,
 		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
-		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}}
+		Keys:   handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey},
+		Search: search.New(index, site)}
 	for _, o := range opts {
 		o(&cfg)
 	}

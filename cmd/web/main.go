@@ -49,7 +49,9 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/repo/review"
+	"blog/repo/searchindex"
 	"blog/repo/tallies"
+	"blog/search"
 	"blog/views"
 )
 
@@ -240,7 +242,10 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 		}
 		contentFS = root.FS()
 	}
-	return publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter))
+	index := searchindex.New(db)
+	return publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter),
+		// Every load feeds the search index of posts before it is served.
+		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error { return search.IndexSnapshot(ctx, index, snap) }))
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
@@ -308,6 +313,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
+		Search: search.New(searchindex.New(db), site),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

@@ -18,6 +18,7 @@ const (
 	LockMailBounds = 5 // announcements that count messages against a bound
 	LockReader     = 6 // one reader's reactions: a double click counts once
 	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
+	LockSearch     = 8 // the search index of posts: instances loading the same content write it one after the other
 )
 
 // UniqueIDs returns ids sorted without repeats.

@@ -1,0 +1,108 @@
+package database
+
+import (
+	"strconv"
+	"strings"
+)
+
+// What the two databases do differently when searching text, decided here: SQLite's FTS5 tables (MATCH, bm25,
+// snippet) and PostgreSQL's tsvector columns (@@, ts_rank_cd, ts_headline). Both stem English words: the porter
+// tokenizer on SQLite, the 'english' configuration on PostgreSQL. The tables are made by the migration
+// create_search.
+
+// TextQuery is what a reader searches for, already cut into terms: every term must appear in what is found, a
+// term of several words as that phrase. Words hold only letters and digits (the search package makes them so),
+// so nothing in them is query syntax to either database.
+type TextQuery [][]string
+
+// MarkStart and MarkEnd surround the matched words in the excerpts a search returns: characters of Unicode's
+// private use area, which no language writes, so the excerpt can be escaped as text and marked afterwards.
+const (
+	MarkStart = "\uE000"
+	MarkEnd   = "\uE001"
+)
+
+// TextSearch is a search ready to run: the statements that find posts and comments, and the arguments both
+// take before their last two (a limit and an offset). The posts' statement returns post_id, slug, title (marked)
+// and excerpt, best match first; the comments' statement returns id, post_id, username, created_at and excerpt,
+// newest first, only published comments on posts in the search index.
+type TextSearch struct {
+	Posts, Comments string
+	Args            []any
+}
+
+// TextSearch builds the statements that search for q in this database's index.
+func (d *DB) TextSearch(q TextQuery) TextSearch {
+	if d.dialect == Postgres {
+		return pgTextSearch(q)
+	}
+	return sqliteTextSearch(q)
+}
+
+// sqliteTextSearch writes q as an FTS5 query: each term quoted (a phrase when it has several words), all of
+// them required. Quoting keeps NEAR, AND, OR, NOT, column names and * from meaning anything.
+func sqliteTextSearch(q TextQuery) TextSearch {
+	terms := make([]string, 0, len(q))
+	for _, t := range q {
+		terms = append(terms, `"`+strings.ReplaceAll(strings.Join(t, " "), `"`, `""`)+`"`)
+	}
+	mark := `char(57344), char(57345)`
+	return TextSearch{
+		Posts: `SELECT p.post_id, p.slug,
+				highlight(search_posts_fts, 0, ` + mark + `) AS title,
+				snippet(search_posts_fts, 3, ` + mark + `, '…', 30) AS excerpt
+			FROM search_posts_fts JOIN search_posts p ON p.post_id = search_posts_fts.rowid
+			WHERE search_posts_fts MATCH ?
+			ORDER BY bm25(search_posts_fts, 10.0, 4.0, 4.0, 1.0), p.post_id
+			LIMIT ? OFFSET ?`,
+		Comments: `SELECT c.id, c.post_id, c.username, c.created_at,
+				snippet(comments_fts, 0, ` + mark + `, '…', 30) AS excerpt
+			FROM comments_fts JOIN comments c ON c.id = comments_fts.rowid
+			JOIN search_posts p ON p.post_id = c.post_id
+			WHERE comments_fts MATCH ? AND c.state = 'published'
+			ORDER BY comments_fts.rowid DESC
+			LIMIT ? OFFSET ?`,
+		Args: []any{strings.Join(terms, " ")},
+	}
+}
+
+// headline are ts_headline's options: the marks, and an excerpt of about 30 words around the matches.
+const headline = `StartSel="` + MarkStart + `", StopSel="` + MarkEnd + `", MaxWords=30, MinWords=12, ShortWord=2`
+
+// pgTextSearch writes q as a tsquery: each term through phraseto_tsquery (a phrase keeps its words in order;
+// one word is that word), joined with &&. The terms are parameters, never SQL, and phraseto_tsquery reads no
+// operators in them.
+func pgTextSearch(q TextQuery) TextSearch {
+	parts := make([]string, 0, len(q))
+	args := make([]any, 0, len(q)+1)
+	for i, t := range q {
+		parts = append(parts, "phraseto_tsquery('english', $"+strconv.Itoa(i+1)+")")
+		args = append(args, strings.Join(t, " "))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "''::tsquery")
+	}
+	args = append(args, headline)
+	opts := "$" + strconv.Itoa(len(args))
+	limit, offset := "$"+strconv.Itoa(len(args)+1), "$"+strconv.Itoa(len(args)+2)
+	with := `WITH q AS (SELECT ` + strings.Join(parts, " && ") + ` AS q)`
+	return TextSearch{
+		Posts: with + `
+			SELECT p.post_id, p.slug,
+				ts_headline('english', p.title, q.q, ` + opts + ` || ', HighlightAll=true') AS title,
+				ts_headline('english', p.body, q.q, ` + opts + `) AS excerpt
+			FROM (SELECT s.post_id, s.slug, s.title, s.body, ts_rank_cd(s.document, q.q) AS rank
+				FROM search_posts s, q WHERE s.document @@ q.q
+				ORDER BY rank DESC, s.post_id LIMIT ` + limit + ` OFFSET ` + offset + `) p, q
+			ORDER BY p.rank DESC, p.post_id`,
+		Comments: with + `
+			SELECT c.id, c.post_id, c.username, c.created_at,
+				ts_headline('english', c.body, q.q, ` + opts + `) AS excerpt
+			FROM (SELECT c.id, c.post_id, c.username, c.created_at, c.body
+				FROM comments c JOIN search_posts p ON p.post_id = c.post_id, q
+				WHERE c.search @@ q.q AND c.state = 'published'
+				ORDER BY c.id DESC LIMIT ` + limit + ` OFFSET ` + offset + `) c, q
+			ORDER BY c.id DESC`,
+		Args: args,
+	}
+}
