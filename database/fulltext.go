@@ -22,14 +22,37 @@ const (
 	MarkEnd   = "\uE001"
 )
 
-// TextSearch is a search ready to run: the statements that find posts and comments, and the arguments both
-// take before their last two (a limit and an offset). The posts' statement returns post_id, slug, title (marked)
-// and excerpt, best match first; the comments' statement returns id, post_id, username, created_at and excerpt,
-// newest first, only published comments on posts in the search index.
+// TextSearch is a search ready to run: the statements that find posts and comments, and their arguments
+// (PostArgs, CommentArgs). The posts' statement returns post_id, slug, title (marked) and excerpt, best match
+// first; the comments' statement returns id, post_id, username, created_at and excerpt, newest first, only
+// published comments on posts in the search index.
 type TextSearch struct {
 	Posts, Comments string
-	Args            []any
+	// CommentsAll, when set, is Comments over every comment: Comments then looks only at the newest comments (a
+	// window several pages long), and when it finds less than a page there, the store asks CommentsAll. This is
+	// PostgreSQL's way (see pgTextSearch); on SQLite Comments is the whole search.
+	CommentsAll string
+	args        []any
+	window      bool
 }
+
+// PostArgs are the arguments of Posts for a page of limit posts after offset.
+func (t TextSearch) PostArgs(limit, offset int) []any {
+	return append(append([]any{}, t.args...), limit, offset)
+}
+
+// CommentArgs are the arguments of Comments (and CommentsAll) for a page of limit comments after offset.
+func (t TextSearch) CommentArgs(limit, offset int) []any {
+	args := append(append([]any{}, t.args...), limit, offset)
+	if t.window {
+		args = append(args, searchWindow+4*(limit+offset))
+	}
+	return args
+}
+
+// searchWindow is how many of the newest comments PostgreSQL's first look covers, besides four times the rows the
+// page needs: for a word in one comment of twenty, the page is filled from it.
+const searchWindow = 1000
 
 // TextSearch builds the statements that search for q in this database's index.
 func (d *DB) TextSearch(q TextQuery) TextSearch {
@@ -66,7 +89,7 @@ func sqliteTextSearch(q TextQuery) TextSearch {
 			WHERE comments_fts MATCH ? AND c.state = 'published'
 			ORDER BY comments_fts.rowid DESC
 			LIMIT ? OFFSET ?`,
-		Args: []any{strings.Join(terms, " ")},
+		args: []any{strings.Join(terms, " ")},
 	}
 }
 
@@ -76,6 +99,14 @@ const headline = `StartSel="` + MarkStart + `", StopSel="` + MarkEnd + `", MaxWo
 // pgTextSearch writes q as a tsquery: each term through phraseto_tsquery (a phrase keeps its words in order;
 // one word is that word), joined with &&. The terms are parameters, never SQL, and phraseto_tsquery reads no
 // operators in them.
+//
+// PostgreSQL's GIN index finds the matching comments in no order, so "newest first" costs either a walk down
+// the comments' ids checking each (fast for a common word, a walk through every comment for a rare one) or
+// every match fetched and sorted (fast for a rare word, tens of milliseconds for a common one), and the planner
+// cannot tell which a word is. So Comments walks the newest comments only (CommentArgs' window), and CommentsAll,
+// asked when that finds less than a page, fetches the matches through the index (ordering by id + 0 keeps the
+// planner off the walk). Posts are ranked by their title, tags and summary (head, a small tsvector: ranking the
+// whole text cost 20 to 40 ms over 1,000 posts), then newest first; their text is matched, not ranked.
 func pgTextSearch(q TextQuery) TextSearch {
 	parts := make([]string, 0, len(q))
 	args := make([]any, 0, len(q)+1)
@@ -88,25 +119,31 @@ func pgTextSearch(q TextQuery) TextSearch {
 	}
 	args = append(args, headline)
 	opts := "$" + strconv.Itoa(len(args))
-	limit, offset := "$"+strconv.Itoa(len(args)+1), "$"+strconv.Itoa(len(args)+2)
+	limit, offset, window := "$"+strconv.Itoa(len(args)+1), "$"+strconv.Itoa(len(args)+2), "$"+strconv.Itoa(len(args)+3)
 	with := `WITH q AS (SELECT ` + strings.Join(parts, " && ") + ` AS q)`
+	comments := func(from, order string) string {
+		return with + `
+			SELECT c.id, c.post_id, c.username, c.created_at,
+				ts_headline('english', c.body, q.q, ` + opts + `) AS excerpt
+			FROM (SELECT c.id, c.post_id, c.username, c.created_at, c.body
+				FROM ` + from + ` JOIN search_posts p ON p.post_id = c.post_id, q
+				WHERE c.search @@ q.q AND c.state = 'published'
+				ORDER BY ` + order + ` LIMIT ` + limit + ` OFFSET ` + offset + `) c, q
+			ORDER BY c.id DESC`
+	}
 	return TextSearch{
 		Posts: with + `
 			SELECT p.post_id, p.slug,
 				ts_headline('english', p.title, q.q, ` + opts + ` || ', HighlightAll=true') AS title,
 				ts_headline('english', p.body, q.q, ` + opts + `) AS excerpt
-			FROM (SELECT s.post_id, s.slug, s.title, s.body, ts_rank_cd(s.document, q.q) AS rank
+			FROM (SELECT s.post_id, s.slug, s.title, s.body, ts_rank(s.head, q.q) AS rank
 				FROM search_posts s, q WHERE s.document @@ q.q
-				ORDER BY rank DESC, s.post_id LIMIT ` + limit + ` OFFSET ` + offset + `) p, q
-			ORDER BY p.rank DESC, p.post_id`,
-		Comments: with + `
-			SELECT c.id, c.post_id, c.username, c.created_at,
-				ts_headline('english', c.body, q.q, ` + opts + `) AS excerpt
-			FROM (SELECT c.id, c.post_id, c.username, c.created_at, c.body
-				FROM comments c JOIN search_posts p ON p.post_id = c.post_id, q
-				WHERE c.search @@ q.q AND c.state = 'published'
-				ORDER BY c.id DESC LIMIT ` + limit + ` OFFSET ` + offset + `) c, q
-			ORDER BY c.id DESC`,
-		Args: args,
+				ORDER BY rank DESC, s.post_id DESC LIMIT ` + limit + ` OFFSET ` + offset + `) p, q
+			ORDER BY p.rank DESC, p.post_id DESC`,
+		Comments: comments(`(SELECT id, post_id, username, created_at, body, state, search FROM comments
+				ORDER BY id DESC LIMIT `+window+`) c`, "c.id DESC"),
+		CommentsAll: comments("comments c", "c.id + 0 DESC"),
+		args:        args,
+		window:      true,
 	}
 }

@@ -63,9 +63,10 @@ var searchSQLiteDown = []string{
 	`DROP TABLE IF EXISTS search_posts`,
 }
 
-// searchPostgres is the search index on PostgreSQL: the posts' searchable text with a stored, generated
-// tsvector (the title weighs most, then tags and summary, then the text), and a stored, generated tsvector of
-// each comment's text; the database computes both in the same statement as the change, and GIN indexes them.
+// searchPostgres is the search index on PostgreSQL: the posts' searchable text with stored, generated tsvectors
+// (document, everything, for matching; head, the title, tags and summary, for ranking), and a stored, generated
+// tsvector of each comment's text; the database computes them in the same statement as the change, and GIN
+// indexes what is matched.
 var searchPostgres = []string{
 	`CREATE TABLE search_posts (
 		post_id BIGINT PRIMARY KEY REFERENCES posts(id),
@@ -79,7 +80,11 @@ var searchPostgres = []string{
 			setweight(to_tsvector('english', title), 'A') ||
 			setweight(to_tsvector('english', tags), 'B') ||
 			setweight(to_tsvector('english', summary), 'B') ||
-			setweight(to_tsvector('english', body), 'D')) STORED)`,
+			setweight(to_tsvector('english', body), 'D')) STORED,
+		head tsvector GENERATED ALWAYS AS (
+			setweight(to_tsvector('english', title), 'A') ||
+			setweight(to_tsvector('english', tags), 'B') ||
+			setweight(to_tsvector('english', summary), 'B')) STORED)`,
 	`CREATE INDEX search_posts_document ON search_posts USING GIN (document)`,
 	`ALTER TABLE comments ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED`,
 	`CREATE INDEX comments_search ON comments USING GIN (search)`,

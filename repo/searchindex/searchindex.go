@@ -118,7 +118,7 @@ type CommentHit struct {
 func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, offset int) ([]PostHit, error) {
 	ts := s.db.TextSearch(q)
 	var out []PostHit
-	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Posts, append(ts.Args, limit, offset)...))
+	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Posts, ts.PostArgs(limit, offset)...))
 	return out, repo.Translate(err, "search posts")
 }
 
@@ -128,6 +128,11 @@ func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, of
 func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit, offset int) ([]CommentHit, error) {
 	ts := s.db.TextSearch(q)
 	var out []CommentHit
-	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, append(ts.Args, limit, offset)...))
+	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, ts.CommentArgs(limit, offset)...))
+	if err == nil && len(out) < limit && ts.CommentsAll != "" {
+		// The newest comments hold less than a page: look through all of them (see database.TextSearch).
+		out = out[:0]
+		err = s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.CommentsAll, ts.PostArgs(limit, offset)...))
+	}
 	return out, repo.Translate(err, "search comments")
 }
