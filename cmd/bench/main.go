@@ -20,6 +20,7 @@ import (
 	"blog/cmd/bench/hostile"
 	"blog/cmd/bench/imports"
 	"blog/cmd/bench/load"
+	"blog/cmd/bench/search"
 	"blog/cmd/bench/streams"
 )
 
@@ -45,7 +46,12 @@ func main() {
 	wal := flag.Duration("wal", 60*time.Second, "how long comments are posted while the SQLite log is measured (0: not measured)")
 	walOnly := flag.Bool("wal-only", false, "measure only the SQLite log under comment POSTs (see -wal)")
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
+	searchOnly := flag.Bool("search", false, "measure only the search: 1,000 posts and 100,000 comments, on SQLite and PostgreSQL (TEST_DATABASE_URL)")
 	flag.Parse()
+	if *searchOnly {
+		printRows(search.Measure(context.Background(), *binary, os.Getenv("TEST_DATABASE_URL"), *duration))
+		return
+	}
 	if *hostileOnly {
 		printRows(hostile.MeasureComments(context.Background(), *binary))
 		return
@@ -202,6 +208,13 @@ func run(o options) error {
 	}
 	if rows, err := hostile.MeasureAbuse(ctx, binary); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: abuse:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if rows, err := search.Measure(ctx, binary, os.Getenv("TEST_DATABASE_URL"), dur); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: search:", err)
 	} else {
 		for _, r := range rows {
 			add(r)
