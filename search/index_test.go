@@ -210,3 +210,40 @@ func TestTwoInstancesShareOneIndex(t *testing.T) {
 		t.Fatalf("instance B finds %d comments written through instance A, want 1", n)
 	}
 }
+
+// TestOldCommentsAreFoundToo checks that a comment older than a thousand newer ones is found (on PostgreSQL the
+// newest comments are looked at first, then the index), and that a page of a common word is the newest.
+func TestOldCommentsAreFoundToo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		dir := t.TempDir()
+		write(t, dir, "posts/2026-01-01-alpha.md", postFile("Alpha", "", "The quick brown fox."))
+		b := newBlog(t, db, dir)
+		alpha, _ := b.site.Current().PostID("alpha")
+		c, _, err := discussion.NewComments(db).CreateComment(ctx, repo.NewComment{PostID: alpha,
+			Input: repo.CommentInput{Username: "Kim", Email: "kim@example.com", Body: "An ibis by the river"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 1,500 newer comments, written as copies of it with other words (the index's triggers and generated
+		// columns see them as any insert).
+		_, err = db.SQL().ExecContext(ctx, db.Placeholders(`INSERT INTO comments (post_id, user_id, username, body, state,
+			reason, ip_hash, net_hash, created_at, format, html, html_version)
+			WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1500)
+			SELECT post_id, user_id, username, 'Filler number ' || n, state, reason, ip_hash, net_hash, created_at, format,
+				html, html_version FROM comments, g WHERE id = ?`), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.search.Search(ctx, "ibis", 1)
+		if err != nil || len(res.Posts) != 1 || len(res.Posts[0].Comments) != 1 || res.Posts[0].Comments[0].ID != c.ID {
+			t.Fatalf("the old comment: %+v, %v", res.Posts, err)
+		}
+		res, err = b.search.Search(ctx, "filler", 2)
+		if err != nil || len(res.Posts) != 1 || len(res.Posts[0].Comments) != search.CommentsPerPage || !res.More {
+			t.Fatalf("page 2 of filler: %+v, %v", res, err)
+		}
+		if got := res.Posts[0].Comments[0].ID; got != c.ID+1500-search.CommentsPerPage {
+			t.Fatalf("page 2 starts at comment %d, want %d", got, c.ID+1500-search.CommentsPerPage)
+		}
+	})
+}

@@ -48,7 +48,7 @@ func SearchPage(ch Chrome, r search.Results) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div data-testid=\"SearchPage\"><h1 class=\"font-serif text-4xl font-semibold tracking-tight text-stone-950 dark:text-stone-50\">Search</h1><form action=\"/search\" method=\"get\" role=\"search\" class=\"mt-6 flex flex-wrap items-end gap-3\" data-testid=\"SearchForm\"><div class=\"min-w-0 flex-1 basis-64\"><label for=\"search-q\" class=\"block text-sm font-semibold text-stone-800 dark:text-stone-200\">Words, or \"a phrase\" in quotes</label> <input id=\"search-q\" type=\"search\" name=\"q\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div data-testid=\"SearchPage\"><h1 class=\"font-serif text-4xl font-semibold tracking-tight text-stone-950 dark:text-stone-50\">Search</h1><form action=\"/search\" method=\"get\" class=\"mt-6 flex flex-wrap items-end gap-3\" data-testid=\"SearchForm\"><div class=\"min-w-0 flex-1 basis-64\"><label for=\"search-q\" class=\"block text-sm font-semibold text-stone-800 dark:text-stone-200\">Words, or \"a phrase\" in quotes</label> <input id=\"search-q\" type=\"search\" name=\"q\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
