@@ -81,7 +81,7 @@ type CommentResult struct {
 
 // Search returns page (from 1) of the results of the search raw, as typed.
 func (s *Service) Search(ctx context.Context, raw string, page int) (Results, error) {
-	res := Results{Query: strings.TrimSpace(raw), Page: page}
+	res := Results{Query: echo(raw), Page: page}
 	q, problem := Parse(raw)
 	switch {
 	case problem != "":
@@ -166,6 +166,15 @@ func IndexSnapshot(ctx context.Context, index Indexer, snap *publish.Snapshot) e
 	}
 	_, err := index.SyncPosts(ctx, texts)
 	return err
+}
+
+// echo is the search as the form shows it again: trimmed, readable, and no longer than a search may be.
+func echo(raw string) string {
+	s := strings.ToValidUTF8(strings.TrimSpace(raw), "")
+	if r := []rune(s); len(r) > MaxQueryLength {
+		s = string(r[:MaxQueryLength])
+	}
+	return s
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
