@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -244,6 +245,43 @@ func TestOldCommentsAreFoundToo(t *testing.T) {
 		}
 		if got := res.Posts[0].Comments[0].ID; got != c.ID+1500-search.CommentsPerPage {
 			t.Fatalf("page 2 starts at comment %d, want %d", got, c.ID+1500-search.CommentsPerPage)
+		}
+	})
+}
+
+// TestPostWrittenInItsOwnTransaction checks the way a store of posts kept in the database indexes one: inside the
+// transaction that publishes it (found at once, gone with a rollback), and taken out the same way.
+func TestPostWrittenInItsOwnTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		dir := t.TempDir()
+		write(t, dir, "posts/2026-01-01-alpha.md", postFile("Alpha", "", "The quick brown fox."))
+		b := newBlog(t, db, dir)
+		alpha, _ := b.site.Current().PostID("alpha")
+		text := searchindex.PostText{PostID: alpha, Slug: "alpha", Title: "Alpha", Body: "A heron at the pond"}
+		failed := errors.New("the publishing store changed its mind")
+		err := db.Write(ctx, func(ctx context.Context) error {
+			if err := searchindex.WritePost(ctx, db, text); err != nil {
+				return err
+			}
+			return failed
+		})
+		if !errors.Is(err, failed) {
+			t.Fatal(err)
+		}
+		if slugs, _ := b.found(t, "heron"); len(slugs) != 0 {
+			t.Fatal("a rolled-back write is found")
+		}
+		if err := db.Write(ctx, func(ctx context.Context) error { return searchindex.WritePost(ctx, db, text) }); err != nil {
+			t.Fatal(err)
+		}
+		if slugs, _ := b.found(t, "heron"); len(slugs) != 1 {
+			t.Fatal("the post written in its transaction is not found")
+		}
+		if err := db.Write(ctx, func(ctx context.Context) error { return searchindex.RemovePost(ctx, db, alpha) }); err != nil {
+			t.Fatal(err)
+		}
+		if slugs, _ := b.found(t, "heron"); len(slugs) != 0 {
+			t.Fatal("a removed post is found")
 		}
 	})
 }

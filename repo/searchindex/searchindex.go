@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
 
 	"blog/database"
 	"blog/repo"
@@ -68,16 +69,11 @@ func (s *Store) SyncPosts(ctx context.Context, posts []PostText) (int, error) {
 		keep := make(map[int64]bool, len(posts))
 		for _, p := range posts {
 			keep[p.PostID] = true
-			h := p.hash()
 			old, ok := have[p.PostID]
-			if ok && old == h {
+			if ok && old == p.hash() {
 				continue
 			}
-			stmt := "INSERT INTO search_posts (slug, title, summary, tags, body, hash, post_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
-			if ok {
-				stmt = "UPDATE search_posts SET slug = ?, title = ?, summary = ?, tags = ?, body = ?, hash = ? WHERE post_id = ?"
-			}
-			if _, _, err := s.db.Repo().Exec(ctx, s.db.Placeholders(stmt), p.Slug, p.Title, p.Summary, p.Tags, p.Body, h, p.PostID); err != nil {
+			if err := writePost(ctx, s.db, p, ok); err != nil {
 				return err
 			}
 			changed++
@@ -86,7 +82,7 @@ func (s *Store) SyncPosts(ctx context.Context, posts []PostText) (int, error) {
 			if keep[id] {
 				continue
 			}
-			if _, _, err := s.db.Repo().Exec(ctx, s.db.Placeholders("DELETE FROM search_posts WHERE post_id = ?"), id); err != nil {
+			if err := RemovePost(ctx, s.db, id); err != nil {
 				return err
 			}
 			changed++
@@ -94,6 +90,34 @@ func (s *Store) SyncPosts(ctx context.Context, posts []PostText) (int, error) {
 		return nil
 	})
 	return changed, repo.Translate(err, "index posts")
+}
+
+// WritePost indexes one published post, or indexes it again, inside the caller's write transaction (ctx from
+// database.DB.Write): a store that publishes posts from the database calls it in the same transaction as the
+// post's change, so the post is found from the moment it is published. The next load of the content finds its
+// text unchanged and leaves it be.
+func WritePost(ctx context.Context, db *database.DB, p PostText) error {
+	n, err := db.Repo().Count(ctx, "search_posts", where.Eq("post_id", p.PostID))
+	if err != nil {
+		return err
+	}
+	return writePost(ctx, db, p, n > 0)
+}
+
+func writePost(ctx context.Context, db *database.DB, p PostText, exists bool) error {
+	stmt := "INSERT INTO search_posts (slug, title, summary, tags, body, hash, post_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if exists {
+		stmt = "UPDATE search_posts SET slug = ?, title = ?, summary = ?, tags = ?, body = ?, hash = ? WHERE post_id = ?"
+	}
+	_, _, err := db.Repo().Exec(ctx, db.Placeholders(stmt), p.Slug, p.Title, p.Summary, p.Tags, p.Body, p.hash(), p.PostID)
+	return err
+}
+
+// RemovePost takes a post out of the index (and with it its comments out of the results) inside the caller's
+// write transaction, as WritePost writes one: for a post unpublished or removed.
+func RemovePost(ctx context.Context, db *database.DB, postID int64) error {
+	_, _, err := db.Repo().Exec(ctx, db.Placeholders("DELETE FROM search_posts WHERE post_id = ?"), postID)
+	return err
 }
 
 // PostHit is a post that matches a search: its title and an excerpt of its text, with the matched words between
