@@ -3,6 +3,7 @@ package search
 import (
 	"html/template"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -92,3 +93,91 @@ func PlainText(h template.HTML) string {
 // inline are the elements that do not separate words.
 var inline = map[string]bool{"a": true, "abbr": true, "b": true, "code": true, "em": true, "i": true, "kbd": true,
 	"mark": true, "s": true, "small": true, "span": true, "strong": true, "sub": true, "sup": true, "del": true}
+
+// The window Marked keeps around the first match: a few words before it, about thirty in all.
+const (
+	wordsBefore = 8
+	wordsShown  = 32
+)
+
+// Marked marks, in a text the database did not mark (PostgreSQL's results), the words that stem to one of
+// lexemes, and cuts it into pieces as Pieces does. With window set it keeps about thirty words around the first
+// match (the start of the text when nothing matches), with "…" where it was cut.
+func Marked(text string, lexemes []string, window bool) []Piece {
+	type span struct {
+		text        string
+		word, match bool
+	}
+	var spans []span
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+	for len(text) > 0 {
+		r, _ := utf8.DecodeRuneInString(text)
+		w := isWord(r)
+		end := strings.IndexFunc(text, func(r rune) bool { return isWord(r) != w })
+		if end < 0 {
+			end = len(text)
+		}
+		s := span{text: text[:end], word: w}
+		s.match = w && stemMatches(strings.ToLower(s.text), lexemes)
+		spans = append(spans, s)
+		text = text[end:]
+	}
+	from, to := 0, len(spans)
+	if window {
+		words, first := 0, -1
+		var wordAt []int // span index of each word
+		for i, s := range spans {
+			if s.word {
+				if s.match && first < 0 {
+					first = words
+				}
+				wordAt = append(wordAt, i)
+				words++
+			}
+		}
+		start := max(0, first-wordsBefore)
+		if first < 0 {
+			start = 0
+		}
+		if start < len(wordAt) {
+			from = wordAt[start]
+		}
+		if end := start + wordsShown; end < len(wordAt) {
+			to = wordAt[end]
+		}
+	}
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("…")
+	}
+	for _, s := range spans[from:to] {
+		if s.match {
+			b.WriteString(database.MarkStart + s.text + database.MarkEnd)
+		} else {
+			b.WriteString(s.text)
+		}
+	}
+	if to < len(spans) {
+		b.WriteString("…")
+	}
+	return Pieces(b.String())
+}
+
+// stemMatches reports whether word (in lower case) is one the database's stemmer would turn into one of
+// lexemes: it starts with the stem and goes on by a few letters at most ("comments", "commenting" for
+// "comment"), or, as the English stemmer writes a final y as i, starts with the stem but its i ("proxy" for
+// "proxi"). It only decides what is highlighted: what matched was the database's decision.
+func stemMatches(word string, lexemes []string) bool {
+	for _, l := range lexemes {
+		if l == "" {
+			continue
+		}
+		if strings.HasPrefix(word, l) && len(word)-len(l) <= 4 {
+			return true
+		}
+		if stem, ok := strings.CutSuffix(l, "i"); ok && stem != "" && strings.HasPrefix(word, stem+"y") && len(word)-len(l) <= 3 {
+			return true
+		}
+	}
+	return false
+}

@@ -121,7 +121,13 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 		if !ok {
 			continue
 		}
-		r.Matched, r.Title, r.Excerpt = true, Pieces(h.Title), Pieces(h.Excerpt)
+		r.Matched = true
+		if h.Lexemes != "" {
+			lex := database.Lexemes(h.Lexemes)
+			r.Title, r.Excerpt = Marked(h.Title, lex, false), Marked(h.Excerpt, lex, true)
+		} else {
+			r.Title, r.Excerpt = Pieces(h.Title), Pieces(h.Excerpt)
+		}
 		at[h.PostID] = len(res.Posts)
 		res.Posts = append(res.Posts, r)
 	}
@@ -137,8 +143,12 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 			at[c.PostID] = i
 			res.Posts = append(res.Posts, r)
 		}
+		excerpt := Pieces(c.Excerpt)
+		if c.Lexemes != "" {
+			excerpt = Marked(c.Excerpt, database.Lexemes(c.Lexemes), true)
+		}
 		res.Posts[i].Comments = append(res.Posts[i].Comments, CommentResult{ID: c.ID, Username: c.Username,
-			Date: c.CreatedAt, Excerpt: Pieces(c.Excerpt)})
+			Date: c.CreatedAt, Excerpt: excerpt})
 	}
 	return res, nil
 }

@@ -71,3 +71,36 @@ func TestPlainText(t *testing.T) {
 		t.Errorf("PlainText = %q, want %q", got, want)
 	}
 }
+
+func TestMarked(t *testing.T) {
+	lex := database.Lexemes(`'revers' <-> 'proxi' & 'comment' & 'it''s'`)
+	if strings.Join(lex, "|") != "revers|proxi|comment|it's" {
+		t.Fatalf("Lexemes = %q", lex)
+	}
+	marked := func(ps []Piece) string {
+		var b strings.Builder
+		for _, p := range ps {
+			if p.Mark {
+				b.WriteString("[" + p.Text + "]")
+			} else {
+				b.WriteString(p.Text)
+			}
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		text   string
+		window bool
+		want   string
+	}{
+		{"A Reverse proxy, proxies and commenting <b>here</b>", false, "A [Reverse] [proxy], [proxies] and [commenting] <b>here</b>"},
+		{"Commentary is not a comment? Commentaries.", false, "[Commentary] is not a [comment]? Commentaries."},
+		{strings.Repeat("word ", 40) + "the comment " + strings.Repeat("tail ", 40), true,
+			"…" + strings.TrimSpace(strings.Repeat("word ", 7)) + " the [comment] " + strings.TrimSpace(strings.Repeat("tail ", 23)) + " …"},
+		{"no match here", true, "no match here"},
+	} {
+		if got := marked(Marked(tc.text, lex, tc.window)); got != tc.want {
+			t.Errorf("Marked(%q) =\n%q, want\n%q", tc.text, got, tc.want)
+		}
+	}
+}

@@ -121,21 +121,25 @@ func RemovePost(ctx context.Context, db *database.DB, postID int64) error {
 }
 
 // PostHit is a post that matches a search: its title and an excerpt of its text, with the matched words between
-// database.MarkStart and database.MarkEnd.
+// database.MarkStart and database.MarkEnd; or, when Lexemes is set (PostgreSQL), its title and whole text
+// unmarked, with the query's lexemes (database.Lexemes) to mark them by.
 type PostHit struct {
 	PostID  int64  `db:"post_id"`
 	Slug    string `db:"slug"`
 	Title   string `db:"title"`
 	Excerpt string `db:"excerpt"`
+	Lexemes string `db:"lexemes"`
 }
 
-// CommentHit is a published comment that matches a search, with an excerpt of its text marked as PostHit's.
+// CommentHit is a published comment that matches a search, with an excerpt of its text marked, or its text and
+// the query's lexemes, as PostHit's.
 type CommentHit struct {
 	ID        int64     `db:"id"`
 	PostID    int64     `db:"post_id"`
 	Username  string    `db:"username"`
 	CreatedAt time.Time `db:"created_at"`
 	Excerpt   string    `db:"excerpt"`
+	Lexemes   string    `db:"lexemes"`
 }
 
 // SearchPosts returns up to limit posts that match q, best first, after skipping offset of them.
