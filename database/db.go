@@ -309,19 +309,33 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.pool.PingContext(ctx)
 }
 
-// aloneOnPostgres returns ErrInUse when another connection of the blog uses the same PostgreSQL database.
+// aloneOnPostgres returns ErrInUse when another connection of the blog uses the same PostgreSQL database. A
+// connection that a command which just ended has closed stays listed for a moment while its server process
+// exits, so the check looks again for up to aloneWait before it refuses; a running server's connections stay.
 func (d *DB) aloneOnPostgres(ctx context.Context) error {
-	var n int
-	err := d.pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-		AND application_name = $1 AND pid <> pg_backend_pid()`, applicationName).Scan(&n)
-	if err != nil {
-		return err
+	deadline := time.Now().Add(aloneWait)
+	for {
+		var n int
+		err := d.pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND application_name = $1 AND pid <> pg_backend_pid()`, applicationName).Scan(&n)
+		switch {
+		case err != nil:
+			return err
+		case n == 0:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("%d other connection(s): %w", n, ErrInUse)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	if n > 0 {
-		return fmt.Errorf("%d other connection(s): %w", n, ErrInUse)
-	}
-	return nil
 }
+
+// aloneWait is how long aloneOnPostgres waits for other connections to go.
+const aloneWait = 3 * time.Second
 
 // Path is the SQLite database file ("" for PostgreSQL).
 func (d *DB) Path() string { return d.path }

@@ -114,6 +114,9 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/tags", same, s.tags)
 	app.Get("/tags/:tag/feed.xml", s.feeds.Tag)
 	app.Get("/tags/:tag", same, s.tag)
+	if s.cfg.Search != nil {
+		app.Get("/search", same, s.search)
+	}
 	app.Get("/posts/:slug", same, s.post)
 	// A comment posted with the owner's session is the owner's (published, with the author badge).
 	app.Post("/posts/:slug/comments", same, s.ownerComments, s.comments.Create)

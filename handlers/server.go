@@ -148,6 +148,9 @@ type Config struct {
 	People *people.Service
 	// Uploads are the rules of the owner's image uploads (uploads.Service); nil: no uploads are taken or served.
 	Uploads uploadhandlers.Service
+	// Search is the search over posts and published comments behind /search (the header's search box); nil:
+	// /search is not served.
+	Search Searcher
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }

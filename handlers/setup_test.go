@@ -33,9 +33,11 @@ import (
 	"blog/repo/accounts"
 	"blog/repo/discussion"
 	"blog/repo/review"
+	"blog/repo/searchindex"
 	"blog/repo/tallies"
 	uploadstore "blog/repo/uploads"
 	"blog/repo/writing"
+	"blog/search"
 	"blog/uploads"
 )
 
@@ -67,7 +69,9 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	writer := &desk.Service{Store: writing.New(db)}
-	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log, publish.WithDesk(writer))
+	index := searchindex.New(db)
+	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log, publish.WithDesk(writer),
+		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error { return search.IndexSnapshot(ctx, index, snap) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +104,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Authors: discussion.NewComments(db), Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}, Desk: writer, PurgeAfter: 30 * 24 * time.Hour,
-		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{})}
+		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{}), Search: search.New(index, site)}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -25,12 +25,20 @@ import (
 type Snapshot struct {
 	Lib *content.Library
 	ids map[string]int64
+	// slugs is ids the other way round.
+	slugs map[int64]string
 }
 
 // PostID returns the database id of the published post with this slug.
 func (s *Snapshot) PostID(slug string) (int64, bool) {
 	id, ok := s.ids[slug]
 	return id, ok
+}
+
+// Slug names the published post with this database id.
+func (s *Snapshot) Slug(id int64) (string, bool) {
+	slug, ok := s.slugs[id]
+	return slug, ok
 }
 
 // Store holds the current content.
@@ -45,6 +53,8 @@ type Store struct {
 	// slugs names every post row ever seen by id (a removed post's comments still need its slug for links).
 	slugMu sync.RWMutex
 	slugs  map[int64]string
+	// onLoad are told of each load before it is swapped in (OnLoad).
+	onLoad []func(ctx context.Context, snap *Snapshot) error
 	// logged holds the skipped files of the last load as problemKey makes them: a reload logs only the ones
 	// not already logged, so a bad file is logged once per change of it, not at every reload of the folder.
 	logged map[string]bool
@@ -71,6 +81,14 @@ type Option func(*Store)
 
 // CloseAfter closes every post to new comments this long after its date (COMMENTS_CLOSE_AFTER; 0: never).
 func CloseAfter(d time.Duration) Option { return func(s *Store) { s.closeAfter = d } }
+
+// OnLoad has fn told of every load of the content (the first one included), before it is swapped in: the search
+// index of posts is fed this way, so that whatever the snapshot holds, from files or from elsewhere, is what
+// can be found. A failure of fn is logged and the content is swapped in all the same: readers get the posts
+// even when their index could not be written.
+func OnLoad(fn func(ctx context.Context, snap *Snapshot) error) Option {
+	return func(s *Store) { s.onLoad = append(s.onLoad, fn) }
+}
 
 // Open loads the content from fsys and makes sure every published post has a row.
 func Open(ctx context.Context, fsys fs.FS, posts *repo.Posts, log *slog.Logger, opts ...Option) (*Store, error) {
@@ -167,7 +185,15 @@ func (s *Store) Reload(ctx context.Context) error {
 		s.slugs[p.ID] = p.Slug
 	}
 	s.slugMu.Unlock()
-	snap := &Snapshot{Lib: lib, ids: ids}
+	snap := &Snapshot{Lib: lib, ids: ids, slugs: make(map[int64]string, len(ids))}
+	for slug, id := range ids {
+		snap.slugs[id] = slug
+	}
+	for _, fn := range s.onLoad {
+		if err := fn(ctx, snap); err != nil {
+			s.log.Error("content: a step after loading failed (the content is served all the same)", "err", err)
+		}
+	}
 	logged := make(map[string]bool, len(lib.Problems))
 	for _, p := range lib.Problems {
 		key := s.problemKey(p)

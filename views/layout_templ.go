@@ -663,7 +663,7 @@ func Layout(ch Chrome, m Meta) templ.Component {
 				}
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "</ul></nav>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "</ul></nav><form action=\"/search\" method=\"get\" role=\"search\" class=\"flex w-full items-center gap-2 sm:w-auto\" data-testid=\"HeaderSearch\"><label for=\"header-search\" class=\"sr-only\">Search posts and comments</label> <input id=\"header-search\" type=\"search\" name=\"q\" maxlength=\"200\" placeholder=\"Search\" autocomplete=\"off\" enterkeyhint=\"search\" class=\"field min-w-0 flex-1 py-1.5 text-sm placeholder:text-stone-500 dark:placeholder:text-stone-400 sm:w-44 sm:flex-none\"> <button type=\"submit\" class=\"btn-secondary px-3 py-1.5 text-sm\">Search</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -686,7 +686,7 @@ func Layout(ch Chrome, m Meta) templ.Component {
 		var templ_7745c5c3_Var40 string
 		templ_7745c5c3_Var40, templ_7745c5c3_Err = templ.JoinStringErrs(footer(ch))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/layout.templ`, Line: 105, Col: 20}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/layout.templ`, Line: 110, Col: 20}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var40))
 		if templ_7745c5c3_Err != nil {

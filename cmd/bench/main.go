@@ -20,6 +20,7 @@ import (
 	"blog/cmd/bench/hostile"
 	"blog/cmd/bench/imports"
 	"blog/cmd/bench/load"
+	"blog/cmd/bench/search"
 	"blog/cmd/bench/streams"
 )
 
@@ -46,7 +47,12 @@ func main() {
 	walOnly := flag.Bool("wal-only", false, "measure only the SQLite log under comment POSTs (see -wal)")
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	deskOnly := flag.Bool("desk", false, "measure only the desk's live preview of a 5,000-word post")
+	searchOnly := flag.Bool("search", false, "measure only the search: 1,000 posts and 100,000 comments, on SQLite and PostgreSQL (TEST_DATABASE_URL)")
 	flag.Parse()
+	if *searchOnly {
+		printRows(search.Measure(context.Background(), *binary, os.Getenv("TEST_DATABASE_URL"), *duration))
+		return
+	}
 	if *deskOnly {
 		printRows(deskOnlyRun(*binary, *duration))
 		return
@@ -208,6 +214,13 @@ func run(o options) error {
 	}
 	if rows, err := hostile.MeasureAbuse(ctx, binary); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: abuse:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if rows, err := search.Measure(ctx, binary, os.Getenv("TEST_DATABASE_URL"), dur); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: search:", err)
 	} else {
 		for _, r := range rows {
 			add(r)

@@ -50,9 +50,11 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/outbox"
 	"blog/repo/review"
+	"blog/repo/searchindex"
 	"blog/repo/tallies"
 	uploadstore "blog/repo/uploads"
 	"blog/repo/writing"
+	"blog/search"
 	"blog/uploads"
 	"blog/views"
 )
@@ -259,7 +261,10 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 		contentFS = root.FS()
 	}
 	writer := &desk.Service{Store: writing.New(db)}
-	site, err := publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter), publish.WithDesk(writer))
+	index := searchindex.New(db)
+	site, err := publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter), publish.WithDesk(writer),
+		// Every load feeds the search index of posts before it is served.
+		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error { return search.IndexSnapshot(ctx, index, snap) }))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -334,6 +339,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
+		Search: search.New(searchindex.New(db), site),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

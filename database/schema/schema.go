@@ -84,6 +84,8 @@ var steps = []step{
 		[]Loss{{"every reader's reactions (table reactions) and the counts beside comments and posts", "reactions"}}},
 	{20261206080001, "create_data_requests", migrations.MigrateCreateDataRequests, migrations.RollbackCreateDataRequests,
 		[]Loss{{"the last day's requests for a commenter's data (table data_requests): their bounds count from zero again", "data_requests"}}},
+	{20261207010001, "create_search", migrations.MigrateCreateSearch, migrations.RollbackCreateSearch,
+		[]Loss{{"the search index (table search_posts and the index of comments' text): made again when the content next loads", "search_posts"}}},
 	{20261207020001, "create_writings", migrations.MigrateCreateWritings, migrations.RollbackCreateWritings,
 		[]Loss{{"every post written in the desk (table writings): export them first with web posts export DIR", "writings"},
 			{"every saved version of them (table writing_versions)", "writing_versions"}}},

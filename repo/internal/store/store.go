@@ -19,6 +19,7 @@ const (
 	LockReader     = 6 // one reader's reactions: a double click counts once
 	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
 	LockUploads    = 8 // the uploaded images: their total count and bytes counted one upload after the other
+	LockSearch     = 9 // the search index of posts: instances loading the same content write it one after the other
 )
 
 // UniqueIDs returns ids sorted without repeats.

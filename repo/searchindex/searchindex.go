@@ -1,0 +1,166 @@
+// Package searchindex is the store of the search index: the posts' searchable text, written when the content
+// loads, and the searches over it and over the published comments. The comments' index is kept by the database
+// itself (triggers on SQLite, a generated column on PostgreSQL; see the migration create_search), in the same
+// transaction as every change of a comment, whichever path made it.
+package searchindex
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/go-rel/rel"
+	"github.com/go-rel/rel/where"
+
+	"blog/database"
+	"blog/repo"
+	"blog/repo/internal/store"
+)
+
+// Store reads and writes the search index.
+type Store struct {
+	db *database.DB
+}
+
+// New returns the search index's store backed by db.
+func New(db *database.DB) *Store { return &Store{db: db} }
+
+// PostText is one post's searchable text: its title, summary, tags (separated by spaces) and its text without
+// markup.
+type PostText struct {
+	PostID                           int64
+	Slug, Title, Summary, Tags, Body string
+}
+
+func (p PostText) hash() string {
+	h := sha256.New()
+	for _, s := range []string{p.Slug, p.Title, p.Summary, p.Tags, p.Body} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// indexed is a post's row in the index as far as syncing needs it.
+type indexed struct {
+	PostID int64  `db:"post_id"`
+	Hash   string `db:"hash"`
+}
+
+// SyncPosts makes the index of posts hold exactly posts, in one transaction: a post that is new or whose text
+// changed is written, a post no longer among them (removed, or a draft again) is taken out, and the rest is left
+// as it is. It returns how many posts it wrote or took out.
+func (s *Store) SyncPosts(ctx context.Context, posts []PostText) (int, error) {
+	changed := 0
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		changed = 0
+		if err := s.db.Lock(ctx, store.LockSearch, "posts"); err != nil {
+			return err
+		}
+		var rows []indexed
+		if err := s.db.Repo().FindAll(ctx, &rows, rel.SQL("SELECT post_id, hash FROM search_posts")); err != nil {
+			return err
+		}
+		have := make(map[int64]string, len(rows))
+		for _, r := range rows {
+			have[r.PostID] = r.Hash
+		}
+		keep := make(map[int64]bool, len(posts))
+		for _, p := range posts {
+			keep[p.PostID] = true
+			old, ok := have[p.PostID]
+			if ok && old == p.hash() {
+				continue
+			}
+			if err := writePost(ctx, s.db, p, ok); err != nil {
+				return err
+			}
+			changed++
+		}
+		for id := range have {
+			if keep[id] {
+				continue
+			}
+			if err := RemovePost(ctx, s.db, id); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, repo.Translate(err, "index posts")
+}
+
+// WritePost indexes one published post, or indexes it again, inside the caller's write transaction (ctx from
+// database.DB.Write): a store that publishes posts from the database calls it in the same transaction as the
+// post's change, so the post is found from the moment it is published. The next load of the content finds its
+// text unchanged and leaves it be.
+func WritePost(ctx context.Context, db *database.DB, p PostText) error {
+	n, err := db.Repo().Count(ctx, "search_posts", where.Eq("post_id", p.PostID))
+	if err != nil {
+		return err
+	}
+	return writePost(ctx, db, p, n > 0)
+}
+
+func writePost(ctx context.Context, db *database.DB, p PostText, exists bool) error {
+	stmt := "INSERT INTO search_posts (slug, title, summary, tags, body, hash, post_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if exists {
+		stmt = "UPDATE search_posts SET slug = ?, title = ?, summary = ?, tags = ?, body = ?, hash = ? WHERE post_id = ?"
+	}
+	_, _, err := db.Repo().Exec(ctx, db.Placeholders(stmt), p.Slug, p.Title, p.Summary, p.Tags, p.Body, p.hash(), p.PostID)
+	return err
+}
+
+// RemovePost takes a post out of the index (and with it its comments out of the results) inside the caller's
+// write transaction, as WritePost writes one: for a post unpublished or removed.
+func RemovePost(ctx context.Context, db *database.DB, postID int64) error {
+	_, _, err := db.Repo().Exec(ctx, db.Placeholders("DELETE FROM search_posts WHERE post_id = ?"), postID)
+	return err
+}
+
+// PostHit is a post that matches a search: its title and an excerpt of its text, with the matched words between
+// database.MarkStart and database.MarkEnd; or, when Lexemes is set (PostgreSQL), its title and whole text
+// unmarked, with the query's lexemes (database.Lexemes) to mark them by.
+type PostHit struct {
+	PostID  int64  `db:"post_id"`
+	Slug    string `db:"slug"`
+	Title   string `db:"title"`
+	Excerpt string `db:"excerpt"`
+	Lexemes string `db:"lexemes"`
+}
+
+// CommentHit is a published comment that matches a search, with an excerpt of its text marked, or its text and
+// the query's lexemes, as PostHit's.
+type CommentHit struct {
+	ID        int64     `db:"id"`
+	PostID    int64     `db:"post_id"`
+	Username  string    `db:"username"`
+	CreatedAt time.Time `db:"created_at"`
+	Excerpt   string    `db:"excerpt"`
+	Lexemes   string    `db:"lexemes"`
+}
+
+// SearchPosts returns up to limit posts that match q, best first, after skipping offset of them.
+func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, offset int) ([]PostHit, error) {
+	ts := s.db.TextSearch(q)
+	var out []PostHit
+	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Posts, ts.PostArgs(limit, offset)...))
+	return out, repo.Translate(err, "search posts")
+}
+
+// SearchComments returns up to limit published comments on indexed posts that match q, newest first, after
+// skipping offset of them. A comment that is held, deleted or erased, or whose post is not in the index (a
+// draft, a removed post), is never among them.
+func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit, offset int) ([]CommentHit, error) {
+	ts := s.db.TextSearch(q)
+	var out []CommentHit
+	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, ts.CommentArgs(limit, offset)...))
+	if err == nil && len(out) < limit && ts.CommentsAll != "" {
+		// The newest comments hold less than a page: look through all of them (see database.TextSearch).
+		out = out[:0]
+		err = s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.CommentsAll, ts.PostArgs(limit, offset)...))
+	}
+	return out, repo.Translate(err, "search comments")
+}
