@@ -42,7 +42,8 @@ func (t TextSearch) PostArgs(limit, offset int) []any {
 	return append(append([]any{}, t.args...), limit, offset)
 }
 
-// CommentArgs are the arguments of Comments (and CommentsAll) for a page of limit comments after offset.
+// CommentArgs are the arguments of Comments for a page of limit comments after offset (on PostgreSQL with the
+// window's size last). CommentsAll takes PostArgs' arguments: the same, without the window.
 func (t TextSearch) CommentArgs(limit, offset int) []any {
 	args := append(append([]any{}, t.args...), limit, offset)
 	if t.window {

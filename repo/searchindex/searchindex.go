@@ -158,7 +158,8 @@ func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit,
 	var out []CommentHit
 	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, ts.CommentArgs(limit, offset)...))
 	if err == nil && len(out) < limit && ts.CommentsAll != "" {
-		// The newest comments hold less than a page: look through all of them (see database.TextSearch).
+		// The newest comments hold less than a page: look through all of them (see database.TextSearch), with
+		// the same arguments but the window.
 		out = out[:0]
 		err = s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.CommentsAll, ts.PostArgs(limit, offset)...))
 	}
