@@ -42,7 +42,15 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 		case errors.Is(err, rel.ErrNotFound):
 			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC(), CommentsClosed: ref.Closed, CommentsCloseAt: utc(ref.CloseAt)}
 			if err := s.db.Repo().Insert(ctx, &p); err != nil {
-				return nil, Translate(err, "create post "+ref.Slug)
+				// Another instance loading the same content created it a moment ago: that row is the post's.
+				var ce rel.ConstraintError
+				if !errors.As(err, &ce) {
+					return nil, Translate(err, "create post "+ref.Slug)
+				}
+				p = Post{}
+				if err := s.db.Repo().Find(ctx, &p, where.Eq("slug", ref.Slug)); err != nil {
+					return nil, Translate(err, "find post "+ref.Slug)
+				}
 			}
 		case err != nil:
 			return nil, Translate(err, "find post "+ref.Slug)
