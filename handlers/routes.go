@@ -90,6 +90,17 @@ func (s *Server) routes(app *fiber.App) {
 	// No form token: mail programs send this POST on their own (RFC 8058); the signed link is the proof.
 	app.Post("/notify/unsubscribe", s.unsubscribe)
 
+	// Posts by email: the box's answer, and the pages behind the links in its mail.
+	if l := s.letters; l != nil {
+		app.Get("/newsletter", same, l.Form)
+		app.Post("/newsletter", same, l.Subscribe)
+		app.Get("/newsletter/confirm", same, l.ConfirmPage)
+		app.Post("/newsletter/confirm", same, l.Confirm)
+		app.Get("/newsletter/unsubscribe", same, l.UnsubscribePage)
+		// No form token: mail programs send this POST on their own (RFC 8058); the signed link is the proof.
+		app.Post("/newsletter/unsubscribe", l.Unsubscribe)
+	}
+
 	// What a commenter can do about their data: ask for a link mailed to their address, then download or erase.
 	if p := s.people; p != nil {
 		app.Get("/your-data", same, p.RequestPage)

@@ -27,6 +27,7 @@ import (
 	deskhandlers "blog/handlers/desk"
 	"blog/handlers/events"
 	"blog/handlers/feeds"
+	letterhandlers "blog/handlers/newsletter"
 	"blog/handlers/pagecache"
 	handlerpeople "blog/handlers/people"
 	reactionhandlers "blog/handlers/reactions"
@@ -35,6 +36,7 @@ import (
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
+	"blog/newsletter"
 	"blog/observe"
 	"blog/owner"
 	"blog/people"
@@ -152,6 +154,8 @@ type Config struct {
 	// People is what a commenter (and the owner) can do about the data held on an address; nil: the data
 	// pages are not served.
 	People *people.Service
+	// Newsletter is posts by email (subscribing, confirming, unsubscribing); nil: its pages are not served.
+	Newsletter *newsletter.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -202,6 +206,8 @@ type Server struct {
 	desk *deskhandlers.Handlers
 	// people serves a commenter's data pages and the owner's (nil without Config.People).
 	people *handlerpeople.Handlers
+	// letters serves posts by email's pages (nil without Config.Newsletter).
+	letters *letterhandlers.Handlers
 	// reactions are the readers' presses of a reaction under a comment or a post.
 	reactions *reactionhandlers.Handlers
 }
@@ -266,6 +272,10 @@ func New(cfg Config) (*fiber.App, error) {
 			pc.OwnerChrome = s.signin.Chrome
 		}
 		s.people = handlerpeople.New(pc)
+	}
+	if cfg.Newsletter != nil {
+		s.letters = letterhandlers.New(letterhandlers.Config{Service: cfg.Newsletter, Chrome: cfg.Chrome, Lib: s.lib,
+			Clients: clients, Hasher: clientip.NewHasher(cfg.Keys.Address)})
 	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {

@@ -65,6 +65,9 @@ type Config struct {
 
 	Log     *slog.Logger
 	Metrics *observe.Metrics
+
+	// Expand fills in a mail whose body is shared (Mail.Shared) before it is sent (newsletter.Service.Expand).
+	Expand func(ctx context.Context, m Mail) (Mail, error)
 }
 
 // Service turns changes into messages and sends them.
@@ -423,6 +426,11 @@ func (s *Service) sendMail(ctx context.Context, ms []outbox.Message) error {
 		var mail Mail
 		if err := json.Unmarshal([]byte(m.Payload), &mail); err != nil {
 			return s.cfg.Store.Retry(ctx, ms, s.instance, now, "unreadable message: "+err.Error(), true)
+		}
+		if mail.Shared != "" && s.cfg.Expand != nil {
+			if mail, err = s.cfg.Expand(ctx, mail); err != nil {
+				return s.failed(ctx, ms, err)
+			}
 		}
 		mails = append(mails, mail)
 	}

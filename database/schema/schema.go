@@ -87,6 +87,11 @@ var steps = []step{
 	{20261207020001, "create_writings", migrations.MigrateCreateWritings, migrations.RollbackCreateWritings,
 		[]Loss{{"every post written in the desk (table writings): export them first with web posts export DIR", "writings"},
 			{"every saved version of them (table writing_versions)", "writing_versions"}}},
+	{20261207050001, "create_newsletter", migrations.MigrateCreateNewsletter, migrations.RollbackCreateNewsletter,
+		[]Loss{{"every subscriber to new posts by email (table newsletter_subscribers): export them first with web subscribers export FILE", "newsletter_subscribers"},
+			{"which posts were mailed (table newsletter_posts): posts dated after the feature starts again would be mailed", "newsletter_posts"},
+			{"the last day's subscribe requests (table newsletter_requests): their bounds count from zero again", "newsletter_requests"},
+			{"when posts by email started (table newsletter_start): it starts again at the next start", "newsletter_start"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -18,6 +18,7 @@ const (
 	LockMailBounds = 5 // announcements that count messages against a bound
 	LockReader     = 6 // one reader's reactions: a double click counts once
 	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
+	LockNewsletter = 8 // subscribe requests counted against their bounds, and the mail of an announced post queued
 )
 
 // UniqueIDs returns ids sorted without repeats.
