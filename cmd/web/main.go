@@ -107,6 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Export(ctx, args)
 	case "people":
 		return op.People(ctx, args)
+	case "subscribers":
+		return op.Subscribers(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

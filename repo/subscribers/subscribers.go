@@ -358,7 +358,7 @@ func (s *Store) Announce(ctx context.Context, l Letter, every time.Duration, mes
 		if err != nil {
 			return err
 		}
-		next, err := s.nextSlot(ctx, now)
+		next, err := s.nextSlot(ctx, now, every)
 		if err != nil {
 			return err
 		}
@@ -397,15 +397,15 @@ func (s *Store) neverMailboxes(ctx context.Context) (map[string]bool, error) {
 	return out, nil
 }
 
-// nextSlot is when the next post mail may go: now, or after the last one still waiting.
-func (s *Store) nextSlot(ctx context.Context, now time.Time) (time.Time, error) {
+// nextSlot is when the next post mail may go: now, or one interval after the last one still waiting.
+func (s *Store) nextSlot(ctx context.Context, now time.Time, every time.Duration) (time.Time, error) {
 	var last []outbox.Message
 	q := rel.Select("next_at").Where(where.Eq("topic", TopicPost), where.Nil("sent_at"), where.Nil("failed_at")).SortDesc("next_at").Limit(1)
 	if err := s.db.Repo().FindAll(ctx, &last, q); err != nil {
 		return now, err
 	}
-	if len(last) == 1 && last[0].NextAt.After(now) {
-		return last[0].NextAt.UTC(), nil
+	if len(last) == 1 && !last[0].NextAt.Add(every).Before(now) {
+		return last[0].NextAt.Add(every).UTC(), nil
 	}
 	return now, nil
 }
