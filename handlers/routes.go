@@ -81,6 +81,11 @@ func (s *Server) routes(app *fiber.App) {
 			app.Get("/admin/people/export", owner, p.OwnerExport)
 			app.Post("/admin/people/erase", owner, p.OwnerErase)
 		}
+		if l := s.letters; l != nil {
+			app.Get("/admin/subscribers", owner, l.OwnerPage)
+			app.Get("/admin/subscribers/export", owner, l.OwnerExport)
+			app.Post("/admin/subscribers/import", owner, l.OwnerImport)
+		}
 		app.All("/admin/*", owner, func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	}
 

@@ -87,11 +87,15 @@ const MaxBody = 64 << 10
 // (desk.MaxBody) with its fields, form-encoded.
 const MaxDeskBody = 1 << 20
 
-// bodyLimit answers 413 for a body over MaxBody, or over MaxDeskBody for the desk's editor.
+// bodyLimit answers 413 for a body over MaxBody, or over MaxDeskBody for the desk's editor, or over the
+// console's subscriber import bound for that import.
 func bodyLimit(c *fiber.Ctx) error {
 	max := MaxBody
 	if strings.HasPrefix(c.Path(), "/admin/posts/") {
 		max = MaxDeskBody
+	}
+	if c.Path() == "/admin/subscribers/import" {
+		max = letterhandlers.MaxImportBody
 	}
 	return limits.Body(max)(c)
 }
@@ -274,8 +278,12 @@ func New(cfg Config) (*fiber.App, error) {
 		s.people = handlerpeople.New(pc)
 	}
 	if cfg.Newsletter != nil {
-		s.letters = letterhandlers.New(letterhandlers.Config{Service: cfg.Newsletter, Chrome: cfg.Chrome, Lib: s.lib,
-			Clients: clients, Hasher: clientip.NewHasher(cfg.Keys.Address)})
+		lc := letterhandlers.Config{Service: cfg.Newsletter, Chrome: cfg.Chrome, Lib: s.lib,
+			Clients: clients, Hasher: clientip.NewHasher(cfg.Keys.Address)}
+		if s.signin != nil {
+			lc.OwnerChrome = s.signin.Chrome
+		}
+		s.letters = letterhandlers.New(lc)
 	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {

@@ -78,8 +78,10 @@ type ImportResult struct {
 	Unsubscribed         int
 }
 
-// ImportError lists the rows an import refused (nothing was imported).
+// ImportError is a file an import refused, with its problems (nothing was imported).
 type ImportError struct{ Problems []string }
+
+func problem(p string) *ImportError { return &ImportError{Problems: []string{p}} }
 
 func (e *ImportError) Error() string {
 	shown := e.Problems
@@ -90,7 +92,10 @@ func (e *ImportError) Error() string {
 	if n := len(e.Problems) - len(shown); n > 0 {
 		more = fmt.Sprintf("\n  … and %d more", n)
 	}
-	return fmt.Sprintf("%d row(s) refused; nothing imported:\n  %s%s", len(e.Problems), strings.Join(shown, "\n  "), more)
+	if len(e.Problems) == 1 {
+		return e.Problems[0] + "; nothing imported"
+	}
+	return fmt.Sprintf("%d problems; nothing imported:\n  %s%s", len(e.Problems), strings.Join(shown, "\n  "), more)
 }
 
 // Import reads a subscriber CSV (the blog's, Substack's or Buttondown's export) and adds its subscribers, all or
@@ -106,7 +111,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, source string) (Impor
 	cr.LazyQuotes = true
 	header, err := cr.Read()
 	if err != nil {
-		return res, fmt.Errorf("read the header: %w", err)
+		return res, problem(fmt.Sprintf("the header cannot be read: %v", err))
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -118,7 +123,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, source string) (Impor
 	}
 	emailCol := first(col, "email", "email_address", "e-mail", "address")
 	if emailCol < 0 {
-		return res, errors.New("no email column in the header (want email or email_address)")
+		return res, problem("no email column in the header (want email or email_address)")
 	}
 	now := time.Now().UTC()
 	var subs []subscribers.Subscriber
@@ -129,10 +134,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, source string) (Impor
 			break
 		}
 		if err != nil {
-			return res, fmt.Errorf("line %d: %w (is the file larger than %d MB?)", line, err, MaxImportBytes>>20)
+			return res, problem(fmt.Sprintf("line %d: %v (a file larger than %d MB is cut there)", line, err, MaxImportBytes>>20))
 		}
 		if len(subs)+len(problems) >= MaxImportRows {
-			return res, fmt.Errorf("more than %d rows; nothing imported", MaxImportRows)
+			return res, problem(fmt.Sprintf("more than %d rows", MaxImportRows))
 		}
 		get := func(names ...string) string {
 			if i := first(col, names...); i >= 0 && i < len(rec) {

@@ -26,3 +26,12 @@ func newsletterTitle(v NewsletterView) string {
 	}
 	return "Get new posts by email"
 }
+
+// AdminSubscribersView is the owner's page of posts by email: the counts, and what an import did or why it
+// was refused.
+type AdminSubscribersView struct {
+	Confirmed, Waiting, Unsubscribed int
+	// Mail says whether mail is configured (readers can subscribe).
+	Mail          bool
+	Notice, Error string
+}

@@ -21,10 +21,12 @@ import (
 type Config struct {
 	Service *newsletter.Service
 	// Chrome is the public pages' layout data; Lib the current content (for the navigation).
-	Chrome  views.Chrome
-	Lib     func() *content.Library
-	Clients clientip.Resolver
-	Hasher  clientip.Hasher
+	Chrome views.Chrome
+	Lib    func() *content.Library
+	// OwnerChrome is the owner's layout data for a request (signin.Handlers.Chrome).
+	OwnerChrome func(c *fiber.Ctx) views.Chrome
+	Clients     clientip.Resolver
+	Hasher      clientip.Hasher
 }
 
 // Handlers serves the newsletter's pages.
