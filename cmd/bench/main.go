@@ -19,6 +19,7 @@ import (
 	"blog/cmd/bench/harness"
 	"blog/cmd/bench/hostile"
 	"blog/cmd/bench/imports"
+	"blog/cmd/bench/letters"
 	"blog/cmd/bench/load"
 	"blog/cmd/bench/streams"
 )
@@ -46,7 +47,13 @@ func main() {
 	walOnly := flag.Bool("wal-only", false, "measure only the SQLite log under comment POSTs (see -wal)")
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	deskOnly := flag.Bool("desk", false, "measure only the desk's live preview of a 5,000-word post")
+	lettersN := flag.Int("letters", 0, "measure only posts by email to this many subscribers: queueing, sending, a restart")
+	perMinute := flag.Int("mail-per-minute", 30000, "MAIL_PER_MINUTE for -letters")
 	flag.Parse()
+	if *lettersN > 0 {
+		printRows(letters.Measure(*binary, *lettersN, *perMinute))
+		return
+	}
 	if *deskOnly {
 		printRows(deskOnlyRun(*binary, *duration))
 		return
@@ -208,6 +215,13 @@ func run(o options) error {
 	}
 	if rows, err := hostile.MeasureAbuse(ctx, binary); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: abuse:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if rows, err := letters.Measure(binary, 10000, 30000); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: newsletter:", err)
 	} else {
 		for _, r := range rows {
 			add(r)
