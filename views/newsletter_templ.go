@@ -94,27 +94,27 @@ func NewsletterPage(ch Chrome, v NewsletterView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			case "asked":
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p id=\"newsletter-asked\" role=\"status\" tabindex=\"-1\" autofocus data-testid=\"NewsletterAsked\" class=\"mt-4 text-lg\">We sent a link to <strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p id=\"newsletter-asked\" role=\"status\" tabindex=\"-1\" autofocus data-testid=\"NewsletterAsked\" class=\"mt-4 text-lg\">Unless <strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(v.Email)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/newsletter.templ`, Line: 32, Col: 154}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/newsletter.templ`, Line: 32, Col: 143}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</strong>. Open it and press the button on its page to start getting new posts of ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</strong> is subscribed already, a link is on its way there. Open it and press the button on its page to start getting new posts of ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(ch.SiteTitle)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/newsletter.templ`, Line: 32, Col: 252}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/newsletter.templ`, Line: 32, Col: 291}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
