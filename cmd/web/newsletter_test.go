@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"blog/desk"
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/repo/subscribers"
+	"blog/repo/writing"
 )
 
 var letterConfirmLink = regexp.MustCompile(`https?://\S+/newsletter/confirm\?t=\S+`)
@@ -214,4 +216,47 @@ func readAll(resp *http.Response) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestNewsletterDeskPosts: a post published in the desk is mailed at once, a scheduled one at its time (not
+// before), each once, while the server runs; the desk writes through its own database handle, as another
+// instance or the command line would.
+func TestNewsletterDeskPosts(t *testing.T) {
+	relay := mailtest.Start(t)
+	dbURL := dbtest.SQLiteURL(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "SMTP_URL": relay.URL(), "MAIL_FROM": "blog@example.com", "MAIL_PER_MINUTE": "60000"}
+	startServer(t, env)
+	ctx := context.Background()
+	db := dbtest.Open(t, dbURL, false)
+	now := time.Now().UTC().Add(-time.Minute)
+	if _, _, err := subscribers.New(db).Import(ctx, []subscribers.Subscriber{{Email: "ada@example.com", Source: "test", ConfirmedAt: &now, CreatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	d := &desk.Service{Store: writing.New(db)}
+	publish := func(title string, at *time.Time) {
+		t.Helper()
+		w, errs, err := d.Create(ctx, desk.Input{Title: title, Body: "Written in the desk.\n"})
+		if err != nil {
+			t.Fatalf("create: %v %v", errs, err)
+		}
+		if _, errs, err := d.Publish(ctx, w.ID, at); err != nil {
+			t.Fatalf("publish: %v %v", errs, err)
+		}
+	}
+	publish("Published now", nil)
+	waitLetter(t, relay, "ada@example.com", "Published now", 1)
+	at := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	publish("Scheduled", &at)
+	m := waitLetter(t, relay, "ada@example.com", "Scheduled", 1)
+	if arrived := time.Now(); arrived.Before(at) {
+		t.Fatalf("the scheduled post was mailed at %s, before its time %s", arrived.Format(time.RFC3339Nano), at)
+	}
+	if !strings.Contains(m[0].Text, "Written in the desk.") {
+		t.Fatalf("mail:\n%s", m[0].Text)
+	}
+	publish("Marker", nil)
+	waitLetter(t, relay, "ada@example.com", "Marker", 1)
+	if n := len(mailsTo(relay, "ada@example.com", "Published now")) + len(mailsTo(relay, "ada@example.com", "Scheduled")); n != 2 {
+		t.Fatalf("%d mails for two posts", n)
+	}
 }
