@@ -309,19 +309,34 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.pool.PingContext(ctx)
 }
 
-// aloneOnPostgres returns ErrInUse when another connection of the blog uses the same PostgreSQL database.
+// aloneOnPostgres returns ErrInUse when another connection of the blog uses the same PostgreSQL database. A
+// connection a process closed a moment ago can still be listed while its server process exits (a command run
+// right after another one), so it looks again for up to closingGrace before refusing.
 func (d *DB) aloneOnPostgres(ctx context.Context) error {
-	var n int
-	err := d.pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-		AND application_name = $1 AND pid <> pg_backend_pid()`, applicationName).Scan(&n)
-	if err != nil {
-		return err
+	deadline := time.Now().Add(closingGrace)
+	for {
+		var n int
+		err := d.pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND application_name = $1 AND pid <> pg_backend_pid()`, applicationName).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d other connection(s): %w", n, ErrInUse)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	if n > 0 {
-		return fmt.Errorf("%d other connection(s): %w", n, ErrInUse)
-	}
-	return nil
 }
+
+// closingGrace is how long aloneOnPostgres waits for connections that are closing to go.
+const closingGrace = 2 * time.Second
 
 // Path is the SQLite database file ("" for PostgreSQL).
 func (d *DB) Path() string { return d.path }
