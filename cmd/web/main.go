@@ -355,7 +355,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 // newPeople returns what commenters (and the owner) can do about the data held on an address: links are mailed
 // through the notifier's outbox when mail is configured.
 func newPeople(cfg config.Config, db *database.DB, mod *moderation.Service, notifier *notify.Service, keys siteKeySet) *people.Service {
-	p := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db), Key: keys.Notify}
+	p := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db), Subscriptions: subscribers.New(db), Key: keys.Notify}
 	if cfg.Notify.SMTP != nil {
 		p.Mailer = notifier
 	}

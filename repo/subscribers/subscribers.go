@@ -241,6 +241,13 @@ func (s *Store) set(ctx context.Context, email, source string, change func(Subsc
 	return repo.Translate(err, "update a subscriber")
 }
 
+// Forget removes the subscription of the mailbox an address reaches (an erasure of what is held about it; its
+// mail in the outbox is the outbox's to forget). It returns how many rows went.
+func (s *Store) Forget(ctx context.Context, email string) (int, error) {
+	n, err := s.db.Repo().DeleteAny(ctx, rel.From("newsletter_subscribers").Where(where.Eq("mailbox", outbox.Mailbox(email))))
+	return n, repo.Translate(err, "forget a subscriber")
+}
+
 // Counts is how many subscribers are confirmed, waiting to confirm, and unsubscribed.
 type Counts struct{ Confirmed, Waiting, Unsubscribed int }
 
