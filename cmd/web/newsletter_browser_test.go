@@ -14,8 +14,9 @@ import (
 
 // TestNewsletterInTheBrowser walks a reader's way in Chromium, in both themes at phone and desktop widths: the
 // box under a post, a mistyped address (its message beside the field, focused), the answer, the mail (a real SMTP
-// server), the page its link opens, the button, and the unsubscribe page of a post's mail. axe checks every page
-// on the way; the pictures of the box, the answer and the confirmation are kept for docs/.
+// server), the page its link opens, the button, and the unsubscribe page of the mail. axe checks every page
+// on the way, and the owner's Subscribers page; the pictures of the box, the answer, the confirmation and the
+// owner's page are kept for docs/.
 func TestNewsletterInTheBrowser(t *testing.T) {
 	t.Parallel()
 	axe := axeSource(t)
@@ -80,6 +81,20 @@ func TestNewsletterInTheBrowser(t *testing.T) {
 				browsertest.Wait(t, tab, "unsubscribed", `document.querySelector('[data-testid=NewsletterDone]') !== null &&
 					document.body.textContent.includes('gets no more posts by email')`)
 				axeCheck(t, tab, axe)
+
+				// The owner's page: the counts, the export and the import.
+				setPassword(t, env, "correct horse battery staple")
+				own := b.PrivateTab(t)
+				themed(t, own, theme, width.w, width.h)
+				signInWithPassword(t, own, localhost(base), "correct horse battery staple")
+				browsertest.Do(t, own, chromedp.Navigate(localhost(base)+"/admin/subscribers"))
+				browsertest.Wait(t, own, "the owner's page", `document.querySelector('[data-testid=AdminSubscribersPage] [data-testid=SubscriberCounts]') !== null`)
+				axeCheck(t, own, axe)
+				shot, err = chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				keepPicture(t, fmt.Sprintf("owner-subscribers-%s-%s", width.name, theme), shot)
 			})
 		}
 	}
