@@ -191,3 +191,42 @@ func mustMail(t *testing.T, payload string) notify.Mail {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// recorder is a notify.Mailer that keeps what it is asked to send.
+type recorder struct{ sent []notify.Mail }
+
+func (r *recorder) Send(_ context.Context, _ string, m notify.Mail, _ string) error {
+	r.sent = append(r.sent, m)
+	return nil
+}
+
+// TestNeverMeansNever: a post's mail queued for a mailbox that then says "Stop all email" (comment mail's
+// unsubscribe) is dropped unsent; the others' mail goes, filled in.
+func TestNeverMeansNever(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	s := service(db)
+	past := time.Now().UTC().Add(-time.Hour)
+	s.cfg.Store.Import(ctx, []subscribers.Subscriber{{Email: "ada@example.com", Source: "t", ConfirmedAt: &past, CreatedAt: past},
+		{Email: "bob@example.com", Source: "t", ConfirmedAt: &past, CreatedAt: past}})
+	l := Letter(content.Post{Slug: "p", Title: "P", HTML: "<p>Body</p>"}, 3, "Field Notes", "https://blog.example", true)
+	if _, _, err := s.cfg.Store.Announce(ctx, l, 0, func(sub subscribers.Subscriber) outbox.Message { return s.postMessage(3, sub) }); err != nil {
+		t.Fatal(err)
+	}
+	store := outbox.NewNotifications(db)
+	if err := store.Unsubscribe(ctx, "Ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	n := notify.New(notify.Config{Store: store, Mailer: rec, From: "blog@example.com", Expand: s.Expand, PerHour: 10})
+	n.Step(ctx)
+	if len(rec.sent) != 1 || rec.sent[0].To != "bob@example.com" || !strings.Contains(rec.sent[0].HTML, "<p>Body</p>") {
+		t.Fatalf("sent: %+v", rec.sent)
+	}
+	ms, _ := store.Messages(ctx)
+	for _, m := range ms {
+		if m.SentAt == nil {
+			t.Fatalf("a message is still waiting: %+v", m)
+		}
+	}
+}

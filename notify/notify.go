@@ -27,6 +27,7 @@ import (
 	"blog/repo"
 	"blog/repo/discussion"
 	"blog/repo/outbox"
+	"blog/repo/subscribers"
 	"blog/tlsroots"
 )
 
@@ -444,12 +445,14 @@ func (s *Service) sendMail(ctx context.Context, ms []outbox.Message) error {
 	return s.cfg.Store.MarkSent(ctx, ms, s.instance, id)
 }
 
-// dropUnsubscribed marks done, unsent, the commenter's messages (confirmations and replies) to a mailbox that
-// unsubscribed after they were written, and returns the rest. The owner's messages follow OWNER_NOTIFY instead.
+// dropUnsubscribed marks done, unsent, the reader's messages (confirmations, replies, posts by email) to a
+// mailbox that unsubscribed after they were written, and returns the rest. The owner's messages follow
+// OWNER_NOTIFY instead.
 func (s *Service) dropUnsubscribed(ctx context.Context, ms []outbox.Message) ([]outbox.Message, error) {
 	var owners, commenters []outbox.Message
 	for _, m := range ms {
-		if m.Topic == "confirm" || m.Topic == "reply" {
+		// Posts by email and their confirmations are a reader's too: "never" holds for them.
+		if m.Topic == "confirm" || m.Topic == "reply" || m.Topic == subscribers.TopicPost || m.Topic == subscribers.TopicConfirm {
 			commenters = append(commenters, m)
 		} else {
 			owners = append(owners, m)
