@@ -356,11 +356,6 @@ func (s *Store) Announce(ctx context.Context, l Letter, every time.Duration, mes
 			return err
 		}
 		made = true
-		var subs []Subscriber
-		q := rel.Where(where.NotNil("confirmed_at"), where.Nil("unsubscribed_at"), where.Lte("confirmed_at", now)).SortAsc("id")
-		if err := s.db.Repo().FindAll(ctx, &subs, q); err != nil {
-			return err
-		}
 		never, err := s.neverMailboxes(ctx)
 		if err != nil {
 			return err
@@ -369,22 +364,36 @@ func (s *Store) Announce(ctx context.Context, l Letter, every time.Duration, mes
 		if err != nil {
 			return err
 		}
-		rows := make([]outbox.Message, 0, len(subs))
-		for _, sub := range subs {
-			if never[sub.Mailbox] {
-				continue
-			}
-			m := message(sub)
-			m.Kind, m.Topic, m.Mailbox, m.NextAt, m.CreatedAt = outbox.Mail, TopicPost, sub.Mailbox, next, now
-			rows = append(rows, m)
-			next = next.Add(every)
-		}
-		for i := 0; i < len(rows); i += batch {
-			if err := s.insertMessages(ctx, rows[i:min(i+batch, len(rows))]); err != nil {
+		// A batch of subscribers at a time (by id), so that memory does not grow with the list.
+		var after int64
+		for {
+			var subs []Subscriber
+			q := rel.Where(where.NotNil("confirmed_at"), where.Nil("unsubscribed_at"), where.Lte("confirmed_at", now),
+				where.Gt("id", after)).SortAsc("id").Limit(batch)
+			if err := s.db.Repo().FindAll(ctx, &subs, q); err != nil {
 				return err
 			}
+			rows := make([]outbox.Message, 0, len(subs))
+			for _, sub := range subs {
+				after = sub.ID
+				if never[sub.Mailbox] {
+					continue
+				}
+				m := message(sub)
+				m.Kind, m.Topic, m.Mailbox, m.NextAt, m.CreatedAt = outbox.Mail, TopicPost, sub.Mailbox, next, now
+				rows = append(rows, m)
+				next = next.Add(every)
+			}
+			if len(rows) > 0 {
+				if err := s.insertMessages(ctx, rows); err != nil {
+					return err
+				}
+			}
+			queued += len(rows)
+			if len(subs) < batch {
+				break
+			}
 		}
-		queued = len(rows)
 		_, err = s.db.Repo().UpdateAny(ctx, rel.From("newsletter_posts").Where(where.Eq("post_id", l.PostID)), rel.Set("recipients", queued))
 		return err
 	})
