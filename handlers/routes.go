@@ -90,6 +90,11 @@ func (s *Server) routes(app *fiber.App) {
 			app.Get("/admin/people/export", owner, p.OwnerExport)
 			app.Post("/admin/people/erase", owner, p.OwnerErase)
 		}
+		if l := s.letters; l != nil {
+			app.Get("/admin/subscribers", owner, l.OwnerPage)
+			app.Get("/admin/subscribers/export", owner, l.OwnerExport)
+			app.Post("/admin/subscribers/import", owner, l.OwnerImport)
+		}
 		app.All("/admin/*", owner, func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	}
 
@@ -98,6 +103,17 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/notify/unsubscribe", same, s.unsubscribePage)
 	// No form token: mail programs send this POST on their own (RFC 8058); the signed link is the proof.
 	app.Post("/notify/unsubscribe", s.unsubscribe)
+
+	// Posts by email: the box's answer, and the pages behind the links in its mail.
+	if l := s.letters; l != nil {
+		app.Get("/newsletter", same, l.Form)
+		app.Post("/newsletter", same, l.Subscribe)
+		app.Get("/newsletter/confirm", same, l.ConfirmPage)
+		app.Post("/newsletter/confirm", same, l.Confirm)
+		app.Get("/newsletter/unsubscribe", same, l.UnsubscribePage)
+		// No form token: mail programs send this POST on their own (RFC 8058); the signed link is the proof.
+		app.Post("/newsletter/unsubscribe", l.Unsubscribe)
+	}
 
 	// What a commenter can do about their data: ask for a link mailed to their address, then download or erase.
 	if p := s.people; p != nil {

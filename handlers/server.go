@@ -28,6 +28,7 @@ import (
 	deskhandlers "blog/handlers/desk"
 	"blog/handlers/events"
 	"blog/handlers/feeds"
+	letterhandlers "blog/handlers/newsletter"
 	"blog/handlers/pagecache"
 	handlerpeople "blog/handlers/people"
 	reactionhandlers "blog/handlers/reactions"
@@ -37,6 +38,7 @@ import (
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
+	"blog/newsletter"
 	"blog/observe"
 	"blog/owner"
 	"blog/people"
@@ -151,6 +153,8 @@ type Config struct {
 	// Search is the search over posts and published comments behind /search (the header's search box); nil:
 	// /search is not served.
 	Search Searcher
+	// Newsletter is posts by email (subscribing, confirming, unsubscribing); nil: its pages are not served.
+	Newsletter *newsletter.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -201,6 +205,8 @@ type Server struct {
 	desk *deskhandlers.Handlers
 	// people serves a commenter's data pages and the owner's (nil without Config.People).
 	people *handlerpeople.Handlers
+	// letters serves posts by email's pages (nil without Config.Newsletter).
+	letters *letterhandlers.Handlers
 	// reactions are the readers' presses of a reaction under a comment or a post.
 	reactions *reactionhandlers.Handlers
 	// uploads are the owner's images: uploading, listing, deleting, and serving them to everyone (nil without
@@ -274,6 +280,14 @@ func New(cfg Config) (*fiber.App, error) {
 		s.uploads = uploadhandlers.New(uploadhandlers.Config{Uploads: cfg.Uploads, OwnerChrome: s.signin.Chrome})
 		s.uploadBody = uploadhandlers.BodyLimit(cfg.Uploads.Limits())
 	}
+	if cfg.Newsletter != nil {
+		lc := letterhandlers.Config{Service: cfg.Newsletter, Chrome: cfg.Chrome, Lib: s.lib,
+			Clients: clients, Hasher: clientip.NewHasher(cfg.Keys.Address)}
+		if s.signin != nil {
+			lc.OwnerChrome = s.signin.Chrome
+		}
+		s.letters = letterhandlers.New(lc)
+	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {
 		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
@@ -317,7 +331,8 @@ func New(cfg Config) (*fiber.App, error) {
 }
 
 // bodyLimitFor lets the owner's larger requests be larger than MaxBody: an image upload (POST /admin/uploads,
-// up to the upload's bound) and the desk's editor (POST under /admin/posts/, up to MaxDeskBody), and only when
+// up to the upload's bound), the desk's editor (POST under /admin/posts/) and a subscriber list's import (up to
+// MaxDeskBody, which is letterhandlers.MaxImportBody), and only when
 // the session cookie is a current session's (looked up before the body is read; Require checks the rest, the
 // form token and the origin, before anything is stored), so nobody but the signed-in owner can make the
 // server hold more than MaxBody.
@@ -353,7 +368,7 @@ func (s *Server) ownerBody(method, uri string) int {
 	switch {
 	case path == "/admin/uploads" && s.uploadBody > 0:
 		return s.uploadBody
-	case strings.HasPrefix(path, "/admin/posts/"):
+	case strings.HasPrefix(path, "/admin/posts/"), path == "/admin/subscribers/import":
 		return MaxDeskBody
 	}
 	return 0

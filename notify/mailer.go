@@ -23,6 +23,9 @@ type Mail struct {
 	HTML    string `json:"html,omitempty"`
 	// Unsubscribe, when set, is the one-click unsubscribe address (List-Unsubscribe, RFC 8058).
 	Unsubscribe string `json:"unsubscribe,omitempty"`
+	// Shared, when set, names a body many messages share (a post's mail to every subscriber), which
+	// Config.Expand fills in before sending, so the outbox holds it once rather than once per recipient.
+	Shared string `json:"shared,omitempty"`
 }
 
 // Mailer sends a message; messageID identifies it (the same message sent again keeps its id).

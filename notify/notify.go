@@ -27,6 +27,7 @@ import (
 	"blog/repo"
 	"blog/repo/discussion"
 	"blog/repo/outbox"
+	"blog/repo/subscribers"
 	"blog/tlsroots"
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 
 	Log     *slog.Logger
 	Metrics *observe.Metrics
+
+	// Expand fills in a mail whose body is shared (Mail.Shared) before it is sent (newsletter.Service.Expand).
+	Expand func(ctx context.Context, m Mail) (Mail, error)
 }
 
 // Service turns changes into messages and sends them.
@@ -424,6 +428,11 @@ func (s *Service) sendMail(ctx context.Context, ms []outbox.Message) error {
 		if err := json.Unmarshal([]byte(m.Payload), &mail); err != nil {
 			return s.cfg.Store.Retry(ctx, ms, s.instance, now, "unreadable message: "+err.Error(), true)
 		}
+		if mail.Shared != "" && s.cfg.Expand != nil {
+			if mail, err = s.cfg.Expand(ctx, mail); err != nil {
+				return s.failed(ctx, ms, err)
+			}
+		}
 		mails = append(mails, mail)
 	}
 	id := s.messageID(ms)
@@ -436,12 +445,14 @@ func (s *Service) sendMail(ctx context.Context, ms []outbox.Message) error {
 	return s.cfg.Store.MarkSent(ctx, ms, s.instance, id)
 }
 
-// dropUnsubscribed marks done, unsent, the commenter's messages (confirmations and replies) to a mailbox that
-// unsubscribed after they were written, and returns the rest. The owner's messages follow OWNER_NOTIFY instead.
+// dropUnsubscribed marks done, unsent, the reader's messages (confirmations, replies, posts by email) to a
+// mailbox that unsubscribed after they were written, and returns the rest. The owner's messages follow
+// OWNER_NOTIFY instead.
 func (s *Service) dropUnsubscribed(ctx context.Context, ms []outbox.Message) ([]outbox.Message, error) {
 	var owners, commenters []outbox.Message
 	for _, m := range ms {
-		if m.Topic == "confirm" || m.Topic == "reply" {
+		// Posts by email and their confirmations are a reader's too: "never" holds for them.
+		if m.Topic == "confirm" || m.Topic == "reply" || m.Topic == subscribers.TopicPost || m.Topic == subscribers.TopicConfirm {
 			commenters = append(commenters, m)
 		} else {
 			owners = append(owners, m)

@@ -33,6 +33,11 @@ type Mailboxes interface {
 
 var _ Mailboxes = (*outbox.Notifications)(nil)
 
+// Subscriptions forgets an address's subscription to new posts by email (subscribers.Store).
+type Subscriptions interface {
+	Forget(ctx context.Context, email string) (int, error)
+}
+
 // Mailer mails an address the signed link to its data page (notify.Service).
 type Mailer interface {
 	MailDataLink(ctx context.Context, email string) error
@@ -47,6 +52,8 @@ var Bounds = outbox.RequestBounds{Mailbox: 3, Address: 5, Network: 10}
 type Service struct {
 	Moderation Moderation
 	Mailboxes  Mailboxes
+	// Subscriptions, when set, is posts by email: an erasure removes the address's subscription too.
+	Subscriptions Subscriptions
 	// Mailer is nil when mail is not configured: links cannot be asked for (the owner can still export and erase).
 	Mailer Mailer
 	// Key keys the hash under which a request remembers the mailbox it named (for the bounds, one day).
@@ -136,6 +143,13 @@ func (s *Service) Erase(ctx context.Context, actor, email string) (Result, error
 	n, err := s.Mailboxes.Forget(ctx, email, ids)
 	if err != nil {
 		return Result{}, err
+	}
+	if s.Subscriptions != nil {
+		m, err := s.Subscriptions.Forget(ctx, email)
+		if err != nil {
+			return Result{Messages: n}, err
+		}
+		n += m
 	}
 	erased, err := s.Moderation.EraseCommenter(ctx, actor, email)
 	if err != nil {

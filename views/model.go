@@ -33,6 +33,8 @@ type Chrome struct {
 	Tagline, Description, Footer, ShareImage string
 	// Font is the address of the reading typeface's Latin file, preloaded so the text settles at once.
 	Font string
+	// Newsletter shows the "Get new posts by email" box (mail is configured).
+	Newsletter bool
 }
 
 // ForRequest returns the chrome for one request, with the token its forms carry. Its base URL stays the

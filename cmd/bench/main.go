@@ -19,6 +19,7 @@ import (
 	"blog/cmd/bench/harness"
 	"blog/cmd/bench/hostile"
 	"blog/cmd/bench/imports"
+	"blog/cmd/bench/letters"
 	"blog/cmd/bench/load"
 	"blog/cmd/bench/search"
 	"blog/cmd/bench/streams"
@@ -48,7 +49,13 @@ func main() {
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	deskOnly := flag.Bool("desk", false, "measure only the desk's live preview of a 5,000-word post")
 	searchOnly := flag.Bool("search", false, "measure only the search: 1,000 posts and 100,000 comments, on SQLite and PostgreSQL (TEST_DATABASE_URL)")
+	lettersN := flag.Int("letters", 0, "measure only posts by email to this many subscribers: queueing, sending, a restart")
+	perMinute := flag.Int("mail-per-minute", 30000, "MAIL_PER_MINUTE for -letters")
 	flag.Parse()
+	if *lettersN > 0 {
+		printRows(letters.Measure(*binary, *lettersN, *perMinute))
+		return
+	}
 	if *searchOnly {
 		printRows(search.Measure(context.Background(), *binary, os.Getenv("TEST_DATABASE_URL"), *duration))
 		return
@@ -221,6 +228,13 @@ func run(o options) error {
 	}
 	if rows, err := search.Measure(ctx, binary, os.Getenv("TEST_DATABASE_URL"), dur); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: search:", err)
+	} else {
+		for _, r := range rows {
+			add(r)
+		}
+	}
+	if rows, err := letters.Measure(binary, 10000, 30000); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: newsletter:", err)
 	} else {
 		for _, r := range rows {
 			add(r)

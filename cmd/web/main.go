@@ -39,6 +39,7 @@ import (
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
+	"blog/newsletter"
 	"blog/notify"
 	"blog/observe"
 	"blog/owner"
@@ -51,6 +52,7 @@ import (
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/searchindex"
+	"blog/repo/subscribers"
 	"blog/repo/tallies"
 	uploadstore "blog/repo/uploads"
 	"blog/repo/writing"
@@ -111,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Export(ctx, args)
 	case "people":
 		return op.People(ctx, args)
+	case "subscribers":
+		return op.Subscribers(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -197,7 +201,12 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 			go serveMetrics(cfg.MetricsAddr, metrics, log)
 		}
 	}
-	notifier := newNotifier(cfg, db, site, keys, metrics, log)
+	var letters *newsletter.Service
+	notifier := newNotifier(cfg, db, site, keys, metrics, log, func(ctx context.Context, m notify.Mail) (notify.Mail, error) {
+		return letters.Expand(ctx, m)
+	})
+	letters = newLetters(cfg, db, site, keys, notifier, log)
+	chrome.Newsletter = letters.CanSubscribe()
 	if cfg.Notify.SMTP == nil && cfg.Notify.OwnerEmail != "" {
 		log.Warn("OWNER_EMAIL is set but SMTP_URL is not: no mail is sent")
 	}
@@ -207,17 +216,18 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	broker.OnChange(func(_ int64, msgs []live.Message) {
 		if live.HasContent(msgs) {
 			site.ReloadForChange(ctx)
+			letters.Wake()
 		}
 	})
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys), writer)
+		newPeople(cfg, db, mod, notifier, keys), writer, letters)
 	if err != nil {
 		return err
 	}
 	if err := announceSetupLink(ctx, cfg, own, log); err != nil {
 		return err
 	}
-	stopBackground := startBackground(ctx, cfg, db, site, writer, broker, mod, own, notifier, log)
+	stopBackground := startBackground(ctx, cfg, db, site, writer, broker, mod, own, notifier, letters, log)
 	defer stopBackground()
 	return listenAndServe(ctx, cfg, app, done, db, len(site.Library().Posts), metrics, log)
 }
@@ -326,8 +336,9 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 // buildApp builds the HTTP app with every route.
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
-	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service) (*fiber.App, error) {
-	return handlers.New(handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter,
+	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
+	letters *newsletter.Service) (*fiber.App, error) {
+	return handlers.New(handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
@@ -356,7 +367,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 // newPeople returns what commenters (and the owner) can do about the data held on an address: links are mailed
 // through the notifier's outbox when mail is configured.
 func newPeople(cfg config.Config, db *database.DB, mod *moderation.Service, notifier *notify.Service, keys siteKeySet) *people.Service {
-	p := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db), Key: keys.Notify}
+	p := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db), Subscriptions: subscribers.New(db), Key: keys.Notify}
 	if cfg.Notify.SMTP != nil {
 		p.Mailer = notifier
 	}
@@ -365,13 +376,13 @@ func newPeople(cfg config.Config, db *database.DB, mod *moderation.Service, noti
 
 // newNotifier returns the service that turns changes into mail and webhooks and sends them.
 func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys siteKeySet,
-	metrics *observe.Metrics, log *slog.Logger) *notify.Service {
+	metrics *observe.Metrics, log *slog.Logger, expand func(context.Context, notify.Mail) (notify.Mail, error)) *notify.Service {
 	n := cfg.Notify
 	nc := notify.Config{Store: outbox.NewNotifications(db), Comments: commentStore(db, keys), SiteTitle: cfg.SiteTitle,
 		BaseURL: cfg.PublicBase(), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
-		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }}
+		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, Expand: expand}
 	if n.SMTP != nil {
 		nc.Mailer = n.SMTP
 	}
@@ -381,11 +392,20 @@ func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys s
 	return notify.New(nc)
 }
 
+// newLetters returns posts by email: subscriptions, and each new post mailed through the notifier's outbox.
+func newLetters(cfg config.Config, db *database.DB, site *publish.Store, keys siteKeySet, notifier *notify.Service, log *slog.Logger) *newsletter.Service {
+	n := cfg.Notify
+	return newsletter.New(newsletter.Config{Store: subscribers.New(db), Site: site, Mail: n.SMTP != nil,
+		Tokens: notify.Tokens{Key: keys.Notify}, SiteTitle: cfg.SiteTitle, BaseURL: cfg.PublicBase(),
+		Full: n.Newsletter != "summary", PerMinute: n.PerMinute, Wake: notifier.Wake, Log: log})
+}
+
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
 // about changes made by other processes and instances, and the daily purge of deleted comments. The returned
 // function stops it all and waits.
 func startBackground(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, writer *desk.Service,
-	broker *live.Broker, mod *moderation.Service, own *owner.Owner, notifier *notify.Service, log *slog.Logger) func() {
+	broker *live.Broker, mod *moderation.Service, own *owner.Owner, notifier *notify.Service, letters *newsletter.Service,
+	log *slog.Logger) func() {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { broker.Run(bctx) })
@@ -412,6 +432,7 @@ func startBackground(ctx context.Context, cfg config.Config, db *database.DB, si
 	// The notifier runs even with nothing configured: it keeps its place in the change feed, so turning mail on
 	// later does not announce the past.
 	wg.Go(func() { notifier.Run(bctx) })
+	wg.Go(func() { letters.Run(bctx) })
 	if cfg.ContentDir != "" {
 		wg.Go(func() {
 			if err := site.Watch(bctx, cfg.ContentDir); err != nil {

@@ -35,6 +35,13 @@ Usage:
                            and DIR/pages, which CONTENT_DIR reads (drafts and scheduled posts as drafts)
   web posts import DIR     read DIR/posts/*.md and DIR/pages/*.md into the desk, all or nothing (drafts stay
                            drafts, the rest is published; running servers take it in at once)
+  web subscribers          how many readers get new posts by email (confirmed, waiting, unsubscribed)
+  web subscribers export FILE
+                           write every subscriber as CSV (FILE "-": standard output)
+  web subscribers import FILE
+                           read subscribers from CSV, all or nothing: this blog's export, or Substack's
+                           or Buttondown's as they are (confirmed there: confirmed here, never mailed
+                           to confirm; unsubscribed there: unsubscribed here)
   web ban add email|domain|ip VALUE [--remove-past]
                            hold new comments of an email, email domain, address or /24 or /64 network as
                            spam; --remove-past also marks their earlier comments as spam

@@ -91,6 +91,11 @@ var steps = []step{
 			{"every saved version of them (table writing_versions)", "writing_versions"}}},
 	{20261207030001, "create_uploads", migrations.MigrateCreateUploads, migrations.RollbackCreateUploads,
 		[]Loss{{"every uploaded image (tables uploads and upload_data): posts that show one show a broken image", "uploads"}}},
+	{20261207050001, "create_newsletter", migrations.MigrateCreateNewsletter, migrations.RollbackCreateNewsletter,
+		[]Loss{{"every subscriber to new posts by email (table newsletter_subscribers): export them first with web subscribers export FILE", "newsletter_subscribers"},
+			{"which posts were mailed (table newsletter_posts): posts dated after the feature starts again would be mailed", "newsletter_posts"},
+			{"the last day's subscribe requests (table newsletter_requests): their bounds count from zero again", "newsletter_requests"},
+			{"when posts by email started (table newsletter_start): it starts again at the next start", "newsletter_start"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

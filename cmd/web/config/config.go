@@ -62,6 +62,8 @@ var Settings = []Setting{
 	{"OWNER_NOTIFY", "held", "held: mail the owner about held comments; all: also about every new comment; off: never."},
 	{"OWNER_DIGEST", "0", "0: each owner message at once; a duration (e.g. 30m): at most one message per period, gathering what happened meanwhile."},
 	{"MAIL_PER_HOUR", "6", "Messages one address receives in an hour at most; later ones wait and go together."},
+	{"NEWSLETTER", "full", "Posts by email (readers subscribe when SMTP_URL is set): full sends each new post whole; summary its summary and a link."},
+	{"MAIL_PER_MINUTE", "600", "Post mails sent a minute at most, across instances (a post to 10,000 subscribers takes 10,000/MAIL_PER_MINUTE minutes)."},
 	{"WEBHOOK_URL", "", "When set, new and held comments are POSTed there as JSON, signed (X-Blog-Signature) with WEBHOOK_SECRET."},
 	{"WEBHOOK_SECRET", "", "Key (16+ characters) of the webhook's HMAC-SHA256 signature. Required with WEBHOOK_URL."},
 	{"NOTIFY_RETRY", "30s", "Wait before retrying a failed mail or webhook; it doubles each time up to an hour, 12 tries in all."},
@@ -113,12 +115,15 @@ type Config struct {
 
 // Notify is what notifications are configured to do.
 type Notify struct {
-	SMTP          *notify.SMTP
-	From          string
-	OwnerEmail    string
-	OwnerNotify   string
-	Digest        time.Duration
-	PerHour       int
+	SMTP        *notify.SMTP
+	From        string
+	OwnerEmail  string
+	OwnerNotify string
+	Digest      time.Duration
+	PerHour     int
+	// Newsletter is "full" or "summary" (NEWSLETTER); PerMinute bounds the post mails sent a minute.
+	Newsletter    string
+	PerMinute     int
 	WebhookURL    string
 	WebhookSecret string
 	Retry         time.Duration
@@ -268,6 +273,12 @@ func loadNotify(get func(string) string) (Notify, error) {
 	}
 	if n.PerHour, err = strconv.Atoi(get("MAIL_PER_HOUR")); err != nil || n.PerHour < 1 || n.PerHour > 1000 {
 		return n, fmt.Errorf("MAIL_PER_HOUR=%q: want a number from 1 to 1000", get("MAIL_PER_HOUR"))
+	}
+	if n.Newsletter = get("NEWSLETTER"); n.Newsletter != "full" && n.Newsletter != "summary" {
+		return n, fmt.Errorf("NEWSLETTER=%q: want full or summary", n.Newsletter)
+	}
+	if n.PerMinute, err = strconv.Atoi(get("MAIL_PER_MINUTE")); err != nil || n.PerMinute < 1 || n.PerMinute > 60000 {
+		return n, fmt.Errorf("MAIL_PER_MINUTE=%q: want a number from 1 to 60000", get("MAIL_PER_MINUTE"))
 	}
 	if n.WebhookURL != "" {
 		u, err := url.Parse(n.WebhookURL)

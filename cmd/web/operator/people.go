@@ -10,6 +10,7 @@ import (
 	"blog/people"
 	"blog/repo"
 	"blog/repo/outbox"
+	"blog/repo/subscribers"
 )
 
 // People runs `web people export EMAIL` and `web people erase EMAIL [--force]`.
@@ -39,7 +40,7 @@ func (op *Commands) People(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db)}
+	svc := &people.Service{Moderation: mod, Mailboxes: outbox.NewNotifications(db), Subscriptions: subscribers.New(db)}
 	held, err := svc.Held(ctx, email)
 	if err != nil {
 		return err

@@ -12,14 +12,15 @@ import (
 // Lock spaces of the transactions that must take turns on PostgreSQL (database.DB.Lock), listed in one place so
 // that no two stores share one.
 const (
-	LockCommenter  = 1 // one commenter's email: no duplicate user
-	LockClient     = 3 // one client's address hash: its rate of comments counted one after the other
-	LockOwnership  = 4 // who owns the blog: claims and setup tokens
-	LockMailBounds = 5 // announcements that count messages against a bound
-	LockReader     = 6 // one reader's reactions: a double click counts once
-	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
-	LockUploads    = 8 // the uploaded images: their total count and bytes counted one upload after the other
-	LockSearch     = 9 // the search index of posts: instances loading the same content write it one after the other
+	LockCommenter  = 1  // one commenter's email: no duplicate user
+	LockClient     = 3  // one client's address hash: its rate of comments counted one after the other
+	LockOwnership  = 4  // who owns the blog: claims and setup tokens
+	LockMailBounds = 5  // announcements that count messages against a bound
+	LockReader     = 6  // one reader's reactions: a double click counts once
+	LockReacting   = 7  // one client's address hash: its rate of reactions counted one after the other
+	LockUploads    = 8  // the uploaded images: their total count and bytes counted one upload after the other
+	LockSearch     = 9  // the search index of posts: instances loading the same content write it one after the other
+	LockNewsletter = 11 // subscribe requests counted against their bounds, and the mail of an announced post queued
 )
 
 // UniqueIDs returns ids sorted without repeats.

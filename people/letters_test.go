@@ -1,0 +1,39 @@
+package people_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"blog/database"
+	"blog/internal/dbtest"
+	"blog/repo"
+	"blog/repo/subscribers"
+)
+
+// TestEraseForgetsTheNewsletter: erasing an address removes its subscription to new posts by email too, in
+// whatever spelling it subscribed.
+func TestEraseForgetsTheNewsletter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		letters := subscribers.New(db)
+		f.svc.Subscriptions = letters
+		now := time.Now().UTC()
+		if _, _, err := letters.Import(ctx, []subscribers.Subscriber{{Email: "ada+news@example.com", Source: "form", ConfirmedAt: &now, CreatedAt: now},
+			{Email: "bob@example.com", Source: "form", ConfirmedAt: &now, CreatedAt: now}}); err != nil {
+			t.Fatal(err)
+		}
+		f.comment(t, "Ada", "ada@example.com", "Hello.", 0, "")
+		res, err := f.svc.Erase(ctx, repo.ActorAuthor, "ada@example.com")
+		if err != nil || res.Messages < 1 {
+			t.Fatalf("erase: %+v %v", res, err)
+		}
+		if _, found, _ := letters.Find(ctx, "ada@example.com"); found {
+			t.Fatal("the newsletter subscription survived the erasure")
+		}
+		if _, found, _ := letters.Find(ctx, "bob@example.com"); !found {
+			t.Fatal("someone else's subscription went")
+		}
+	})
+}
