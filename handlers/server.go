@@ -31,6 +31,7 @@ import (
 	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
 	"blog/handlers/web"
+	mentionhandlers "blog/handlers/webmention"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -136,6 +137,10 @@ type Config struct {
 	People *people.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
+	// Webmentions, when set, is the queue that received Webmentions go to (webmention.Receiver): POST
+	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
+	Webmentions    mentionhandlers.Receiver
+	WebmentionRate limits.Rate
 }
 
 // Content is the blog's current content (publish.Store).
@@ -184,6 +189,8 @@ type Server struct {
 	people *handlerpeople.Handlers
 	// reactions are the readers' presses of a reaction under a comment or a post.
 	reactions *reactionhandlers.Handlers
+	// webmention is the Webmention endpoint (nil without Config.Webmentions).
+	webmention *mentionhandlers.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -235,6 +242,13 @@ func New(cfg Config) (*fiber.App, error) {
 		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
 	s.reactions = reactionhandlers.New(reactionhandlers.Config{Content: cfg.Content, Reactions: cfg.Reactions,
 		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Mine: s.mine, Clients: clients})
+	if cfg.Webmentions != nil {
+		if s.webmention, err = mentionhandlers.New(mentionhandlers.Config{Content: cfg.Content, Receiver: cfg.Webmentions,
+			BaseURL: cfg.Chrome.BaseURL, Clients: clients, Hasher: clientip.NewHasher(cfg.Keys.Address),
+			Rate: cfg.WebmentionRate}); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})

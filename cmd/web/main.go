@@ -33,6 +33,7 @@ import (
 	"blog/content"
 	"blog/database"
 	"blog/database/schema"
+	"blog/fetch"
 	"blog/handlers"
 	"blog/headers"
 	"blog/limits"
@@ -47,10 +48,12 @@ import (
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/discussion"
+	"blog/repo/mentions"
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/tallies"
 	"blog/views"
+	"blog/webmention"
 )
 
 func main() {
@@ -190,8 +193,16 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		log.Warn("OWNER_EMAIL is set but SMTP_URL is not: no mail is sent")
 	}
 	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
+	var receiver *webmention.Receiver
+	if cfg.Webmention {
+		receiver = newWebmentions(cfg, db, mod, log)
+		rctx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { receiver.Run(rctx); close(stopped) }()
+		defer func() { stop(); <-stopped }() // before the database closes
+	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys))
+		newPeople(cfg, db, mod, notifier, keys), receiver)
 	if err != nil {
 		return err
 	}
@@ -297,8 +308,8 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 // buildApp builds the HTTP app with every route.
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
-	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service) (*fiber.App, error) {
-	return handlers.New(handlers.Config{People: ppl,
+	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, receiver *webmention.Receiver) (*fiber.App, error) {
+	hc := handlers.Config{People: ppl,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
@@ -319,7 +330,19 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 			}
 			return err
 		},
-	})
+	}
+	if receiver != nil {
+		hc.Webmentions, hc.WebmentionRate = receiver, cfg.WebmentionRate
+	}
+	return handlers.New(hc)
+}
+
+// newWebmentions returns the queue of received Webmentions and its verifier: sources fetched by the safe client
+// (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE), replies and mentions stored through
+// moderation like any comment.
+func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, log *slog.Logger) *webmention.Receiver {
+	f := fetch.New(fetch.Config{AllowPrivate: cfg.WebmentionPrivate, UserAgent: cfg.SiteTitle + " (Webmention; " + cfg.PublicBase() + ")"})
+	return webmention.NewReceiver(mentions.New(db), mod, f, log)
 }
 
 // newPeople returns what commenters (and the owner) can do about the data held on an address: links are mailed

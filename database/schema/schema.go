@@ -84,6 +84,9 @@ var steps = []step{
 		[]Loss{{"every reader's reactions (table reactions) and the counts beside comments and posts", "reactions"}}},
 	{20261206080001, "create_data_requests", migrations.MigrateCreateDataRequests, migrations.RollbackCreateDataRequests,
 		[]Loss{{"the last day's requests for a commenter's data (table data_requests): their bounds count from zero again", "data_requests"}}},
+	{20261207060001, "create_webmentions", migrations.MigrateCreateWebmentions, migrations.RollbackCreateWebmentions,
+		[]Loss{{"the Webmentions received (table webmentions): likes and reposts from other sites are no longer counted", "webmentions"},
+			{"where comments from other sites came from (columns comments.source_url, author_url, mention_kind): they show as ordinary comments", "comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

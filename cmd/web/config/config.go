@@ -66,6 +66,9 @@ var Settings = []Setting{
 	{"NOTIFY_RETRY", "30s", "Wait before retrying a failed mail or webhook; it doubles each time up to an hour, 12 tries in all."},
 	{"PURGE_AFTER", "30", "Days after which deleted comments are removed for good."},
 	{"COMMENTS_CLOSE_AFTER", "0", "Close every post to new comments this many days after its date (or a duration such as 36h); 0: never. The console and web posts open|close decide per post."},
+	{"WEBMENTION", "on", "on: receive Webmentions at /webmention (verified in the background, screened like comments); off: neither advertised nor received."},
+	{"WEBMENTION_RATE", "5/1m", "Webmentions per client IP: BURST/INTERVAL, or off."},
+	{"WEBMENTION_ALLOW_PRIVATE", "false", "true lets Webmention fetches reach loopback, private and link-local addresses. For tests on one machine only: never in production."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
@@ -101,7 +104,12 @@ type Config struct {
 	PurgeAfter   time.Duration
 	// CloseAfter is COMMENTS_CLOSE_AFTER: how long after its date a post takes comments (0: for ever).
 	CloseAfter time.Duration
-	Notify     Notify
+	// Webmention is WEBMENTION=on; WebmentionRate bounds one client's requests; WebmentionPrivate lets fetches
+	// reach non-public addresses (tests only).
+	Webmention        bool
+	WebmentionRate    limits.Rate
+	WebmentionPrivate bool
+	Notify            Notify
 }
 
 // Notify is what notifications are configured to do.
@@ -173,6 +181,19 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if cfg.RateLimit, err = limits.ParseRate("RATE_LIMIT", get("RATE_LIMIT")); err != nil {
 		return cfg, err
+	}
+	switch get("WEBMENTION") {
+	case "on":
+		cfg.Webmention = true
+	case "off":
+	default:
+		return cfg, fmt.Errorf("WEBMENTION=%q: want on or off", get("WEBMENTION"))
+	}
+	if cfg.WebmentionRate, err = limits.ParseRate("WEBMENTION_RATE", get("WEBMENTION_RATE")); err != nil {
+		return cfg, err
+	}
+	if cfg.WebmentionPrivate, err = strconv.ParseBool(get("WEBMENTION_ALLOW_PRIVATE")); err != nil {
+		return cfg, fmt.Errorf("WEBMENTION_ALLOW_PRIVATE=%q: want true or false", get("WEBMENTION_ALLOW_PRIVATE"))
 	}
 	for _, n := range []struct {
 		name string

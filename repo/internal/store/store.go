@@ -18,6 +18,7 @@ const (
 	LockMailBounds = 5 // announcements that count messages against a bound
 	LockReader     = 6 // one reader's reactions: a double click counts once
 	LockReacting   = 7 // one client's address hash: its rate of reactions counted one after the other
+	LockMention    = 8 // one source and target: a mention sent twice at once is one row
 )
 
 // UniqueIDs returns ids sorted without repeats.

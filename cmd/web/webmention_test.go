@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-rel/rel/where"
+
+	"blog/fetch"
+	"blog/internal/dbtest"
+	"blog/repo/mentions"
+	"blog/webmention"
+)
+
+// otherSite is another blog on loopback: one page per path, changeable while the test runs.
+type otherSite struct {
+	mu    sync.Mutex
+	pages map[string]string // "" answers 410 Gone
+	srv   *httptest.Server
+}
+
+func newOtherSite(t *testing.T) *otherSite {
+	o := &otherSite{pages: map[string]string{}}
+	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.mu.Lock()
+		page, ok := o.pages[r.URL.Path]
+		o.mu.Unlock()
+		switch {
+		case !ok:
+			http.NotFound(w, r)
+		case page == "":
+			w.WriteHeader(http.StatusGone)
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, page)
+		}
+	}))
+	t.Cleanup(o.srv.Close)
+	return o
+}
+
+func (o *otherSite) set(path, page string) {
+	o.mu.Lock()
+	o.pages[path] = page
+	o.mu.Unlock()
+}
+
+func replyPage(target, text string) string {
+	return `<!doctype html><html><body><article class="h-entry">
+		<div class="p-author h-card"><a class="p-name u-url" href="/">Ada Lovelace</a></div>
+		<p>In reply to <a class="u-in-reply-to" href="` + target + `">Hello</a></p>
+		<div class="e-content"><p>` + text + `<script>alert("x")</script></p></div>
+		<time class="dt-published" datetime="2026-12-01T10:00:00Z">1 Dec</time></article></body></html>`
+}
+
+// waitFor polls until ok holds, failing after a deadline far beyond what the work takes on a loaded machine.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30 s for %s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func TestWebmentionReceivedThroughTheRealProgram(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		url  func(testing.TB) string
+	}{{"sqlite", dbtest.SQLiteURL}, {"postgres", dbtest.PostgresURL}} {
+		t.Run(db.name, func(t *testing.T) {
+			dbURL := db.url(t)
+			base, stop := startServer(t, map[string]string{"DATABASE_URL": dbURL, "WEBMENTION_ALLOW_PRIVATE": "true",
+				"RATE_LIMIT": "off", "WEBMENTION_RATE": "30/1h"})
+			defer stop()
+			target := base + "/posts/hello-world"
+			other := newOtherSite(t)
+			sender := fetch.New(fetch.Config{AllowPrivate: true})
+			ctx := context.Background()
+
+			// The post advertises its endpoint; the sender finds it as any Webmention sender would.
+			resp, err := http.Get(target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if l := resp.Header.Get("Link"); !strings.Contains(l, `</webmention>; rel="webmention"`) {
+				t.Fatalf("Link header %q", l)
+			}
+
+			other.set("/reply", replyPage(target, "What a lovely first post."))
+			res, err := webmention.Send(ctx, sender, other.srv.URL+"/reply", target)
+			if err != nil || res.Status != http.StatusAccepted || res.Endpoint != base+"/webmention" {
+				t.Fatalf("send: %+v %v", res, err)
+			}
+			waitFor(t, "the reply on the post page", func() bool {
+				_, body := get(t, target)
+				return strings.Contains(body, "What a lovely first post.") && strings.Contains(body, "Ada Lovelace")
+			})
+			if _, body := get(t, target); strings.Contains(body, `alert("x")`) {
+				t.Fatalf("the source's script reached the page")
+			}
+
+			// Sent again after an edit: the comment follows.
+			other.set("/reply", replyPage(target, "Edited: a lovely first post indeed."))
+			if _, err := webmention.Send(ctx, sender, other.srv.URL+"/reply", target); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the edited reply", func() bool {
+				_, body := get(t, target)
+				return strings.Contains(body, "Edited: a lovely first post indeed.") && !strings.Contains(body, "What a lovely first post.")
+			})
+
+			// A like is counted, not shown as a comment.
+			other.set("/like", `<div class="h-entry"><a class="u-like-of" href="`+target+`">liked</a><a class="p-author h-card" href="/">Bob</a></div>`)
+			if _, err := webmention.Send(ctx, sender, other.srv.URL+"/like", target); err != nil {
+				t.Fatal(err)
+			}
+			store := dbtest.Open(t, dbURL, false)
+			waitFor(t, "the like verified", func() bool {
+				var w mentions.Webmention
+				err := store.Repo().Find(ctx, &w, where.Eq("source", other.srv.URL+"/like"))
+				return err == nil && w.Status == mentions.StatusVerified && w.Kind == "like" && w.CommentID == nil
+			})
+
+			// The source is deleted (410): sent again, the comment goes.
+			other.set("/reply", "")
+			if _, err := webmention.Send(ctx, sender, other.srv.URL+"/reply", target); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the reply removed", func() bool {
+				_, body := get(t, target)
+				return !strings.Contains(body, "a lovely first post indeed")
+			})
+
+			// Requests the endpoint refuses, with a sentence and nothing stored.
+			for _, tc := range []struct {
+				form url.Values
+				want string
+			}{
+				{url.Values{"source": {other.srv.URL + "/x"}}, "required"},
+				{url.Values{"source": {"javascript:alert(1)"}, "target": {target}}, "source must be"},
+				{url.Values{"source": {other.srv.URL + "/x"}, "target": {base + "/posts/no-such-post"}}, "not a page of this site"},
+				{url.Values{"source": {other.srv.URL + "/x"}, "target": {"https://elsewhere.example/posts/hello-world"}}, "not a page of this site"},
+				{url.Values{"source": {target}, "target": {target}}, "differ"},
+			} {
+				resp, err := http.PostForm(base+"/webmention", tc.form)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tc.want) {
+					t.Errorf("%v: %d %q, want 400 %q", tc.form, resp.StatusCode, b, tc.want)
+				}
+			}
+			// One client sending on and on is told to wait.
+			limited := false
+			for i := 0; i < 40 && !limited; i++ {
+				resp, err := http.PostForm(base+"/webmention", url.Values{"source": {other.srv.URL + "/x"}, "target": {target}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				limited = resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != ""
+			}
+			if !limited {
+				t.Fatalf("40 requests from one address were never limited")
+			}
+		})
+	}
+}
+
+// TestWebmentionRefusesPrivateSources shows the default: a source on a loopback address is never fetched, and
+// its mention fails at once rather than waiting for retries.
+func TestWebmentionRefusesPrivateSources(t *testing.T) {
+	dbURL := dbtest.SQLiteURL(t)
+	base, stop := startServer(t, map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off"})
+	defer stop()
+	target := base + "/posts/hello-world"
+	other := newOtherSite(t)
+	other.set("/reply", replyPage(target, "From a private address."))
+	resp, err := http.PostForm(base+"/webmention", url.Values{"source": {other.srv.URL + "/reply"}, "target": {target}})
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("%v %v", resp, err)
+	}
+	resp.Body.Close()
+	store := dbtest.Open(t, dbURL, false)
+	var w mentions.Webmention
+	waitFor(t, "the mention refused", func() bool {
+		err := store.Repo().Find(context.Background(), &w, where.Eq("source", other.srv.URL+"/reply"))
+		return err == nil && w.Status == mentions.StatusFailed
+	})
+	if !strings.Contains(w.LastError, "not public") || w.CommentID != nil {
+		t.Fatalf("%+v", w)
+	}
+	if _, body := get(t, target); strings.Contains(body, "From a private address.") {
+		t.Fatalf("shown")
+	}
+}
