@@ -48,6 +48,9 @@ type Store struct {
 	// logged holds the skipped files of the last load as problemKey makes them: a reload logs only the ones
 	// not already logged, so a bad file is logged once per change of it, not at every reload of the folder.
 	logged map[string]bool
+	// loaded are told of every snapshot swapped in (see OnLoad).
+	hookMu sync.Mutex
+	loaded []func(*Snapshot)
 }
 
 // Option configures a Store.
@@ -129,7 +132,22 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	s.logged = logged
 	s.cur.Store(snap)
+	s.hookMu.Lock()
+	hooks := s.loaded
+	s.hookMu.Unlock()
+	for _, fn := range hooks {
+		fn(snap)
+	}
 	return nil
+}
+
+// OnLoad has fn told of the current content at once and of every load after it (a post that appears, changes
+// or goes), for what follows the published posts (Webmentions sent for their links). fn must return quickly.
+func (s *Store) OnLoad(fn func(*Snapshot)) {
+	s.hookMu.Lock()
+	s.loaded = append(s.loaded, fn)
+	s.hookMu.Unlock()
+	fn(s.Current())
 }
 
 // problemKey names a skipped file as it is now: its name, its modification time and the problem.

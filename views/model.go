@@ -5,6 +5,7 @@ package views
 import (
 	"context"
 	"encoding/hex"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ type Chrome struct {
 	Tagline, Description, Footer, ShareImage string
 	// Font is the address of the reading typeface's Latin file, preloaded so the text settles at once.
 	Font string
+	// Webmention is the address of the blog's Webmention endpoint, advertised by every post ("" when off).
+	Webmention string
 }
 
 // ForRequest returns the chrome for one request, with the token its forms carry. Its base URL stays the
@@ -464,4 +467,13 @@ func postImage(ch Chrome, p content.Post) string {
 		return ch.BaseURL + p.Image
 	}
 	return ch.BaseURL + "/media/" + p.Image
+}
+
+// OriginHost is the host a comment from another site came from, as readers see it ("ada.example").
+func OriginHost(source string) string {
+	u, err := url.Parse(source)
+	if err != nil || u.Hostname() == "" {
+		return "another site"
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
 }

@@ -96,6 +96,11 @@ func Verify(ctx context.Context, f Fetcher, source, target *url.URL) (Mention, e
 			return Mention{}, ErrNoLink
 		}
 		entry.fill(&m, resp.URL)
+		if m.Text == "" {
+			// No h-entry with text: the page's title says what it is, as IndieWeb sites show a plain mention.
+			m.Text = bound(oneLine(title(doc)), MaxName*2)
+			m.HTML = safeHTML("", m.Text)
+		}
 		return m, nil
 	case "text/plain", "application/json":
 		if !bytes.Contains(resp.Body, []byte(target.String())) &&
@@ -146,4 +151,24 @@ func refersTo(base *url.URL, ref string, target *url.URL) bool {
 		return false
 	}
 	return Same(base.ResolveReference(u), target)
+}
+
+// title returns the text of the document's <title>.
+func title(doc *html.Node) string {
+	var find func(n *html.Node) string
+	find = func(n *html.Node) string {
+		if n.Type == html.ElementNode && n.Data == "title" && n.FirstChild != nil {
+			return n.FirstChild.Data
+		}
+		if n.Type == html.ElementNode && n.Data == "body" {
+			return ""
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if t := find(c); t != "" {
+				return t
+			}
+		}
+		return ""
+	}
+	return find(doc)
 }

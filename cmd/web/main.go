@@ -35,6 +35,7 @@ import (
 	"blog/database/schema"
 	"blog/fetch"
 	"blog/handlers"
+	mentionhandlers "blog/handlers/webmention"
 	"blog/headers"
 	"blog/limits"
 	"blog/live"
@@ -176,6 +177,9 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", cfg.PublicBase())
 	}
 	chrome := handlers.SiteChrome(cfg.Site, cfg.PublicBase(), set)
+	if cfg.Webmention {
+		chrome.Webmention = mentionhandlers.Path
+	}
 	own, err := newOwner(cfg, db, keys, log)
 	if err != nil {
 		return err
@@ -195,11 +199,21 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	broker.OnChange(func(int64, []live.Message) { notifier.Wake() })
 	var receiver *webmention.Receiver
 	if cfg.Webmention {
-		receiver = newWebmentions(cfg, db, mod, log)
+		var sender *webmention.Sender
+		receiver, sender, err = newWebmentions(cfg, db, mod, log)
+		if err != nil {
+			return err
+		}
 		rctx, stop := context.WithCancel(ctx)
-		stopped := make(chan struct{})
-		go func() { receiver.Run(rctx); close(stopped) }()
-		defer func() { stop(); <-stopped }() // before the database closes
+		stopped := make(chan struct{}, 2)
+		go func() { receiver.Run(rctx); stopped <- struct{}{} }()
+		if sender != nil {
+			go func() { sender.Run(rctx); stopped <- struct{}{} }()
+			site.OnLoad(func(snap *publish.Snapshot) { sender.Published(snap.Lib.Posts) })
+		} else {
+			stopped <- struct{}{}
+		}
+		defer func() { stop(); <-stopped; <-stopped }() // before the database closes
 	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
 		newPeople(cfg, db, mod, notifier, keys), receiver)
@@ -337,12 +351,20 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 	return handlers.New(hc)
 }
 
-// newWebmentions returns the queue of received Webmentions and its verifier: sources fetched by the safe client
-// (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE), replies and mentions stored through
-// moderation like any comment.
-func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, log *slog.Logger) *webmention.Receiver {
+// newWebmentions returns the queue of received Webmentions and its verifier (sources fetched by the safe client,
+// non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE; replies and mentions stored through moderation
+// like any comment), and the sender of the posts' own Webmentions. The sender is nil while the blog has no
+// public address (BASE_URL unset), unless WEBMENTION_ALLOW_PRIVATE says this is a test on one machine: the
+// pages linked to could not fetch a source at the server's own address.
+func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
 	f := fetch.New(fetch.Config{AllowPrivate: cfg.WebmentionPrivate, UserAgent: cfg.SiteTitle + " (Webmention; " + cfg.PublicBase() + ")"})
-	return webmention.NewReceiver(mentions.New(db), mod, f, log)
+	st := mentions.New(db)
+	receiver := webmention.NewReceiver(st, mod, f, log)
+	if cfg.BaseURL == "" && !cfg.WebmentionPrivate {
+		return receiver, nil, nil
+	}
+	sender, err := webmention.NewSender(st.Sends(), f, cfg.PublicBase(), log)
+	return receiver, sender, err
 }
 
 // newPeople returns what commenters (and the owner) can do about the data held on an address: links are mailed

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -106,8 +108,16 @@ func TestWebmentionReceivedThroughTheRealProgram(t *testing.T) {
 				_, body := get(t, target)
 				return strings.Contains(body, "What a lovely first post.") && strings.Contains(body, "Ada Lovelace")
 			})
-			if _, body := get(t, target); strings.Contains(body, `alert("x")`) {
+			_, body := get(t, target)
+			if strings.Contains(body, `alert("x")`) {
 				t.Fatalf("the source's script reached the page")
+			}
+			// The comment says where it came from and links to the original; the page advertises the endpoint.
+			for _, want := range []string{`data-testid="ElsewhereOrigin"`, "replied on", `href="` + other.srv.URL + `/reply"`,
+				`<link rel="webmention" href="/webmention">`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the post page lacks %s", want)
+				}
 			}
 
 			// Sent again after an edit: the comment follows.
@@ -206,4 +216,71 @@ func TestWebmentionRefusesPrivateSources(t *testing.T) {
 	if _, body := get(t, target); strings.Contains(body, "From a private address.") {
 		t.Fatalf("shown")
 	}
+}
+
+// TestTwoBlogsMentionEachOther runs two instances of the blog on loopback, each with a folder of posts: a post
+// on one that links to a post on the other is notified when it appears, the other shows it in the
+// conversation, and when the link is taken out of the post the mention goes from the other blog too.
+func TestTwoBlogsMentionEachOther(t *testing.T) {
+	post := func(title, body string) string {
+		return "---\ntitle: " + title + "\ndate: 2026-12-01\n---\n\n" + body + "\n"
+	}
+	dirA, dirB := t.TempDir(), t.TempDir()
+	for _, d := range []string{dirA, dirB} {
+		if err := os.MkdirAll(filepath.Join(d, "posts"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(dir, name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "posts", name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(dirA, "2026-12-01-from-a.md", post("From A", "Nothing yet."))
+	write(dirB, "2026-12-01-from-b.md", post("From B", "Nothing yet."))
+	dbA, dbB := dbtest.SQLiteURL(t), dbtest.SQLiteURL(t)
+	env := func(dir, db string) map[string]string {
+		return map[string]string{"DATABASE_URL": db, "CONTENT_DIR": dir, "WEBMENTION_ALLOW_PRIVATE": "true", "RATE_LIMIT": "off"}
+	}
+	baseA, stopA := startServer(t, env(dirA, dbA))
+	defer stopA()
+	baseB, stopB := startServer(t, env(dirB, dbB))
+	defer stopB()
+	defer func() {
+		if !t.Failed() {
+			return
+		}
+		var sends []mentions.Send
+		dbtest.Open(t, dbA, false).Repo().FindAll(context.Background(), &sends)
+		var got []mentions.Webmention
+		dbtest.Open(t, dbB, false).Repo().FindAll(context.Background(), &got)
+		t.Logf("A sent %+v\nB received %+v", sends, got)
+	}()
+
+	// Each writes about the other's post.
+	write(dirA, "2026-12-01-from-a.md", post("From A", "I agree with [B's post]("+baseB+"/posts/from-b), every word."))
+	write(dirB, "2026-12-01-from-b.md", post("From B", "A answered: see [A's post]("+baseA+"/posts/from-a)."))
+	waitFor(t, "A's mention on B's post", func() bool {
+		_, body := get(t, baseB+"/posts/from-b")
+		return strings.Contains(body, "From A") && strings.Contains(body, `href="`+baseA+`/posts/from-a"`)
+	})
+	waitFor(t, "B's mention on A's post", func() bool {
+		_, body := get(t, baseA+"/posts/from-a")
+		return strings.Contains(body, "From B") && strings.Contains(body, `href="`+baseB+`/posts/from-b"`) &&
+			strings.Contains(body, "mentioned this post on")
+	})
+
+	// A writes a second post linking to B, then takes the link out: B is told, verifies, and removes that
+	// mention. (The first stays: A's page still links to B's post, through B's mention shown under it.)
+	write(dirA, "2026-12-02-later.md", post("Later from A", "More on [B's post]("+baseB+"/posts/from-b)."))
+	waitFor(t, "A's second mention on B's post", func() bool {
+		_, body := get(t, baseB+"/posts/from-b")
+		return strings.Contains(body, `href="`+baseA+`/posts/later"`)
+	})
+	write(dirA, "2026-12-02-later.md", post("Later from A", "On second thoughts, nothing to link."))
+	waitFor(t, "A's second mention gone from B's post", func() bool {
+		_, body := get(t, baseB+"/posts/from-b")
+		return !strings.Contains(body, `href="`+baseA+`/posts/later"`) && strings.Contains(body, `href="`+baseA+`/posts/from-a"`)
+	})
 }

@@ -108,7 +108,7 @@ func (s *Store) Save(ctx context.Context, w Webmention, read time.Time) (bool, e
 		if err := s.db.Repo().Find(ctx, &now, where.Eq("id", w.ID)); err != nil {
 			return err
 		}
-		if !now.UpdatedAt.Equal(read) {
+		if !now.UpdatedAt.Equal(read) || now.Attempts != w.Attempts { // queued again meanwhile (attempts back to 0)
 			return nil
 		}
 		w.UpdatedAt = time.Now().UTC()
