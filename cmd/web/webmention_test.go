@@ -19,6 +19,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo/mentions"
 	"blog/webmention"
+	wmclient "willnorris.com/go/webmention"
 )
 
 // otherSite is another blog on loopback: one page per path, changeable while the test runs.
@@ -282,5 +283,32 @@ func TestTwoBlogsMentionEachOther(t *testing.T) {
 	waitFor(t, "A's second mention gone from B's post", func() bool {
 		_, body := get(t, baseB+"/posts/from-b")
 		return !strings.Contains(body, `href="`+baseA+`/posts/later"`) && strings.Contains(body, `href="`+baseA+`/posts/from-a"`)
+	})
+}
+
+// TestWebmentionFromAWellKnownSender has willnorris.com/go/webmention, a Go Webmention client used by IndieWeb
+// sites, play the other side: it finds the blog's endpoint and sends a reply, which the blog verifies and shows.
+func TestWebmentionFromAWellKnownSender(t *testing.T) {
+	base, stop := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "WEBMENTION_ALLOW_PRIVATE": "true"})
+	defer stop()
+	target := base + "/posts/hello-world"
+	other := newOtherSite(t)
+	other.set("/notes/1", replyPage(target, "Sent by another implementation."))
+	client := wmclient.New(&http.Client{Timeout: 10 * time.Second})
+	endpoint, err := client.DiscoverEndpoint(target)
+	if err != nil || endpoint != base+"/webmention" {
+		t.Fatalf("the library discovered %q, %v", endpoint, err)
+	}
+	resp, err := client.SendWebmention(endpoint, other.srv.URL+"/notes/1", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	waitFor(t, "the library's reply on the post", func() bool {
+		_, body := get(t, target)
+		return strings.Contains(body, "Sent by another implementation.")
 	})
 }
