@@ -41,6 +41,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/mentions"
 	"blog/repo/outbox"
 	"blog/spam"
 	"blog/views"
@@ -141,7 +142,16 @@ type Config struct {
 	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
 	Webmentions    mentionhandlers.Receiver
 	WebmentionRate limits.Rate
+	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
+	Mentioned Mentioned
 }
+
+// Mentioned reads a post's likes and reposts from other sites (mentions.Store).
+type Mentioned interface {
+	Counted(ctx context.Context, postID int64, kind string, n int) ([]mentions.Webmention, int, error)
+}
+
+var _ Mentioned = (*mentions.Store)(nil)
 
 // Content is the blog's current content (publish.Store).
 type Content interface {

@@ -188,6 +188,20 @@ type PostView struct {
 	Form FormView
 	// Older and Newer are the posts before and after this one, when there are.
 	Older, Newer *content.Post
+	// Elsewhere are the likes and reposts other sites sent by Webmention.
+	Elsewhere ElsewhereView
+}
+
+// ElsewhereView is how many likes and reposts other sites sent, with the names (and addresses) of the newest.
+type ElsewhereView struct {
+	Likes, Reposts int
+	Likers         []Face
+	Reposters      []Face
+}
+
+// Face is one person on another site: their name and, when trusted, their address there.
+type Face struct {
+	Name, URL string
 }
 
 // Item is one rendered comment of a list.
@@ -476,4 +490,12 @@ func OriginHost(source string) string {
 		return "another site"
 	}
 	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// countWord is "1 like", "3 likes".
+func countWord(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

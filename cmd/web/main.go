@@ -346,7 +346,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		},
 	}
 	if receiver != nil {
-		hc.Webmentions, hc.WebmentionRate = receiver, cfg.WebmentionRate
+		hc.Webmentions, hc.WebmentionRate, hc.Mentioned = receiver, cfg.WebmentionRate, mentions.New(db)
 	}
 	return handlers.New(hc)
 }

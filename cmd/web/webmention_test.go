@@ -142,6 +142,15 @@ func TestWebmentionReceivedThroughTheRealProgram(t *testing.T) {
 				err := store.Repo().Find(ctx, &w, where.Eq("source", other.srv.URL+"/like"))
 				return err == nil && w.Status == mentions.StatusVerified && w.Kind == "like" && w.CommentID == nil
 			})
+			// It is counted under the post, with the liker's name linking to their site, on the page everyone
+			// shares (its cached rendering made again by the change the like recorded).
+			waitFor(t, "the like under the post", func() bool {
+				_, body := get(t, target)
+				return strings.Contains(body, "1 like from other sites:") && strings.Contains(body, `href="`+other.srv.URL+`/" rel="ugc nofollow noopener" class="underline hover:no-underline">Bob</a>`)
+			})
+			if _, body := get(t, target); strings.Count(body, "Bob") != 1 {
+				t.Errorf("the like also shows as a comment")
+			}
 
 			// The source is deleted (410): sent again, the comment goes.
 			other.set("/reply", "")

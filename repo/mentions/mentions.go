@@ -113,7 +113,16 @@ func (s *Store) Save(ctx context.Context, w Webmention, read time.Time) (bool, e
 		}
 		w.UpdatedAt = time.Now().UTC()
 		saved = true
-		return s.db.Repo().Update(ctx, &w)
+		if err := s.db.Repo().Update(ctx, &w); err != nil {
+			return err
+		}
+		if counted(now) != counted(w) || (counted(w) != "" && now.AuthorName != w.AuthorName) {
+			// The post's page shows the likes and reposts: a change of the post's own in its feed renders it again
+			// (as a reaction to the post does), on every instance.
+			_, err := repo.Record(ctx, s.db, w.PostID, 0, repo.ChangeReacted, 0)
+			return err
+		}
+		return nil
 	})
 	return saved, repo.Translate(err, "save webmention")
 }
@@ -125,6 +134,20 @@ func (s *Store) Claim(ctx context.Context, w Webmention, now, lease time.Time) (
 	n, err := s.db.Repo().UpdateAny(ctx, rel.From("webmentions").Where(where.Eq("id", w.ID), where.Eq("status", StatusPending),
 		where.Lte("next_try_at", now.UTC())), rel.Set("next_try_at", lease.UTC()), rel.IncBy("attempts", 1))
 	return n == 1, repo.Translate(err, "claim webmention")
+}
+
+// The kinds of mention counted under a post rather than shown as comments.
+const (
+	KindLike   = "like"
+	KindRepost = "repost"
+)
+
+// counted reports a verified like or repost: what the post's page counts.
+func counted(w Webmention) string {
+	if w.Status == StatusVerified && (w.Kind == KindLike || w.Kind == KindRepost) {
+		return w.Kind
+	}
+	return ""
 }
 
 // Find returns the mention by id.
