@@ -96,6 +96,10 @@ func (h *Handlers) Receive(c *fiber.Ctx) error {
 	}
 	_, err = h.cfg.Receiver.Accept(c.UserContext(), mentions.Received{Source: src.String(), Target: tgt.String(),
 		PostID: postID, IPHash: h.cfg.Hasher.Address(addr), NetHash: h.cfg.Hasher.Net(addr)})
+	if errors.Is(err, mentions.ErrQueueFull) {
+		c.Set(fiber.HeaderRetryAfter, "600")
+		return plain(c, fiber.StatusServiceUnavailable, "Too many Webmentions are waiting to be verified: try again later.")
+	}
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,13 @@ type Received struct {
 	IPHash, NetHash string
 }
 
+// MaxPending bounds the verification queue: past it, new requests are refused (ErrQueueFull) until it drains,
+// so that senders at many addresses cannot make the blog hold an unbounded queue.
+const MaxPending = 10000
+
+// ErrQueueFull refuses a mention while MaxPending wait for verification.
+var ErrQueueFull = errors.New("too many Webmentions are waiting for verification")
+
 // Receive queues a mention for verification: a new row, or the existing one for the same source and target
 // set pending again (a re-sent mention is verified again and updates what it became).
 func (s *Store) Receive(ctx context.Context, r Received) (Webmention, error) {
@@ -78,6 +85,15 @@ func (s *Store) Receive(ctx context.Context, r Received) (Webmention, error) {
 		case err != nil:
 			return err
 		}
+		if w.Status != StatusPending {
+			n, err := s.db.Repo().Count(ctx, "webmentions", where.Eq("status", StatusPending))
+			if err != nil {
+				return err
+			}
+			if n >= MaxPending {
+				return ErrQueueFull
+			}
+		}
 		w.Status, w.Attempts, w.NextTryAt, w.LastError = StatusPending, 0, now, ""
 		w.IPHash, w.NetHash, w.UpdatedAt = r.IPHash, r.NetHash, now
 		if w.ID == 0 {
@@ -85,6 +101,9 @@ func (s *Store) Receive(ctx context.Context, r Received) (Webmention, error) {
 		}
 		return s.db.Repo().Update(ctx, &w)
 	})
+	if errors.Is(err, ErrQueueFull) {
+		return Webmention{}, err
+	}
 	return w, repo.Translate(err, "receive webmention")
 }
 
