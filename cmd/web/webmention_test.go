@@ -316,8 +316,10 @@ func TestWebmentionFromAWellKnownSender(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
+	sent := time.Now()
 	waitFor(t, "the library's reply on the post", func() bool {
 		_, body := get(t, target)
 		return strings.Contains(body, "Sent by another implementation.")
 	})
+	t.Logf("accepted to shown on the post page: %v", time.Since(sent).Round(time.Millisecond))
 }
