@@ -1,6 +1,7 @@
 package webmention
 
 import (
+	"blog/repo"
 	"html"
 	"net/url"
 	"regexp"
@@ -27,9 +28,9 @@ const (
 
 // Bounds on what a source can make the blog keep.
 const (
-	MaxName = 100      // characters of an author's name
-	MaxText = 5000     // characters of a mention's text, as for a comment
-	MaxHTML = 48 << 10 // bytes of a mention's sanitised HTML; past it the text is shown instead
+	MaxName = repo.MaxUsername // characters of an author's name, as of a commenter's
+	MaxText = 5000             // characters of a mention's text, as for a comment
+	MaxHTML = 48 << 10         // bytes of a mention's sanitised HTML; past it the text is shown instead
 )
 
 // Mention is what a verified source says about the target, read from its microformats2 and made safe: the text

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"blog/clientip"
 	"blog/database"
@@ -42,6 +43,7 @@ func TestMentionsPassTheCommentsDoor(t *testing.T) {
 		pages["/held"] = reply("Held by the mode.")
 		pages["/words"] = reply("Buy cheapviagra now.")
 		pages["/banned"] = reply("From a banned domain.")
+		pages["/long"] = strings.Replace(reply("A name longer than a commenter's may be."), "Ada", strings.Repeat("N", 300), 1)
 
 		bans := review.NewBans(db)
 		mod := &moderation.Service{Comments: review.NewComments(db), BanStore: bans, Hasher: clientip.NewHasher([]byte("0123456789abcdef0123")),
@@ -76,6 +78,12 @@ func TestMentionsPassTheCommentsDoor(t *testing.T) {
 		check(receive("/held"), repo.StatePending, "MODERATION=all")
 		mod.Mode = moderation.ModeOff
 		check(receive("/words"), repo.StatePending, "cheapviagra")
+		// A name past the bound of a commenter's is cut to it, not refused by the database's column.
+		long := receive("/long")
+		check(long, repo.StatePublished, "")
+		if c, _ := mod.Comment(ctx, *long.CommentID); utf8.RuneCountInString(c.Username) != repo.MaxUsername {
+			t.Fatalf("name of %d characters", utf8.RuneCountInString(c.Username))
+		}
 		if _, err := bans.Add(ctx, repo.Ban{Kind: repo.BanDomain, Value: "127.0.0.1", Label: "127.0.0.1"}, repo.Action{Actor: "test", Name: "ban"}); err != nil {
 			t.Fatal(err)
 		}
