@@ -147,7 +147,7 @@ func (e entry) fill(m *Mention, base *url.URL) {
 	m.Kind = e.kind
 	onSource := func(raw string) string {
 		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !sameHost(u.Hostname(), base.Hostname()) {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !sameHost(u.Hostname(), base.Hostname()) || len(u.String()) > 2048 {
 			return ""
 		}
 		return u.String()
