@@ -34,6 +34,8 @@ require (
 	golang.org/x/text v0.44.0
 	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.62.0
+	willnorris.com/go/microformats v1.2.0
+	willnorris.com/go/webmention v0.0.0-20220108183051-4a23794272f0
 )
 
 require (

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"blog/handlers/comments"
 	"blog/handlers/web"
 	"blog/live"
+	"blog/repo/mentions"
 	"blog/views"
 )
 
@@ -136,6 +138,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	v.Elsewhere = s.elsewhere(c.UserContext(), id)
 	// This page is the visitor's own (their held comments, their Edit and Delete, the comment they answer, the
 	// owner's form token): no cache in front may keep it for others.
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
@@ -163,7 +166,8 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.O
 	// Each order is a rendering of its own, shared by every reader who chose it.
 	err = s.pages.Serve(c, c.Path()+"?order="+string(order), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
-		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer})
+		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
+			Elsewhere: s.elsewhere(c.UserContext(), id)})
 	})
 	if !fromLink && order != live.OrderOldest {
 		// The order came from this browser's cookie, not the address: no cache in front may give it to others.
@@ -208,4 +212,32 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		}
 	}
 	return c.SendString("ready")
+}
+
+// maxFaces is how many names of people on other sites a post shows per kind; the rest are counted.
+const maxFaces = 12
+
+// elsewhere reads the likes and reposts other sites sent to a post. A failure to read them is logged and shows
+// none: the post and its comments are what the page is for.
+func (s *Server) elsewhere(ctx context.Context, postID int64) views.ElsewhereView {
+	var e views.ElsewhereView
+	if s.cfg.Mentioned == nil {
+		return e
+	}
+	for _, k := range []struct {
+		kind  string
+		n     *int
+		faces *[]views.Face
+	}{{mentions.KindLike, &e.Likes, &e.Likers}, {mentions.KindRepost, &e.Reposts, &e.Reposters}} {
+		ws, total, err := s.cfg.Mentioned.Counted(ctx, postID, k.kind, maxFaces)
+		if err != nil {
+			s.cfg.Log.Error("reading likes and reposts", "post", postID, "err", err)
+			return views.ElsewhereView{}
+		}
+		*k.n = total
+		for _, w := range ws {
+			*k.faces = append(*k.faces, views.Face{Name: w.AuthorName, URL: w.AuthorURL})
+		}
+	}
+	return e
 }

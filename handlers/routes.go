@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	mentionhandlers "blog/handlers/webmention"
 	"blog/headers"
 	"blog/observe"
 )
@@ -133,7 +134,13 @@ func (s *Server) routes(app *fiber.App) {
 	if s.cfg.Search != nil {
 		app.Get("/search", same, s.search)
 	}
-	app.Get("/posts/:slug", same, s.post)
+	if s.webmention != nil {
+		// Other sites' notifications: a cross-site POST by design, so no origin check; bounded per client.
+		app.Post(mentionhandlers.Path, s.webmention.Receive)
+		app.Get("/posts/:slug", same, mentionhandlers.Advertise, s.post)
+	} else {
+		app.Get("/posts/:slug", same, s.post)
+	}
 	// A comment posted with the owner's session is the owner's (published, with the author badge).
 	app.Post("/posts/:slug/comments", same, s.ownerComments, s.comments.Create)
 	app.Get("/posts/:slug/comments", same, s.comments.Older)

@@ -35,6 +35,7 @@ import (
 	"blog/handlers/signin"
 	uploadhandlers "blog/handlers/uploads"
 	"blog/handlers/web"
+	mentionhandlers "blog/handlers/webmention"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -45,6 +46,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/mentions"
 	"blog/repo/outbox"
 	"blog/spam"
 	"blog/uploads"
@@ -157,7 +159,20 @@ type Config struct {
 	Newsletter *newsletter.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
+	// Webmentions, when set, is the queue that received Webmentions go to (webmention.Receiver): POST
+	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
+	Webmentions    mentionhandlers.Receiver
+	WebmentionRate limits.Rate
+	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
+	Mentioned Mentioned
 }
+
+// Mentioned reads a post's likes and reposts from other sites (mentions.Store).
+type Mentioned interface {
+	Counted(ctx context.Context, postID int64, kind string, n int) ([]mentions.Webmention, int, error)
+}
+
+var _ Mentioned = (*mentions.Store)(nil)
 
 // Content is the blog's current content (publish.Store).
 type Content interface {
@@ -213,6 +228,8 @@ type Server struct {
 	// Config.Uploads or an owner); uploadBody is how large an upload's request may be.
 	uploads    *uploadhandlers.Handlers
 	uploadBody int
+	// webmention is the Webmention endpoint (nil without Config.Webmentions).
+	webmention *mentionhandlers.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -264,6 +281,13 @@ func New(cfg Config) (*fiber.App, error) {
 		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
 	s.reactions = reactionhandlers.New(reactionhandlers.Config{Content: cfg.Content, Reactions: cfg.Reactions,
 		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Mine: s.mine, Clients: clients})
+	if cfg.Webmentions != nil {
+		if s.webmention, err = mentionhandlers.New(mentionhandlers.Config{Content: cfg.Content, Receiver: cfg.Webmentions,
+			BaseURL: cfg.Chrome.BaseURL, Clients: clients, Hasher: clientip.NewHasher(cfg.Keys.Address),
+			Rate: cfg.WebmentionRate}); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})

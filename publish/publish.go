@@ -65,6 +65,9 @@ type Store struct {
 	next chan *time.Time
 	// reloadMu keeps loads (the watcher's, the change feed's, the schedule's) one at a time, in order.
 	reloadMu sync.Mutex
+	// loaded are told of every snapshot swapped in (see OnLoad).
+	hookMu sync.Mutex
+	loaded []func(*Snapshot)
 }
 
 // Desk is where the posts written in the owner's desk come from (desk.Service): the documents to serve beside the
@@ -210,6 +213,12 @@ func (s *Store) Reload(ctx context.Context) error {
 	default:
 	}
 	s.next <- next
+	s.hookMu.Lock()
+	hooks := s.loaded
+	s.hookMu.Unlock()
+	for _, fn := range hooks {
+		fn(snap)
+	}
 	return nil
 }
 
@@ -262,6 +271,15 @@ func (s *Store) RunSchedule(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// OnLoad has fn told of the current content at once and of every load after it (a post that appears, changes
+// or goes), for what follows the published posts (Webmentions sent for their links). fn must return quickly.
+func (s *Store) OnLoad(fn func(*Snapshot)) {
+	s.hookMu.Lock()
+	s.loaded = append(s.loaded, fn)
+	s.hookMu.Unlock()
+	fn(s.Current())
 }
 
 // problemKey names a skipped file as it is now: its name, its modification time and the problem.

@@ -144,6 +144,12 @@ type Comment struct {
 	// version HTMLVersion (see Rendered).
 	HTML        string `db:"html"`
 	HTMLVersion int    `db:"html_version"`
+	// SourceURL, AuthorURL and MentionKind are the comment's origin when another site sent it by Webmention: the
+	// page that mentions the post, its author's address on that site ("" when none could be trusted) and
+	// MentionReply or MentionLink. All three are "" for a comment written here.
+	SourceURL   string `db:"source_url"`
+	AuthorURL   string `db:"author_url"`
+	MentionKind string `db:"mention_kind"`
 	// ReactionCounts are the readers' reactions to it, kept by every reaction's write.
 	ReactionCounts
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
@@ -152,6 +158,16 @@ type Comment struct {
 	User       User   `ref:"user_id" fk:"id"`
 	Post       Post   `ref:"post_id" fk:"id"`
 }
+
+// The kinds of comment that came from another site (Comment.MentionKind). Likes and reposts are counted, not
+// stored as comments.
+const (
+	MentionReply = "reply"   // the other page answers the post: shown in the conversation
+	MentionLink  = "mention" // the other page links to the post: shown in the conversation, marked as a mention
+)
+
+// FromElsewhere reports a comment that another site sent by Webmention.
+func (c Comment) FromElsewhere() bool { return c.MentionKind != "" }
 
 // The formats of a comment's text.
 const (

@@ -38,6 +38,8 @@ type NewComment struct {
 	// recorded in the audit trail with the comment. The owner's comments are taken on a post closed to comments
 	// (the owner may still answer); every other new comment is refused there (ErrClosed).
 	ByOwner bool
+	// SourceURL, AuthorURL and MentionKind are the origin of a comment another site sent (see Comment).
+	SourceURL, AuthorURL, MentionKind string
 }
 
 // BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.

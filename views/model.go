@@ -5,6 +5,7 @@ package views
 import (
 	"context"
 	"encoding/hex"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ type Chrome struct {
 	Font string
 	// Newsletter shows the "Get new posts by email" box (mail is configured).
 	Newsletter bool
+	// Webmention is the address of the blog's Webmention endpoint, advertised by every post ("" when off).
+	Webmention string
 }
 
 // ForRequest returns the chrome for one request, with the token its forms carry. Its base URL stays the
@@ -189,6 +192,20 @@ type PostView struct {
 	Form FormView
 	// Older and Newer are the posts before and after this one, when there are.
 	Older, Newer *content.Post
+	// Elsewhere are the likes and reposts other sites sent by Webmention.
+	Elsewhere ElsewhereView
+}
+
+// ElsewhereView is how many likes and reposts other sites sent, with the names (and addresses) of the newest.
+type ElsewhereView struct {
+	Likes, Reposts int
+	Likers         []Face
+	Reposters      []Face
+}
+
+// Face is one person on another site: their name and, when trusted, their address there.
+type Face struct {
+	Name, URL string
 }
 
 // Item is one rendered comment of a list.
@@ -468,4 +485,21 @@ func postImage(ch Chrome, p content.Post) string {
 		return ch.BaseURL + p.Image
 	}
 	return ch.BaseURL + "/media/" + p.Image
+}
+
+// OriginHost is the host a comment from another site came from, as readers see it ("ada.example").
+func OriginHost(source string) string {
+	u, err := url.Parse(source)
+	if err != nil || u.Hostname() == "" {
+		return "another site"
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// countWord is "1 like", "3 likes".
+func countWord(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

@@ -34,7 +34,9 @@ import (
 	"blog/database"
 	"blog/database/schema"
 	"blog/desk"
+	"blog/fetch"
 	"blog/handlers"
+	mentionhandlers "blog/handlers/webmention"
 	"blog/headers"
 	"blog/limits"
 	"blog/live"
@@ -49,6 +51,7 @@ import (
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/discussion"
+	"blog/repo/mentions"
 	"blog/repo/outbox"
 	"blog/repo/review"
 	"blog/repo/searchindex"
@@ -59,6 +62,7 @@ import (
 	"blog/search"
 	"blog/uploads"
 	"blog/views"
+	"blog/webmention"
 )
 
 func main() {
@@ -189,6 +193,9 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		log.Warn("BASE_URL is not set: canonical links, feeds and the sitemap use the server's own address", "address", cfg.PublicBase())
 	}
 	chrome := handlers.SiteChrome(cfg.Site, cfg.PublicBase(), set)
+	if cfg.Webmention {
+		chrome.Webmention = mentionhandlers.Path
+	}
 	own, err := newOwner(cfg, db, keys, log)
 	if err != nil {
 		return err
@@ -219,8 +226,26 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 			letters.Wake()
 		}
 	})
+	var receiver *webmention.Receiver
+	if cfg.Webmention {
+		var sender *webmention.Sender
+		receiver, sender, err = newWebmentions(cfg, db, mod, log)
+		if err != nil {
+			return err
+		}
+		rctx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{}, 2)
+		go func() { receiver.Run(rctx); stopped <- struct{}{} }()
+		if sender != nil {
+			go func() { sender.Run(rctx); stopped <- struct{}{} }()
+			site.OnLoad(func(snap *publish.Snapshot) { sender.Published(snap.Lib.Posts) })
+		} else {
+			stopped <- struct{}{}
+		}
+		defer func() { stop(); <-stopped; <-stopped }() // before the database closes
+	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys), writer, letters)
+		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver)
 	if err != nil {
 		return err
 	}
@@ -337,8 +362,8 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
-	letters *newsletter.Service) (*fiber.App, error) {
-	return handlers.New(handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
+	letters *newsletter.Service, receiver *webmention.Receiver) (*fiber.App, error) {
+	hc := handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
@@ -361,7 +386,27 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 			}
 			return err
 		},
-	})
+	}
+	if receiver != nil {
+		hc.Webmentions, hc.WebmentionRate, hc.Mentioned = receiver, cfg.WebmentionRate, mentions.New(db)
+	}
+	return handlers.New(hc)
+}
+
+// newWebmentions returns the queue of received Webmentions and its verifier (sources fetched by the safe client,
+// non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE; replies and mentions stored through moderation
+// like any comment), and the sender of the posts' own Webmentions. The sender is nil while the blog has no
+// public address (BASE_URL unset), unless WEBMENTION_ALLOW_PRIVATE says this is a test on one machine: the
+// pages linked to could not fetch a source at the server's own address.
+func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
+	f := fetch.New(fetch.Config{AllowPrivate: cfg.WebmentionPrivate, UserAgent: cfg.SiteTitle + " (Webmention; " + cfg.PublicBase() + ")"})
+	st := mentions.New(db)
+	receiver := webmention.NewReceiver(st, mod, f, log)
+	if cfg.BaseURL == "" && !cfg.WebmentionPrivate {
+		return receiver, nil, nil
+	}
+	sender, err := webmention.NewSender(st.Sends(), f, cfg.PublicBase(), log)
+	return receiver, sender, err
 }
 
 // newPeople returns what commenters (and the owner) can do about the data held on an address: links are mailed

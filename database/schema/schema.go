@@ -96,6 +96,11 @@ var steps = []step{
 			{"which posts were mailed (table newsletter_posts): posts dated after the feature starts again would be mailed", "newsletter_posts"},
 			{"the last day's subscribe requests (table newsletter_requests): their bounds count from zero again", "newsletter_requests"},
 			{"when posts by email started (table newsletter_start): it starts again at the next start", "newsletter_start"}}},
+	{20261207060001, "create_webmentions", migrations.MigrateCreateWebmentions, migrations.RollbackCreateWebmentions,
+		[]Loss{{"the Webmentions received (table webmentions): likes and reposts from other sites are no longer counted", "webmentions"},
+			{"where comments from other sites came from (columns comments.source_url, author_url, mention_kind): they show as ordinary comments", "comments"}}},
+	{20261207060002, "create_webmention_sends", migrations.MigrateCreateWebmentionSends, migrations.RollbackCreateWebmentionSends,
+		[]Loss{{"the record of Webmentions sent (table webmention_sends): every post's links are notified again", "webmention_sends"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -73,6 +73,9 @@ var Settings = []Setting{
 	{"UPLOAD_MAX_PIXELS", "50000000", "Most pixels (width times height) an uploaded image may have, read from its header before anything is decoded."},
 	{"UPLOAD_MAX_COUNT", "10000", "Most images the blog stores."},
 	{"UPLOAD_MAX_TOTAL", "2GiB", "Most bytes all stored images may take together (KiB, MiB or GiB)."},
+	{"WEBMENTION", "on", "on: receive Webmentions at /webmention (verified in the background, screened like comments); off: neither advertised nor received."},
+	{"WEBMENTION_RATE", "5/1m", "Webmentions per client IP: BURST/INTERVAL, or off."},
+	{"WEBMENTION_ALLOW_PRIVATE", "false", "true lets Webmention fetches reach loopback, private and link-local addresses. For tests on one machine only: never in production."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
@@ -108,9 +111,14 @@ type Config struct {
 	PurgeAfter   time.Duration
 	// CloseAfter is COMMENTS_CLOSE_AFTER: how long after its date a post takes comments (0: for ever).
 	CloseAfter time.Duration
-	Notify     Notify
 	// Uploads bound the owner's image uploads (UPLOAD_*).
 	Uploads uploads.Limits
+	// Webmention is WEBMENTION=on; WebmentionRate bounds one client's requests; WebmentionPrivate lets fetches
+	// reach non-public addresses (tests only).
+	Webmention        bool
+	WebmentionRate    limits.Rate
+	WebmentionPrivate bool
+	Notify            Notify
 }
 
 // Notify is what notifications are configured to do.
@@ -185,6 +193,19 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if cfg.RateLimit, err = limits.ParseRate("RATE_LIMIT", get("RATE_LIMIT")); err != nil {
 		return cfg, err
+	}
+	switch get("WEBMENTION") {
+	case "on":
+		cfg.Webmention = true
+	case "off":
+	default:
+		return cfg, fmt.Errorf("WEBMENTION=%q: want on or off", get("WEBMENTION"))
+	}
+	if cfg.WebmentionRate, err = limits.ParseRate("WEBMENTION_RATE", get("WEBMENTION_RATE")); err != nil {
+		return cfg, err
+	}
+	if cfg.WebmentionPrivate, err = strconv.ParseBool(get("WEBMENTION_ALLOW_PRIVATE")); err != nil {
+		return cfg, fmt.Errorf("WEBMENTION_ALLOW_PRIVATE=%q: want true or false", get("WEBMENTION_ALLOW_PRIVATE"))
 	}
 	for _, n := range []struct {
 		name string

@@ -21,6 +21,7 @@ const (
 	LockUploads    = 8  // the uploaded images: their total count and bytes counted one upload after the other
 	LockSearch     = 9  // the search index of posts: instances loading the same content write it one after the other
 	LockNewsletter = 11 // subscribe requests counted against their bounds, and the mail of an announced post queued
+	LockMention    = 12 // one source and target: a mention sent twice at once is one row
 )
 
 // UniqueIDs returns ids sorted without repeats.

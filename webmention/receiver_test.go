@@ -1,0 +1,92 @@
+package webmention
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"blog/clientip"
+	"blog/database"
+	"blog/internal/dbtest"
+	"blog/moderation"
+	"blog/repo"
+	"blog/repo/mentions"
+	"blog/repo/review"
+	"blog/spam"
+)
+
+// TestMentionsPassTheCommentsDoor receives replies through the real stores and moderation service, on both
+// databases: the moderation mode holds them with its reason, a listed word holds them, a ban of the source's
+// domain holds them as spam, as for any comment.
+func TestMentionsPassTheCommentsDoor(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "hello", Title: "Hello"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := "https://blog.example/posts/hello"
+		pages := map[string]string{}
+		src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, pages[r.URL.Path])
+		}))
+		defer src.Close()
+		reply := func(text string) string {
+			return `<div class="h-entry"><a class="u-in-reply-to" href="` + target + `">re</a><span class="p-author h-card">Ada</span><p class="e-content">` + text + `</p></div>`
+		}
+		pages["/held"] = reply("Held by the mode.")
+		pages["/words"] = reply("Buy cheapviagra now.")
+		pages["/banned"] = reply("From a banned domain.")
+		pages["/long"] = strings.Replace(reply("A name longer than a commenter's may be."), "Ada", strings.Repeat("N", 300), 1)
+
+		bans := review.NewBans(db)
+		mod := &moderation.Service{Comments: review.NewComments(db), BanStore: bans, Hasher: clientip.NewHasher([]byte("0123456789abcdef0123")),
+			Mode: moderation.ModeAll, Rules: spam.Rules{Stamps: true, Words: []string{"cheapviagra"}}}
+		st := mentions.New(db)
+		r := NewReceiver(st, mod, loopback(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		receive := func(path string) mentions.Webmention {
+			t.Helper()
+			w, err := r.Accept(ctx, mentions.Received{Source: src.URL + path, Target: target, PostID: ids["hello"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r.Round(ctx) > 0 {
+			}
+			w, err = st.Find(ctx, w.ID)
+			if err != nil || w.CommentID == nil {
+				t.Fatalf("%s: %+v %v", path, w, err)
+			}
+			return w
+		}
+		check := func(w mentions.Webmention, state, reason string) {
+			t.Helper()
+			c, err := mod.Comment(ctx, *w.CommentID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.State != state || !strings.Contains(c.Reason, reason) || c.MentionKind != repo.MentionReply ||
+				c.SourceURL != w.Source || c.User.Email != "webmention@127.0.0.1" || c.ByOwner {
+				t.Fatalf("comment %+v, want %s %q", c, state, reason)
+			}
+		}
+		check(receive("/held"), repo.StatePending, "MODERATION=all")
+		mod.Mode = moderation.ModeOff
+		check(receive("/words"), repo.StatePending, "cheapviagra")
+		// A name past the bound of a commenter's is cut to it, not refused by the database's column.
+		long := receive("/long")
+		check(long, repo.StatePublished, "")
+		if c, _ := mod.Comment(ctx, *long.CommentID); utf8.RuneCountInString(c.Username) != repo.MaxUsername {
+			t.Fatalf("name of %d characters", utf8.RuneCountInString(c.Username))
+		}
+		if _, err := bans.Add(ctx, repo.Ban{Kind: repo.BanDomain, Value: "127.0.0.1", Label: "127.0.0.1"}, repo.Action{Actor: "test", Name: "ban"}); err != nil {
+			t.Fatal(err)
+		}
+		check(receive("/banned"), repo.StateSpam, "banned email domain")
+	})
+}
