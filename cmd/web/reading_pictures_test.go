@@ -21,13 +21,15 @@ func TestReadingPictures(t *testing.T) {
 		t.Skip("draws docs/reading-*.png: run with DOCS_SCREENSHOTS=1 (make screenshots)")
 	}
 	axe := axeSource(t)
-	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "RATE_LIMIT": "off"}
 	base, _ := startServer(t, env)
 	setPassword(t, env, "correct horse battery staple")
 	names := []string{"Ada", "Grace", "Linus", "Margaret", "Alan", "Barbara", "Ken", "Frances"}
 	for i, name := range names {
-		newVisitor(t).comment(t, base, "live-comments", name, fmt.Sprintf("reader%d@example.com", i),
-			fmt.Sprintf("Comment %d: the live updates are what made me stay, %s here.", i+1, name))
+		if resp := newVisitor(t).comment(t, base, "live-comments", name, fmt.Sprintf("reader%d@example.com", i),
+			fmt.Sprintf("Comment %d: the live updates are what made me stay, %s here.", i+1, name)); resp.StatusCode != 303 {
+			t.Fatalf("comment %d: %d", i+1, resp.StatusCode)
+		}
 	}
 	b := browsertest.New(t)
 	owner := b.Tab(t)
@@ -35,7 +37,7 @@ func TestReadingPictures(t *testing.T) {
 	pages := []struct{ name, path, ready string }{
 		{"home", "/", `document.querySelector('[data-testid=HomePage]') !== null`},
 		{"post", "/posts/writing-posts", `document.querySelector('[data-testid=PostPage]') !== null`},
-		{"jump", "/posts/live-comments#comments", `document.querySelectorAll('#comment-list > li').length === 8`},
+		{"jump", "/posts/live-comments#comments", `document.querySelectorAll('#comment-list > li[data-comment-id]').length === 8`},
 		{"tag", "/tags/howto", `document.querySelector('main h1') !== null`},
 		{"not-found", "/posts/no-such-post", `document.querySelector('[data-testid=ErrorPage]') !== null`},
 	}
