@@ -229,6 +229,18 @@
       });
     });
   }
+  // A press in another tab of this browser changes the record after this tab may already have marked the live
+  // change it caused (the stream can be quicker than that tab's answer): the tab that pressed tells the others,
+  // which mark their bars again; a tab coming back into view does the same.
+  var reactedChannel = "BroadcastChannel" in window ? new BroadcastChannel("blog-reacted") : null;
+  if (reactedChannel) reactedChannel.onmessage = function () { markReactions(document); };
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) markReactions(document); });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    if (reactedChannel && evt.detail.successful && elt && elt.closest && elt.closest("form[data-reaction-key]")) {
+      reactedChannel.postMessage("reacted");
+    }
+  });
   // replaceBar puts a bar's new counts on the page, keeping focus on the same button.
   function replaceBar(existing, bar) {
     if (!existing) return;
