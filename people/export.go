@@ -48,10 +48,12 @@ type Version struct {
 	ReplacedAt time.Time `json:"replaced_at"`
 }
 
-// MailExport is the mail subscription and the messages written to the mailbox.
+// MailExport is the mail subscriptions and the messages written to the mailbox.
 type MailExport struct {
 	Subscription *Subscription `json:"reply_notifications"`
-	Messages     []Message     `json:"messages"`
+	// Posts is the subscription to new posts by email.
+	Posts    *Subscription `json:"new_posts"`
+	Messages []Message     `json:"messages"`
 }
 
 // Subscription is the mailbox's choice about reply notifications.
@@ -90,6 +92,9 @@ func (h Held) Export() Export {
 	}
 	if s := h.Mail.Subscriber; s != nil {
 		out.Mail.Subscription = &Subscription{Since: s.CreatedAt.UTC(), ConfirmedAt: when(s.ConfirmedAt), UnsubscribedAt: when(s.UnsubscribedAt)}
+	}
+	if s := h.Posts; s != nil {
+		out.Mail.Posts = &Subscription{Since: s.CreatedAt.UTC(), ConfirmedAt: when(s.ConfirmedAt), UnsubscribedAt: when(s.UnsubscribedAt)}
 	}
 	for _, m := range h.Mail.Messages {
 		out.Mail.Messages = append(out.Mail.Messages, Message{Topic: m.Topic, WrittenAt: m.CreatedAt.UTC(), SentAt: when(m.SentAt)})

@@ -2,6 +2,7 @@ package people_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,15 @@ func TestEraseForgetsTheNewsletter(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.comment(t, "Ada", "ada@example.com", "Hello.", 0, "")
+		// What is held names the subscription, in the download too; someone who only subscribed is held too.
+		held, err := f.svc.Held(ctx, "ada@example.com")
+		if err != nil || held.Posts == nil || held.Export().Mail.Posts == nil || held.Export().Mail.Posts.ConfirmedAt == nil ||
+			!strings.Contains(string(held.Export().JSON()), `"new_posts"`) {
+			t.Fatalf("held: %+v, %v", held.Posts, err)
+		}
+		if only, err := f.svc.Held(ctx, "bob@example.com"); err != nil || only.Empty() || only.Posts == nil {
+			t.Fatalf("a subscriber who never commented: empty %v, %v", only.Empty(), err)
+		}
 		res, err := f.svc.Erase(ctx, repo.ActorAuthor, "ada@example.com")
 		if err != nil || res.Messages < 1 {
 			t.Fatalf("erase: %+v %v", res, err)
@@ -34,6 +44,9 @@ func TestEraseForgetsTheNewsletter(t *testing.T) {
 		}
 		if _, found, _ := letters.Find(ctx, "bob@example.com"); !found {
 			t.Fatal("someone else's subscription went")
+		}
+		if after, err := f.svc.Held(ctx, "ada@example.com"); err != nil || after.Posts != nil {
+			t.Fatalf("after the erasure: %+v, %v", after.Posts, err)
 		}
 	})
 }

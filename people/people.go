@@ -16,6 +16,7 @@ import (
 	"blog/repo"
 	"blog/repo/outbox"
 	"blog/repo/review"
+	"blog/repo/subscribers"
 )
 
 // Moderation is what people needs from the moderation service.
@@ -33,8 +34,9 @@ type Mailboxes interface {
 
 var _ Mailboxes = (*outbox.Notifications)(nil)
 
-// Subscriptions forgets an address's subscription to new posts by email (subscribers.Store).
+// Subscriptions finds and forgets an address's subscription to new posts by email (subscribers.Store).
 type Subscriptions interface {
+	Find(ctx context.Context, email string) (subscribers.Subscriber, bool, error)
 	Forget(ctx context.Context, email string) (int, error)
 }
 
@@ -102,11 +104,13 @@ type Held struct {
 	Email     string
 	Commenter review.Commenter
 	Mail      outbox.Held
+	// Posts is the address's subscription to new posts by email (nil: none).
+	Posts *subscribers.Subscriber
 }
 
 // Empty reports an address the blog holds nothing about.
 func (h Held) Empty() bool {
-	return h.Commenter.User == nil && h.Mail.Subscriber == nil && len(h.Mail.Messages) == 0
+	return h.Commenter.User == nil && h.Mail.Subscriber == nil && len(h.Mail.Messages) == 0 && h.Posts == nil
 }
 
 // Held returns everything held about an address.
@@ -116,7 +120,20 @@ func (s *Service) Held(ctx context.Context, email string) (Held, error) {
 		return Held{}, err
 	}
 	m, err := s.Mailboxes.MailboxData(ctx, email)
-	return Held{Email: email, Commenter: c, Mail: m}, err
+	if err != nil {
+		return Held{}, err
+	}
+	h := Held{Email: email, Commenter: c, Mail: m}
+	if s.Subscriptions != nil {
+		sub, ok, err := s.Subscriptions.Find(ctx, email)
+		if err != nil {
+			return Held{}, err
+		}
+		if ok {
+			h.Posts = &sub
+		}
+	}
+	return h, nil
 }
 
 // Result is what an erasure removed.
