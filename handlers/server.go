@@ -159,6 +159,9 @@ type Config struct {
 	Newsletter *newsletter.Service
 	// Ready reports whether the instance can serve (database reachable, schema current), for /readyz.
 	Ready func(ctx context.Context) error
+	// DatabaseFile, when set, reports database.ErrDatabaseGone once the SQLite file was deleted or replaced
+	// (database.DB.CheckFile): a request that failed on a read is then answered 503 like a refused write.
+	DatabaseFile func() error
 	// Webmentions, when set, is the queue that received Webmentions go to (webmention.Receiver): POST
 	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
 	Webmentions    mentionhandlers.Receiver
@@ -488,6 +491,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.Is(err, repo.ErrNotFound):
 		status = fiber.StatusNotFound
 	case errors.Is(err, database.ErrDatabaseGone):
+		status = fiber.StatusServiceUnavailable
+	case s.cfg.DatabaseFile != nil && errors.Is(s.cfg.DatabaseFile(), database.ErrDatabaseGone):
+		// A read on a file that is no longer the database ("no such table"): the same answer as a write gets.
 		status = fiber.StatusServiceUnavailable
 	}
 	if status == fiber.StatusBadGateway {

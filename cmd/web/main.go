@@ -375,7 +375,8 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
-		Search: search.New(searchindex.New(db), site),
+		Search:       search.New(searchindex.New(db), site),
+		DatabaseFile: db.CheckFile,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

@@ -106,6 +106,13 @@ func TestDeletedOrReplacedDatabaseStopsAcknowledging(t *testing.T) {
 			if status, _ := get(t, base+"/readyz"); status != http.StatusServiceUnavailable {
 				t.Fatalf("/readyz after the file was %s: %d, want 503", how, status)
 			}
+			// A read (the list a page reloads, asked past what the instance holds) is served from the file still
+			// open, or, on a connection that opened the new file, refused like a write: never a 500.
+			for range 20 {
+				if status, _ := get(t, base+"/posts/hello-world/comments/fresh?min=999"); status != http.StatusOK && status != http.StatusServiceUnavailable {
+					t.Fatalf("a read after the file was %s: %d, want 200 or 503", how, status)
+				}
+			}
 		})
 	}
 }
