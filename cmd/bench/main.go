@@ -133,6 +133,19 @@ func run(o options) error {
 	}
 	rep := &harness.Report{When: time.Now().UTC(), Machine: harness.Machine()}
 	add := func(r harness.Row) { rep.Rows = append(rep.Rows, r); harness.PrintRow(r) }
+	// addAll adds a scenario's rows, or says why it has none (the other scenarios still run):
+	// addAll("name")(scenario(...)).
+	addAll := func(what string) func([]harness.Row, error) {
+		return func(rows []harness.Row, err error) {
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: %s: %v\n", what, err)
+				return
+			}
+			for _, r := range rows {
+				add(r)
+			}
+		}
+	}
 	harness.PrintHeader()
 
 	if st, err := os.Stat(binary); err == nil {
@@ -198,48 +211,12 @@ func run(o options) error {
 	if !o.rest {
 		return harness.WriteReport(rep, out)
 	}
-	if rows, err := streams.MeasureReactions(srv, "hundred", 1000); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: reactions:", err)
-	} else {
-		for _, r := range rows {
-			add(r)
-		}
-	}
-	if rows, err := streams.MeasureModeration(srv, binary, "hundred", 1000); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: moderation:", err)
-	} else {
-		for _, r := range rows {
-			add(r)
-		}
-	}
-	if rows, err := hostile.MeasureComments(ctx, binary); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: hostile:", err)
-	} else {
-		for _, r := range rows {
-			add(r)
-		}
-	}
-	if rows, err := hostile.MeasureAbuse(ctx, binary); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: abuse:", err)
-	} else {
-		for _, r := range rows {
-			add(r)
-		}
-	}
-	if rows, err := search.Measure(ctx, binary, os.Getenv("TEST_DATABASE_URL"), dur); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: search:", err)
-	} else {
-		for _, r := range rows {
-			add(r)
-		}
-	}
-	if rows, err := letters.Measure(binary, 10000, 30000); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: newsletter:", err)
-	} else {
-		for _, r := range rows {
-			add(r)
-		}
-	}
+	addAll("reactions")(streams.MeasureReactions(srv, "hundred", 1000))
+	addAll("moderation")(streams.MeasureModeration(srv, binary, "hundred", 1000))
+	addAll("hostile")(hostile.MeasureComments(ctx, binary))
+	addAll("abuse")(hostile.MeasureAbuse(ctx, binary))
+	addAll("search")(search.Measure(ctx, binary, os.Getenv("TEST_DATABASE_URL"), dur))
+	addAll("newsletter")(letters.Measure(binary, 10000, 30000))
 	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
 		rows, err := streams.MeasureCrossInstance(ctx, binary, dir, url)
 		if err != nil {
