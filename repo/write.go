@@ -57,6 +57,35 @@ type RateLimit struct {
 	Window time.Duration
 }
 
+// CheckRate refuses one more row of table (comments, reactions) from l's client when it already has l.Max in
+// the window: RateLimitedError with how long until one more fits. It runs inside the write transaction; the lock
+// on the client's hash in space makes concurrent writes of one client (on any instance) count one after the other.
+func CheckRate(ctx context.Context, db *database.DB, space int32, table string, l *RateLimit, now time.Time) error {
+	if l == nil || l.Hash == "" || l.Max <= 0 {
+		return nil
+	}
+	if err := db.Lock(ctx, space, l.Hash); err != nil {
+		return err
+	}
+	col := "ip_hash"
+	if l.ByNet {
+		col = "net_hash"
+	}
+	var recent []struct {
+		ID        int64
+		CreatedAt time.Time
+	}
+	q := rel.Select("id", "created_at").From(table).Where(where.Eq(col, l.Hash), where.Gt("created_at", now.Add(-l.Window))).
+		SortAsc("created_at").Limit(l.Max)
+	if err := db.Repo().FindAll(ctx, &recent, q); err != nil {
+		return err
+	}
+	if len(recent) < l.Max {
+		return nil
+	}
+	return RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
+}
+
 // RateLimitedError is returned for a comment over its client's limit; Wait is how long until one more fits.
 type RateLimitedError struct{ Wait time.Duration }
 

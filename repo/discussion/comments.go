@@ -163,30 +163,9 @@ func (s *Comments) replyTo(ctx context.Context, c *repo.Comment, parentID int64)
 	return &root, err
 }
 
-// checkRate refuses a comment over its client's limit. It runs inside the write transaction; a lock on the
-// client's hash makes concurrent posts of one client (on any instance) count one after the other.
+// checkRate refuses a comment over its client's limit, inside the write transaction (repo.CheckRate).
 func (s *Comments) checkRate(ctx context.Context, l *repo.RateLimit) error {
-	if l == nil || l.Hash == "" || l.Max <= 0 {
-		return nil
-	}
-	if err := s.db.Lock(ctx, store.LockClient, l.Hash); err != nil {
-		return err
-	}
-	col := "ip_hash"
-	if l.ByNet {
-		col = "net_hash"
-	}
-	now := time.Now().UTC()
-	var recent []repo.Comment
-	q := rel.Select("id", "created_at").From("comments").Where(where.Eq(col, l.Hash), where.Gt("created_at", now.Add(-l.Window))).
-		SortAsc("created_at").Limit(l.Max)
-	if err := s.db.Repo().FindAll(ctx, &recent, q); err != nil {
-		return err
-	}
-	if len(recent) < l.Max {
-		return nil
-	}
-	return repo.RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
+	return repo.CheckRate(ctx, s.db, store.LockClient, "comments", l, time.Now().UTC())
 }
 
 // upsertUser returns the user with this (lower-case) email, created or given the name used now as needed.

@@ -131,26 +131,7 @@ func (s *Store) withdraw(ctx context.Context, r repo.Reaction, l *repo.RateLimit
 // checkRate refuses a new reaction over its client's limit: counted in the database (every instance shares it),
 // given or taken back alike, one after the other per client.
 func (s *Store) checkRate(ctx context.Context, l *repo.RateLimit, now time.Time) error {
-	if l == nil || l.Hash == "" || l.Max <= 0 {
-		return nil
-	}
-	if err := s.db.Lock(ctx, store.LockReacting, l.Hash); err != nil {
-		return err
-	}
-	col := "ip_hash"
-	if l.ByNet {
-		col = "net_hash"
-	}
-	var recent []repo.Reaction
-	q := rel.Select("id", "created_at").From("reactions").Where(where.Eq(col, l.Hash), where.Gt("created_at", now.Add(-l.Window))).
-		SortAsc("created_at").Limit(l.Max)
-	if err := s.db.Repo().FindAll(ctx, &recent, q); err != nil {
-		return err
-	}
-	if len(recent) < l.Max {
-		return nil
-	}
-	return repo.RateLimitedError{Wait: max(time.Second, recent[0].CreatedAt.Add(l.Window).Sub(now))}
+	return repo.CheckRate(ctx, s.db, store.LockReacting, "reactions", l, now)
 }
 
 // Given returns the reactions a reader has given on a post and not taken back (comment id 0: to the post).
