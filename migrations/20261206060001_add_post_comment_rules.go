@@ -10,7 +10,8 @@ import "github.com/go-rel/rel"
 func MigrateAddPostCommentRules(schema *rel.Schema) {
 	schema.AddColumn("posts", "comments_closed", rel.Bool, rel.Required(true), rel.Default(false))
 	schema.AddColumn("posts", "comments_close_at", rel.DateTime)
-	schema.AddColumn("posts", "comments_override", rel.String, rel.Limit(8), rel.Required(true), rel.Default(""))
+	// Written out because go-rel/postgres drops an empty-string default, and the posts already there need one.
+	schema.Exec(rel.Raw("ALTER TABLE posts ADD COLUMN comments_override VARCHAR(8) NOT NULL DEFAULT ''"))
 	schema.AddColumn("posts", "comments_closed_noted", rel.Bool, rel.Required(true), rel.Default(false))
 }
 

@@ -31,9 +31,10 @@ func MigrateCreateWebmentions(schema *rel.Schema) {
 	schema.CreateIndex("webmentions", "webmentions_source_target", []string{"source", "target"}, rel.Unique(true))
 	schema.CreateIndex("webmentions", "webmentions_due", []string{"status", "next_try_at"})
 	schema.CreateIndex("webmentions", "webmentions_post", []string{"post_id", "status", "kind"})
-	schema.AddColumn("comments", "source_url", rel.String, rel.Limit(2048), rel.Required(true), rel.Default(""))
-	schema.AddColumn("comments", "author_url", rel.String, rel.Limit(2048), rel.Required(true), rel.Default(""))
-	schema.AddColumn("comments", "mention_kind", rel.String, rel.Limit(16), rel.Required(true), rel.Default(""))
+	// Written out because go-rel/postgres drops an empty-string default, and the comments already there need one.
+	schema.Exec(rel.Raw("ALTER TABLE comments ADD COLUMN source_url VARCHAR(2048) NOT NULL DEFAULT ''"))
+	schema.Exec(rel.Raw("ALTER TABLE comments ADD COLUMN author_url VARCHAR(2048) NOT NULL DEFAULT ''"))
+	schema.Exec(rel.Raw("ALTER TABLE comments ADD COLUMN mention_kind VARCHAR(16) NOT NULL DEFAULT ''"))
 }
 
 // RollbackCreateWebmentions drops the received mentions and the comments' origin: comments that came from
