@@ -103,6 +103,8 @@ var steps = []step{
 		[]Loss{{"the record of Webmentions sent (table webmention_sends): every post's links are notified again", "webmention_sends"}}},
 	{20261208030001, "create_pictures", migrations.MigrateCreatePictures, migrations.RollbackCreatePictures,
 		[]Loss{{"the pictures fetched from other sites (tables pictures and picture_sources): they are fetched again", "pictures"}}},
+	{20261208030002, "add_comment_author_photo", migrations.MigrateAddCommentAuthorPhoto, migrations.RollbackAddCommentAuthorPhoto,
+		[]Loss{{"which picture each comment from another site shows (column comments.author_photo): they show the blog's drawn picture", "comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.
