@@ -175,7 +175,7 @@ type Config struct {
 
 // Mentioned reads a post's likes and reposts from other sites (mentions.Store).
 type Mentioned interface {
-	Counted(ctx context.Context, postID int64, kind string, n int) ([]mentions.Webmention, int, error)
+	Elsewhere(ctx context.Context, postID int64) (repo.Elsewhere, error)
 }
 
 var _ Mentioned = (*mentions.Store)(nil)

@@ -320,6 +320,9 @@ const (
 	// ChangeContent is a change of a post written in the desk (published, changed, scheduled, taken down): every
 	// instance reads its content again. It names no comment.
 	ChangeContent = "content"
+	// ChangeMentioned is a change of the likes and reposts other sites sent to the post (a Webmention verified,
+	// changed or removed); it names no comment.
+	ChangeMentioned = "mentioned"
 )
 
 // Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)
@@ -337,6 +340,21 @@ type Change struct {
 	Closed bool
 	// PostReactions are the post's own reactions now (what a ChangeReacted of the post itself shows).
 	PostReactions Tally
+	// Elsewhere, set for a ChangeMentioned, are the likes and reposts other sites sent to the post now.
+	Elsewhere *Elsewhere
+}
+
+// Elsewhere is how many likes and reposts other sites sent to a post, with the names (and addresses) of the
+// newest people who sent them.
+type Elsewhere struct {
+	Likes, Reposts int
+	Likers         []Face
+	Reposters      []Face
+}
+
+// Face is one person on another site: their name and, when trusted, their address there.
+type Face struct {
+	Name, URL string
 }
 
 // OfPost reports a change of the post itself rather than of one of its comments (a reaction to the post).

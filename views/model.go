@@ -197,16 +197,10 @@ type PostView struct {
 }
 
 // ElsewhereView is how many likes and reposts other sites sent, with the names (and addresses) of the newest.
-type ElsewhereView struct {
-	Likes, Reposts int
-	Likers         []Face
-	Reposters      []Face
-}
+type ElsewhereView = repo.Elsewhere
 
 // Face is one person on another site: their name and, when trusted, their address there.
-type Face struct {
-	Name, URL string
-}
+type Face = repo.Face
 
 // Item is one rendered comment of a list.
 type Item struct {

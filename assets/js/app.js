@@ -130,6 +130,11 @@
     if (state) {
       postState(state);
     }
+    var elsewhere = tpl.content.getElementById("elsewhere-counts");
+    var shown = document.getElementById("elsewhere-counts");
+    if (elsewhere && shown) {
+      shown.replaceWith(elsewhere); // the likes and reposts from other sites, as they are now
+    }
     var bar = tpl.content.querySelector("form[data-reactions='0']");
     if (bar) {
       replaceBar(document.getElementById(bar.id), bar);

@@ -20,7 +20,7 @@ import (
 // TestWebmentionPictures sends a reply from another site while the post is open in Chromium: it arrives live,
 // in the conversation, with the site it came from, a link to the original and its author's photo (the blog's
 // copy, loaded from the blog); axe checks the page, and the comment's picture is kept for docs/ (make
-// screenshots).
+// screenshots). A like sent next shows under the post without a reload.
 func TestWebmentionPictures(t *testing.T) {
 	axe := axeSource(t)
 	b := browsertest.New(t)
@@ -50,6 +50,12 @@ func TestWebmentionPictures(t *testing.T) {
 				t.Fatal(err)
 			}
 			keepPicture(t, fmt.Sprintf("webmention-reply-%s-%s", v.name, v.theme), shot)
+			// A like from another site arrives live too: the page script puts the new counts in place.
+			other.set("/like", `<div class="h-entry"><a class="u-like-of" href="`+target+`">liked</a><a class="p-author h-card" href="/">Bob</a></div>`)
+			if _, err := webmention.Send(context.Background(), fetch.New(fetch.Config{AllowPrivate: true}), other.srv.URL+"/like", target); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.Wait(t, tab, "the like arriving live", `(document.querySelector('#elsewhere-counts [data-testid=ElsewhereLikes]') || {}).textContent?.includes('1 like from other sites')`)
 		})
 	}
 }
