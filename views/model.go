@@ -497,3 +497,20 @@ func countWord(n int, word string) string {
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }
+
+// authorOf is the blog's author as its posts' h-card names them: SITE_AUTHOR, else the blog's name.
+func authorOf(ch Chrome) string {
+	if ch.Author != "" {
+		return ch.Author
+	}
+	return ch.SiteTitle
+}
+
+// inReplyTo is what a comment answers, as its h-cite's u-in-reply-to says: the comment it replies to, else the
+// post.
+func inReplyTo(slug string, c repo.Comment) string {
+	if c.ParentID != nil {
+		return PostPath(slug) + "#" + CommentAnchor(*c.ParentID)
+	}
+	return PostPath(slug)
+}

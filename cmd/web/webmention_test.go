@@ -254,7 +254,8 @@ func TestWebmentionRefusesPrivateSources(t *testing.T) {
 
 // TestTwoBlogsMentionEachOther runs two instances of the blog on loopback, each with a folder of posts: a post
 // on one that links to a post on the other is notified when it appears, the other shows it in the
-// conversation, and when the link is taken out of the post the mention goes from the other blog too.
+// conversation (read from the post's h-entry: its author's h-card and its text), and when the link is taken out
+// of the post the mention goes from the other blog too.
 func TestTwoBlogsMentionEachOther(t *testing.T) {
 	post := func(title, body string) string {
 		return "---\ntitle: " + title + "\ndate: 2026-12-01\n---\n\n" + body + "\n"
@@ -297,11 +298,11 @@ func TestTwoBlogsMentionEachOther(t *testing.T) {
 	write(dirB, "2026-12-01-from-b.md", post("From B", "A answered: see [A's post]("+baseA+"/posts/from-a)."))
 	waitFor(t, "A's mention on B's post", func() bool {
 		_, body := get(t, baseB+"/posts/from-b")
-		return strings.Contains(body, "From A") && strings.Contains(body, `href="`+baseA+`/posts/from-a"`)
+		return strings.Contains(body, "every word.") && strings.Contains(body, `href="`+baseA+`/posts/from-a"`)
 	})
 	waitFor(t, "B's mention on A's post", func() bool {
 		_, body := get(t, baseA+"/posts/from-a")
-		return strings.Contains(body, "From B") && strings.Contains(body, `href="`+baseB+`/posts/from-b"`) &&
+		return strings.Contains(body, "A answered: see") && strings.Contains(body, `href="`+baseB+`/posts/from-b"`) &&
 			strings.Contains(body, "mentioned this post on")
 	})
 
