@@ -19,7 +19,11 @@ import (
 	"blog/internal/dbtest"
 	"blog/internal/imagetest"
 	"blog/pictures"
+	"blog/repo"
 	store "blog/repo/pictures"
+	"blog/repo/review"
+
+	"github.com/go-rel/rel/where"
 )
 
 // halves is a w×h JPEG whose left half is red and right half blue, carrying a camera's metadata (EXIF with
@@ -211,6 +215,52 @@ func TestFetchRefusals(t *testing.T) {
 		}
 		if n, _ := st.Count(ctx); n != 1 {
 			t.Errorf("%d pictures stored, want 1", n)
+		}
+	})
+}
+
+// TestErasureForgetsPictures: erasing the data of a commenter from another site takes their picture from their
+// comments, and the blog's copy goes once no comment shows it (another site's comment showing the same picture
+// keeps it until that one is erased too); the address is then fetched again if it is named again.
+func TestErasureForgetsPictures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		srv := serve(t, map[string][]byte{"/me.jpg": halves(200, 200)})
+		svc, st := newService(db, true)
+		local, err := svc.Fetch(ctx, srv.URL+"/me.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		comments := review.NewComments(db)
+		for _, email := range []string{"webmention@a.example", "webmention@b.example"} {
+			if _, _, err := comments.CreateComment(ctx, repo.NewComment{PostID: ids["p"], Input: repo.CommentInput{Username: "Ada",
+				Email: email, Body: "hello"}, MentionKind: repo.MentionReply, SourceURL: "https://x.example/", AuthorPhoto: local}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		erase := func(email string) {
+			t.Helper()
+			if _, err := comments.EraseCommenter(ctx, email, repo.Action{Actor: "test", Name: "erase"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		erase("webmention@a.example")
+		if n, _ := st.Count(ctx); n != 1 {
+			t.Fatalf("%d pictures after erasing one of the two commenters showing it, want 1", n)
+		}
+		erase("webmention@b.example")
+		if n, _ := st.Count(ctx); n != 0 {
+			t.Fatalf("%d pictures after erasing both, want 0", n)
+		}
+		if n, _ := db.Repo().Count(ctx, "comments", where.Ne("author_photo", "")); n != 0 {
+			t.Fatalf("%d erased comments still name a picture", n)
+		}
+		if again, err := svc.Fetch(ctx, srv.URL+"/me.jpg"); err != nil || again != local || srv.count("/me.jpg") != 2 {
+			t.Fatalf("named again: %q, %v, fetched %d times; want it fetched again", again, err, srv.count("/me.jpg"))
 		}
 	})
 }

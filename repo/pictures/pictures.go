@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -147,6 +148,32 @@ func (s *Store) Save(ctx context.Context, url string, p Picture, b []byte, maxCo
 		return Picture{}, err
 	}
 	return p, repo.Translate(err, "store a picture")
+}
+
+// Release forgets the pictures at paths (repo.PicturePrefix+NAME) that no comment shows any more: their bytes
+// and the addresses they were fetched from (an address asked for again is fetched again). It is called when
+// comments that showed them lose them (their author's data erased), within that write's transaction.
+func (s *Store) Release(ctx context.Context, paths []string) error {
+	for _, p := range paths {
+		name, ok := strings.CutPrefix(p, repo.PicturePrefix)
+		if !ok || name == "" {
+			continue
+		}
+		n, err := s.db.Repo().Count(ctx, "comments", where.Eq("author_photo", p))
+		if err != nil {
+			return repo.Translate(err, "count a picture's comments")
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("picture_sources").Where(where.Eq("name", name))); err != nil {
+			return repo.Translate(err, "forget a picture's addresses")
+		}
+		if _, err := s.db.Repo().DeleteAny(ctx, rel.From("pictures").Where(where.Eq("name", name))); err != nil {
+			return repo.Translate(err, "forget a picture")
+		}
+	}
+	return nil
 }
 
 // Count returns how many pictures are stored.
