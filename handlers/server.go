@@ -286,7 +286,8 @@ func New(cfg Config) (*fiber.App, error) {
 		// cannot push the pages out.
 		Fragments: pagecache.New(1024, 8<<20, false), Mine: s.mine, Clients: clients,
 		Hasher: clientip.NewHasher(cfg.Keys.Address), Stamps: spam.NewStamper(cfg.Keys.CSRF), RateLimit: cfg.RateLimit,
-		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
+		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics,
+		Elsewhere: s.elsewhere})
 	s.reactions = reactionhandlers.New(reactionhandlers.Config{Content: cfg.Content, Reactions: cfg.Reactions,
 		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Mine: s.mine, Clients: clients})
 	if cfg.Webmentions != nil {

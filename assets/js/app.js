@@ -357,6 +357,9 @@
           var seq = parseInt(fresh.getAttribute("data-seq"), 10) || 0;
           var state = tpl.content.getElementById("comments-state");
           if (state) postState(state); // the post may have closed or opened among the changes missed
+          var elsewhere = tpl.content.getElementById("elsewhere-counts");
+          var shownElsewhere = document.getElementById("elsewhere-counts");
+          if (elsewhere && shownElsewhere) shownElsewhere.replaceWith(elsewhere); // likes and reposts missed too
           list.innerHTML = fresh.innerHTML;
           htmx.process(list);
           var later = reloading || [];

@@ -15,7 +15,7 @@ import (
 // TestLikesArriveLiveOnAnotherInstance runs two instances of the blog on one PostgreSQL database with a stream
 // open on the second: a like and a repost sent to the first are verified there and reach the second's open
 // stream with the new counts and names, and so does the like's removal (its source gone); the second's page
-// shows what its stream said.
+// shows what its stream said, and so does the list a page reloads after falling behind.
 func TestLikesArriveLiveOnAnotherInstance(t *testing.T) {
 	dbURL := dbtest.PostgresURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "WEBMENTION_ALLOW_PRIVATE": "true", "RATE_LIMIT": "off"}
@@ -67,5 +67,10 @@ func TestLikesArriveLiveOnAnotherInstance(t *testing.T) {
 	if !strings.Contains(body, "1 repost on other sites:") || strings.Contains(body, "like from other sites") ||
 		!strings.Contains(body, ">Cy</a>") {
 		t.Errorf("the other instance's page does not show what its stream said")
+	}
+	// A page that fell too far behind reloads its list, which carries the counts too.
+	if _, fresh := get(t, baseB+"/posts/hello-world/comments/fresh?min=0"); !strings.Contains(fresh, `id="elsewhere-counts"`) ||
+		!strings.Contains(fresh, "1 repost on other sites:") || strings.Contains(fresh, "like from other sites") {
+		t.Errorf("the reloaded list lacks the likes and reposts as they are")
 	}
 }
