@@ -15,7 +15,6 @@ import (
 	"blog/handlers/comments"
 	"blog/handlers/web"
 	"blog/live"
-	"blog/repo/mentions"
 	"blog/views"
 )
 
@@ -214,30 +213,16 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	return c.SendString("ready")
 }
 
-// maxFaces is how many names of people on other sites a post shows per kind; the rest are counted.
-const maxFaces = 12
-
 // elsewhere reads the likes and reposts other sites sent to a post. A failure to read them is logged and shows
 // none: the post and its comments are what the page is for.
 func (s *Server) elsewhere(ctx context.Context, postID int64) views.ElsewhereView {
-	var e views.ElsewhereView
 	if s.cfg.Mentioned == nil {
-		return e
+		return views.ElsewhereView{}
 	}
-	for _, k := range []struct {
-		kind  string
-		n     *int
-		faces *[]views.Face
-	}{{mentions.KindLike, &e.Likes, &e.Likers}, {mentions.KindRepost, &e.Reposts, &e.Reposters}} {
-		ws, total, err := s.cfg.Mentioned.Counted(ctx, postID, k.kind, maxFaces)
-		if err != nil {
-			s.cfg.Log.Error("reading likes and reposts", "post", postID, "err", err)
-			return views.ElsewhereView{}
-		}
-		*k.n = total
-		for _, w := range ws {
-			*k.faces = append(*k.faces, views.Face{Name: w.AuthorName, URL: w.AuthorURL})
-		}
+	e, err := s.cfg.Mentioned.Elsewhere(ctx, postID)
+	if err != nil {
+		s.cfg.Log.Error("reading likes and reposts", "post", postID, "err", err)
+		return views.ElsewhereView{}
 	}
 	return e
 }

@@ -31,6 +31,7 @@ import (
 	letterhandlers "blog/handlers/newsletter"
 	"blog/handlers/pagecache"
 	handlerpeople "blog/handlers/people"
+	picturehandlers "blog/handlers/pictures"
 	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
 	uploadhandlers "blog/handlers/uploads"
@@ -168,11 +169,13 @@ type Config struct {
 	WebmentionRate limits.Rate
 	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
 	Mentioned Mentioned
+	// Pictures, when set, are the pictures fetched from other sites (pictures.Service), served at /media/p/NAME.
+	Pictures picturehandlers.Opener
 }
 
 // Mentioned reads a post's likes and reposts from other sites (mentions.Store).
 type Mentioned interface {
-	Counted(ctx context.Context, postID int64, kind string, n int) ([]mentions.Webmention, int, error)
+	Elsewhere(ctx context.Context, postID int64) (repo.Elsewhere, error)
 }
 
 var _ Mentioned = (*mentions.Store)(nil)
@@ -233,6 +236,8 @@ type Server struct {
 	uploadBody int
 	// webmention is the Webmention endpoint (nil without Config.Webmentions).
 	webmention *mentionhandlers.Handlers
+	// pictures serves the pictures fetched from other sites (nil without Config.Pictures).
+	pictures *picturehandlers.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -281,7 +286,8 @@ func New(cfg Config) (*fiber.App, error) {
 		// cannot push the pages out.
 		Fragments: pagecache.New(1024, 8<<20, false), Mine: s.mine, Clients: clients,
 		Hasher: clientip.NewHasher(cfg.Keys.Address), Stamps: spam.NewStamper(cfg.Keys.CSRF), RateLimit: cfg.RateLimit,
-		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics})
+		EditWindow: cfg.EditWindow, FormMaxAge: cfg.FormMaxAge, MailReplies: cfg.MailReplies, Metrics: cfg.Metrics,
+		Elsewhere: s.elsewhere})
 	s.reactions = reactionhandlers.New(reactionhandlers.Config{Content: cfg.Content, Reactions: cfg.Reactions,
 		Broker: cfg.Broker, Record: reactionhandlers.NewSigner(cfg.Keys.Authorship, cfg.SecureCookies), Mine: s.mine, Clients: clients})
 	if cfg.Webmentions != nil {
@@ -302,6 +308,9 @@ func New(cfg Config) (*fiber.App, error) {
 			pc.OwnerChrome = s.signin.Chrome
 		}
 		s.people = handlerpeople.New(pc)
+	}
+	if cfg.Pictures != nil {
+		s.pictures = picturehandlers.New(cfg.Pictures)
 	}
 	if cfg.Uploads != nil && s.signin != nil {
 		s.uploads = uploadhandlers.New(uploadhandlers.Config{Uploads: cfg.Uploads, OwnerChrome: s.signin.Chrome})

@@ -30,6 +30,15 @@ func renderChanges(store Store, slugOf func(postID int64) string) fetch {
 				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Closed: ch.Closed, Content: ch.Kind == repo.ChangeContent}
 				continue
 			}
+			if ch.Kind == repo.ChangeMentioned && ch.Elsewhere != nil {
+				// The likes and reposts other sites sent, as they are now, in place of those the page shows.
+				var data bytes.Buffer
+				if err := views.ElsewhereChange(*ch.Elsewhere, ch.Count).Render(ctx, &data); err != nil {
+					return nil, err
+				}
+				msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Closed: ch.Closed}
+				continue
+			}
 			if ch.OfPost() {
 				var data bytes.Buffer
 				if err := views.PostReactionsChange(slug, ch.PostReactions, ch.Count).Render(ctx, &data); err != nil {

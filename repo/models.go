@@ -3,6 +3,7 @@ package repo
 
 import (
 	"html/template"
+	"strings"
 	"time"
 
 	"blog/richtext"
@@ -150,6 +151,9 @@ type Comment struct {
 	SourceURL   string `db:"source_url"`
 	AuthorURL   string `db:"author_url"`
 	MentionKind string `db:"mention_kind"`
+	// AuthorPhoto is the blog's own address of its copy of the author's picture on the other site
+	// (PicturePrefix+NAME, see Picture); "" when there is none, and for every comment written here.
+	AuthorPhoto string `db:"author_photo"`
 	// ReactionCounts are the readers' reactions to it, kept by every reaction's write.
 	ReactionCounts
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
@@ -168,6 +172,25 @@ const (
 
 // FromElsewhere reports a comment that another site sent by Webmention.
 func (c Comment) FromElsewhere() bool { return c.MentionKind != "" }
+
+// PicturePrefix is where the blog serves its copies of pictures that other sites name (package pictures).
+const PicturePrefix = "/media/p/"
+
+// Picture returns the address of the picture drawn for the comment's author instead of the blog's own drawing:
+// its copy of a picture another site named (AuthorPhoto), when that is one of the blog's own picture addresses;
+// "" otherwise (the drawn picture, keyed by User.Avatar, is shown).
+func (c Comment) Picture() string {
+	name, ok := strings.CutPrefix(c.AuthorPhoto, PicturePrefix)
+	if !ok || len(name) < 5 || len(name) > 64 {
+		return ""
+	}
+	for _, r := range name {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r == '.') {
+			return ""
+		}
+	}
+	return c.AuthorPhoto
+}
 
 // The formats of a comment's text.
 const (
@@ -297,6 +320,9 @@ const (
 	// ChangeContent is a change of a post written in the desk (published, changed, scheduled, taken down): every
 	// instance reads its content again. It names no comment.
 	ChangeContent = "content"
+	// ChangeMentioned is a change of the likes and reposts other sites sent to the post (a Webmention verified,
+	// changed or removed); it names no comment.
+	ChangeMentioned = "mentioned"
 )
 
 // Change is one entry of a post's change feed, with the changed comment as it is now (nil when it was purged)
@@ -314,6 +340,21 @@ type Change struct {
 	Closed bool
 	// PostReactions are the post's own reactions now (what a ChangeReacted of the post itself shows).
 	PostReactions Tally
+	// Elsewhere, set for a ChangeMentioned, are the likes and reposts other sites sent to the post now.
+	Elsewhere *Elsewhere
+}
+
+// Elsewhere is how many likes and reposts other sites sent to a post, with the names (and addresses) of the
+// newest people who sent them.
+type Elsewhere struct {
+	Likes, Reposts int
+	Likers         []Face
+	Reposters      []Face
+}
+
+// Face is one person on another site: their name and, when trusted, their address there.
+type Face struct {
+	Name, URL string
 }
 
 // OfPost reports a change of the post itself rather than of one of its comments (a reaction to the post).

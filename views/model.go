@@ -197,16 +197,10 @@ type PostView struct {
 }
 
 // ElsewhereView is how many likes and reposts other sites sent, with the names (and addresses) of the newest.
-type ElsewhereView struct {
-	Likes, Reposts int
-	Likers         []Face
-	Reposters      []Face
-}
+type ElsewhereView = repo.Elsewhere
 
 // Face is one person on another site: their name and, when trusted, their address there.
-type Face struct {
-	Name, URL string
-}
+type Face = repo.Face
 
 // Item is one rendered comment of a list.
 type Item struct {
@@ -502,4 +496,21 @@ func countWord(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// authorOf is the blog's author as its posts' h-card names them: SITE_AUTHOR, else the blog's name.
+func authorOf(ch Chrome) string {
+	if ch.Author != "" {
+		return ch.Author
+	}
+	return ch.SiteTitle
+}
+
+// inReplyTo is what a comment answers, as its h-cite's u-in-reply-to says: the comment it replies to, else the
+// post.
+func inReplyTo(slug string, c repo.Comment) string {
+	if c.ParentID != nil {
+		return PostPath(slug) + "#" + CommentAnchor(*c.ParentID)
+	}
+	return PostPath(slug)
 }

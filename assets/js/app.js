@@ -130,6 +130,11 @@
     if (state) {
       postState(state);
     }
+    var elsewhere = tpl.content.getElementById("elsewhere-counts");
+    var shown = document.getElementById("elsewhere-counts");
+    if (elsewhere && shown) {
+      shown.replaceWith(elsewhere); // the likes and reposts from other sites, as they are now
+    }
     var bar = tpl.content.querySelector("form[data-reactions='0']");
     if (bar) {
       replaceBar(document.getElementById(bar.id), bar);
@@ -352,6 +357,9 @@
           var seq = parseInt(fresh.getAttribute("data-seq"), 10) || 0;
           var state = tpl.content.getElementById("comments-state");
           if (state) postState(state); // the post may have closed or opened among the changes missed
+          var elsewhere = tpl.content.getElementById("elsewhere-counts");
+          var shownElsewhere = document.getElementById("elsewhere-counts");
+          if (elsewhere && shownElsewhere) shownElsewhere.replaceWith(elsewhere); // likes and reposts missed too
           list.innerHTML = fresh.innerHTML;
           htmx.process(list);
           var later = reloading || [];

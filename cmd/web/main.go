@@ -46,6 +46,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/people"
+	"blog/pictures"
 	"blog/publish"
 	"blog/reactions"
 	"blog/repo"
@@ -53,6 +54,7 @@ import (
 	"blog/repo/discussion"
 	"blog/repo/mentions"
 	"blog/repo/outbox"
+	picturestore "blog/repo/pictures"
 	"blog/repo/review"
 	"blog/repo/searchindex"
 	"blog/repo/subscribers"
@@ -226,10 +228,11 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 			letters.Wake()
 		}
 	})
+	pics := newPictures(cfg, db)
 	var receiver *webmention.Receiver
 	if cfg.Webmention {
 		var sender *webmention.Sender
-		receiver, sender, err = newWebmentions(cfg, db, mod, log)
+		receiver, sender, err = newWebmentions(cfg, db, mod, pics, log)
 		if err != nil {
 			return err
 		}
@@ -245,7 +248,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		defer func() { stop(); <-stopped; <-stopped }() // before the database closes
 	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver)
+		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, pics)
 	if err != nil {
 		return err
 	}
@@ -362,7 +365,7 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
-	letters *newsletter.Service, receiver *webmention.Receiver) (*fiber.App, error) {
+	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service) (*fiber.App, error) {
 	hc := handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
@@ -376,6 +379,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Search:       search.New(searchindex.New(db), site),
+		Pictures:     pics,
 		DatabaseFile: db.CheckFile,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
@@ -394,15 +398,24 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 	return handlers.New(hc)
 }
 
+// newPictures returns the copies of pictures other sites name (an author's photo): fetched once by the safe
+// client (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE), kept in the database, served at
+// /media/p/NAME.
+func newPictures(cfg config.Config, db *database.DB) *pictures.Service {
+	f := fetch.New(pictures.FetchConfig(cfg.WebmentionPrivate, cfg.SiteTitle+" (pictures; "+cfg.PublicBase()+")"))
+	return pictures.New(picturestore.New(db), f, pictures.Limits{})
+}
+
 // newWebmentions returns the queue of received Webmentions and its verifier (sources fetched by the safe client,
 // non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE; replies and mentions stored through moderation
 // like any comment), and the sender of the posts' own Webmentions. The sender is nil while the blog has no
 // public address (BASE_URL unset), unless WEBMENTION_ALLOW_PRIVATE says this is a test on one machine: the
 // pages linked to could not fetch a source at the server's own address.
-func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
+func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, pics *pictures.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
 	f := fetch.New(fetch.Config{AllowPrivate: cfg.WebmentionPrivate, UserAgent: cfg.SiteTitle + " (Webmention; " + cfg.PublicBase() + ")"})
 	st := mentions.New(db)
 	receiver := webmention.NewReceiver(st, mod, f, log)
+	receiver.Pictures = pics
 	if cfg.BaseURL == "" && !cfg.WebmentionPrivate {
 		return receiver, nil, nil
 	}

@@ -42,7 +42,10 @@ func TestBrowserReadingTypography(t *testing.T) {
 				}
 
 				open("/posts/writing-posts")
-				body := size(".article > p")
+				body := size(".article .e-content > p")
+				if mb := browsertest.Eval[string](t, tab, `getComputedStyle(document.querySelector('.article .e-content > :last-child')).marginBottom`); mb != "0px" {
+					t.Errorf("the article's last block has a bottom margin of %s, want none (as the last child of the text)", mb)
+				}
 				for _, sel := range []string{".article p code", ".article pre", ".article pre code"} {
 					if got := size(sel); math.Abs(got-0.875*body) > 0.1 {
 						t.Errorf("%s is %.2f px in %.2f px text, want %.2f (0.875em)", sel, got, body, 0.875*body)

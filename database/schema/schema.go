@@ -101,6 +101,10 @@ var steps = []step{
 			{"where comments from other sites came from (columns comments.source_url, author_url, mention_kind): they show as ordinary comments", "comments"}}},
 	{20261207060002, "create_webmention_sends", migrations.MigrateCreateWebmentionSends, migrations.RollbackCreateWebmentionSends,
 		[]Loss{{"the record of Webmentions sent (table webmention_sends): every post's links are notified again", "webmention_sends"}}},
+	{20261208030001, "create_pictures", migrations.MigrateCreatePictures, migrations.RollbackCreatePictures,
+		[]Loss{{"the pictures fetched from other sites (tables pictures and picture_sources): they are fetched again", "pictures"}}},
+	{20261208030002, "add_comment_author_photo", migrations.MigrateAddCommentAuthorPhoto, migrations.RollbackAddCommentAuthorPhoto,
+		[]Loss{{"which picture each comment from another site shows (column comments.author_photo): they show the blog's drawn picture", "comments"}}},
 	{20261208050001, "set_empty_defaults", migrations.MigrateSetEmptyDefaults, migrations.RollbackSetEmptyDefaults, nil},
 }
 

@@ -371,6 +371,11 @@ func (h *Handlers) Fresh(c *fiber.Ctx) error {
 			v.List = l.View
 		}
 	}
+	if h.cfg.Elsewhere != nil {
+		// A page that reloads its list after falling behind may have missed likes and reposts too (the list's
+		// sequence, in the cache's key below, moves with them).
+		v.Elsewhere = h.cfg.Elsewhere(c.UserContext(), postID)
+	}
 	if len(h.cfg.Mine.ForPost(c, postID)) > 0 {
 		c.Set(fiber.HeaderCacheControl, "private, no-store") // with this visitor's own comments in it
 		return views.Render(c, fiber.StatusOK, views.FreshList(v))

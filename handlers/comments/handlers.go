@@ -57,6 +57,8 @@ type Config struct {
 	// MailReplies offers commenters an email when someone replies.
 	MailReplies bool
 	Metrics     *observe.Metrics
+	// Elsewhere, when set, reads a post's likes and reposts from other sites, which the reloaded list carries.
+	Elsewhere func(ctx context.Context, postID int64) views.ElsewhereView
 }
 
 // Content is what the comment handlers need from the blog's content (publish.Store): the posts, and a post

@@ -9,6 +9,7 @@ import (
 	"blog/database"
 	"blog/repo"
 	"blog/repo/internal/store"
+	"blog/repo/mentions"
 )
 
 // FeedHead returns the id of the newest change of any post (0 when there is none): what the whole blog's
@@ -69,10 +70,25 @@ func (s *Comments) FindChanges(ctx context.Context, postID, after int64, limit i
 	if err != nil {
 		return nil, err
 	}
+	// The likes and reposts from other sites as they are now, read once for the changes that need them.
+	var elsewhere *repo.Elsewhere
+	for _, r := range rows {
+		if r.Kind == repo.ChangeMentioned {
+			e, err := mentions.New(s.db).Elsewhere(ctx, postID)
+			if err != nil {
+				return nil, err
+			}
+			elsewhere = &e
+			break
+		}
+	}
 	out := make([]repo.Change, len(rows))
 	for i, r := range rows {
 		out[i] = repo.Change{Seq: r.Seq, PostID: r.PostID, CommentID: r.CommentID, Kind: r.Kind, Comment: byID[r.CommentID], Count: st.Count,
 			Closed: st.Closed, PostReactions: st.Reactions}
+		if r.Kind == repo.ChangeMentioned {
+			out[i].Elsewhere = elsewhere
+		}
 		if c := byID[r.CommentID]; c != nil {
 			out[i].Replies = replies[c.Thread()]
 		}

@@ -136,9 +136,9 @@ func (s *Store) Save(ctx context.Context, w Webmention, read time.Time) (bool, e
 			return err
 		}
 		if counted(now) != counted(w) || (counted(w) != "" && now.AuthorName != w.AuthorName) {
-			// The post's page shows the likes and reposts: a change of the post's own in its feed renders it again
-			// (as a reaction to the post does), on every instance.
-			_, err := repo.Record(ctx, s.db, w.PostID, 0, repo.ChangeReacted, 0)
+			// The post's page shows the likes and reposts: a change in its feed renders the page again and carries
+			// the new counts to its open streams, on every instance.
+			_, err := repo.Record(ctx, s.db, w.PostID, 0, repo.ChangeMentioned, 0)
 			return err
 		}
 		return nil
@@ -161,9 +161,11 @@ const (
 	KindRepost = "repost"
 )
 
-// counted reports a verified like or repost: what the post's page counts.
+// counted reports a like or repost the post's page counts: verified, or verified before and sent again (it is
+// pending with the kind it was found to be, and stays counted until verification says otherwise: a like sent
+// again must not vanish meanwhile, and its removal must be seen as a change from counted to not).
 func counted(w Webmention) string {
-	if w.Status == StatusVerified && (w.Kind == KindLike || w.Kind == KindRepost) {
+	if (w.Status == StatusVerified || w.Status == StatusPending) && (w.Kind == KindLike || w.Kind == KindRepost) {
 		return w.Kind
 	}
 	return ""
@@ -176,10 +178,34 @@ func (s *Store) Find(ctx context.Context, id int64) (Webmention, error) {
 	return w, repo.Translate(err, "find webmention")
 }
 
-// Counted returns a post's verified mentions of one kind (likes or reposts), newest first, at most n, and how
-// many there are in all.
+// MaxFaces is how many names of people on other sites a post shows per kind; the rest are counted.
+const MaxFaces = 12
+
+// Elsewhere returns the likes and reposts other sites sent to a post: how many of each, and the newest
+// MaxFaces people of each.
+func (s *Store) Elsewhere(ctx context.Context, postID int64) (repo.Elsewhere, error) {
+	var e repo.Elsewhere
+	for _, k := range []struct {
+		kind  string
+		n     *int
+		faces *[]repo.Face
+	}{{KindLike, &e.Likes, &e.Likers}, {KindRepost, &e.Reposts, &e.Reposters}} {
+		ws, total, err := s.Counted(ctx, postID, k.kind, MaxFaces)
+		if err != nil {
+			return repo.Elsewhere{}, err
+		}
+		*k.n = total
+		for _, w := range ws {
+			*k.faces = append(*k.faces, repo.Face{Name: w.AuthorName, URL: w.AuthorURL})
+		}
+	}
+	return e, nil
+}
+
+// Counted returns a post's counted mentions of one kind (likes or reposts: verified, or sent again since; see
+// counted), newest first, at most n, and how many there are in all.
 func (s *Store) Counted(ctx context.Context, postID int64, kind string, n int) ([]Webmention, int, error) {
-	q := where.Eq("post_id", postID).AndEq("status", StatusVerified).AndEq("kind", kind)
+	q := where.Eq("post_id", postID).And(where.In("status", StatusVerified, StatusPending)).AndEq("kind", kind)
 	total, err := s.db.Repo().Count(ctx, "webmentions", q)
 	if err != nil {
 		return nil, 0, repo.Translate(err, "count webmentions")

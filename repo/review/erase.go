@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"blog/repo"
 	"blog/repo/internal/store"
+	"blog/repo/pictures"
 	"blog/richtext"
 )
 
@@ -133,10 +135,24 @@ func (s *Comments) EraseCommenter(ctx context.Context, email string, act repo.Ac
 			if err != nil {
 				return err
 			}
+			// The blog's copies of the author's picture (a commenter from another site) go with the comments.
+			var pictured []repo.Comment
+			if err := s.db.Repo().FindAll(ctx, &pictured, rel.Select("author_photo").Where(where.Eq("user_id", u.ID), where.Ne("author_photo", ""))); err != nil {
+				return err
+			}
 			if _, err := s.db.Repo().UpdateAny(ctx, rel.From("comments").Where(where.Eq("user_id", u.ID)),
 				rel.Set("user_id", nobody), rel.Set("username", ""), rel.Set("body", ""), rel.Set("format", repo.FormatMarkdown),
 				rel.Set("html", ""), rel.Set("html_version", richtext.Version), rel.Set("ip_hash", ""), rel.Set("net_hash", ""),
-				rel.Set("notify", false), rel.Set("reason", ErasedReason)); err != nil {
+				rel.Set("notify", false), rel.Set("reason", ErasedReason), rel.Set("author_photo", "")); err != nil {
+				return err
+			}
+			photos := make([]string, 0, len(pictured))
+			for _, c := range pictured {
+				if !slices.Contains(photos, c.AuthorPhoto) {
+					photos = append(photos, c.AuthorPhoto)
+				}
+			}
+			if err := pictures.New(s.db).Release(ctx, photos); err != nil {
 				return err
 			}
 			if _, err := s.db.Repo().DeleteAny(ctx, rel.From("comment_versions").Where(store.InIDs("comment_id", ids))); err != nil {
