@@ -23,9 +23,9 @@ const (
 )
 
 // TextSearch is a search ready to run: the statements that find posts and comments, and their arguments
-// (PostArgs, CommentArgs). The posts' statement returns post_id, slug, title and excerpt, best match first; the
-// comments' statement returns id, post_id, username, created_at and excerpt, newest first, only published
-// comments on posts in the search index. On SQLite the title and excerpt come marked (MarkStart, MarkEnd); on
+// (PostArgs, CommentArgs). The posts' statement returns post_id, slug, date, title and excerpt, best match first;
+// the comments' statement returns id, post_id, username, created_at, their post's post_slug, post_title and
+// post_date, and excerpt, newest first, only published comments on posts in the search index. On SQLite the title and excerpt come marked (MarkStart, MarkEnd); on
 // PostgreSQL excerpt is the whole text, unmarked, and a column lexemes holds the query (see Lexemes).
 type TextSearch struct {
 	Posts, Comments string
@@ -77,7 +77,7 @@ func sqliteTextSearch(q TextQuery) TextSearch {
 	}
 	mark := `char(57344), char(57345)`
 	return TextSearch{
-		Posts: `SELECT p.post_id, p.slug,
+		Posts: `SELECT p.post_id, p.slug, p.date,
 				highlight(search_posts_fts, 0, ` + mark + `) AS title,
 				snippet(search_posts_fts, 3, ` + mark + `, '…', 30) AS excerpt, '' AS lexemes
 			FROM search_posts_fts JOIN search_posts p ON p.post_id = search_posts_fts.rowid
@@ -85,6 +85,7 @@ func sqliteTextSearch(q TextQuery) TextSearch {
 			ORDER BY search_posts_fts.rank
 			LIMIT ? OFFSET ?`,
 		Comments: `SELECT c.id, c.post_id, c.username, c.created_at,
+				p.slug AS post_slug, p.title AS post_title, p.date AS post_date,
 				snippet(comments_fts, 0, ` + mark + `, '…', 30) AS excerpt, '' AS lexemes
 			FROM comments_fts JOIN comments c ON c.id = comments_fts.rowid
 			JOIN search_posts p ON p.post_id = c.post_id
@@ -124,9 +125,10 @@ func pgTextSearch(q TextQuery) TextSearch {
 	with := `WITH q AS (SELECT ` + strings.Join(parts, " && ") + ` AS q)`
 	comments := func(from, order string) string {
 		return with + `
-			SELECT c.id, c.post_id, c.username, c.created_at,
+			SELECT c.id, c.post_id, c.username, c.created_at, c.post_slug, c.post_title, c.post_date,
 				c.body AS excerpt, q.q::text AS lexemes
-			FROM (SELECT c.id, c.post_id, c.username, c.created_at, c.body
+			FROM (SELECT c.id, c.post_id, c.username, c.created_at, c.body,
+					p.slug AS post_slug, p.title AS post_title, p.date AS post_date
 				FROM ` + from + ` JOIN search_posts p ON p.post_id = c.post_id, q
 				WHERE c.search @@ q.q AND c.state = 'published'
 				ORDER BY ` + order + ` LIMIT ` + limit + ` OFFSET ` + offset + `) c, q
@@ -134,9 +136,9 @@ func pgTextSearch(q TextQuery) TextSearch {
 	}
 	return TextSearch{
 		Posts: with + `
-			SELECT p.post_id, p.slug,
+			SELECT p.post_id, p.slug, p.date,
 				p.title, p.body AS excerpt, q.q::text AS lexemes
-			FROM (SELECT s.post_id, s.slug, s.title, s.body, ts_rank(s.head, q.q) AS rank
+			FROM (SELECT s.post_id, s.slug, s.title, s.date, s.body, ts_rank(s.head, q.q) AS rank
 				FROM search_posts s, q WHERE s.document @@ q.q
 				ORDER BY rank DESC, s.post_id DESC LIMIT ` + limit + ` OFFSET ` + offset + `) p, q
 			ORDER BY p.rank DESC, p.post_id DESC`,
