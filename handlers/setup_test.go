@@ -98,6 +98,7 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 			site.ReloadForChange(ctx)
 		}
 	})
+	site.OnDifference(broker.Announce)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, BanStore: review.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff}

@@ -312,6 +312,13 @@
     if (!msg) {
       return;
     }
+    if (msg.type === "notice") {
+      // A word about the post or a new one (no id: outside the feed's order). The area is a polite live region:
+      // filling it is announced, and the focus stays where the reader has it.
+      var area = document.getElementById("post-notice");
+      if (area) area.innerHTML = msg.data;
+      return;
+    }
     var seq = parseInt(msg.lastEventId, 10);
     if (!isNaN(seq) && feedSeq !== null && seq <= feedSeq && msg.type === "change") {
       return; // already applied
@@ -327,6 +334,12 @@
       reloading.push({ seq: seq, data: msg.data });
     }
     applyChange(msg.data);
+  });
+
+  document.addEventListener("click", function (evt) {
+    var dismiss = evt.target.closest && evt.target.closest("[data-dismiss-notice]");
+    var area = document.getElementById("post-notice");
+    if (dismiss && area) area.innerHTML = "";
   });
 
   // The stream said the page is too far behind to catch up change by change: load the current list instead.

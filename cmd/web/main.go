@@ -226,6 +226,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 			letters.Wake()
 		}
 	})
+	// What each load changes (a post published, come at its time, changed or taken down) open pages are told.
+	site.OnDifference(broker.Announce)
 	var receiver *webmention.Receiver
 	if cfg.Webmention {
 		var sender *webmention.Sender
