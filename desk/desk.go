@@ -60,6 +60,7 @@ type Store interface {
 	Versions(ctx context.Context, id int64) ([]writing.Version, error)
 	Version(ctx context.Context, id, versionID int64) (writing.Version, error)
 	Purge(ctx context.Context, before time.Time) (int, error)
+	Mentioning(ctx context.Context, text string, limit int) ([]writing.Writing, error)
 }
 
 var _ Store = (*writing.Store)(nil)
@@ -71,6 +72,8 @@ type Service struct {
 	// refuses it. FilePage is the same for the folder's pages.
 	FileSlug func(slug string) bool
 	FilePage func(slug string) bool
+	// Library is the content as loaded now (nil: none), where ImageUsers looks for the folder's posts.
+	Library func() *content.Library
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }

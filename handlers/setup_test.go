@@ -82,7 +82,7 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 	if err != nil {
 		t.Fatal(err)
 	}
-	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
+	writer.FileSlug, writer.FilePage, writer.Library = site.FileSlug, site.FilePage, site.Library
 	store := review.NewComments(db, discussion.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
@@ -112,7 +112,7 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Authors: discussion.NewComments(db), Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}, Desk: writer, PurgeAfter: 30 * 24 * time.Hour,
-		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{}), Search: search.New(index, site)}
+		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{}, uploads.CheckUse(writer.ImageUsers)), Search: search.New(index, site)}
 	for _, o := range opts {
 		o(&cfg)
 	}

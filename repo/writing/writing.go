@@ -8,6 +8,7 @@ package writing
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"time"
 
@@ -317,6 +318,17 @@ func (s *Store) SetDeleted(ctx context.Context, id int64, at *time.Time, idx Ind
 		return err
 	})
 	return out, repo.Translate(err, "delete post")
+}
+
+// Mentioning returns up to limit writings, deleted ones included, whose working copy, published document or
+// image holds text (an uploaded image's name, for one), the most recently changed first.
+func (s *Store) Mentioning(ctx context.Context, text string, limit int) ([]Writing, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text) + "%"
+	var out []Writing
+	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(s.db.Placeholders(`SELECT * FROM writings
+		WHERE body LIKE ? ESCAPE '\' OR live LIKE ? ESCAPE '\' OR image LIKE ? ESCAPE '\'
+		ORDER BY updated_at DESC, id DESC LIMIT ?`), like, like, like, limit))
+	return out, repo.Translate(err, "find writings by text")
 }
 
 // Versions returns a writing's kept versions, newest first.
