@@ -210,8 +210,13 @@ func (s *Service) clean(kind Kind, b []byte) ([]byte, int, int, error) {
 		out, err = stripWebP(b)
 	case GIF:
 		out, err = stripGIF(b)
+	case AVIF:
+		out, err = stripAVIF(b)
 	default:
 		out = b
+	}
+	if errors.Is(err, errAVIFLayout) {
+		return nil, 0, 0, refuse("This AVIF image keeps its metadata (EXIF, XMP) where the blog cannot remove it with certainty, so it is not taken: export it again without metadata, or as JPEG, PNG or WebP, and upload it again.")
 	}
 	if err != nil {
 		return nil, 0, 0, refuse("This %s image could not be read (its structure is damaged).", kind.Label)
