@@ -15,7 +15,7 @@ import (
 // event without an id: a page that was not connected at that moment misses them, and reloads show the content
 // as it is anyway.
 func (b *Broker) Announce(d publish.Difference) {
-	send := func(postID int64, n views.PostNews) {
+	send := func(postID int64, n views.NoticeView) {
 		var data bytes.Buffer
 		if err := views.PostNotice(n).Render(context.Background(), &data); err != nil {
 			b.log.Error("live: render a notice", "err", err)
@@ -29,14 +29,14 @@ func (b *Broker) Announce(d publish.Difference) {
 		b.hub.broadcast(postID, msg)
 	}
 	for _, p := range d.Changed {
-		send(p.ID, views.PostNews{Kind: views.NoticeUpdated, Slug: p.Slug, Title: p.Title})
+		send(p.ID, views.NoticeView{Kind: views.NoticeUpdated, Slug: p.Slug, Title: p.Title})
 	}
 	for _, p := range d.Gone {
-		send(p.ID, views.PostNews{Kind: views.NoticeGone, Slug: p.Slug, Title: p.Title})
+		send(p.ID, views.NoticeView{Kind: views.NoticeGone, Slug: p.Slug, Title: p.Title})
 	}
 	if len(d.Appeared) > 0 {
 		// The newest is named; several at once (an import, a folder copied in) are counted.
 		p := d.Appeared[0]
-		send(0, views.PostNews{Kind: views.NoticeNew, Slug: p.Slug, Title: p.Title, More: len(d.Appeared) - 1, Except: p.ID})
+		send(0, views.NoticeView{Kind: views.NoticeNew, Slug: p.Slug, Title: p.Title, More: len(d.Appeared) - 1, Except: p.ID})
 	}
 }

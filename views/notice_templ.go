@@ -21,10 +21,10 @@ const (
 	NoticeNew
 )
 
-// PostNews is a word to open post pages about the content (live.Broker.Announce): Slug and Title name the post it
+// NoticeView is a word to open post pages about the content (live.Broker.Announce): Slug and Title name the post it
 // is about, More counts the other posts that appeared with a new one, and Except is the post whose own pages are
 // not told of it.
-type PostNews struct {
+type NoticeView struct {
 	Kind        NoticeKind
 	Slug, Title string
 	More        int
@@ -59,7 +59,7 @@ func PostNoticeArea() templ.Component {
 }
 
 // PostNotice is a notice as the stream sends it; the page script puts it in PostNoticeArea.
-func PostNotice(n PostNews) templ.Component {
+func PostNotice(n NoticeView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -336,10 +336,18 @@
     applyChange(msg.data);
   });
 
+  // Dismiss empties the notice; the focus, if it was in the notice, goes back to where the reader was before.
+  var focusBeforeNotice = null;
+  document.addEventListener("focusin", function (evt) {
+    if (!(evt.target.closest && evt.target.closest("#post-notice"))) focusBeforeNotice = evt.target;
+  });
   document.addEventListener("click", function (evt) {
     var dismiss = evt.target.closest && evt.target.closest("[data-dismiss-notice]");
     var area = document.getElementById("post-notice");
-    if (dismiss && area) area.innerHTML = "";
+    if (!dismiss || !area) return;
+    var hadFocus = area.contains(document.activeElement);
+    area.innerHTML = "";
+    if (hadFocus && focusBeforeNotice && document.contains(focusBeforeNotice)) focusBeforeNotice.focus();
   });
 
   // The stream said the page is too far behind to catch up change by change: load the current list instead.
