@@ -448,3 +448,25 @@ func darkVariants(html template.HTML, media fs.FS) template.HTML {
 		return `<picture><source srcset="/media/` + dark + `" media="(prefers-color-scheme: dark)">` + tag + `</picture>`
 	}))
 }
+
+// ReadPost reads one post's document by the rules and the renderer LoadWith reads it with, without a content
+// folder: the post readers would be served (a held or draft document is not one), or why it cannot be read.
+func ReadPost(d Document) (Post, error) {
+	lib, err := LoadWith(noFiles{}, []Document{d})
+	switch {
+	case err != nil:
+		return Post{}, err
+	case len(lib.Problems) > 0:
+		return Post{}, lib.Problems[0].Err
+	case len(lib.Posts) != 1:
+		return Post{}, errors.New("not a published post")
+	}
+	return lib.Posts[0], nil
+}
+
+// noFiles is a content folder with nothing in it.
+type noFiles struct{}
+
+func (noFiles) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}

@@ -23,6 +23,7 @@ import (
 	"blog/content"
 	"blog/repo"
 	"blog/repo/writing"
+	"blog/search"
 )
 
 // Bounds on what one post may hold. The body is about forty 5,000-word posts; the rest are far beyond any use.
@@ -54,11 +55,12 @@ type Store interface {
 	List(ctx context.Context) ([]writing.Writing, error)
 	SlugTaken(ctx context.Context, slug string, postID int64) (bool, error)
 	Save(ctx context.Context, w writing.Writing, doc, kind string, announce bool) (writing.Writing, error)
-	Publish(ctx context.Context, id int64, live string, at *time.Time) (writing.Writing, error)
-	SetDeleted(ctx context.Context, id int64, at *time.Time) (writing.Writing, error)
+	Publish(ctx context.Context, id int64, live string, at *time.Time, idx writing.Index) (writing.Writing, error)
+	SetDeleted(ctx context.Context, id int64, at *time.Time, idx writing.Index) (writing.Writing, error)
 	Versions(ctx context.Context, id int64) ([]writing.Version, error)
 	Version(ctx context.Context, id, versionID int64) (writing.Version, error)
 	Purge(ctx context.Context, before time.Time) (int, error)
+	Mentioning(ctx context.Context, text string, limit int) ([]writing.Writing, error)
 }
 
 var _ Store = (*writing.Store)(nil)
@@ -70,6 +72,8 @@ type Service struct {
 	// refuses it. FilePage is the same for the folder's pages.
 	FileSlug func(slug string) bool
 	FilePage func(slug string) bool
+	// Library is the content as loaded now (nil: none), where ImageUsers looks for the folder's posts.
+	Library func() *content.Library
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -368,25 +372,80 @@ func (s *Service) Publish(ctx context.Context, id int64, at *time.Time) (writing
 	if w, err = s.Store.Save(ctx, w, Document(w, true, &when), writing.VersionSaved, false); err != nil {
 		return w, nil, err
 	}
-	out, err := s.Store.Publish(ctx, id, Document(w, false, nil), &when)
+	live := Document(w, false, nil)
+	// Found by a search from the moment readers are served it: now, or at its time (indexed then, as the content
+	// loads). Until then a post published before and now put off is out of the index, as it is out of the pages.
+	idx := writing.Index{Remove: when.After(s.now())}
+	if !idx.Remove {
+		if idx, err = s.indexed(w, live); err != nil {
+			return w, nil, err
+		}
+	}
+	out, err := s.Store.Publish(ctx, id, live, &when, idx)
 	return out, nil, err
 }
 
-// Unpublish takes a post down: readers no longer see it (its address answers 404, its comments stay), and it is
-// a draft again.
+// indexed is the search index's row for a post published as the document live (nothing for a page, which is not
+// searched).
+func (s *Service) indexed(w writing.Writing, live string) (writing.Index, error) {
+	if w.Kind == writing.KindPage {
+		return writing.Index{}, nil
+	}
+	p, err := content.ReadPost(content.Document{Name: "posts/" + w.Slug + ".md", Origin: content.OriginDesk, Src: []byte(live)})
+	if err != nil {
+		return writing.Index{}, fmt.Errorf("read post %s: %w", w.Slug, err)
+	}
+	t := search.TextOf(w.PostID, p)
+	return writing.Index{Write: &t}, nil
+}
+
+// unindexed takes a post being taken down out of the search index, unless a file of the content folder serves
+// its slug (the index then holds the file's text).
+func (s *Service) unindexed(ctx context.Context, id int64) (writing.Index, error) {
+	w, err := s.Store.Find(ctx, id)
+	if err != nil {
+		return writing.Index{}, err
+	}
+	if w.Kind == writing.KindPage || (s.FileSlug != nil && s.FileSlug(w.Slug)) {
+		return writing.Index{}, nil
+	}
+	return writing.Index{Remove: true}, nil
+}
+
+// Unpublish takes a post down: readers no longer see it (its address answers 404, its comments stay, and
+// neither is found by a search), and it is a draft again.
 func (s *Service) Unpublish(ctx context.Context, id int64) (writing.Writing, error) {
-	return s.Store.Publish(ctx, id, "", nil)
+	idx, err := s.unindexed(ctx, id)
+	if err != nil {
+		return writing.Writing{}, err
+	}
+	return s.Store.Publish(ctx, id, "", nil, idx)
 }
 
 // Delete takes a post down and marks it deleted; it can be restored until it is purged (PURGE_AFTER).
 func (s *Service) Delete(ctx context.Context, id int64) (writing.Writing, error) {
+	idx, err := s.unindexed(ctx, id)
+	if err != nil {
+		return writing.Writing{}, err
+	}
 	at := s.now()
-	return s.Store.SetDeleted(ctx, id, &at)
+	return s.Store.SetDeleted(ctx, id, &at, idx)
 }
 
-// Restore brings back a deleted post as it was (published again if it was).
+// Restore brings back a deleted post as it was (published again, and found by a search, if it was).
 func (s *Service) Restore(ctx context.Context, id int64) (writing.Writing, error) {
-	return s.Store.SetDeleted(ctx, id, nil)
+	w, err := s.Store.Find(ctx, id)
+	if err != nil {
+		return w, err
+	}
+	var idx writing.Index
+	if w.RemovedAt != nil && w.Live != "" && w.PublishAt != nil && !w.PublishAt.After(s.now()) &&
+		(s.FileSlug == nil || !s.FileSlug(w.Slug)) {
+		if idx, err = s.indexed(w, w.Live); err != nil {
+			return w, err
+		}
+	}
+	return s.Store.SetDeleted(ctx, id, nil, idx)
 }
 
 // RestoreVersion makes an earlier version the working copy again (kept as a new version itself); readers see

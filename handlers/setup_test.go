@@ -66,6 +66,13 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 
 func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	t.Helper()
+	return newTestAppReloading(t, db, true, opts...)
+}
+
+// newTestAppReloading is newTestAppOn whose content is read again after a change in the desk's feed only when
+// reload is set: without it, what a test sees of a desk post's change came in the change's own transaction.
+func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...appOption) *testApp {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	writer := &desk.Service{Store: writing.New(db)}
@@ -75,7 +82,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
+	writer.FileSlug, writer.FilePage, writer.Library = site.FileSlug, site.FilePage, site.Library
 	store := review.NewComments(db, discussion.AvatarKey(testAvatarKey))
 	stamps, err := store.PostStamps(ctx)
 	if err != nil {
@@ -87,10 +94,11 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	}
 	broker := live.New(store, site.Slug, starts, log)
 	broker.OnChange(func(_ int64, msgs []live.Message) {
-		if live.HasContent(msgs) {
+		if reload && live.HasContent(msgs) {
 			site.ReloadForChange(ctx)
 		}
 	})
+	site.OnDifference(broker.Announce)
 	key := []byte("test-key-test-key-test-key-0123")
 	mod := &moderation.Service{Comments: store, BanStore: review.NewBans(db), Hasher: clientip.NewHasher(key),
 		Mode: moderation.ModeOff}
@@ -104,7 +112,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		Reactions: &reactions.Service{Store: tallies.New(db), Bans: mod.BanStore, Authors: discussion.NewComments(db), Hasher: clientip.NewHasher(key)},
 		Chrome:    handlers.SiteChrome(handlers.Site{Title: "Test Blog"}, "http://blog.test", set), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: key, Authorship: key, Address: key, Avatar: testAvatarKey}, Desk: writer, PurgeAfter: 30 * 24 * time.Hour,
-		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{}), Search: search.New(index, site)}
+		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{}, uploads.CheckUse(writer.ImageUsers)), Search: search.New(index, site)}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -29,6 +29,9 @@ type Message struct {
 	PostReactions *repo.Tally
 	// Content says the post itself was written, published or taken down in the desk: the content is read again.
 	Content bool
+	// Notice, set with Seq 0, is a word for open pages about the content (Broker.Announce), outside the feed's
+	// sequence: sent without an id, never kept for catching up.
+	Notice bool
 }
 
 // HasContent reports whether any of msgs is a change of a post's content (Message.Content).
@@ -174,6 +177,21 @@ func (h *hub) broadcast(postID int64, msg *Message) {
 			h.removeLocked(s, true)
 		}
 		h.mu.Unlock()
+	}
+}
+
+// broadcastAll hands msg to every subscriber of every post but except's, as broadcast does.
+func (h *hub) broadcastAll(except int64, msg *Message) {
+	h.mu.RLock()
+	posts := make([]int64, 0, len(h.subs))
+	for id := range h.subs {
+		if id != except {
+			posts = append(posts, id)
+		}
+	}
+	h.mu.RUnlock()
+	for _, id := range posts {
+		h.broadcast(id, msg)
 	}
 }
 

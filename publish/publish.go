@@ -65,9 +65,10 @@ type Store struct {
 	next chan *time.Time
 	// reloadMu keeps loads (the watcher's, the change feed's, the schedule's) one at a time, in order.
 	reloadMu sync.Mutex
-	// loaded are told of every snapshot swapped in (see OnLoad).
+	// loaded are told of every snapshot swapped in (see OnLoad), differ of what each changed for readers.
 	hookMu sync.Mutex
 	loaded []func(*Snapshot)
+	differ []func(Difference)
 }
 
 // Desk is where the posts written in the owner's desk come from (desk.Service): the documents to serve beside the
@@ -206,7 +207,7 @@ func (s *Store) Reload(ctx context.Context) error {
 		logged[key] = true
 	}
 	s.logged = logged
-	s.cur.Store(snap)
+	prev := s.cur.Swap(snap)
 	// Only the newest time matters: an older one waiting is replaced.
 	select {
 	case <-s.next:
@@ -214,10 +215,17 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	s.next <- next
 	s.hookMu.Lock()
-	hooks := s.loaded
+	hooks, differ := s.loaded, s.differ
 	s.hookMu.Unlock()
 	for _, fn := range hooks {
 		fn(snap)
+	}
+	if prev != nil && len(differ) > 0 {
+		if d := Diff(prev, snap); !d.Empty() {
+			for _, fn := range differ {
+				fn(d)
+			}
+		}
 	}
 	return nil
 }
@@ -280,6 +288,60 @@ func (s *Store) OnLoad(fn func(*Snapshot)) {
 	s.loaded = append(s.loaded, fn)
 	s.hookMu.Unlock()
 	fn(s.Current())
+}
+
+// OnDifference has fn told, after each load is swapped in, of what it changed for readers (nothing is told of a
+// load that changed nothing they see): the posts that appeared (published, or come at their scheduled time),
+// whose page changed, or that were taken down. Open pages learn of them this way (live.Broker.Announce). fn must
+// return quickly.
+func (s *Store) OnDifference(fn func(Difference)) {
+	s.hookMu.Lock()
+	s.differ = append(s.differ, fn)
+	s.hookMu.Unlock()
+}
+
+// PostNews names a post in a Difference: its row's id, slug and title.
+type PostNews struct {
+	ID          int64
+	Slug, Title string
+}
+
+// Difference is what one load of the content changed for readers of posts.
+type Difference struct {
+	// Appeared are the posts published since, newest first; Changed those whose title or text changed; Gone those
+	// no longer published.
+	Appeared, Changed, Gone []PostNews
+}
+
+// Empty reports whether the load changed nothing readers see of a post.
+func (d Difference) Empty() bool { return len(d.Appeared)+len(d.Changed)+len(d.Gone) == 0 }
+
+// Diff compares two snapshots' published posts.
+func Diff(old, cur *Snapshot) Difference {
+	var d Difference
+	before := make(map[string]content.Post, len(old.Lib.Posts))
+	for _, p := range old.Lib.Posts {
+		before[p.Slug] = p
+	}
+	for _, p := range cur.Lib.Posts {
+		id, _ := cur.PostID(p.Slug)
+		n := PostNews{ID: id, Slug: p.Slug, Title: p.Title}
+		q, ok := before[p.Slug]
+		delete(before, p.Slug)
+		switch {
+		case !ok:
+			d.Appeared = append(d.Appeared, n)
+		case q.Title != p.Title || q.HTML != p.HTML:
+			d.Changed = append(d.Changed, n)
+		}
+	}
+	for _, p := range old.Lib.Posts {
+		if _, gone := before[p.Slug]; gone {
+			id, _ := old.PostID(p.Slug)
+			d.Gone = append(d.Gone, PostNews{ID: id, Slug: p.Slug, Title: p.Title})
+		}
+	}
+	return d
 }
 
 // problemKey names a skipped file as it is now: its name, its modification time and the problem.

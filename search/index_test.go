@@ -3,11 +3,13 @@ package search_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -282,6 +284,42 @@ func TestPostWrittenInItsOwnTransaction(t *testing.T) {
 		}
 		if slugs, _ := b.found(t, "heron"); len(slugs) != 0 {
 			t.Fatal("a removed post is found")
+		}
+	})
+}
+
+// TestPostsMatchedByTitleComeFirst: the posts whose title, tags or summary match come before the posts matched by
+// their text alone, the title weighing most, and the pages that follow hold the rest once each. SQLite and
+// PostgreSQL.
+func TestPostsMatchedByTitleComeFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		dir := t.TempDir()
+		write(t, dir, "posts/2026-01-01-titled.md", postFile("Heron", "", "A bird by the water."))
+		write(t, dir, "posts/2026-01-02-summed.md", strings.Replace(postFile("Pond life", "", "Reeds and frogs."), "A note.", "A grey heron.", 1))
+		for i := range 12 {
+			write(t, dir, fmt.Sprintf("posts/2026-02-%02d-text-%02d.md", i+1, i), postFile(fmt.Sprintf("Walk %d", i), "", "We saw a heron, heron, heron."))
+		}
+		b := newBlog(t, db, dir)
+		slugs, _ := b.found(t, "heron")
+		if len(slugs) != search.PostsPerPage || slugs[0] != "titled" || slugs[1] != "summed" {
+			t.Fatalf("first page: %v, want titled, summed, then the rest", slugs)
+		}
+		res, err := b.search.Search(ctx, "heron", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, s := range slugs {
+			seen[s] = true
+		}
+		for _, p := range res.Posts {
+			if seen[p.Slug] {
+				t.Fatalf("page 2 repeats %s", p.Slug)
+			}
+			seen[p.Slug] = true
+		}
+		if len(seen) != 14 {
+			t.Fatalf("two pages hold %d posts, want all 14", len(seen))
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/content"
 	"blog/database"
 	"blog/publish"
 	"blog/repo/searchindex"
@@ -106,18 +107,25 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 	posts = posts[:min(len(posts), PostsPerPage)]
 	comments = comments[:min(len(comments), CommentsPerPage)]
 	snap := s.content.Current()
-	// A hit is shown only for a post the content holds now, under the id it has now: the index may be a moment
-	// behind a reload, or written by another instance.
-	current := func(slug string, id int64) (PostResult, bool) {
-		p, ok := snap.Lib.PostBySlug(slug)
-		if pid, known := snap.PostID(slug); !ok || !known || pid != id {
+	// A hit is shown as the index has it. The index changes in the same transaction as a desk post's publishing
+	// or withdrawal, and a load of the content writes it before the load is swapped in, so it may be a moment
+	// ahead of this instance's content (a post the desk has just published, on any instance), not behind it.
+	// Only a slug the content serves under another id is a row from before, and passed over.
+	current := func(slug, title string, id int64, date *time.Time) (PostResult, bool) {
+		if pid, known := snap.PostID(slug); known && pid != id {
 			return PostResult{}, false
 		}
-		return PostResult{Slug: p.Slug, Title: []Piece{{Text: p.Title}}, Date: p.Date}, true
+		r := PostResult{Slug: slug, Title: []Piece{{Text: title}}}
+		if date != nil {
+			r.Date = *date
+		} else if p, ok := snap.Lib.PostBySlug(slug); ok {
+			r.Date = p.Date
+		}
+		return r, true
 	}
 	at := map[int64]int{} // post id -> index in res.Posts
 	for _, h := range posts {
-		r, ok := current(h.Slug, h.PostID)
+		r, ok := current(h.Slug, "", h.PostID, h.Date)
 		if !ok {
 			continue
 		}
@@ -134,9 +142,8 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 	for _, c := range comments {
 		i, ok := at[c.PostID]
 		if !ok {
-			slug, known := snap.Slug(c.PostID)
-			r, ok := current(slug, c.PostID)
-			if !known || !ok {
+			r, ok := current(c.PostSlug, c.PostTitle, c.PostID, c.PostDate)
+			if !ok {
 				continue
 			}
 			i = len(res.Posts)
@@ -171,11 +178,18 @@ func IndexSnapshot(ctx context.Context, index Indexer, snap *publish.Snapshot) e
 		if !ok {
 			continue
 		}
-		texts = append(texts, searchindex.PostText{PostID: id, Slug: p.Slug, Title: p.Title, Summary: p.Summary,
-			Tags: strings.Join(p.Tags, " "), Body: PlainText(p.HTML)})
+		texts = append(texts, TextOf(id, p))
 	}
 	_, err := index.SyncPosts(ctx, texts)
 	return err
+}
+
+// TextOf is what the index of posts holds of a published post whose row is id: its title, summary, tags, text
+// without markup and date. The desk indexes the posts it publishes with it, so that the next load finds their
+// text unchanged.
+func TextOf(id int64, p content.Post) searchindex.PostText {
+	return searchindex.PostText{PostID: id, Slug: p.Slug, Title: p.Title, Summary: p.Summary,
+		Tags: strings.Join(p.Tags, " "), Body: PlainText(p.HTML), Date: p.Date}
 }
 
 // echo is the search as the form shows it again: trimmed, readable, and no longer than a search may be.

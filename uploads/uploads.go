@@ -63,10 +63,20 @@ var _ Store = (*store.Store)(nil)
 type Service struct {
 	store  Store
 	limits Limits
+	usedBy UsedBy
 }
 
+// UsedBy names the posts that show an image (desk.Service.ImageUsers): at most a few, and whether there are more.
+type UsedBy func(ctx context.Context, name string) (users []string, more bool, err error)
+
+// Option configures a Service.
+type Option func(*Service)
+
+// CheckUse has Delete refuse an image that posts show, naming them (fn says which).
+func CheckUse(fn UsedBy) Option { return func(s *Service) { s.usedBy = fn } }
+
 // New returns the rules over st; zero limits take the defaults.
-func New(st Store, lim Limits) *Service {
+func New(st Store, lim Limits, opts ...Option) *Service {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultMaxBytes
 	}
@@ -79,7 +89,11 @@ func New(st Store, lim Limits) *Service {
 	if lim.MaxTotal <= 0 {
 		lim.MaxTotal = DefaultMaxTotal
 	}
-	return &Service{store: st, limits: lim}
+	s := &Service{store: st, limits: lim}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Limits returns the bounds in force.
@@ -196,8 +210,13 @@ func (s *Service) clean(kind Kind, b []byte) ([]byte, int, int, error) {
 		out, err = stripWebP(b)
 	case GIF:
 		out, err = stripGIF(b)
+	case AVIF:
+		out, err = stripAVIF(b)
 	default:
 		out = b
+	}
+	if errors.Is(err, errAVIFLayout) {
+		return nil, 0, 0, refuse("This AVIF image keeps its metadata (EXIF, XMP) where the blog cannot remove it with certainty, so it is not taken: export it again without metadata, or as JPEG, PNG or WebP, and upload it again.")
 	}
 	if err != nil {
 		return nil, 0, 0, refuse("This %s image could not be read (its structure is damaged).", kind.Label)
@@ -280,8 +299,27 @@ func (s *Service) List(ctx context.Context) ([]Image, error) {
 func (s *Service) Totals(ctx context.Context) (int, int64, error) { return s.store.Totals(ctx) }
 
 // Delete removes an uploaded image (repo.ErrNotFound when there is none); images that were its dark variant
-// become plain images.
-func (s *Service) Delete(ctx context.Context, name string) error { return s.store.Delete(ctx, name) }
+// become plain images. An image a post or page shows is refused (a Refusal naming them): deleted, it would be a
+// broken image in each, and its bytes cannot be brought back; the owner takes it out of them first.
+func (s *Service) Delete(ctx context.Context, name string) error {
+	if _, err := s.store.Find(ctx, name); err != nil {
+		return err
+	}
+	if s.usedBy != nil {
+		users, more, err := s.usedBy(ctx, name)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			list := strings.Join(users, ", ")
+			if more {
+				list += " and more"
+			}
+			return refuse("This image is shown by %s. Take it out of them first (or replace it), then delete it.", list)
+		}
+	}
+	return s.store.Delete(ctx, name)
+}
 
 // Served is an image to send: its row, and whether its address names a fixed content (so it may be kept for
 // good) or a dark-theme alias that may change.

@@ -317,6 +317,13 @@
     if (!msg) {
       return;
     }
+    if (msg.type === "notice") {
+      // A word about the post or a new one (no id: outside the feed's order). The area is a polite live region:
+      // filling it is announced, and the focus stays where the reader has it.
+      var area = document.getElementById("post-notice");
+      if (area) area.innerHTML = msg.data;
+      return;
+    }
     var seq = parseInt(msg.lastEventId, 10);
     if (!isNaN(seq) && feedSeq !== null && seq <= feedSeq && msg.type === "change") {
       return; // already applied
@@ -332,6 +339,20 @@
       reloading.push({ seq: seq, data: msg.data });
     }
     applyChange(msg.data);
+  });
+
+  // Dismiss empties the notice; the focus, if it was in the notice, goes back to where the reader was before.
+  var focusBeforeNotice = null;
+  document.addEventListener("focusin", function (evt) {
+    if (!(evt.target.closest && evt.target.closest("#post-notice"))) focusBeforeNotice = evt.target;
+  });
+  document.addEventListener("click", function (evt) {
+    var dismiss = evt.target.closest && evt.target.closest("[data-dismiss-notice]");
+    var area = document.getElementById("post-notice");
+    if (!dismiss || !area) return;
+    var hadFocus = area.contains(document.activeElement);
+    area.innerHTML = "";
+    if (hadFocus && focusBeforeNotice && document.contains(focusBeforeNotice)) focusBeforeNotice.focus();
   });
 
   // The stream said the page is too far behind to catch up change by change: load the current list instead.

@@ -229,6 +229,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		}
 	})
 	pics := newPictures(cfg, db)
+	// What each load changes (a post published, come at its time, changed or taken down) open pages are told.
+	site.OnDifference(broker.Announce)
 	var receiver *webmention.Receiver
 	if cfg.Webmention {
 		var sender *webmention.Sender
@@ -306,7 +308,7 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 	if err != nil {
 		return nil, nil, err
 	}
-	writer.FileSlug, writer.FilePage = site.FileSlug, site.FilePage
+	writer.FileSlug, writer.FilePage, writer.Library = site.FileSlug, site.FilePage, site.Library
 	return site, writer, nil
 }
 
@@ -370,7 +372,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
-		Uploads:   uploads.New(uploadstore.New(db), cfg.Uploads),
+		Uploads:   uploads.New(uploadstore.New(db), cfg.Uploads, uploads.CheckUse(writer.ImageUsers)),
 		Owner:     own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},

@@ -105,6 +105,7 @@ var steps = []step{
 		[]Loss{{"the pictures fetched from other sites (tables pictures and picture_sources): they are fetched again", "pictures"}}},
 	{20261208030002, "add_comment_author_photo", migrations.MigrateAddCommentAuthorPhoto, migrations.RollbackAddCommentAuthorPhoto,
 		[]Loss{{"which picture each comment from another site shows (column comments.author_photo): they show the blog's drawn picture", "comments"}}},
+	{20261208040001, "add_search_post_date", migrations.MigrateAddSearchPostDate, migrations.RollbackAddSearchPostDate, nil},
 	{20261208050001, "set_empty_defaults", migrations.MigrateSetEmptyDefaults, migrations.RollbackSetEmptyDefaults, nil},
 }
 

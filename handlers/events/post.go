@@ -116,6 +116,10 @@ func (h *Handlers) stream(conn net.Conn, gone <-chan struct{}, head [][2]string,
 		case <-sub.Ready():
 			msgs, ended := sub.Take()
 			for _, m := range msgs {
+				if m.Notice {
+					w.Event("notice", 0, m.Data)
+					continue
+				}
 				if m.Seq > last {
 					last = m.Seq
 					w.Event("change", m.Seq, m.Data)

@@ -111,7 +111,7 @@ func (h *Handlers) refuse(c *fiber.Ctx, status int, msg string, in uploads.Input
 func (h *Handlers) Page(c *fiber.Ctx) error {
 	v := views.UploadsView{}
 	if c.Query("done") == "deleted" {
-		v.Notice = "Image deleted. Posts that showed it show a broken image until they are changed."
+		v.Notice = "Image deleted. No post or page showed it."
 	}
 	return h.page(c, fiber.StatusOK, v)
 }
@@ -152,8 +152,12 @@ func item(im uploads.Image, dark map[string]string) views.UploadItem {
 // Delete removes the image named in the address.
 func (h *Handlers) Delete(c *fiber.Ctx) error {
 	err := h.cfg.Uploads.Delete(c.UserContext(), c.Params("name"))
-	if errors.Is(err, repo.ErrNotFound) {
+	var refusal *uploads.Refusal
+	switch {
+	case errors.Is(err, repo.ErrNotFound):
 		return h.page(c, fiber.StatusNotFound, views.UploadsView{Error: "There is no such image (deleted already?)."})
+	case errors.As(err, &refusal):
+		return h.page(c, fiber.StatusConflict, views.UploadsView{Error: refusal.Msg})
 	}
 	if err != nil {
 		return err

@@ -193,3 +193,57 @@ func GIFWithComment(w, h int) []byte {
 	out := append(append(append([]byte{}, g[:i]...), comment...), g[i:]...)
 	return append(out, "<html>"+Secret+"</html>"...)
 }
+
+// AVIFWithMetadata is an AVIF file (as AVIF makes it: ftyp, meta, mdat) whose meta box declares an image item
+// and an Exif item and an XMP item (a "mime" item of application/rdf+xml), each holding Secret, with a uuid box
+// of XMP at the top level and a page after the last box. With idat, the Exif item lies in the meta box's own
+// data (construction method 1) instead of the media data. Image is the image item's bytes.
+func AVIFWithMetadata(w, h uint32, idat bool) (file []byte, image []byte) {
+	box := func(typ string, body ...[]byte) []byte {
+		b := bytes.Join(body, nil)
+		return append(append(binary.BigEndian.AppendUint32(nil, uint32(8+len(b))), typ...), b...)
+	}
+	u16 := func(v int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
+	u32 := func(v int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
+	image = []byte("\x12\x00\x0a\x0aAV1 image data that must stay as it is")
+	exif := append([]byte{0, 0, 0, 0}, "MM\x00*\x00\x00\x00\x08 "+Secret...)
+	xmp := []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>` + Secret + `</rdf:RDF></x:xmpmeta>`)
+	// infe is an item's information (version 2): its id, no protection, its type, then its name and, for a
+	// "mime" item, its content type, each ending in a zero byte.
+	infe := func(id int, typ string, names string) []byte {
+		return box("infe", []byte{2, 0, 0, 0}, u16(id), u16(0), []byte(typ), []byte(names))
+	}
+	ispe := append([]byte{0, 0, 0, 0}, binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, w), h)...)
+	ftyp := box("ftyp", []byte("avif"), []byte{0, 0, 0, 0}, []byte("mif1"), []byte("miaf"))
+	meta := func(mdat int) []byte {
+		// iloc version 1: offsets and lengths of 4 bytes, no base offset; each item one extent.
+		entry := func(id, method, off, n int) []byte {
+			return bytes.Join([][]byte{u16(id), u16(method), u16(0), u16(1), u32(off), u32(n)}, nil)
+		}
+		exifEntry := entry(2, 0, mdat+len(image), len(exif))
+		xmpOff := mdat + len(image) + len(exif)
+		var data []byte
+		if idat {
+			exifEntry = entry(2, 1, 0, len(exif))
+			xmpOff = mdat + len(image)
+			data = box("idat", exif)
+		}
+		return box("meta", []byte{0, 0, 0, 0},
+			box("hdlr", []byte{0, 0, 0, 0}, u32(0), []byte("pict"), make([]byte, 12), []byte{0}),
+			box("pitm", []byte{0, 0, 0, 0}, u16(1)),
+			box("iloc", []byte{1, 0, 0, 0}, []byte{0x44, 0x00}, u16(3),
+				entry(1, 0, mdat, len(image)), exifEntry, entry(3, 0, xmpOff, len(xmp))),
+			box("iinf", []byte{0, 0, 0, 0}, u16(3), infe(1, "av01", "Color\x00"), infe(2, "Exif", "Exif\x00"),
+				infe(3, "mime", "XMP\x00application/rdf+xml\x00")),
+			box("iprp", box("ipco", box("ispe", ispe))),
+			data)
+	}
+	uuid := box("uuid", []byte("\xbe\x7a\xcf\xcb\x97\xa9\x42\xe8\x9c\x71\x99\x94\x91\xe3\xaf\xac"), xmp)
+	start := len(ftyp) + len(meta(0)) + len(uuid) + 8 // the media data's first byte
+	payload := append(append([]byte{}, image...), xmp...)
+	if !idat {
+		payload = bytes.Join([][]byte{image, exif, xmp}, nil)
+	}
+	file = bytes.Join([][]byte{ftyp, meta(start), uuid, box("mdat", payload), []byte("<html>" + Secret + "</html>")}, nil)
+	return file, image
+}

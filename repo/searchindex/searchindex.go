@@ -27,15 +27,16 @@ type Store struct {
 func New(db *database.DB) *Store { return &Store{db: db} }
 
 // PostText is one post's searchable text: its title, summary, tags (separated by spaces) and its text without
-// markup.
+// markup, with its date, which the results show.
 type PostText struct {
 	PostID                           int64
 	Slug, Title, Summary, Tags, Body string
+	Date                             time.Time
 }
 
 func (p PostText) hash() string {
 	h := sha256.New()
-	for _, s := range []string{p.Slug, p.Title, p.Summary, p.Tags, p.Body} {
+	for _, s := range []string{p.Slug, p.Title, p.Summary, p.Tags, p.Body, p.Date.UTC().Format(time.RFC3339)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -82,7 +83,7 @@ func (s *Store) SyncPosts(ctx context.Context, posts []PostText) (int, error) {
 			if keep[id] {
 				continue
 			}
-			if err := RemovePost(ctx, s.db, id); err != nil {
+			if err := removePost(ctx, s.db, id); err != nil {
 				return err
 			}
 			changed++
@@ -95,8 +96,11 @@ func (s *Store) SyncPosts(ctx context.Context, posts []PostText) (int, error) {
 // WritePost indexes one published post, or indexes it again, inside the caller's write transaction (ctx from
 // database.DB.Write): a store that publishes posts from the database calls it in the same transaction as the
 // post's change, so the post is found from the moment it is published. The next load of the content finds its
-// text unchanged and leaves it be.
+// text unchanged and leaves it be. It waits for a load's SyncPosts on another instance to finish first.
 func WritePost(ctx context.Context, db *database.DB, p PostText) error {
+	if err := db.Lock(ctx, store.LockSearch, "posts"); err != nil {
+		return err
+	}
 	n, err := db.Repo().Count(ctx, "search_posts", where.Eq("post_id", p.PostID))
 	if err != nil {
 		return err
@@ -105,41 +109,53 @@ func WritePost(ctx context.Context, db *database.DB, p PostText) error {
 }
 
 func writePost(ctx context.Context, db *database.DB, p PostText, exists bool) error {
-	stmt := "INSERT INTO search_posts (slug, title, summary, tags, body, hash, post_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	stmt := "INSERT INTO search_posts (slug, title, summary, tags, body, date, hash, post_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 	if exists {
-		stmt = "UPDATE search_posts SET slug = ?, title = ?, summary = ?, tags = ?, body = ?, hash = ? WHERE post_id = ?"
+		stmt = "UPDATE search_posts SET slug = ?, title = ?, summary = ?, tags = ?, body = ?, date = ?, hash = ? WHERE post_id = ?"
 	}
-	_, _, err := db.Repo().Exec(ctx, db.Placeholders(stmt), p.Slug, p.Title, p.Summary, p.Tags, p.Body, p.hash(), p.PostID)
+	_, _, err := db.Repo().Exec(ctx, db.Placeholders(stmt), p.Slug, p.Title, p.Summary, p.Tags, p.Body, p.Date.UTC(), p.hash(), p.PostID)
 	return err
 }
 
 // RemovePost takes a post out of the index (and with it its comments out of the results) inside the caller's
 // write transaction, as WritePost writes one: for a post unpublished or removed.
 func RemovePost(ctx context.Context, db *database.DB, postID int64) error {
+	if err := db.Lock(ctx, store.LockSearch, "posts"); err != nil {
+		return err
+	}
+	return removePost(ctx, db, postID)
+}
+
+func removePost(ctx context.Context, db *database.DB, postID int64) error {
 	_, _, err := db.Repo().Exec(ctx, db.Placeholders("DELETE FROM search_posts WHERE post_id = ?"), postID)
 	return err
 }
 
 // PostHit is a post that matches a search: its title and an excerpt of its text, with the matched words between
 // database.MarkStart and database.MarkEnd; or, when Lexemes is set (PostgreSQL), its title and whole text
-// unmarked, with the query's lexemes (database.Lexemes) to mark them by.
+// unmarked, with the query's lexemes (database.Lexemes) to mark them by. Date is the post's (nil for a row
+// written before the index kept dates, until the content next loads).
 type PostHit struct {
-	PostID  int64  `db:"post_id"`
-	Slug    string `db:"slug"`
-	Title   string `db:"title"`
-	Excerpt string `db:"excerpt"`
-	Lexemes string `db:"lexemes"`
+	PostID  int64      `db:"post_id"`
+	Slug    string     `db:"slug"`
+	Title   string     `db:"title"`
+	Date    *time.Time `db:"date"`
+	Excerpt string     `db:"excerpt"`
+	Lexemes string     `db:"lexemes"`
 }
 
 // CommentHit is a published comment that matches a search, with an excerpt of its text marked, or its text and
-// the query's lexemes, as PostHit's.
+// the query's lexemes, as PostHit's; its post's slug, title and date come from the index of posts.
 type CommentHit struct {
-	ID        int64     `db:"id"`
-	PostID    int64     `db:"post_id"`
-	Username  string    `db:"username"`
-	CreatedAt time.Time `db:"created_at"`
-	Excerpt   string    `db:"excerpt"`
-	Lexemes   string    `db:"lexemes"`
+	ID        int64      `db:"id"`
+	PostID    int64      `db:"post_id"`
+	PostSlug  string     `db:"post_slug"`
+	PostTitle string     `db:"post_title"`
+	PostDate  *time.Time `db:"post_date"`
+	Username  string     `db:"username"`
+	CreatedAt time.Time  `db:"created_at"`
+	Excerpt   string     `db:"excerpt"`
+	Lexemes   string     `db:"lexemes"`
 }
 
 // SearchPosts returns up to limit posts that match q, best first, after skipping offset of them.

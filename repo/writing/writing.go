@@ -1,12 +1,14 @@
 // Package writing stores the posts written in the owner's desk: the copy being worked on, the document readers
 // are served once it is published, when it appears, and every saved version. It keeps what it is given; the rules
 // (bounds, slugs, the Markdown document) are the desk's. A change readers see is recorded in the post's change
-// feed in the same transaction, so every instance reads the content again.
+// feed in the same transaction, so every instance reads the content again, and the post's row in the search index
+// is written or removed in it too (Index).
 package writing
 
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/searchindex"
 )
 
 // Writing is one post written in the desk. Title to Body are the copy the owner is working on; Live is the
@@ -232,10 +235,32 @@ func (s *Store) keepVersion(ctx context.Context, id int64, kind, doc string, now
 	return err
 }
 
+// Index is what a change does to the post's row in the search index, in the change's own transaction: Write
+// indexes the text (its PostID and Slug are the post's), Remove takes the row out, and neither leaves it as it is
+// (a page, or a post whose time has not come: it is indexed when the content loads at its time).
+type Index struct {
+	Write  *searchindex.PostText
+	Remove bool
+}
+
+// apply makes the change to the index of the post cur.
+func (x Index) apply(ctx context.Context, db *database.DB, cur Writing) error {
+	switch {
+	case x.Write != nil:
+		t := *x.Write
+		t.PostID, t.Slug = cur.PostID, cur.Slug
+		return searchindex.WritePost(ctx, db, t)
+	case x.Remove:
+		return searchindex.RemovePost(ctx, db, cur.PostID)
+	}
+	return nil
+}
+
 // Publish sets what readers are served and when: live is the document (empty: taken down), at the time it
-// appears (nil: a draft again). The first time it is published is kept (the slug no longer changes after it).
-// The change is recorded in the post's feed, with the document kept as a version when it is published.
-func (s *Store) Publish(ctx context.Context, id int64, live string, at *time.Time) (Writing, error) {
+// appears (nil: a draft again), and changes the search index as idx says, in the same transaction. The first
+// time it is published is kept (the slug no longer changes after it). The change is recorded in the post's feed,
+// with the document kept as a version when it is published.
+func (s *Store) Publish(ctx context.Context, id int64, live string, at *time.Time, idx Index) (Writing, error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	var out Writing
 	err := s.db.Write(ctx, func(ctx context.Context) error {
@@ -255,6 +280,9 @@ func (s *Store) Publish(ctx context.Context, id int64, live string, at *time.Tim
 				return err
 			}
 		}
+		if err := idx.apply(ctx, s.db, cur); err != nil {
+			return err
+		}
 		st, err := repo.Record(ctx, s.db, cur.PostID, 0, repo.ChangeContent, 0)
 		if err != nil {
 			return err
@@ -267,8 +295,8 @@ func (s *Store) Publish(ctx context.Context, id int64, live string, at *time.Tim
 }
 
 // SetDeleted deletes a writing (at: when; readers no longer see it, it is purged PURGE_AFTER later) or, with
-// nil, restores it; the change is recorded in the post's feed.
-func (s *Store) SetDeleted(ctx context.Context, id int64, at *time.Time) (Writing, error) {
+// nil, restores it, and changes the search index as idx says; the change is recorded in the post's feed.
+func (s *Store) SetDeleted(ctx context.Context, id int64, at *time.Time, idx Index) (Writing, error) {
 	var out Writing
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		var cur Writing
@@ -276,6 +304,9 @@ func (s *Store) SetDeleted(ctx context.Context, id int64, at *time.Time) (Writin
 			return err
 		}
 		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("writings").Where(where.Eq("id", id)), rel.Set("removed_at", utc(at))); err != nil {
+			return err
+		}
+		if err := idx.apply(ctx, s.db, cur); err != nil {
 			return err
 		}
 		st, err := repo.Record(ctx, s.db, cur.PostID, 0, repo.ChangeContent, 0)
@@ -287,6 +318,17 @@ func (s *Store) SetDeleted(ctx context.Context, id int64, at *time.Time) (Writin
 		return err
 	})
 	return out, repo.Translate(err, "delete post")
+}
+
+// Mentioning returns up to limit writings, deleted ones included, whose working copy, published document or
+// image holds text (an uploaded image's name, for one), the most recently changed first.
+func (s *Store) Mentioning(ctx context.Context, text string, limit int) ([]Writing, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text) + "%"
+	var out []Writing
+	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(s.db.Placeholders(`SELECT * FROM writings
+		WHERE body LIKE ? ESCAPE '\' OR live LIKE ? ESCAPE '\' OR image LIKE ? ESCAPE '\'
+		ORDER BY updated_at DESC, id DESC LIMIT ?`), like, like, like, limit))
+	return out, repo.Translate(err, "find writings by text")
 }
 
 // Versions returns a writing's kept versions, newest first.

@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"blog/content"
+	"blog/desk"
 	"blog/repo"
 	uploadstore "blog/repo/uploads"
+	"blog/repo/writing"
 	"blog/uploads"
 )
 
@@ -30,7 +33,9 @@ func (op *Commands) Images(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	svc := uploads.New(uploadstore.New(db), op.Config.Uploads)
+	// An image a post shows is refused as on the Images page: the desk's posts, and the content folder's files.
+	writer := &desk.Service{Store: writing.New(db), Library: op.contentLibrary}
+	svc := uploads.New(uploadstore.New(db), op.Config.Uploads, uploads.CheckUse(writer.ImageUsers))
 	switch {
 	case pos[0] == "list" && len(pos) == 1:
 		imgs, err := svc.List(ctx)
@@ -75,8 +80,12 @@ func (op *Commands) Images(ctx context.Context, args []string) error {
 	case pos[0] == "delete" && len(pos) > 1:
 		for _, name := range pos[1:] {
 			err := svc.Delete(ctx, name)
+			var refusal *uploads.Refusal
 			if errors.Is(err, repo.ErrNotFound) {
 				return fmt.Errorf("%s: there is no such image", name)
+			}
+			if errors.As(err, &refusal) {
+				return fmt.Errorf("%s: %s", name, refusal.Msg)
 			}
 			if err != nil {
 				return err
@@ -86,4 +95,22 @@ func (op *Commands) Images(ctx context.Context, args []string) error {
 		return nil
 	}
 	return errors.New(usage)
+}
+
+// contentLibrary reads the content folder (CONTENT_DIR, or the built-in sample) as the server would, for the
+// image check; a folder that cannot be read counts as empty (the desk's posts are still checked).
+func (op *Commands) contentLibrary() *content.Library {
+	fsys := content.Embedded()
+	if op.Config.ContentDir != "" {
+		root, err := os.OpenRoot(op.Config.ContentDir)
+		if err != nil {
+			return &content.Library{}
+		}
+		fsys = root.FS()
+	}
+	lib, err := content.Load(fsys)
+	if err != nil {
+		return &content.Library{}
+	}
+	return lib
 }
