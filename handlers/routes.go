@@ -134,6 +134,19 @@ func (s *Server) routes(app *fiber.App) {
 	if s.cfg.Search != nil {
 		app.Get("/search", same, s.search)
 	}
+	if a := s.activitypub; a != nil {
+		// The blog as an ActivityPub actor (handlers/activitypub): the inbox takes other servers' signed
+		// POSTs, so no origin check; bounded per server.
+		app.Get("/.well-known/webfinger", a.WebFinger)
+		app.Get("/.well-known/nodeinfo", a.NodeInfoLinks)
+		app.Get("/nodeinfo/2.1", a.NodeInfo)
+		app.Get("/ap/actor", a.ActorDoc)
+		app.Post("/ap/inbox", a.Inbox)
+		app.Get("/ap/outbox", a.Outbox)
+		app.Get("/ap/followers", a.Followers)
+		// A post's address answers activity+json with its Article (before the page and its cache).
+		app.Get("/posts/:slug", a.Post)
+	}
 	if s.webmention != nil {
 		// Other sites' notifications: a cross-site POST by design, so no origin check; bounded per client.
 		app.Post(mentionhandlers.Path, s.webmention.Receive)

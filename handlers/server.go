@@ -23,6 +23,7 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	aphandlers "blog/handlers/activitypub"
 	"blog/handlers/comments"
 	"blog/handlers/console"
 	deskhandlers "blog/handlers/desk"
@@ -166,6 +167,12 @@ type Config struct {
 	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
 	Webmentions    mentionhandlers.Receiver
 	WebmentionRate limits.Rate
+	// ActivityPub, when set, is the blog as an ActivityPub actor (activitypub.Service): WebFinger, NodeInfo,
+	// the actor and its inbox are served, and posts answer activity+json with their Article. ActivityPubRate
+	// bounds one server's posts to the inbox; Version is the program's, as NodeInfo names it.
+	ActivityPub     aphandlers.Actor
+	ActivityPubRate limits.Rate
+	Version         string
 	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
 	Mentioned Mentioned
 }
@@ -233,6 +240,8 @@ type Server struct {
 	uploadBody int
 	// webmention is the Webmention endpoint (nil without Config.Webmentions).
 	webmention *mentionhandlers.Handlers
+	// activitypub is the blog as an ActivityPub actor (nil without Config.ActivityPub).
+	activitypub *aphandlers.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -290,6 +299,10 @@ func New(cfg Config) (*fiber.App, error) {
 			Rate: cfg.WebmentionRate}); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.ActivityPub != nil {
+		s.activitypub = aphandlers.New(aphandlers.Config{Actor: cfg.ActivityPub, Clients: clients, Rate: cfg.ActivityPubRate,
+			Version: cfg.Version})
 	}
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,

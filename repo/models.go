@@ -150,6 +150,9 @@ type Comment struct {
 	SourceURL   string `db:"source_url"`
 	AuthorURL   string `db:"author_url"`
 	MentionKind string `db:"mention_kind"`
+	// AuthorHandle is the author's @user@server when the comment came from the fediverse (MentionFediverse);
+	// SourceURL is then the original post there and AuthorURL the author's profile.
+	AuthorHandle string `db:"author_handle"`
 	// ReactionCounts are the readers' reactions to it, kept by every reaction's write.
 	ReactionCounts
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
@@ -164,6 +167,8 @@ type Comment struct {
 const (
 	MentionReply = "reply"   // the other page answers the post: shown in the conversation
 	MentionLink  = "mention" // the other page links to the post: shown in the conversation, marked as a mention
+	// MentionFediverse is a reply from the fediverse (ActivityPub), to the post or to a comment under it.
+	MentionFediverse = "fediverse"
 )
 
 // FromElsewhere reports a comment that another site sent by Webmention.

@@ -101,6 +101,14 @@ var steps = []step{
 			{"where comments from other sites came from (columns comments.source_url, author_url, mention_kind): they show as ordinary comments", "comments"}}},
 	{20261207060002, "create_webmention_sends", migrations.MigrateCreateWebmentionSends, migrations.RollbackCreateWebmentionSends,
 		[]Loss{{"the record of Webmentions sent (table webmention_sends): every post's links are notified again", "webmention_sends"}}},
+	{20261208020001, "create_federation", migrations.MigrateCreateFederation, migrations.RollbackCreateFederation,
+		[]Loss{{"the blog's ActivityPub key (table fed_keys): followers' servers refuse the new one until they read the actor again", "fed_keys"},
+			{"every follower on the fediverse (table fed_followers): they must follow again", "fed_followers"},
+			{"the activities waiting for delivery (table fed_deliveries)", "fed_deliveries"},
+			{"which posts were announced to followers (table fed_posts): posts are announced again", "fed_posts"},
+			{"which comments came from the fediverse (table fed_objects): their edits and deletions no longer follow", "fed_objects"},
+			{"the likes and boosts from the fediverse (table fed_reactions)", "fed_reactions"},
+			{"the handles of fediverse authors (column comments.author_handle)", "comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-rel/rel/where"
+
+	ap "blog/activitypub"
+	"blog/internal/dbtest"
+	"blog/moderation"
+	"blog/repo"
+	"blog/repo/federation"
+	"blog/repo/review"
+)
+
+// fediUser is someone on another fediverse server, on loopback: an actor document with its own key, an inbox
+// that checks every delivery's signature against the blog's published key and keeps what arrived, and a way to
+// send the blog signed activities, shaped as Mastodon sends them.
+type fediUser struct {
+	t    *testing.T
+	srv  *httptest.Server
+	key  *rsa.PrivateKey
+	id   string
+	mu   sync.Mutex
+	got  []ap.Object
+	raw  []string
+	bad  []string
+	blog string // the blog's base, whose key verifies deliveries
+}
+
+func newFediUser(t *testing.T, blog string) *fediUser {
+	pemKey, err := ap.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ap.ParsePrivateKey(pemKey)
+	pub, _ := ap.PublicKeyPEM(key)
+	u := &fediUser{t: t, key: key, blog: blog}
+	mux := http.NewServeMux()
+	u.srv = httptest.NewServer(mux)
+	t.Cleanup(u.srv.Close)
+	u.id = u.srv.URL + "/users/alice"
+	mux.HandleFunc("GET /users/alice", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"@context": []string{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+			"id":       u.id, "type": "Person", "preferredUsername": "alice", "name": "Alice Liddell",
+			"inbox": u.id + "/inbox", "endpoints": map[string]string{"sharedInbox": u.srv.URL + "/inbox"},
+			"url":       u.srv.URL + "/@alice",
+			"icon":      map[string]string{"type": "Image", "url": u.srv.URL + "/alice.png"},
+			"publicKey": map[string]string{"id": u.id + "#main-key", "owner": u.id, "publicKeyPem": pub},
+		})
+	})
+	inbox := func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := u.verify(r, body); err != nil {
+			u.mu.Lock()
+			u.bad = append(u.bad, err.Error())
+			u.mu.Unlock()
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var o ap.Object
+		json.Unmarshal(body, &o)
+		u.mu.Lock()
+		u.got, u.raw = append(u.got, o), append(u.raw, string(body))
+		u.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}
+	mux.HandleFunc("POST /users/alice/inbox", inbox)
+	mux.HandleFunc("POST /inbox", inbox)
+	return u
+}
+
+// verify checks a delivery against the key the blog's actor document publishes.
+func (u *fediUser) verify(r *http.Request, body []byte) error {
+	resp, err := http.Get(u.blog + "/ap/actor")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var actor struct {
+		PublicKey struct{ ID, PublicKeyPem string } `json:"publicKey"`
+	}
+	json.NewDecoder(resp.Body).Decode(&actor)
+	keyID, err := ap.KeyID(r)
+	if err != nil || keyID != actor.PublicKey.ID {
+		return fmt.Errorf("key %q, want %q (%v)", keyID, actor.PublicKey.ID, err)
+	}
+	pub, err := ap.ParsePublicKey(actor.PublicKey.PublicKeyPem)
+	if err != nil {
+		return err
+	}
+	return ap.Verify(r, body, pub, time.Now())
+}
+
+// send posts a signed activity to the blog's inbox and returns the status.
+func (u *fediUser) send(activity map[string]any) int {
+	u.t.Helper()
+	activity["@context"] = "https://www.w3.org/ns/activitystreams"
+	body, _ := json.Marshal(activity)
+	return u.sendRaw(body, u.key, u.id+"#main-key", time.Now())
+}
+
+func (u *fediUser) sendRaw(body []byte, key *rsa.PrivateKey, keyID string, at time.Time) int {
+	u.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u.blog+"/ap/inbox", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ap.ContentType)
+	if err := ap.Sign(req, body, key, keyID, at); err != nil {
+		u.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// received returns the first activity of kind whose object satisfies ok.
+func (u *fediUser) received(kind string, ok func(o ap.Object, raw string) bool) (ap.Object, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for i, a := range u.got {
+		if a.TypeName() == kind && ok(a, u.raw[i]) {
+			return a, true
+		}
+	}
+	return ap.Object{}, false
+}
+
+func writeAPPost(t *testing.T, dir, name, title, body string) {
+	t.Helper()
+	text := "---\ntitle: " + title + "\ndate: 2026-12-01\nsummary: About " + title + "\ntags: [notes]\n---\n\n" + body + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "posts", name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func activityEnv(dir, db string) map[string]string {
+	return map[string]string{"DATABASE_URL": db, "CONTENT_DIR": dir, "ACTIVITYPUB": "on", "ACTIVITYPUB_ALLOW_PRIVATE": "true",
+		"RATE_LIMIT": "off", "ACTIVITYPUB_RATE": "off", "WEBMENTION": "off"}
+}
+
+// TestFederationBothWays runs the blog with ACTIVITYPUB=on and someone on another server (loopback): they find
+// the blog by WebFinger, follow it and are accepted; a new post reaches them as a Create of an Article, its edit
+// as an Update and its removal as a Delete, each signed with the key the actor document publishes; their reply
+// appears in the conversation with their name, handle and a link to the original, their edit and deletion
+// follow; the owner's answer goes back to them as a Note in reply to theirs; likes and boosts are counted; and
+// once they unfollow, they are no longer a follower.
+func TestFederationBothWays(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	db := dbtest.SQLiteURL(t)
+	base, stop := startServer(t, activityEnv(dir, db))
+	defer stop()
+	host := strings.TrimPrefix(base, "http://")
+	alice := newFediUser(t, base)
+	defer func() {
+		if t.Failed() {
+			var ds []federation.Delivery
+			dbtest.Open(t, db, false).Repo().FindAll(context.Background(), &ds)
+			var cs []repo.Comment
+			dbtest.Open(t, db, false).Repo().FindAll(context.Background(), &cs)
+			for _, c := range cs {
+				t.Logf("comment %d %s %s %q %s %s", c.ID, c.State, c.Reason, c.Body, c.AuthorHandle, c.SourceURL)
+			}
+			for _, d := range ds {
+				t.Logf("delivery %d %s %s attempts %d: %s %.120s", d.ID, d.Inbox, d.Status, d.Attempts, d.LastError, d.Activity)
+			}
+		}
+	}()
+
+	// WebFinger, the actor, NodeInfo, and the post as an Article.
+	status, body := get(t, base+"/.well-known/webfinger?resource="+url.QueryEscape("acct:blog@"+host))
+	if status != http.StatusOK || !strings.Contains(body, `"href":"`+base+`/ap/actor"`) {
+		t.Fatalf("webfinger: %d %s", status, body)
+	}
+	if status, _ := get(t, base+"/.well-known/webfinger?resource=acct:someone@"+host); status != http.StatusNotFound {
+		t.Fatalf("webfinger of someone else: %d", status)
+	}
+	if status, body := get(t, base+"/nodeinfo/2.1"); status != http.StatusOK || !strings.Contains(body, `"activitypub"`) {
+		t.Fatalf("nodeinfo: %d %s", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/posts/first", nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(art), `"type":"Article"`) || !strings.Contains(string(art), `"name":"First"`) ||
+		!strings.Contains(resp.Header.Get("Vary"), "Accept") {
+		t.Fatalf("article: %s %v", art, resp.Header)
+	}
+	if _, page := get(t, base+"/posts/first"); !strings.Contains(page, "<html") {
+		t.Fatalf("the page after the Article: %.200s", page)
+	}
+
+	// Follow, accepted.
+	follow := alice.id + "/follows/1"
+	if st := alice.send(map[string]any{"id": follow, "type": "Follow", "actor": alice.id, "object": base + "/ap/actor"}); st != http.StatusAccepted {
+		t.Fatalf("follow: %d", st)
+	}
+	waitFor(t, "the Accept", func() bool {
+		_, ok := alice.received("Accept", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == follow })
+		return ok
+	})
+	if _, body := get(t, base+"/ap/followers"); !strings.Contains(body, `"totalItems":1`) {
+		t.Fatalf("followers: %s", body)
+	}
+
+	// A new post: Create of an Article.
+	writeAPPost(t, dir, "2026-12-02-second.md", "Second", "The second post, with *words*.")
+	postURL := base + "/posts/second"
+	waitFor(t, "the Create", func() bool {
+		_, ok := alice.received("Create", func(o ap.Object, raw string) bool {
+			return ap.Ref(o.Object) == postURL && strings.Contains(raw, `"name":"Second"`) && strings.Contains(raw, "<em>words</em>")
+		})
+		return ok
+	})
+
+	// Alice replies, as Mastodon does (a Note in reply to the post, mentioning the blog).
+	note := alice.srv.URL + "/users/alice/statuses/1"
+	reply := func(kind, text string) int {
+		return alice.send(map[string]any{"id": note + "/activity-" + kind, "type": kind, "actor": alice.id,
+			"object": map[string]any{"id": note, "type": "Note", "attributedTo": alice.id, "inReplyTo": postURL,
+				"url":     alice.srv.URL + "/@alice/1",
+				"content": `<p><span class="h-card"><a href="` + base + `/ap/actor" class="u-url mention">@<span>blog</span></a></span> ` + text + `</p>`,
+				"to":      []string{ap.Public}}})
+	}
+	if st := reply("Create", "Lovely post, thank you."); st != http.StatusAccepted {
+		t.Fatalf("reply: %d", st)
+	}
+	waitFor(t, "the reply on the page", func() bool {
+		_, page := get(t, postURL)
+		return strings.Contains(page, "Lovely post, thank you.") && strings.Contains(page, "@alice@"+strings.TrimPrefix(alice.srv.URL, "http://")) &&
+			strings.Contains(page, alice.srv.URL+"/@alice/1") && strings.Contains(page, "Alice Liddell")
+	})
+	if st := reply("Create", "Lovely post, thank you."); st != http.StatusAccepted {
+		t.Fatalf("the same reply again: %d", st)
+	}
+	store := dbtest.Open(t, db, false)
+	var comments []repo.Comment
+	store.Repo().FindAll(context.Background(), &comments, where.Eq("mention_kind", repo.MentionFediverse))
+	if len(comments) != 1 || strings.Contains(comments[0].Body, "@blog") {
+		t.Fatalf("comments from the fediverse: %+v", comments)
+	}
+
+	// The owner answers from the blog: the answer goes to Alice as a Note in reply to hers.
+	mod := &moderation.Service{Comments: review.NewComments(store)}
+	answer, _, _, err := mod.Reply(moderation.AsOwner(context.Background()), moderation.Reply{To: comments[0].ID, Name: "Owner", Body: "Glad you liked it."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the owner's answer at Alice's server", func() bool {
+		_, ok := alice.received("Create", func(o ap.Object, raw string) bool {
+			n, _ := ap.Embedded(o.Object)
+			return ap.Ref(n.InReplyTo) == note && strings.Contains(n.Content, "Glad you liked it.") && strings.Contains(raw, alice.id)
+		})
+		return ok
+	})
+	// Her answer to the owner's answer lands under it.
+	owners := fmt.Sprintf("%s/ap/comments/%d", base, answer.ID)
+	if st := alice.send(map[string]any{"id": note + "-2/activity", "type": "Create", "actor": alice.id,
+		"object": map[string]any{"id": note + "-2", "type": "Note", "attributedTo": alice.id, "inReplyTo": owners, "content": "<p>You are welcome.</p>"}}); st != http.StatusAccepted {
+		t.Fatalf("reply to the owner: %d", st)
+	}
+	waitFor(t, "her answer to the owner", func() bool {
+		var c repo.Comment
+		err := store.Repo().Find(context.Background(), &c, where.Eq("source_url", note+"-2"))
+		return err == nil && c.ParentID != nil && *c.ParentID == answer.ID
+	})
+
+	// Her edit and her deletion follow (the first reply was answered, so the edit is refused as an author's
+	// would be: the second one is edited and deleted).
+	edit := func(kind string, obj any) int {
+		return alice.send(map[string]any{"id": note + "-2/" + kind, "type": kind, "actor": alice.id, "object": obj})
+	}
+	if st := edit("Update", map[string]any{"id": note + "-2", "type": "Note", "attributedTo": alice.id, "inReplyTo": owners,
+		"content": "<p>You are very welcome.</p>"}); st != http.StatusAccepted {
+		t.Fatalf("update: %d", st)
+	}
+	waitFor(t, "the edit", func() bool { _, page := get(t, postURL); return strings.Contains(page, "You are very welcome.") })
+	if st := edit("Delete", map[string]any{"id": note + "-2", "type": "Tombstone"}); st != http.StatusAccepted {
+		t.Fatalf("delete: %d", st)
+	}
+	waitFor(t, "the deletion", func() bool { _, page := get(t, postURL); return !strings.Contains(page, "You are very welcome.") })
+
+	// Likes and boosts are counted, once per person; an Undo takes one back.
+	for _, kind := range []string{"Like", "Like", "Announce"} {
+		if st := alice.send(map[string]any{"id": alice.id + "/" + kind, "type": kind, "actor": alice.id, "object": postURL}); st != http.StatusAccepted {
+			t.Fatalf("%s: %d", kind, st)
+		}
+	}
+	count := func(kind string) int {
+		n, _ := store.Repo().Count(context.Background(), "fed_reactions", where.Eq("kind", kind))
+		return n
+	}
+	if count(federation.KindLike) != 1 || count(federation.KindBoost) != 1 {
+		t.Fatalf("likes %d, boosts %d", count(federation.KindLike), count(federation.KindBoost))
+	}
+	alice.send(map[string]any{"id": alice.id + "/undo-like", "type": "Undo", "actor": alice.id,
+		"object": map[string]any{"id": alice.id + "/Like", "type": "Like", "actor": alice.id, "object": postURL}})
+	if count(federation.KindLike) != 0 {
+		t.Fatalf("like not taken back")
+	}
+
+	// The post edited, then removed.
+	writeAPPost(t, dir, "2026-12-02-second.md", "Second", "The second post, corrected.")
+	waitFor(t, "the Update", func() bool {
+		_, ok := alice.received("Update", func(o ap.Object, raw string) bool {
+			return ap.Ref(o.Object) == postURL && strings.Contains(raw, "corrected")
+		})
+		return ok
+	})
+	os.Remove(filepath.Join(dir, "posts", "2026-12-02-second.md"))
+	waitFor(t, "the Delete", func() bool {
+		_, ok := alice.received("Delete", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == postURL })
+		return ok
+	})
+
+	// Unfollow.
+	alice.send(map[string]any{"id": follow + "/undo", "type": "Undo", "actor": alice.id,
+		"object": map[string]any{"id": follow, "type": "Follow", "actor": alice.id, "object": base + "/ap/actor"}})
+	if _, body := get(t, base+"/ap/followers"); !strings.Contains(body, `"totalItems":0`) {
+		t.Fatalf("followers after unfollowing: %s", body)
+	}
+	alice.mu.Lock()
+	defer alice.mu.Unlock()
+	if len(alice.bad) > 0 {
+		t.Fatalf("deliveries that did not verify: %v", alice.bad)
+	}
+}
