@@ -348,3 +348,112 @@ func TestFederationBothWays(t *testing.T) {
 		t.Fatalf("deliveries that did not verify: %v", alice.bad)
 	}
 }
+
+// TestFederationRefusesHostileActivities sends the inbox what a hostile or broken server would: each is refused
+// with its status, or accepted and ignored, and nothing is stored either way.
+func TestFederationRefusesHostileActivities(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	db := dbtest.SQLiteURL(t)
+	base, stop := startServer(t, activityEnv(dir, db))
+	defer stop()
+	alice := newFediUser(t, base)
+	mallory := newFediUser(t, base) // another actor, whose key signs what claims to be Alice's
+	postURL := base + "/posts/first"
+	reply := func(id, inReplyTo string) []byte {
+		b, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id + "/activity", "type": "Create",
+			"actor": alice.id, "object": map[string]any{"id": id, "type": "Note", "attributedTo": alice.id, "inReplyTo": inReplyTo,
+				"content": "<p>Hostile words.</p>"}})
+		return b
+	}
+	good := reply(alice.srv.URL+"/users/alice/statuses/9", postURL)
+	for _, tc := range []struct {
+		name       string
+		send       func() int
+		wantStatus int
+	}{
+		{"no signature", func() int {
+			resp, err := http.Post(base+"/ap/inbox", ap.ContentType, bytes.NewReader(good))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}, http.StatusUnauthorized},
+		{"body changed after signing", func() int {
+			req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", nil)
+			ap.Sign(req, good, alice.key, alice.id+"#main-key", time.Now())
+			req.Body = io.NopCloser(bytes.NewReader(bytes.Replace(good, []byte("Hostile"), []byte("Changed"), 1)))
+			req.ContentLength = int64(len(good))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}, http.StatusUnauthorized},
+		{"signed with another's key under Alice's key id", func() int { return alice.sendRaw(good, mallory.key, alice.id+"#main-key", time.Now()) }, http.StatusUnauthorized},
+		{"signed by Mallory, claiming to be Alice", func() int { return alice.sendRaw(good, mallory.key, mallory.id+"#main-key", time.Now()) }, http.StatusForbidden},
+		{"replayed with a Date a day old", func() int { return alice.sendRaw(good, alice.key, alice.id+"#main-key", time.Now().Add(-24*time.Hour)) }, http.StatusUnauthorized},
+		{"dated two hours ahead", func() int { return alice.sendRaw(good, alice.key, alice.id+"#main-key", time.Now().Add(2*time.Hour)) }, http.StatusUnauthorized},
+		{"a key on no server", func() int { return alice.sendRaw(good, alice.key, "http://127.0.0.1:1/users/x#main-key", time.Now()) }, http.StatusUnauthorized},
+		{"over 64 KiB", func() int {
+			big := bytes.Replace(good, []byte("Hostile words."), bytes.Repeat([]byte("x"), 70<<10), 1)
+			return alice.sendRaw(big, alice.key, alice.id+"#main-key", time.Now())
+		}, http.StatusRequestEntityTooLarge},
+		{"not JSON", func() int { return alice.sendRaw([]byte("<html>"), alice.key, alice.id+"#main-key", time.Now()) }, http.StatusBadRequest},
+		{"an unknown type", func() int {
+			return alice.send(map[string]any{"id": alice.id + "/x", "type": "Dance", "actor": alice.id, "object": postURL})
+		}, http.StatusAccepted},
+		{"a reply to a post that does not exist", func() int {
+			return alice.sendRaw(reply(alice.srv.URL+"/users/alice/statuses/10", base+"/posts/nope"), alice.key, alice.id+"#main-key", time.Now())
+		}, http.StatusAccepted},
+		{"a reply to another site", func() int {
+			return alice.sendRaw(reply(alice.srv.URL+"/users/alice/statuses/11", "https://elsewhere.example/posts/first"), alice.key, alice.id+"#main-key", time.Now())
+		}, http.StatusAccepted},
+		{"a note whose id is on another server", func() int {
+			return alice.sendRaw(reply("https://elsewhere.example/notes/1", postURL), alice.key, alice.id+"#main-key", time.Now())
+		}, http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.send(); got != tc.wantStatus {
+				t.Fatalf("status %d, want %d", got, tc.wantStatus)
+			}
+		})
+	}
+	store := dbtest.Open(t, db, false)
+	if n, _ := store.Repo().Count(context.Background(), "comments"); n != 0 {
+		t.Fatalf("%d comments stored", n)
+	}
+	if n, _ := store.Repo().Count(context.Background(), "fed_objects"); n != 0 {
+		t.Fatalf("%d objects stored", n)
+	}
+	// Alice's own reply, signed by her, is taken: the refusals were for what they were, not for her.
+	if st := alice.sendRaw(good, alice.key, alice.id+"#main-key", time.Now()); st != http.StatusAccepted {
+		t.Fatalf("Alice's reply: %d", st)
+	}
+	if n, _ := store.Repo().Count(context.Background(), "comments"); n != 1 {
+		t.Fatalf("%d comments after Alice's reply", n)
+	}
+}
+
+// TestFederationRefusesPrivateActors shows the default: an actor on a loopback address is never read, so its
+// activity's signature cannot be checked and it is refused.
+func TestFederationRefusesPrivateActors(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	env := activityEnv(dir, dbtest.SQLiteURL(t))
+	env["ACTIVITYPUB_ALLOW_PRIVATE"], env["BASE_URL"] = "false", "https://blog.example"
+	base, stop := startServer(t, env)
+	defer stop()
+	alice := newFediUser(t, base)
+	if st := alice.send(map[string]any{"id": alice.id + "/follows/1", "type": "Follow", "actor": alice.id,
+		"object": "https://blog.example/ap/actor"}); st != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", st)
+	}
+	if _, body := get(t, base+"/ap/followers"); !strings.Contains(body, `"totalItems":0`) {
+		t.Fatalf("followers: %s", body)
+	}
+}
