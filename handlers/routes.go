@@ -24,6 +24,10 @@ func (s *Server) routes(app *fiber.App) {
 		// Uploaded images, from the database (handlers/uploads); the content folder's files are below.
 		app.Get("/media/u/:name", s.uploads.Serve)
 	}
+	if s.pictures != nil {
+		// Pictures fetched from other sites (an author's photo), from the database (handlers/pictures).
+		app.Get("/media/p/:name", s.pictures.Serve)
+	}
 	app.Get("/media/*", s.media)
 	app.Get("/feed.xml", s.feeds.Posts)
 	app.Get("/comments.xml", s.feeds.Comments)

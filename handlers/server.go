@@ -32,6 +32,7 @@ import (
 	letterhandlers "blog/handlers/newsletter"
 	"blog/handlers/pagecache"
 	handlerpeople "blog/handlers/people"
+	picturehandlers "blog/handlers/pictures"
 	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
 	uploadhandlers "blog/handlers/uploads"
@@ -175,6 +176,8 @@ type Config struct {
 	Version         string
 	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
 	Mentioned Mentioned
+	// Pictures, when set, are the pictures fetched from other sites (pictures.Service), served at /media/p/NAME.
+	Pictures picturehandlers.Opener
 }
 
 // Mentioned reads a post's likes and reposts from other sites (mentions.Store).
@@ -242,6 +245,8 @@ type Server struct {
 	webmention *mentionhandlers.Handlers
 	// activitypub is the blog as an ActivityPub actor (nil without Config.ActivityPub).
 	activitypub *aphandlers.Handlers
+	// pictures serves the pictures fetched from other sites (nil without Config.Pictures).
+	pictures *picturehandlers.Handlers
 }
 
 // New builds the Fiber app with every route.
@@ -315,6 +320,9 @@ func New(cfg Config) (*fiber.App, error) {
 			pc.OwnerChrome = s.signin.Chrome
 		}
 		s.people = handlerpeople.New(pc)
+	}
+	if cfg.Pictures != nil {
+		s.pictures = picturehandlers.New(cfg.Pictures)
 	}
 	if cfg.Uploads != nil && s.signin != nil {
 		s.uploads = uploadhandlers.New(uploadhandlers.Config{Uploads: cfg.Uploads, OwnerChrome: s.signin.Chrome})

@@ -47,6 +47,7 @@ import (
 	"blog/observe"
 	"blog/owner"
 	"blog/people"
+	"blog/pictures"
 	"blog/publish"
 	"blog/reactions"
 	"blog/repo"
@@ -55,6 +56,7 @@ import (
 	"blog/repo/federation"
 	"blog/repo/mentions"
 	"blog/repo/outbox"
+	picturestore "blog/repo/pictures"
 	"blog/repo/review"
 	"blog/repo/searchindex"
 	"blog/repo/subscribers"
@@ -228,6 +230,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 			letters.Wake()
 		}
 	})
+	pics := newPictures(cfg, db)
 	var receiver *webmention.Receiver
 	if cfg.Webmention {
 		var sender *webmention.Sender
@@ -269,7 +272,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		})
 	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, fed)
+		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, pics, fed)
 	if err != nil {
 		return err
 	}
@@ -386,7 +389,7 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
-	letters *newsletter.Service, receiver *webmention.Receiver, fed *activitypub.Service) (*fiber.App, error) {
+	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service, fed *activitypub.Service) (*fiber.App, error) {
 	hc := handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
@@ -400,6 +403,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		TrustedProxies: cfg.Trusted, RateLimit: cfg.RateLimit, FormMaxAge: cfg.FormMaxAge, EditWindow: cfg.EditWindow,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Search:       search.New(searchindex.New(db), site),
+		Pictures:     pics,
 		DatabaseFile: db.CheckFile,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
@@ -434,6 +438,14 @@ func newFederation(ctx context.Context, cfg config.Config, db *database.DB, site
 	return activitypub.New(ctx, activitypub.Config{Store: federation.New(db), Moderation: mod, Bans: mod.BanStore, Content: site,
 		Fetch: f, BaseURL: cfg.PublicBase(), Username: cfg.ActivityPubUsername, Title: cfg.SiteTitle,
 		Summary: cfg.Site.Description, Icon: cfg.PublicBase() + "/assets/share.png", Log: log})
+}
+
+// newPictures returns the copies of pictures other sites name (an author's photo): fetched once by the safe
+// client (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE), kept in the database, served at
+// /media/p/NAME.
+func newPictures(cfg config.Config, db *database.DB) *pictures.Service {
+	f := fetch.New(pictures.FetchConfig(cfg.WebmentionPrivate, cfg.SiteTitle+" (pictures; "+cfg.PublicBase()+")"))
+	return pictures.New(picturestore.New(db), f, pictures.Limits{})
 }
 
 // newWebmentions returns the queue of received Webmentions and its verifier (sources fetched by the safe client,

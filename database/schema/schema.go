@@ -109,6 +109,8 @@ var steps = []step{
 			{"which comments came from the fediverse (table fed_objects): their edits and deletions no longer follow", "fed_objects"},
 			{"the likes and boosts from the fediverse (table fed_reactions)", "fed_reactions"},
 			{"the handles of fediverse authors (column comments.author_handle)", "comments"}}},
+	{20261208030001, "create_pictures", migrations.MigrateCreatePictures, migrations.RollbackCreatePictures,
+		[]Loss{{"the pictures fetched from other sites (tables pictures and picture_sources): they are fetched again", "pictures"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -23,6 +23,7 @@ const (
 	LockNewsletter = 11 // subscribe requests counted against their bounds, and the mail of an announced post queued
 	LockMention    = 12 // one source and target: a mention sent twice at once is one row
 	LockFederation = 13 // ActivityPub: one post's announcement, one remote actor's or follower's row, the key pair
+	LockPictures   = 14 // the pictures fetched from other sites: their count checked one picture after the other
 )
 
 // UniqueIDs returns ids sorted without repeats.
