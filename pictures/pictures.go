@@ -20,7 +20,7 @@ import (
 )
 
 // Prefix is where pictures are served: /media/p/NAME.
-const Prefix = "/media/p/"
+const Prefix = repo.PicturePrefix
 
 // Defaults for Limits.
 const (

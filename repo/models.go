@@ -3,6 +3,7 @@ package repo
 
 import (
 	"html/template"
+	"strings"
 	"time"
 
 	"blog/richtext"
@@ -153,6 +154,9 @@ type Comment struct {
 	// AuthorHandle is the author's @user@server when the comment came from the fediverse (MentionFediverse);
 	// SourceURL is then the original post there and AuthorURL the author's profile.
 	AuthorHandle string `db:"author_handle"`
+	// AuthorPhoto is the blog's own address of its copy of the author's picture on the other site
+	// (PicturePrefix+NAME, see Picture); "" when there is none, and for every comment written here.
+	AuthorPhoto string `db:"author_photo"`
 	// ReactionCounts are the readers' reactions to it, kept by every reaction's write.
 	ReactionCounts
 	// ParentName is the name of the reply this one answers, when it answers a reply rather than the top-level
@@ -173,6 +177,25 @@ const (
 
 // FromElsewhere reports a comment that another site sent by Webmention.
 func (c Comment) FromElsewhere() bool { return c.MentionKind != "" }
+
+// PicturePrefix is where the blog serves its copies of pictures that other sites name (package pictures).
+const PicturePrefix = "/media/p/"
+
+// Picture returns the address of the picture drawn for the comment's author instead of the blog's own drawing:
+// its copy of a picture another site named (AuthorPhoto), when that is one of the blog's own picture addresses;
+// "" otherwise (the drawn picture, keyed by User.Avatar, is shown).
+func (c Comment) Picture() string {
+	name, ok := strings.CutPrefix(c.AuthorPhoto, PicturePrefix)
+	if !ok || len(name) < 5 || len(name) > 64 {
+		return ""
+	}
+	for _, r := range name {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r == '.') {
+			return ""
+		}
+	}
+	return c.AuthorPhoto
+}
 
 // The formats of a comment's text.
 const (

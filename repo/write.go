@@ -42,6 +42,8 @@ type NewComment struct {
 	SourceURL, AuthorURL, MentionKind string
 	// AuthorHandle is a fediverse author's @user@server (see Comment).
 	AuthorHandle string
+	// AuthorPhoto is the blog's copy of the author's picture on the other site (see Comment.AuthorPhoto).
+	AuthorPhoto string
 }
 
 // BadParentError refuses a reply: the comment answered is of another post, not shown, or not there.

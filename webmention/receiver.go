@@ -35,6 +35,12 @@ type Moderator interface {
 	Comment(ctx context.Context, id int64) (repo.Comment, error)
 }
 
+// Pictures keeps the blog's own copy of a picture another site names (pictures.Service): an author's photo is
+// fetched once, checked and served by the blog, so a page that shows it loads nothing from another host.
+type Pictures interface {
+	Fetch(ctx context.Context, remoteURL string) (string, error)
+}
+
 var (
 	_ Store     = (*mentions.Store)(nil)
 	_ Moderator = (*moderation.Service)(nil)
@@ -59,7 +65,10 @@ type Receiver struct {
 	Store      Store
 	Moderation Moderator
 	Fetch      Fetcher
-	Logger     *slog.Logger
+	// Pictures, when set, copies the authors' photos of replies and mentions; without it they show the blog's
+	// drawn picture.
+	Pictures Pictures
+	Logger   *slog.Logger
 	// Every is how often the queue is looked at when nothing pokes it (a mention received by another instance).
 	Every time.Duration
 	poke  chan struct{}
@@ -197,7 +206,7 @@ func (r *Receiver) apply(ctx context.Context, w *mentions.Webmention, m Mention)
 	}
 	n := repo.NewComment{PostID: w.PostID, Input: repo.CommentInput{Username: m.AuthorName, Email: email, Body: body},
 		IPHash: w.IPHash, NetHash: w.NetHash, Format: repo.FormatMarkdown,
-		SourceURL: m.URL, AuthorURL: m.AuthorURL, MentionKind: kind}
+		SourceURL: m.URL, AuthorURL: m.AuthorURL, MentionKind: kind, AuthorPhoto: r.picture(ctx, m.AuthorPhoto)}
 	// The same door as the comment form: bans (the source's domain is banned as an email domain), the spam rules
 	// on the name and text, the moderation mode. No form was filled in, so the form's timestamp rules do not
 	// apply.
@@ -214,6 +223,24 @@ func (r *Receiver) apply(ctx context.Context, w *mentions.Webmention, m Mention)
 		w.LastError = bound("comment "+d.State+": "+d.Reason, 480)
 	}
 	return nil
+}
+
+// picture returns the blog's copy of the author's photo at remote, fetched now or earlier; "" when there is none
+// or it cannot be had (the comment then shows the blog's drawn picture: a photo is never worth a lost reply).
+func (r *Receiver) picture(ctx context.Context, remote string) string {
+	if remote == "" || r.Pictures == nil {
+		return ""
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	local, err := r.Pictures.Fetch(pctx, remote)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.Logger.Info("webmention: the author's picture is not shown", "picture", remote, "err", err)
+		}
+		return ""
+	}
+	return local
 }
 
 // unlink removes the comment a mention became, as its author would: when the owner acted on it or someone

@@ -234,7 +234,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	var receiver *webmention.Receiver
 	if cfg.Webmention {
 		var sender *webmention.Sender
-		receiver, sender, err = newWebmentions(cfg, db, mod, log)
+		receiver, sender, err = newWebmentions(cfg, db, mod, pics, log)
 		if err != nil {
 			return err
 		}
@@ -453,10 +453,11 @@ func newPictures(cfg config.Config, db *database.DB) *pictures.Service {
 // like any comment), and the sender of the posts' own Webmentions. The sender is nil while the blog has no
 // public address (BASE_URL unset), unless WEBMENTION_ALLOW_PRIVATE says this is a test on one machine: the
 // pages linked to could not fetch a source at the server's own address.
-func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
+func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, pics *pictures.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
 	f := fetch.New(fetch.Config{AllowPrivate: cfg.WebmentionPrivate, UserAgent: cfg.SiteTitle + " (Webmention; " + cfg.PublicBase() + ")"})
 	st := mentions.New(db)
 	receiver := webmention.NewReceiver(st, mod, f, log)
+	receiver.Pictures = pics
 	if cfg.BaseURL == "" && !cfg.WebmentionPrivate {
 		return receiver, nil, nil
 	}

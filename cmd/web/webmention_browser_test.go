@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -14,8 +18,9 @@ import (
 )
 
 // TestWebmentionPictures sends a reply from another site while the post is open in Chromium: it arrives live,
-// in the conversation, with the site it came from and a link to the original; axe checks the page, and the
-// comment's picture is kept for docs/ (make screenshots).
+// in the conversation, with the site it came from, a link to the original and its author's photo (the blog's
+// copy, loaded from the blog); axe checks the page, and the comment's picture is kept for docs/ (make
+// screenshots).
 func TestWebmentionPictures(t *testing.T) {
 	axe := axeSource(t)
 	b := browsertest.New(t)
@@ -27,7 +32,8 @@ func TestWebmentionPictures(t *testing.T) {
 			base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "WEBMENTION_ALLOW_PRIVATE": "true"})
 			target := base + "/posts/hello-world"
 			other := newOtherSite(t)
-			other.set("/2026/12/reply", replyPage(target, "I tried this on my own blog: the comments arrive while you read, <em>and</em> replies from other sites do too."))
+			other.set("/2026/12/reply", replyPageWithPhoto(target, "I tried this on my own blog: the comments arrive while you read, <em>and</em> replies from other sites do too.", "/me.jpg"))
+			other.set("/me.jpg", string(portrait()))
 			tab := b.PrivateTab(t)
 			themed(t, tab, v.theme, v.w, v.h)
 			browsertest.Do(t, tab, chromedp.Navigate(target))
@@ -36,6 +42,7 @@ func TestWebmentionPictures(t *testing.T) {
 				t.Fatal(err)
 			}
 			browsertest.Wait(t, tab, "the reply arriving live", `!!document.querySelector('[data-testid=ElsewhereOrigin]')`)
+			browsertest.Wait(t, tab, "the author's picture, from the blog", `(() => { const i = document.querySelector('li:has([data-testid=ElsewhereOrigin]) img[data-picture]'); return !!i && i.complete && i.naturalWidth === 128 && new URL(i.src).origin === location.origin })()`)
 			browsertest.Wait(t, tab, "the arrival highlights over", `document.getAnimations().length === 0`)
 			axeCheck(t, tab, axe)
 			shot, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(`li:has([data-testid=ElsewhereOrigin]) > [data-part=comment]`)))
@@ -45,4 +52,27 @@ func TestWebmentionPictures(t *testing.T) {
 			keepPicture(t, fmt.Sprintf("webmention-reply-%s-%s", v.name, v.theme), shot)
 		})
 	}
+}
+
+// portrait is a 256×256 JPEG that looks like someone's profile picture: a head and shoulders on a plain ground.
+func portrait() []byte {
+	const n = 256
+	m := image.NewRGBA(image.Rect(0, 0, n, n))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			c := color.RGBA{94, 160, 160, 255}
+			dx, dy := float64(x-n/2), float64(y-100)
+			sx, sy := float64(x-n/2)/100, float64(y-260)/90
+			switch {
+			case dx*dx+dy*dy < 52*52:
+				c = color.RGBA{236, 196, 164, 255}
+			case sx*sx+sy*sy < 1:
+				c = color.RGBA{60, 70, 120, 255}
+			}
+			m.SetRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, m, &jpeg.Options{Quality: 90})
+	return b.Bytes()
 }

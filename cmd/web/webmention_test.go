@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"blog/fetch"
 	"blog/internal/dbtest"
+	"blog/internal/imagetest"
 	"blog/repo/mentions"
 	"blog/webmention"
 	wmclient "willnorris.com/go/webmention"
@@ -55,9 +57,16 @@ func (o *otherSite) set(path, page string) {
 	o.mu.Unlock()
 }
 
-func replyPage(target, text string) string {
+func replyPage(target, text string) string { return replyPageWithPhoto(target, text, "") }
+
+// replyPageWithPhoto is a reply whose author's h-card names a photo (none when photo is "").
+func replyPageWithPhoto(target, text, photo string) string {
+	img := ""
+	if photo != "" {
+		img = `<img class="u-photo" src="` + photo + `" alt="">`
+	}
 	return `<!doctype html><html><body><article class="h-entry">
-		<div class="p-author h-card"><a class="p-name u-url" href="/">Ada Lovelace</a></div>
+		<div class="p-author h-card">` + img + `<a class="p-name u-url" href="/">Ada Lovelace</a></div>
 		<p>In reply to <a class="u-in-reply-to" href="` + target + `">Hello</a></p>
 		<div class="e-content"><p>` + text + `<script>alert("x")</script></p></div>
 		<time class="dt-published" datetime="2026-12-01T10:00:00Z">1 Dec</time></article></body></html>`
@@ -100,7 +109,8 @@ func TestWebmentionReceivedThroughTheRealProgram(t *testing.T) {
 				t.Fatalf("Link header %q", l)
 			}
 
-			other.set("/reply", replyPage(target, "What a lovely first post."))
+			other.set("/reply", replyPageWithPhoto(target, "What a lovely first post.", "/ada.jpg"))
+			other.set("/ada.jpg", string(imagetest.JPEGWithMetadata(300, 200)))
 			res, err := webmention.Send(ctx, sender, other.srv.URL+"/reply", target)
 			if err != nil || res.Status != http.StatusAccepted || res.Endpoint != base+"/webmention" {
 				t.Fatalf("send: %+v %v", res, err)
@@ -119,6 +129,20 @@ func TestWebmentionReceivedThroughTheRealProgram(t *testing.T) {
 				if !strings.Contains(body, want) {
 					t.Errorf("the post page lacks %s", want)
 				}
+			}
+			// The author's picture is the blog's own copy, served by the blog: nothing loads from the other site.
+			pic := regexp.MustCompile(`<img data-testid="Avatar" data-picture src="(/media/p/[0-9a-f]{24}\.jpg)"`).FindStringSubmatch(body)
+			if pic == nil || strings.Contains(body, other.srv.URL+"/ada.jpg") {
+				t.Fatalf("the reply's picture is not the blog's copy")
+			}
+			resp, err = http.Get(base + pic[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || strings.Contains(string(img), imagetest.Secret) {
+				t.Fatalf("GET %s: %d %q", pic[1], resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
 
 			// Sent again after an edit: the comment follows.

@@ -111,6 +111,8 @@ var steps = []step{
 			{"the handles of fediverse authors (column comments.author_handle)", "comments"}}},
 	{20261208030001, "create_pictures", migrations.MigrateCreatePictures, migrations.RollbackCreatePictures,
 		[]Loss{{"the pictures fetched from other sites (tables pictures and picture_sources): they are fetched again", "pictures"}}},
+	{20261208030002, "add_comment_author_photo", migrations.MigrateAddCommentAuthorPhoto, migrations.RollbackAddCommentAuthorPhoto,
+		[]Loss{{"which picture each comment from another site shows (column comments.author_photo): they show the blog's drawn picture", "comments"}}},
 }
 
 // Known lists every version this binary knows, oldest first.
