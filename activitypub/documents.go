@@ -147,3 +147,19 @@ func URLOf(raw json.RawMessage) string {
 	}
 	return Ref(raw)
 }
+
+// ImageURL returns an Image's address (an icon: {"type": "Image", "url": ...}, a bare address, or the first of a
+// list).
+func ImageURL(raw json.RawMessage) string {
+	var img struct {
+		URL json.RawMessage `json:"url"`
+	}
+	if json.Unmarshal(raw, &img) == nil && len(img.URL) > 0 {
+		return URLOf(img.URL)
+	}
+	var l []json.RawMessage
+	if json.Unmarshal(raw, &l) == nil && len(l) > 0 {
+		return ImageURL(l[0])
+	}
+	return Ref(raw)
+}

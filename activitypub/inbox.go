@@ -220,7 +220,8 @@ func (s *Service) post(ctx context.Context, o Object, actor federation.Actor, po
 	n := repo.NewComment{PostID: postID, ParentID: parentID,
 		Input:     repo.CommentInput{Username: actor.Name, Email: email, Body: body},
 		Format:    repo.FormatMarkdown,
-		SourceURL: originalURL(o), AuthorURL: actor.ProfileURL, MentionKind: repo.MentionFediverse, AuthorHandle: actor.Handle}
+		SourceURL: originalURL(o), AuthorURL: actor.ProfileURL, MentionKind: repo.MentionFediverse, AuthorHandle: actor.Handle,
+		AuthorPhoto: s.picture(ctx, actor.IconURL)}
 	c, _, d, err := s.cfg.Moderation.Post(ctx, n, moderation.Candidate{Email: email,
 		Submission: spam.Submission{Name: actor.Name, Body: body, FormValid: true, FormAge: 24 * time.Hour}})
 	if err == nil {
@@ -336,4 +337,20 @@ func (s *Service) commentBody(o Object) string {
 		body = strings.TrimSpace(string(r[:repo.MaxBody-1])) + "…"
 	}
 	return body
+}
+
+// picture returns the blog's copy of an author's icon, fetched now or earlier; "" when there is none or it
+// cannot be had (the comment then shows the blog's drawn picture: an icon is never worth a lost reply).
+func (s *Service) picture(ctx context.Context, remote string) string {
+	if remote == "" || s.cfg.Pictures == nil {
+		return ""
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	local, err := s.cfg.Pictures.Fetch(pctx, remote)
+	if err != nil {
+		s.cfg.Log.Info("activitypub: the author's picture is not shown", "picture", remote, "err", err)
+		return ""
+	}
+	return local
 }

@@ -119,7 +119,7 @@ func actorFrom(o Object, id string) (federation.Actor, error) {
 	} else {
 		a.ProfileURL = id
 	}
-	if icon := URLOf(o.Icon); icon != "" && len(icon) <= 2048 {
+	if icon := ImageURL(o.Icon); icon != "" && len(icon) <= 2048 {
 		if _, err := fetch.Parse(icon); err == nil {
 			a.IconURL = icon
 		}

@@ -44,6 +44,12 @@ type Content interface {
 	Current() *publish.Snapshot
 }
 
+// Pictures keeps the blog's own copy of a picture another server names (pictures.Service): an author's icon is
+// fetched once, checked and served by the blog, so a page that shows it loads nothing from another host.
+type Pictures interface {
+	Fetch(ctx context.Context, remoteURL string) (string, error)
+}
+
 var _ Moderator = (*moderation.Service)(nil)
 
 // Config is what the service is built from.
@@ -52,6 +58,8 @@ type Config struct {
 	Moderation Moderator
 	Bans       Bans
 	Content    Content
+	// Pictures, when set, copies the authors' icons; without it their comments show the blog's drawn picture.
+	Pictures Pictures
 	// Fetch reads actors and delivers activities: non-public addresses refused unless it was built to allow them.
 	Fetch *fetch.Client
 	// BaseURL is the blog's public address; Username the actor's name (@Username@host).

@@ -6,6 +6,8 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -81,6 +83,14 @@ func newFediUser(t *testing.T, blog string) *fediUser {
 		u.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	}
+	mux.HandleFunc("GET /alice.png", func(w http.ResponseWriter, r *http.Request) {
+		img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+		for i := range img.Pix {
+			img.Pix[i] = byte(i * 7)
+		}
+		w.Header().Set("Content-Type", "image/png")
+		png.Encode(w, img)
+	})
 	mux.HandleFunc("POST /users/alice/inbox", inbox)
 	mux.HandleFunc("POST /inbox", inbox)
 	return u
@@ -178,7 +188,7 @@ func TestFederationBothWays(t *testing.T) {
 			var cs []repo.Comment
 			dbtest.Open(t, db, false).Repo().FindAll(context.Background(), &cs)
 			for _, c := range cs {
-				t.Logf("comment %d %s %s %q %s %s", c.ID, c.State, c.Reason, c.Body, c.AuthorHandle, c.SourceURL)
+				t.Logf("comment %d %s %s %q %s %s photo %q", c.ID, c.State, c.Reason, c.Body, c.AuthorHandle, c.SourceURL, c.AuthorPhoto)
 			}
 			for _, d := range ds {
 				t.Logf("delivery %d %s %s attempts %d: %s %.120s", d.ID, d.Inbox, d.Status, d.Attempts, d.LastError, d.Activity)
@@ -251,7 +261,8 @@ func TestFederationBothWays(t *testing.T) {
 	waitFor(t, "the reply on the page", func() bool {
 		_, page := get(t, postURL)
 		return strings.Contains(page, "Lovely post, thank you.") && strings.Contains(page, "@alice@"+strings.TrimPrefix(alice.srv.URL, "http://")) &&
-			strings.Contains(page, alice.srv.URL+"/@alice/1") && strings.Contains(page, "Alice Liddell")
+			strings.Contains(page, alice.srv.URL+"/@alice/1") && strings.Contains(page, "Alice Liddell") &&
+			strings.Contains(page, `src="/media/p/`) && !strings.Contains(page, alice.srv.URL+"/alice.png")
 	})
 	if st := reply("Create", "Lovely post, thank you."); st != http.StatusAccepted {
 		t.Fatalf("the same reply again: %d", st)

@@ -251,7 +251,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	}
 	var fed *activitypub.Service
 	if cfg.ActivityPub {
-		if fed, err = newFederation(ctx, cfg, db, site, mod, log); err != nil {
+		if fed, err = newFederation(ctx, cfg, db, site, mod, pics, log); err != nil {
 			return err
 		}
 		fctx, stop := context.WithCancel(ctx)
@@ -429,22 +429,22 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 // activities delivered by the safe client (non-public addresses refused unless ACTIVITYPUB_ALLOW_PRIVATE),
 // replies screened by moderation like any comment, and the bans' domains refusing servers.
 func newFederation(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, mod *moderation.Service,
-	log *slog.Logger) (*activitypub.Service, error) {
+	pics *pictures.Service, log *slog.Logger) (*activitypub.Service, error) {
 	if cfg.BaseURL == "" && !cfg.ActivityPubPrivate {
 		return nil, errors.New("ACTIVITYPUB=on needs BASE_URL: other servers know the blog by its public address")
 	}
 	f := fetch.New(fetch.Config{AllowPrivate: cfg.ActivityPubPrivate, MaxBytes: 256 << 10, Timeout: 20 * time.Second,
 		UserAgent: cfg.SiteTitle + " (ActivityPub; " + cfg.PublicBase() + ")"})
-	return activitypub.New(ctx, activitypub.Config{Store: federation.New(db), Moderation: mod, Bans: mod.BanStore, Content: site,
+	return activitypub.New(ctx, activitypub.Config{Store: federation.New(db), Moderation: mod, Bans: mod.BanStore, Content: site, Pictures: pics,
 		Fetch: f, BaseURL: cfg.PublicBase(), Username: cfg.ActivityPubUsername, Title: cfg.SiteTitle,
 		Summary: cfg.Site.Description, Icon: cfg.PublicBase() + "/assets/share.png", Log: log})
 }
 
 // newPictures returns the copies of pictures other sites name (an author's photo): fetched once by the safe
-// client (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE), kept in the database, served at
+// client (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE or ACTIVITYPUB_ALLOW_PRIVATE), kept in the database, served at
 // /media/p/NAME.
 func newPictures(cfg config.Config, db *database.DB) *pictures.Service {
-	f := fetch.New(pictures.FetchConfig(cfg.WebmentionPrivate, cfg.SiteTitle+" (pictures; "+cfg.PublicBase()+")"))
+	f := fetch.New(pictures.FetchConfig(cfg.WebmentionPrivate || cfg.ActivityPubPrivate, cfg.SiteTitle+" (pictures; "+cfg.PublicBase()+")"))
 	return pictures.New(picturestore.New(db), f, pictures.Limits{})
 }
 
