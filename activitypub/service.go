@@ -32,6 +32,7 @@ type Moderator interface {
 	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
 	Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error)
 	Comment(ctx context.Context, id int64) (repo.Comment, error)
+	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, []repo.Moved, error)
 }
 
 // Bans tells whether a server's domain is banned (the console's ban of an email domain: moderation's store).

@@ -95,6 +95,11 @@ func (s *Server) routes(app *fiber.App) {
 			app.Get("/admin/people/export", owner, p.OwnerExport)
 			app.Post("/admin/people/erase", owner, p.OwnerErase)
 		}
+		if s.activitypub != nil && s.cfg.ActivityPub != nil {
+			app.Get("/admin/followers", owner, s.console.FollowersPage)
+			app.Post("/admin/followers/block", owner, s.console.BlockServer)
+			app.Post("/admin/followers/:id<int>/delete", owner, s.console.RemoveFollower)
+		}
 		if l := s.letters; l != nil {
 			app.Get("/admin/subscribers", owner, l.OwnerPage)
 			app.Get("/admin/subscribers/export", owner, l.OwnerExport)

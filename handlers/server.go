@@ -338,8 +338,12 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {
-		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
-			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
+		cc := console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
+			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author}
+		if f, ok := cfg.ActivityPub.(console.Followers); ok {
+			cc.Followers = f // the Followers page (ACTIVITYPUB=on)
+		}
+		s.console = console.New(cc)
 		// The console's posts store is repo.Posts, which the desk's list needs too (its comments, closed or open).
 		if posts, ok := cfg.Posts.(deskhandlers.Posts); ok && cfg.Desk != nil {
 			s.desk = deskhandlers.New(deskhandlers.Config{Content: cfg.Content, Desk: cfg.Desk, Posts: posts,

@@ -200,6 +200,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	if cfg.Webmention {
 		chrome.Webmention = mentionhandlers.Path
 	}
+	chrome.Followers = cfg.ActivityPub
 	own, err := newOwner(cfg, db, keys, log)
 	if err != nil {
 		return err
