@@ -102,7 +102,14 @@ func Sign(req *http.Request, body []byte, key *rsa.PrivateKey, keyID string, now
 	if err != nil {
 		return err
 	}
-	return signer.SignRequest(key, keyID, req, body)
+	if err := signer.SignRequest(key, keyID, req, body); err != nil {
+		return err
+	}
+	// go-fed/httpsig names every algorithm "hs2019" (the later drafts' choice); Mastodon sends, and every server
+	// takes, "rsa-sha256", which older implementations (joyent's http-signature, and servers built on it) need.
+	// The parameter is not part of what is signed.
+	req.Header.Set("Signature", strings.Replace(req.Header.Get("Signature"), `algorithm="hs2019"`, `algorithm="rsa-sha256"`, 1))
+	return nil
 }
 
 // ErrSignature refuses a request whose signature is missing, malformed, does not cover what it must, is too old
