@@ -221,7 +221,7 @@ const maxFaces = 12
 // none: the post and its comments are what the page is for.
 func (s *Server) elsewhere(ctx context.Context, postID int64) views.ElsewhereView {
 	var e views.ElsewhereView
-	if s.cfg.Mentioned == nil {
+	if s.cfg.Mentioned == nil && s.cfg.Fediverse == nil {
 		return e
 	}
 	for _, k := range []struct {
@@ -229,14 +229,31 @@ func (s *Server) elsewhere(ctx context.Context, postID int64) views.ElsewhereVie
 		n     *int
 		faces *[]views.Face
 	}{{mentions.KindLike, &e.Likes, &e.Likers}, {mentions.KindRepost, &e.Reposts, &e.Reposters}} {
-		ws, total, err := s.cfg.Mentioned.Counted(ctx, postID, k.kind, maxFaces)
-		if err != nil {
-			s.cfg.Log.Error("reading likes and reposts", "post", postID, "err", err)
-			return views.ElsewhereView{}
+		if s.cfg.Mentioned != nil {
+			ws, total, err := s.cfg.Mentioned.Counted(ctx, postID, k.kind, maxFaces)
+			if err != nil {
+				s.cfg.Log.Error("reading likes and reposts", "post", postID, "err", err)
+				return views.ElsewhereView{}
+			}
+			*k.n += total
+			for _, w := range ws {
+				*k.faces = append(*k.faces, views.Face{Name: w.AuthorName, URL: w.AuthorURL})
+			}
 		}
-		*k.n = total
-		for _, w := range ws {
-			*k.faces = append(*k.faces, views.Face{Name: w.AuthorName, URL: w.AuthorURL})
+		// Likes and boosts from the fediverse count with those sent by Webmention (federation's kinds are named
+		// as mentions' are).
+		if s.cfg.Fediverse != nil {
+			rs, total, err := s.cfg.Fediverse.Reactions(ctx, postID, k.kind, maxFaces)
+			if err != nil {
+				s.cfg.Log.Error("reading likes and boosts", "post", postID, "err", err)
+				return views.ElsewhereView{}
+			}
+			*k.n += total
+			for _, r := range rs {
+				if len(*k.faces) < maxFaces {
+					*k.faces = append(*k.faces, views.Face{Name: r.Name, URL: r.ActorURI})
+				}
+			}
 		}
 	}
 	return e

@@ -48,6 +48,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/federation"
 	"blog/repo/mentions"
 	"blog/repo/outbox"
 	"blog/spam"
@@ -174,11 +175,20 @@ type Config struct {
 	ActivityPub     aphandlers.Actor
 	ActivityPubRate limits.Rate
 	Version         string
-	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
+	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post; Fediverse, when
+	// set, the likes and boosts from the fediverse, counted with them.
 	Mentioned Mentioned
+	Fediverse Fediverse
 	// Pictures, when set, are the pictures fetched from other sites (pictures.Service), served at /media/p/NAME.
 	Pictures picturehandlers.Opener
 }
+
+// Fediverse reads a post's likes and boosts from the fediverse (federation.Store).
+type Fediverse interface {
+	Reactions(ctx context.Context, postID int64, kind string, n int) ([]federation.Reaction, int, error)
+}
+
+var _ Fediverse = (*federation.Store)(nil)
 
 // Mentioned reads a post's likes and reposts from other sites (mentions.Store).
 type Mentioned interface {

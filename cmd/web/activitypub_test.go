@@ -328,6 +328,9 @@ func TestFederationBothWays(t *testing.T) {
 	if count(federation.KindLike) != 1 || count(federation.KindBoost) != 1 {
 		t.Fatalf("likes %d, boosts %d", count(federation.KindLike), count(federation.KindBoost))
 	}
+	if _, page := get(t, postURL); !strings.Contains(page, "1 like from other sites") || !strings.Contains(page, "Alice Liddell") {
+		t.Fatalf("likes not shown under the post")
+	}
 	alice.send(map[string]any{"id": alice.id + "/undo-like", "type": "Undo", "actor": alice.id,
 		"object": map[string]any{"id": alice.id + "/Like", "type": "Like", "actor": alice.id, "object": postURL}})
 	if count(federation.KindLike) != 0 {

@@ -421,7 +421,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		hc.Webmentions, hc.WebmentionRate, hc.Mentioned = receiver, cfg.WebmentionRate, mentions.New(db)
 	}
 	if fed != nil {
-		hc.ActivityPub, hc.ActivityPubRate = fed, cfg.ActivityPubRate
+		hc.ActivityPub, hc.ActivityPubRate, hc.Fediverse = fed, cfg.ActivityPubRate, federation.New(db)
 	}
 	return handlers.New(hc)
 }

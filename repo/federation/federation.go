@@ -219,7 +219,7 @@ type Reaction struct {
 // Table names the table of Reaction for rel.
 func (Reaction) Table() string { return "fed_reactions" }
 
-// The kinds of reaction, as the post's page counts them.
+// The kinds of reaction, named as the post's page counts them (mentions.KindLike and KindRepost).
 const (
 	KindLike  = "like"
 	KindBoost = "repost"
