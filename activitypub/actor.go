@@ -32,6 +32,12 @@ func (s *Service) Actor() Doc {
 	if s.cfg.Icon != "" {
 		d["icon"] = Doc{"type": "Image", "url": s.cfg.Icon}
 	}
+	if s.cfg.AlsoKnownAs != "" {
+		d["alsoKnownAs"] = []string{s.cfg.AlsoKnownAs}
+	}
+	if s.cfg.MovedTo != "" {
+		d["movedTo"] = s.cfg.MovedTo
+	}
 	return d
 }
 

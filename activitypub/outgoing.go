@@ -142,6 +142,9 @@ var retryAfter = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute,
 func (s *Service) Run(ctx context.Context) {
 	tick := time.NewTicker(s.cfg.Every)
 	defer tick.Stop()
+	if s.cfg.MovedTo != "" {
+		s.announceMove(ctx)
+	}
 	for {
 		if snap := s.takeLoaded(); snap != nil {
 			s.Published(ctx, snap)
@@ -246,4 +249,20 @@ func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
 		return refusedError{resp.Status}
 	}
 	return fmt.Errorf("status %d", resp.Status)
+}
+
+// announceMove tells every follower once that the account moved to MovedTo (Mastodon's Move: their servers read
+// the new actor, check that it names this one in alsoKnownAs, and follow it instead).
+func (s *Service) announceMove(ctx context.Context) {
+	move := Doc{"@context": jsonLD[0], "id": s.ActorID() + "#moves/" + shortHash(s.cfg.MovedTo), "type": "Move",
+		"actor": s.ActorID(), "object": s.ActorID(), "target": s.cfg.MovedTo,
+		"to": []string{s.url("/ap/followers")}}
+	sent, err := s.cfg.Store.Broadcast(ctx, "move "+s.cfg.MovedTo, move.Bytes())
+	if err != nil {
+		s.cfg.Log.Error("activitypub: announcing the move", "to", s.cfg.MovedTo, "err", err)
+		return
+	}
+	if sent > 0 {
+		s.cfg.Log.Info("activitypub: the move is announced to every follower's server", "to", s.cfg.MovedTo, "servers", sent)
+	}
 }

@@ -67,6 +67,9 @@ type Config struct {
 	BaseURL, Username string
 	// Title and Summary describe the actor; Icon is the address of its picture (on the blog).
 	Title, Summary, Icon string
+	// MovedTo, set on the old address, is the actor the account moved to: the actor says so and every follower
+	// is told once (Move). AlsoKnownAs, set on the new address, is the old actor, which servers check.
+	MovedTo, AlsoKnownAs string
 	Log                  *slog.Logger
 	// Every is how often the delivery queue is looked at when nothing pokes it (work queued by another instance).
 	Every time.Duration

@@ -629,3 +629,98 @@ func TestFederationRecordedShapes(t *testing.T) {
 		t.Fatalf("%d followers after the Undo", n)
 	}
 }
+
+// TestFederationMovesToAnotherAddress moves the blog between two instances on loopback, as the README says: the
+// new one names the old account in alsoKnownAs, the old one restarted with ACTIVITYPUB_MOVED_TO says movedTo and
+// tells its follower once with a signed Move; the follower's server, as Mastodon does, checks the new account
+// names the old one and follows it, and the new blog accepts.
+func TestFederationMovesToAnotherAddress(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	addrA := freeAddr(t)
+	envA := activityEnv(dir, dbtest.SQLiteURL(t))
+	envA["ADDR"] = addrA
+	oldBase, stopA := startServer(t, envA)
+	alice := newFediUser(t, oldBase)
+	if st := alice.send(map[string]any{"id": alice.id + "/follows/old", "type": "Follow", "actor": alice.id, "object": oldBase + "/ap/actor"}); st != http.StatusAccepted {
+		t.Fatalf("follow: %d", st)
+	}
+	waitFor(t, "the old blog's Accept", func() bool {
+		_, ok := alice.received("Accept", func(ap.Object, string) bool { return true })
+		return ok
+	})
+	if err := stopA(); err != nil {
+		t.Fatal(err)
+	}
+
+	envB := activityEnv(dir, dbtest.SQLiteURL(t))
+	envB["ACTIVITYPUB_ALSO_KNOWN_AS"] = oldBase + "/ap/actor"
+	newBase, stopB := startServer(t, envB)
+	defer stopB()
+	envA["ACTIVITYPUB_MOVED_TO"] = newBase + "/ap/actor"
+	_, stopA = startServer(t, envA)
+	defer stopA()
+
+	if _, body := get(t, oldBase+"/ap/actor"); !strings.Contains(body, `"movedTo":"`+newBase+`/ap/actor"`) {
+		t.Fatalf("the old actor: %s", body)
+	}
+	var move ap.Object
+	waitFor(t, "the Move", func() bool {
+		var ok bool
+		move, ok = alice.received("Move", func(ap.Object, string) bool { return true })
+		return ok
+	})
+	var m struct{ Actor, Object, Target string }
+	alice.mu.Lock()
+	for i, a := range alice.got {
+		if a.TypeName() == "Move" {
+			json.Unmarshal([]byte(alice.raw[i]), &m)
+		}
+	}
+	alice.mu.Unlock()
+	if m.Actor != oldBase+"/ap/actor" || m.Object != m.Actor || m.Target != newBase+"/ap/actor" || move.ID == "" {
+		t.Fatalf("move: %+v", m)
+	}
+	// What Mastodon does with a Move: read the target, check it names the origin, follow it.
+	_, target := get(t, m.Target)
+	if !strings.Contains(target, `"alsoKnownAs":["`+oldBase+`/ap/actor"]`) {
+		t.Fatalf("the new actor does not name the old one: %s", target)
+	}
+	alice.blog = newBase
+	if st := alice.send(map[string]any{"id": alice.id + "/follows/new", "type": "Follow", "actor": alice.id, "object": m.Target}); st != http.StatusAccepted {
+		t.Fatalf("follow the new account: %d", st)
+	}
+	waitFor(t, "the new blog's Accept", func() bool {
+		_, ok := alice.received("Accept", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == alice.id+"/follows/new" })
+		return ok
+	})
+	if _, body := get(t, newBase+"/ap/followers"); !strings.Contains(body, `"totalItems":1`) {
+		t.Fatalf("the new blog's followers: %s", body)
+	}
+	// Told once: the old blog started a third time sends no second Move. The marker is a later delivery: the
+	// Accept of a follow sent after the start, queued after anything the start queued.
+	if err := stopA(); err != nil {
+		t.Fatal(err)
+	}
+	_, stopA = startServer(t, envA)
+	alice.blog = oldBase
+	if st := alice.send(map[string]any{"id": alice.id + "/follows/again", "type": "Follow", "actor": alice.id, "object": oldBase + "/ap/actor"}); st != http.StatusAccepted {
+		t.Fatalf("follow again: %d", st)
+	}
+	waitFor(t, "the old blog's second Accept", func() bool {
+		_, ok := alice.received("Accept", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == alice.id+"/follows/again" })
+		return ok
+	})
+	alice.mu.Lock()
+	moves := 0
+	for _, a := range alice.got {
+		if a.TypeName() == "Move" {
+			moves++
+		}
+	}
+	alice.mu.Unlock()
+	if moves != 1 {
+		t.Fatalf("%d Moves", moves)
+	}
+}

@@ -438,7 +438,8 @@ func newFederation(ctx context.Context, cfg config.Config, db *database.DB, site
 		UserAgent: cfg.SiteTitle + " (ActivityPub; " + cfg.PublicBase() + ")"})
 	return activitypub.New(ctx, activitypub.Config{Store: federation.New(db), Moderation: mod, Bans: mod.BanStore, Content: site, Pictures: pics,
 		Fetch: f, BaseURL: cfg.PublicBase(), Username: cfg.ActivityPubUsername, Title: cfg.SiteTitle,
-		Summary: cfg.Site.Description, Icon: cfg.PublicBase() + "/assets/share.png", Log: log})
+		Summary: cfg.Site.Description, Icon: cfg.PublicBase() + "/assets/share.png", Log: log,
+		MovedTo: cfg.ActivityPubMovedTo, AlsoKnownAs: cfg.ActivityPubAlsoKnownAs})
 }
 
 // newPictures returns the copies of pictures other sites name (an author's photo): fetched once by the safe

@@ -261,3 +261,32 @@ func (s *Store) DropObject(ctx context.Context, uri string) error {
 	_, err := s.db.Repo().DeleteAny(ctx, rel.From("fed_objects").Where(where.Eq("uri", uri)))
 	return repo.Translate(err, "drop object")
 }
+
+// Broadcast queues activity to every follower's server once for the whole blog, under key (an announcement
+// such as a move, not tied to a post); it returns how many deliveries it queued (0 when it was sent before).
+func (s *Store) Broadcast(ctx context.Context, key string, activity []byte) (int, error) {
+	n := 0
+	err := s.db.Write(ctx, func(ctx context.Context) error {
+		n = 0
+		if err := s.db.Lock(ctx, store.LockFederation, "object "+key); err != nil {
+			return err
+		}
+		c, err := s.db.Repo().Count(ctx, "fed_objects", where.Eq("uri", key))
+		if err != nil || c > 0 {
+			return err
+		}
+		// Without followers there is no one to tell yet: nothing is recorded, so a later start tells them.
+		if f, err := s.db.Repo().Count(ctx, "fed_followers"); err != nil || f == 0 {
+			return err
+		}
+		if err := s.db.Repo().Insert(ctx, &Object{URI: key, Outgoing: true, CreatedAt: time.Now().UTC()}); err != nil {
+			return err
+		}
+		n, err = s.queueToFollowers(ctx, activity)
+		return err
+	})
+	if errors.Is(repo.Translate(err, ""), repo.ErrConflict) {
+		return 0, nil
+	}
+	return n, repo.Translate(err, "broadcast")
+}

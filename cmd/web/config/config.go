@@ -79,6 +79,8 @@ var Settings = []Setting{
 	{"ACTIVITYPUB", "off", "on: the blog is an ActivityPub actor (@ACTIVITYPUB_USERNAME@host): followed from Mastodon and the rest, posts delivered to followers, replies taken as comments. Needs BASE_URL."},
 	{"ACTIVITYPUB_USERNAME", "blog", "The actor's name: followers find the blog as @NAME@host (letters, digits and _)."},
 	{"ACTIVITYPUB_RATE", "60/1m", "Activities one server may post to the inbox: BURST/INTERVAL, or off."},
+	{"ACTIVITYPUB_MOVED_TO", "", "Moving the blog: on the OLD address, the new account's actor (https://NEWHOST/ap/actor). The old account says it moved and tells every follower once (Move); their servers follow the new one."},
+	{"ACTIVITYPUB_ALSO_KNOWN_AS", "", "Moving the blog: on the NEW address, the old account's actor (https://OLDHOST/ap/actor), which servers check before they follow the move."},
 	{"ACTIVITYPUB_ALLOW_PRIVATE", "false", "true lets ActivityPub reach actors and inboxes at loopback, private and link-local addresses. For tests on one machine only: never in production."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
@@ -128,7 +130,9 @@ type Config struct {
 	ActivityPubUsername string
 	ActivityPubRate     limits.Rate
 	ActivityPubPrivate  bool
-	Notify              Notify
+	// ActivityPubMovedTo and ActivityPubAlsoKnownAs move the account to another address (see the README).
+	ActivityPubMovedTo, ActivityPubAlsoKnownAs string
+	Notify                                     Notify
 }
 
 // Notify is what notifications are configured to do.
@@ -233,6 +237,15 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if cfg.ActivityPubPrivate, err = strconv.ParseBool(get("ACTIVITYPUB_ALLOW_PRIVATE")); err != nil {
 		return cfg, fmt.Errorf("ACTIVITYPUB_ALLOW_PRIVATE=%q: want true or false", get("ACTIVITYPUB_ALLOW_PRIVATE"))
+	}
+	for _, v := range []struct {
+		name string
+		to   *string
+	}{{"ACTIVITYPUB_MOVED_TO", &cfg.ActivityPubMovedTo}, {"ACTIVITYPUB_ALSO_KNOWN_AS", &cfg.ActivityPubAlsoKnownAs}} {
+		*v.to = get(v.name)
+		if u, err := url.Parse(*v.to); *v.to != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			return cfg, fmt.Errorf("%s=%q: want the other account's actor address, such as https://blog.example/ap/actor", v.name, *v.to)
+		}
 	}
 	for _, n := range []struct {
 		name string
