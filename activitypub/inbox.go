@@ -59,6 +59,9 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 // once (its owner may have replaced it).
 func (s *Service) verified(ctx context.Context, req *http.Request, body []byte, keyID string) (federation.Actor, error) {
 	actor, err := s.keyOwner(ctx, keyID, false)
+	if errors.Is(err, ErrBusy) {
+		return actor, err
+	}
 	if err != nil {
 		return actor, fmt.Errorf("%w: %v", ErrSignature, err)
 	}

@@ -47,6 +47,16 @@ func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, e
 	if _, err := fetch.Parse(id); err != nil {
 		return federation.Actor{}, err
 	}
+	// At most MaxReads actors are read at once, whatever the inbox is sent: a flood naming many servers' keys
+	// waits its turn, briefly, then is told to come back.
+	select {
+	case s.reads <- struct{}{}:
+		defer func() { <-s.reads }()
+	case <-time.After(5 * time.Second):
+		return federation.Actor{}, ErrBusy
+	case <-ctx.Done():
+		return federation.Actor{}, ctx.Err()
+	}
 	fctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(fctx, http.MethodGet, id, nil)
@@ -77,8 +87,10 @@ func actorFrom(o Object, id string) (federation.Actor, error) {
 	if o.ID != id {
 		return federation.Actor{}, fmt.Errorf("actor %s: the document is of %q", id, o.ID)
 	}
-	if o.Inbox == "" || hostOf(o.Inbox) == "" || len(o.Inbox) > 2048 {
-		return federation.Actor{}, fmt.Errorf("actor %s: no inbox", id)
+	// The inboxes must be on the actor's own server: an actor cannot point the blog's deliveries at a third
+	// party's address.
+	if o.Inbox == "" || hostOf(o.Inbox) != hostOf(id) || len(o.Inbox) > 2048 {
+		return federation.Actor{}, fmt.Errorf("actor %s: no inbox on its server", id)
 	}
 	var key struct {
 		ID    string `json:"id"`
@@ -98,7 +110,7 @@ func actorFrom(o Object, id string) (federation.Actor, error) {
 		SharedInbox string `json:"sharedInbox"`
 	}
 	_ = json.Unmarshal(o.Endpoints, &ep)
-	if len(ep.SharedInbox) > 2048 {
+	if len(ep.SharedInbox) > 2048 || hostOf(ep.SharedInbox) != hostOf(id) {
 		ep.SharedInbox = ""
 	}
 	user := clean(o.PreferredUsername, 60)

@@ -82,6 +82,7 @@ type Service struct {
 	key    *rsa.PrivateKey
 	pubPEM string
 	poke   chan struct{}
+	reads  chan struct{} // the actors being read, at most MaxReads
 	mu     sync.Mutex
 	// loaded is the newest content not yet announced (Loaded), taken by Run.
 	loadMu sync.Mutex
@@ -133,7 +134,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1)}, nil
+	return &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1),
+		reads: make(chan struct{}, MaxReads)}, nil
 }
 
 // The blog's own addresses.
@@ -181,6 +183,12 @@ func (s *Service) postOf(raw string) (int64, bool) {
 	}
 	return snap.PostID(p.Slug)
 }
+
+// MaxReads bounds how many remote actors are read at once.
+const MaxReads = 8
+
+// ErrBusy refuses an activity while MaxReads actors are being read: its sender should try again shortly.
+var ErrBusy = errors.New("activitypub: busy reading other actors")
 
 // ErrRefused refuses an activity the blog will not take (its actor's domain banned, an actor that is not the
 // signer's).

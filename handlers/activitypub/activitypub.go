@@ -152,6 +152,9 @@ func (h *Handlers) Inbox(c *fiber.Ctx) error {
 		return plain(c, fiber.StatusUnauthorized, "The signature cannot be verified.")
 	case errors.Is(err, ap.ErrRefused):
 		return plain(c, fiber.StatusForbidden, "Refused.")
+	case errors.Is(err, ap.ErrBusy):
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return plain(c, fiber.StatusServiceUnavailable, "Busy: try again shortly.")
 	}
 	return err
 }
