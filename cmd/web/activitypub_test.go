@@ -174,10 +174,18 @@ func activityEnv(dir, db string) map[string]string {
 // follow; the owner's answer goes back to them as a Note in reply to theirs; likes and boosts are counted; and
 // once they unfollow, they are no longer a follower.
 func TestFederationBothWays(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		url  func(testing.TB) string
+	}{{"sqlite", dbtest.SQLiteURL}, {"postgres", dbtest.PostgresURL}} {
+		t.Run(db.name, func(t *testing.T) { federationBothWays(t, db.url(t)) })
+	}
+}
+
+func federationBothWays(t *testing.T, db string) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
 	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
-	db := dbtest.SQLiteURL(t)
 	base, stop := startServer(t, activityEnv(dir, db))
 	defer stop()
 	host := strings.TrimPrefix(base, "http://")
@@ -256,9 +264,12 @@ func TestFederationBothWays(t *testing.T) {
 				"content": `<p><span class="h-card"><a href="` + base + `/ap/actor" class="u-url mention">@<span>blog</span></a></span> ` + text + `</p>`,
 				"to":      []string{ap.Public}}})
 	}
+	// An open page of the post receives the reply live, as any comment.
+	lines := streamLines(t, postURL+"/events")
 	if st := reply("Create", "Lovely post, thank you."); st != http.StatusAccepted {
 		t.Fatalf("reply: %d", st)
 	}
+	waitLine(t, lines, "Lovely post, thank you.", 30*time.Second)
 	waitFor(t, "the reply on the page", func() bool {
 		_, page := get(t, postURL)
 		return strings.Contains(page, "Lovely post, thank you.") && strings.Contains(page, "@alice@"+strings.TrimPrefix(alice.srv.URL, "http://")) &&
