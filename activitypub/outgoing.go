@@ -79,26 +79,47 @@ func (s *Service) OwnerReplied(ctx context.Context, c repo.Comment) error {
 	if !c.ByOwner || c.ParentID == nil || c.State != repo.StatePublished {
 		return nil
 	}
+	note, author, ok, err := s.ownerNote(ctx, c)
+	if err != nil || !ok {
+		return err
+	}
+	inbox := author.Inbox
+	if author.SharedInbox != "" {
+		inbox = author.SharedInbox
+	}
+	id := s.CommentID(c.ID)
+	sent, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id, CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
+		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, s.activity("Create", id+"#create", note).Bytes())
+	if sent {
+		s.wake()
+	}
+	return err
+}
+
+// ownerNote is the owner's reply c as a Note in reply to the fediverse comment it answers, addressed to that
+// comment's author; false when c does not answer one.
+func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (Doc, federation.Actor, bool, error) {
+	if c.ParentID == nil {
+		return nil, federation.Actor{}, false, nil
+	}
 	parent, err := s.cfg.Store.ObjectOf(ctx, *c.ParentID)
 	if errors.Is(err, repo.ErrNotFound) || (err == nil && parent.Outgoing) {
-		return nil
+		return nil, federation.Actor{}, false, nil
 	}
 	if err != nil {
-		return err
+		return nil, federation.Actor{}, false, err
 	}
 	author, err := s.cfg.Store.Actor(ctx, parent.ActorURI)
 	if err != nil {
-		return err
+		return nil, federation.Actor{}, false, err
 	}
-	slug := s.cfg.Content.Current()
 	postURL := ""
-	if sl, ok := slug.Slug(c.PostID); ok {
+	if sl, ok := s.cfg.Content.Current().Slug(c.PostID); ok {
 		postURL = s.PostURL(sl)
 	}
-	id := s.CommentID(c.ID)
 	note := Doc{
 		"@context":     jsonLD[0],
-		"id":           id,
+		"id":           s.CommentID(c.ID),
 		"type":         "Note",
 		"attributedTo": s.ActorID(),
 		"inReplyTo":    parent.URI,
@@ -112,16 +133,32 @@ func (s *Service) OwnerReplied(ctx context.Context, c repo.Comment) error {
 	if postURL != "" {
 		note["context"] = postURL
 	}
-	inbox := author.Inbox
-	if author.SharedInbox != "" {
-		inbox = author.SharedInbox
+	return note, author, true, nil
+}
+
+// Note returns the blog's comment with this id as the Note it was sent as (for servers that read it by its
+// id: a reply to it from a third server, a search): false for a comment that was never sent, or is no longer
+// shown.
+func (s *Service) Note(ctx context.Context, id int64) (Doc, bool, error) {
+	o, err := s.cfg.Store.Object(ctx, s.CommentID(id))
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && !o.Outgoing) {
+		return nil, false, nil
 	}
-	sent, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id, CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
-		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, s.activity("Create", id+"#create", note).Bytes())
-	if sent {
-		s.wake()
+	if err != nil {
+		return nil, false, err
 	}
-	return err
+	c, err := s.cfg.Moderation.Comment(ctx, id)
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && c.State != repo.StatePublished) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	note, _, ok, err := s.ownerNote(ctx, c)
+	if ok {
+		note["@context"] = jsonLD
+	}
+	return note, ok, err
 }
 
 // Bounds of the delivery queue.

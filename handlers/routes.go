@@ -153,6 +153,7 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/ap/inbox", a.Inbox)
 		app.Get("/ap/outbox", a.Outbox)
 		app.Get("/ap/followers", a.Followers)
+		app.Get("/ap/comments/:id<int>", a.Note)
 		// A post's address answers activity+json with its Article (before the page and its cache).
 		app.Get("/posts/:slug", a.Post)
 	}

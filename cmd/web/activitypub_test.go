@@ -299,8 +299,14 @@ func federationBothWays(t *testing.T, db string) {
 		})
 		return ok
 	})
-	// Her answer to the owner's answer lands under it.
+	// Her answer to the owner's answer lands under it. The answer can be read by its id, as servers do.
 	owners := fmt.Sprintf("%s/ap/comments/%d", base, answer.ID)
+	if status, body := get(t, owners); status != http.StatusOK || !strings.Contains(body, "Glad you liked it.") || !strings.Contains(body, `"inReplyTo":"`+note+`"`) {
+		t.Fatalf("the answer as a Note: %d %s", status, body)
+	}
+	if status, _ := get(t, fmt.Sprintf("%s/ap/comments/%d", base, comments[0].ID)); status != http.StatusNotFound {
+		t.Fatalf("a comment the blog did not send, as a Note: %d", status)
+	}
 	if st := alice.send(map[string]any{"id": note + "-2/activity", "type": "Create", "actor": alice.id,
 		"object": map[string]any{"id": note + "-2", "type": "Note", "attributedTo": alice.id, "inReplyTo": owners, "content": "<p>You are welcome.</p>"}}); st != http.StatusAccepted {
 		t.Fatalf("reply to the owner: %d", st)

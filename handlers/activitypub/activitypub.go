@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,6 +31,7 @@ type Actor interface {
 	Outbox() ap.Doc
 	ArticleBySlug(slug string) (ap.Doc, bool)
 	Receive(ctx context.Context, req *http.Request, body []byte) error
+	Note(ctx context.Context, id int64) (ap.Doc, bool, error)
 }
 
 var _ Actor = (*ap.Service)(nil)
@@ -103,6 +105,22 @@ func (h *Handlers) Followers(c *fiber.Ctx) error {
 	d, err := h.cfg.Actor.Followers(c.UserContext())
 	if err != nil {
 		return err
+	}
+	return send(c, ap.ContentType+"; charset=utf-8", d)
+}
+
+// Note answers /ap/comments/:id with the owner's reply sent to the fediverse as a Note (404 for any other).
+func (h *Handlers) Note(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return plain(c, fiber.StatusNotFound, "No such note.")
+	}
+	d, ok, err := h.cfg.Actor.Note(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return plain(c, fiber.StatusNotFound, "No such note.")
 	}
 	return send(c, ap.ContentType+"; charset=utf-8", d)
 }
