@@ -96,6 +96,38 @@ func (s *Service) OwnerReplied(ctx context.Context, c repo.Comment) error {
 	return err
 }
 
+// OwnerRemoved tells the author's server, once, that the owner's reply sent there was deleted (a Delete with a
+// Tombstone, as Mastodon sends when a post is deleted). Any other comment is none of its business.
+func (s *Service) OwnerRemoved(ctx context.Context, c repo.Comment) error {
+	if !c.ByOwner || c.State != repo.StateDeleted {
+		return nil
+	}
+	id := s.CommentID(c.ID)
+	sent, err := s.cfg.Store.Object(ctx, id)
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && !sent.Outgoing) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, author, ok, err := s.ownerNote(ctx, c)
+	if err != nil || !ok {
+		return err
+	}
+	inbox := author.Inbox
+	if author.SharedInbox != "" {
+		inbox = author.SharedInbox
+	}
+	del := Doc{"@context": jsonLD[0], "id": id + "#delete", "type": "Delete", "actor": s.ActorID(),
+		"object": Doc{"id": id, "type": "Tombstone"}, "to": []string{author.URI}, "cc": []string{Public}}
+	queued, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id + "#delete", CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
+		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, del.Bytes())
+	if queued {
+		s.wake()
+	}
+	return err
+}
+
 // ownerNote is the owner's reply c as a Note in reply to the fediverse comment it answers, addressed to that
 // comment's author; false when c does not answer one.
 func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (Doc, federation.Actor, bool, error) {

@@ -317,6 +317,18 @@ func federationBothWays(t *testing.T, db string) {
 		return err == nil && c.ParentID != nil && *c.ParentID == answer.ID
 	})
 
+	// The owner deletes the answer: her server is told once.
+	if _, err := mod.Act(context.Background(), repo.ActorOwner, "delete", []int64{answer.ID}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the Delete of the owner's answer", func() bool {
+		_, ok := alice.received("Delete", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == owners })
+		return ok
+	})
+	if status, _ := get(t, owners); status != http.StatusNotFound {
+		t.Fatalf("the deleted answer as a Note: %d", status)
+	}
+
 	// Her edit and her deletion follow (the first reply was answered, so the edit is refused as an author's
 	// would be: the second one is edited and deleted).
 	edit := func(kind string, obj any) int {

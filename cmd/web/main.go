@@ -260,13 +260,17 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		go func() { fed.Run(fctx); close(stopped) }()
 		defer func() { stop(); <-stopped }() // before the database closes
 		site.OnLoad(fed.Loaded)
-		// The owner's reply to a fediverse comment goes back to its server: every instance sees the change,
-		// the store sends it once.
+		// The owner's reply to a fediverse comment goes back to its server, and its deletion after it: every
+		// instance sees the change, the store sends each once.
 		broker.OnChange(func(_ int64, msgs []live.Message) {
 			for _, m := range msgs {
 				if c := m.Comment; c != nil && c.ByOwner && c.ParentID != nil {
-					if err := fed.OwnerReplied(ctx, *c); err != nil && ctx.Err() == nil {
-						log.Error("activitypub: sending the owner's reply", "comment", c.ID, "err", err)
+					send := fed.OwnerReplied
+					if c.State == repo.StateDeleted {
+						send = fed.OwnerRemoved
+					}
+					if err := send(ctx, *c); err != nil && ctx.Err() == nil {
+						log.Error("activitypub: sending the owner's reply", "comment", c.ID, "state", c.State, "err", err)
 					}
 				}
 			}
