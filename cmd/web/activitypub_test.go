@@ -753,3 +753,24 @@ func TestFederationMovesToAnotherAddress(t *testing.T) {
 		t.Fatalf("%d Moves", moves)
 	}
 }
+
+// TestFederationNeedsItsAddress shows the settings refused with a sentence: ACTIVITYPUB=on without BASE_URL (other
+// servers know the blog by it), a username servers would not take, a move to an address that is not one.
+func TestFederationNeedsItsAddress(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ACTIVITYPUB": "on"}, "ACTIVITYPUB=on needs BASE_URL"},
+		{map[string]string{"ACTIVITYPUB": "maybe"}, "ACTIVITYPUB=\"maybe\""},
+		{map[string]string{"ACTIVITYPUB": "on", "ACTIVITYPUB_USERNAME": "the blog"}, "ACTIVITYPUB_USERNAME"},
+		{map[string]string{"ACTIVITYPUB": "on", "ACTIVITYPUB_MOVED_TO": "blog.example"}, "ACTIVITYPUB_MOVED_TO"},
+	} {
+		tc.env["DATABASE_URL"] = dbtest.SQLiteURL(t)
+		tc.env["ADDR"] = freeAddr(t)
+		err := run(context.Background(), nil, envFunc(tc.env), strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+	}
+}
