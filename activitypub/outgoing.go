@@ -32,6 +32,13 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 	defer s.mu.Unlock()
 	queued := false
 	live := map[int64]bool{}
+	// What was announced, read once: a post as it was announced needs no transaction (a load of a blog with a
+	// thousand posts writes only what changed).
+	announced, hashes, err := s.cfg.Store.Announced(ctx)
+	if err != nil {
+		s.cfg.Log.Error("activitypub: reading the announced posts", "err", err)
+		return
+	}
 	for _, p := range snap.Lib.Posts {
 		id, ok := snap.PostID(p.Slug)
 		if !ok || p.Draft {
@@ -40,6 +47,9 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 		live[id] = true
 		art := s.Article(p)
 		hash := articleHash(art)
+		if hashes[id] == hash {
+			continue
+		}
 		kind, err := s.cfg.Store.Announce(ctx, id, s.PostURL(p.Slug), hash, func(kind string) ([]byte, error) {
 			return s.activity(kind, s.PostURL(p.Slug)+"#"+strings.ToLower(kind)+"-"+hash[:16], art).Bytes(), nil
 		})
@@ -50,10 +60,6 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 		queued = queued || kind != ""
 	}
 	if len(snap.Lib.Problems) == 0 {
-		announced, err := s.cfg.Store.Announced(ctx)
-		if err != nil {
-			s.cfg.Log.Error("activitypub: reading the announced posts", "err", err)
-		}
 		for id, uri := range announced {
 			if live[id] {
 				continue

@@ -190,17 +190,18 @@ func (s *Store) Announce(ctx context.Context, postID int64, uri, hash string, ac
 	return kind, nil
 }
 
-// Announced returns the posts announced and not deleted since: post id to object id.
-func (s *Store) Announced(ctx context.Context) (map[int64]string, error) {
+// Announced returns the posts announced and not deleted since: post id to object id, and to the hash of what
+// was announced.
+func (s *Store) Announced(ctx context.Context) (uris, hashes map[int64]string, err error) {
 	var ps []postState
 	if err := s.db.Repo().FindAll(ctx, &ps, where.Eq("gone", false)); err != nil {
-		return nil, repo.Translate(err, "announced posts")
+		return nil, nil, repo.Translate(err, "announced posts")
 	}
-	out := make(map[int64]string, len(ps))
+	uris, hashes = make(map[int64]string, len(ps)), make(map[int64]string, len(ps))
 	for _, p := range ps {
-		out[p.PostID] = p.URI
+		uris[p.PostID], hashes[p.PostID] = p.URI, p.Hash
 	}
-	return out, nil
+	return uris, hashes, nil
 }
 
 // Withdraw marks an announced post deleted and queues activity (its Delete) to every follower, once for the
