@@ -774,3 +774,39 @@ func TestFederationNeedsItsAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowersFromTheCommandLine lists, removes and blocks followers with `web followers`, as the console does.
+func TestFollowersFromTheCommandLine(t *testing.T) {
+	dbURL := dbtest.SQLiteURL(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "BASE_URL": "https://blog.example", "ACTIVITYPUB": "on"}
+	db := dbtest.Open(t, dbURL, true)
+	st := federation.New(db)
+	for _, f := range []federation.Follower{
+		{ActorURI: "https://good.example/users/ann", Inbox: "https://good.example/users/ann/inbox", Domain: "good.example", Handle: "@ann@good.example"},
+		{ActorURI: "https://spam.example/users/bot", Inbox: "https://spam.example/users/bot/inbox", Domain: "spam.example", Handle: "@bot@spam.example"},
+	} {
+		if err := st.Follow(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := webCmd(t, env, "", "followers")
+	if err != nil || !strings.Contains(out, "2 follower(s) of @blog@blog.example") || !strings.Contains(out, "@ann@good.example") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if out, err := webCmd(t, env, "", "followers", "block", "not a domain"); err == nil {
+		t.Fatalf("blocking nonsense: %s", out)
+	}
+	if out, err := webCmd(t, env, "", "followers", "block", "spam.example"); err != nil || !strings.Contains(out, "1 follower(s) removed") {
+		t.Fatalf("block: %v\n%s", err, out)
+	}
+	fs, _, _ := st.Followers(context.Background(), 10, 0)
+	if len(fs) != 1 {
+		t.Fatalf("followers after blocking: %+v", fs)
+	}
+	if out, err := webCmd(t, env, "", "followers", "remove", fmt.Sprint(fs[0].ID)); err != nil || !strings.Contains(out, "removed @ann@good.example") {
+		t.Fatalf("remove: %v\n%s", err, out)
+	}
+	if out, err := webCmd(t, env, "", "followers", "remove", fmt.Sprint(fs[0].ID)); err == nil || !strings.Contains(out, "no follower") {
+		t.Fatalf("removing again: %v\n%s", err, out)
+	}
+}

@@ -123,6 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.People(ctx, args)
 	case "subscribers":
 		return op.Subscribers(ctx, args)
+	case "followers":
+		return op.Followers(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
