@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"strings"
 	"time"
 
@@ -114,7 +115,7 @@ func (s *Service) Article(p content.Post) Doc {
 		"attributedTo": s.ActorID(),
 		"name":         p.Title,
 		"summary":      p.Summary,
-		"content":      string(p.HTML),
+		"content":      s.absolute(string(p.HTML)),
 		"mediaType":    "text/html",
 		"url":          id,
 		"published":    p.Date.UTC().Format(time.RFC3339),
@@ -158,4 +159,13 @@ func (s *Service) ArticleBySlug(slug string) (Doc, bool) {
 	a := s.Article(p)
 	a["@context"] = jsonLD
 	return a, true
+}
+
+// rootRelative finds the blog's own links and pictures written from its root (href="/about"), which a reader on
+// another server would resolve against that server.
+var rootRelative = regexp.MustCompile(`(\s(?:href|src)=")/([^/"])`)
+
+// absolute makes a post's links and pictures that start at the blog's root absolute.
+func (s *Service) absolute(html string) string {
+	return rootRelative.ReplaceAllString(html, "${1}"+s.base.String()+"/${2}")
 }

@@ -199,6 +199,11 @@ func federationBothWays(t *testing.T, db string) {
 			for _, c := range cs {
 				t.Logf("comment %d %s %s %q %s %s photo %q", c.ID, c.State, c.Reason, c.Body, c.AuthorHandle, c.SourceURL, c.AuthorPhoto)
 			}
+			alice.mu.Lock()
+			for _, r := range alice.raw {
+				t.Logf("received %.900s", r)
+			}
+			alice.mu.Unlock()
 			for _, d := range ds {
 				t.Logf("delivery %d %s %s attempts %d: %s %.120s", d.ID, d.Inbox, d.Status, d.Attempts, d.LastError, d.Activity)
 			}
@@ -246,11 +251,12 @@ func federationBothWays(t *testing.T, db string) {
 	}
 
 	// A new post: Create of an Article.
-	writeAPPost(t, dir, "2026-12-02-second.md", "Second", "The second post, with *words*.")
+	writeAPPost(t, dir, "2026-12-02-second.md", "Second", "The second post, with *words* and [a link](/about).")
 	postURL := base + "/posts/second"
 	waitFor(t, "the Create", func() bool {
 		_, ok := alice.received("Create", func(o ap.Object, raw string) bool {
-			return ap.Ref(o.Object) == postURL && strings.Contains(raw, `"name":"Second"`) && strings.Contains(raw, "<em>words</em>")
+			return ap.Ref(o.Object) == postURL && strings.Contains(raw, `"name":"Second"`) && strings.Contains(raw, "<em>words</em>") &&
+				strings.Contains(raw, `href=\"`+base+`/about\"`)
 		})
 		return ok
 	})
