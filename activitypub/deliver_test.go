@@ -14,6 +14,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	ap "blog/activitypub"
+	"blog/activitypub/signature"
 	"blog/content"
 	"blog/fetch"
 	"blog/internal/dbtest"
@@ -41,7 +42,7 @@ func TestDeliveryRetriesAndGivesUp(t *testing.T) {
 	var unsigned atomic.Int32
 	answer := func(status int) *httptest.Server {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := ap.KeyID(r); err != nil || r.Header.Get("Digest") == "" {
+			if _, err := signature.KeyID(r); err != nil || r.Header.Get("Digest") == "" {
 				unsigned.Add(1)
 			}
 			w.WriteHeader(status)

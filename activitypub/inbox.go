@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/activitypub/signature"
 	"blog/importer/source"
 	"blog/moderation"
 	"blog/repo"
@@ -32,7 +33,7 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 	if err := json.Unmarshal(body, &a); err != nil {
 		return BadActivity{"The body is not an ActivityStreams document."}
 	}
-	keyID, err := KeyID(req)
+	keyID, err := signature.KeyID(req)
 	if err != nil {
 		return err
 	}
@@ -63,17 +64,17 @@ func (s *Service) verified(ctx context.Context, req *http.Request, body []byte, 
 		return actor, err
 	}
 	if err != nil {
-		return actor, fmt.Errorf("%w: %v", ErrSignature, err)
+		return actor, fmt.Errorf("%w: %v", signature.ErrSignature, err)
 	}
 	verify := func(a federation.Actor) error {
-		pub, err := ParsePublicKey(a.PublicKey)
+		pub, err := signature.ParsePublicKey(a.PublicKey)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrSignature, err)
+			return fmt.Errorf("%w: %v", signature.ErrSignature, err)
 		}
-		return Verify(req, body, pub, time.Now())
+		return signature.Verify(req, body, pub, time.Now())
 	}
 	err = verify(actor)
-	if err != nil && !errors.Is(err, ErrSignature) {
+	if err != nil && !errors.Is(err, signature.ErrSignature) {
 		return actor, err
 	}
 	if err != nil && time.Since(actor.FetchedAt) > time.Minute {

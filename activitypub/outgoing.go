@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"blog/activitypub/signature"
 	"blog/fetch"
 	"blog/publish"
 	"blog/repo"
@@ -310,7 +311,7 @@ func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("Accept", Accept)
-	if err := Sign(req, body, s.key, s.KeyID(), time.Now()); err != nil {
+	if err := signature.Sign(req, body, s.key, s.KeyID(), time.Now()); err != nil {
 		return err
 	}
 	resp, err := s.cfg.Fetch.Do(req)

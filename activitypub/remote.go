@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"blog/activitypub/signature"
 	"blog/fetch"
 	"blog/repo"
 	"blog/repo/federation"
@@ -65,7 +66,7 @@ func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, e
 	}
 	req.Header.Set("Accept", Accept)
 	// Signed, for servers that answer only signed requests (Mastodon's secure mode, GoToSocial).
-	if err := Sign(req, nil, s.key, s.KeyID(), time.Now()); err != nil {
+	if err := signature.Sign(req, nil, s.key, s.KeyID(), time.Now()); err != nil {
 		return federation.Actor{}, err
 	}
 	resp, err := s.cfg.Fetch.Do(req)
@@ -103,7 +104,7 @@ func actorFrom(o Object, id string) (federation.Actor, error) {
 	if key.Owner != id || hostOf(key.ID) != hostOf(id) {
 		return federation.Actor{}, fmt.Errorf("actor %s: the key %s is another's", id, key.ID)
 	}
-	if _, err := ParsePublicKey(key.PEM); err != nil {
+	if _, err := signature.ParsePublicKey(key.PEM); err != nil {
 		return federation.Actor{}, err
 	}
 	var ep struct {
@@ -170,7 +171,7 @@ func (s *Service) keyOwner(ctx context.Context, keyID string, fresh bool) (feder
 		return a, err
 	}
 	if a.KeyID != keyID {
-		return federation.Actor{}, fmt.Errorf("%w: key %s is not the key of %s", ErrSignature, keyID, id)
+		return federation.Actor{}, fmt.Errorf("%w: key %s is not the key of %s", signature.ErrSignature, keyID, id)
 	}
 	return a, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"blog/activitypub/signature"
 	"blog/fetch"
 	"blog/moderation"
 	"blog/publish"
@@ -122,15 +123,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Every <= 0 {
 		cfg.Every = 30 * time.Second
 	}
-	pemKey, err := cfg.Store.PrivateKey(ctx, GenerateKey)
+	pemKey, err := cfg.Store.PrivateKey(ctx, signature.GenerateKey)
 	if err != nil {
 		return nil, err
 	}
-	key, err := ParsePrivateKey(pemKey)
+	key, err := signature.ParsePrivateKey(pemKey)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := PublicKeyPEM(key)
+	pub, err := signature.PublicKeyPEM(key)
 	if err != nil {
 		return nil, err
 	}

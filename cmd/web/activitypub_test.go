@@ -23,6 +23,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	ap "blog/activitypub"
+	"blog/activitypub/signature"
 	"blog/internal/dbtest"
 	"blog/moderation"
 	"blog/repo"
@@ -46,12 +47,12 @@ type fediUser struct {
 }
 
 func newFediUser(t *testing.T, blog string) *fediUser {
-	pemKey, err := ap.GenerateKey()
+	pemKey, err := signature.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ap.ParsePrivateKey(pemKey)
-	pub, _ := ap.PublicKeyPEM(key)
+	key, _ := signature.ParsePrivateKey(pemKey)
+	pub, _ := signature.PublicKeyPEM(key)
 	u := &fediUser{t: t, key: key, blog: blog}
 	mux := http.NewServeMux()
 	u.srv = httptest.NewServer(mux)
@@ -108,15 +109,15 @@ func (u *fediUser) verify(r *http.Request, body []byte) error {
 		PublicKey struct{ ID, PublicKeyPem string } `json:"publicKey"`
 	}
 	json.NewDecoder(resp.Body).Decode(&actor)
-	keyID, err := ap.KeyID(r)
+	keyID, err := signature.KeyID(r)
 	if err != nil || keyID != actor.PublicKey.ID {
 		return fmt.Errorf("key %q, want %q (%v)", keyID, actor.PublicKey.ID, err)
 	}
-	pub, err := ap.ParsePublicKey(actor.PublicKey.PublicKeyPem)
+	pub, err := signature.ParsePublicKey(actor.PublicKey.PublicKeyPem)
 	if err != nil {
 		return err
 	}
-	return ap.Verify(r, body, pub, time.Now())
+	return signature.Verify(r, body, pub, time.Now())
 }
 
 // send posts a signed activity to the blog's inbox and returns the status.
@@ -131,7 +132,7 @@ func (u *fediUser) sendRaw(body []byte, key *rsa.PrivateKey, keyID string, at ti
 	u.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, u.blog+"/ap/inbox", bytes.NewReader(body))
 	req.Header.Set("Content-Type", ap.ContentType)
-	if err := ap.Sign(req, body, key, keyID, at); err != nil {
+	if err := signature.Sign(req, body, key, keyID, at); err != nil {
 		u.t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -433,7 +434,7 @@ func TestFederationRefusesHostileActivities(t *testing.T) {
 		}, http.StatusUnauthorized},
 		{"body changed after signing", func() int {
 			req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", nil)
-			ap.Sign(req, good, alice.key, alice.id+"#main-key", time.Now())
+			signature.Sign(req, good, alice.key, alice.id+"#main-key", time.Now())
 			req.Body = io.NopCloser(bytes.NewReader(bytes.Replace(good, []byte("Hostile"), []byte("Changed"), 1)))
 			req.ContentLength = int64(len(good))
 			resp, err := http.DefaultClient.Do(req)
@@ -520,9 +521,9 @@ type recordedServer struct {
 }
 
 func newRecordedServer(t *testing.T, name, user, keyPath string, values map[string]string) *recordedServer {
-	pemKey, _ := ap.GenerateKey()
-	key, _ := ap.ParsePrivateKey(pemKey)
-	pub, _ := ap.PublicKeyPEM(key)
+	pemKey, _ := signature.GenerateKey()
+	key, _ := signature.ParsePrivateKey(pemKey)
+	pub, _ := signature.PublicKeyPEM(key)
 	r := &recordedServer{t: t, name: name, key: key, values: map[string]string{}}
 	for k, v := range values {
 		r.values[k] = v
@@ -561,7 +562,7 @@ func (r *recordedServer) send(base, name string) {
 	body := []byte(r.file(name))
 	req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", bytes.NewReader(body))
 	req.Header.Set("Content-Type", ap.ContentType)
-	if err := ap.Sign(req, body, r.key, r.keyID, time.Now()); err != nil {
+	if err := signature.Sign(req, body, r.key, r.keyID, time.Now()); err != nil {
 		r.t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)

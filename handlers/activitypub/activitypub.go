@@ -17,6 +17,7 @@ import (
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	ap "blog/activitypub"
+	"blog/activitypub/signature"
 	"blog/clientip"
 	"blog/limits"
 )
@@ -166,7 +167,7 @@ func (h *Handlers) Inbox(c *fiber.Ctx) error {
 		return plain(c, fiber.StatusAccepted, "Accepted.")
 	case errors.As(err, &bad):
 		return plain(c, fiber.StatusBadRequest, bad.Msg)
-	case errors.Is(err, ap.ErrSignature):
+	case errors.Is(err, signature.ErrSignature):
 		return plain(c, fiber.StatusUnauthorized, "The signature cannot be verified.")
 	case errors.Is(err, ap.ErrRefused):
 		return plain(c, fiber.StatusForbidden, "Refused.")
@@ -182,7 +183,7 @@ func (h *Handlers) Inbox(c *fiber.Ctx) error {
 func (h *Handlers) allow(c *fiber.Ctx) bool {
 	key := ""
 	req := http.Request{Header: http.Header{"Signature": {c.Get("Signature")}}, Method: c.Method()}
-	if id, err := ap.KeyID(&req); err == nil {
+	if id, err := signature.KeyID(&req); err == nil {
 		if u, err := url.Parse(id); err == nil && u.Host != "" {
 			key = "host " + strings.ToLower(u.Host)
 		}

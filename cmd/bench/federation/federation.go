@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	ap "blog/activitypub"
+	"blog/activitypub/signature"
 	"blog/cmd/bench/harness"
 )
 
@@ -145,9 +146,9 @@ type sink struct {
 }
 
 func newSink() *sink {
-	pemKey, _ := ap.GenerateKey()
-	key, _ := ap.ParsePrivateKey(pemKey)
-	pub, _ := ap.PublicKeyPEM(key)
+	pemKey, _ := signature.GenerateKey()
+	key, _ := signature.ParsePrivateKey(pemKey)
+	pub, _ := signature.PublicKeyPEM(key)
 	s := &sink{key: key, seen: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
@@ -197,7 +198,7 @@ func inbox(base string, s *sink, n int) (perSecond, p50, p99 float64, err error)
 						"inReplyTo": target, "content": fmt.Sprintf("<p>Reply number %d, with a few words of its own.</p>", i)}})
 				req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", bytes.NewReader(body))
 				req.Header.Set("Content-Type", ap.ContentType)
-				ap.Sign(req, body, s.key, actor+"#main-key", time.Now())
+				signature.Sign(req, body, s.key, actor+"#main-key", time.Now())
 				t0 := time.Now()
 				resp, err := http.DefaultClient.Do(req)
 				d := time.Since(t0)

@@ -1,4 +1,4 @@
-package activitypub_test
+package signature_test
 
 import (
 	"bytes"
@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	ap "blog/activitypub"
+	"blog/activitypub/signature"
 )
 
 // joyent runs testdata/httpsig.js with job and returns what it answered. It needs node and the project's
 // node_modules (npm ci), as the build of the CSS does.
 func joyent(t *testing.T, job map[string]any) map[string]any {
 	t.Helper()
-	root, _ := filepath.Abs("..")
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "http-signature")); err != nil {
 		t.Skip("node_modules/http-signature is not installed: run npm ci")
 	}
@@ -38,12 +38,12 @@ func joyent(t *testing.T, job map[string]any) map[string]any {
 }
 
 func testKey(t *testing.T) (string, string) {
-	priv, err := ap.GenerateKey()
+	priv, err := signature.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _ := ap.ParsePrivateKey(priv)
-	pub, _ := ap.PublicKeyPEM(k)
+	k, _ := signature.ParsePrivateKey(priv)
+	pub, _ := signature.PublicKeyPEM(k)
 	return priv, pub
 }
 
@@ -52,10 +52,10 @@ func testKey(t *testing.T) (string, string) {
 // does not), and a POST signed there, as Mastodon signs, verifies here.
 func TestSignaturesAgainstJoyent(t *testing.T) {
 	priv, pub := testKey(t)
-	key, _ := ap.ParsePrivateKey(priv)
+	key, _ := signature.ParsePrivateKey(priv)
 	body := []byte(`{"type":"Create","actor":"https://blog.example/ap/actor"}`)
 	req, _ := http.NewRequest(http.MethodPost, "https://mastodon.example/inbox", bytes.NewReader(body))
-	if err := ap.Sign(req, body, key, "https://blog.example/ap/actor#main-key", time.Now()); err != nil {
+	if err := signature.Sign(req, body, key, "https://blog.example/ap/actor#main-key", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	headers := map[string]string{}
@@ -98,15 +98,15 @@ func TestSignaturesAgainstJoyent(t *testing.T) {
 		in.Header.Set("Signature", strings.TrimPrefix(a, "Signature "))
 		in.Header.Del("Authorization")
 	}
-	pubKey, _ := ap.ParsePublicKey(pub2)
-	if err := ap.Verify(in, body, pubKey, time.Now()); err != nil {
+	pubKey, _ := signature.ParsePublicKey(pub2)
+	if err := signature.Verify(in, body, pubKey, time.Now()); err != nil {
 		t.Fatalf("joyent's signature did not verify here: %v (%v)", err, hs)
 	}
-	if err := ap.Verify(in, append(body, ' '), pubKey, time.Now()); err == nil {
+	if err := signature.Verify(in, append(body, ' '), pubKey, time.Now()); err == nil {
 		t.Fatal("a body that is not the digested one verified")
 	}
-	otherPub, _ := ap.ParsePublicKey(pub)
-	if err := ap.Verify(in, body, otherPub, time.Now()); err == nil {
+	otherPub, _ := signature.ParsePublicKey(pub)
+	if err := signature.Verify(in, body, otherPub, time.Now()); err == nil {
 		t.Fatal("another key verified joyent's signature")
 	}
 }

@@ -1,4 +1,9 @@
-package activitypub
+// Package signature is HTTP Signatures as Mastodon and the rest sign and verify them
+// (draft-cavage-http-signatures-12): rsa-sha256 over "(request-target) host date digest", with a SHA-256
+// Digest of the body on a POST, and the blog's RSA keys in PEM. go-fed/httpsig signs and checks the signature
+// itself; what the draft leaves to the receiver (which headers must be signed, how old Date may be, whether
+// Digest matches the body) is checked here.
+package signature
 
 import (
 	"crypto"
@@ -50,13 +55,13 @@ func GenerateKey() (string, error) {
 func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
 	b, _ := pem.Decode([]byte(s))
 	if b == nil {
-		return nil, errors.New("activitypub: no PEM block in the private key")
+		return nil, errors.New("signature: no PEM block in the private key")
 	}
 	if k, err := x509.ParsePKCS8PrivateKey(b.Bytes); err == nil {
 		if rk, ok := k.(*rsa.PrivateKey); ok {
 			return rk, nil
 		}
-		return nil, errors.New("activitypub: the private key is not RSA")
+		return nil, errors.New("signature: the private key is not RSA")
 	}
 	return x509.ParsePKCS1PrivateKey(b.Bytes)
 }
@@ -74,17 +79,17 @@ func PublicKeyPEM(k *rsa.PrivateKey) (string, error) {
 func ParsePublicKey(s string) (*rsa.PublicKey, error) {
 	b, _ := pem.Decode([]byte(strings.TrimSpace(s)))
 	if b == nil {
-		return nil, errors.New("activitypub: no PEM block in the public key")
+		return nil, errors.New("signature: no PEM block in the public key")
 	}
 	if k, err := x509.ParsePKIXPublicKey(b.Bytes); err == nil {
 		if rk, ok := k.(*rsa.PublicKey); ok && rk.N.BitLen() >= 1024 {
 			return rk, nil
 		}
-		return nil, errors.New("activitypub: the public key is not RSA of at least 1024 bits")
+		return nil, errors.New("signature: the public key is not RSA of at least 1024 bits")
 	}
 	rk, err := x509.ParsePKCS1PublicKey(b.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("activitypub: reading the public key: %w", err)
+		return nil, fmt.Errorf("signature: reading the public key: %w", err)
 	}
 	return rk, nil
 }
@@ -114,7 +119,7 @@ func Sign(req *http.Request, body []byte, key *rsa.PrivateKey, keyID string, now
 
 // ErrSignature refuses a request whose signature is missing, malformed, does not cover what it must, is too old
 // or does not verify.
-var ErrSignature = errors.New("activitypub: bad signature")
+var ErrSignature = errors.New("signature: bad signature")
 
 func sigErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrSignature, fmt.Sprintf(format, a...))
