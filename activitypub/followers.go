@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/moderation"
 	"blog/repo"
@@ -23,8 +24,8 @@ func (s *Service) RemoveFollower(ctx context.Context, id int64) (federation.Foll
 	if err != nil {
 		return f, err
 	}
-	reject := Doc{"@context": jsonLD[0], "id": s.ActorID() + "#rejects/" + shortHash(f.FollowID+f.ActorURI), "type": "Reject",
-		"actor": s.ActorID(), "object": Doc{"id": f.FollowID, "type": "Follow", "actor": f.ActorURI, "object": s.ActorID()}}
+	reject := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#rejects/" + shortHash(f.FollowID+f.ActorURI), "type": "Reject",
+		"actor": s.ActorID(), "object": streams.Doc{"id": f.FollowID, "type": "Follow", "actor": f.ActorURI, "object": s.ActorID()}}
 	if err := s.cfg.Store.Queue(ctx, []federation.Target{{Inbox: f.Inbox, Domain: f.Domain}}, reject.Bytes()); err != nil {
 		return f, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/importer/source"
 	"blog/moderation"
 	"blog/repo"
@@ -29,7 +30,7 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 	if len(body) > MaxActivity {
 		return BadActivity{"The activity is too large."}
 	}
-	var a Object
+	var a streams.Object
 	if err := json.Unmarshal(body, &a); err != nil {
 		return BadActivity{"The body is not an ActivityStreams document."}
 	}
@@ -95,7 +96,7 @@ func (s *Service) banned(ctx context.Context, actorURI string) (bool, error) {
 }
 
 // apply does what an activity from actor asks.
-func (s *Service) apply(ctx context.Context, a Object, actor federation.Actor) error {
+func (s *Service) apply(ctx context.Context, a streams.Object, actor federation.Actor) error {
 	switch a.TypeName() {
 	case "Follow":
 		return s.follow(ctx, a, actor)
@@ -115,8 +116,8 @@ func (s *Service) apply(ctx context.Context, a Object, actor federation.Actor) e
 	return nil // Accept, Reject, Add, Block, Move, Flag...: nothing the blog does
 }
 
-func (s *Service) follow(ctx context.Context, a Object, actor federation.Actor) error {
-	if Ref(a.Object) != s.ActorID() {
+func (s *Service) follow(ctx context.Context, a streams.Object, actor federation.Actor) error {
+	if streams.Ref(a.Object) != s.ActorID() {
 		return nil
 	}
 	if a.ID == "" || len(a.ID) > 2048 {
@@ -127,8 +128,8 @@ func (s *Service) follow(ctx context.Context, a Object, actor federation.Actor) 
 	if err != nil {
 		return err
 	}
-	accept := Doc{"@context": jsonLD[0], "id": s.ActorID() + "#accepts/" + shortHash(a.ID), "type": "Accept",
-		"actor": s.ActorID(), "object": Doc{"id": a.ID, "type": "Follow", "actor": actor.URI, "object": s.ActorID()}}
+	accept := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#accepts/" + shortHash(a.ID), "type": "Accept",
+		"actor": s.ActorID(), "object": streams.Doc{"id": a.ID, "type": "Follow", "actor": actor.URI, "object": s.ActorID()}}
 	if err := s.cfg.Store.Queue(ctx, []federation.Target{{Inbox: actor.Inbox, Domain: hostOf(actor.Inbox)}}, accept.Bytes()); err != nil {
 		return err
 	}
@@ -137,9 +138,9 @@ func (s *Service) follow(ctx context.Context, a Object, actor federation.Actor) 
 	return nil
 }
 
-func (s *Service) undo(ctx context.Context, a Object, actor federation.Actor) error {
-	inner, embedded := Embedded(a.Object)
-	innerID := Ref(a.Object)
+func (s *Service) undo(ctx context.Context, a streams.Object, actor federation.Actor) error {
+	inner, embedded := streams.Embedded(a.Object)
+	innerID := streams.Ref(a.Object)
 	kind := ""
 	if embedded {
 		if inner.ActorID() != "" && inner.ActorID() != actor.URI {
@@ -157,8 +158,8 @@ func (s *Service) undo(ctx context.Context, a Object, actor federation.Actor) er
 	return nil
 }
 
-func (s *Service) react(ctx context.Context, a Object, actor federation.Actor, kind string) error {
-	postID, ok := s.postOf(Ref(a.Object))
+func (s *Service) react(ctx context.Context, a streams.Object, actor federation.Actor, kind string) error {
+	postID, ok := s.postOf(streams.Ref(a.Object))
 	if !ok || a.ID == "" || len(a.ID) > 2048 {
 		return nil
 	}
@@ -169,15 +170,15 @@ func (s *Service) react(ctx context.Context, a Object, actor federation.Actor, k
 var noteTypes = map[string]bool{"Note": true, "Article": true, "Page": true}
 
 // create makes a reply to a post of the blog, or to a comment under one, the comment it stands for.
-func (s *Service) create(ctx context.Context, a Object, actor federation.Actor) error {
-	o, ok := Embedded(a.Object)
+func (s *Service) create(ctx context.Context, a streams.Object, actor federation.Actor) error {
+	o, ok := streams.Embedded(a.Object)
 	if !ok || !noteTypes[o.TypeName()] || o.ID == "" || len(o.ID) > 2048 {
 		return nil
 	}
-	if hostOf(o.ID) != hostOf(actor.URI) || (Ref(o.AttributedTo) != "" && Ref(o.AttributedTo) != actor.URI) {
+	if hostOf(o.ID) != hostOf(actor.URI) || (streams.Ref(o.AttributedTo) != "" && streams.Ref(o.AttributedTo) != actor.URI) {
 		return fmt.Errorf("%w: a note attributed to another", ErrRefused)
 	}
-	postID, parentID, ok := s.repliesTo(ctx, Ref(o.InReplyTo))
+	postID, parentID, ok := s.repliesTo(ctx, streams.Ref(o.InReplyTo))
 	if !ok {
 		return nil // not a reply to anything here (a post that does not exist, a stranger's thread)
 	}
@@ -218,7 +219,7 @@ func (s *Service) repliesTo(ctx context.Context, inReplyTo string) (postID, pare
 // post stores a note as a comment through moderation: bans (the server's domain as an email domain), the spam
 // rules on its name and text, the moderation mode. No form was filled in, so the form's timestamp rules do not
 // apply.
-func (s *Service) post(ctx context.Context, o Object, actor federation.Actor, postID, parentID int64) (repo.Comment, error) {
+func (s *Service) post(ctx context.Context, o streams.Object, actor federation.Actor, postID, parentID int64) (repo.Comment, error) {
 	body := s.commentBody(o)
 	email := emailOf(actor)
 	n := repo.NewComment{PostID: postID, ParentID: parentID,
@@ -246,8 +247,8 @@ func emailOf(a federation.Actor) string {
 }
 
 // originalURL is the note's page on its server (its url when on the same server, else its id).
-func originalURL(o Object) string {
-	if u := URLOf(o.URL); u != "" && hostOf(u) == hostOf(o.ID) && len(u) <= 2048 {
+func originalURL(o streams.Object) string {
+	if u := streams.URLOf(o.URL); u != "" && hostOf(u) == hostOf(o.ID) && len(u) <= 2048 {
 		return u
 	}
 	return o.ID
@@ -255,8 +256,8 @@ func originalURL(o Object) string {
 
 // update follows an edit of a note that became a comment, as its author's edit (screened again); an actor's
 // own update refreshes what is kept of it.
-func (s *Service) update(ctx context.Context, a Object, actor federation.Actor) error {
-	o, ok := Embedded(a.Object)
+func (s *Service) update(ctx context.Context, a streams.Object, actor federation.Actor) error {
+	o, ok := streams.Embedded(a.Object)
 	if !ok {
 		return nil
 	}
@@ -294,8 +295,8 @@ func (s *Service) update(ctx context.Context, a Object, actor federation.Actor) 
 
 // remove follows the deletion of a note (its comment deleted as its author would, or by the owner's delete when
 // it was answered or moderated), or of an actor (who follows no more).
-func (s *Service) remove(ctx context.Context, a Object, actor federation.Actor) error {
-	id := Ref(a.Object)
+func (s *Service) remove(ctx context.Context, a streams.Object, actor federation.Actor) error {
+	id := streams.Ref(a.Object)
 	if id == actor.URI {
 		_, err := s.cfg.Store.Unfollow(ctx, actor.URI)
 		return err
@@ -323,7 +324,7 @@ var leadingMention = regexp.MustCompile(`^\s*\[@[^\]]{1,100}\]\(https?://[^)\s]+
 
 // commentBody is a note's text as the blog's Markdown: the HTML converted (richtext renders it by the
 // comments' own rules), the leading mention of the blog taken away, bounded as a comment is.
-func (s *Service) commentBody(o Object) string {
+func (s *Service) commentBody(o streams.Object) string {
 	body := ""
 	if o.Content != "" && len(o.Content) <= MaxActivity {
 		if md, _, err := source.ToMarkdown(o.Content, source.HTML); err == nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/publish"
 	"blog/repo"
@@ -65,9 +66,9 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 			if live[id] {
 				continue
 			}
-			del := Doc{"@context": jsonLD[0], "id": uri + "#delete-" + shortHash(time.Now().String()), "type": "Delete",
-				"actor": s.ActorID(), "object": Doc{"id": uri, "type": "Tombstone"},
-				"to": []string{Public}, "cc": []string{s.url("/ap/followers")}}
+			del := streams.Doc{"@context": streams.Context[0], "id": uri + "#delete-" + shortHash(time.Now().String()), "type": "Delete",
+				"actor": s.ActorID(), "object": streams.Doc{"id": uri, "type": "Tombstone"},
+				"to": []string{streams.Public}, "cc": []string{s.url("/ap/followers")}}
 			done, err := s.cfg.Store.Withdraw(ctx, id, del.Bytes())
 			if err != nil {
 				s.cfg.Log.Error("activitypub: withdrawing a post", "post", id, "err", err)
@@ -125,8 +126,8 @@ func (s *Service) OwnerRemoved(ctx context.Context, c repo.Comment) error {
 	if author.SharedInbox != "" {
 		inbox = author.SharedInbox
 	}
-	del := Doc{"@context": jsonLD[0], "id": id + "#delete", "type": "Delete", "actor": s.ActorID(),
-		"object": Doc{"id": id, "type": "Tombstone"}, "to": []string{author.URI}, "cc": []string{Public}}
+	del := streams.Doc{"@context": streams.Context[0], "id": id + "#delete", "type": "Delete", "actor": s.ActorID(),
+		"object": streams.Doc{"id": id, "type": "Tombstone"}, "to": []string{author.URI}, "cc": []string{streams.Public}}
 	queued, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id + "#delete", CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
 		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, del.Bytes())
 	if queued {
@@ -137,7 +138,7 @@ func (s *Service) OwnerRemoved(ctx context.Context, c repo.Comment) error {
 
 // ownerNote is the owner's reply c as a Note in reply to the fediverse comment it answers, addressed to that
 // comment's author; false when c does not answer one.
-func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (Doc, federation.Actor, bool, error) {
+func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (streams.Doc, federation.Actor, bool, error) {
 	if c.ParentID == nil {
 		return nil, federation.Actor{}, false, nil
 	}
@@ -156,8 +157,8 @@ func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (Doc, federatio
 	if sl, ok := s.cfg.Content.Current().Slug(c.PostID); ok {
 		postURL = s.PostURL(sl)
 	}
-	note := Doc{
-		"@context":     jsonLD[0],
+	note := streams.Doc{
+		"@context":     streams.Context[0],
 		"id":           s.CommentID(c.ID),
 		"type":         "Note",
 		"attributedTo": s.ActorID(),
@@ -166,8 +167,8 @@ func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (Doc, federatio
 		"url":          fmt.Sprintf("%s#comment-%d", postURL, c.ID),
 		"published":    c.CreatedAt.UTC().Format(time.RFC3339),
 		"to":           []string{author.URI},
-		"cc":           []string{Public, s.url("/ap/followers")},
-		"tag":          []Doc{{"type": "Mention", "href": author.URI, "name": author.Handle}},
+		"cc":           []string{streams.Public, s.url("/ap/followers")},
+		"tag":          []streams.Doc{{"type": "Mention", "href": author.URI, "name": author.Handle}},
 	}
 	if postURL != "" {
 		note["context"] = postURL
@@ -178,7 +179,7 @@ func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (Doc, federatio
 // Note returns the blog's comment with this id as the Note it was sent as (for servers that read it by its
 // id: a reply to it from a third server, a search): false for a comment that was never sent, or is no longer
 // shown.
-func (s *Service) Note(ctx context.Context, id int64) (Doc, bool, error) {
+func (s *Service) Note(ctx context.Context, id int64) (streams.Doc, bool, error) {
 	o, err := s.cfg.Store.Object(ctx, s.CommentID(id))
 	if errors.Is(err, repo.ErrNotFound) || (err == nil && !o.Outgoing) {
 		return nil, false, nil
@@ -195,7 +196,7 @@ func (s *Service) Note(ctx context.Context, id int64) (Doc, bool, error) {
 	}
 	note, _, ok, err := s.ownerNote(ctx, c)
 	if ok {
-		note["@context"] = jsonLD
+		note["@context"] = streams.Context
 	}
 	return note, ok, err
 }
@@ -309,8 +310,8 @@ func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", fetch.ErrBadURL, err)
 	}
-	req.Header.Set("Content-Type", ContentType)
-	req.Header.Set("Accept", Accept)
+	req.Header.Set("Content-Type", streams.ContentType)
+	req.Header.Set("Accept", streams.Accept)
 	if err := signature.Sign(req, body, s.key, s.KeyID(), time.Now()); err != nil {
 		return err
 	}
@@ -330,7 +331,7 @@ func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
 // announceMove tells every follower once that the account moved to MovedTo (Mastodon's Move: their servers read
 // the new actor, check that it names this one in alsoKnownAs, and follow it instead).
 func (s *Service) announceMove(ctx context.Context) {
-	move := Doc{"@context": jsonLD[0], "id": s.ActorID() + "#moves/" + shortHash(s.cfg.MovedTo), "type": "Move",
+	move := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#moves/" + shortHash(s.cfg.MovedTo), "type": "Move",
 		"actor": s.ActorID(), "object": s.ActorID(), "target": s.cfg.MovedTo,
 		"to": []string{s.url("/ap/followers")}}
 	sent, err := s.cfg.Store.Broadcast(ctx, "move "+s.cfg.MovedTo, move.Bytes())

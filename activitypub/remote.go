@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/repo"
 	"blog/repo/federation"
@@ -64,7 +65,7 @@ func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, e
 	if err != nil {
 		return federation.Actor{}, err
 	}
-	req.Header.Set("Accept", Accept)
+	req.Header.Set("Accept", streams.Accept)
 	// Signed, for servers that answer only signed requests (Mastodon's secure mode, GoToSocial).
 	if err := signature.Sign(req, nil, s.key, s.KeyID(), time.Now()); err != nil {
 		return federation.Actor{}, err
@@ -76,7 +77,7 @@ func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, e
 	if resp.Status != http.StatusOK {
 		return federation.Actor{}, fmt.Errorf("reading actor %s: status %d", id, resp.Status)
 	}
-	var o Object
+	var o streams.Object
 	if err := json.Unmarshal(resp.Body, &o); err != nil {
 		return federation.Actor{}, fmt.Errorf("reading actor %s: %w", id, err)
 	}
@@ -84,7 +85,7 @@ func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, e
 }
 
 // actorFrom reads an actor document fetched from id.
-func actorFrom(o Object, id string) (federation.Actor, error) {
+func actorFrom(o streams.Object, id string) (federation.Actor, error) {
 	if o.ID != id {
 		return federation.Actor{}, fmt.Errorf("actor %s: the document is of %q", id, o.ID)
 	}
@@ -127,12 +128,12 @@ func actorFrom(o Object, id string) (federation.Actor, error) {
 	if user != "" {
 		a.Handle = "@" + user + "@" + authority(id)
 	}
-	if u := URLOf(o.URL); u != "" && hostOf(u) == hostOf(id) && len(u) <= 2048 {
+	if u := streams.URLOf(o.URL); u != "" && hostOf(u) == hostOf(id) && len(u) <= 2048 {
 		a.ProfileURL = u
 	} else {
 		a.ProfileURL = id
 	}
-	if icon := ImageURL(o.Icon); icon != "" && len(icon) <= 2048 {
+	if icon := streams.ImageURL(o.Icon); icon != "" && len(icon) <= 2048 {
 		if _, err := fetch.Parse(icon); err == nil {
 			a.IconURL = icon
 		}

@@ -22,8 +22,8 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
-	ap "blog/activitypub"
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/internal/dbtest"
 	"blog/moderation"
 	"blog/repo"
@@ -40,7 +40,7 @@ type fediUser struct {
 	key  *rsa.PrivateKey
 	id   string
 	mu   sync.Mutex
-	got  []ap.Object
+	got  []streams.Object
 	raw  []string
 	bad  []string
 	blog string // the blog's base, whose key verifies deliveries
@@ -78,7 +78,7 @@ func newFediUser(t *testing.T, blog string) *fediUser {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		var o ap.Object
+		var o streams.Object
 		json.Unmarshal(body, &o)
 		u.mu.Lock()
 		u.got, u.raw = append(u.got, o), append(u.raw, string(body))
@@ -131,7 +131,7 @@ func (u *fediUser) send(activity map[string]any) int {
 func (u *fediUser) sendRaw(body []byte, key *rsa.PrivateKey, keyID string, at time.Time) int {
 	u.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, u.blog+"/ap/inbox", bytes.NewReader(body))
-	req.Header.Set("Content-Type", ap.ContentType)
+	req.Header.Set("Content-Type", streams.ContentType)
 	if err := signature.Sign(req, body, key, keyID, at); err != nil {
 		u.t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func (u *fediUser) sendRaw(body []byte, key *rsa.PrivateKey, keyID string, at ti
 }
 
 // received returns the first activity of kind whose object satisfies ok.
-func (u *fediUser) received(kind string, ok func(o ap.Object, raw string) bool) (ap.Object, bool) {
+func (u *fediUser) received(kind string, ok func(o streams.Object, raw string) bool) (streams.Object, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for i, a := range u.got {
@@ -152,7 +152,7 @@ func (u *fediUser) received(kind string, ok func(o ap.Object, raw string) bool) 
 			return a, true
 		}
 	}
-	return ap.Object{}, false
+	return streams.Object{}, false
 }
 
 func writeAPPost(t *testing.T, dir, name, title, body string) {
@@ -244,7 +244,7 @@ func federationBothWays(t *testing.T, db string) {
 		t.Fatalf("follow: %d", st)
 	}
 	waitFor(t, "the Accept", func() bool {
-		_, ok := alice.received("Accept", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == follow })
+		_, ok := alice.received("Accept", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == follow })
 		return ok
 	})
 	if _, body := get(t, base+"/ap/followers"); !strings.Contains(body, `"totalItems":1`) {
@@ -255,8 +255,8 @@ func federationBothWays(t *testing.T, db string) {
 	writeAPPost(t, dir, "2026-12-02-second.md", "Second", "The second post, with *words* and [a link](/about).")
 	postURL := base + "/posts/second"
 	waitFor(t, "the Create", func() bool {
-		_, ok := alice.received("Create", func(o ap.Object, raw string) bool {
-			return ap.Ref(o.Object) == postURL && strings.Contains(raw, `"name":"Second"`) && strings.Contains(raw, "<em>words</em>") &&
+		_, ok := alice.received("Create", func(o streams.Object, raw string) bool {
+			return streams.Ref(o.Object) == postURL && strings.Contains(raw, `"name":"Second"`) && strings.Contains(raw, "<em>words</em>") &&
 				strings.Contains(raw, `href=\"`+base+`/about\"`)
 		})
 		return ok
@@ -269,7 +269,7 @@ func federationBothWays(t *testing.T, db string) {
 			"object": map[string]any{"id": note, "type": "Note", "attributedTo": alice.id, "inReplyTo": postURL,
 				"url":     alice.srv.URL + "/@alice/1",
 				"content": `<p><span class="h-card"><a href="` + base + `/ap/actor" class="u-url mention">@<span>blog</span></a></span> ` + text + `</p>`,
-				"to":      []string{ap.Public}}})
+				"to":      []string{streams.Public}}})
 	}
 	// An open page of the post receives the reply live, as any comment.
 	lines := streamLines(t, postURL+"/events")
@@ -300,9 +300,9 @@ func federationBothWays(t *testing.T, db string) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the owner's answer at Alice's server", func() bool {
-		_, ok := alice.received("Create", func(o ap.Object, raw string) bool {
-			n, _ := ap.Embedded(o.Object)
-			return ap.Ref(n.InReplyTo) == note && strings.Contains(n.Content, "Glad you liked it.") && strings.Contains(raw, alice.id)
+		_, ok := alice.received("Create", func(o streams.Object, raw string) bool {
+			n, _ := streams.Embedded(o.Object)
+			return streams.Ref(n.InReplyTo) == note && strings.Contains(n.Content, "Glad you liked it.") && strings.Contains(raw, alice.id)
 		})
 		return ok
 	})
@@ -329,7 +329,7 @@ func federationBothWays(t *testing.T, db string) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the Delete of the owner's answer", func() bool {
-		_, ok := alice.received("Delete", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == owners })
+		_, ok := alice.received("Delete", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == owners })
 		return ok
 	})
 	if status, _ := get(t, owners); status != http.StatusNotFound {
@@ -376,14 +376,14 @@ func federationBothWays(t *testing.T, db string) {
 	// The post edited, then removed.
 	writeAPPost(t, dir, "2026-12-02-second.md", "Second", "The second post, corrected.")
 	waitFor(t, "the Update", func() bool {
-		_, ok := alice.received("Update", func(o ap.Object, raw string) bool {
-			return ap.Ref(o.Object) == postURL && strings.Contains(raw, "corrected")
+		_, ok := alice.received("Update", func(o streams.Object, raw string) bool {
+			return streams.Ref(o.Object) == postURL && strings.Contains(raw, "corrected")
 		})
 		return ok
 	})
 	os.Remove(filepath.Join(dir, "posts", "2026-12-02-second.md"))
 	waitFor(t, "the Delete", func() bool {
-		_, ok := alice.received("Delete", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == postURL })
+		_, ok := alice.received("Delete", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == postURL })
 		return ok
 	})
 
@@ -425,7 +425,7 @@ func TestFederationRefusesHostileActivities(t *testing.T) {
 		wantStatus int
 	}{
 		{"no signature", func() int {
-			resp, err := http.Post(base+"/ap/inbox", ap.ContentType, bytes.NewReader(good))
+			resp, err := http.Post(base+"/ap/inbox", streams.ContentType, bytes.NewReader(good))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -537,7 +537,7 @@ func newRecordedServer(t *testing.T, name, user, keyPath string, values map[stri
 	r.keyID = r.srv.URL + keyPath
 	actor := r.file("actor.json")
 	mux.HandleFunc("GET /users/"+user, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", ap.ContentType)
+		w.Header().Set("Content-Type", streams.ContentType)
 		io.WriteString(w, actor)
 	})
 	mux.HandleFunc("POST /", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
@@ -561,7 +561,7 @@ func (r *recordedServer) send(base, name string) {
 	r.t.Helper()
 	body := []byte(r.file(name))
 	req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", bytes.NewReader(body))
-	req.Header.Set("Content-Type", ap.ContentType)
+	req.Header.Set("Content-Type", streams.ContentType)
 	if err := signature.Sign(req, body, r.key, r.keyID, time.Now()); err != nil {
 		r.t.Fatal(err)
 	}
@@ -683,7 +683,7 @@ func TestFederationMovesToAnotherAddress(t *testing.T) {
 		t.Fatalf("follow: %d", st)
 	}
 	waitFor(t, "the old blog's Accept", func() bool {
-		_, ok := alice.received("Accept", func(ap.Object, string) bool { return true })
+		_, ok := alice.received("Accept", func(streams.Object, string) bool { return true })
 		return ok
 	})
 	if err := stopA(); err != nil {
@@ -701,10 +701,10 @@ func TestFederationMovesToAnotherAddress(t *testing.T) {
 	if _, body := get(t, oldBase+"/ap/actor"); !strings.Contains(body, `"movedTo":"`+newBase+`/ap/actor"`) {
 		t.Fatalf("the old actor: %s", body)
 	}
-	var move ap.Object
+	var move streams.Object
 	waitFor(t, "the Move", func() bool {
 		var ok bool
-		move, ok = alice.received("Move", func(ap.Object, string) bool { return true })
+		move, ok = alice.received("Move", func(streams.Object, string) bool { return true })
 		return ok
 	})
 	var m struct{ Actor, Object, Target string }
@@ -728,7 +728,7 @@ func TestFederationMovesToAnotherAddress(t *testing.T) {
 		t.Fatalf("follow the new account: %d", st)
 	}
 	waitFor(t, "the new blog's Accept", func() bool {
-		_, ok := alice.received("Accept", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == alice.id+"/follows/new" })
+		_, ok := alice.received("Accept", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == alice.id+"/follows/new" })
 		return ok
 	})
 	if _, body := get(t, newBase+"/ap/followers"); !strings.Contains(body, `"totalItems":1`) {
@@ -745,7 +745,7 @@ func TestFederationMovesToAnotherAddress(t *testing.T) {
 		t.Fatalf("follow again: %d", st)
 	}
 	waitFor(t, "the old blog's second Accept", func() bool {
-		_, ok := alice.received("Accept", func(o ap.Object, _ string) bool { return ap.Ref(o.Object) == alice.id+"/follows/again" })
+		_, ok := alice.received("Accept", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == alice.id+"/follows/again" })
 		return ok
 	})
 	alice.mu.Lock()

@@ -18,21 +18,22 @@ import (
 
 	ap "blog/activitypub"
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/clientip"
 	"blog/limits"
 )
 
 // Actor is what the handlers need of the service (activitypub.Service).
 type Actor interface {
-	Actor() ap.Doc
-	WebFinger(resource string) (ap.Doc, bool)
-	NodeInfoLinks() ap.Doc
-	NodeInfo(version string) ap.Doc
-	Followers(ctx context.Context) (ap.Doc, error)
-	Outbox() ap.Doc
-	ArticleBySlug(slug string) (ap.Doc, bool)
+	Actor() streams.Doc
+	WebFinger(resource string) (streams.Doc, bool)
+	NodeInfoLinks() streams.Doc
+	NodeInfo(version string) streams.Doc
+	Followers(ctx context.Context) (streams.Doc, error)
+	Outbox() streams.Doc
+	ArticleBySlug(slug string) (streams.Doc, bool)
 	Receive(ctx context.Context, req *http.Request, body []byte) error
-	Note(ctx context.Context, id int64) (ap.Doc, bool, error)
+	Note(ctx context.Context, id int64) (streams.Doc, bool, error)
 }
 
 var _ Actor = (*ap.Service)(nil)
@@ -56,7 +57,7 @@ type Handlers struct {
 // New returns the handlers.
 func New(cfg Config) *Handlers { return &Handlers{cfg: cfg, lim: limits.NewLimiter(cfg.Rate)} }
 
-func send(c *fiber.Ctx, contentType string, d ap.Doc) error {
+func send(c *fiber.Ctx, contentType string, d streams.Doc) error {
 	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderCacheControl, "max-age=60")
 	return c.Send(d.Bytes())
@@ -93,12 +94,12 @@ func (h *Handlers) NodeInfo(c *fiber.Ctx) error {
 
 // ActorDoc answers /ap/actor.
 func (h *Handlers) ActorDoc(c *fiber.Ctx) error {
-	return send(c, ap.ContentType+"; charset=utf-8", h.cfg.Actor.Actor())
+	return send(c, streams.ContentType+"; charset=utf-8", h.cfg.Actor.Actor())
 }
 
 // Outbox answers /ap/outbox.
 func (h *Handlers) Outbox(c *fiber.Ctx) error {
-	return send(c, ap.ContentType+"; charset=utf-8", h.cfg.Actor.Outbox())
+	return send(c, streams.ContentType+"; charset=utf-8", h.cfg.Actor.Outbox())
 }
 
 // Followers answers /ap/followers.
@@ -107,7 +108,7 @@ func (h *Handlers) Followers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return send(c, ap.ContentType+"; charset=utf-8", d)
+	return send(c, streams.ContentType+"; charset=utf-8", d)
 }
 
 // Note answers /ap/comments/:id with the owner's reply sent to the fediverse as a Note (404 for any other).
@@ -123,7 +124,7 @@ func (h *Handlers) Note(c *fiber.Ctx) error {
 	if !ok {
 		return plain(c, fiber.StatusNotFound, "No such note.")
 	}
-	return send(c, ap.ContentType+"; charset=utf-8", d)
+	return send(c, streams.ContentType+"; charset=utf-8", d)
 }
 
 // Wants reports a request for ActivityStreams rather than a page.
@@ -143,7 +144,7 @@ func (h *Handlers) Post(c *fiber.Ctx) error {
 	if !ok {
 		return plain(c, fiber.StatusNotFound, "No such post.")
 	}
-	return send(c, ap.ContentType+"; charset=utf-8", d)
+	return send(c, streams.ContentType+"; charset=utf-8", d)
 }
 
 // Inbox takes an activity: bounded per server, its signature verified, then applied; 202 when taken (also

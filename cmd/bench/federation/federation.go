@@ -24,8 +24,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	ap "blog/activitypub"
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/cmd/bench/harness"
 )
 
@@ -159,7 +159,7 @@ func newSink() *sink {
 	})
 	mux.HandleFunc("GET /replier", func(w http.ResponseWriter, r *http.Request) {
 		id := s.srv.URL + "/replier"
-		w.Header().Set("Content-Type", ap.ContentType)
+		w.Header().Set("Content-Type", streams.ContentType)
 		json.NewEncoder(w).Encode(map[string]any{"id": id, "type": "Person", "preferredUsername": "replier", "name": "A Replier",
 			"inbox": id + "/inbox", "publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": pub}})
 	})
@@ -197,7 +197,7 @@ func inbox(base string, s *sink, n int) (perSecond, p50, p99 float64, err error)
 					"type": "Create", "actor": actor, "object": map[string]any{"id": note, "type": "Note", "attributedTo": actor,
 						"inReplyTo": target, "content": fmt.Sprintf("<p>Reply number %d, with a few words of its own.</p>", i)}})
 				req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", bytes.NewReader(body))
-				req.Header.Set("Content-Type", ap.ContentType)
+				req.Header.Set("Content-Type", streams.ContentType)
 				signature.Sign(req, body, s.key, actor+"#main-key", time.Now())
 				t0 := time.Now()
 				resp, err := http.DefaultClient.Do(req)

@@ -1,12 +1,13 @@
-package activitypub
+// Package streams is the ActivityStreams JSON the blog writes (Doc, encoded with its HTML as it is) and reads
+// from others (Object, read loosely: a field may be a string, an object or a list), with the addresses and
+// media types every server uses.
+package streams
 
 import (
 	"bytes"
 	"encoding/json"
 	"strings"
 )
-
-// The documents the blog serves and sends, and the loose reading of what others send.
 
 // Public is the special collection that makes an object public.
 const Public = "https://www.w3.org/ns/activitystreams#Public"
@@ -18,7 +19,8 @@ const (
 	Accept      = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
 )
 
-var jsonLD = []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"}
+// Context is the JSON-LD context of the blog's actor documents; its first entry is every other document's.
+var Context = []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"}
 
 // Doc is a JSON-LD document the blog writes.
 type Doc map[string]any
