@@ -817,3 +817,39 @@ func TestFollowersFromTheCommandLine(t *testing.T) {
 		t.Fatalf("removing again: %v\n%s", err, out)
 	}
 }
+
+// TestFederationInboxRateIsPerServer floods the inbox from one server past ACTIVITYPUB_RATE: it is answered 429
+// with Retry-After, while another server's activities are still taken.
+func TestFederationInboxRateIsPerServer(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	env := activityEnv(dir, dbtest.SQLiteURL(t))
+	env["ACTIVITYPUB_RATE"] = "3/1h"
+	base, stop := startServer(t, env)
+	defer stop()
+	flood, other := newFediUser(t, base), newFediUser(t, base)
+	like := func(u *fediUser, i int) int {
+		return u.send(map[string]any{"id": fmt.Sprintf("%s/likes/%d", u.id, i), "type": "Like", "actor": u.id, "object": base + "/posts/first"})
+	}
+	for i := range 3 {
+		if st := like(flood, i); st != http.StatusAccepted {
+			t.Fatalf("like %d: %d", i, st)
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": flood.id + "/likes/9",
+		"type": "Like", "actor": flood.id, "object": base + "/posts/first"})
+	req, _ := http.NewRequest(http.MethodPost, base+"/ap/inbox", bytes.NewReader(body))
+	signature.Sign(req, body, flood.key, flood.id+"#main-key", time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("past the rate: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if st := like(other, 0); st != http.StatusAccepted {
+		t.Fatalf("another server: %d", st)
+	}
+}
