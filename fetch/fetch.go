@@ -138,6 +138,15 @@ func (c *Client) PostForm(ctx context.Context, rawURL string, values url.Values)
 	return c.do(req)
 }
 
+// Do sends a request the caller built (a signed ActivityPub delivery, say), within the same bounds: its address
+// must be an absolute http or https URL, and the address connected to a public one.
+func (c *Client) Do(req *http.Request) (*Response, error) {
+	if _, err := Parse(req.URL.String()); err != nil {
+		return nil, err
+	}
+	return c.do(req)
+}
+
 func (c *Client) do(req *http.Request) (*Response, error) {
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	resp, err := c.hc.Do(req)

@@ -95,6 +95,11 @@ func (s *Server) routes(app *fiber.App) {
 			app.Get("/admin/people/export", owner, p.OwnerExport)
 			app.Post("/admin/people/erase", owner, p.OwnerErase)
 		}
+		if s.activitypub != nil && s.cfg.ActivityPub != nil {
+			app.Get("/admin/followers", owner, s.console.FollowersPage)
+			app.Post("/admin/followers/block", owner, s.console.BlockServer)
+			app.Post("/admin/followers/:id<int>/delete", owner, s.console.RemoveFollower)
+		}
 		if l := s.letters; l != nil {
 			app.Get("/admin/subscribers", owner, l.OwnerPage)
 			app.Get("/admin/subscribers/export", owner, l.OwnerExport)
@@ -137,6 +142,20 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/tags/:tag", same, s.tag)
 	if s.cfg.Search != nil {
 		app.Get("/search", same, s.search)
+	}
+	if a := s.activitypub; a != nil {
+		// The blog as an ActivityPub actor (handlers/activitypub): the inbox takes other servers' signed
+		// POSTs, so no origin check; bounded per server.
+		app.Get("/.well-known/webfinger", a.WebFinger)
+		app.Get("/.well-known/nodeinfo", a.NodeInfoLinks)
+		app.Get("/nodeinfo/2.1", a.NodeInfo)
+		app.Get("/ap/actor", a.ActorDoc)
+		app.Post("/ap/inbox", a.Inbox)
+		app.Get("/ap/outbox", a.Outbox)
+		app.Get("/ap/followers", a.Followers)
+		app.Get("/ap/comments/:id<int>", a.Note)
+		// A post's address answers activity+json with its Article (before the page and its cache).
+		app.Get("/posts/:slug", a.Post)
 	}
 	if s.webmention != nil {
 		// Other sites' notifications: a cross-site POST by design, so no origin check; bounded per client.

@@ -23,6 +23,7 @@ import (
 	"blog/content"
 	"blog/csrf"
 	"blog/database"
+	aphandlers "blog/handlers/activitypub"
 	"blog/handlers/comments"
 	"blog/handlers/console"
 	deskhandlers "blog/handlers/desk"
@@ -167,7 +168,14 @@ type Config struct {
 	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
 	Webmentions    mentionhandlers.Receiver
 	WebmentionRate limits.Rate
-	// Mentioned, when set, reads the likes and reposts other sites sent, shown under each post.
+	// ActivityPub, when set, is the blog as an ActivityPub actor (activitypub.Service): WebFinger, NodeInfo,
+	// the actor and its inbox are served, and posts answer activity+json with their Article. ActivityPubRate
+	// bounds one server's posts to the inbox; Version is the program's, as NodeInfo names it.
+	ActivityPub     aphandlers.Actor
+	ActivityPubRate limits.Rate
+	Version         string
+	// Mentioned, when set, reads the likes and reposts other sites sent (by Webmention or from the fediverse),
+	// shown under each post.
 	Mentioned Mentioned
 	// Pictures, when set, are the pictures fetched from other sites (pictures.Service), served at /media/p/NAME.
 	Pictures picturehandlers.Opener
@@ -236,6 +244,8 @@ type Server struct {
 	uploadBody int
 	// webmention is the Webmention endpoint (nil without Config.Webmentions).
 	webmention *mentionhandlers.Handlers
+	// activitypub is the blog as an ActivityPub actor (nil without Config.ActivityPub).
+	activitypub *aphandlers.Handlers
 	// pictures serves the pictures fetched from other sites (nil without Config.Pictures).
 	pictures *picturehandlers.Handlers
 }
@@ -297,6 +307,10 @@ func New(cfg Config) (*fiber.App, error) {
 			return nil, err
 		}
 	}
+	if cfg.ActivityPub != nil {
+		s.activitypub = aphandlers.New(aphandlers.Config{Actor: cfg.ActivityPub, Clients: clients, Rate: cfg.ActivityPubRate,
+			Version: cfg.Version})
+	}
 	if cfg.Owner != nil {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})
@@ -326,8 +340,12 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	var waiting *moderation.Waiting
 	if cfg.Owner != nil && cfg.Moderation != nil {
-		s.console = console.New(console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
-			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author})
+		cc := console.Config{Content: cfg.Content, Moderation: cfg.Moderation, Posts: cfg.Posts,
+			Audit: cfg.Audit, Broker: cfg.Broker, SignIn: s.signin, Author: cfg.Chrome.Author}
+		if f, ok := cfg.ActivityPub.(console.Followers); ok {
+			cc.Followers = f // the Followers page (ACTIVITYPUB=on)
+		}
+		s.console = console.New(cc)
 		// The console's posts store is repo.Posts, which the desk's list needs too (its comments, closed or open).
 		if posts, ok := cfg.Posts.(deskhandlers.Posts); ok && cfg.Desk != nil {
 			s.desk = deskhandlers.New(deskhandlers.Config{Content: cfg.Content, Desk: cfg.Desk, Posts: posts,

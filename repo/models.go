@@ -151,6 +151,9 @@ type Comment struct {
 	SourceURL   string `db:"source_url"`
 	AuthorURL   string `db:"author_url"`
 	MentionKind string `db:"mention_kind"`
+	// AuthorHandle is the author's @user@server when the comment came from the fediverse (MentionFediverse);
+	// SourceURL is then the original post there and AuthorURL the author's profile.
+	AuthorHandle string `db:"author_handle"`
 	// AuthorPhoto is the blog's own address of its copy of the author's picture on the other site
 	// (PicturePrefix+NAME, see Picture); "" when there is none, and for every comment written here.
 	AuthorPhoto string `db:"author_photo"`
@@ -168,6 +171,8 @@ type Comment struct {
 const (
 	MentionReply = "reply"   // the other page answers the post: shown in the conversation
 	MentionLink  = "mention" // the other page links to the post: shown in the conversation, marked as a mention
+	// MentionFediverse is a reply from the fediverse (ActivityPub), to the post or to a comment under it.
+	MentionFediverse = "fediverse"
 )
 
 // FromElsewhere reports a comment that another site sent by Webmention.
@@ -321,7 +326,7 @@ const (
 	// instance reads its content again. It names no comment.
 	ChangeContent = "content"
 	// ChangeMentioned is a change of the likes and reposts other sites sent to the post (a Webmention verified,
-	// changed or removed); it names no comment.
+	// changed or removed, a like or boost from the fediverse or its undoing); it names no comment.
 	ChangeMentioned = "mentioned"
 )
 

@@ -40,6 +40,8 @@ type NewComment struct {
 	ByOwner bool
 	// SourceURL, AuthorURL and MentionKind are the origin of a comment another site sent (see Comment).
 	SourceURL, AuthorURL, MentionKind string
+	// AuthorHandle is a fediverse author's @user@server (see Comment).
+	AuthorHandle string
 	// AuthorPhoto is the blog's copy of the author's picture on the other site (see Comment.AuthorPhoto).
 	AuthorPhoto string
 }

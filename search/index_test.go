@@ -230,10 +230,10 @@ func TestOldCommentsAreFoundToo(t *testing.T) {
 		// 1,500 newer comments, written as copies of it with other words (the index's triggers and generated
 		// columns see them as any insert).
 		_, err = db.SQL().ExecContext(ctx, db.Placeholders(`INSERT INTO comments (post_id, user_id, username, body, state,
-			reason, ip_hash, net_hash, created_at, format, html, html_version, source_url, author_url, mention_kind)
+			reason, ip_hash, net_hash, created_at, format, html, html_version, source_url, author_url, mention_kind, author_handle, author_photo)
 			WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1500)
 			SELECT post_id, user_id, username, 'Filler number ' || n, state, reason, ip_hash, net_hash, created_at, format,
-				html, html_version, source_url, author_url, mention_kind FROM comments, g WHERE id = ?`), c.ID)
+				html, html_version, source_url, author_url, mention_kind, author_handle, author_photo FROM comments, g WHERE id = ?`), c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,6 +36,8 @@ type Chrome struct {
 	Font string
 	// Newsletter shows the "Get new posts by email" box (mail is configured).
 	Newsletter bool
+	// Followers shows the owner's Followers page in the console (ACTIVITYPUB=on).
+	Followers bool
 	// Webmention is the address of the blog's Webmention endpoint, advertised by every post ("" when off).
 	Webmention string
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/cmd/bench/federation"
 	"blog/cmd/bench/harness"
 	"blog/cmd/bench/hostile"
 	"blog/cmd/bench/imports"
@@ -49,9 +50,14 @@ func main() {
 	hostileOnly := flag.Bool("hostile", false, "measure only the anonymous GETs over 400 hostile comments and a 3,000-reply conversation")
 	deskOnly := flag.Bool("desk", false, "measure only the desk's live preview of a 5,000-word post")
 	searchOnly := flag.Bool("search", false, "measure only the search: 1,000 posts and 100,000 comments, on SQLite and PostgreSQL (TEST_DATABASE_URL)")
+	federationN := flag.Int("federation", 0, "measure only ActivityPub: a post queued and delivered to this many followers on n/20 servers, and the inbox")
 	lettersN := flag.Int("letters", 0, "measure only posts by email to this many subscribers: queueing, sending, a restart")
 	perMinute := flag.Int("mail-per-minute", 30000, "MAIL_PER_MINUTE for -letters")
 	flag.Parse()
+	if *federationN > 0 {
+		printRows(federation.Measure(*binary, *federationN, 2000))
+		return
+	}
 	if *lettersN > 0 {
 		printRows(letters.Measure(*binary, *lettersN, *perMinute))
 		return
@@ -217,6 +223,7 @@ func run(o options) error {
 	addAll("abuse")(hostile.MeasureAbuse(ctx, binary))
 	addAll("search")(search.Measure(ctx, binary, os.Getenv("TEST_DATABASE_URL"), dur))
 	addAll("newsletter")(letters.Measure(binary, 10000, 30000))
+	addAll("activitypub")(federation.Measure(binary, 10000, 2000))
 	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
 		rows, err := streams.MeasureCrossInstance(ctx, binary, dir, url)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/notify"
+	"blog/repo/federation"
 )
 
 // axeSource is axe-core from node_modules (npm ci installs it).
@@ -68,7 +69,8 @@ func a11yBlog(t *testing.T) (base, confirmPath, unsubPath string) {
 	t.Helper()
 	dbURL := dbtest.SQLiteURL(t)
 	// Mail configured, so that the comment form offers reply notifications.
-	env := map[string]string{"DATABASE_URL": dbURL, "SMTP_URL": mailtest.Start(t).URL(), "MAIL_FROM": "Field Notes <blog@example.com>"}
+	env := map[string]string{"DATABASE_URL": dbURL, "SMTP_URL": mailtest.Start(t).URL(), "MAIL_FROM": "Field Notes <blog@example.com>",
+		"ACTIVITYPUB": "on", "ACTIVITYPUB_ALLOW_PRIVATE": "true"}
 	base, _ = startServer(t, env)
 	v := newVisitor(t)
 	for i, c := range []struct{ name, body string }{
@@ -93,6 +95,11 @@ func a11yBlog(t *testing.T) (base, confirmPath, unsubPath string) {
 		t.Fatal(err)
 	}
 	db := dbtest.Open(t, dbURL, false)
+	// A follower on the fediverse, for the Followers page.
+	if err := federation.New(db).Follow(context.Background(), federation.Follower{ActorURI: "https://social.example/users/ada",
+		Inbox: "https://social.example/users/ada/inbox", Domain: "social.example", Handle: "@ada@social.example"}); err != nil {
+		t.Fatal(err)
+	}
 	keys, err := siteKeys(context.Background(), cfg, db)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +161,7 @@ func accessibilityPages(t *testing.T, b *browsertest.Browser, base, confirmPath,
 		}, false},
 		{"owner-bans", "/admin/bans?comment=1", nil, false},
 		{"owner-audit", "/admin/audit", nil, false},
+		{"owner-followers", "/admin/followers", nil, false},
 		{"owner-account", "/admin/account", nil, false},
 	}
 	for _, width := range []struct {

@@ -26,6 +26,7 @@ import (
 	// webhooks over TLS) itself.
 	_ "time/tzdata"
 
+	"blog/activitypub"
 	"blog/assets"
 	"blog/clientip"
 	"blog/cmd/web/config"
@@ -52,6 +53,7 @@ import (
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/discussion"
+	"blog/repo/federation"
 	"blog/repo/mentions"
 	"blog/repo/outbox"
 	picturestore "blog/repo/pictures"
@@ -121,6 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.People(ctx, args)
 	case "subscribers":
 		return op.Subscribers(ctx, args)
+	case "followers":
+		return op.Followers(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -198,6 +202,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	if cfg.Webmention {
 		chrome.Webmention = mentionhandlers.Path
 	}
+	chrome.Followers = cfg.ActivityPub
 	own, err := newOwner(cfg, db, keys, log)
 	if err != nil {
 		return err
@@ -249,8 +254,34 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		}
 		defer func() { stop(); <-stopped; <-stopped }() // before the database closes
 	}
+	var fed *activitypub.Service
+	if cfg.ActivityPub {
+		if fed, err = newFederation(ctx, cfg, db, site, mod, pics, log); err != nil {
+			return err
+		}
+		fctx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { fed.Run(fctx); close(stopped) }()
+		defer func() { stop(); <-stopped }() // before the database closes
+		site.OnLoad(fed.Loaded)
+		// The owner's reply to a fediverse comment goes back to its server, and its deletion after it: every
+		// instance sees the change, the store sends each once.
+		broker.OnChange(func(_ int64, msgs []live.Message) {
+			for _, m := range msgs {
+				if c := m.Comment; c != nil && c.ByOwner && c.ParentID != nil {
+					send := fed.OwnerReplied
+					if c.State == repo.StateDeleted {
+						send = fed.OwnerRemoved
+					}
+					if err := send(ctx, *c); err != nil && ctx.Err() == nil {
+						log.Error("activitypub: sending the owner's reply", "comment", c.ID, "state", c.State, "err", err)
+					}
+				}
+			}
+		})
+	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, pics)
+		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, pics, fed)
 	if err != nil {
 		return err
 	}
@@ -367,7 +398,7 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
-	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service) (*fiber.App, error) {
+	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service, fed *activitypub.Service) (*fiber.App, error) {
 	hc := handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
@@ -395,16 +426,38 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		},
 	}
 	if receiver != nil {
-		hc.Webmentions, hc.WebmentionRate, hc.Mentioned = receiver, cfg.WebmentionRate, mentions.New(db)
+		hc.Webmentions, hc.WebmentionRate = receiver, cfg.WebmentionRate
+	}
+	if fed != nil {
+		hc.ActivityPub, hc.ActivityPubRate = fed, cfg.ActivityPubRate
+	}
+	if receiver != nil || fed != nil {
+		hc.Mentioned = mentions.New(db)
 	}
 	return handlers.New(hc)
 }
 
+// newFederation returns the blog as an ActivityPub actor: its key pair from the database, actors read and
+// activities delivered by the safe client (non-public addresses refused unless ACTIVITYPUB_ALLOW_PRIVATE),
+// replies screened by moderation like any comment, and the bans' domains refusing servers.
+func newFederation(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, mod *moderation.Service,
+	pics *pictures.Service, log *slog.Logger) (*activitypub.Service, error) {
+	if cfg.BaseURL == "" && !cfg.ActivityPubPrivate {
+		return nil, errors.New("ACTIVITYPUB=on needs BASE_URL: other servers know the blog by its public address")
+	}
+	f := fetch.New(fetch.Config{AllowPrivate: cfg.ActivityPubPrivate, MaxBytes: 256 << 10, Timeout: 20 * time.Second,
+		UserAgent: cfg.SiteTitle + " (ActivityPub; " + cfg.PublicBase() + ")"})
+	return activitypub.New(ctx, activitypub.Config{Store: federation.New(db), Moderation: mod, Bans: mod.BanStore, Content: site, Pictures: pics,
+		Fetch: f, BaseURL: cfg.PublicBase(), Username: cfg.ActivityPubUsername, Title: cfg.SiteTitle,
+		Summary: cfg.Site.Description, Icon: cfg.PublicBase() + "/assets/share.png", Log: log,
+		MovedTo: cfg.ActivityPubMovedTo, AlsoKnownAs: cfg.ActivityPubAlsoKnownAs})
+}
+
 // newPictures returns the copies of pictures other sites name (an author's photo): fetched once by the safe
-// client (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE), kept in the database, served at
+// client (non-public addresses refused unless WEBMENTION_ALLOW_PRIVATE or ACTIVITYPUB_ALLOW_PRIVATE), kept in the database, served at
 // /media/p/NAME.
 func newPictures(cfg config.Config, db *database.DB) *pictures.Service {
-	f := fetch.New(pictures.FetchConfig(cfg.WebmentionPrivate, cfg.SiteTitle+" (pictures; "+cfg.PublicBase()+")"))
+	f := fetch.New(pictures.FetchConfig(cfg.WebmentionPrivate || cfg.ActivityPubPrivate, cfg.SiteTitle+" (pictures; "+cfg.PublicBase()+")"))
 	return pictures.New(picturestore.New(db), f, pictures.Limits{})
 }
 

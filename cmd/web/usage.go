@@ -42,6 +42,11 @@ Usage:
                            read subscribers from CSV, all or nothing: this blog's export, or Substack's
                            or Buttondown's as they are (confirmed there: confirmed here, never mailed
                            to confirm; unsubscribed there: unsubscribed here)
+  web followers            the blog's followers on the fediverse (ACTIVITYPUB=on): number, handle, server
+  web followers remove ID  remove one (their server is told with a Reject)
+  web followers block DOMAIN
+                           block a server: its followers removed, its domain banned (its replies held as
+                           spam, its activities refused)
   web ban add email|domain|ip VALUE [--remove-past]
                            hold new comments of an email, email domain, address or /24 or /64 network as
                            spam; --remove-past also marks their earlier comments as spam

@@ -37,6 +37,8 @@ type Config struct {
 	SignIn SignIn
 	// Author is the name the owner's replies are published under.
 	Author string
+	// Followers, when set, is the blog as an ActivityPub actor: the Followers page lists and blocks.
+	Followers Followers
 }
 
 // Handlers are the console's pages and actions.

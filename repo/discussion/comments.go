@@ -92,7 +92,7 @@ func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.C
 		c = repo.Comment{PostID: n.PostID, UserID: user.ID, Username: n.Input.Username, Body: n.Input.Body, State: n.State,
 			Reason: n.Reason, IPHash: n.IPHash, NetHash: n.NetHash, CreatedAt: n.CreatedAt.UTC(), Format: n.Format, User: user,
 			Notify: n.Notify, ByOwner: n.ByOwner, SourceURL: n.SourceURL, AuthorURL: n.AuthorURL, MentionKind: n.MentionKind,
-			AuthorPhoto: n.AuthorPhoto}
+			AuthorHandle: n.AuthorHandle, AuthorPhoto: n.AuthorPhoto}
 		c.Render()
 		var root *repo.Comment
 		if n.ParentID > 0 {

@@ -14,6 +14,7 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/federation"
 	"blog/repo/internal/store"
 )
 
@@ -181,8 +182,9 @@ func (s *Store) Find(ctx context.Context, id int64) (Webmention, error) {
 // MaxFaces is how many names of people on other sites a post shows per kind; the rest are counted.
 const MaxFaces = 12
 
-// Elsewhere returns the likes and reposts other sites sent to a post: how many of each, and the newest
-// MaxFaces people of each.
+// Elsewhere returns the likes and reposts other sites sent to a post, by Webmention and from the fediverse
+// (federation's likes and boosts, whose kinds are named as these are): how many of each, and the newest
+// MaxFaces people of each, those sent by Webmention first.
 func (s *Store) Elsewhere(ctx context.Context, postID int64) (repo.Elsewhere, error) {
 	var e repo.Elsewhere
 	for _, k := range []struct {
@@ -197,6 +199,14 @@ func (s *Store) Elsewhere(ctx context.Context, postID int64) (repo.Elsewhere, er
 		*k.n = total
 		for _, w := range ws {
 			*k.faces = append(*k.faces, repo.Face{Name: w.AuthorName, URL: w.AuthorURL})
+		}
+		rs, total, err := federation.New(s.db).Reactions(ctx, postID, k.kind, MaxFaces-len(*k.faces))
+		if err != nil {
+			return repo.Elsewhere{}, err
+		}
+		*k.n += total
+		for _, r := range rs {
+			*k.faces = append(*k.faces, repo.Face{Name: r.Name, URL: r.ActorURI})
 		}
 	}
 	return e, nil

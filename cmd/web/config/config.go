@@ -76,6 +76,12 @@ var Settings = []Setting{
 	{"WEBMENTION", "on", "on: receive Webmentions at /webmention (verified in the background, screened like comments); off: neither advertised nor received."},
 	{"WEBMENTION_RATE", "5/1m", "Webmentions per client IP: BURST/INTERVAL, or off."},
 	{"WEBMENTION_ALLOW_PRIVATE", "false", "true lets Webmention fetches reach loopback, private and link-local addresses. For tests on one machine only: never in production."},
+	{"ACTIVITYPUB", "off", "on: the blog is an ActivityPub actor (@ACTIVITYPUB_USERNAME@host): followed from Mastodon and the rest, posts delivered to followers, replies taken as comments. Needs BASE_URL."},
+	{"ACTIVITYPUB_USERNAME", "blog", "The actor's name: followers find the blog as @NAME@host (letters, digits and _)."},
+	{"ACTIVITYPUB_RATE", "60/1m", "Activities one server may post to the inbox: BURST/INTERVAL, or off."},
+	{"ACTIVITYPUB_MOVED_TO", "", "Moving the blog: on the OLD address, the new account's actor (https://NEWHOST/ap/actor). The old account says it moved and tells every follower once (Move); their servers follow the new one."},
+	{"ACTIVITYPUB_ALSO_KNOWN_AS", "", "Moving the blog: on the NEW address, the old account's actor (https://OLDHOST/ap/actor), which servers check before they follow the move."},
+	{"ACTIVITYPUB_ALLOW_PRIVATE", "false", "true lets ActivityPub reach actors and inboxes at loopback, private and link-local addresses. For tests on one machine only: never in production."},
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
@@ -118,7 +124,15 @@ type Config struct {
 	Webmention        bool
 	WebmentionRate    limits.Rate
 	WebmentionPrivate bool
-	Notify            Notify
+	// ActivityPub is ACTIVITYPUB=on, with the actor's name, one server's rate at the inbox, and whether its
+	// fetches and deliveries may reach non-public addresses (tests only).
+	ActivityPub         bool
+	ActivityPubUsername string
+	ActivityPubRate     limits.Rate
+	ActivityPubPrivate  bool
+	// ActivityPubMovedTo and ActivityPubAlsoKnownAs move the account to another address (see the README).
+	ActivityPubMovedTo, ActivityPubAlsoKnownAs string
+	Notify                                     Notify
 }
 
 // Notify is what notifications are configured to do.
@@ -206,6 +220,32 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if cfg.WebmentionPrivate, err = strconv.ParseBool(get("WEBMENTION_ALLOW_PRIVATE")); err != nil {
 		return cfg, fmt.Errorf("WEBMENTION_ALLOW_PRIVATE=%q: want true or false", get("WEBMENTION_ALLOW_PRIVATE"))
+	}
+	switch get("ACTIVITYPUB") {
+	case "on":
+		cfg.ActivityPub = true
+	case "off":
+	default:
+		return cfg, fmt.Errorf("ACTIVITYPUB=%q: want on or off", get("ACTIVITYPUB"))
+	}
+	cfg.ActivityPubUsername = get("ACTIVITYPUB_USERNAME")
+	if !validUsername(cfg.ActivityPubUsername) {
+		return cfg, fmt.Errorf("ACTIVITYPUB_USERNAME=%q: want 1 to 30 letters, digits or _", cfg.ActivityPubUsername)
+	}
+	if cfg.ActivityPubRate, err = limits.ParseRate("ACTIVITYPUB_RATE", get("ACTIVITYPUB_RATE")); err != nil {
+		return cfg, err
+	}
+	if cfg.ActivityPubPrivate, err = strconv.ParseBool(get("ACTIVITYPUB_ALLOW_PRIVATE")); err != nil {
+		return cfg, fmt.Errorf("ACTIVITYPUB_ALLOW_PRIVATE=%q: want true or false", get("ACTIVITYPUB_ALLOW_PRIVATE"))
+	}
+	for _, v := range []struct {
+		name string
+		to   *string
+	}{{"ACTIVITYPUB_MOVED_TO", &cfg.ActivityPubMovedTo}, {"ACTIVITYPUB_ALSO_KNOWN_AS", &cfg.ActivityPubAlsoKnownAs}} {
+		*v.to = get(v.name)
+		if u, err := url.Parse(*v.to); *v.to != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			return cfg, fmt.Errorf("%s=%q: want the other account's actor address, such as https://blog.example/ap/actor", v.name, *v.to)
+		}
 	}
 	for _, n := range []struct {
 		name string
@@ -369,4 +409,17 @@ func parseBytes(name, v string, max int64) (int64, error) {
 		return 0, fmt.Errorf("%s=%q: want a number of bytes from 1 to %d, or a number with KiB, MiB or GiB", name, v, max)
 	}
 	return n * mult, nil
+}
+
+// validUsername reports an ActivityPub username that every server takes: 1 to 30 ASCII letters, digits or _.
+func validUsername(s string) bool {
+	if s == "" || len(s) > 30 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return true
 }

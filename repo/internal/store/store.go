@@ -22,6 +22,7 @@ const (
 	LockSearch     = 9  // the search index of posts: instances loading the same content write it one after the other
 	LockNewsletter = 11 // subscribe requests counted against their bounds, and the mail of an announced post queued
 	LockMention    = 12 // one source and target: a mention sent twice at once is one row
+	LockFederation = 13 // ActivityPub: one post's announcement, one remote actor's or follower's row, the key pair
 	LockPictures   = 14 // the pictures fetched from other sites: their count checked one picture after the other
 )
 

@@ -1,0 +1,345 @@
+package activitypub
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"blog/activitypub/signature"
+	"blog/activitypub/streams"
+	"blog/fetch"
+	"blog/publish"
+	"blog/repo"
+	"blog/repo/federation"
+)
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Published announces the content just loaded to the followers, once for the whole blog: each published post
+// not yet announced as a Create, a post whose Article changed as an Update, a post announced before and no
+// longer published as a Delete. A load that skipped files withdraws nothing (a file that could not be read is
+// not a post taken down).
+func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
+	s.mu.Lock() // one load at a time on an instance; instances take turns in the store
+	defer s.mu.Unlock()
+	queued := false
+	live := map[int64]bool{}
+	// What was announced, read once: a post as it was announced needs no transaction (a load of a blog with a
+	// thousand posts writes only what changed).
+	announced, hashes, err := s.cfg.Store.Announced(ctx)
+	if err != nil {
+		s.cfg.Log.Error("activitypub: reading the announced posts", "err", err)
+		return
+	}
+	for _, p := range snap.Lib.Posts {
+		id, ok := snap.PostID(p.Slug)
+		if !ok || p.Draft {
+			continue
+		}
+		live[id] = true
+		art := s.Article(p)
+		hash := articleHash(art)
+		if hashes[id] == hash {
+			continue
+		}
+		kind, err := s.cfg.Store.Announce(ctx, id, s.PostURL(p.Slug), hash, func(kind string) ([]byte, error) {
+			return s.activity(kind, s.PostURL(p.Slug)+"#"+strings.ToLower(kind)+"-"+hash[:16], art).Bytes(), nil
+		})
+		if err != nil {
+			s.cfg.Log.Error("activitypub: announcing a post", "slug", p.Slug, "err", err)
+			continue
+		}
+		queued = queued || kind != ""
+	}
+	if len(snap.Lib.Problems) == 0 {
+		for id, uri := range announced {
+			if live[id] {
+				continue
+			}
+			del := streams.Doc{"@context": streams.Context[0], "id": uri + "#delete-" + shortHash(time.Now().String()), "type": "Delete",
+				"actor": s.ActorID(), "object": streams.Doc{"id": uri, "type": "Tombstone"},
+				"to": []string{streams.Public}, "cc": []string{s.url("/ap/followers")}}
+			done, err := s.cfg.Store.Withdraw(ctx, id, del.Bytes())
+			if err != nil {
+				s.cfg.Log.Error("activitypub: withdrawing a post", "post", id, "err", err)
+			}
+			queued = queued || done
+		}
+	}
+	if queued {
+		s.wake()
+	}
+}
+
+// OwnerReplied sends the owner's reply to a comment that came from the fediverse back to its author's server,
+// as a Note in reply to the original, once for the whole blog. Any other comment is none of its business.
+func (s *Service) OwnerReplied(ctx context.Context, c repo.Comment) error {
+	if !c.ByOwner || c.ParentID == nil || c.State != repo.StatePublished {
+		return nil
+	}
+	note, author, ok, err := s.ownerNote(ctx, c)
+	if err != nil || !ok {
+		return err
+	}
+	inbox := author.Inbox
+	if author.SharedInbox != "" {
+		inbox = author.SharedInbox
+	}
+	id := s.CommentID(c.ID)
+	sent, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id, CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
+		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, s.activity("Create", id+"#create", note).Bytes())
+	if sent {
+		s.wake()
+	}
+	return err
+}
+
+// OwnerRemoved tells the author's server, once, that the owner's reply sent there was deleted (a Delete with a
+// Tombstone, as Mastodon sends when a post is deleted). Any other comment is none of its business.
+func (s *Service) OwnerRemoved(ctx context.Context, c repo.Comment) error {
+	if !c.ByOwner || c.State != repo.StateDeleted {
+		return nil
+	}
+	id := s.CommentID(c.ID)
+	sent, err := s.cfg.Store.Object(ctx, id)
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && !sent.Outgoing) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, author, ok, err := s.ownerNote(ctx, c)
+	if err != nil || !ok {
+		return err
+	}
+	inbox := author.Inbox
+	if author.SharedInbox != "" {
+		inbox = author.SharedInbox
+	}
+	del := streams.Doc{"@context": streams.Context[0], "id": id + "#delete", "type": "Delete", "actor": s.ActorID(),
+		"object": streams.Doc{"id": id, "type": "Tombstone"}, "to": []string{author.URI}, "cc": []string{streams.Public}}
+	queued, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id + "#delete", CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
+		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, del.Bytes())
+	if queued {
+		s.wake()
+	}
+	return err
+}
+
+// ownerNote is the owner's reply c as a Note in reply to the fediverse comment it answers, addressed to that
+// comment's author; false when c does not answer one.
+func (s *Service) ownerNote(ctx context.Context, c repo.Comment) (streams.Doc, federation.Actor, bool, error) {
+	if c.ParentID == nil {
+		return nil, federation.Actor{}, false, nil
+	}
+	parent, err := s.cfg.Store.ObjectOf(ctx, *c.ParentID)
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && parent.Outgoing) {
+		return nil, federation.Actor{}, false, nil
+	}
+	if err != nil {
+		return nil, federation.Actor{}, false, err
+	}
+	author, err := s.cfg.Store.Actor(ctx, parent.ActorURI)
+	if err != nil {
+		return nil, federation.Actor{}, false, err
+	}
+	postURL := ""
+	if sl, ok := s.cfg.Content.Current().Slug(c.PostID); ok {
+		postURL = s.PostURL(sl)
+	}
+	note := streams.Doc{
+		"@context":     streams.Context[0],
+		"id":           s.CommentID(c.ID),
+		"type":         "Note",
+		"attributedTo": s.ActorID(),
+		"inReplyTo":    parent.URI,
+		"content":      string(c.Rendered()),
+		"url":          fmt.Sprintf("%s#comment-%d", postURL, c.ID),
+		"published":    c.CreatedAt.UTC().Format(time.RFC3339),
+		"to":           []string{author.URI},
+		"cc":           []string{streams.Public, s.url("/ap/followers")},
+		"tag":          []streams.Doc{{"type": "Mention", "href": author.URI, "name": author.Handle}},
+	}
+	if postURL != "" {
+		note["context"] = postURL
+	}
+	return note, author, true, nil
+}
+
+// Note returns the blog's comment with this id as the Note it was sent as (for servers that read it by its
+// id: a reply to it from a third server, a search): false for a comment that was never sent, or is no longer
+// shown.
+func (s *Service) Note(ctx context.Context, id int64) (streams.Doc, bool, error) {
+	o, err := s.cfg.Store.Object(ctx, s.CommentID(id))
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && !o.Outgoing) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	c, err := s.cfg.Moderation.Comment(ctx, id)
+	if errors.Is(err, repo.ErrNotFound) || (err == nil && c.State != repo.StatePublished) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	note, _, ok, err := s.ownerNote(ctx, c)
+	if ok {
+		note["@context"] = streams.Context
+	}
+	return note, ok, err
+}
+
+// Bounds of the delivery queue.
+const (
+	// Batch is how many due deliveries one round takes; Workers send them, at most that many at once.
+	Batch   = 64
+	Workers = 8
+	// Lease is how long a claimed delivery is left to its worker before anyone tries it again.
+	Lease = 2 * time.Minute
+	// GiveUp is how long a delivery is tried before its server is taken for dead (Mastodon's is a week).
+	GiveUp = 7 * 24 * time.Hour
+)
+
+// retryAfter is the wait before each next try; past its end, the last one again until GiveUp.
+var retryAfter = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour}
+
+// Run delivers due activities until ctx ends, and removes finished deliveries after a day.
+func (s *Service) Run(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.Every)
+	defer tick.Stop()
+	if s.cfg.MovedTo != "" {
+		s.announceMove(ctx)
+	}
+	for {
+		if snap := s.takeLoaded(); snap != nil {
+			s.Published(ctx, snap)
+		}
+		for s.Round(ctx) == Batch && ctx.Err() == nil {
+		}
+		if _, err := s.cfg.Store.Prune(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Error("activitypub: pruning deliveries", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.poke:
+		case <-tick.C:
+		}
+	}
+}
+
+// Round sends the deliveries due now, at most Batch, Workers at a time, and returns how many it took.
+func (s *Service) Round(ctx context.Context) int {
+	now := time.Now().UTC()
+	due, err := s.cfg.Store.Due(ctx, now, Batch)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.cfg.Log.Error("activitypub: reading the queue", "err", err)
+		}
+		return 0
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, Workers)
+	taken := 0
+	for _, d := range due {
+		if ok, err := s.cfg.Store.Claim(ctx, d, now, now.Add(Lease)); err != nil || !ok {
+			continue
+		}
+		taken++
+		d.Attempts++
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s.deliver(ctx, d)
+		}()
+	}
+	wg.Wait()
+	return taken
+}
+
+// deliver sends one activity, signed, and records what became of it.
+func (s *Service) deliver(ctx context.Context, d federation.Delivery) {
+	err := s.send(ctx, d.Inbox, []byte(d.Activity))
+	status, next, msg := federation.StatusDone, time.Now(), ""
+	if err != nil {
+		msg = err.Error()
+		if len(msg) > 480 {
+			msg = msg[:480]
+		}
+		var refused refusedError
+		switch {
+		case errors.As(err, &refused), errors.Is(err, fetch.ErrForbiddenAddress), errors.Is(err, fetch.ErrBadURL):
+			status = federation.StatusFailed
+		case time.Since(d.CreatedAt) > GiveUp:
+			status, msg = federation.StatusFailed, "given up after "+GiveUp.String()+": "+msg
+		default:
+			status, next = federation.StatusPending, time.Now().Add(retryAfter[min(d.Attempts, len(retryAfter))-1])
+		}
+	}
+	if ferr := s.cfg.Store.Finish(context.WithoutCancel(ctx), d.ID, status, next, msg); ferr != nil {
+		s.cfg.Log.Error("activitypub: saving a delivery", "id", d.ID, "err", ferr)
+	}
+	if err != nil {
+		s.cfg.Log.Info("activitypub: delivery failed", "inbox", d.Inbox, "attempts", d.Attempts, "status", status, "err", msg)
+	}
+}
+
+// refusedError is an inbox's answer that the same request would get again (4xx but 408 and 429).
+type refusedError struct{ status int }
+
+func (e refusedError) Error() string { return fmt.Sprintf("refused with status %d", e.status) }
+
+// send POSTs a signed activity to an inbox.
+func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(sctx, http.MethodPost, inbox, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%w: %v", fetch.ErrBadURL, err)
+	}
+	req.Header.Set("Content-Type", streams.ContentType)
+	req.Header.Set("Accept", streams.Accept)
+	if err := signature.Sign(req, body, s.key, s.KeyID(), time.Now()); err != nil {
+		return err
+	}
+	resp, err := s.cfg.Fetch.Do(req)
+	if err != nil {
+		return err
+	}
+	switch {
+	case resp.Status >= 200 && resp.Status < 300:
+		return nil
+	case resp.Status >= 400 && resp.Status < 500 && resp.Status != http.StatusRequestTimeout && resp.Status != http.StatusTooManyRequests:
+		return refusedError{resp.Status}
+	}
+	return fmt.Errorf("status %d", resp.Status)
+}
+
+// announceMove tells every follower once that the account moved to MovedTo (Mastodon's Move: their servers read
+// the new actor, check that it names this one in alsoKnownAs, and follow it instead).
+func (s *Service) announceMove(ctx context.Context) {
+	move := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#moves/" + shortHash(s.cfg.MovedTo), "type": "Move",
+		"actor": s.ActorID(), "object": s.ActorID(), "target": s.cfg.MovedTo,
+		"to": []string{s.url("/ap/followers")}}
+	sent, err := s.cfg.Store.Broadcast(ctx, "move "+s.cfg.MovedTo, move.Bytes())
+	if err != nil {
+		s.cfg.Log.Error("activitypub: announcing the move", "to", s.cfg.MovedTo, "err", err)
+		return
+	}
+	if sent > 0 {
+		s.cfg.Log.Info("activitypub: the move is announced to every follower's server", "to", s.cfg.MovedTo, "servers", sent)
+	}
+}
