@@ -22,6 +22,7 @@ import (
 	"blog/database"
 	"blog/desk"
 	"blog/handlers"
+	"blog/i18n"
 	"blog/internal/dbtest"
 	"blog/limits"
 	"blog/live"
@@ -85,7 +86,8 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	broker := live.New(store, site.Slug, starts, log)
+	posts := &testPosts{Store: site}
+	broker := live.New(store, posts, starts, log)
 	broker.OnChange(func(_ int64, msgs []live.Message) {
 		if live.HasContent(msgs) {
 			site.ReloadForChange(ctx)
@@ -108,6 +110,7 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	posts.site = i18n.Shipped().For(cfg.Chrome.Lang)
 	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: cfg.Chrome.BaseURL, Log: log, FailureDelay: 10 * time.Millisecond})
 	if err != nil {
@@ -135,6 +138,20 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		t.Fatal("the change watcher did not start")
 	}
 	return &testApp{app: app, db: db, store: store, broker: broker, mod: mod, done: done, slug: site.Library().Posts[0].Slug}
+}
+
+// testPosts names posts for the broker and gives their language, as cmd/web's does: the post's own, or the
+// blog's (set from the options before anything renders).
+type testPosts struct {
+	*publish.Store
+	site *i18n.Locale
+}
+
+func (p *testPosts) Locale(postID int64) *i18n.Locale {
+	if lang := p.Lang(postID); lang != "" {
+		return i18n.Shipped().For(lang)
+	}
+	return p.site
 }
 
 // do sends a request through the real router and returns the status and parsed body.

@@ -31,7 +31,7 @@ type ListStore interface {
 // change), so nothing here expires and nothing served is older than what the streams have delivered.
 type Lists struct {
 	store  ListStore
-	slugOf func(postID int64) string
+	posts  Posts
 	flight singleflight.Group
 
 	mu    sync.Mutex
@@ -72,9 +72,10 @@ type ListThread struct {
 // ID is the conversation's: its top-level comment's.
 func (t ListThread) ID() int64 { return t.View.Top.ID }
 
-// NewLists returns empty lists over store; slugOf names a post by its id (for the comments' links).
-func NewLists(store ListStore, slugOf func(int64) string) *Lists {
-	return &Lists{store: store, slugOf: slugOf, lists: map[int64]*List{}, tops: map[int64]*topList{}, applied: map[int64]int64{}}
+// NewLists returns empty lists over store; posts names a post by its id (for the comments' links) and gives
+// its language.
+func NewLists(store ListStore, posts Posts) *Lists {
+	return &Lists{store: store, posts: posts, lists: map[int64]*List{}, tops: map[int64]*topList{}, applied: map[int64]int64{}}
 }
 
 // get returns the post's rendered list, reading and rendering it when missing.
@@ -145,7 +146,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 // for one visitor (the owner's Pin controls, views.WithPinControls) must not become the one every reader shares.
 func (lc *Lists) renderThread(_ context.Context, postID int64, t views.ThreadView) (string, error) {
 	var buf bytes.Buffer
-	err := views.Thread(lc.slugOf(postID), t, nil).Render(context.Background(), &buf)
+	err := views.Thread(lc.posts.Slug(postID), t, nil).Render(localized(context.Background(), lc.posts, postID), &buf)
 	return buf.String(), err
 }
 

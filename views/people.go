@@ -52,11 +52,3 @@ type PeopleView struct {
 	Notice string
 	Error  string
 }
-
-// plural is "s" unless n is one.
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
