@@ -17,6 +17,7 @@ import (
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+	"golang.org/x/text/number"
 )
 
 //go:embed locales/*.toml
@@ -151,6 +152,10 @@ func (c *Catalogue) build(lang string) *Locale {
 		if strings.HasPrefix(id, "says.") || strings.HasPrefix(id, "error.") {
 			l.says[m.Other] = text
 		}
+	}
+	l.zero = '0'
+	if z := []rune(l.printer.Sprint(number.Decimal(0))); len(z) == 1 {
+		l.zero = z[0]
 	}
 	l.dates = newDates(l)
 	return l

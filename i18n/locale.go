@@ -26,6 +26,8 @@ type Locale struct {
 	says    map[string]string
 	forms   map[string]map[string]string
 	dates   dates
+	// zero is the language's digit zero; its digits follow it in Unicode (all the shipped ones do).
+	zero rune
 }
 
 // Dir is the direction the language is written in: "rtl" or "ltr".
@@ -90,10 +92,23 @@ func (l *Locale) Say(english string) string {
 
 // Num writes an integer as the language does (grouping, digits).
 func (l *Locale) Num(n int) string {
-	if n > -1000 && n < 1000 && l.Words != "ar" {
-		return strconv.Itoa(n) // the common case, without the printer's cost
+	if n > -1000 && n < 1000 {
+		return l.digits(strconv.Itoa(n)) // the common case, without the printer's cost
 	}
 	return l.printer.Sprint(number.Decimal(n))
+}
+
+// digits writes the ASCII digits of s in the language's own (Arabic-Indic for Arabic), as its numbers are.
+func (l *Locale) digits(s string) string {
+	if l.zero == '0' {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return l.zero + (r - '0')
+		}
+		return r
+	}, s)
 }
 
 // Date writes a day in full ("2 January 2006", "2006年1月2日").
@@ -113,11 +128,12 @@ type dates struct {
 	long, short, exact string
 	months, mons       []string
 	num                func(int) string
+	digits             func(string) string
 }
 
 func newDates(l *Locale) dates {
 	d := dates{long: l.T("date.long"), short: l.T("date.short"), exact: l.T("date.time"),
-		months: strings.Split(l.T("date.months"), "|"), mons: strings.Split(l.T("date.months_short"), "|"), num: l.Num}
+		months: strings.Split(l.T("date.months"), "|"), mons: strings.Split(l.T("date.months_short"), "|"), num: l.Num, digits: l.digits}
 	if len(d.months) != 12 {
 		d.months = strings.Split("January|February|March|April|May|June|July|August|September|October|November|December", "|")
 	}
@@ -136,8 +152,8 @@ func (d dates) format(pattern string, t time.Time) string {
 		"{{.Month}}", d.months[t.Month()-1],
 		"{{.Mon}}", d.mons[t.Month()-1],
 		"{{.MonthNum}}", d.num(int(t.Month())),
-		"{{.Year}}", strconv.Itoa(t.Year()),
-		"{{.Time}}", t.Format("15:04"),
+		"{{.Year}}", d.digits(strconv.Itoa(t.Year())),
+		"{{.Time}}", d.digits(t.Format("15:04")),
 	)
 	return r.Replace(pattern)
 }
