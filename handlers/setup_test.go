@@ -111,6 +111,9 @@ func newTestAppOn(t testing.TB, db *database.DB, opts ...appOption) *testApp {
 		o(&cfg)
 	}
 	posts.site = i18n.Shipped().For(cfg.Chrome.Lang)
+	if st, ok := cfg.Content.(*publish.Store); ok {
+		posts.Store = st // the content an option chose names the posts
+	}
 	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: cfg.Chrome.BaseURL, Log: log, FailureDelay: 10 * time.Millisecond})
 	if err != nil {

@@ -198,6 +198,32 @@ type PostView struct {
 	Older, Newer *content.Post
 	// Elsewhere are the likes and reposts other sites sent by Webmention.
 	Elsewhere ElsewhereView
+	// Translations are the same post in other languages (the same translation key in the front matter).
+	Translations []content.Post
+}
+
+// postPageMeta is a post page's metadata: the article's, and its versions in other languages for search
+// engines (hreflang, itself included, as they ask), only when there are some.
+func postPageMeta(ch Chrome, v PostView) Meta {
+	m := articleMeta(ch, v.Post)
+	if len(v.Translations) == 0 {
+		return m
+	}
+	m.Alternates = append(m.Alternates, Alternate{Lang: langOr(v.Post.Lang, ch.Lang), Path: PostPath(v.Post.Slug)})
+	for _, o := range v.Translations {
+		m.Alternates = append(m.Alternates, Alternate{Lang: langOr(o.Lang, ch.Lang), Path: PostPath(o.Slug)})
+	}
+	return m
+}
+
+func langOr(lang, site string) string {
+	if lang != "" {
+		return lang
+	}
+	if site != "" {
+		return site
+	}
+	return "en"
 }
 
 // ElsewhereView is how many likes and reposts other sites sent, with the names (and addresses) of the newest.
