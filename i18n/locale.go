@@ -98,6 +98,17 @@ func (l *Locale) Num(n int) string {
 	return l.printer.Sprint(number.Decimal(n))
 }
 
+// Digits names the language's digits as Unicode locale extensions do ("latn", "arab"), for the page script.
+func (l *Locale) Digits() string {
+	switch l.zero {
+	case '٠':
+		return "arab"
+	case '۰':
+		return "arabext"
+	}
+	return "latn"
+}
+
 // digits writes the ASCII digits of s in the language's own (Arabic-Indic for Arabic), as its numbers are.
 func (l *Locale) digits(s string) string {
 	if l.zero == '0' {

@@ -83,6 +83,7 @@ func scriptWords(ctx context.Context) string {
 	for _, id := range []string{"new_comments", "older_shown", "replies_shown", "chars_over", "chars_left"} {
 		w[id] = i18n.From(ctx).Forms("script." + id)
 	}
+	w["nu"] = i18n.From(ctx).Digits()
 	b, _ := json.Marshal(w) // strings only: cannot fail
 	return string(b)
 }

@@ -34,8 +34,11 @@
     var wordsMeta = document.querySelector('meta[name="page-words"]');
     if (wordsMeta) words = JSON.parse(wordsMeta.getAttribute("content"));
   } catch (e) { words = {}; }
+  // The server writes numbers in the language's own digits (views/words.go names them, such as "arab"); the
+  // script writes the same ones, whatever digits the browser would choose for the language.
+  var intlLang = words.nu && lang.indexOf("-u-") < 0 ? lang + "-u-nu-" + words.nu : lang;
   function numberText(n) {
-    try { return n.toLocaleString(lang); } catch (e) { return String(n); }
+    try { return n.toLocaleString(intlLang); } catch (e) { return String(n); }
   }
   function say(name, fallback, fill) {
     var text = typeof words[name] === "string" ? words[name] : fallback;
@@ -43,7 +46,7 @@
     return text;
   }
   var pluralRules = null;
-  try { pluralRules = new Intl.PluralRules(lang); } catch (e) { pluralRules = null; }
+  try { pluralRules = new Intl.PluralRules(intlLang); } catch (e) { pluralRules = null; }
   function count(name, n, one, other, fill) {
     var forms = words[name] || { one: one, other: other };
     var form = n === 0 && forms.zero ? "zero" : (pluralRules ? pluralRules.select(n) : (n === 1 ? "one" : "other"));
@@ -654,7 +657,7 @@
   // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open:
   // in the page's language through Intl.RelativeTimeFormat (English where a browser has none).
   var relative = null;
-  try { relative = new Intl.RelativeTimeFormat(lang, { numeric: "always" }); } catch (e) { relative = null; }
+  try { relative = new Intl.RelativeTimeFormat(intlLang, { numeric: "always" }); } catch (e) { relative = null; }
   function ago(then, now) {
     var s = Math.max(0, (now - then) / 1000);
     function plural(n, unit) {
