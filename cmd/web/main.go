@@ -443,7 +443,8 @@ func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys s
 		BaseURL: cfg.PublicBase(), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
-		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, Expand: expand}
+		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, Expand: expand,
+		Locale: i18n.Shipped().For(cfg.Site.Lang)}
 	if n.SMTP != nil {
 		nc.Mailer = n.SMTP
 	}
@@ -458,7 +459,8 @@ func newLetters(cfg config.Config, db *database.DB, site *publish.Store, keys si
 	n := cfg.Notify
 	return newsletter.New(newsletter.Config{Store: subscribers.New(db), Site: site, Mail: n.SMTP != nil,
 		Tokens: notify.Tokens{Key: keys.Notify}, SiteTitle: cfg.SiteTitle, BaseURL: cfg.PublicBase(),
-		Full: n.Newsletter != "summary", PerMinute: n.PerMinute, Wake: notifier.Wake, Log: log})
+		Full: n.Newsletter != "summary", PerMinute: n.PerMinute, Wake: notifier.Wake, Log: log,
+		Locale: i18n.Shipped().For(cfg.Site.Lang)})
 }
 
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it
