@@ -130,7 +130,7 @@ func (c *Catalogue) build(lang string) *Locale {
 		words = c.tags[indexOf(c.tags, m)]
 	}
 	l := &Locale{Lang: tag.String(), Words: words.String(), dir: direction(tag),
-		loc:     goi18n.NewLocalizer(c.bundle, words.String(), Default),
+		tag:     words,
 		printer: message.NewPrinter(words),
 		plain:   map[string]string{}, plural: map[string]bool{}, says: map[string]string{}, forms: map[string]map[string]string{}}
 	for id, m := range c.raw[Default] {
