@@ -194,3 +194,25 @@ func withParent(f url.Values, parent int64) url.Values {
 	f.Set("parent", strconv.FormatInt(parent, 10))
 	return f
 }
+
+// TestADeskPostInItsOwnLanguage: the desk's Language field is the post's lang: published, its page and its
+// comments speak it; a tag that is not one is refused beside its field, and nothing is published.
+func TestADeskPostInItsOwnLanguage(t *testing.T) {
+	a := newTestApp(t, withLang("de"))
+	o := a.owner(t)
+	p := newDeskPost(t, o)
+	if r, body := o.post(t, p+"/publish", deskForm("Klingonisch", "Nein.", "lang", "klingon please"), false); r.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "BCP 47") {
+		t.Fatalf("a bad language: %d", r.StatusCode)
+	}
+	if r, _ := o.post(t, p+"/publish", deskForm("Bonjour", "Un billet en français.", "lang", "fr"), false); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.StatusCode)
+	}
+	page := doc(t, a.page(t, "/posts/bonjour"))
+	if l := page.Find("html").AttrOr("lang", ""); l != "fr" || !strings.Contains(page.Find("#form-heading").Text(), "Laisser un commentaire") {
+		t.Fatalf("the desk post: lang %q, form heading %q", l, page.Find("#form-heading").Text())
+	}
+	if l := doc(t, a.page(t, "/")).Find("html").AttrOr("lang", ""); l != "de" {
+		t.Fatalf("the home page: lang %q", l)
+	}
+}
