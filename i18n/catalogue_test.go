@@ -192,3 +192,13 @@ func forms(m *goi18n.Message) []string {
 	}
 	return out
 }
+
+func TestSentencesWithANumber(t *testing.T) {
+	ar := Shipped().For("ar")
+	if got := ar.Say("You are reacting too quickly. Please wait 12 seconds."); got != "أنت تتفاعل بسرعة كبيرة. انتظر ١٢ ثانية." {
+		t.Errorf("Say: %q", got)
+	}
+	if got := Shipped().For("de").Say("The time to change this comment (15 minutes) is over."); got != "Die Zeit, diesen Kommentar zu ändern (15 Minuten), ist vorbei." {
+		t.Errorf("Say: %q", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -149,7 +150,10 @@ func (c *Catalogue) build(lang string) *Locale {
 			text = t.Other
 		}
 		l.plain[id] = text
-		if strings.HasPrefix(id, "says.") || strings.HasPrefix(id, "error.") {
+		if before, after, ok := strings.Cut(m.Other, "{{.N}}"); ok && strings.HasPrefix(id, "says.") {
+			// A sentence with a number in it (a wait in seconds): found by its shape.
+			l.sayings = append(l.sayings, saying{regexp.MustCompile("^" + regexp.QuoteMeta(before) + `(\d+)` + regexp.QuoteMeta(after) + "$"), text})
+		} else if strings.HasPrefix(id, "says.") || strings.HasPrefix(id, "error.") {
 			l.says[m.Other] = text
 		}
 	}

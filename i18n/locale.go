@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Locale struct {
 	plain   map[string]string
 	plural  map[string]bool
 	says    map[string]string
+	sayings []saying
 	forms   map[string]map[string]string
 	dates   dates
 	// zero is the language's digit zero; its digits follow it in Unicode (all the shipped ones do).
@@ -101,7 +103,18 @@ func (l *Locale) Say(english string) string {
 	if s, ok := l.says[english]; ok {
 		return s
 	}
+	for _, s := range l.sayings {
+		if m := s.english.FindStringSubmatch(english); m != nil {
+			return strings.ReplaceAll(s.text, "{{.N}}", l.digits(m[1]))
+		}
+	}
 	return english
+}
+
+// saying is a sentence with a number in it: its English shape, and its text in the language.
+type saying struct {
+	english *regexp.Regexp
+	text    string
 }
 
 // Num writes an integer as the language does (grouping, digits).
