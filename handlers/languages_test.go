@@ -217,3 +217,30 @@ func TestADeskPostInItsOwnLanguage(t *testing.T) {
 		t.Fatalf("the home page: lang %q", l)
 	}
 }
+
+// TestAPostThatChangesItsLanguage: a post whose lang changes is served in the new one at once, its comment
+// list (kept rendered for every reader) rendered again in it, though no comment changed.
+func TestAPostThatChangesItsLanguage(t *testing.T) {
+	db := dbtest.SQLite(t)
+	fsys := fstest.MapFS{"posts/2026-11-01-post.md": {Data: []byte("---\ntitle: A post\ndate: 2026-11-01\nlang: en\n---\nHello.\n")}}
+	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newTestAppOn(t, db, withLang("de"), func(c *handlers.Config) { c.Content = site })
+	if resp, _ := a.postComment(t, "post", form("Reader", "reader@example.com", "Nice."), false); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment: %d", resp.StatusCode)
+	}
+	if got := doc(t, a.page(t, "/posts/post")).Find(`[data-testid="CommentItem"] [data-testid="ReactionBar"] [role=group]`).AttrOr("aria-label", ""); got != "Reactions to this comment" {
+		t.Fatalf("in English: %q", got)
+	}
+	fsys["posts/2026-11-01-post.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Ein Beitrag\ndate: 2026-11-01\n---\nHallo.\n")}
+	site.ReloadForChange(context.Background())
+	d := doc(t, a.page(t, "/posts/post"))
+	if got := d.Find(`[data-testid="CommentItem"] [data-testid="ReactionBar"] [role=group]`).AttrOr("aria-label", ""); got != "Reaktionen auf diesen Kommentar" || d.Find("html").AttrOr("lang", "") != "de" {
+		t.Fatalf("after the change to the blog's language: %q, lang %q", got, d.Find("html").AttrOr("lang", ""))
+	}
+	if got := d.Find("#comment-count").Text(); got != "1 Kommentar" {
+		t.Fatalf("count: %q", got)
+	}
+}

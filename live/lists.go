@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"blog/i18n"
 	"blog/repo"
 	"blog/views"
 )
@@ -55,6 +56,8 @@ type List struct {
 	View    views.ListView
 	// ordered are its views in the other orders (In).
 	ordered orderedViews
+	// locale is the language it was rendered in: a post whose lang changed gets its list rendered again.
+	locale *i18n.Locale
 }
 
 // PinnedFirst is the order a list shows its conversations in: the pinned ones first, then the rest in the order
@@ -83,7 +86,7 @@ func (lc *Lists) Get(ctx context.Context, postID int64) (*List, error) {
 	lc.mu.Lock()
 	l, ok := lc.lists[postID]
 	lc.mu.Unlock()
-	if ok {
+	if ok && l.locale == lc.posts.Locale(postID) {
 		return l, nil
 	}
 	v, err, _ := lc.flight.Do("list/"+strconv.FormatInt(postID, 10), func() (any, error) {
@@ -125,7 +128,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned))}
+	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned)), locale: lc.posts.Locale(postID)}
 	for i, t := range views.ThreadViews(threads) {
 		l.Threads[i] = ListThread{View: t}
 		if l.Threads[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
@@ -273,7 +276,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 			}
 		}
 	}
-	next := &List{Threads: threads, Pinned: pinned}
+	next := &List{Threads: threads, Pinned: pinned, locale: l.locale}
 	next.build(seq, last.Count, older, last.Closed, reactions)
 	lc.lists[postID] = next
 }
