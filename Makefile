@@ -91,7 +91,7 @@ check: node_modules
 
 ## screenshots: redraw the pictures in docs/ that the README shows (comment area, code, owner's pages, reactions, the desk, images, search, posts by email)
 screenshots:
-	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility|TestYourDataInTheBrowser|TestBrowserClosingReachesAnOpenPage|TestBrowserPinningReachesAnOpenPage|TestReactionPictures|TestBrowserDeskEditor|TestBrowserUploadsInTheEditorField|TestSearchPictures|TestReadingPictures|TestNewsletterInTheBrowser|TestWebmentionPictures' ./cmd/web
+	DOCS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCommentAreaPictures|TestOwnerPagesAccessibility|TestYourDataInTheBrowser|TestBrowserClosingReachesAnOpenPage|TestBrowserPinningReachesAnOpenPage|TestReactionPictures|TestBrowserDeskEditor|TestBrowserUploadsInTheEditorField|TestSearchPictures|TestReadingPictures|TestNewsletterInTheBrowser|TestWebmentionPictures|TestRightToLeftPostInTheBrowser|TestJapanesePostPictures' ./cmd/web
 
 ## bench-import: time and peak memory of importing a generated 100,000-comment Disqus export
 bench-import: build

@@ -21,6 +21,7 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
 
 	"blog/content/highlight"
 )
@@ -51,6 +52,11 @@ type Post struct {
 	ReadingMinutes int
 	// HTML is the rendered Markdown. Raw HTML in the source is not passed through.
 	HTML template.HTML
+	// Lang is `lang` in the front matter, normalised ("" for the blog's language): the post's page, its
+	// comments and its feed entry speak it.
+	Lang string
+	// Translation is `translation` in the front matter: posts sharing it are one text in several languages.
+	Translation string
 }
 
 // Page is a standalone page such as About.
@@ -96,6 +102,11 @@ type frontMatter struct {
 	// PublishAt is when a post written in the desk and exported as a draft is scheduled to appear; the content
 	// folder does not schedule (the file stays a draft), `web posts import` schedules it again.
 	PublishAt frontDate `yaml:"publish_at"`
+	// Lang is the post's language (a BCP 47 tag such as de or pt-BR) when it is not the blog's (SITE_LANG).
+	Lang string `yaml:"lang"`
+	// Translation names what a post is a translation of: posts with the same value are one text in several
+	// languages, and each page names the others to search engines (hreflang).
+	Translation string `yaml:"translation"`
 }
 
 var (
@@ -156,8 +167,12 @@ func LoadWith(fsys fs.FS, docs []Document) (*Library, error) {
 		if fm.Comments != "" && fm.Comments != "open" && fm.Comments != "closed" {
 			return fmt.Errorf("comments: %q: want open or closed", fm.Comments)
 		}
+		lang, err := postLang(fm.Lang)
+		if err != nil {
+			return err
+		}
 		seen[slug] = name
-		p := Post{Origin: origin, CommentsClosed: fm.Comments == "closed", Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
+		p := Post{Lang: lang, Translation: strings.TrimSpace(fm.Translation), Origin: origin, CommentsClosed: fm.Comments == "closed", Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
 			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft || hold}
 		p.ReadingMinutes = readingMinutes(html)
 		if p.Draft {
@@ -469,4 +484,32 @@ type noFiles struct{}
 
 func (noFiles) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+// postLang checks a post's lang: a BCP 47 tag, normalised (EN-gb becomes en-GB); empty stays empty.
+func postLang(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	tag, err := language.Parse(s)
+	if err != nil || len(s) > 35 {
+		return "", fmt.Errorf("lang: %q is not a language tag (BCP 47, such as de, pt-BR or zh-Hans)", s)
+	}
+	return tag.String(), nil
+}
+
+// Translations returns the other published posts that are the same text as p in another language (the same
+// translation key), for hreflang; none when p has no key.
+func (l *Library) Translations(p Post) []Post {
+	if p.Translation == "" {
+		return nil
+	}
+	var out []Post
+	for _, o := range l.Posts {
+		if o.Translation == p.Translation && o.Slug != p.Slug {
+			out = append(out, o)
+		}
+	}
+	return out
 }

@@ -46,6 +46,7 @@ func TestLoadErrors(t *testing.T) {
 		{"no title", "posts/2026-01-01-a.md", "---\ndate: 2026-01-01\n---\nbody", "needs a title"},
 		{"no date", "posts/a.md", "---\ntitle: A\n---\nbody", "needs a date"},
 		{"bad slug", "posts/2026-01-01-Hello World.md", "---\ntitle: A\ndate: 2026-01-01\n---\n", "lower-case words"},
+		{"bad lang", "posts/2026-01-01-a.md", "---\ntitle: A\ndate: 2026-01-01\nlang: english please\n---\n", "is not a language tag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

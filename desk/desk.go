@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -40,8 +41,8 @@ const (
 // Input is the desk's form as typed: every field a string. Kind (writing.KindPost or KindPage) is read when the
 // writing is created; Order is a page's place in the navigation.
 type Input struct {
-	Slug, Title, Date, Summary, Tags, Image, Comments, Body string
-	Kind, Order                                             string
+	Slug, Title, Date, Summary, Tags, Image, Comments, Lang, Body string
+	Kind, Order                                                   string
 }
 
 // Errors are messages by form field ("slug", "title", ...); "" is about the whole post.
@@ -163,6 +164,14 @@ func (in Input) clean() (writing.Writing, Errors) {
 	one := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	w := writing.Writing{Title: one(in.Title), Summary: one(in.Summary), Image: strings.TrimSpace(in.Image),
 		Comments: strings.TrimSpace(in.Comments), Body: strings.ReplaceAll(in.Body, "\r\n", "\n")}
+	if l := strings.TrimSpace(in.Lang); l != "" {
+		tag, err := language.Parse(l)
+		if err != nil || len(l) > 35 {
+			errs["lang"] = "The language is a BCP 47 tag, such as de, pt-BR or zh-Hans (empty: the blog's)."
+		} else {
+			w.Lang = tag.String()
+		}
+	}
 	w.Tags = strings.Join(SplitTags(one(in.Tags)), ", ")
 	switch {
 	case len(w.Title) > MaxTitle:

@@ -48,8 +48,8 @@ func (s *Service) Export(ctx context.Context) ([]File, error) {
 				return nil, fmt.Errorf("post %s: %w", w.Slug, err)
 			}
 			at := w.PublishAt
-			w.Title, w.Date, w.Summary, w.Tags, w.Image, w.Comments, w.Body = p.Writing.Title, p.Writing.Date,
-				p.Writing.Summary, p.Writing.Tags, p.Writing.Image, p.Writing.Comments, p.Writing.Body
+			w.Title, w.Date, w.Summary, w.Tags, w.Image, w.Comments, w.Lang, w.Body = p.Writing.Title, p.Writing.Date,
+				p.Writing.Summary, p.Writing.Tags, p.Writing.Image, p.Writing.Comments, p.Writing.Lang, p.Writing.Body
 			doc = Document(w, true, at)
 		default:
 			if w.Date == nil {
@@ -108,7 +108,7 @@ func (s *Service) Import(ctx context.Context, files []File) ([]writing.Writing, 
 		}
 		seen[kind+" "+slug] = f.Name
 		in := Input{Title: p.Writing.Title, Summary: p.Writing.Summary, Tags: p.Writing.Tags, Image: p.Writing.Image,
-			Comments: p.Writing.Comments, Body: p.Writing.Body}
+			Comments: p.Writing.Comments, Lang: p.Writing.Lang, Body: p.Writing.Body}
 		in.Order = strconv.Itoa(p.Writing.PageOrder)
 		if _, errs := in.clean(); len(errs) > 0 {
 			problems = append(problems, f.Name+": "+firstOf(errs))

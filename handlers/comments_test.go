@@ -226,7 +226,7 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 			t.Fatalf("%s: page shows %s, database has %s", when, got, want)
 		}
 		body := a.page(t, "/posts/hello-world")
-		if c := strings.TrimSpace(doc(t, body).Find("#comment-count").Text()); c != views.CountLabel(len(idsInDB())) {
+		if c := strings.TrimSpace(doc(t, body).Find("#comment-count").Text()); c != views.CountLabel(context.Background(), len(idsInDB())) {
 			t.Fatalf("%s: count %q", when, c)
 		}
 	}

@@ -138,6 +138,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 		return err
 	}
 	v.Elsewhere = s.elsewhere(c.UserContext(), id)
+	v.Translations = s.lib().Translations(p)
 	// This page is the visitor's own (their held comments, their Edit and Delete, the comment they answer, the
 	// owner's form token): no cache in front may keep it for others.
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
@@ -166,7 +167,7 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.O
 	err = s.pages.Serve(c, c.Path()+"?order="+string(order), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
 		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
-			Elsewhere: s.elsewhere(c.UserContext(), id)})
+			Elsewhere: s.elsewhere(c.UserContext(), id), Translations: snap.Lib.Translations(p)})
 	})
 	if !fromLink && order != live.OrderOldest {
 		// The order came from this browser's cookie, not the address: no cache in front may give it to others.

@@ -11,7 +11,7 @@ import (
 // routes is the blog's whole URL surface.
 func (s *Server) routes(app *fiber.App) {
 	app.Use(observe.NewRequestID(), observe.Requests(s.cfg.Log, s.cfg.Metrics, s.handleError), headers.Security,
-		s.bodyLimit(), headers.CompressPages())
+		s.bodyLimit(), headers.CompressPages(), s.language)
 	app.Get("/healthz", s.healthz)
 	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
 		// Private by default: on the public port only behind a token (METRICS_ADDR serves it privately).

@@ -38,6 +38,7 @@ import (
 	uploadhandlers "blog/handlers/uploads"
 	"blog/handlers/web"
 	mentionhandlers "blog/handlers/webmention"
+	"blog/i18n"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -216,6 +217,8 @@ type Server struct {
 	mine   *authorship.Signer
 	assets *assets.Set
 	chrome views.Chrome
+	// locale is the blog's language (SITE_LANG), put in every request's context (language).
+	locale *i18n.Locale
 	// lists are the posts' rendered conversations, kept current by the broker.
 	lists *live.Lists
 	// pages keeps the public pages and feeds.
@@ -282,7 +285,7 @@ func New(cfg Config) (*fiber.App, error) {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
 	clients := clientip.Resolver{Trusted: cfg.TrustedProxies}
-	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, lists: cfg.Broker.Lists(),
+	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, locale: i18n.Shipped().For(cfg.Chrome.Lang), lists: cfg.Broker.Lists(),
 		pages: pagecache.New(4096, 48<<20, true), csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
 	var err error
@@ -450,6 +453,8 @@ func (s *Server) bodyLimit() fiber.Handler {
 // Site is what the owner says about the blog (SITE_* settings).
 type Site struct {
 	Title, Author, Tagline, Description, Footer string
+	// Lang is SITE_LANG: the language of every page (a post's own lang wins on its page).
+	Lang string
 	// Image is the default share picture: a path on the blog (/media/card.png) or an address; empty: the
 	// built-in one.
 	Image string
@@ -465,7 +470,7 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 		site.Description = site.Tagline
 	}
 	if site.Description == "" {
-		site.Description = "Posts and comments from " + site.Title + "."
+		site.Description = i18n.Shipped().For(site.Lang).F("layout.about", "Site", site.Title)
 	}
 	image := site.Image
 	switch {
@@ -474,12 +479,26 @@ func SiteChrome(site Site, baseURL string, set *assets.Set) views.Chrome {
 	case strings.HasPrefix(image, "/"):
 		image = baseURL + image
 	}
-	return views.Chrome{SiteTitle: site.Title, Author: site.Author, BaseURL: baseURL, Tagline: site.Tagline,
+	return views.Chrome{Lang: site.Lang, SiteTitle: site.Title, Author: site.Author, BaseURL: baseURL, Tagline: site.Tagline,
 		Description: site.Description, Footer: site.Footer, ShareImage: image,
 		Font: set.URL("fonts/source-serif-4-latin-wght-normal.woff2"), Assets: views.AssetURLs{
 			CSS: set.URL("dist/app.css"), HTMX: set.URL("vendor/htmx.min.js"), SSE: set.URL("dist/sse.js"),
 			App: set.URL("dist/app.js"), Admin: set.URL("dist/admin.js"), Favicon: set.URL("favicon.svg"),
 			Uploads: set.URL("dist/uploads.js")}}
+}
+
+// language puts the page's language in the request's context, where every rendering finds it: the blog's, or
+// on a post's addresses (/posts/SLUG and everything under it: comments, fragments, its feed) the post's own.
+func (s *Server) language(c *fiber.Ctx) error {
+	loc := s.locale
+	if rest, ok := strings.CutPrefix(c.Path(), "/posts/"); ok {
+		slug, _, _ := strings.Cut(rest, "/")
+		if lang := s.cfg.Content.Current().Lang(slug); lang != "" {
+			loc = i18n.Shipped().For(lang)
+		}
+	}
+	c.SetUserContext(i18n.With(c.UserContext(), loc))
+	return c.Next()
 }
 
 // chromeFor returns the layout's data for this request (web.Chrome).
@@ -496,6 +515,10 @@ func render(c *fiber.Ctx, status int, comp templ.Component) error {
 // handleError is the one place that turns an error into a response: known HTTP errors get their page, anything
 // else is logged with context and shown as a plain 500 page.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if !i18n.Carried(c.UserContext()) {
+		// Refused before the routes ran (a body over the limit): the page still speaks the blog's language.
+		c.SetUserContext(i18n.With(c.UserContext(), s.locale))
+	}
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
 	var refusal web.Refusal

@@ -22,6 +22,7 @@ import (
 	"blog/database"
 	"blog/desk"
 	"blog/handlers"
+	"blog/i18n"
 	"blog/internal/dbtest"
 	"blog/limits"
 	"blog/live"
@@ -92,7 +93,8 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	broker := live.New(store, site.Slug, starts, log)
+	posts := &testPosts{Store: site}
+	broker := live.New(store, posts, starts, log)
 	broker.OnChange(func(_ int64, msgs []live.Message) {
 		if reload && live.HasContent(msgs) {
 			site.ReloadForChange(ctx)
@@ -115,6 +117,10 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 		Uploads: uploads.New(uploadstore.New(db), uploads.Limits{}, uploads.CheckUse(writer.ImageUsers)), Search: search.New(index, site)}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	posts.site = i18n.Shipped().For(cfg.Chrome.Lang)
+	if st, ok := cfg.Content.(*publish.Store); ok {
+		posts.Store = st // the content an option chose names the posts
 	}
 	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: cfg.Chrome.BaseURL, Log: log, FailureDelay: 10 * time.Millisecond})
@@ -143,6 +149,20 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 		t.Fatal("the change watcher did not start")
 	}
 	return &testApp{app: app, db: db, store: store, broker: broker, mod: mod, done: done, slug: site.Library().Posts[0].Slug}
+}
+
+// testPosts names posts for the broker and gives their language, as cmd/web's does: the post's own, or the
+// blog's (set from the options before anything renders).
+type testPosts struct {
+	*publish.Store
+	site *i18n.Locale
+}
+
+func (p *testPosts) Locale(postID int64) *i18n.Locale {
+	if lang := p.Lang(postID); lang != "" {
+		return i18n.Shipped().For(lang)
+	}
+	return p.site
 }
 
 // do sends a request through the real router and returns the status and parsed body.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"blog/i18n"
 	"blog/repo"
 )
 
@@ -33,6 +34,8 @@ type Broker struct {
 	lists *Lists
 	apply []Apply
 	log   *slog.Logger
+	// posts names posts and gives their language (nil in a broker without lists).
+	posts Posts
 
 	mu      sync.Mutex
 	pending map[int64]bool
@@ -86,13 +89,25 @@ type Store interface {
 	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
 }
 
+// Posts names a post by its database id, and gives the locale its comments are rendered in (the post's own
+// language, or the blog's).
+type Posts interface {
+	Slug(postID int64) string
+	Locale(postID int64) *i18n.Locale
+}
+
+// localized is ctx carrying the post's locale, for its renderings.
+func localized(ctx context.Context, posts Posts, postID int64) context.Context {
+	return i18n.With(ctx, posts.Locale(postID))
+}
+
 // New returns the broker of store's change feed, whose posts' feeds stand at starts (post id -> newest sequence):
 // changes up to those are not broadcast (streams and lists read them from the database themselves). It renders
-// each change once and keeps every post's rendered list (Lists) current with them; slugOf names a post by its
-// id (for the comments' links).
-func New(store Store, slugOf func(postID int64) string, starts map[int64]int64, log *slog.Logger) *Broker {
-	b := newBroker(renderChanges(store, slugOf), starts, log)
-	b.lists = NewLists(store, slugOf)
+// each change once and keeps every post's rendered list (Lists) current with them; posts names a post by its
+// id (for the comments' links) and says its language (the words around every comment).
+func New(store Store, posts Posts, starts map[int64]int64, log *slog.Logger) *Broker {
+	b := newBroker(renderChanges(store, posts), starts, log)
+	b.lists, b.posts = NewLists(store, posts), posts
 	b.apply = append(b.apply, b.lists.apply)
 	return b
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"blog/i18n"
 	"blog/repo"
 	"blog/views"
 )
@@ -31,7 +32,7 @@ type ListStore interface {
 // change), so nothing here expires and nothing served is older than what the streams have delivered.
 type Lists struct {
 	store  ListStore
-	slugOf func(postID int64) string
+	posts  Posts
 	flight singleflight.Group
 
 	mu    sync.Mutex
@@ -55,6 +56,8 @@ type List struct {
 	View    views.ListView
 	// ordered are its views in the other orders (In).
 	ordered orderedViews
+	// locale is the language it was rendered in: a post whose lang changed gets its list rendered again.
+	locale *i18n.Locale
 }
 
 // PinnedFirst is the order a list shows its conversations in: the pinned ones first, then the rest in the order
@@ -72,9 +75,10 @@ type ListThread struct {
 // ID is the conversation's: its top-level comment's.
 func (t ListThread) ID() int64 { return t.View.Top.ID }
 
-// NewLists returns empty lists over store; slugOf names a post by its id (for the comments' links).
-func NewLists(store ListStore, slugOf func(int64) string) *Lists {
-	return &Lists{store: store, slugOf: slugOf, lists: map[int64]*List{}, tops: map[int64]*topList{}, applied: map[int64]int64{}}
+// NewLists returns empty lists over store; posts names a post by its id (for the comments' links) and gives
+// its language.
+func NewLists(store ListStore, posts Posts) *Lists {
+	return &Lists{store: store, posts: posts, lists: map[int64]*List{}, tops: map[int64]*topList{}, applied: map[int64]int64{}}
 }
 
 // get returns the post's rendered list, reading and rendering it when missing.
@@ -82,7 +86,7 @@ func (lc *Lists) Get(ctx context.Context, postID int64) (*List, error) {
 	lc.mu.Lock()
 	l, ok := lc.lists[postID]
 	lc.mu.Unlock()
-	if ok {
+	if ok && l.locale == lc.posts.Locale(postID) {
 		return l, nil
 	}
 	v, err, _ := lc.flight.Do("list/"+strconv.FormatInt(postID, 10), func() (any, error) {
@@ -124,7 +128,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned))}
+	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned)), locale: lc.posts.Locale(postID)}
 	for i, t := range views.ThreadViews(threads) {
 		l.Threads[i] = ListThread{View: t}
 		if l.Threads[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
@@ -145,7 +149,7 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 // for one visitor (the owner's Pin controls, views.WithPinControls) must not become the one every reader shares.
 func (lc *Lists) renderThread(_ context.Context, postID int64, t views.ThreadView) (string, error) {
 	var buf bytes.Buffer
-	err := views.Thread(lc.slugOf(postID), t, nil).Render(context.Background(), &buf)
+	err := views.Thread(lc.posts.Slug(postID), t, nil).Render(localized(context.Background(), lc.posts, postID), &buf)
 	return buf.String(), err
 }
 
@@ -272,7 +276,7 @@ func (lc *Lists) apply(postID int64, msgs []Message) {
 			}
 		}
 	}
-	next := &List{Threads: threads, Pinned: pinned}
+	next := &List{Threads: threads, Pinned: pinned, locale: l.locale}
 	next.build(seq, last.Count, older, last.Closed, reactions)
 	lc.lists[postID] = next
 }

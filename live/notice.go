@@ -17,7 +17,12 @@ import (
 func (b *Broker) Announce(d publish.Difference) {
 	send := func(postID int64, n views.NoticeView) {
 		var data bytes.Buffer
-		if err := views.PostNotice(n).Render(context.Background(), &data); err != nil {
+		// In the language of the post it is about (a new post's notice, for every page, in the blog's).
+		ctx := context.Background()
+		if b.posts != nil {
+			ctx = localized(ctx, b.posts, postID)
+		}
+		if err := views.PostNotice(n).Render(ctx, &data); err != nil {
 			b.log.Error("live: render a notice", "err", err)
 			return
 		}

@@ -11,13 +11,14 @@ import (
 // renderChanges returns the function that reads a post's changes after a sequence and renders each once for the
 // streams (the comment as readers should now see it, and the count), keeping the comment itself for the lists.
 // The broker calls it once per change for every stream and list of an instance.
-func renderChanges(store Store, slugOf func(postID int64) string) fetch {
+func renderChanges(store Store, posts Posts) fetch {
 	return func(ctx context.Context, postID, after int64) ([]Message, error) {
 		changes, err := store.FindChanges(ctx, postID, after, PageSize)
 		if err != nil || len(changes) == 0 {
 			return nil, err
 		}
-		slug := slugOf(postID)
+		slug := posts.Slug(postID)
+		ctx = localized(ctx, posts, postID)
 		msgs := make([]Message, len(changes))
 		for i, ch := range changes {
 			if ch.Kind == repo.ChangePost || ch.Kind == repo.ChangeContent {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"blog/i18n"
 	"blog/views"
 )
 
@@ -17,6 +18,7 @@ type topList struct {
 	seq     int64
 	threads []ListThread
 	view    views.ListView
+	locale  *i18n.Locale
 }
 
 // View returns the post's conversations as the page shows them in the order o: the kept list's own for every
@@ -49,7 +51,7 @@ func (lc *Lists) top(ctx context.Context, postID int64, l *List) (*topList, erro
 	lc.mu.Lock()
 	t := lc.tops[postID]
 	lc.mu.Unlock()
-	if t != nil && t.seq >= l.View.Seq {
+	if t != nil && t.seq >= l.View.Seq && t.locale == l.locale {
 		return t, nil
 	}
 	key := "top/" + strconv.FormatInt(postID, 10) + "/" + strconv.FormatInt(l.View.Seq, 10)
@@ -62,7 +64,7 @@ func (lc *Lists) top(ctx context.Context, postID int64, l *List) (*topList, erro
 		for _, th := range l.Threads {
 			kept[th.ID()] = th.HTML
 		}
-		t := &topList{seq: l.View.Seq, threads: make([]ListThread, len(found))}
+		t := &topList{seq: l.View.Seq, threads: make([]ListThread, len(found)), locale: l.locale}
 		for i, tv := range views.ThreadViews(found) {
 			t.threads[i] = ListThread{View: tv}
 			if html, ok := kept[tv.Top.ID]; ok {
@@ -80,7 +82,7 @@ func (lc *Lists) top(ctx context.Context, postID int64, l *List) (*topList, erro
 		t.view = views.BuildList(items, l.View.Seq, l.View.Total, 0)
 		t.view.Reactions, t.view.Closed, t.view.Order, t.view.Ranked = l.View.Reactions, l.View.Closed, string(OrderTop), true
 		lc.mu.Lock()
-		if cur := lc.tops[postID]; cur == nil || cur.seq < t.seq {
+		if cur := lc.tops[postID]; cur == nil || cur.seq < t.seq || cur.locale != t.locale {
 			lc.tops[postID] = t
 		}
 		lc.mu.Unlock()

@@ -2,7 +2,6 @@ package newsletter
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"blog/content"
+	"blog/i18n"
 	"blog/repo/subscribers"
 )
 
@@ -91,7 +91,7 @@ func absolute(ref, base string) string {
 // Letter builds a post's mail: its title as the subject, then the whole post (full) or its summary and a link
 // (summary), as HTML for mail programs and as plain text (Markdown, which reads as text), each ending with the
 // unsubscribe placeholder that every recipient's own link replaces.
-func Letter(p content.Post, postID int64, site, base string, full bool) subscribers.Letter {
+func Letter(w *i18n.Locale, p content.Post, postID int64, site, base string, full bool) subscribers.Letter {
 	link := strings.TrimRight(base, "/") + "/posts/" + url.PathEscape(p.Slug)
 	var body string
 	if full {
@@ -103,12 +103,12 @@ func Letter(p content.Post, postID int64, site, base string, full bool) subscrib
 		}
 		body = "<p>" + template.HTMLEscapeString(summary) + "</p>"
 	}
-	readOn := fmt.Sprintf("Read it on %s", site)
+	readOn := w.F("mail.read_on", "Site", site)
 	if full {
-		readOn = fmt.Sprintf("Read it (and its comments) on %s", site)
+		readOn = w.F("mail.read_full_on", "Site", site)
 	}
 	var h strings.Builder
-	h.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">`)
+	h.WriteString(`<!doctype html><html lang="` + template.HTMLEscapeString(w.Lang) + `" dir="` + w.Dir() + `"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">`)
 	h.WriteString("<title>" + template.HTMLEscapeString(p.Title) + "</title></head>")
 	h.WriteString(`<body style="margin: 0; padding: 16px; background: #ffffff; color: #1f2937; font: 16px/1.6 Georgia, 'Source Serif 4', serif">`)
 	h.WriteString(`<div style="max-width: 40rem; margin: 0 auto">`)
@@ -118,8 +118,8 @@ func Letter(p content.Post, postID int64, site, base string, full bool) subscrib
 	h.WriteString(body)
 	h.WriteString(`<p><a href="` + template.HTMLEscapeString(link) + `" style="color: #1d4ed8">` + template.HTMLEscapeString(readOn) + `</a></p>`)
 	h.WriteString(`<hr style="border: 0; border-top: 1px solid #e5e7eb; margin: 24px 0 12px">`)
-	h.WriteString(`<p style="font: 13px/1.5 system-ui, sans-serif; color: #4b5563">You get this because you asked for new posts of ` +
-		template.HTMLEscapeString(site) + ` by email. <a href="` + subscribers.Unsubscribe + `" style="color: #1d4ed8">Unsubscribe</a>.</p>`)
+	h.WriteString(`<p style="font: 13px/1.5 system-ui, sans-serif; color: #4b5563">` + template.HTMLEscapeString(w.F("mail.letter_why", "Site", site)) +
+		` <a href="` + subscribers.Unsubscribe + `" style="color: #1d4ed8">` + template.HTMLEscapeString(w.T("mail.unsubscribe")) + `</a></p>`)
 	h.WriteString(`</div></body></html>`)
 
 	text, err := htmltomarkdown.ConvertString(body)
@@ -130,7 +130,7 @@ func Letter(p content.Post, postID int64, site, base string, full bool) subscrib
 	t.WriteString(p.Title + "\n" + strings.Repeat("=", min(len([]rune(p.Title)), 72)) + "\n\n")
 	t.WriteString(strings.TrimSpace(text) + "\n\n")
 	t.WriteString(readOn + ": " + link + "\n\n")
-	t.WriteString("-- \nYou get this because you asked for new posts of " + site + " by email.\nUnsubscribe: " + subscribers.Unsubscribe + "\n")
+	t.WriteString("-- \n" + w.F("mail.letter_why", "Site", site) + "\n" + w.T("mail.unsubscribe") + ": " + subscribers.Unsubscribe + "\n")
 	return subscribers.Letter{PostID: postID, Slug: p.Slug, Subject: p.Title, Text: t.String(), HTML: h.String()}
 }
 

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"blog/i18n"
 	"blog/notify"
 	"blog/publish"
 	"blog/repo"
@@ -53,6 +54,8 @@ type Config struct {
 	BaseURL   string
 	// Full sends whole posts (NEWSLETTER=full); otherwise the summary and a link (NEWSLETTER=summary).
 	Full bool
+	// Locale is the blog's language (SITE_LANG) for the mails; a post's own lang wins for its letter.
+	Locale *i18n.Locale
 	// PerMinute spreads a post's mail: one every minute/PerMinute, across instances (MAIL_PER_MINUTE).
 	PerMinute int
 	// Poll is how often the content is checked for new posts when nothing wakes the service.
@@ -108,6 +111,17 @@ func (s *Service) Subscribe(ctx context.Context, email, ipHash, netHash string) 
 	return err
 }
 
+// words is the language of a mail: a post's own (lang), or the blog's.
+func (s *Service) words(lang string) *i18n.Locale {
+	switch {
+	case lang != "":
+		return i18n.Shipped().For(lang)
+	case s.cfg.Locale != nil:
+		return s.cfg.Locale
+	}
+	return i18n.Shipped().For(i18n.Default)
+}
+
 // ConfirmFor is how long a confirmation link works.
 const ConfirmFor = 7 * 24 * time.Hour
 
@@ -121,17 +135,14 @@ func (s *Service) UnsubscribeURL(email string) string {
 func (s *Service) confirmMessage(email string) outbox.Message {
 	link := s.url("/newsletter/confirm?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeConfirm, email, time.Now().Add(ConfirmFor))))
 	unsub := s.UnsubscribeURL(email)
-	site := s.cfg.SiteTitle
-	text := fmt.Sprintf("You (or someone using your address) asked for new posts of %s by email.\n\n"+
-		"Confirm: %s\n(the page asks once more; the link works for 7 days)\n\n"+
-		"If this was not you, ignore this message: nothing more will be sent.\n", site, link)
-	h := fmt.Sprintf(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Confirm</title></head>`+
+	site, w := s.cfg.SiteTitle, s.words("")
+	intro, confirm, notYou := w.F("mail.letter_confirm_intro", "Site", site), w.T("mail.confirm_link"), w.T("mail.not_you")
+	text := intro + "\n\n" + confirm + ": " + link + "\n\n" + notYou + "\n"
+	h := fmt.Sprintf(`<!doctype html><html lang="%s" dir="%s"><head><meta charset="utf-8"><title>%s</title></head>`+
 		`<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2937; max-width: 36rem">`+
-		`<p>You (or someone using your address) asked for new posts of %s by email.</p>`+
-		`<p><a href="%s" style="color: #1d4ed8">Confirm (the page asks once more; the link works for 7 days)</a></p>`+
-		`<p>If this was not you, ignore this message: nothing more will be sent.</p></body></html>`,
-		escape(site), escape(link))
-	m := notify.Mail{To: email, Subject: "[" + site + "] Confirm new posts by email", Text: text, HTML: h, Unsubscribe: unsub}
+		`<p>%s</p><p><a href="%s" style="color: #1d4ed8">%s</a></p><p>%s</p></body></html>`,
+		escape(w.Lang), w.Dir(), escape(w.T("mail.letter_confirm_subject")), escape(intro), escape(link), escape(confirm), escape(notYou))
+	m := notify.Mail{To: email, Subject: "[" + site + "] " + w.T("mail.letter_confirm_subject"), Text: text, HTML: h, Unsubscribe: unsub}
 	b, _ := json.Marshal(m)
 	return outbox.Message{Kind: outbox.Mail, Dedupe: "letter-confirm:" + outbox.Mailbox(email) + ":" + strconv.FormatInt(time.Now().UnixNano(), 10),
 		Recipient: strings.ToLower(email), Payload: string(b)}
@@ -216,7 +227,7 @@ func (s *Service) announce(ctx context.Context, snap *publish.Snapshot, started 
 		if !ok || announced[id] || p.Date.Before(since) {
 			continue
 		}
-		letter := Letter(p, id, s.cfg.SiteTitle, s.cfg.BaseURL, s.cfg.Full)
+		letter := Letter(s.words(p.Lang), p, id, s.cfg.SiteTitle, s.cfg.BaseURL, s.cfg.Full)
 		began := time.Now()
 		n, made, err := s.cfg.Store.Announce(ctx, letter, every, func(sub subscribers.Subscriber) outbox.Message {
 			return s.postMessage(id, sub)

@@ -14,6 +14,7 @@ import (
 
 	"blog/content"
 	"blog/database"
+	"blog/i18n"
 	"blog/internal/dbtest"
 	"blog/notify"
 	"blog/repo/outbox"
@@ -143,7 +144,7 @@ func TestAnnounceOnce(t *testing.T) {
 		}
 		p := content.Post{Slug: "new", Title: "New <post>", Summary: "S", HTML: template.HTML("<p>Body</p>")}
 		for range 2 {
-			l := Letter(p, 7, "Field Notes", "https://blog.example", true)
+			l := Letter(i18n.Shipped().For("en"), p, 7, "Field Notes", "https://blog.example", true)
 			_, _, err := store.Announce(ctx, l, time.Second, func(sub subscribers.Subscriber) outbox.Message { return s.postMessage(7, sub) })
 			if err != nil {
 				t.Fatal(err)
@@ -157,7 +158,7 @@ func TestAnnounceOnce(t *testing.T) {
 			t.Fatalf("spread over %s, want 1199s", gap)
 		}
 		// A second post queues behind the first.
-		l2 := Letter(content.Post{Slug: "two", Title: "Two"}, 8, "Field Notes", "https://blog.example", false)
+		l2 := Letter(i18n.Shipped().For("en"), content.Post{Slug: "two", Title: "Two"}, 8, "Field Notes", "https://blog.example", false)
 		store.Announce(ctx, l2, time.Second, func(sub subscribers.Subscriber) outbox.Message { return s.postMessage(8, sub) })
 		msgs, _ = outbox.NewNotifications(db).Messages(ctx)
 		if !msgs[1200].NextAt.After(msgs[1199].NextAt) {
@@ -209,7 +210,7 @@ func TestNeverMeansNever(t *testing.T) {
 	past := time.Now().UTC().Add(-time.Hour)
 	s.cfg.Store.Import(ctx, []subscribers.Subscriber{{Email: "ada@example.com", Source: "t", ConfirmedAt: &past, CreatedAt: past},
 		{Email: "bob@example.com", Source: "t", ConfirmedAt: &past, CreatedAt: past}})
-	l := Letter(content.Post{Slug: "p", Title: "P", HTML: "<p>Body</p>"}, 3, "Field Notes", "https://blog.example", true)
+	l := Letter(i18n.Shipped().For("en"), content.Post{Slug: "p", Title: "P", HTML: "<p>Body</p>"}, 3, "Field Notes", "https://blog.example", true)
 	if _, _, err := s.cfg.Store.Announce(ctx, l, 0, func(sub subscribers.Subscriber) outbox.Message { return s.postMessage(3, sub) }); err != nil {
 		t.Fatal(err)
 	}

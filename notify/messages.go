@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/i18n"
 	"blog/repo"
 )
 
@@ -22,6 +23,19 @@ type block struct {
 }
 
 func compose(to, subject, unsubscribe string, blocks []block) Mail {
+	return composeIn(nil, to, subject, unsubscribe, blocks)
+}
+
+// composeIn is compose for a reader, in their language: the HTML says its lang and direction, and a quote's
+// rule is on the side lines start from.
+func composeIn(loc *i18n.Locale, to, subject, unsubscribe string, blocks []block) Mail {
+	lang, dir, side := "en", "ltr", "left"
+	if loc != nil {
+		lang, dir = loc.Lang, loc.Dir()
+		if dir == "rtl" {
+			side = "right"
+		}
+	}
 	var text strings.Builder
 	for _, b := range blocks {
 		switch {
@@ -37,16 +51,16 @@ func compose(to, subject, unsubscribe string, blocks []block) Mail {
 		text.WriteString("\n")
 	}
 	var html bytes.Buffer
-	if err := mailHTML.Execute(&html, map[string]any{"Subject": subject, "Blocks": blocks}); err != nil {
+	if err := mailHTML.Execute(&html, map[string]any{"Subject": subject, "Blocks": blocks, "Lang": lang, "Dir": dir, "Side": side}); err != nil {
 		html.Reset()
 	}
 	return Mail{To: to, Subject: subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String(), Unsubscribe: unsubscribe}
 }
 
 var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<html lang="{{.Lang}}" dir="{{.Dir}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2937; max-width: 36rem">
-{{range .Blocks}}{{if .Quote}}<blockquote style="margin: 0 0 1em; padding-left: 1em; border-left: 3px solid #d1d5db; white-space: pre-wrap">{{.Quote}}</blockquote>
+{{$side := .Side}}{{range .Blocks}}{{if .Quote}}<blockquote dir="auto" style="margin: 0 0 1em; padding-{{$side}}: 1em; border-{{$side}}: 3px solid #d1d5db; white-space: pre-wrap">{{.Quote}}</blockquote>
 {{else if .Link}}<p><a href="{{.Link}}" style="color: #1d4ed8">{{.Label}}</a></p>
 {{else}}<p>{{.Text}}</p>
 {{end}}{{end}}</body></html>
@@ -99,17 +113,26 @@ func (s *Service) newMail(c repo.Comment, p post) Mail {
 	})
 }
 
+// words is the language of the mails readers get.
+func (s *Service) words() *i18n.Locale {
+	if s.cfg.Locale != nil {
+		return s.cfg.Locale
+	}
+	return i18n.Shipped().For(i18n.Default)
+}
+
 // replyMail tells a commenter that someone answered them.
 func (s *Service) replyMail(c, parent repo.Comment, p post) Mail {
 	unsub := s.unsubscribeURL(parent.User.Email)
-	return compose(parent.User.Email, s.subject(fmt.Sprintf("%s replied to your comment on “%s”", c.Byline(), p.Title)), unsub, []block{
-		{Text: fmt.Sprintf("%s replied to your comment on “%s”:", c.Byline(), p.Title)},
+	w, site := s.words(), s.cfg.SiteTitle
+	return composeIn(w, parent.User.Email, s.subject(w.F("mail.reply_subject", "Name", c.Byline(), "Title", p.Title)), unsub, []block{
+		{Text: w.F("mail.reply_intro", "Name", c.Byline(), "Title", p.Title)},
 		{Quote: excerpt(c.Body, 2000)},
-		{Text: "You wrote:"},
+		{Text: w.T("mail.you_wrote")},
 		{Quote: excerpt(parent.Body, 400)},
-		{Link: s.commentURL(p, c.ID), Label: "Read and answer"},
-		{Text: fmt.Sprintf("You get this because you asked for an email about replies when you commented on %s.", s.cfg.SiteTitle)},
-		{Link: unsub, Label: "Stop all email from " + s.cfg.SiteTitle},
+		{Link: s.commentURL(p, c.ID), Label: w.T("mail.read_answer")},
+		{Text: w.F("mail.reply_why", "Site", site)},
+		{Link: unsub, Label: w.F("mail.stop_all", "Site", site)},
 	})
 }
 
@@ -118,11 +141,12 @@ func (s *Service) confirmMail(c repo.Comment, p post) Mail {
 	email := c.User.Email
 	unsub := s.unsubscribeURL(email)
 	confirm := s.url("/notify/confirm?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeConfirm, email, time.Now().Add(ConfirmFor))))
-	return compose(email, s.subject("Confirm email about replies"), unsub, []block{
-		{Text: fmt.Sprintf("You (or someone using your address) commented on “%s” on %s and asked for an email when someone replies.", p.Title, s.cfg.SiteTitle)},
-		{Link: confirm, Label: "Confirm (the page asks once more; the link works for 7 days)"},
-		{Text: "If this was not you, ignore this message: nothing more will be sent."},
-		{Link: unsub, Label: "Never send me email from " + s.cfg.SiteTitle},
+	w, site := s.words(), s.cfg.SiteTitle
+	return composeIn(w, email, s.subject(w.T("mail.confirm_subject")), unsub, []block{
+		{Text: w.F("mail.confirm_intro", "Title", p.Title, "Site", site)},
+		{Link: confirm, Label: w.T("mail.confirm_link")},
+		{Text: w.T("mail.not_you")},
+		{Link: unsub, Label: w.F("mail.never", "Site", site)},
 	})
 }
 

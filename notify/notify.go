@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/i18n"
 	"blog/observe"
 	"blog/repo"
 	"blog/repo/discussion"
@@ -39,6 +40,9 @@ type Config struct {
 	Post      func(postID int64) (slug, title string)
 	SiteTitle string
 	BaseURL   string
+	// Locale is the blog's language (SITE_LANG): the mails readers get (confirmations, replies, their data
+	// link) speak it; the owner's stay English, as the console does. Nil: English.
+	Locale *i18n.Locale
 
 	// Mail: nil Mailer sends none.
 	Mailer     Mailer

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"time"
 )
@@ -27,10 +26,11 @@ func (s *Service) MailDataLink(ctx context.Context, email string) error {
 		return nil // no relay, or an address that cannot receive mail (an imported placeholder, the erased row)
 	}
 	link := s.url(DataPath(s.cfg.Tokens.Make(PurposeData, email, time.Now().Add(DataLinkFor))))
-	m := compose(email, s.subject("Your comments: download or erase them"), "", []block{
-		{Text: fmt.Sprintf("Someone (you, we hope) asked %s what it holds about this address.", s.cfg.SiteTitle)},
-		{Link: link, Label: "See it, download it or erase it (the link works for 24 hours)"},
-		{Text: "If this was not you, ignore this message: nothing is shown or changed unless the link is followed."},
+	w := s.words()
+	m := composeIn(w, email, s.subject(w.T("mail.data_subject")), "", []block{
+		{Text: w.F("mail.data_intro", "Site", s.cfg.SiteTitle)},
+		{Link: link, Label: w.T("mail.data_link")},
+		{Text: w.T("mail.data_not_you")},
 	})
 	b := make([]byte, 8)
 	rand.Read(b)

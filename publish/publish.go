@@ -27,7 +27,12 @@ type Snapshot struct {
 	ids map[string]int64
 	// slugs is ids the other way round.
 	slugs map[int64]string
+	// langs are the posts that declare a language of their own, by slug.
+	langs map[string]string
 }
+
+// Lang is the language the published post with this slug declares ("" for the blog's).
+func (s *Snapshot) Lang(slug string) string { return s.langs[slug] }
 
 // PostID returns the database id of the published post with this slug.
 func (s *Snapshot) PostID(slug string) (int64, bool) {
@@ -119,6 +124,16 @@ func (s *Store) Slug(id int64) string {
 	return s.slugs[id]
 }
 
+// Lang is the language the post with this database id declares ("" for the blog's): its comments' live
+// changes are rendered in it.
+func (s *Store) Lang(id int64) string {
+	cur := s.Current()
+	if cur == nil {
+		return ""
+	}
+	return cur.langs[s.Slug(id)]
+}
+
 // FileSlug reports whether a file of the content folder (a post or a draft) has the slug: the desk refuses it.
 func (s *Store) FileSlug(slug string) bool {
 	lib := s.Library()
@@ -189,9 +204,14 @@ func (s *Store) Reload(ctx context.Context) error {
 		s.slugs[p.ID] = p.Slug
 	}
 	s.slugMu.Unlock()
-	snap := &Snapshot{Lib: lib, ids: ids, slugs: make(map[int64]string, len(ids))}
+	snap := &Snapshot{Lib: lib, ids: ids, slugs: make(map[int64]string, len(ids)), langs: map[string]string{}}
 	for slug, id := range ids {
 		snap.slugs[id] = slug
+	}
+	for _, p := range lib.Posts {
+		if p.Lang != "" {
+			snap.langs[p.Slug] = p.Lang
+		}
 	}
 	for _, fn := range s.onLoad {
 		if err := fn(ctx, snap); err != nil {

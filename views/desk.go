@@ -53,8 +53,8 @@ type DeskRow struct {
 // DeskEditor is the desk's editor of one post: the working copy's fields as typed, with a message beside each
 // field that needs one, and the post's state.
 type DeskEditor struct {
-	ID                                                      int64
-	Slug, Title, Date, Summary, Tags, Image, Comments, Body string
+	ID                                                            int64
+	Slug, Title, Date, Summary, Tags, Image, Comments, Lang, Body string
 	// SlugLocked is set once the post was first published: its address no longer changes. SlugTyped is the slug
 	// the owner typed (empty while it follows the title).
 	SlugLocked bool

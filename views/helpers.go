@@ -1,7 +1,7 @@
 package views
 
 import (
-	"net/http"
+	"context"
 	"strconv"
 	"strings"
 
@@ -26,16 +26,14 @@ func describedBy(errs repo.FieldErrors, name, hint string) string {
 	return strings.Join(ids, " ")
 }
 
-func errorCount(errs repo.FieldErrors) string {
+func errorCount(ctx context.Context, errs repo.FieldErrors) string {
 	if len(errs) == 1 {
-		return "the field"
+		return t(ctx, "comments.not_posted_one")
 	}
-	return "the " + strconv.Itoa(len(errs)) + " fields"
+	return tf(ctx, "comments.not_posted_many", "Count", num(ctx, len(errs)))
 }
 
-func statusText(status int) string {
-	return strconv.Itoa(status) + " · " + http.StatusText(status)
-}
+func statusText(status int) string { return strconv.Itoa(status) }
 
 func parentValue(id int64) string {
 	if id == 0 {

@@ -17,6 +17,8 @@ import (
 
 // Chrome is what every page's layout needs: the site's name, its navigation and the asset URLs.
 type Chrome struct {
+	// Lang is the blog's language (SITE_LANG); a page's words follow the locale its rendering context carries.
+	Lang      string
 	SiteTitle string
 	// Author is the blog's author, for feeds and metadata.
 	Author string
@@ -130,6 +132,14 @@ type Meta struct {
 	// Static marks a page with nothing live or in place (the lists, a page, an error): it loads the page
 	// script only, not htmx and its event-stream extension, so a first visit parses a third of the script.
 	Static bool
+	// Alternates are the page in other languages (a post translated), announced to search engines with
+	// hreflang; empty for a page that exists in one language only.
+	Alternates []Alternate
+}
+
+// Alternate is one language's version of a page.
+type Alternate struct {
+	Lang, Path string
 }
 
 // HomeView is one page of the home page's list.
@@ -175,12 +185,6 @@ func Archive(posts []content.Post) []ArchiveYear {
 	return out
 }
 
-// ShortDate is a date in the archive's lists.
-func ShortDate(t time.Time) string { return t.UTC().Format("2 Jan") }
-
-// ReadingTime says how long a post takes to read.
-func ReadingTime(p content.Post) string { return strconv.Itoa(p.ReadingMinutes) + " min read" }
-
 // PostSummary is one entry of the home page's list.
 type PostSummary struct {
 	Post     content.Post
@@ -196,6 +200,32 @@ type PostView struct {
 	Older, Newer *content.Post
 	// Elsewhere are the likes and reposts other sites sent by Webmention.
 	Elsewhere ElsewhereView
+	// Translations are the same post in other languages (the same translation key in the front matter).
+	Translations []content.Post
+}
+
+// postPageMeta is a post page's metadata: the article's, and its versions in other languages for search
+// engines (hreflang, itself included, as they ask), only when there are some.
+func postPageMeta(ch Chrome, v PostView) Meta {
+	m := articleMeta(ch, v.Post)
+	if len(v.Translations) == 0 {
+		return m
+	}
+	m.Alternates = append(m.Alternates, Alternate{Lang: langOr(v.Post.Lang, ch.Lang), Path: PostPath(v.Post.Slug)})
+	for _, o := range v.Translations {
+		m.Alternates = append(m.Alternates, Alternate{Lang: langOr(o.Lang, ch.Lang), Path: PostPath(o.Slug)})
+	}
+	return m
+}
+
+func langOr(lang, site string) string {
+	if lang != "" {
+		return lang
+	}
+	if site != "" {
+		return site
+	}
+	return "en"
 }
 
 // ElsewhereView is how many likes and reposts other sites sent, with the names (and addresses) of the newest.
@@ -234,7 +264,7 @@ type ListView struct {
 // BuildList joins rendered conversations, oldest first, into a list view.
 func BuildList(items []Item, seq int64, total int, older int64) ListView {
 	var b strings.Builder
-	n := len(EmptyCommentsHTML)
+	n := 0
 	for _, it := range items {
 		n += len(it.HTML)
 	}
@@ -242,7 +272,6 @@ func BuildList(items []Item, seq int64, total int, older int64) ListView {
 	for _, it := range items {
 		b.WriteString(it.HTML)
 	}
-	b.WriteString(EmptyCommentsHTML)
 	return ListView{HTML: b.String(), Seq: seq, Total: total, Older: older}
 }
 
@@ -306,14 +335,6 @@ func RepliesPath(slug string, top, after int64) string {
 	return CommentPath(slug, top) + "/replies?after=" + strconv.FormatInt(after, 10)
 }
 
-// MoreRepliesLabel says how many replies "show more" pages in.
-func MoreRepliesLabel(n int) string {
-	if n == 1 {
-		return "Show 1 more reply"
-	}
-	return "Show " + strconv.Itoa(n) + " more replies"
-}
-
 // ThreadView is a conversation as a list shows it: its top-level comment, the replies shown (its first ones, and
 // a reader's own beyond them), and More published replies after After that "show more" pages in.
 type ThreadView struct {
@@ -350,17 +371,6 @@ func OwnNoticeID(id int64) string { return "comment-" + strconv.FormatInt(id, 10
 // CommentAnchor is the id of a comment's element, which its URL fragment and the live stream's de-duplication use.
 func CommentAnchor(id int64) string { return "comment-" + strconv.FormatInt(id, 10) }
 
-// CountLabel says how many comments there are, in words.
-func CountLabel(n int) string {
-	switch n {
-	case 0:
-		return "No comments yet"
-	case 1:
-		return "1 comment"
-	}
-	return strconv.Itoa(n) + " comments"
-}
-
 // ExactTime writes a comment's time in full, in UTC.
 func ExactTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
@@ -375,9 +385,6 @@ func goneState(state string) string {
 
 // ISO formats t as an exact UTC timestamp for a <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// HumanDate formats a post date.
-func HumanDate(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
 // avatar draws a 5x5 mirrored pattern in one colour from seed, the keyed hash of the commenter's email (hex,
 // repo.User.Avatar), as an SVG path of unit squares. Only the pattern reaches the page: neither the email nor its
@@ -405,14 +412,6 @@ func avatar(seed string) (color, path string) {
 	return color, string(d)
 }
 
-// EmptyCommentsHTML is the empty-state item that ends every comment list ("Be the first to comment"), shown by
-// CSS only when it is the list's only item.
-var EmptyCommentsHTML = func() string {
-	var b strings.Builder
-	emptyComments().Render(context.Background(), &b)
-	return b.String()
-}()
-
 // NotifyView is the page behind a link in a notification email: it asks before acting, then says it is done.
 type NotifyView struct {
 	// Purpose is "confirm" or "unsubscribe".
@@ -427,26 +426,9 @@ type NotifyView struct {
 	Resubscribe  string
 }
 
-// CountChars writes a number of characters with a thousands separator ("5,000").
-func CountChars(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// CountPosts says how many posts, in words.
-func CountPosts(n int) string {
-	if n == 1 {
-		return "1 post"
-	}
-	return strconv.Itoa(n) + " posts"
-}
-
-func homeTitle(ch Chrome, v HomeView) string {
+func homeTitle(ctx context.Context, ch Chrome, v HomeView) string {
 	if v.Page > 1 {
-		return "Posts, page " + strconv.Itoa(v.Page)
+		return tf(ctx, "home.title_page", "Page", num(ctx, v.Page))
 	}
 	return ch.SiteTitle
 }
@@ -484,10 +466,12 @@ func postImage(ch Chrome, p content.Post) string {
 }
 
 // OriginHost is the host a comment from another site came from, as readers see it ("ada.example").
-func OriginHost(source string) string {
+func OriginHost(source string) string { return originHost(context.Background(), source) }
+
+func originHost(ctx context.Context, source string) string {
 	u, err := url.Parse(source)
 	if err != nil || u.Hostname() == "" {
-		return "another site"
+		return t(ctx, "comments.another_site")
 	}
 	return strings.TrimPrefix(u.Hostname(), "www.")
 }

@@ -1,5 +1,7 @@
 package views
 
+import "context"
+
 // NewsletterView is a page of posts by email: the subscribe form (with the address typed and its error), the
 // answer to it, or the page a mailed link opens (asking first, then saying it is done).
 type NewsletterView struct {
@@ -11,20 +13,12 @@ type NewsletterView struct {
 	Token string
 }
 
-func newsletterTitle(v NewsletterView) string {
+func newsletterTitle(ctx context.Context, v NewsletterView) string {
 	switch v.State {
-	case "confirm":
-		return "Confirm new posts by email"
-	case "confirmed":
-		return "You are subscribed"
-	case "unsubscribe":
-		return "Unsubscribe from new posts"
-	case "unsubscribed":
-		return "You are unsubscribed"
-	case "asked":
-		return "Check your inbox"
+	case "confirm", "confirmed", "unsubscribe", "unsubscribed", "asked":
+		return t(ctx, "newsletter.title_"+v.State)
 	}
-	return "Get new posts by email"
+	return t(ctx, "newsletter.box")
 }
 
 // AdminSubscribersView is the owner's page of posts by email: the counts, and what an import did or why it

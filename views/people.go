@@ -14,15 +14,18 @@ type YourDataView struct {
 
 // HeldView is what the blog holds about one address, as the data pages show it.
 type HeldView struct {
-	Email       string
-	Name        string
-	Comments    []HeldComment
-	Versions    int
-	Subscribed  string
-	Messages    int
-	Nothing     bool
-	ExportHref  string
-	EraseAction string
+	Email    string
+	Name     string
+	Comments []HeldComment
+	Versions int
+	// Subscription is the address's choice about email about replies: "" (none on record), "stopped" (no
+	// email at all), "confirmed" or "asked" (not confirmed yet); SubscribedAt is when it stopped or was confirmed.
+	Subscription string
+	SubscribedAt time.Time
+	Messages     int
+	Nothing      bool
+	ExportHref   string
+	EraseAction  string
 }
 
 // HeldComment is one comment in the list of what is held.
@@ -40,8 +43,9 @@ type ManageView struct {
 	Held   HeldView
 	Token  string
 	Erased bool
-	Result string
-	Error  string
+	// ErasedComments and ErasedMessages are what an erasure removed.
+	ErasedComments, ErasedMessages int
+	Error                          string
 }
 
 // PeopleView is the owner's page for one commenter's data: an address to look up, then what is held, its
@@ -51,12 +55,4 @@ type PeopleView struct {
 	Held   *HeldView
 	Notice string
 	Error  string
-}
-
-// plural is "s" unless n is one.
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -25,6 +25,38 @@
     return new EventSource(u.toString());
   };
 
+  // The page's words, in its language (views/words.go writes them into <meta name="page-words">): sentences by
+  // name, and counts as their plural forms, picked with Intl.PluralRules and numbered with Intl.NumberFormat in
+  // the page's language. A page without them (an error page) speaks English.
+  var lang = document.documentElement.lang || "en";
+  var words = {};
+  try {
+    var wordsMeta = document.querySelector('meta[name="page-words"]');
+    if (wordsMeta) words = JSON.parse(wordsMeta.getAttribute("content"));
+  } catch (e) { words = {}; }
+  // The server writes numbers in the language's own digits (views/words.go names them, such as "arab"); the
+  // script writes the same ones, whatever digits the browser would choose for the language.
+  var intlLang = words.nu && lang.indexOf("-u-") < 0 ? lang + "-u-nu-" + words.nu : lang;
+  function numberText(n) {
+    try { return n.toLocaleString(intlLang); } catch (e) { return String(n); }
+  }
+  function say(name, fallback, fill) {
+    var text = typeof words[name] === "string" ? words[name] : fallback;
+    Object.keys(fill || {}).forEach(function (k) { text = text.split("{{." + k + "}}").join(fill[k]); });
+    return text;
+  }
+  var pluralRules = null;
+  try { pluralRules = new Intl.PluralRules(intlLang); } catch (e) { pluralRules = null; }
+  function count(name, n, one, other, fill) {
+    var forms = words[name] || { one: one, other: other };
+    var form = n === 0 && forms.zero ? "zero" : (pluralRules ? pluralRules.select(n) : (n === 1 ? "one" : "other"));
+    var text = forms[form] || forms.other || other;
+    fill = fill || {};
+    fill.Count = numberText(n);
+    Object.keys(fill).forEach(function (k) { text = text.split("{{." + k + "}}").join(fill[k]); });
+    return text;
+  }
+
   function announce(text) {
     var announcer = document.getElementById("live-announcer");
     if (announcer) {
@@ -159,7 +191,7 @@
           focusTo.setAttribute("tabindex", "-1");
           focusTo.focus();
         }
-        announce(own ? "Your comment was deleted." : "A comment was removed.");
+        announce(own ? say("deleted_own", "Your comment was deleted.") : say("removed", "A comment was removed."));
       }
       return;
     }
@@ -171,7 +203,7 @@
     }
     if (existing) {
       if (existing.hasAttribute("data-held") && !item.hasAttribute("data-placeholder")) {
-        announce("Your comment was approved.");
+        announce(say("approved", "Your comment was approved."));
       }
       var pinned = item.hasAttribute("data-pinned");
       var moves = !parent && pinned !== existing.hasAttribute("data-pinned");
@@ -180,7 +212,7 @@
         // Pinned or unpinned: it goes first, or back to its place in time; the reader hears which.
         item.remove();
         place(item);
-        announce(pinned ? "A comment was pinned to the top." : "A comment was unpinned.");
+        announce(pinned ? say("pinned", "A comment was pinned to the top.") : say("unpinned", "A comment was unpinned."));
       }
     } else if (place(item)) {
       item.classList.add("comment-arrived");
@@ -207,7 +239,7 @@
     if (closed && hadFocus) {
       current.querySelector("[data-closed]").focus();
     }
-    announce(closed ? "Comments are now closed." : "Comments are open again.");
+    announce(closed ? say("closed", "Comments are now closed.") : say("opened", "Comments are open again."));
   }
 
   // Reactions. The rendered bars are every reader's; which ones are this visitor's own is in the browser's
@@ -275,7 +307,7 @@
 
   function arrived(item) {
     var author = item.querySelector("[data-testid=CommentAuthor]");
-    announce("New comment from " + (author ? author.textContent.trim() : "a reader") + ".");
+    announce(say("new_from", "New comment from {{.Name}}.", { Name: author ? author.textContent.trim() : say("a_reader", "a reader") }));
     if (!watcher) return;
     var r = item.getBoundingClientRect();
     if (r.top < window.innerHeight && r.bottom > 0) return;
@@ -295,7 +327,7 @@
   function updateCue() {
     var cue = document.getElementById("new-comments");
     if (!cue) return;
-    cue.textContent = unseen.length === 1 ? "1 new comment" : unseen.length + " new comments";
+    cue.textContent = count("new_comments", unseen.length, "{{.Count}} new comment", "{{.Count}} new comments");
     cue.classList.toggle("hidden", unseen.length === 0);
   }
 
@@ -469,7 +501,7 @@
           htmx.process(item);
           item.classList.add("comment-arrived");
           item.scrollIntoView({ block: "nearest" });
-          announce(item.hasAttribute("data-held") ? "Your comment is held for review." : "Your comment is posted.");
+          announce(item.hasAttribute("data-held") ? say("held", "Your comment is held for review.") : say("posted", "Your comment is posted."));
         }
         form.querySelector("#comment-body").focus({ preventScroll: true });
       } else {
@@ -495,7 +527,7 @@
     if (!form.matches || !form.matches("form[data-testid=EditForm]") || evt.detail.xhr.status !== 200 ||
         evt.detail.requestConfig.verb !== "post") return;
     var item = form.closest("li[data-comment-id]");
-    announce("Your comment is saved.");
+    announce(say("saved", "Your comment is saved."));
     window.setTimeout(function () {
       var part = item && document.getElementById(item.id);
       part = part && part.querySelector(":scope > [data-part=comment]");
@@ -532,7 +564,7 @@
     var part = start.querySelector(":scope > [data-part=comment]") || start;
     part.setAttribute("tabindex", "-1");
     part.focus();
-    announce(n === 1 ? "1 older conversation shown." : n + " older conversations shown.");
+    announce(count("older_shown", n, "{{.Count}} older conversation shown.", "{{.Count}} older conversations shown."));
     refreshTimes();
   });
 
@@ -564,7 +596,7 @@
       target.setAttribute("tabindex", "-1");
       target.focus();
     }
-    announce("Your comment was deleted.");
+    announce(say("deleted_own", "Your comment was deleted."));
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (!moreFrom) return;
@@ -580,7 +612,7 @@
       part.focus();
       var n = 0;
       for (var el = first; el && el.matches("[data-comment-id]"); el = el.nextElementSibling) n++;
-      announce(n === 1 ? "1 more reply shown." : n + " more replies shown.");
+      announce(count("replies_shown", n, "{{.Count}} more reply shown.", "{{.Count}} more replies shown."));
     }
     refreshTimes();
   });
@@ -595,16 +627,16 @@
     if (!max || !shown) return;
     var n = Array.from(area.value.replace(/\r\n/g, "\n").trim()).length;
     var over = n > max;
-    shown.textContent = n.toLocaleString("en") + " / " + max.toLocaleString("en");
+    shown.textContent = numberText(n) + " / " + numberText(max);
     shown.classList.toggle("field-error", over);
     shown.classList.toggle("mt-0", over);
     var level = over ? "over" : (n > max * 0.9 ? "near" : "");
     if (alert && area.getAttribute("data-char-level") !== level) {
       area.setAttribute("data-char-level", level);
       if (level === "over") {
-        alert.textContent = (n - max).toLocaleString("en") + " characters over the limit of " + max.toLocaleString("en") + ".";
+        alert.textContent = count("chars_over", n - max, "{{.Count}} character over the limit of {{.Max}}.", "{{.Count}} characters over the limit of {{.Max}}.", { Max: numberText(max) });
       } else if (level === "near") {
-        alert.textContent = (max - n).toLocaleString("en") + " characters left.";
+        alert.textContent = count("chars_left", max - n, "{{.Count}} character left.", "{{.Count}} characters left.");
       }
     }
   }
@@ -651,11 +683,17 @@
     controls.removeAttribute("data-own-controls");
   }
 
-  // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open.
+  // Say "5 minutes ago" instead of the full time the server writes, and keep it true while the page stays open:
+  // in the page's language through Intl.RelativeTimeFormat (English where a browser has none).
+  var relative = null;
+  try { relative = new Intl.RelativeTimeFormat(intlLang, { numeric: "always" }); } catch (e) { relative = null; }
   function ago(then, now) {
     var s = Math.max(0, (now - then) / 1000);
-    function plural(n, unit) { return n === 1 ? "1 " + unit + " ago" : n + " " + unit + "s ago"; }
-    if (s < 45) return "just now";
+    function plural(n, unit) {
+      if (relative) return relative.format(-n, unit);
+      return n === 1 ? "1 " + unit + " ago" : n + " " + unit + "s ago";
+    }
+    if (s < 45) return say("just_now", "just now");
     if (s < 3600) return plural(Math.max(1, Math.round(s / 60)), "minute");
     if (s < 86400) return plural(Math.floor(s / 3600), "hour");
     if (s < 30 * 86400) return plural(Math.floor(s / 86400), "day");

@@ -39,6 +39,7 @@ import (
 	"blog/handlers"
 	mentionhandlers "blog/handlers/webmention"
 	"blog/headers"
+	"blog/i18n"
 	"blog/limits"
 	"blog/live"
 	"blog/moderation"
@@ -183,7 +184,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		return err
 	}
 	comments := commentStore(db, keys)
-	broker, err := newBroker(ctx, comments, site.Slug, log)
+	broker, err := newBroker(ctx, comments, postLocales{site, i18n.Shipped().For(cfg.Site.Lang)}, log)
 	if err != nil {
 		return err
 	}
@@ -344,7 +345,7 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 }
 
 // newBroker returns the live broker, starting from where every post's feed stands now.
-func newBroker(ctx context.Context, comments *discussion.Comments, slugOf func(int64) string, log *slog.Logger) (*live.Broker, error) {
+func newBroker(ctx context.Context, comments *discussion.Comments, posts live.Posts, log *slog.Logger) (*live.Broker, error) {
 	stamps, err := comments.PostStamps(ctx)
 	if err != nil {
 		return nil, err
@@ -353,7 +354,21 @@ func newBroker(ctx context.Context, comments *discussion.Comments, slugOf func(i
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	return live.New(comments, slugOf, starts, log), nil
+	return live.New(comments, posts, starts, log), nil
+}
+
+// postLocales names the posts for the broker and gives each its language: its own lang, or the blog's.
+type postLocales struct {
+	*publish.Store
+	site *i18n.Locale
+}
+
+// Locale is the locale the post's comments are rendered in.
+func (p postLocales) Locale(postID int64) *i18n.Locale {
+	if lang := p.Lang(postID); lang != "" {
+		return i18n.Shipped().For(lang)
+	}
+	return p.site
 }
 
 // commentStore is the comment store every part of the server uses: every comment it returns carries its author's
@@ -496,7 +511,8 @@ func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys s
 		BaseURL: cfg.PublicBase(), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
-		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, Expand: expand}
+		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, Expand: expand,
+		Locale: i18n.Shipped().For(cfg.Site.Lang)}
 	if n.SMTP != nil {
 		nc.Mailer = n.SMTP
 	}
@@ -511,7 +527,8 @@ func newLetters(cfg config.Config, db *database.DB, site *publish.Store, keys si
 	n := cfg.Notify
 	return newsletter.New(newsletter.Config{Store: subscribers.New(db), Site: site, Mail: n.SMTP != nil,
 		Tokens: notify.Tokens{Key: keys.Notify}, SiteTitle: cfg.SiteTitle, BaseURL: cfg.PublicBase(),
-		Full: n.Newsletter != "summary", PerMinute: n.PerMinute, Wake: notifier.Wake, Log: log})
+		Full: n.Newsletter != "summary", PerMinute: n.PerMinute, Wake: notifier.Wake, Log: log,
+		Locale: i18n.Shipped().For(cfg.Site.Lang)})
 }
 
 // startBackground starts the work that runs beside the requests: the live broker, the watcher that tells it

@@ -348,6 +348,7 @@ func TestCommandErrors(t *testing.T) {
 		{"bad AUTO_MIGRATE", nil, map[string]string{"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"},
 		{"pending migrations without auto-migrate", nil, map[string]string{"AUTO_MIGRATE": "false"}, fmt.Sprintf("%d migration(s) pending", len(schema.Known()))},
 		{"bad content dir", nil, map[string]string{"CONTENT_DIR": t.TempDir() + "/missing"}, "is not a folder"},
+		{"bad SITE_LANG", nil, map[string]string{"SITE_LANG": "english please"}, `SITE_LANG="english please" is not a language tag`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

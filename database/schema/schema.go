@@ -101,6 +101,8 @@ var steps = []step{
 			{"where comments from other sites came from (columns comments.source_url, author_url, mention_kind): they show as ordinary comments", "comments"}}},
 	{20261207060002, "create_webmention_sends", migrations.MigrateCreateWebmentionSends, migrations.RollbackCreateWebmentionSends,
 		[]Loss{{"the record of Webmentions sent (table webmention_sends): every post's links are notified again", "webmention_sends"}}},
+	{20261208010001, "add_writing_lang", migrations.MigrateAddWritingLang, migrations.RollbackAddWritingLang,
+		[]Loss{{"the languages desk posts declare (column writings.lang): they speak the blog's language", "writings"}}},
 	{20261208020001, "create_federation", migrations.MigrateCreateFederation, migrations.RollbackCreateFederation,
 		[]Loss{{"the blog's ActivityPub key (table fed_keys): followers' servers refuse the new one until they read the actor again", "fed_keys"},
 			{"every follower on the fediverse (table fed_followers): they must follow again", "fed_followers"},

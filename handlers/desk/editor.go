@@ -17,7 +17,7 @@ import (
 func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	now := time.Now()
 	v := views.DeskEditor{ID: w.ID, Slug: w.Slug, Title: w.Title, Summary: w.Summary, Tags: w.Tags, Image: w.Image,
-		Comments: w.Comments, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
+		Comments: w.Comments, Lang: w.Lang, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
 		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt), Revision: w.Revision}
 	if w.Date != nil {
 		v.Date = formatDate(*w.Date)
@@ -35,7 +35,7 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 		v.ScheduleAt = w.PublishAt.UTC().Format("2006-01-02T15:04")
 	}
 	if in != nil {
-		v.Title, v.Date, v.Summary, v.Tags, v.Image, v.Comments, v.Body = in.Title, in.Date, in.Summary, in.Tags, in.Image, in.Comments, in.Body
+		v.Title, v.Date, v.Summary, v.Tags, v.Image, v.Comments, v.Lang, v.Body = in.Title, in.Date, in.Summary, in.Tags, in.Image, in.Comments, in.Lang, in.Body
 		if v.Page {
 			v.Order = in.Order
 		}
@@ -82,7 +82,7 @@ func editPath(id int64) string { return "/admin/posts/" + strconv.FormatInt(id, 
 
 // firstError is one message of errs, for a page that shows one.
 func firstError(errs desk.Errors) string {
-	for _, k := range []string{"", "title", "slug", "date", "summary", "tags", "image", "comments", "order", "body", "publish_at"} {
+	for _, k := range []string{"", "title", "slug", "date", "summary", "tags", "image", "comments", "lang", "order", "body", "publish_at"} {
 		if errs[k] != "" {
 			return errs[k]
 		}

@@ -11,6 +11,7 @@ import (
 
 	"blog/content"
 	"blog/handlers/web"
+	"blog/i18n"
 	"blog/repo"
 	"blog/views"
 )
@@ -19,6 +20,7 @@ import (
 // /posts/{slug}/comments.xml.
 type atomFeed struct {
 	XMLName  xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang     string      `xml:"xml:lang,attr,omitempty"`
 	Title    string      `xml:"title"`
 	Subtitle string      `xml:"subtitle,omitempty"`
 	ID       string      `xml:"id"`
@@ -39,6 +41,8 @@ type atomLink struct {
 }
 
 type atomEntry struct {
+	// Lang is set on a post written in another language than the feed's (its lang front matter).
+	Lang      string      `xml:"xml:lang,attr,omitempty"`
 	Title     string      `xml:"title"`
 	ID        string      `xml:"id"`
 	Author    *atomAuthor `xml:"author,omitempty"`
@@ -71,13 +75,17 @@ func (h *Handlers) Tag(c *fiber.Ctx) error {
 
 func (h *Handlers) postsFeed(c *fiber.Ctx, title, self, page string, posts []content.Post) error {
 	base := h.cfg.Chrome.BaseURL
-	f := atomFeed{Title: title, ID: base + page, Author: &atomAuthor{Name: h.cfg.Chrome.Author}, Subtitle: h.cfg.Chrome.Tagline,
+	f := atomFeed{Lang: i18n.From(c.UserContext()).Lang, Title: title, ID: base + page, Author: &atomAuthor{Name: h.cfg.Chrome.Author}, Subtitle: h.cfg.Chrome.Tagline,
 		Links: []atomLink{{Href: base + self, Rel: "self", Type: atomType}, {Href: base + page, Rel: "alternate", Type: "text/html"}}}
 	var updated time.Time
 	for _, p := range posts {
 		url := base + views.PostPath(p.Slug)
 		date := p.Date.UTC().Format(time.RFC3339)
-		f.Entries = append(f.Entries, atomEntry{Title: p.Title, ID: url, Link: atomLink{Href: url, Rel: "alternate"},
+		lang := p.Lang
+		if lang == f.Lang {
+			lang = ""
+		}
+		f.Entries = append(f.Entries, atomEntry{Lang: lang, Title: p.Title, ID: url, Link: atomLink{Href: url, Rel: "alternate"},
 			Published: date, Updated: date, Summary: p.Summary, Content: atomContent{Type: "html", Body: absolute(string(p.HTML), base)}})
 		if p.Date.After(updated) {
 			updated = p.Date
@@ -135,7 +143,8 @@ func (h *Handlers) Comments(c *fiber.Ctx) error {
 	return h.cachedFeed(c, head, func() (atomFeed, error) {
 		comments, err := h.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
 		base := h.cfg.Chrome.BaseURL
-		return h.commentFeed(comments, "Comments on "+h.cfg.Chrome.SiteTitle, base+"/comments.xml", base+"/", h.newestPostDate()), err
+		loc := i18n.From(c.UserContext())
+		return h.commentFeed(loc, comments, loc.F("layout.comments_on", "Title", h.cfg.Chrome.SiteTitle), base+"/comments.xml", base+"/", h.newestPostDate()), err
 	})
 }
 
@@ -152,15 +161,16 @@ func (h *Handlers) PostComments(c *fiber.Ctx) error {
 	return h.cachedFeed(c, st.Seq, func() (atomFeed, error) {
 		comments, err := h.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
 		base := h.cfg.Chrome.BaseURL
-		return h.commentFeed(comments, "Comments on “"+p.Title+"”", base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug), p.Date), err
+		loc := i18n.From(c.UserContext())
+		return h.commentFeed(loc, comments, loc.F("feeds.post_comments", "Title", p.Title), base+views.CommentsFeedPath(p.Slug), base+views.PostPath(p.Slug), p.Date), err
 	})
 }
 
 // commentFeed builds a comments feed. Each entry's id is its permalink, which never changes; its time is when
 // it was posted, or last edited. The feed's own time is its newest entry's, and never earlier than since (the
 // post's date, or the newest post's for the whole blog), so an empty feed is dated when its post was.
-func (h *Handlers) commentFeed(comments []repo.Comment, title, self, page string, since time.Time) atomFeed {
-	f := atomFeed{Title: title, ID: self, Author: &atomAuthor{Name: h.cfg.Chrome.SiteTitle + " readers"},
+func (h *Handlers) commentFeed(loc *i18n.Locale, comments []repo.Comment, title, self, page string, since time.Time) atomFeed {
+	f := atomFeed{Lang: loc.Lang, Title: title, ID: self, Author: &atomAuthor{Name: loc.F("feeds.readers", "Site", h.cfg.Chrome.SiteTitle)},
 		Links: []atomLink{{Href: self, Rel: "self", Type: atomType}, {Href: page, Rel: "alternate", Type: "text/html"}}}
 	updated := since
 	for _, cm := range comments {
@@ -172,7 +182,7 @@ func (h *Handlers) commentFeed(comments []repo.Comment, title, self, page string
 		if at.After(updated) {
 			updated = at
 		}
-		f.Entries = append(f.Entries, atomEntry{Title: "Comment by " + cm.Byline() + " on “" + cm.Post.Title + "”", ID: url,
+		f.Entries = append(f.Entries, atomEntry{Title: loc.F("feeds.comment_by", "Name", cm.Byline(), "Title", cm.Post.Title), ID: url,
 			Author: &atomAuthor{Name: cm.Byline()}, Link: atomLink{Href: url, Rel: "alternate"},
 			Published: cm.CreatedAt.UTC().Format(time.RFC3339), Updated: at.UTC().Format(time.RFC3339),
 			Content: atomContent{Type: "html", Body: string(cm.Rendered())}})

@@ -5,7 +5,6 @@ package people
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -143,38 +142,26 @@ func (h *Handlers) Erase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return views.Render(c, fiber.StatusOK, views.YourDataManagePage(h.chrome(c), views.ManageView{Erased: true, Result: resultWords(res)}))
+	return views.Render(c, fiber.StatusOK, views.YourDataManagePage(h.chrome(c), views.ManageView{Erased: true, ErasedComments: res.Comments, ErasedMessages: res.Messages}))
 }
 
 // resultWords says what an erasure removed.
-func resultWords(r people.Result) string {
-	return fmt.Sprintf("%d comment%s and %d email record%s removed; conversations your comments started keep their place as \"Comment removed\".",
-		r.Comments, plural(r.Comments), r.Messages, plural(r.Messages))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 // heldView turns what is held into what the pages show.
 func heldView(h people.Held, exportHref, eraseAction string) views.HeldView {
 	e := h.Export()
 	v := views.HeldView{Email: h.Email, Nothing: h.Empty(), ExportHref: exportHref, EraseAction: eraseAction,
-		Messages: len(e.Mail.Messages), Subscribed: "no choice about email on record"}
+		Messages: len(e.Mail.Messages)}
 	if e.Commenter != nil {
 		v.Name = e.Commenter.Name
 	}
 	if s := e.Mail.Subscription; s != nil {
 		switch {
 		case s.UnsubscribedAt != nil:
-			v.Subscribed = "a request for no email at all, since " + views.ExactTime(*s.UnsubscribedAt)
+			v.Subscription, v.SubscribedAt = "stopped", *s.UnsubscribedAt
 		case s.ConfirmedAt != nil:
-			v.Subscribed = "email about replies, confirmed " + views.ExactTime(*s.ConfirmedAt)
+			v.Subscription, v.SubscribedAt = "confirmed", *s.ConfirmedAt
 		default:
-			v.Subscribed = "email about replies, asked for but not confirmed"
+			v.Subscription = "asked"
 		}
 	}
 	for _, c := range e.Comments {
@@ -190,4 +177,12 @@ func excerpt(s string, n int) string {
 		return string(r)
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// plural is "s" unless n is one (the owner's page, which stays English).
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

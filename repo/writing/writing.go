@@ -28,15 +28,17 @@ type Writing struct {
 	ID     int64
 	PostID int64
 	// Kind is KindPost or KindPage; PageOrder is a page's place in the navigation.
-	Kind             string
-	PageOrder        int
-	Slug             string
-	Title            string
-	Date             *time.Time
-	Summary          string
-	Tags             string
-	Image            string
-	Comments         string
+	Kind      string
+	PageOrder int
+	Slug      string
+	Title     string
+	Date      *time.Time
+	Summary   string
+	Tags      string
+	Image     string
+	Comments  string
+	// Lang is the post's language (a BCP 47 tag; empty: the blog's).
+	Lang             string
 	Body             string
 	Live             string
 	PublishAt        *time.Time
@@ -185,7 +187,7 @@ func (s *Store) Save(ctx context.Context, w Writing, doc, kind string, announce 
 			}
 		}
 		mods := []rel.Mutate{rel.Set("slug", w.Slug), rel.Set("title", w.Title), rel.Set("date", w.Date),
-			rel.Set("summary", w.Summary), rel.Set("tags", w.Tags), rel.Set("image", w.Image), rel.Set("comments", w.Comments),
+			rel.Set("summary", w.Summary), rel.Set("tags", w.Tags), rel.Set("image", w.Image), rel.Set("comments", w.Comments), rel.Set("lang", w.Lang),
 			rel.Set("page_order", w.PageOrder),
 			rel.Set("body", w.Body), rel.Set("revision", cur.Revision+1), rel.Set("updated_at", now)}
 		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("writings").Where(where.Eq("id", w.ID)), mods...); err != nil {

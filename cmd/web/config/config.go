@@ -13,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"blog/clientip"
 	"blog/handlers"
+	"blog/i18n"
 	"blog/limits"
 	"blog/moderation"
 	"blog/notify"
@@ -36,6 +39,7 @@ var Settings = []Setting{
 	{"CONTENT_DIR", "", "Folder with posts/*.md, pages/*.md and media/ (served at /media/). Unset: the sample content built into the binary."},
 	{"AUTO_MIGRATE", "true", "Apply pending migrations at start. false: refuse to start while migrations are pending."},
 	{"SITE_TITLE", "Field Notes", "The blog's name, shown in the header and titles."},
+	{"SITE_LANG", "en", "The blog's language (a BCP 47 tag: de, fr, pt-BR, zh-Hans, ar ...): every word readers see, dates, numbers and the page's direction. A post's lang front matter wins on its page. Shipped: " + strings.Join(i18n.Shipped().Languages(), ", ") + "; another language gets English words."},
 	{"SITE_AUTHOR", "", "The blog's author, named in the feeds and page metadata. Unset: the blog's name."},
 	{"SITE_TAGLINE", "", "A sentence under the blog's name on the home page (and its description when SITE_DESCRIPTION is unset)."},
 	{"SITE_DESCRIPTION", "", "The blog described for search engines and link previews."},
@@ -181,6 +185,11 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.Addr = ":" + port
 	cfg.Site = handlers.Site{Title: cfg.SiteTitle, Author: cfg.SiteAuthor, Tagline: get("SITE_TAGLINE"),
 		Description: get("SITE_DESCRIPTION"), Footer: get("SITE_FOOTER"), Image: get("SITE_IMAGE")}
+	lang, err := language.Parse(get("SITE_LANG"))
+	if err != nil || len(get("SITE_LANG")) > 35 {
+		return cfg, fmt.Errorf("SITE_LANG=%q is not a language tag (BCP 47, such as de, pt-BR or zh-Hans)", get("SITE_LANG"))
+	}
+	cfg.Site.Lang = lang.String()
 	if img := cfg.Site.Image; img != "" && !strings.HasPrefix(img, "/") && !strings.HasPrefix(img, "https://") && !strings.HasPrefix(img, "http://") {
 		return cfg, fmt.Errorf("SITE_IMAGE=%q: want a path on the blog such as /media/card.png, or a full address", img)
 	}
