@@ -367,10 +367,25 @@ func federationBothWays(t *testing.T, db string) {
 	if _, page := get(t, postURL); !strings.Contains(page, "1 like from other sites") || !strings.Contains(page, "Alice Liddell") {
 		t.Fatalf("likes not shown under the post")
 	}
+	// The open page hears of them as of Webmention's: the counts as they are now, in one event.
+	waitLine(t, lines, "1 repost on other sites:", 30*time.Second)
 	alice.send(map[string]any{"id": alice.id + "/undo-like", "type": "Undo", "actor": alice.id,
 		"object": map[string]any{"id": alice.id + "/Like", "type": "Like", "actor": alice.id, "object": postURL}})
 	if count(federation.KindLike) != 0 {
 		t.Fatalf("like not taken back")
+	}
+	deadline := time.After(30 * time.Second)
+	for done := false; !done; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			done = strings.Contains(l, `id="elsewhere-counts"`) && strings.Contains(l, "1 repost on other sites:") &&
+				!strings.Contains(l, "like from other sites")
+		case <-deadline:
+			t.Fatal("the like's undoing did not reach the open page within 30 s")
+		}
 	}
 
 	// The post edited, then removed.
