@@ -440,13 +440,18 @@ func CardPath(site string, p content.Post) string {
 }
 
 // articleMeta describes a post's page for the layout. Its share image is the post's own when it names one,
-// otherwise the card the blog draws for it (its title and the blog's name, 1200x630).
+// otherwise the card the blog draws for it (its title and the blog's name, 1200x630). A title the card's
+// typeface cannot write leaves the blog's name alone on the card, and the picture's words say so; when neither
+// can be written the page names no picture rather than an empty frame.
 func articleMeta(ch Chrome, p content.Post) Meta {
 	m := Meta{Title: p.Title, Description: p.Summary, Path: PostPath(p.Slug), Article: true, Published: p.Date,
 		CommentsFeed: CommentsFeedPath(p.Slug), Image: postImage(ch, p)}
-	if p.Image == "" {
+	if p.Image == "" && sharecard.Says(ch.SiteTitle, p.Title) {
 		m.Image = ch.BaseURL + CardPath(ch.SiteTitle, p)
-		m.ImageAlt = p.Title + " · " + ch.SiteTitle
+		m.ImageAlt = ch.SiteTitle
+		if sharecard.DrawsTitle(p.Title) {
+			m.ImageAlt = p.Title + " · " + ch.SiteTitle
+		}
 		m.ImageWidth, m.ImageHeight = sharecard.Width, sharecard.Height
 	}
 	return m
