@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -18,6 +19,7 @@ import (
 	"blog/handlers"
 	"blog/i18n"
 	"blog/internal/dbtest"
+	"blog/notify"
 	"blog/publish"
 	"blog/repo"
 )
@@ -85,10 +87,30 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				{"/no-such-page", 404},
 				{"/newsletter", 200}, {"/your-data", 200}, {"/notify/confirm?t=forged", 400},
 				{"/posts/" + a.slug + "/comments?before=" + strconv.FormatInt(top+1, 10), 200},
+				{"a reply to no comment", 422}, {"a reply to another post's comment", 422},
+			}
+			// The commenter's data page (a mailed link), with their comments' states.
+			data := notify.Tokens{Key: notifyKey}.Make(notify.PurposeData, "second@example.com", time.Now().Add(time.Hour))
+			pages = append(pages, struct {
+				path   string
+				status int
+			}{"/your-data/manage?t=" + url.QueryEscape(data), 200})
+			// Answers to a form: a reply to a comment that does not exist, and one on another post's comment.
+			answers := map[string]func() (*http.Response, string){
+				"a reply to no comment": func() (*http.Response, string) {
+					return a.postComment(t, a.slug, withParent(form("Reader", "reader@example.com", "Hm."), top+1000), false)
+				},
+				"a reply to another post's comment": func() (*http.Response, string) {
+					return a.postComment(t, "writing-posts", withParent(form("Reader", "reader@example.com", "Hm."), top), false)
+				},
 			}
 			english := englishLeft(lang)
 			for _, p := range pages {
-				resp, body := a.get(t, p.path)
+				get := answers[p.path]
+				if get == nil {
+					get = func() (*http.Response, string) { return a.get(t, p.path) }
+				}
+				resp, body := get()
 				if resp.StatusCode != p.status {
 					t.Errorf("%s: status %d, want %d", p.path, resp.StatusCode, p.status)
 					continue
