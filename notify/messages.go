@@ -76,7 +76,9 @@ func excerpt(s string, n int) string {
 }
 
 // post is what a message says about the post a comment is on.
-type post struct{ Slug, Title string }
+// post is the post a message is about: its address, its title and the language it declares ("" for the
+// blog's).
+type post struct{ Slug, Title, Lang string }
 
 func (s *Service) url(path string) string { return strings.TrimRight(s.cfg.BaseURL, "/") + path }
 
@@ -113,8 +115,12 @@ func (s *Service) newMail(c repo.Comment, p post) Mail {
 	})
 }
 
-// words is the language of the mails readers get.
-func (s *Service) words() *i18n.Locale {
+// words is the language of the mails readers get about a post: the post's own when it declares one, else the
+// blog's.
+func (s *Service) words(p post) *i18n.Locale {
+	if p.Lang != "" {
+		return i18n.Shipped().For(p.Lang)
+	}
 	if s.cfg.Locale != nil {
 		return s.cfg.Locale
 	}
@@ -124,7 +130,7 @@ func (s *Service) words() *i18n.Locale {
 // replyMail tells a commenter that someone answered them.
 func (s *Service) replyMail(c, parent repo.Comment, p post) Mail {
 	unsub := s.unsubscribeURL(parent.User.Email)
-	w, site := s.words(), s.cfg.SiteTitle
+	w, site := s.words(p), s.cfg.SiteTitle
 	return composeIn(w, parent.User.Email, s.subject(w.F("mail.reply_subject", "Name", c.Byline(), "Title", p.Title)), unsub, []block{
 		{Text: w.F("mail.reply_intro", "Name", c.Byline(), "Title", p.Title)},
 		{Quote: excerpt(c.Body, 2000)},
@@ -141,7 +147,7 @@ func (s *Service) confirmMail(c repo.Comment, p post) Mail {
 	email := c.User.Email
 	unsub := s.unsubscribeURL(email)
 	confirm := s.url("/notify/confirm?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeConfirm, email, time.Now().Add(ConfirmFor))))
-	w, site := s.words(), s.cfg.SiteTitle
+	w, site := s.words(p), s.cfg.SiteTitle
 	return composeIn(w, email, s.subject(w.T("mail.confirm_subject")), unsub, []block{
 		{Text: w.F("mail.confirm_intro", "Title", p.Title, "Site", site)},
 		{Link: confirm, Label: w.T("mail.confirm_link")},
