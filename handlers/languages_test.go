@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
@@ -152,6 +153,8 @@ func TestAPostInItsOwnLanguage(t *testing.T) {
 		"2026-11-01-ein-beitrag.md": "---\ntitle: Ein Beitrag\ndate: 2026-11-01\ntranslation: first\n---\nHallo.\n",
 		"2026-11-02-a-post.md":      "---\ntitle: A post\ndate: 2026-11-02\nlang: en\ntranslation: first\n---\nHello.\n",
 		"2026-11-03-arabic.md":      "---\ntitle: تدوينة\ndate: 2026-11-03\nlang: ar\n---\nمرحبا.\n",
+		"2026-11-04-second.md":      "---\ntitle: Second\ndate: 2026-11-04\nlang: en\ntranslation: second\n---\nHello.\n",
+		"2026-11-05-deuxieme.md":    "---\ntitle: Deuxième\ndate: 2026-11-05\nlang: fr\ntranslation: second\n---\nBonjour.\n",
 	}))
 	en := doc(t, a.page(t, "/posts/a-post"))
 	if l, _ := en.Find("html").Attr("lang"); l != "en" {
@@ -167,17 +170,54 @@ func TestAPostInItsOwnLanguage(t *testing.T) {
 		h, _ := s.Attr("href")
 		alternates = append(alternates, l+" "+h)
 	})
-	if strings.Join(alternates, ", ") != "en http://blog.test/posts/a-post, de http://blog.test/posts/ein-beitrag" {
+	// The x-default is the version in the blog's language (SITE_LANG=de).
+	if strings.Join(alternates, ", ") != "en http://blog.test/posts/a-post, de http://blog.test/posts/ein-beitrag, x-default http://blog.test/posts/ein-beitrag" {
 		t.Errorf("hreflang: %v", alternates)
 	}
 	de := doc(t, a.page(t, "/posts/ein-beitrag"))
-	if l, _ := de.Find("html").Attr("lang"); l != "de" || de.Find(`link[hreflang]`).Length() != 2 {
+	if l, _ := de.Find("html").Attr("lang"); l != "de" || de.Find(`link[hreflang]`).Length() != 3 {
 		t.Errorf("the German version: lang %q, %d hreflang links", l, de.Find(`link[hreflang]`).Length())
 	}
 	ar := doc(t, a.page(t, "/posts/arabic"))
 	if l, _ := ar.Find("html").Attr("lang"); l != "ar" || ar.Find(`html[dir="rtl"]`).Length() != 1 || ar.Find(`link[hreflang]`).Length() != 0 {
 		t.Errorf("the Arabic post: lang %q, rtl %d, hreflang %d (a post in one language has none)", l,
 			ar.Find(`html[dir="rtl"]`).Length(), ar.Find(`link[hreflang]`).Length())
+	}
+	// A text with no version in the blog's language: the x-default is the one written first.
+	if got := doc(t, a.page(t, "/posts/deuxieme")).Find(`link[hreflang="x-default"]`).AttrOr("href", ""); got != "http://blog.test/posts/second" {
+		t.Errorf("x-default of a text with no German version: %q, want the first written", got)
+	}
+	// The sitemap names the same versions for each translated post, and none for a post in one language.
+	var sitemap struct {
+		URLs []struct {
+			Loc   string `xml:"loc"`
+			Links []struct {
+				Rel      string `xml:"rel,attr"`
+				HrefLang string `xml:"hreflang,attr"`
+				Href     string `xml:"href,attr"`
+			} `xml:"http://www.w3.org/1999/xhtml link"`
+		} `xml:"url"`
+	}
+	if err := xml.Unmarshal([]byte(a.page(t, "/sitemap.xml")), &sitemap); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{}
+	for _, u := range sitemap.URLs {
+		var ls []string
+		for _, l := range u.Links {
+			ls = append(ls, l.Rel+" "+l.HrefLang+" "+l.Href)
+		}
+		links[strings.TrimPrefix(u.Loc, "http://blog.test")] = strings.Join(ls, ", ")
+	}
+	for path, want := range map[string]string{
+		"/posts/a-post":      "alternate en http://blog.test/posts/a-post, alternate de http://blog.test/posts/ein-beitrag, alternate x-default http://blog.test/posts/ein-beitrag",
+		"/posts/ein-beitrag": "alternate de http://blog.test/posts/ein-beitrag, alternate en http://blog.test/posts/a-post, alternate x-default http://blog.test/posts/ein-beitrag",
+		"/posts/deuxieme":    "alternate fr http://blog.test/posts/deuxieme, alternate en http://blog.test/posts/second, alternate x-default http://blog.test/posts/second",
+		"/posts/arabic":      "",
+	} {
+		if got, ok := links[path]; !ok || got != want {
+			t.Errorf("sitemap links of %s: %q, want %q", path, got, want)
+		}
 	}
 	// A comment on the English post: its list (rendered once for everyone) and its answer speak English.
 	resp, body := a.postComment(t, "a-post", form("Reader", "reader@example.com", "Nice."), true)

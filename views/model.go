@@ -208,14 +208,36 @@ type PostView struct {
 // engines (hreflang, itself included, as they ask), only when there are some.
 func postPageMeta(ch Chrome, v PostView) Meta {
 	m := articleMeta(ch, v.Post)
-	if len(v.Translations) == 0 {
-		return m
-	}
-	m.Alternates = append(m.Alternates, Alternate{Lang: langOr(v.Post.Lang, ch.Lang), Path: PostPath(v.Post.Slug)})
-	for _, o := range v.Translations {
-		m.Alternates = append(m.Alternates, Alternate{Lang: langOr(o.Lang, ch.Lang), Path: PostPath(o.Slug)})
-	}
+	m.Alternates = PostAlternates(ch.Lang, v.Post, v.Translations)
 	return m
+}
+
+// XDefault is the hreflang of the version shown to a reader whose language none of the versions is.
+const XDefault = "x-default"
+
+// PostAlternates are a post's versions in every language, for search engines (the page's hreflang links and
+// the sitemap): itself first, then its translations, then the x-default, the version in the blog's language
+// (siteLang), or else the one written first. A post in one language has none.
+func PostAlternates(siteLang string, p content.Post, translations []content.Post) []Alternate {
+	if len(translations) == 0 {
+		return nil
+	}
+	out := []Alternate{{Lang: langOr(p.Lang, siteLang), Path: PostPath(p.Slug)}}
+	first := p
+	for _, o := range translations {
+		out = append(out, Alternate{Lang: langOr(o.Lang, siteLang), Path: PostPath(o.Slug)})
+		if o.Date.Before(first.Date) || (o.Date.Equal(first.Date) && o.Slug < first.Slug) {
+			first = o
+		}
+	}
+	def := PostPath(first.Slug)
+	for _, a := range out {
+		if strings.EqualFold(a.Lang, langOr("", siteLang)) {
+			def = a.Path
+			break
+		}
+	}
+	return append(out, Alternate{Lang: XDefault, Path: def})
 }
 
 func langOr(lang, site string) string {
