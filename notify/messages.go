@@ -54,7 +54,11 @@ func composeIn(loc *i18n.Locale, to, subject, unsubscribe string, blocks []block
 	if err := mailHTML.Execute(&html, map[string]any{"Subject": subject, "Blocks": blocks, "Lang": lang, "Dir": dir, "Side": side}); err != nil {
 		html.Reset()
 	}
-	return Mail{To: to, Subject: subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String(), Unsubscribe: unsubscribe}
+	m := Mail{To: to, Subject: subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String(), Unsubscribe: unsubscribe}
+	if loc != nil {
+		m.Lang = loc.Lang
+	}
+	return m
 }
 
 var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
@@ -160,14 +164,26 @@ func (s *Service) unsubscribeURL(email string) string {
 	return s.url("/notify/unsubscribe?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeUnsubscribe, email, time.Time{})))
 }
 
-// digest puts several messages to one recipient into one.
+// digest puts several messages to one recipient into one. The owner's is English, as their mails are; a
+// reader's is introduced in the language of the mails it gathers (the blog's when they differ).
 func (s *Service) digest(ms []Mail) Mail {
 	if len(ms) == 1 {
 		return ms[0]
 	}
 	out := Mail{To: ms[0].To, Subject: s.subject(fmt.Sprintf("%d notifications", len(ms)))}
+	lang, dir := "en", "ltr"
+	if !strings.EqualFold(out.To, s.cfg.OwnerEmail) {
+		w := s.words(post{Lang: ms[0].Lang})
+		for _, m := range ms[1:] {
+			if m.Lang != ms[0].Lang {
+				w = s.words(post{})
+			}
+		}
+		out.Subject = s.subject(w.N("mail.notifications", len(ms)))
+		out.Lang, lang, dir = w.Lang, w.Lang, w.Dir()
+	}
 	var text, html strings.Builder
-	html.WriteString("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + template.HTMLEscapeString(out.Subject) + "</title></head><body>")
+	html.WriteString("<!doctype html><html lang=\"" + template.HTMLEscapeString(lang) + "\" dir=\"" + dir + "\"><head><meta charset=\"utf-8\"><title>" + template.HTMLEscapeString(out.Subject) + "</title></head><body>")
 	for i, m := range ms {
 		if i > 0 {
 			text.WriteString("\n----------------------------------------\n\n")
