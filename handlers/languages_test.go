@@ -306,3 +306,24 @@ func TestAPostThatChangesItsLanguage(t *testing.T) {
 		t.Fatalf("count: %q", got)
 	}
 }
+
+// TestEditWindowInTheReadersLanguage: the refusal of an edit after a one-minute window says the minute in
+// the form the language gives a count of one, through the real router.
+func TestEditWindowInTheReadersLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "(1 minute) is over."},
+		{"ru", "(1 минута) истекло."},
+		{"ar", "(دقيقة واحدة)"},
+		{"de", "(1 Minute), ist vorbei."},
+	} {
+		a := newTestApp(t, withLang(tc.lang), func(c *handlers.Config) { c.EditWindow = time.Minute })
+		author := a.newClient()
+		author.comment(t, "Ada", "ada@example.com", "Old news")
+		cm := a.commentByBody(t, "Old news")
+		a.db.Repo().Exec(context.Background(), "UPDATE comments SET created_at = ? WHERE id = ?", time.Now().UTC().Add(-2*time.Minute), cm.ID)
+		resp, body := author.get(t, "/posts/"+a.slug+"/comments/"+itoa(cm.ID)+"/edit")
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, want 403 saying %q", tc.lang, resp.StatusCode, tc.want)
+		}
+	}
+}
