@@ -85,6 +85,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				{"/", 200}, {"/archive", 200}, {"/tags", 200}, {"/tags/howto", 200}, {"/posts/" + a.slug, 200},
 				{"/posts/" + a.slug + "?reply_to=" + strconv.FormatInt(top, 10), 200}, {"/about", 200},
 				{"/search?q=comments", 200}, {"/search?q=zzzzqqq", 200}, {"/search?q=" + strings.Repeat("long", 80), 200},
+				{"/search?q=%21%3F%21", 200}, {"/search?q=%ff%fe", 200}, {"/search?q=+", 200},
 				{"/no-such-page", 404},
 				{"/newsletter", 200}, {"/your-data", 200}, {"/notify/confirm?t=forged", 400},
 				{"/posts/" + a.slug + "/comments?before=" + strconv.FormatInt(top+1, 10), 200},
