@@ -142,6 +142,16 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 					}
 				}
 			}
+			// What a reaction's press says to a screen reader (a fragment, not a page).
+			l := i18n.Shipped().For(lang)
+			record := ""
+			for _, said := range []string{"Reaction added.", "Reaction taken back."} {
+				resp, body, rec := a.react(t, a.slug, top, "like", record, true)
+				record = rec
+				if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, l.Say(said)) || (lang != "en" && strings.Contains(body, said)) {
+					t.Errorf("a reaction: %d, want %q: %.80s", resp.StatusCode, l.Say(said), body)
+				}
+			}
 		})
 	}
 }
