@@ -99,3 +99,42 @@ func TestPostsOwnImageWinsOverTheCard(t *testing.T) {
 		t.Fatal("the post's own image is described as the card")
 	}
 }
+
+// A title the card's typeface cannot write (Arabic, Japanese) gives a card with the blog's name alone, and the
+// picture's words say so; on a blog whose name it cannot write either, the page names no picture and the card's
+// address is not found, rather than an empty frame (the blog's own picture is shown, as on its other pages).
+func TestCardsOfTitlesTheTypefaceCannotWrite(t *testing.T) {
+	base := newTestApp(t)
+	fsys := fstest.MapFS{
+		"posts/2026-01-01-arabic.md":   {Data: []byte("---\ntitle: مرحبا بالعالم\ndate: 2026-01-01\nlang: ar\n---\nنص.")},
+		"posts/2026-01-02-japanese.md": {Data: []byte("---\ntitle: 日本語のタイトル\ndate: 2026-01-02\nlang: ja\n---\n本文。")},
+	}
+	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		blog, wantAlt string
+	}{{"Test Blog", "Test Blog"}, {"مدونة", ""}} {
+		a := newTestAppOn(t, base.db, func(c *handlers.Config) {
+			c.Content = site
+			c.Chrome.BaseURL = "https://blog.example.com"
+			c.Chrome.SiteTitle = tt.blog
+		})
+		for _, slug := range []string{"arabic", "japanese"} {
+			d := doc(t, a.page(t, "/posts/"+slug))
+			img, named := d.Find(`meta[property="og:image"]`).Attr("content")
+			alt, _ := d.Find(`meta[property="og:image:alt"]`).Attr("content")
+			resp, _ := a.get(t, "/posts/"+slug+"/card.png")
+			if tt.wantAlt == "" {
+				if named && strings.Contains(img, "card.png") || resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s on %s: og:image %q, card %d; want the blog's own picture and 404", slug, tt.blog, img, resp.StatusCode)
+				}
+				continue
+			}
+			if !strings.Contains(img, "/posts/"+slug+"/card.png?v=") || alt != tt.wantAlt || resp.StatusCode != 200 {
+				t.Errorf("%s on %s: og:image %q alt %q, card %d; want the card, alt %q", slug, tt.blog, img, alt, resp.StatusCode, tt.wantAlt)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -18,6 +20,7 @@ import (
 	"blog/handlers"
 	"blog/i18n"
 	"blog/internal/dbtest"
+	"blog/notify"
 	"blog/publish"
 	"blog/repo"
 )
@@ -82,13 +85,34 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				{"/", 200}, {"/archive", 200}, {"/tags", 200}, {"/tags/howto", 200}, {"/posts/" + a.slug, 200},
 				{"/posts/" + a.slug + "?reply_to=" + strconv.FormatInt(top, 10), 200}, {"/about", 200},
 				{"/search?q=comments", 200}, {"/search?q=zzzzqqq", 200}, {"/search?q=" + strings.Repeat("long", 80), 200},
+				{"/search?q=%21%3F%21", 200}, {"/search?q=%ff%fe", 200}, {"/search?q=+", 200},
 				{"/no-such-page", 404},
 				{"/newsletter", 200}, {"/your-data", 200}, {"/notify/confirm?t=forged", 400},
 				{"/posts/" + a.slug + "/comments?before=" + strconv.FormatInt(top+1, 10), 200},
+				{"a reply to no comment", 422}, {"a reply to another post's comment", 422},
+			}
+			// The commenter's data page (a mailed link), with their comments' states.
+			data := notify.Tokens{Key: notifyKey}.Make(notify.PurposeData, "second@example.com", time.Now().Add(time.Hour))
+			pages = append(pages, struct {
+				path   string
+				status int
+			}{"/your-data/manage?t=" + url.QueryEscape(data), 200})
+			// Answers to a form: a reply to a comment that does not exist, and one on another post's comment.
+			answers := map[string]func() (*http.Response, string){
+				"a reply to no comment": func() (*http.Response, string) {
+					return a.postComment(t, a.slug, withParent(form("Reader", "reader@example.com", "Hm."), top+1000), false)
+				},
+				"a reply to another post's comment": func() (*http.Response, string) {
+					return a.postComment(t, "writing-posts", withParent(form("Reader", "reader@example.com", "Hm."), top), false)
+				},
 			}
 			english := englishLeft(lang)
 			for _, p := range pages {
-				resp, body := a.get(t, p.path)
+				get := answers[p.path]
+				if get == nil {
+					get = func() (*http.Response, string) { return a.get(t, p.path) }
+				}
+				resp, body := get()
 				if resp.StatusCode != p.status {
 					t.Errorf("%s: status %d, want %d", p.path, resp.StatusCode, p.status)
 					continue
@@ -118,6 +142,16 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 					}
 				}
 			}
+			// What a reaction's press says to a screen reader (a fragment, not a page).
+			l := i18n.Shipped().For(lang)
+			record := ""
+			for _, said := range []string{"Reaction added.", "Reaction taken back."} {
+				resp, body, rec := a.react(t, a.slug, top, "like", record, true)
+				record = rec
+				if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, l.Say(said)) || (lang != "en" && strings.Contains(body, said)) {
+					t.Errorf("a reaction: %d, want %q: %.80s", resp.StatusCode, l.Say(said), body)
+				}
+			}
 		})
 	}
 }
@@ -130,6 +164,8 @@ func TestAPostInItsOwnLanguage(t *testing.T) {
 		"2026-11-01-ein-beitrag.md": "---\ntitle: Ein Beitrag\ndate: 2026-11-01\ntranslation: first\n---\nHallo.\n",
 		"2026-11-02-a-post.md":      "---\ntitle: A post\ndate: 2026-11-02\nlang: en\ntranslation: first\n---\nHello.\n",
 		"2026-11-03-arabic.md":      "---\ntitle: تدوينة\ndate: 2026-11-03\nlang: ar\n---\nمرحبا.\n",
+		"2026-11-04-second.md":      "---\ntitle: Second\ndate: 2026-11-04\nlang: en\ntranslation: second\n---\nHello.\n",
+		"2026-11-05-deuxieme.md":    "---\ntitle: Deuxième\ndate: 2026-11-05\nlang: fr\ntranslation: second\n---\nBonjour.\n",
 	}))
 	en := doc(t, a.page(t, "/posts/a-post"))
 	if l, _ := en.Find("html").Attr("lang"); l != "en" {
@@ -145,17 +181,54 @@ func TestAPostInItsOwnLanguage(t *testing.T) {
 		h, _ := s.Attr("href")
 		alternates = append(alternates, l+" "+h)
 	})
-	if strings.Join(alternates, ", ") != "en http://blog.test/posts/a-post, de http://blog.test/posts/ein-beitrag" {
+	// The x-default is the version in the blog's language (SITE_LANG=de).
+	if strings.Join(alternates, ", ") != "en http://blog.test/posts/a-post, de http://blog.test/posts/ein-beitrag, x-default http://blog.test/posts/ein-beitrag" {
 		t.Errorf("hreflang: %v", alternates)
 	}
 	de := doc(t, a.page(t, "/posts/ein-beitrag"))
-	if l, _ := de.Find("html").Attr("lang"); l != "de" || de.Find(`link[hreflang]`).Length() != 2 {
+	if l, _ := de.Find("html").Attr("lang"); l != "de" || de.Find(`link[hreflang]`).Length() != 3 {
 		t.Errorf("the German version: lang %q, %d hreflang links", l, de.Find(`link[hreflang]`).Length())
 	}
 	ar := doc(t, a.page(t, "/posts/arabic"))
 	if l, _ := ar.Find("html").Attr("lang"); l != "ar" || ar.Find(`html[dir="rtl"]`).Length() != 1 || ar.Find(`link[hreflang]`).Length() != 0 {
 		t.Errorf("the Arabic post: lang %q, rtl %d, hreflang %d (a post in one language has none)", l,
 			ar.Find(`html[dir="rtl"]`).Length(), ar.Find(`link[hreflang]`).Length())
+	}
+	// A text with no version in the blog's language: the x-default is the one written first.
+	if got := doc(t, a.page(t, "/posts/deuxieme")).Find(`link[hreflang="x-default"]`).AttrOr("href", ""); got != "http://blog.test/posts/second" {
+		t.Errorf("x-default of a text with no German version: %q, want the first written", got)
+	}
+	// The sitemap names the same versions for each translated post, and none for a post in one language.
+	var sitemap struct {
+		URLs []struct {
+			Loc   string `xml:"loc"`
+			Links []struct {
+				Rel      string `xml:"rel,attr"`
+				HrefLang string `xml:"hreflang,attr"`
+				Href     string `xml:"href,attr"`
+			} `xml:"http://www.w3.org/1999/xhtml link"`
+		} `xml:"url"`
+	}
+	if err := xml.Unmarshal([]byte(a.page(t, "/sitemap.xml")), &sitemap); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{}
+	for _, u := range sitemap.URLs {
+		var ls []string
+		for _, l := range u.Links {
+			ls = append(ls, l.Rel+" "+l.HrefLang+" "+l.Href)
+		}
+		links[strings.TrimPrefix(u.Loc, "http://blog.test")] = strings.Join(ls, ", ")
+	}
+	for path, want := range map[string]string{
+		"/posts/a-post":      "alternate en http://blog.test/posts/a-post, alternate de http://blog.test/posts/ein-beitrag, alternate x-default http://blog.test/posts/ein-beitrag",
+		"/posts/ein-beitrag": "alternate de http://blog.test/posts/ein-beitrag, alternate en http://blog.test/posts/a-post, alternate x-default http://blog.test/posts/ein-beitrag",
+		"/posts/deuxieme":    "alternate fr http://blog.test/posts/deuxieme, alternate en http://blog.test/posts/second, alternate x-default http://blog.test/posts/second",
+		"/posts/arabic":      "",
+	} {
+		if got, ok := links[path]; !ok || got != want {
+			t.Errorf("sitemap links of %s: %q, want %q", path, got, want)
+		}
 	}
 	// A comment on the English post: its list (rendered once for everyone) and its answer speak English.
 	resp, body := a.postComment(t, "a-post", form("Reader", "reader@example.com", "Nice."), true)
@@ -242,5 +315,26 @@ func TestAPostThatChangesItsLanguage(t *testing.T) {
 	}
 	if got := d.Find("#comment-count").Text(); got != "1 Kommentar" {
 		t.Fatalf("count: %q", got)
+	}
+}
+
+// TestEditWindowInTheReadersLanguage: the refusal of an edit after a one-minute window says the minute in
+// the form the language gives a count of one, through the real router.
+func TestEditWindowInTheReadersLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "(1 minute) is over."},
+		{"ru", "(1 минута) истекло."},
+		{"ar", "(دقيقة واحدة)"},
+		{"de", "(1 Minute), ist vorbei."},
+	} {
+		a := newTestApp(t, withLang(tc.lang), func(c *handlers.Config) { c.EditWindow = time.Minute })
+		author := a.newClient()
+		author.comment(t, "Ada", "ada@example.com", "Old news")
+		cm := a.commentByBody(t, "Old news")
+		a.db.Repo().Exec(context.Background(), "UPDATE comments SET created_at = ? WHERE id = ?", time.Now().UTC().Add(-2*time.Minute), cm.ID)
+		resp, body := author.get(t, "/posts/"+a.slug+"/comments/"+itoa(cm.ID)+"/edit")
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, want 403 saying %q", tc.lang, resp.StatusCode, tc.want)
+		}
 	}
 }

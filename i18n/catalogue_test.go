@@ -198,7 +198,19 @@ func TestSentencesWithANumber(t *testing.T) {
 	if got := ar.Say("You are reacting too quickly. Please wait 12 seconds."); got != "أنت تتفاعل بسرعة كبيرة. انتظر ١٢ ثانية." {
 		t.Errorf("Say: %q", got)
 	}
-	if got := Shipped().For("de").Say("The time to change this comment (15 minutes) is over."); got != "Die Zeit, diesen Kommentar zu ändern (15 Minuten), ist vorbei." {
-		t.Errorf("Say: %q", got)
+	for _, tc := range []struct{ lang, english, want string }{
+		{"de", "The time to change this comment (15 minutes) is over.", "Die Zeit, diesen Kommentar zu ändern (15 Minuten), ist vorbei."},
+		{"de", "The time to change this comment (1 minute) is over.", "Die Zeit, diesen Kommentar zu ändern (1 Minute), ist vorbei."},
+		{"ru", "The time to change this comment (1 minute) is over.", "Время на изменение этого комментария (1 минута) истекло."},
+		{"ru", "The time to change this comment (3 minutes) is over.", "Время на изменение этого комментария (3 минуты) истекло."},
+		{"ru", "The time to change this comment (15 minutes) is over.", "Время на изменение этого комментария (15 минут) истекло."},
+		{"ar", "The time to change this comment (2 minutes) is over.", "انتهى الوقت المتاح لتغيير هذا التعليق (دقيقتان)."},
+		{"ar", "The time to change this comment (15 minutes) is over.", "انتهى الوقت المتاح لتغيير هذا التعليق (١٥ دقيقة)."},
+		{"ja", "The time to change this comment (1 minute) is over.", "このコメントを変更できる時間(1分)は過ぎました。"},
+		{"en", "The time to change this comment (1 minute) is over.", "The time to change this comment (1 minute) is over."},
+	} {
+		if got := Shipped().For(tc.lang).Say(tc.english); got != tc.want {
+			t.Errorf("%s: Say(%q) = %q, want %q", tc.lang, tc.english, got, tc.want)
+		}
 	}
 }

@@ -143,6 +143,15 @@ func (c *Catalogue) build(lang string) *Locale {
 			}
 			l.forms[id] = map[string]string{"zero": form.Zero, "one": form.One, "two": form.Two, "few": form.Few,
 				"many": form.Many, "other": form.Other}
+			if strings.HasPrefix(id, "says.") {
+				// A sentence with a count ("1 minute", "15 minutes"): found by the shape of each English form, said
+				// in the form the language uses for the count.
+				for _, english := range []string{m.One, m.Other} {
+					if before, after, ok := strings.Cut(english, "{{.Count}}"); ok {
+						l.sayings = append(l.sayings, saying{english: regexp.MustCompile("^" + regexp.QuoteMeta(before) + `(\d+)` + regexp.QuoteMeta(after) + "$"), plural: id})
+					}
+				}
+			}
 			continue
 		}
 		text := m.Other
@@ -152,7 +161,7 @@ func (c *Catalogue) build(lang string) *Locale {
 		l.plain[id] = text
 		if before, after, ok := strings.Cut(m.Other, "{{.N}}"); ok && strings.HasPrefix(id, "says.") {
 			// A sentence with a number in it (a wait in seconds): found by its shape.
-			l.sayings = append(l.sayings, saying{regexp.MustCompile("^" + regexp.QuoteMeta(before) + `(\d+)` + regexp.QuoteMeta(after) + "$"), text})
+			l.sayings = append(l.sayings, saying{english: regexp.MustCompile("^" + regexp.QuoteMeta(before) + `(\d+)` + regexp.QuoteMeta(after) + "$"), text: text})
 		} else if strings.HasPrefix(id, "says.") || strings.HasPrefix(id, "error.") {
 			l.says[m.Other] = text
 		}

@@ -105,16 +105,22 @@ func (l *Locale) Say(english string) string {
 	}
 	for _, s := range l.sayings {
 		if m := s.english.FindStringSubmatch(english); m != nil {
+			if s.plural != "" {
+				n, _ := strconv.Atoi(m[1])
+				return l.N(s.plural, n)
+			}
 			return strings.ReplaceAll(s.text, "{{.N}}", l.digits(m[1]))
 		}
 	}
 	return english
 }
 
-// saying is a sentence with a number in it: its English shape, and its text in the language.
+// saying is a sentence with a number in it: its English shape, and its text in the language, or the id of its
+// plural forms when the number is a count the words agree with.
 type saying struct {
 	english *regexp.Regexp
 	text    string
+	plural  string
 }
 
 // Num writes an integer as the language does (grouping, digits).

@@ -36,3 +36,30 @@ func TestReaderMailsSpeakTheBlogsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestSpeaksItsMailsLanguage: several mails gathered into one for a reader are introduced in their
+// language (the blog's when they differ), and the owner's digest stays English.
+func TestDigestSpeaksItsMailsLanguage(t *testing.T) {
+	s := &Service{cfg: Config{SiteTitle: "Notes", BaseURL: "https://blog.example", Locale: i18n.Shipped().For("de"),
+		OwnerEmail: "owner@example.com", Tokens: Tokens{Key: []byte("test key test key test key 0123")}}}
+	parent := repo.Comment{ID: 1, Username: "Ann", Body: "First."}
+	parent.User.Email = "ann@example.com"
+	reply := func(lang string) Mail {
+		return s.replyMail(repo.Comment{ID: 2, Username: "Ben", Body: "Yes."}, parent, post{Slug: "p", Title: "T", Lang: lang})
+	}
+	for _, tc := range []struct {
+		name, subject, lang string
+		mails               []Mail
+	}{
+		{"Japanese", "[Notes] 3件のお知らせ", "ja", []Mail{reply("ja"), reply("ja"), reply("ja")}},
+		{"Russian", "[Notes] 2 уведомления", "ru", []Mail{reply("ru"), reply("ru")}},
+		{"the blog's", "[Notes] 2 Benachrichtigungen", "de", []Mail{reply(""), reply("")}},
+		{"mixed", "[Notes] 2 Benachrichtigungen", "de", []Mail{reply("ja"), reply("ar")}},
+		{"the owner's", "[Notes] 2 notifications", "en", []Mail{{To: "owner@example.com", Subject: "a"}, {To: "owner@example.com", Subject: "b"}}},
+	} {
+		d := s.digest(tc.mails)
+		if d.Subject != tc.subject || !strings.Contains(d.HTML, `<html lang="`+tc.lang+`"`) {
+			t.Errorf("%s: %q, want %q in %s", tc.name, d.Subject, tc.subject, d.HTML[:min(80, len(d.HTML))])
+		}
+	}
+}

@@ -26,6 +26,9 @@ type Mail struct {
 	// Shared, when set, names a body many messages share (a post's mail to every subscriber), which
 	// Config.Expand fills in before sending, so the outbox holds it once rather than once per recipient.
 	Shared string `json:"shared,omitempty"`
+	// Lang is the language a reader's mail is written in ("" for the owner's, which are English): several mails
+	// gathered into one are introduced in it.
+	Lang string `json:"lang,omitempty"`
 }
 
 // Mailer sends a message; messageID identifies it (the same message sent again keeps its id).

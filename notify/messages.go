@@ -54,7 +54,11 @@ func composeIn(loc *i18n.Locale, to, subject, unsubscribe string, blocks []block
 	if err := mailHTML.Execute(&html, map[string]any{"Subject": subject, "Blocks": blocks, "Lang": lang, "Dir": dir, "Side": side}); err != nil {
 		html.Reset()
 	}
-	return Mail{To: to, Subject: subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String(), Unsubscribe: unsubscribe}
+	m := Mail{To: to, Subject: subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String(), Unsubscribe: unsubscribe}
+	if loc != nil {
+		m.Lang = loc.Lang
+	}
+	return m
 }
 
 var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
@@ -76,7 +80,9 @@ func excerpt(s string, n int) string {
 }
 
 // post is what a message says about the post a comment is on.
-type post struct{ Slug, Title string }
+// post is the post a message is about: its address, its title and the language it declares ("" for the
+// blog's).
+type post struct{ Slug, Title, Lang string }
 
 func (s *Service) url(path string) string { return strings.TrimRight(s.cfg.BaseURL, "/") + path }
 
@@ -113,8 +119,12 @@ func (s *Service) newMail(c repo.Comment, p post) Mail {
 	})
 }
 
-// words is the language of the mails readers get.
-func (s *Service) words() *i18n.Locale {
+// words is the language of the mails readers get about a post: the post's own when it declares one, else the
+// blog's.
+func (s *Service) words(p post) *i18n.Locale {
+	if p.Lang != "" {
+		return i18n.Shipped().For(p.Lang)
+	}
 	if s.cfg.Locale != nil {
 		return s.cfg.Locale
 	}
@@ -124,7 +134,7 @@ func (s *Service) words() *i18n.Locale {
 // replyMail tells a commenter that someone answered them.
 func (s *Service) replyMail(c, parent repo.Comment, p post) Mail {
 	unsub := s.unsubscribeURL(parent.User.Email)
-	w, site := s.words(), s.cfg.SiteTitle
+	w, site := s.words(p), s.cfg.SiteTitle
 	return composeIn(w, parent.User.Email, s.subject(w.F("mail.reply_subject", "Name", c.Byline(), "Title", p.Title)), unsub, []block{
 		{Text: w.F("mail.reply_intro", "Name", c.Byline(), "Title", p.Title)},
 		{Quote: excerpt(c.Body, 2000)},
@@ -141,7 +151,7 @@ func (s *Service) confirmMail(c repo.Comment, p post) Mail {
 	email := c.User.Email
 	unsub := s.unsubscribeURL(email)
 	confirm := s.url("/notify/confirm?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeConfirm, email, time.Now().Add(ConfirmFor))))
-	w, site := s.words(), s.cfg.SiteTitle
+	w, site := s.words(p), s.cfg.SiteTitle
 	return composeIn(w, email, s.subject(w.T("mail.confirm_subject")), unsub, []block{
 		{Text: w.F("mail.confirm_intro", "Title", p.Title, "Site", site)},
 		{Link: confirm, Label: w.T("mail.confirm_link")},
@@ -154,14 +164,26 @@ func (s *Service) unsubscribeURL(email string) string {
 	return s.url("/notify/unsubscribe?t=" + url.QueryEscape(s.cfg.Tokens.Make(PurposeUnsubscribe, email, time.Time{})))
 }
 
-// digest puts several messages to one recipient into one.
+// digest puts several messages to one recipient into one. The owner's is English, as their mails are; a
+// reader's is introduced in the language of the mails it gathers (the blog's when they differ).
 func (s *Service) digest(ms []Mail) Mail {
 	if len(ms) == 1 {
 		return ms[0]
 	}
 	out := Mail{To: ms[0].To, Subject: s.subject(fmt.Sprintf("%d notifications", len(ms)))}
+	lang, dir := "en", "ltr"
+	if !strings.EqualFold(out.To, s.cfg.OwnerEmail) {
+		w := s.words(post{Lang: ms[0].Lang})
+		for _, m := range ms[1:] {
+			if m.Lang != ms[0].Lang {
+				w = s.words(post{})
+			}
+		}
+		out.Subject = s.subject(w.N("mail.notifications", len(ms)))
+		out.Lang, lang, dir = w.Lang, w.Lang, w.Dir()
+	}
 	var text, html strings.Builder
-	html.WriteString("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + template.HTMLEscapeString(out.Subject) + "</title></head><body>")
+	html.WriteString("<!doctype html><html lang=\"" + template.HTMLEscapeString(lang) + "\" dir=\"" + dir + "\"><head><meta charset=\"utf-8\"><title>" + template.HTMLEscapeString(out.Subject) + "</title></head><body>")
 	for i, m := range ms {
 		if i > 0 {
 			text.WriteString("\n----------------------------------------\n\n")

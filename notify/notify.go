@@ -37,11 +37,15 @@ type Config struct {
 	Store    *outbox.Notifications
 	Comments *discussion.Comments
 	// Post names a post by id (slug and title), for messages.
-	Post      func(postID int64) (slug, title string)
+	Post func(postID int64) (slug, title string)
+	// PostLang is the language a post declares ("" for the blog's): a reader's mail about a comment on it (a
+	// reply, a confirmation) speaks it, as the post's page does. Nil: every post speaks Locale's.
+	PostLang  func(postID int64) string
 	SiteTitle string
 	BaseURL   string
 	// Locale is the blog's language (SITE_LANG): the mails readers get (confirmations, replies, their data
-	// link) speak it; the owner's stay English, as the console does. Nil: English.
+	// link) speak it, unless the post they are about declares its own (PostLang); the owner's stay English,
+	// as the console does. Nil: English.
 	Locale *i18n.Locale
 
 	// Mail: nil Mailer sends none.
@@ -210,6 +214,9 @@ func (s *Service) decide(ctx context.Context, changes []repo.Change) ([]outbox.M
 		}
 		slug, title := s.cfg.Post(c.PostID)
 		p := post{Slug: slug, Title: title}
+		if s.cfg.PostLang != nil {
+			p.Lang = s.cfg.PostLang(c.PostID)
+		}
 		own := s.cfg.OwnerEmail != "" && outbox.Mailbox(c.User.Email) == outbox.Mailbox(s.cfg.OwnerEmail)
 		switch {
 		case ch.Kind == repo.ChangeCreated && repo.Held(c.State):

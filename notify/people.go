@@ -26,7 +26,7 @@ func (s *Service) MailDataLink(ctx context.Context, email string) error {
 		return nil // no relay, or an address that cannot receive mail (an imported placeholder, the erased row)
 	}
 	link := s.url(DataPath(s.cfg.Tokens.Make(PurposeData, email, time.Now().Add(DataLinkFor))))
-	w := s.words()
+	w := s.words(post{})
 	m := composeIn(w, email, s.subject(w.T("mail.data_subject")), "", []block{
 		{Text: w.F("mail.data_intro", "Site", s.cfg.SiteTitle)},
 		{Link: link, Label: w.T("mail.data_link")},

@@ -84,11 +84,31 @@ type Cards struct {
 
 // New returns the cards of the blog named site.
 func New(site string) (*Cards, error) {
-	f, err := opentype.Parse(gobold.TTF)
+	f, err := goBold()
 	if err != nil {
 		return nil, err
 	}
 	return &Cards{site: site, font: f, cards: map[string]*Card{}}, nil
+}
+
+// goBold is the card's typeface, parsed once: it is read-only after parsing and shared by every drawing.
+var goBold = sync.OnceValues(func() (*sfnt.Font, error) { return opentype.Parse(gobold.TTF) })
+
+// Says tells whether a post's card says anything: its title, or else the blog's name, in letters the typeface
+// has. A card that could only be the empty frame (an Arabic title on a blog with an Arabic name) is not worth a
+// link preview's picture, so the page names none and the preview shows its text alone.
+func Says(site, title string) bool {
+	f, err := goBold()
+	if err != nil {
+		return false
+	}
+	return drawable(f, title) != "" || drawable(f, site) != ""
+}
+
+// DrawsTitle tells whether a post's card shows its title (rather than only the blog's name).
+func DrawsTitle(title string) bool {
+	f, err := goBold()
+	return err == nil && drawable(f, title) != ""
 }
 
 // Version names the card of a title on a blog: it changes when the title, the blog's name or the drawing does,
@@ -133,8 +153,8 @@ func (c *Cards) draw(title string) ([]byte, error) {
 	img := image.NewRGBA(image.Rect(0, 0, Width, Height))
 	draw.Draw(img, img.Bounds(), image.NewUniform(paper), image.Point{}, draw.Src)
 	draw.Draw(img, image.Rect(0, 0, barWidth, Height), image.NewUniform(teal), image.Point{}, draw.Src)
-	name := c.Drawable(c.site)
-	if text := c.Drawable(title); text != "" {
+	text, name := c.texts(title)
+	if text != "" {
 		if err := c.drawTitle(img, text, ink); err != nil {
 			return nil, err
 		}
@@ -156,6 +176,12 @@ func (c *Cards) draw(title string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// texts are the words a title's card writes: the title and, under it, the blog's name; or only the blog's name,
+// in the title's place, when the title cannot be written ("" for the title then); or nothing at all.
+func (c *Cards) texts(title string) (text, name string) {
+	return c.Drawable(title), c.Drawable(c.site)
 }
 
 // drawTitle sets the title at the largest size that holds it, or cut with an ellipsis at the smallest.
@@ -206,7 +232,9 @@ func (c *Cards) face(size float64) (font.Face, error) {
 // in Chinese, Arabic or Hindi, which the Go fonts do not cover), the text is not drawn at all ("" is
 // returned), rather than drawn with some of its words missing: the card then shows the blog's name only, and
 // the link preview still shows the title as text beside it.
-func (c *Cards) Drawable(text string) string {
+func (c *Cards) Drawable(text string) string { return drawable(c.font, text) }
+
+func drawable(f *sfnt.Font, text string) string {
 	var buf sfnt.Buffer
 	var b strings.Builder
 	space := false
@@ -215,7 +243,7 @@ func (c *Cards) Drawable(text string) string {
 			space = b.Len() > 0
 			continue
 		}
-		if i, err := c.font.GlyphIndex(&buf, r); err != nil || i == 0 {
+		if i, err := f.GlyphIndex(&buf, r); err != nil || i == 0 {
 			if unicode.IsLetter(r) || unicode.IsNumber(r) {
 				return ""
 			}

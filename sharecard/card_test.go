@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"golang.org/x/image/font"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -182,4 +183,77 @@ func TestLongTitlesWrapAndEndWithAnEllipsis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A title in a script Go Bold lacks (Arabic, Japanese) is never written with the font's .notdef glyph (the
+// empty box): every character the card writes has a glyph of its own; the blog's name takes the title's
+// place, and with a name it cannot write either the card says nothing, so the page names none.
+func TestNoMissingGlyphIsEverDrawn(t *testing.T) {
+	tests := []struct {
+		name, site, title string
+		wantTitle         bool
+		wantName          bool
+	}{
+		{"Arabic title", "Field Notes", "مرحبا بالعالم: أول تدوينة", false, true},
+		{"Japanese title", "Field Notes", "日本語のタイトル", false, true},
+		{"Chinese title", "Field Notes", "你好，世界", false, true},
+		{"Cyrillic title", "Field Notes", "Привет, мир", true, true},
+		{"Arabic title on an Arabic blog", "مدونة", "مرحبا بالعالم", false, false},
+		{"Latin title on a Japanese blog", "日記", "Hello, world", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(tt.site)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, name := c.texts(tt.title)
+			if (text != "") != tt.wantTitle || (name != "") != tt.wantName {
+				t.Fatalf("texts(%q) = %q, %q: want title %v, name %v", tt.title, text, name, tt.wantTitle, tt.wantName)
+			}
+			var buf sfnt.Buffer
+			for _, s := range []string{text, name, "…"} {
+				for _, r := range s {
+					if i, err := c.font.GlyphIndex(&buf, r); err != nil || i == 0 {
+						t.Errorf("%q would be drawn as .notdef (in %q)", r, s)
+					}
+				}
+			}
+			if got := Says(tt.site, tt.title); got != (tt.wantTitle || tt.wantName) {
+				t.Errorf("Says = %v", got)
+			}
+			if got := DrawsTitle(tt.title); got != tt.wantTitle {
+				t.Errorf("DrawsTitle = %v", got)
+			}
+			card, err := c.Get(tt.title)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img := decode(t, card)
+			if !tt.wantTitle && !tt.wantName {
+				if n := inked(img); n != 0 {
+					t.Fatalf("a card with nothing to say has %d inked pixels", n)
+				}
+				if n := tealInked(img); n != 0 {
+					t.Fatalf("a card with nothing to say has %d teal pixels in the title's place", n)
+				}
+			}
+			if !tt.wantTitle && tt.wantName && tealInked(img) < 500 {
+				t.Fatal("the blog's name is not in the title's place")
+			}
+		})
+	}
+}
+
+// tealInked counts the teal pixels where the title's first line sits.
+func tealInked(img image.Image) int {
+	n := 0
+	for y := top; y < top+100; y++ {
+		for x := margin; x < Width-margin; x++ {
+			if r, g, b, _ := img.At(x, y).RGBA(); r < 0x3000 && g > 0x4000 && b > 0x4000 && g < 0x7000 {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -208,14 +208,36 @@ type PostView struct {
 // engines (hreflang, itself included, as they ask), only when there are some.
 func postPageMeta(ch Chrome, v PostView) Meta {
 	m := articleMeta(ch, v.Post)
-	if len(v.Translations) == 0 {
-		return m
-	}
-	m.Alternates = append(m.Alternates, Alternate{Lang: langOr(v.Post.Lang, ch.Lang), Path: PostPath(v.Post.Slug)})
-	for _, o := range v.Translations {
-		m.Alternates = append(m.Alternates, Alternate{Lang: langOr(o.Lang, ch.Lang), Path: PostPath(o.Slug)})
-	}
+	m.Alternates = PostAlternates(ch.Lang, v.Post, v.Translations)
 	return m
+}
+
+// XDefault is the hreflang of the version shown to a reader whose language none of the versions is.
+const XDefault = "x-default"
+
+// PostAlternates are a post's versions in every language, for search engines (the page's hreflang links and
+// the sitemap): itself first, then its translations, then the x-default, the version in the blog's language
+// (siteLang), or else the one written first. A post in one language has none.
+func PostAlternates(siteLang string, p content.Post, translations []content.Post) []Alternate {
+	if len(translations) == 0 {
+		return nil
+	}
+	out := []Alternate{{Lang: langOr(p.Lang, siteLang), Path: PostPath(p.Slug)}}
+	first := p
+	for _, o := range translations {
+		out = append(out, Alternate{Lang: langOr(o.Lang, siteLang), Path: PostPath(o.Slug)})
+		if o.Date.Before(first.Date) || (o.Date.Equal(first.Date) && o.Slug < first.Slug) {
+			first = o
+		}
+	}
+	def := PostPath(first.Slug)
+	for _, a := range out {
+		if strings.EqualFold(a.Lang, langOr("", siteLang)) {
+			def = a.Path
+			break
+		}
+	}
+	return append(out, Alternate{Lang: XDefault, Path: def})
 }
 
 func langOr(lang, site string) string {
@@ -440,13 +462,18 @@ func CardPath(site string, p content.Post) string {
 }
 
 // articleMeta describes a post's page for the layout. Its share image is the post's own when it names one,
-// otherwise the card the blog draws for it (its title and the blog's name, 1200x630).
+// otherwise the card the blog draws for it (its title and the blog's name, 1200x630). A title the card's
+// typeface cannot write leaves the blog's name alone on the card, and the picture's words say so; when neither
+// can be written the page names no picture rather than an empty frame.
 func articleMeta(ch Chrome, p content.Post) Meta {
 	m := Meta{Title: p.Title, Description: p.Summary, Path: PostPath(p.Slug), Article: true, Published: p.Date,
 		CommentsFeed: CommentsFeedPath(p.Slug), Image: postImage(ch, p)}
-	if p.Image == "" {
+	if p.Image == "" && sharecard.Says(ch.SiteTitle, p.Title) {
 		m.Image = ch.BaseURL + CardPath(ch.SiteTitle, p)
-		m.ImageAlt = p.Title + " · " + ch.SiteTitle
+		m.ImageAlt = ch.SiteTitle
+		if sharecard.DrawsTitle(p.Title) {
+			m.ImageAlt = p.Title + " · " + ch.SiteTitle
+		}
 		m.ImageWidth, m.ImageHeight = sharecard.Width, sharecard.Height
 	}
 	return m

@@ -408,9 +408,9 @@ func heldSummary(h HeldView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var23 string
-						templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(c.State)
+						templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(stateWords(ctx, c.State))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/people.templ`, Line: 72, Col: 96}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/people.templ`, Line: 72, Col: 113}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 						if templ_7745c5c3_Err != nil {
@@ -994,6 +994,14 @@ func AdminPeoplePage(ch Chrome, v PeopleView) templ.Component {
 		}
 		return nil
 	})
+}
+
+// stateWords says a comment's state ("published", "pending"...) in the page's language.
+func stateWords(ctx context.Context, state string) string {
+	if id := "people.state_" + state; t(ctx, id) != id {
+		return t(ctx, id)
+	}
+	return state
 }
 
 func subscriptionWords(ctx context.Context, h HeldView) string {

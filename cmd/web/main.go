@@ -511,7 +511,7 @@ func newNotifier(cfg config.Config, db *database.DB, site *publish.Store, keys s
 		BaseURL: cfg.PublicBase(), From: n.From, OwnerEmail: n.OwnerEmail, OwnerAll: n.OwnerNotify == "all",
 		Digest: n.Digest, PerHour: n.PerHour, Tokens: notify.Tokens{Key: keys.Notify}, WebhookURL: n.WebhookURL,
 		WebhookSecret: []byte(n.WebhookSecret), Backoff: n.Retry, Log: log, Metrics: metrics,
-		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, Expand: expand,
+		Post: func(id int64) (string, string) { return site.Slug(id), site.Title(id) }, PostLang: site.Lang, Expand: expand,
 		Locale: i18n.Shipped().For(cfg.Site.Lang)}
 	if n.SMTP != nil {
 		nc.Mailer = n.SMTP

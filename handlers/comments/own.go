@@ -3,6 +3,7 @@ package comments
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -61,11 +62,14 @@ func (h *Handlers) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 // errModerated is the refusal for a comment the owner has acted on (approved, held, marked as spam).
 const errModerated = "The blog's owner has reviewed this comment, so it can no longer be changed."
 
+// minutes writes the edit window in whole minutes (at least one), in the English form the catalogues find it
+// by ([says.edit_over]), so a window of 90 seconds says "2 minutes", never "1 minutes".
 func minutes(m float64) string {
-	if m == 1 {
+	n := max(1, int(math.Round(m)))
+	if n == 1 {
 		return "1 minute"
 	}
-	return strconv.Itoa(int(m)) + " minutes"
+	return strconv.Itoa(n) + " minutes"
 }
 
 // errAnswered is the refusal for a comment somebody has replied to.

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/handlers/web"
+	"blog/sharecard"
 )
 
 // Card serves a post's share card (/posts/{slug}/card.png), the picture a link preview shows when the post
@@ -14,6 +15,10 @@ func (h *Handlers) Card(c *fiber.Ctx) error {
 	p, _, err := web.LookupPost(c, h.cfg.Content.Current())
 	if err != nil {
 		return err
+	}
+	if !sharecard.Says(h.cfg.Chrome.SiteTitle, p.Title) {
+		// The page names no card when it could only be an empty frame (see sharecard.Says).
+		return fiber.ErrNotFound
 	}
 	card, err := h.cards.Get(p.Title)
 	if err != nil {
