@@ -75,6 +75,7 @@ var seqInPage = regexp.MustCompile(`events\?after=(\d+)`)
 // separate processes while a server (SQLite) runs: the deletion reaches an open stream within a second, and the
 // server's page no longer shows the comment.
 func TestCommandLineModerationReachesOpenPages(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	p := startProc(t, env)
 	resp := newVisitor(t).comment(t, p.base, "hello-world", "Spammer", "spam@example.com", "cheap pills here")

@@ -62,6 +62,7 @@ func waitLetter(t *testing.T, relay *mailtest.Server, to, subject string, n int)
 // addresses and a one-click unsubscribe; an edit mails nothing, the posts from before mail nothing, and after
 // the one-click unsubscribe nothing more comes.
 func TestNewsletterThroughTheRealProgram(t *testing.T) {
+	t.Parallel()
 	relay := mailtest.Start(t)
 	dir := copyContent(t)
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "CONTENT_DIR": dir, "SMTP_URL": relay.URL(),
@@ -176,6 +177,7 @@ func TestNewsletterThroughTheRealProgram(t *testing.T) {
 // TestNewsletterTwoInstancesMailOnce runs two instances on one PostgreSQL database, watching one content folder:
 // a new post reaches every subscriber exactly once, whichever instance sees it first.
 func TestNewsletterTwoInstancesMailOnce(t *testing.T) {
+	t.Parallel()
 	dbURL := dbtest.PostgresURL(t)
 	relay := mailtest.Start(t)
 	dir := copyContent(t)

@@ -22,6 +22,7 @@ import (
 // copy, loaded from the blog); axe checks the page, and the comment's picture is kept for docs/ (make
 // screenshots). A like sent next shows under the post without a reload.
 func TestWebmentionPictures(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	b := browsertest.New(t)
 	for _, v := range []struct {
