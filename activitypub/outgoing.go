@@ -322,7 +322,9 @@ func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
 	switch {
 	case resp.Status >= 200 && resp.Status < 300:
 		return nil
-	case resp.Status >= 400 && resp.Status < 500 && resp.Status != http.StatusRequestTimeout && resp.Status != http.StatusTooManyRequests:
+	// A 401 is tried again, as Mastodon does: the server may not have been able to read the blog's key yet.
+	case resp.Status >= 400 && resp.Status < 500 && resp.Status != http.StatusUnauthorized &&
+		resp.Status != http.StatusRequestTimeout && resp.Status != http.StatusTooManyRequests:
 		return refusedError{resp.Status}
 	}
 	return fmt.Errorf("status %d", resp.Status)

@@ -208,7 +208,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	done := make(chan struct{}) // closed at shutdown: ends every event stream
+	done := make(chan struct{})      // closed at shutdown: ends every event stream
+	listening := make(chan struct{}) // closed once the address is bound
 	var metrics *observe.Metrics
 	if cfg.Metrics {
 		metrics = observe.NewMetrics(broker.Streams)
@@ -262,7 +263,15 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		}
 		fctx, stop := context.WithCancel(ctx)
 		stopped := make(chan struct{})
-		go func() { fed.Run(fctx); close(stopped) }()
+		// Deliveries wait until the blog listens: the servers they reach read its key from it at once.
+		go func() {
+			select {
+			case <-listening:
+				fed.Run(fctx)
+			case <-fctx.Done():
+			}
+			close(stopped)
+		}()
 		defer func() { stop(); <-stopped }() // before the database closes
 		site.OnLoad(fed.Loaded)
 		// The owner's reply to a fediverse comment goes back to its server, and its deletion after it: every
@@ -291,7 +300,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	}
 	stopBackground := startBackground(ctx, cfg, db, site, writer, broker, mod, own, notifier, letters, log)
 	defer stopBackground()
-	return listenAndServe(ctx, cfg, app, done, db, len(site.Library().Posts), metrics, log)
+	return listenAndServe(ctx, cfg, app, done, listening, db, len(site.Library().Posts), metrics, log)
 }
 
 // openDatabase opens the database and applies pending migrations (or refuses to start with pending ones when
@@ -625,8 +634,9 @@ func noteClosings(ctx context.Context, posts *repo.Posts, log *slog.Logger) {
 // of them, only for the requests being served), and shuts down. Connections are accepted within budgets
 // (limits.Listener), and the file-descriptor limit is raised first, so that clients can make the server wait but
 // never make it stop.
-func listenAndServe(ctx context.Context, cfg config.Config, app *fiber.App, done chan struct{}, db *database.DB, posts int,
-	m *observe.Metrics, log *slog.Logger) error {
+// listening is closed once the address is bound (connections then wait in its backlog to be served).
+func listenAndServe(ctx context.Context, cfg config.Config, app *fiber.App, done, listening chan struct{}, db *database.DB,
+	posts int, m *observe.Metrics, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
 	}
@@ -642,6 +652,7 @@ func listenAndServe(ctx context.Context, cfg config.Config, app *fiber.App, done
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	close(listening)
 	ln := limits.NewListener(raw, limits.ListenerConfig{MaxConns: budget, MaxPerClient: cfg.MaxPerClient,
 		Trusted: cfg.Trusted, Log: log, Refused: func(reason string) { m.Refused("connection_" + reason) }})
 	app.Server().ConnState = ln.ConnState
