@@ -96,8 +96,16 @@ func (s *Service) OwnerReplied(ctx context.Context, c repo.Comment) error {
 		inbox = author.SharedInbox
 	}
 	id := s.CommentID(c.ID)
+	to := []federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}
 	sent, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id, CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
-		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, s.activity("Create", id+"#create", note).Bytes())
+		to, s.activity("Create", id+"#create", note).Bytes())
+	// A reply sent before and edited since goes as an Update, once per edit (Mastodon shows the new text).
+	if err == nil && !sent && c.EditedAt != nil {
+		key := fmt.Sprintf("%s#update-%d", id, c.EditedAt.UnixNano())
+		note["updated"] = c.EditedAt.UTC().Format(time.RFC3339)
+		sent, err = s.cfg.Store.SendOnce(ctx, federation.Object{URI: key, CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
+			to, s.activity("Update", key, note).Bytes())
+	}
 	if sent {
 		s.wake()
 	}

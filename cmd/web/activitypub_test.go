@@ -306,6 +306,18 @@ func federationBothWays(t *testing.T, db string) {
 		})
 		return ok
 	})
+	// The owner edits the answer (as its author does, through the store's edit): her server gets an Update.
+	if _, _, err := review.NewComments(store).EditComment(context.Background(), answer.ID, repo.Edit{Body: "Glad you liked it. Thank you!",
+		Format: repo.FormatMarkdown, State: repo.StatePublished}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the Update of the owner's answer", func() bool {
+		_, ok := alice.received("Update", func(o streams.Object, _ string) bool {
+			n, _ := streams.Embedded(o.Object)
+			return streams.Ref(n.InReplyTo) == note && strings.Contains(n.Content, "Thank you!")
+		})
+		return ok
+	})
 	// Her answer to the owner's answer lands under it. The answer can be read by its id, as servers do.
 	owners := fmt.Sprintf("%s/ap/comments/%d", base, answer.ID)
 	if status, body := get(t, owners); status != http.StatusOK || !strings.Contains(body, "Glad you liked it.") || !strings.Contains(body, `"inReplyTo":"`+note+`"`) {
