@@ -55,18 +55,10 @@ func TestBrowserClosingReachesAnOpenPage(t *testing.T) {
 		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
 			themed(t, reader, theme, width.w, width.h)
 			axeCheck(t, reader, axe)
-			pic, err := chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comments")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("comments-closed-%s-%s", width.name, theme), pic)
+			keepPicture(t, fmt.Sprintf("comments-closed-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comments"))) })
 			themed(t, own, theme, width.w, width.h)
 			axeCheck(t, own, axe)
-			pic, err = chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("owner-posts-%s-%s", width.name, theme), pic)
+			keepPicture(t, fmt.Sprintf("owner-posts-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 		}
 	}
 

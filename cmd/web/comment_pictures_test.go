@@ -14,11 +14,17 @@ import (
 )
 
 // keepPicture writes a screenshot into docs/ when DOCS_SCREENSHOTS is set (make screenshots), so the pictures
-// the README links can be redrawn after a change to a page, and an ordinary test run leaves the tree as it was.
-func keepPicture(t *testing.T, name string, png []byte) {
+// the README links can be redrawn after a change to a page, and an ordinary test run leaves the tree as it was. It
+// captures only then: an ordinary run has no use for the pictures, and drawing them (over a hundred, some full
+// pages) was the browser's work for nothing.
+func keepPicture(t *testing.T, name string, capture func() ([]byte, error)) {
 	t.Helper()
 	if os.Getenv("DOCS_SCREENSHOTS") == "" {
 		return
+	}
+	png, err := capture()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join("..", "..", "docs", name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
@@ -66,11 +72,7 @@ func TestCommentAreaPictures(t *testing.T) {
 					t.Fatalf("%d avatars drawn without a picture", n)
 				}
 				for _, part := range []struct{ name, sel string }{{"comments", "#comments"}, {"code", ".article .chroma"}} {
-					shot, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel)))
-					if err != nil {
-						t.Fatal(err)
-					}
-					keepPicture(t, fmt.Sprintf("%s-%s-%s", part.name, width.name, theme), shot)
+					keepPicture(t, fmt.Sprintf("%s-%s-%s", part.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel))) })
 				}
 			})
 		}

@@ -50,11 +50,7 @@ func TestBrowserDeskEditor(t *testing.T) {
 		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
 			themed(t, own, theme, width.w, width.h)
 			axeCheck(t, own, axe)
-			pic, err := chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("desk-editor-%s-%s", width.name, theme), pic)
+			keepPicture(t, fmt.Sprintf("desk-editor-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 		}
 	}
 
@@ -112,11 +108,7 @@ func TestBrowserDeskEditor(t *testing.T) {
 		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
 			themed(t, own, theme, width.w, width.h)
 			axeCheck(t, own, axe)
-			pic, err := chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("desk-list-%s-%s", width.name, theme), pic)
+			keepPicture(t, fmt.Sprintf("desk-list-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 		}
 	}
 }

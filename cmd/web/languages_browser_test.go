@@ -105,11 +105,7 @@ func TestRightToLeftPostInTheBrowser(t *testing.T) {
 			axeCheck(t, tab, axe)
 			browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/post#comments"))
 			browsertest.Wait(t, tab, "the conversation", `document.querySelectorAll('#comment-list [data-comment-id]').length === 3 && document.fonts.status === 'loaded'`)
-			shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, "i18n-ar-post-"+width.name, shot)
+			keepPicture(t, "i18n-ar-post-"+width.name, func() ([]byte, error) { return chromedp.Run(tab, chromedp.CaptureScreenshot()) })
 		})
 	}
 }
@@ -134,10 +130,6 @@ func TestJapanesePostPictures(t *testing.T) {
 		browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/post#comments"))
 		browsertest.Wait(t, tab, "the conversation", `document.querySelectorAll('#comment-list [data-comment-id]').length === 3 && document.fonts.status === 'loaded'`)
 		axeCheck(t, tab, axe)
-		shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		keepPicture(t, "i18n-ja-post-"+width.name, shot)
+		keepPicture(t, "i18n-ja-post-"+width.name, func() ([]byte, error) { return chromedp.Run(tab, chromedp.CaptureScreenshot()) })
 	}
 }

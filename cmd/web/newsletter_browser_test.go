@@ -37,11 +37,9 @@ func TestNewsletterInTheBrowser(t *testing.T) {
 				browsertest.Wait(t, tab, "the box under the post", `document.querySelector('[data-testid=SubscribeBox] #subscribe-email') !== null`)
 				axeCheck(t, tab, axe)
 				browsertest.Do(t, tab, chromedp.ScrollIntoView(chromedp.CSS(`[data-testid=SubscribeBox]`)))
-				shot, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(`[data-testid=SubscribeBox]`)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("newsletter-box-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("newsletter-box-%s-%s", width.name, theme), func() ([]byte, error) {
+					return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(`[data-testid=SubscribeBox]`)))
+				})
 				// The browser asks for an address first (required, type=email); the server says so too.
 				browsertest.Do(t, tab, chromedp.SendKeys(chromedp.CSS(`#subscribe-email`), "ada at example"),
 					chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=SubscribeBox] form').noValidate = true`),
@@ -53,11 +51,7 @@ func TestNewsletterInTheBrowser(t *testing.T) {
 					chromedp.Submit(chromedp.CSS(`#newsletter-email`)))
 				browsertest.Wait(t, tab, "the answer, focused", `document.activeElement && document.activeElement.id === 'newsletter-asked'`)
 				axeCheck(t, tab, axe)
-				shot, err = chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("main")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("newsletter-asked-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("newsletter-asked-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("main"))) })
 
 				confirm := waitLetter(t, relay, "ada@example.com", "Confirm", 1)[0]
 				link := letterConfirmLink.FindString(confirm.Text)
@@ -67,11 +61,7 @@ func TestNewsletterInTheBrowser(t *testing.T) {
 				browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`[data-testid=NewsletterButton]`)))
 				browsertest.Wait(t, tab, "confirmed", `document.querySelector('[data-testid=NewsletterDone]') !== null`)
 				axeCheck(t, tab, axe)
-				shot, err = chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("main")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("newsletter-confirmed-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("newsletter-confirmed-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("main"))) })
 
 				unsub := strings.Trim(confirm.Header.Get("List-Unsubscribe"), "<>")
 				browsertest.Do(t, tab, chromedp.Navigate(unsub))
@@ -90,11 +80,7 @@ func TestNewsletterInTheBrowser(t *testing.T) {
 				browsertest.Do(t, own, chromedp.Navigate(localhost(base)+"/admin/subscribers"))
 				browsertest.Wait(t, own, "the owner's page", `document.querySelector('[data-testid=AdminSubscribersPage] [data-testid=SubscriberCounts]') !== null`)
 				axeCheck(t, own, axe)
-				shot, err = chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("owner-subscribers-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("owner-subscribers-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 			})
 		}
 	}

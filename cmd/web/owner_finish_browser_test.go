@@ -276,11 +276,7 @@ func TestOwnerPagesAccessibility(t *testing.T) {
 						if !p.keep {
 							return
 						}
-						png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-						if err != nil {
-							t.Fatal(err)
-						}
-						keepPicture(t, fmt.Sprintf("%s-%s-%s", p.name, width.name, theme), png)
+						keepPicture(t, fmt.Sprintf("%s-%s-%s", p.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
 					})
 				}
 			})

@@ -62,11 +62,7 @@ func TestYourDataInTheBrowser(t *testing.T) {
 				browsertest.Do(t, tab, chromedp.Navigate(link))
 				browsertest.Wait(t, tab, "the page the link opens", `document.querySelector('[data-testid=YourDataManagePage] [data-testid=EraseForm]') !== null`)
 				axeCheck(t, tab, axe)
-				shot, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("main")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("your-data-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("your-data-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("main"))) })
 				// The download is the JSON of what is held.
 				text, err := chromedp.Run(tab, chromedp.Evaluate[string](`(async () => { const r = await fetch(document.querySelector('[data-testid=ExportLink]').href);
 					const j = await r.json(); return r.headers.get('Content-Disposition') + '|' + j.comments.map(c => c.text).join(',') })()`, chromedp.EvalAwaitPromise))
@@ -94,11 +90,7 @@ func TestYourDataInTheBrowser(t *testing.T) {
 				browsertest.Do(t, own, chromedp.Navigate(localhost(base)+"/admin/people?email=bob@example.com"))
 				browsertest.Wait(t, own, "the owner's page", `document.querySelectorAll('[data-testid=AdminPeoplePage] [data-testid=HeldComments] li').length === 2`)
 				axeCheck(t, own, axe)
-				shot, err = chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("owner-people-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("owner-people-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 			})
 		}
 	}

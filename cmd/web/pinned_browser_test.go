@@ -55,18 +55,15 @@ func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 			themed(t, reader, theme, width.w, width.h)
 			browsertest.Wait(t, reader, "the arrival highlights over", `document.getAnimations().length === 0`)
 			axeCheck(t, reader, axe)
-			pic, err := chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comment-list")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("comments-pinned-%s-%s", width.name, theme), pic)
+			keepPicture(t, fmt.Sprintf("comments-pinned-%s-%s", width.name, theme), func() ([]byte, error) {
+				return chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comment-list")))
+			})
 			themed(t, own, theme, width.w, width.h)
 			axeCheck(t, own, axe)
-			pic, err = chromedp.Run(own, chromedp.Screenshot(chromedp.CSS(`[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])`)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("owner-console-pinned-%s-%s", width.name, theme), pic)
+			browsertest.Wait(t, own, "the console's pinned mark", `document.querySelector('[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])') !== null`)
+			keepPicture(t, fmt.Sprintf("owner-console-pinned-%s-%s", width.name, theme), func() ([]byte, error) {
+				return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS(`[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])`)))
+			})
 		}
 	}
 
@@ -98,11 +95,7 @@ func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 			themed(t, own, theme, width.w, width.h)
 			browsertest.Wait(t, own, "the arrival highlights over", `document.getAnimations().length === 0`)
 			axeCheck(t, own, axe)
-			pic, err := chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("#comment-list")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			keepPicture(t, fmt.Sprintf("post-owner-pin-%s-%s", width.name, theme), pic)
+			keepPicture(t, fmt.Sprintf("post-owner-pin-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("#comment-list"))) })
 		}
 	}
 	if !browsertest.Eval[bool](t, reader, `window.__noReload`) {

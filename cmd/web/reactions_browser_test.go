@@ -96,11 +96,7 @@ func TestReactionPictures(t *testing.T) {
 				axeCheck(t, tab, axe)
 				for _, part := range []struct{ name, sel string }{{"reactions-comment", "#comment-1 > [data-part=comment]"},
 					{"reactions-post", "[data-testid=PostReactions]"}, {"comment-order", "[data-testid=CommentOrder]"}} {
-					shot, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel)))
-					if err != nil {
-						t.Fatal(err)
-					}
-					keepPicture(t, fmt.Sprintf("%s-%s-%s", part.name, width.name, theme), shot)
+					keepPicture(t, fmt.Sprintf("%s-%s-%s", part.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel))) })
 				}
 			})
 		}

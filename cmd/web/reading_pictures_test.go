@@ -57,11 +57,7 @@ func TestReadingPictures(t *testing.T) {
 				browsertest.Do(t, tab, chromedp.Navigate(base+p.path))
 				browsertest.Wait(t, tab, p.name, p.ready+` && document.fonts.status === 'loaded'`)
 				axeCheck(t, tab, axe)
-				shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("reading-%s-%s-%s", p.name, width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("reading-%s-%s-%s", p.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.CaptureScreenshot()) })
 			}
 		}
 	}

@@ -41,11 +41,7 @@ func TestSearchPictures(t *testing.T) {
 					document.querySelectorAll('[data-testid=SearchComment]').length === 3 &&
 					document.querySelector('[data-testid=SearchPost] mark') !== null`)
 				axeCheck(t, tab, axe)
-				shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("search-%s-%s", width.name, theme), shot)
+				keepPicture(t, fmt.Sprintf("search-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
 
 				browsertest.Do(t, tab, chromedp.Navigate(base+"/search?q=%22%22+***"))
 				browsertest.Wait(t, tab, "the plain answer", `document.querySelector('[data-testid=SearchProblem]') !== null`)

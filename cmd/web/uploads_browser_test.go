@@ -124,11 +124,7 @@ func TestBrowserUploadsInTheEditorField(t *testing.T) {
 				browsertest.Eval[bool](t, tab, `(() => { const ta = document.getElementById('upload-demo');
 					ta.value = 'A chart of the week:\n\n`+lightMD+`\n'; return true })()`)
 				axeCheck(t, tab, axe)
-				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				keepPicture(t, fmt.Sprintf("owner-images-%s-%s", width.name, theme), png)
+				keepPicture(t, fmt.Sprintf("owner-images-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
 			})
 		}
 	}
