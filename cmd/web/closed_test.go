@@ -31,7 +31,7 @@ func TestCommandLineClosesAPost(t *testing.T) {
 	if out, err := webCmd(t, env, "", "comments", "pin", id); err != nil || !strings.Contains(out, "comment "+id+": unpinned -> pinned") {
 		t.Fatalf("web comments pin: %v\n%s", err, out)
 	}
-	waitLine(t, lines, `data-pinned`, 3*time.Second)
+	waitLine(t, lines, `data-pinned`, 30*time.Second)
 	if out, err := webCmd(t, env, "", "comments", "unpin", id); err != nil || !strings.Contains(out, "comment "+id+": pinned -> unpinned") {
 		t.Fatalf("web comments unpin: %v\n%s", err, out)
 	}
@@ -39,7 +39,7 @@ func TestCommandLineClosesAPost(t *testing.T) {
 	if out, err := webCmd(t, env, "", "posts", "close", "hello-world"); err != nil || !strings.Contains(out, "hello-world: closed by the owner") {
 		t.Fatalf("web posts close: %v\n%s", err, out)
 	}
-	waitLine(t, lines, `data-testid="CommentsClosed"`, 3*time.Second)
+	waitLine(t, lines, `data-testid="CommentsClosed"`, 30*time.Second)
 	t.Logf("closing by another process reached the open stream %v after the command started", time.Since(start).Round(time.Millisecond))
 	if out, _ := webCmd(t, env, "", "posts", "list"); !strings.Contains(out, "closed by the owner") {
 		t.Fatalf("web posts list:\n%s", out)
@@ -51,7 +51,7 @@ func TestCommandLineClosesAPost(t *testing.T) {
 	if out, err := webCmd(t, env, "", "posts", "open", "hello-world"); err != nil || !strings.Contains(out, "hello-world: open") {
 		t.Fatalf("web posts open: %v\n%s", err, out)
 	}
-	waitLine(t, lines, `<div id="comments-state" data-testid="CommentsState"></div>`, 3*time.Second)
+	waitLine(t, lines, `<div id="comments-state" data-testid="CommentsState"></div>`, 30*time.Second)
 	for _, args := range [][]string{{"posts", "close", "no-such-post"}, {"posts", "shut", "hello-world"}, {"posts", "close"}, {"posts", "list", "x"}} {
 		if out, err := webCmd(t, env, "", args...); err == nil || !strings.HasPrefix(out, "web: ") {
 			t.Errorf("web %s: err %v, output %q; want a refusal", strings.Join(args, " "), err, out)

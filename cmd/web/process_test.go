@@ -239,10 +239,11 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("still running 10s after SIGTERM\n%s", p.logs.String())
 	}
-	took := time.Since(start)
-	t.Logf("exited 0 after %v with a stream and two idle connections open", took.Round(time.Millisecond))
-	if took > 3*time.Second {
-		t.Errorf("shutdown took %v: idle connections held it up", took)
+	t.Logf("exited 0 after %v with a stream and two idle connections open", time.Since(start).Round(time.Millisecond))
+	// Held up, the shutdown would have waited out its 5 s and said so; how long it took is no measure on a busy
+	// machine.
+	if logs := p.logs.String(); strings.Contains(logs, "msg=shutdown ") || strings.Contains(logs, `"msg":"shutdown"`) {
+		t.Errorf("the shutdown waited out its timeout: idle connections held it up\n%s", logs)
 	}
 	select {
 	case <-ended:

@@ -38,7 +38,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "imported 7 comments on 2 posts") {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
-	waitLine(t, lines, "First! The", 3*time.Second)
+	waitLine(t, lines, "First! The", 30*time.Second)
 	t.Logf("imported comments reached the open stream %v after the command started", time.Since(start).Round(time.Millisecond))
 	if page := okBody(t, p.base+"/posts/hello-world"); !strings.Contains(page, `<a href="https://example.org/page" rel="ugc nofollow noopener"`) ||
 		strings.Contains(page, "watches") || strings.Contains(page, "regret") {
