@@ -42,7 +42,7 @@ func TestPeerSpokeBesideABlockedReader(t *testing.T) {
 			if spoke {
 				t.Fatal("a silent server reported as having spoken")
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatal("peerSpoke waited for the blocked reader")
 		}
 	}

@@ -104,7 +104,7 @@ func (a *testApp) seq(t testing.TB) int64 {
 // nextComment waits for the next change event, skipping heartbeats and the retry hint.
 func (c *sseClient) nextComment(t *testing.T) sseEvent {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case ev, ok := <-c.events:
@@ -227,7 +227,7 @@ func TestStreamHeartbeatAndRetryHint(t *testing.T) {
 		t.Fatalf("headers: %v", s.resp.Header)
 	}
 	var sawRetry, sawPing bool
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for !sawRetry || !sawPing {
 		select {
 		case ev := <-s.events:
@@ -302,7 +302,7 @@ func TestShutdownClosesOpenStreamsPromptly(t *testing.T) {
 			if ok {
 				t.Fatalf("stream %d still open", i)
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatalf("stream %d did not end", i)
 		}
 	}

@@ -323,7 +323,7 @@ func TestPendingCountStreamsAcrossInstances(t *testing.T) {
 		"Accept": {"text/event-stream"}})
 	next := func(want string) {
 		t.Helper()
-		timeout := time.After(10 * time.Second)
+		timeout := time.After(30 * time.Second)
 		for {
 			select {
 			case ev, ok := <-s.events:

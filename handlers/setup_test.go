@@ -145,7 +145,7 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 	t.Cleanup(func() { cancel(); <-stopped; <-stopped; <-stopped })
 	select {
 	case <-watching:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the change watcher did not start")
 	}
 	return &testApp{app: app, db: db, store: store, broker: broker, mod: mod, done: done, slug: site.Library().Posts[0].Slug}
@@ -305,7 +305,7 @@ func (a *testApp) settle(t testing.TB) {
 	if err != nil {
 		return // the database is gone (a test of outages): nothing to wait for
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for id, st := range stamps {
 		a.broker.Sync(ctx, id, st.Seq)

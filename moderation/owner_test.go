@@ -117,7 +117,7 @@ func TestWaitingCountsOncePerBatch(t *testing.T) {
 		w.Changed()
 	}
 	for _, ch := range []<-chan int{a, b} {
-		deadline := time.After(5 * time.Second)
+		deadline := time.After(30 * time.Second)
 		for got := 0; got != 200; {
 			select {
 			case got = <-ch:

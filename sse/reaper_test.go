@@ -139,7 +139,7 @@ func TestReaperAfterStop(t *testing.T) {
 	cancel()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("Run did not return after its context ended")
 	}
 	gone, stop := r.Watch(servers[0])

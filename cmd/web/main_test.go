@@ -193,7 +193,7 @@ func TestWalkthrough(t *testing.T) {
 		if !strings.Contains(ev, "event: change") {
 			t.Fatalf("stream: %q", ev)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("comment did not arrive on the open stream")
 	}
 	cancel()
@@ -356,7 +356,7 @@ func TestCommandErrors(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			err := run(ctx, tt.args, envFunc(env), strings.NewReader(""), io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

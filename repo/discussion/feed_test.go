@@ -32,8 +32,8 @@ func TestWatchChangesSeesOtherProcesses(t *testing.T) {
 				if p != [2]int64{post, 1} {
 					t.Fatalf("poke = %v, want post %d seq 1", p, post)
 				}
-			case <-time.After(3 * time.Second):
-				t.Fatal("the watcher did not see another process's change within 3 s")
+			case <-time.After(30 * time.Second):
+				t.Fatal("the watcher did not see another process's change within 30 s")
 			}
 		})
 	}
