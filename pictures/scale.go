@@ -13,7 +13,7 @@ import (
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 
-	"blog/uploads"
+	"blog/imagefile"
 )
 
 // Made is a picture as the blog keeps it.
@@ -28,11 +28,11 @@ type Made struct {
 // says, the middle square cut out and scaled down to Limits.Size, and encoded again: a JPEG when it has no
 // transparency, else a PNG. Nothing of the file but its pixels is kept.
 func (s *Service) Make(b []byte) (Made, error) {
-	kind, ok := uploads.Sniff(b)
+	kind, ok := imagefile.Sniff(b)
 	if !ok {
 		return Made{}, ErrNotPicture
 	}
-	w, h, err := uploads.Dimensions(kind, b)
+	w, h, err := imagefile.Dimensions(kind, b)
 	if err != nil || w <= 0 || h <= 0 {
 		return Made{}, fmt.Errorf("%w: its %s header cannot be read", ErrNotPicture, kind.Label)
 	}
@@ -42,13 +42,13 @@ func (s *Service) Make(b []byte) (Made, error) {
 	var src image.Image
 	r := bytes.NewReader(b)
 	switch kind {
-	case uploads.PNG:
+	case imagefile.PNG:
 		src, err = png.Decode(r)
-	case uploads.JPEG:
+	case imagefile.JPEG:
 		src, err = jpeg.Decode(r)
-	case uploads.GIF:
+	case imagefile.GIF:
 		src, err = gif.Decode(r)
-	case uploads.WebP:
+	case imagefile.WebP:
 		src, err = webp.Decode(r)
 	default:
 		return Made{}, fmt.Errorf("%w: %s pictures are not read", ErrNotPicture, kind.Label)
@@ -57,8 +57,8 @@ func (s *Service) Make(b []byte) (Made, error) {
 		return Made{}, fmt.Errorf("%w: %s: %v", ErrNotPicture, kind.Label, err)
 	}
 	sq := square(src, s.limits.Size)
-	if kind == uploads.JPEG {
-		sq = orient(sq, uploads.Orientation(b))
+	if kind == imagefile.JPEG {
+		sq = orient(sq, imagefile.Orientation(b))
 	}
 	var out bytes.Buffer
 	m := Made{Width: sq.Bounds().Dx(), Height: sq.Bounds().Dy()}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"blog/imagefile"
 	"blog/repo"
 	store "blog/repo/uploads"
 )
@@ -154,9 +155,9 @@ func (s *Service) Upload(ctx context.Context, in Input) (Image, error) {
 		return Image{}, refuse("The description can be at most %d characters.", MaxAlt)
 	}
 	original := cleanFilename(in.Filename)
-	kind, ok := sniff(in.Data)
+	kind, ok := imagefile.Sniff(in.Data)
 	if !ok {
-		return Image{}, refuse("This file is not an image the blog takes (its content is %s, whatever its name says): upload a PNG, JPEG, GIF, WebP, AVIF or SVG image.", contentSays(in.Data))
+		return Image{}, refuse("This file is not an image the blog takes (its content is %s, whatever its name says): upload a PNG, JPEG, GIF, WebP, AVIF or SVG image.", imagefile.ContentSays(in.Data))
 	}
 	b, w, h, err := s.clean(kind, in.Data)
 	if err != nil {
@@ -186,43 +187,29 @@ func (s *Service) Upload(ctx context.Context, in Input) (Image, error) {
 }
 
 // clean checks the image's size in pixels and removes its metadata; it returns the bytes to store.
-func (s *Service) clean(kind Kind, b []byte) ([]byte, int, int, error) {
-	if kind == SVG {
-		if err := checkSVG(b); err != nil {
+func (s *Service) clean(kind imagefile.Kind, b []byte) ([]byte, int, int, error) {
+	if kind == imagefile.SVG {
+		if err := imagefile.CheckSVG(b); err != nil {
 			return nil, 0, 0, &Refusal{Msg: err.Error()}
 		}
 		return b, 0, 0, nil
 	}
-	w, h, err := dimensions(kind, b)
+	w, h, err := imagefile.Dimensions(kind, b)
 	if err != nil || w <= 0 || h <= 0 {
 		return nil, 0, 0, refuse("This %s image could not be read (its header is damaged or incomplete).", kind.Label)
 	}
 	if int64(w)*int64(h) > int64(s.limits.MaxPixels) {
 		return nil, 0, 0, &Refusal{Msg: fmt.Sprintf("This image is %d×%d pixels; an image can have at most %s pixels (%.0f megapixels). Make it smaller and upload it again.", w, h, groupDigits(s.limits.MaxPixels), float64(s.limits.MaxPixels)/1e6), TooLarge: true}
 	}
-	var out []byte
-	switch kind {
-	case JPEG:
-		out, err = stripJPEG(b)
-	case PNG:
-		out, err = stripPNG(b)
-	case WebP:
-		out, err = stripWebP(b)
-	case GIF:
-		out, err = stripGIF(b)
-	case AVIF:
-		out, err = stripAVIF(b)
-	default:
-		out = b
-	}
-	if errors.Is(err, errAVIFLayout) {
+	out, err := imagefile.Strip(kind, b)
+	if errors.Is(err, imagefile.ErrAVIFLayout) {
 		return nil, 0, 0, refuse("This AVIF image keeps its metadata (EXIF, XMP) where the blog cannot remove it with certainty, so it is not taken: export it again without metadata, or as JPEG, PNG or WebP, and upload it again.")
 	}
 	if err != nil {
 		return nil, 0, 0, refuse("This %s image could not be read (its structure is damaged).", kind.Label)
 	}
 	// What is stored must still be the image that was checked.
-	if w2, h2, err := dimensions(kind, out); err != nil || w2 != w || h2 != h {
+	if w2, h2, err := imagefile.Dimensions(kind, out); err != nil || w2 != w || h2 != h {
 		return nil, 0, 0, refuse("This %s image could not be read (its structure is damaged).", kind.Label)
 	}
 	return out, w, h, nil
@@ -334,7 +321,7 @@ type Served struct {
 // readers without touching any post.
 func (s *Service) Resolve(ctx context.Context, name string) (Served, error) {
 	ext := path.Ext(name)
-	if _, ok := KindOf(ext); !ok {
+	if _, ok := imagefile.KindOf(ext); !ok {
 		return Served{}, repo.ErrNotFound
 	}
 	light, isDark := strings.CutSuffix(strings.TrimSuffix(name, ext), ".dark")

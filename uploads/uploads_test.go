@@ -3,10 +3,10 @@ package uploads
 import (
 	"bytes"
 	"errors"
-	"image/color"
 	"strings"
 	"testing"
 
+	"blog/imagefile"
 	"blog/internal/imagetest"
 )
 
@@ -23,7 +23,7 @@ func FuzzClean(f *testing.F) {
 	}
 	s := New(nil, Limits{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		kind, ok := sniff(b)
+		kind, ok := imagefile.Sniff(b)
 		if !ok {
 			return
 		}
@@ -48,44 +48,6 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
-// TestJPEGKeepsItsPixelsAndOrientation: a camera JPEG loses its metadata but not a byte of its scans, and keeps
-// its orientation; a JPEG without an orientation gets none.
-func TestJPEGKeepsItsPixelsAndOrientation(t *testing.T) {
-	plain := imagetest.JPEG(16, 16, color.Gray{128})
-	out, err := stripJPEG(plain)
-	if err != nil || !bytes.Equal(out, plain) {
-		t.Fatalf("a plain JPEG changed (%v): %d bytes, was %d", err, len(out), len(plain))
-	}
-	camera := imagetest.JPEGWithMetadata(16, 16)
-	out, err = stripJPEG(camera)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(out, []byte("GPS")) || bytes.Contains(out, []byte("<html>")) {
-		t.Fatal("metadata or trailing data kept")
-	}
-	if o := exifOrientation(out[bytes.Index(out, []byte("Exif\x00\x00"))+6:]); o != 6 {
-		t.Fatalf("orientation %d, want 6", o)
-	}
-}
-
-// TestSVGsTaken: drawings with styles, gradients, internal references and a dark-theme media query are taken.
-func TestSVGsTaken(t *testing.T) {
-	for _, svg := range []string{
-		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>`,
-		"\uFEFF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- drawn by hand -->\n<svg xmlns=\"http://www.w3.org/2000/svg\"><style>@media (prefers-color-scheme: dark) { path { stroke: #ddd } }</style><path d=\"M0 0L4 4\" style=\"fill: url('#g')\"/></svg>",
-		`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><defs><circle id="c" r="1"/></defs><use xlink:href="#c"/></svg>`,
-	} {
-		if _, ok := sniff([]byte(svg)); !ok {
-			t.Errorf("not taken for an SVG: %s", svg)
-			continue
-		}
-		if err := checkSVG([]byte(svg)); err != nil {
-			t.Errorf("%s: %v", svg, err)
-		}
-	}
-}
-
 // BenchmarkCleanCameraJPEG reads the kind and size of a 5-megapixel photograph's JPEG (noise: about 3.7 MB) with
 // EXIF, GPS and XMP, and rewrites it without them: the work an upload does besides storing.
 func BenchmarkCleanCameraJPEG(b *testing.B) {
@@ -94,7 +56,7 @@ func BenchmarkCleanCameraJPEG(b *testing.B) {
 	b.SetBytes(int64(len(photo)))
 	b.ReportAllocs()
 	for b.Loop() {
-		kind, _ := sniff(photo)
+		kind, _ := imagefile.Sniff(photo)
 		if _, _, _, err := s.clean(kind, photo); err != nil {
 			b.Fatal(err)
 		}
@@ -108,11 +70,11 @@ func BenchmarkCleanCameraJPEG(b *testing.B) {
 func TestAVIFLosesItsMetadata(t *testing.T) {
 	for _, idat := range []bool{false, true} {
 		file, img := imagetest.AVIFWithMetadata(64, 48, idat)
-		if !bytes.Contains(file, []byte(imagetest.Secret)) || !isAVIF(file) {
+		if !bytes.Contains(file, []byte(imagetest.Secret)) || func() bool { k, _ := imagefile.Sniff(file); return k != imagefile.AVIF }() {
 			t.Fatal("the test file lacks its metadata or is no AVIF")
 		}
 		s := New(nil, Limits{})
-		out, w, h, err := s.clean(AVIF, file)
+		out, w, h, err := s.clean(imagefile.AVIF, file)
 		if err != nil || w != 64 || h != 48 {
 			t.Fatalf("idat %v: %v %dx%d", idat, err, w, h)
 		}
@@ -132,7 +94,7 @@ func TestAVIFLosesItsMetadata(t *testing.T) {
 	at += 2 + 2 + 4 + 4                                               // the rest of item 1's entry
 	at += 2 + 2                                                       // item 2's id and method: its data reference next
 	file[at+1] = 1
-	_, _, _, err := New(nil, Limits{}).clean(AVIF, file)
+	_, _, _, err := New(nil, Limits{}).clean(imagefile.AVIF, file)
 	var r *Refusal
 	if !errors.As(err, &r) || !strings.Contains(r.Msg, "cannot remove it with certainty") {
 		t.Fatalf("an Exif item in another file: %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/imagefile"
 	"blog/repo"
 	"blog/uploads"
 	"blog/views"
@@ -194,7 +195,7 @@ func (h *Handlers) Serve(c *fiber.Ctx) error {
 	}
 	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
 	c.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if img.ContentType == uploads.SVG.ContentType {
+	if img.ContentType == imagefile.SVG.ContentType {
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+img.Name+`"`)
 	}
 	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, etag) {

@@ -1,13 +1,13 @@
-package uploads
+package imagefile
 
 import (
 	"encoding/binary"
 	"errors"
 )
 
-// errAVIFLayout is an AVIF file whose metadata cannot be found with certainty: it is refused rather than stored
+// ErrAVIFLayout is an AVIF file whose metadata cannot be found with certainty: it is refused rather than stored
 // with its metadata.
-var errAVIFLayout = errors.New("the AVIF file's metadata cannot be located safely")
+var ErrAVIFLayout = errors.New("the AVIF file's metadata cannot be located safely")
 
 // stripAVIF blanks an AVIF file's metadata: the bytes of its Exif items and of its XMP items (item type "mime",
 // content type application/rdf+xml) are overwritten with zeros where the item location box (iloc) says they lie,
@@ -16,7 +16,7 @@ var errAVIFLayout = errors.New("the AVIF file's metadata cannot be located safel
 // picture and its properties (colour, rotation, mirroring) are untouched, which rewriting the boxes without the
 // items (and every offset after them) would put at risk. Anything after the last box goes. A layout whose
 // metadata cannot be found with certainty (item information before version 2, data in other items or other
-// files, an extent outside the file) is refused (errAVIFLayout).
+// files, an extent outside the file) is refused (ErrAVIFLayout).
 func stripAVIF(b []byte) ([]byte, error) {
 	// The top-level boxes: anything after the last whole one is dropped, as for the other formats.
 	end, metaAt := 0, -1
@@ -66,7 +66,7 @@ func stripAVIF(b []byte) ([]byte, error) {
 	}
 	iloc, ok := findBox(children, "iloc")
 	if !ok {
-		return nil, errAVIFLayout
+		return nil, ErrAVIFLayout
 	}
 	extents, err := itemExtents(iloc, hidden)
 	if err != nil {
@@ -78,7 +78,7 @@ func stripAVIF(b []byte) ([]byte, error) {
 			area = idat
 		}
 		if e.length == 0 || e.offset > uint64(len(area)) || e.length > uint64(len(area))-e.offset {
-			return nil, errAVIFLayout
+			return nil, ErrAVIFLayout
 		}
 		clear(area[e.offset : e.offset+e.length])
 	}
@@ -111,7 +111,7 @@ func metadataItems(children []byte) (map[uint32]bool, error) {
 			continue
 		}
 		if len(body) < 4 || body[0] < 2 {
-			return nil, errAVIFLayout // before version 2 an item has no type to tell metadata by
+			return nil, ErrAVIFLayout // before version 2 an item has no type to tell metadata by
 		}
 		p := 4
 		var id uint32
@@ -169,7 +169,7 @@ func itemExtents(iloc []byte, ids map[uint32]bool) ([]extent, error) {
 	}
 	version := iloc[0]
 	if version > 2 {
-		return nil, errAVIFLayout
+		return nil, ErrAVIFLayout
 	}
 	offsetSize, lengthSize := int(iloc[4]>>4), int(iloc[4]&15)
 	baseSize, indexSize := int(iloc[5]>>4), int(iloc[5]&15)
@@ -235,7 +235,7 @@ func itemExtents(iloc []byte, ids map[uint32]bool) ([]extent, error) {
 		}
 		mine := ids[uint32(id)]
 		if mine && (dataRef != 0 || method > 1) {
-			return nil, errAVIFLayout // in another file, or made of other items
+			return nil, ErrAVIFLayout // in another file, or made of other items
 		}
 		for range n {
 			if indexSize > 0 {
@@ -250,7 +250,7 @@ func itemExtents(iloc []byte, ids map[uint32]bool) ([]extent, error) {
 			}
 			if mine {
 				if base+off < base {
-					return nil, errAVIFLayout
+					return nil, ErrAVIFLayout
 				}
 				out = append(out, extent{offset: base + off, length: length, inIdat: method == 1})
 			}

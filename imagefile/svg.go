@@ -1,4 +1,4 @@
-package uploads
+package imagefile
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ import (
 var activeElements = map[string]bool{"script": true, "foreignobject": true, "iframe": true, "embed": true,
 	"object": true, "handler": true, "listener": true}
 
-// checkSVG refuses an SVG that is not well-formed XML with an <svg> root or that holds something active; the
+// CheckSVG refuses an SVG that is not well-formed XML with an <svg> root or that holds something active; the
 // error is a sentence for the owner.
-func checkSVG(b []byte) error {
+func CheckSVG(b []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = true
 	depth := 0

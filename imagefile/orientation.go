@@ -1,19 +1,9 @@
-package uploads
+package imagefile
 
 import (
 	"bytes"
 	"encoding/binary"
 )
-
-// What other packages that take images from elsewhere (package pictures: the authors' pictures other sites name)
-// reuse of these rules: the kind read from the bytes, the size in pixels read from the header before anything
-// is decoded, and a JPEG's orientation.
-
-// Sniff returns the kind of image b is by its first bytes, whatever its name or announced type says.
-func Sniff(b []byte) (Kind, bool) { return sniff(b) }
-
-// Dimensions reads an image's width and height from its header without decoding its pixels (0, 0 for SVG).
-func Dimensions(k Kind, b []byte) (w, h int, err error) { return dimensions(k, b) }
 
 // Orientation returns a JPEG's EXIF orientation (2 to 8 turn or mirror the picture; 0 or 1 leave it as it is).
 // It reads the segments before the first scan only.

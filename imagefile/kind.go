@@ -1,4 +1,8 @@
-package uploads
+// Package imagefile holds the rules for an image's bytes wherever they come from (the owner's uploads, the
+// pictures other sites name): its kind read from its content, never from its name; its size in pixels read from
+// its header before anything is decoded; its orientation; its metadata removed without touching its pixels; and
+// an SVG refused when it holds anything active.
+package imagefile
 
 import (
 	"bytes"
@@ -42,8 +46,8 @@ func KindOf(ext string) (Kind, bool) {
 	return Kind{}, false
 }
 
-// sniff reads the kind of image from its first bytes.
-func sniff(b []byte) (Kind, bool) {
+// Sniff reads the kind of image from its first bytes, whatever its name or announced type says.
+func Sniff(b []byte) (Kind, bool) {
 	switch {
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
 		return PNG, true
@@ -110,8 +114,8 @@ func looksLikeSVG(b []byte) bool {
 	}
 }
 
-// dimensions reads an image's width and height from its header, without decoding its pixels.
-func dimensions(k Kind, b []byte) (w, h int, err error) {
+// Dimensions reads an image's width and height from its header, without decoding its pixels.
+func Dimensions(k Kind, b []byte) (w, h int, err error) {
 	var cfg image.Config
 	r := bytes.NewReader(b)
 	switch k {
@@ -202,8 +206,8 @@ func nextBox(b []byte) (body []byte, typ string, rest []byte, ok bool) {
 	return b[head:size], typ, b[size:], true
 }
 
-// contentSays names what a file that is no image looks like (for the refusal's sentence).
-func contentSays(b []byte) string {
+// ContentSays names what a file that is no image looks like (for the refusal's sentence).
+func ContentSays(b []byte) string {
 	ct := http.DetectContentType(b)
 	ct, _, _ = strings.Cut(ct, ";")
 	return ct

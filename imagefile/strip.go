@@ -1,4 +1,4 @@
-package uploads
+package imagefile
 
 import (
 	"bytes"
@@ -12,6 +12,24 @@ import (
 // compression; anything after the image's end marker (where polyglot files hide their second format) is dropped.
 
 var errMalformed = errors.New("malformed image")
+
+// Strip removes an image's metadata as described above; an SVG (checked by CheckSVG instead) comes back as it
+// is. An AVIF file whose metadata cannot be found with certainty gives ErrAVIFLayout.
+func Strip(k Kind, b []byte) ([]byte, error) {
+	switch k {
+	case JPEG:
+		return stripJPEG(b)
+	case PNG:
+		return stripPNG(b)
+	case WebP:
+		return stripWebP(b)
+	case GIF:
+		return stripGIF(b)
+	case AVIF:
+		return stripAVIF(b)
+	}
+	return b, nil
+}
 
 // stripJPEG rewrites a JPEG's segments: APP0 only when it is JFIF, APP2 only when it is an ICC profile, APP14
 // (Adobe's colour transform) and the image's own tables, frames and scans; EXIF, XMP, IPTC, comments and the
