@@ -23,6 +23,7 @@ import (
 // exports again: the files are the same, byte for byte. An import with one bad file imports nothing. On SQLite
 // and PostgreSQL.
 func TestPostsExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"sqlite", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
 			url := func() string {

@@ -191,6 +191,7 @@ func TestHostileImportsStayBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes files of hundreds of megabytes")
 	}
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	if out, err := webCmd(t, env, "", "migrate", "up"); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
@@ -265,6 +266,7 @@ func TestImportAtItsBoundsStaysUnder200MiB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads half a million comments")
 	}
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
 	if out, err := webCmd(t, env, "", "migrate", "up"); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)

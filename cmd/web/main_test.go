@@ -213,6 +213,7 @@ func TestWalkthrough(t *testing.T) {
 // TestMigrateCommands walks the schema up, and down to zero: status needs an existing database, a rollback that
 // destroys data refuses without --force, and with --force writes a backup first.
 func TestMigrateCommands(t *testing.T) {
+	t.Parallel()
 	urls := map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL}
 	for name, mk := range urls {
 		t.Run(name, func(t *testing.T) {

@@ -56,6 +56,7 @@ func waitMail(t *testing.T, relay *mailtest.Server, to string) mailtest.Message 
 // changed or made for another purpose are refused; the client's bound holds; and `web people erase` refuses
 // without --force and writes its backup first with it, while the server runs.
 func TestYourDataThroughTheRealProgram(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, url string }{{"sqlite", ""}, {"postgres", "pg"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dbURL := dbtest.SQLiteURL(t)
