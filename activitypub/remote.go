@@ -43,6 +43,51 @@ func (s *Service) remoteActor(ctx context.Context, id string, fresh bool) (feder
 	return s.cfg.Store.SaveActor(ctx, read)
 }
 
+// RemoteActor returns the actor with this id, kept or read (as for a signature's key).
+func (s *Service) RemoteActor(ctx context.Context, id string) (federation.Actor, error) {
+	return s.remoteActor(ctx, id, false)
+}
+
+// Object reads the ActivityStreams document at address (an actor, a post), signed as the blog, with the safe
+// client.
+func (s *Service) Object(ctx context.Context, address string) (streams.Object, error) {
+	if _, err := fetch.Parse(address); err != nil {
+		return streams.Object{}, err
+	}
+	fctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	body, err := s.get(fctx, address)
+	if err != nil {
+		return streams.Object{}, err
+	}
+	var o streams.Object
+	if err := json.Unmarshal(body, &o); err != nil {
+		return streams.Object{}, fmt.Errorf("reading %s: %w", address, err)
+	}
+	return o, nil
+}
+
+// get fetches an ActivityStreams document, signed (for servers that answer only signed requests: Mastodon's
+// secure mode, GoToSocial).
+func (s *Service) get(ctx context.Context, address string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, address, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", streams.Accept)
+	if err := signature.Sign(req, nil, s.key, s.KeyID(), time.Now()); err != nil {
+		return nil, err
+	}
+	resp, err := s.cfg.Fetch.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", address, err)
+	}
+	if resp.Status != http.StatusOK {
+		return nil, fmt.Errorf("reading %s: status %d", address, resp.Status)
+	}
+	return resp.Body, nil
+}
+
 // readActor fetches and reads an actor document. Its id must be the address asked (no server speaks for
 // another's actors), its key must be its own, and everything kept is bounded.
 func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, error) {
@@ -61,24 +106,12 @@ func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, e
 	}
 	fctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(fctx, http.MethodGet, id, nil)
+	body, err := s.get(fctx, id)
 	if err != nil {
 		return federation.Actor{}, err
-	}
-	req.Header.Set("Accept", streams.Accept)
-	// Signed, for servers that answer only signed requests (Mastodon's secure mode, GoToSocial).
-	if err := signature.Sign(req, nil, s.key, s.KeyID(), time.Now()); err != nil {
-		return federation.Actor{}, err
-	}
-	resp, err := s.cfg.Fetch.Do(req)
-	if err != nil {
-		return federation.Actor{}, fmt.Errorf("reading actor %s: %w", id, err)
-	}
-	if resp.Status != http.StatusOK {
-		return federation.Actor{}, fmt.Errorf("reading actor %s: status %d", id, resp.Status)
 	}
 	var o streams.Object
-	if err := json.Unmarshal(resp.Body, &o); err != nil {
+	if err := json.Unmarshal(body, &o); err != nil {
 		return federation.Actor{}, fmt.Errorf("reading actor %s: %w", id, err)
 	}
 	return actorFrom(o, id)

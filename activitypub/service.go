@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/moderation"
 	"blog/publish"
@@ -54,6 +55,14 @@ type Pictures interface {
 
 var _ Moderator = (*moderation.Service)(nil)
 
+// Following takes what the actors the blog follows send (following.Service): the answers to its Follows, and
+// their posts, edits and deletions.
+type Following interface {
+	Answered(ctx context.Context, a streams.Object, actor federation.Actor, accepted bool) error
+	Received(ctx context.Context, o streams.Object, actor federation.Actor) (bool, error)
+	Removed(ctx context.Context, objectID string, actor federation.Actor) error
+}
+
 // Config is what the service is built from.
 type Config struct {
 	Store      *federation.Store
@@ -74,6 +83,8 @@ type Config struct {
 	Log                  *slog.Logger
 	// Every is how often the delivery queue is looked at when nothing pokes it (work queued by another instance).
 	Every time.Duration
+	// Following, when set, keeps what the actors the blog follows send; without it their posts are ignored.
+	Following Following
 }
 
 // Service is the blog as an actor.
@@ -159,6 +170,9 @@ func (s *Service) PostURL(slug string) string { return s.url("/posts/" + slug) }
 
 // CommentID is the id of the blog's own comment as a Note.
 func (s *Service) CommentID(id int64) string { return fmt.Sprintf("%s/ap/comments/%d", s.base, id) }
+
+// Wake has the delivery queue looked at now (something was queued).
+func (s *Service) Wake() { s.wake() }
 
 func (s *Service) wake() {
 	select {
