@@ -52,7 +52,11 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 		if hashes[id] == hash {
 			continue
 		}
-		kind, err := s.cfg.Store.Announce(ctx, id, s.PostURL(p.Slug), hash, func(kind string) ([]byte, error) {
+		var reply federation.Target
+		if p.InReplyTo != "" {
+			art, reply = s.addressReply(ctx, art, p.InReplyTo)
+		}
+		kind, err := s.cfg.Store.AnnounceReply(ctx, id, s.PostURL(p.Slug), hash, reply, func(kind string) ([]byte, error) {
 			return s.activity(kind, s.PostURL(p.Slug)+"#"+strings.ToLower(kind)+"-"+hash[:16], art).Bytes(), nil
 		})
 		if err != nil {
@@ -79,6 +83,47 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 	if queued {
 		s.wake()
 	}
+}
+
+// addressReply addresses a reply post's Article to the author of the post it answers, as Mastodon expects of a
+// reply: that post's id as inReplyTo, its author mentioned (tag) and in cc, and their inbox as a target besides
+// the followers. The answered post is read from its server, its author is its attributedTo on the same server;
+// when either cannot be read (a page that is not on the fediverse, a server away) the post goes to the
+// followers alone. The hash of what was announced is the Article's before this, so an author's server being
+// away never makes an Update.
+func (s *Service) addressReply(ctx context.Context, art streams.Doc, address string) (streams.Doc, federation.Target) {
+	if authority(address) == s.base.Host {
+		return art, federation.Target{}
+	}
+	o, err := s.Object(ctx, address)
+	author := streams.Ref(o.AttributedTo)
+	if err == nil && (author == "" || hostOf(author) != hostOf(o.ID) || hostOf(o.ID) != hostOf(address)) {
+		err = errors.New("no author on the post's server")
+	}
+	var a federation.Actor
+	if err == nil {
+		a, err = s.remoteActor(ctx, author, false)
+	}
+	if err != nil {
+		s.cfg.Log.Info("activitypub: the post replied to is not on the fediverse; the reply goes to the followers", "in_reply_to", address, "err", err)
+		return art, federation.Target{}
+	}
+	out := make(streams.Doc, len(art)+2)
+	for k, v := range art {
+		out[k] = v
+	}
+	out["inReplyTo"] = o.ID
+	out["cc"] = []string{s.url("/ap/followers"), a.URI}
+	name := a.Handle
+	if name == "" {
+		name = a.URI
+	}
+	out["tag"] = append(append([]streams.Doc{}, art["tag"].([]streams.Doc)...), streams.Doc{"type": "Mention", "href": a.URI, "name": name})
+	inbox := a.Inbox
+	if a.SharedInbox != "" {
+		inbox = a.SharedInbox
+	}
+	return out, federation.Target{Inbox: inbox, Domain: hostOf(inbox)}
 }
 
 // OwnerReplied sends the owner's reply to a comment that came from the fediverse back to its author's server,
