@@ -3,18 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-rel/rel/where"
 
+	"blog/activitypub/streams"
 	"blog/database"
 	"blog/internal/dbtest"
 	"blog/repo"
@@ -258,5 +261,73 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 	})
 	if out, err := runWeb(t, envB, "", "following", "remove", "@blog@"+hostA); err == nil {
 		t.Fatalf("unfollowing twice: %s", out)
+	}
+}
+
+// TestReplyPostAddressedAsMastodonExpects has the blog answer a Mastodon status with a post (in_reply_to: the
+// status's page): the status is read from its server, and its author (who does not follow the blog) receives the
+// Create with the status's id as inReplyTo, a Mention of them and them in cc, then the Update of an edit and the
+// Delete when the post goes. A post answering a page that is not on the fediverse is published all the same.
+func TestReplyPostAddressedAsMastodonExpects(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	base, stop := startServer(t, activityEnv(dir, dbtest.SQLiteURL(t)))
+	defer stop()
+	alice := newFediUser(t, base)
+	status := alice.id + "/statuses/1"
+	page := alice.srv.URL + "/@alice/1"
+	alice.mux.HandleFunc("GET /@alice/1", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept"), "activity+json") {
+			io.WriteString(w, "<html>a status</html>")
+			return
+		}
+		w.Header().Set("Content-Type", "application/activity+json")
+		fmt.Fprintf(w, `{"@context":"https://www.w3.org/ns/activitystreams","id":%q,"type":"Note","attributedTo":%q,"content":"<p>Hello</p>","url":%q}`,
+			status, alice.id, page)
+	})
+	writeReplyPost(t, dir, "2026-12-03-answer.md", "An answer", page, "Answering Alice.")
+	post := base + "/posts/answer"
+	addressed := func(o streams.Object, raw string) bool {
+		var a struct {
+			Object struct {
+				InReplyTo string   `json:"inReplyTo"`
+				Cc        []string `json:"cc"`
+				Tag       []struct{ Type, Href, Name string }
+			} `json:"object"`
+		}
+		json.Unmarshal([]byte(raw), &a)
+		mentioned := false
+		for _, tag := range a.Object.Tag {
+			mentioned = mentioned || (tag.Type == "Mention" && tag.Href == alice.id && strings.HasPrefix(tag.Name, "@alice@"))
+		}
+		return streams.Ref(o.Object) == post && a.Object.InReplyTo == status && mentioned && slices.Contains(a.Object.Cc, alice.id)
+	}
+	waitFor(t, "the Create at Alice's server, addressed to her", func() bool {
+		_, ok := alice.received("Create", addressed)
+		return ok
+	})
+	if _, body := get(t, post); !strings.Contains(body, `class="u-in-reply-to`) || !strings.Contains(body, `href="`+page+`"`) {
+		t.Fatalf("the post's page does not say what it answers")
+	}
+	writeReplyPost(t, dir, "2026-12-03-answer.md", "An answer", page, "Answering Alice, edited.")
+	waitFor(t, "the Update at Alice's server", func() bool {
+		_, ok := alice.received("Update", func(o streams.Object, raw string) bool { return addressed(o, raw) && strings.Contains(raw, "edited.") })
+		return ok
+	})
+	// A reply to a page that is not on the fediverse goes to the followers alone (here: none), and is served.
+	writeReplyPost(t, dir, "2026-12-04-elsewhere.md", "Elsewhere", alice.srv.URL+"/not-a-status", "Answering a page.")
+	waitFor(t, "the other reply post", func() bool { st, _ := get(t, base+"/posts/elsewhere"); return st == http.StatusOK })
+	os.Remove(filepath.Join(dir, "posts", "2026-12-03-answer.md"))
+	waitFor(t, "the Delete at Alice's server", func() bool {
+		_, ok := alice.received("Delete", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == post })
+		return ok
+	})
+	alice.mu.Lock()
+	defer alice.mu.Unlock()
+	for _, raw := range alice.raw {
+		if strings.Contains(raw, "/posts/elsewhere") {
+			t.Fatalf("a reply to a page off the fediverse reached Alice: %.300s", raw)
+		}
 	}
 }
