@@ -158,6 +158,7 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 	}
 
 	// B publishes: the post reaches A's Following page.
+	start := time.Now()
 	writeAPPost(t, dirB, "2026-12-02-news.md", "News from Beta", "Something *happened* at Beta today.")
 	newsB := baseB + "/posts/news"
 	waitFor(t, "B's post on A's Following page", func() bool {
@@ -165,13 +166,16 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 		return strings.Contains(page, "News from Beta") && strings.Contains(page, `href="`+newsB+`"`) &&
 			strings.Contains(page, "About News from Beta") && strings.Contains(page, "Blog Beta (@blog@"+hostB+")")
 	})
+	t.Logf("B's post, from its file written to A's Following page: %v (polled every 25 ms)", time.Since(start).Round(time.Millisecond))
 
 	// A answers B's post with a post of its own: it appears live on B's post as a comment by A. B does not
 	// follow A: the reply reaches B because it is addressed to the author it answers.
 	linesB := streamLines(t, newsB+"/events")
+	start = time.Now()
 	writeReplyPost(t, dirA, "2026-12-03-re-news.md", "Re: News from Beta", newsB, "A thoughtful answer from Alpha.")
 	replyA := baseA + "/posts/re-news"
 	waitLine(t, linesB, "A thoughtful answer from Alpha.", 30*time.Second)
+	t.Logf("A's reply post, from its file written to the comment on B's open page: %v", time.Since(start).Round(time.Millisecond))
 	_, pageA := get(t, replyA)
 	if !strings.Contains(pageA, `class="u-in-reply-to`) || !strings.Contains(pageA, `href="`+newsB+`"`) || !strings.Contains(pageA, "In reply to") {
 		t.Fatalf("A's reply post does not say what it answers:\n%.2000s", pageA)
@@ -192,10 +196,12 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 
 	// B's owner answers the comment from B's console: the answer appears on A's reply post.
 	linesA := streamLines(t, replyA+"/events")
+	start = time.Now()
 	if st, loc := ownerB.send(t, fmt.Sprintf("%s/admin/comments/%d/reply", baseB, onB.ID), url.Values{"body": {"Thank you, Alpha!"}}); st != http.StatusSeeOther {
 		t.Fatalf("B's owner's reply: %d %s", st, loc)
 	}
 	waitLine(t, linesA, "Thank you, Alpha!", 30*time.Second)
+	t.Logf("B's owner's answer, from the console's form to A's open page: %v", time.Since(start).Round(time.Millisecond))
 	waitFor(t, "B's answer on A's page, with B's name and handle", func() bool {
 		_, page := get(t, replyA)
 		return strings.Contains(page, "Thank you, Alpha!") && strings.Contains(page, "Blog Beta") && strings.Contains(page, "@blog@"+hostB)
@@ -262,6 +268,21 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 	if out, err := runWeb(t, envB, "", "following", "remove", "@blog@"+hostA); err == nil {
 		t.Fatalf("unfollowing twice: %s", out)
 	}
+
+	// A follows B again (by address); B's owner removes A from B's followers in the console: A hears a Reject and
+	// its Following page says so.
+	if st, _ := ownerA.send(t, baseA+"/admin/following", url.Values{"target": {baseB + "/ap/actor"}}); st != http.StatusSeeOther {
+		t.Fatalf("follow B again: %d", st)
+	}
+	waitFor(t, "B accepting A's second follow", func() bool { return accepted(federation.New(storeA)) })
+	followers, _, _ := federation.New(storeB).Followers(ctx, 10, 0)
+	if st, _ := ownerB.send(t, fmt.Sprintf("%s/admin/followers/%d/delete", baseB, followers[0].ID), url.Values{}); st != http.StatusSeeOther {
+		t.Fatalf("B removes its follower A: %d", st)
+	}
+	waitFor(t, "A's follow of B shown as refused", func() bool {
+		_, page := ownerA.get(t, baseA+"/admin/following")
+		return strings.Contains(page, "Refused by their server")
+	})
 }
 
 // TestReplyPostAddressedAsMastodonExpects has the blog answer a Mastodon status with a post (in_reply_to: the
