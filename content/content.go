@@ -177,7 +177,7 @@ func LoadWith(fsys fs.FS, docs []Document) (*Library, error) {
 		if err != nil {
 			return err
 		}
-		inReplyTo, err := replyAddress(fm.InReplyTo)
+		inReplyTo, err := ReplyAddress(fm.InReplyTo)
 		if err != nil {
 			return err
 		}
@@ -524,8 +524,8 @@ func (l *Library) Translations(p Post) []Post {
 	return out
 }
 
-// replyAddress checks in_reply_to: empty, or an absolute http or https address of at most 2048 bytes.
-func replyAddress(raw string) (string, error) {
+// ReplyAddress checks in_reply_to: empty, or an absolute http or https address of at most 2048 bytes.
+func ReplyAddress(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return "", nil
