@@ -60,7 +60,7 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 // verified returns the signer of req after checking the signature; a key that does not verify is read again
 // once (its owner may have replaced it).
 func (s *Service) verified(ctx context.Context, req *http.Request, body []byte, keyID string) (federation.Actor, error) {
-	actor, err := s.keyOwner(ctx, keyID, false)
+	actor, err := s.remote.KeyOwner(ctx, keyID, false)
 	if errors.Is(err, ErrBusy) {
 		return actor, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) verified(ctx context.Context, req *http.Request, body []byte, 
 		return actor, err
 	}
 	if err != nil && time.Since(actor.FetchedAt) > time.Minute {
-		if again, ferr := s.keyOwner(ctx, keyID, true); ferr == nil && again.PublicKey != actor.PublicKey {
+		if again, ferr := s.remote.KeyOwner(ctx, keyID, true); ferr == nil && again.PublicKey != actor.PublicKey {
 			actor, err = again, verify(again)
 		}
 	}
@@ -272,7 +272,7 @@ func (s *Service) update(ctx context.Context, a streams.Object, actor federation
 		return nil
 	}
 	if o.ID == actor.URI {
-		_, err := s.remoteActor(ctx, actor.URI, true)
+		_, err := s.remote.Actor(ctx, actor.URI, true)
 		return err
 	}
 	if !noteTypes[o.TypeName()] {

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"blog/activitypub/delivery"
+	"blog/activitypub/remote"
 	"blog/activitypub/signature"
 	"blog/activitypub/streams"
 	"blog/fetch"
@@ -94,7 +96,10 @@ type Service struct {
 	key    *rsa.PrivateKey
 	pubPEM string
 	poke   chan struct{}
-	reads  chan struct{} // the actors being read, at most MaxReads
+	// delivery sends the queue.
+	delivery *delivery.Worker
+	// remote reads other servers' actors and objects.
+	remote *remote.Reader
 	mu     sync.Mutex
 	// loaded is the newest content not yet announced (Loaded), taken by Run.
 	loadMu sync.Mutex
@@ -146,8 +151,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1),
-		reads: make(chan struct{}, MaxReads)}, nil
+	s := &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1)}
+	s.remote = remote.New(cfg.Store, cfg.Fetch, key, s.KeyID())
+	s.delivery = delivery.New(cfg.Store, cfg.Fetch, key, s.KeyID(), cfg.Log)
+	return s, nil
 }
 
 // The blog's own addresses.
@@ -198,12 +205,6 @@ func (s *Service) postOf(raw string) (int64, bool) {
 	}
 	return snap.PostID(p.Slug)
 }
-
-// MaxReads bounds how many remote actors are read at once.
-const MaxReads = 8
-
-// ErrBusy refuses an activity while MaxReads actors are being read: its sender should try again shortly.
-var ErrBusy = errors.New("activitypub: busy reading other actors")
 
 // ErrRefused refuses an activity the blog will not take (its actor's domain banned, an actor that is not the
 // signer's).
