@@ -49,7 +49,9 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 			continue
 		}
 		var reply federation.Target
-		if p.InReplyTo != "" {
+		// A reply post dated before the blog joined the fediverse is not news to the author it answers: turning
+		// ActivityPub on sends no one the blog's old replies.
+		if p.InReplyTo != "" && !p.Date.Before(s.joined) {
 			art, reply = s.addressReply(ctx, art, p.InReplyTo)
 		}
 		kind, err := s.cfg.Store.AnnounceReply(ctx, id, s.PostURL(p.Slug), hash, reply, func(kind string) ([]byte, error) {

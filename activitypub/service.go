@@ -100,6 +100,8 @@ type Service struct {
 	delivery *delivery.Worker
 	// remote reads other servers' actors and objects.
 	remote *remote.Reader
+	// joined is the day the blog's key was made: reply posts dated earlier are not sent to their authors.
+	joined time.Time
 	mu     sync.Mutex
 	// loaded is the newest content not yet announced (Loaded), taken by Run.
 	loadMu sync.Mutex
@@ -151,7 +153,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1)}
+	joined, err := cfg.Store.KeyCreated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1), joined: joined.UTC().Truncate(24 * time.Hour)}
 	s.remote = remote.New(cfg.Store, cfg.Fetch, key, s.KeyID())
 	s.delivery = delivery.New(cfg.Store, cfg.Fetch, key, s.KeyID(), cfg.Log)
 	return s, nil

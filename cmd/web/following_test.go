@@ -67,7 +67,8 @@ func runWeb(t *testing.T, env map[string]string, stdin string, args ...string) (
 
 func writeReplyPost(t *testing.T, dir, name, title, inReplyTo, body string) {
 	t.Helper()
-	text := "---\ntitle: \"" + title + "\"\ndate: 2026-12-03\nin_reply_to: " + inReplyTo + "\n---\n\n" + body + "\n"
+	// Dated today: a reply post dated before the blog joined the fediverse is not sent to its author.
+	text := "---\ntitle: \"" + title + "\"\ndate: " + time.Now().UTC().Format(time.DateOnly) + "\nin_reply_to: " + inReplyTo + "\n---\n\n" + body + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "posts", name), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,8 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 // TestReplyPostAddressedAsMastodonExpects has the blog answer a Mastodon status with a post (in_reply_to: the
 // status's page): the status is read from its server, and its author (who does not follow the blog) receives the
 // Create with the status's id as inReplyTo, a Mention of them and them in cc, then the Update of an edit and the
-// Delete when the post goes. A post answering a page that is not on the fediverse is published all the same.
+// Delete when the post goes. A post answering a page that is not on the fediverse is published all the same, and
+// a reply post dated before the blog joined the fediverse is sent to no author.
 func TestReplyPostAddressedAsMastodonExpects(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
@@ -338,7 +340,14 @@ func TestReplyPostAddressedAsMastodonExpects(t *testing.T) {
 	})
 	// A reply to a page that is not on the fediverse goes to the followers alone (here: none), and is served.
 	writeReplyPost(t, dir, "2026-12-04-elsewhere.md", "Elsewhere", alice.srv.URL+"/not-a-status", "Answering a page.")
-	waitFor(t, "the other reply post", func() bool { st, _ := get(t, base+"/posts/elsewhere"); return st == http.StatusOK })
+	// A reply post dated before the blog joined the fediverse is not news to its author: it is not sent.
+	os.WriteFile(filepath.Join(dir, "posts", "2020-01-01-old-answer.md"),
+		[]byte("---\ntitle: Old\ndate: 2020-01-01\nin_reply_to: "+page+"\n---\n\nAn old answer.\n"), 0o644)
+	waitFor(t, "the other reply posts", func() bool {
+		a, _ := get(t, base+"/posts/elsewhere")
+		b, _ := get(t, base+"/posts/old-answer")
+		return a == http.StatusOK && b == http.StatusOK
+	})
 	os.Remove(filepath.Join(dir, "posts", "2026-12-03-answer.md"))
 	waitFor(t, "the Delete at Alice's server", func() bool {
 		_, ok := alice.received("Delete", func(o streams.Object, _ string) bool { return streams.Ref(o.Object) == post })
@@ -347,8 +356,8 @@ func TestReplyPostAddressedAsMastodonExpects(t *testing.T) {
 	alice.mu.Lock()
 	defer alice.mu.Unlock()
 	for _, raw := range alice.raw {
-		if strings.Contains(raw, "/posts/elsewhere") {
-			t.Fatalf("a reply to a page off the fediverse reached Alice: %.300s", raw)
+		if strings.Contains(raw, "/posts/elsewhere") || strings.Contains(raw, "/posts/old-answer") {
+			t.Fatalf("a reply to a page off the fediverse, or an old one, reached Alice: %.300s", raw)
 		}
 	}
 }
