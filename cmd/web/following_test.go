@@ -269,6 +269,12 @@ func twoBlogsFederate(t *testing.T, dbA, dbB string) {
 	if out, err := runWeb(t, envB, "", "following", "remove", "@blog@"+hostA); err == nil {
 		t.Fatalf("unfollowing twice: %s", out)
 	}
+	if out, err := runWeb(t, envB, "", "following", "list"); err != nil || !strings.Contains(out, "follows 0 account(s)") {
+		t.Fatalf("web following list: %v\n%s", err, out)
+	}
+	if _, err := runWeb(t, envB, "", "following", "follow", "someone"); err == nil || !strings.Contains(err.Error(), "usage: web following") {
+		t.Fatalf("a command that is not one: %v", err)
+	}
 
 	// A follows B again (by address); B's owner removes A from B's followers in the console: A hears a Reject and
 	// its Following page says so.

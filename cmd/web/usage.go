@@ -47,7 +47,7 @@ Usage:
   web followers block DOMAIN
                            block a server: its followers removed, its domain banned (its replies held as
                            spam, its activities refused)
-  web following            the accounts the blog follows on the fediverse (ACTIVITYPUB=on) and their newest posts
+  web following [list]     the accounts the blog follows on the fediverse (ACTIVITYPUB=on) and their newest posts
   web following add @name@server|URL
                            follow an account (a Follow is sent; their posts are listed once accepted)
   web following remove ID|@name@server|URL

@@ -15,12 +15,15 @@ import (
 	"blog/repo/federation"
 )
 
-// Following runs `web following`: the accounts the blog follows on the fediverse and their newest posts;
+// Following runs `web following` (or `web following list`): the accounts the blog follows on the fediverse and their newest posts;
 // `web following add HANDLE|URL` follows one, `web following remove ID|HANDLE|URL` unfollows one. The console's
 // Following page does the same through the same code. The command sends what it queued at once; what their
 // server does not take then, a running server tries again.
 func (op *Commands) Following(ctx context.Context, args []string) error {
-	const usage = "usage: web following | web following add @name@server|URL | web following remove ID|@name@server|URL"
+	const usage = "usage: web following [list] | web following add @name@server|URL | web following remove ID|@name@server|URL"
+	if len(args) == 1 && args[0] == "list" {
+		args = nil
+	}
 	if len(args) != 0 && (len(args) != 2 || (args[0] != "add" && args[0] != "remove")) {
 		return errors.New(usage)
 	}
