@@ -124,6 +124,9 @@ func (s *Service) Article(p content.Post) streams.Doc {
 		"cc":           []string{s.url("/ap/followers")},
 		"tag":          tags,
 	}
+	if p.InReplyTo != "" {
+		d["inReplyTo"] = p.InReplyTo
+	}
 	if img := p.Image; img != "" {
 		if strings.HasPrefix(img, "/") {
 			img = s.url(img)

@@ -60,7 +60,7 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 // verified returns the signer of req after checking the signature; a key that does not verify is read again
 // once (its owner may have replaced it).
 func (s *Service) verified(ctx context.Context, req *http.Request, body []byte, keyID string) (federation.Actor, error) {
-	actor, err := s.keyOwner(ctx, keyID, false)
+	actor, err := s.remote.KeyOwner(ctx, keyID, false)
 	if errors.Is(err, ErrBusy) {
 		return actor, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) verified(ctx context.Context, req *http.Request, body []byte, 
 		return actor, err
 	}
 	if err != nil && time.Since(actor.FetchedAt) > time.Minute {
-		if again, ferr := s.keyOwner(ctx, keyID, true); ferr == nil && again.PublicKey != actor.PublicKey {
+		if again, ferr := s.remote.KeyOwner(ctx, keyID, true); ferr == nil && again.PublicKey != actor.PublicKey {
 			actor, err = again, verify(again)
 		}
 	}
@@ -112,8 +112,12 @@ func (s *Service) apply(ctx context.Context, a streams.Object, actor federation.
 		return s.react(ctx, a, actor, federation.KindLike)
 	case "Announce":
 		return s.react(ctx, a, actor, federation.KindBoost)
+	case "Accept", "Reject":
+		if s.cfg.Following != nil {
+			return s.cfg.Following.Answered(ctx, a, actor, a.TypeName() == "Accept")
+		}
 	}
-	return nil // Accept, Reject, Add, Block, Move, Flag...: nothing the blog does
+	return nil // Add, Block, Move, Flag...: nothing the blog does
 }
 
 func (s *Service) follow(ctx context.Context, a streams.Object, actor federation.Actor) error {
@@ -177,6 +181,12 @@ func (s *Service) create(ctx context.Context, a streams.Object, actor federation
 	}
 	if hostOf(o.ID) != hostOf(actor.URI) || (streams.Ref(o.AttributedTo) != "" && streams.Ref(o.AttributedTo) != actor.URI) {
 		return fmt.Errorf("%w: a note attributed to another", ErrRefused)
+	}
+	// A post of someone the blog follows is kept for the owner to read, whatever it answers.
+	if s.cfg.Following != nil {
+		if _, err := s.cfg.Following.Received(ctx, o, actor); err != nil {
+			return err
+		}
 	}
 	postID, parentID, ok := s.repliesTo(ctx, streams.Ref(o.InReplyTo))
 	if !ok {
@@ -262,11 +272,17 @@ func (s *Service) update(ctx context.Context, a streams.Object, actor federation
 		return nil
 	}
 	if o.ID == actor.URI {
-		_, err := s.remoteActor(ctx, actor.URI, true)
+		_, err := s.remote.Actor(ctx, actor.URI, true)
 		return err
 	}
 	if !noteTypes[o.TypeName()] {
 		return nil
+	}
+	if s.cfg.Following != nil && o.ID != "" && len(o.ID) <= 2048 && hostOf(o.ID) == hostOf(actor.URI) &&
+		(streams.Ref(o.AttributedTo) == "" || streams.Ref(o.AttributedTo) == actor.URI) {
+		if _, err := s.cfg.Following.Received(ctx, o, actor); err != nil {
+			return err
+		}
 	}
 	obj, err := s.cfg.Store.Object(ctx, o.ID)
 	if errors.Is(err, repo.ErrNotFound) || (err == nil && (obj.Outgoing || obj.CommentID == 0)) {
@@ -300,6 +316,11 @@ func (s *Service) remove(ctx context.Context, a streams.Object, actor federation
 	if id == actor.URI {
 		_, err := s.cfg.Store.Unfollow(ctx, actor.URI)
 		return err
+	}
+	if s.cfg.Following != nil {
+		if err := s.cfg.Following.Removed(ctx, id, actor); err != nil {
+			return err
+		}
 	}
 	obj, err := s.cfg.Store.Object(ctx, id)
 	if errors.Is(err, repo.ErrNotFound) || (err == nil && (obj.Outgoing || obj.CommentID == 0)) {

@@ -1,20 +1,16 @@
 package activitypub
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"blog/activitypub/signature"
+	"blog/activitypub/delivery"
 	"blog/activitypub/streams"
-	"blog/fetch"
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/federation"
@@ -52,7 +48,13 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 		if hashes[id] == hash {
 			continue
 		}
-		kind, err := s.cfg.Store.Announce(ctx, id, s.PostURL(p.Slug), hash, func(kind string) ([]byte, error) {
+		var reply federation.Target
+		// A reply post dated before the blog joined the fediverse is not news to the author it answers: turning
+		// ActivityPub on sends no one the blog's old replies.
+		if p.InReplyTo != "" && !p.Date.Before(s.joined) {
+			art, reply = s.addressReply(ctx, art, p.InReplyTo)
+		}
+		kind, err := s.cfg.Store.AnnounceReply(ctx, id, s.PostURL(p.Slug), hash, reply, func(kind string) ([]byte, error) {
 			return s.activity(kind, s.PostURL(p.Slug)+"#"+strings.ToLower(kind)+"-"+hash[:16], art).Bytes(), nil
 		})
 		if err != nil {
@@ -79,6 +81,47 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 	if queued {
 		s.wake()
 	}
+}
+
+// addressReply addresses a reply post's Article to the author of the post it answers, as Mastodon expects of a
+// reply: that post's id as inReplyTo, its author mentioned (tag) and in cc, and their inbox as a target besides
+// the followers. The answered post is read from its server, its author is its attributedTo on the same server;
+// when either cannot be read (a page that is not on the fediverse, a server away) the post goes to the
+// followers alone. The hash of what was announced is the Article's before this, so an author's server being
+// away never makes an Update.
+func (s *Service) addressReply(ctx context.Context, art streams.Doc, address string) (streams.Doc, federation.Target) {
+	if authority(address) == s.base.Host {
+		return art, federation.Target{}
+	}
+	o, err := s.Object(ctx, address)
+	author := streams.Ref(o.AttributedTo)
+	if err == nil && (author == "" || hostOf(author) != hostOf(o.ID) || hostOf(o.ID) != hostOf(address)) {
+		err = errors.New("no author on the post's server")
+	}
+	var a federation.Actor
+	if err == nil {
+		a, err = s.remote.Actor(ctx, author, false)
+	}
+	if err != nil {
+		s.cfg.Log.Info("activitypub: the post replied to is not on the fediverse; the reply goes to the followers", "in_reply_to", address, "err", err)
+		return art, federation.Target{}
+	}
+	out := make(streams.Doc, len(art)+2)
+	for k, v := range art {
+		out[k] = v
+	}
+	out["inReplyTo"] = o.ID
+	out["cc"] = []string{s.url("/ap/followers"), a.URI}
+	name := a.Handle
+	if name == "" {
+		name = a.URI
+	}
+	out["tag"] = append(append([]streams.Doc{}, art["tag"].([]streams.Doc)...), streams.Doc{"type": "Mention", "href": a.URI, "name": name})
+	inbox := a.Inbox
+	if a.SharedInbox != "" {
+		inbox = a.SharedInbox
+	}
+	return out, federation.Target{Inbox: inbox, Domain: hostOf(inbox)}
 }
 
 // OwnerReplied sends the owner's reply to a comment that came from the fediverse back to its author's server,
@@ -209,20 +252,6 @@ func (s *Service) Note(ctx context.Context, id int64) (streams.Doc, bool, error)
 	return note, ok, err
 }
 
-// Bounds of the delivery queue.
-const (
-	// Batch is how many due deliveries one round takes; Workers send them, at most that many at once.
-	Batch   = 64
-	Workers = 8
-	// Lease is how long a claimed delivery is left to its worker before anyone tries it again.
-	Lease = 2 * time.Minute
-	// GiveUp is how long a delivery is tried before its server is taken for dead (Mastodon's is a week).
-	GiveUp = 7 * 24 * time.Hour
-)
-
-// retryAfter is the wait before each next try; past its end, the last one again until GiveUp.
-var retryAfter = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour}
-
 // Run delivers due activities until ctx ends, and removes finished deliveries after a day.
 func (s *Service) Run(ctx context.Context) {
 	tick := time.NewTicker(s.cfg.Every)
@@ -234,7 +263,7 @@ func (s *Service) Run(ctx context.Context) {
 		if snap := s.takeLoaded(); snap != nil {
 			s.Published(ctx, snap)
 		}
-		for s.Round(ctx) == Batch && ctx.Err() == nil {
+		for s.Round(ctx) == delivery.Batch && ctx.Err() == nil {
 		}
 		if _, err := s.cfg.Store.Prune(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			s.cfg.Log.Error("activitypub: pruning deliveries", "err", err)
@@ -248,95 +277,8 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Round sends the deliveries due now, at most Batch, Workers at a time, and returns how many it took.
-func (s *Service) Round(ctx context.Context) int {
-	now := time.Now().UTC()
-	due, err := s.cfg.Store.Due(ctx, now, Batch)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.cfg.Log.Error("activitypub: reading the queue", "err", err)
-		}
-		return 0
-	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, Workers)
-	taken := 0
-	for _, d := range due {
-		if ok, err := s.cfg.Store.Claim(ctx, d, now, now.Add(Lease)); err != nil || !ok {
-			continue
-		}
-		taken++
-		d.Attempts++
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			s.deliver(ctx, d)
-		}()
-	}
-	wg.Wait()
-	return taken
-}
-
-// deliver sends one activity, signed, and records what became of it.
-func (s *Service) deliver(ctx context.Context, d federation.Delivery) {
-	err := s.send(ctx, d.Inbox, []byte(d.Activity))
-	status, next, msg := federation.StatusDone, time.Now(), ""
-	if err != nil {
-		msg = err.Error()
-		if len(msg) > 480 {
-			msg = msg[:480]
-		}
-		var refused refusedError
-		switch {
-		case errors.As(err, &refused), errors.Is(err, fetch.ErrForbiddenAddress), errors.Is(err, fetch.ErrBadURL):
-			status = federation.StatusFailed
-		case time.Since(d.CreatedAt) > GiveUp:
-			status, msg = federation.StatusFailed, "given up after "+GiveUp.String()+": "+msg
-		default:
-			status, next = federation.StatusPending, time.Now().Add(retryAfter[min(d.Attempts, len(retryAfter))-1])
-		}
-	}
-	if ferr := s.cfg.Store.Finish(context.WithoutCancel(ctx), d.ID, status, next, msg); ferr != nil {
-		s.cfg.Log.Error("activitypub: saving a delivery", "id", d.ID, "err", ferr)
-	}
-	if err != nil {
-		s.cfg.Log.Info("activitypub: delivery failed", "inbox", d.Inbox, "attempts", d.Attempts, "status", status, "err", msg)
-	}
-}
-
-// refusedError is an inbox's answer that the same request would get again (4xx but 408 and 429).
-type refusedError struct{ status int }
-
-func (e refusedError) Error() string { return fmt.Sprintf("refused with status %d", e.status) }
-
-// send POSTs a signed activity to an inbox.
-func (s *Service) send(ctx context.Context, inbox string, body []byte) error {
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(sctx, http.MethodPost, inbox, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("%w: %v", fetch.ErrBadURL, err)
-	}
-	req.Header.Set("Content-Type", streams.ContentType)
-	req.Header.Set("Accept", streams.Accept)
-	if err := signature.Sign(req, body, s.key, s.KeyID(), time.Now()); err != nil {
-		return err
-	}
-	resp, err := s.cfg.Fetch.Do(req)
-	if err != nil {
-		return err
-	}
-	switch {
-	case resp.Status >= 200 && resp.Status < 300:
-		return nil
-	// A 401 is tried again, as Mastodon does: the server may not have been able to read the blog's key yet.
-	case resp.Status >= 400 && resp.Status < 500 && resp.Status != http.StatusUnauthorized &&
-		resp.Status != http.StatusRequestTimeout && resp.Status != http.StatusTooManyRequests:
-		return refusedError{resp.Status}
-	}
-	return fmt.Errorf("status %d", resp.Status)
-}
+// Round sends the deliveries due now, at most delivery.Batch, and returns how many it took.
+func (s *Service) Round(ctx context.Context) int { return s.delivery.Round(ctx) }
 
 // announceMove tells every follower once that the account moved to MovedTo (Mastodon's Move: their servers read
 // the new actor, check that it names this one in alsoKnownAs, and follow it instead).

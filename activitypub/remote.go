@@ -2,177 +2,25 @@ package activitypub
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"strings"
-	"time"
-	"unicode"
 
-	"blog/activitypub/signature"
+	"blog/activitypub/remote"
 	"blog/activitypub/streams"
-	"blog/fetch"
-	"blog/repo"
 	"blog/repo/federation"
 )
 
-// ActorTTL is how long a remote actor read is used before it is read again (its name, picture, key).
-const ActorTTL = 24 * time.Hour
+// MaxReads bounds how many remote actors are read at once (remote.MaxReads).
+const MaxReads = remote.MaxReads
 
-// MaxName bounds an actor's name as the blog keeps it, as a commenter's.
-const MaxName = repo.MaxUsername
+// ErrBusy refuses an activity while MaxReads actors are being read: its sender should try again shortly.
+var ErrBusy = remote.ErrBusy
 
-// remoteActor returns the actor with this id: kept, or read with the safe client when it was never read, is
-// older than ActorTTL or fresh is set (a key that did not verify may have been replaced).
-func (s *Service) remoteActor(ctx context.Context, id string, fresh bool) (federation.Actor, error) {
-	a, err := s.cfg.Store.Actor(ctx, id)
-	if err == nil && !fresh && time.Since(a.FetchedAt) < ActorTTL {
-		return a, nil
-	}
-	if err != nil && !errors.Is(err, repo.ErrNotFound) {
-		return a, err
-	}
-	read, ferr := s.readActor(ctx, id)
-	if ferr != nil {
-		if err == nil && !fresh { // kept, though old: better than nothing while its server is away
-			return a, nil
-		}
-		return federation.Actor{}, ferr
-	}
-	return s.cfg.Store.SaveActor(ctx, read)
+// RemoteActor returns the actor with this id, kept or read (as for a signature's key).
+func (s *Service) RemoteActor(ctx context.Context, id string) (federation.Actor, error) {
+	return s.remote.Actor(ctx, id, false)
 }
 
-// readActor fetches and reads an actor document. Its id must be the address asked (no server speaks for
-// another's actors), its key must be its own, and everything kept is bounded.
-func (s *Service) readActor(ctx context.Context, id string) (federation.Actor, error) {
-	if _, err := fetch.Parse(id); err != nil {
-		return federation.Actor{}, err
-	}
-	// At most MaxReads actors are read at once, whatever the inbox is sent: a flood naming many servers' keys
-	// waits its turn, briefly, then is told to come back.
-	select {
-	case s.reads <- struct{}{}:
-		defer func() { <-s.reads }()
-	case <-time.After(5 * time.Second):
-		return federation.Actor{}, ErrBusy
-	case <-ctx.Done():
-		return federation.Actor{}, ctx.Err()
-	}
-	fctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(fctx, http.MethodGet, id, nil)
-	if err != nil {
-		return federation.Actor{}, err
-	}
-	req.Header.Set("Accept", streams.Accept)
-	// Signed, for servers that answer only signed requests (Mastodon's secure mode, GoToSocial).
-	if err := signature.Sign(req, nil, s.key, s.KeyID(), time.Now()); err != nil {
-		return federation.Actor{}, err
-	}
-	resp, err := s.cfg.Fetch.Do(req)
-	if err != nil {
-		return federation.Actor{}, fmt.Errorf("reading actor %s: %w", id, err)
-	}
-	if resp.Status != http.StatusOK {
-		return federation.Actor{}, fmt.Errorf("reading actor %s: status %d", id, resp.Status)
-	}
-	var o streams.Object
-	if err := json.Unmarshal(resp.Body, &o); err != nil {
-		return federation.Actor{}, fmt.Errorf("reading actor %s: %w", id, err)
-	}
-	return actorFrom(o, id)
-}
-
-// actorFrom reads an actor document fetched from id.
-func actorFrom(o streams.Object, id string) (federation.Actor, error) {
-	if o.ID != id {
-		return federation.Actor{}, fmt.Errorf("actor %s: the document is of %q", id, o.ID)
-	}
-	// The inboxes must be on the actor's own server: an actor cannot point the blog's deliveries at a third
-	// party's address.
-	if o.Inbox == "" || hostOf(o.Inbox) != hostOf(id) || len(o.Inbox) > 2048 {
-		return federation.Actor{}, fmt.Errorf("actor %s: no inbox on its server", id)
-	}
-	var key struct {
-		ID    string `json:"id"`
-		Owner string `json:"owner"`
-		PEM   string `json:"publicKeyPem"`
-	}
-	if err := json.Unmarshal(o.PublicKey, &key); err != nil || key.PEM == "" || len(key.PEM) > 16<<10 {
-		return federation.Actor{}, fmt.Errorf("actor %s: no public key", id)
-	}
-	if key.Owner != id || hostOf(key.ID) != hostOf(id) {
-		return federation.Actor{}, fmt.Errorf("actor %s: the key %s is another's", id, key.ID)
-	}
-	if _, err := signature.ParsePublicKey(key.PEM); err != nil {
-		return federation.Actor{}, err
-	}
-	var ep struct {
-		SharedInbox string `json:"sharedInbox"`
-	}
-	_ = json.Unmarshal(o.Endpoints, &ep)
-	if len(ep.SharedInbox) > 2048 || hostOf(ep.SharedInbox) != hostOf(id) {
-		ep.SharedInbox = ""
-	}
-	user := clean(o.PreferredUsername, 60)
-	name := clean(o.Name, MaxName)
-	if name == "" {
-		name = user
-	}
-	if name == "" {
-		name = hostOf(id)
-	}
-	a := federation.Actor{URI: id, Inbox: o.Inbox, SharedInbox: ep.SharedInbox, KeyID: key.ID, PublicKey: key.PEM,
-		Name: name, FetchedAt: time.Now().UTC()}
-	if user != "" {
-		a.Handle = "@" + user + "@" + authority(id)
-	}
-	if u := streams.URLOf(o.URL); u != "" && hostOf(u) == hostOf(id) && len(u) <= 2048 {
-		a.ProfileURL = u
-	} else {
-		a.ProfileURL = id
-	}
-	if icon := streams.ImageURL(o.Icon); icon != "" && len(icon) <= 2048 {
-		if _, err := fetch.Parse(icon); err == nil {
-			a.IconURL = icon
-		}
-	}
-	return a, nil
-}
-
-// clean drops control and format characters (direction overrides too), folds white space and bounds s.
-func clean(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = strings.TrimSpace(string(r[:n-1])) + "…"
-	}
-	return s
-}
-
-// keyOwner returns the actor that holds the key keyID names (its id is keyID without its fragment).
-func (s *Service) keyOwner(ctx context.Context, keyID string, fresh bool) (federation.Actor, error) {
-	if !fresh {
-		if a, err := s.cfg.Store.ActorByKey(ctx, keyID); err == nil && time.Since(a.FetchedAt) < ActorTTL {
-			return a, nil
-		}
-	}
-	id, _, found := strings.Cut(keyID, "#")
-	if !found { // GoToSocial names its keys https://host/users/name/main-key
-		id = strings.TrimSuffix(id, "/main-key")
-	}
-	a, err := s.remoteActor(ctx, id, fresh)
-	if err != nil {
-		return a, err
-	}
-	if a.KeyID != keyID {
-		return federation.Actor{}, fmt.Errorf("%w: key %s is not the key of %s", signature.ErrSignature, keyID, id)
-	}
-	return a, nil
+// Object reads the ActivityStreams document at address (an actor, a post), signed as the blog, with the safe
+// client.
+func (s *Service) Object(ctx context.Context, address string) (streams.Object, error) {
+	return s.remote.Object(ctx, address)
 }

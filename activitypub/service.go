@@ -17,7 +17,10 @@ import (
 	"sync"
 	"time"
 
+	"blog/activitypub/delivery"
+	"blog/activitypub/remote"
 	"blog/activitypub/signature"
+	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/moderation"
 	"blog/publish"
@@ -54,6 +57,14 @@ type Pictures interface {
 
 var _ Moderator = (*moderation.Service)(nil)
 
+// Following takes what the actors the blog follows send (following.Service): the answers to its Follows, and
+// their posts, edits and deletions.
+type Following interface {
+	Answered(ctx context.Context, a streams.Object, actor federation.Actor, accepted bool) error
+	Received(ctx context.Context, o streams.Object, actor federation.Actor) (bool, error)
+	Removed(ctx context.Context, objectID string, actor federation.Actor) error
+}
+
 // Config is what the service is built from.
 type Config struct {
 	Store      *federation.Store
@@ -74,6 +85,8 @@ type Config struct {
 	Log                  *slog.Logger
 	// Every is how often the delivery queue is looked at when nothing pokes it (work queued by another instance).
 	Every time.Duration
+	// Following, when set, keeps what the actors the blog follows send; without it their posts are ignored.
+	Following Following
 }
 
 // Service is the blog as an actor.
@@ -83,7 +96,12 @@ type Service struct {
 	key    *rsa.PrivateKey
 	pubPEM string
 	poke   chan struct{}
-	reads  chan struct{} // the actors being read, at most MaxReads
+	// delivery sends the queue.
+	delivery *delivery.Worker
+	// remote reads other servers' actors and objects.
+	remote *remote.Reader
+	// joined is the day the blog's key was made: reply posts dated earlier are not sent to their authors.
+	joined time.Time
 	mu     sync.Mutex
 	// loaded is the newest content not yet announced (Loaded), taken by Run.
 	loadMu sync.Mutex
@@ -135,8 +153,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1),
-		reads: make(chan struct{}, MaxReads)}, nil
+	joined, err := cfg.Store.KeyCreated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1), joined: joined.UTC().Truncate(24 * time.Hour)}
+	s.remote = remote.New(cfg.Store, cfg.Fetch, key, s.KeyID())
+	s.delivery = delivery.New(cfg.Store, cfg.Fetch, key, s.KeyID(), cfg.Log)
+	return s, nil
 }
 
 // The blog's own addresses.
@@ -159,6 +183,9 @@ func (s *Service) PostURL(slug string) string { return s.url("/posts/" + slug) }
 
 // CommentID is the id of the blog's own comment as a Note.
 func (s *Service) CommentID(id int64) string { return fmt.Sprintf("%s/ap/comments/%d", s.base, id) }
+
+// Wake has the delivery queue looked at now (something was queued).
+func (s *Service) Wake() { s.wake() }
 
 func (s *Service) wake() {
 	select {
@@ -184,12 +211,6 @@ func (s *Service) postOf(raw string) (int64, bool) {
 	}
 	return snap.PostID(p.Slug)
 }
-
-// MaxReads bounds how many remote actors are read at once.
-const MaxReads = 8
-
-// ErrBusy refuses an activity while MaxReads actors are being read: its sender should try again shortly.
-var ErrBusy = errors.New("activitypub: busy reading other actors")
 
 // ErrRefused refuses an activity the blog will not take (its actor's domain banned, an actor that is not the
 // signer's).

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -57,6 +58,9 @@ type Post struct {
 	Lang string
 	// Translation is `translation` in the front matter: posts sharing it are one text in several languages.
 	Translation string
+	// InReplyTo is `in_reply_to` in the front matter: the address of a post elsewhere this one answers (its
+	// page says so, and the fediverse hears of it as a reply).
+	InReplyTo string
 }
 
 // Page is a standalone page such as About.
@@ -107,6 +111,8 @@ type frontMatter struct {
 	// Translation names what a post is a translation of: posts with the same value are one text in several
 	// languages, and each page names the others to search engines (hreflang).
 	Translation string `yaml:"translation"`
+	// InReplyTo is the address (http or https) of a post elsewhere that this one answers.
+	InReplyTo string `yaml:"in_reply_to"`
 }
 
 var (
@@ -171,9 +177,13 @@ func LoadWith(fsys fs.FS, docs []Document) (*Library, error) {
 		if err != nil {
 			return err
 		}
+		inReplyTo, err := ReplyAddress(fm.InReplyTo)
+		if err != nil {
+			return err
+		}
 		seen[slug] = name
 		p := Post{Lang: lang, Translation: strings.TrimSpace(fm.Translation), Origin: origin, CommentsClosed: fm.Comments == "closed", Slug: slug, Title: fm.Title, Date: fm.Date.UTC(), Summary: fm.Summary, Tags: normalTags(fm.Tags),
-			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft || hold}
+			Image: fm.Image, HTML: darkVariants(html, media), Draft: fm.Draft || hold, InReplyTo: inReplyTo}
 		p.ReadingMinutes = readingMinutes(html)
 		if p.Draft {
 			lib.Drafts = append(lib.Drafts, p)
@@ -512,4 +522,17 @@ func (l *Library) Translations(p Post) []Post {
 		}
 	}
 	return out
+}
+
+// ReplyAddress checks in_reply_to: empty, or an absolute http or https address of at most 2048 bytes.
+func ReplyAddress(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 2048 {
+		return "", fmt.Errorf("in_reply_to: %q: want the http or https address of the post it answers", raw)
+	}
+	return u.String(), nil
 }

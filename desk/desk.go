@@ -42,7 +42,9 @@ const (
 // writing is created; Order is a page's place in the navigation.
 type Input struct {
 	Slug, Title, Date, Summary, Tags, Image, Comments, Lang, Body string
-	Kind, Order                                                   string
+	// InReplyTo is the address of a post elsewhere that this one answers.
+	InReplyTo   string
+	Kind, Order string
 }
 
 // Errors are messages by form field ("slug", "title", ...); "" is about the whole post.
@@ -171,6 +173,11 @@ func (in Input) clean() (writing.Writing, Errors) {
 		} else {
 			w.Lang = tag.String()
 		}
+	}
+	if r, err := content.ReplyAddress(in.InReplyTo); err != nil {
+		errs["in_reply_to"] = "In reply to is the http or https address of the post this one answers (empty: none)."
+	} else {
+		w.InReplyTo = r
 	}
 	w.Tags = strings.Join(SplitTags(one(in.Tags)), ", ")
 	switch {

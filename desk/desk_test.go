@@ -47,7 +47,7 @@ func TestDocumentRoundTrip(t *testing.T) {
 	d := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	for _, w := range []writing.Writing{
-		{Title: "A: title # with 'quotes' and \"more\"", Date: &d, Summary: "- a dash first", Tags: "go, web dev", Image: "card.png", Comments: "closed", Lang: "pt-BR", Body: "Text.\n\n---\n\nAfter a rule.\n"},
+		{Title: "A: title # with 'quotes' and \"more\"", Date: &d, Summary: "- a dash first", Tags: "go, web dev", Image: "card.png", Comments: "closed", Lang: "pt-BR", InReplyTo: "https://example.social/@ann/1", Body: "Text.\n\n---\n\nAfter a rule.\n"},
 		{Title: "yes", Date: &day, Body: ""},
 		{Title: "---", Date: &day, Body: "---\n"},
 	} {
@@ -58,7 +58,7 @@ func TestDocumentRoundTrip(t *testing.T) {
 		}
 		got := p.Writing
 		if got.Title != w.Title || !got.Date.Equal(*w.Date) || got.Summary != w.Summary || got.Tags != w.Tags ||
-			got.Image != w.Image || got.Comments != w.Comments || got.Lang != w.Lang || got.Body != w.Body || p.Draft {
+			got.Image != w.Image || got.Comments != w.Comments || got.Lang != w.Lang || got.InReplyTo != w.InReplyTo || got.Body != w.Body || p.Draft {
 			t.Errorf("%q read back as %+v", src, got)
 		}
 		if desk.Document(got, false, nil) != src {

@@ -27,6 +27,7 @@ type front struct {
 	Draft     bool     `yaml:"draft,omitempty"`
 	Comments  string   `yaml:"comments,omitempty"`
 	Lang      string   `yaml:"lang,omitempty"`
+	InReplyTo string   `yaml:"in_reply_to,omitempty"`
 	Order     int      `yaml:"order,omitempty"`
 	PublishAt any      `yaml:"publish_at,omitempty"`
 }
@@ -48,7 +49,7 @@ func yamlTime(t *time.Time) any {
 // draft) keeps when a scheduled post appears.
 func Document(w writing.Writing, draft bool, publishAt *time.Time) string {
 	fm := front{Title: w.Title, Date: yamlTime(w.Date), Summary: w.Summary, Tags: SplitTags(w.Tags), Image: w.Image,
-		Draft: draft, Comments: w.Comments, Lang: w.Lang, Order: w.PageOrder}
+		Draft: draft, Comments: w.Comments, Lang: w.Lang, InReplyTo: w.InReplyTo, Order: w.PageOrder}
 	if draft {
 		fm.PublishAt = yamlTime(publishAt)
 	}
@@ -82,7 +83,7 @@ func ParseDocument(src []byte) (Parsed, error) {
 		return Parsed{}, errors.New("front matter needs a title")
 	}
 	w := writing.Writing{Title: fm.Title, Summary: fm.Summary, Tags: strings.Join(fm.Tags, ", "), Image: fm.Image,
-		Comments: fm.Comments, Lang: fm.Lang, PageOrder: fm.Order, Body: string(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")))}
+		Comments: fm.Comments, Lang: fm.Lang, InReplyTo: fm.InReplyTo, PageOrder: fm.Order, Body: string(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")))}
 	if !fm.Date.IsZero() {
 		d := fm.Date.UTC()
 		w.Date = &d

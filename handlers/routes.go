@@ -99,6 +99,11 @@ func (s *Server) routes(app *fiber.App) {
 			app.Get("/admin/followers", owner, s.console.FollowersPage)
 			app.Post("/admin/followers/block", owner, s.console.BlockServer)
 			app.Post("/admin/followers/:id<int>/delete", owner, s.console.RemoveFollower)
+			if s.cfg.Following != nil {
+				app.Get("/admin/following", owner, s.console.FollowingPage)
+				app.Post("/admin/following", owner, s.console.Follow)
+				app.Post("/admin/following/:id<int>/delete", owner, s.console.Unfollow)
+			}
 		}
 		if l := s.letters; l != nil {
 			app.Get("/admin/subscribers", owner, l.OwnerPage)

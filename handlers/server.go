@@ -174,7 +174,10 @@ type Config struct {
 	// bounds one server's posts to the inbox; Version is the program's, as NodeInfo names it.
 	ActivityPub     aphandlers.Actor
 	ActivityPubRate limits.Rate
-	Version         string
+	// Following, when set with ActivityPub, is the blog following others (following.Service): the console's
+	// Following page.
+	Following console.Following
+	Version   string
 	// Mentioned, when set, reads the likes and reposts other sites sent (by Webmention or from the fediverse),
 	// shown under each post.
 	Mentioned Mentioned
@@ -348,6 +351,7 @@ func New(cfg Config) (*fiber.App, error) {
 		if f, ok := cfg.ActivityPub.(console.Followers); ok {
 			cc.Followers = f // the Followers page (ACTIVITYPUB=on)
 		}
+		cc.Following = cfg.Following
 		s.console = console.New(cc)
 		// The console's posts store is repo.Posts, which the desk's list needs too (its comments, closed or open).
 		if posts, ok := cfg.Posts.(deskhandlers.Posts); ok && cfg.Desk != nil {

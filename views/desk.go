@@ -55,6 +55,8 @@ type DeskRow struct {
 type DeskEditor struct {
 	ID                                                            int64
 	Slug, Title, Date, Summary, Tags, Image, Comments, Lang, Body string
+	// InReplyTo is the address of a post elsewhere that this one answers.
+	InReplyTo string
 	// SlugLocked is set once the post was first published: its address no longer changes. SlugTyped is the slug
 	// the owner typed (empty while it follows the title).
 	SlugLocked bool

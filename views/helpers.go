@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -55,4 +56,29 @@ func bodyDescribedBy(errs repo.FieldErrors) string {
 		return "comment-body-error comment-body-hint"
 	}
 	return "comment-body-hint"
+}
+
+// ShortURL is an address as a reader reads it in a link: without its scheme, a trailing slash and any query or
+// fragment, and at most 80 characters.
+func ShortURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	s := strings.TrimSuffix(u.Host+u.EscapedPath(), "/")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	return s
+}
+
+// followState says where the blog's Follow of an account stands.
+func followState(state string) string {
+	switch state {
+	case "accepted":
+		return "Following"
+	case "rejected":
+		return "Refused by their server"
+	}
+	return "Waiting for their server to accept"
 }

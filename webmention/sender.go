@@ -97,8 +97,13 @@ func (s *Sender) queue(ctx context.Context, posts []content.Post) {
 	for _, p := range posts {
 		src := s.Source(p.Slug)
 		published[src] = true
-		sum := sha256.Sum256([]byte(p.Title + "\x00" + string(p.HTML)))
-		if _, err := s.Outbox.Links(ctx, src, hex.EncodeToString(sum[:16]), s.Links(src, string(p.HTML))); err != nil {
+		body := string(p.HTML)
+		if p.InReplyTo != "" {
+			// The page links what it answers (u-in-reply-to) besides its text: that post hears of the reply too.
+			body = `<a href="` + html.EscapeString(p.InReplyTo) + `"></a>` + body
+		}
+		sum := sha256.Sum256([]byte(p.Title + "\x00" + body))
+		if _, err := s.Outbox.Links(ctx, src, hex.EncodeToString(sum[:16]), s.Links(src, body)); err != nil {
 			s.log(ctx, "webmention: queueing a post's links", "source", src, "err", err)
 		}
 	}

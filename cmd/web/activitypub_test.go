@@ -37,6 +37,7 @@ import (
 type fediUser struct {
 	t    *testing.T
 	srv  *httptest.Server
+	mux  *http.ServeMux // more of their server's documents can be served
 	key  *rsa.PrivateKey
 	id   string
 	mu   sync.Mutex
@@ -53,8 +54,8 @@ func newFediUser(t *testing.T, blog string) *fediUser {
 	}
 	key, _ := signature.ParsePrivateKey(pemKey)
 	pub, _ := signature.PublicKeyPEM(key)
-	u := &fediUser{t: t, key: key, blog: blog}
 	mux := http.NewServeMux()
+	u := &fediUser{t: t, key: key, blog: blog, mux: mux}
 	u.srv = httptest.NewServer(mux)
 	t.Cleanup(u.srv.Close)
 	u.id = u.srv.URL + "/users/alice"

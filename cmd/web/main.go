@@ -27,6 +27,7 @@ import (
 	_ "time/tzdata"
 
 	"blog/activitypub"
+	"blog/activitypub/following"
 	"blog/assets"
 	"blog/clientip"
 	"blog/cmd/web/config"
@@ -126,6 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return op.Subscribers(ctx, args)
 	case "followers":
 		return op.Followers(ctx, args)
+	case "following":
+		return op.Following(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -257,8 +260,9 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		defer func() { stop(); <-stopped; <-stopped }() // before the database closes
 	}
 	var fed *activitypub.Service
+	var follows *following.Service
 	if cfg.ActivityPub {
-		if fed, err = newFederation(ctx, cfg, db, site, mod, pics, log); err != nil {
+		if fed, follows, err = newFederation(ctx, cfg, db, site, mod, pics, log); err != nil {
 			return err
 		}
 		fctx, stop := context.WithCancel(ctx)
@@ -291,7 +295,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 		})
 	}
 	app, err := buildApp(cfg, db, site, comments, broker, mod, own, set, chrome, keys, metrics, done, log,
-		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, pics, fed)
+		newPeople(cfg, db, mod, notifier, keys), writer, letters, receiver, pics, fed, follows)
 	if err != nil {
 		return err
 	}
@@ -422,7 +426,8 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
-	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service, fed *activitypub.Service) (*fiber.App, error) {
+	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service, fed *activitypub.Service,
+	follows *following.Service) (*fiber.App, error) {
 	hc := handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
@@ -453,7 +458,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		hc.Webmentions, hc.WebmentionRate = receiver, cfg.WebmentionRate
 	}
 	if fed != nil {
-		hc.ActivityPub, hc.ActivityPubRate = fed, cfg.ActivityPubRate
+		hc.ActivityPub, hc.ActivityPubRate, hc.Following = fed, cfg.ActivityPubRate, follows
 	}
 	if receiver != nil || fed != nil {
 		hc.Mentioned = mentions.New(db)
@@ -463,18 +468,26 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 
 // newFederation returns the blog as an ActivityPub actor: its key pair from the database, actors read and
 // activities delivered by the safe client (non-public addresses refused unless ACTIVITYPUB_ALLOW_PRIVATE),
-// replies screened by moderation like any comment, and the bans' domains refusing servers.
+// replies screened by moderation like any comment, and the bans' domains refusing servers; and the blog
+// following others, which the actor's inbox hands what they send.
 func newFederation(ctx context.Context, cfg config.Config, db *database.DB, site *publish.Store, mod *moderation.Service,
-	pics *pictures.Service, log *slog.Logger) (*activitypub.Service, error) {
+	pics *pictures.Service, log *slog.Logger) (*activitypub.Service, *following.Service, error) {
 	if cfg.BaseURL == "" && !cfg.ActivityPubPrivate {
-		return nil, errors.New("ACTIVITYPUB=on needs BASE_URL: other servers know the blog by its public address")
+		return nil, nil, errors.New("ACTIVITYPUB=on needs BASE_URL: other servers know the blog by its public address")
 	}
 	f := fetch.New(fetch.Config{AllowPrivate: cfg.ActivityPubPrivate, MaxBytes: 256 << 10, Timeout: 20 * time.Second,
 		UserAgent: cfg.SiteTitle + " (ActivityPub; " + cfg.PublicBase() + ")"})
-	return activitypub.New(ctx, activitypub.Config{Store: federation.New(db), Moderation: mod, Bans: mod.BanStore, Content: site, Pictures: pics,
+	st := federation.New(db)
+	follows := following.New(following.Config{Store: st, Fetch: f, PlainHTTP: cfg.ActivityPubPrivate, Log: log})
+	fed, err := activitypub.New(ctx, activitypub.Config{Store: st, Moderation: mod, Bans: mod.BanStore, Content: site, Pictures: pics,
 		Fetch: f, BaseURL: cfg.PublicBase(), Username: cfg.ActivityPubUsername, Title: cfg.SiteTitle,
 		Summary: cfg.Site.Description, Icon: cfg.PublicBase() + "/assets/share.png", Log: log,
-		MovedTo: cfg.ActivityPubMovedTo, AlsoKnownAs: cfg.ActivityPubAlsoKnownAs})
+		MovedTo: cfg.ActivityPubMovedTo, AlsoKnownAs: cfg.ActivityPubAlsoKnownAs, Following: follows})
+	if err != nil {
+		return nil, nil, err
+	}
+	follows.SetRemote(fed)
+	return fed, follows, nil
 }
 
 // newPictures returns the copies of pictures other sites name (an author's photo): fetched once by the safe

@@ -47,6 +47,11 @@ Usage:
   web followers block DOMAIN
                            block a server: its followers removed, its domain banned (its replies held as
                            spam, its activities refused)
+  web following [list]     the accounts the blog follows on the fediverse (ACTIVITYPUB=on) and their newest posts
+  web following add @name@server|URL
+                           follow an account (a Follow is sent; their posts are listed once accepted)
+  web following remove ID|@name@server|URL
+                           unfollow one (their server is told with an Undo)
   web ban add email|domain|ip VALUE [--remove-past]
                            hold new comments of an email, email domain, address or /24 or /64 network as
                            spam; --remove-past also marks their earlier comments as spam

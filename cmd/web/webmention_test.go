@@ -321,6 +321,13 @@ func TestTwoBlogsMentionEachOther(t *testing.T) {
 			strings.Contains(body, "mentioned this post on")
 	})
 
+	// A answers B's post by front matter alone (in_reply_to, no link in the text): B hears of it as a reply.
+	write(dirA, "2026-12-01-answer.md", "---\ntitle: An answer\ndate: 2026-12-01\nin_reply_to: "+baseB+"/posts/from-b\n---\n\nAnswered by front matter alone.\n")
+	waitFor(t, "A's reply post on B's post", func() bool {
+		_, body := get(t, baseB+"/posts/from-b")
+		return strings.Contains(body, "Answered by front matter alone.") && strings.Contains(body, `href="`+baseA+`/posts/answer"`)
+	})
+
 	// A writes a second post linking to B, then takes the link out: B is told, verifies, and removes that
 	// mention. (The first stays: A's page still links to B's post, through B's mention shown under it.)
 	write(dirA, "2026-12-02-later.md", post("Later from A", "More on [B's post]("+baseB+"/posts/from-b)."))

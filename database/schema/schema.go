@@ -117,6 +117,12 @@ var steps = []step{
 		[]Loss{{"which picture each comment from another site shows (column comments.author_photo): they show the blog's drawn picture", "comments"}}},
 	{20261208040001, "add_search_post_date", migrations.MigrateAddSearchPostDate, migrations.RollbackAddSearchPostDate, nil},
 	{20261208050001, "set_empty_defaults", migrations.MigrateSetEmptyDefaults, migrations.RollbackSetEmptyDefaults, nil},
+	{20261209000001, "create_following", migrations.MigrateCreateFollowing, migrations.RollbackCreateFollowing,
+		[]Loss{{"whom the blog follows on the fediverse (table fed_following): follow them again", "fed_following"},
+			{"the posts received from them (table fed_timeline)", "fed_timeline"},
+			{"where each reply post was sent (column fed_posts.reply_inbox): deleting one no longer tells the author replied to", "fed_posts"}}},
+	{20261209000002, "add_writing_in_reply_to", migrations.MigrateAddWritingInReplyTo, migrations.RollbackAddWritingInReplyTo,
+		[]Loss{{"what desk posts answer (column writings.in_reply_to): they become posts of their own", "writings"}}},
 }
 
 // Known lists every version this binary knows, oldest first.

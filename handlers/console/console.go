@@ -39,6 +39,8 @@ type Config struct {
 	Author string
 	// Followers, when set, is the blog as an ActivityPub actor: the Followers page lists and blocks.
 	Followers Followers
+	// Following, when set, is the blog following others: the Following page follows, unfollows and lists.
+	Following Following
 }
 
 // Handlers are the console's pages and actions.

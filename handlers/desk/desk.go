@@ -74,7 +74,7 @@ func New(cfg Config) *Handlers { return &Handlers{cfg: cfg} }
 func input(c *fiber.Ctx) desk.Input {
 	return desk.Input{Slug: c.FormValue("slug"), Title: c.FormValue("title"), Date: c.FormValue("date"),
 		Summary: c.FormValue("summary"), Tags: c.FormValue("tags"), Image: c.FormValue("image"),
-		Comments: c.FormValue("comments"), Lang: c.FormValue("lang"), Body: c.FormValue("body"), Kind: c.FormValue("kind"), Order: c.FormValue("order")}
+		Comments: c.FormValue("comments"), Lang: c.FormValue("lang"), InReplyTo: c.FormValue("in_reply_to"), Body: c.FormValue("body"), Kind: c.FormValue("kind"), Order: c.FormValue("order")}
 }
 
 // id reads the :id parameter; 0 is no post.

@@ -17,7 +17,7 @@ import (
 func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	now := time.Now()
 	v := views.DeskEditor{ID: w.ID, Slug: w.Slug, Title: w.Title, Summary: w.Summary, Tags: w.Tags, Image: w.Image,
-		Comments: w.Comments, Lang: w.Lang, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
+		Comments: w.Comments, Lang: w.Lang, InReplyTo: w.InReplyTo, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
 		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt), Revision: w.Revision}
 	if w.Date != nil {
 		v.Date = formatDate(*w.Date)
@@ -36,6 +36,7 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	}
 	if in != nil {
 		v.Title, v.Date, v.Summary, v.Tags, v.Image, v.Comments, v.Lang, v.Body = in.Title, in.Date, in.Summary, in.Tags, in.Image, in.Comments, in.Lang, in.Body
+		v.InReplyTo = in.InReplyTo
 		if v.Page {
 			v.Order = in.Order
 		}

@@ -79,6 +79,18 @@ func (s *Store) QueueToFollowers(ctx context.Context, activity []byte) (int, err
 	return n, repo.Translate(err, "queue to followers")
 }
 
+// queueUnlessFollower queues activity to inbox, unless it is empty or a follower's server gets it already.
+func (s *Store) queueUnlessFollower(ctx context.Context, inbox string, activity []byte) error {
+	if inbox == "" {
+		return nil
+	}
+	n, err := s.db.Repo().Count(ctx, "fed_followers", where.Eq("shared_inbox", inbox).Or(where.Eq("shared_inbox", "").AndEq("inbox", inbox)))
+	if err != nil || n > 0 {
+		return err
+	}
+	return s.Queue(ctx, []Target{{Inbox: inbox, Domain: hostOf(inbox)}}, activity)
+}
+
 // Due returns up to n pending deliveries whose time has come, oldest first.
 func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]Delivery, error) {
 	var ds []Delivery
@@ -134,6 +146,8 @@ type postState struct {
 	Gone      bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ReplyInbox is the inbox of the author a reply post answers (sent each activity besides the followers).
+	ReplyInbox string
 }
 
 func (postState) Table() string { return "fed_posts" }
@@ -150,6 +164,13 @@ const (
 // when it had been deleted), nothing when it is as announced. activity makes the activity of a kind. It
 // returns the kind queued ("" for none).
 func (s *Store) Announce(ctx context.Context, postID int64, uri, hash string, activity func(kind string) ([]byte, error)) (string, error) {
+	return s.AnnounceReply(ctx, postID, uri, hash, Target{}, activity)
+}
+
+// AnnounceReply is Announce for a post that replies to another's: reply, the inbox of the author it answers, gets
+// the activity besides the followers (once, when that server follows the blog too), and is kept so that the
+// post's deletion reaches it as well.
+func (s *Store) AnnounceReply(ctx context.Context, postID int64, uri, hash string, reply Target, activity func(kind string) ([]byte, error)) (string, error) {
 	kind := ""
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		kind = ""
@@ -161,15 +182,18 @@ func (s *Store) Announce(ctx context.Context, postID int64, uri, hash string, ac
 		err := s.db.Repo().Find(ctx, &p, where.Eq("post_id", postID))
 		switch {
 		case errors.Is(err, rel.ErrNotFound):
-			kind, p = Create, postState{PostID: postID, URI: uri, Hash: hash, CreatedAt: now, UpdatedAt: now}
+			kind, p = Create, postState{PostID: postID, URI: uri, Hash: hash, CreatedAt: now, UpdatedAt: now, ReplyInbox: reply.Inbox}
 			err = s.db.Repo().Insert(ctx, &p)
 		case err != nil:
 			return err
 		case p.Gone:
-			kind, p.Gone, p.Hash, p.URI, p.UpdatedAt = Create, false, hash, uri, now
+			kind, p.Gone, p.Hash, p.URI, p.UpdatedAt, p.ReplyInbox = Create, false, hash, uri, now, reply.Inbox
 			err = s.db.Repo().Update(ctx, &p)
 		case p.Hash != hash:
 			kind, p.Hash, p.URI, p.UpdatedAt = Update, hash, uri, now
+			if reply.Inbox != "" || p.ReplyInbox == "" {
+				p.ReplyInbox = reply.Inbox
+			}
 			err = s.db.Repo().Update(ctx, &p)
 		default:
 			return nil
@@ -181,8 +205,10 @@ func (s *Store) Announce(ctx context.Context, postID int64, uri, hash string, ac
 		if err != nil {
 			return err
 		}
-		_, err = s.queueToFollowers(ctx, a)
-		return err
+		if _, err = s.queueToFollowers(ctx, a); err != nil {
+			return err
+		}
+		return s.queueUnlessFollower(ctx, p.ReplyInbox, a)
 	})
 	if err != nil {
 		return "", repo.Translate(err, "announce post")
@@ -213,14 +239,23 @@ func (s *Store) Withdraw(ctx context.Context, postID int64, activity []byte) (bo
 		if err := s.db.Lock(ctx, store.LockFederation, "post"); err != nil {
 			return err
 		}
-		n, err := s.db.Repo().UpdateAny(ctx, rel.From("fed_posts").Where(where.Eq("post_id", postID), where.Eq("gone", false)),
-			rel.Set("gone", true), rel.Set("updated_at", time.Now().UTC()))
-		if err != nil || n == 0 {
+		var p postState
+		err := s.db.Repo().Find(ctx, &p, where.Eq("post_id", postID), where.Eq("gone", false))
+		if errors.Is(err, rel.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p.Gone, p.UpdatedAt = true, time.Now().UTC()
+		if err := s.db.Repo().Update(ctx, &p); err != nil {
 			return err
 		}
 		done = true
-		_, err = s.queueToFollowers(ctx, activity)
-		return err
+		if _, err = s.queueToFollowers(ctx, activity); err != nil {
+			return err
+		}
+		return s.queueUnlessFollower(ctx, p.ReplyInbox, activity)
 	})
 	return done, repo.Translate(err, "withdraw post")
 }

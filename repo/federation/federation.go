@@ -71,6 +71,13 @@ func (s *Store) PrivateKey(ctx context.Context, generate func() (string, error))
 	return k.PrivateKey, nil
 }
 
+// KeyCreated returns when the blog's key pair was made: when the blog joined the fediverse.
+func (s *Store) KeyCreated(ctx context.Context) (time.Time, error) {
+	var k key
+	err := s.db.Repo().Find(ctx, &k, where.Eq("name", "actor"))
+	return k.CreatedAt, repo.Translate(err, "read key")
+}
+
 // Actor is a remote actor as the blog last read it.
 type Actor struct {
 	ID          int64

@@ -38,7 +38,9 @@ type Writing struct {
 	Image     string
 	Comments  string
 	// Lang is the post's language (a BCP 47 tag; empty: the blog's).
-	Lang             string
+	Lang string
+	// InReplyTo is the address of a post elsewhere that this one answers (empty: none).
+	InReplyTo        string
 	Body             string
 	Live             string
 	PublishAt        *time.Time
@@ -188,6 +190,7 @@ func (s *Store) Save(ctx context.Context, w Writing, doc, kind string, announce 
 		}
 		mods := []rel.Mutate{rel.Set("slug", w.Slug), rel.Set("title", w.Title), rel.Set("date", w.Date),
 			rel.Set("summary", w.Summary), rel.Set("tags", w.Tags), rel.Set("image", w.Image), rel.Set("comments", w.Comments), rel.Set("lang", w.Lang),
+			rel.Set("in_reply_to", w.InReplyTo),
 			rel.Set("page_order", w.PageOrder),
 			rel.Set("body", w.Body), rel.Set("revision", cur.Revision+1), rel.Set("updated_at", now)}
 		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("writings").Where(where.Eq("id", w.ID)), mods...); err != nil {

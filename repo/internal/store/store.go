@@ -24,6 +24,7 @@ const (
 	LockMention    = 12 // one source and target: a mention sent twice at once is one row
 	LockFederation = 13 // ActivityPub: one post's announcement, one remote actor's or follower's row, the key pair
 	LockPictures   = 14 // the pictures fetched from other sites: their count checked one picture after the other
+	LockFollowing  = 15 // ActivityPub: the actors the blog follows and the bounded list of their posts
 )
 
 // UniqueIDs returns ids sorted without repeats.
