@@ -48,18 +48,14 @@ func TestBrowserClosingReachesAnOpenPage(t *testing.T) {
 		t.Fatal("the reader's page reloaded, or lost its comments")
 	}
 
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			themed(t, reader, theme, width.w, width.h)
-			axeCheck(t, reader, axe)
-			keepPicture(t, fmt.Sprintf("comments-closed-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comments"))) })
-			themed(t, own, theme, width.w, width.h)
-			axeCheck(t, own, axe)
-			keepPicture(t, fmt.Sprintf("owner-posts-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		themed(t, reader, theme, width.w, width.h)
+		axeCheck(t, reader, axe)
+		keepPicture(t, fmt.Sprintf("comments-closed-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comments"))) })
+		themed(t, own, theme, width.w, width.h)
+		axeCheck(t, own, axe)
+		keepPicture(t, fmt.Sprintf("owner-posts-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 	}
 
 	browsertest.Do(t, own, chromedp.Click(chromedp.CSS(row+` [data-testid=OpenComments]`)))

@@ -43,15 +43,11 @@ func TestBrowserDeskEditor(t *testing.T) {
 		t.Fatalf("focus after the autosave is on %q, want the text", got)
 	}
 
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			themed(t, own, theme, width.w, width.h)
-			axeCheck(t, own, axe)
-			keepPicture(t, fmt.Sprintf("desk-editor-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		themed(t, own, theme, width.w, width.h)
+		axeCheck(t, own, axe)
+		keepPicture(t, fmt.Sprintf("desk-editor-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 	}
 
 	browsertest.Do(t, own, chromedp.Reload())
@@ -101,14 +97,10 @@ func TestBrowserDeskEditor(t *testing.T) {
 
 	browsertest.Do(t, own, chromedp.Navigate(base+"/admin/posts"))
 	browsertest.Wait(t, own, "the list", `document.querySelector('[data-testid=PostRow][data-slug=typed-in-the-browser]') !== null`)
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			themed(t, own, theme, width.w, width.h)
-			axeCheck(t, own, axe)
-			keepPicture(t, fmt.Sprintf("desk-list-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		themed(t, own, theme, width.w, width.h)
+		axeCheck(t, own, axe)
+		keepPicture(t, fmt.Sprintf("desk-list-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("main"))) })
 	}
 }

@@ -248,39 +248,35 @@ func TestOwnerPagesAccessibility(t *testing.T) {
 	// The pages only look (a click opens a reply box or ticks boxes in the page), so the four themes and widths
 	// run side by side, each through the pages in two tabs of its own: one with the owner's session, one
 	// without. A tab kept open spares a renderer's start for each page.
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			t.Run(theme+"/"+width.name, func(t *testing.T) {
-				t.Parallel()
-				owner, stranger := b.Tab(t), b.PrivateTab(t)
-				themed(t, owner, theme, width.w, width.h)
-				themed(t, stranger, theme, width.w, width.h)
-				for _, p := range pages {
-					t.Run(p.name, func(t *testing.T) {
-						tab := owner
-						if p.signedOut {
-							tab = stranger
-						}
-						u := p.path
-						if strings.HasPrefix(u, "/") {
-							u = localhost(base) + u // where the owner signed in, and where passkeys work
-						}
-						browsertest.Do(t, tab, chromedp.Navigate(u))
-						if p.prepare != nil {
-							p.prepare(t, tab)
-						}
-						axeCheck(t, tab, axe)
-						if !p.keep {
-							return
-						}
-						keepPicture(t, fmt.Sprintf("%s-%s-%s", p.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
-					})
-				}
-			})
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		t.Run(theme+"/"+width.name, func(t *testing.T) {
+			t.Parallel()
+			owner, stranger := b.Tab(t), b.PrivateTab(t)
+			themed(t, owner, theme, width.w, width.h)
+			themed(t, stranger, theme, width.w, width.h)
+			for _, p := range pages {
+				t.Run(p.name, func(t *testing.T) {
+					tab := owner
+					if p.signedOut {
+						tab = stranger
+					}
+					u := p.path
+					if strings.HasPrefix(u, "/") {
+						u = localhost(base) + u // where the owner signed in, and where passkeys work
+					}
+					browsertest.Do(t, tab, chromedp.Navigate(u))
+					if p.prepare != nil {
+						p.prepare(t, tab)
+					}
+					axeCheck(t, tab, axe)
+					if !p.keep {
+						return
+					}
+					keepPicture(t, fmt.Sprintf("%s-%s-%s", p.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
+				})
+			}
+		})
 	}
 }
 

@@ -47,24 +47,20 @@ func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 		t.Fatalf("%d conversations on the page after pinning, want 3 (moved, not copied)", n)
 	}
 
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			themed(t, reader, theme, width.w, width.h)
-			browsertest.Wait(t, reader, "the arrival highlights over", `document.getAnimations().length === 0`)
-			axeCheck(t, reader, axe)
-			keepPicture(t, fmt.Sprintf("comments-pinned-%s-%s", width.name, theme), func() ([]byte, error) {
-				return chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comment-list")))
-			})
-			themed(t, own, theme, width.w, width.h)
-			axeCheck(t, own, axe)
-			browsertest.Wait(t, own, "the console's pinned mark", `document.querySelector('[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])') !== null`)
-			keepPicture(t, fmt.Sprintf("owner-console-pinned-%s-%s", width.name, theme), func() ([]byte, error) {
-				return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS(`[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])`)))
-			})
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		themed(t, reader, theme, width.w, width.h)
+		browsertest.Wait(t, reader, "the arrival highlights over", `document.getAnimations().length === 0`)
+		axeCheck(t, reader, axe)
+		keepPicture(t, fmt.Sprintf("comments-pinned-%s-%s", width.name, theme), func() ([]byte, error) {
+			return chromedp.Run(reader, chromedp.Screenshot(chromedp.CSS("#comment-list")))
+		})
+		themed(t, own, theme, width.w, width.h)
+		axeCheck(t, own, axe)
+		browsertest.Wait(t, own, "the console's pinned mark", `document.querySelector('[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])') !== null`)
+		keepPicture(t, fmt.Sprintf("owner-console-pinned-%s-%s", width.name, theme), func() ([]byte, error) {
+			return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS(`[data-testid=ConsoleComment]:has([data-testid=ConsolePinned])`)))
+		})
 	}
 
 	unpin := `[...document.querySelectorAll('[data-testid=ConsoleComment]')].find(li => li.textContent.includes('pinned comments come first')).querySelector('button[value^="unpin:"]')`
@@ -87,16 +83,12 @@ func TestBrowserPinningReachesAnOpenPage(t *testing.T) {
 		browsertest.Wait(t, tab, "pinned from the comment, live", first+`.hasAttribute('data-pinned') && `+first+`.textContent.includes('keep a post')`)
 	}
 	browsertest.Wait(t, own, "Unpin in its place", first+`.querySelector('[data-testid=PinButton]')?.textContent.startsWith('Unpin')`)
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			themed(t, own, theme, width.w, width.h)
-			browsertest.Wait(t, own, "the arrival highlights over", `document.getAnimations().length === 0`)
-			axeCheck(t, own, axe)
-			keepPicture(t, fmt.Sprintf("post-owner-pin-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("#comment-list"))) })
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		themed(t, own, theme, width.w, width.h)
+		browsertest.Wait(t, own, "the arrival highlights over", `document.getAnimations().length === 0`)
+		axeCheck(t, own, axe)
+		keepPicture(t, fmt.Sprintf("post-owner-pin-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(own, chromedp.Screenshot(chromedp.CSS("#comment-list"))) })
 	}
 	if !browsertest.Eval[bool](t, reader, `window.__noReload`) {
 		t.Fatal("the reader's page reloaded")

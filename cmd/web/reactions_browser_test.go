@@ -72,34 +72,30 @@ func TestReactionPictures(t *testing.T) {
 	t.Parallel()
 	axe := axeSource(t)
 	b := browsertest.New(t)
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			t.Run(theme+"/"+width.name, func(t *testing.T) {
-				base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
-				newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "Reactions are a nice way to say thanks without a comment.")
-				for _, kind := range []string{"like", "like", "love", "hooray"} {
-					newVisitor(t).post(t, base+"/posts/hello-world/reactions", map[string]string{"kind": kind, "comment": "1"})
-				}
-				newVisitor(t).post(t, base+"/posts/hello-world/reactions", map[string]string{"kind": "love"})
-				tab := b.PrivateTab(t)
-				themed(t, tab, theme, width.w, width.h)
-				browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
-				waitLive(t, tab)
-				browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#reactions-1 button[data-reaction=thinking]`)))
-				browsertest.Wait(t, tab, "my reaction marked", reactionJS("reactions-1", "thinking")+` === 'true 1'`)
-				browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#post-reactions button[data-reaction=like]`)))
-				browsertest.Wait(t, tab, "my reaction to the post", reactionJS("post-reactions", "like")+` === 'true 1'`)
-				browsertest.Wait(t, tab, "the arrival highlights over", `document.getAnimations().length === 0`)
-				axeCheck(t, tab, axe)
-				for _, part := range []struct{ name, sel string }{{"reactions-comment", "#comment-1 > [data-part=comment]"},
-					{"reactions-post", "[data-testid=PostReactions]"}, {"comment-order", "[data-testid=CommentOrder]"}} {
-					keepPicture(t, fmt.Sprintf("%s-%s-%s", part.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel))) })
-				}
-			})
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		t.Run(theme+"/"+width.name, func(t *testing.T) {
+			base, _ := startServer(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)})
+			newVisitor(t).comment(t, base, "hello-world", "Grace", "grace@example.com", "Reactions are a nice way to say thanks without a comment.")
+			for _, kind := range []string{"like", "like", "love", "hooray"} {
+				newVisitor(t).post(t, base+"/posts/hello-world/reactions", map[string]string{"kind": kind, "comment": "1"})
+			}
+			newVisitor(t).post(t, base+"/posts/hello-world/reactions", map[string]string{"kind": "love"})
+			tab := b.PrivateTab(t)
+			themed(t, tab, theme, width.w, width.h)
+			browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
+			waitLive(t, tab)
+			browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#reactions-1 button[data-reaction=thinking]`)))
+			browsertest.Wait(t, tab, "my reaction marked", reactionJS("reactions-1", "thinking")+` === 'true 1'`)
+			browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#post-reactions button[data-reaction=like]`)))
+			browsertest.Wait(t, tab, "my reaction to the post", reactionJS("post-reactions", "like")+` === 'true 1'`)
+			browsertest.Wait(t, tab, "the arrival highlights over", `document.getAnimations().length === 0`)
+			axeCheck(t, tab, axe)
+			for _, part := range []struct{ name, sel string }{{"reactions-comment", "#comment-1 > [data-part=comment]"},
+				{"reactions-post", "[data-testid=PostReactions]"}, {"comment-order", "[data-testid=CommentOrder]"}} {
+				keepPicture(t, fmt.Sprintf("%s-%s-%s", part.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(part.sel))) })
+			}
+		})
 	}
 }
 

@@ -41,24 +41,20 @@ func TestReadingPictures(t *testing.T) {
 		{"tag", "/tags/howto", `document.querySelector('main h1') !== null`},
 		{"not-found", "/posts/no-such-post", `document.querySelector('[data-testid=ErrorPage]') !== null`},
 	}
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			reader := b.PrivateTab(t)
-			themed(t, reader, theme, width.w, width.h)
-			themed(t, owner, theme, width.w, width.h)
-			for _, p := range append(pages, struct{ name, path, ready string }{"draft", "/posts/upcoming", `document.querySelector('main h1') !== null`}) {
-				tab := reader
-				if p.name == "draft" {
-					tab = owner
-				}
-				browsertest.Do(t, tab, chromedp.Navigate(base+p.path))
-				browsertest.Wait(t, tab, p.name, p.ready+` && document.fonts.status === 'loaded'`)
-				axeCheck(t, tab, axe)
-				keepPicture(t, fmt.Sprintf("reading-%s-%s-%s", p.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.CaptureScreenshot()) })
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		reader := b.PrivateTab(t)
+		themed(t, reader, theme, width.w, width.h)
+		themed(t, owner, theme, width.w, width.h)
+		for _, p := range append(pages, struct{ name, path, ready string }{"draft", "/posts/upcoming", `document.querySelector('main h1') !== null`}) {
+			tab := reader
+			if p.name == "draft" {
+				tab = owner
 			}
+			browsertest.Do(t, tab, chromedp.Navigate(base+p.path))
+			browsertest.Wait(t, tab, p.name, p.ready+` && document.fonts.status === 'loaded'`)
+			axeCheck(t, tab, axe)
+			keepPicture(t, fmt.Sprintf("reading-%s-%s-%s", p.name, width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.CaptureScreenshot()) })
 		}
 	}
 }

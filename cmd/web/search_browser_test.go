@@ -25,29 +25,25 @@ func TestSearchPictures(t *testing.T) {
 	} {
 		newVisitor(t).comment(t, base, c.slug, c.name, c.name+"@example.com", c.body)
 	}
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			t.Run(theme+"/"+width.name, func(t *testing.T) {
-				tab := b.PrivateTab(t)
-				themed(t, tab, theme, width.w, width.h)
-				browsertest.Do(t, tab, chromedp.Navigate(base+"/"))
-				browsertest.Do(t, tab, chromedp.Focus(chromedp.CSS("#header-search")),
-					chromedp.SendKeys(chromedp.CSS("#header-search"), "comments\r"))
-				browsertest.Wait(t, tab, "the results page", `location.pathname === '/search' &&
-					new URLSearchParams(location.search).get('q') === 'comments' &&
-					document.querySelectorAll('[data-testid=SearchComment]').length === 3 &&
-					document.querySelector('[data-testid=SearchPost] mark') !== null`)
-				axeCheck(t, tab, axe)
-				keepPicture(t, fmt.Sprintf("search-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		t.Run(theme+"/"+width.name, func(t *testing.T) {
+			tab := b.PrivateTab(t)
+			themed(t, tab, theme, width.w, width.h)
+			browsertest.Do(t, tab, chromedp.Navigate(base+"/"))
+			browsertest.Do(t, tab, chromedp.Focus(chromedp.CSS("#header-search")),
+				chromedp.SendKeys(chromedp.CSS("#header-search"), "comments\r"))
+			browsertest.Wait(t, tab, "the results page", `location.pathname === '/search' &&
+				new URLSearchParams(location.search).get('q') === 'comments' &&
+				document.querySelectorAll('[data-testid=SearchComment]').length === 3 &&
+				document.querySelector('[data-testid=SearchPost] mark') !== null`)
+			axeCheck(t, tab, axe)
+			keepPicture(t, fmt.Sprintf("search-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
 
-				browsertest.Do(t, tab, chromedp.Navigate(base+"/search?q=%22%22+***"))
-				browsertest.Wait(t, tab, "the plain answer", `document.querySelector('[data-testid=SearchProblem]') !== null`)
-				axeCheck(t, tab, axe)
-			})
-		}
+			browsertest.Do(t, tab, chromedp.Navigate(base+"/search?q=%22%22+***"))
+			browsertest.Wait(t, tab, "the plain answer", `document.querySelector('[data-testid=SearchProblem]') !== null`)
+			axeCheck(t, tab, axe)
+		})
 	}
 	if third := b.ThirdParty(base); len(third) > 0 {
 		t.Fatalf("requests to other hosts: %v", third)

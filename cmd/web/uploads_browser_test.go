@@ -111,22 +111,18 @@ func TestBrowserUploadsInTheEditorField(t *testing.T) {
 	}
 
 	// The page with what was uploaded, in both themes at both widths.
-	for _, theme := range []string{"light", "dark"} {
-		for _, width := range []struct {
-			name string
-			w, h int64
-		}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-			t.Run(theme+"/"+width.name, func(t *testing.T) {
-				tab := b.Tab(t)
-				themed(t, tab, theme, width.w, width.h)
-				browsertest.Do(t, tab, chromedp.Navigate(base+"/admin/uploads"))
-				browsertest.Wait(t, tab, "the thumbnails", `Array.from(document.querySelectorAll('[data-testid=Upload] img')).every(i => i.complete && i.naturalWidth > 0)`)
-				browsertest.Eval[bool](t, tab, `(() => { const ta = document.getElementById('upload-demo');
-					ta.value = 'A chart of the week:\n\n`+lightMD+`\n'; return true })()`)
-				axeCheck(t, tab, axe)
-				keepPicture(t, fmt.Sprintf("owner-images-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
-			})
-		}
+	for _, look := range looks() {
+		theme, width := look.theme, look.width
+		t.Run(theme+"/"+width.name, func(t *testing.T) {
+			tab := b.Tab(t)
+			themed(t, tab, theme, width.w, width.h)
+			browsertest.Do(t, tab, chromedp.Navigate(base+"/admin/uploads"))
+			browsertest.Wait(t, tab, "the thumbnails", `Array.from(document.querySelectorAll('[data-testid=Upload] img')).every(i => i.complete && i.naturalWidth > 0)`)
+			browsertest.Eval[bool](t, tab, `(() => { const ta = document.getElementById('upload-demo');
+				ta.value = 'A chart of the week:\n\n`+lightMD+`\n'; return true })()`)
+			axeCheck(t, tab, axe)
+			keepPicture(t, fmt.Sprintf("owner-images-%s-%s", width.name, theme), func() ([]byte, error) { return chromedp.Run(tab, chromedp.FullScreenshot(100)) })
+		})
 	}
 }
 
