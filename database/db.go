@@ -273,16 +273,26 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	return &DB{repo: repo, pool: db, dialect: Postgres, rawURL: rawURL}, nil
 }
 
-// postgresDSN is a PostgreSQL URL as lib/pq should read it: TLS when the server offers it and plain otherwise
-// (sslmode=prefer, libpq's and pgx's default, where lib/pq's is require) unless the URL or PGSSLMODE says.
+// postgresDSN is a PostgreSQL URL as lib/pq should read it, with what the URL leaves unsaid set as the blog
+// wants it:
+//   - sslmode=prefer: TLS when the server offers it and plain otherwise (libpq's and pgx's default; lib/pq's own
+//     is require), unless PGSSLMODE says;
+//   - binary_parameters=yes: a statement with parameters costs one round trip, as pgx's statement cache made it,
+//     where lib/pq otherwise asks the server to describe the statement first. Comment POSTs, which write under
+//     a per-post lock, went from 75 to 58 a second without it. It also sends []byte parameters in binary, which
+//     is what the blog's only ones (image bytes, bytea) are.
 func postgresDSN(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Query().Has("sslmode") ||
-		os.Getenv("PGSSLMODE") != "" {
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return raw
 	}
 	q := u.Query()
-	q.Set("sslmode", "prefer")
+	if !q.Has("sslmode") && os.Getenv("PGSSLMODE") == "" {
+		q.Set("sslmode", "prefer")
+	}
+	if !q.Has("binary_parameters") {
+		q.Set("binary_parameters", "yes")
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }
