@@ -14,7 +14,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # Generated templ code and CSS are committed, so Go alone builds the whole program.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/web ./cmd/web && mkdir -p /out/data
+# nethttpomithttp2: as make build (see the Makefile).
+RUN CGO_ENABLED=0 go build -tags nethttpomithttp2 -trimpath -ldflags="-s -w" -o /out/web ./cmd/web && mkdir -p /out/data
 
 FROM scratch AS prebuilt
 COPY dist-docker/ /out/

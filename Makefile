@@ -59,9 +59,13 @@ node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
+# nethttpomithttp2 leaves net/http's bundled HTTP/2 out of the binary (0.56 MB): the blog serves with fasthttp, and
+# its one outgoing client (fetch) dials for itself, which already keeps net/http on HTTP/1.1.
+BUILD_TAGS := nethttpomithttp2
+
 ## build: static binary bin/web (no cgo)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/web ./cmd/web
+	CGO_ENABLED=0 $(GO) build -tags $(BUILD_TAGS) -trimpath -ldflags="-s -w" -o bin/web ./cmd/web
 
 # The tests build the program as `make build` does, without cgo; compiling the tests without cgo as well lets
 # both share every compiled package, where with cgo a cold build cache compiled the standard library and every

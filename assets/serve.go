@@ -15,30 +15,42 @@ import (
 	"blog/headers"
 )
 
-// asset is one static file held in memory with its fingerprint. Compressible files are compressed once, on
-// their first request (at the highest levels, which would slow the server's start).
+// asset is one static file of the set. Its bytes and fingerprint are read the first time a page names it or a
+// browser asks for it, so the files nobody has asked for since the start (most of the fonts, the owner's
+// scripts) stay in the binary rather than being copied into memory at every start. Compressible files are
+// compressed once, on their first request (at the highest levels, which would slow the server's start).
 type asset struct {
-	body   []byte
-	ctype  string
-	hash   string
-	once   *sync.Once
-	gzip   *[]byte
-	brotli *[]byte
+	ctype      string
+	content    func() content
+	compressed func() (gz, br []byte) // nil when the type is not worth compressing
 }
 
-// compressed returns the file's gzip and brotli forms (nil when not compressible).
-func (a asset) compressed() (gz, br []byte) {
-	if a.once == nil {
-		return nil, nil
+// content is a file's bytes and fingerprint.
+type content struct {
+	body []byte
+	hash string
+	err  error
+}
+
+func newAsset(fsys fs.FS, name, ctype string) *asset {
+	a := &asset{ctype: ctype, content: sync.OnceValue(func() content {
+		body, err := fs.ReadFile(fsys, name)
+		sum := sha256.Sum256(body)
+		return content{body: body, hash: hex.EncodeToString(sum[:])[:12], err: err}
+	})}
+	if compressible(ctype) {
+		a.compressed = sync.OnceValues(func() ([]byte, []byte) {
+			body := a.content().body
+			return headers.Gzip(body), headers.Brotli(body, brotli.BestCompression)
+		})
 	}
-	a.once.Do(func() { *a.gzip, *a.brotli = headers.Gzip(a.body), headers.Brotli(a.body, brotli.BestCompression) })
-	return *a.gzip, *a.brotli
+	return a
 }
 
 // Set serves static files from memory. URLs carry a fingerprint of the content (?v=...), so a file can be
 // cached for a year and a changed file gets a new URL.
 type Set struct {
-	files map[string]asset
+	files map[string]*asset
 }
 
 // types are the content types of the files the blog embeds. The blog's own table, not mime.TypeByExtension: that
@@ -52,27 +64,19 @@ var types = map[string]string{
 	".woff2": "font/woff2",
 }
 
-// NewSet loads every file of fsys (Go sources aside) and checks that the ones the pages need are there.
+// NewSet lists every file of fsys (Go sources aside), each with its content type, and checks that the ones the
+// pages need are there.
 func NewSet(fsys fs.FS) (*Set, error) {
-	set := &Set{files: map[string]asset{}}
+	set := &Set{files: map[string]*asset{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 			return err
 		}
-		body, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(body)
 		ctype, ok := types[path.Ext(p)]
 		if !ok {
 			return fmt.Errorf("%s: no content type for %q files", p, path.Ext(p))
 		}
-		a := asset{body: body, ctype: ctype, hash: hex.EncodeToString(sum[:])[:12]}
-		if compressible(ctype) {
-			a.once, a.gzip, a.brotli = new(sync.Once), new([]byte), new([]byte)
-		}
-		set.files[p] = a
+		set.files[p] = newAsset(fsys, p, ctype)
 		return nil
 	})
 	if err != nil {
@@ -87,7 +91,13 @@ func NewSet(fsys fs.FS) (*Set, error) {
 }
 
 // URL returns the fingerprinted URL of a file.
-func (a *Set) URL(name string) string { return "/assets/" + name + "?v=" + a.files[name].hash }
+func (a *Set) URL(name string) string {
+	f, ok := a.files[name]
+	if !ok {
+		return "/assets/" + name + "?v="
+	}
+	return "/assets/" + name + "?v=" + f.content().hash
+}
 
 // Serve serves the file named by the route's wildcard: immutable for a year when the URL names its current
 // fingerprint, revalidated by ETag otherwise.
@@ -97,9 +107,13 @@ func (a *Set) Serve(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	etag := `"` + f.hash + `"`
+	content := f.content()
+	if content.err != nil {
+		return fmt.Errorf("asset %s: %w", name, content.err)
+	}
+	etag := `"` + content.hash + `"`
 	c.Set(fiber.HeaderETag, etag)
-	if c.Query("v") == f.hash {
+	if c.Query("v") == content.hash {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	} else {
 		c.Set(fiber.HeaderCacheControl, "no-cache")
@@ -110,7 +124,10 @@ func (a *Set) Serve(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, f.ctype)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	accept := c.Get(fiber.HeaderAcceptEncoding)
-	gz, br := f.compressed()
+	var gz, br []byte
+	if f.compressed != nil {
+		gz, br = f.compressed()
+	}
 	switch {
 	case br != nil && strings.Contains(accept, "br"):
 		c.Set(fiber.HeaderContentEncoding, "br")
@@ -119,7 +136,7 @@ func (a *Set) Serve(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Send(gz)
 	}
-	return c.Send(f.body)
+	return c.Send(content.body)
 }
 
 func compressible(ctype string) bool {

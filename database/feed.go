@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
-	"github.com/jackc/pgx/v5"
+	"github.com/lib/pq"
 )
 
 // The change feed: every change to what a post page shows is written, in the transaction that makes it, as a row
@@ -230,25 +230,62 @@ func (d *DB) listen(ctx context.Context, poke func(postID, seq int64), resync, r
 }
 
 func (d *DB) listenOnce(ctx context.Context, poke func(postID, seq int64), ready func()) error {
-	conn, err := pgx.Connect(ctx, d.rawURL)
+	notices := make(chan *pq.Notification, 64)
+	conn, err := connectListener(ctx, postgresDSN(d.rawURL), notices)
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ChangesChannel}.Sanitize()); err != nil {
-		return err
+	defer func() {
+		conn.Close()
+		for range notices { // until lib/pq's reader has stopped, so it never waits on a full channel
+		}
+	}()
+	if ok, err := conn.Listen(ChangesChannel); !ok || err != nil {
+		if err == nil {
+			err = errors.New("not executed")
+		}
+		return fmt.Errorf("LISTEN %s: %w", ChangesChannel, err)
 	}
 	ready()
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case n, ok := <-notices:
+			if !ok { // the connection is gone
+				return conn.Err()
+			}
+			postID, seq, err := decodeNotice(n.Extra)
+			if err != nil {
+				d.log().Warn("watch changes: ignoring malformed notification", "payload", n.Extra, "err", err)
+				continue
+			}
+			poke(postID, seq)
 		}
-		postID, seq, err := decodeNotice(n.Payload)
-		if err != nil {
-			d.log().Warn("watch changes: ignoring malformed notification", "payload", n.Payload, "err", err)
-			continue
-		}
-		poke(postID, seq)
+	}
+}
+
+// connectListener opens a connection for LISTEN, giving up when ctx ends (lib/pq's listener connection takes
+// no context: a connection that arrives after that is closed).
+func connectListener(ctx context.Context, dsn string, notices chan *pq.Notification) (*pq.ListenerConn, error) {
+	type result struct {
+		conn *pq.ListenerConn
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		conn, err := pq.NewListenerConn(dsn, notices)
+		done <- result{conn, err}
+	}()
+	select {
+	case r := <-done:
+		return r.conn, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.conn != nil {
+				r.conn.Close()
+			}
+		}()
+		return nil, ctx.Err()
 	}
 }

@@ -16,7 +16,7 @@ func CreateDatabase(ctx context.Context, serverURL, name string) (string, func()
 	if !scratchName.MatchString(name) {
 		return "", nil, fmt.Errorf("database name %q: want lower-case letters, digits and _", name)
 	}
-	admin, err := sql.Open("pgx", serverURL)
+	admin, err := sql.Open("postgres", postgresDSN(serverURL))
 	if err != nil {
 		return "", nil, err
 	}
@@ -30,7 +30,7 @@ func CreateDatabase(ctx context.Context, serverURL, name string) (string, func()
 	}
 	u.Path = "/" + name
 	drop := func() {
-		if admin, err := sql.Open("pgx", serverURL); err == nil {
+		if admin, err := sql.Open("postgres", postgresDSN(serverURL)); err == nil {
 			admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 			admin.Close()
 		}
@@ -40,7 +40,7 @@ func CreateDatabase(ctx context.Context, serverURL, name string) (string, func()
 
 // Reachable reports whether a PostgreSQL server answers at serverURL.
 func Reachable(ctx context.Context, serverURL string) bool {
-	db, err := sql.Open("pgx", serverURL)
+	db, err := sql.Open("postgres", postgresDSN(serverURL))
 	if err != nil {
 		return false
 	}

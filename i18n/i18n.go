@@ -28,22 +28,25 @@ var files embed.FS
 // for a word it lacks.
 const Default = "en"
 
-// Catalogue is every shipped language's words, read once from the embedded files.
+// Catalogue is every shipped language's words. It knows its languages from the embedded files' names; a
+// language's file is read the first time a locale needs its words (English, which every other falls back to,
+// with the first), so a blog written in one language never holds the other eight.
 type Catalogue struct {
-	bundle  *goi18n.Bundle
+	fsys    fs.FS
 	tags    []language.Tag
+	files   map[string]string // file name by tag
 	matcher language.Matcher
-	// raw holds each language's messages as written (every plural form), by language tag and id.
-	raw map[string]map[string]*goi18n.Message
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// raw holds each language read so far: its messages as written (every plural form), by id.
+	raw     map[string]map[string]*goi18n.Message
 	locales map[string]*Locale
 }
 
 var load = sync.OnceValues(func() (*Catalogue, error) { return read(files) })
 
-// Shipped returns the catalogue of the shipped languages. The files are part of the binary, so an error here is
-// a broken build, which the package's tests catch.
+// Shipped returns the catalogue of the shipped languages. The files are part of the binary, so an error here (or
+// in reading a language later) is a broken build, which the package's tests catch.
 func Shipped() *Catalogue {
 	c, err := load()
 	if err != nil {
@@ -52,11 +55,10 @@ func Shipped() *Catalogue {
 	return c
 }
 
-// read parses every catalogue file of fsys (locales/TAG.toml).
+// read lists the catalogue files of fsys (locales/TAG.toml) and reads English.
 func read(fsys fs.FS) (*Catalogue, error) {
-	c := &Catalogue{bundle: goi18n.NewBundle(language.English), raw: map[string]map[string]*goi18n.Message{},
+	c := &Catalogue{fsys: fsys, files: map[string]string{}, raw: map[string]map[string]*goi18n.Message{},
 		locales: map[string]*Locale{}}
-	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	names, err := fs.Glob(fsys, "locales/*.toml")
 	if err != nil {
 		return nil, err
@@ -66,26 +68,56 @@ func read(fsys fs.FS) (*Catalogue, error) {
 		return path.Base(names[i]) == Default+".toml" || (path.Base(names[j]) != Default+".toml" && names[i] < names[j])
 	})
 	for _, name := range names {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		mf, err := c.bundle.ParseMessageFileBytes(b, name)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		msgs := map[string]*goi18n.Message{}
-		for _, m := range mf.Messages {
-			msgs[m.ID] = m
-		}
-		c.raw[mf.Tag.String()] = msgs
-		c.tags = append(c.tags, mf.Tag)
+		// The tag as go-i18n reads it from the file's name.
+		tag := language.Make(strings.TrimSuffix(path.Base(name), path.Ext(name)))
+		c.files[tag.String()] = name
+		c.tags = append(c.tags, tag)
 	}
-	if _, ok := c.raw[Default]; !ok {
-		return nil, fmt.Errorf("no %s catalogue", Default)
+	if _, err := c.messages(Default); err != nil {
+		return nil, err
 	}
 	c.matcher = language.NewMatcher(c.tags)
 	return c, nil
+}
+
+// messages returns the messages of the shipped language tag, reading its file the first time; nil for a
+// language that does not ship. c.mu must be held, except in read.
+func (c *Catalogue) messages(tag string) (map[string]*goi18n.Message, error) {
+	if msgs, ok := c.raw[tag]; ok {
+		return msgs, nil
+	}
+	name, ok := c.files[tag]
+	if !ok {
+		if tag == Default {
+			return nil, fmt.Errorf("no %s catalogue", Default)
+		}
+		return nil, nil
+	}
+	b, err := fs.ReadFile(c.fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	// The messages as written: the blog fills placeholders itself (Locale.F, N), so go-i18n's bundle, which
+	// parses each message as a template, is not needed.
+	mf, err := goi18n.ParseMessageFileBytes(b, name, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	msgs := make(map[string]*goi18n.Message, len(mf.Messages))
+	for _, m := range mf.Messages {
+		msgs[m.ID] = m
+	}
+	c.raw[tag] = msgs
+	return msgs, nil
+}
+
+// mustMessages is messages for callers that cannot fail: the files are part of the binary.
+func (c *Catalogue) mustMessages(tag string) map[string]*goi18n.Message {
+	msgs, err := c.messages(tag)
+	if err != nil {
+		panic("i18n: " + err.Error())
+	}
+	return msgs
 }
 
 // Languages are the tags of the shipped catalogues, English first.
@@ -134,11 +166,12 @@ func (c *Catalogue) build(lang string) *Locale {
 		tag:     words,
 		printer: message.NewPrinter(words),
 		plain:   map[string]string{}, plural: map[string]bool{}, says: map[string]string{}, forms: map[string]map[string]string{}}
-	for id, m := range c.raw[Default] {
+	english, own := c.mustMessages(Default), c.mustMessages(words.String())
+	for id, m := range english {
 		if isPlural(m) {
 			l.plural[id] = true
 			form := m
-			if t, ok := c.raw[words.String()][id]; ok {
+			if t, ok := own[id]; ok {
 				form = t
 			}
 			l.forms[id] = map[string]string{"zero": form.Zero, "one": form.One, "two": form.Two, "few": form.Few,
@@ -155,7 +188,7 @@ func (c *Catalogue) build(lang string) *Locale {
 			continue
 		}
 		text := m.Other
-		if t, ok := c.raw[words.String()][id]; ok && t.Other != "" {
+		if t, ok := own[id]; ok && t.Other != "" {
 			text = t.Other
 		}
 		l.plain[id] = text
@@ -211,7 +244,11 @@ func direction(tag language.Tag) string {
 }
 
 // Messages returns the ids and every form of lang's catalogue as written (for the tests and tools).
-func (c *Catalogue) Messages(lang string) map[string]*goi18n.Message { return c.raw[lang] }
+func (c *Catalogue) Messages(lang string) map[string]*goi18n.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mustMessages(lang)
+}
 
 // placeholders lists the {{.Name}} placeholders of a text, sorted.
 func placeholders(s string) []string {

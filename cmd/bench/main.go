@@ -38,7 +38,8 @@ func main() {
 	out := flag.String("out", "bench-results/latest.json", "where to write the JSON results")
 	streamLevels := flag.String("streams", "100,1000,10000", "open-stream levels for live delivery")
 	duration := flag.Duration("duration", 6*time.Second, "how long each throughput measurement runs")
-	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run")
+	before := flag.String("before", "", "an earlier build of the blog: measure only its pages against -binary's, in one run (with -idle: its size and idle memory)")
+	idle := flag.Int("idle", 0, "measure only the binary's size and idle RSS, over this many cold starts (alternating with -before's)")
 	liveOnly := flag.Int("live", 0, "measure only live delivery and server memory with this many open streams")
 	reactionsOnly := flag.Int("reactions", 0, "measure only the delivery of reactions with this many open streams")
 	pagesOnly := flag.Bool("pages", false, "measure only the pages, the revalidation and the POSTs (skip streams, moderation, abuse)")
@@ -80,6 +81,10 @@ func main() {
 	}
 	if *importN > 0 {
 		printRows(imports.Measure(*binary, *importN))
+		return
+	}
+	if *idle > 0 {
+		printRows(idleRun(*binary, *before, *idle))
 		return
 	}
 	if *before != "" {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/lib/pq"
 
 	"blog/internal/dbtest"
 )
@@ -39,7 +39,7 @@ func TestPostgresDroppedConnectionsAreReplaced(t *testing.T) {
 		t.Fatalf("comment before the drop: status %d", resp.StatusCode)
 	}
 
-	admin, err := sql.Open("pgx", dbURL)
+	admin, err := sql.Open("postgres", dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestPostgresDroppedConnectionsAreReplaced(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var left int
-		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", pids).Scan(&left); err != nil {
+		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", pq.Array(pids)).Scan(&left); err != nil {
 			t.Fatal(err)
 		}
 		if left == 0 {

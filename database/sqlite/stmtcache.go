@@ -149,15 +149,29 @@ func canonicalInsert(query string, args []driver.NamedValue) (string, []driver.N
 	return head + " (" + strings.Join(sorted, ",") + ") VALUES (" + marks + ")" + tail, moved, true
 }
 
-// statement returns what to run: an INSERT in its canonical form, and whether it may be kept.
+// statement returns what to run: an INSERT in its canonical form, and whether it may be kept: reads and writes
+// of rows, which are asked again and again. A statement that changes the schema (CREATE, ALTER, DROP: a
+// migration's) or the connection (PRAGMA, BEGIN) runs once, so keeping it only held its compiled program in
+// SQLite's memory, up to 128 of them on the connection that ran the migrations.
 func statement(query string, args []driver.NamedValue) (string, []driver.NamedValue, bool) {
 	if !strings.HasPrefix(query, "INSERT") {
-		return query, args, true
+		return query, args, keepable(query)
 	}
 	if q, a, ok := canonicalInsert(query, args); ok {
 		return q, a, true
 	}
 	return query, args, false
+}
+
+// keepable reports a statement that reads or writes rows.
+func keepable(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	for _, verb := range []string{"SELECT", "UPDATE", "DELETE", "WITH", "REPLACE"} {
+		if len(q) >= len(verb) && strings.EqualFold(q[:len(verb)], verb) {
+			return true
+		}
+	}
+	return false
 }
 
 // evictOne closes a statement that no rows are being read from (the map's order picks which).

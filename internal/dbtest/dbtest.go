@@ -195,7 +195,7 @@ func MigratedPostgresURL(t testing.TB) string {
 	}
 	name := newName("")
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
+	admin, err := sql.Open("postgres", base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func MigratedPostgresURL(t testing.TB) string {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Cleanup(func() {
-		if admin, err := sql.Open("pgx", base); err == nil {
+		if admin, err := sql.Open("postgres", base); err == nil {
 			admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 			admin.Close()
 		}
@@ -304,7 +304,7 @@ func WaitAlone(t testing.TB, rawURL string) {
 	}
 	name := strings.TrimPrefix(u.Path, "/")
 	u.Path = "/postgres"
-	admin, err := sql.Open("pgx", u.String())
+	admin, err := sql.Open("postgres", u.String())
 	if err != nil {
 		t.Fatal(err)
 	}
