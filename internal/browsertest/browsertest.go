@@ -201,21 +201,25 @@ func (b *Browser) ThirdParty(base string) []string {
 // Wait polls a JavaScript expression in the tab until it is truthy, failing the test after 30 s (other builds may
 // share the machine). A navigation meanwhile (a form post, a redirect) restarts the polling on the new page, and
 // an expression that throws (an element the page has not made yet: the new page may still be loading) is polled
-// again.
+// again. The polling is done from here, one evaluation at a time, each with its own deadline: chromedp's Poll
+// runs its loop in the page on the page's timers, which never fire in a tab with scripts disabled, and its call
+// then waited for ever (a test of the console without JavaScript hung a whole run that way).
 func Wait(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	var last error
 	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline)),
-			// An interval, not animation frames: a tab in the background gets none of those.
-			chromedp.WithPollingInterval(50*time.Millisecond)))
-		if err == nil {
+		call, cancel := context.WithDeadline(ctx, deadline)
+		ok, err := chromedp.Run(call, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
 			return
 		}
-		again := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "context") ||
-			strings.Contains(err.Error(), "exception")
-		if !again || time.Now().After(deadline) {
-			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+		if err != nil {
+			last = err
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s (%s): %v", what, expr, last)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
