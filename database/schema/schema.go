@@ -117,6 +117,7 @@ var steps = []step{
 		[]Loss{{"which picture each comment from another site shows (column comments.author_photo): they show the blog's drawn picture", "comments"}}},
 	{20261208040001, "add_search_post_date", migrations.MigrateAddSearchPostDate, migrations.RollbackAddSearchPostDate, nil},
 	{20261208050001, "set_empty_defaults", migrations.MigrateSetEmptyDefaults, migrations.RollbackSetEmptyDefaults, nil},
+	{20261210000001, "fold_comment_search", migrations.MigrateFoldCommentSearch, migrations.RollbackFoldCommentSearch, nil},
 }
 
 // Known lists every version this binary knows, oldest first.

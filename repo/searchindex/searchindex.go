@@ -1,7 +1,8 @@
 // Package searchindex is the store of the search index: the posts' searchable text, written when the content
 // loads, and the searches over it and over the published comments. The comments' index is kept by the database
-// itself (triggers on SQLite, a generated column on PostgreSQL; see the migration create_search), in the same
-// transaction as every change of a comment, whichever path made it.
+// itself (triggers on SQLite, a generated column on PostgreSQL; see the migrations create_search and
+// fold_comment_search), whichever path changed a comment. SQLite indexes new comments in batches, and a search
+// of comments indexes those waiting before it looks (fold).
 package searchindex
 
 import (
@@ -171,6 +172,9 @@ func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, of
 // draft, a removed post), is never among them.
 func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit, offset int) ([]CommentHit, error) {
 	ts := s.db.TextSearch(q)
+	if err := s.fold(ctx, ts); err != nil {
+		return nil, repo.Translate(err, "index new comments")
+	}
 	var out []CommentHit
 	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, ts.CommentArgs(limit, offset)...))
 	if err == nil && len(out) < limit && ts.CommentsAll != "" {
@@ -180,4 +184,21 @@ func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit,
 		err = s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.CommentsAll, ts.PostArgs(limit, offset)...))
 	}
 	return out, repo.Translate(err, "search comments")
+}
+
+// fold indexes the comments waiting to be indexed, when the database indexes them in batches (SQLite; see
+// database.TextSearch), so that a search finds every comment committed before it started. Asking costs a read
+// of one row and the newest comment's id; the write happens only when comments are waiting.
+func (s *Store) fold(ctx context.Context, ts database.TextSearch) error {
+	if ts.Pending == "" {
+		return nil
+	}
+	var pending bool
+	if err := s.db.SQL().QueryRowContext(ctx, ts.Pending).Scan(&pending); err != nil || !pending {
+		return err
+	}
+	return s.db.Write(ctx, func(ctx context.Context) error {
+		_, _, err := s.db.Repo().Exec(ctx, ts.Fold)
+		return err
+	})
 }

@@ -326,7 +326,10 @@ func dropCommentIndex(ctx context.Context, dbURL string) error {
 		return err
 	}
 	defer db.Close()
-	stmts := []string{"DROP TRIGGER comments_fts_insert", "DROP TRIGGER comments_fts_update", "DROP TRIGGER comments_fts_delete"}
+	// Every trigger that writes comments_fts when a comment changes (comments_fts_fold since the migration
+	// fold_comment_search; IF EXISTS so that a build from before it can be measured too).
+	stmts := []string{"DROP TRIGGER comments_fts_insert", "DROP TRIGGER comments_fts_update", "DROP TRIGGER comments_fts_delete",
+		"DROP TRIGGER IF EXISTS comments_fts_fold"}
 	if db.Dialect() == database.Postgres {
 		stmts = []string{"DROP INDEX comments_search", "ALTER TABLE comments DROP COLUMN search"}
 	}
