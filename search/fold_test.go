@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"blog/database"
 	"blog/internal/dbtest"
@@ -155,4 +156,55 @@ func TestNewCommentsAreFoundAtOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSearchDoesNotWaitForALongWrite checks, on SQLite, that a search with comments waiting to be indexed does not
+// wait for a long write (an import, a restore) to index them: it answers from what is indexed, and once the write
+// is over the comments waiting are indexed and found.
+func TestSearchDoesNotWaitForALongWrite(t *testing.T) {
+	db := dbtest.SQLite(t)
+	dir := t.TempDir()
+	write(t, dir, "posts/2026-01-01-alpha.md", postFile("Alpha", "", "The quick brown fox."))
+	b := newBlog(t, db, dir)
+	alpha, _ := b.site.Current().PostID("alpha")
+	c, _, err := discussion.NewComments(db).CreateComment(ctx, repo.NewComment{PostID: alpha,
+		Input: repo.CommentInput{Username: "Kim", Email: "kim@example.com", Body: "A kestrel over the marsh"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	holding, release, written := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		written <- db.Write(ctx, func(ctx context.Context) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	answered := make(chan error, 1)
+	go func() {
+		_, err := b.search.Search(ctx, "kestrel", 1)
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Errorf("search during a long write: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the search waited for the long write")
+	}
+	close(release)
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if got := b.commentIDs(t, "kestrel"); slices.Equal(got, []int64{c.ID}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the comment waiting was not found after the long write")
+		}
+	}
 }
