@@ -33,8 +33,12 @@ type TextSearch struct {
 	// window several pages long), and when it finds less than a page there, the store asks CommentsAll. This is
 	// PostgreSQL's way (see pgTextSearch); on SQLite Comments is the whole search.
 	CommentsAll string
-	args        []any
-	window      bool
+	// Pending, when set, answers whether comments are waiting to be indexed, and Fold, run in a write
+	// transaction, indexes them: SQLite indexes new comments in batches (see the migration fold_comment_search),
+	// so a search of comments asks Pending first and folds when it answers true. Both are empty on PostgreSQL.
+	Pending, Fold string
+	args          []any
+	window        bool
 }
 
 // PostArgs are the arguments of Posts for a page of limit posts after offset.
@@ -69,7 +73,8 @@ func (d *DB) TextSearch(q TextQuery) TextSearch {
 // by FTS5's own rank (bm25, the title weighing most), which FTS5 sorts itself, so that the excerpts are made for
 // the page's posts only (ordering by bm25() outside made them for every match: 11 ms instead of 1.5 ms for a
 // common word over 1,000 posts). Comments come newest first straight from the index's order, so a search stops
-// after the page's rows however many comments match.
+// after the page's rows however many comments match. New comments wait to be indexed in batches; the search
+// indexes those waiting first (Pending, Fold).
 func sqliteTextSearch(q TextQuery) TextSearch {
 	terms := make([]string, 0, len(q))
 	for _, t := range q {
@@ -92,7 +97,9 @@ func sqliteTextSearch(q TextQuery) TextSearch {
 			WHERE comments_fts MATCH ? AND c.state = 'published'
 			ORDER BY comments_fts.rowid DESC
 			LIMIT ? OFFSET ?`,
-		args: []any{strings.Join(terms, " ")},
+		Pending: `SELECT EXISTS (SELECT 1 FROM comments WHERE id > (SELECT indexed FROM comments_fts_mark))`,
+		Fold:    `UPDATE comments_fts_mark SET folds = folds + 1 WHERE EXISTS (SELECT 1 FROM comments WHERE id > comments_fts_mark.indexed)`,
+		args:    []any{strings.Join(terms, " ")},
 	}
 }
 

@@ -123,6 +123,7 @@ var steps = []step{
 			{"where each reply post was sent (column fed_posts.reply_inbox): deleting one no longer tells the author replied to", "fed_posts"}}},
 	{20261209000002, "add_writing_in_reply_to", migrations.MigrateAddWritingInReplyTo, migrations.RollbackAddWritingInReplyTo,
 		[]Loss{{"what desk posts answer (column writings.in_reply_to): they become posts of their own", "writings"}}},
+	{20261210000001, "fold_comment_search", migrations.MigrateFoldCommentSearch, migrations.RollbackFoldCommentSearch, nil},
 }
 
 // Known lists every version this binary knows, oldest first.

@@ -1,13 +1,15 @@
 // Package searchindex is the store of the search index: the posts' searchable text, written when the content
 // loads, and the searches over it and over the published comments. The comments' index is kept by the database
-// itself (triggers on SQLite, a generated column on PostgreSQL; see the migration create_search), in the same
-// transaction as every change of a comment, whichever path made it.
+// itself (triggers on SQLite, a generated column on PostgreSQL; see the migrations create_search and
+// fold_comment_search), whichever path changed a comment. SQLite indexes new comments in batches, and a search
+// of comments indexes those waiting before it looks (fold).
 package searchindex
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/go-rel/rel"
@@ -21,6 +23,9 @@ import (
 // Store reads and writes the search index.
 type Store struct {
 	db *database.DB
+	// folding, when set, is closed when the fold of waiting comments in flight ends (see fold).
+	foldMu  sync.Mutex
+	folding chan struct{}
 }
 
 // New returns the search index's store backed by db.
@@ -171,6 +176,9 @@ func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, of
 // draft, a removed post), is never among them.
 func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit, offset int) ([]CommentHit, error) {
 	ts := s.db.TextSearch(q)
+	if err := s.fold(ctx, ts); err != nil {
+		return nil, repo.Translate(err, "index new comments")
+	}
 	var out []CommentHit
 	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, ts.CommentArgs(limit, offset)...))
 	if err == nil && len(out) < limit && ts.CommentsAll != "" {
@@ -180,4 +188,55 @@ func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit,
 		err = s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.CommentsAll, ts.PostArgs(limit, offset)...))
 	}
 	return out, repo.Translate(err, "search comments")
+}
+
+// FoldWait is how long a search waits for the comments waiting to be indexed (see fold) before it looks at what
+// is indexed already. Indexing up to 64 comments takes a few milliseconds, even on a loaded machine; the bound is
+// for the write lock, which a long write (an import of thousands of comments, a restore) holds for seconds.
+const FoldWait = time.Second
+
+// fold indexes the comments waiting to be indexed, when the database indexes them in batches (SQLite; see
+// database.TextSearch), so that a search finds every comment committed before it started. Asking costs a read
+// of one row and the newest comment's id; the write happens only when comments are waiting, once at a time for
+// all the searches of this process (one in flight, the others wait for it). A search waits for it up to
+// FoldWait: while a long write holds the lock, it answers from what is indexed (without at most the 63 newest
+// comments), and the fold goes on and is done as soon as the lock is free. A fold that fails is tried again by
+// the next search; the search answers from what is indexed.
+func (s *Store) fold(ctx context.Context, ts database.TextSearch) error {
+	if ts.Pending == "" {
+		return nil
+	}
+	var pending bool
+	if err := s.db.SQL().QueryRowContext(ctx, ts.Pending).Scan(&pending); err != nil || !pending {
+		return err
+	}
+	s.foldMu.Lock()
+	done := s.folding
+	if done == nil {
+		done = make(chan struct{})
+		s.folding = done
+		go func() {
+			// Not the search's context: a reader who leaves does not undo the work for the next one.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			s.db.Write(ctx, func(ctx context.Context) error {
+				_, _, err := s.db.Repo().Exec(ctx, ts.Fold)
+				return err
+			})
+			s.foldMu.Lock()
+			s.folding = nil
+			s.foldMu.Unlock()
+			close(done)
+		}()
+	}
+	s.foldMu.Unlock()
+	t := time.NewTimer(FoldWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
