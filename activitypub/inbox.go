@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/activitypub/remote"
 	"blog/activitypub/signature"
 	"blog/activitypub/streams"
 	"blog/importer/source"
@@ -45,7 +46,7 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 	if a.ActorID() != actor.URI {
 		return fmt.Errorf("%w: the activity's actor %q is not the signer %s", ErrRefused, a.ActorID(), actor.URI)
 	}
-	if a.ID != "" && hostOf(a.ID) != hostOf(actor.URI) {
+	if a.ID != "" && remote.HostOf(a.ID) != remote.HostOf(actor.URI) {
 		return fmt.Errorf("%w: the activity's id %q is not on its actor's server", ErrRefused, a.ID)
 	}
 	if banned, err := s.banned(ctx, actor.URI); err != nil {
@@ -91,7 +92,7 @@ func (s *Service) banned(ctx context.Context, actorURI string) (bool, error) {
 	if s.cfg.Bans == nil {
 		return false, nil
 	}
-	_, hit, err := s.cfg.Bans.Match(ctx, "fediverse@"+hostOf(actorURI), "", "")
+	_, hit, err := s.cfg.Bans.Match(ctx, "fediverse@"+remote.HostOf(actorURI), "", "")
 	return hit, err
 }
 
@@ -128,13 +129,13 @@ func (s *Service) follow(ctx context.Context, a streams.Object, actor federation
 		return BadActivity{"A Follow needs an id."}
 	}
 	err := s.cfg.Store.Follow(ctx, federation.Follower{ActorURI: actor.URI, Inbox: actor.Inbox, SharedInbox: actor.SharedInbox,
-		Domain: hostOf(actor.URI), Handle: actor.Handle, FollowID: a.ID})
+		Domain: remote.HostOf(actor.URI), Handle: actor.Handle, FollowID: a.ID})
 	if err != nil {
 		return err
 	}
 	accept := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#accepts/" + shortHash(a.ID), "type": "Accept",
 		"actor": s.ActorID(), "object": streams.Doc{"id": a.ID, "type": "Follow", "actor": actor.URI, "object": s.ActorID()}}
-	if err := s.cfg.Store.Queue(ctx, []federation.Target{{Inbox: actor.Inbox, Domain: hostOf(actor.Inbox)}}, accept.Bytes()); err != nil {
+	if err := s.cfg.Store.Queue(ctx, []federation.Target{{Inbox: actor.Inbox, Domain: remote.HostOf(actor.Inbox)}}, accept.Bytes()); err != nil {
 		return err
 	}
 	s.wake()
@@ -179,7 +180,7 @@ func (s *Service) create(ctx context.Context, a streams.Object, actor federation
 	if !ok || !noteTypes[o.TypeName()] || o.ID == "" || len(o.ID) > 2048 {
 		return nil
 	}
-	if hostOf(o.ID) != hostOf(actor.URI) || (streams.Ref(o.AttributedTo) != "" && streams.Ref(o.AttributedTo) != actor.URI) {
+	if remote.HostOf(o.ID) != remote.HostOf(actor.URI) || (streams.Ref(o.AttributedTo) != "" && streams.Ref(o.AttributedTo) != actor.URI) {
 		return fmt.Errorf("%w: a note attributed to another", ErrRefused)
 	}
 	// A post of someone the blog follows is kept for the owner to read, whatever it answers.
@@ -253,12 +254,12 @@ func emailOf(a federation.Actor) string {
 	if h := strings.TrimPrefix(a.Handle, "@"); h != "" {
 		user, _, _ = strings.Cut(h, "@")
 	}
-	return strings.ToLower(user) + "+activitypub@" + hostOf(a.URI)
+	return strings.ToLower(user) + "+activitypub@" + remote.HostOf(a.URI)
 }
 
 // originalURL is the note's page on its server (its url when on the same server, else its id).
 func originalURL(o streams.Object) string {
-	if u := streams.URLOf(o.URL); u != "" && hostOf(u) == hostOf(o.ID) && len(u) <= 2048 {
+	if u := streams.URLOf(o.URL); u != "" && remote.HostOf(u) == remote.HostOf(o.ID) && len(u) <= 2048 {
 		return u
 	}
 	return o.ID
@@ -278,7 +279,7 @@ func (s *Service) update(ctx context.Context, a streams.Object, actor federation
 	if !noteTypes[o.TypeName()] {
 		return nil
 	}
-	if s.cfg.Following != nil && o.ID != "" && len(o.ID) <= 2048 && hostOf(o.ID) == hostOf(actor.URI) &&
+	if s.cfg.Following != nil && o.ID != "" && len(o.ID) <= 2048 && remote.HostOf(o.ID) == remote.HostOf(actor.URI) &&
 		(streams.Ref(o.AttributedTo) == "" || streams.Ref(o.AttributedTo) == actor.URI) {
 		if _, err := s.cfg.Following.Received(ctx, o, actor); err != nil {
 			return err

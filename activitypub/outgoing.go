@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"blog/activitypub/delivery"
+	"blog/activitypub/remote"
 	"blog/activitypub/streams"
 	"blog/publish"
 	"blog/repo"
@@ -90,12 +91,12 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 // followers alone. The hash of what was announced is the Article's before this, so an author's server being
 // away never makes an Update.
 func (s *Service) addressReply(ctx context.Context, art streams.Doc, address string) (streams.Doc, federation.Target) {
-	if authority(address) == s.base.Host {
+	if remote.Authority(address) == s.base.Host {
 		return art, federation.Target{}
 	}
 	o, err := s.Object(ctx, address)
 	author := streams.Ref(o.AttributedTo)
-	if err == nil && (author == "" || hostOf(author) != hostOf(o.ID) || hostOf(o.ID) != hostOf(address)) {
+	if err == nil && (author == "" || remote.HostOf(author) != remote.HostOf(o.ID) || remote.HostOf(o.ID) != remote.HostOf(address)) {
 		err = errors.New("no author on the post's server")
 	}
 	var a federation.Actor
@@ -121,7 +122,7 @@ func (s *Service) addressReply(ctx context.Context, art streams.Doc, address str
 	if a.SharedInbox != "" {
 		inbox = a.SharedInbox
 	}
-	return out, federation.Target{Inbox: inbox, Domain: hostOf(inbox)}
+	return out, federation.Target{Inbox: inbox, Domain: remote.HostOf(inbox)}
 }
 
 // OwnerReplied sends the owner's reply to a comment that came from the fediverse back to its author's server,
@@ -139,7 +140,7 @@ func (s *Service) OwnerReplied(ctx context.Context, c repo.Comment) error {
 		inbox = author.SharedInbox
 	}
 	id := s.CommentID(c.ID)
-	to := []federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}
+	to := []federation.Target{{Inbox: inbox, Domain: remote.HostOf(inbox)}}
 	sent, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id, CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
 		to, s.activity("Create", id+"#create", note).Bytes())
 	// A reply sent before and edited since goes as an Update, once per edit (Mastodon shows the new text).
@@ -180,7 +181,7 @@ func (s *Service) OwnerRemoved(ctx context.Context, c repo.Comment) error {
 	del := streams.Doc{"@context": streams.Context[0], "id": id + "#delete", "type": "Delete", "actor": s.ActorID(),
 		"object": streams.Doc{"id": id, "type": "Tombstone"}, "to": []string{author.URI}, "cc": []string{streams.Public}}
 	queued, err := s.cfg.Store.SendOnce(ctx, federation.Object{URI: id + "#delete", CommentID: c.ID, PostID: c.PostID, ActorURI: s.ActorID()},
-		[]federation.Target{{Inbox: inbox, Domain: hostOf(inbox)}}, del.Bytes())
+		[]federation.Target{{Inbox: inbox, Domain: remote.HostOf(inbox)}}, del.Bytes())
 	if queued {
 		s.wake()
 	}

@@ -220,20 +220,3 @@ var ErrRefused = errors.New("activitypub: refused")
 type BadActivity struct{ Msg string }
 
 func (e BadActivity) Error() string { return e.Msg }
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
-}
-
-// authority is a URL's host with its port, if any, as a handle names a server.
-func authority(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}

@@ -20,10 +20,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/microcosm-cc/bluemonday"
 
+	"blog/activitypub/remote"
 	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/repo"
@@ -253,7 +253,7 @@ var text = bluemonday.StrictPolicy()
 // Item is what the list keeps of a post: its title (an Article's name), its page, its summary as plain text
 // (its summary, or the start of its text), what it answers and when it was published (never later than now).
 func Item(o streams.Object, actorURI string) federation.TimelineItem {
-	it := federation.TimelineItem{ActorURI: actorURI, ObjectURI: o.ID, Title: clean(o.Name, MaxTitle), Published: time.Now().UTC()}
+	it := federation.TimelineItem{ActorURI: actorURI, ObjectURI: o.ID, Title: remote.Clean(o.Name, MaxTitle), Published: time.Now().UTC()}
 	if u := streams.URLOf(o.URL); u != "" && sameHostName(u, hostName(o.ID)) && len(u) <= 2048 {
 		it.URL = u
 	} else {
@@ -269,26 +269,11 @@ func Item(o streams.Object, actorURI string) federation.TimelineItem {
 	if len(summary) > 64<<10 {
 		summary = summary[:64<<10]
 	}
-	it.Summary = clean(html.UnescapeString(text.Sanitize(strings.NewReplacer("</p>", "</p> ", "<br>", " ", "<br/>", " ", "<br />", " ").Replace(summary))), MaxSummary)
+	it.Summary = remote.Clean(html.UnescapeString(text.Sanitize(strings.NewReplacer("</p>", "</p> ", "<br>", " ", "<br/>", " ", "<br />", " ").Replace(summary))), MaxSummary)
 	if t, err := time.Parse(time.RFC3339, o.Published); err == nil && t.Before(it.Published) {
 		it.Published = t.UTC()
 	}
 	return it
-}
-
-// clean drops control and format characters, folds white space and bounds s to n characters.
-func clean(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = strings.TrimSpace(string(r[:n-1])) + "…"
-	}
-	return s
 }
 
 func shortHash(s string) string {

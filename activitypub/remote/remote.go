@@ -145,7 +145,7 @@ func actorFrom(o streams.Object, id string) (federation.Actor, error) {
 	}
 	// The inboxes must be on the actor's own server: an actor cannot point the blog's deliveries at a third
 	// party's address.
-	if o.Inbox == "" || hostOf(o.Inbox) != hostOf(id) || len(o.Inbox) > 2048 {
+	if o.Inbox == "" || HostOf(o.Inbox) != HostOf(id) || len(o.Inbox) > 2048 {
 		return federation.Actor{}, fmt.Errorf("actor %s: no inbox on its server", id)
 	}
 	var key struct {
@@ -156,7 +156,7 @@ func actorFrom(o streams.Object, id string) (federation.Actor, error) {
 	if err := json.Unmarshal(o.PublicKey, &key); err != nil || key.PEM == "" || len(key.PEM) > 16<<10 {
 		return federation.Actor{}, fmt.Errorf("actor %s: no public key", id)
 	}
-	if key.Owner != id || hostOf(key.ID) != hostOf(id) {
+	if key.Owner != id || HostOf(key.ID) != HostOf(id) {
 		return federation.Actor{}, fmt.Errorf("actor %s: the key %s is another's", id, key.ID)
 	}
 	if _, err := signature.ParsePublicKey(key.PEM); err != nil {
@@ -166,23 +166,23 @@ func actorFrom(o streams.Object, id string) (federation.Actor, error) {
 		SharedInbox string `json:"sharedInbox"`
 	}
 	_ = json.Unmarshal(o.Endpoints, &ep)
-	if len(ep.SharedInbox) > 2048 || hostOf(ep.SharedInbox) != hostOf(id) {
+	if len(ep.SharedInbox) > 2048 || HostOf(ep.SharedInbox) != HostOf(id) {
 		ep.SharedInbox = ""
 	}
-	user := clean(o.PreferredUsername, 60)
-	name := clean(o.Name, MaxName)
+	user := Clean(o.PreferredUsername, 60)
+	name := Clean(o.Name, MaxName)
 	if name == "" {
 		name = user
 	}
 	if name == "" {
-		name = hostOf(id)
+		name = HostOf(id)
 	}
 	a := federation.Actor{URI: id, Inbox: o.Inbox, SharedInbox: ep.SharedInbox, KeyID: key.ID, PublicKey: key.PEM,
 		Name: name, FetchedAt: time.Now().UTC()}
 	if user != "" {
-		a.Handle = "@" + user + "@" + authority(id)
+		a.Handle = "@" + user + "@" + Authority(id)
 	}
-	if u := streams.URLOf(o.URL); u != "" && hostOf(u) == hostOf(id) && len(u) <= 2048 {
+	if u := streams.URLOf(o.URL); u != "" && HostOf(u) == HostOf(id) && len(u) <= 2048 {
 		a.ProfileURL = u
 	} else {
 		a.ProfileURL = id
@@ -195,8 +195,8 @@ func actorFrom(o streams.Object, id string) (federation.Actor, error) {
 	return a, nil
 }
 
-// clean drops control and format characters (direction overrides too), folds white space and bounds s.
-func clean(s string, n int) string {
+// Clean drops control and format characters (direction overrides too), folds white space and bounds s.
+func Clean(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return ' '
@@ -231,7 +231,8 @@ func (r *Reader) KeyOwner(ctx context.Context, keyID string, fresh bool) (federa
 	return a, nil
 }
 
-func hostOf(raw string) string {
+// HostOf is an address's host name, in lower case (empty when it is no URL).
+func HostOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""
@@ -239,8 +240,8 @@ func hostOf(raw string) string {
 	return strings.ToLower(u.Hostname())
 }
 
-// authority is a URL's host with its port, if any, as a handle names a server.
-func authority(raw string) string {
+// Authority is a URL's host with its port, if any, as a handle names a server.
+func Authority(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""
