@@ -163,6 +163,7 @@ func accessibilityPages(t *testing.T, b *browsertest.Browser, base, confirmPath,
 		{"owner-bans", "/admin/bans?comment=1", nil, false},
 		{"owner-audit", "/admin/audit", nil, false},
 		{"owner-followers", "/admin/followers", nil, false},
+		{"owner-following", "/admin/following", nil, false},
 		{"owner-account", "/admin/account", nil, false},
 	}
 	// Two tabs for all the pages, one with the owner's session and one without (a browser context of its own):
