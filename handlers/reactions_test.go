@@ -36,6 +36,11 @@ func (a *testApp) react(t testing.TB, slug string, comment int64, kind, record s
 	for _, c := range resp.Cookies() {
 		if c.Name == "reacted" {
 			record = c.Value
+			// The keys passed to the browser's other tabs are the record's.
+			payload, _, _ := strings.Cut(c.Value, "!")
+			if _, keys, _ := strings.Cut(payload, "|"); resp.Header.Get("X-Reacted") != keys {
+				t.Errorf("X-Reacted %q, the record's keys %q", resp.Header.Get("X-Reacted"), keys)
+			}
 		}
 	}
 	a.settle(t)

@@ -244,16 +244,24 @@
 
   // Reactions. The rendered bars are every reader's; which ones are this visitor's own is in the browser's
   // signed record (the "reacted" cookie: "reader|c12.like~ppost-slug.love!signature"), marked here.
-  function reactedKeys() {
+  function reactedCookie() {
     var m = /(?:^|;\s*)reacted=([^;]*)/.exec(document.cookie);
-    if (!m) return {};
-    var v;
-    try { v = decodeURIComponent(m[1]); } catch (e) { return {}; }
-    var payload = v.split("!")[0];
-    var list = payload.split("|")[1] || "";
+    if (!m) return "";
+    try { return decodeURIComponent(m[1]); } catch (e) { return ""; }
+  }
+  function keysOf(list) {
     var keys = {};
     list.split("~").forEach(function (k) { if (k) keys[k] = true; });
     return keys;
+  }
+  // told is the record another tab (or this one's own answer) passed on, with the cookie as this tab read it
+  // then: until this tab's copy of the cookie changes, it is older than what was told.
+  var told = null;
+  function reactedKeys() {
+    var v = reactedCookie();
+    if (told && v === told.cookie) return keysOf(told.list);
+    told = null;
+    return keysOf(v.split("!")[0].split("|")[1] || "");
   }
   function markReactions(root) {
     if (!root || !root.querySelectorAll) return;
@@ -267,16 +275,24 @@
     });
   }
   // A press in another tab of this browser changes the record after this tab may already have marked the live
-  // change it caused (the stream can be quicker than that tab's answer): the tab that pressed tells the others,
-  // which mark their bars again; a tab coming back into view does the same.
+  // change it caused (the stream can be quicker than that tab's answer), and this tab's copy of the cookie can
+  // lag behind the browser's: the tab that pressed passes the new keys (from its answer's X-Reacted) to the
+  // others, which mark their bars again; a tab coming back into view reads the cookie again.
   var reactedChannel = "BroadcastChannel" in window ? new BroadcastChannel("blog-reacted") : null;
-  if (reactedChannel) reactedChannel.onmessage = function () { markReactions(document); };
+  function tell(list) {
+    if (typeof list !== "string") return;
+    told = { list: list, cookie: reactedCookie() };
+    markReactions(document);
+  }
+  if (reactedChannel) reactedChannel.onmessage = function (evt) { tell(evt.data); };
   document.addEventListener("visibilitychange", function () { if (!document.hidden) markReactions(document); });
   document.addEventListener("htmx:afterRequest", function (evt) {
     var elt = evt.detail && evt.detail.elt;
-    if (reactedChannel && evt.detail.successful && elt && elt.closest && elt.closest("form[data-reaction-key]")) {
-      reactedChannel.postMessage("reacted");
-    }
+    if (!evt.detail.successful || !elt || !elt.closest || !elt.closest("form[data-reaction-key]")) return;
+    var list = evt.detail.xhr && evt.detail.xhr.getResponseHeader("X-Reacted");
+    if (list === null) return;
+    tell(list);
+    if (reactedChannel) reactedChannel.postMessage(list);
   });
   // replaceBar puts a bar's new counts on the page, keeping focus on the same button.
   function replaceBar(existing, bar) {

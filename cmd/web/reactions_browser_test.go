@@ -38,8 +38,8 @@ func TestBrowserLiveReactions(t *testing.T) {
 	bar := browsertest.Eval[string](t, first, `document.querySelector('#comment-list [data-testid=ReactionBar]').id`)
 
 	browsertest.Do(t, first, chromedp.Click(chromedp.CSS(`#`+bar+` button[data-reaction=like]`)))
-	browsertest.Wait(t, first, "the press marked", reactionJS(bar, "like")+` === 'true 1'`)
-	browsertest.Wait(t, second, "the count in the other tab", reactionJS(bar, "like")+` === 'true 1'`)
+	browsertest.WaitFor(t, first, "the press marked", reactionJS(bar, "like"), "true 1")
+	browsertest.WaitFor(t, second, "the count in the other tab", reactionJS(bar, "like"), "true 1")
 	browsertest.Wait(t, first, "focus kept on the button", `document.activeElement?.dataset.reaction === 'like'`)
 
 	// From another browser, to the post itself: both tabs count it, neither marks it as theirs.
@@ -86,9 +86,9 @@ func TestReactionPictures(t *testing.T) {
 			browsertest.Do(t, tab, chromedp.Navigate(base+"/posts/hello-world"))
 			waitLive(t, tab)
 			browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#reactions-1 button[data-reaction=thinking]`)))
-			browsertest.Wait(t, tab, "my reaction marked", reactionJS("reactions-1", "thinking")+` === 'true 1'`)
+			browsertest.WaitFor(t, tab, "my reaction marked", reactionJS("reactions-1", "thinking"), "true 1")
 			browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`#post-reactions button[data-reaction=like]`)))
-			browsertest.Wait(t, tab, "my reaction to the post", reactionJS("post-reactions", "like")+` === 'true 1'`)
+			browsertest.WaitFor(t, tab, "my reaction to the post", reactionJS("post-reactions", "like"), "true 1")
 			browsertest.Wait(t, tab, "the arrival highlights over", `document.getAnimations().length === 0`)
 			axeCheck(t, tab, axe)
 			for _, part := range []struct{ name, sel string }{{"reactions-comment", "#comment-1 > [data-part=comment]"},

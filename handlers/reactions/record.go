@@ -104,10 +104,16 @@ func (s *Signer) Read(c *fiber.Ctx) Record {
 	return Record{Reader: base64.RawURLEncoding.EncodeToString(b[:])}
 }
 
-// Write sets the record in the response.
+// KeysHeader carries the record's keys in the answer to a press, for the page script: another tab of the same
+// browser can read the cookie before the browser has told it of the new one, so the tab that pressed passes
+// these on instead of asking each tab to trust its copy of the cookie.
+const KeysHeader = "X-Reacted"
+
+// Write sets the record in the response (the cookie, and its keys in KeysHeader).
 func (s *Signer) Write(c *fiber.Ctx, r Record) {
 	c.Cookie(&fiber.Cookie{Name: Cookie, Value: s.encode(r), Path: "/", SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: s.secure || c.Protocol() == "https", Expires: time.Now().Add(Lifetime)})
+	c.Set(KeysHeader, strings.Join(r.Keys, "~"))
 }
 
 // encode writes "reader|key~key~...!signature".

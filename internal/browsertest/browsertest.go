@@ -208,6 +208,7 @@ func Wait(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var last error
+	answered, failed := 0, 0
 	for {
 		call, cancel := context.WithDeadline(ctx, deadline)
 		ok, err := chromedp.Run(call, chromedp.Evaluate[bool]("!!("+expr+")"))
@@ -216,10 +217,42 @@ func Wait(t *testing.T, ctx context.Context, what, expr string) {
 			return
 		}
 		if err != nil {
-			last = err
+			last, failed = err, failed+1
+		} else {
+			answered++
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s (%s): %v", what, expr, last)
+			// What the tab looked like says whether it was stuck, somewhere else, or simply not there yet.
+			look, lcancel := context.WithTimeout(ctx, 5*time.Second)
+			state, serr := chromedp.Run(look, chromedp.Evaluate[string](`location.href + ' ' + document.readyState + ' hidden=' + document.hidden`))
+			lcancel()
+			t.Fatalf("waiting for %s (%s): false %d times, %d evaluations failed (last: %v); the tab: %s %v",
+				what, expr, answered, failed, last, state, serr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WaitFor polls a JavaScript expression until its text is want, for 30 s; a failure says the last text seen.
+func WaitFor(t *testing.T, ctx context.Context, what, expr, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	var lastErr error
+	for {
+		call, cancel := context.WithDeadline(ctx, deadline)
+		got, err := chromedp.Run(call, chromedp.Evaluate[string]("String("+expr+")"))
+		cancel()
+		if err == nil && got == want {
+			return
+		}
+		if err == nil {
+			last = got
+		} else {
+			lastErr = err
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s to be %q: it was %q (last error: %v)", what, want, last, lastErr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
