@@ -74,7 +74,7 @@ TEST_ENV := CGO_ENABLED=0
 
 ## test: the whole test suite (SQLite, PostgreSQL when reachable, Chromium when installed; CI requires both)
 test: node_modules
-	$(TEST_ENV) $(GO) test -count=1 -timeout 30m ./...
+	$(TEST_ENV) $(GO) test -count=1 -parallel 4 -timeout 30m ./...
 
 ## test-short: the inner loop: everything but the browser, load, container and make dev tests
 test-short:

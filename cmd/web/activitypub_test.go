@@ -176,6 +176,7 @@ func activityEnv(dir, db string) map[string]string {
 // follow; the owner's answer goes back to them as a Note in reply to theirs; likes and boosts are counted; and
 // once they unfollow, they are no longer a follower.
 func TestFederationBothWays(t *testing.T) {
+	t.Parallel()
 	for _, db := range []struct {
 		name string
 		url  func(testing.TB) string

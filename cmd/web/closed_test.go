@@ -63,6 +63,7 @@ func TestCommandLineClosesAPost(t *testing.T) {
 // seconds after the server starts: a comment before then is taken; when the time passes, the open page's stream
 // says the post is closed without anybody acting, and a comment is refused.
 func TestCommentsCloseAfterClosesOpenPages(t *testing.T) {
+	t.Parallel()
 	// The program is built before the clock starts: on a cold build cache the build alone can outlast the
 	// seconds the post stays open (when this is the first test to start it, as with -run).
 	binary(t)
@@ -70,7 +71,7 @@ func TestCommentsCloseAfterClosesOpenPages(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
 	now := time.Now().UTC()
 	midnight := now.Truncate(24 * time.Hour)
-	closeAt := now.Add(6 * time.Second)
+	closeAt := now.Add(15 * time.Second) // room for a start and a comment beside the other tests
 	name := filepath.Join(dir, "posts", midnight.Format(time.DateOnly)+"-fresh.md")
 	os.WriteFile(name, []byte("---\ntitle: Fresh\ndate: "+midnight.Format(time.DateOnly)+"\n---\nJust out."), 0o644)
 	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "CONTENT_DIR": dir,

@@ -27,6 +27,7 @@ func TestContainerImage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("container test skipped with -short (make test-short)")
 	}
+	t.Parallel()
 	if _, err := exec.LookPath("podman"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("podman is not installed in CI: the image test must run there")

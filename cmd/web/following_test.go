@@ -82,6 +82,7 @@ func writeReplyPost(t *testing.T, dir, name, title, inReplyTo, body string) {
 // A's reply post, then its edit and deletion follow; A deleting its post removes the comment on B; unfollowing
 // drops each from the other's followers.
 func TestTwoBlogsFederate(t *testing.T) {
+	t.Parallel()
 	for _, db := range []struct {
 		name string
 		url  func(testing.TB) string

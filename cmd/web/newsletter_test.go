@@ -224,6 +224,7 @@ func readAll(resp *http.Response) string {
 // before), each once, while the server runs; the desk writes through its own database handle, as another
 // instance or the command line would.
 func TestNewsletterDeskPosts(t *testing.T) {
+	t.Parallel()
 	relay := mailtest.Start(t)
 	dbURL := dbtest.SQLiteURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "SMTP_URL": relay.URL(), "MAIL_FROM": "blog@example.com", "MAIL_PER_MINUTE": "60000"}
