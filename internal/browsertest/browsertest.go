@@ -39,7 +39,7 @@ func New(t *testing.T) *Browser {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("chromium is not installed in CI: browser tests must run there")
 		}
-		t.Skip("chromium not installed; skipping browser test (apt-get install chromium)")
+		t.Skip("chromium not installed; skipping browser test (apt-get install chromium-headless-shell)")
 	}
 	if parent, ok := sharedBrowser(t, path); ok {
 		ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
@@ -58,8 +58,12 @@ func New(t *testing.T) *Browser {
 	return &Browser{ctx: ctx}
 }
 
+// chromiumPath prefers Chromium's headless shell (Debian's chromium-headless-shell, what Puppeteer calls
+// headless "shell"): the same Blink and V8 without the desktop browser around them, it took half the CPU of
+// `chromium --headless` for the same tests (cmd/web's browser tests: 113 s of Chromium CPU against about 200 s,
+// and 151 s of wall time against 198 at -parallel 4). The full browser serves when the shell is not installed.
 func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range []string{"chromium-headless-shell", "chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
