@@ -14,7 +14,6 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/emersion/go-smtp v0.25.1
 	github.com/fsnotify/fsnotify v1.10.1
-	github.com/go-fed/httpsig v1.1.0
 	github.com/go-rel/migration v0.3.1
 	github.com/go-rel/postgres v0.12.0
 	github.com/go-rel/rel v0.43.0

@@ -1,8 +1,8 @@
 // Package signature is HTTP Signatures as Mastodon and the rest sign and verify them
 // (draft-cavage-http-signatures-12): rsa-sha256 over "(request-target) host date digest", with a SHA-256
-// Digest of the body on a POST, and the blog's RSA keys in PEM. go-fed/httpsig signs and checks the signature
-// itself; what the draft leaves to the receiver (which headers must be signed, how old Date may be, whether
-// Digest matches the body) is checked here.
+// Digest of the body on a POST, and the blog's RSA keys in PEM: the signing string the draft defines, signed and
+// checked with crypto/rsa (PKCS #1 v1.5 over SHA-256), and what the draft leaves to the receiver (which headers
+// must be signed, how old Date may be, whether Digest matches the body).
 package signature
 
 import (
@@ -16,19 +16,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-fed/httpsig"
 )
 
-// HTTP Signatures as Mastodon and the rest sign and verify them (draft-cavage-http-signatures-12): rsa-sha256
-// over "(request-target) host date digest", with a SHA-256 Digest of the body on a POST. go-fed/httpsig does
-// the signing and the checking of the signature itself; what the draft leaves to the receiver (which headers
-// must be signed, how old Date may be, whether Digest matches the body) is checked here.
+// requestTarget is the draft's pseudo-header for the method and path.
+const requestTarget = "(request-target)"
 
 // signedHeaders are the headers every signed request of the blog covers, and those it requires of a POST.
-var signedHeaders = []string{httpsig.RequestTarget, "host", "date", "digest"}
+var signedHeaders = []string{requestTarget, "host", "date", "digest"}
 
 // Clock bounds on a signed request's Date: Mastodon takes requests up to 12 hours old and 1 hour ahead.
 const (
@@ -103,18 +100,72 @@ func Sign(req *http.Request, body []byte, key *rsa.PrivateKey, keyID string, now
 	}
 	req.Header.Set("Host", req.URL.Host)
 	req.Header.Set("Date", now.UTC().Format(http.TimeFormat))
-	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256, headers, httpsig.Signature, 0)
+	if body != nil {
+		req.Header.Set("Digest", digest(body))
+	}
+	str, err := signingString(req, headers, nil)
 	if err != nil {
 		return err
 	}
-	if err := signer.SignRequest(key, keyID, req, body); err != nil {
+	sum := sha256.Sum256([]byte(str))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
 		return err
 	}
-	// go-fed/httpsig names every algorithm "hs2019" (the later drafts' choice); Mastodon sends, and every server
-	// takes, "rsa-sha256", which older implementations (joyent's http-signature, and servers built on it) need.
-	// The parameter is not part of what is signed.
-	req.Header.Set("Signature", strings.Replace(req.Header.Get("Signature"), `algorithm="hs2019"`, `algorithm="rsa-sha256"`, 1))
+	// "rsa-sha256" as Mastodon sends it and every server takes it (older implementations, joyent's
+	// http-signature and servers built on it, know no other name).
+	req.Header.Set("Signature", fmt.Sprintf(`keyId="%s",algorithm="rsa-sha256",headers="%s",signature="%s"`,
+		keyID, strings.Join(headers, " "), base64.StdEncoding.EncodeToString(sig)))
 	return nil
+}
+
+// digest is a body's Digest header (RFC 3230) as the fediverse sends it.
+func digest(body []byte) string {
+	sum := sha256.Sum256(body)
+	return "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// signingString builds what is signed (the draft's section 2.3): one "name: value" line per covered header, in
+// the order the signature lists them, several values of one header joined by ", "; (request-target) is the
+// lowercased method and the path with its query; (created) and (expires) come from the Signature's parameters.
+func signingString(req *http.Request, headers []string, params map[string]string) (string, error) {
+	var b strings.Builder
+	for i, h := range headers {
+		h = strings.ToLower(h)
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(h)
+		b.WriteString(": ")
+		switch h {
+		case requestTarget:
+			b.WriteString(strings.ToLower(req.Method) + " " + req.URL.Path)
+			if req.URL.RawQuery != "" {
+				b.WriteString("?" + req.URL.RawQuery)
+			}
+		case "(created)", "(expires)":
+			v := params[strings.Trim(h, "()")]
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return "", fmt.Errorf("the signature covers %s without a number for it", h)
+			}
+			b.WriteString(v)
+		default:
+			values := req.Header.Values(h)
+			if h == "host" && len(values) == 0 && req.Host != "" {
+				values = []string{req.Host} // a server's request carries Host outside its headers
+			}
+			if len(values) == 0 {
+				return "", fmt.Errorf("missing header %q", h)
+			}
+			for j, v := range values {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(strings.TrimSpace(v))
+			}
+		}
+	}
+	return b.String(), nil
 }
 
 // ErrSignature refuses a request whose signature is missing, malformed, does not cover what it must, is too old
@@ -168,9 +219,7 @@ func Verify(req *http.Request, body []byte, pub crypto.PublicKey, now time.Time)
 		return sigErr("Date %s is outside the accepted window", req.Header.Get("Date"))
 	}
 	if req.Method == http.MethodPost {
-		sum := sha256.Sum256(body)
-		want := "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
-		ok := false
+		want, ok := digest(body), false
 		for _, d := range strings.Split(req.Header.Get("Digest"), ",") {
 			if strings.TrimSpace(d) == want {
 				ok = true
@@ -180,12 +229,26 @@ func Verify(req *http.Request, body []byte, pub crypto.PublicKey, now time.Time)
 			return sigErr("Digest does not match the body")
 		}
 	}
-	v, err := httpsig.NewVerifier(req)
+	rk, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return sigErr("the key is not RSA")
+	}
+	params := parseSignature(req.Header.Get("Signature"))
+	headers := strings.Fields(params["headers"])
+	if len(headers) == 0 {
+		headers = []string{"(created)"} // the draft's default when the parameter is absent
+	}
+	str, err := signingString(req, headers, params)
 	if err != nil {
 		return sigErr("%v", err)
 	}
-	if err := v.Verify(pub, httpsig.RSA_SHA256); err != nil {
-		return sigErr("%v", err)
+	sig, err := base64.StdEncoding.DecodeString(params["signature"])
+	if err != nil {
+		return sigErr("the signature is not base64")
+	}
+	sum := sha256.Sum256([]byte(str))
+	if err := rsa.VerifyPKCS1v15(rk, crypto.SHA256, sum[:], sig); err != nil {
+		return sigErr("the signature does not verify")
 	}
 	return nil
 }
