@@ -14,7 +14,7 @@ export TEST_DATABASE_URL
 
 PORT ?= 8080
 
-.PHONY: run dev generate css js vendor build test test-short check bench bench-import screenshots audit docker image clean
+.PHONY: run dev generate css js vendor build build-pprof test test-short check bench bench-import screenshots audit docker image clean
 
 # Container engine: Docker when its daemon answers, podman otherwise (podman builds need --format docker to keep
 # the HEALTHCHECK).
@@ -71,6 +71,10 @@ build:
 # both share every compiled package, where with cgo a cold build cache compiled the standard library and every
 # module twice.
 TEST_ENV := CGO_ENABLED=0
+
+## build-pprof: bin/web with Go's profiler, served at PPROF_ADDR (the ordinary build leaves it out: 0.39 MB)
+build-pprof:
+	CGO_ENABLED=0 $(GO) build -tags $(BUILD_TAGS),pprof -trimpath -ldflags="-s -w" -o bin/web ./cmd/web
 
 ## test: the whole test suite (SQLite, PostgreSQL when reachable, Chromium when installed; CI requires both)
 test: node_modules

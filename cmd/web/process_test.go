@@ -328,3 +328,28 @@ func TestClientResetIsNotAnError(t *testing.T) {
 		t.Errorf("a client's reset was logged as an error:\n%s", p.logs.String())
 	}
 }
+
+// TestOrdinaryBuildHasNoProfiler: the binary make build makes leaves Go's profiler out, and PPROF_ADDR set on it
+// says so instead of listening; the blog serves as usual.
+func TestOrdinaryBuildHasNoProfiler(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "-tags", "nethttpomithttp2", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "net/http/pprof" || pkg == "runtime/pprof" {
+			t.Errorf("the ordinary build links %s", pkg)
+		}
+	}
+	pprofAddr := freeAddr(t)
+	p := startProc(t, map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "PPROF_ADDR": pprofAddr})
+	okBody(t, p.base+"/")
+	if !strings.Contains(p.logs.String(), "this build has no profiler") {
+		t.Errorf("no word about the missing profiler:\n%s", p.logs.String())
+	}
+	if resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/"); err == nil {
+		resp.Body.Close()
+		t.Errorf("something answered at PPROF_ADDR: %d", resp.StatusCode)
+	}
+}

@@ -47,7 +47,7 @@ func StartServer(ctx context.Context, binary, dir string, extraEnv ...string) (*
 	dbPath := filepath.Join(dir, "bench.db")
 	cmd := exec.CommandContext(ctx, binary)
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL=sqlite:"+dbPath, "CONTENT_DIR="+filepath.Join(dir, "content"),
-		"LOG_LEVEL=error", "RATE_LIMIT=off", "SPAM_MIN_SECONDS=0", "MAX_CONNS_PER_CLIENT=100000", "MAX_STREAMS_PER_CLIENT=100000", "PPROF_ADDR="+os.Getenv("BENCH_PPROF_ADDR"))
+		"LOG_LEVEL=error", "RATE_LIMIT=off", "SPAM_MIN_SECONDS=0", "MAX_CONNS_PER_CLIENT=100000", "MAX_STREAMS_PER_CLIENT=100000", "PPROF_ADDR="+os.Getenv("BENCH_PPROF_ADDR")) // a make build-pprof binary serves it
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()

@@ -89,7 +89,7 @@ var Settings = []Setting{
 	{"METRICS", "true", "Keep Prometheus metrics (false to turn off). They are private: see METRICS_ADDR and METRICS_TOKEN."},
 	{"METRICS_ADDR", "", "When set (e.g. 127.0.0.1:9464), serves /metrics on that private address."},
 	{"METRICS_TOKEN", "", "When set, /metrics is also served on the public port, to requests with Authorization: Bearer TOKEN."},
-	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling. Keep it private."},
+	{"PPROF_ADDR", "", "When set (e.g. 127.0.0.1:6060), serves Go's pprof profiles there, for profiling, in a build made with make build-pprof (-tags pprof). Keep it private."},
 }
 
 // Config is the parsed environment.
