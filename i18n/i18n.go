@@ -17,8 +17,6 @@ import (
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
 )
 
 //go:embed locales/*.toml
@@ -163,9 +161,8 @@ func (c *Catalogue) build(lang string) *Locale {
 		words = c.tags[indexOf(c.tags, m)]
 	}
 	l := &Locale{Lang: tag.String(), Words: words.String(), dir: direction(tag),
-		tag:     words,
-		printer: message.NewPrinter(words),
-		plain:   map[string]string{}, plural: map[string]bool{}, says: map[string]string{}, forms: map[string]map[string]string{}}
+		tag:   words,
+		plain: map[string]string{}, plural: map[string]bool{}, says: map[string]string{}, forms: map[string]map[string]string{}}
 	english, own := c.mustMessages(Default), c.mustMessages(words.String())
 	for id, m := range english {
 		if isPlural(m) {
@@ -199,9 +196,9 @@ func (c *Catalogue) build(lang string) *Locale {
 			l.says[m.Other] = text
 		}
 	}
-	l.zero = '0'
-	if z := []rune(l.printer.Sprint(number.Decimal(0))); len(z) == 1 {
-		l.zero = z[0]
+	l.num = numberFormats[words.String()]
+	if l.num.zero == 0 {
+		l.num = numberFormats[Default]
 	}
 	l.dates = newDates(l)
 	return l

@@ -9,8 +9,6 @@ import (
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
 )
 
 // Locale is one language as pages use it: its words, plural forms, numbers and dates.
@@ -22,15 +20,37 @@ type Locale struct {
 
 	dir     string
 	tag     language.Tag
-	printer *message.Printer
 	plain   map[string]string
 	plural  map[string]bool
 	says    map[string]string
 	sayings []saying
 	forms   map[string]map[string]string
 	dates   dates
+	num     numberFormat
+}
+
+// numberFormat is how a language writes whole numbers: its digits, the mark between groups of three, and the
+// minus sign.
+type numberFormat struct {
 	// zero is the language's digit zero; its digits follow it in Unicode (all the shipped ones do).
-	zero rune
+	zero  rune
+	group string
+	minus string
+}
+
+// numberFormats are CLDR's decimal formats for the shipped catalogues, as golang.org/x/text/number writes them
+// (TestNumbersAsCLDRWritesThem compares them for every catalogue): kept here rather than linking its printer,
+// which cost the binary 0.17 MB for grouping digits.
+var numberFormats = map[string]numberFormat{
+	"ar":      {zero: '٠', group: "٬", minus: "\u061c-"},
+	"de":      {zero: '0', group: ".", minus: "-"},
+	"en":      {zero: '0', group: ",", minus: "-"},
+	"es":      {zero: '0', group: ".", minus: "-"},
+	"fr":      {zero: '0', group: "\u00a0", minus: "-"},
+	"ja":      {zero: '0', group: ",", minus: "-"},
+	"pt-BR":   {zero: '0', group: ".", minus: "-"},
+	"ru":      {zero: '0', group: "\u00a0", minus: "-"},
+	"zh-Hans": {zero: '0', group: ",", minus: "-"},
 }
 
 // Dir is the direction the language is written in: "rtl" or "ltr".
@@ -125,15 +145,26 @@ type saying struct {
 
 // Num writes an integer as the language does (grouping, digits).
 func (l *Locale) Num(n int) string {
-	if n > -1000 && n < 1000 {
-		return l.digits(strconv.Itoa(n)) // the common case, without the printer's cost
+	if n >= 0 && n < 1000 {
+		return l.digits(strconv.Itoa(n)) // the common case: no groups
 	}
-	return l.printer.Sprint(number.Decimal(n))
+	s := strconv.Itoa(abs(n))
+	var b strings.Builder
+	if n < 0 {
+		b.WriteString(l.num.minus)
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(l.num.group)
+		}
+		b.WriteRune(l.num.zero + (r - '0'))
+	}
+	return b.String()
 }
 
 // Digits names the language's digits as Unicode locale extensions do ("latn", "arab"), for the page script.
 func (l *Locale) Digits() string {
-	switch l.zero {
+	switch l.num.zero {
 	case '٠':
 		return "arab"
 	case '۰':
@@ -144,12 +175,12 @@ func (l *Locale) Digits() string {
 
 // digits writes the ASCII digits of s in the language's own (Arabic-Indic for Arabic), as its numbers are.
 func (l *Locale) digits(s string) string {
-	if l.zero == '0' {
+	if l.num.zero == '0' {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
-			return l.zero + (r - '0')
+			return l.num.zero + (r - '0')
 		}
 		return r
 	}, s)
