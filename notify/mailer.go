@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/smtp"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
-
-	"github.com/wneessen/go-mail"
 
 	"blog/tlsroots"
 )
@@ -36,11 +36,17 @@ type Mailer interface {
 	Send(ctx context.Context, from string, m Mail, messageID string) error
 }
 
-// SMTP sends through a relay with github.com/wneessen/go-mail.
+// SMTP sends through a relay with the standard library's net/smtp.
 type SMTP struct {
-	host    string
-	opts    []mail.Option
-	timeout time.Duration
+	host string
+	addr string // host:port
+	// implicitTLS is smtps: TLS from the first byte. Otherwise STARTTLS is used when offered, and required
+	// when requireTLS (a password is given and must not travel in clear).
+	implicitTLS bool
+	requireTLS  bool
+	user, pass  string
+	tls         *tls.Config
+	timeout     time.Duration
 }
 
 // ParseSMTPURL reads SMTP_URL: smtp://[user:pass@]host[:port] speaks STARTTLS (required when a password is
@@ -61,22 +67,10 @@ func ParseSMTPURL(raw string) (*SMTP, error) {
 			return nil, fmt.Errorf("SMTP_URL: bad port %q", p)
 		}
 	}
-	s := &SMTP{host: host, timeout: 30 * time.Second}
-	s.opts = []mail.Option{mail.WithPort(port), mail.WithTimeout(s.timeout), mail.WithTLSConfig(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12})}
-	user := u.User.Username()
 	pass, hasPass := u.User.Password()
-	switch {
-	case u.Scheme == "smtps":
-		s.opts = append(s.opts, mail.WithSSL())
-	case hasPass:
-		s.opts = append(s.opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	default:
-		s.opts = append(s.opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
-	}
-	if user != "" {
-		s.opts = append(s.opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(user), mail.WithPassword(pass))
-	}
-	return s, nil
+	return &SMTP{host: host, addr: net.JoinHostPort(host, strconv.Itoa(port)), implicitTLS: u.Scheme == "smtps",
+		requireTLS: hasPass, user: u.User.Username(), pass: pass,
+		tls: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}, timeout: 30 * time.Second}, nil
 }
 
 // redact hides a password in an SMTP_URL for messages.
@@ -92,38 +86,102 @@ func redact(raw string) string {
 }
 
 // Send delivers one message: plain text with an HTML alternative, a stable Message-ID, and the unsubscribe
-// headers when the message has an unsubscribe address.
+// headers when the message has an unsubscribe address. The whole exchange, dialing included, is bounded by the
+// SMTP's timeout and ends early when ctx does.
 func (s *SMTP) Send(ctx context.Context, from string, m Mail, messageID string) error {
-	msg := mail.NewMsg()
-	if err := msg.From(from); err != nil {
-		return fmt.Errorf("MAIL_FROM: %w", err)
-	}
-	if err := msg.To(m.To); err != nil {
-		return fmt.Errorf("recipient: %w", err)
-	}
-	msg.Subject(m.Subject)
-	msg.SetMessageIDWithValue(messageID)
-	msg.SetDate()
-	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
-	if m.Unsubscribe != "" {
-		msg.SetGenHeader(mail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
-		msg.SetGenHeader(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
-	}
-	msg.SetBodyString(mail.TypeTextPlain, m.Text)
-	if m.HTML != "" {
-		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
-	}
-	tlsroots.Ensure()
-	c, err := mail.NewClient(s.host, s.opts...)
+	msg, err := encodeMail(from, m, messageID, time.Now())
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err = c.DialAndSendWithContext(ctx, msg)
+	err = s.deliver(ctx, msg)
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("relay %s: %w: %w", s.host, context.Canceled, err)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("relay %s: timed out: %w", s.host, err)
 	}
-	return err
+	return fmt.Errorf("relay %s: %w", s.host, err)
+}
+
+// deliver speaks SMTP with the relay: TLS as SMTP_URL asks, authentication when a user is given, one message
+// to one recipient.
+func (s *SMTP) deliver(ctx context.Context, msg envelope) error {
+	tlsroots.Ensure()
+	d := net.Dialer{Timeout: s.timeout}
+	raw, err := d.DialContext(ctx, "tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	deadline, _ := ctx.Deadline()
+	if err := raw.SetDeadline(deadline); err != nil {
+		return err
+	}
+	// net/smtp takes no context: a cancelled one (shutting down) ends a blocked read or write at once.
+	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	conn := raw
+	if s.implicitTLS {
+		conn = tls.Client(raw, s.tls)
+	}
+	c, err := smtp.NewClient(conn, s.host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello(heloName()); err != nil {
+		return fmt.Errorf("EHLO: %w", err)
+	}
+	if !s.implicitTLS {
+		offered, _ := c.Extension("STARTTLS")
+		switch {
+		case offered:
+			if err := c.StartTLS(s.tls); err != nil {
+				return fmt.Errorf("STARTTLS: %w", err)
+			}
+		case s.requireTLS:
+			return errors.New("no STARTTLS offered, and a password is never sent in clear (smtps:// if the relay speaks TLS from the start)")
+		}
+	}
+	if s.user != "" {
+		auth, err := s.chooseAuth(c)
+		if err != nil {
+			return err
+		}
+		if err := c.Auth(auth); err != nil {
+			return fmt.Errorf("AUTH: %w", err)
+		}
+	}
+	if err := c.Mail(msg.from); err != nil {
+		return fmt.Errorf("MAIL FROM: %w", err)
+	}
+	if err := c.Rcpt(msg.to); err != nil {
+		return fmt.Errorf("RCPT TO: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("DATA: %w", err)
+	}
+	if _, err := w.Write(msg.data); err != nil {
+		return fmt.Errorf("DATA: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("DATA: %w", err)
+	}
+	// The relay has accepted the message: a failed QUIT must not send it again.
+	c.Quit()
+	return nil
+}
+
+// heloName is the name the blog greets the relay with: the machine's, as mail programs do.
+func heloName() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
 }

@@ -1,9 +1,12 @@
 // Package mailtest runs a real SMTP server (github.com/emersion/go-smtp) inside a test: it receives what the
 // blog sends over a real connection, can go down and come back on the same address, and keeps every message.
+// It can offer STARTTLS and require authentication, as a provider's relay does.
 package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -25,23 +28,52 @@ type Message struct {
 	// Text is the plain-text part, HTML the HTML alternative (decoded).
 	Text, HTML string
 	Raw        []byte
+	// TLS tells whether the message came over TLS; Auth names the mechanism its client authenticated with.
+	TLS  bool
+	Auth string
+}
+
+// Options makes a server stricter than Start's, which takes any mail, in clear, from anyone.
+type Options struct {
+	// TLS offers STARTTLS with a certificate for 127.0.0.1 made for the test: Server.RootCAs trusts it.
+	TLS bool
+	// ImplicitTLS speaks TLS from the first byte (smtps) with that certificate instead.
+	ImplicitTLS bool
+	// Auth lists the AUTH mechanisms offered (PLAIN, LOGIN, CRAM-MD5). With any, mail is taken only from a
+	// client that authenticated as User with Password.
+	Auth           []string
+	User, Password string
 }
 
 // Server is an SMTP server listening on 127.0.0.1.
 type Server struct {
 	t    testing.TB
 	Addr string
+	// RootCAs trusts the server's certificate when it offers TLS.
+	RootCAs *x509.CertPool
 
-	mu   sync.Mutex
-	msgs []Message
-	srv  *smtp.Server
-	l    net.Listener
+	opts  Options
+	tls   *tls.Config
+	mu    sync.Mutex
+	msgs  []Message
+	auths []string
+	srv   *smtp.Server
+	l     net.Listener
 }
 
 // Start starts a server; it stops when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t}
+	return StartWith(t, Options{})
+}
+
+// StartWith starts a server that offers TLS or requires authentication as o says; it stops when the test ends.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	s := &Server{t: t, opts: o}
+	if o.TLS || o.ImplicitTLS {
+		s.tls, s.RootCAs = selfSigned(t)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -53,9 +85,16 @@ func Start(t testing.TB) *Server {
 }
 
 func (s *Server) serve(l net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	if s.opts.ImplicitTLS {
+		l = tls.NewListener(l, s.tls)
+	}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, c: c}, nil }))
 	srv.Domain = "mail.test"
+	// AUTH is offered without TLS too, so a test sees that the client, not the server, keeps a password safe.
 	srv.AllowInsecureAuth = true
+	if s.opts.TLS {
+		srv.TLSConfig = s.tls
+	}
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 	s.mu.Lock()
@@ -65,7 +104,12 @@ func (s *Server) serve(l net.Listener) {
 }
 
 // URL is the SMTP_URL that reaches the server.
-func (s *Server) URL() string { return "smtp://" + s.Addr }
+func (s *Server) URL() string {
+	if s.opts.ImplicitTLS {
+		return "smtps://" + s.Addr
+	}
+	return "smtp://" + s.Addr
+}
 
 // Stop stops listening: connections are refused, as when a relay is down.
 func (s *Server) Stop() {
@@ -119,8 +163,17 @@ func (s *Server) Wait(n int, within time.Duration) []Message {
 	}
 }
 
+// Auths returns the mechanisms clients began AUTH with, in order, whether they succeeded or not.
+func (s *Server) Auths() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.auths...)
+}
+
 type session struct {
 	s    *Server
+	c    *smtp.Conn
+	auth string // the mechanism the client authenticated with
 	from string
 	to   []string
 }
@@ -128,6 +181,9 @@ type session struct {
 func (x *session) Reset()        { x.from, x.to = "", nil }
 func (x *session) Logout() error { return nil }
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	if len(x.s.opts.Auth) > 0 && x.auth == "" {
+		return smtp.ErrAuthRequired
+	}
 	x.from = from
 	return nil
 }
@@ -141,7 +197,8 @@ func (x *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	m := Message{From: x.from, To: x.to, Raw: raw}
+	_, isTLS := x.c.TLSConnectionState()
+	m := Message{From: x.from, To: x.to, Raw: raw, TLS: isTLS, Auth: x.auth}
 	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
 		m.Header = msg.Header
 		m.Text, m.HTML = parts(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
