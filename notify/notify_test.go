@@ -18,6 +18,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/notify"
+	"blog/notify/mailrelay"
 	"blog/repo"
 	"blog/repo/discussion"
 	"blog/repo/outbox"
@@ -49,7 +50,7 @@ func newFixture(t *testing.T, db *database.DB, change func(*notify.Config)) *fix
 }
 
 func (f *fixture) service(t *testing.T, db *database.DB, change func(*notify.Config)) *notify.Service {
-	smtp, err := notify.ParseSMTPURL(f.relay.URL())
+	smtp, err := mailrelay.ParseSMTPURL(f.relay.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

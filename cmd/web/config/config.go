@@ -20,7 +20,7 @@ import (
 	"blog/i18n"
 	"blog/limits"
 	"blog/moderation"
-	"blog/notify"
+	"blog/notify/mailrelay"
 	"blog/spam"
 	"blog/uploads"
 )
@@ -141,7 +141,7 @@ type Config struct {
 
 // Notify is what notifications are configured to do.
 type Notify struct {
-	SMTP        *notify.SMTP
+	SMTP        *mailrelay.SMTP
 	From        string
 	OwnerEmail  string
 	OwnerNotify string
@@ -314,7 +314,7 @@ func loadNotify(get func(string) string) (Notify, error) {
 	var err error
 	fromSetting := get("MAIL_FROM")
 	if u := get("SMTP_URL"); u != "" {
-		if n.SMTP, err = notify.ParseSMTPURL(u); err != nil {
+		if n.SMTP, err = mailrelay.ParseSMTPURL(u); err != nil {
 			return n, err
 		}
 		from, err := mail.ParseAddress(fromSetting)

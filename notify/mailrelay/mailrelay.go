@@ -1,4 +1,7 @@
-package notify
+// Package mailrelay sends the blog's mail through an SMTP relay (SMTP_URL) with the standard library: net/smtp for
+// the exchange (STARTTLS or TLS from the first byte, AUTH as the relay offers it), mime and net/mail for the
+// message.
+package mailrelay
 
 import (
 	"context"
@@ -12,29 +15,9 @@ import (
 	"strconv"
 	"time"
 
+	"blog/notify"
 	"blog/tlsroots"
 )
-
-// Mail is one message as the outbox stores it.
-type Mail struct {
-	To      string `json:"to"`
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html,omitempty"`
-	// Unsubscribe, when set, is the one-click unsubscribe address (List-Unsubscribe, RFC 8058).
-	Unsubscribe string `json:"unsubscribe,omitempty"`
-	// Shared, when set, names a body many messages share (a post's mail to every subscriber), which
-	// Config.Expand fills in before sending, so the outbox holds it once rather than once per recipient.
-	Shared string `json:"shared,omitempty"`
-	// Lang is the language a reader's mail is written in ("" for the owner's, which are English): several mails
-	// gathered into one are introduced in it.
-	Lang string `json:"lang,omitempty"`
-}
-
-// Mailer sends a message; messageID identifies it (the same message sent again keeps its id).
-type Mailer interface {
-	Send(ctx context.Context, from string, m Mail, messageID string) error
-}
 
 // SMTP sends through a relay with the standard library's net/smtp.
 type SMTP struct {
@@ -88,7 +71,7 @@ func redact(raw string) string {
 // Send delivers one message: plain text with an HTML alternative, a stable Message-ID, and the unsubscribe
 // headers when the message has an unsubscribe address. The whole exchange, dialing included, is bounded by the
 // SMTP's timeout and ends early when ctx does.
-func (s *SMTP) Send(ctx context.Context, from string, m Mail, messageID string) error {
+func (s *SMTP) Send(ctx context.Context, from string, m notify.Mail, messageID string) error {
 	msg, err := encodeMail(from, m, messageID, time.Now())
 	if err != nil {
 		return err

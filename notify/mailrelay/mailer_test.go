@@ -1,4 +1,4 @@
-package notify_test
+package mailrelay_test
 
 import (
 	"bytes"
@@ -16,12 +16,13 @@ import (
 
 	"blog/internal/mailtest"
 	"blog/notify"
+	"blog/notify/mailrelay"
 )
 
 // send sends m through the relay at url, trusting relay's certificate, and returns the message it received.
 func send(t *testing.T, relay *mailtest.Server, url, from string, m notify.Mail) (mailtest.Message, error) {
 	t.Helper()
-	s, err := notify.ParseSMTPURL(url)
+	s, err := mailrelay.ParseSMTPURL(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestSMTPLineBreaksCannotAddHeaders(t *testing.T) {
 	relay := mailtest.Start(t)
 	for _, subject := range []string{"Hello\r\nBcc: eve@example.com", "Hello\nBcc: eve@example.com", "Hello\rBcc: eve@example.com",
 		"Hello\r\n\r\nA body of my own"} {
-		s, err := notify.ParseSMTPURL(relay.URL())
+		s, err := mailrelay.ParseSMTPURL(relay.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +196,7 @@ func TestSMTPLineBreaksCannotAddHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := notify.ParseSMTPURL(relay.URL())
+			s, err := mailrelay.ParseSMTPURL(relay.URL())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +239,7 @@ func TestSMTPAuthentication(t *testing.T) {
 			tt.opts.User, tt.opts.Password = "ada", "secret"
 			relay := mailtest.StartWith(t, tt.opts)
 			url := strings.Replace(relay.URL(), "://", "://"+tt.userinfo, 1)
-			s, err := notify.ParseSMTPURL(url)
+			s, err := mailrelay.ParseSMTPURL(url)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +289,7 @@ func TestSMTPTimeoutAndCancel(t *testing.T) {
 			t.Cleanup(func() { c.Close() }) // silent: no greeting
 		}
 	}()
-	s, err := notify.ParseSMTPURL("smtp://" + l.Addr().String())
+	s, err := mailrelay.ParseSMTPURL("smtp://" + l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package notify
+package mailrelay
 
 import (
 	"net/smtp"

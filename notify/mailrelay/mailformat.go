@@ -1,6 +1,7 @@
-package notify
+package mailrelay
 
 import (
+	"blog/notify"
 	"bytes"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ type envelope struct {
 // encodeMail writes m as an RFC 5322 message with CRLF line ends: the plain text in quoted-printable and, when
 // there is HTML, the two as a multipart/alternative, plain text first. Header values that are not plain ASCII,
 // or hold a line break, are encoded (RFC 2047), so a subject or a name cannot start a header of its own.
-func encodeMail(from string, m Mail, messageID string, now time.Time) (envelope, error) {
+func encodeMail(from string, m notify.Mail, messageID string, now time.Time) (envelope, error) {
 	sender, err := mail.ParseAddress(from)
 	if err != nil {
 		return envelope{}, fmt.Errorf("MAIL_FROM: %w", err)

@@ -1,4 +1,4 @@
-package notify
+package mailrelay
 
 import "crypto/x509"
 
