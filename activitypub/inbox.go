@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -38,6 +40,11 @@ func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) e
 	keyID, err := signature.KeyID(req)
 	if err != nil {
 		return err
+	}
+	// The signature covers Host: one made for another server's inbox (another blog's /ap/inbox, say) is not
+	// one for this blog, or whoever received it could replay it here.
+	if host := signature.Host(req); !sameHost(host, s.base) {
+		return fmt.Errorf("%w: signed for %q, not for this blog (%s)", signature.ErrSignature, host, s.base.Host)
 	}
 	actor, err := s.verified(ctx, req, body, keyID)
 	if err != nil {
@@ -380,4 +387,19 @@ func (s *Service) picture(ctx context.Context, remote string) string {
 		return ""
 	}
 	return local
+}
+
+// sameHost reports whether host (as a request names it, port optional) is the blog's own address.
+func sameHost(host string, base *url.URL) bool {
+	withPort := func(h, scheme string) string {
+		h = strings.ToLower(h)
+		if _, _, err := net.SplitHostPort(h); err == nil {
+			return h
+		}
+		if scheme == "https" {
+			return h + ":443"
+		}
+		return h + ":80"
+	}
+	return host != "" && withPort(host, base.Scheme) == withPort(base.Host, base.Scheme)
 }

@@ -85,6 +85,32 @@ func (l *Limiter) AllowAt(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// Seen reports whether key has acted (been charged) recently enough that the limiter still keeps its bucket.
+func (l *Limiter) Seen(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seen[key] != nil
+}
+
+// Ready reports whether key could act now without acting (no token is taken), and if not, how long until it
+// could: for a cost charged only once the outcome is known (Allow then takes it).
+func (l *Limiter) Ready(key string) (bool, time.Duration) {
+	if l.limit.Every <= 0 || l.limit.Burst <= 0 {
+		return true, 0
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.seen[key]
+	if b == nil {
+		return true, 0
+	}
+	if t := b.lim.TokensAt(now); t < 1 {
+		return false, time.Duration((1 - t) * float64(l.limit.Every))
+	}
+	return true, 0
+}
+
 // Body answers 413 for a request body over max bytes.
 func Body(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {

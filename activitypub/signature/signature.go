@@ -119,6 +119,15 @@ func Sign(req *http.Request, body []byte, key *rsa.PrivateKey, keyID string, now
 	return nil
 }
 
+// Host is the host a request's signature covers: its Host header, or the Host a server's request carries
+// outside its headers.
+func Host(req *http.Request) string {
+	if h := req.Header.Get("Host"); h != "" {
+		return h
+	}
+	return req.Host
+}
+
 // digest is a body's Digest header (RFC 3230) as the fediverse sends it.
 func digest(body []byte) string {
 	sum := sha256.Sum256(body)
@@ -139,7 +148,7 @@ func signingString(req *http.Request, headers []string, params map[string]string
 		b.WriteString(": ")
 		switch h {
 		case requestTarget:
-			b.WriteString(strings.ToLower(req.Method) + " " + req.URL.Path)
+			b.WriteString(strings.ToLower(req.Method) + " " + req.URL.EscapedPath()) // the path as sent, as Mastodon signs it
 			if req.URL.RawQuery != "" {
 				b.WriteString("?" + req.URL.RawQuery)
 			}
@@ -152,7 +161,7 @@ func signingString(req *http.Request, headers []string, params map[string]string
 		default:
 			values := req.Header.Values(h)
 			if h == "host" && len(values) == 0 && req.Host != "" {
-				values = []string{req.Host} // a server's request carries Host outside its headers
+				values = []string{req.Host}
 			}
 			if len(values) == 0 {
 				return "", fmt.Errorf("missing header %q", h)
@@ -221,7 +230,8 @@ func Verify(req *http.Request, body []byte, pub crypto.PublicKey, now time.Time)
 	if req.Method == http.MethodPost {
 		want, ok := digest(body), false
 		for _, d := range strings.Split(req.Header.Get("Digest"), ",") {
-			if strings.TrimSpace(d) == want {
+			// The algorithm's name is case-insensitive (RFC 3230); the value is not.
+			if name, value, _ := strings.Cut(strings.TrimSpace(d), "="); strings.EqualFold(name, "SHA-256") && "SHA-256="+value == want {
 				ok = true
 			}
 		}

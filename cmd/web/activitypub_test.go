@@ -884,3 +884,75 @@ func TestFederationInboxRateIsPerServer(t *testing.T) {
 		t.Fatalf("another server: %d", st)
 	}
 }
+
+// TestFederationForgedKeysSpendNoServersRate: requests whose keyId names a real server but whose signature is
+// not its key are refused without spending that server's rate (its own activities are still taken, though the
+// forger shares its network), and a client naming a new host in every forged keyId spends its own network's
+// rate instead of escaping it.
+func TestFederationForgedKeysSpendNoServersRate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	env := activityEnv(dir, dbtest.SQLiteURL(t))
+	env["ACTIVITYPUB_RATE"] = "3/1h"
+	base, stop := startServer(t, env)
+	defer stop()
+	real, forger := newFediUser(t, base), newFediUser(t, base)
+	like := func(i int) map[string]any {
+		return map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": fmt.Sprintf("%s/likes/%d", real.id, i),
+			"type": "Like", "actor": real.id, "object": base + "/posts/first"}
+	}
+	if st := real.send(like(0)); st != http.StatusAccepted {
+		t.Fatalf("the real server's first activity: %d", st)
+	}
+	// The forger signs with its own key under the real server's keyId: 401 every time, never 429 for the server.
+	for i := range 3 {
+		body, _ := json.Marshal(like(i))
+		if st := forger.sendRaw(body, forger.key, real.id+"#main-key", time.Now()); st != http.StatusUnauthorized {
+			t.Fatalf("forged %d: %d, want 401", i, st)
+		}
+	}
+	for i := range 2 {
+		if st := real.send(like(10 + i)); st != http.StatusAccepted {
+			t.Fatalf("the real server's activity %d after the forgeries: %d", i, st)
+		}
+	}
+	// The forgeries spent their network's rate (the test's clients share 127.0.0.1): a fourth, naming a host
+	// never seen, is refused before any work.
+	body, _ := json.Marshal(like(20))
+	if st := forger.sendRaw(body, forger.key, "http://never-seen.example/users/x#main-key", time.Now()); st != http.StatusTooManyRequests {
+		t.Fatalf("a forgery naming a new host past the network's rate: %d, want 429", st)
+	}
+}
+
+// TestFederationRefusesSignaturesForAnotherHost: a delivery signed for another server's inbox (the same path on
+// another blog) does not verify here, though its signature is good: whoever received it cannot replay it.
+func TestFederationRefusesSignaturesForAnotherHost(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "posts"), 0o755)
+	writeAPPost(t, dir, "2026-12-01-first.md", "First", "The first post.")
+	base, stop := startServer(t, activityEnv(dir, dbtest.SQLiteURL(t)))
+	defer stop()
+	u := newFediUser(t, base)
+	body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": u.id + "/likes/1",
+		"type": "Like", "actor": u.id, "object": base + "/posts/first"})
+	req, _ := http.NewRequest(http.MethodPost, "http://other-blog.example/ap/inbox", bytes.NewReader(body))
+	if err := signature.Sign(req, body, u.key, u.id+"#main-key", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	req.URL, _ = url.Parse(base + "/ap/inbox") // replayed here, Host and all
+	req.Host = "other-blog.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a delivery signed for another host: %d, want 401", resp.StatusCode)
+	}
+	if st := u.send(map[string]any{"id": u.id + "/likes/2", "type": "Like", "actor": u.id, "object": base + "/posts/first"}); st != http.StatusAccepted {
+		t.Fatalf("the same server's delivery signed for this blog: %d", st)
+	}
+}

@@ -150,19 +150,31 @@ func (h *Handlers) Post(c *fiber.Ctx) error {
 // Inbox takes an activity: bounded per server, its signature verified, then applied; 202 when taken (also
 // when ignored), 401 for a bad signature, 403 for an activity refused, 400 for one that cannot be read.
 func (h *Handlers) Inbox(c *fiber.Ctx) error {
-	if !h.allow(c) {
+	server, network, ok := h.ready(c)
+	if !ok {
 		return nil
 	}
 	body := c.Body()
 	if len(body) > ap.MaxActivity {
+		h.lim.Allow(network)
 		return plain(c, fiber.StatusRequestEntityTooLarge, "The activity is too large.")
 	}
 	var req http.Request
 	if err := fasthttpadaptor.ConvertRequest(c.Context(), &req, true); err != nil {
+		h.lim.Allow(network)
 		return plain(c, fiber.StatusBadRequest, "The request cannot be read.")
 	}
 	err := h.cfg.Actor.Receive(c.UserContext(), &req, body)
 	var bad ap.BadActivity
+	switch {
+	case errors.Is(err, ap.ErrBusy):
+	case err == nil || errors.Is(err, ap.ErrRefused):
+		if server != "" {
+			h.lim.Allow(server) // verified: its server's rate
+		}
+	default:
+		h.lim.Allow(network) // not verified, or not readable: the sender's network's rate
+	}
 	switch {
 	case err == nil:
 		return plain(c, fiber.StatusAccepted, "Accepted.")
@@ -179,23 +191,35 @@ func (h *Handlers) Inbox(c *fiber.Ctx) error {
 	return err
 }
 
-// allow applies the rate of one server: the host of the signature's keyId when there is one (a server sends
-// from many addresses), the client's network otherwise. It answers 429 itself when refused.
-func (h *Handlers) allow(c *fiber.Ctx) bool {
-	key := ""
+// The inbox's rate (ACTIVITYPUB_RATE) is spent by the server an activity verifiably comes from (the host of the
+// signature's keyId: a server sends from many addresses), and by the client's network for a request that cannot
+// be verified or read. Both are looked at before any work and charged once the outcome is known, so a forged
+// keyId neither spends a real server's rate nor escapes a rate by naming a new host each time. A server that
+// delivered lately is held to its own rate only, so forgeries from its network do not stop it; one the blog has
+// not heard from lately (whose key must be fetched) is held to its network's as well.
+
+// ready answers 429 itself when the request's server or network has spent its rate; it returns both keys.
+func (h *Handlers) ready(c *fiber.Ctx) (server, network string, ok bool) {
 	req := http.Request{Header: http.Header{"Signature": {c.Get("Signature")}}, Method: c.Method()}
 	if id, err := signature.KeyID(&req); err == nil {
 		if u, err := url.Parse(id); err == nil && u.Host != "" {
-			key = "host " + strings.ToLower(u.Host)
+			server = "host " + strings.ToLower(u.Host)
 		}
 	}
-	if key == "" {
-		key = "net " + clientip.Network(h.cfg.Clients.Of(c)).String()
+	network = "net " + clientip.Network(h.cfg.Clients.Of(c)).String()
+	keys := []string{network, server}
+	if server != "" && h.lim.Seen(server) {
+		keys = keys[1:]
 	}
-	ok, wait := h.lim.Allow(key)
-	if !ok {
-		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-		_ = plain(c, fiber.StatusTooManyRequests, "Too many activities from this server: try again later.")
+	for _, key := range keys {
+		if key == "" {
+			continue
+		}
+		if ok, wait := h.lim.Ready(key); !ok {
+			c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+			_ = plain(c, fiber.StatusTooManyRequests, "Too many activities from this server: try again later.")
+			return server, network, false
+		}
 	}
-	return ok
+	return server, network, true
 }
