@@ -162,6 +162,34 @@ func TestSMTPNonASCIIRoundTrips(t *testing.T) {
 	}
 }
 
+// Subjects that plain ASCII would not carry as they are: text that reads as an encoded word, a word too long
+// to fold, runs of spaces and spaces at the ends. Each arrives as written, on lines within RFC 5322's bounds
+// and none of them only white space.
+func TestSMTPAwkwardSubjectsArriveAsWritten(t *testing.T) {
+	relay := mailtest.Start(t)
+	for _, subject := range []string{"Costs =?UTF-8?q?nothing?= at all", strings.Repeat("x", 1200), "Two  spaces   and more" + strings.Repeat(" ", 100) + "end",
+		" leading and trailing ", "A plain subject of many ordinary words that will have to be folded over more than one line to fit"} {
+		s, err := mailrelay.ParseSMTPURL(relay.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(relay.Messages())
+		if err := s.Send(context.Background(), "blog@example.com", notify.Mail{To: "ada@example.com", Subject: subject, Text: "The text.\n"}, "outbox-1-1@blog.example"); err != nil {
+			t.Fatal(err)
+		}
+		got := relay.Wait(n+1, 5*time.Second)[n]
+		if got.Subject() != subject {
+			t.Errorf("subject %.40q arrived as %.40q", subject, got.Subject())
+		}
+		head, _, _ := bytes.Cut(got.Raw, []byte("\r\n\r\n"))
+		for _, line := range strings.Split(string(head), "\r\n") {
+			if len(line) > 78 || strings.TrimSpace(line) == "" {
+				t.Errorf("subject %.40q: header line %q (%d characters)", subject, line, len(line))
+			}
+		}
+	}
+}
+
 // A line break in a subject is encoded, never a header of its own; in an address or an unsubscribe link it is
 // refused before anything is sent.
 func TestSMTPLineBreaksCannotAddHeaders(t *testing.T) {
@@ -193,6 +221,9 @@ func TestSMTPLineBreaksCannotAddHeaders(t *testing.T) {
 		{"recipient", "blog@example.com", notify.Mail{To: "ada@example.com\r\nBcc: eve@example.com"}, "recipient: "},
 		{"recipient's name", "blog@example.com", notify.Mail{To: "Ada\r\nBcc: eve@example.com <ada@example.com>"}, "recipient: "},
 		{"unsubscribe link", "blog@example.com", notify.Mail{To: "ada@example.com", Unsubscribe: "https://blog.example/u\r\nBcc: eve@example.com"}, "line break"},
+		// A quoted local part may hold what would end RCPT TO:<...> and add parameters to the command.
+		{"recipient with a bracket", "blog@example.com", notify.Mail{To: `"a> NOTIFY=NEVER"@example.org`}, "recipient: "},
+		{"sender with a space", `"blog bot"@example.com`, notify.Mail{To: "ada@example.com"}, "MAIL_FROM: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

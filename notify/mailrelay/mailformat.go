@@ -1,7 +1,6 @@
 package mailrelay
 
 import (
-	"blog/notify"
 	"bytes"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"blog/notify"
 )
 
 // envelope is a message ready for the relay: the addresses of the SMTP transaction and the message itself.
@@ -32,11 +33,18 @@ func encodeMail(from string, m notify.Mail, messageID string, now time.Time) (en
 	if err != nil {
 		return envelope{}, fmt.Errorf("recipient: %w", err)
 	}
+	// The addresses go into MAIL FROM:<...> and RCPT TO:<...> as they are: a quoted local part that holds a
+	// bracket or a space would end the address there and add parameters to the command.
+	for _, a := range []struct{ what, addr string }{{"MAIL_FROM", sender.Address}, {"recipient", rcpt.Address}} {
+		if i := strings.IndexFunc(a.addr, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune(`<>"`, r) }); i >= 0 {
+			return envelope{}, fmt.Errorf("%s: %q cannot be sent to: it holds %q", a.what, a.addr, a.addr[i])
+		}
+	}
 	var b bytes.Buffer
 	h := headers{w: &b}
 	h.add("From", sender.String())
 	h.add("To", rcpt.String())
-	h.add("Subject", mime.QEncoding.Encode("UTF-8", m.Subject))
+	h.add("Subject", subject(m.Subject))
 	h.add("Date", now.Format(time.RFC1123Z))
 	h.add("Message-ID", "<"+messageID+">")
 	h.add("MIME-Version", "1.0")
@@ -107,8 +115,9 @@ func (h *headers) add(name, value string) {
 	n := len(name) + 1
 	h.w.WriteString(name + ":")
 	for _, word := range strings.Split(value, " ") {
-		// Even before the first word: an encoded word alone can be 75 characters.
-		if n+1+len(word) > 76 {
+		// Even before the first word: an encoded word alone can be 75 characters. Never before an empty word
+		// (two spaces in a row): a folded line may not be only white space.
+		if word != "" && n+1+len(word) > 76 {
 			h.w.WriteString("\r\n")
 			n = 0
 		}
@@ -116,4 +125,45 @@ func (h *headers) add(name, value string) {
 		n += 1 + len(word)
 	}
 	h.w.WriteString("\r\n")
+}
+
+// subject encodes a subject (RFC 2047) when it is not plain ASCII, and also when, plain, it would not survive as
+// it is: text that reads as an encoded word ("=?"), a word too long to fold, or spaces that folding would lose.
+func subject(s string) string {
+	plain := !strings.Contains(s, "=?") && !strings.Contains(s, "  ") && strings.TrimSpace(s) == s
+	for _, w := range strings.Split(s, " ") {
+		plain = plain && len(w) <= 60
+	}
+	if plain {
+		return mime.QEncoding.Encode("UTF-8", s) // unchanged when ASCII
+	}
+	// Q-encoded words of at most 75 characters (RFC 2047), every byte but letters and digits written out.
+	const prefix, suffix, maxWord = "=?UTF-8?q?", "?=", 75
+	var words []string
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			words = append(words, prefix+cur.String()+suffix)
+			cur.Reset()
+		}
+	}
+	for _, r := range s {
+		var enc string
+		switch {
+		case r == ' ':
+			enc = "_"
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
+			enc = string(r)
+		default:
+			for _, b := range []byte(string(r)) {
+				enc += fmt.Sprintf("=%02X", b)
+			}
+		}
+		if len(prefix)+cur.Len()+len(enc)+len(suffix) > maxWord {
+			flush() // a character is never split across words
+		}
+		cur.WriteString(enc)
+	}
+	flush()
+	return strings.Join(words, " ")
 }
