@@ -19,6 +19,12 @@ type Piece struct {
 	Mark bool
 }
 
+// markStart and markEnd are database.MarkStart and MarkEnd as characters.
+var (
+	markStart, _ = utf8.DecodeRuneInString(database.MarkStart)
+	markEnd, _   = utf8.DecodeRuneInString(database.MarkEnd)
+)
+
 // maxExcerpt bounds an excerpt, in characters, whatever the database returned.
 const maxExcerpt = 400
 
@@ -37,8 +43,8 @@ func Pieces(marked string) []Piece {
 	}
 	for _, r := range strings.TrimSpace(marked) {
 		switch {
-		case string(r) == database.MarkStart || string(r) == database.MarkEnd:
-			if open := string(r) == database.MarkStart; open != mark {
+		case r == markStart || r == markEnd:
+			if open := r == markStart; open != mark {
 				flush()
 				mark = open
 			}
@@ -102,82 +108,167 @@ const (
 
 // Marked marks, in a text the database did not mark (PostgreSQL's results), the words that stem to one of
 // lexemes, and cuts it into pieces as Pieces does. With window set it keeps about thirty words around the first
-// match (the start of the text when nothing matches), with "…" where it was cut.
+// match (from the first word when nothing matches), with "…" where it was cut.
+//
+// It reads the text as it goes and keeps nothing of the words it passes: a post's whole text comes with each
+// hit, and cutting all of it into words first was a third of a search's CPU (10 posts and 20 comments a page).
 func Marked(text string, lexemes []string, window bool) []Piece {
-	type span struct {
-		text        string
-		word, match bool
-	}
-	var spans []span
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
-	for len(text) > 0 {
-		r, _ := utf8.DecodeRuneInString(text)
-		w := isWord(r)
-		end := strings.IndexFunc(text, func(r rune) bool { return isWord(r) != w })
-		if end < 0 {
-			end = len(text)
-		}
-		s := span{text: text[:end], word: w}
-		s.match = w && stemMatches(strings.ToLower(s.text), lexemes)
-		spans = append(spans, s)
-		text = text[end:]
-	}
-	from, to := 0, len(spans)
+	from, to := 0, len(text)
 	if window {
-		words, first := 0, -1
-		var wordAt []int // span index of each word
-		for i, s := range spans {
-			if s.word {
-				if s.match && first < 0 {
-					first = words
+		// starts holds where the last wordsBefore+1 words began, so that the window can open wordsBefore words
+		// before the first match once it is found.
+		var starts [wordsBefore + 1]int
+		words, first, firstWord := 0, -1, 0
+		for off := 0; off < len(text); {
+			word, end := nextRun(text, off)
+			if word {
+				if words == 0 {
+					firstWord = off
 				}
-				wordAt = append(wordAt, i)
+				starts[words%len(starts)] = off
+				if stemMatches(text[off:end], lexemes) {
+					first = words
+					break
+				}
 				words++
 			}
+			off = end
 		}
-		start := max(0, first-wordsBefore)
-		if first < 0 {
-			start = 0
+		open := 0
+		switch {
+		case first >= 0:
+			open = max(0, first-wordsBefore)
+			from = starts[open%len(starts)]
+		case words > 0:
+			from = firstWord
 		}
-		if start < len(wordAt) {
-			from = wordAt[start]
-		}
-		if end := start + wordsShown; end < len(wordAt) {
-			to = wordAt[end]
+		for off, n := from, open; off < len(text); {
+			word, end := nextRun(text, off)
+			if word {
+				if n == open+wordsShown {
+					to = off
+					break
+				}
+				n++
+			}
+			off = end
 		}
 	}
 	var b strings.Builder
 	if from > 0 {
 		b.WriteString("…")
 	}
-	for _, s := range spans[from:to] {
-		if s.match {
-			b.WriteString(database.MarkStart + s.text + database.MarkEnd)
+	for off := from; off < to; {
+		word, end := nextRun(text[:to], off)
+		if word && stemMatches(text[off:end], lexemes) {
+			b.WriteString(database.MarkStart + text[off:end] + database.MarkEnd)
 		} else {
-			b.WriteString(s.text)
+			b.WriteString(text[off:end])
 		}
+		off = end
 	}
-	if to < len(spans) {
+	if to < len(text) {
 		b.WriteString("…")
 	}
 	return Pieces(b.String())
 }
+
+// nextRun returns where the run of word characters, or of other characters, that starts at off ends, and
+// whether it is a word.
+func nextRun(text string, off int) (word bool, end int) {
+	r, size := utf8.DecodeRuneInString(text[off:])
+	word = isWord(r)
+	for end = off + size; end < len(text); end += size {
+		if c := text[end]; c < utf8.RuneSelf { // most of a text: a byte and a table
+			if size = 1; asciiWord[c] != word {
+				break
+			}
+			continue
+		}
+		r, size = utf8.DecodeRuneInString(text[end:])
+		if isWord(r) != word {
+			break
+		}
+	}
+	return word, end
+}
+
+// isWord reports whether r is part of a word: a letter, a digit, or a mark joined to them.
+func isWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// asciiWord tells, for each ASCII character, whether it is part of a word.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
 
 // stemMatches reports whether word (in lower case) is one the database's stemmer would turn into one of
 // lexemes: it starts with the stem and goes on by a few letters at most ("comments", "commenting" for
 // "comment"), or, as the English stemmer writes a final y as i, starts with the stem but its i ("proxy" for
 // "proxi"). It only decides what is highlighted: what matched was the database's decision.
 func stemMatches(word string, lexemes []string) bool {
+	lower, ascii := "", isASCII(word)
 	for _, l := range lexemes {
-		if l == "" {
+		// A word more than a few letters longer than the stem, or shorter than it, is not one of its forms
+		// (lower case is about as long): most words are passed over without being looked at.
+		if l == "" || len(word) < len(l)-1 || len(word) > len(l)+8 {
 			continue
 		}
-		if strings.HasPrefix(word, l) && len(word)-len(l) <= 4 {
+		if ascii { // the common case, compared without making the word's lower case
+			if hasLowerPrefix(word, l) && len(word)-len(l) <= 4 {
+				return true
+			}
+			if stem, ok := strings.CutSuffix(l, "i"); ok && stem != "" && len(word) > len(stem) && hasLowerPrefix(word, stem) &&
+				lowerByte(word[len(stem)]) == 'y' && len(word)-len(l) <= 3 {
+				return true
+			}
+			continue
+		}
+		if lower == "" {
+			lower = strings.ToLower(word)
+		}
+		if strings.HasPrefix(lower, l) && len(lower)-len(l) <= 4 {
 			return true
 		}
-		if stem, ok := strings.CutSuffix(l, "i"); ok && stem != "" && strings.HasPrefix(word, stem+"y") && len(word)-len(l) <= 3 {
+		if stem, ok := strings.CutSuffix(l, "i"); ok && stem != "" && strings.HasPrefix(lower, stem+"y") && len(lower)-len(l) <= 3 {
 			return true
 		}
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// hasLowerPrefix reports whether the ASCII word, in lower case, starts with prefix.
+func hasLowerPrefix(word, prefix string) bool {
+	if len(word) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if lowerByte(word[i]) != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

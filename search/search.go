@@ -150,9 +150,11 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 			at[c.PostID] = i
 			res.Posts = append(res.Posts, r)
 		}
-		excerpt := Pieces(c.Excerpt)
+		var excerpt []Piece
 		if c.Lexemes != "" {
 			excerpt = Marked(c.Excerpt, database.Lexemes(c.Lexemes), true)
+		} else {
+			excerpt = Pieces(c.Excerpt)
 		}
 		res.Posts[i].Comments = append(res.Posts[i].Comments, CommentResult{ID: c.ID, Username: c.Username,
 			Date: c.CreatedAt, Excerpt: excerpt})
