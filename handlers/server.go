@@ -165,7 +165,7 @@ type Config struct {
 	// DatabaseFile, when set, reports database.ErrDatabaseGone once the SQLite file was deleted or replaced
 	// (database.DB.CheckFile): a request that failed on a read is then answered 503 like a refused write.
 	DatabaseFile func() error
-	// Webmentions, when set, is the queue that received Webmentions go to (webmention.Receiver): POST
+	// Webmentions, when set, is the queue that received Webmentions go to (webmention/queue.Receiver): POST
 	// /webmention is served and post pages advertise it. WebmentionRate bounds one client address's requests.
 	Webmentions    mentionhandlers.Receiver
 	WebmentionRate limits.Rate

@@ -19,7 +19,7 @@ import (
 	"blog/handlers"
 	"blog/internal/dbtest"
 	"blog/repo/mentions"
-	"blog/webmention"
+	"blog/webmention/queue"
 )
 
 // TestWebmentionQueueBound fills the verification queue to its bound (mentions.MaxPending waiting) on both
@@ -30,7 +30,7 @@ func TestWebmentionQueueBound(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		st := mentions.New(db)
-		receiver := webmention.NewReceiver(st, nil, fetch.New(fetch.Config{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		receiver := queue.NewReceiver(st, nil, fetch.New(fetch.Config{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
 		// The receiver's worker is not started: nothing leaves the queue but what the test does.
 		a := newTestAppOn(t, db, func(c *handlers.Config) { c.Webmentions = receiver })
 		target := "http://blog.test/posts/" + a.slug

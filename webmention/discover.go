@@ -1,7 +1,8 @@
 // Package webmention speaks the W3C Webmention protocol on both sides, without HTTP handlers or storage: for
 // sending, it discovers a page's endpoint and notifies it; for receiving, it checks a request, verifies that the
 // source really links to the target and reads the source's microformats2 (h-entry) into a Mention. Every fetch
-// goes through a fetch.Client, which refuses non-public addresses and bounds time, size and redirects.
+// goes through a fetch.Client, which refuses non-public addresses and bounds time, size and redirects. The
+// durable queues that use it, received mentions verified and posts' links notified, are webmention/queue's.
 package webmention
 
 import (

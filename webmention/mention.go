@@ -172,7 +172,7 @@ func (e entry) fill(m *Mention, base *url.URL) {
 			m.AuthorName = e.authorS
 		}
 	}
-	m.AuthorName = bound(oneLine(m.AuthorName), MaxName)
+	m.AuthorName = Bound(oneLine(m.AuthorName), MaxName)
 	if m.AuthorName == "" {
 		m.AuthorName = strings.TrimPrefix(base.Hostname(), "www.")
 	}
@@ -194,7 +194,7 @@ func (e entry) fill(m *Mention, base *url.URL) {
 		}
 		raw = ""
 	}
-	m.Text = bound(strings.TrimSpace(text), MaxText)
+	m.Text = Bound(strings.TrimSpace(text), MaxText)
 	m.HTML = safeHTML(raw, m.Text)
 	if p, ok := first(e.item, "published").(string); ok {
 		m.Published = parseTime(p)
@@ -313,8 +313,8 @@ func oneLine(s string) string {
 	return strings.TrimSpace(spaces.ReplaceAllString(s, " "))
 }
 
-// bound cuts s to at most n characters, with an ellipsis when it cut.
-func bound(s string, n int) string {
+// Bound cuts s to at most n characters, with an ellipsis when it cut.
+func Bound(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

@@ -98,7 +98,7 @@ func Verify(ctx context.Context, f Fetcher, source, target *url.URL) (Mention, e
 		entry.fill(&m, resp.URL)
 		if m.Text == "" {
 			// No h-entry with text: the page's title says what it is, as IndieWeb sites show a plain mention.
-			m.Text = bound(oneLine(title(doc)), MaxName*2)
+			m.Text = Bound(oneLine(title(doc)), MaxName*2)
 			m.HTML = safeHTML("", m.Text)
 		}
 		return m, nil

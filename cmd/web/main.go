@@ -67,7 +67,7 @@ import (
 	"blog/search"
 	"blog/uploads"
 	"blog/views"
-	"blog/webmention"
+	"blog/webmention/queue"
 )
 
 func main() {
@@ -240,9 +240,9 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	pics := newPictures(cfg, db)
 	// What each load changes (a post published, come at its time, changed or taken down) open pages are told.
 	site.OnDifference(broker.Announce)
-	var receiver *webmention.Receiver
+	var receiver *queue.Receiver
 	if cfg.Webmention {
-		var sender *webmention.Sender
+		var sender *queue.Sender
 		receiver, sender, err = newWebmentions(cfg, db, mod, pics, log)
 		if err != nil {
 			return err
@@ -425,7 +425,7 @@ func announceSetupLink(ctx context.Context, cfg config.Config, own *owner.Owner,
 func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments *discussion.Comments,
 	broker *live.Broker, mod *moderation.Service, own *owner.Owner, set *assets.Set, chrome views.Chrome, keys siteKeySet,
 	metrics *observe.Metrics, done chan struct{}, log *slog.Logger, ppl *people.Service, writer *desk.Service,
-	letters *newsletter.Service, receiver *webmention.Receiver, pics *pictures.Service, fed *activitypub.Service,
+	letters *newsletter.Service, receiver *queue.Receiver, pics *pictures.Service, fed *activitypub.Service,
 	follows *following.Service) (*fiber.App, error) {
 	hc := handlers.Config{People: ppl, Desk: writer, PurgeAfter: cfg.PurgeAfter, Newsletter: letters,
 		MaxStreamsPerClient: cfg.MaxStreams,
@@ -502,15 +502,15 @@ func newPictures(cfg config.Config, db *database.DB) *pictures.Service {
 // like any comment), and the sender of the posts' own Webmentions. The sender is nil while the blog has no
 // public address (BASE_URL unset), unless WEBMENTION_ALLOW_PRIVATE says this is a test on one machine: the
 // pages linked to could not fetch a source at the server's own address.
-func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, pics *pictures.Service, log *slog.Logger) (*webmention.Receiver, *webmention.Sender, error) {
+func newWebmentions(cfg config.Config, db *database.DB, mod *moderation.Service, pics *pictures.Service, log *slog.Logger) (*queue.Receiver, *queue.Sender, error) {
 	f := fetch.New(fetch.Config{AllowPrivate: cfg.WebmentionPrivate, UserAgent: cfg.SiteTitle + " (Webmention; " + cfg.PublicBase() + ")"})
 	st := mentions.New(db)
-	receiver := webmention.NewReceiver(st, mod, f, log)
+	receiver := queue.NewReceiver(st, mod, f, log)
 	receiver.Pictures = pics
 	if cfg.BaseURL == "" && !cfg.WebmentionPrivate {
 		return receiver, nil, nil
 	}
-	sender, err := webmention.NewSender(st.Sends(), f, cfg.PublicBase(), log)
+	sender, err := queue.NewSender(st.Sends(), f, cfg.PublicBase(), log)
 	return receiver, sender, err
 }
 

@@ -1,7 +1,7 @@
 // Package webmention serves the blog's Webmention endpoint: a request is checked (source and target, the target
 // a post of this blog), rate-limited per client address, stored as pending and answered 202 Accepted; the
-// verification runs later in the background (webmention.Receiver), and what it finds reaches open pages through
-// the change feed like any comment.
+// verification runs later in the background (webmention/queue.Receiver), and what it finds reaches open pages
+// through the change feed like any comment.
 package webmention
 
 import (
@@ -19,17 +19,18 @@ import (
 	"blog/publish"
 	"blog/repo/mentions"
 	wm "blog/webmention"
+	"blog/webmention/queue"
 )
 
 // Path is the endpoint's address, as pages and Link headers advertise it.
 const Path = "/webmention"
 
-// Receiver queues a checked request (webmention.Receiver).
+// Receiver queues a checked request (webmention/queue.Receiver).
 type Receiver interface {
 	Accept(ctx context.Context, r mentions.Received) (mentions.Webmention, error)
 }
 
-var _ Receiver = (*wm.Receiver)(nil)
+var _ Receiver = (*queue.Receiver)(nil)
 
 // Content is the blog's current content.
 type Content interface {

@@ -1,4 +1,4 @@
-package webmention
+package queue
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"blog/clientip"
 	"blog/database"
+	"blog/fetch"
 	"blog/internal/dbtest"
 	"blog/moderation"
 	"blog/repo"
@@ -49,7 +50,7 @@ func TestMentionsPassTheCommentsDoor(t *testing.T) {
 		mod := &moderation.Service{Comments: review.NewComments(db), BanStore: bans, Hasher: clientip.NewHasher([]byte("0123456789abcdef0123")),
 			Mode: moderation.ModeAll, Rules: spam.Rules{Stamps: true, Words: []string{"cheapviagra"}}}
 		st := mentions.New(db)
-		r := NewReceiver(st, mod, loopback(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		r := NewReceiver(st, mod, fetch.New(fetch.Config{AllowPrivate: true}), slog.New(slog.NewTextHandler(io.Discard, nil)))
 		receive := func(path string) mentions.Webmention {
 			t.Helper()
 			w, err := r.Accept(ctx, mentions.Received{Source: src.URL + path, Target: target, PostID: ids["hello"]})

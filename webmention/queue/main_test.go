@@ -1,4 +1,4 @@
-package webmention
+package queue
 
 import (
 	"os"

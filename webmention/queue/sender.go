@@ -1,4 +1,4 @@
-package webmention
+package queue
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"blog/content"
 	"blog/repo/mentions"
+	"blog/webmention"
 )
 
 // Outbox is what the sender needs of the outbox of Webmentions to send (mentions.Sends).
@@ -37,7 +38,7 @@ const MaxLinks = 100
 // and sends the queue in the background with retries.
 type Sender struct {
 	Outbox Outbox
-	Fetch  Fetcher
+	Fetch  webmention.Fetcher
 	Logger *slog.Logger
 	// Every is how often the queue is looked at when nothing pokes it.
 	Every  time.Duration
@@ -47,7 +48,7 @@ type Sender struct {
 }
 
 // NewSender returns a sender for the blog at base (its public address, the posts' sources).
-func NewSender(o Outbox, f Fetcher, base string, logger *slog.Logger) (*Sender, error) {
+func NewSender(o Outbox, f webmention.Fetcher, base string, logger *slog.Logger) (*Sender, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
 		return nil, errors.New("webmention: the blog's address is not an absolute URL")
@@ -186,16 +187,16 @@ func (s *Sender) Round(ctx context.Context) int {
 func (s *Sender) send(ctx context.Context, r mentions.Send) {
 	read := r.UpdatedAt
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
-	res, err := Send(sctx, s.Fetch, r.Source, r.Target)
+	res, err := webmention.Send(sctx, s.Fetch, r.Source, r.Target)
 	cancel()
 	r.Endpoint, r.Answer = res.Endpoint, res.Status
 	switch {
-	case errors.Is(err, ErrNoEndpoint):
+	case errors.Is(err, webmention.ErrNoEndpoint):
 		r.Status, r.LastError = mentions.SendNone, ""
 	case err == nil:
 		r.Status, r.LastError = mentions.SendDone, ""
 	default:
-		r.LastError = bound(err.Error(), 480)
+		r.LastError = webmention.Bound(err.Error(), 480)
 		// A 4xx is the receiver's verdict (it will not change by asking again), except 429.
 		verdict := res.Status >= 400 && res.Status < 500 && res.Status != 429
 		if r.Attempts >= Tries || final(err) || verdict {

@@ -1,4 +1,8 @@
-package webmention
+// Package queue works the two durable queues of Webmentions in the background, speaking the protocol through
+// package webmention: the Receiver verifies each mention received and turns a verified reply or mention into the
+// comment it stands for, through moderation; the Sender queues a notification for each link a published post
+// adds, keeps through a change or removes, and sends them with retries.
+package queue
 
 import (
 	"context"
@@ -15,6 +19,7 @@ import (
 	"blog/repo"
 	"blog/repo/mentions"
 	"blog/spam"
+	"blog/webmention"
 )
 
 // Store is what the receiver needs of the mention store.
@@ -64,7 +69,7 @@ var retryAfter = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute,
 type Receiver struct {
 	Store      Store
 	Moderation Moderator
-	Fetch      Fetcher
+	Fetch      webmention.Fetcher
 	// Pictures, when set, copies the authors' photos of replies and mentions; without it they show the blog's
 	// drawn picture.
 	Pictures Pictures
@@ -75,7 +80,7 @@ type Receiver struct {
 }
 
 // NewReceiver returns a receiver; Run starts its worker.
-func NewReceiver(st Store, mod Moderator, f Fetcher, logger *slog.Logger) *Receiver {
+func NewReceiver(st Store, mod Moderator, f webmention.Fetcher, logger *slog.Logger) *Receiver {
 	return &Receiver{Store: st, Moderation: mod, Fetch: f, Logger: logger, Every: 30 * time.Second, poke: make(chan struct{}, 1)}
 }
 
@@ -142,14 +147,14 @@ func (r *Receiver) process(ctx context.Context, w mentions.Webmention) {
 		return
 	}
 	vctx, cancel := context.WithTimeout(ctx, time.Minute)
-	m, err := Verify(vctx, r.Fetch, src, tgt)
+	m, err := webmention.Verify(vctx, r.Fetch, src, tgt)
 	cancel()
 	switch {
-	case errors.Is(err, ErrGone) || errors.Is(err, ErrNoLink):
+	case errors.Is(err, webmention.ErrGone) || errors.Is(err, webmention.ErrNoLink):
 		r.unlink(ctx, &w)
 		w.Status, w.LastError = mentions.StatusRemoved, err.Error()
 	case err != nil:
-		w.LastError = bound(err.Error(), 480)
+		w.LastError = webmention.Bound(err.Error(), 480)
 		if w.Attempts >= Tries || final(err) {
 			w.Status = mentions.StatusFailed
 		} else {
@@ -159,7 +164,7 @@ func (r *Receiver) process(ctx context.Context, w mentions.Webmention) {
 		w.Kind, w.AuthorName, w.AuthorURL, w.URL = string(m.Kind), m.AuthorName, m.AuthorURL, m.URL
 		w.Status, w.LastError = mentions.StatusVerified, ""
 		if err := r.apply(ctx, &w, m); err != nil {
-			w.Status, w.LastError = mentions.StatusFailed, bound(err.Error(), 480)
+			w.Status, w.LastError = mentions.StatusFailed, webmention.Bound(err.Error(), 480)
 		}
 	}
 	r.save(ctx, w, read)
@@ -178,8 +183,8 @@ func (r *Receiver) save(ctx context.Context, w mentions.Webmention, read time.Ti
 
 // apply makes a verified reply or mention the comment it stands for (created, or edited when it was sent
 // again), and takes away the comment of one that became a like or a repost.
-func (r *Receiver) apply(ctx context.Context, w *mentions.Webmention, m Mention) error {
-	if m.Kind == KindLike || m.Kind == KindRepost {
+func (r *Receiver) apply(ctx context.Context, w *mentions.Webmention, m webmention.Mention) error {
+	if m.Kind == webmention.KindLike || m.Kind == webmention.KindRepost {
 		r.unlink(ctx, w)
 		return nil
 	}
@@ -201,7 +206,7 @@ func (r *Receiver) apply(ctx context.Context, w *mentions.Webmention, m Mention)
 	host := strings.TrimPrefix(strings.ToLower(hostOf(w.Source)), "www.")
 	email := "webmention@" + host
 	kind := repo.MentionLink
-	if m.Kind == KindReply {
+	if m.Kind == webmention.KindReply {
 		kind = repo.MentionReply
 	}
 	n := repo.NewComment{PostID: w.PostID, Input: repo.CommentInput{Username: m.AuthorName, Email: email, Body: body},
@@ -220,7 +225,7 @@ func (r *Receiver) apply(ctx context.Context, w *mentions.Webmention, m Mention)
 	}
 	w.CommentID = &c.ID
 	if d.State != repo.StatePublished {
-		w.LastError = bound("comment "+d.State+": "+d.Reason, 480)
+		w.LastError = webmention.Bound("comment "+d.State+": "+d.Reason, 480)
 	}
 	return nil
 }
@@ -261,7 +266,7 @@ func (r *Receiver) unlink(ctx context.Context, w *mentions.Webmention) {
 
 // commentBody is the mention's text as the blog's Markdown: the sanitised HTML converted (richtext renders it
 // by the comments' own rules), bounded as a comment is; a mention with no text says where it was made.
-func commentBody(m Mention) string {
+func commentBody(m webmention.Mention) string {
 	body := ""
 	if m.HTML != "" {
 		if md, _, err := source.ToMarkdown(m.HTML, source.HTML); err == nil {
@@ -271,7 +276,7 @@ func commentBody(m Mention) string {
 	if strings.TrimSpace(body) == "" {
 		body = fmt.Sprintf("Mentioned this post on %s.", strings.TrimPrefix(hostOf(m.URL), "www."))
 	}
-	return bound(body, repo.MaxBody)
+	return webmention.Bound(body, repo.MaxBody)
 }
 
 // final reports a fetch that would fail the same way again: a refused address, a page too large, too many
