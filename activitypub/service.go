@@ -1,26 +1,26 @@
 // Package activitypub makes the blog one ActivityPub actor (@blog@host): its documents (WebFinger, the actor,
-// NodeInfo, each post as an Article), the inbox's rules (signatures verified, actors read with the safe client
-// and kept, follows accepted, replies turned into comments through moderation, their edits and deletions
-// followed, likes and boosts counted), and what it sends through the durable queue: each post's Create, Update
-// and Delete to the followers' servers, and the owner's replies to fediverse comments back to their authors.
-// It knows nothing of HTTP servers: handlers/activitypub calls it.
+// NodeInfo, each post as an Article), its inbox (whose rules are activitypub/inbox's: signatures verified,
+// actors read with the safe client and kept, follows accepted, replies turned into comments through moderation,
+// their edits and deletions followed, likes and boosts counted), and what it sends through the durable queue:
+// each post's Create, Update and Delete to the followers' servers, and the owner's replies to fediverse comments
+// back to their authors. It knows nothing of HTTP servers: handlers/activitypub calls it.
 package activitypub
 
 import (
 	"context"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"blog/activitypub/delivery"
+	"blog/activitypub/inbox"
 	"blog/activitypub/remote"
 	"blog/activitypub/signature"
-	"blog/activitypub/streams"
 	"blog/fetch"
 	"blog/moderation"
 	"blog/publish"
@@ -28,20 +28,11 @@ import (
 	"blog/repo/federation"
 )
 
-// Moderator is the one door every comment passes (moderation.Service): a reply from the fediverse is screened
-// and stored like a comment, edited like one when its author edits it, deleted like one when its author does.
+// Moderator is the one door every comment passes (moderation.Service): what the inbox needs of it, and the
+// bans of the console's blocks.
 type Moderator interface {
-	Post(ctx context.Context, n repo.NewComment, c moderation.Candidate) (repo.Comment, repo.Stamp, moderation.Decision, error)
-	EditOwn(ctx context.Context, e moderation.OwnEdit) (repo.Comment, repo.Stamp, moderation.Decision, error)
-	DeleteOwn(ctx context.Context, id int64) (repo.Moved, error)
-	Act(ctx context.Context, actor, action string, ids []int64) ([]repo.Moved, error)
-	Comment(ctx context.Context, id int64) (repo.Comment, error)
+	inbox.Moderator
 	Ban(ctx context.Context, actor string, req moderation.BanRequest) (repo.Ban, []repo.Moved, error)
-}
-
-// Bans tells whether a server's domain is banned (the console's ban of an email domain: moderation's store).
-type Bans interface {
-	Match(ctx context.Context, email, ipHash, netHash string) (repo.Ban, bool, error)
 }
 
 // Content is the blog's current content (publish.Store).
@@ -49,30 +40,16 @@ type Content interface {
 	Current() *publish.Snapshot
 }
 
-// Pictures keeps the blog's own copy of a picture another server names (pictures.Service): an author's icon is
-// fetched once, checked and served by the blog, so a page that shows it loads nothing from another host.
-type Pictures interface {
-	Fetch(ctx context.Context, remoteURL string) (string, error)
-}
-
 var _ Moderator = (*moderation.Service)(nil)
-
-// Following takes what the actors the blog follows send (following.Service): the answers to its Follows, and
-// their posts, edits and deletions.
-type Following interface {
-	Answered(ctx context.Context, a streams.Object, actor federation.Actor, accepted bool) error
-	Received(ctx context.Context, o streams.Object, actor federation.Actor) (bool, error)
-	Removed(ctx context.Context, objectID string, actor federation.Actor) error
-}
 
 // Config is what the service is built from.
 type Config struct {
 	Store      *federation.Store
 	Moderation Moderator
-	Bans       Bans
+	Bans       inbox.Bans
 	Content    Content
 	// Pictures, when set, copies the authors' icons; without it their comments show the blog's drawn picture.
-	Pictures Pictures
+	Pictures inbox.Pictures
 	// Fetch reads actors and delivers activities: non-public addresses refused unless it was built to allow them.
 	Fetch *fetch.Client
 	// BaseURL is the blog's public address; Username the actor's name (@Username@host).
@@ -86,7 +63,7 @@ type Config struct {
 	// Every is how often the delivery queue is looked at when nothing pokes it (work queued by another instance).
 	Every time.Duration
 	// Following, when set, keeps what the actors the blog follows send; without it their posts are ignored.
-	Following Following
+	Following inbox.Following
 }
 
 // Service is the blog as an actor.
@@ -100,6 +77,8 @@ type Service struct {
 	delivery *delivery.Worker
 	// remote reads other servers' actors and objects.
 	remote *remote.Reader
+	// inbox applies the activities received.
+	inbox *inbox.Inbox
 	// joined is the day the blog's key was made: reply posts dated earlier are not sent to their authors.
 	joined time.Time
 	mu     sync.Mutex
@@ -160,6 +139,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, base: base, key: key, pubPEM: pub, poke: make(chan struct{}, 1), joined: joined.UTC().Truncate(24 * time.Hour)}
 	s.remote = remote.New(cfg.Store, cfg.Fetch, key, s.KeyID())
 	s.delivery = delivery.New(cfg.Store, cfg.Fetch, key, s.KeyID(), cfg.Log)
+	s.inbox = inbox.New(inbox.Config{Store: cfg.Store, Moderation: cfg.Moderation, Bans: cfg.Bans, Content: cfg.Content,
+		Pictures: cfg.Pictures, Following: cfg.Following, Remote: s.remote, Base: base, ActorID: s.ActorID(), Wake: s.wake,
+		Log: cfg.Log})
 	return s, nil
 }
 
@@ -194,29 +176,16 @@ func (s *Service) wake() {
 	}
 }
 
-// postBySlug returns the published post a URL of the blog names, with its id.
-func (s *Service) postOf(raw string) (int64, bool) {
-	u, err := url.Parse(raw)
-	if err != nil || !strings.EqualFold(u.Host, s.base.Host) {
-		return 0, false
-	}
-	slug, ok := strings.CutPrefix(u.Path, "/posts/")
-	if !ok {
-		return 0, false
-	}
-	snap := s.cfg.Content.Current()
-	p, found := snap.Lib.PostBySlug(strings.TrimSuffix(slug, "/"))
-	if !found || p.Draft {
-		return 0, false
-	}
-	return snap.PostID(p.Slug)
+// MaxActivity bounds an activity's body, in bytes (inbox.MaxActivity).
+const MaxActivity = inbox.MaxActivity
+
+// ErrRefused refuses an activity the blog will not take (inbox.ErrRefused).
+var ErrRefused = inbox.ErrRefused
+
+// BadActivity refuses an activity that cannot be read (inbox.BadActivity).
+type BadActivity = inbox.BadActivity
+
+// Receive takes a signed POST to the inbox and applies its activity (inbox.Inbox.Receive).
+func (s *Service) Receive(ctx context.Context, req *http.Request, body []byte) error {
+	return s.inbox.Receive(ctx, req, body)
 }
-
-// ErrRefused refuses an activity the blog will not take (its actor's domain banned, an actor that is not the
-// signer's).
-var ErrRefused = errors.New("activitypub: refused")
-
-// BadActivity refuses an activity that cannot be read; its message says why.
-type BadActivity struct{ Msg string }
-
-func (e BadActivity) Error() string { return e.Msg }
