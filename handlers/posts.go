@@ -14,7 +14,7 @@ import (
 	"blog/csrf"
 	"blog/handlers/comments"
 	"blog/handlers/web"
-	"blog/live"
+	"blog/live/lists"
 	"blog/views"
 )
 
@@ -150,7 +150,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 
 // sharedPost serves the post page every reader without comments of their own gets: the same bytes for all of
 // them, rendered once per change of the post (and per form-timestamp step) and compressed once.
-func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.Order, fromLink bool) error {
+func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order lists.Order, fromLink bool) error {
 	l, err := s.lists.Get(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -169,7 +169,7 @@ func (s *Server) sharedPost(c *fiber.Ctx, p content.Post, id int64, order live.O
 		return views.PostPage(s.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
 			Elsewhere: s.elsewhere(c.UserContext(), id), Translations: snap.Lib.Translations(p)})
 	})
-	if !fromLink && order != live.OrderOldest {
+	if !fromLink && order != lists.OrderOldest {
 		// The order came from this browser's cookie, not the address: no cache in front may give it to others.
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	}

@@ -41,6 +41,7 @@ import (
 	"blog/i18n"
 	"blog/limits"
 	"blog/live"
+	"blog/live/lists"
 	"blog/moderation"
 	"blog/newsletter"
 	"blog/observe"
@@ -72,7 +73,7 @@ var _ CommentStore = (*discussion.Comments)(nil)
 type Broker interface {
 	events.Broker
 	web.Syncer
-	Lists() *live.Lists
+	Lists() *lists.Lists
 	// OnChange registers fn to be told about every batch of changes (before the broker runs).
 	OnChange(fn live.Apply)
 }
@@ -223,7 +224,7 @@ type Server struct {
 	// locale is the blog's language (SITE_LANG), put in every request's context (language).
 	locale *i18n.Locale
 	// lists are the posts' rendered conversations, kept current by the broker.
-	lists *live.Lists
+	lists *lists.Lists
 	// pages keeps the public pages and feeds.
 	pages *pagecache.Cache
 	// comments are the conversation under a post: posting, paging, the author's own edits.
