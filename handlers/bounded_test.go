@@ -13,7 +13,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/handlers/comments"
-	"blog/live"
+	"blog/live/lists"
 	"blog/repo"
 	"blog/richtext"
 )
@@ -67,7 +67,7 @@ func TestListsAreRenderedOncePerChange(t *testing.T) {
 	ctx := context.Background()
 	post := a.postID(t, a.slug)
 	var first repo.Comment
-	for i := range live.MaxThreadsShown + 3 {
+	for i := range lists.MaxThreadsShown + 3 {
 		c, _, err := a.store.CreateComment(ctx, repo.NewComment{PostID: post,
 			Input: repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "conversation " + itoa(int64(i))}})
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/go-rel/rel"
 	"github.com/go-rel/rel/where"
 
-	"blog/live"
+	"blog/live/lists"
 	"blog/repo"
 	"blog/views"
 )
@@ -252,17 +252,17 @@ func TestCachedListMatchesDatabase(t *testing.T) {
 // "Show older comments" as they would on a list read afresh.
 func TestKeptListStaysAtTheNewest200(t *testing.T) {
 	a := newTestApp(t)
-	for i := range live.MaxThreadsShown - 2 {
+	for i := range lists.MaxThreadsShown - 2 {
 		a.mustPost(t, "comment number "+itoa(int64(i)))
 	}
 	a.page(t, "/posts/"+a.slug) // the list is now kept, and the comments below reach it through the feed
-	for i := live.MaxThreadsShown - 2; i < live.MaxThreadsShown+5; i++ {
+	for i := lists.MaxThreadsShown - 2; i < lists.MaxThreadsShown+5; i++ {
 		a.mustPost(t, "comment number "+itoa(int64(i)))
 	}
 	d := doc(t, a.page(t, "/posts/"+a.slug))
 	items := d.Find(`#comment-list [data-testid="CommentItem"]`)
-	if n := items.Length(); n != live.MaxThreadsShown {
-		t.Fatalf("page shows %d comments, want the newest %d", n, live.MaxThreadsShown)
+	if n := items.Length(); n != lists.MaxThreadsShown {
+		t.Fatalf("page shows %d comments, want the newest %d", n, lists.MaxThreadsShown)
 	}
 	if first := items.First().Text(); !strings.Contains(first, "comment number 5") || strings.Contains(first, "comment number 50") {
 		t.Fatalf("oldest comment shown: %q, want comment number 5", strings.TrimSpace(first))
@@ -284,13 +284,13 @@ func TestKeptListStaysAtTheNewest200(t *testing.T) {
 // Beyond the newest 200, older comments are paged in: appended by htmx, or on a page of their own.
 func TestOlderComments(t *testing.T) {
 	a := newTestApp(t)
-	for i := range live.MaxThreadsShown + 5 {
+	for i := range lists.MaxThreadsShown + 5 {
 		a.mustPost(t, "comment number "+itoa(int64(i)))
 	}
 	body := a.page(t, "/posts/"+a.slug)
 	d := doc(t, body)
-	if n := d.Find(`#comment-list [data-testid="CommentItem"]`).Length(); n != live.MaxThreadsShown {
-		t.Fatalf("page shows %d comments, want %d", n, live.MaxThreadsShown)
+	if n := d.Find(`#comment-list [data-testid="CommentItem"]`).Length(); n != lists.MaxThreadsShown {
+		t.Fatalf("page shows %d comments, want %d", n, lists.MaxThreadsShown)
 	}
 	if c := strings.TrimSpace(d.Find("#comment-count").Text()); c != "205 comments" {
 		t.Fatalf("count = %q", c)

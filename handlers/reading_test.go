@@ -13,6 +13,7 @@ import (
 
 	"blog/database"
 	"blog/handlers"
+	posthandlers "blog/handlers/posts"
 	"blog/publish"
 	"blog/repo"
 )
@@ -40,8 +41,8 @@ func TestPagingTagsArchiveAndNeighbours(t *testing.T) {
 	base := newTestApp(t)
 	a := newTestAppOn(t, base.db, withPosts(t, base.db, 23))
 	home := doc(t, a.page(t, "/"))
-	if n := home.Find(`[data-testid="PostSummary"]`).Length(); n != handlers.PostsPerPage {
-		t.Fatalf("home lists %d posts, want %d", n, handlers.PostsPerPage)
+	if n := home.Find(`[data-testid="PostSummary"]`).Length(); n != posthandlers.PostsPerPage {
+		t.Fatalf("home lists %d posts, want %d", n, posthandlers.PostsPerPage)
 	}
 	if home.Find(`[data-testid="Pager"] a[rel="next"][href="/page/2"]`).Length() != 1 || home.Find(`a[rel="prev"]`).Length() != 0 {
 		t.Fatal("home has no link to page 2")

@@ -28,7 +28,8 @@ func (s *Server) routes(app *fiber.App) {
 		// Pictures fetched from other sites (an author's photo), from the database (handlers/pictures).
 		app.Get("/media/p/:name", s.pictures.Serve)
 	}
-	app.Get("/media/*", s.media)
+	// The images in posts, from the content folder (handlers/posts).
+	app.Get("/media/*", s.posts.Media)
 	app.Get("/feed.xml", s.feeds.Posts)
 	app.Get("/comments.xml", s.feeds.Comments)
 	app.Get("/posts/:slug/comments.xml", s.feeds.PostComments)
@@ -139,12 +140,13 @@ func (s *Server) routes(app *fiber.App) {
 		app.Post("/your-data/erase", same, p.Erase)
 	}
 
-	app.Get("/", same, s.home)
-	app.Get("/page/:n<int>", same, s.home)
-	app.Get("/archive", same, s.archive)
-	app.Get("/tags", same, s.tags)
+	// The reader's pages of the content (handlers/posts): these, and /posts/:slug and /:page below.
+	app.Get("/", same, s.posts.Home)
+	app.Get("/page/:n<int>", same, s.posts.Home)
+	app.Get("/archive", same, s.posts.Archive)
+	app.Get("/tags", same, s.posts.Tags)
 	app.Get("/tags/:tag/feed.xml", s.feeds.Tag)
-	app.Get("/tags/:tag", same, s.tag)
+	app.Get("/tags/:tag", same, s.posts.Tag)
 	if s.cfg.Search != nil {
 		app.Get("/search", same, s.search)
 	}
@@ -165,9 +167,9 @@ func (s *Server) routes(app *fiber.App) {
 	if s.webmention != nil {
 		// Other sites' notifications: a cross-site POST by design, so no origin check; bounded per client.
 		app.Post(mentionhandlers.Path, s.webmention.Receive)
-		app.Get("/posts/:slug", same, mentionhandlers.Advertise, s.post)
+		app.Get("/posts/:slug", same, mentionhandlers.Advertise, s.posts.Post)
 	} else {
-		app.Get("/posts/:slug", same, s.post)
+		app.Get("/posts/:slug", same, s.posts.Post)
 	}
 	// A comment posted with the owner's session is the owner's (published, with the author badge).
 	app.Post("/posts/:slug/comments", same, s.ownerComments, s.comments.Create)
@@ -181,7 +183,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/posts/:slug/comments/:id<int>/delete", same, s.comments.Delete)
 	app.Post("/posts/:slug/reactions", same, s.reactions.Press)
 	app.Get("/posts/:slug/events", s.events.PostEvents)
-	app.Get("/:page", same, s.page)
+	app.Get("/:page", same, s.posts.Page)
 	// Anything else is a 404 from the error handler.
 
 }

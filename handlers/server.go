@@ -1,6 +1,6 @@
-// Package handlers is the blog's HTTP surface: routes.go lists every URL; the reader's pages (posts, tags,
-// pages, drafts, the links in notification emails) are here, and the other resources have packages of their
-// own below it (comments, events, feeds, console, signin), which New builds. Handlers parse requests, call the
+// Package handlers is the blog's HTTP surface: routes.go lists every URL; the pages behind the links in
+// notification emails and the search page are here, and the other resources have packages of their own below
+// it (posts, comments, events, feeds, console, signin), which New builds. Handlers parse requests, call the
 // services and stores, and render views; the one error handler here chooses what people see when something
 // fails.
 package handlers
@@ -33,6 +33,7 @@ import (
 	"blog/handlers/pagecache"
 	handlerpeople "blog/handlers/people"
 	picturehandlers "blog/handlers/pictures"
+	posthandlers "blog/handlers/posts"
 	reactionhandlers "blog/handlers/reactions"
 	"blog/handlers/signin"
 	uploadhandlers "blog/handlers/uploads"
@@ -41,6 +42,7 @@ import (
 	"blog/i18n"
 	"blog/limits"
 	"blog/live"
+	"blog/live/lists"
 	"blog/moderation"
 	"blog/newsletter"
 	"blog/observe"
@@ -56,9 +58,10 @@ import (
 	"blog/views"
 )
 
-// CommentStore is what the handlers need from the comment store: what the comment handlers, the feeds and the
-// event streams each need.
+// CommentStore is what the handlers need from the comment store: what the reader's pages, the comment handlers,
+// the feeds and the event streams each need.
 type CommentStore interface {
+	posthandlers.CommentStore
 	comments.CommentStore
 	feeds.CommentStore
 	events.CommentStore
@@ -72,7 +75,7 @@ var _ CommentStore = (*discussion.Comments)(nil)
 type Broker interface {
 	events.Broker
 	web.Syncer
-	Lists() *live.Lists
+	Lists() *lists.Lists
 	// OnChange registers fn to be told about every batch of changes (before the broker runs).
 	OnChange(fn live.Apply)
 }
@@ -222,10 +225,10 @@ type Server struct {
 	chrome views.Chrome
 	// locale is the blog's language (SITE_LANG), put in every request's context (language).
 	locale *i18n.Locale
-	// lists are the posts' rendered conversations, kept current by the broker.
-	lists *live.Lists
 	// pages keeps the public pages and feeds.
 	pages *pagecache.Cache
+	// posts are the reader's pages: home, tags, archive, posts, pages, drafts, the content's media.
+	posts *posthandlers.Handlers
 	// comments are the conversation under a post: posting, paging, the author's own edits.
 	comments *comments.Handlers
 	// events are the event streams: a post's changes, the owner's count of comments waiting for review.
@@ -288,16 +291,18 @@ func New(cfg Config) (*fiber.App, error) {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
 	clients := clientip.Resolver{Trusted: cfg.TrustedProxies}
-	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, locale: i18n.Shipped().For(cfg.Chrome.Lang), lists: cfg.Broker.Lists(),
+	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, locale: i18n.Shipped().For(cfg.Chrome.Lang),
 		pages: pagecache.New(4096, 48<<20, true), csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}
+	// The posts' rendered conversations and comment counts, kept current by the broker.
+	kept := cfg.Broker.Lists()
 	var err error
 	if s.feeds, err = feeds.New(feeds.Config{Content: cfg.Content, Comments: cfg.Comments, Chrome: cfg.Chrome,
 		Pages: s.pages}); err != nil {
 		return nil, err
 	}
 	s.comments = comments.New(comments.Config{Content: cfg.Content, Comments: cfg.Comments, Moderation: cfg.Moderation,
-		Broker: cfg.Broker, Lists: s.lists, Chrome: cfg.Chrome, Pages: s.pages,
+		Broker: cfg.Broker, Lists: kept, Chrome: cfg.Chrome, Pages: s.pages,
 		// The older conversations and more replies, which a reader may ask for with any id: kept apart, so they
 		// cannot push the pages out.
 		Fragments: pagecache.New(1024, 8<<20, false), Mine: s.mine, Clients: clients,
@@ -321,6 +326,13 @@ func New(cfg Config) (*fiber.App, error) {
 		s.signin = signin.New(signin.Config{Owner: cfg.Owner, CSRF: s.csrf, Clients: clients, Chrome: cfg.Chrome,
 			SecureCookies: cfg.SecureCookies})
 	}
+	reader := posthandlers.Config{Content: cfg.Content, Comments: cfg.Comments, Lists: kept, Pages: s.pages,
+		Conversation: s.comments, Chrome: cfg.Chrome, Mine: s.mine, MailReplies: cfg.MailReplies,
+		SecureCookies: cfg.SecureCookies, Elsewhere: s.elsewhere, Log: cfg.Log}
+	if s.signin != nil {
+		reader.SignIn = s.signin // the owner's drafts and Pin controls
+	}
+	s.posts = posthandlers.New(reader)
 	if cfg.People != nil {
 		pc := handlerpeople.Config{People: cfg.People, Tokens: s.tokens(), Chrome: cfg.Chrome, Lib: s.lib, Clients: clients,
 			Hasher: clientip.NewHasher(cfg.Keys.Address)}
@@ -510,6 +522,20 @@ func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return web.Chrome(c, s.c
 
 // lib returns the current posts and pages.
 func (s *Server) lib() *content.Library { return s.cfg.Content.Current().Lib }
+
+// elsewhere reads the likes and reposts other sites sent to a post. A failure to read them is logged and shows
+// none: the post and its comments are what the page is for.
+func (s *Server) elsewhere(ctx context.Context, postID int64) views.ElsewhereView {
+	if s.cfg.Mentioned == nil {
+		return views.ElsewhereView{}
+	}
+	e, err := s.cfg.Mentioned.Elsewhere(ctx, postID)
+	if err != nil {
+		s.cfg.Log.Error("reading likes and reposts", "post", postID, "err", err)
+		return views.ElsewhereView{}
+	}
+	return e
+}
 
 // render writes a component as the response with the given status.
 func render(c *fiber.Ctx, status int, comp templ.Component) error {

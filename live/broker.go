@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"blog/i18n"
+	"blog/live/lists"
 	"blog/repo"
 )
 
@@ -31,7 +32,7 @@ type Apply func(postID int64, msgs []Message)
 type Broker struct {
 	hub   *hub
 	fetch fetch
-	lists *Lists
+	lists *lists.Lists
 	apply []Apply
 	log   *slog.Logger
 	// posts names posts and gives their language (nil in a broker without lists).
@@ -85,16 +86,13 @@ const maxRecentBytes = 32 << 20
 
 // Store is what the broker reads: each post's changes, and what its kept lists read.
 type Store interface {
-	ListStore
+	lists.Store
 	FindChanges(ctx context.Context, postID, after int64, limit int) ([]repo.Change, error)
 }
 
-// Posts names a post by its database id, and gives the locale its comments are rendered in (the post's own
-// language, or the blog's).
-type Posts interface {
-	Slug(postID int64) string
-	Locale(postID int64) *i18n.Locale
-}
+// Posts names a post by its database id, and gives the locale its changes are rendered in: the kept lists'
+// (lists.Posts), so that a change and its post's list speak the same language.
+type Posts = lists.Posts
 
 // localized is ctx carrying the post's locale, for its renderings.
 func localized(ctx context.Context, posts Posts, postID int64) context.Context {
@@ -103,17 +101,27 @@ func localized(ctx context.Context, posts Posts, postID int64) context.Context {
 
 // New returns the broker of store's change feed, whose posts' feeds stand at starts (post id -> newest sequence):
 // changes up to those are not broadcast (streams and lists read them from the database themselves). It renders
-// each change once and keeps every post's rendered list (Lists) current with them; posts names a post by its
-// id (for the comments' links) and says its language (the words around every comment).
+// each change once and keeps every post's rendered list (lists.Lists) current with them; posts names a post by
+// its id (for the comments' links) and says its language (the words around every comment).
 func New(store Store, posts Posts, starts map[int64]int64, log *slog.Logger) *Broker {
 	b := newBroker(renderChanges(store, posts), starts, log)
-	b.lists, b.posts = NewLists(store, posts), posts
-	b.apply = append(b.apply, b.lists.apply)
+	b.lists, b.posts = lists.New(store, posts), posts
+	b.apply = append(b.apply, b.applyToLists)
 	return b
 }
 
 // Lists returns the rendered lists the broker keeps current.
-func (b *Broker) Lists() *Lists { return b.lists }
+func (b *Broker) Lists() *lists.Lists { return b.lists }
+
+// applyToLists hands the kept lists what they need of each change (lists.Change).
+func (b *Broker) applyToLists(postID int64, msgs []Message) {
+	changes := make([]lists.Change, len(msgs))
+	for i, m := range msgs {
+		changes[i] = lists.Change{Seq: m.Seq, Count: m.Count, Comment: m.Comment, Replies: m.Replies, Closed: m.Closed,
+			PostReactions: m.PostReactions}
+	}
+	b.lists.Apply(postID, changes)
+}
 
 func newBroker(fetch fetch, starts map[int64]int64, log *slog.Logger) *Broker {
 	last := make(map[int64]int64, len(starts))

@@ -14,7 +14,7 @@ import "blog/repo"
 // ThreadsShown is how many conversations a post page shows at once (the newest, or in "top" the most reacted).
 const ThreadsShown = 200
 
-// The orders a reader may choose for a post's comments, as the page offers them (names as live.Order).
+// The orders a reader may choose for a post's comments, as the page offers them (names as lists.Order).
 var commentOrders = []struct{ Name, Label string }{
 	{"oldest", "comments.oldest"},
 	{"newest", "comments.newest"},

@@ -20,7 +20,7 @@ import (
 	"blog/clientip"
 	"blog/csrf"
 	"blog/handlers/web"
-	"blog/live"
+	"blog/live/lists"
 	"blog/moderation"
 	"blog/repo"
 	"blog/richtext"
@@ -234,11 +234,11 @@ func (h *Handlers) Older(c *fiber.Ctx) error {
 		var threads []repo.Thread
 		var next int64
 		if before > 0 {
-			if threads, err = h.cfg.Comments.FindThreads(c.UserContext(), postID, before, live.MaxThreadsShown+1); err != nil {
+			if threads, err = h.cfg.Comments.FindThreads(c.UserContext(), postID, before, lists.MaxThreadsShown+1); err != nil {
 				return views.Failed(err)
 			}
 		}
-		if len(threads) > live.MaxThreadsShown {
+		if len(threads) > lists.MaxThreadsShown {
 			threads = threads[1:]
 			next = threads[0].Top.ID
 		}

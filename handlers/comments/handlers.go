@@ -13,7 +13,7 @@ import (
 	"blog/handlers/pagecache"
 	"blog/handlers/web"
 	"blog/limits"
-	"blog/live"
+	"blog/live/lists"
 	"blog/moderation"
 	"blog/observe"
 	"blog/publish"
@@ -35,7 +35,7 @@ type Config struct {
 	// Broker is told at once about a comment posted, edited or deleted here, so the writer's next page shows it.
 	Broker web.Syncer
 	// Lists are the posts' rendered conversations, kept current by the broker.
-	Lists *live.Lists
+	Lists *lists.Lists
 	// Chrome is what every page's layout shows.
 	Chrome views.Chrome
 	// Pages keeps the list a page reloads, shared by every reader; Fragments the older conversations and more

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"blog/live"
+	"blog/live/lists"
 )
 
 // OrderCookie remembers, in the reader's browser, the order they last chose for comments (a link,
@@ -14,16 +14,16 @@ const OrderCookie = "order"
 
 // Order returns the order a request asks for: the link's (?order=), else the one the browser remembers, else
 // oldest first. fromLink reports a valid ?order=, which the answer remembers (Remember).
-func Order(c *fiber.Ctx) (o live.Order, fromLink bool) {
-	if o, ok := live.ParseOrder(c.Query("order")); ok {
+func Order(c *fiber.Ctx) (o lists.Order, fromLink bool) {
+	if o, ok := lists.ParseOrder(c.Query("order")); ok {
 		return o, true
 	}
-	o, _ = live.ParseOrder(c.Cookies(OrderCookie))
+	o, _ = lists.ParseOrder(c.Cookies(OrderCookie))
 	return o, false
 }
 
 // RememberOrder keeps the order the reader chose in their browser for a year.
-func RememberOrder(c *fiber.Ctx, o live.Order, secure bool) {
+func RememberOrder(c *fiber.Ctx, o lists.Order, secure bool) {
 	c.Cookie(&fiber.Cookie{Name: OrderCookie, Value: string(o), Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Secure: secure || c.Protocol() == "https",
 		Expires: time.Now().Add(365 * 24 * time.Hour)})
@@ -32,7 +32,7 @@ func RememberOrder(c *fiber.Ctx, o live.Order, secure bool) {
 // orderName is a list's order's name, oldest when unset.
 func orderName(o string) string {
 	if o == "" {
-		return string(live.OrderOldest)
+		return string(lists.OrderOldest)
 	}
 	return o
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/content"
-	"blog/live"
+	"blog/live/lists"
 	"blog/repo"
 	"blog/views"
 )
@@ -42,11 +42,11 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 // personal renders the list again with the visitor's own comments: held ones merged in by id, and every
 // conversation holding one of theirs rendered with their options; then arranged in the reader's order. Conversations older than the oldest shown stay
 // off the page, like the published ones there.
-func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own map[int64]views.ItemOpts, held []repo.Comment, order live.Order) (views.ListView, error) {
+func (h *Handlers) personal(ctx context.Context, postID int64, l *lists.List, own map[int64]views.ItemOpts, held []repo.Comment, order lists.Order) (views.ListView, error) {
 	threads := slices.Clone(l.Threads)
-	// "top" on a post with more conversations than a page shows ranks them all (live.Lists.View): the reader's
+	// "top" on a post with more conversations than a page shows ranks them all (lists.Lists.View): the reader's
 	// own held conversations come after them, as the newest of those without reactions.
-	ranked := order == live.OrderTop && l.View.Older > 0
+	ranked := order == lists.OrderTop && l.View.Older > 0
 	if ranked {
 		arranged, err := h.cfg.Lists.Arranged(ctx, postID, l, order)
 		if err != nil {
@@ -55,24 +55,24 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		threads = slices.Clone(arranged)
 	}
 	pinned := slices.Clone(l.Pinned)
-	own = notAnswered(live.PinnedFirst(pinned, threads), held, own)
+	own = notAnswered(lists.PinnedFirst(pinned, threads), held, own)
 	for _, cm := range held {
-		if at := slices.IndexFunc(pinned, func(t live.ListThread) bool { return t.ID() == cm.Thread() }); at >= 0 {
+		if at := slices.IndexFunc(pinned, func(t lists.ListThread) bool { return t.ID() == cm.Thread() }); at >= 0 {
 			if !cm.TopLevel() {
 				pinned[at].View.Replies = withOwnReply(pinned[at].View.Replies, cm)
 			}
 			continue // a pinned conversation is shown first, not in its place
 		}
-		at := slices.IndexFunc(threads, func(t live.ListThread) bool { return t.ID() == cm.Thread() })
+		at := slices.IndexFunc(threads, func(t lists.ListThread) bool { return t.ID() == cm.Thread() })
 		switch {
 		case cm.TopLevel() && at < 0 && ranked:
-			threads = append(threads, live.ListThread{View: views.ThreadView{Top: cm}})
+			threads = append(threads, lists.ListThread{View: views.ThreadView{Top: cm}})
 		case cm.TopLevel() && at < 0:
-			i, _ := slices.BinarySearchFunc(threads, cm.ID, func(t live.ListThread, id int64) int { return int(t.ID() - id) })
+			i, _ := slices.BinarySearchFunc(threads, cm.ID, func(t lists.ListThread, id int64) int { return int(t.ID() - id) })
 			if i == 0 && l.View.Older > 0 {
 				continue
 			}
-			threads = slices.Insert(threads, i, live.ListThread{View: views.ThreadView{Top: cm}})
+			threads = slices.Insert(threads, i, lists.ListThread{View: views.ThreadView{Top: cm}})
 		case cm.TopLevel() && at >= 0:
 			// Already in the list (published and caught up).
 		case !cm.TopLevel() && at >= 0:
@@ -80,9 +80,9 @@ func (h *Handlers) personal(ctx context.Context, postID int64, l *live.List, own
 		}
 	}
 	if !ranked {
-		threads = live.Arrange(threads, order)
+		threads = lists.Arrange(threads, order)
 	}
-	shown := live.PinnedFirst(pinned, threads)
+	shown := lists.PinnedFirst(pinned, threads)
 	items := make([]views.Item, len(shown))
 	var buf bytes.Buffer
 	for i, t := range shown {
@@ -116,7 +116,7 @@ func withOwnReply(replies []repo.Comment, cm repo.Comment) []repo.Comment {
 }
 
 // notAnswered takes Edit and Delete away from the visitor's comments that somebody has answered.
-func notAnswered(threads []live.ListThread, held []repo.Comment, own map[int64]views.ItemOpts) map[int64]views.ItemOpts {
+func notAnswered(threads []lists.ListThread, held []repo.Comment, own map[int64]views.ItemOpts) map[int64]views.ItemOpts {
 	out := make(map[int64]views.ItemOpts, len(own))
 	for id, o := range own {
 		out[id] = o
@@ -141,7 +141,7 @@ func notAnswered(threads []live.ListThread, held []repo.Comment, own map[int64]v
 }
 
 // touches reports whether a conversation holds one of the given comments.
-func touches(t live.ListThread, own map[int64]views.ItemOpts) bool {
+func touches(t lists.ListThread, own map[int64]views.ItemOpts) bool {
 	if _, ok := own[t.ID()]; ok {
 		return true
 	}

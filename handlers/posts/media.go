@@ -1,4 +1,4 @@
-package handlers
+package posts
 
 import (
 	"io/fs"
@@ -9,10 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (s *Server) favicon(c *fiber.Ctx) error {
-	return c.Redirect(s.assets.URL("favicon.svg"), fiber.StatusMovedPermanently)
-}
-
 // mediaTypes are the files served from the content's media folder.
 var mediaTypes = map[string]string{
 	".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -22,16 +18,16 @@ var mediaTypes = map[string]string{
 // MaxMedia is the largest media file the blog serves.
 const MaxMedia = 20 << 20
 
-// media streams a file from the content's media folder (images in posts), revalidated by size and time. The
+// Media streams a file from the content's media folder (images in posts), revalidated by size and time. The
 // folder is opened as a root (os.Root) by the program, so a symbolic link that leads outside it is refused;
 // a file over MaxMedia is not served.
-func (s *Server) media(c *fiber.Ctx) error {
+func (h *Handlers) Media(c *fiber.Ctx) error {
 	name := c.Params("*")
 	ctype, ok := mediaTypes[strings.ToLower(path.Ext(name))]
-	if !ok || !fs.ValidPath(name) || s.lib().Media == nil {
+	if !ok || !fs.ValidPath(name) || h.lib().Media == nil {
 		return fiber.ErrNotFound
 	}
-	f, err := s.lib().Media.Open(name)
+	f, err := h.lib().Media.Open(name)
 	if err != nil {
 		return fiber.ErrNotFound
 	}
@@ -39,7 +35,7 @@ func (s *Server) media(c *fiber.Ctx) error {
 	if err != nil || !st.Mode().IsRegular() || st.Size() > MaxMedia {
 		f.Close()
 		if err == nil && st.Size() > MaxMedia {
-			s.cfg.Log.Warn("media file too large to serve", "file", name, "bytes", st.Size(), "max", MaxMedia)
+			h.cfg.Log.Warn("media file too large to serve", "file", name, "bytes", st.Size(), "max", MaxMedia)
 		}
 		return fiber.ErrNotFound
 	}
