@@ -21,7 +21,7 @@ import (
 	"blog/owner"
 	"blog/repo"
 	"blog/repo/accounts"
-	"blog/views"
+	"blog/views/console"
 )
 
 // The owner's side finished: comments marked as the owner's from the session only, replies from the console,
@@ -145,7 +145,7 @@ func TestConsoleReplyIsPublishedAtOnceAndLive(t *testing.T) {
 
 	// An empty reply is refused with the reason beside the field; nothing is stored, nothing approved.
 	before := a.countComments(t)
-	resp, body := o.post(t, views.ConsoleReplyPath(question.ID), url.Values{"body": {"   "}, "return": {"/admin?state=pending"}}, true)
+	resp, body := o.post(t, console.ConsoleReplyPath(question.ID), url.Values{"body": {"   "}, "return": {"/admin?state=pending"}}, true)
 	d := doc(t, body)
 	if resp.StatusCode != http.StatusUnprocessableEntity || d.Find(`[data-testid="ReplyError"]`).Length() != 1 ||
 		d.Find(`#reply-`+itoa(question.ID)+`[aria-invalid="true"]`).Length() != 1 || a.countComments(t) != before {
@@ -156,7 +156,7 @@ func TestConsoleReplyIsPublishedAtOnceAndLive(t *testing.T) {
 	}
 
 	// A plain form: the reply is published at once (the question approved with it) and the console says so.
-	resp, _ = o.post(t, views.ConsoleReplyPath(question.ID), url.Values{"body": {"Yes: the form posts normally."}, "return": {"/admin?state=pending"}}, false)
+	resp, _ = o.post(t, console.ConsoleReplyPath(question.ID), url.Values{"body": {"Yes: the form posts normally."}, "return": {"/admin?state=pending"}}, false)
 	reply := a.newest(t)
 	want := "/admin?state=pending&done=reply:" + itoa(reply.ID)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
@@ -189,20 +189,20 @@ func TestConsoleReplyIsPublishedAtOnceAndLive(t *testing.T) {
 	}
 
 	// With htmx: the results come back with the notice; a comment marked as spam is not answered.
-	resp, body = o.post(t, views.ConsoleReplyPath(question.ID), url.Values{"body": {"And with htmx too."}, "return": {"/admin?state=all"}}, true)
+	resp, body = o.post(t, console.ConsoleReplyPath(question.ID), url.Values{"body": {"And with htmx too."}, "return": {"/admin?state=all"}}, true)
 	if resp.StatusCode != http.StatusOK || doc(t, body).Find(`#console-results [data-testid="RepliedLink"]`).Length() != 1 {
 		t.Fatalf("htmx reply: %d", resp.StatusCode)
 	}
 	if _, err := a.mod.Act(context.Background(), repo.ActorOwner, "spam", []int64{question.ID}); err != nil {
 		t.Fatal(err)
 	}
-	resp, body = o.post(t, views.ConsoleReplyPath(question.ID), url.Values{"body": {"To spam?"}}, false)
+	resp, body = o.post(t, console.ConsoleReplyPath(question.ID), url.Values{"body": {"To spam?"}}, false)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc(t, body).Find("#notice").Text(), "restore it first") {
 		t.Fatalf("reply to spam: %d %q", resp.StatusCode, doc(t, body).Find("#notice").Text())
 	}
 	// Only the owner replies: without the session (or the form token) nothing is stored.
 	before = a.countComments(t)
-	req := httpReq(http.MethodPost, views.ConsoleReplyPath(reply.ID), url.Values{"body": {"sneaky"}})
+	req := httpReq(http.MethodPost, console.ConsoleReplyPath(reply.ID), url.Values{"body": {"sneaky"}})
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if resp, _ := a.do(t, req); resp.StatusCode != http.StatusUnauthorized || a.countComments(t) != before {
 		t.Fatalf("reply without a session: %d", resp.StatusCode)
@@ -445,7 +445,7 @@ func TestConsoleReplyReachesAnotherInstance(t *testing.T) {
 	s := connectSSE(t, baseB+"/posts/"+instB.slug+"/events?after="+strconv.FormatInt(instB.seq(t), 10), nil)
 	waitStreams(t, instB, 1)
 	o := instA.owner(t)
-	if resp, _ := o.post(t, views.ConsoleReplyPath(question), map[string][]string{"body": {"Answered from A's console"}}, true); resp.StatusCode != http.StatusOK {
+	if resp, _ := o.post(t, console.ConsoleReplyPath(question), map[string][]string{"body": {"Answered from A's console"}}, true); resp.StatusCode != http.StatusOK {
 		t.Fatalf("reply: %d", resp.StatusCode)
 	}
 	ev := s.nextComment(t)

@@ -71,14 +71,3 @@ func ShortURL(raw string) string {
 	}
 	return s
 }
-
-// followState says where the blog's Follow of an account stands.
-func followState(state string) string {
-	switch state {
-	case "accepted":
-		return "Following"
-	case "rejected":
-		return "Refused by their server"
-	}
-	return "Waiting for their server to accept"
-}

@@ -503,14 +503,6 @@ func originHost(ctx context.Context, source string) string {
 	return strings.TrimPrefix(u.Hostname(), "www.")
 }
 
-// countWord is "1 like", "3 likes".
-func countWord(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
 // authorOf is the blog's author as its posts' h-card names them: SITE_AUTHOR, else the blog's name.
 func authorOf(ch Chrome) string {
 	if ch.Author != "" {

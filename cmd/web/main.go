@@ -1,6 +1,7 @@
 // Command web runs the blog: `web` serves it; its sub-commands manage the schema, backups, comments, bans and the
 // owner's sign-in (see usage). run is the one composition root: it reads the configuration (cmd/web/config) and
-// builds every piece to serve, or hands a command to cmd/web/operator with what the command shares with the server.
+// builds every piece to serve, or hands a command to cmd/web/operator (or the package below it that holds the
+// command) with what the command shares with the server.
 package main
 
 import (
@@ -31,6 +32,9 @@ import (
 	"blog/clientip"
 	"blog/cmd/web/config"
 	"blog/cmd/web/operator"
+	"blog/cmd/web/operator/comments"
+	contentcmds "blog/cmd/web/operator/content"
+	"blog/cmd/web/operator/fediverse"
 	"blog/content"
 	"blog/database"
 	"blog/database/schema"
@@ -90,6 +94,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, args = args[0], args[1:]
 	}
 	op := operatorCommands(cfg, stdin, stdout)
+	onComments := &comments.Commands{Commands: op}
+	onContent := &contentcmds.Commands{Commands: op}
+	onFediverse := &fediverse.Commands{Commands: op}
 	switch cmd {
 	case "-h", "--help", "help":
 		usage(stdout)
@@ -105,29 +112,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "health":
 		return op.Health(ctx)
 	case "comments":
-		return op.Comments(ctx, args)
+		return onComments.Comments(ctx, args)
 	case "posts":
-		return op.Posts(ctx, args)
+		return onContent.Posts(ctx, args)
 	case "ban":
-		return op.Ban(ctx, args)
+		return onComments.Ban(ctx, args)
 	case "reactions":
-		return op.Reactions(ctx, args)
+		return onComments.Reactions(ctx, args)
 	case "images":
-		return op.Images(ctx, args)
+		return onContent.Images(ctx, args)
 	case "owner":
 		return op.Owner(ctx, args)
 	case "import":
-		return op.Import(ctx, args)
+		return onComments.Import(ctx, args)
 	case "export":
-		return op.Export(ctx, args)
+		return onComments.Export(ctx, args)
 	case "people":
-		return op.People(ctx, args)
+		return onComments.People(ctx, args)
 	case "subscribers":
 		return op.Subscribers(ctx, args)
 	case "followers":
-		return op.Followers(ctx, args)
+		return onFediverse.Followers(ctx, args)
 	case "following":
-		return op.Following(ctx, args)
+		return onFediverse.Following(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -12,14 +12,15 @@ import (
 	"blog/moderation"
 	"blog/repo"
 	"blog/views"
+	"blog/views/console"
 )
 
 // BansPage lists the bans, and offers to ban the author of ?comment=ID.
 func (h *Handlers) BansPage(c *fiber.Ctx) error {
-	return h.renderBans(c, fiber.StatusOK, views.BansView{Notice: c.Query("done")}, web.ParseID(c.Query("comment")))
+	return h.renderBans(c, fiber.StatusOK, console.BansView{Notice: c.Query("done")}, web.ParseID(c.Query("comment")))
 }
 
-func (h *Handlers) renderBans(c *fiber.Ctx, status int, v views.BansView, commentID int64) error {
+func (h *Handlers) renderBans(c *fiber.Ctx, status int, v console.BansView, commentID int64) error {
 	bans, err := h.cfg.Moderation.Bans(c.UserContext())
 	if err != nil {
 		return err
@@ -28,13 +29,13 @@ func (h *Handlers) renderBans(c *fiber.Ctx, status int, v views.BansView, commen
 	if commentID > 0 {
 		cm, err := h.cfg.Moderation.Comment(c.UserContext(), commentID)
 		if err == nil {
-			v.FromComment = &views.ConsoleComment{Comment: cm}
+			v.FromComment = &console.ConsoleComment{Comment: cm}
 		} else if !errors.Is(err, repo.ErrNotFound) {
 			return err
 		}
 	}
 	v.Notice = banNotice(v.Notice)
-	return views.Render(c, status, views.BansPage(h.consoleChrome(c), v))
+	return views.Render(c, status, console.BansPage(h.consoleChrome(c), v))
 }
 
 // banNotice turns the done= code of the bans page into words.
@@ -61,11 +62,11 @@ func (h *Handlers) AddBan(c *fiber.Ctx) error {
 	var bad moderation.ErrBadBan
 	switch {
 	case errors.As(err, &bad):
-		return h.renderBans(c, fiber.StatusUnprocessableEntity, views.BansView{Error: bad.Msg, Kind: req.Kind, Value: req.Value}, req.FromComment)
+		return h.renderBans(c, fiber.StatusUnprocessableEntity, console.BansView{Error: bad.Msg, Kind: req.Kind, Value: req.Value}, req.FromComment)
 	case errors.Is(err, repo.ErrExists):
-		return h.renderBans(c, fiber.StatusConflict, views.BansView{Error: "That ban is in place already."}, 0)
+		return h.renderBans(c, fiber.StatusConflict, console.BansView{Error: "That ban is in place already."}, 0)
 	case errors.Is(err, repo.ErrNotFound):
-		return h.renderBans(c, fiber.StatusUnprocessableEntity, views.BansView{Error: "There is no such comment."}, 0)
+		return h.renderBans(c, fiber.StatusUnprocessableEntity, console.BansView{Error: "There is no such comment."}, 0)
 	case err != nil:
 		return err
 	}
@@ -77,7 +78,7 @@ func (h *Handlers) AddBan(c *fiber.Ctx) error {
 func (h *Handlers) RemoveBan(c *fiber.Ctx) error {
 	_, err := h.cfg.Moderation.Unban(c.UserContext(), repo.ActorOwner, web.ParseID(c.Params("id")))
 	if errors.Is(err, repo.ErrNotFound) {
-		return h.renderBans(c, fiber.StatusNotFound, views.BansView{Error: "There is no such ban (removed already?)."}, 0)
+		return h.renderBans(c, fiber.StatusNotFound, console.BansView{Error: "There is no such ban (removed already?)."}, 0)
 	}
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/views"
+	"blog/views/console"
 )
 
 // ConsolePageSize is how many comments the owner's console shows at once.
@@ -108,8 +109,8 @@ func (h *Handlers) consoleChrome(c *fiber.Ctx) views.Chrome { return h.cfg.SignI
 func (h *Handlers) lib() *content.Library { return h.cfg.Content.Current().Lib }
 
 // filter reads the console's filter from the query.
-func filter(c *fiber.Ctx) views.ConsoleFilter {
-	f := views.ConsoleFilter{State: c.Query("state"), Post: c.Query("post"), Text: strings.TrimSpace(c.Query("q")),
+func filter(c *fiber.Ctx) console.ConsoleFilter {
+	f := console.ConsoleFilter{State: c.Query("state"), Post: c.Query("post"), Text: strings.TrimSpace(c.Query("q")),
 		Email: strings.TrimSpace(c.Query("email")), Address: strings.TrimSpace(c.Query("address"))}
 	if id := web.ParseID(c.Query("id")); id > 0 {
 		f.ID = strconv.FormatInt(id, 10)
@@ -145,11 +146,11 @@ func (h *Handlers) Page(c *fiber.Ctx) error {
 		}
 	}
 	v.ContentProblems = h.cfg.Content.Problems()
-	return views.Render(c, status, views.ConsolePage(h.consoleChrome(c), v))
+	return views.Render(c, status, console.ConsolePage(h.consoleChrome(c), v))
 }
 
 // consoleComment returns one comment as the console shows it (nil when it is gone).
-func (h *Handlers) consoleComment(c *fiber.Ctx, id int64) (*views.ConsoleComment, error) {
+func (h *Handlers) consoleComment(c *fiber.Ctx, id int64) (*console.ConsoleComment, error) {
 	cm, err := h.cfg.Moderation.Comment(c.UserContext(), id)
 	if errors.Is(err, repo.ErrNotFound) {
 		return nil, nil
@@ -161,23 +162,23 @@ func (h *Handlers) consoleComment(c *fiber.Ctx, id int64) (*views.ConsoleComment
 	if p, ok := h.lib().PostBySlug(slug); ok {
 		title = p.Title
 	}
-	return &views.ConsoleComment{Comment: cm, PostSlug: slug, PostTitle: title}, nil
+	return &console.ConsoleComment{Comment: cm, PostSlug: slug, PostTitle: title}, nil
 }
 
 // view loads the console for a filter and page. A filter that cannot work (an unknown post, an address that is
 // not one) comes back as the view's error with status 422, listing nothing.
-func (h *Handlers) consoleView(c *fiber.Ctx, f views.ConsoleFilter, before int64) (views.ConsoleView, int, error) {
+func (h *Handlers) consoleView(c *fiber.Ctx, f console.ConsoleFilter, before int64) (console.ConsoleView, int, error) {
 	ctx := c.UserContext()
-	v := views.ConsoleView{Filter: f, Before: before, Author: h.cfg.Author}
+	v := console.ConsoleView{Filter: f, Before: before, Author: h.cfg.Author}
 	for _, d := range h.lib().Drafts {
-		v.Drafts = append(v.Drafts, views.DraftView{Slug: d.Slug, Title: d.Title, Date: d.Date})
+		v.Drafts = append(v.Drafts, console.DraftView{Slug: d.Slug, Title: d.Title, Date: d.Date})
 	}
 	posts, err := h.cfg.Posts.ListPosts(ctx)
 	if err != nil {
 		return v, 0, err
 	}
 	for _, p := range posts {
-		v.Posts = append(v.Posts, views.PostOption{Slug: p.Slug, Title: p.Title})
+		v.Posts = append(v.Posts, console.PostOption{Slug: p.Slug, Title: p.Title})
 	}
 	if v.Counts, err = h.cfg.Moderation.Counts(ctx); err != nil {
 		return v, 0, err
@@ -225,7 +226,7 @@ func (h *Handlers) consoleView(c *fiber.Ctx, f views.ConsoleFilter, before int64
 		return v, 0, err
 	}
 	for _, cm := range found {
-		v.Comments = append(v.Comments, views.ConsoleComment{Comment: cm, PostSlug: cm.Post.Slug, PostTitle: cm.Post.Title,
+		v.Comments = append(v.Comments, console.ConsoleComment{Comment: cm, PostSlug: cm.Post.Slug, PostTitle: cm.Post.Title,
 			Versions: versions[cm.ID]})
 	}
 	return v, fiber.StatusOK, nil
@@ -283,10 +284,10 @@ func (h *Handlers) Act(c *fiber.Ctx) error {
 
 // consoleWith shows the console at the path back (a console URL) with a notice or an error; more, when given,
 // adds to what it shows (a reply's outcome).
-func (h *Handlers) consoleWith(c *fiber.Ctx, back string, status int, notice, errMsg string, more ...func(*views.ConsoleView)) error {
+func (h *Handlers) consoleWith(c *fiber.Ctx, back string, status int, notice, errMsg string, more ...func(*console.ConsoleView)) error {
 	u, _ := url.Parse(back)
 	q := u.Query()
-	f := views.ConsoleFilter{State: q.Get("state"), Post: q.Get("post"), Text: q.Get("q"), Email: q.Get("email"), Address: q.Get("address")}
+	f := console.ConsoleFilter{State: q.Get("state"), Post: q.Get("post"), Text: q.Get("q"), Email: q.Get("email"), Address: q.Get("address")}
 	if !repo.ValidState(f.State) {
 		f.State = ""
 	}
@@ -304,7 +305,7 @@ func (h *Handlers) consoleWith(c *fiber.Ctx, back string, status int, notice, er
 	for _, fn := range more {
 		fn(&v)
 	}
-	return views.Render(c, status, views.ConsolePage(h.consoleChrome(c), v))
+	return views.Render(c, status, console.ConsolePage(h.consoleChrome(c), v))
 }
 
 var actionWords = map[string]string{"approve": "Approved", "restore": "Restored", "spam": "Marked as spam", "delete": "Deleted",
@@ -347,10 +348,10 @@ func (h *Handlers) AuditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.AuditView{Entries: entries}
+	v := console.AuditView{Entries: entries}
 	if len(entries) > ConsolePageSize {
 		v.Entries = entries[:ConsolePageSize]
 		v.Older = v.Entries[ConsolePageSize-1].ID
 	}
-	return views.Render(c, fiber.StatusOK, views.AuditPage(h.consoleChrome(c), v))
+	return views.Render(c, fiber.StatusOK, console.AuditPage(h.consoleChrome(c), v))
 }

@@ -12,6 +12,7 @@ import (
 	"blog/repo"
 	"blog/repo/federation"
 	"blog/views"
+	"blog/views/console"
 )
 
 // Followers is what the Followers page needs of the blog as an ActivityPub actor (activitypub.Service).
@@ -27,10 +28,10 @@ const FollowersPageSize = 100
 
 // FollowersPage lists the blog's followers on the fediverse (?offset= pages them).
 func (h *Handlers) FollowersPage(c *fiber.Ctx) error {
-	return h.renderFollowers(c, fiber.StatusOK, views.FollowersView{Notice: followersNotice(c.Query("done"))})
+	return h.renderFollowers(c, fiber.StatusOK, console.FollowersView{Notice: followersNotice(c.Query("done"))})
 }
 
-func (h *Handlers) renderFollowers(c *fiber.Ctx, status int, v views.FollowersView) error {
+func (h *Handlers) renderFollowers(c *fiber.Ctx, status int, v console.FollowersView) error {
 	offset, _ := strconv.Atoi(c.Query("offset"))
 	offset = max(0, min(offset, 1<<30))
 	fs, total, err := h.cfg.Followers.FollowerList(c.UserContext(), FollowersPageSize, offset)
@@ -41,7 +42,7 @@ func (h *Handlers) renderFollowers(c *fiber.Ctx, status int, v views.FollowersVi
 	if offset+len(fs) < total {
 		v.Next = offset + len(fs)
 	}
-	return views.Render(c, status, views.FollowersPage(h.consoleChrome(c), v))
+	return views.Render(c, status, console.FollowersPage(h.consoleChrome(c), v))
 }
 
 func followersNotice(done string) string {
@@ -58,7 +59,7 @@ func followersNotice(done string) string {
 func (h *Handlers) RemoveFollower(c *fiber.Ctx) error {
 	_, err := h.cfg.Followers.RemoveFollower(c.UserContext(), web.ParseID(c.Params("id")))
 	if errors.Is(err, repo.ErrNotFound) {
-		return h.renderFollowers(c, fiber.StatusNotFound, views.FollowersView{Error: "There is no such follower (removed already?)."})
+		return h.renderFollowers(c, fiber.StatusNotFound, console.FollowersView{Error: "There is no such follower (removed already?)."})
 	}
 	if err != nil {
 		return err
@@ -70,7 +71,7 @@ func (h *Handlers) RemoveFollower(c *fiber.Ctx) error {
 func (h *Handlers) BlockServer(c *fiber.Ctx) error {
 	n, moved, err := h.cfg.Followers.Block(c.UserContext(), strings.Clone(c.FormValue("domain")))
 	if err != nil && strings.HasPrefix(err.Error(), "Give a server") {
-		return h.renderFollowers(c, fiber.StatusUnprocessableEntity, views.FollowersView{Error: err.Error()})
+		return h.renderFollowers(c, fiber.StatusUnprocessableEntity, console.FollowersView{Error: err.Error()})
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"blog/repo"
 	"blog/repo/federation"
 	"blog/views"
+	"blog/views/console"
 )
 
 // Following is what the Following page needs of the blog following others (following.Service).
@@ -32,7 +33,7 @@ const (
 
 // FollowingPage lists the accounts the blog follows and their newest posts, with the form to follow one more.
 func (h *Handlers) FollowingPage(c *fiber.Ctx) error {
-	v := views.FollowingView{}
+	v := console.FollowingView{}
 	switch c.Query("done") {
 	case "followed":
 		v.Notice = "Follow sent: the account is followed once its server accepts."
@@ -42,7 +43,7 @@ func (h *Handlers) FollowingPage(c *fiber.Ctx) error {
 	return h.renderFollowing(c, fiber.StatusOK, v)
 }
 
-func (h *Handlers) renderFollowing(c *fiber.Ctx, status int, v views.FollowingView) error {
+func (h *Handlers) renderFollowing(c *fiber.Ctx, status int, v console.FollowingView) error {
 	ctx := c.UserContext()
 	fs, total, err := h.cfg.Following.Following(ctx, FollowingPageSize, 0)
 	if err != nil {
@@ -62,7 +63,7 @@ func (h *Handlers) renderFollowing(c *fiber.Ctx, status int, v views.FollowingVi
 	if h.cfg.Followers != nil {
 		v.Handle = h.cfg.Followers.Handle()
 	}
-	return views.Render(c, status, views.FollowingPage(h.consoleChrome(c), v))
+	return views.Render(c, status, console.FollowingPage(h.consoleChrome(c), v))
 }
 
 // Follow follows the account a handle or an address names.
@@ -74,7 +75,7 @@ func (h *Handlers) Follow(c *fiber.Ctx) error {
 	_, err := h.cfg.Following.Follow(c.UserContext(), target)
 	var bad following.BadTarget
 	if errors.As(err, &bad) {
-		return h.renderFollowing(c, fiber.StatusUnprocessableEntity, views.FollowingView{Target: target, Error: bad.Msg})
+		return h.renderFollowing(c, fiber.StatusUnprocessableEntity, console.FollowingView{Target: target, Error: bad.Msg})
 	}
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func (h *Handlers) Follow(c *fiber.Ctx) error {
 func (h *Handlers) Unfollow(c *fiber.Ctx) error {
 	_, err := h.cfg.Following.Unfollow(c.UserContext(), web.ParseID(c.Params("id")))
 	if errors.Is(err, repo.ErrNotFound) {
-		return h.renderFollowing(c, fiber.StatusNotFound, views.FollowingView{Error: "The blog does not follow that account (unfollowed already?)."})
+		return h.renderFollowing(c, fiber.StatusNotFound, console.FollowingView{Error: "The blog does not follow that account (unfollowed already?)."})
 	}
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 
 	"blog/handlers/web"
 	"blog/moderation"
-	"blog/views"
+	"blog/views/console"
 )
 
 // Reply publishes the owner's answer to a comment, written in the console, through moderation as the
@@ -26,8 +26,8 @@ func (h *Handlers) Reply(c *fiber.Ctx) error {
 	var bad moderation.ErrBadReply
 	if errors.As(err, &bad) {
 		return h.consoleWith(c, back, fiber.StatusUnprocessableEntity, "", "Your reply to comment "+strconv.FormatInt(id, 10)+
-			" is not published: "+bad.Msg, func(v *views.ConsoleView) {
-			v.Reply = views.ReplyDraft{To: id, Body: body, Error: bad.Msg}
+			" is not published: "+bad.Msg, func(v *console.ConsoleView) {
+			v.Reply = console.ReplyDraft{To: id, Body: body, Error: bad.Msg}
 		})
 	}
 	if err != nil {
@@ -43,7 +43,7 @@ func (h *Handlers) Reply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.consoleWith(c, back, fiber.StatusOK, "", "", func(v *views.ConsoleView) { v.Replied = replied })
+	return h.consoleWith(c, back, fiber.StatusOK, "", "", func(v *console.ConsoleView) { v.Replied = replied })
 }
 
 // repliedDone reads the console's done=reply:ID: the owner's reply just published.

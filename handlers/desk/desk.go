@@ -17,6 +17,7 @@ import (
 	"blog/repo"
 	"blog/repo/writing"
 	"blog/views"
+	deskviews "blog/views/desk"
 )
 
 // Config is what the desk's handlers are built from.
@@ -108,21 +109,21 @@ func stamp(t *time.Time) string {
 func state(w writing.Writing, now time.Time) string {
 	switch {
 	case w.RemovedAt != nil:
-		return views.DeskDeleted
+		return deskviews.DeskDeleted
 	case w.Published(now):
-		return views.DeskPublished
+		return deskviews.DeskPublished
 	case w.Scheduled(now):
-		return views.DeskScheduled
+		return deskviews.DeskScheduled
 	}
-	return views.DeskDraft
+	return deskviews.DeskDraft
 }
 
 // List shows every post and page: the desk's (any state) and the content folder's files, filtered by ?show=.
 func (h *Handlers) List(c *fiber.Ctx) error {
-	return h.renderList(c, fiber.StatusOK, views.DeskView{Notice: notice(c.Query("done"), c.Query("post"))})
+	return h.renderList(c, fiber.StatusOK, deskviews.DeskView{Notice: notice(c.Query("done"), c.Query("post"))})
 }
 
-func (h *Handlers) renderList(c *fiber.Ctx, status int, v views.DeskView) error {
+func (h *Handlers) renderList(c *fiber.Ctx, status int, v deskviews.DeskView) error {
 	ctx := c.UserContext()
 	rows, err := h.cfg.Posts.ListPosts(ctx)
 	if err != nil {
@@ -138,26 +139,26 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, v views.DeskView) error 
 	}
 	now := time.Now()
 	lib := h.cfg.Content.Current().Lib
-	comments := func(r *views.DeskRow) {
+	comments := func(r *deskviews.DeskRow) {
 		row := bySlug[r.Slug]
 		r.Count, r.Closed, r.Why, r.Override = row.CommentCount, row.Closed(now), row.ClosedBecause(now), row.CommentsOverride
 		if !r.Closed && row.CommentsCloseAt != nil && row.CommentsOverride == repo.CommentsFollow {
 			r.Until = views.ExactTime(*row.CommentsCloseAt)
 		}
 	}
-	var out []views.DeskRow
+	var out []deskviews.DeskRow
 	for _, w := range all {
-		r := views.DeskRow{ID: w.ID, Slug: w.Slug, Title: w.Title, State: state(w, now), Page: w.Kind == writing.KindPage}
+		r := deskviews.DeskRow{ID: w.ID, Slug: w.Slug, Title: w.Title, State: state(w, now), Page: w.Kind == writing.KindPage}
 		switch r.State {
-		case views.DeskPublished:
+		case deskviews.DeskPublished:
 			r.When = stamp(w.PublishAt)
 			r.Changed = w.Live != desk.Document(w, false, nil)
 			if !r.Page {
 				comments(&r)
 			}
-		case views.DeskScheduled:
+		case deskviews.DeskScheduled:
 			r.When = "for " + stamp(w.PublishAt)
-		case views.DeskDeleted:
+		case deskviews.DeskDeleted:
 			r.When = stamp(w.RemovedAt)
 		default:
 			r.When = "· changed " + stamp(&w.UpdatedAt)
@@ -166,26 +167,26 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, v views.DeskView) error 
 	}
 	for _, p := range lib.Posts {
 		if p.Origin == "" {
-			r := views.DeskRow{Slug: p.Slug, Title: p.Title, File: true, State: views.DeskPublished, When: p.Date.Format(time.DateOnly)}
+			r := deskviews.DeskRow{Slug: p.Slug, Title: p.Title, File: true, State: deskviews.DeskPublished, When: p.Date.Format(time.DateOnly)}
 			comments(&r)
 			out = append(out, r)
 		}
 	}
 	for _, p := range lib.Drafts {
 		if p.Origin == "" {
-			out = append(out, views.DeskRow{Slug: p.Slug, Title: p.Title, File: true, State: views.DeskDraft})
+			out = append(out, deskviews.DeskRow{Slug: p.Slug, Title: p.Title, File: true, State: deskviews.DeskDraft})
 		}
 	}
 	for _, p := range lib.Pages {
 		if p.Origin != "" {
 			continue
 		}
-		out = append(out, views.DeskRow{Slug: p.Slug, Title: p.Title, File: true, Page: true, State: views.DeskPublished})
+		out = append(out, deskviews.DeskRow{Slug: p.Slug, Title: p.Title, File: true, Page: true, State: deskviews.DeskPublished})
 	}
 	v.Filter = c.Query("show")
 	v.Counts = map[string]int{}
 	for _, r := range out {
-		for _, f := range views.DeskFilters {
+		for _, f := range deskviews.DeskFilters {
 			if shows(f.Value, r) {
 				v.Counts[f.Value]++
 			}
@@ -196,15 +197,15 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, v views.DeskView) error 
 	}
 	v.Problems = h.cfg.Content.Problems()
 	v.PurgeDays = int(h.cfg.PurgeAfter / (24 * time.Hour))
-	return views.Render(c, status, views.DeskPage(h.cfg.Chrome(c), v))
+	return views.Render(c, status, deskviews.DeskPage(h.cfg.Chrome(c), v))
 }
 
 // shows reports whether the list's filter shows a row: "" every one but the deleted, "files" the files, a state
 // the rows in it.
-func shows(filter string, r views.DeskRow) bool {
+func shows(filter string, r deskviews.DeskRow) bool {
 	switch filter {
 	case "":
-		return r.State != views.DeskDeleted
+		return r.State != deskviews.DeskDeleted
 	case "files":
 		return r.File
 	}
@@ -235,12 +236,12 @@ var choices = map[string]string{"closed": repo.CommentsClosed, "open": repo.Comm
 func (h *Handlers) SetComments(c *fiber.Ctx) error {
 	choice, ok := choices[c.FormValue("comments")]
 	if !ok {
-		return h.renderList(c, fiber.StatusUnprocessableEntity, views.DeskView{Error: "Choose to close comments, open them, or follow the file."})
+		return h.renderList(c, fiber.StatusUnprocessableEntity, deskviews.DeskView{Error: "Choose to close comments, open them, or follow the file."})
 	}
 	slug := strings.Clone(c.Params("slug"))
 	p, err := h.cfg.Posts.SetComments(c.UserContext(), slug, choice, repo.Action{Actor: repo.ActorOwner, Name: "comments-" + c.FormValue("comments")})
 	if errors.Is(err, repo.ErrNotFound) {
-		return h.renderList(c, fiber.StatusNotFound, views.DeskView{Error: "There is no such post."})
+		return h.renderList(c, fiber.StatusNotFound, deskviews.DeskView{Error: "There is no such post."})
 	}
 	if err != nil {
 		return err

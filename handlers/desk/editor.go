@@ -11,12 +11,13 @@ import (
 	"blog/handlers/web"
 	"blog/repo/writing"
 	"blog/views"
+	deskviews "blog/views/desk"
 )
 
 // editor is the editor's view of a stored post, with the form's values in place of its fields when in is set.
-func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
+func editor(w writing.Writing, in *desk.Input) deskviews.DeskEditor {
 	now := time.Now()
-	v := views.DeskEditor{ID: w.ID, Slug: w.Slug, Title: w.Title, Summary: w.Summary, Tags: w.Tags, Image: w.Image,
+	v := deskviews.DeskEditor{ID: w.ID, Slug: w.Slug, Title: w.Title, Summary: w.Summary, Tags: w.Tags, Image: w.Image,
 		Comments: w.Comments, Lang: w.Lang, InReplyTo: w.InReplyTo, Body: w.Body, SlugLocked: w.FirstPublishedAt != nil, State: state(w, now),
 		PublishAt: stamp(w.PublishAt), Saved: stamp(&w.UpdatedAt), Revision: w.Revision}
 	if w.Date != nil {
@@ -28,10 +29,10 @@ func editor(w writing.Writing, in *desk.Input) views.DeskEditor {
 	if w.Kind == writing.KindPage {
 		v.Page, v.Order = true, strconv.Itoa(w.PageOrder)
 	}
-	if v.State == views.DeskPublished {
+	if v.State == deskviews.DeskPublished {
 		v.Changed = w.Live != desk.Document(w, false, nil)
 	}
-	if w.PublishAt != nil && v.State == views.DeskScheduled {
+	if w.PublishAt != nil && v.State == deskviews.DeskScheduled {
 		v.ScheduleAt = w.PublishAt.UTC().Format("2006-01-02T15:04")
 	}
 	if in != nil {
@@ -57,21 +58,21 @@ func formatDate(t time.Time) string {
 }
 
 // render shows the editor, its preview rendered from the body it shows.
-func (h *Handlers) render(c *fiber.Ctx, status int, v views.DeskEditor) error {
+func (h *Handlers) render(c *fiber.Ctx, status int, v deskviews.DeskEditor) error {
 	if v.Preview == "" {
 		if html, err := desk.Preview(v.Body); err == nil {
 			v.Preview = html
 		}
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return views.Render(c, status, views.DeskEditorPage(h.cfg.Chrome(c), v))
+	return views.Render(c, status, deskviews.DeskEditorPage(h.cfg.Chrome(c), v))
 }
 
 // Create starts a new post (the list's New post button) and opens it in the editor.
 func (h *Handlers) Create(c *fiber.Ctx) error {
 	w, errs, err := h.cfg.Desk.Create(c.UserContext(), input(c))
 	if errors.Is(err, desk.ErrRefused) {
-		return h.renderList(c, fiber.StatusUnprocessableEntity, views.DeskView{Error: firstError(errs)})
+		return h.renderList(c, fiber.StatusUnprocessableEntity, deskviews.DeskView{Error: firstError(errs)})
 	}
 	if err != nil {
 		return err
@@ -146,7 +147,7 @@ func (h *Handlers) Autosave(c *fiber.Ctx) error {
 	if status == fiber.StatusOK {
 		revision = w.Revision
 	}
-	return views.Render(c, status, views.DeskAutosaved(stamp(&w.UpdatedAt), problem, w.Slug, w.FirstPublishedAt != nil, w.Kind == writing.KindPage, revision))
+	return views.Render(c, status, deskviews.DeskAutosaved(stamp(&w.UpdatedAt), problem, w.Slug, w.FirstPublishedAt != nil, w.Kind == writing.KindPage, revision))
 }
 
 // Preview renders the body as readers would get it: the preview pane (htmx, as the owner types), or, from the
@@ -157,9 +158,9 @@ func (h *Handlers) Preview(c *fiber.Ctx) error {
 	if c.Params("id") == "" || web.IsHTMX(c) {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		if err != nil {
-			return views.Render(c, fiber.StatusUnprocessableEntity, views.DeskPreviewPane(views.DeskPreview{Error: "No preview: " + err.Error() + "."}))
+			return views.Render(c, fiber.StatusUnprocessableEntity, deskviews.DeskPreviewPane(deskviews.DeskPreview{Error: "No preview: " + err.Error() + "."}))
 		}
-		return views.Render(c, fiber.StatusOK, views.DeskPreviewPane(views.DeskPreview{HTML: html}))
+		return views.Render(c, fiber.StatusOK, deskviews.DeskPreviewPane(deskviews.DeskPreview{HTML: html}))
 	}
 	w, ferr := h.find(c)
 	if ferr != nil {
@@ -282,16 +283,16 @@ func (h *Handlers) Versions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.DeskVersions{ID: w.ID, Title: w.Title, Max: writing.MaxVersions}
+	v := deskviews.DeskVersions{ID: w.ID, Title: w.Title, Max: writing.MaxVersions}
 	for _, ver := range vs {
 		title := ""
 		if p, err := desk.ParseDocument([]byte(ver.Document)); err == nil {
 			title = p.Writing.Title
 		}
-		v.Versions = append(v.Versions, views.DeskVersion{ID: ver.ID, Kind: ver.Kind, Saved: stamp(&ver.SavedAt), Title: title, Size: len(ver.Document)})
+		v.Versions = append(v.Versions, deskviews.DeskVersion{ID: ver.ID, Kind: ver.Kind, Saved: stamp(&ver.SavedAt), Title: title, Size: len(ver.Document)})
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return views.Render(c, fiber.StatusOK, views.DeskVersionsPage(h.cfg.Chrome(c), v))
+	return views.Render(c, fiber.StatusOK, deskviews.DeskVersionsPage(h.cfg.Chrome(c), v))
 }
 
 // RestoreVersion makes a kept version the working copy again.

@@ -18,7 +18,7 @@ func (op *Commands) Migrate(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	flags, pos, err := cliArgs(args[1:], nil, []string{"force"})
+	flags, pos, err := ParseArgs(args[1:], nil, []string{"force"})
 	if err != nil || len(pos) > 0 || (args[0] != "down" && len(flags) > 0) {
 		return errors.New(usage)
 	}

@@ -1,8 +1,10 @@
-// Package operator holds the commands of `web` besides serving, for whoever runs the blog: the schema (migrate),
-// backups and restores, the health check, the owner's actions on comments and bans, the owner's password and
-// reset, and imports and exports. They act on the database directly through the same code as the server and the
-// owner's console, so their changes reach open pages through the change feed while a server runs; each prints
-// what it did and returns an error for the program to show.
+// Package operator holds the commands of `web` besides serving, for whoever runs the blog, and what they all
+// share (Commands, the database opened as it is, the command line's flags). Here are the schema (migrate),
+// backups and restores, the health check, the owner's password and reset, and the subscribers; the commands on
+// comments (with bans, reactions, people, imports and exports), on the content and on the fediverse are in the
+// packages below, each a Commands that holds this one. They act on the database directly through the same code
+// as the server and the owner's console, so their changes reach open pages through the change feed while a
+// server runs; each prints what it did and returns an error for the program to show.
 package operator
 
 import (
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"blog/cmd/web/config"
 	"blog/database"
@@ -37,9 +40,9 @@ type Commands struct {
 	Stdout io.Writer
 }
 
-// openCurrent opens an existing database whose schema is this binary's: commands other than serving and
+// OpenCurrent opens an existing database whose schema is this binary's: commands other than serving and
 // `migrate up` never create or migrate a database.
-func (op *Commands) openCurrent(ctx context.Context) (*database.DB, error) {
+func (op *Commands) OpenCurrent(ctx context.Context) (*database.DB, error) {
 	db, err := database.OpenMode(ctx, op.Config.DatabaseURL, database.Existing)
 	if err != nil {
 		return nil, err
@@ -55,9 +58,9 @@ func (op *Commands) openCurrent(ctx context.Context) (*database.DB, error) {
 	return db, nil
 }
 
-// cliArgs splits arguments into positional ones and --flags (anywhere on the line). Flags in valued take a value
-// (--limit 20 or --limit=20); the others are switches.
-func cliArgs(args []string, valued, switches []string) (map[string]string, []string, error) {
+// ParseArgs splits arguments into positional ones and --flags (anywhere on the line). Flags in valued take a
+// value (--limit 20 or --limit=20); the others are switches.
+func ParseArgs(args []string, valued, switches []string) (map[string]string, []string, error) {
 	flags := map[string]string{}
 	var pos []string
 	for i := 0; i < len(args); i++ {
@@ -84,6 +87,14 @@ func cliArgs(args []string, valued, switches []string) (map[string]string, []str
 		}
 	}
 	return flags, pos, nil
+}
+
+// Clip shortens s to n characters, marking the cut.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 func contains(list []string, s string) bool {

@@ -22,7 +22,7 @@ func (op *Commands) Owner(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	flags, pos, err := cliArgs(args[1:], nil, []string{"force"})
+	flags, pos, err := ParseArgs(args[1:], nil, []string{"force"})
 	if err != nil || len(pos) > 0 {
 		return errors.New(usage)
 	}
@@ -35,7 +35,7 @@ func (op *Commands) Owner(ctx context.Context, args []string) error {
 		if msg := owner.CheckPassword(pw); msg != "" {
 			return errors.New(msg)
 		}
-		db, err := op.openCurrent(ctx)
+		db, err := op.OpenCurrent(ctx)
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (op *Commands) Owner(ctx context.Context, args []string) error {
 				"sign in until the blog is claimed again with a new setup link (comments are not touched). " +
 				"Run it again with --force to do it")
 		}
-		db, err := op.openCurrent(ctx)
+		db, err := op.OpenCurrent(ctx)
 		if err != nil {
 			return err
 		}

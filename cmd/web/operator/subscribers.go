@@ -20,7 +20,7 @@ func (op *Commands) Subscribers(ctx context.Context, args []string) error {
 	if len(args) != 0 && (len(args) != 2 || (args[0] != "export" && args[0] != "import")) {
 		return errors.New(usage)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package operator
+package content
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"blog/cmd/web/operator"
 	"blog/content"
 	"blog/desk"
 	"blog/repo"
@@ -21,14 +22,14 @@ import (
 // be uploaded from a script.
 func (op *Commands) Images(ctx context.Context, args []string) error {
 	const usage = "usage: web images list | web images add FILE [--alt TEXT] [--dark-of NAME] | web images delete NAME..."
-	flags, pos, err := cliArgs(args, []string{"alt", "dark-of"}, nil)
+	flags, pos, err := operator.ParseArgs(args, []string{"alt", "dark-of"}, nil)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
 	if len(pos) == 0 {
 		return errors.New(usage)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (op *Commands) Images(ctx context.Context, args []string) error {
 			if im.DarkOf != "" {
 				note = " (dark-theme variant of " + im.DarkOf + ")"
 			}
-			fmt.Fprintf(op.Stdout, "%-34s %-10s %-9s %s%s\n", im.Name, uploads.Size(im.Size), fmt.Sprintf("%dx%d", im.Width, im.Height), clip(im.Original, 40), note)
+			fmt.Fprintf(op.Stdout, "%-34s %-10s %-9s %s%s\n", im.Name, uploads.Size(im.Size), fmt.Sprintf("%dx%d", im.Width, im.Height), operator.Clip(im.Original, 40), note)
 		}
 		if len(imgs) == 0 {
 			fmt.Fprintln(op.Stdout, "no images yet")

@@ -1,4 +1,4 @@
-package operator
+package comments
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"blog/cmd/web/operator"
 	"blog/moderation"
 	"blog/repo"
 )
@@ -17,7 +18,7 @@ func (op *Commands) Ban(ctx context.Context, args []string) error {
 		return errors.New(usage)
 	}
 	sub, args := args[0], args[1:]
-	flags, pos, err := cliArgs(args, nil, []string{"remove-past"})
+	flags, pos, err := operator.ParseArgs(args, nil, []string{"remove-past"})
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
@@ -28,7 +29,7 @@ func (op *Commands) Ban(ctx context.Context, args []string) error {
 	default:
 		return errors.New(usage)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

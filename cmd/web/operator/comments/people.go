@@ -1,4 +1,4 @@
-package operator
+package comments
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"blog/cmd/web/operator"
 	"blog/people"
 	"blog/repo"
 	"blog/repo/outbox"
@@ -20,7 +21,7 @@ func (op *Commands) People(ctx context.Context, args []string) error {
 		return errors.New(usage)
 	}
 	sub := args[0]
-	flags, pos, err := cliArgs(args[1:], nil, []string{"force"})
+	flags, pos, err := operator.ParseArgs(args[1:], nil, []string{"force"})
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
@@ -31,7 +32,7 @@ func (op *Commands) People(ctx context.Context, args []string) error {
 	if !ok {
 		return fmt.Errorf("%q is not an email address; nothing done", pos[0])
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

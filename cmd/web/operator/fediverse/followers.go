@@ -1,4 +1,4 @@
-package operator
+package fediverse
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func (op *Commands) Followers(ctx context.Context, args []string) error {
 	if len(args) != 0 && (len(args) != 2 || (args[0] != "remove" && args[0] != "block")) {
 		return errors.New(usage)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

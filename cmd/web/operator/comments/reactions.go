@@ -1,4 +1,4 @@
-package operator
+package comments
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"blog/cmd/web/operator"
 	"blog/repo"
 	"blog/repo/tallies"
 )
@@ -15,7 +16,7 @@ import (
 // beside each comment, summed up per post (most first), then the comments with the most.
 func (op *Commands) Reactions(ctx context.Context, args []string) error {
 	const usage = "usage: web reactions [--post SLUG] [--limit N]"
-	flags, pos, err := cliArgs(args, []string{"post", "limit"}, nil)
+	flags, pos, err := operator.ParseArgs(args, []string{"post", "limit"}, nil)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
@@ -28,7 +29,7 @@ func (op *Commands) Reactions(ctx context.Context, args []string) error {
 			return fmt.Errorf("--limit %q: want a number from 1 to 10000", l)
 		}
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func (op *Commands) Reactions(ctx context.Context, args []string) error {
 	shown := 0
 	for _, p := range posts {
 		if (postID == 0 || p.PostID == postID) && shown < limit {
-			fmt.Fprintf(op.Stdout, "post %-32s %-40s on its comments: %d\n", clip(p.Slug, 32), tallyWords(p.Post), p.Comments)
+			fmt.Fprintf(op.Stdout, "post %-32s %-40s on its comments: %d\n", operator.Clip(p.Slug, 32), tallyWords(p.Post), p.Comments)
 			shown++
 		}
 	}
@@ -60,7 +61,7 @@ func (op *Commands) Reactions(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, c := range top {
-		fmt.Fprintf(op.Stdout, "comment %-7d %-40s %-20s %s\n", c.ID, tallyWords(c.Tally()), clip(c.Username, 20), clip(oneLine(c.Body), 50))
+		fmt.Fprintf(op.Stdout, "comment %-7d %-40s %-20s %s\n", c.ID, tallyWords(c.Tally()), operator.Clip(c.Username, 20), operator.Clip(oneLine(c.Body), 50))
 	}
 	if shown == 0 && len(top) == 0 {
 		fmt.Fprintln(op.Stdout, "no reactions yet")

@@ -1,4 +1,4 @@
-package operator
+package content
 
 import (
 	"context"
@@ -17,7 +17,7 @@ const maxImportFiles = 10000
 // DIR/posts and DIR/pages, which CONTENT_DIR reads) and `web posts import DIR` (DIR/posts/*.md and
 // DIR/pages/*.md read into the desk, all or nothing), through the desk's own rules. A running server takes in an import through the change feed.
 func (op *Commands) transferPosts(ctx context.Context, sub, dir string) error {
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package operator
+package comments
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"blog/cmd/web/operator"
 	"blog/repo"
 	"blog/repo/discussion"
 )
@@ -19,7 +19,7 @@ func (op *Commands) Comments(ctx context.Context, args []string) error {
 		return errors.New(usage)
 	}
 	sub, args := args[0], args[1:]
-	flags, pos, err := cliArgs(args, []string{"state", "post", "limit"}, nil)
+	flags, pos, err := operator.ParseArgs(args, []string{"state", "post", "limit"}, nil)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
@@ -47,7 +47,7 @@ func (op *Commands) listComments(ctx context.Context, flags map[string]string, p
 		}
 		q.Limit = n
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -66,20 +66,12 @@ func (op *Commands) listComments(ctx context.Context, flags map[string]string, p
 		return err
 	}
 	for _, c := range found {
-		fmt.Fprintf(op.Stdout, "%-7d %-9s %-24s %-20s %s\n", c.ID, c.State, clip(c.Post.Slug, 24), clip(c.Username, 20), clip(oneLine(c.Body), 60))
+		fmt.Fprintf(op.Stdout, "%-7d %-9s %-24s %-20s %s\n", c.ID, c.State, operator.Clip(c.Post.Slug, 24), operator.Clip(c.Username, 20), operator.Clip(oneLine(c.Body), 60))
 	}
 	if len(found) == 0 {
 		fmt.Fprintln(op.Stdout, "no comments match")
 	}
 	return nil
-}
-
-// clip shortens s to n characters, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -96,7 +88,7 @@ func (op *Commands) actOnComments(ctx context.Context, action string, flags map[
 		}
 		ids = append(ids, id)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

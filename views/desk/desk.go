@@ -1,4 +1,6 @@
-package views
+// Package desk holds the pages of the writing desk, as handlers/desk serves them: the list of every post and
+// page, the editor with its preview and autosave answers, and a post's kept versions.
+package desk
 
 import "html/template"
 

@@ -1,4 +1,4 @@
-package operator
+package fediverse
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func (op *Commands) Following(ctx context.Context, args []string) error {
 	if len(args) != 0 && (len(args) != 2 || (args[0] != "add" && args[0] != "remove")) {
 		return errors.New(usage)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package operator
+package comments
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"blog/cmd/web/operator"
 	"blog/importer"
 	"blog/importer/blogexport"
 	"blog/repo"
@@ -19,7 +20,7 @@ import (
 // Import brings comments from another system (or an export of this blog) into the database.
 func (op *Commands) Import(ctx context.Context, args []string) error {
 	const usage = "usage: web import --from disqus|wordpress|remark42|isso|commento|blog FILE [--map MAPFILE] [--dry-run] [--skip-invalid]"
-	flags, pos, err := cliArgs(args, []string{"from", "map"}, []string{"dry-run", "skip-invalid"})
+	flags, pos, err := operator.ParseArgs(args, []string{"from", "map"}, []string{"dry-run", "skip-invalid"})
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, usage)
 	}
@@ -32,7 +33,7 @@ func (op *Commands) Import(ctx context.Context, args []string) error {
 	if st, err := os.Stat(pos[0]); err != nil || st.IsDir() {
 		return fmt.Errorf("%s: not a file", pos[0])
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func (op *Commands) Export(ctx context.Context, args []string) error {
 	if len(args) != 1 || args[0] == "" {
 		return errors.New("usage: web export FILE (or - for standard output)")
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package operator
+package content
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"blog/cmd/web/operator"
 	"blog/repo"
 )
 
@@ -33,7 +34,7 @@ func (op *Commands) Posts(ctx context.Context, args []string) error {
 	case len(slugs) == 0:
 		return fmt.Errorf("usage: web posts %s SLUG...", sub)
 	}
-	db, err := op.openCurrent(ctx)
+	db, err := op.OpenCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func (op *Commands) Posts(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, p := range all {
-			fmt.Fprintf(op.Stdout, "%-40s %5d comments  %s\n", clip(p.Slug, 40), p.CommentCount, postState(p))
+			fmt.Fprintf(op.Stdout, "%-40s %5d comments  %s\n", operator.Clip(p.Slug, 40), p.CommentCount, postState(p))
 		}
 		return nil
 	}
