@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"blog/database"
+	"blog/database/fulltext"
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
@@ -43,7 +44,7 @@ func TestFoldCommentSearchOnABlogWithComments(t *testing.T) {
 		}
 		found := func(word string, want ...int64) {
 			t.Helper()
-			hits, err := index.SearchComments(ctx, database.TextQuery{{word}}, 20, 0)
+			hits, err := index.SearchComments(ctx, fulltext.TextQuery{{word}}, 20, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
