@@ -11,6 +11,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 	"blog/repo/searchindex"
 )
 
@@ -24,7 +25,7 @@ func TestFoldCommentSearchOnABlogWithComments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		downTo(t, db, foldVersion)
-		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "p", Title: "P"}})
 		if err != nil {
 			t.Fatal(err)
 		}
