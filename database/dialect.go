@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/go-rel/rel"
+
+	"blog/database/fulltext"
 )
 
 // What the two databases do differently, decided once here.
@@ -68,6 +70,15 @@ func (d *DB) SequencePastMax(ctx context.Context, table string) error {
 	}
 	_, _, err := d.repo.Exec(ctx, "SELECT setval(pg_get_serial_sequence('"+table+"', 'id'), (SELECT MAX(id) FROM "+table+"))")
 	return err
+}
+
+// TextSearch builds the statements that search for q in this database's index (package fulltext writes them for
+// each dialect).
+func (d *DB) TextSearch(q fulltext.TextQuery) fulltext.TextSearch {
+	if d.dialect == Postgres {
+		return fulltext.Postgres(q)
+	}
+	return fulltext.SQLite(q)
 }
 
 // View runs fn over one consistent, read-only view of the whole database while writers carry on: on PostgreSQL a

@@ -13,7 +13,7 @@ import (
 
 	"blog/handlers"
 	"blog/publish"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 // Every post without an image of its own is shared with a card the blog draws: its title and the blog's name,
@@ -83,7 +83,7 @@ func TestPostsOwnImageWinsOverTheCard(t *testing.T) {
 		"posts/2026-01-01-pictured.md": {Data: []byte("---\ntitle: Pictured\ndate: 2026-01-01\nimage: diagram.png\n---\nText.")},
 		"media/diagram.png":            {Data: []byte("not really a PNG")},
 	}
-	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := publish.Open(context.Background(), fsys, posts.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestCardsOfTitlesTheTypefaceCannotWrite(t *testing.T) {
 		"posts/2026-01-01-arabic.md":   {Data: []byte("---\ntitle: مرحبا بالعالم\ndate: 2026-01-01\nlang: ar\n---\nنص.")},
 		"posts/2026-01-02-japanese.md": {Data: []byte("---\ntitle: 日本語のタイトル\ndate: 2026-01-02\nlang: ja\n---\n本文。")},
 	}
-	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := publish.Open(context.Background(), fsys, posts.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

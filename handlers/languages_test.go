@@ -22,7 +22,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/notify"
 	"blog/publish"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 // withLang sets SITE_LANG.
@@ -256,7 +256,7 @@ func withPostFiles(t *testing.T, db *database.DB, files map[string]string) appOp
 	for name, doc := range files {
 		fsys["posts/"+name] = &fstest.MapFile{Data: []byte(doc)}
 	}
-	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := publish.Open(context.Background(), fsys, posts.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestADeskPostInItsOwnLanguage(t *testing.T) {
 func TestAPostThatChangesItsLanguage(t *testing.T) {
 	db := dbtest.SQLite(t)
 	fsys := fstest.MapFS{"posts/2026-11-01-post.md": {Data: []byte("---\ntitle: A post\ndate: 2026-11-01\nlang: en\n---\nHello.\n")}}
-	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := publish.Open(context.Background(), fsys, posts.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

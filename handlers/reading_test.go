@@ -15,7 +15,7 @@ import (
 	"blog/handlers"
 	posthandlers "blog/handlers/posts"
 	"blog/publish"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 // withPosts serves n generated posts, tagged "even" or "odd", one a day, plus a draft.
@@ -30,7 +30,7 @@ func withPosts(t *testing.T, db *database.DB, n int) appOption {
 		fsys[fmt.Sprintf("posts/2026-%02d-%02d-post-%d.md", 1+i/28, 1+i%28, i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf(
 			"---\ntitle: Post %d\ndate: 2026-%02d-%02d\ntags: [%s, Go tips]\n---\n%s", i, 1+i/28, 1+i%28, tag, strings.Repeat("word ", 460)))}
 	}
-	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := publish.Open(context.Background(), fsys, posts.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestConsoleNamesSkippedContentFiles(t *testing.T) {
 	base := newTestApp(t)
 	fsys := fstest.MapFS{"posts/2026-01-01-good.md": {Data: []byte("---\ntitle: Good\ndate: 2026-01-01\n---\nFine.")},
 		"posts/2026-01-02-bad.md": {Data: []byte("---\ntitle: [oops\n---\n")}}
-	site, err := publish.Open(context.Background(), fsys, repo.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := publish.Open(context.Background(), fsys, posts.NewPosts(base.db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -365,7 +365,7 @@ func New(cfg Config) (*fiber.App, error) {
 		}
 		cc.Following = cfg.Following
 		s.console = console.New(cc)
-		// The console's posts store is repo.Posts, which the desk's list needs too (its comments, closed or open).
+		// The console's posts store is repo/posts' Posts, which the desk's list needs too (its comments, closed or open).
 		if posts, ok := cfg.Posts.(deskhandlers.Posts); ok && cfg.Desk != nil {
 			s.desk = deskhandlers.New(deskhandlers.Config{Content: cfg.Content, Desk: cfg.Desk, Posts: posts,
 				Broker: cfg.Broker, Chrome: s.signin.Chrome, PurgeAfter: cfg.PurgeAfter})

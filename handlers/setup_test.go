@@ -33,6 +33,7 @@ import (
 	"blog/repo"
 	"blog/repo/accounts"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/repo/searchindex"
 	"blog/repo/tallies"
@@ -78,7 +79,7 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	writer := &desk.Service{Store: writing.New(db)}
 	index := searchindex.New(db)
-	site, err := publish.Open(ctx, content.Embedded(), repo.NewPosts(db), log, publish.WithDesk(writer),
+	site, err := publish.Open(ctx, content.Embedded(), posts.NewPosts(db), log, publish.WithDesk(writer),
 		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error { return search.IndexSnapshot(ctx, index, snap) }))
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +94,8 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 	for id, st := range stamps {
 		starts[id] = st.Seq
 	}
-	posts := &testPosts{Store: site}
-	broker := live.New(store, posts, starts, log)
+	postNames := &testPosts{Store: site}
+	broker := live.New(store, postNames, starts, log)
 	broker.OnChange(func(_ int64, msgs []live.Message) {
 		if reload && live.HasContent(msgs) {
 			site.ReloadForChange(ctx)
@@ -118,16 +119,16 @@ func newTestAppReloading(t testing.TB, db *database.DB, reload bool, opts ...app
 	for _, o := range opts {
 		o(&cfg)
 	}
-	posts.site = i18n.Shipped().For(cfg.Chrome.Lang)
+	postNames.site = i18n.Shipped().For(cfg.Chrome.Lang)
 	if st, ok := cfg.Content.(*publish.Store); ok {
-		posts.Store = st // the content an option chose names the posts
+		postNames.Store = st // the content an option chose names the posts
 	}
 	own, err := owner.New(owner.Config{Store: accounts.NewOwner(db), Audit: repo.NewAudit(db), Key: key, SiteTitle: "Test Blog",
 		BaseURL: cfg.Chrome.BaseURL, Log: log, FailureDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Owner, cfg.Posts, cfg.Audit = own, repo.NewPosts(db), repo.NewAudit(db)
+	cfg.Owner, cfg.Posts, cfg.Audit = own, posts.NewPosts(db), repo.NewAudit(db)
 	app, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)

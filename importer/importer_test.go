@@ -18,6 +18,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/repo/transfer"
 	"blog/richtext"
@@ -32,9 +33,9 @@ type site struct {
 
 func newSite(t *testing.T, db *database.DB) *site {
 	t.Helper()
-	refs := []repo.PostRef{{Slug: "hello-world", Title: "Hello, world"}, {Slug: "writing-posts", Title: "Writing posts"},
+	refs := []posts.PostRef{{Slug: "hello-world", Title: "Hello, world"}, {Slug: "writing-posts", Title: "Writing posts"},
 		{Slug: "live-comments", Title: "How live comments work"}}
-	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), refs)
+	ids, err := posts.NewPosts(db).SyncPosts(context.Background(), refs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/moderation"
 	"blog/repo"
+	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/spam"
 )
@@ -50,17 +51,17 @@ type fixture struct {
 func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	t.Run("sqlite", func(t *testing.T) {
 		db := dbtest.SQLite(t)
-		fn(t, newFixture(t, review.NewComments(db), review.NewBans(db), repo.NewPosts(db), repo.NewAudit(db)))
+		fn(t, newFixture(t, review.NewComments(db), review.NewBans(db), posts.NewPosts(db), repo.NewAudit(db)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		db := dbtest.Postgres(t)
-		fn(t, newFixture(t, review.NewComments(db), review.NewBans(db), repo.NewPosts(db), repo.NewAudit(db)))
+		fn(t, newFixture(t, review.NewComments(db), review.NewBans(db), posts.NewPosts(db), repo.NewAudit(db)))
 	})
 }
 
-func newFixture(t *testing.T, comments *review.Comments, bans *review.Bans, posts *repo.Posts, audit *repo.Audit) *fixture {
+func newFixture(t *testing.T, comments *review.Comments, bans *review.Bans, postStore *posts.Posts, audit *repo.Audit) *fixture {
 	t.Helper()
-	ids, err := posts.SyncPosts(ctx, []repo.PostRef{{Slug: "hello", Title: "Hello"}})
+	ids, err := postStore.SyncPosts(ctx, []posts.PostRef{{Slug: "hello", Title: "Hello"}})
 	if err != nil {
 		t.Fatalf("sync posts: %v", err)
 	}

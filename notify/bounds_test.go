@@ -17,6 +17,7 @@ import (
 	"blog/notify"
 	"blog/repo"
 	"blog/repo/outbox"
+	"blog/repo/posts"
 )
 
 // commentFrom stores a published comment posted from a client (its address and network hashes).
@@ -131,11 +132,11 @@ func TestClientBoundAcrossInstances(t *testing.T) {
 	f := newFixture(t, dbA, func(c *notify.Config) { c.OwnerEmail = "" })
 	other := f.service(t, dbB, func(c *notify.Config) { c.OwnerEmail = "" })
 	ctx := context.Background()
-	var refs []repo.PostRef
+	var refs []posts.PostRef
 	for i := range 6 {
-		refs = append(refs, repo.PostRef{Slug: fmt.Sprintf("post-%d", i), Title: "Post"})
+		refs = append(refs, posts.PostRef{Slug: fmt.Sprintf("post-%d", i), Title: "Post"})
 	}
-	ids, err := repo.NewPosts(dbA).SyncPosts(ctx, refs)
+	ids, err := posts.NewPosts(dbA).SyncPosts(ctx, refs)
 	if err != nil {
 		t.Fatal(err)
 	}

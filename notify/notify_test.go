@@ -22,6 +22,7 @@ import (
 	"blog/repo"
 	"blog/repo/discussion"
 	"blog/repo/outbox"
+	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/repo/transfer"
 )
@@ -39,7 +40,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *database.DB, change func(*notify.Config)) *fixture {
 	t.Helper()
-	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "hello-world", Title: "Hello, world"}})
+	ids, err := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: "hello-world", Title: "Hello, world"}})
 	if err != nil {
 		t.Fatal(err)
 	}

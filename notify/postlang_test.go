@@ -10,7 +10,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/internal/mailtest"
 	"blog/notify"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 // TestMailsAboutAPostSpeakItsLanguage: on a German blog, the confirmation and the reply mail about a comment on
@@ -18,7 +18,7 @@ import (
 // declares no language stay German. Through the real service, relay and database.
 func TestMailsAboutAPostSpeakItsLanguage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "hello-world", Title: "Hello, world"},
+		ids, err := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: "hello-world", Title: "Hello, world"},
 			{Slug: "nihongo", Title: "日本語の記事"}})
 		if err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"blog/people"
 	"blog/repo"
 	"blog/repo/outbox"
+	"blog/repo/posts"
 	"blog/repo/review"
 )
 
@@ -43,7 +44,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *database.DB) *fixture {
 	ctx := context.Background()
-	ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "hello", Title: "Hello"}})
+	ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "hello", Title: "Hello"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"blog/pictures"
 	"blog/repo"
 	store "blog/repo/pictures"
+	"blog/repo/posts"
 	"blog/repo/review"
 
 	"github.com/go-rel/rel/where"
@@ -231,7 +232,7 @@ func TestErasureForgetsPictures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "p", Title: "P"}})
 		if err != nil {
 			t.Fatal(err)
 		}

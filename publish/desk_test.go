@@ -11,7 +11,7 @@ import (
 	"blog/content"
 	"blog/internal/dbtest"
 	"blog/publish"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 // deskDocs is a desk that serves fixed documents.
@@ -35,7 +35,7 @@ func TestDeskPostsBesideFiles(t *testing.T) {
 		{Name: "posts/later.md", Origin: content.OriginDesk, Label: "desk: later", Src: []byte(post("Later", "2026-11-04")), Hold: true},
 	}}
 	log := &logBuffer{}
-	store, err := publish.Open(ctx, os.DirFS(dir), repo.NewPosts(dbtest.SQLite(t)), slog.New(slog.NewTextHandler(log, nil)), publish.WithDesk(desk))
+	store, err := publish.Open(ctx, os.DirFS(dir), posts.NewPosts(dbtest.SQLite(t)), slog.New(slog.NewTextHandler(log, nil)), publish.WithDesk(desk))
 	if err != nil {
 		t.Fatal(err)
 	}

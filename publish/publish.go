@@ -18,7 +18,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"blog/content"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 // Snapshot is the content at one moment, with the database id of every published post.
@@ -49,7 +49,7 @@ func (s *Snapshot) Slug(id int64) (string, bool) {
 // Store holds the current content.
 type Store struct {
 	fsys  fs.FS
-	posts *repo.Posts
+	posts *posts.Posts
 	log   *slog.Logger
 	// closeAfter is COMMENTS_CLOSE_AFTER: how long after its date a post takes comments (0: for ever).
 	closeAfter time.Duration
@@ -100,8 +100,8 @@ func OnLoad(fn func(ctx context.Context, snap *Snapshot) error) Option {
 }
 
 // Open loads the content from fsys and makes sure every published post has a row.
-func Open(ctx context.Context, fsys fs.FS, posts *repo.Posts, log *slog.Logger, opts ...Option) (*Store, error) {
-	s := &Store{fsys: fsys, posts: posts, log: log, slugs: map[int64]string{}, next: make(chan *time.Time, 1)}
+func Open(ctx context.Context, fsys fs.FS, postStore *posts.Posts, log *slog.Logger, opts ...Option) (*Store, error) {
+	s := &Store{fsys: fsys, posts: postStore, log: log, slugs: map[int64]string{}, next: make(chan *time.Time, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -183,9 +183,9 @@ func (s *Store) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load content: %w", err)
 	}
-	refs := make([]repo.PostRef, len(lib.Posts))
+	refs := make([]posts.PostRef, len(lib.Posts))
 	for i, p := range lib.Posts {
-		refs[i] = repo.PostRef{Slug: p.Slug, Title: p.Title, Closed: p.CommentsClosed}
+		refs[i] = posts.PostRef{Slug: p.Slug, Title: p.Title, Closed: p.CommentsClosed}
 		if s.closeAfter > 0 {
 			at := p.Date.Add(s.closeAfter)
 			refs[i].CloseAt = &at

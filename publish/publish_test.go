@@ -17,6 +17,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/posts"
 )
 
 var ctx = context.Background()
@@ -43,7 +44,7 @@ func (b *logBuffer) String() string {
 type site struct {
 	dir   string
 	store *publish.Store
-	posts *repo.Posts
+	posts *posts.Posts
 	log   *logBuffer
 }
 
@@ -91,20 +92,20 @@ func files(t *testing.T, content map[string]string) string {
 }
 
 // openSite opens the content folder dir with the post store posts.
-func openSite(t *testing.T, dir string, posts *repo.Posts) *site {
+func openSite(t *testing.T, dir string, postStore *posts.Posts) *site {
 	t.Helper()
 	log := &logBuffer{}
-	store, err := publish.Open(ctx, os.DirFS(dir), posts, slog.New(slog.NewTextHandler(log, nil)))
+	store, err := publish.Open(ctx, os.DirFS(dir), postStore, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		t.Fatalf("open %s: %v", dir, err)
 	}
-	return &site{dir: dir, store: store, posts: posts, log: log}
+	return &site{dir: dir, store: store, posts: postStore, log: log}
 }
 
 // sqliteSite opens dir over a new SQLite database.
 func sqliteSite(t *testing.T, dir string) *site {
 	db := dbtest.SQLite(t)
-	return openSite(t, dir, repo.NewPosts(db))
+	return openSite(t, dir, posts.NewPosts(db))
 }
 
 // eachSite runs fn with dir opened over SQLite and over PostgreSQL, as subtests; fn may change dir, so each run
@@ -112,11 +113,11 @@ func sqliteSite(t *testing.T, dir string) *site {
 func eachSite(t *testing.T, content map[string]string, fn func(t *testing.T, s *site)) {
 	t.Run("sqlite", func(t *testing.T) {
 		db := dbtest.SQLite(t)
-		fn(t, openSite(t, files(t, content), repo.NewPosts(db)))
+		fn(t, openSite(t, files(t, content), posts.NewPosts(db)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		db := dbtest.Postgres(t)
-		fn(t, openSite(t, files(t, content), repo.NewPosts(db)))
+		fn(t, openSite(t, files(t, content), posts.NewPosts(db)))
 	})
 }
 

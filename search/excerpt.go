@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"blog/database"
+	"blog/database/fulltext"
 )
 
 // Piece is a run of an excerpt's text, marked when it is what matched the search. Pieces are plain text: the
@@ -19,16 +19,16 @@ type Piece struct {
 	Mark bool
 }
 
-// markStart and markEnd are database.MarkStart and MarkEnd as characters.
+// markStart and markEnd are fulltext.MarkStart and MarkEnd as characters.
 var (
-	markStart, _ = utf8.DecodeRuneInString(database.MarkStart)
-	markEnd, _   = utf8.DecodeRuneInString(database.MarkEnd)
+	markStart, _ = utf8.DecodeRuneInString(fulltext.MarkStart)
+	markEnd, _   = utf8.DecodeRuneInString(fulltext.MarkEnd)
 )
 
 // maxExcerpt bounds an excerpt, in characters, whatever the database returned.
 const maxExcerpt = 400
 
-// Pieces cuts text marked by the database (database.MarkStart and MarkEnd around the matched words) into pieces,
+// Pieces cuts text marked by the database (fulltext.MarkStart and MarkEnd around the matched words) into pieces,
 // with runs of white space made one space and the whole cut to maxExcerpt characters. A mark character that
 // was in the text itself only moves the highlighting; it never leaves the excerpt as a character.
 func Pieces(marked string) []Piece {
@@ -161,7 +161,7 @@ func Marked(text string, lexemes []string, window bool) []Piece {
 	for off := from; off < to; {
 		word, end := nextRun(text[:to], off)
 		if word && stemMatches(text[off:end], lexemes) {
-			b.WriteString(database.MarkStart + text[off:end] + database.MarkEnd)
+			b.WriteString(fulltext.MarkStart + text[off:end] + fulltext.MarkEnd)
 		} else {
 			b.WriteString(text[off:end])
 		}

@@ -18,6 +18,7 @@ import (
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 	"blog/repo/searchindex"
 	"blog/search"
 )
@@ -44,7 +45,7 @@ func newBlog(t *testing.T, db *database.DB, dir string) *blog {
 	}
 	t.Cleanup(func() { root.Close() })
 	b := &blog{dir: dir, index: index}
-	site, err := publish.Open(ctx, root.FS(), repo.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)),
+	site, err := publish.Open(ctx, root.FS(), posts.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)),
 		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error {
 			err := search.IndexSnapshot(ctx, index, snap)
 			if err != nil {

@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"blog/database"
+	"blog/database/fulltext"
 )
 
 // The bounds on what a reader can ask: a search is short, has a few terms of ordinary length, and pages stop
@@ -31,7 +31,7 @@ type Query struct {
 }
 
 // Text returns the database's form of the query.
-func (q Query) Text() database.TextQuery { return database.TextQuery(q.Terms) }
+func (q Query) Text() fulltext.TextQuery { return fulltext.TextQuery(q.Terms) }
 
 // Problem is why a search was not run, in words for the reader; "" when it can be.
 type Problem string

@@ -1,7 +1,7 @@
 // Package search is the blog's search: what a reader's search may be (Parse and its bounds), the results as
 // pages show them (posts best first, matching comments under their post, excerpts as marked pieces of plain
 // text), and the index of posts fed from the content as it loads (IndexSnapshot). The searching itself is the
-// database's (repo/searchindex, database.TextSearch): SQLite's FTS5 or PostgreSQL's full-text search.
+// database's (repo/searchindex, fulltext.TextSearch): SQLite's FTS5 or PostgreSQL's full-text search.
 package search
 
 import (
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"blog/content"
-	"blog/database"
+	"blog/database/fulltext"
 	"blog/publish"
 	"blog/repo/searchindex"
 )
@@ -24,8 +24,8 @@ const (
 
 // Store is what searching needs from the index (searchindex.Store).
 type Store interface {
-	SearchPosts(ctx context.Context, q database.TextQuery, limit, offset int) ([]searchindex.PostHit, error)
-	SearchComments(ctx context.Context, q database.TextQuery, limit, offset int) ([]searchindex.CommentHit, error)
+	SearchPosts(ctx context.Context, q fulltext.TextQuery, limit, offset int) ([]searchindex.PostHit, error)
+	SearchComments(ctx context.Context, q fulltext.TextQuery, limit, offset int) ([]searchindex.CommentHit, error)
 }
 
 var _ Store = (*searchindex.Store)(nil)
@@ -131,7 +131,7 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 		}
 		r.Matched = true
 		if h.Lexemes != "" {
-			lex := database.Lexemes(h.Lexemes)
+			lex := fulltext.Lexemes(h.Lexemes)
 			r.Title, r.Excerpt = Marked(h.Title, lex, false), Marked(h.Excerpt, lex, true)
 		} else {
 			r.Title, r.Excerpt = Pieces(h.Title), Pieces(h.Excerpt)
@@ -152,7 +152,7 @@ func (s *Service) Search(ctx context.Context, raw string, page int) (Results, er
 		}
 		var excerpt []Piece
 		if c.Lexemes != "" {
-			excerpt = Marked(c.Excerpt, database.Lexemes(c.Lexemes), true)
+			excerpt = Marked(c.Excerpt, fulltext.Lexemes(c.Lexemes), true)
 		} else {
 			excerpt = Pieces(c.Excerpt)
 		}

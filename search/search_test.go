@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"blog/database"
+	"blog/database/fulltext"
 )
 
 func TestParse(t *testing.T) {
@@ -42,7 +42,7 @@ func TestParse(t *testing.T) {
 
 func TestPieces(t *testing.T) {
 	m := func(s string) string {
-		return strings.NewReplacer("[", database.MarkStart, "]", database.MarkEnd).Replace(s)
+		return strings.NewReplacer("[", fulltext.MarkStart, "]", fulltext.MarkEnd).Replace(s)
 	}
 	for _, tc := range []struct {
 		in   string
@@ -73,7 +73,7 @@ func TestPlainText(t *testing.T) {
 }
 
 func TestMarked(t *testing.T) {
-	lex := database.Lexemes(`'revers' <-> 'proxi' & 'comment' & 'it''s'`)
+	lex := fulltext.Lexemes(`'revers' <-> 'proxi' & 'comment' & 'it''s'`)
 	if strings.Join(lex, "|") != "revers|proxi|comment|it's" {
 		t.Fatalf("Lexemes = %q", lex)
 	}

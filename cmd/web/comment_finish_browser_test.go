@@ -12,6 +12,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 )
 
 // TestBrowserCommentFinish checks the comment area's details as a reader meets them: the controls of one's own
@@ -99,7 +100,7 @@ func TestBrowserOlderCommentsTakeFocus(t *testing.T) {
 	base, _ := startServer(t, map[string]string{"DATABASE_URL": dbURL})
 	db := dbtest.Open(t, dbURL, false)
 	ctx := context.Background()
-	ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "hello-world", Title: "Hello, world"}})
+	ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "hello-world", Title: "Hello, world"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"blog/cmd/web/config"
 	"blog/database"
-	"blog/repo"
+	"blog/repo/secrets"
 )
 
 // siteKeySet holds the keys derived from the site's one secret, one per purpose, so that no key serves two.
@@ -32,7 +32,7 @@ func siteKeys(ctx context.Context, cfg config.Config, db *database.DB) (siteKeyS
 	root := cfg.SecretKey
 	if root == "" {
 		var err error
-		if root, err = repo.NewSecrets(db).Secret(ctx, "csrf"); err != nil {
+		if root, err = secrets.NewSecrets(db).Secret(ctx, "csrf"); err != nil {
 			return siteKeySet{}, err
 		}
 	}

@@ -62,6 +62,7 @@ import (
 	"blog/repo/mentions"
 	"blog/repo/outbox"
 	picturestore "blog/repo/pictures"
+	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/repo/searchindex"
 	"blog/repo/subscribers"
@@ -353,7 +354,7 @@ func loadContent(ctx context.Context, cfg config.Config, db *database.DB, log *s
 	}
 	writer := &desk.Service{Store: writing.New(db)}
 	index := searchindex.New(db)
-	site, err := publish.Open(ctx, contentFS, repo.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter), publish.WithDesk(writer),
+	site, err := publish.Open(ctx, contentFS, posts.NewPosts(db), log, publish.CloseAfter(cfg.CloseAfter), publish.WithDesk(writer),
 		// Every load feeds the search index of posts before it is served.
 		publish.OnLoad(func(ctx context.Context, snap *publish.Snapshot) error { return search.IndexSnapshot(ctx, index, snap) }))
 	if err != nil {
@@ -439,7 +440,7 @@ func buildApp(cfg config.Config, db *database.DB, site *publish.Store, comments 
 		Content:             site, Comments: comments, Broker: broker, Moderation: mod, Assets: set, Chrome: chrome,
 		Reactions: newReactions(cfg, db, keys, mod.BanStore),
 		Uploads:   uploads.New(uploadstore.New(db), cfg.Uploads, uploads.CheckUse(writer.ImageUsers)),
-		Owner:     own, Posts: repo.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
+		Owner:     own, Posts: posts.NewPosts(db), Audit: repo.NewAudit(db), Log: log, Done: done,
 		Keys: handlers.Keys{CSRF: keys.CSRF, Authorship: keys.Authorship, Address: keys.Address, Avatar: keys.Avatar,
 			Notify: keys.Notify},
 		MailReplies: cfg.Notify.SMTP != nil, Subscriptions: outbox.NewNotifications(db),
@@ -577,7 +578,7 @@ func startBackground(ctx context.Context, cfg config.Config, db *database.DB, si
 	})
 	wg.Go(func() { purgeDaily(bctx, mod, own, writer, cfg.PurgeAfter, log) })
 	if cfg.CloseAfter > 0 {
-		wg.Go(func() { noteClosings(bctx, repo.NewPosts(db), log) })
+		wg.Go(func() { noteClosings(bctx, posts.NewPosts(db), log) })
 	}
 	wg.Go(func() {
 		// Comments stored before renderings were kept (or by older rules) are rendered again once; until then
@@ -633,9 +634,9 @@ const closingsEvery = 10 * time.Second
 
 // noteClosings records in their feeds the posts whose time under COMMENTS_CLOSE_AFTER has passed, so that open
 // pages and kept lists close too (each post once, whichever instance gets there first).
-func noteClosings(ctx context.Context, posts *repo.Posts, log *slog.Logger) {
+func noteClosings(ctx context.Context, postStore *posts.Posts, log *slog.Logger) {
 	for {
-		if n, err := posts.NoteClosings(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		if n, err := postStore.NoteClosings(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Error("close posts by COMMENTS_CLOSE_AFTER", "err", err)
 		} else if n > 0 {
 			log.Info("posts closed to comments by COMMENTS_CLOSE_AFTER", "count", n)

@@ -24,6 +24,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 )
 
 // syncBuffer collects the server's log safely while it runs.
@@ -255,7 +256,7 @@ func TestMigrateCommands(t *testing.T) {
 			}
 			// One comment: rolling back the tables that hold it must be forced.
 			db := dbtest.Open(t, dbURL, false)
-			ids, _ := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "p", Title: "P"}})
+			ids, _ := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: "p", Title: "P"}})
 			if _, _, err := discussion.NewComments(db).CreateComment(context.Background(), repo.NewComment{PostID: ids["p"],
 				Input: repo.CommentInput{Username: "A", Email: "a@b.co", Body: "keep me"}}); err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
+	"blog/repo/posts"
 	"blog/repo/review"
 )
 
@@ -20,7 +21,7 @@ func TestPicturesOnABlogWithComments(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			db := dbtest.Open(t, mk(t), false)
-			ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+			ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "p", Title: "P"}})
 			if err != nil {
 				t.Fatal(err)
 			}

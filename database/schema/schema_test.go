@@ -12,6 +12,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/accounts"
+	"blog/repo/posts"
 	"blog/repo/review"
 )
 
@@ -75,7 +76,7 @@ func TestUpDownUpAgain(t *testing.T) {
 func useSchema(t *testing.T, db *database.DB) {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+	ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "p", Title: "P"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	"blog/database"
+	"blog/database/fulltext"
 	"blog/database/schema"
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 	"blog/repo/searchindex"
 )
 
@@ -23,7 +25,7 @@ func TestFoldCommentSearchOnABlogWithComments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		downTo(t, db, foldVersion)
-		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "p", Title: "P"}})
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "p", Title: "P"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +45,7 @@ func TestFoldCommentSearchOnABlogWithComments(t *testing.T) {
 		}
 		found := func(word string, want ...int64) {
 			t.Helper()
-			hits, err := index.SearchComments(ctx, database.TextQuery{{word}}, 20, 0)
+			hits, err := index.SearchComments(ctx, fulltext.TextQuery{{word}}, 20, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

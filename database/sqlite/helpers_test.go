@@ -7,12 +7,13 @@ import (
 	"blog/database"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 )
 
 // seedPost gives the database a post row and returns its id.
 func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 	t.Helper()
-	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: slug, Title: "Title " + slug}})
+	ids, err := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: slug, Title: "Title " + slug}})
 	if err != nil {
 		t.Fatalf("sync posts: %v", err)
 	}

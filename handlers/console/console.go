@@ -19,6 +19,7 @@ import (
 	"blog/moderation"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/posts"
 	"blog/views"
 	"blog/views/console"
 )
@@ -98,7 +99,7 @@ var (
 	_ Content    = (*publish.Store)(nil)
 	_ Moderation = (*moderation.Service)(nil)
 	_ SignIn     = (*signin.Handlers)(nil)
-	_ Posts      = (*repo.Posts)(nil)
+	_ Posts      = (*posts.Posts)(nil)
 	_ AuditLog   = (*repo.Audit)(nil)
 )
 

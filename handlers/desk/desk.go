@@ -15,6 +15,7 @@ import (
 	"blog/handlers/web"
 	"blog/publish"
 	"blog/repo"
+	"blog/repo/posts"
 	"blog/repo/writing"
 	"blog/views"
 	deskviews "blog/views/desk"
@@ -61,7 +62,7 @@ type Posts interface {
 
 var (
 	_ Service = (*desk.Service)(nil)
-	_ Posts   = (*repo.Posts)(nil)
+	_ Posts   = (*posts.Posts)(nil)
 	_ Content = (*publish.Store)(nil)
 )
 

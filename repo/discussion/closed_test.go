@@ -10,6 +10,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 )
 
 // A post closed to comments refuses every new comment from readers (top-level and replies) in the comment's own
@@ -19,7 +20,7 @@ func TestClosedPostRefusesNewComments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := discussion.NewComments(db)
-		posts := repo.NewPosts(db)
+		postStore := posts.NewPosts(db)
 		post := seedPost(t, db, "closing")
 		reader := repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "first"}.Normalize()
 		first, err := create(ctx, store, post, reader)
@@ -45,7 +46,7 @@ func TestClosedPostRefusesNewComments(t *testing.T) {
 			return n
 		}
 
-		p, err := posts.SetComments(ctx, "closing", repo.CommentsClosed, repo.Action{Actor: repo.ActorCLI, Name: "comments-close"})
+		p, err := postStore.SetComments(ctx, "closing", repo.CommentsClosed, repo.Action{Actor: repo.ActorCLI, Name: "comments-close"})
 		if err != nil || !p.Closed(time.Now()) {
 			t.Fatalf("close = %+v, %v; want closed", p, err)
 		}
@@ -70,10 +71,10 @@ func TestClosedPostRefusesNewComments(t *testing.T) {
 			t.Fatalf("stamp = %+v, %v; want closed", st, err)
 		}
 		// Closing twice records nothing more; opening records once.
-		if _, err := posts.SetComments(ctx, "closing", repo.CommentsClosed, repo.Action{Actor: repo.ActorCLI, Name: "comments-close"}); err != nil {
+		if _, err := postStore.SetComments(ctx, "closing", repo.CommentsClosed, repo.Action{Actor: repo.ActorCLI, Name: "comments-close"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := posts.SetComments(ctx, "closing", repo.CommentsOpen, repo.Action{Actor: repo.ActorCLI, Name: "comments-open"}); err != nil {
+		if _, err := postStore.SetComments(ctx, "closing", repo.CommentsOpen, repo.Action{Actor: repo.ActorCLI, Name: "comments-open"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := create(ctx, store, post, reader); err != nil {
@@ -96,7 +97,7 @@ func TestClosedPostRefusesNewComments(t *testing.T) {
 		if len(actions) != 3 || actions[0] != "comments-close closing: closed by the owner" || actions[2] != "comments-open closing: open to comments" {
 			t.Fatalf("audit = %q, want close, close, open with the post and its state", actions)
 		}
-		if _, err := posts.SetComments(ctx, "nope", repo.CommentsClosed, repo.Action{Actor: repo.ActorCLI}); !errors.Is(err, repo.ErrNotFound) {
+		if _, err := postStore.SetComments(ctx, "nope", repo.CommentsClosed, repo.Action{Actor: repo.ActorCLI}); !errors.Is(err, repo.ErrNotFound) {
 			t.Fatalf("unknown slug: %v, want ErrNotFound", err)
 		}
 	})
@@ -106,10 +107,10 @@ func TestPostClosedByFileAndTime(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		store := discussion.NewComments(db)
-		posts := repo.NewPosts(db)
+		postStore := posts.NewPosts(db)
 		reader := repo.CommentInput{Username: "Ann", Email: "ann@example.com", Body: "hello"}.Normalize()
 		soon := time.Now().Add(2 * time.Second)
-		ids, err := posts.SyncPosts(ctx, []repo.PostRef{
+		ids, err := postStore.SyncPosts(ctx, []posts.PostRef{
 			{Slug: "by-file", Title: "By file", Closed: true},
 			{Slug: "by-time", Title: "By time", CloseAt: &soon},
 		})
@@ -131,7 +132,7 @@ func TestPostClosedByFileAndTime(t *testing.T) {
 			t.Fatalf("comment after the time passed: %v, want ErrClosed", err)
 		}
 		for i, want := range []int{1, 0} {
-			if n, err := posts.NoteClosings(ctx, time.Now()); err != nil || n != want {
+			if n, err := postStore.NoteClosings(ctx, time.Now()); err != nil || n != want {
 				t.Fatalf("NoteClosings run %d = %d, %v; want %d", i, n, err, want)
 			}
 		}
@@ -140,17 +141,17 @@ func TestPostClosedByFileAndTime(t *testing.T) {
 			t.Fatalf("changes = %+v, %v; want the comment then the post closing", changes, err)
 		}
 		// The owner opens it again: the time no longer closes it, and a sync with the same file changes nothing.
-		if _, err := posts.SetComments(ctx, "by-time", repo.CommentsOpen, repo.Action{Actor: repo.ActorOwner, Name: "comments-open"}); err != nil {
+		if _, err := postStore.SetComments(ctx, "by-time", repo.CommentsOpen, repo.Action{Actor: repo.ActorOwner, Name: "comments-open"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := posts.SyncPosts(ctx, []repo.PostRef{{Slug: "by-time", Title: "By time", CloseAt: &soon}}); err != nil {
+		if _, err := postStore.SyncPosts(ctx, []posts.PostRef{{Slug: "by-time", Title: "By time", CloseAt: &soon}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := create(ctx, store, ids["by-time"], reader); err != nil {
 			t.Fatalf("comment once the owner opened it: %v", err)
 		}
 		// The file stops closing by-file: the sync records it open.
-		if _, err := posts.SyncPosts(ctx, []repo.PostRef{{Slug: "by-file", Title: "By file"}}); err != nil {
+		if _, err := postStore.SyncPosts(ctx, []posts.PostRef{{Slug: "by-file", Title: "By file"}}); err != nil {
 			t.Fatal(err)
 		}
 		changes, err = store.FindChanges(ctx, ids["by-file"], 0, 10)

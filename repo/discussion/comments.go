@@ -24,6 +24,7 @@ import (
 	"blog/database"
 	"blog/repo"
 	"blog/repo/internal/store"
+	"blog/repo/posts"
 )
 
 // Comments reads and writes users and their comments. Every write that changes what a post page shows records
@@ -102,7 +103,7 @@ func (s *Comments) CreateComment(ctx context.Context, n repo.NewComment) (repo.C
 		}
 		if !n.ByOwner {
 			// After the comments answered were locked (comment rows first, then the post's row).
-			if err := repo.LockOpenPost(ctx, s.db, n.PostID); err != nil {
+			if err := posts.LockOpenPost(ctx, s.db, n.PostID); err != nil {
 				return err
 			}
 		}

@@ -15,11 +15,12 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 )
 
 func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 	t.Helper()
-	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: slug, Title: "Title " + slug}})
+	ids, err := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: slug, Title: "Title " + slug}})
 	if err != nil {
 		t.Fatalf("sync posts: %v", err)
 	}
@@ -190,7 +191,7 @@ func TestEmailsAreComparedComposed(t *testing.T) {
 func BenchmarkCreateComment(b *testing.B) {
 	db := dbtest.SQLite(b)
 	store := discussion.NewComments(db)
-	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: "bench", Title: "Bench"}})
+	ids, err := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: "bench", Title: "Bench"}})
 	if err != nil {
 		b.Fatal(err)
 	}

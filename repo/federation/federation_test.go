@@ -9,8 +9,8 @@ import (
 
 	"blog/database"
 	"blog/internal/dbtest"
-	"blog/repo"
 	"blog/repo/federation"
+	"blog/repo/posts"
 )
 
 // TestAnnouncedOnceAcrossInstances shows on both databases that a post is announced once for the whole blog
@@ -20,7 +20,7 @@ import (
 func TestAnnouncedOnceAcrossInstances(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "a", Title: "A"}})
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "a", Title: "A"}})
 		if err != nil {
 			t.Fatal(err)
 		}

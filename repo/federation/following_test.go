@@ -13,6 +13,7 @@ import (
 	"blog/internal/dbtest"
 	"blog/repo"
 	"blog/repo/federation"
+	"blog/repo/posts"
 )
 
 // TestFollowingAndItsBoundedList shows on both databases a Follow recorded with its delivery in one transaction,
@@ -117,7 +118,7 @@ func TestFollowingAndItsBoundedList(t *testing.T) {
 func TestReplyPostReachesItsAuthorOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "a", Title: "A"}, {Slug: "b", Title: "B"}})
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "a", Title: "A"}, {Slug: "b", Title: "B"}})
 		if err != nil {
 			t.Fatal(err)
 		}

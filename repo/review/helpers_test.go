@@ -6,12 +6,13 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/posts"
 	"blog/repo/review"
 )
 
 func seedPost(t *testing.T, db *database.DB, slug string) int64 {
 	t.Helper()
-	ids, err := repo.NewPosts(db).SyncPosts(context.Background(), []repo.PostRef{{Slug: slug, Title: "Title " + slug}})
+	ids, err := posts.NewPosts(db).SyncPosts(context.Background(), []posts.PostRef{{Slug: slug, Title: "Title " + slug}})
 	if err != nil {
 		t.Fatalf("sync posts: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/database/fulltext"
 	"blog/repo"
 	"blog/repo/internal/store"
 )
@@ -137,8 +138,8 @@ func removePost(ctx context.Context, db *database.DB, postID int64) error {
 }
 
 // PostHit is a post that matches a search: its title and an excerpt of its text, with the matched words between
-// database.MarkStart and database.MarkEnd; or, when Lexemes is set (PostgreSQL), its title and whole text
-// unmarked, with the query's lexemes (database.Lexemes) to mark them by. Date is the post's (nil for a row
+// fulltext.MarkStart and fulltext.MarkEnd; or, when Lexemes is set (PostgreSQL), its title and whole text
+// unmarked, with the query's lexemes (fulltext.Lexemes) to mark them by. Date is the post's (nil for a row
 // written before the index kept dates, until the content next loads).
 type PostHit struct {
 	PostID  int64      `db:"post_id"`
@@ -164,7 +165,7 @@ type CommentHit struct {
 }
 
 // SearchPosts returns up to limit posts that match q, best first, after skipping offset of them.
-func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, offset int) ([]PostHit, error) {
+func (s *Store) SearchPosts(ctx context.Context, q fulltext.TextQuery, limit, offset int) ([]PostHit, error) {
 	ts := s.db.TextSearch(q)
 	var out []PostHit
 	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Posts, ts.PostArgs(limit, offset)...))
@@ -174,7 +175,7 @@ func (s *Store) SearchPosts(ctx context.Context, q database.TextQuery, limit, of
 // SearchComments returns up to limit published comments on indexed posts that match q, newest first, after
 // skipping offset of them. A comment that is held, deleted or erased, or whose post is not in the index (a
 // draft, a removed post), is never among them.
-func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit, offset int) ([]CommentHit, error) {
+func (s *Store) SearchComments(ctx context.Context, q fulltext.TextQuery, limit, offset int) ([]CommentHit, error) {
 	ts := s.db.TextSearch(q)
 	if err := s.fold(ctx, ts); err != nil {
 		return nil, repo.Translate(err, "index new comments")
@@ -182,7 +183,7 @@ func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit,
 	var out []CommentHit
 	err := s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.Comments, ts.CommentArgs(limit, offset)...))
 	if err == nil && len(out) < limit && ts.CommentsAll != "" {
-		// The newest comments hold less than a page: look through all of them (see database.TextSearch), with
+		// The newest comments hold less than a page: look through all of them (see fulltext.TextSearch), with
 		// the same arguments but the window.
 		out = out[:0]
 		err = s.db.Repo().FindAll(ctx, &out, rel.SQL(ts.CommentsAll, ts.PostArgs(limit, offset)...))
@@ -196,13 +197,13 @@ func (s *Store) SearchComments(ctx context.Context, q database.TextQuery, limit,
 const FoldWait = time.Second
 
 // fold indexes the comments waiting to be indexed, when the database indexes them in batches (SQLite; see
-// database.TextSearch), so that a search finds every comment committed before it started. Asking costs a read
+// fulltext.TextSearch), so that a search finds every comment committed before it started. Asking costs a read
 // of one row and the newest comment's id; the write happens only when comments are waiting, once at a time for
 // all the searches of this process (one in flight, the others wait for it). A search waits for it up to
 // FoldWait: while a long write holds the lock, it answers from what is indexed (without at most the 63 newest
 // comments), and the fold goes on and is done as soon as the lock is free. A fold that fails is tried again by
 // the next search; the search answers from what is indexed.
-func (s *Store) fold(ctx context.Context, ts database.TextSearch) error {
+func (s *Store) fold(ctx context.Context, ts fulltext.TextSearch) error {
 	if ts.Pending == "" {
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 	"blog/database"
 	"blog/repo"
 	"blog/repo/internal/store"
+	"blog/repo/secrets"
 )
 
 // ImportedComment is one comment from another system (or from an export of this blog), cleaned and matched to
@@ -428,7 +429,7 @@ func (s *Imports) export(ctx context.Context, sink ExportSink) error {
 // SiteID returns this blog's identity in exports (made at random the first time): comments exported from it
 // are known again by it and their ids.
 func (s *Imports) SiteID(ctx context.Context) (string, error) {
-	v, err := repo.NewSecrets(s.db).Secret(ctx, "site_id")
+	v, err := secrets.NewSecrets(s.db).Secret(ctx, "site_id")
 	if err != nil {
 		return "", err
 	}
@@ -439,7 +440,7 @@ func (s *Imports) SiteID(ctx context.Context) (string, error) {
 // its exports read as that blog's, and importing that blog's export again adds nothing.
 func (w *ImportWriter) SetSiteID(ctx context.Context, id string) error {
 	// Secret values are 64 hex characters; a site id is the first 16.
-	return repo.NewSecrets(w.db).Replace(ctx, "site_id", id+id+id+id)
+	return secrets.NewSecrets(w.db).Replace(ctx, "site_id", id+id+id+id)
 }
 
 // ByIDs returns the comments with these ids that exist, as import references.

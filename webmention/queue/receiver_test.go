@@ -17,6 +17,7 @@ import (
 	"blog/moderation"
 	"blog/repo"
 	"blog/repo/mentions"
+	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/spam"
 )
@@ -27,7 +28,7 @@ import (
 func TestMentionsPassTheCommentsDoor(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		ids, err := repo.NewPosts(db).SyncPosts(ctx, []repo.PostRef{{Slug: "hello", Title: "Hello"}})
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "hello", Title: "Hello"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"blog/cmd/web/operator"
 	"blog/repo"
 	"blog/repo/discussion"
+	"blog/repo/posts"
 )
 
 // Comments runs `web comments list|approve|spam|delete|restore|purge`.
@@ -53,7 +54,7 @@ func (op *Commands) listComments(ctx context.Context, flags map[string]string, p
 	}
 	defer db.Close()
 	if slug := flags["post"]; slug != "" {
-		p, err := repo.NewPosts(db).FindPostBySlug(ctx, slug)
+		p, err := posts.NewPosts(db).FindPostBySlug(ctx, slug)
 		if errors.Is(err, repo.ErrNotFound) {
 			return fmt.Errorf("--post %q: there is no such post", slug)
 		} else if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"blog/cmd/web/operator"
 	"blog/repo"
+	"blog/repo/posts"
 	"blog/repo/tallies"
 )
 
@@ -37,7 +38,7 @@ func (op *Commands) Reactions(ctx context.Context, args []string) error {
 	store := tallies.New(db)
 	var postID int64
 	if slug := flags["post"]; slug != "" {
-		p, err := repo.NewPosts(db).FindPostBySlug(ctx, slug)
+		p, err := posts.NewPosts(db).FindPostBySlug(ctx, slug)
 		if errors.Is(err, repo.ErrNotFound) {
 			return fmt.Errorf("--post %q: there is no such post", slug)
 		} else if err != nil {

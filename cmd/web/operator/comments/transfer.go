@@ -13,7 +13,7 @@ import (
 	"blog/cmd/web/operator"
 	"blog/importer"
 	"blog/importer/blogexport"
-	"blog/repo"
+	"blog/repo/posts"
 	"blog/repo/transfer"
 )
 
@@ -41,7 +41,7 @@ func (op *Commands) Import(ctx context.Context, args []string) error {
 	if err := op.LoadContent(ctx, db); err != nil {
 		return err
 	}
-	rows, err := repo.NewPosts(db).ListPosts(ctx)
+	rows, err := posts.NewPosts(db).ListPosts(ctx)
 	if err != nil {
 		return err
 	}

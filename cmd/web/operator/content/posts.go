@@ -8,6 +8,7 @@ import (
 
 	"blog/cmd/web/operator"
 	"blog/repo"
+	"blog/repo/posts"
 )
 
 // Posts runs `web posts list|close|open|reset`: which posts take comments, and the owner's choice per post; and
@@ -39,9 +40,9 @@ func (op *Commands) Posts(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	posts := repo.NewPosts(db)
+	postStore := posts.NewPosts(db)
 	if sub == "list" {
-		all, err := posts.ListPosts(ctx)
+		all, err := postStore.ListPosts(ctx)
 		if err != nil {
 			return err
 		}
@@ -52,7 +53,7 @@ func (op *Commands) Posts(ctx context.Context, args []string) error {
 	}
 	// Every slug is checked before anything changes.
 	for _, slug := range slugs {
-		if _, err := posts.FindPostBySlug(ctx, slug); errors.Is(err, repo.ErrNotFound) {
+		if _, err := postStore.FindPostBySlug(ctx, slug); errors.Is(err, repo.ErrNotFound) {
 			return fmt.Errorf("no post %q; nothing changed", slug)
 		} else if err != nil {
 			return err
@@ -61,7 +62,7 @@ func (op *Commands) Posts(ctx context.Context, args []string) error {
 	for _, slug := range slugs {
 		// Audited under the names the console's buttons use.
 		name := map[string]string{"close": "comments-closed", "open": "comments-open", "reset": "comments-reset"}[sub]
-		p, err := posts.SetComments(ctx, slug, choice, repo.Action{Actor: repo.ActorCLI, Name: name})
+		p, err := postStore.SetComments(ctx, slug, choice, repo.Action{Actor: repo.ActorCLI, Name: name})
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,7 @@
-package repo
+// Package secrets keeps the server's own keys in the database (the site secret the keys are derived from when
+// SECRET_KEY is not set, the blog's identity in exports), so that every instance and every restart uses the same
+// ones.
+package secrets
 
 import (
 	"context"
@@ -11,6 +14,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo"
 )
 
 // secret is a row of the secrets table.
@@ -38,7 +42,7 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 		return row.Value, nil
 	}
 	if !errors.Is(err, rel.ErrNotFound) {
-		return "", Translate(err, "read secret")
+		return "", repo.Translate(err, "read secret")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -47,10 +51,10 @@ func (s *Secrets) Secret(ctx context.Context, name string) (string, error) {
 	row = secret{Name: name, Value: hex.EncodeToString(b), CreatedAt: time.Now().UTC()}
 	if err := s.db.Repo().Insert(ctx, &row); err != nil {
 		if !errors.Is(err, rel.ErrUniqueConstraint) {
-			return "", Translate(err, "create secret")
+			return "", repo.Translate(err, "create secret")
 		}
 		if err := s.db.Repo().Find(ctx, &row, where.Eq("name", name)); err != nil {
-			return "", Translate(err, "read secret")
+			return "", repo.Translate(err, "read secret")
 		}
 	}
 	return row.Value, nil

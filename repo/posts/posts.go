@@ -1,4 +1,6 @@
-package repo
+// Package posts is the post store: each post's row kept in step with the content files, and its comments
+// closed or opened (by its file, by COMMENTS_CLOSE_AFTER, by the owner) with each closing recorded in its feed.
+package posts
 
 import (
 	"context"
@@ -10,6 +12,7 @@ import (
 	"github.com/go-rel/rel/where"
 
 	"blog/database"
+	"blog/repo"
 )
 
 // Posts keeps the posts table in step with the content files.
@@ -36,27 +39,27 @@ type PostRef struct {
 func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64, error) {
 	ids := make(map[string]int64, len(refs))
 	for _, ref := range refs {
-		var p Post
+		var p repo.Post
 		err := s.db.Repo().Find(ctx, &p, where.Eq("slug", ref.Slug))
 		switch {
 		case errors.Is(err, rel.ErrNotFound):
-			p = Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC(), CommentsClosed: ref.Closed, CommentsCloseAt: utc(ref.CloseAt)}
+			p = repo.Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC(), CommentsClosed: ref.Closed, CommentsCloseAt: utc(ref.CloseAt)}
 			if err := s.db.Repo().Insert(ctx, &p); err != nil {
 				// Another instance loading the same content created it a moment ago: that row is the post's.
 				var ce rel.ConstraintError
 				if !errors.As(err, &ce) {
-					return nil, Translate(err, "create post "+ref.Slug)
+					return nil, repo.Translate(err, "create post "+ref.Slug)
 				}
-				p = Post{}
+				p = repo.Post{}
 				if err := s.db.Repo().Find(ctx, &p, where.Eq("slug", ref.Slug)); err != nil {
-					return nil, Translate(err, "find post "+ref.Slug)
+					return nil, repo.Translate(err, "find post "+ref.Slug)
 				}
 			}
 		case err != nil:
-			return nil, Translate(err, "find post "+ref.Slug)
+			return nil, repo.Translate(err, "find post "+ref.Slug)
 		case p.Title != ref.Title:
 			if err := s.db.Repo().Update(ctx, &p, rel.Set("title", ref.Title)); err != nil {
-				return nil, Translate(err, "update post "+ref.Slug)
+				return nil, repo.Translate(err, "update post "+ref.Slug)
 			}
 		}
 		if p.CommentsClosed != ref.Closed || !sameTime(p.CommentsCloseAt, ref.CloseAt) || p.Closed(time.Now()) != p.CommentsClosedNoted {
@@ -69,7 +72,7 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 				return err
 			})
 			if err != nil {
-				return nil, Translate(err, "update post "+ref.Slug)
+				return nil, repo.Translate(err, "update post "+ref.Slug)
 			}
 		}
 		ids[ref.Slug] = p.ID
@@ -93,15 +96,15 @@ func sameTime(a, b *time.Time) bool {
 	return utc(a).Equal(*utc(b))
 }
 
-// SetComments records the owner's choice for a post's comments (CommentsOpen, CommentsClosed, or CommentsFollow
-// to follow its file and COMMENTS_CLOSE_AFTER again) in one transaction with the audit trail's entry and, when
-// the post closes or opens by it, the change in its feed that open pages follow. It returns the post as it is
-// now; ErrNotFound when no post has the slug.
-func (s *Posts) SetComments(ctx context.Context, slug, choice string, act Action) (Post, error) {
-	if choice != CommentsOpen && choice != CommentsClosed && choice != CommentsFollow {
-		return Post{}, fmt.Errorf("comments %q: want open, closed or nothing", choice)
+// SetComments records the owner's choice for a post's comments (repo.CommentsOpen, repo.CommentsClosed, or
+// repo.CommentsFollow to follow its file and COMMENTS_CLOSE_AFTER again) in one transaction with the audit
+// trail's entry and, when the post closes or opens by it, the change in its feed that open pages follow. It
+// returns the post as it is now; repo.ErrNotFound when no post has the slug.
+func (s *Posts) SetComments(ctx context.Context, slug, choice string, act repo.Action) (repo.Post, error) {
+	if choice != repo.CommentsOpen && choice != repo.CommentsClosed && choice != repo.CommentsFollow {
+		return repo.Post{}, fmt.Errorf("comments %q: want open, closed or nothing", choice)
 	}
-	var p Post
+	var p repo.Post
 	err := s.db.Write(ctx, func(ctx context.Context) error {
 		if err := s.db.Repo().Find(ctx, &p, s.db.ForUpdate(rel.Where(where.Eq("slug", slug)))); err != nil {
 			return err
@@ -113,12 +116,12 @@ func (s *Posts) SetComments(ctx context.Context, slug, choice string, act Action
 		if p, _, err = notePost(ctx, s.db, p.ID); err != nil {
 			return err
 		}
-		return InsertAudit(ctx, s.db, AuditEntry{Actor: act.Actor, Action: act.Name, Detail: slug + ": " + closedWords(p)})
+		return repo.InsertAudit(ctx, s.db, repo.AuditEntry{Actor: act.Actor, Action: act.Name, Detail: slug + ": " + closedWords(p)})
 	})
-	return p, Translate(err, "set comments of post "+slug)
+	return p, repo.Translate(err, "set comments of post "+slug)
 }
 
-func closedWords(p Post) string {
+func closedWords(p repo.Post) string {
 	if why := p.ClosedBecause(time.Now()); why != "" {
 		return why
 	}
@@ -130,11 +133,11 @@ func closedWords(p Post) string {
 // once, whichever instance gets there first (the post's row is locked while deciding). It returns how many
 // closed.
 func (s *Posts) NoteClosings(ctx context.Context, now time.Time) (int, error) {
-	var due []Post
+	var due []repo.Post
 	q := rel.Select("id").Where(where.Lte("comments_close_at", now.UTC()), where.Eq("comments_closed_noted", false),
-		where.Ne("comments_override", CommentsOpen)).Limit(100)
+		where.Ne("comments_override", repo.CommentsOpen)).Limit(100)
 	if err := s.db.Repo().FindAll(ctx, &due, q); err != nil {
-		return 0, Translate(err, "find posts to close")
+		return 0, repo.Translate(err, "find posts to close")
 	}
 	n := 0
 	for _, d := range due {
@@ -145,7 +148,7 @@ func (s *Posts) NoteClosings(ctx context.Context, now time.Time) (int, error) {
 			return err
 		})
 		if err != nil {
-			return n, Translate(err, "close post")
+			return n, repo.Translate(err, "close post")
 		}
 		if moved {
 			n++
@@ -157,54 +160,54 @@ func (s *Posts) NoteClosings(ctx context.Context, now time.Time) (int, error) {
 // notePost compares whether a post is closed now with what its feed last announced and, when they differ,
 // records the post's change in its feed (inside the caller's write transaction, the post's row locked first).
 // It returns the post as it is afterwards, and whether it recorded a change.
-func notePost(ctx context.Context, db *database.DB, postID int64) (Post, bool, error) {
-	var p Post
+func notePost(ctx context.Context, db *database.DB, postID int64) (repo.Post, bool, error) {
+	var p repo.Post
 	if err := db.Repo().Find(ctx, &p, db.ForUpdate(rel.Where(where.Eq("id", postID)))); err != nil {
-		return Post{}, false, err
+		return repo.Post{}, false, err
 	}
 	closed := p.Closed(time.Now())
 	if closed == p.CommentsClosedNoted {
 		return p, false, nil
 	}
 	if _, err := db.Repo().UpdateAny(ctx, rel.From("posts").Where(where.Eq("id", postID)), rel.Set("comments_closed_noted", closed)); err != nil {
-		return Post{}, false, err
+		return repo.Post{}, false, err
 	}
 	p.CommentsClosedNoted = closed
-	st, err := Record(ctx, db, postID, 0, ChangePost, 0)
+	st, err := repo.Record(ctx, db, postID, 0, repo.ChangePost, 0)
 	p.LastSeq = st.Seq
 	return p, err == nil, err
 }
 
-// LockOpenPost refuses, with ErrClosed, a new comment on a post closed to comments. It runs inside the comment's
-// write transaction and locks the post's row, so the comment and the post's closing never both commit with the
-// comment after the close.
+// LockOpenPost refuses, with repo.ErrClosed, a new comment on a post closed to comments. It runs inside the
+// comment's write transaction and locks the post's row, so the comment and the post's closing never both commit
+// with the comment after the close.
 func LockOpenPost(ctx context.Context, db *database.DB, postID int64) error {
-	var p Post
+	var p repo.Post
 	err := db.Repo().Find(ctx, &p, db.ForUpdate(rel.Where(where.Eq("id", postID))))
 	if errors.Is(err, rel.ErrNotFound) {
-		return fmt.Errorf("post %d: %w", postID, ErrConflict)
+		return fmt.Errorf("post %d: %w", postID, repo.ErrConflict)
 	}
 	if err != nil {
 		return err
 	}
 	if p.Closed(time.Now()) {
-		return ErrClosed
+		return repo.ErrClosed
 	}
 	return nil
 }
 
 // ListPosts returns every post row (including posts whose file has gone), by title.
-func (s *Posts) ListPosts(ctx context.Context) ([]Post, error) {
-	var out []Post
+func (s *Posts) ListPosts(ctx context.Context) ([]repo.Post, error) {
+	var out []repo.Post
 	if err := s.db.Repo().FindAll(ctx, &out, rel.SortAsc("title")); err != nil {
-		return nil, Translate(err, "list posts")
+		return nil, repo.Translate(err, "list posts")
 	}
 	return out, nil
 }
 
 // FindPostBySlug returns the post row with this slug.
-func (s *Posts) FindPostBySlug(ctx context.Context, slug string) (Post, error) {
-	var p Post
+func (s *Posts) FindPostBySlug(ctx context.Context, slug string) (repo.Post, error) {
+	var p repo.Post
 	err := s.db.Repo().Find(ctx, &p, where.Eq("slug", slug))
-	return p, Translate(err, "find post "+slug)
+	return p, repo.Translate(err, "find post "+slug)
 }

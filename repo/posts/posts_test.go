@@ -1,4 +1,4 @@
-package repo_test
+package posts_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"blog/database"
 	"blog/internal/dbtest"
-	"blog/repo"
+	"blog/repo/posts"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -18,9 +18,9 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // several on one PostgreSQL) all get the one row of each post, none an error.
 func TestSyncPostsFromInstancesAtOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		var refs []repo.PostRef
+		var refs []posts.PostRef
 		for i := range 40 {
-			refs = append(refs, repo.PostRef{Slug: fmt.Sprintf("post-%d", i), Title: fmt.Sprintf("Post %d", i)})
+			refs = append(refs, posts.PostRef{Slug: fmt.Sprintf("post-%d", i), Title: fmt.Sprintf("Post %d", i)})
 		}
 		for round := range 5 {
 			for i := range refs {
@@ -33,7 +33,7 @@ func TestSyncPostsFromInstancesAtOnce(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					got[n], errs[n] = repo.NewPosts(db).SyncPosts(context.Background(), refs)
+					got[n], errs[n] = posts.NewPosts(db).SyncPosts(context.Background(), refs)
 				}()
 			}
 			wg.Wait()

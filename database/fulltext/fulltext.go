@@ -1,14 +1,14 @@
-package database
+// Package fulltext is what the two databases do differently when searching text: SQLite's FTS5 tables (MATCH,
+// bm25, snippet) and PostgreSQL's tsvector columns (@@, ts_rank). Both stem English words: the porter
+// tokenizer on SQLite, the 'english' configuration on PostgreSQL. The tables are made by the migration
+// create_search. Which of the two a search gets is decided by package database (database.DB.TextSearch), so
+// that nothing above it branches on the dialect.
+package fulltext
 
 import (
 	"strconv"
 	"strings"
 )
-
-// What the two databases do differently when searching text, decided here: SQLite's FTS5 tables (MATCH, bm25,
-// snippet) and PostgreSQL's tsvector columns (@@, ts_rank). Both stem English words: the porter
-// tokenizer on SQLite, the 'english' configuration on PostgreSQL. The tables are made by the migration
-// create_search.
 
 // TextQuery is what a reader searches for, already cut into terms: every term must appear in what is found, a
 // term of several words as that phrase. Words hold only letters and digits (the search package makes them so),
@@ -31,7 +31,7 @@ type TextSearch struct {
 	Posts, Comments string
 	// CommentsAll, when set, is Comments over every comment: Comments then looks only at the newest comments (a
 	// window several pages long), and when it finds less than a page there, the store asks CommentsAll. This is
-	// PostgreSQL's way (see pgTextSearch); on SQLite Comments is the whole search.
+	// PostgreSQL's way (see Postgres); on SQLite Comments is the whole search.
 	CommentsAll string
 	// Pending, when set, answers whether comments are waiting to be indexed, and Fold, run in a write
 	// transaction, indexes them: SQLite indexes new comments in batches (see the migration fold_comment_search),
@@ -60,22 +60,14 @@ func (t TextSearch) CommentArgs(limit, offset int) []any {
 // page needs: for a word in one comment of twenty, the page is filled from it.
 const searchWindow = 1000
 
-// TextSearch builds the statements that search for q in this database's index.
-func (d *DB) TextSearch(q TextQuery) TextSearch {
-	if d.dialect == Postgres {
-		return pgTextSearch(q)
-	}
-	return sqliteTextSearch(q)
-}
-
-// sqliteTextSearch writes q as an FTS5 query: each term quoted (a phrase when it has several words), all of
+// SQLite writes q as an FTS5 query: each term quoted (a phrase when it has several words), all of
 // them required. Quoting keeps NEAR, AND, OR, NOT, column names and * from meaning anything. Posts are ordered
 // by FTS5's own rank (bm25, the title weighing most), which FTS5 sorts itself, so that the excerpts are made for
 // the page's posts only (ordering by bm25() outside made them for every match: 11 ms instead of 1.5 ms for a
 // common word over 1,000 posts). Comments come newest first straight from the index's order, so a search stops
 // after the page's rows however many comments match. New comments wait to be indexed in batches; the search
 // indexes those waiting first (Pending, Fold).
-func sqliteTextSearch(q TextQuery) TextSearch {
+func SQLite(q TextQuery) TextSearch {
 	terms := make([]string, 0, len(q))
 	for _, t := range q {
 		terms = append(terms, `"`+strings.ReplaceAll(strings.Join(t, " "), `"`, `""`)+`"`)
@@ -103,7 +95,7 @@ func sqliteTextSearch(q TextQuery) TextSearch {
 	}
 }
 
-// pgTextSearch writes q as a tsquery: each term through phraseto_tsquery (a phrase keeps its words in order;
+// Postgres writes q as a tsquery: each term through phraseto_tsquery (a phrase keeps its words in order;
 // one word is that word), joined with &&. The terms are parameters, never SQL, and phraseto_tsquery reads no
 // operators in them.
 //
@@ -122,7 +114,7 @@ func sqliteTextSearch(q TextQuery) TextSearch {
 // The rows carry their whole text and the query's lexemes (Lexemes reads them) instead of an excerpt:
 // ts_headline parses every text again, which cost more than the search itself (0.2 ms a comment, 0.7 ms a post
 // on the loaded machine), so the search package marks the words in Go.
-func pgTextSearch(q TextQuery) TextSearch {
+func Postgres(q TextQuery) TextSearch {
 	parts := make([]string, 0, len(q))
 	args := make([]any, 0, len(q)+1)
 	for i, t := range q {
