@@ -117,7 +117,8 @@ func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]Webmention, er
 }
 
 // Save writes what verification made of w, read when its UpdatedAt was read. A mention sent again while it was
-// being verified stays pending (its row changed since it was read): the newer request is verified next.
+// being verified stays pending (its row changed since it was read): the newer request is verified next, and
+// only the comment this verification made or took away is kept with it.
 func (s *Store) Save(ctx context.Context, w Webmention, read time.Time) (bool, error) {
 	saved := false
 	err := s.db.Write(ctx, func(ctx context.Context) error {
@@ -129,7 +130,18 @@ func (s *Store) Save(ctx context.Context, w Webmention, read time.Time) (bool, e
 			return err
 		}
 		if !now.UpdatedAt.Equal(read) || now.Attempts != w.Attempts { // queued again meanwhile (attempts back to 0)
-			return nil
+			// The newer request is verified next, but what this verification did to the comments stands: the
+			// comment it made (or took away) is the mention's, so that the next verification edits that comment
+			// instead of making a second one.
+			if sameID(now.CommentID, w.CommentID) {
+				return nil
+			}
+			var id any
+			if w.CommentID != nil {
+				id = *w.CommentID
+			}
+			_, err := s.db.Repo().UpdateAny(ctx, rel.From("webmentions").Where(where.Eq("id", w.ID)), rel.Set("comment_id", id))
+			return err
 		}
 		w.UpdatedAt = time.Now().UTC()
 		saved = true
@@ -146,6 +158,8 @@ func (s *Store) Save(ctx context.Context, w Webmention, read time.Time) (bool, e
 	})
 	return saved, repo.Translate(err, "save webmention")
 }
+
+func sameID(a, b *int64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 // Claim takes a due mention for verification until lease: its next try is moved there (so another worker, or
 // another instance, does not take it meanwhile, and a worker that dies leaves it to be tried again) and its

@@ -20,6 +20,8 @@ import (
 	"blog/repo/posts"
 	"blog/repo/review"
 	"blog/spam"
+
+	"github.com/go-rel/rel/where"
 )
 
 // TestMentionsPassTheCommentsDoor receives replies through the real stores and moderation service, on both
@@ -90,5 +92,68 @@ func TestMentionsPassTheCommentsDoor(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(receive("/banned"), repo.StateSpam, "banned email domain")
+	})
+}
+
+// TestMentionSentAgainWhileVerifiedKeepsOneComment: a source sent again while its first request is being verified
+// (an author who fixes a typo at once) is verified again, and the second verification edits the comment the first
+// one made. The first verification's save is skipped, as the row changed meanwhile; the comment it made stayed
+// without its mention, and the second made another (a reply shown twice, once as it was before the edit).
+func TestMentionSentAgainWhileVerifiedKeepsOneComment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ids, err := posts.NewPosts(db).SyncPosts(ctx, []posts.PostRef{{Slug: "hello", Title: "Hello"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := "https://blog.example/posts/hello"
+		reply := func(text string) string {
+			return `<div class="h-entry"><a class="u-in-reply-to" href="` + target + `">re</a><span class="p-author h-card">Ada</span><p class="e-content">` + text + `</p></div>`
+		}
+		fetching, release := make(chan struct{}), make(chan struct{})
+		var fetches int
+		src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			if fetches++; fetches == 1 {
+				close(fetching)
+				<-release
+				io.WriteString(w, reply("First words."))
+				return
+			}
+			io.WriteString(w, reply("Edited words."))
+		}))
+		defer src.Close()
+		mod := &moderation.Service{Comments: review.NewComments(db), BanStore: review.NewBans(db),
+			Hasher: clientip.NewHasher([]byte("0123456789abcdef0123")), Mode: moderation.ModeOff}
+		st := mentions.New(db)
+		r := NewReceiver(st, mod, fetch.New(fetch.Config{AllowPrivate: true}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		rec := mentions.Received{Source: src.URL + "/reply", Target: target, PostID: ids["hello"]}
+		w, err := r.Accept(ctx, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := make(chan int)
+		go func() { first <- r.Round(ctx) }()
+		<-fetching // the first verification is reading the source
+		if _, err := r.Accept(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		if n := <-first; n != 1 {
+			t.Fatalf("the first round took %d", n)
+		}
+		for r.Round(ctx) > 0 {
+		}
+		w, err = st.Find(ctx, w.ID)
+		if err != nil || w.Status != mentions.StatusVerified || w.CommentID == nil {
+			t.Fatalf("mention %+v %v", w, err)
+		}
+		n, err := db.Repo().Count(ctx, "comments", where.Eq("post_id", ids["hello"]))
+		if err != nil || n != 1 {
+			t.Fatalf("%d comments on the post (%v), want the one, edited", n, err)
+		}
+		if c, err := mod.Comment(ctx, *w.CommentID); err != nil || !strings.Contains(c.Body, "Edited words.") {
+			t.Fatalf("comment %+v %v", c, err)
+		}
 	})
 }
