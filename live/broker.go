@@ -140,10 +140,10 @@ func newBroker(fetch fetch, starts map[int64]int64, log *slog.Logger) *Broker {
 		handled: handled, progress: make(chan struct{}), recent: recent}
 }
 
-// Sync pokes the broker about a change made by this process and waits (until ctx ends) for it to be handled,
-// so that the writer's next page view already shows it: read-your-writes on this instance.
+// Sync waits (until ctx ends) for a change this process committed to be handled, so that the writer's next page
+// view already shows it: read-your-writes on this instance. It tells the broker nothing: the database announced
+// the change after its commit (database.DB.OnCommit).
 func (b *Broker) Sync(ctx context.Context, postID, seq int64) {
-	b.Poke(postID, seq)
 	for {
 		b.handledMu.Lock()
 		done, wait := b.handled[postID] >= seq, b.progress
@@ -180,8 +180,12 @@ func (b *Broker) Unsubscribe(s *Subscription) { b.hub.unsubscribe(s) }
 // Streams returns the number of open subscriptions.
 func (b *Broker) Streams() int { return b.hub.size() }
 
-// Poke says that post postID's feed reached seq (0 when unknown); it never blocks.
+// Poke says that post postID's feed reached seq (0 when unknown); it never blocks. A feed already handed out up
+// to seq (this process's own commit, reported again by the database's watcher) is not read again.
 func (b *Broker) Poke(postID, seq int64) {
+	if seq > 0 && b.handledSeq(postID) >= seq {
+		return
+	}
 	b.mu.Lock()
 	b.pending[postID] = true
 	b.mu.Unlock()

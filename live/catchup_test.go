@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// waitHandled waits until the broker has handed out a post's changes up to seq.
+// waitHandled announces a post's changes up to seq, as the database does after a commit, and waits until the
+// broker has handed them out.
 func waitHandled(t *testing.T, b *Broker, post, seq int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	b.Poke(post, seq)
 	b.Sync(ctx, post, seq)
 	if b.handledSeq(post) < seq {
 		t.Fatalf("post %d handled up to %d, want %d", post, b.handledSeq(post), seq)
@@ -99,5 +101,28 @@ func TestCatchUpTooFarBehindResyncs(t *testing.T) {
 	msgs, resync, _ := b.CatchUp(context.Background(), 2, 16)
 	if resync || len(msgs) != 4 {
 		t.Fatalf("a reader 4 changes behind: %d messages, resync %v", len(msgs), resync)
+	}
+}
+
+// TestPokeForAHandledChangeReadsNothing checks that the watcher's report of a change this process already handed
+// out (its own commit, announced after commit and then seen again by polling or NOTIFY) does not read the feed.
+func TestPokeForAHandledChangeReadsNothing(t *testing.T) {
+	b, s := newTestBroker(t, map[int64]int64{1: 0, 2: 0})
+	s.add(1, 1)
+	s.add(1, 2)
+	waitHandled(t, b, 1, 2)
+	s.mu.Lock()
+	before := s.fetches
+	s.mu.Unlock()
+	b.Poke(1, 2)
+	b.Poke(1, 1)
+	// Another post's change is the marker: the worker takes the pokes in order, so once it is handled the two
+	// before it were read or dropped.
+	s.add(2, 1)
+	waitHandled(t, b, 2, 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if got := s.fetches - before; got != 1 {
+		t.Fatalf("the feed was read %d times for the marker and two changes already handed out, want once", got)
 	}
 }

@@ -57,8 +57,8 @@ func Chrome(c *fiber.Ctx, site views.Chrome, lib *content.Library) views.Chrome 
 	return ch
 }
 
-// Syncer hands a change made here to this instance's broker at once (live.Broker), instead of waiting for the
-// database's change watcher.
+// Syncer waits until this instance's broker (live.Broker) has handled a change made here: the database told it
+// after the commit, and the writer's next page must show it.
 type Syncer interface {
 	Sync(ctx context.Context, postID, seq int64)
 }
