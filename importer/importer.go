@@ -76,6 +76,10 @@ type Options struct {
 	// SkipInvalid imports the records that can be read and reports the others; without it, a file with a
 	// malformed record is refused whole.
 	SkipInvalid bool
+	// Screen holds a comment another system published by the blog's own rules (moderation's ScreenHistory:
+	// bans, links, listed words), returning the state it takes and why. nil keeps every state as the file has
+	// it. The blog's own export is never screened: its comments passed these rules here, and a restore is exact.
+	Screen func(ctx context.Context, email, name, body string) (state, reason string, err error)
 }
 
 // Run imports the file: it plans the whole of it first (nothing written; a malformed file is refused here),

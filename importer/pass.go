@@ -373,6 +373,19 @@ func (r *run) store1(ctx context.Context, it source.Item, key string, postID int
 		if c.State != repo.StatePublished {
 			c.Reason = "imported from " + r.opts.From + " as " + c.State
 		}
+		if c.State == "" || !repo.ValidState(c.State) {
+			c.State = repo.StatePublished
+		}
+		if c.State == repo.StatePublished && r.opts.Screen != nil {
+			state, reason, err := r.opts.Screen(ctx, c.Email, c.Username, c.Body)
+			if err != nil {
+				return fmt.Errorf("%s: screen: %w", it.At, err)
+			}
+			if state != repo.StatePublished {
+				c.State, c.Reason = state, reason
+				r.report.Held++
+			}
+		}
 	}
 	if c.State == "" || !repo.ValidState(c.State) {
 		c.State = repo.StatePublished

@@ -14,9 +14,10 @@ type Report struct {
 	DryRun      bool
 	SkipInvalid bool
 	// Read counts the comments in the file; Imported those stored, Hidden those of them not shown (deleted,
-	// spam, pending); Already those imported before; NoEmail those whose author has no address; Malformed the
-	// records that could not be read.
-	Read, Imported, Hidden, Already, NoEmail, NewUsers, Bans, Malformed int
+	// spam, pending), Held those of the hidden that the source showed and the blog's rules hold (Options.Screen);
+	// Already those imported before; NoEmail those whose author has no address; Malformed the records that could
+	// not be read.
+	Read, Imported, Hidden, Held, Already, NoEmail, NewUsers, Bans, Malformed int
 
 	seed     maphash.Seed
 	threads  map[uint64]struct{}
@@ -159,6 +160,9 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  %s %d comments on %d posts (%d of them hidden: deleted, spam or pending), %d new commenters\n",
 		verb, r.Imported, len(r.perPost), r.Hidden, r.NewUsers)
+	if r.Held > 0 {
+		fmt.Fprintf(w, "  held by this blog's rules (a ban, too many links, a listed word): %d of the hidden, shown by the source; the console lists them with why\n", r.Held)
+	}
 	if r.NoEmail > 0 {
 		fmt.Fprintf(w, "  without an email address: %d comments (their authors get a placeholder address that receives no mail)\n", r.NoEmail)
 	}

@@ -129,17 +129,8 @@ func (s *Service) Screen(ctx context.Context, c Candidate) (Decision, error) {
 }
 
 func (s *Service) screen(ctx context.Context, c Candidate) (Decision, error) {
-	for _, addr := range append([][2]string{{c.IPHash, c.NetHash}}, c.Also...) {
-		ban, banned, err := s.BanStore.Match(ctx, c.Email, addr[0], addr[1])
-		if err != nil {
-			return Decision{}, err
-		}
-		if banned {
-			return Decision{repo.StateSpam, "banned " + banKindWords[ban.Kind] + ": " + ban.Label, "banned"}, nil
-		}
-	}
-	if v := s.Rules.Check(c.Submission); v.Hold {
-		return Decision{repo.StatePending, v.Reason, v.Kind}, nil
+	if d, held, err := s.byRules(ctx, c); err != nil || held {
+		return d, err
 	}
 	switch s.Mode {
 	case ModeAll:
@@ -157,6 +148,36 @@ func (s *Service) screen(ctx context.Context, c Candidate) (Decision, error) {
 		}
 	}
 	return Decision{State: repo.StatePublished}, nil
+}
+
+// byRules holds a comment by the owner's bans (as spam) and the spam rules (pending); held is false when none
+// applies.
+func (s *Service) byRules(ctx context.Context, c Candidate) (d Decision, held bool, err error) {
+	for _, addr := range append([][2]string{{c.IPHash, c.NetHash}}, c.Also...) {
+		ban, banned, err := s.BanStore.Match(ctx, c.Email, addr[0], addr[1])
+		if err != nil {
+			return Decision{}, false, err
+		}
+		if banned {
+			return Decision{repo.StateSpam, "banned " + banKindWords[ban.Kind] + ": " + ban.Label, "banned"}, true, nil
+		}
+	}
+	if v := s.Rules.Check(c.Submission); v.Hold {
+		return Decision{repo.StatePending, v.Reason, v.Kind}, true, nil
+	}
+	return Decision{State: repo.StatePublished}, false, nil
+}
+
+// ScreenHistory decides what becomes of a comment written and shown elsewhere, before, that an import brings in
+// as it was there: held as spam when its author's address or domain is banned, held for the owner when a rule on
+// its text holds it (too many links, a listed word), as a new comment would be. The form's timestamp and the
+// moderation mode do not apply: it came through no form, and the other system published it.
+func (s *Service) ScreenHistory(ctx context.Context, email, name, body string) (Decision, error) {
+	d, held, err := s.byRules(ctx, Candidate{Email: email, Submission: spam.Submission{Name: name, Body: body, History: true}})
+	if held {
+		d.Reason = "on import, " + d.Reason
+	}
+	return d, err
 }
 
 // Post screens a new comment and stores it, published or held with the reason: the one door every new comment

@@ -37,6 +37,9 @@ type Submission struct {
 	// Edit marks an author's new text for a comment already posted: the form's timestamp rules do not apply (they
 	// held or passed the comment when it was posted; the edit form is served only to the browser that posted it).
 	Edit bool
+	// History marks a comment written elsewhere, before, and brought in by an import: it came through no form, so
+	// the timestamp rules do not apply either.
+	History bool
 }
 
 // Verdict says whether to hold a comment: Kind names the rule for metrics, Reason says why for the owner.
@@ -48,7 +51,7 @@ type Verdict struct {
 // Check runs the rules in order and returns the first that holds the comment.
 func (r Rules) Check(s Submission) Verdict {
 	switch {
-	case s.Edit:
+	case s.Edit || s.History:
 	case r.Stamps && !s.FormValid:
 		return Verdict{true, "no_timestamp", "held: the form's timestamp was missing or not ours (posted by a program?)"}
 	case r.Stamps && r.MinAge > 0 && s.FormAge < r.MinAge:

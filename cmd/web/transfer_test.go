@@ -12,10 +12,10 @@ import (
 )
 
 // TestImportAndExportCommands runs the commands as an operator types them, while the blog serves: a dry run
-// writes nothing, the import reaches the open page live, a second import adds nothing, the export never
-// overwrites a file and restores into a new blog.
+// writes nothing, the import reaches the open page live and passes the blog's spam rules, a second import adds
+// nothing, the export never overwrites a file and restores into a new blog.
 func TestImportAndExportCommands(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t)}
+	env := map[string]string{"DATABASE_URL": dbtest.SQLiteURL(t), "SPAM_WORDS": "marche"}
 	p := startProc(t, env)
 	page := okBody(t, p.base+"/posts/hello-world")
 	m := seqInPage.FindStringSubmatch(page)
@@ -27,7 +27,8 @@ func TestImportAndExportCommands(t *testing.T) {
 	mapFile, _ := filepath.Abs("../../importer/testdata/map.txt")
 
 	out, err := webCmd(t, env, "", "import", "--from", "disqus", disqus, "--dry-run")
-	if err != nil || !strings.Contains(out, "Dry run, nothing was written") || !strings.Contains(out, "would import 6 comments") {
+	if err != nil || !strings.Contains(out, "Dry run, nothing was written") || !strings.Contains(out, "would import 6 comments") ||
+		!strings.Contains(out, "held by this blog's rules (a ban, too many links, a listed word): 1 ") {
 		t.Fatalf("dry run: %v\n%s", err, out)
 	}
 	if strings.Contains(okBody(t, p.base+"/posts/hello-world"), "First!") {
@@ -41,8 +42,8 @@ func TestImportAndExportCommands(t *testing.T) {
 	waitLine(t, lines, "First! The", 30*time.Second)
 	t.Logf("imported comments reached the open stream %v after the command started", time.Since(start).Round(time.Millisecond))
 	if page := okBody(t, p.base+"/posts/hello-world"); !strings.Contains(page, `<a href="https://example.org/page" rel="ugc nofollow noopener"`) ||
-		strings.Contains(page, "watches") || strings.Contains(page, "regret") {
-		t.Fatal("the imported comments are not shown as they should be (link kept, spam and deleted hidden)")
+		strings.Contains(page, "watches") || strings.Contains(page, "regret") || strings.Contains(page, "Ça marche") {
+		t.Fatal("the imported comments are not shown as they should be (link kept; spam, deleted and held by SPAM_WORDS hidden)")
 	}
 	if out, err := webCmd(t, env, "", "import", "--from", "disqus", disqus, "--map", mapFile); err != nil || !strings.Contains(out, "imported 0 comments") ||
 		!strings.Contains(out, "already imported before: 7") {

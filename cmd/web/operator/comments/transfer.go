@@ -64,9 +64,18 @@ func (op *Commands) Import(ctx context.Context, args []string) error {
 	if debug.SetMemoryLimit(-1) == math.MaxInt64 { // GOMEMLIMIT unset
 		debug.SetMemoryLimit(importer.SoftMemoryLimit)
 	}
+	// Comments the other system published pass this blog's bans and spam rules, as every comment does.
+	mod, err := op.Moderation(ctx, db)
+	if err != nil {
+		return err
+	}
+	screen := func(ctx context.Context, email, name, body string) (string, string, error) {
+		d, err := mod.ScreenHistory(ctx, email, name, body)
+		return d.State, d.Reason, err
+	}
 	start := time.Now()
 	report, err := importer.Run(ctx, transfer.NewImports(db), importer.Options{From: flags["from"], Path: pos[0], Posts: posts,
-		Match: match, DryRun: flags["dry-run"] == "true", SkipInvalid: flags["skip-invalid"] == "true"})
+		Match: match, DryRun: flags["dry-run"] == "true", SkipInvalid: flags["skip-invalid"] == "true", Screen: screen})
 	if err != nil {
 		return err
 	}
