@@ -54,6 +54,9 @@ func envFunc(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
+// serving holds the addresses of the servers startServer runs, until each is stopped.
+var serving sync.Map
+
 // startServer runs the real program on a free port until the test ends, and waits until it answers.
 func startServer(t *testing.T, env map[string]string) (base string, stop func() error) {
 	t.Helper()
@@ -62,6 +65,11 @@ func startServer(t *testing.T, env map[string]string) (base string, stop func() 
 		addr = freeAddr(t)
 	}
 	env["ADDR"] = addr
+	// A second server at an address one of this process's servers still holds would fail to listen while the
+	// first answered its health check for it: the test would talk to one instance thinking it had two.
+	if _, held := serving.LoadOrStore(addr, true); held {
+		t.Fatalf("a server started by this test process still serves %s: give each server an env of its own (startServer sets env[\"ADDR\"])", addr)
+	}
 	if _, set := env["SPAM_MIN_SECONDS"]; !set {
 		env["SPAM_MIN_SECONDS"] = "0" // test clients post as soon as the page has loaded
 	}
@@ -99,6 +107,7 @@ func startServer(t *testing.T, env map[string]string) (base string, stop func() 
 			case <-time.After(15 * time.Second):
 				runErr = fmt.Errorf("server did not stop within 15s")
 			}
+			serving.Delete(addr)
 		})
 		return runErr
 	}

@@ -18,11 +18,16 @@ import (
 // shows what its stream said, and so does the list a page reloads after falling behind.
 func TestLikesArriveLiveOnAnotherInstance(t *testing.T) {
 	dbURL := dbtest.PostgresURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "WEBMENTION_ALLOW_PRIVATE": "true", "RATE_LIMIT": "off"}
-	baseA, stopA := startServer(t, env)
+	env := func() map[string]string {
+		return map[string]string{"DATABASE_URL": dbURL, "WEBMENTION_ALLOW_PRIVATE": "true", "RATE_LIMIT": "off"}
+	}
+	baseA, stopA := startServer(t, env())
 	defer stopA()
-	baseB, stopB := startServer(t, env)
+	baseB, stopB := startServer(t, env())
 	defer stopB()
+	if baseA == baseB {
+		t.Fatal("the two instances share an address")
+	}
 	page := okBody(t, baseB+"/posts/hello-world")
 	m := seqInPage.FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, `<div id="elsewhere-counts"></div>`) {
