@@ -82,5 +82,10 @@ func FuzzCommentRendering(f *testing.F) {
 				}
 			}
 		})
+		// Whatever the text, the comment rendered once for a change (CommentHTML) makes the same event and the
+		// same conversation as the templates do, as a top-level comment and as a reply.
+		reply := c
+		reply.ID, reply.ThreadID, reply.ParentID = 8, &c.ID, &c.ID
+		samePieces(t, ThreadView{Top: c, Replies: []repo.Comment{reply}, After: 8})
 	})
 }
