@@ -163,12 +163,6 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) error {
 	return s.cfg.Store.Unsubscribe(ctx, email)
 }
 
-// Subscribed reports whether the mailbox of an address gets new posts now.
-func (s *Service) Subscribed(ctx context.Context, email string) (bool, error) {
-	sub, _, err := s.cfg.Store.Find(ctx, email)
-	return sub.Active(), err
-}
-
 // Wake makes the service look at the content now (after a reload).
 func (s *Service) Wake() {
 	select {

@@ -35,7 +35,7 @@ func (d Doc) Bytes() []byte {
 }
 
 // Object is an activity or an object as others send them, read loosely: a field may be a string, an object or
-// a list (see Ref and Refs); unknown fields are ignored.
+// a list (see Ref); unknown fields are ignored.
 type Object struct {
 	Context      json.RawMessage `json:"@context"`
 	ID           string          `json:"id"`
@@ -89,24 +89,6 @@ func Ref(raw json.RawMessage) string {
 		return Ref(l[0])
 	}
 	return ""
-}
-
-// Refs returns every id a field names.
-func Refs(raw json.RawMessage) []string {
-	var l []json.RawMessage
-	if json.Unmarshal(raw, &l) == nil {
-		var out []string
-		for _, r := range l {
-			if s := Ref(r); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	if s := Ref(raw); s != "" {
-		return []string{s}
-	}
-	return nil
 }
 
 // Embedded returns the field's object when it is embedded (not only named by its id).
