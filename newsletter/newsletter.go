@@ -22,7 +22,6 @@ import (
 	"blog/i18n"
 	"blog/notify"
 	"blog/publish"
-	"blog/repo"
 	"blog/repo/outbox"
 	"blog/repo/subscribers"
 )
@@ -278,11 +277,4 @@ func (s *Service) Expand(ctx context.Context, m notify.Mail) (notify.Mail, error
 func escape(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 	return r.Replace(s)
-}
-
-// ValidEmail reports whether text is an address one could comment with (the comment form's rule), and returns
-// it as stored: trimmed, in lower case.
-func ValidEmail(text string) (string, bool) {
-	in := repo.CommentInput{Username: "x", Email: text, Body: "x"}.Normalize()
-	return in.Email, in.Validate()["email"] == ""
 }
