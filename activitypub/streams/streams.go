@@ -5,6 +5,8 @@ package streams
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 )
@@ -21,6 +23,13 @@ const (
 
 // Context is the JSON-LD context of the blog's actor documents; its first entry is every other document's.
 var Context = []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"}
+
+// ShortHash is a short name made from s (16 hex digits of its SHA-256), for the part of an activity's id that
+// tells it from the blog's others: the same s always gives the same name.
+func ShortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
 
 // Doc is a JSON-LD document the blog writes.
 type Doc map[string]any
