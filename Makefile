@@ -26,8 +26,9 @@ run:
 	$(GO) run ./cmd/web
 
 ## dev: the blog at http://localhost:$(PORT) (8080), rebuilt, restarted and reloaded in the browser on every change
+# It is given the scripts and esbuild's flags from here, so its watcher builds what make js builds.
 dev: node_modules
-	@PORT=$(PORT) $(GO) run ./cmd/dev
+	@PORT=$(PORT) JS_SRC="$(JS_SRC)" JS_FLAGS="$(JS_FLAGS)" $(GO) run ./cmd/dev
 
 ## generate: templ components -> *_templ.go
 generate:

@@ -24,7 +24,7 @@ func (s *Service) RemoveFollower(ctx context.Context, id int64) (federation.Foll
 	if err != nil {
 		return f, err
 	}
-	reject := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#rejects/" + shortHash(f.FollowID+f.ActorURI), "type": "Reject",
+	reject := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#rejects/" + streams.ShortHash(f.FollowID+f.ActorURI), "type": "Reject",
 		"actor": s.ActorID(), "object": streams.Doc{"id": f.FollowID, "type": "Follow", "actor": f.ActorURI, "object": s.ActorID()}}
 	if err := s.cfg.Store.Queue(ctx, []federation.Target{{Inbox: f.Inbox, Domain: f.Domain}}, reject.Bytes()); err != nil {
 		return f, err

@@ -2,8 +2,6 @@ package activitypub
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,11 +14,6 @@ import (
 	"blog/repo"
 	"blog/repo/federation"
 )
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:8])
-}
 
 // Published announces the content just loaded to the followers, once for the whole blog: each published post
 // not yet announced as a Create, a post whose Article changed as an Update, a post announced before and no
@@ -69,7 +62,7 @@ func (s *Service) Published(ctx context.Context, snap *publish.Snapshot) {
 			if live[id] {
 				continue
 			}
-			del := streams.Doc{"@context": streams.Context[0], "id": uri + "#delete-" + shortHash(time.Now().String()), "type": "Delete",
+			del := streams.Doc{"@context": streams.Context[0], "id": uri + "#delete-" + streams.ShortHash(time.Now().String()), "type": "Delete",
 				"actor": s.ActorID(), "object": streams.Doc{"id": uri, "type": "Tombstone"},
 				"to": []string{streams.Public}, "cc": []string{s.url("/ap/followers")}}
 			done, err := s.cfg.Store.Withdraw(ctx, id, del.Bytes())
@@ -284,7 +277,7 @@ func (s *Service) Round(ctx context.Context) int { return s.delivery.Round(ctx) 
 // announceMove tells every follower once that the account moved to MovedTo (Mastodon's Move: their servers read
 // the new actor, check that it names this one in alsoKnownAs, and follow it instead).
 func (s *Service) announceMove(ctx context.Context) {
-	move := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#moves/" + shortHash(s.cfg.MovedTo), "type": "Move",
+	move := streams.Doc{"@context": streams.Context[0], "id": s.ActorID() + "#moves/" + streams.ShortHash(s.cfg.MovedTo), "type": "Move",
 		"actor": s.ActorID(), "object": s.ActorID(), "target": s.cfg.MovedTo,
 		"to": []string{s.url("/ap/followers")}}
 	sent, err := s.cfg.Store.Broadcast(ctx, "move "+s.cfg.MovedTo, move.Bytes())

@@ -127,16 +127,6 @@ func (c *Catalogue) Languages() []string {
 	return out
 }
 
-// Has reports whether a catalogue ships for lang itself or a close relative (de-AT has de's words).
-func (c *Catalogue) Has(lang string) bool {
-	tag, err := language.Parse(lang)
-	if err != nil {
-		return false
-	}
-	_, _, conf := c.matcher.Match(tag)
-	return conf >= language.High
-}
-
 // For returns the Locale for lang, a BCP 47 tag (an invalid or empty one is English). The page keeps lang as
 // given (its <html lang>); the words come from the closest shipped catalogue, and from English where none is
 // close. Locales are kept: lang comes from the configuration and the posts' front matter, never from a request.

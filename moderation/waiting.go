@@ -29,9 +29,6 @@ func NewWaiting(count func(ctx context.Context) (int, error), log *slog.Logger) 
 	return &Waiting{count: count, log: log, wake: make(chan struct{}, 1), subs: map[chan int]struct{}{}}
 }
 
-// Count reads how many comments are pending now.
-func (w *Waiting) Count(ctx context.Context) (int, error) { return w.count(ctx) }
-
 // Changed says that comments changed; it never blocks.
 func (w *Waiting) Changed() {
 	select {

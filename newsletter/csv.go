@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"blog/people"
 	"blog/repo/subscribers"
 )
 
@@ -146,7 +147,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, source string) (Impor
 			return ""
 		}
 		raw := get("email", "email_address", "e-mail", "address")
-		email, ok := ValidEmail(raw)
+		email, ok := people.ValidEmail(raw)
 		if !ok {
 			problems = append(problems, fmt.Sprintf("line %d: %q is not an email address", line, clip(raw, 80)))
 			continue

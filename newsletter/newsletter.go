@@ -22,7 +22,6 @@ import (
 	"blog/i18n"
 	"blog/notify"
 	"blog/publish"
-	"blog/repo"
 	"blog/repo/outbox"
 	"blog/repo/subscribers"
 )
@@ -163,12 +162,6 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) error {
 	return s.cfg.Store.Unsubscribe(ctx, email)
 }
 
-// Subscribed reports whether the mailbox of an address gets new posts now.
-func (s *Service) Subscribed(ctx context.Context, email string) (bool, error) {
-	sub, _, err := s.cfg.Store.Find(ctx, email)
-	return sub.Active(), err
-}
-
 // Wake makes the service look at the content now (after a reload).
 func (s *Service) Wake() {
 	select {
@@ -284,11 +277,4 @@ func (s *Service) Expand(ctx context.Context, m notify.Mail) (notify.Mail, error
 func escape(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 	return r.Replace(s)
-}
-
-// ValidEmail reports whether text is an address one could comment with (the comment form's rule), and returns
-// it as stored: trimmed, in lower case.
-func ValidEmail(text string) (string, bool) {
-	in := repo.CommentInput{Username: "x", Email: text, Body: "x"}.Normalize()
-	return in.Email, in.Validate()["email"] == ""
 }

@@ -492,9 +492,6 @@ func postImage(ch Chrome, p content.Post) string {
 	return ch.BaseURL + "/media/" + p.Image
 }
 
-// OriginHost is the host a comment from another site came from, as readers see it ("ada.example").
-func OriginHost(source string) string { return originHost(context.Background(), source) }
-
 func originHost(ctx context.Context, source string) string {
 	u, err := url.Parse(source)
 	if err != nil || u.Hostname() == "" {

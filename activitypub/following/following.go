@@ -7,8 +7,6 @@ package following
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,7 +156,7 @@ func (s *Service) Follow(ctx context.Context, target string) (federation.Followe
 		return federation.Followee{}, err
 	}
 	me := s.cfg.Remote.ActorID()
-	followID := me + "#follows/" + shortHash(a.URI+time.Now().String())
+	followID := me + "#follows/" + streams.ShortHash(a.URI+time.Now().String())
 	follow := streams.Doc{"@context": streams.Context[0], "id": followID, "type": "Follow", "actor": me, "object": a.URI}
 	f, err := s.cfg.Store.StartFollowing(ctx, federation.Followee{ActorURI: a.URI, Inbox: a.Inbox, Handle: a.Handle, Name: a.Name,
 		ProfileURL: a.ProfileURL, FollowID: followID}, follow.Bytes())
@@ -274,11 +272,6 @@ func Item(o streams.Object, actorURI string) federation.TimelineItem {
 		it.Published = t.UTC()
 	}
 	return it
-}
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:8])
 }
 
 func hostName(raw string) string {

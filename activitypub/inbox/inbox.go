@@ -7,8 +7,6 @@ package inbox
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -220,7 +218,7 @@ func (in *Inbox) follow(ctx context.Context, a streams.Object, actor federation.
 	if err != nil {
 		return err
 	}
-	accept := streams.Doc{"@context": streams.Context[0], "id": in.cfg.ActorID + "#accepts/" + shortHash(a.ID), "type": "Accept",
+	accept := streams.Doc{"@context": streams.Context[0], "id": in.cfg.ActorID + "#accepts/" + streams.ShortHash(a.ID), "type": "Accept",
 		"actor": in.cfg.ActorID, "object": streams.Doc{"id": a.ID, "type": "Follow", "actor": actor.URI, "object": in.cfg.ActorID}}
 	if err := in.cfg.Store.Queue(ctx, []federation.Target{{Inbox: actor.Inbox, Domain: remote.HostOf(actor.Inbox)}}, accept.Bytes()); err != nil {
 		return err
@@ -289,9 +287,4 @@ func sameHost(host string, base *url.URL) bool {
 		return h + ":80"
 	}
 	return host != "" && withPort(host, base.Scheme) == withPort(base.Host, base.Scheme)
-}
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:8])
 }

@@ -5,6 +5,8 @@ package streams
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 )
@@ -22,6 +24,13 @@ const (
 // Context is the JSON-LD context of the blog's actor documents; its first entry is every other document's.
 var Context = []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"}
 
+// ShortHash is a short name made from s (16 hex digits of its SHA-256), for the part of an activity's id that
+// tells it from the blog's others: the same s always gives the same name.
+func ShortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
 // Doc is a JSON-LD document the blog writes.
 type Doc map[string]any
 
@@ -35,7 +44,7 @@ func (d Doc) Bytes() []byte {
 }
 
 // Object is an activity or an object as others send them, read loosely: a field may be a string, an object or
-// a list (see Ref and Refs); unknown fields are ignored.
+// a list (see Ref); unknown fields are ignored.
 type Object struct {
 	Context      json.RawMessage `json:"@context"`
 	ID           string          `json:"id"`
@@ -89,24 +98,6 @@ func Ref(raw json.RawMessage) string {
 		return Ref(l[0])
 	}
 	return ""
-}
-
-// Refs returns every id a field names.
-func Refs(raw json.RawMessage) []string {
-	var l []json.RawMessage
-	if json.Unmarshal(raw, &l) == nil {
-		var out []string
-		for _, r := range l {
-			if s := Ref(r); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	if s := Ref(raw); s != "" {
-		return []string{s}
-	}
-	return nil
 }
 
 // Embedded returns the field's object when it is embedded (not only named by its id).

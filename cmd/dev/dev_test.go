@@ -21,9 +21,10 @@ import (
 )
 
 // TestMakeDev runs `make dev` as a developer does, in a copy of the tree, on a port of its own (PORT), and edits
-// a templ file, a Go file, the CSS and a script: each change must reach the served page and the open page be told
-// to reload, without a manual step; putting the files back must leave the tree exactly as committed. The times
-// are logged; the deadlines are only there so that a broken watcher fails instead of hanging.
+// a templ file, a Go file, the CSS and every script make js builds: each change must reach the served page and
+// the open page be told to reload, without a manual step; putting the files back must leave the tree exactly as
+// committed. The times are logged; the deadlines are only there so that a broken watcher fails instead of
+// hanging.
 func TestMakeDev(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole development loop (make test-short skips it)")
@@ -126,19 +127,53 @@ func TestMakeDev(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, e.file), original, 0o644)
 		waitFor(e.name+" edit undone", func() bool { return !e.seen() })
 	}
-	for _, e := range []struct{ name, file, from, to string }{
-		{"CSS", "assets/css/input.css", "@tailwind utilities;", "@tailwind utilities;\n.dev-probe { color: red; }"},
-		{"script", "assets/js/app.js", `"use strict";`, `"use strict"; var devProbe = 1;`},
-	} {
-		before := assets()
-		original := edit(t, filepath.Join(dir, e.file), e.from, e.to)
-		took := waitFor(e.name+" edit", func() bool { a := assets(); return a != "" && a != before })
-		t.Logf("%s edit served after %s", e.name, took.Round(10*time.Millisecond))
-		reloads.expect(t)
-		os.WriteFile(filepath.Join(dir, e.file), original, 0o644)
-		waitFor(e.name+" edit undone", func() bool { return assets() == before })
+	before := assets()
+	original := edit(t, filepath.Join(dir, "assets/css/input.css"), "@tailwind utilities;", "@tailwind utilities;\n.dev-probe { color: red; }")
+	took := waitFor("CSS edit", func() bool { a := assets(); return a != "" && a != before })
+	t.Logf("CSS edit served after %s", took.Round(10*time.Millisecond))
+	reloads.expect(t)
+	os.WriteFile(filepath.Join(dir, "assets/css/input.css"), original, 0o644)
+	waitFor("CSS edit undone", func() bool { return assets() == before })
+
+	// Every script make js builds (the Makefile's JS_SRC, the list make dev is given), edited at once: each is
+	// rebuilt and served, and the page links the new app.js. One edit for all keeps it to one rebuild.
+	scripts := makeVar(t, dir, "JS_SRC")
+	const probe = "window.devProbe = 1;"
+	served := func(want bool) func() bool {
+		return func() bool {
+			for _, src := range scripts {
+				if strings.Contains(get("/assets/dist/"+filepath.Base(src)), "devProbe") != want {
+					return false
+				}
+			}
+			a := assets()
+			return a != "" && (a != before) == want
+		}
 	}
+	originals := map[string][]byte{}
+	for _, src := range scripts {
+		originals[src] = edit(t, filepath.Join(dir, src), "", probe+"\n") // "" is the file's start
+	}
+	took = waitFor("script edits", served(true))
+	t.Logf("edits of %d scripts served after %s", len(scripts), took.Round(10*time.Millisecond))
+	reloads.expect(t)
+	for src, b := range originals {
+		os.WriteFile(filepath.Join(dir, src), b, 0o644)
+	}
+	waitFor("script edits undone", served(false))
 	clean("after every edit was undone")
+}
+
+// makeVar returns the words of a variable of the Makefile in dir, as make expands it.
+func makeVar(t *testing.T, dir, name string) []string {
+	t.Helper()
+	cmd := exec.Command("make", "-s", "--eval", "print-var: ; @echo $("+name+")", "print-var")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil || len(strings.Fields(string(out))) == 0 {
+		t.Fatalf("the Makefile's %s: %v %q", name, err, out)
+	}
+	return strings.Fields(string(out))
 }
 
 // edit replaces from by to in a file and returns what it held.

@@ -41,6 +41,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if port == "" {
 		port = "8080"
 	}
+	// The page scripts and how make js minifies them: the Makefile's JS_SRC and JS_FLAGS, which make dev passes,
+	// so a script added there is watched here too.
+	jsSources, jsFlags := strings.Fields(getenv("JS_SRC")), strings.Fields(getenv("JS_FLAGS"))
+	if len(jsSources) == 0 || len(jsFlags) == 0 {
+		return errors.New("JS_SRC and JS_FLAGS are not set: start it with make dev, which passes the Makefile's")
+	}
 	tmp, err := os.MkdirTemp("", "blog-dev-")
 	if err != nil {
 		return err
@@ -108,12 +114,6 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		}
 	}
 }
-
-// The page scripts and how make js minifies them (keep in step with the Makefile).
-var (
-	jsSources = []string{"assets/js/app.js", "assets/js/admin.js", "assets/vendor/sse.js"}
-	jsFlags   = []string{"--minify", "--target=es2020", "--entry-names=[name]", "--outdir=assets/dist", "--log-level=warning"}
-)
 
 // kindOf says what a changed file needs: "templ" (generate its Go), "build" (rebuild and restart: Go code and
 // the embedded assets), "content" (the server reads it live; the browser reloads) or "" (nothing).

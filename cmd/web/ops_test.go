@@ -18,6 +18,9 @@ import (
 // TestBackupUnderLoad takes a snapshot while comments are being written: it opens cleanly and holds every
 // comment acknowledged before the backup started; restoring it brings those back.
 func TestBackupUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped with -short (make test-short)")
+	}
 	dbURL := dbtest.SQLiteURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "RATE_LIMIT": "off", "MAX_CONNS_PER_CLIENT": "10000"}
 	base, stop := startServer(t, env)

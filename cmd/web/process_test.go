@@ -28,6 +28,10 @@ var (
 	buildErr  error
 )
 
+// buildFlags are the Makefile's for `make build` (its build target and BUILD_TAGS): net/http without its bundled
+// HTTP/2, no file paths of this machine, no symbol table or debug information.
+var buildFlags = []string{"-tags", "nethttpomithttp2", "-trimpath", "-ldflags=-s -w"}
+
 // binary builds the real program once per test run, statically, as `make build` does.
 func binary(t *testing.T) string {
 	t.Helper()
@@ -38,7 +42,7 @@ func binary(t *testing.T) string {
 			return
 		}
 		builtPath = filepath.Join(dir, "web")
-		cmd := exec.Command("go", "build", "-o", builtPath, ".")
+		cmd := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", builtPath, ".")...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,6 +19,7 @@ import (
 	"blog/activitypub/signature"
 	"blog/activitypub/streams"
 	"blog/clientip"
+	"blog/handlers/web"
 	"blog/limits"
 )
 
@@ -113,8 +113,8 @@ func (h *Handlers) Followers(c *fiber.Ctx) error {
 
 // Note answers /ap/comments/:id with the owner's reply sent to the fediverse as a Note (404 for any other).
 func (h *Handlers) Note(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id := web.ParseID(c.Params("id"))
+	if id == 0 {
 		return plain(c, fiber.StatusNotFound, "No such note.")
 	}
 	d, ok, err := h.cfg.Actor.Note(c.UserContext(), id)

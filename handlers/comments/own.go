@@ -25,8 +25,8 @@ func (h *Handlers) ownComment(c *fiber.Ctx) (string, repo.Comment, error) {
 	if err != nil {
 		return "", repo.Comment{}, err
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id := web.ParseID(c.Params("id"))
+	if id == 0 {
 		return "", repo.Comment{}, fiber.ErrNotFound
 	}
 	cm, err := h.cfg.Comments.FindComment(c.UserContext(), id)

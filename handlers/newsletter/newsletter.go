@@ -14,6 +14,7 @@ import (
 	"blog/content"
 	"blog/handlers/web"
 	"blog/newsletter"
+	"blog/people"
 	"blog/views"
 )
 
@@ -56,7 +57,7 @@ func (h *Handlers) Subscribe(c *fiber.Ctx) error {
 	if !h.cfg.Service.CanSubscribe() {
 		return h.page(c, fiber.StatusOK, v)
 	}
-	email, ok := newsletter.ValidEmail(v.Email)
+	email, ok := people.ValidEmail(v.Email)
 	if !ok {
 		v.Error = "Please enter an email address, like name@example.com."
 		return h.page(c, fiber.StatusUnprocessableEntity, v)

@@ -2,10 +2,10 @@ package signin
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
+	"blog/handlers/web"
 	"blog/owner"
 	"blog/repo/accounts"
 	"blog/views"
@@ -112,8 +112,8 @@ const lastCredential = "This is your only way to sign in, so it cannot be remove
 // RemoveCredential removes a password or passkey, unless it is the last one (the owner could not sign in), and
 // ends every other session: a browser signed in by someone who held the removed passkey is signed out.
 func (h *Handlers) RemoveCredential(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil {
+	id := web.ParseID(c.Params("id"))
+	if id == 0 {
 		return fiber.ErrNotFound
 	}
 	creds, err := h.owner.Credentials(c.UserContext(), "")

@@ -13,6 +13,7 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/internal/store"
 )
 
 // Posts keeps the posts table in step with the content files.
@@ -43,7 +44,7 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 		err := s.db.Repo().Find(ctx, &p, where.Eq("slug", ref.Slug))
 		switch {
 		case errors.Is(err, rel.ErrNotFound):
-			p = repo.Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC(), CommentsClosed: ref.Closed, CommentsCloseAt: utc(ref.CloseAt)}
+			p = repo.Post{Slug: ref.Slug, Title: ref.Title, CreatedAt: time.Now().UTC(), CommentsClosed: ref.Closed, CommentsCloseAt: store.UTC(ref.CloseAt)}
 			if err := s.db.Repo().Insert(ctx, &p); err != nil {
 				// Another instance loading the same content created it a moment ago: that row is the post's.
 				var ce rel.ConstraintError
@@ -65,7 +66,7 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 		if p.CommentsClosed != ref.Closed || !sameTime(p.CommentsCloseAt, ref.CloseAt) || p.Closed(time.Now()) != p.CommentsClosedNoted {
 			err := s.db.Write(ctx, func(ctx context.Context) error {
 				if _, err := s.db.Repo().UpdateAny(ctx, rel.From("posts").Where(where.Eq("id", p.ID)),
-					rel.Set("comments_closed", ref.Closed), rel.Set("comments_close_at", utc(ref.CloseAt))); err != nil {
+					rel.Set("comments_closed", ref.Closed), rel.Set("comments_close_at", store.UTC(ref.CloseAt))); err != nil {
 					return err
 				}
 				_, _, err := notePost(ctx, s.db, p.ID)
@@ -80,20 +81,11 @@ func (s *Posts) SyncPosts(ctx context.Context, refs []PostRef) (map[string]int64
 	return ids, nil
 }
 
-// utc returns t in UTC, rounded to the second (what both databases keep), or nil.
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC().Truncate(time.Second)
-	return &u
-}
-
 func sameTime(a, b *time.Time) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	return utc(a).Equal(*utc(b))
+	return store.UTC(a).Equal(*store.UTC(b))
 }
 
 // SetComments records the owner's choice for a post's comments (repo.CommentsOpen, repo.CommentsClosed, or

@@ -17,6 +17,7 @@ import (
 
 	"blog/database"
 	"blog/repo"
+	"blog/repo/internal/store"
 	"blog/repo/searchindex"
 )
 
@@ -273,7 +274,7 @@ func (s *Store) Publish(ctx context.Context, id int64, live string, at *time.Tim
 		if err := s.db.Repo().Find(ctx, &cur, s.db.ForUpdate(rel.Where(where.Eq("id", id)))); err != nil {
 			return err
 		}
-		mods := []rel.Mutate{rel.Set("live", live), rel.Set("publish_at", utc(at)), rel.Set("updated_at", now)}
+		mods := []rel.Mutate{rel.Set("live", live), rel.Set("publish_at", store.UTC(at)), rel.Set("updated_at", now)}
 		if live != "" && cur.FirstPublishedAt == nil {
 			mods = append(mods, rel.Set("first_published_at", now))
 		}
@@ -308,7 +309,7 @@ func (s *Store) SetDeleted(ctx context.Context, id int64, at *time.Time, idx Ind
 		if err := s.db.Repo().Find(ctx, &cur, s.db.ForUpdate(rel.Where(where.Eq("id", id)))); err != nil {
 			return err
 		}
-		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("writings").Where(where.Eq("id", id)), rel.Set("removed_at", utc(at))); err != nil {
+		if _, err := s.db.Repo().UpdateAny(ctx, rel.From("writings").Where(where.Eq("id", id)), rel.Set("removed_at", store.UTC(at))); err != nil {
 			return err
 		}
 		if err := idx.apply(ctx, s.db, cur); err != nil {
@@ -370,12 +371,4 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int, error) {
 		}
 	}
 	return len(gone), nil
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC().Truncate(time.Second)
-	return &u
 }

@@ -1,10 +1,12 @@
 // Package store holds what the stores under repo share and nothing above them should use: the lock spaces of the
-// transactions that take turns, id lists for IN, and LIKE patterns typed by people. It knows none of repo's types.
+// transactions that take turns, id lists for IN, LIKE patterns typed by people, and times as both databases keep
+// them. It knows none of repo's types.
 package store
 
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-rel/rel"
 )
@@ -48,4 +50,13 @@ func InIDs(field string, ids []int64) rel.FilterQuery {
 // matches them too.
 func LikeEscape(s string) string {
 	return strings.NewReplacer("%", "_", "\\", "_").Replace(s)
+}
+
+// UTC returns t in UTC, rounded down to the second (what both databases keep), or nil.
+func UTC(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Second)
+	return &u
 }
