@@ -118,7 +118,7 @@ func (b *Broker) applyToLists(postID int64, msgs []Message) {
 	changes := make([]lists.Change, len(msgs))
 	for i, m := range msgs {
 		changes[i] = lists.Change{Seq: m.Seq, Count: m.Count, Comment: m.Comment, Replies: m.Replies, Closed: m.Closed,
-			PostReactions: m.PostReactions}
+			PostReactions: m.PostReactions, Item: m.Item, Locale: m.Locale}
 	}
 	b.lists.Apply(postID, changes)
 }
@@ -249,6 +249,9 @@ func (b *Broker) deliver(ctx context.Context, postID int64) {
 		for _, fn := range b.apply {
 			fn(postID, msgs)
 		}
+		for i := range msgs {
+			msgs[i].Item = "" // the lists have it; the streams have it in Data
+		}
 		b.keep(postID, msgs)
 		for i := range msgs {
 			b.hub.broadcast(postID, &msgs[i])
@@ -352,6 +355,7 @@ func (b *Broker) CatchUp(ctx context.Context, postID, after int64) (msgs []*Mess
 		var older []*Message
 		for i := range fetched {
 			if fetched[i].Seq <= bl.from {
+				fetched[i].Item = "" // kept for streams only, which have it in Data
 				older = append(older, &fetched[i])
 			}
 		}

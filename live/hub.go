@@ -7,6 +7,7 @@ package live
 import (
 	"sync"
 
+	"blog/i18n"
 	"blog/repo"
 )
 
@@ -27,6 +28,10 @@ type Message struct {
 	Closed bool
 	// PostReactions, set for a reaction to the post itself, are the post's own reactions now.
 	PostReactions *repo.Tally
+	// Item is the changed comment rendered once (views.CommentHTML) in Locale, when it shows: the lists put it in
+	// its conversation instead of rendering it again. Not kept for catching up.
+	Item   string
+	Locale *i18n.Locale
 	// Content says the post itself was written, published or taken down in the desk: the content is read again.
 	Content bool
 	// Notice, set with Seq 0, is a word for open pages about the content (Broker.Announce), outside the feed's

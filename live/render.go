@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 
+	"blog/i18n"
 	"blog/repo"
 	"blog/views"
 )
@@ -18,7 +19,8 @@ func renderChanges(store Store, posts Posts) fetch {
 			return nil, err
 		}
 		slug := posts.Slug(postID)
-		ctx = localized(ctx, posts, postID)
+		locale := posts.Locale(postID)
+		ctx = i18n.With(ctx, locale)
 		msgs := make([]Message, len(changes))
 		for i, ch := range changes {
 			if ch.Kind == repo.ChangePost || ch.Kind == repo.ChangeContent {
@@ -57,11 +59,23 @@ func renderChanges(store Store, posts Posts) fetch {
 			if ch.Comment != nil {
 				cm = &c
 			}
+			// A comment that shows is rendered once, for the streams' event and for the lists' conversation.
 			var data bytes.Buffer
-			if err := views.Change(slug, c, ch.Count).Render(ctx, &data); err != nil {
+			var item string
+			if c.Visible() || c.Placeholder() {
+				var err error
+				if item, err = views.CommentHTML(ctx, slug, c); err != nil {
+					return nil, err
+				}
+				err = views.ChangeOf(item, ch.Count).Render(ctx, &data)
+				if err != nil {
+					return nil, err
+				}
+			} else if err := views.Change(slug, c, ch.Count).Render(ctx, &data); err != nil {
 				return nil, err
 			}
-			msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Comment: cm, Replies: ch.Replies, Closed: ch.Closed}
+			msgs[i] = Message{Seq: ch.Seq, Data: data.Bytes(), Count: ch.Count, Comment: cm, Replies: ch.Replies, Closed: ch.Closed,
+				Item: item, Locale: locale}
 		}
 		return msgs, nil
 	}

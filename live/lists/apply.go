@@ -1,9 +1,9 @@
 package lists
 
 import (
-	"context"
 	"slices"
 
+	"blog/i18n"
 	"blog/repo"
 	"blog/views"
 )
@@ -22,6 +22,10 @@ type Change struct {
 	Closed bool
 	// PostReactions, set for a reaction to the post itself, are the post's own reactions now.
 	PostReactions *repo.Tally
+	// Item is the comment as the broker rendered it for the streams (views.CommentHTML), in Locale; empty when it
+	// does not show.
+	Item   string
+	Locale *i18n.Locale
 }
 
 // Apply brings the cached list and count of a post up to date with changes from the feed: a comment that shows
@@ -67,15 +71,19 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 			continue // the post closed or opened (the list takes that from the last message), or a comment purged
 		}
 		c := *m.Comment
+		item := m.Item
+		if m.Locale != l.locale {
+			item = "" // rendered in another language than the list's: rendered again below
+		}
 		if pi := slices.IndexFunc(pinned, func(t ListThread) bool { return t.ID() == c.Thread() }); pi >= 0 {
 			// A change in a pinned conversation: applied in place, like any conversation's, unless it leaves
 			// the pinned ones (unpinned, or removed).
 			switch {
 			case c.TopLevel() && c.Pinned():
-				pinned[pi].View.Top = c
+				pinned[pi].View.Top, pinned[pi].Top = c, item
 				pinned[pi].View.More = max(0, m.Replies-len(pinned[pi].View.Replies))
 			case !c.TopLevel():
-				pinned[pi].View = withReply(pinned[pi].View, c, m.Replies)
+				pinned[pi] = pinned[pi].withReply(c, item, m.Replies)
 			default:
 				delete(lc.lists, postID)
 				return
@@ -98,7 +106,7 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 			}
 			threads = slices.Delete(threads, at, at+1)
 		case c.TopLevel() && at >= 0:
-			threads[at].View.Top = c
+			threads[at].View.Top, threads[at].Top = c, item
 			threads[at].View.More = max(0, m.Replies-len(threads[at].View.Replies))
 			touched[c.ID] = true
 		case c.TopLevel() && shows:
@@ -112,10 +120,10 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 				delete(lc.lists, postID)
 				return
 			}
-			threads = slices.Insert(threads, i, ListThread{View: views.ThreadView{Top: c}})
+			threads = slices.Insert(threads, i, ListThread{View: views.ThreadView{Top: c}, Top: item})
 			touched[c.ID] = true
 		case !c.TopLevel() && at >= 0:
-			threads[at].View = withReply(threads[at].View, c, m.Replies)
+			threads[at] = threads[at].withReply(c, item, m.Replies)
 			touched[threads[at].ID()] = true
 		}
 	}
@@ -128,18 +136,35 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 	for _, list := range [][]ListThread{threads, pinned} {
 		for i := range list {
 			if touched[list[i].ID()] {
-				html, err := lc.renderThread(context.Background(), postID, list[i].View)
-				if err != nil {
+				if err := lc.join(postID, &list[i]); err != nil {
 					delete(lc.lists, postID)
 					return
 				}
-				list[i].HTML = html
 			}
 		}
 	}
 	next := &List{Threads: threads, Pinned: pinned, locale: l.locale}
 	next.build(seq, last.Count, older, last.Closed, reactions)
 	lc.lists[postID] = next
+}
+
+// withReply returns the conversation with one of its replies as it now is (withReply), item being the reply
+// rendered (empty: it is rendered when the conversation is put together). It keeps the renderings of the replies
+// it shows only, in a map of its own: the list it came from still holds the old one.
+func (t ListThread) withReply(c repo.Comment, item string, total int) ListThread {
+	t.View = withReply(t.View, c, total)
+	replies := make(map[int64]string, len(t.View.Replies))
+	for _, r := range t.View.Replies {
+		if html, ok := t.Replies[r.ID]; ok {
+			replies[r.ID] = html
+		}
+	}
+	delete(replies, c.ID) // as it was: rendered again in join unless item is its rendering as it is now
+	if item != "" && slices.ContainsFunc(t.View.Replies, func(r repo.Comment) bool { return r.ID == c.ID }) {
+		replies[c.ID] = item
+	}
+	t.Replies = replies
+	return t
 }
 
 // withReply returns a conversation with one of its replies as it now is, total being its published replies now:

@@ -73,6 +73,11 @@ func PinnedFirst(pinned, threads []ListThread) []ListThread {
 type ListThread struct {
 	View views.ThreadView
 	HTML string
+	// Top and Replies are its comments rendered once each (views.CommentHTML): the top-level one with the place
+	// of its replies, the replies shown by id. A change renders its own comment only and puts the conversation
+	// together again (join); an empty Top or a missing reply is rendered then.
+	Top     string
+	Replies map[int64]string
 }
 
 // ID is the conversation's: its top-level comment's.
@@ -141,13 +146,13 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned)), locale: lc.posts.Locale(postID)}
 	for i, t := range views.ThreadViews(threads) {
 		l.Threads[i] = ListThread{View: t}
-		if l.Threads[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
+		if err := lc.join(postID, &l.Threads[i]); err != nil {
 			return nil, err
 		}
 	}
 	for i, t := range views.ThreadViews(pinned) {
 		l.Pinned[i] = ListThread{View: t}
-		if l.Pinned[i].HTML, err = lc.renderThread(ctx, postID, t); err != nil {
+		if err := lc.join(postID, &l.Pinned[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -161,6 +166,37 @@ func (lc *Lists) renderThread(_ context.Context, postID int64, t views.ThreadVie
 	var buf bytes.Buffer
 	err := views.Thread(lc.posts.Slug(postID), t, nil).Render(i18n.With(context.Background(), lc.posts.Locale(postID)), &buf)
 	return buf.String(), err
+}
+
+// join puts a conversation of the list together (views.JoinThread) from its comments' renderings, rendering
+// those it lacks (and keeping them), as renderThread would for every reader.
+func (lc *Lists) join(postID int64, t *ListThread) error {
+	ctx := i18n.With(context.Background(), lc.posts.Locale(postID))
+	slug := lc.posts.Slug(postID)
+	if t.Top == "" {
+		top, err := views.CommentHTML(ctx, slug, t.View.Top)
+		if err != nil {
+			return err
+		}
+		t.Top = top
+	}
+	if missing := slices.ContainsFunc(t.View.Replies, func(r repo.Comment) bool { _, ok := t.Replies[r.ID]; return !ok }); missing {
+		replies := make(map[int64]string, len(t.View.Replies))
+		for _, r := range t.View.Replies {
+			html, ok := t.Replies[r.ID]
+			if !ok {
+				var err error
+				if html, err = views.CommentHTML(ctx, slug, r); err != nil {
+					return err
+				}
+			}
+			replies[r.ID] = html
+		}
+		t.Replies = replies // a map of its own: a list handed out earlier may share the old one
+	}
+	html, err := views.JoinThread(ctx, slug, t.View, t.Top, t.Replies)
+	t.HTML = html
+	return err
 }
 
 func (l *List) build(seq int64, total int, older int64, closed bool, reactions repo.Tally) {
