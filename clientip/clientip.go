@@ -1,5 +1,6 @@
-// Package clientip finds the address of the client behind a request, believing X-Forwarded-For only from
-// trusted proxies.
+// Package clientip keeps what the blog knows of client addresses without HTTP: the trusted proxies' setting, the
+// prefix one client is counted by, and the keyed hashes bans and comments keep instead of addresses. Finding the
+// address behind a request is handlers/web's (web.Clients).
 package clientip
 
 import (
@@ -9,54 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-
-	"github.com/gofiber/fiber/v2"
 )
-
-// Resolver finds client addresses; Trusted are the proxies whose X-Forwarded-For is believed.
-type Resolver struct {
-	Trusted []netip.Prefix
-}
-
-// Of returns the address of the client: the socket's peer, unless that peer is a trusted proxy, in which case
-// X-Forwarded-For is read from the right, skipping trusted proxies, so a client cannot choose its address by
-// sending the header itself.
-func (r Resolver) Of(c *fiber.Ctx) netip.Addr {
-	peer, ok := netip.AddrFromSlice(c.Context().RemoteIP())
-	if !ok {
-		return netip.IPv4Unspecified()
-	}
-	peer = peer.Unmap()
-	if !r.trusted(peer) {
-		return peer
-	}
-	// Every X-Forwarded-For line counts, in order: a proxy that appends its own line after the client's must not
-	// let the client's line speak for it.
-	var hops []string
-	for _, line := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
-		hops = append(hops, strings.Split(string(line), ",")...)
-	}
-	for i := len(hops) - 1; i >= 0; i-- {
-		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		addr = addr.Unmap()
-		if !r.trusted(addr) {
-			return addr
-		}
-	}
-	return peer
-}
-
-func (r Resolver) trusted(a netip.Addr) bool {
-	for _, p := range r.Trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // ParseTrusted reads a list of IPs or CIDR prefixes separated by commas (the TRUSTED_PROXIES setting).
 func ParseTrusted(s string) ([]netip.Prefix, error) {

@@ -70,8 +70,8 @@ type CommentStore interface {
 var _ CommentStore = (*discussion.Comments)(nil)
 
 // Broker is what the handlers need from the live broker: the posts' rendered lists, the event streams'
-// subscriptions, and a write made here handed to the broker at once (Sync) instead of waiting for the
-// database's change watcher.
+// subscriptions, a wait until a write made here has reached them (Sync), and word of every change (OnChange:
+// the owner's count of comments waiting).
 type Broker interface {
 	events.Broker
 	web.Syncer
@@ -290,7 +290,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if len(cfg.Keys.CSRF) < 16 || len(cfg.Keys.Authorship) < 16 || len(cfg.Keys.Address) < 16 || len(cfg.Keys.Avatar) < 16 {
 		return nil, errors.New("handlers: keys of at least 16 bytes are required")
 	}
-	clients := clientip.Resolver{Trusted: cfg.TrustedProxies}
+	clients := web.Clients{Trusted: cfg.TrustedProxies}
 	s := &Server{cfg: cfg, assets: cfg.Assets, chrome: cfg.Chrome, locale: i18n.Shipped().For(cfg.Chrome.Lang),
 		pages: pagecache.New(4096, 48<<20, true), csrf: csrf.New(cfg.Keys.CSRF, cfg.SecureCookies),
 		mine: authorship.New(cfg.Keys.Authorship, cfg.SecureCookies)}

@@ -41,7 +41,7 @@ var _ Actor = (*ap.Service)(nil)
 // Config is what the handlers are built from.
 type Config struct {
 	Actor   Actor
-	Clients clientip.Resolver
+	Clients web.Clients
 	// Rate bounds how often one server (the host of the signature's key, or the client's address without one)
 	// may post to the inbox.
 	Rate    limits.Rate

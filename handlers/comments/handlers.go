@@ -43,7 +43,7 @@ type Config struct {
 	Pages, Fragments *pagecache.Cache
 	// Mine reads and writes the signed record of the comments a browser posted.
 	Mine    *authorship.Signer
-	Clients clientip.Resolver
+	Clients web.Clients
 	// Hasher turns client addresses into the keyed hashes stored with a comment.
 	Hasher clientip.Hasher
 	// Stamps signs the comment form's timestamp.

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"blog/clientip"
+	"blog/handlers/web"
 	"blog/live"
 	"blog/moderation"
 	"blog/observe"
@@ -28,7 +28,7 @@ type Config struct {
 	Moderation Moderation
 	// Waiting tells the owner's open pages how many comments wait for review (nil without the console).
 	Waiting *moderation.Waiting
-	Clients clientip.Resolver
+	Clients web.Clients
 	// Heartbeat is how often an idle stream sends a comment line.
 	Heartbeat time.Duration
 	// MaxStreamsPerClient bounds the streams one client address (an IPv6 /64 counts as one) may hold open.

@@ -26,7 +26,7 @@ type Config struct {
 	Lib    func() *content.Library
 	// OwnerChrome is the owner's layout data for a request (signin.Handlers.Chrome).
 	OwnerChrome func(c *fiber.Ctx) views.Chrome
-	Clients     clientip.Resolver
+	Clients     web.Clients
 	Hasher      clientip.Hasher
 }
 

@@ -29,7 +29,7 @@ type Config struct {
 	Chrome      views.Chrome
 	Lib         func() *content.Library
 	OwnerChrome func(c *fiber.Ctx) views.Chrome
-	Clients     clientip.Resolver
+	Clients     web.Clients
 	Hasher      clientip.Hasher
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/authorship"
-	"blog/clientip"
 	"blog/handlers/web"
 	"blog/publish"
 	"blog/reactions"
@@ -43,7 +42,7 @@ type Config struct {
 	Record *Signer
 	// Mine reads the comments the reader's browser posted: a ban of their email applies to its reactions.
 	Mine    *authorship.Signer
-	Clients clientip.Resolver
+	Clients web.Clients
 }
 
 // Handlers serve reactions.

@@ -15,8 +15,8 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
 
-	"blog/clientip"
 	"blog/csrf"
+	"blog/handlers/web"
 	"blog/owner"
 	"blog/repo/accounts"
 	"blog/views"
@@ -46,7 +46,7 @@ type Config struct {
 	// CSRF guards the signed-in pages' unsafe requests against cross-site use (their forms carry the session's
 	// own token; the sign-in and setup forms, used before a session exists, carry the visitor's, see routes.go).
 	CSRF    *csrf.Guard
-	Clients clientip.Resolver
+	Clients web.Clients
 	// Chrome is what the pages' layout shows.
 	Chrome views.Chrome
 	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS proxy).

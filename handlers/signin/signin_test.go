@@ -16,9 +16,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"blog/clientip"
 	"blog/csrf"
 	"blog/database"
+	"blog/handlers/web"
 	"blog/internal/dbtest"
 	"blog/internal/passkeytest"
 	"blog/owner"
@@ -70,7 +70,7 @@ func newSignInTest(t *testing.T) *signInTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := New(Config{Owner: own, Clients: clientip.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}},
+	o := New(Config{Owner: own, Clients: web.Clients{Trusted: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}},
 		CSRF: csrf.New(key, false)})
 	app := fiber.New()
 	app.Post("/admin/login", o.Login)

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"blog/clientip"
+	"blog/handlers/web"
 	"blog/limits"
 	"blog/publish"
 	"blog/repo/mentions"
@@ -43,7 +44,7 @@ type Config struct {
 	Receiver Receiver
 	// BaseURL is the blog's public address: a target must be one of its posts.
 	BaseURL string
-	Clients clientip.Resolver
+	Clients web.Clients
 	Hasher  clientip.Hasher
 	// Rate bounds how often one client address (an IPv6 /64 counts as one) may send a mention.
 	Rate limits.Rate

@@ -147,3 +147,27 @@ func TestArrowsPointDown(t *testing.T) {
 		}
 	}
 }
+
+// TestModerationReachesNoWeb: moderation needs neither fiber nor views through any package of the blog either
+// (clientip once brought fiber in with the request's address).
+func TestModerationReachesNoWeb(t *testing.T) {
+	imports := map[string]map[string]bool{}
+	for _, p := range readPackages(t) {
+		imports[p.path] = p.imports
+	}
+	seen := map[string]string{"blog/moderation": ""}
+	queue := []string{"blog/moderation"}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for im := range imports[p] {
+			if under(im, "github.com/gofiber/fiber/v2") || under(im, "blog/views") || under(im, "blog/handlers") {
+				t.Errorf("moderation reaches %s through %s", im, p)
+			}
+			if _, ok := seen[im]; !ok && under(im, "blog") {
+				seen[im] = p
+				queue = append(queue, im)
+			}
+		}
+	}
+}
