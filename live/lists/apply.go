@@ -80,7 +80,8 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 			// the pinned ones (unpinned, or removed).
 			switch {
 			case c.TopLevel() && c.Pinned():
-				pinned[pi].View.Top, pinned[pi].Top = c, item
+				pinned[pi].View.Top = c
+				pinned[pi].put(c.ID, item)
 				pinned[pi].View.More = max(0, m.Replies-len(pinned[pi].View.Replies))
 			case !c.TopLevel():
 				pinned[pi] = pinned[pi].withReply(c, item, m.Replies)
@@ -106,7 +107,8 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 			}
 			threads = slices.Delete(threads, at, at+1)
 		case c.TopLevel() && at >= 0:
-			threads[at].View.Top, threads[at].Top = c, item
+			threads[at].View.Top = c
+			threads[at].put(c.ID, item)
 			threads[at].View.More = max(0, m.Replies-len(threads[at].View.Replies))
 			touched[c.ID] = true
 		case c.TopLevel() && shows:
@@ -120,7 +122,7 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 				delete(lc.lists, postID)
 				return
 			}
-			threads = slices.Insert(threads, i, ListThread{View: views.ThreadView{Top: c}, Top: item})
+			threads = slices.Insert(threads, i, ListThread{View: views.ThreadView{Top: c}, fresh: map[int64]string{c.ID: item}})
 			touched[c.ID] = true
 		case !c.TopLevel() && at >= 0:
 			threads[at] = threads[at].withReply(c, item, m.Replies)
@@ -149,21 +151,10 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 }
 
 // withReply returns the conversation with one of its replies as it now is (withReply), item being the reply
-// rendered (empty: it is rendered when the conversation is put together). It keeps the renderings of the replies
-// it shows only, in a map of its own: the list it came from still holds the old one.
+// rendered ("": to render when the conversation is put together).
 func (t ListThread) withReply(c repo.Comment, item string, total int) ListThread {
 	t.View = withReply(t.View, c, total)
-	replies := make(map[int64]string, len(t.View.Replies))
-	for _, r := range t.View.Replies {
-		if html, ok := t.Replies[r.ID]; ok {
-			replies[r.ID] = html
-		}
-	}
-	delete(replies, c.ID) // as it was: rendered again in join unless item is its rendering as it is now
-	if item != "" && slices.ContainsFunc(t.View.Replies, func(r repo.Comment) bool { return r.ID == c.ID }) {
-		replies[c.ID] = item
-	}
-	t.Replies = replies
+	t.put(c.ID, item)
 	return t
 }
 

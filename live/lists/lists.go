@@ -8,6 +8,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/singleflight"
@@ -73,11 +74,30 @@ func PinnedFirst(pinned, threads []ListThread) []ListThread {
 type ListThread struct {
 	View views.ThreadView
 	HTML string
-	// Top and Replies are its comments rendered once each (views.CommentHTML): the top-level one with the place
-	// of its replies, the replies shown by id. A change renders its own comment only and puts the conversation
-	// together again (join); an empty Top or a missing reply is rendered then.
-	Top     string
-	Replies map[int64]string
+	// at locates its comments' renderings (views.CommentHTML) in HTML, so that a change renders its own comment
+	// only and puts the conversation together again from the others' (join), with no second copy kept.
+	at *pieces
+	// fresh are renderings not yet put in, by comment id, until join: a change's (from the broker), or "" for a
+	// comment to render again.
+	fresh map[int64]string
+}
+
+// pieces are where a conversation's comments are in its HTML: the top-level one is HTML[:top[0]], its replies'
+// place, then HTML[top[1]:]; a reply shown is HTML[r[0]:r[1]].
+type pieces struct {
+	top     [2]int
+	replies map[int64][2]int
+}
+
+// put records a comment's rendering (or, with "", that it is to be rendered again) for the next join. The map is
+// the thread's own: a list handed out earlier keeps its own state.
+func (t *ListThread) put(id int64, html string) {
+	fresh := make(map[int64]string, len(t.fresh)+1)
+	for k, v := range t.fresh {
+		fresh[k] = v
+	}
+	fresh[id] = html
+	t.fresh = fresh
 }
 
 // ID is the conversation's: its top-level comment's.
@@ -168,35 +188,57 @@ func (lc *Lists) renderThread(_ context.Context, postID int64, t views.ThreadVie
 	return buf.String(), err
 }
 
-// join puts a conversation of the list together (views.JoinThread) from its comments' renderings, rendering
-// those it lacks (and keeping them), as renderThread would for every reader.
+// join puts a conversation of the list together (views.JoinThread) from its comments' renderings: the fresh
+// ones, those HTML already holds, and, rendered now, the ones it lacks; the result is what renderThread makes for
+// every reader.
 func (lc *Lists) join(postID int64, t *ListThread) error {
 	ctx := i18n.With(context.Background(), lc.posts.Locale(postID))
 	slug := lc.posts.Slug(postID)
-	if t.Top == "" {
-		top, err := views.CommentHTML(ctx, slug, t.View.Top)
-		if err != nil {
+	piece := func(c repo.Comment) (string, error) {
+		if html, ok := t.fresh[c.ID]; ok && html != "" {
+			return html, nil
+		} else if !ok && t.at != nil {
+			if c.ID == t.View.Top.ID {
+				return t.HTML[:t.at.top[0]] + views.RepliesMark + t.HTML[t.at.top[1]:], nil
+			}
+			if r, ok := t.at.replies[c.ID]; ok {
+				return t.HTML[r[0]:r[1]], nil
+			}
+		}
+		return views.CommentHTML(ctx, slug, c)
+	}
+	top, err := piece(t.View.Top)
+	if err != nil {
+		return err
+	}
+	replies := make(map[int64]string, len(t.View.Replies))
+	for _, r := range t.View.Replies {
+		if replies[r.ID], err = piece(r); err != nil {
 			return err
 		}
-		t.Top = top
 	}
-	if missing := slices.ContainsFunc(t.View.Replies, func(r repo.Comment) bool { _, ok := t.Replies[r.ID]; return !ok }); missing {
-		replies := make(map[int64]string, len(t.View.Replies))
+	html, err := views.JoinThread(ctx, slug, t.View, top, replies)
+	if err != nil {
+		return err
+	}
+	// Where each piece went: the top's parts at both ends, the replies in the order they were written.
+	at := &pieces{replies: make(map[int64][2]int, len(replies))}
+	mark := strings.LastIndex(top, views.RepliesMark)
+	at.top = [2]int{mark, len(html) - (len(top) - mark - len(views.RepliesMark))}
+	pos := mark
+	for _, first := range []bool{true, false} {
 		for _, r := range t.View.Replies {
-			html, ok := t.Replies[r.ID]
-			if !ok {
-				var err error
-				if html, err = views.CommentHTML(ctx, slug, r); err != nil {
-					return err
-				}
+			if (t.View.More == 0 || r.ID <= t.View.After) != first {
+				continue
 			}
-			replies[r.ID] = html
+			if i := strings.Index(html[pos:], replies[r.ID]); i >= 0 {
+				at.replies[r.ID] = [2]int{pos + i, pos + i + len(replies[r.ID])}
+				pos += i + len(replies[r.ID])
+			}
 		}
-		t.Replies = replies // a map of its own: a list handed out earlier may share the old one
 	}
-	html, err := views.JoinThread(ctx, slug, t.View, t.Top, t.Replies)
-	t.HTML = html
-	return err
+	t.HTML, t.at, t.fresh = html, at, nil
+	return nil
 }
 
 func (l *List) build(seq int64, total int, older int64, closed bool, reactions repo.Tally) {
