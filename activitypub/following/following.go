@@ -68,14 +68,28 @@ type BadTarget struct{ Msg string }
 
 func (e BadTarget) Error() string { return e.Msg }
 
-// handle is @user@server (the first @ optional); server may carry a port.
-var handle = regexp.MustCompile(`^@?([\w.~-]{1,100})@([a-zA-Z0-9.-]{1,253}(?::\d{1,5})?)$`)
+// handle is @user@server (the first @ optional); server may carry a port. parseHandle bounds the parts: counted
+// repetitions ({1,253}) would compile to a program of 100 KB, kept from start to end.
+var handle = regexp.MustCompile(`^@?([\w.~-]+)@([a-zA-Z0-9.-]+(?::\d+)?)$`)
+
+// parseHandle matches a handle, a name of at most 100 characters at a host of at most 253 with a port of at most
+// five digits, as handle's submatches (nil when it is not one).
+func parseHandle(s string) []string {
+	m := handle.FindStringSubmatch(s)
+	if m == nil || len(m[1]) > 100 {
+		return nil
+	}
+	if host, port, _ := strings.Cut(m[2], ":"); len(host) > 253 || len(port) > 5 {
+		return nil
+	}
+	return m
+}
 
 // Resolve returns the actor a handle (@user@server) or an address names, read and kept.
 func (s *Service) Resolve(ctx context.Context, target string) (federation.Actor, error) {
 	target = strings.TrimSpace(target)
 	id := ""
-	switch m := handle.FindStringSubmatch(target); {
+	switch m := parseHandle(target); {
 	case m != nil:
 		var err error
 		if id, err = s.webFinger(ctx, m[1], strings.ToLower(m[2])); err != nil {
@@ -189,7 +203,7 @@ func (s *Service) Find(ctx context.Context, ref string) (federation.Followee, er
 	if _, err := fmt.Sscanf(ref, "%d", &id); err == nil && fmt.Sprint(id) == ref {
 		return s.cfg.Store.FolloweeByID(ctx, id)
 	}
-	if m := handle.FindStringSubmatch(ref); m != nil {
+	if m := parseHandle(ref); m != nil {
 		ref = "@" + m[1] + "@" + strings.ToLower(m[2])
 	}
 	return s.cfg.Store.Followee(ctx, ref)
