@@ -230,17 +230,23 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 			if _, err := os.Stat(path); err != nil {
 				continue // removed
 			}
+			before, _ := os.ReadFile(path)
 			textOnly, _ := d.texts.update(path) // an error is templ generate's to tell
 			if out, err := exec.CommandContext(ctx, "go", "tool", "templ", "generate", "-f", path).CombinedOutput(); err != nil {
 				fmt.Fprintf(d.out, "dev: templ %s:\n%s", path, out)
 				continue
 			}
-			if textOnly {
+			goFile := strings.TrimSuffix(path, ".templ") + "_templ.go"
+			// The file may have been saved again between reading it here and templ generate reading it: only an
+			// edit seen the same by both is served from its text.
+			if after, _ := os.ReadFile(path); textOnly && bytes.Equal(before, after) {
 				// The running blog reads the new text already: the generated file's write needs no build.
-				d.texts.hush(strings.TrimSuffix(path, ".templ") + "_templ.go")
+				d.texts.hush(goFile)
 				text = true
+			} else {
+				build = true
+				d.unchanged(goFile) // the build takes the generated file as it is now; its write needs no second one
 			}
-			// Otherwise the generated Go file changes in turn and brings the rebuild.
 		case "build":
 			if strings.HasSuffix(path, "_templ.go") && d.texts.quietWrite(path) {
 				d.unchanged(path) // as the build will see it
