@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -53,20 +52,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	// The templ code as the templates now are, then their text where the blog reads it in templ's development
-	// mode, so an edit of text and markup only is served without a build.
-	if out, err := exec.CommandContext(ctx, "go", "tool", "templ", "generate").CombinedOutput(); err != nil {
-		return fmt.Errorf("templ generate: %w\n%s", err, out)
-	}
-	textDir := filepath.Join(tmp, "templ")
-	if err := os.Mkdir(textDir, 0o700); err != nil {
-		return err
-	}
-	x, err := newTexts(textDir, ".")
-	if err != nil {
-		return fmt.Errorf("templ: %w", err)
-	}
-	d := &dev{out: out, bin: filepath.Join(tmp, "web"), reload: newBroadcast(), getenv: getenv, texts: x, built: hashBuilt(".")}
+	d := &dev{out: out, bin: filepath.Join(tmp, "web"), reload: newBroadcast(), getenv: getenv}
 	ln, err := net.Listen("tcp", "localhost:"+port)
 	if err != nil {
 		return fmt.Errorf("listen on port %s (set PORT to use another): %w", port, err)
@@ -170,49 +156,12 @@ func watchTree(w *fsnotify.Watcher, root string) error {
 	})
 }
 
-// hashBuilt returns the content hash of every file a build reads (kindOf "build") under root.
-func hashBuilt(root string) map[string][32]byte {
-	sums := map[string][32]byte{}
-	filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return nil
-		case e.IsDir() && path != root && skipped(path):
-			return filepath.SkipDir
-		case !e.IsDir() && kindOf(path) == "build":
-			if b, err := os.ReadFile(path); err == nil {
-				sums[path] = sha256.Sum256(b)
-			}
-		}
-		return nil
-	})
-	return sums
-}
-
-// unchanged reports whether a file a build reads holds what it held at the last build (a file saved again as
-// it was, or the CSS and script watchers writing their first build, the same bytes as committed), and records
-// what it holds now.
-func (d *dev) unchanged(path string) bool {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		delete(d.built, path)
-		return false // removed: the build must do without it
-	}
-	sum := sha256.Sum256(b)
-	was, ok := d.built[path]
-	d.built[path] = sum
-	return ok && was == sum
-}
-
 // dev is the running blog behind the proxy.
 type dev struct {
 	out    io.Writer
 	bin    string
 	getenv func(string) string
 	reload *broadcast
-	texts  *texts
-	// built are the content hashes of the files a build reads, as the last build found them (hashBuilt).
-	built map[string][32]byte
 
 	mu     sync.Mutex
 	target *url.URL
@@ -222,7 +171,7 @@ type dev struct {
 // apply acts on a batch of changed files: generates templ code, then rebuilds and restarts, or reloads the
 // browsers for content.
 func (d *dev) apply(ctx context.Context, pending map[string]bool) {
-	build, content, text := false, false, false
+	build, content := false, false
 	for key := range pending {
 		kind, path, _ := strings.Cut(key, "\x00")
 		switch kind {
@@ -230,31 +179,12 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 			if _, err := os.Stat(path); err != nil {
 				continue // removed
 			}
-			before, _ := os.ReadFile(path)
-			textOnly, _ := d.texts.update(path) // an error is templ generate's to tell
 			if out, err := exec.CommandContext(ctx, "go", "tool", "templ", "generate", "-f", path).CombinedOutput(); err != nil {
 				fmt.Fprintf(d.out, "dev: templ %s:\n%s", path, out)
-				continue
 			}
-			goFile := strings.TrimSuffix(path, ".templ") + "_templ.go"
-			// The file may have been saved again between reading it here and templ generate reading it: only an
-			// edit seen the same by both is served from its text.
-			if after, _ := os.ReadFile(path); textOnly && bytes.Equal(before, after) {
-				// The running blog reads the new text already: the generated file's write needs no build.
-				d.texts.hush(goFile)
-				text = true
-			} else {
-				build = true
-				d.unchanged(goFile) // the build takes the generated file as it is now; its write needs no second one
-			}
+			// The generated Go file changes in turn and brings the rebuild.
 		case "build":
-			if strings.HasSuffix(path, "_templ.go") && d.texts.quietWrite(path) {
-				d.unchanged(path) // as the build will see it
-				continue
-			}
-			if !d.unchanged(path) {
-				build = true
-			}
+			build = true
 		case "content":
 			content = true
 		}
@@ -262,9 +192,6 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 	switch {
 	case build:
 		d.restart(ctx)
-	case text:
-		fmt.Fprintln(d.out, "dev: text of a template changed: served without a build")
-		d.reload.send()
 	case content:
 		time.Sleep(300 * time.Millisecond) // the server's own watcher takes the file in
 		d.reload.send()
@@ -290,9 +217,7 @@ func (d *dev) restart(ctx context.Context) {
 		return
 	}
 	cmd := exec.CommandContext(ctx, d.bin)
-	// templ's development mode: the templates' text is read from the files texts writes (TEMPL_DEV_MODE_ROOT,
-	// set in this process's environment).
-	cmd.Env = append(os.Environ(), "ADDR="+addr, "TEMPL_DEV_MODE=true")
+	cmd.Env = append(os.Environ(), "ADDR="+addr)
 	if d.getenv("CONTENT_DIR") == "" {
 		cmd.Env = append(cmd.Env, "CONTENT_DIR=content") // the sample content, served live from its folder
 	}
