@@ -93,11 +93,13 @@ func (o *Owner) signDevice(payload string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// NewDevice returns the value of a new device cookie, which marks a browser the owner has signed in with at now:
-// a random id and the time it was issued, signed. It grants nothing but its own allowance of sign-in attempts.
-func (o *Owner) NewDevice(now time.Time) string {
+// NewDevice returns the value of a new device cookie, which marks a browser the owner has just signed in with, and
+// when it stops counting: a random id and the time it was issued, signed. It grants nothing but its own allowance
+// of sign-in attempts. It is issued by the clock the limits read its age with.
+func (o *Owner) NewDevice() (string, time.Time) {
+	now := o.gate.now()
 	payload := newToken() + "." + strconv.FormatInt(now.Unix(), 10)
-	return payload + "." + o.signDevice(payload)
+	return payload + "." + o.signDevice(payload), now.Add(DeviceMaxAge)
 }
 
 // device returns the id of the owner's browser whose device cookie holds v, or "" when v is missing, altered or

@@ -73,7 +73,7 @@ func (h *Handlers) signIn(c *fiber.Ctx, method string) error {
 	}
 	h.setCookie(c, tok, s.ExpiresAt)
 	h.setHint(c, s.ExpiresAt)
-	h.markDevice(c, s.CreatedAt)
+	h.markDevice(c)
 	return h.owner.RecordSignIn(c.UserContext(), method, h.cfg.Clients.Of(c))
 }
 
@@ -88,11 +88,11 @@ func (h *Handlers) setHint(c *fiber.Ctx, expires time.Time) {
 		Secure: h.secure(c), Expires: expires})
 }
 
-// markDevice gives the browser a new device cookie, issued at now.
-func (h *Handlers) markDevice(c *fiber.Ctx, now time.Time) {
-	c.Cookie(&fiber.Cookie{Name: deviceCookie, Value: h.owner.NewDevice(now), Path: "/admin",
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: h.secure(c),
-		Expires: now.Add(owner.DeviceMaxAge)})
+// markDevice gives the browser a new device cookie.
+func (h *Handlers) markDevice(c *fiber.Ctx) {
+	value, expires := h.owner.NewDevice()
+	c.Cookie(&fiber.Cookie{Name: deviceCookie, Value: value, Path: "/admin",
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: h.secure(c), Expires: expires})
 }
 
 // secure reports whether the cookies are to be marked Secure.
