@@ -1,12 +1,22 @@
 package handlers_test
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"blog/handlers"
 	"blog/handlers/comments"
+	"blog/internal/dbtest"
+	"blog/publish"
+	"blog/repo/posts"
 )
 
 func getWith(t *testing.T, a *testApp, path string, headers map[string]string) (*http.Response, string) {
@@ -70,4 +80,97 @@ func TestSharedPagesAreCachedAndRevalidated(t *testing.T) {
 	if !strings.Contains(mine, `data-own-controls`) {
 		t.Fatal("the author's own page lacks her controls")
 	}
+}
+
+// TestACachedPageIsOfOneSnapshot: a page kept in the cache shows the content it is kept under. Here the content
+// changes while each page is being answered, just after the handler first reads it (as when a reader asks for a
+// post while its file is being loaded again); the next reader must get the new content. A handler that read the
+// post from one snapshot and kept the page under the next one's version would serve the old post until the next
+// change (a blog receiving a Webmention from this post was once shown it without its new link).
+func TestACachedPageIsOfOneSnapshot(t *testing.T) {
+	ctx := context.Background()
+	fsys := fstest.MapFS{}
+	write := func(i int) {
+		fsys["pages/about.md"] = &fstest.MapFile{Data: fmt.Appendf(nil, "---\ntitle: About %d\n---\n\nAbout, version %d.\n", i, i)}
+		fsys["posts/2026-11-02-news.md"] = &fstest.MapFile{Data: fmt.Appendf(nil, "---\ntitle: News %d\ndate: 2026-11-02\ntags: [meta]\n---\n\nNews, version %d.\n", i, i)}
+	}
+	write(0)
+	db := dbtest.SQLite(t)
+	site, err := publish.Open(ctx, fsys, posts.NewPosts(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := &changingContent{Store: site}
+	a := newTestAppOn(t, db, func(cfg *handlers.Config) { cfg.Content = content })
+	version := 0
+	for _, path := range []string{"/posts/news", "/about", "/", "/archive", "/tags/meta", "/posts/news/comments.xml"} {
+		shows := func(v int) string {
+			switch path {
+			case "/posts/news", "/about":
+				return fmt.Sprintf("version %d.", v)
+			case "/posts/news/comments.xml":
+				return fmt.Sprintf("News %d", v)
+			}
+			return fmt.Sprintf("News %d<", v)
+		}
+		// The change comes after the first read of the answer, or the second, and so on.
+		for reads := 1; reads <= 4; reads++ {
+			version++
+			write(version)
+			content.after(reads, func() {
+				if err := site.Reload(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+			if body := a.page(t, path); !strings.Contains(body, shows(version-1)) && !strings.Contains(body, shows(version)) {
+				t.Fatalf("%s shows neither version %d nor %d:\n%s", path, version-1, version, body)
+			}
+			content.flush() // when the answer read the content fewer times
+			if body := a.page(t, path); !strings.Contains(body, shows(version)) {
+				t.Fatalf("%s after load %d does not show %q:\n%s", path, version, shows(version), body)
+			}
+		}
+	}
+}
+
+// changingContent is the blog's content, changed by a function after some number of reads.
+type changingContent struct {
+	*publish.Store
+	mu    sync.Mutex
+	reads int
+	next  func()
+}
+
+// after has fn change the content just after the next reads reads of it.
+func (c *changingContent) after(reads int, fn func()) {
+	c.mu.Lock()
+	c.reads, c.next = reads, fn
+	c.mu.Unlock()
+}
+
+// flush makes the change still waiting, if any.
+func (c *changingContent) flush() {
+	c.mu.Lock()
+	fn := c.next
+	c.next = nil
+	c.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
+func (c *changingContent) Current() *publish.Snapshot {
+	snap := c.Store.Current()
+	c.mu.Lock()
+	var fn func()
+	if c.next != nil {
+		if c.reads--; c.reads == 0 {
+			fn, c.next = c.next, nil
+		}
+	}
+	c.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+	return snap
 }

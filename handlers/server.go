@@ -509,7 +509,7 @@ func (s *Server) language(c *fiber.Ctx) error {
 	loc := s.locale
 	if rest, ok := strings.CutPrefix(c.Path(), "/posts/"); ok {
 		slug, _, _ := strings.Cut(rest, "/")
-		if lang := s.cfg.Content.Current().Lang(slug); lang != "" {
+		if lang := web.Current(c, s.cfg.Content).Lang(slug); lang != "" {
 			loc = i18n.Shipped().For(lang)
 		}
 	}
@@ -518,10 +518,10 @@ func (s *Server) language(c *fiber.Ctx) error {
 }
 
 // chromeFor returns the layout's data for this request (web.Chrome).
-func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return web.Chrome(c, s.chrome, s.lib()) }
+func (s *Server) chromeFor(c *fiber.Ctx) views.Chrome { return web.Chrome(c, s.chrome, s.lib(c)) }
 
 // lib returns the current posts and pages.
-func (s *Server) lib() *content.Library { return s.cfg.Content.Current().Lib }
+func (s *Server) lib(c *fiber.Ctx) *content.Library { return web.Current(c, s.cfg.Content).Lib }
 
 // elsewhere reads the likes and reposts other sites sent to a post. A failure to read them is logged and shows
 // none: the post and its comments are what the page is for.

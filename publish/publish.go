@@ -29,7 +29,16 @@ type Snapshot struct {
 	slugs map[int64]string
 	// langs are the posts that declare a language of their own, by slug.
 	langs map[string]string
+	// version tells this snapshot from every other loaded in this process (Version).
+	version uint64
 }
+
+// versions numbers the snapshots loaded in this process.
+var versions atomic.Uint64
+
+// Version tells this snapshot from every other loaded in this process: what a cache keys a page rendered from it
+// by. (An address would not do: once a snapshot is freed, a later one may be given the same.)
+func (s *Snapshot) Version() uint64 { return s.version }
 
 // Lang is the language the published post with this slug declares ("" for the blog's).
 func (s *Snapshot) Lang(slug string) string { return s.langs[slug] }
@@ -204,7 +213,8 @@ func (s *Store) Reload(ctx context.Context) error {
 		s.slugs[p.ID] = p.Slug
 	}
 	s.slugMu.Unlock()
-	snap := &Snapshot{Lib: lib, ids: ids, slugs: make(map[int64]string, len(ids)), langs: map[string]string{}}
+	snap := &Snapshot{Lib: lib, ids: ids, slugs: make(map[int64]string, len(ids)), langs: map[string]string{},
+		version: versions.Add(1)}
 	for slug, id := range ids {
 		snap.slugs[id] = slug
 	}

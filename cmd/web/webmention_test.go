@@ -265,7 +265,9 @@ func TestWebmentionRefusesPrivateSources(t *testing.T) {
 // 5 a minute from one address (both blogs are 127.0.0.1), past which a 429 is retried only after a minute,
 // beyond the test's wait. The posts are now written as editors that save safely write them (a new file renamed
 // into place, so a reload sees the old post or the new one), and the endpoint's rate, which other tests check,
-// is lifted here.
+// is lifted here. It failed once more in CI: B discovered A's endpoint while A was loading its new post, A kept
+// the old post's page under the new content's version, and B verified A's Webmention against it (no link):
+// every page is now rendered from one snapshot (TestACachedPageIsOfOneSnapshot).
 func TestTwoBlogsMentionEachOther(t *testing.T) {
 	post := func(title, body string) string {
 		return "---\ntitle: " + title + "\ndate: 2026-12-01\n---\n\n" + body + "\n"

@@ -172,12 +172,13 @@ func (h *Handlers) formError(c *fiber.Ctx, status int, slug string, postID int64
 	if web.IsHTMX(c) {
 		return views.Render(c, status, views.CommentForm(form))
 	}
-	p, _ := h.lib().PostBySlug(slug)
+	lib := h.lib(c)
+	p, _ := lib.PostBySlug(slug)
 	v, err := h.PostView(c, p, postID, form)
 	if err != nil {
 		return err
 	}
-	return views.Render(c, status, views.PostPage(h.chromeFor(c), v))
+	return views.Render(c, status, views.PostPage(h.chromeFor(c, lib), v))
 }
 
 // commentAccepted answers a stored comment: a redirect to it for a plain form, or for htmx a form that keeps name
@@ -207,7 +208,10 @@ func (h *Handlers) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comme
 // conversations asks for the same list as the next conversation's, and one among the conversations the post's
 // page shows for the list before them.
 func (h *Handlers) Older(c *fiber.Ctx) error {
-	p, postID, err := h.lookupPost(c)
+	// One snapshot for the whole answer: one read from one and kept under another's version would be served
+	// until the next change.
+	snap := web.Current(c, h.cfg.Content)
+	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
 		return err
 	}
@@ -228,9 +232,8 @@ func (h *Handlers) Older(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	snap := h.cfg.Content.Current()
 	key := views.OlderPath(p.Slug, before) + variant(c)
-	return h.cfg.Fragments.Serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
+	return h.cfg.Fragments.Serve(c, key, fmt.Sprintf("%d|%d", snap.Version(), l.View.Seq), 0, "", func() templ.Component {
 		var threads []repo.Thread
 		var next int64
 		if before > 0 {
@@ -245,7 +248,7 @@ func (h *Handlers) Older(c *fiber.Ctx) error {
 		if web.IsHTMX(c) {
 			return views.OlderItems(p.Slug, views.ThreadViews(threads), next)
 		}
-		return views.OlderPage(h.chromeFor(c), p, views.ThreadViews(threads), next)
+		return views.OlderPage(h.chromeFor(c, snap.Lib), p, views.ThreadViews(threads), next)
 	})
 }
 
@@ -253,7 +256,8 @@ func (h *Handlers) Older(c *fiber.Ctx) error {
 // in place of the control that asked, otherwise as a page of its own. Like older conversations, each page is
 // rendered once per change of the post: an id between two replies asks for the same page as the one before it.
 func (h *Handlers) Replies(c *fiber.Ctx) error {
-	p, postID, err := h.lookupPost(c)
+	snap := web.Current(c, h.cfg.Content) // one for the whole answer, as in Older
+	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
 		return err
 	}
@@ -278,9 +282,8 @@ func (h *Handlers) Replies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	snap := h.cfg.Content.Current()
 	key := views.RepliesPath(p.Slug, top.ID, after) + variant(c)
-	return h.cfg.Fragments.Serve(c, key, fmt.Sprintf("%p|%d", snap, l.View.Seq), 0, "", func() templ.Component {
+	return h.cfg.Fragments.Serve(c, key, fmt.Sprintf("%d|%d", snap.Version(), l.View.Seq), 0, "", func() templ.Component {
 		replies, err := h.cfg.Comments.FindReplies(c.UserContext(), top.ID, after, RepliesPerPage)
 		if err != nil {
 			return views.Failed(err)
@@ -289,7 +292,7 @@ func (h *Handlers) Replies(c *fiber.Ctx) error {
 		if web.IsHTMX(c) {
 			return views.RepliesItems(p.Slug, top.ID, replies, more)
 		}
-		return views.RepliesPage(h.chromeFor(c), p, top, replies, more)
+		return views.RepliesPage(h.chromeFor(c, snap.Lib), p, top, replies, more)
 	})
 }
 
@@ -343,7 +346,8 @@ func (h *Handlers) parentOf(c *fiber.Ctx, postID int64, form *views.FormView) (i
 // instance's kept list is older, it waits for the broker to bring it there, so the list is the one every reader
 // shares, rendered once per change.
 func (h *Handlers) Fresh(c *fiber.Ctx) error {
-	p, postID, err := h.lookupPost(c)
+	snap := web.Current(c, h.cfg.Content) // one for the whole answer, as in Older
+	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
 		return err
 	}
@@ -381,7 +385,7 @@ func (h *Handlers) Fresh(c *fiber.Ctx) error {
 		return views.Render(c, fiber.StatusOK, views.FreshList(v))
 	}
 	// The list every reader shares: compressed once per change and order, like the page.
-	return h.cfg.Pages.Serve(c, c.Path()+"?order="+orderName(v.List.Order), fmt.Sprintf("%p|%d", h.cfg.Content.Current(), v.List.Seq), 0, "", func() templ.Component {
+	return h.cfg.Pages.Serve(c, c.Path()+"?order="+orderName(v.List.Order), fmt.Sprintf("%d|%d", snap.Version(), v.List.Seq), 0, "", func() templ.Component {
 		return views.FreshList(v)
 	})
 }
@@ -463,5 +467,5 @@ func (h *Handlers) Preview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return views.Render(c, status, views.PostPage(h.chromeFor(c), v))
+	return views.Render(c, status, views.PostPage(h.chromeFor(c, h.lib(c)), v))
 }

@@ -114,8 +114,9 @@ func (h *Handlers) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Com
 	if web.IsHTMX(c) {
 		return views.Render(c, status, views.EditForm(slug, cm, body, msg))
 	}
-	p, _ := h.lib().PostBySlug(slug)
-	return views.Render(c, status, views.EditPage(h.chromeFor(c), p, cm, body, msg))
+	lib := h.lib(c)
+	p, _ := lib.PostBySlug(slug)
+	return views.Render(c, status, views.EditPage(h.chromeFor(c, lib), p, cm, body, msg))
 }
 
 // Edit saves a new text for one's own comment. Every open page shows the change through the live stream;

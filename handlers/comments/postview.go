@@ -35,7 +35,7 @@ func (h *Handlers) PostView(c *fiber.Ctx, p content.Post, id int64, form views.F
 			return views.PostView{}, err
 		}
 	}
-	older, newer := h.lib().Neighbours(p.Slug)
+	older, newer := h.lib(c).Neighbours(p.Slug)
 	return views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer}, nil
 }
 

@@ -25,7 +25,7 @@ const maxCatchUp = live.PageSize
 // after parameter) or the last event the browser received (Last-Event-ID), sends what was missed, then every new
 // change, each exactly once and in order.
 func (h *Handlers) PostEvents(c *fiber.Ctx) error {
-	_, postID, err := web.LookupPost(c, h.cfg.Content.Current())
+	_, postID, err := web.LookupPost(c, web.Current(c, h.cfg.Content))
 	if err != nil {
 		return err
 	}

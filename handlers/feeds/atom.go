@@ -12,6 +12,7 @@ import (
 	"blog/content"
 	"blog/handlers/web"
 	"blog/i18n"
+	"blog/publish"
 	"blog/repo"
 	"blog/views"
 )
@@ -61,12 +62,12 @@ type atomContent struct {
 // Posts serves the posts as an Atom feed, newest first, with their full text (its links made absolute, so a
 // feed reader can follow them and load the images).
 func (h *Handlers) Posts(c *fiber.Ctx) error {
-	return h.postsFeed(c, h.cfg.Chrome.SiteTitle, "/feed.xml", "/", h.lib().Posts)
+	return h.postsFeed(c, h.cfg.Chrome.SiteTitle, "/feed.xml", "/", h.lib(c).Posts)
 }
 
 // Tag serves the posts with one tag as an Atom feed.
 func (h *Handlers) Tag(c *fiber.Ctx) error {
-	t, ok := h.lib().TagBySlug(c.Params("tag"))
+	t, ok := h.lib(c).TagBySlug(c.Params("tag"))
 	if !ok {
 		return fiber.ErrNotFound
 	}
@@ -118,10 +119,10 @@ func writeFeed(w io.Writer, f atomFeed) error {
 }
 
 // cachedFeed serves a comments feed from the page cache: built when the comments it lists may have changed
-// (head is where the feed of changes stands), once for every reader.
-func (h *Handlers) cachedFeed(c *fiber.Ctx, head int64, build func() (atomFeed, error)) error {
+// (head is where the feed of changes stands), once for every reader. build reads the posts from snap.
+func (h *Handlers) cachedFeed(c *fiber.Ctx, snap *publish.Snapshot, head int64, build func() (atomFeed, error)) error {
 	// The posts' titles are in it too: a new content snapshot builds it again.
-	base := fmt.Sprintf("%p|%d", h.cfg.Content.Current(), head)
+	base := fmt.Sprintf("%d|%d", snap.Version(), head)
 	return h.cfg.Pages.ServeAs(c, c.Path(), base, 0, "", atomType+"; charset=utf-8", func(w io.Writer) error {
 		f, err := build()
 		if err != nil {
@@ -140,17 +141,19 @@ func (h *Handlers) Comments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.cachedFeed(c, head, func() (atomFeed, error) {
+	snap := web.Current(c, h.cfg.Content)
+	return h.cachedFeed(c, snap, head, func() (atomFeed, error) {
 		comments, err := h.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, Limit: feedSize})
 		base := h.cfg.Chrome.BaseURL
 		loc := i18n.From(c.UserContext())
-		return h.commentFeed(loc, comments, loc.F("layout.comments_on", "Title", h.cfg.Chrome.SiteTitle), base+"/comments.xml", base+"/", h.newestPostDate()), err
+		return h.commentFeed(loc, comments, loc.F("layout.comments_on", "Title", h.cfg.Chrome.SiteTitle), base+"/comments.xml", base+"/", newestPostDate(snap.Lib)), err
 	})
 }
 
 // PostComments serves the newest published comments of one post as an Atom feed.
 func (h *Handlers) PostComments(c *fiber.Ctx) error {
-	p, postID, err := web.LookupPost(c, h.cfg.Content.Current())
+	snap := web.Current(c, h.cfg.Content)
+	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
 		return err
 	}
@@ -158,7 +161,7 @@ func (h *Handlers) PostComments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.cachedFeed(c, st.Seq, func() (atomFeed, error) {
+	return h.cachedFeed(c, snap, st.Seq, func() (atomFeed, error) {
 		comments, err := h.cfg.Comments.SearchComments(c.UserContext(), repo.Search{State: repo.StatePublished, PostID: postID, Limit: feedSize})
 		base := h.cfg.Chrome.BaseURL
 		loc := i18n.From(c.UserContext())
@@ -191,9 +194,9 @@ func (h *Handlers) commentFeed(loc *i18n.Locale, comments []repo.Comment, title,
 	return f
 }
 
-// newestPostDate is the date of the newest published post (zero when there is none).
-func (h *Handlers) newestPostDate() time.Time {
-	if posts := h.lib().Posts; len(posts) > 0 {
+// newestPostDate is the date of the newest published post of lib (zero when there is none).
+func newestPostDate(lib *content.Library) time.Time {
+	if posts := lib.Posts; len(posts) > 0 {
 		return posts[0].Date
 	}
 	return time.Time{}

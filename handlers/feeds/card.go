@@ -12,7 +12,7 @@ import (
 // links it with a version of the title in its address, so any cache may keep it for a day; the ETag answers a
 // cache that asks again.
 func (h *Handlers) Card(c *fiber.Ctx) error {
-	p, _, err := web.LookupPost(c, h.cfg.Content.Current())
+	p, _, err := web.LookupPost(c, web.Current(c, h.cfg.Content))
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,14 @@ import (
 
 	"blog/content"
 	"blog/handlers/pagecache"
+	"blog/handlers/web"
 	"blog/publish"
 	"blog/repo"
 	"blog/repo/discussion"
 	"blog/sharecard"
 	"blog/views"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // Config is what the feeds are built from.
@@ -59,4 +62,4 @@ func New(cfg Config) (*Handlers, error) {
 }
 
 // lib returns the current posts and pages.
-func (h *Handlers) lib() *content.Library { return h.cfg.Content.Current().Lib }
+func (h *Handlers) lib(c *fiber.Ctx) *content.Library { return web.Current(c, h.cfg.Content).Lib }

@@ -31,7 +31,7 @@ func (h *Handlers) Sitemap(c *fiber.Ctx) error {
 		URLs    []entry  `xml:"url"`
 	}
 	base := h.cfg.Chrome.BaseURL
-	lib := h.lib()
+	lib := h.lib(c)
 	day := func(posts []content.Post) string {
 		if len(posts) == 0 {
 			return ""

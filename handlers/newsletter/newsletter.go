@@ -23,7 +23,7 @@ type Config struct {
 	Service *newsletter.Service
 	// Chrome is the public pages' layout data; Lib the current content (for the navigation).
 	Chrome views.Chrome
-	Lib    func() *content.Library
+	Lib    func(*fiber.Ctx) *content.Library
 	// OwnerChrome is the owner's layout data for a request (signin.Handlers.Chrome).
 	OwnerChrome func(c *fiber.Ctx) views.Chrome
 	Clients     web.Clients
@@ -41,7 +41,7 @@ func (h *Handlers) page(c *fiber.Ctx, status int, v views.NewsletterView) error 
 		v = views.NewsletterView{State: "off"}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return views.Render(c, status, views.NewsletterPage(web.Chrome(c, h.cfg.Chrome, h.cfg.Lib()), v))
+	return views.Render(c, status, views.NewsletterPage(web.Chrome(c, h.cfg.Chrome, h.cfg.Lib(c)), v))
 }
 
 // Form is the subscribe form on a page of its own.

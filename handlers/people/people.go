@@ -27,7 +27,7 @@ type Config struct {
 	// Chrome is the public pages' layout data; Lib the current content (for the navigation); OwnerChrome the
 	// owner's layout data for a request (signin.Handlers.Chrome).
 	Chrome      views.Chrome
-	Lib         func() *content.Library
+	Lib         func(*fiber.Ctx) *content.Library
 	OwnerChrome func(c *fiber.Ctx) views.Chrome
 	Clients     web.Clients
 	Hasher      clientip.Hasher
@@ -39,7 +39,7 @@ type Handlers struct{ cfg Config }
 // New returns the handlers.
 func New(cfg Config) *Handlers { return &Handlers{cfg: cfg} }
 
-func (h *Handlers) chrome(c *fiber.Ctx) views.Chrome { return web.Chrome(c, h.cfg.Chrome, h.cfg.Lib()) }
+func (h *Handlers) chrome(c *fiber.Ctx) views.Chrome { return web.Chrome(c, h.cfg.Chrome, h.cfg.Lib(c)) }
 
 // RequestPage is the form that asks for a link.
 func (h *Handlers) RequestPage(c *fiber.Ctx) error {

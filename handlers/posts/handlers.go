@@ -88,7 +88,10 @@ type Handlers struct {
 func New(cfg Config) *Handlers { return &Handlers{cfg: cfg} }
 
 // lib returns the current posts and pages.
-func (h *Handlers) lib() *content.Library { return h.cfg.Content.Current().Lib }
+func (h *Handlers) lib(c *fiber.Ctx) *content.Library { return web.Current(c, h.cfg.Content).Lib }
 
-// chromeFor returns the layout's data for this request (web.Chrome).
-func (h *Handlers) chromeFor(c *fiber.Ctx) views.Chrome { return web.Chrome(c, h.cfg.Chrome, h.lib()) }
+// chromeFor returns the layout's data for this request (web.Chrome), with the navigation of lib: the content the
+// rest of the page is rendered from, so that a page kept in the cache is all of one snapshot.
+func (h *Handlers) chromeFor(c *fiber.Ctx, lib *content.Library) views.Chrome {
+	return web.Chrome(c, h.cfg.Chrome, lib)
+}

@@ -24,10 +24,11 @@ const MaxMedia = 20 << 20
 func (h *Handlers) Media(c *fiber.Ctx) error {
 	name := c.Params("*")
 	ctype, ok := mediaTypes[strings.ToLower(path.Ext(name))]
-	if !ok || !fs.ValidPath(name) || h.lib().Media == nil {
+	media := h.lib(c).Media
+	if !ok || !fs.ValidPath(name) || media == nil {
 		return fiber.ErrNotFound
 	}
-	f, err := h.lib().Media.Open(name)
+	f, err := media.Open(name)
 	if err != nil {
 		return fiber.ErrNotFound
 	}

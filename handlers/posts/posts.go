@@ -14,6 +14,7 @@ import (
 	"blog/handlers/comments"
 	"blog/handlers/web"
 	"blog/live/lists"
+	"blog/publish"
 	"blog/views"
 )
 
@@ -30,7 +31,8 @@ func (h *Handlers) Home(c *fiber.Ctx) error {
 		}
 		page = n
 	}
-	posts := h.lib().Posts
+	snap := web.Current(c, h.cfg.Content)
+	posts := snap.Lib.Posts
 	pages := max(1, (len(posts)+PostsPerPage-1)/PostsPerPage)
 	if page > pages {
 		return fiber.ErrNotFound
@@ -39,32 +41,31 @@ func (h *Handlers) Home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.cfg.Pages.Serve(c, c.Path(), h.listBase(counts), 0, "", func() templ.Component {
-		list := h.summariesWith(counts, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
-		return views.HomePage(h.chromeFor(c), views.HomeView{Posts: list, Page: page, Pages: pages})
+	return h.cfg.Pages.Serve(c, c.Path(), listBase(snap, counts), 0, "", func() templ.Component {
+		list := summariesWith(snap, counts, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
+		return views.HomePage(h.chromeFor(c, snap.Lib), views.HomeView{Posts: list, Page: page, Pages: pages})
 	})
 }
 
-// listBase says what a page listing posts shows: the content and every post's comment count (the map of counts
-// is replaced, never changed, when one changes).
-func (h *Handlers) listBase(counts map[int64]int) string {
-	return fmt.Sprintf("%p|%p", h.cfg.Content.Current(), counts)
+// listBase says what a page listing posts shows: the content and every post's comment count.
+func listBase(snap *publish.Snapshot, counts lists.Counts) string {
+	return fmt.Sprintf("%d|%d", snap.Version(), counts.Version)
 }
 
-// summariesWith pairs posts with their comment counts.
-func (h *Handlers) summariesWith(counts map[int64]int, posts []content.Post) []views.PostSummary {
-	snap := h.cfg.Content.Current()
+// summariesWith pairs posts of snap with their comment counts.
+func summariesWith(snap *publish.Snapshot, counts lists.Counts, posts []content.Post) []views.PostSummary {
 	list := make([]views.PostSummary, 0, len(posts))
 	for _, p := range posts {
 		id, _ := snap.PostID(p.Slug)
-		list = append(list, views.PostSummary{Post: p, Comments: counts[id]})
+		list = append(list, views.PostSummary{Post: p, Comments: counts.ByPost[id]})
 	}
 	return list
 }
 
 // Tag lists the posts with one tag.
 func (h *Handlers) Tag(c *fiber.Ctx) error {
-	t, ok := h.lib().TagBySlug(c.Params("tag"))
+	snap := web.Current(c, h.cfg.Content)
+	t, ok := snap.Lib.TagBySlug(c.Params("tag"))
 	if !ok {
 		return fiber.ErrNotFound
 	}
@@ -72,38 +73,36 @@ func (h *Handlers) Tag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.cfg.Pages.Serve(c, c.Path(), h.listBase(counts), 0, "", func() templ.Component {
-		return views.TagPage(h.chromeFor(c), views.TagView{Tag: t, Posts: h.summariesWith(counts, t.Posts)})
+	return h.cfg.Pages.Serve(c, c.Path(), listBase(snap, counts), 0, "", func() templ.Component {
+		return views.TagPage(h.chromeFor(c, snap.Lib), views.TagView{Tag: t, Posts: summariesWith(snap, counts, t.Posts)})
 	})
 }
 
 // Tags lists every tag.
 func (h *Handlers) Tags(c *fiber.Ctx) error {
-	lib := h.lib()
-	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
-		return views.TagsPage(h.chromeFor(c), lib.Tags())
+	snap := web.Current(c, h.cfg.Content)
+	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprint(snap.Version()), 0, "", func() templ.Component {
+		return views.TagsPage(h.chromeFor(c, snap.Lib), snap.Lib.Tags())
 	})
 }
 
 // Archive lists every post by year.
 func (h *Handlers) Archive(c *fiber.Ctx) error {
-	lib := h.lib()
-	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
-		return views.ArchivePage(h.chromeFor(c), views.Archive(lib.Posts), lib.Tags())
+	snap := web.Current(c, h.cfg.Content)
+	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprint(snap.Version()), 0, "", func() templ.Component {
+		return views.ArchivePage(h.chromeFor(c, snap.Lib), views.Archive(snap.Lib.Posts), snap.Lib.Tags())
 	})
-}
-
-// lookupPost finds the published post named by the :slug parameter (web.LookupPost).
-func (h *Handlers) lookupPost(c *fiber.Ctx) (content.Post, int64, error) {
-	return web.LookupPost(c, h.cfg.Content.Current())
 }
 
 // Post shows an article with its comments and the comment form; ?reply_to=ID opens the form as a reply to that
 // comment (the address the Reply link has without JavaScript).
 func (h *Handlers) Post(c *fiber.Ctx) error {
-	p, id, err := h.lookupPost(c)
+	// One snapshot for the whole page: a post read from one and kept under another's version would be served
+	// until the next change.
+	snap := web.Current(c, h.cfg.Content)
+	p, id, err := web.LookupPost(c, snap)
 	if errors.Is(err, fiber.ErrNotFound) {
-		return h.draft(c)
+		return h.draft(c, snap.Lib)
 	}
 	if err != nil {
 		return err
@@ -121,7 +120,7 @@ func (h *Handlers) Post(c *fiber.Ctx) error {
 	}
 	owner := ownerToken != ""
 	if onlyOrder && !owner && len(h.cfg.Mine.ForPost(c, id)) == 0 {
-		return h.sharedPost(c, p, id, order, fromLink)
+		return h.sharedPost(c, snap, p, id, order, fromLink)
 	}
 	if owner {
 		c.SetUserContext(views.WithPinControls(c.UserContext(), ownerToken))
@@ -137,19 +136,19 @@ func (h *Handlers) Post(c *fiber.Ctx) error {
 		return err
 	}
 	v.Elsewhere = h.cfg.Elsewhere(c.UserContext(), id)
-	v.Translations = h.lib().Translations(p)
+	v.Translations = snap.Lib.Translations(p)
 	// This page is the visitor's own (their held comments, their Edit and Delete, the comment they answer, the
 	// owner's form token): no cache in front may keep it for others.
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	if owner {
 		c.Set(fiber.HeaderCacheControl, "private, no-store")
 	}
-	return views.Render(c, fiber.StatusOK, views.PostPage(h.chromeFor(c), v))
+	return views.Render(c, fiber.StatusOK, views.PostPage(h.chromeFor(c, snap.Lib), v))
 }
 
 // sharedPost serves the post page every reader without comments of their own gets: the same bytes for all of
 // them, rendered once per change of the post (and per form-timestamp step) and compressed once.
-func (h *Handlers) sharedPost(c *fiber.Ctx, p content.Post, id int64, order lists.Order, fromLink bool) error {
+func (h *Handlers) sharedPost(c *fiber.Ctx, snap *publish.Snapshot, p content.Post, id int64, order lists.Order, fromLink bool) error {
 	l, err := h.cfg.Lists.Get(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -159,13 +158,12 @@ func (h *Handlers) sharedPost(c *fiber.Ctx, p content.Post, id int64, order list
 		return err
 	}
 	now := time.Now()
-	snap := h.cfg.Content.Current()
 	form := views.FormView{Slug: p.Slug, Stamp: h.cfg.Conversation.FormStamp(now), OfferNotify: h.cfg.MailReplies}
-	base := fmt.Sprintf("%p|%p|%d", snap, l, l.View.Seq)
+	base := fmt.Sprintf("%d|%d|%d", snap.Version(), l.Version(), l.View.Seq)
 	// Each order is a rendering of its own, shared by every reader who chose it.
 	err = h.cfg.Pages.Serve(c, c.Path()+"?order="+string(order), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
-		return views.PostPage(h.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
+		return views.PostPage(h.chromeFor(c, snap.Lib), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
 			Elsewhere: h.cfg.Elsewhere(c.UserContext(), id), Translations: snap.Lib.Translations(p)})
 	})
 	if !fromLink && order != lists.OrderOldest {
@@ -177,24 +175,24 @@ func (h *Handlers) sharedPost(c *fiber.Ctx, p content.Post, id int64, order list
 
 // draft previews a draft for the signed-in owner at its future address; anyone else gets the 404 a missing
 // post gets.
-func (h *Handlers) draft(c *fiber.Ctx) error {
-	d, ok := h.lib().DraftBySlug(c.Params("slug"))
+func (h *Handlers) draft(c *fiber.Ctx, lib *content.Library) error {
+	d, ok := lib.DraftBySlug(c.Params("slug"))
 	if !ok || h.cfg.SignIn == nil || !h.cfg.SignIn.SignedIn(c) {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set("X-Robots-Tag", "noindex")
-	return views.Render(c, fiber.StatusOK, views.DraftPage(h.chromeFor(c), d))
+	return views.Render(c, fiber.StatusOK, views.DraftPage(h.chromeFor(c, lib), d))
 }
 
 // Page shows a standalone page such as /about.
 func (h *Handlers) Page(c *fiber.Ctx) error {
-	lib := h.lib()
-	p, ok := lib.PageBySlug(c.Params("page"))
+	snap := web.Current(c, h.cfg.Content)
+	p, ok := snap.Lib.PageBySlug(c.Params("page"))
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprintf("%p", lib), 0, "", func() templ.Component {
-		return views.StaticPage(h.chromeFor(c), p)
+	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprint(snap.Version()), 0, "", func() templ.Component {
+		return views.StaticPage(h.chromeFor(c, snap.Lib), p)
 	})
 }

@@ -53,7 +53,7 @@ func New(cfg Config) *Handlers { return &Handlers{cfg: cfg} }
 
 // Press gives or takes back the reader's reaction (form fields kind, and comment for a comment's).
 func (h *Handlers) Press(c *fiber.Ctx) error {
-	p, postID, err := web.LookupPost(c, h.cfg.Content.Current())
+	p, postID, err := web.LookupPost(c, web.Current(c, h.cfg.Content))
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 // Package web holds what the blog's handler packages share about a request and its answer: a refusal the
-// visitor can act on, telling an htmx request, reading an id, the post a request names, the layout's data for
+// visitor can act on, telling an htmx request, reading an id, the content snapshot it is answered from, the post
+// a request names, the layout's data for
 // a public page, and waiting until this instance has taken in a change made here.
 package web
 
@@ -37,6 +38,22 @@ func ParseID(s string) int64 {
 		return 0
 	}
 	return n
+}
+
+// snapshotKey is where a request keeps the content snapshot it is answered from (Current).
+type snapshotKey struct{}
+
+// Current returns the content snapshot this request is answered from: the current one when first asked, then
+// the same one for the rest of the request. A page is then all of one load of the content, and one kept in the
+// cache under a snapshot's version shows that snapshot (one read from the load before, kept under the next,
+// would be served until the next change).
+func Current(c *fiber.Ctx, content interface{ Current() *publish.Snapshot }) *publish.Snapshot {
+	if snap, ok := c.Locals(snapshotKey{}).(*publish.Snapshot); ok {
+		return snap
+	}
+	snap := content.Current()
+	c.Locals(snapshotKey{}, snap)
+	return snap
 }
 
 // LookupPost finds the published post named by the :slug parameter in the content snap, with its database id.

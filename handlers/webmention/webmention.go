@@ -74,7 +74,7 @@ func (h *Handlers) Receive(c *fiber.Ctx) error {
 		return plain(c, fiber.StatusTooManyRequests, "Too many Webmentions from this address: try again later.")
 	}
 	source, target := strings.Clone(c.FormValue("source")), strings.Clone(c.FormValue("target"))
-	snap := h.cfg.Content.Current()
+	snap := web.Current(c, h.cfg.Content)
 	var postID int64
 	ours := func(u *url.URL) bool {
 		slug, ok := strings.CutPrefix(u.Path, "/posts/")

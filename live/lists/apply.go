@@ -40,13 +40,13 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 	last := msgs[len(msgs)-1]
 	lc.applied[postID] = max(lc.applied[postID], last.Seq)
 	delete(lc.tops, postID)
-	if lc.counts != nil && lc.counts[postID] != last.Count {
-		// Copied, not changed in place: readers hold the previous map without a lock.
-		counts := make(map[int64]int, len(lc.counts)+1)
-		for id, n := range lc.counts {
-			counts[id] = n
+	if lc.counts != nil && lc.counts.ByPost[postID] != last.Count {
+		// Copied, not changed in place: readers hold the previous counts without a lock.
+		counts := &Counts{ByPost: make(map[int64]int, len(lc.counts.ByPost)+1), Version: versions.Add(1)}
+		for id, n := range lc.counts.ByPost {
+			counts.ByPost[id] = n
 		}
-		counts[postID] = last.Count
+		counts.ByPost[postID] = last.Count
 		lc.counts = counts
 	}
 	l, ok := lc.lists[postID]
@@ -145,7 +145,7 @@ func (lc *Lists) Apply(postID int64, msgs []Change) {
 			}
 		}
 	}
-	next := &List{Threads: threads, Pinned: pinned, locale: l.locale}
+	next := &List{Threads: threads, Pinned: pinned, locale: l.locale, version: versions.Add(1)}
 	next.build(seq, last.Count, older, last.Closed, reactions)
 	lc.lists[postID] = next
 }

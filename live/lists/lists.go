@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/singleflight"
 
@@ -46,9 +47,9 @@ type Lists struct {
 	// applied is the newest sequence the feed delivered per post, so a list read from the database before that
 	// change is not kept.
 	applied map[int64]int64
-	// counts are the published comments of every post, for the home page (nil until first read). The map is
-	// replaced, never changed, so a reader may keep it without the lock.
-	counts map[int64]int
+	// counts are the published comments of every post, for the home page (nil until first read). They are
+	// replaced, never changed, so a reader may keep them without the lock.
+	counts *Counts
 }
 
 // List is one post's conversations, oldest first, each with its comments and its rendered HTML, after its pinned
@@ -62,7 +63,16 @@ type List struct {
 	ordered orderedViews
 	// locale is the language it was rendered in: a post whose lang changed gets its list rendered again.
 	locale *i18n.Locale
+	// version tells this list from every other built in this process (Version).
+	version uint64
 }
+
+// versions numbers the lists and counts built in this process, for Version.
+var versions atomic.Uint64
+
+// Version tells this list from every other built in this process: what a cache keys a rendering of it by. (An
+// address would not do: once a list is freed, a new one may be given the same.)
+func (l *List) Version() uint64 { return l.version }
 
 // PinnedFirst is the order a list shows its conversations in: the pinned ones first, then the rest in the order
 // they are kept (oldest first). The one place that order is decided, so an order the reader chooses joins it here.
@@ -163,7 +173,8 @@ func (lc *Lists) Render(ctx context.Context, postID int64) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned)), locale: lc.posts.Locale(postID)}
+	l := &List{Threads: make([]ListThread, len(threads)), Pinned: make([]ListThread, len(pinned)), locale: lc.posts.Locale(postID),
+		version: versions.Add(1)}
 	for i, t := range views.ThreadViews(threads) {
 		l.Threads[i] = ListThread{View: t}
 		if err := lc.join(postID, &l.Threads[i]); err != nil {
@@ -251,25 +262,33 @@ func (l *List) build(seq int64, total int, older int64, closed bool, reactions r
 	l.View.Closed, l.View.Reactions = closed, reactions
 }
 
+// Counts are the published comments of every post, by post id.
+type Counts struct {
+	ByPost map[int64]int
+	// Version tells these counts from every other read or changed in this process: what a cache keys a page
+	// that shows them by.
+	Version uint64
+}
+
 // Counts returns the number of published comments of every post, read once and then kept by the feed.
-func (lc *Lists) Counts(ctx context.Context) (map[int64]int, error) {
+func (lc *Lists) Counts(ctx context.Context) (Counts, error) {
 	lc.mu.Lock()
 	counts := lc.counts
 	lc.mu.Unlock()
 	if counts != nil {
-		return counts, nil
+		return *counts, nil
 	}
 	v, err, _ := lc.flight.Do("counts", func() (any, error) {
 		stamps, err := lc.store.PostStamps(ctx)
 		if err != nil {
 			return nil, err
 		}
-		counts := make(map[int64]int, len(stamps))
+		counts := &Counts{ByPost: make(map[int64]int, len(stamps)), Version: versions.Add(1)}
 		current := true
 		lc.mu.Lock()
 		defer lc.mu.Unlock()
 		for id, st := range stamps {
-			counts[id] = st.Count
+			counts.ByPost[id] = st.Count
 			// A change delivered after this read began would be missing from these counts: do not keep them.
 			current = current && lc.applied[id] <= st.Seq
 		}
@@ -279,7 +298,7 @@ func (lc *Lists) Counts(ctx context.Context) (map[int64]int, error) {
 		return counts, nil
 	})
 	if err != nil {
-		return nil, err
+		return Counts{}, err
 	}
-	return v.(map[int64]int), nil
+	return *v.(*Counts), nil
 }
