@@ -39,7 +39,9 @@ type Handlers struct{ cfg Config }
 // New returns the handlers.
 func New(cfg Config) *Handlers { return &Handlers{cfg: cfg} }
 
-func (h *Handlers) chrome(c *fiber.Ctx) views.Chrome { return web.Chrome(c, h.cfg.Chrome, h.cfg.Lib(c)) }
+func (h *Handlers) chrome(c *fiber.Ctx) views.Chrome {
+	return web.Chrome(c, h.cfg.Chrome, h.cfg.Lib(c))
+}
 
 // RequestPage is the form that asks for a link.
 func (h *Handlers) RequestPage(c *fiber.Ctx) error {
