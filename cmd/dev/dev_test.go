@@ -21,10 +21,10 @@ import (
 )
 
 // TestMakeDev runs `make dev` as a developer does, in a copy of the tree, on a port of its own (PORT), and edits
-// a templ file, a Go file, the CSS and every script make js builds: each change must reach the served page and
-// the open page be told to reload, without a manual step; putting the files back must leave the tree exactly as
-// committed. The times are logged; the deadlines are only there so that a broken watcher fails instead of
-// hanging.
+// a templ file's markup, a templ file's Go, a Go file, the CSS and every script make js builds: each change must
+// reach the served page and the open page be told to reload, without a manual step, and the markup edit without
+// a build; putting the files back must leave the tree exactly as committed. The times are logged; the deadlines
+// are only there so that a broken watcher fails instead of hanging.
 func TestMakeDev(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole development loop (make test-short skips it)")
@@ -109,26 +109,36 @@ func TestMakeDev(t *testing.T) {
 	}
 	asset := regexp.MustCompile(`/assets/dist/(app\.css|app\.js)\?v=[0-9a-f]+`)
 	assets := func() string { return strings.Join(asset.FindAllString(get("/posts/hello-world"), -1), " ") }
+	// Each run's edits are new to the build cache, so the times logged are those of a real edit.
+	probe := strconv.FormatInt(time.Now().UnixNano(), 36)
+	builds := func() int { return strings.Count(logs.String(), "dev: rebuilt and restarted") }
 	edits := []struct {
 		name, file, from, to string
 		seen                 func() bool
 	}{
-		// The words are in the catalogues (i18n/locales); a templ edit is one of markup.
-		{"templ", "views/comments.templ", `data-testid="EmptyComments"`, `data-testid="EmptyComments" data-dev-probe`,
-			func() bool { return strings.Contains(get("/posts/hello-world"), "data-dev-probe") }},
-		{"Go", "handlers/server.go", `"There is nothing at this address.`, `"Nothing lives at this address.`,
-			func() bool { return strings.Contains(get("/no-such-page"), "Nothing lives at this address.") }},
+		// The words are in the catalogues (i18n/locales); a templ edit of markup only is served without a build
+		// (templ's development mode, checked below), one of a Go expression with one.
+		{"templ markup", "views/comments.templ", `data-testid="EmptyComments"`, `data-testid="EmptyComments" data-dev-` + probe,
+			func() bool { return strings.Contains(get("/posts/hello-world"), "data-dev-"+probe) }},
+		{"templ Go", "views/comments.templ", `{ t(ctx, "comments.first") }`, `{ t(ctx, "comments.first") + " (dev ` + probe + `)" }`,
+			func() bool { return strings.Contains(get("/posts/hello-world"), "(dev "+probe+")") }},
+		{"Go", "handlers/server.go", `"There is nothing at this address.`, `"Nothing lives at this address ` + probe + `.`,
+			func() bool { return strings.Contains(get("/no-such-page"), "Nothing lives at this address "+probe+".") }},
 	}
 	for _, e := range edits {
+		before := builds()
 		original := edit(t, filepath.Join(dir, e.file), e.from, e.to)
 		took := waitFor(e.name+" edit", e.seen)
 		t.Logf("%s edit served after %s", e.name, took.Round(10*time.Millisecond))
 		reloads.expect(t)
+		if e.name == "templ markup" && builds() != before {
+			t.Errorf("a templ edit of markup only rebuilt the blog:\n%s", logs.String())
+		}
 		os.WriteFile(filepath.Join(dir, e.file), original, 0o644)
 		waitFor(e.name+" edit undone", func() bool { return !e.seen() })
 	}
 	before := assets()
-	original := edit(t, filepath.Join(dir, "assets/css/input.css"), "@tailwind utilities;", "@tailwind utilities;\n.dev-probe { color: red; }")
+	original := edit(t, filepath.Join(dir, "assets/css/input.css"), "@tailwind utilities;", "@tailwind utilities;\n.dev-"+probe+" { color: red; }")
 	took := waitFor("CSS edit", func() bool { a := assets(); return a != "" && a != before })
 	t.Logf("CSS edit served after %s", took.Round(10*time.Millisecond))
 	reloads.expect(t)
@@ -138,7 +148,7 @@ func TestMakeDev(t *testing.T) {
 	// Every script make js builds (the Makefile's JS_SRC, the list make dev is given), edited at once: each is
 	// rebuilt and served, and the page links the new app.js. One edit for all keeps it to one rebuild.
 	scripts := makeVar(t, dir, "JS_SRC")
-	const probe = "window.devProbe = 1;"
+	scriptProbe := "window.devProbe = " + strconv.Quote(probe) + ";"
 	served := func(want bool) func() bool {
 		return func() bool {
 			for _, src := range scripts {
@@ -152,7 +162,7 @@ func TestMakeDev(t *testing.T) {
 	}
 	originals := map[string][]byte{}
 	for _, src := range scripts {
-		originals[src] = edit(t, filepath.Join(dir, src), "", probe+"\n") // "" is the file's start
+		originals[src] = edit(t, filepath.Join(dir, src), "", scriptProbe+"\n") // "" is the file's start
 	}
 	took = waitFor("script edits", served(true))
 	t.Logf("edits of %d scripts served after %s", len(scripts), took.Round(10*time.Millisecond))
