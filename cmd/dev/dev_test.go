@@ -22,8 +22,8 @@ import (
 
 // TestMakeDev runs `make dev` as a developer does, in a copy of the tree, on a port of its own (PORT), and edits
 // a templ file's markup, a templ file's Go, a Go file, the CSS and every script make js builds: each change must
-// reach the served page and the open page be told to reload, without a manual step, and the markup edit without
-// a build; putting the files back must leave the tree exactly as committed. The times are logged; the deadlines
+// reach the served page and the open page be told to reload, without a manual step, and the markup, CSS and
+// script edits without a build; putting the files back must leave the tree exactly as committed. The times are logged; the deadlines
 // are only there so that a broken watcher fails instead of hanging.
 func TestMakeDev(t *testing.T) {
 	if testing.Short() {
@@ -137,11 +137,20 @@ func TestMakeDev(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, e.file), original, 0o644)
 		waitFor(e.name+" edit undone", func() bool { return !e.seen() })
 	}
+	// The stylesheet and the scripts are read from assets/ at start (ASSETS_DIR): a restart serves them, no build.
+	noBuild := func(what string, since int) {
+		t.Helper()
+		if builds() != since {
+			t.Errorf("%s rebuilt the blog:\n%s", what, logs.String())
+		}
+	}
+	built := builds()
 	before := assets()
 	original := edit(t, filepath.Join(dir, "assets/css/input.css"), "@tailwind utilities;", "@tailwind utilities;\n.dev-"+probe+" { color: red; }")
 	took := waitFor("CSS edit", func() bool { a := assets(); return a != "" && a != before })
 	t.Logf("CSS edit served after %s", took.Round(10*time.Millisecond))
 	reloads.expect(t)
+	noBuild("a CSS edit", built)
 	os.WriteFile(filepath.Join(dir, "assets/css/input.css"), original, 0o644)
 	waitFor("CSS edit undone", func() bool { return assets() == before })
 
@@ -167,6 +176,7 @@ func TestMakeDev(t *testing.T) {
 	took = waitFor("script edits", served(true))
 	t.Logf("edits of %d scripts served after %s", len(scripts), took.Round(10*time.Millisecond))
 	reloads.expect(t)
+	noBuild("script edits", built)
 	for src, b := range originals {
 		os.WriteFile(filepath.Join(dir, src), b, 0o644)
 	}

@@ -1,7 +1,9 @@
 // Command dev runs the blog while it is being written (make dev): it serves it at http://localhost:PORT behind a
-// small proxy, rebuilds and restarts it when a Go or templ file changes, rebuilds the CSS and scripts when their
-// sources change (minified, exactly as make css and make js write them, so the tree stays as committed), serves
-// the content folder live, and reloads the browser after each change.
+// small proxy, rebuilds and restarts it when a Go file or a template's Go changes, restarts it without a build
+// when a template's text or markup or a static file changes (templs.go; the blog reads its static files from
+// assets/), rebuilds the CSS and scripts when their sources change (minified, exactly as make css and make js
+// write them, so the tree stays as committed), serves the content folder live, and reloads the browser after each
+// change.
 package main
 
 import (
@@ -128,8 +130,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	}
 }
 
-// kindOf says what a changed file needs: "templ" (generate its Go), "build" (rebuild and restart: Go code and
-// the embedded assets), "content" (the server reads it live; the browser reloads) or "" (nothing).
+// kindOf says what a changed file needs: "templ" (generate its Go), "build" (rebuild and restart: Go code),
+// "asset" (a static file the blog serves: it reads them from assets/ at start, ASSETS_DIR, so a restart), "content"
+// (the server reads it live; the browser reloads) or "" (nothing).
 func kindOf(path string) string {
 	p := filepath.ToSlash(path)
 	switch {
@@ -137,9 +140,11 @@ func kindOf(path string) string {
 		return ""
 	case strings.HasSuffix(p, ".templ"):
 		return "templ"
-	case strings.HasSuffix(p, ".go") || strings.HasPrefix(p, "assets/dist/") || strings.HasPrefix(p, "assets/fonts/") ||
-		strings.HasPrefix(p, "assets/vendor/") || (strings.HasPrefix(p, "assets/") && !strings.Contains(p[len("assets/"):], "/")):
+	case strings.HasSuffix(p, ".go"):
 		return "build"
+	case strings.HasPrefix(p, "assets/dist/") || strings.HasPrefix(p, "assets/fonts/") ||
+		strings.HasPrefix(p, "assets/vendor/") || (strings.HasPrefix(p, "assets/") && !strings.Contains(p[len("assets/"):], "/")):
+		return "asset"
 	case strings.HasPrefix(p, "content/"):
 		return "content"
 	}
@@ -169,7 +174,8 @@ func watchTree(w *fsnotify.Watcher, root string) error {
 	})
 }
 
-// hashBuilt returns the content hash of every file a build reads (kindOf "build") under root.
+// hashBuilt returns the content hash of every file the running blog is built from or reads at start (kindOf
+// "build" and "asset") under root.
 func hashBuilt(root string) map[string][32]byte {
 	sums := map[string][32]byte{}
 	filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
@@ -178,7 +184,7 @@ func hashBuilt(root string) map[string][32]byte {
 			return nil
 		case e.IsDir() && path != root && skipped(path):
 			return filepath.SkipDir
-		case !e.IsDir() && kindOf(path) == "build":
+		case !e.IsDir() && (kindOf(path) == "build" || kindOf(path) == "asset"):
 			if b, err := os.ReadFile(path); err == nil {
 				sums[path] = sha256.Sum256(b)
 			}
@@ -188,7 +194,7 @@ func hashBuilt(root string) map[string][32]byte {
 	return sums
 }
 
-// unchanged reports whether a file a build reads holds what it held when last seen (a file saved again as it
+// unchanged reports whether a file the blog is built from or reads at start holds what it held when last seen (a file saved again as it
 // was, or the CSS and script watchers writing their first build, the same bytes as committed), and records what
 // it holds now.
 func (d *dev) unchanged(path string) bool {
@@ -210,7 +216,8 @@ type dev struct {
 	getenv func(string) string
 	reload *broadcast
 	templs *templs
-	// built are the content hashes of the files a build reads, as last seen (hashBuilt).
+	// built are the content hashes of the files the blog is built from or reads at start, as last seen
+	// (hashBuilt).
 	built map[string][32]byte
 
 	mu     sync.Mutex
@@ -218,13 +225,13 @@ type dev struct {
 	proc   *exec.Cmd
 }
 
-// apply acts on a batch of changed files: generates templ code, then rebuilds and restarts, or reloads the
-// browsers for content.
+// apply acts on a batch of changed files: generates templ code, then rebuilds and restarts, or restarts, or
+// reloads the browsers for content.
 func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 	run := func(name string, args ...string) ([]byte, error) {
 		return exec.CommandContext(ctx, name, args...).CombinedOutput()
 	}
-	build, text, content := false, false, false
+	build, restart, content := false, false, false
 	for key := range pending {
 		kind, path, _ := strings.Cut(key, "\x00")
 		switch kind {
@@ -233,7 +240,7 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 			if err != nil {
 				fmt.Fprintf(d.out, "dev: templ %s: %v\n", path, err)
 			}
-			build, text = build || b, text || t
+			build, restart = build || b, restart || t
 		case "build":
 			if strings.HasSuffix(path, "_templ.go") && d.templs.ours(path) {
 				d.unchanged(path) // as the build will see it
@@ -250,6 +257,8 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 					fmt.Fprintf(d.out, "dev: templ %s: %v\n", templ, err)
 				}
 			}
+		case "asset":
+			restart = restart || !d.unchanged(path)
 		case "content":
 			content = true
 		}
@@ -257,10 +266,10 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 	switch {
 	case build:
 		d.rebuild(ctx)
-	case text:
+	case restart:
 		start := time.Now()
 		d.start(ctx)
-		fmt.Fprintf(d.out, "dev: template text changed: restarted without a build in %s\n", time.Since(start).Round(10*time.Millisecond))
+		fmt.Fprintf(d.out, "dev: template text or a static file changed: restarted without a build in %s\n", time.Since(start).Round(10*time.Millisecond))
 		d.reload.send()
 	case content:
 		time.Sleep(300 * time.Millisecond) // the server's own watcher takes the file in
@@ -303,6 +312,9 @@ func (d *dev) start(ctx context.Context) {
 		// templ's development mode: the templates' text is read from the files templs writes (their folder is
 		// TEMPL_DEV_MODE_ROOT, set in this process's environment).
 		cmd.Env = append(cmd.Env, "TEMPL_DEV_MODE=true")
+	}
+	if d.getenv("ASSETS_DIR") == "" {
+		cmd.Env = append(cmd.Env, "ASSETS_DIR=assets") // as the CSS and script watchers last wrote them
 	}
 	if d.getenv("CONTENT_DIR") == "" {
 		cmd.Env = append(cmd.Env, "CONTENT_DIR=content") // the sample content, served live from its folder

@@ -204,7 +204,11 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer) error {
 	// through the database's watcher (startBackground).
 	db.OnCommit(broker.Poke)
 	mod := newModeration(cfg, db, keys)
-	set, err := assets.NewSet(assets.FS())
+	files := assets.FS()
+	if cfg.AssetsDir != "" {
+		files = assets.Dir(cfg.AssetsDir)
+	}
+	set, err := assets.NewSet(files)
 	if err != nil {
 		return err
 	}

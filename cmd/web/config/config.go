@@ -37,6 +37,7 @@ var Settings = []Setting{
 	{"PORT", "8080", "Port to listen on (all interfaces)."},
 	{"ADDR", "", "Full listen address (host:port); overrides PORT. Example: 127.0.0.1:8080."},
 	{"CONTENT_DIR", "", "Folder with posts/*.md, pages/*.md and media/ (served at /media/). Unset: the sample content built into the binary."},
+	{"ASSETS_DIR", "", "For development (make dev sets it to assets): serve the stylesheet, scripts and other static files from this folder instead of the ones built into the binary. Unset: the built-in ones."},
 	{"AUTO_MIGRATE", "true", "Apply pending migrations at start. false: refuse to start while migrations are pending."},
 	{"SITE_TITLE", "Field Notes", "The blog's name, shown in the header and titles."},
 	{"SITE_LANG", "en", "The blog's language (a BCP 47 tag: de, fr, pt-BR, zh-Hans, ar ...): every word readers see, dates, numbers and the page's direction. A post's lang front matter wins on its page. Shipped: " + strings.Join(i18n.Shipped().Languages(), ", ") + "; another language gets English words."},
@@ -94,9 +95,11 @@ var Settings = []Setting{
 
 // Config is the parsed environment.
 type Config struct {
-	DatabaseURL  string
-	Addr         string
-	ContentDir   string
+	DatabaseURL string
+	Addr        string
+	ContentDir  string
+	// AssetsDir is where the static files are read from ("": the ones built in).
+	AssetsDir    string
 	AutoMigrate  bool
 	SiteTitle    string
 	SiteAuthor   string
@@ -172,6 +175,7 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		DatabaseURL: get("DATABASE_URL"),
 		ContentDir:  get("CONTENT_DIR"),
+		AssetsDir:   get("ASSETS_DIR"),
 		SiteTitle:   get("SITE_TITLE"),
 		SiteAuthor:  get("SITE_AUTHOR"),
 		BaseURL:     strings.TrimRight(get("BASE_URL"), "/"),
