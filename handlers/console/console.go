@@ -107,7 +107,7 @@ var (
 func (h *Handlers) consoleChrome(c *fiber.Ctx) views.Chrome { return h.cfg.SignIn.Chrome(c) }
 
 // lib returns the current posts and pages.
-func (h *Handlers) lib() *content.Library { return h.cfg.Content.Current().Lib }
+func (h *Handlers) lib(c *fiber.Ctx) *content.Library { return web.Current(c, h.cfg.Content).Lib }
 
 // filter reads the console's filter from the query.
 func filter(c *fiber.Ctx) console.ConsoleFilter {
@@ -160,7 +160,7 @@ func (h *Handlers) consoleComment(c *fiber.Ctx, id int64) (*console.ConsoleComme
 	}
 	slug := h.cfg.Content.Slug(cm.PostID)
 	title := slug
-	if p, ok := h.lib().PostBySlug(slug); ok {
+	if p, ok := h.lib(c).PostBySlug(slug); ok {
 		title = p.Title
 	}
 	return &console.ConsoleComment{Comment: cm, PostSlug: slug, PostTitle: title}, nil
@@ -171,7 +171,7 @@ func (h *Handlers) consoleComment(c *fiber.Ctx, id int64) (*console.ConsoleComme
 func (h *Handlers) consoleView(c *fiber.Ctx, f console.ConsoleFilter, before int64) (console.ConsoleView, int, error) {
 	ctx := c.UserContext()
 	v := console.ConsoleView{Filter: f, Before: before, Author: h.cfg.Author}
-	for _, d := range h.lib().Drafts {
+	for _, d := range h.lib(c).Drafts {
 		v.Drafts = append(v.Drafts, console.DraftView{Slug: d.Slug, Title: d.Title, Date: d.Date})
 	}
 	posts, err := h.cfg.Posts.ListPosts(ctx)

@@ -139,7 +139,7 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, v deskviews.DeskView) er
 		return err
 	}
 	now := time.Now()
-	lib := h.cfg.Content.Current().Lib
+	lib := web.Current(c, h.cfg.Content).Lib
 	comments := func(r *deskviews.DeskRow) {
 		row := bySlug[r.Slug]
 		r.Count, r.Closed, r.Why, r.Override = row.CommentCount, row.Closed(now), row.ClosedBecause(now), row.CommentsOverride

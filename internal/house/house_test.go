@@ -171,3 +171,32 @@ func TestModerationReachesNoWeb(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlersReadTheContentOncePerRequest: a handler reads the blog's content through web.Current, which keeps
+// the snapshot the request first read, never from the store directly. A page read from two snapshots and kept in
+// the cache under the later one's version would show the older one until the next change.
+func TestHandlersReadTheContentOncePerRequest(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(filepath.Join(root, "handlers"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
+			filepath.Base(filepath.Dir(path)) == "web" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "Content.Current()") {
+				t.Errorf("%s:%d reads the content directly (use web.Current): %s", path, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
