@@ -194,9 +194,9 @@ func hashBuilt(root string) map[string][32]byte {
 	return sums
 }
 
-// unchanged reports whether a file the blog is built from or reads at start holds what it held when last seen (a file saved again as it
-// was, or the CSS and script watchers writing their first build, the same bytes as committed), and records what
-// it holds now.
+// unchanged reports whether a file the blog is built from or reads at start holds what it held when last seen
+// (a file saved again as it was, or the CSS and script watchers writing their first build, the same bytes as
+// committed), and records what it holds now.
 func (d *dev) unchanged(path string) bool {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -217,8 +217,9 @@ type dev struct {
 	reload *broadcast
 	templs *templs
 	// built are the content hashes of the files the blog is built from or reads at start, as last seen
-	// (hashBuilt).
-	built map[string][32]byte
+	// (hashBuilt); failed is set while the last build failed, when a Go file saved again unchanged builds too.
+	built  map[string][32]byte
+	failed bool
 
 	mu     sync.Mutex
 	target *url.URL
@@ -246,11 +247,11 @@ func (d *dev) apply(ctx context.Context, pending map[string]bool) {
 				d.unchanged(path) // as the build will see it
 				continue
 			}
-			if d.unchanged(path) {
+			if d.unchanged(path) && !d.failed {
 				continue
 			}
 			build = true
-			if templ := strings.TrimSuffix(path, "_templ.go") + ".templ"; templ != path {
+			if templ := strings.TrimSuffix(path, "_templ.go") + ".templ"; templ != path && d.templs.fast {
 				// Written outside make dev (templ generate): generated again here, so that what the build
 				// compiles is what make dev knows of it.
 				if _, _, err := d.templs.edited(templ, run); err != nil {
@@ -288,8 +289,10 @@ func (d *dev) rebuild(ctx context.Context) {
 	build := exec.CommandContext(ctx, "go", "build", "-gcflags=all=-N -l", "-ldflags=-s -w", "-o", d.bin, "./cmd/web")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(d.out, "dev: the build failed (still serving the last one that built):\n%s", out)
+		d.failed = true
 		return
 	}
+	d.failed = false
 	if err := d.templs.builtFrom(templs); err != nil {
 		fmt.Fprintln(d.out, "dev: templ:", err)
 	}
