@@ -178,7 +178,7 @@ func (h *Handlers) formError(c *fiber.Ctx, status int, slug string, postID int64
 	if err != nil {
 		return err
 	}
-	return views.Render(c, status, views.PostPage(h.chromeFor(c, lib), v))
+	return views.Render(c, status, views.PostPage(h.chromeFor(c), v))
 }
 
 // commentAccepted answers a stored comment: a redirect to it for a plain form, or for htmx a form that keeps name
@@ -208,8 +208,6 @@ func (h *Handlers) commentAccepted(c *fiber.Ctx, slug string, comment repo.Comme
 // conversations asks for the same list as the next conversation's, and one among the conversations the post's
 // page shows for the list before them.
 func (h *Handlers) Older(c *fiber.Ctx) error {
-	// One snapshot for the whole answer: one read from one and kept under another's version would be served
-	// until the next change.
 	snap := web.Current(c, h.cfg.Content)
 	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
@@ -248,7 +246,7 @@ func (h *Handlers) Older(c *fiber.Ctx) error {
 		if web.IsHTMX(c) {
 			return views.OlderItems(p.Slug, views.ThreadViews(threads), next)
 		}
-		return views.OlderPage(h.chromeFor(c, snap.Lib), p, views.ThreadViews(threads), next)
+		return views.OlderPage(h.chromeFor(c), p, views.ThreadViews(threads), next)
 	})
 }
 
@@ -256,7 +254,7 @@ func (h *Handlers) Older(c *fiber.Ctx) error {
 // in place of the control that asked, otherwise as a page of its own. Like older conversations, each page is
 // rendered once per change of the post: an id between two replies asks for the same page as the one before it.
 func (h *Handlers) Replies(c *fiber.Ctx) error {
-	snap := web.Current(c, h.cfg.Content) // one for the whole answer, as in Older
+	snap := web.Current(c, h.cfg.Content)
 	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
 		return err
@@ -292,7 +290,7 @@ func (h *Handlers) Replies(c *fiber.Ctx) error {
 		if web.IsHTMX(c) {
 			return views.RepliesItems(p.Slug, top.ID, replies, more)
 		}
-		return views.RepliesPage(h.chromeFor(c, snap.Lib), p, top, replies, more)
+		return views.RepliesPage(h.chromeFor(c), p, top, replies, more)
 	})
 }
 
@@ -346,7 +344,7 @@ func (h *Handlers) parentOf(c *fiber.Ctx, postID int64, form *views.FormView) (i
 // instance's kept list is older, it waits for the broker to bring it there, so the list is the one every reader
 // shares, rendered once per change.
 func (h *Handlers) Fresh(c *fiber.Ctx) error {
-	snap := web.Current(c, h.cfg.Content) // one for the whole answer, as in Older
+	snap := web.Current(c, h.cfg.Content)
 	p, postID, err := web.LookupPost(c, snap)
 	if err != nil {
 		return err
@@ -467,5 +465,5 @@ func (h *Handlers) Preview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return views.Render(c, status, views.PostPage(h.chromeFor(c, h.lib(c)), v))
+	return views.Render(c, status, views.PostPage(h.chromeFor(c), v))
 }

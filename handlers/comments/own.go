@@ -116,7 +116,7 @@ func (h *Handlers) renderEdit(c *fiber.Ctx, status int, slug string, cm repo.Com
 	}
 	lib := h.lib(c)
 	p, _ := lib.PostBySlug(slug)
-	return views.Render(c, status, views.EditPage(h.chromeFor(c, lib), p, cm, body, msg))
+	return views.Render(c, status, views.EditPage(h.chromeFor(c), p, cm, body, msg))
 }
 
 // Edit saves a new text for one's own comment. Every open page shows the change through the live stream;

@@ -43,7 +43,7 @@ func (h *Handlers) Home(c *fiber.Ctx) error {
 	}
 	return h.cfg.Pages.Serve(c, c.Path(), listBase(snap, counts), 0, "", func() templ.Component {
 		list := summariesWith(snap, counts, posts[(page-1)*PostsPerPage:min(len(posts), page*PostsPerPage)])
-		return views.HomePage(h.chromeFor(c, snap.Lib), views.HomeView{Posts: list, Page: page, Pages: pages})
+		return views.HomePage(h.chromeFor(c), views.HomeView{Posts: list, Page: page, Pages: pages})
 	})
 }
 
@@ -74,7 +74,7 @@ func (h *Handlers) Tag(c *fiber.Ctx) error {
 		return err
 	}
 	return h.cfg.Pages.Serve(c, c.Path(), listBase(snap, counts), 0, "", func() templ.Component {
-		return views.TagPage(h.chromeFor(c, snap.Lib), views.TagView{Tag: t, Posts: summariesWith(snap, counts, t.Posts)})
+		return views.TagPage(h.chromeFor(c), views.TagView{Tag: t, Posts: summariesWith(snap, counts, t.Posts)})
 	})
 }
 
@@ -82,7 +82,7 @@ func (h *Handlers) Tag(c *fiber.Ctx) error {
 func (h *Handlers) Tags(c *fiber.Ctx) error {
 	snap := web.Current(c, h.cfg.Content)
 	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprint(snap.Version()), 0, "", func() templ.Component {
-		return views.TagsPage(h.chromeFor(c, snap.Lib), snap.Lib.Tags())
+		return views.TagsPage(h.chromeFor(c), snap.Lib.Tags())
 	})
 }
 
@@ -90,15 +90,13 @@ func (h *Handlers) Tags(c *fiber.Ctx) error {
 func (h *Handlers) Archive(c *fiber.Ctx) error {
 	snap := web.Current(c, h.cfg.Content)
 	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprint(snap.Version()), 0, "", func() templ.Component {
-		return views.ArchivePage(h.chromeFor(c, snap.Lib), views.Archive(snap.Lib.Posts), snap.Lib.Tags())
+		return views.ArchivePage(h.chromeFor(c), views.Archive(snap.Lib.Posts), snap.Lib.Tags())
 	})
 }
 
 // Post shows an article with its comments and the comment form; ?reply_to=ID opens the form as a reply to that
 // comment (the address the Reply link has without JavaScript).
 func (h *Handlers) Post(c *fiber.Ctx) error {
-	// One snapshot for the whole page: a post read from one and kept under another's version would be served
-	// until the next change.
 	snap := web.Current(c, h.cfg.Content)
 	p, id, err := web.LookupPost(c, snap)
 	if errors.Is(err, fiber.ErrNotFound) {
@@ -143,7 +141,7 @@ func (h *Handlers) Post(c *fiber.Ctx) error {
 	if owner {
 		c.Set(fiber.HeaderCacheControl, "private, no-store")
 	}
-	return views.Render(c, fiber.StatusOK, views.PostPage(h.chromeFor(c, snap.Lib), v))
+	return views.Render(c, fiber.StatusOK, views.PostPage(h.chromeFor(c), v))
 }
 
 // sharedPost serves the post page every reader without comments of their own gets: the same bytes for all of
@@ -163,7 +161,7 @@ func (h *Handlers) sharedPost(c *fiber.Ctx, snap *publish.Snapshot, p content.Po
 	// Each order is a rendering of its own, shared by every reader who chose it.
 	err = h.cfg.Pages.Serve(c, c.Path()+"?order="+string(order), base, now.Truncate(comments.StampStep).Unix(), form.Stamp, func() templ.Component {
 		older, newer := snap.Lib.Neighbours(p.Slug)
-		return views.PostPage(h.chromeFor(c, snap.Lib), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
+		return views.PostPage(h.chromeFor(c), views.PostView{Post: p, List: list, Form: form, Older: older, Newer: newer,
 			Elsewhere: h.cfg.Elsewhere(c.UserContext(), id), Translations: snap.Lib.Translations(p)})
 	})
 	if !fromLink && order != lists.OrderOldest {
@@ -182,7 +180,7 @@ func (h *Handlers) draft(c *fiber.Ctx, lib *content.Library) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set("X-Robots-Tag", "noindex")
-	return views.Render(c, fiber.StatusOK, views.DraftPage(h.chromeFor(c, lib), d))
+	return views.Render(c, fiber.StatusOK, views.DraftPage(h.chromeFor(c), d))
 }
 
 // Page shows a standalone page such as /about.
@@ -193,6 +191,6 @@ func (h *Handlers) Page(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	return h.cfg.Pages.Serve(c, c.Path(), fmt.Sprint(snap.Version()), 0, "", func() templ.Component {
-		return views.StaticPage(h.chromeFor(c, snap.Lib), p)
+		return views.StaticPage(h.chromeFor(c), p)
 	})
 }
